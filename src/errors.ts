@@ -1,0 +1,86 @@
+/**
+ * Every error mcp-warden raises on purpose is a WardenError with a stable string code from the
+ * table below. The table is the single source: the type of `code`, the docs page
+ * (docs/errors.md, checked by test/errors.test.ts) and the JSON-RPC mapping in downstream/ all
+ * read from it. Codes never change meaning once released; add new ones instead.
+ */
+export const ERROR_CODES = {
+  // Configuration and start-up
+  CONFIG_INVALID: 'The configuration file is missing, unreadable, not JSON, or fails validation.',
+  USAGE: 'A command-line invocation is malformed (unknown flag, missing argument).',
+
+  // Authentication
+  AUTH_TOKEN_MISSING: 'No bearer token was presented.',
+  AUTH_TOKEN_INVALID: 'The token is malformed, its signature does not verify, or a required claim is missing.',
+  AUTH_TOKEN_EXPIRED: 'The token is past its exp (beyond the clock tolerance).',
+  AUTH_TOKEN_NOT_YET_VALID: 'The token nbf or iat lies in the future (beyond the clock tolerance).',
+  AUTH_AUDIENCE: 'The token aud does not name this gateway.',
+  AUTH_ISSUER: 'The token iss is not a configured issuer.',
+  AUTH_ALGORITHM: 'The token alg is not allowed for its issuer.',
+  AUTH_KEYS_UNAVAILABLE: 'The verification keys could not be obtained (JWKS down, slow or garbage).',
+  AUTH_INSUFFICIENT_SCOPE: 'The token is valid but lacks a scope the gateway requires.',
+  AUTH_SESSION_MISMATCH: 'The session belongs to another principal.',
+
+  // Authorization
+  POLICY_DENIED: 'The policy decided to deny the request.',
+  POLICY_UNDEFINED: 'The policy produced no decision (undefined); denied.',
+  POLICY_ERROR: 'Policy evaluation failed or exceeded its budget; denied.',
+  POLICY_LOAD_FAILED: 'The policy files could not be parsed or compiled.',
+
+  // Audit
+  AUDIT_UNAVAILABLE: 'The audit record could not be written; nothing was forwarded.',
+  AUDIT_MIGRATION_CHANGED: 'An applied database migration no longer matches its file.',
+  AUDIT_SCHEMA_TOO_NEW: 'The audit database was written by a newer mcp-warden.',
+  AUDIT_CHAIN_BROKEN: 'The audit hash chain does not verify.',
+
+  // Requests and routing
+  REQUEST_INVALID: 'The request is malformed or its parameters fail validation.',
+  REQUEST_TOO_LARGE: 'The request body exceeds the configured size limit.',
+  METHOD_NOT_FOUND: 'The JSON-RPC method is not supported by the gateway.',
+  TOOL_NOT_FOUND: 'No tool of that name exists for this caller.',
+  RESOURCE_NOT_FOUND: 'No resource with that URI exists for this caller.',
+  PROMPT_NOT_FOUND: 'No prompt of that name exists for this caller.',
+
+  // Upstreams
+  UPSTREAM_UNAVAILABLE: 'The upstream server is not connected.',
+  UPSTREAM_TIMEOUT: 'The upstream did not answer within the configured timeout.',
+  UPSTREAM_ERROR: 'The upstream answered with an error.',
+  UPSTREAM_CANCELLED: 'The request was cancelled before the upstream answered.',
+
+  // Composite workflows
+  WORKFLOW_STEP_FAILED: 'A step of a composite tool failed or was denied; later steps did not run.',
+  WORKFLOW_TEMPLATE_INVALID: 'A composite tool template cannot be evaluated.',
+
+  INTERNAL: 'An unexpected internal error; the request was refused.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface WardenErrorOptions {
+  cause?: unknown;
+  /** Structured, caller-safe details (JSON-serialisable), e.g. policy reasons or a JSON path. */
+  details?: Record<string, unknown>;
+}
+
+export class WardenError extends Error {
+  override readonly name: string = 'WardenError';
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: WardenErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+export function isWardenError(error: unknown, code?: ErrorCode): error is WardenError {
+  return error instanceof WardenError && (code === undefined || error.code === code);
+}
+
+/** Wraps anything thrown into a WardenError, keeping the original as `cause`. */
+export function asWardenError(error: unknown, fallback: ErrorCode = 'INTERNAL'): WardenError {
+  if (error instanceof WardenError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new WardenError(fallback, message, { cause: error });
+}
