@@ -1,0 +1,47 @@
+/**
+ * The policy seam. Backends (our Rego engine, opa-wasm) implement PolicyEngine; the pipeline's
+ * authorize stage builds one PolicyInput per decision (docs/architecture.md, "the policy input
+ * document") and forwards only when `allow` is exactly true.
+ */
+export interface PolicyPrincipal {
+  sub: string;
+  iss: string;
+  aud: string[];
+  scopes: string[];
+  roles: string[];
+  claims: Record<string, unknown>;
+}
+
+export interface PolicyInput {
+  method: string;
+  principal?: PolicyPrincipal;
+  tool?: { name: string; server: string; upstream_name: string; annotations?: Record<string, unknown> };
+  arguments?: Record<string, unknown>;
+  resource?: { uri: string; server: string };
+  prompt?: { name: string; server: string };
+  workflow?: { name: string; step: string };
+  request: { id: string; session: string; transport: 'stdio' | 'http'; remote_addr?: string };
+  now: string;
+}
+
+export type DecisionCode = 'POLICY_DENIED' | 'POLICY_UNDEFINED' | 'POLICY_ERROR';
+
+export interface Decision {
+  allow: boolean;
+  /** Why: returned to the caller on denial and stored in the audit row. */
+  reasons: string[];
+  /** Set whenever allow is false. */
+  code?: DecisionCode;
+  /** Unique per decision; ties the audit rows and the caller's error together. */
+  decisionId: string;
+  /** Hash of the loaded policy set that decided. */
+  revision: string;
+}
+
+export interface PolicyEngine {
+  readonly name: string;
+  readonly revision: string;
+  /** Never throws: an evaluation error or budget overrun is a denial with code POLICY_ERROR. */
+  evaluate(input: PolicyInput): Promise<Decision>;
+  close(): Promise<void>;
+}
