@@ -1,0 +1,106 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { AuditConfig } from '../audit/config.ts';
+import type { AuthConfig } from '../auth/config.ts';
+import { WardenError } from '../errors.ts';
+import type { PolicyConfig } from '../policy/config.ts';
+import { type Env, expandEnv } from './expand-env.ts';
+import { readJsonFile, validate } from './read-json.ts';
+import {
+  configFileSchema,
+  mcpJsonFileSchema,
+  mcpServerSchemaFor,
+  type McpServerEntry,
+  type NamespacingConfig,
+  type ServerConfig,
+  type UpstreamDefaults,
+} from './schema.ts';
+
+export interface StdioUpstreamSpec {
+  readonly name: string;
+  readonly transport: 'stdio';
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string | undefined;
+  readonly timeoutMs: number;
+}
+
+export interface RemoteUpstreamSpec {
+  readonly name: string;
+  readonly transport: 'sse' | 'http';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+}
+
+export type UpstreamSpec = StdioUpstreamSpec | RemoteUpstreamSpec;
+
+/** The frozen internal form: the runtime never sees raw user config. */
+export interface ResolvedConfig {
+  readonly file: string;
+  readonly baseDir: string;
+  /** In config order: that order breaks resource URI ties. */
+  readonly upstreams: readonly UpstreamSpec[];
+  readonly namespacing: NamespacingConfig;
+  readonly server: ServerConfig;
+  readonly upstreamDefaults: UpstreamDefaults;
+  readonly auth: AuthConfig;
+  readonly policy: PolicyConfig;
+  readonly audit: AuditConfig;
+}
+
+export function loadConfig(file: string, env: Env = process.env): ResolvedConfig {
+  const path = resolve(file);
+  const raw = expandEnv(readJsonFile(path), env, path);
+  const parsed = validate(configFileSchema, raw, path);
+  const baseDir = dirname(path);
+
+  let serversFile = path;
+  let servers: Record<string, unknown>;
+  if (typeof parsed.mcpServers === 'string') {
+    serversFile = resolve(baseDir, parsed.mcpServers);
+    servers = validate(mcpJsonFileSchema, expandEnv(readJsonFile(serversFile), env, serversFile), serversFile).mcpServers;
+  } else {
+    servers = parsed.mcpServers;
+  }
+  const upstreams = Object.entries(servers).map(([name, entry]) =>
+    toSpec(name, validate(mcpServerSchemaFor(entry), entry, serversFile, ['mcpServers', name]), baseDir, parsed.upstream_defaults),
+  );
+
+  for (const name of Object.keys(parsed.namespacing.upstreams)) {
+    if (!(name in servers)) {
+      throw new WardenError('CONFIG_INVALID', `${path}: namespacing.upstreams.${name}: no server named "${name}" in mcpServers`, {
+        details: { file: path, path: `namespacing.upstreams.${name}` },
+      });
+    }
+  }
+
+  return deepFreeze({
+    file: path,
+    baseDir,
+    upstreams,
+    namespacing: parsed.namespacing,
+    server: parsed.server,
+    upstreamDefaults: parsed.upstream_defaults,
+    auth: parsed.auth,
+    policy: parsed.policy,
+    audit: parsed.audit,
+  });
+}
+
+function toSpec(name: string, entry: McpServerEntry, baseDir: string, defaults: UpstreamDefaults): UpstreamSpec {
+  const timeoutMs = entry.timeout_ms ?? defaults.timeout_ms;
+  if ('url' in entry) {
+    return { name, transport: entry.type === 'sse' ? 'sse' : 'http', url: entry.url, headers: entry.headers, timeoutMs };
+  }
+  const cwd = entry.cwd === undefined ? undefined : isAbsolute(entry.cwd) ? entry.cwd : resolve(baseDir, entry.cwd);
+  return { name, transport: 'stdio', command: entry.command, args: entry.args, env: entry.env, cwd, timeoutMs };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}

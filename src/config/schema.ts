@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { auditConfigSchema } from '../audit/config.ts';
+import { authConfigSchema } from '../auth/config.ts';
+import { policyConfigSchema } from '../policy/config.ts';
+
+/**
+ * The whole warden.config.json. `mcpServers` entries keep exactly the shape Claude Code and
+ * Claude Desktop write (camelCase, unknown keys such as `disabled` tolerated and ignored), so a
+ * user's existing list can be pasted or pointed at; every section that is ours is strict.
+ */
+
+export const PUBLIC_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+
+const timeoutMs = z.number().int().positive().max(3_600_000);
+
+const stdioServerSchema = z.object({
+  type: z.literal('stdio').optional(),
+  command: z.string().min(1).describe('Executable, started without a shell.'),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}).describe('Added to the SDK\'s safe env allow-list.'),
+  cwd: z.string().min(1).optional(),
+  timeout_ms: timeoutMs.optional().describe('Per-call timeout for this upstream.'),
+});
+
+const remoteServerSchema = z.object({
+  type: z.enum(['sse', 'http', 'streamable-http']),
+  url: z.url({ protocol: /^https?$/ }),
+  headers: z.record(z.string(), z.string()).default({}),
+  timeout_ms: timeoutMs.optional(),
+});
+
+export type McpServerEntry = z.infer<typeof stdioServerSchema> | z.infer<typeof remoteServerSchema>;
+
+/**
+ * Picks the entry's schema the way Claude Code does (a `url` or a remote `type` means remote),
+ * so an error names the one field that is wrong instead of listing every union branch.
+ */
+export function mcpServerSchemaFor(raw: unknown): typeof stdioServerSchema | typeof remoteServerSchema {
+  const entry = isPlainObject(raw) ? raw : {};
+  const remote = 'url' in entry || (typeof entry.type === 'string' && entry.type !== 'stdio');
+  return remote ? remoteServerSchema : stdioServerSchema;
+}
+
+const serversObject = z.record(z.string().min(1), z.custom<Record<string, unknown>>(isPlainObject, 'expected an object'));
+
+/** A Claude Code `.mcp.json` (or Claude Desktop config): only `mcpServers` matters to us. */
+export const mcpJsonFileSchema = z.object({ mcpServers: serversObject });
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+const upstreamNamingSchema = z
+  .object({
+    rename: z
+      .record(z.string(), z.string().regex(PUBLIC_NAME_PATTERN, 'expected a public name matching ^[a-zA-Z0-9_-]{1,64}$'))
+      .default({})
+      .describe('Original tool/prompt name -> exact public name (no prefix added).'),
+    hide: z.array(z.string()).default([]).describe('Original tool/prompt names never offered.'),
+  })
+  .strict();
+
+export const namespacingSchema = z
+  .object({
+    separator: z.string().regex(/^[a-zA-Z0-9_-]{1,8}$/, 'expected 1-8 characters of [a-zA-Z0-9_-]').default('__'),
+    strategy: z.enum(['always', 'conflict', 'none']).default('always'),
+    description_prefix: z.boolean().default(true).describe('Prefix tool descriptions with "[upstream] ".'),
+    page_size: z.number().int().min(1).max(10_000).default(100).describe('Items per page of the gateway\'s own lists.'),
+    upstreams: z.record(z.string(), upstreamNamingSchema).default({}),
+  })
+  .strict();
+
+export const serverSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8787),
+    allowed_hosts: z.array(z.string().min(1)).default([]).describe('Extra Host header values accepted besides the bind address.'),
+    allowed_origins: z.array(z.string().min(1)).default([]).describe('Origins accepted besides http(s)://localhost / 127.0.0.1.'),
+    max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024),
+    shutdown_grace_ms: z.number().int().min(0).default(5_000).describe('How long in-flight calls may finish on SIGINT/SIGTERM.'),
+  })
+  .strict();
+
+export const upstreamDefaultsSchema = z
+  .object({
+    timeout_ms: timeoutMs.default(60_000),
+    connect_timeout_ms: timeoutMs.default(30_000),
+    reconnect_initial_ms: z.number().int().positive().default(500),
+    reconnect_max_ms: z.number().int().positive().default(30_000),
+  })
+  .strict();
+
+export const configFileSchema = z
+  .object({
+    $schema: z.string().optional(),
+    mcpServers: z.custom<string | Record<string, unknown>>(
+      (v) => (typeof v === 'string' && v.length > 0) || isPlainObject(v),
+      'expected an object of servers or the path of a .mcp.json file',
+    ),
+    namespacing: namespacingSchema.default(namespacingSchema.parse({})),
+    server: serverSchema.default(serverSchema.parse({})),
+    upstream_defaults: upstreamDefaultsSchema.default(upstreamDefaultsSchema.parse({})),
+    auth: authConfigSchema.default(authConfigSchema.parse({})),
+    policy: policyConfigSchema.default(policyConfigSchema.parse({})),
+    audit: auditConfigSchema.default(auditConfigSchema.parse({})),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+export type NamespacingConfig = z.infer<typeof namespacingSchema>;
+export type ServerConfig = z.infer<typeof serverSchema>;
+export type UpstreamDefaults = z.infer<typeof upstreamDefaultsSchema>;
