@@ -1,0 +1,62 @@
+import type { NamespacingConfig } from '../config/schema.ts';
+import { buildCatalog } from './build.ts';
+import type { CatalogSnapshot, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
+
+export type ListKind = 'tools' | 'resources' | 'prompts';
+
+const EMPTY: UpstreamListing = { tools: [], resources: [], resourceTemplates: [], prompts: [] };
+
+/**
+ * The live catalog: one listing per connected upstream, rebuilt into an immutable snapshot on
+ * every change (rare) so that requests (frequent) only do map lookups on a snapshot.
+ */
+export class Catalog {
+  readonly #order: readonly string[];
+  readonly #naming: NamespacingConfig;
+  readonly #listings = new Map<string, UpstreamListing>();
+  #snapshot: CatalogSnapshot;
+
+  constructor(upstreamOrder: readonly string[], naming: NamespacingConfig) {
+    this.#order = upstreamOrder;
+    this.#naming = naming;
+    this.#snapshot = buildCatalog([], naming);
+  }
+
+  get snapshot(): CatalogSnapshot {
+    return this.#snapshot;
+  }
+
+  /**
+   * Replaces one upstream's part (undefined: the upstream is gone). Returns the kinds whose public
+   * lists changed, so only those list_changed notifications go out. Throws (and keeps the previous
+   * state) when the new listing makes the catalog invalid, e.g. a collision under strategy `none`.
+   */
+  setListing(upstream: string, listing: UpstreamListing | undefined): ListKind[] {
+    const previous = this.#snapshot;
+    const next = new Map(this.#listings);
+    if (listing === undefined) next.delete(upstream);
+    else next.set(upstream, listing);
+    const ordered = this.#order.filter((name) => next.has(name)).map((name) => [name, next.get(name) ?? EMPTY] as const);
+    this.#snapshot = buildCatalog(ordered, this.#naming);
+    if (listing === undefined) this.#listings.delete(upstream);
+    else this.#listings.set(upstream, listing);
+    return changedKinds(previous, this.#snapshot);
+  }
+
+  /** Exact URI first; else the first template (config order) whose pattern matches. */
+  findResource(uri: string): ResourceEntry | TemplateEntry | undefined {
+    return this.#snapshot.resources.get(uri) ?? this.#snapshot.templateList.find((t) => t.matcher.match(uri) !== null);
+  }
+}
+
+function changedKinds(a: CatalogSnapshot, b: CatalogSnapshot): ListKind[] {
+  const kinds: ListKind[] = [];
+  if (!sameItems(a.toolList, b.toolList)) kinds.push('tools');
+  if (!sameItems(a.resourceList, b.resourceList) || !sameItems(a.templateList, b.templateList)) kinds.push('resources');
+  if (!sameItems(a.promptList, b.promptList)) kinds.push('prompts');
+  return kinds;
+}
+
+function sameItems(a: ReadonlyArray<{ item: unknown; upstream: string }>, b: ReadonlyArray<{ item: unknown; upstream: string }>): boolean {
+  return a.length === b.length && JSON.stringify(a.map((e) => [e.upstream, e.item])) === JSON.stringify(b.map((e) => [e.upstream, e.item]));
+}
