@@ -1,0 +1,218 @@
+import YAML from 'yaml';
+import type { Value } from '../value.ts';
+import { RObject, RSet, fromJson, isObject, isSet } from '../value.ts';
+import { Base64Error, decodeBase64, encodeBase64, type Base64Variant } from './go-base64.ts';
+import { isValidJson, JsonSyntaxError, marshalJson, parseJson, type MarshalOptions } from './json-text.ts';
+import type { Builtin } from './types.ts';
+import { builtinError, BuiltinError, operandError } from './types.ts';
+
+/** OPA's encoding built-ins: base64, base64url, hex, urlquery, json and yaml. */
+
+function str(name: string, value: Value | undefined, position: number): string {
+  if (typeof value !== 'string') throw operandError(name, position, 'string', value ?? null);
+  return value;
+}
+
+function base64Decoder(name: string, variant: (text: string) => Base64Variant | undefined): Builtin {
+  return {
+    name,
+    arity: 1,
+    impl: ([arg]) => {
+      const text = str(name, arg, 1);
+      const chosen = variant(text);
+      if (!chosen) throw builtinError(name, `illegal base64url string: ${text}`);
+      try {
+        return decodeBase64(text, chosen).toString('utf8');
+      } catch (error) {
+        if (error instanceof Base64Error) throw builtinError(name, error.message);
+        throw error;
+      }
+    },
+  };
+}
+
+function encoder(name: string, encode: (text: string) => string): Builtin {
+  return { name, arity: 1, impl: ([arg]) => encode(str(name, arg, 1)) };
+}
+
+const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
+
+const base64: Builtin[] = [
+  encoder('base64.encode', (text) => encodeBase64(utf8(text), 'std')),
+  base64Decoder('base64.decode', () => 'std'),
+  {
+    name: 'base64.is_valid',
+    arity: 1,
+    impl: ([arg]) => {
+      try {
+        decodeBase64(str('base64.is_valid', arg, 1), 'std');
+        return true;
+      } catch (error) {
+        if (error instanceof Base64Error) return false;
+        throw error;
+      }
+    },
+  },
+  encoder('base64url.encode', (text) => encodeBase64(utf8(text), 'url')),
+  encoder('base64url.encode_no_pad', (text) => encodeBase64(utf8(text), 'rawurl')),
+  // Some encoders omit the padding; OPA restores it (RFC 7515 appendix C) and rejects length 1 mod 4.
+  base64Decoder('base64url.decode', (text) => (text.endsWith('=') ? 'url' : text.length % 4 !== 1 ? 'rawurl' : undefined)),
+];
+
+const hex: Builtin[] = [
+  encoder('hex.encode', (text) => utf8(text).toString('hex')),
+  {
+    name: 'hex.decode',
+    arity: 1,
+    impl: ([arg]) => {
+      const text = str('hex.decode', arg, 1);
+      const bad = /[^0-9a-fA-F]/.exec(text);
+      if (bad) {
+        const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+        throw builtinError('hex.decode', `encoding/hex: invalid byte: U+${code} ${JSON.stringify(bad[0]).replace(/"/g, "'")}`);
+      }
+      if (text.length % 2 === 1) throw builtinError('hex.decode', 'encoding/hex: odd length hex string');
+      return Buffer.from(text, 'hex').toString('utf8');
+    },
+  },
+];
+
+/** Go's url.QueryEscape: everything but unreserved characters is %XX, spaces become `+`. */
+function queryEscape(text: string): string {
+  return encodeURIComponent(text)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
+function queryUnescape(name: string, text: string): string {
+  const bad = /%(?![0-9a-fA-F]{2})/.exec(text);
+  if (bad) throw builtinError(name, `invalid URL escape "${text.slice(bad.index, bad.index + 3)}"`);
+  return decodeURIComponent(text.replace(/\+/g, ' '));
+}
+
+function encodeQueryObject(name: string, object: Value): string {
+  if (!isObject(object)) throw operandError(name, 1, 'object', object);
+  const pairs: [string, string][] = [];
+  for (const [key, value] of object.entries()) {
+    const k = str(name, key, 1);
+    const values = typeof value === 'string' ? [value] : Array.isArray(value) ? value : isSet(value) ? value.sorted() : undefined;
+    if (!values) throw operandError(name, 1, 'object of strings, arrays of strings or sets of strings', value);
+    for (const item of values) pairs.push([k, str(name, item, 1)]);
+  }
+  // url.Values.Encode sorts by key and keeps each key's values in order.
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return pairs.map(([k, v]) => `${queryEscape(k)}=${queryEscape(v)}`).join('&');
+}
+
+function decodeQueryObject(name: string, text: string): RObject {
+  const grouped = new Map<string, string[]>();
+  for (const part of text.split(/[&]/)) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = queryUnescape(name, eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : queryUnescape(name, part.slice(eq + 1));
+    grouped.set(key, [...(grouped.get(key) ?? []), value]);
+  }
+  return RObject.fromEntries(grouped.entries());
+}
+
+const urlquery: Builtin[] = [
+  encoder('urlquery.encode', queryEscape),
+  { name: 'urlquery.decode', arity: 1, impl: ([arg]) => queryUnescape('urlquery.decode', str('urlquery.decode', arg, 1)) },
+  { name: 'urlquery.encode_object', arity: 1, impl: ([arg]) => encodeQueryObject('urlquery.encode_object', arg!) },
+  {
+    name: 'urlquery.decode_object',
+    arity: 1,
+    impl: ([arg]) => decodeQueryObject('urlquery.decode_object', str('urlquery.decode_object', arg, 1)),
+  },
+];
+
+const MARSHAL = 'json.marshal_with_options';
+
+/** OPA: prefix/indent imply pretty printing unless `pretty` says otherwise. */
+function marshalOptions(options: Value): MarshalOptions {
+  if (!isObject(options)) throw operandError(MARSHAL, 2, 'object', options);
+  let prefix = '';
+  let indent = '\t';
+  let implicit = false;
+  let explicit: boolean | undefined;
+  const operand2 = (message: string) => new BuiltinError('eval_type_error', `${MARSHAL}: operand 2 ${message}`);
+  for (const [key, value] of options.entries()) {
+    if (key === 'prefix' || key === 'indent') {
+      if (typeof value !== 'string') throw operand2(`${key} must be a string`);
+      if (key === 'prefix') prefix = value;
+      else indent = value;
+      implicit = true;
+    } else if (key === 'pretty') {
+      if (typeof value !== 'boolean') throw operand2('pretty must be a boolean');
+      explicit = value;
+    } else if (typeof key !== 'string') {
+      throw operand2('must be an object with string keys');
+    } else {
+      throw operand2(`object contained unknown key ${JSON.stringify(key)}`);
+    }
+  }
+  return (explicit ?? implicit) ? { indent: { prefix, indent } } : {};
+}
+
+function unmarshalJson(name: string, text: string): Value {
+  try {
+    return parseJson(text);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) throw builtinError(name, error.message);
+    throw error;
+  }
+}
+
+const json: Builtin[] = [
+  { name: 'json.marshal', arity: 1, impl: ([value]) => marshalJson(value!) },
+  { name: MARSHAL, arity: 2, impl: ([value, options]) => marshalJson(value!, marshalOptions(options!)) },
+  { name: 'json.unmarshal', arity: 1, impl: ([arg]) => unmarshalJson('json.unmarshal', str('json.unmarshal', arg, 1)) },
+  // is_valid never fails: a non-string simply is not valid JSON text.
+  { name: 'json.is_valid', arity: 1, impl: ([arg]) => typeof arg === 'string' && isValidJson(arg) },
+];
+
+/** YAML scalars that are integers beyond 2^53 stay exact, as in OPA (bigints only where needed). */
+function fromYaml(node: unknown): Value {
+  if (typeof node === 'bigint') return Number.isSafeInteger(Number(node)) ? Number(node) : node;
+  if (node instanceof Map) return RObject.fromEntries([...node].map(([k, v]) => [fromYaml(k), fromYaml(v)] as const));
+  if (node instanceof Set) return RSet.of([...node].map(fromYaml));
+  if (Array.isArray(node)) return node.map(fromYaml);
+  if (node instanceof Date) return node.toISOString();
+  if (node === undefined) return null;
+  return fromJson(node);
+}
+
+function parseYaml(name: string, text: string): Value {
+  const document = YAML.parseDocument(text, { intAsBigInt: true, uniqueKeys: false });
+  if (document.errors.length > 0) throw builtinError(name, `yaml: ${document.errors[0]!.message.split('\n')[0]}`);
+  return fromYaml(document.toJS({ mapAsMap: true }));
+}
+
+/** Plain JS for YAML.stringify: objects with string keys (non-string keys as JSON text), sets as arrays. */
+function toYamlInput(value: Value): unknown {
+  if (Array.isArray(value)) return value.map(toYamlInput);
+  if (isSet(value)) return value.sorted().map(toYamlInput);
+  if (isObject(value)) {
+    return Object.fromEntries(
+      value.sortedEntries().map(([k, v]) => [typeof k === 'string' ? k : marshalJson(k), toYamlInput(v)]),
+    );
+  }
+  return value;
+}
+
+const yaml: Builtin[] = [
+  {
+    name: 'yaml.marshal',
+    arity: 1,
+    impl: ([value]) => YAML.stringify(toYamlInput(value!), { sortMapEntries: true, lineWidth: 0 }),
+  },
+  { name: 'yaml.unmarshal', arity: 1, impl: ([arg]) => parseYaml('yaml.unmarshal', str('yaml.unmarshal', arg, 1)) },
+  {
+    name: 'yaml.is_valid',
+    arity: 1,
+    impl: ([arg]) => typeof arg === 'string' && YAML.parseDocument(arg, { uniqueKeys: false }).errors.length === 0,
+  },
+];
+
+export const encodingBuiltins: Builtin[] = [...base64, ...hex, ...urlquery, ...json, ...yaml];

@@ -1,0 +1,227 @@
+import type { Value } from '../value.ts';
+import { RObject, RSet } from '../value.ts';
+
+/**
+ * JSON text in and out the way OPA's Go code reads and writes it. JSON.parse would round integers
+ * beyond 2^53 (OPA keeps them exact) and JSON.stringify neither escapes HTML characters nor indents
+ * with a prefix as Go's encoding/json does, so both directions are written here.
+ */
+
+export class JsonSyntaxError extends Error {
+  override readonly name = 'JsonSyntaxError';
+}
+
+/** Parses JSON text into a Value; integers outside the safe range become bigints. */
+export function parseJson(text: string): Value {
+  const parser = new JsonParser(text);
+  parser.skipSpace();
+  const value = parser.value();
+  parser.skipSpace();
+  if (!parser.atEnd()) parser.fail('invalid character after top-level value');
+  return value;
+}
+
+export function isValidJson(text: string): boolean {
+  try {
+    parseJson(text);
+    return true;
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) return false;
+    throw error;
+  }
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+class JsonParser {
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  atEnd(): boolean {
+    return this.pos >= this.text.length;
+  }
+
+  fail(message: string): never {
+    throw new JsonSyntaxError(`${message} at offset ${this.pos}`);
+  }
+
+  skipSpace(): void {
+    while (this.pos < this.text.length && ' \t\n\r'.includes(this.text[this.pos]!)) this.pos++;
+  }
+
+  value(): Value {
+    const c = this.text[this.pos];
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
+    if (c === '"') return this.string();
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
+      if (this.text.startsWith(word, this.pos)) {
+        this.pos += word.length;
+        return value;
+      }
+    }
+    return this.fail(c === undefined ? 'unexpected end of JSON input' : `invalid character '${c}' looking for beginning of value`);
+  }
+
+  private expect(c: string): void {
+    this.skipSpace();
+    if (this.text[this.pos] !== c) this.fail(`expected '${c}'`);
+    this.pos++;
+  }
+
+  private object(): RObject {
+    const object = new RObject();
+    this.pos++;
+    this.skipSpace();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return object;
+    }
+    for (;;) {
+      this.skipSpace();
+      if (this.text[this.pos] !== '"') this.fail('expected object key');
+      const key = this.string();
+      this.expect(':');
+      this.skipSpace();
+      object.set(key, this.value());
+      this.skipSpace();
+      const c = this.text[this.pos++];
+      if (c === '}') return object;
+      if (c !== ',') this.fail("expected ',' or '}'");
+    }
+  }
+
+  private array(): Value[] {
+    const items: Value[] = [];
+    this.pos++;
+    this.skipSpace();
+    if (this.text[this.pos] === ']') {
+      this.pos++;
+      return items;
+    }
+    for (;;) {
+      this.skipSpace();
+      items.push(this.value());
+      this.skipSpace();
+      const c = this.text[this.pos++];
+      if (c === ']') return items;
+      if (c !== ',') this.fail("expected ',' or ']'");
+    }
+  }
+
+  private string(): string {
+    const start = this.pos;
+    this.pos++;
+    for (;;) {
+      const c = this.text[this.pos];
+      if (c === undefined) this.fail('unexpected end of JSON input');
+      if (c === '"') break;
+      if (c < ' ') this.fail('invalid character in string literal');
+      this.pos += c === '\\' ? 2 : 1;
+    }
+    this.pos++;
+    try {
+      return JSON.parse(this.text.slice(start, this.pos)) as string;
+    } catch {
+      return this.fail('invalid escape in string literal');
+    }
+  }
+
+  private number(): number | bigint {
+    NUMBER.lastIndex = this.pos;
+    const match = NUMBER.exec(this.text);
+    if (!match) return this.fail('invalid number');
+    this.pos += match[0].length;
+    return numberFromText(match[0]);
+  }
+}
+
+/** Exact where it matters: integer literals beyond 2^53 stay bigints. */
+export function numberFromText(text: string): number | bigint {
+  if (/^-?\d+$/.test(text)) {
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : BigInt(text);
+  }
+  return Number(text);
+}
+
+export interface MarshalOptions {
+  /** Indent with these options (Go's json.MarshalIndent); compact when absent. */
+  readonly indent?: { readonly prefix: string; readonly indent: string };
+}
+
+/**
+ * Go's json.Marshal of a Rego value: sets as sorted arrays, object keys sorted, non-string keys as
+ * their JSON text, and `<`, `>`, `&`, U+2028, U+2029 escaped as Go does by default.
+ */
+export function marshalJson(value: Value, options: MarshalOptions = {}): string {
+  const layout = options.indent;
+  if (!layout) return write(value, undefined, '');
+  return layout.prefix + write(value, layout, layout.prefix);
+}
+
+function write(value: Value, layout: MarshalOptions['indent'], lineStart: string): string {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      return formatNumber(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return String(value);
+  }
+  if (value === null) return 'null';
+  if (Array.isArray(value) || value instanceof RSet) {
+    const items = Array.isArray(value) ? value : value.sorted();
+    return wrap('[', ']', items.map((item) => (inner: string) => write(item, layout, inner)), layout, lineStart);
+  }
+  const entries = value
+    .sortedEntries()
+    .map(([key, item]) => [typeof key === 'string' ? key : write(key, undefined, ''), item] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const separator = layout ? ': ' : ':';
+  return wrap(
+    '{',
+    '}',
+    entries.map(([key, item]) => (inner: string) => `${quote(key)}${separator}${write(item, layout, inner)}`),
+    layout,
+    lineStart,
+  );
+}
+
+function wrap(
+  open: string,
+  close: string,
+  parts: ((lineStart: string) => string)[],
+  layout: MarshalOptions['indent'],
+  lineStart: string,
+): string {
+  if (parts.length === 0) return open + close;
+  if (!layout) return open + parts.map((part) => part('')).join(',') + close;
+  const childStart = lineStart + layout.indent;
+  return `${open}${parts.map((part) => `\n${childStart}${part(childStart)}`).join(',')}\n${lineStart}${close}`;
+}
+
+function formatNumber(n: number): string {
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) return BigInt(n).toString();
+  return JSON.stringify(n);
+}
+
+const GO_ESCAPES: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
+/** JSON string literal with Go's default HTML-safe escaping. */
+export function quote(s: string): string {
+  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);
+}
