@@ -46,3 +46,38 @@ export interface AuditSink {
   recordDecision(event: DecisionEvent): Promise<void>;
   recordOutcome(event: OutcomeEvent): Promise<void>;
 }
+
+/** Repeated authentication failures; the store aggregates them per source and reason. */
+export interface AuthnFailureEvent {
+  time: string;
+  /** Where the attempt came from: remote address, or `stdio`. */
+  source: string;
+  /** The WardenError code (AUTH_TOKEN_EXPIRED, ...). */
+  reason: string;
+  /** The token's jti or hash when one could be read: never the token itself. */
+  tokenId?: string;
+}
+
+/** `startup` and `shutdown` are written by the store itself, when it opens and closes. */
+export type LifecycleEvent =
+  | { kind: 'config_loaded'; time: string; file: string; sha256: string }
+  | { kind: 'policy_reload'; time: string; revision: string; previousRevision?: string; ok: boolean; error?: string };
+
+/** Whether the store can take writes right now: readiness reports this. */
+export interface AuditHealth {
+  ok: boolean;
+  /** Why the last write failed, when ok is false. */
+  reason?: string;
+  /** When the last write failed (ISO). */
+  since?: string;
+}
+
+/** What openAuditStore returns: the pipeline's sink plus everything else the gateway records. */
+export interface AuditStore extends AuditSink {
+  recordLifecycle(event: LifecycleEvent): Promise<void>;
+  /** Never blocks or throws: a flood of failures is counted in memory and written per window. */
+  recordAuthnFailure(event: AuthnFailureEvent): void;
+  health(): AuditHealth;
+  /** Writes pending aggregates and a `shutdown` event, then closes the database. */
+  close(reason?: string): Promise<void>;
+}

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The hash chain. Every row stores the previous row's hash and its own:
+ *   hash = sha256(prev_hash "\n" canonical(row fields))
+ * The sequence number is deliberately left out of the hash: it is only the row's position,
+ * while the prev_hash links define the order. That is what lets `verify` tell a reordered row
+ * (its content still hashes right, but it links to a row that stands elsewhere) from an edited one.
+ */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export type EventKind =
+  | 'decision'
+  | 'outcome'
+  | 'authn_failure'
+  | 'policy_reload'
+  | 'config_loaded'
+  | 'startup'
+  | 'shutdown'
+  | 'prune';
+
+/** The columns of one `events` row, minus seq and the chain fields. */
+export interface EventFields {
+  kind: EventKind;
+  time: string;
+  request_id: string | null;
+  session_id: string | null;
+  sub: string | null;
+  iss: string | null;
+  method: string | null;
+  public_name: string | null;
+  upstream: string | null;
+  upstream_name: string | null;
+  decision: 'allow' | 'deny' | null;
+  decision_id: string | null;
+  outcome: string | null;
+  code: string | null;
+  /** Canonical JSON of the rest of the event (already redacted). */
+  data: string;
+}
+
+export interface EventRow extends EventFields {
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Fixed column order of the canonical encoding; changing it breaks every existing chain. */
+export const HASHED_COLUMNS = [
+  'kind', 'time', 'request_id', 'session_id', 'sub', 'iss', 'method', 'public_name', 'upstream',
+  'upstream_name', 'decision', 'decision_id', 'outcome', 'code', 'data',
+] as const satisfies readonly (keyof EventFields)[];
+
+export function rowHash(prevHash: string, fields: EventFields): string {
+  const encoded = JSON.stringify(HASHED_COLUMNS.map((column) => fields[column]));
+  return createHash('sha256').update(prevHash).update('\n').update(encoded).digest('hex');
+}
+
+/** JSON with object keys sorted at every depth, so equal values always encode to equal bytes. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value)) ?? 'null';
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
+    return sorted;
+  }
+  return value;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,38 @@
+import Database from 'better-sqlite3';
+import { WardenError } from '../errors.ts';
+import type { AuditConfig } from './config.ts';
+
+const PAGE_SIZE = 4096;
+
+/**
+ * The gateway's writer connection. WAL so the CLI reads while the gateway writes; automatic
+ * checkpoints off, because they would run inside whichever commit crosses the threshold, i.e.
+ * inside a request: the store checkpoints on its own timer instead.
+ */
+export function openWriterDatabase(config: AuditConfig): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(config.path, { timeout: config.busy_timeout_ms });
+    db.pragma(`page_size = ${PAGE_SIZE}`);
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') throw new Error(`journal_mode is ${String(mode)}, WAL could not be enabled`);
+    db.pragma(`synchronous = ${config.synchronous.toUpperCase()}`);
+    db.pragma('wal_autocheckpoint = 0');
+    if (config.max_size_mb !== undefined) {
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor((config.max_size_mb * 1024 * 1024) / PAGE_SIZE))}`);
+    }
+    return db;
+  } catch (error) {
+    db?.close();
+    throw new WardenError('AUDIT_UNAVAILABLE', `cannot open audit database ${config.path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** A reader for the CLI: never creates the file, never writes. */
+export function openReaderDatabase(path: string, busyTimeoutMs = 2000): Database.Database {
+  try {
+    return new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+  } catch (error) {
+    throw new WardenError('AUDIT_UNAVAILABLE', `cannot open audit database ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}

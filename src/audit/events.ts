@@ -1,0 +1,125 @@
+import { WardenError } from '../errors.ts';
+import { type EventFields, type EventKind, canonicalJson, sha256Hex } from './chain.ts';
+import type { Redactor } from './redact.ts';
+import type { DecisionEvent, LifecycleEvent, OutcomeEvent } from './sink.ts';
+
+/**
+ * Turns the pipeline's events into rows. The only place that knows which field goes to a column
+ * (queried, indexed) and which to `data`; everything written passes the redactor first.
+ */
+export interface AuthnFailureAggregate {
+  source: string;
+  reason: string;
+  count: number;
+  first: string;
+  last: string;
+  tokenIds: string[];
+}
+
+export interface EventEncoder {
+  decision(event: DecisionEvent): EventFields;
+  outcome(event: OutcomeEvent): EventFields;
+  authnFailure(aggregate: AuthnFailureAggregate): EventFields;
+  lifecycle(event: LifecycleEvent): EventFields;
+  other(kind: EventKind, time: Date, data: Record<string, unknown>): EventFields;
+}
+
+/** Times are stored as UTC ISO strings with milliseconds, so text order is time order. */
+function isoTime(time: string | Date): string {
+  const date = typeof time === 'string' ? new Date(time) : time;
+  if (Number.isNaN(date.getTime())) throw new WardenError('INTERNAL', `audit event time is not a date: ${String(time)}`);
+  return date.toISOString();
+}
+
+function row(kind: EventKind, time: string | Date, data: Record<string, unknown>, columns: Partial<EventFields> = {}): EventFields {
+  return {
+    kind,
+    time: isoTime(time),
+    request_id: null,
+    session_id: null,
+    sub: null,
+    iss: null,
+    method: null,
+    public_name: null,
+    upstream: null,
+    upstream_name: null,
+    decision: null,
+    decision_id: null,
+    outcome: null,
+    code: null,
+    ...columns,
+    data: canonicalJson(data),
+  };
+}
+
+export function createEventEncoder(redactor: Redactor): EventEncoder {
+  const text = (value: string | undefined): string | null => (value === undefined ? null : redactor.redactText(value));
+
+  return {
+    decision(event) {
+      const hasArguments = event.arguments !== undefined;
+      return row(
+        'decision',
+        event.time,
+        {
+          reasons: event.reasons.map(redactor.redactText),
+          policy_revision: event.policyRevision,
+          token_id: event.tokenId ?? null,
+          workflow: event.workflow ?? null,
+          arguments: hasArguments ? redactor.redactArguments(event.arguments) : null,
+          // Of the original, unredacted arguments: proves what was sent without storing it.
+          arguments_sha256: hasArguments ? sha256Hex(canonicalJson(event.arguments)) : null,
+        },
+        {
+          request_id: event.requestId,
+          session_id: event.sessionId,
+          sub: text(event.principal?.sub),
+          iss: text(event.principal?.iss),
+          method: event.method,
+          public_name: event.publicName ?? null,
+          upstream: event.upstream ?? null,
+          upstream_name: event.upstreamName ?? null,
+          decision: event.decision,
+          decision_id: event.decisionId,
+          code: event.code ?? null,
+        },
+      );
+    },
+
+    outcome(event) {
+      return row(
+        'outcome',
+        event.time,
+        { duration_ms: event.durationMs, upstream_ms: event.upstreamMs ?? null },
+        {
+          request_id: event.requestId,
+          session_id: event.sessionId,
+          decision_id: event.decisionId,
+          outcome: event.outcome,
+          code: text(event.errorCode),
+        },
+      );
+    },
+
+    authnFailure(aggregate) {
+      return row(
+        'authn_failure',
+        aggregate.last,
+        { source: text(aggregate.source), count: aggregate.count, first: aggregate.first, last: aggregate.last, token_ids: aggregate.tokenIds },
+        { code: text(aggregate.reason) },
+      );
+    },
+
+    lifecycle(event) {
+      const { kind, time, ...rest } = event;
+      const data = Object.fromEntries(
+        Object.entries(rest).map(([key, value]) => [key, typeof value === 'string' ? redactor.redactText(value) : value]),
+      );
+      return row(kind, time, data);
+    },
+
+    other(kind, time, data) {
+      return row(kind, time, data);
+    },
+  };
+}

@@ -1,0 +1,13 @@
+export { auditConfigSchema, type AuditConfig } from './config.ts';
+export { openAuditStore, type AuditStoreOptions } from './store.ts';
+export type {
+  AuditHealth,
+  AuditPrincipal,
+  AuditSink,
+  AuditStore,
+  AuthnFailureEvent,
+  DecisionEvent,
+  LifecycleEvent,
+  Outcome,
+  OutcomeEvent,
+} from './sink.ts';

@@ -1,0 +1,66 @@
+import type { AuditConfig } from './config.ts';
+
+/**
+ * Secrets never reach the disk or the logs: values under secret-looking keys are replaced, and
+ * every string anywhere in an event is scanned for credential shapes. The arguments' hash is
+ * taken from the original before this runs (see events.ts), so a record still proves what was sent.
+ */
+export interface Redactor {
+  /** Replaces secret keys' values and secret-shaped substrings at every depth. */
+  redactArguments(value: unknown): unknown;
+  /** Replaces secret-shaped substrings in free text (reasons, error messages). */
+  redactText(text: string): string;
+}
+
+const BUILT_IN_PATTERNS: readonly { label: string; pattern: RegExp }[] = [
+  { label: 'pem', pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g },
+  { label: 'bearer', pattern: /\bbearer\s+[A-Za-z0-9._~+/=-]+/gi },
+  // JWS/JWE compact form: a base64url JSON header always starts with "eyJ".
+  { label: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g },
+  { label: 'aws-key', pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b/g },
+  { label: 'gcp-key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
+  { label: 'github-token', pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})\b/g },
+  { label: 'slack-token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
+  { label: 'api-key', pattern: /\bsk-(?:live_|test_|ant-|proj-)?[A-Za-z0-9_-]{20,}/g },
+];
+
+export const REDACTED = '[REDACTED]';
+
+/** `API-Key`, `api_key` and `apiKey` are one key; `x_api_key` and `db_password` end with one. */
+function normaliseKey(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+export function createRedactor(config: AuditConfig['redact']): Redactor {
+  const keys = config.keys.map(normaliseKey).filter((key) => key.length > 0);
+  const patterns = [
+    ...BUILT_IN_PATTERNS,
+    ...config.patterns.map((source) => ({ label: 'custom', pattern: new RegExp(source, 'g') })),
+  ];
+
+  const isSecretKey = (key: string): boolean => {
+    const normalised = normaliseKey(key);
+    return keys.some((secret) => normalised.endsWith(secret));
+  };
+
+  const redactText = (text: string): string => {
+    let result = text;
+    for (const { label, pattern } of patterns) result = result.replace(pattern, `[REDACTED:${label}]`);
+    return result;
+  };
+
+  const redactArguments = (value: unknown): unknown => {
+    if (typeof value === 'string') return redactText(value);
+    if (Array.isArray(value)) return value.map(redactArguments);
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, inner] of Object.entries(value)) {
+        out[key] = isSecretKey(key) && inner !== null && inner !== undefined ? REDACTED : redactArguments(inner);
+      }
+      return out;
+    }
+    return value;
+  };
+
+  return { redactArguments, redactText };
+}

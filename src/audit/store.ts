@@ -1,0 +1,141 @@
+import type Database from 'better-sqlite3';
+import { WardenError, asWardenError } from '../errors.ts';
+import { type Logger, logger as rootLogger } from '../log.ts';
+import { createAppender } from './appender.ts';
+import { createAuthnFailureAggregator } from './authn-failures.ts';
+import type { EventFields } from './chain.ts';
+import type { AuditConfig } from './config.ts';
+import { openWriterDatabase } from './database.ts';
+import { createEventEncoder } from './events.ts';
+import { createGroupCommit } from './group-commit.ts';
+import { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
+import { createRedactor } from './redact.ts';
+import type { AuditHealth, AuditStore } from './sink.ts';
+
+export interface AuditStoreOptions {
+  /** Clock for the rows the store writes itself (startup, incomplete, shutdown, head). */
+  now?: () => Date;
+  logger?: Logger;
+  migrationsDir?: string;
+  /** The gateway version, recorded in the startup event. */
+  version?: string;
+}
+
+/**
+ * Opens (creating or migrating) the audit database and writes the `startup` event. Refuses to
+ * open, with the error's code, when the schema is newer or changed, or the file cannot be written:
+ * the gateway must not start without its audit trail.
+ */
+export function openAuditStore(config: AuditConfig, options: AuditStoreOptions = {}): AuditStore {
+  const now = options.now ?? (() => new Date());
+  const log = (options.logger ?? rootLogger).child({ component: 'audit' });
+  const db = openWriterDatabase(config);
+  try {
+    return createStore(db, config, now, log, options);
+  } catch (error) {
+    db.close();
+    throw asWardenError(error, 'AUDIT_UNAVAILABLE');
+  }
+}
+
+function createStore(db: Database.Database, config: AuditConfig, now: () => Date, log: Logger, options: AuditStoreOptions): AuditStore {
+  const migrations = loadMigrations(options.migrationsDir ?? MIGRATIONS_DIR);
+  const appliedNow = migrate(db, migrations, now);
+  const encoder = createEventEncoder(createRedactor(config.redact));
+  const append = createAppender(db, now);
+
+  // A crash leaves forwarded calls without an outcome; they are closed as `incomplete` in the
+  // same transaction as the startup event. Only rows since the previous startup can be open.
+  const openDecisions = db.prepare(`
+    SELECT d.request_id, d.session_id, d.decision_id FROM events d
+    WHERE d.seq > coalesce((SELECT max(seq) FROM events WHERE kind = 'startup'), 0)
+      AND d.kind = 'decision' AND d.decision = 'allow'
+      AND NOT EXISTS (SELECT 1 FROM events o WHERE o.kind = 'outcome' AND o.decision_id = d.decision_id)
+    ORDER BY d.seq`);
+  const startedAt = now();
+  const incomplete = (openDecisions.all() as { request_id: string; session_id: string; decision_id: string }[]).map((open) =>
+    encoder.outcome({ time: startedAt.toISOString(), decisionId: open.decision_id, requestId: open.request_id, sessionId: open.session_id, outcome: 'incomplete', durationMs: 0 }),
+  );
+  append([
+    ...incomplete,
+    encoder.other('startup', startedAt, { pid: process.pid, version: options.version ?? null, schema_version: migrations.length, migrations_applied: appliedNow, incomplete: incomplete.length }),
+  ]);
+  if (incomplete.length > 0) log.warn({ incomplete: incomplete.length }, 'forwarded calls without an outcome were marked incomplete');
+
+  let health: AuditHealth = { ok: true };
+  let closed = false;
+  const writes = createGroupCommit<EventFields>(
+    (rows) => void append(rows),
+    (error, size) => {
+      if (!error) {
+        if (!health.ok) log.info('audit writes succeed again');
+        health = { ok: true };
+        return;
+      }
+      if (health.ok) health = { ok: false, reason: error.message, since: now().toISOString() };
+      log.error({ code: error.code, batch: size, err: error.message }, 'audit write failed; calls are refused');
+    },
+  );
+
+  const authnFailures = createAuthnFailureAggregator();
+  const flushAuthnFailures = (): Promise<void> => {
+    const rows = authnFailures.take().map(encoder.authnFailure);
+    return Promise.all(rows.map((fields) => writes.submit(fields))).then(
+      () => undefined,
+      (error: unknown) => log.error({ err: (error as Error).message }, 'authn_failure events were not written'),
+    );
+  };
+
+  // WAL checkpoints run on a timer while no batch is pending, never inside a request's commit.
+  // Health comes back with the next successful commit (a probe write could succeed where a new
+  // row still cannot, e.g. when max_page_count is reached), so callers keep being refused until then.
+  const checkpoint = (): void => {
+    if (closed || !writes.idle) return;
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'audit checkpoint failed');
+    }
+  };
+  const timers = [
+    setInterval(checkpoint, config.checkpoint_interval_ms).unref(),
+    setInterval(() => void flushAuthnFailures(), config.authn_failure_window_ms).unref(),
+  ];
+
+  const submit = (build: () => EventFields): Promise<void> => {
+    if (closed) return Promise.reject(new WardenError('AUDIT_UNAVAILABLE', 'the audit store is closed'));
+    let fields: EventFields;
+    try {
+      fields = build();
+    } catch (error) {
+      return Promise.reject(asWardenError(error, 'AUDIT_UNAVAILABLE'));
+    }
+    return writes.submit(fields);
+  };
+
+  return {
+    recordDecision: (event) => submit(() => encoder.decision(event)),
+    recordOutcome: (event) => submit(() => encoder.outcome(event)),
+    recordLifecycle: (event) => submit(() => encoder.lifecycle(event)),
+    recordAuthnFailure(event) {
+      if (!closed) authnFailures.record(event);
+    },
+    health: () => ({ ...health }),
+    async close(reason = 'close') {
+      if (closed) return;
+      for (const timer of timers) clearInterval(timer);
+      await flushAuthnFailures();
+      await submit(() => encoder.other('shutdown', now(), { reason })).catch((error: unknown) =>
+        log.error({ err: (error as Error).message }, 'shutdown event was not written'),
+      );
+      closed = true;
+      await writes.drain();
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch (error) {
+        log.warn({ err: (error as Error).message }, 'final checkpoint failed');
+      }
+      db.close();
+    },
+  };
+}
