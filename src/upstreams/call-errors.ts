@@ -1,0 +1,25 @@
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { WardenError } from '../errors.ts';
+
+/**
+ * Turns what a forwarded upstream request threw into a WardenError. `why` says whether our own
+ * deadline or the caller's cancellation aborted it, so a timeout is never mistaken for an
+ * upstream's own -32001 answer.
+ */
+export function upstreamCallError(upstream: string, error: unknown, why: 'timeout' | 'cancelled' | undefined, timeoutMs: number): WardenError {
+  if (why === 'timeout') {
+    return new WardenError('UPSTREAM_TIMEOUT', `Upstream "${upstream}" did not answer within ${timeoutMs} ms`, { cause: error, details: { upstream, timeoutMs } });
+  }
+  if (why === 'cancelled') {
+    return new WardenError('UPSTREAM_CANCELLED', `Request to upstream "${upstream}" was cancelled`, { cause: error, details: { upstream } });
+  }
+  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+    return new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${upstream}" closed the connection`, { cause: error, details: { upstream } });
+  }
+  if (error instanceof McpError) {
+    // The upstream's own JSON-RPC error: kept whole so downstream/ can relay it unchanged.
+    const message = error.message.replace(/^MCP error -?\d+: /, '');
+    return new WardenError('UPSTREAM_ERROR', message, { cause: error, details: { upstream, jsonrpc: { code: error.code, message, data: error.data } } });
+  }
+  return new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${upstream}" failed: ${(error as Error)?.message ?? String(error)}`, { cause: error, details: { upstream } });
+}

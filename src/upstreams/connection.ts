@@ -1,0 +1,189 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ClientNotification, ClientRequest, JSONRPCRequest, Notification, Progress, Result, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { UpstreamListing } from '../catalog/types.ts';
+import type { UpstreamSpec } from '../config/load.ts';
+import { WardenError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { upstreamCallError } from './call-errors.ts';
+import { fetchListing } from './list-fetch.ts';
+import { createClientTransport } from './transport.ts';
+
+/** Results are relayed as they came: a loose schema keeps every field the SDK types do not know. */
+export const passthroughResult = z.looseObject({});
+
+export type ServerRequestExtra = RequestHandlerExtra<ClientRequest, ClientNotification>;
+
+export interface UpstreamEvents {
+  /** A fresh complete listing after (re)connect or list_changed. */
+  onListing(upstream: string, listing: UpstreamListing): void;
+  /** Notifications other than list_changed/progress/cancelled (logging, resources/updated, ...). */
+  onNotification(upstream: string, notification: Notification): void;
+  /** sampling/createMessage, elicitation/create, roots/list: relayed by the gateway. */
+  onServerRequest(upstream: string, request: JSONRPCRequest, extra: ServerRequestExtra): Promise<Result>;
+}
+
+export interface ConnectionOptions {
+  events: UpstreamEvents;
+  log: Logger;
+  clientInfo: { name: string; version: string };
+  connectTimeoutMs: number;
+  reconnect: { initialMs: number; maxMs: number };
+  /** Injected for tests; defaults to Math.random (jitter). */
+  random?: () => number;
+  /** Injected for tests: lets them swap the transport (e.g. to point at a restarted server). */
+  createTransport?: (spec: UpstreamSpec, log: Logger) => Transport;
+}
+
+export interface CallOptions {
+  signal: AbortSignal;
+  onprogress?: (progress: Progress) => void;
+}
+
+export type ConnectionState = 'connecting' | 'ready' | 'waiting' | 'closed';
+
+/**
+ * One upstream: a real SDK Client, reconnected with exponential backoff and jitter whenever the
+ * connection drops (a crashed stdio child is restarted the same way). The Client declares
+ * sampling, elicitation and roots because the gateway relays them; servers hide tools that need
+ * capabilities their client lacks (server-everything does).
+ */
+export class UpstreamConnection {
+  readonly spec: UpstreamSpec;
+  #state: ConnectionState = 'connecting';
+  #client: Client | undefined;
+  #attempt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #refreshing: Promise<void> = Promise.resolve();
+  readonly #options: ConnectionOptions;
+  readonly #log: Logger;
+
+  constructor(spec: UpstreamSpec, options: ConnectionOptions) {
+    this.spec = spec;
+    this.#options = options;
+    this.#log = options.log.child({ upstream: spec.name });
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get capabilities(): ServerCapabilities | undefined {
+    return this.#client?.getServerCapabilities();
+  }
+
+  /** First connection attempt: resolves whether or not it worked (the gateway starts degraded). */
+  async start(): Promise<boolean> {
+    return this.#connect();
+  }
+
+  async request(method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> {
+    const client = this.#client;
+    if (this.#state !== 'ready' || client === undefined) {
+      throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is not connected`, { details: { upstream: this.spec.name } });
+    }
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.spec.timeoutMs);
+    const signal = AbortSignal.any([options.signal, deadline.signal]);
+    try {
+      return await client.request({ method, ...(params === undefined ? {} : { params }) } as ClientRequest, passthroughResult, {
+        signal,
+        // Our own deadline decides; the SDK's default 60 s must not fire first.
+        timeout: this.spec.timeoutMs + 60_000,
+        ...(options.onprogress === undefined ? {} : { onprogress: options.onprogress }),
+      });
+    } catch (error) {
+      const why = options.signal.aborted ? 'cancelled' : deadline.signal.aborted ? 'timeout' : undefined;
+      throw upstreamCallError(this.spec.name, error, why, this.spec.timeoutMs);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Refetches the whole listing (serialised, so two list_changed never race). */
+  refresh(): Promise<void> {
+    this.#refreshing = this.#refreshing.then(async () => {
+      const client = this.#client;
+      if (this.#state !== 'ready' || client === undefined) return;
+      try {
+        this.#options.events.onListing(this.spec.name, await fetchListing(client, this.spec.timeoutMs));
+      } catch (error) {
+        this.#log.warn({ err: error }, 'refreshing the upstream listing failed');
+      }
+    });
+    return this.#refreshing;
+  }
+
+  /** Stops reconnecting and closes (stdio: stdin close, then SIGTERM, then SIGKILL, bounded). */
+  async close(): Promise<void> {
+    this.#state = 'closed';
+    clearTimeout(this.#timer);
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.close().catch((error: unknown) => this.#log.warn({ err: error }, 'closing the upstream failed'));
+  }
+
+  async #connect(): Promise<boolean> {
+    if (this.#state === 'closed') return false;
+    this.#state = 'connecting';
+    const client = this.#createClient();
+    const transport = (this.#options.createTransport ?? createClientTransport)(this.spec, this.#log);
+    try {
+      await client.connect(transport, { timeout: this.#options.connectTimeoutMs });
+      // close() may have run while we waited.
+      if (this.state === 'closed') {
+        await client.close();
+        return false;
+      }
+      const listing = await fetchListing(client, this.spec.timeoutMs);
+      this.#client = client;
+      this.#state = 'ready';
+      this.#attempt = 0;
+      client.onclose = () => this.#dropped(client);
+      this.#log.info({ tools: listing.tools.length, resources: listing.resources.length, prompts: listing.prompts.length }, 'upstream connected');
+      this.#options.events.onListing(this.spec.name, listing);
+      return true;
+    } catch (error) {
+      client.onclose = undefined;
+      await client.close().catch(() => undefined);
+      this.#log.warn({ err: { message: (error as Error)?.message } }, 'upstream connection failed');
+      this.#scheduleReconnect();
+      return false;
+    }
+  }
+
+  #createClient(): Client {
+    const client = new Client(this.#options.clientInfo, {
+      capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } },
+    });
+    client.fallbackRequestHandler = (request, extra) => this.#options.events.onServerRequest(this.spec.name, request, extra);
+    client.fallbackNotificationHandler = async (notification) => {
+      if (notification.method.endsWith('/list_changed')) await this.refresh();
+      else this.#options.events.onNotification(this.spec.name, notification);
+    };
+    client.onerror = (error) => this.#log.debug({ err: { message: error.message } }, 'upstream transport error');
+    return client;
+  }
+
+  #dropped(client: Client): void {
+    if (this.#client !== client || this.#state === 'closed') return;
+    this.#client = undefined;
+    this.#log.warn('upstream connection lost; reconnecting');
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'waiting';
+    const { initialMs, maxMs } = this.#options.reconnect;
+    const base = Math.min(maxMs, initialMs * 2 ** this.#attempt);
+    // "Equal jitter": between half and all of the exponential step, so restarts do not stampede.
+    const delay = Math.round(base / 2 + (base / 2) * (this.#options.random ?? Math.random)());
+    this.#attempt++;
+    this.#log.info({ delayMs: delay, attempt: this.#attempt }, 'reconnect scheduled');
+    this.#timer = setTimeout(() => void this.#connect(), delay);
+    this.#timer.unref();
+  }
+}

@@ -1,0 +1,57 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { Item, UpstreamListing } from '../catalog/types.ts';
+
+/**
+ * Fetches an upstream's complete lists, following every nextCursor. Items are validated only for
+ * the fields the gateway routes by (loose objects: every other field is kept for the client).
+ * A cursor seen twice or a runaway list stops the walk: an upstream must not loop us forever.
+ */
+const MAX_PAGES = 1000;
+
+const nextCursor = z.string().optional();
+const named = z.array(z.looseObject({ name: z.string().min(1) }));
+const LISTS = {
+  tools: { method: 'tools/list', schema: z.looseObject({ tools: named, nextCursor }) },
+  prompts: { method: 'prompts/list', schema: z.looseObject({ prompts: named, nextCursor }) },
+  resources: { method: 'resources/list', schema: z.looseObject({ resources: z.array(z.looseObject({ uri: z.string().min(1) })), nextCursor }) },
+  resourceTemplates: {
+    method: 'resources/templates/list',
+    schema: z.looseObject({ resourceTemplates: z.array(z.looseObject({ uriTemplate: z.string().min(1) })), nextCursor }),
+  },
+} as const;
+
+export async function fetchListing(client: Client, timeoutMs: number): Promise<UpstreamListing> {
+  const caps = client.getServerCapabilities() ?? {};
+  const [tools, prompts, resources, resourceTemplates] = await Promise.all([
+    caps.tools ? fetchAll(client, 'tools', timeoutMs) : [],
+    caps.prompts ? fetchAll(client, 'prompts', timeoutMs) : [],
+    caps.resources ? fetchAll(client, 'resources', timeoutMs) : [],
+    caps.resources ? fetchAll(client, 'resourceTemplates', timeoutMs) : [],
+  ]);
+  return { tools, prompts, resources, resourceTemplates };
+}
+
+export async function fetchAll(client: Client, key: keyof typeof LISTS, timeoutMs: number): Promise<Item[]> {
+  const { method, schema } = LISTS[key];
+  const items: Item[] = [];
+  const seen = new Set<string>();
+  let cursor: string | undefined;
+  for (let n = 0; n < MAX_PAGES; n++) {
+    const params = cursor === undefined ? {} : { cursor };
+    let result: Record<string, unknown>;
+    try {
+      result = (await client.request({ method, params }, schema, { timeout: timeoutMs })) as Record<string, unknown>;
+    } catch (error) {
+      // Many servers declare `resources` but implement no templates list: treat as empty.
+      if (error instanceof McpError && error.code === ErrorCode.MethodNotFound) return items;
+      throw error;
+    }
+    items.push(...(result[key] as Item[]));
+    cursor = result.nextCursor as string | undefined;
+    if (cursor === undefined || seen.has(cursor)) return items;
+    seen.add(cursor);
+  }
+  return items;
+}

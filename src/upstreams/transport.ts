@@ -1,0 +1,34 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { UpstreamSpec } from '../config/load.ts';
+import type { Logger } from '../log.ts';
+
+/**
+ * One fresh client transport per connection attempt. stdio keeps the SDK's environment
+ * allow-list (PATH, HOME, ...) and adds only the entry's `env`: secrets in the gateway's own
+ * environment never leak into upstream children. The child's stderr goes to our log, line by
+ * line, tagged with the upstream's name, instead of interleaving with our stderr.
+ */
+export function createClientTransport(spec: UpstreamSpec, log: Logger): Transport {
+  if (spec.transport === 'stdio') {
+    const transport = new StdioClientTransport({
+      command: spec.command,
+      args: [...spec.args],
+      env: { ...spec.env },
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      stderr: 'pipe',
+    });
+    const stderr = transport.stderr;
+    if (stderr) {
+      createInterface({ input: stderr as Readable }).on('line', (line) => log.info({ stream: 'stderr' }, line));
+    }
+    return transport;
+  }
+  const requestInit = { headers: { ...spec.headers } };
+  const url = new URL(spec.url);
+  return spec.transport === 'sse' ? new SSEClientTransport(url, { requestInit }) : new StreamableHTTPClientTransport(url, { requestInit });
+}

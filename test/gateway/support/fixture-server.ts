@@ -1,0 +1,108 @@
+/**
+ * A small real MCP server used as an upstream by the gateway tests, runnable over stdio
+ * (`node --import tsx fixture-server.ts [name]`) or served in-process over Streamable HTTP / SSE
+ * (http-fixture.ts). Built on the SDK's low-level Server so the tests control what matters to a
+ * relay: paginated lists, unknown result fields, progress, cancellation, sampling, list_changed.
+ */
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import {
+  CallToolRequestSchema,
+  CreateMessageResultSchema,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
+
+const PAGE = 3;
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('aborted'))), { once: true });
+  });
+
+export function createFixtureServer(name = 'fixture'): Server {
+  const server = new Server(
+    { name, version: '1.0.0' },
+    { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {}, logging: {} } },
+  );
+  const tools = ['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami'].map((tool) => ({
+    name: tool,
+    description: `${tool} tool of ${name}`,
+    inputSchema: { type: 'object' as const, properties: { message: { type: 'string' } } },
+    annotations: { readOnlyHint: tool === 'echo' },
+  }));
+  let cancelled = 0;
+
+  server.setRequestHandler(ListToolsRequestSchema, (request) => {
+    const start = Number(request.params?.cursor ?? 0);
+    const next = start + PAGE < tools.length ? String(start + PAGE) : undefined;
+    return { tools: tools.slice(start, start + PAGE), ...(next === undefined ? {} : { nextCursor: next }) };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    switch (request.params.name) {
+      case 'echo':
+        // `extraField` is unknown to the SDK's types: a relay must keep it.
+        return { content: [{ type: 'text', text: String(args.message), annotations: { priority: 1 } }], extraField: { kept: true } } as CallToolResult;
+      case 'whoami':
+        return { content: [{ type: 'text', text: name }] };
+      case 'slow': {
+        const steps = Number(args.steps ?? 3);
+        const token = request.params._meta?.progressToken;
+        try {
+          for (let i = 1; i <= steps; i++) {
+            await sleep(Number(args.delayMs ?? 20), extra.signal);
+            if (token !== undefined) {
+              await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: i, total: steps, message: `step ${i}` } });
+            }
+          }
+        } catch {
+          cancelled++;
+          return { content: [{ type: 'text', text: 'cancelled' }] };
+        }
+        return { content: [{ type: 'text', text: `done after ${steps}` }] };
+      }
+      case 'sample': {
+        const reply = await extra.sendRequest(
+          { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: String(args.message) } }], maxTokens: 10 } },
+          CreateMessageResultSchema,
+        );
+        return { content: [{ type: 'text', text: `sampled: ${(reply.content as { text?: string }).text}` }] };
+      }
+      case 'add_tool':
+        tools.push({ ...tools[0]!, name: String(args.message) });
+        await server.sendToolListChanged();
+        return { content: [{ type: 'text', text: 'added' }] };
+      case 'crash':
+        process.exit(3);
+      case 'stats':
+        return { content: [{ type: 'text', text: JSON.stringify({ cancelled }) }] };
+      default:
+        return { content: [{ type: 'text', text: `unknown tool ${request.params.name}` }], isError: true };
+    }
+  });
+
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({
+    resources: [
+      { uri: `test://${name}/info`, name: 'info', mimeType: 'text/plain' },
+      { uri: 'test://shared', name: `shared from ${name}` },
+    ],
+  }));
+  server.setRequestHandler(ReadResourceRequestSchema, (request) => ({
+    contents: [{ uri: request.params.uri, mimeType: 'text/plain', text: `${name}:${request.params.uri}` }],
+  }));
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: [{ name: 'greet', description: 'Say hello', arguments: [{ name: 'who', required: true }] }] }));
+  server.setRequestHandler(GetPromptRequestSchema, (request) => ({
+    messages: [{ role: 'user', content: { type: 'text', text: `hello ${request.params.arguments?.who} from ${name}` } }],
+  }));
+  return server;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await createFixtureServer(process.argv[2]).connect(new StdioServerTransport());
+}
