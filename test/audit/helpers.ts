@@ -20,10 +20,16 @@ export const silentLogger = createLogger('silent');
 
 let counter = 0;
 
-export function decision(overrides: Partial<DecisionEvent> = {}): DecisionEvent {
+/** A test clock one millisecond further on each reading; events and stores share it. */
+export function tick(): Date {
   counter += 1;
+  return new Date(Date.UTC(2026, 10, 23, 12, 0, 0, counter));
+}
+
+export function decision(overrides: Partial<DecisionEvent> = {}): DecisionEvent {
+  const time = tick();
   return {
-    time: new Date(Date.UTC(2026, 10, 23, 12, 0, 0, counter)).toISOString(),
+    time: time.toISOString(),
     requestId: `req-${counter}`,
     sessionId: 'session-1',
     principal: { sub: 'alice', iss: 'https://idp.example.com' },

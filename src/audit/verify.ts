@@ -1,0 +1,117 @@
+import type Database from 'better-sqlite3';
+import { type EventRow, GENESIS_HASH, rowHash } from './chain.ts';
+
+/**
+ * `warden audit verify`: walks the chain from its start (genesis, or the prune anchor) to the
+ * recorded head and names the first bad sequence number and what is wrong with it.
+ * All reads run in one read transaction, so a gateway writing meanwhile cannot cause a false alarm.
+ */
+export type ChainProblemKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'truncated';
+
+export interface ChainProblem {
+  seq: number;
+  kind: ChainProblemKind;
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  rows: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** Where the chain starts after a prune. */
+  anchor: { seq: number; removed: number } | null;
+  problem: ChainProblem | null;
+}
+
+interface Mark {
+  seq: number;
+  hash: string;
+}
+
+/** The first row whose link to its predecessor breaks, with what the walk expected. */
+interface BrokenLink {
+  row: EventRow;
+  beforePrevious: string | null;
+}
+
+export function verifyChain(db: Database.Database): VerifyReport {
+  return db.transaction((): VerifyReport => {
+    const anchor = db.prepare('SELECT seq, hash, removed FROM chain_anchor WHERE id = 1').get() as (Mark & { removed: number }) | undefined;
+    const head = db.prepare('SELECT seq, hash, time FROM chain_head WHERE id = 1').get() as (Mark & { time: string }) | undefined;
+    let expectedSeq = (anchor?.seq ?? 0) + 1;
+    let expectedPrev = anchor?.hash ?? GENESIS_HASH;
+    let beforePrevious: string | null = null;
+    let rows = 0;
+    let firstSeq: number | null = null;
+    let problem: ChainProblem | null = null;
+    let broken: BrokenLink | null = null;
+
+    for (const row of db.prepare('SELECT * FROM events ORDER BY seq').iterate() as IterableIterator<EventRow>) {
+      rows += 1;
+      firstSeq ??= row.seq;
+      if (row.seq < expectedSeq) {
+        problem = { seq: row.seq, kind: 'inserted', message: `row ${row.seq} lies before the prune anchor at seq ${expectedSeq - 1}` };
+        break;
+      }
+      if (row.seq > expectedSeq) {
+        const range = row.seq - 1 === expectedSeq ? `row ${expectedSeq} is` : `rows ${expectedSeq}..${row.seq - 1} are`;
+        problem = { seq: expectedSeq, kind: 'deleted', message: `${range} missing` };
+        break;
+      }
+      if (rowHash(row.prev_hash, row) !== row.hash) {
+        problem = { seq: row.seq, kind: 'edited', message: `row ${row.seq} (${row.kind}) does not match its hash: its content was changed` };
+        break;
+      }
+      if (row.prev_hash !== expectedPrev) {
+        broken = { row, beforePrevious };
+        break;
+      }
+      beforePrevious = expectedPrev;
+      expectedPrev = row.hash;
+      expectedSeq += 1;
+    }
+    // The iterator is closed now, so the connection may run the lookups a diagnosis needs.
+    if (broken) problem = diagnoseLink(db, broken);
+    const lastSeq = expectedSeq - 1;
+    if (!problem && head) problem = compareWithHead(head, lastSeq, expectedPrev);
+
+    return {
+      ok: problem === null,
+      rows,
+      firstSeq,
+      lastSeq: rows > 0 ? lastSeq : null,
+      anchor: anchor ? { seq: anchor.seq, removed: anchor.removed } : null,
+      problem,
+    };
+  })();
+}
+
+function diagnoseLink(db: Database.Database, { row, beforePrevious }: BrokenLink): ChainProblem {
+  if (beforePrevious !== null && row.prev_hash === beforePrevious) {
+    return { seq: row.seq - 1, kind: 'inserted', message: `row ${row.seq - 1} is not part of the chain: row ${row.seq} links to row ${row.seq - 2}` };
+  }
+  const linked = db.prepare('SELECT seq FROM events WHERE hash = ?').get(row.prev_hash) as { seq: number } | undefined;
+  if (linked) {
+    return { seq: row.seq, kind: 'reordered', message: `row ${row.seq} was written after row ${linked.seq} but stands at position ${row.seq}` };
+  }
+  return {
+    seq: row.seq,
+    kind: 'deleted',
+    message: `row ${row.seq} links to a row that is no longer in the log (a row before it was deleted and the rest renumbered, or row ${row.seq - 1} was rewritten with a recomputed hash)`,
+  };
+}
+
+/** chain_head moves in the same transaction as every append: the log must end exactly there. */
+function compareWithHead(head: Mark & { time: string }, lastSeq: number, lastHash: string): ChainProblem | null {
+  if (head.seq > lastSeq) {
+    return { seq: lastSeq + 1, kind: 'truncated', message: `the log ends at seq ${lastSeq} but the checkpoint of ${head.time} records seq ${head.seq}: rows ${lastSeq + 1}..${head.seq} were cut off` };
+  }
+  if (head.seq < lastSeq) {
+    return { seq: head.seq + 1, kind: 'inserted', message: `rows ${head.seq + 1}..${lastSeq} were appended after the checkpoint of ${head.time} (seq ${head.seq}) without moving it` };
+  }
+  if (head.hash !== lastHash) {
+    return { seq: lastSeq, kind: 'edited', message: `row ${lastSeq} does not match the checkpoint of ${head.time}: it was rewritten` };
+  }
+  return null;
+}

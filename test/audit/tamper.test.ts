@@ -1,0 +1,147 @@
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EventRow, HASHED_COLUMNS, rowHash } from '../../src/audit/chain.ts';
+import { pruneBefore } from '../../src/audit/prune.ts';
+import { openAuditStore } from '../../src/audit/store.ts';
+import { verifyChain } from '../../src/audit/verify.ts';
+import { auditConfig, decision, outcomeOf, silentLogger, tempDir, tick } from './helpers.ts';
+
+const { dir, cleanup } = tempDir('tamper');
+const pristine = join(dir, 'pristine.db');
+let copies = 0;
+
+beforeAll(async () => {
+  // startup (1), then 4 decisions each followed by its outcome (2..9), then shutdown (10).
+  const store = openAuditStore(auditConfig(pristine), { logger: silentLogger, now: tick });
+  for (let i = 0; i < 4; i += 1) {
+    const event = decision();
+    await store.recordDecision(event);
+    await store.recordOutcome(outcomeOf(event));
+  }
+  await store.close('test');
+});
+afterAll(cleanup);
+
+/** Runs `tamper` on a private copy of the pristine log and verifies the result. */
+function verifyAfter(tamper: (db: Database.Database) => void): ReturnType<typeof verifyChain> {
+  copies += 1;
+  const path = join(dir, `copy-${copies}.db`);
+  copyFileSync(pristine, path);
+  const db = new Database(path);
+  try {
+    tamper(db);
+    return verifyChain(db);
+  } finally {
+    db.close();
+  }
+}
+
+const row = (db: Database.Database, seq: number): EventRow => db.prepare('SELECT * FROM events WHERE seq = ?').get(seq) as EventRow;
+
+/** Moves rows seq >= from one place up, through negative numbers so the primary key never collides. */
+function shiftUp(db: Database.Database, from: number): void {
+  db.prepare('UPDATE events SET seq = -(seq + 1) WHERE seq >= ?').run(from);
+  db.prepare('UPDATE events SET seq = -seq WHERE seq < 0').run();
+}
+
+describe('audit verify - tamper evidence', () => {
+  it('passes an untouched log', () => {
+    const report = verifyAfter(() => {});
+    expect(report).toEqual({ ok: true, rows: 10, firstSeq: 1, lastSeq: 10, anchor: null, problem: null });
+  });
+
+  it('catches an edited field', () => {
+    const report = verifyAfter((db) => db.prepare("UPDATE events SET sub = 'mallory' WHERE seq = 4").run());
+    expect(report.problem).toEqual({ seq: 4, kind: 'edited', message: 'row 4 (decision) does not match its hash: its content was changed' });
+  });
+
+  it('catches a deleted row', () => {
+    const report = verifyAfter((db) => db.prepare('DELETE FROM events WHERE seq = 5').run());
+    expect(report.problem).toEqual({ seq: 5, kind: 'deleted', message: 'row 5 is missing' });
+  });
+
+  it('catches a deleted row even when the rest was renumbered', () => {
+    const report = verifyAfter((db) => {
+      db.prepare('DELETE FROM events WHERE seq = 5').run();
+      db.prepare('UPDATE events SET seq = seq - 1 WHERE seq > 5').run();
+    });
+    expect(report.problem).toMatchObject({ seq: 5, kind: 'deleted' });
+    expect(report.problem?.message).toMatch(/^row 5 links to a row that is no longer in the log/);
+  });
+
+  it('catches an inserted row, even one whose own hash was computed correctly', () => {
+    const report = verifyAfter((db) => {
+      shiftUp(db, 5);
+      const before = row(db, 4);
+      const forged = { ...before, sub: 'mallory', decision_id: 'forged', request_id: 'forged' };
+      const hash = rowHash(before.hash, forged);
+      db.prepare(`INSERT INTO events (seq, ${HASHED_COLUMNS.join(', ')}, prev_hash, hash) VALUES (5, ${HASHED_COLUMNS.map(() => '?').join(', ')}, ?, ?)`).run(
+        ...HASHED_COLUMNS.map((column) => forged[column]),
+        before.hash,
+        hash,
+      );
+    });
+    expect(report.problem).toEqual({ seq: 5, kind: 'inserted', message: 'row 5 is not part of the chain: row 6 links to row 4' });
+  });
+
+  it('catches reordered rows', () => {
+    const report = verifyAfter((db) => {
+      const [a, b] = [row(db, 4), row(db, 5)];
+      const columns = [...HASHED_COLUMNS, 'prev_hash', 'hash'] as const;
+      const write = db.prepare(`UPDATE events SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE seq = ?`);
+      write.run(...columns.map((c) => b[c]), 4);
+      write.run(...columns.map((c) => a[c]), 5);
+    });
+    expect(report.problem).toEqual({ seq: 4, kind: 'reordered', message: 'row 4 was written after row 5 but stands at position 4' });
+  });
+
+  it('catches a truncated tail against the recorded checkpoint', () => {
+    const report = verifyAfter((db) => db.prepare('DELETE FROM events WHERE seq > 7').run());
+    expect(report.problem).toMatchObject({ seq: 8, kind: 'truncated' });
+    expect(report.problem?.message).toMatch(/^the log ends at seq 7 but the checkpoint of \S+ records seq 10: rows 8\.\.10 were cut off$/);
+  });
+
+  it('catches a well-formed row appended behind the writer', () => {
+    const report = verifyAfter((db) => {
+      const last = row(db, 10);
+      const forged = { ...last, kind: 'decision' as const, decision: 'allow' as const };
+      db.prepare(`INSERT INTO events (seq, ${HASHED_COLUMNS.join(', ')}, prev_hash, hash) VALUES (11, ${HASHED_COLUMNS.map(() => '?').join(', ')}, ?, ?)`).run(
+        ...HASHED_COLUMNS.map((column) => forged[column]),
+        last.hash,
+        rowHash(last.hash, forged),
+      );
+    });
+    expect(report.problem).toMatchObject({ seq: 11, kind: 'inserted' });
+  });
+});
+
+describe('audit prune', () => {
+  it('removes old rows, leaves an anchor, and verify still passes on what remains', () => {
+    const report = verifyAfter((db) => {
+      const cutoff = new Date(row(db, 6).time);
+      const result = pruneBefore(db, cutoff, () => new Date('2026-12-01T00:00:00Z'));
+      expect(result).toEqual({ removed: 5, throughSeq: 5 });
+      const prune = row(db, 11);
+      expect(prune.kind).toBe('prune');
+      expect(JSON.parse(prune.data)).toEqual({ through_seq: 5, removed: 5, older_than: cutoff.toISOString() });
+    });
+    expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, anchor: { seq: 5, removed: 5 }, problem: null });
+  });
+
+  it('still catches a row deleted from what a prune left', () => {
+    const report = verifyAfter((db) => {
+      pruneBefore(db, new Date(row(db, 6).time));
+      db.prepare('DELETE FROM events WHERE seq = 6').run();
+    });
+    expect(report.problem).toEqual({ seq: 6, kind: 'deleted', message: 'row 6 is missing' });
+  });
+
+  it('does nothing when no row is older than the cutoff', () => {
+    const report = verifyAfter((db) => {
+      expect(pruneBefore(db, new Date('2000-01-01T00:00:00Z'))).toEqual({ removed: 0, throughSeq: null });
+    });
+    expect(report.ok).toBe(true);
+  });
+});
