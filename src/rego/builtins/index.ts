@@ -1,5 +1,7 @@
 import type { Builtin } from './types.ts';
 import { encodingBuiltins } from './encoding.ts';
+import { cryptoBuiltins } from './crypto.ts';
+import { netBuiltins } from './net.ts';
 
 /**
  * Every built-in the engine knows, by name. Each group file exports a `Builtin[]` list; add one
@@ -7,6 +9,8 @@ import { encodingBuiltins } from './encoding.ts';
  */
 const groups: readonly (readonly Builtin[])[] = [
   encodingBuiltins,
+  cryptoBuiltins,
+  netBuiltins,
 ];
 
 export const builtins: ReadonlyMap<string, Builtin> = new Map(groups.flat().map((builtin) => [builtin.name, builtin]));
