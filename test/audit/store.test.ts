@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { EventRow } from '../../src/audit/chain.ts';
+import { openAuditStore } from '../../src/audit/store.ts';
+import { verifyChain } from '../../src/audit/verify.ts';
+import { auditConfig, decision, outcomeOf, silentLogger, tempDir, tick } from './helpers.ts';
+
+const { dir, cleanup } = tempDir('store');
+afterAll(cleanup);
+
+function readRows(path: string, where = '1 = 1'): EventRow[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare(`SELECT * FROM events WHERE ${where} ORDER BY seq`).all() as EventRow[];
+  } finally {
+    db.close();
+  }
+}
+
+function verifyFile(path: string): ReturnType<typeof verifyChain> {
+  const db = new Database(path, { readonly: true });
+  try {
+    return verifyChain(db);
+  } finally {
+    db.close();
+  }
+}
+
+describe('audit store', () => {
+  it('writes a decision with its columns and a redacted data document', async () => {
+    const path = join(dir, 'decision.db');
+    const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick });
+    const event = decision({ decision: 'deny', code: 'POLICY_DENIED', reasons: ['not an analyst'], workflow: { name: 'weekly', step: 'fetch' } });
+    await store.recordDecision(event);
+    await store.recordOutcome(outcomeOf(decision(), { outcome: 'upstream_error', errorCode: 'UPSTREAM_ERROR' }));
+    await store.close();
+
+    const [row, outcome] = readRows(path, "kind IN ('decision', 'outcome')");
+    expect(row).toMatchObject({
+      kind: 'decision', time: event.time, request_id: event.requestId, session_id: 'session-1', sub: 'alice', iss: 'https://idp.example.com',
+      method: 'tools/call', public_name: 'db__query', upstream: 'db', upstream_name: 'query', decision: 'deny', decision_id: event.decisionId, code: 'POLICY_DENIED',
+    });
+    expect(JSON.parse(row!.data)).toEqual({
+      arguments: { sql: 'select 1' },
+      arguments_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      policy_revision: 'rev-1',
+      reasons: ['not an analyst'],
+      token_id: 'jti-1',
+      workflow: { name: 'weekly', step: 'fetch' },
+    });
+    expect(outcome).toMatchObject({ kind: 'outcome', outcome: 'upstream_error', code: 'UPSTREAM_ERROR' });
+    expect(JSON.parse(outcome!.data)).toEqual({ duration_ms: 3.5, upstream_ms: 2.1 });
+  });
+
+  it('records config_loaded and policy_reload, and startup/shutdown around them', async () => {
+    const path = join(dir, 'lifecycle.db');
+    const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick, version: '0.1.0' });
+    await store.recordLifecycle({ kind: 'config_loaded', time: tick().toISOString(), file: '/etc/warden.json', sha256: 'abc' });
+    await store.recordLifecycle({ kind: 'policy_reload', time: tick().toISOString(), revision: 'r2', previousRevision: 'r1', ok: true });
+    await store.close('SIGTERM');
+    const rows = readRows(path);
+    expect(rows.map((r) => r.kind)).toEqual(['startup', 'config_loaded', 'policy_reload', 'shutdown']);
+    expect(JSON.parse(rows[0]!.data)).toMatchObject({ version: '0.1.0', pid: process.pid, incomplete: 0 });
+    expect(JSON.parse(rows[2]!.data)).toEqual({ revision: 'r2', previousRevision: 'r1', ok: true });
+    expect(JSON.parse(rows[3]!.data)).toEqual({ reason: 'SIGTERM' });
+  });
+
+  it('aggregates a flood of authentication failures into one row per source and reason', async () => {
+    const path = join(dir, 'authn.db');
+    const store = openAuditStore(auditConfig(path, { authn_failure_window_ms: 60_000 }), { logger: silentLogger, now: tick });
+    for (let i = 0; i < 5000; i += 1) {
+      store.recordAuthnFailure({ time: tick().toISOString(), source: '10.0.0.9', reason: 'AUTH_TOKEN_EXPIRED', tokenId: `jti-${i % 7}` });
+    }
+    store.recordAuthnFailure({ time: tick().toISOString(), source: '10.0.0.9', reason: 'AUTH_TOKEN_INVALID' });
+    store.recordAuthnFailure({ time: tick().toISOString(), source: 'stdio', reason: 'AUTH_TOKEN_INVALID' });
+    await store.close();
+    const rows = readRows(path, "kind = 'authn_failure'").map((r) => ({ code: r.code, ...JSON.parse(r.data) }));
+    expect(rows.map(({ code, source, count, token_ids }) => ({ code, source, count, token_ids }))).toEqual([
+      { code: 'AUTH_TOKEN_EXPIRED', source: '10.0.0.9', count: 5000, token_ids: ['jti-0', 'jti-1', 'jti-2', 'jti-3', 'jti-4'] },
+      { code: 'AUTH_TOKEN_INVALID', source: '10.0.0.9', count: 1 },
+      { code: 'AUTH_TOKEN_INVALID', source: 'stdio', count: 1 },
+    ].map((r) => ({ token_ids: [], ...r })));
+  });
+
+  it('writes the aggregated failures at the end of each window', async () => {
+    const path = join(dir, 'authn-window.db');
+    const store = openAuditStore(auditConfig(path, { authn_failure_window_ms: 30 }), { logger: silentLogger });
+    try {
+      store.recordAuthnFailure({ time: new Date().toISOString(), source: '10.0.0.1', reason: 'AUTH_TOKEN_MISSING' });
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      expect(readRows(path, "kind = 'authn_failure'")).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses writes after close', async () => {
+    const store = openAuditStore(auditConfig(join(dir, 'closed.db')), { logger: silentLogger });
+    await store.close();
+    await expect(store.recordDecision(decision())).rejects.toMatchObject({ code: 'AUDIT_UNAVAILABLE', message: 'the audit store is closed' });
+  });
+});
+
+describe('audit store - crash (SIGKILL mid-load)', () => {
+  it('keeps every committed decision, verifies, and marks forwarded calls without outcome incomplete', async () => {
+    const path = join(dir, 'crash.db');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/crash-writer.ts'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.split('\n').length > 3000) resolve();
+        });
+        child.on('exit', (code) => reject(new Error(`writer exited early with ${code}`)));
+      });
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
+    }
+
+    // The last piece is a line cut off by the kill (or empty): only whole lines were acknowledged.
+    const lines = output.split('\n').slice(0, -1);
+    const acknowledged = lines.filter((l) => !l.startsWith('outcome')).map((l) => l.split(' ')[1]!);
+    const withOutcome = new Set(lines.filter((l) => l.startsWith('outcome')).map((l) => l.split(' ')[1]!));
+
+    const store = openAuditStore(auditConfig(path), { logger: silentLogger });
+    await store.close('test');
+
+    const rows = readRows(path);
+    const decided = new Map(rows.filter((r) => r.kind === 'decision').map((r) => [r.decision_id!, r]));
+    expect(acknowledged.filter((id) => !decided.has(id))).toEqual([]);
+
+    const outcomes = new Map<string, string[]>();
+    for (const r of rows.filter((r) => r.kind === 'outcome')) outcomes.set(r.decision_id!, [...(outcomes.get(r.decision_id!) ?? []), r.outcome!]);
+    // Exactly one outcome per forwarded (allowed) decision, none for denials.
+    for (const [id, row] of decided) {
+      expect(outcomes.get(id)?.length ?? 0, id).toBe(row.decision === 'allow' ? 1 : 0);
+      if (withOutcome.has(id)) expect(outcomes.get(id)).toEqual(['ok']);
+    }
+    const incomplete = [...outcomes.values()].filter((o) => o[0] === 'incomplete').length;
+    expect(incomplete).toBeGreaterThan(0);
+    const startup = rows.filter((r) => r.kind === 'startup').at(-1)!;
+    expect(JSON.parse(startup.data).incomplete).toBe(incomplete);
+    expect(verifyFile(path)).toMatchObject({ ok: true, problem: null });
+  });
+});
