@@ -39,6 +39,14 @@ const jwksSchema = z.object({
   keys: z.array(z.looseObject({ kty: z.string(), kid: z.string().optional(), alg: z.string().optional(), use: z.string().optional(), crv: z.string().optional() })),
 });
 
+/** jose refuses shorter RSA keys at verification time; refusing them here keeps the set honest. */
+const MIN_RSA_BITS = 2048;
+
+function rsaBits(key: CryptoKey): number {
+  const { modulusLength } = key.algorithm as { modulusLength?: number };
+  return modulusLength ?? Number.POSITIVE_INFINITY;
+}
+
 export interface ImportReport {
   readonly keys: KeySet;
   /** Keys left out and why (wrong use, unsupported kty, algorithm not allowed, bad material). */
@@ -71,6 +79,10 @@ export async function importKeySet(document: unknown, algorithms: readonly Algor
         const key = await importJWK(jwk as JWK, alg);
         // A private JWK would import as a private key; we only ever verify with public ones.
         if (key instanceof Uint8Array || key.type !== 'public') throw new Error('not a public key');
+        if (rsaBits(key) < MIN_RSA_BITS) {
+          skipped.push(`${name}: RSA modulus below ${MIN_RSA_BITS} bits`);
+          continue;
+        }
         keys.push({ kid: jwk.kid, alg, key });
       } catch {
         skipped.push(`${name}: key material is invalid for ${alg}`);
