@@ -1,0 +1,72 @@
+import type { Progress, Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Principal } from '../auth/principal.ts';
+import type { NamedEntry } from '../catalog/types.ts';
+import type { Decision } from '../policy/engine.ts';
+
+/**
+ * One type per stage. Each stage turns its input context into the next, so the compiler keeps
+ * the security order: `forward` accepts only a Recorded context, which only audit-decision can
+ * make, which needs an Authorized one, which only authorize makes.
+ */
+
+/** Requests that are forwarded to exactly one upstream. */
+export type ForwardMethod = 'tools/call' | 'prompts/get' | 'resources/read' | 'resources/subscribe' | 'resources/unsubscribe' | 'completion/complete';
+
+/** How the gateway talks back to the client of one session (server->client requests). */
+export interface ClientChannel {
+  request(method: string, params: Record<string, unknown> | undefined, relatedRequestId: string | number, signal: AbortSignal): Promise<Result>;
+}
+
+/** Who is on the other end of a downstream session; fixed for the session's life. */
+export interface SessionInfo {
+  id: string;
+  transport: 'stdio' | 'http';
+  remoteAddr?: string;
+  channel: ClientChannel;
+}
+
+export interface CallRequest {
+  method: ForwardMethod;
+  params: Record<string, unknown>;
+  session: SessionInfo;
+  /** The downstream JSON-RPC id: unique only within its session. */
+  requestId: string | number;
+  /** The bearer token the transport saw with this request (HTTP header, or WARDEN_TOKEN on stdio). */
+  token: string | undefined;
+  signal: AbortSignal;
+  /** Present when the caller asked for progress; sends to the caller's own progressToken. */
+  progress?: (progress: Progress) => Promise<void>;
+}
+
+export interface Authenticated extends CallRequest {
+  principal: Principal | undefined;
+  startedAt: number;
+}
+
+/** What the request addresses, in catalog terms, and the request the upstream will see. */
+export type Target =
+  | { kind: 'tool'; entry: NamedEntry }
+  | { kind: 'prompt'; entry: NamedEntry }
+  | { kind: 'resource'; uri: string; upstream: string };
+
+export interface Resolved extends Authenticated {
+  target: Target;
+  upstream: string;
+  upstreamParams: Record<string, unknown>;
+}
+
+export interface Authorized extends Resolved {
+  decision: Decision;
+}
+
+declare const recorded: unique symbol;
+
+/** Only audit-decision creates this: the decision row is committed. */
+export interface Recorded extends Authorized {
+  readonly [recorded]: true;
+}
+
+export interface Forwarded extends Recorded {
+  result: Result;
+  upstreamMs: number;
+}

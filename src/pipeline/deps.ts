@@ -1,0 +1,25 @@
+import type { AuditSink } from '../audit/sink.ts';
+import type { Authenticator } from '../auth/principal.ts';
+import type { Catalog } from '../catalog/catalog.ts';
+import type { Logger } from '../log.ts';
+import type { PolicyEngine } from '../policy/engine.ts';
+import type { UpstreamSet } from '../upstreams/upstream-set.ts';
+import type { InFlight } from './in-flight.ts';
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+/** Everything the stages use, injected: tests pass small real implementations. */
+export interface PipelineDeps {
+  authenticator: Authenticator;
+  policy: PolicyEngine;
+  audit: AuditSink;
+  catalog: Catalog;
+  upstreams: UpstreamSet;
+  clock: Clock;
+  log: Logger;
+  inFlight: InFlight;
+  pageSize: number;
+}

@@ -1,0 +1,36 @@
+import type { SessionInfo } from './context.ts';
+
+export interface InFlightCall {
+  session: SessionInfo;
+  requestId: string | number;
+}
+
+/**
+ * Forwarded calls still waiting for their upstream, by upstream. A server->client request
+ * (sampling, elicitation, roots) carries nothing that names the call that caused it, so it goes
+ * to the only session with calls in flight on that upstream; when several sessions have, the
+ * gateway refuses rather than risk showing one client's prompt to another.
+ */
+export class InFlight {
+  readonly #byUpstream = new Map<string, Set<InFlightCall>>();
+
+  add(upstream: string, call: InFlightCall): () => void {
+    let calls = this.#byUpstream.get(upstream);
+    if (!calls) this.#byUpstream.set(upstream, (calls = new Set()));
+    calls.add(call);
+    return () => calls.delete(call);
+  }
+
+  /** The newest call of the single session with calls on `upstream`, else undefined. */
+  ownerOf(upstream: string): InFlightCall | undefined {
+    const calls = [...(this.#byUpstream.get(upstream) ?? [])];
+    const sessions = new Set(calls.map((c) => c.session.id));
+    return sessions.size === 1 ? calls.at(-1) : undefined;
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const calls of this.#byUpstream.values()) n += calls.size;
+    return n;
+  }
+}

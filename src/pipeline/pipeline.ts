@@ -1,0 +1,96 @@
+import type { Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Item } from '../catalog/types.ts';
+import { paginate, type Page } from '../catalog/pagination.ts';
+import { type ErrorCode, WardenError } from '../errors.ts';
+import type { CallRequest, SessionInfo, Target } from './context.ts';
+import type { PipelineDeps } from './deps.ts';
+import { auditDecision, auditDenial } from './stages/audit-decision.ts';
+import { auditOutcome } from './stages/audit-outcome.ts';
+import { authenticate } from './stages/authenticate.ts';
+import { authorize, visible } from './stages/authorize.ts';
+import { forward } from './stages/forward.ts';
+import { resolve } from './stages/resolve.ts';
+
+/** The stage list, declared once, in order; these names appear in logs. */
+export const STAGES = ['authenticate', 'resolve', 'authorize', 'audit-decision', 'forward', 'audit-outcome'] as const;
+export type StageName = (typeof STAGES)[number];
+
+/**
+ * Fail closed: an unexpected exception in a security stage becomes that stage's denial code,
+ * with a message that says nothing of internals (the cause goes to the log only).
+ */
+const FAIL_CLOSED: Partial<Record<StageName, [ErrorCode, string]>> = {
+  authenticate: ['AUTH_TOKEN_INVALID', 'Authentication failed'],
+  authorize: ['POLICY_ERROR', 'Denied: policy evaluation failed'],
+  'audit-decision': ['AUDIT_UNAVAILABLE', 'Denied: the audit record could not be written'],
+};
+
+export type ListKind = 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list';
+
+export interface ListRequest {
+  kind: ListKind;
+  cursor: string | undefined;
+  session: SessionInfo;
+  requestId: string | number;
+  token: string | undefined;
+}
+
+export interface Pipeline {
+  call(request: CallRequest): Promise<Result>;
+  list(request: ListRequest): Promise<Page<Item>>;
+}
+
+export function createPipeline(deps: PipelineDeps): Pipeline {
+  const log = deps.log.child({ component: 'pipeline' });
+
+  async function stage<T>(name: StageName, run: () => T | Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      const failClosed = FAIL_CLOSED[name];
+      if (failClosed === undefined) throw error;
+      const [code, message] = failClosed;
+      // audit-decision: any failure, typed or not, is AUDIT_UNAVAILABLE (contract of AuditSink).
+      if (error instanceof WardenError && (name !== 'audit-decision' || error.code === code)) throw error;
+      log.error({ stage: name, err: error }, 'stage failed; request denied');
+      throw new WardenError(code, message, { cause: error });
+    }
+  }
+
+  return {
+    async call(request) {
+      const authenticated = await stage('authenticate', () => authenticate(request, deps));
+      const resolved = await stage('resolve', () => resolve(authenticated, deps));
+      const verdict = await stage('authorize', () => authorize(resolved, deps));
+      if (!verdict.allowed) {
+        await auditDenial(resolved, verdict.decision, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
+        throw verdict.error;
+      }
+      const recorded = await stage('audit-decision', () => auditDecision(verdict.context, deps));
+      let done: Awaited<ReturnType<typeof forward>> | { error: unknown };
+      try {
+        done = await stage('forward', () => forward(recorded, deps));
+      } catch (error) {
+        done = { error };
+      }
+      await stage('audit-outcome', () => auditOutcome(recorded, done, deps)).catch((error: unknown) =>
+        log.error({ err: error, decisionId: recorded.decision.decisionId }, 'recording an outcome failed'),
+      );
+      if ('error' in done) throw done.error;
+      return done.result;
+    },
+
+    async list(request) {
+      const subject = await stage('authenticate', () => authenticate(request, deps));
+      const snapshot = deps.catalog.snapshot;
+      const targets: Array<[Target, Item]> =
+        request.kind === 'tools/list' ? snapshot.toolList.map((entry) => [{ kind: 'tool', entry }, entry.item])
+        : request.kind === 'prompts/list' ? snapshot.promptList.map((entry) => [{ kind: 'prompt', entry }, entry.item])
+        : request.kind === 'resources/list' ? snapshot.resourceList.map((r) => [{ kind: 'resource', uri: r.uri, upstream: r.upstream }, r.item])
+        : snapshot.templateList.map((t) => [{ kind: 'resource', uri: t.uriTemplate, upstream: t.upstream }, t.item]);
+      const decisions = await stage('authorize', () => Promise.all(targets.map(([target]) => visible(subject, target, deps))));
+      const allowed = targets.filter((_, i) => decisions[i]!.allow === true).map(([, item]) => item);
+      return paginate(allowed, request.cursor, deps.pageSize);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { DecisionEvent } from '../../audit/sink.ts';
+import type { Decision } from '../../policy/engine.ts';
+import type { Authorized, Recorded, Resolved } from '../context.ts';
+import type { PipelineDeps } from '../deps.ts';
+
+/**
+ * Stage 4: the decision row is committed BEFORE anything is forwarded. This is the only place a
+ * Recorded context is made. If the write fails the runner answers AUDIT_UNAVAILABLE and nothing
+ * reaches the upstream.
+ */
+export async function auditDecision(ctx: Authorized, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<Recorded> {
+  await deps.audit.recordDecision(decisionEvent(ctx, ctx.decision, deps.clock.now()));
+  return ctx as Recorded;
+}
+
+/** A denial is recorded too (best effort: the caller is refused either way). */
+export async function auditDenial(ctx: Resolved, decision: Decision, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
+  await deps.audit.recordDecision(decisionEvent(ctx, decision, deps.clock.now()));
+}
+
+function decisionEvent(ctx: Resolved, decision: Decision, now: number): DecisionEvent {
+  const { target, principal } = ctx;
+  const event: DecisionEvent = {
+    time: new Date(now).toISOString(),
+    requestId: String(ctx.requestId),
+    sessionId: ctx.session.id,
+    method: ctx.method,
+    upstream: ctx.upstream,
+    decision: decision.allow === true ? 'allow' : 'deny',
+    reasons: decision.reasons,
+    policyRevision: decision.revision,
+    decisionId: decision.decisionId,
+  };
+  if (principal) {
+    event.principal = { sub: principal.sub, iss: principal.iss };
+    event.tokenId = principal.tokenId;
+  }
+  if (decision.allow !== true) event.code = decision.code ?? 'POLICY_DENIED';
+  if (target.kind === 'resource') event.publicName = target.uri;
+  else {
+    event.publicName = target.entry.publicName;
+    event.upstreamName = target.entry.originalName;
+  }
+  if (ctx.params.arguments !== undefined) event.arguments = ctx.params.arguments;
+  return event;
+}

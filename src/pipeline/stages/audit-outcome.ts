@@ -1,0 +1,30 @@
+import type { Outcome } from '../../audit/sink.ts';
+import { isWardenError } from '../../errors.ts';
+import type { Forwarded, Recorded } from '../context.ts';
+import type { PipelineDeps } from '../deps.ts';
+
+/**
+ * Stage 6: what became of a forwarded request. Runs after the upstream answered (or failed), so
+ * a failure here cannot un-send anything: the runner logs it loudly and the caller still gets
+ * the answer; the decision row already proves the request was let through.
+ */
+export async function auditOutcome(ctx: Recorded, done: Forwarded | { error: unknown }, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
+  const now = deps.clock.now();
+  const error = 'error' in done ? done.error : undefined;
+  await deps.audit.recordOutcome({
+    time: new Date(now).toISOString(),
+    decisionId: ctx.decision.decisionId,
+    requestId: String(ctx.requestId),
+    sessionId: ctx.session.id,
+    outcome: 'error' in done ? outcomeOf(error) : done.result.isError === true ? 'tool_error' : 'ok',
+    ...(isWardenError(error) ? { errorCode: error.code } : {}),
+    durationMs: now - ctx.startedAt,
+    ...('upstreamMs' in done ? { upstreamMs: done.upstreamMs } : {}),
+  });
+}
+
+function outcomeOf(error: unknown): Outcome {
+  if (isWardenError(error, 'UPSTREAM_TIMEOUT')) return 'timeout';
+  if (isWardenError(error, 'UPSTREAM_CANCELLED')) return 'cancelled';
+  return 'upstream_error';
+}

@@ -1,0 +1,69 @@
+import type { Principal } from '../../auth/principal.ts';
+import { WardenError } from '../../errors.ts';
+import type { Decision, PolicyInput } from '../../policy/engine.ts';
+import type { Authorized, Resolved, SessionInfo, Target } from '../context.ts';
+import type { PipelineDeps } from '../deps.ts';
+import { notFound } from './resolve.ts';
+
+/**
+ * Stage 3: the policy decides, twice for a call. First "may the caller see this item?" (the
+ * same question the list path asks per item): if not, the answer is exactly the unknown-name
+ * error, so a hidden tool cannot be told from a missing one. Then "may it do this call?":
+ * a denial there names the policy's reasons. Only `allow === true` lets a request through.
+ */
+export type Verdict = { allowed: true; context: Authorized } | { allowed: false; error: WardenError; decision: Decision };
+
+const LIST_METHOD: Record<Target['kind'], string> = { tool: 'tools/list', prompt: 'prompts/list', resource: 'resources/list' };
+
+export interface DecisionSubject {
+  principal: Principal | undefined;
+  session: SessionInfo;
+  requestId: string | number;
+}
+
+export function policyInput(subject: DecisionSubject, method: string, target: Target | undefined, now: number, args?: unknown): PolicyInput {
+  const p = subject.principal;
+  const input: PolicyInput = {
+    method,
+    request: {
+      id: String(subject.requestId),
+      session: subject.session.id,
+      transport: subject.session.transport,
+      ...(subject.session.remoteAddr === undefined ? {} : { remote_addr: subject.session.remoteAddr }),
+    },
+    now: new Date(now).toISOString(),
+  };
+  if (p) input.principal = { sub: p.sub, iss: p.iss, aud: p.aud, scopes: p.scopes, roles: p.roles, claims: { ...p.claims } };
+  if (target?.kind === 'tool') {
+    const annotations = target.entry.item.annotations as Record<string, unknown> | undefined;
+    input.tool = { name: target.entry.publicName, server: target.entry.upstream, upstream_name: target.entry.originalName, ...(annotations ? { annotations } : {}) };
+  } else if (target?.kind === 'prompt') {
+    input.prompt = { name: target.entry.publicName, server: target.entry.upstream };
+  } else if (target?.kind === 'resource') {
+    input.resource = { uri: target.uri, server: target.upstream };
+  }
+  if (args !== undefined && args !== null && typeof args === 'object') input.arguments = args as Record<string, unknown>;
+  return input;
+}
+
+/** May the subject see this catalog item (list filtering, and the first half of a call)? */
+export async function visible(subject: DecisionSubject, target: Target, deps: Pick<PipelineDeps, 'policy' | 'clock'>): Promise<Decision> {
+  return deps.policy.evaluate(policyInput(subject, LIST_METHOD[target.kind], target, deps.clock.now()));
+}
+
+export async function authorize(ctx: Resolved, deps: Pick<PipelineDeps, 'policy' | 'clock'>): Promise<Verdict> {
+  const seen = await visible(ctx, ctx.target, deps);
+  if (seen.allow !== true) return { allowed: false, error: notFound(ctx.target), decision: seen };
+
+  const args = ctx.method === 'tools/call' || ctx.method === 'prompts/get' ? (ctx.params.arguments ?? {}) : undefined;
+  const decision = await deps.policy.evaluate(policyInput(ctx, ctx.method, ctx.target, deps.clock.now(), args));
+  if (decision.allow !== true) return { allowed: false, error: denial(decision), decision };
+  return { allowed: true, context: { ...ctx, decision } };
+}
+
+export function denial(decision: Decision): WardenError {
+  const code = decision.code ?? 'POLICY_DENIED';
+  const why = decision.reasons.length > 0 ? `: ${decision.reasons.join('; ')}` : '';
+  const text = code === 'POLICY_UNDEFINED' ? 'Denied: the policy made no decision' : code === 'POLICY_ERROR' ? 'Denied: policy evaluation failed' : 'Denied by policy';
+  return new WardenError(code, `${text}${why}`, { details: { reasons: decision.reasons, decisionId: decision.decisionId } });
+}

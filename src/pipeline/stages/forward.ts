@@ -1,0 +1,32 @@
+import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import { WardenError } from '../../errors.ts';
+import type { Forwarded, Recorded } from '../context.ts';
+import type { PipelineDeps } from '../deps.ts';
+
+/**
+ * Stage 5: the request goes to its upstream. Accepts only a Recorded context (decision row
+ * committed). Progress comes back under the upstream's token and is re-sent under the caller's
+ * own; the last progress notification is flushed before the result is returned, because a
+ * client drops progress that arrives after its response. The caller's abort signal cancels the
+ * upstream request (notifications/cancelled).
+ */
+export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams' | 'inFlight' | 'clock'>): Promise<Forwarded> {
+  const connection = deps.upstreams.get(ctx.upstream);
+  if (!connection) {
+    throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${ctx.upstream}" is not configured`, { details: { upstream: ctx.upstream } });
+  }
+  let delivered: Promise<void> = Promise.resolve();
+  const send = ctx.progress;
+  const onprogress = send === undefined ? undefined : (progress: Progress) => {
+    delivered = delivered.then(() => send(progress)).catch(() => undefined);
+  };
+  const release = deps.inFlight.add(ctx.upstream, { session: ctx.session, requestId: ctx.requestId });
+  const sentAt = deps.clock.now();
+  try {
+    const result = await connection.request(ctx.method, ctx.upstreamParams, { signal: ctx.signal, ...(onprogress ? { onprogress } : {}) });
+    await delivered;
+    return { ...ctx, result, upstreamMs: deps.clock.now() - sentAt };
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { NamedEntry } from '../../catalog/types.ts';
+import { WardenError } from '../../errors.ts';
+import type { Authenticated, Resolved, Target } from '../context.ts';
+import type { PipelineDeps } from '../deps.ts';
+
+/**
+ * Stage 2: public name or URI -> upstream and original name, by catalog lookup only (never by
+ * splitting on the separator). Params are checked for the fields we route by; everything else
+ * passes through untouched.
+ */
+const named = z.looseObject({ name: z.string({ error: 'params.name: expected a string' }) });
+const byUri = z.looseObject({ uri: z.string({ error: 'params.uri: expected a string' }) });
+const completion = z.looseObject({
+  ref: z.discriminatedUnion('type', [z.looseObject({ type: z.literal('ref/prompt'), name: z.string() }), z.looseObject({ type: z.literal('ref/resource'), uri: z.string() })], {
+    error: 'params.ref: expected { type: "ref/prompt", name } or { type: "ref/resource", uri }',
+  }),
+});
+
+function parse<T>(schema: z.ZodType<T>, params: unknown): T {
+  const result = schema.safeParse(params);
+  if (result.success) return result.data;
+  throw new WardenError('REQUEST_INVALID', result.error.issues[0]?.message ?? 'invalid params', { details: { field: result.error.issues[0]?.path.join('.') } });
+}
+
+/** The caller's answer for a name it may not know: the same whether absent or hidden. */
+export function notFound(target: Target | { kind: Target['kind']; name: string }): WardenError {
+  if (target.kind === 'resource') {
+    const uri = 'uri' in target ? target.uri : target.name;
+    return new WardenError('RESOURCE_NOT_FOUND', `Resource not found: ${uri}`, { details: { uri } });
+  }
+  const name = 'entry' in target ? target.entry.publicName : target.name;
+  return target.kind === 'tool'
+    ? new WardenError('TOOL_NOT_FOUND', `Unknown tool: ${name}`, { details: { name } })
+    : new WardenError('PROMPT_NOT_FOUND', `Unknown prompt: ${name}`, { details: { name } });
+}
+
+export function resolve(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog'>): Resolved {
+  const snapshot = deps.catalog.snapshot;
+  const byName = (kind: 'tool' | 'prompt', map: ReadonlyMap<string, NamedEntry>, name: string): Target & { entry: NamedEntry } => {
+    const entry = map.get(name);
+    if (!entry) throw notFound({ kind, name });
+    return { kind, entry };
+  };
+  const resource = (uri: string): Target & { kind: 'resource' } => {
+    const found = deps.catalog.findResource(uri);
+    if (!found) throw notFound({ kind: 'resource', name: uri });
+    return { kind: 'resource', uri, upstream: found.upstream };
+  };
+
+  switch (ctx.method) {
+    case 'tools/call':
+    case 'prompts/get': {
+      const { name } = parse(named, ctx.params);
+      const target = ctx.method === 'tools/call' ? byName('tool', snapshot.tools, name) : byName('prompt', snapshot.prompts, name);
+      return { ...ctx, target, upstream: target.entry.upstream, upstreamParams: { ...upstreamParams(ctx.params), name: target.entry.originalName } };
+    }
+    case 'resources/read':
+    case 'resources/subscribe':
+    case 'resources/unsubscribe': {
+      const target = resource(parse(byUri, ctx.params).uri);
+      return { ...ctx, target, upstream: target.upstream, upstreamParams: upstreamParams(ctx.params) };
+    }
+    case 'completion/complete': {
+      const { ref } = parse(completion, ctx.params);
+      if (ref.type === 'ref/prompt') {
+        const target = byName('prompt', snapshot.prompts, ref.name as string);
+        return { ...ctx, target, upstream: target.entry.upstream, upstreamParams: { ...upstreamParams(ctx.params), ref: { ...ref, name: target.entry.originalName } } };
+      }
+      const template = snapshot.templateList.find((t) => t.uriTemplate === ref.uri);
+      const target = template ? { kind: 'resource' as const, uri: ref.uri as string, upstream: template.upstream } : resource(ref.uri as string);
+      return { ...ctx, target, upstream: target.upstream, upstreamParams: upstreamParams(ctx.params) };
+    }
+  }
+}
+
+/** The caller's params minus its progressToken: the SDK client puts its own in (mapped back in forward). */
+function upstreamParams(params: Record<string, unknown>): Record<string, unknown> {
+  const meta = params._meta as Record<string, unknown> | undefined;
+  if (meta === undefined || !('progressToken' in meta)) return { ...params };
+  const { progressToken: _dropped, ...rest } = meta;
+  return { ...params, _meta: rest };
+}
