@@ -19,14 +19,14 @@ const USAGE_TEXT = `usage: warden token create --sub NAME --roles R[,R...] --key
   --aud    default ${DEV_DEFAULTS.aud}
   --kid    default ${DEV_DEFAULTS.kid}`;
 
-const list = z
-  .string()
-  .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+/** A comma-separated flag value as a list. */
+const list = (flag: string) =>
+  z.string({ error: `${flag} is required` }).transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item !== ''));
 
 const optionsSchema = z.object({
   sub: z.string({ error: '--sub is required' }).min(1, '--sub must not be empty'),
-  roles: list.pipe(z.array(z.string()).min(1, '--roles needs at least one role')),
-  scopes: list.default([]),
+  roles: list('--roles').pipe(z.array(z.string()).min(1, '--roles needs at least one role')),
+  scopes: list('--scopes').default([]),
   key: z.string({ error: '--key is required' }).min(1),
   ttl: z.string().default(DEV_DEFAULTS.ttl).transform(parseTtl),
   iss: z.string().min(1).default(DEV_DEFAULTS.iss),
