@@ -1,14 +1,31 @@
 import { z } from 'zod';
 
+/** A Rego reference into `data` made of plain identifiers, e.g. `data.mcp.authz`. */
+const ENTRYPOINT = /^data(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
+
 /** `policy` section of warden.config.json. Refined by the policy module; composed in src/config. */
 export const policyConfigSchema = z
   .object({
-    engine: z.enum(['rego', 'wasm']).default('rego'),
-    paths: z.array(z.string().min(1)).default(['policies']).describe('.rego files, directories, data.json/.yaml (rego); policy.wasm or bundle.tar.gz (wasm).'),
-    entrypoint: z.string().default('data.mcp.authz').describe('Rule or package whose `allow` and `reasons` decide.'),
+    engine: z.enum(['rego', 'wasm']).default('rego').describe('rego: our engine over .rego files; wasm: opa-wasm over `opa build -t wasm` output.'),
+    paths: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['policies'])
+      .describe('.rego files, directories, data.json/.yaml (rego); policy.wasm or bundle.tar.gz (wasm). Relative to the config file.'),
+    entrypoint: z
+      .string()
+      .regex(ENTRYPOINT, 'must be a data reference such as data.mcp.authz')
+      .default('data.mcp.authz')
+      .describe('Rule or package whose `allow` and `reasons` decide.'),
     watch: z.boolean().default(true).describe('Reload on file change and SIGHUP; a broken set keeps the last good one.'),
+    watch_debounce_ms: z.number().int().min(0).max(60_000).default(150).describe('Quiet time after the last file change before reloading.'),
     eval_timeout_ms: z.number().int().positive().default(50).describe('Evaluation budget; exceeded means deny.'),
   })
   .strict();
 
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;
+
+/** `data.mcp.authz` -> ['mcp', 'authz']: the path both backends resolve. */
+export function entrypointPath(entrypoint: string): string[] {
+  return entrypoint.split('.').slice(1);
+}
