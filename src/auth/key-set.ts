@@ -23,8 +23,10 @@ export interface TokenHeader {
 
 /** Thrown when no key fits a header: the source may refetch and ask again. */
 export class NoMatchingKeyError extends WardenError {
-  constructor(kid: string | undefined) {
-    super('AUTH_TOKEN_INVALID', kid === undefined ? 'no verification key matches the token' : `no verification key matches kid "${kid}"`);
+  constructor(kid: unknown) {
+    // The kid is the caller's own input: echoed only when short and plain, to help debugging.
+    const shown = typeof kid === 'string' && /^[\w.:-]{1,64}$/.test(kid) ? ` kid "${kid}"` : ' the token';
+    super('AUTH_TOKEN_INVALID', `no verification key matches${shown}`);
   }
 }
 
