@@ -3,6 +3,22 @@ import { encodingBuiltins } from './encoding.ts';
 import { cryptoBuiltins } from './crypto.ts';
 import { netBuiltins } from './net.ts';
 import { timeBuiltins } from './time.ts';
+import { stringBuiltins } from './strings.ts';
+import { regexBuiltins } from './regex.ts';
+import { globBuiltins } from './glob.ts';
+import { aggregateBuiltins } from './aggregates.ts';
+import { arrayBuiltins } from './arrays.ts';
+import { setBuiltins } from './sets.ts';
+import { objectBuiltins } from './objects.ts';
+import { typeBuiltins } from './type-checks.ts';
+import { numberBuiltins } from './numbers.ts';
+import { bitBuiltins } from './bits.ts';
+import { castBuiltins } from './casts.ts';
+import { unitBuiltins } from './units.ts';
+import { semverBuiltins } from './semver.ts';
+import { jsonPatchBuiltins } from './json-patch.ts';
+import { walkBuiltins } from './walk.ts';
+import { graphBuiltins } from './graph.ts';
 
 /**
  * Every built-in the engine knows, by name. Each group file exports a `Builtin[]` list; add one
@@ -13,6 +29,22 @@ const groups: readonly (readonly Builtin[])[] = [
   cryptoBuiltins,
   netBuiltins,
   timeBuiltins,
+  stringBuiltins,
+  regexBuiltins,
+  globBuiltins,
+  aggregateBuiltins,
+  arrayBuiltins,
+  setBuiltins,
+  objectBuiltins,
+  typeBuiltins,
+  numberBuiltins,
+  bitBuiltins,
+  castBuiltins,
+  unitBuiltins,
+  semverBuiltins,
+  jsonPatchBuiltins,
+  walkBuiltins,
+  graphBuiltins,
 ];
 
 export const builtins: ReadonlyMap<string, Builtin> = new Map(groups.flat().map((builtin) => [builtin.name, builtin]));

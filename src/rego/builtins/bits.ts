@@ -1,0 +1,33 @@
+import type { Value } from '../value.ts';
+import { normalize } from '../number.ts';
+import { integerArg } from './args.ts';
+import type { Builtin } from './types.ts';
+import { BuiltinError } from './types.ts';
+
+/** OPA's bits.* built-ins on arbitrary-size integers (two's complement semantics, as Go's big.Int). */
+
+function binary(name: string, op: (a: bigint, b: bigint) => bigint): Builtin {
+  return { name, arity: 2, impl: (args) => normalize(op(integerArg(name, args, 1), integerArg(name, args, 2))) };
+}
+
+function shift(name: string, op: (a: bigint, b: bigint) => bigint): Builtin {
+  return {
+    name,
+    arity: 2,
+    impl: (args: Value[]) => {
+      const value = integerArg(name, args, 1);
+      const count = integerArg(name, args, 2);
+      if (count < 0n) throw new BuiltinError('eval_type_error', `${name}: operand 2 must be an unsigned integer number but got a negative integer`);
+      return normalize(op(value, count));
+    },
+  };
+}
+
+export const bitBuiltins: readonly Builtin[] = [
+  binary('bits.and', (a, b) => a & b),
+  binary('bits.or', (a, b) => a | b),
+  binary('bits.xor', (a, b) => a ^ b),
+  { name: 'bits.negate', arity: 1, impl: (args) => normalize(~integerArg('bits.negate', args, 1)) },
+  shift('bits.lsh', (a, b) => a << b),
+  shift('bits.rsh', (a, b) => a >> b),
+];

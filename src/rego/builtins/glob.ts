@@ -1,0 +1,128 @@
+import type { Value } from '../value.ts';
+import { stringArg, stringsIn } from './args.ts';
+import type { Builtin } from './types.ts';
+import { builtinError, operandError } from './types.ts';
+
+/**
+ * glob.match with the syntax of gobwas/glob, which OPA uses: `*` any run of non-delimiter
+ * characters, `**` any run at all, `?` one non-delimiter character, `[abc]` `[a-z]` `[!a-z]`
+ * character lists, `{a,b}` alternatives (nestable), `\` escapes. Patterns compile once into an
+ * anchored JS RegExp, cached by pattern and delimiters.
+ */
+
+const CACHE_LIMIT = 1000;
+const cache = new Map<string, RegExp>();
+
+function classChar(cp: number): string {
+  return `\\u{${cp.toString(16)}}`;
+}
+
+class GlobSyntaxError extends Error {}
+
+function compileGlob(pattern: string, delimiters: readonly number[]): RegExp {
+  const key = `${delimiters.join(',')}:${pattern}`;
+  let re = cache.get(key);
+  if (re === undefined) {
+    re = new RegExp(`^${translate(pattern, delimiters)}$`, 'u');
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, re);
+  }
+  return re;
+}
+
+function translate(pattern: string, delimiters: readonly number[]): string {
+  const runes = Array.from(pattern, (ch) => ch.codePointAt(0)!);
+  const notDelimiter = delimiters.length === 0 ? '[^]' : `[^${delimiters.map(classChar).join('')}]`;
+  let out = '';
+  let depth = 0;
+  for (let i = 0; i < runes.length; i++) {
+    const ch = String.fromCodePoint(runes[i]!);
+    switch (ch) {
+      case '*':
+        if (runes[i + 1] === 0x2a) {
+          out += '[^]*';
+          i++;
+        } else {
+          out += `${notDelimiter}*`;
+        }
+        break;
+      case '?':
+        out += notDelimiter;
+        break;
+      case '\\':
+        if (i + 1 >= runes.length) throw new GlobSyntaxError('unexpected end of input after escape');
+        out += classChar(runes[++i]!);
+        break;
+      case '[': {
+        const close = runes.indexOf(0x5d, i + 1);
+        if (close < 0) throw new GlobSyntaxError('unexpected end of input');
+        let body = runes.slice(i + 1, close);
+        const negate = body[0] === 0x21;
+        if (negate) body = body.slice(1);
+        let set = '';
+        for (let k = 0; k < body.length; k++) {
+          if (body[k + 1] === 0x2d && k + 2 < body.length) {
+            if (body[k + 2]! < body[k]!) throw new GlobSyntaxError('hi character should be greater than lo character');
+            set += `${classChar(body[k]!)}-${classChar(body[k + 2]!)}`;
+            k += 2;
+          } else {
+            set += classChar(body[k]!);
+          }
+        }
+        out += negate ? `[^${set}]` : set === '' ? '[]' : `[${set}]`;
+        i = close;
+        break;
+      }
+      case '{':
+        depth++;
+        out += '(?:';
+        break;
+      case '}':
+        if (depth === 0) throw new GlobSyntaxError('unexpected closing of terms');
+        depth--;
+        out += ')';
+        break;
+      case ',':
+        out += depth > 0 ? '|' : ',';
+        break;
+      default:
+        out += /[\p{L}\p{N}_ ]/u.test(ch) ? ch : classChar(runes[i]!);
+    }
+  }
+  if (depth > 0) throw new GlobSyntaxError('unexpected end of input');
+  return out;
+}
+
+function delimitersArg(args: Value[]): number[] {
+  const value = args[1]!;
+  if (value === null) return [];
+  if (!Array.isArray(value)) throw operandError('glob.match', 2, 'one of {array, null}', value);
+  const delimiters = stringsIn('glob.match', 2, value, value);
+  // An empty list means the default delimiter, ".".
+  if (delimiters.length === 0) return [0x2e];
+  return delimiters.filter((d) => d !== '').map((d) => d.codePointAt(0)!);
+}
+
+function match(args: Value[]): Value {
+  const pattern = stringArg('glob.match', args, 1);
+  const delimiters = delimitersArg(args);
+  const text = stringArg('glob.match', args, 3);
+  let re: RegExp;
+  try {
+    re = compileGlob(pattern, delimiters);
+  } catch (error) {
+    if (error instanceof GlobSyntaxError || error instanceof SyntaxError) throw builtinError('glob.match', error.message);
+    throw error;
+  }
+  return re.test(text);
+}
+
+/** gobwas/glob's QuoteMeta: escapes `* ? \ [ ] { }`. */
+function quoteMeta(args: Value[]): Value {
+  return stringArg('glob.quote_meta', args, 1).replace(/[*?\\[\]{}]/g, '\\$&');
+}
+
+export const globBuiltins: readonly Builtin[] = [
+  { name: 'glob.match', arity: 3, impl: match },
+  { name: 'glob.quote_meta', arity: 1, impl: quoteMeta },
+];

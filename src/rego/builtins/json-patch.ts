@@ -1,0 +1,273 @@
+import type { Value } from '../value.ts';
+import { RObject, RSet, equals, keyOf, typeName } from '../value.ts';
+import { arrayArg, objectArg } from './args.ts';
+import type { Builtin } from './types.ts';
+import { BuiltinError, builtinError, operandError } from './types.ts';
+
+/**
+ * json.patch (RFC 6902 over Rego values, sets included: a set member is addressed by itself),
+ * json.filter and json.remove. Paths are `/`-separated strings (leading `/` optional, `~1` and
+ * `~0` unescaped) or arrays of segments. Every operation builds new values; inputs are shared.
+ */
+
+type Path = readonly Value[];
+
+function parsePath(name: string, path: Value): Path {
+  if (typeof path === 'string') {
+    if (path === '') return [];
+    return path
+      .replace(/^\/+/, '')
+      .split('/')
+      .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'));
+  }
+  if (Array.isArray(path)) return path;
+  throw new BuiltinError(
+    'eval_type_error',
+    `${name}: operand 2 must be one of {set, array} containing string paths or array of path segments but got ${typeName(path)}`,
+  );
+}
+
+/** An array index from a number or a decimal string without leading zeros; `-` is the end. */
+function indexOf(array: Value[], segment: Value): number | undefined {
+  if (segment === '-') return array.length;
+  if (typeof segment === 'number' && Number.isInteger(segment)) return segment;
+  if (typeof segment === 'string' && /^(0|[1-9]\d*)$/.test(segment)) return Number(segment);
+  return undefined;
+}
+
+/**
+ * Rebuilds `target` with `edit` applied to the parent of the last path segment; undefined when
+ * the path does not exist or the edit fails.
+ */
+function update(target: Value, path: Path, edit: (parent: Value, key: Value) => Value | undefined): Value | undefined {
+  const [key, ...rest] = path;
+  if (rest.length === 0) return edit(target, key!);
+  if (target instanceof RObject) {
+    const child = target.get(key!);
+    const updated = child === undefined ? undefined : update(child, rest, edit);
+    return updated === undefined ? undefined : RObject.fromEntries(target.entries()).set(key!, updated);
+  }
+  if (Array.isArray(target)) {
+    const i = indexOf(target, key!);
+    const updated = i === undefined || i >= target.length ? undefined : update(target[i]!, rest, edit);
+    if (updated === undefined) return undefined;
+    const copy = target.slice();
+    copy[i!] = updated;
+    return copy;
+  }
+  if (target instanceof RSet && target.has(key!)) {
+    const updated = update(key!, rest, edit);
+    if (updated === undefined) return undefined;
+    const copy = RSet.of(target);
+    copy.delete(key!);
+    return copy.add(updated);
+  }
+  return undefined;
+}
+
+function get(target: Value, path: Path): Value | undefined {
+  let current: Value | undefined = target;
+  for (const key of path) {
+    if (current instanceof RObject) current = current.get(key);
+    else if (Array.isArray(current)) {
+      const i = indexOf(current, key);
+      current = i === undefined ? undefined : current[i];
+    } else if (current instanceof RSet) current = current.has(key) ? key : undefined;
+    else return undefined;
+    if (current === undefined) return undefined;
+  }
+  return current;
+}
+
+function add(target: Value, path: Path, value: Value): Value | undefined {
+  if (path.length === 0) return value;
+  return update(target, path, (parent, key) => {
+    if (parent instanceof RObject) return RObject.fromEntries(parent.entries()).set(key, value);
+    if (Array.isArray(parent)) {
+      const i = indexOf(parent, key);
+      if (i === undefined || i > parent.length) return undefined;
+      return [...parent.slice(0, i), value, ...parent.slice(i)];
+    }
+    // A set member is its own key, so the added value must be the key.
+    if (parent instanceof RSet && equals(key, value)) return RSet.of(parent).add(value);
+    return undefined;
+  });
+}
+
+function remove(target: Value, path: Path): Value | undefined {
+  if (path.length === 0) return undefined;
+  return update(target, path, (parent, key) => {
+    if (parent instanceof RObject) {
+      if (!parent.has(key)) return undefined;
+      const copy = RObject.fromEntries(parent.entries());
+      copy.delete(key);
+      return copy;
+    }
+    if (Array.isArray(parent)) {
+      const i = indexOf(parent, key);
+      if (i === undefined || i >= parent.length) return undefined;
+      return [...parent.slice(0, i), ...parent.slice(i + 1)];
+    }
+    if (parent instanceof RSet && parent.has(key)) {
+      const copy = RSet.of(parent);
+      copy.delete(key);
+      return copy;
+    }
+    return undefined;
+  });
+}
+
+function applyOperation(target: Value, operation: Value): Value | undefined {
+  if (!(operation instanceof RObject)) throw builtinError('json.patch', 'must be an array of JSON-Patch objects');
+  const field = (name: string): Value => {
+    const value = operation.get(name);
+    if (value === undefined) throw builtinError('json.patch', `missing required attribute "${name}"`);
+    return value;
+  };
+  const op = field('op');
+  const path = parsePath('json.patch', field('path'));
+  switch (op) {
+    case 'add':
+      return add(target, path, field('value'));
+    case 'remove':
+      return remove(target, path);
+    case 'replace': {
+      if (path.length === 0) return field('value');
+      const removed = remove(target, path);
+      return removed === undefined ? undefined : add(removed, path, field('value'));
+    }
+    case 'move': {
+      const from = parsePath('json.patch', field('from'));
+      const value = get(target, from);
+      const removed = value === undefined ? undefined : remove(target, from);
+      return removed === undefined ? undefined : add(removed, path, value!);
+    }
+    case 'copy': {
+      const value = get(target, parsePath('json.patch', field('from')));
+      return value === undefined ? undefined : add(target, path, value);
+    }
+    case 'test': {
+      const actual = get(target, path);
+      return actual !== undefined && equals(actual, field('value')) ? target : undefined;
+    }
+    default:
+      throw builtinError('json.patch', `unrecognized op ${JSON.stringify(op)}`);
+  }
+}
+
+function patch(args: Value[]): Value | undefined {
+  let target: Value | undefined = args[0]!;
+  for (const operation of arrayArg('json.patch', args, 2)) {
+    target = applyOperation(target, operation);
+    if (target === undefined) return undefined;
+  }
+  return target;
+}
+
+/** A tree of paths: null marks a selected node (everything below it). */
+type PathTree = Map<string, PathTree | null>;
+
+function pathTree(name: string, paths: Value): PathTree {
+  let list: Iterable<Value>;
+  if (Array.isArray(paths) || paths instanceof RSet) list = paths;
+  else throw operandError(name, 2, 'one of {set, array}', paths);
+  const root: PathTree = new Map();
+  for (const raw of list) {
+    const path = parsePath(name, raw);
+    let node: PathTree | null = root;
+    for (let i = 0; i < path.length && node !== null; i++) {
+      const key = segmentKey(path[i]!);
+      if (i === path.length - 1) node.set(key, null);
+      else {
+        if (!node.has(key)) node.set(key, new Map());
+        node = node.get(key)!;
+      }
+    }
+  }
+  return root;
+}
+
+/** Array indexes match both numbers and decimal strings, so both spell one tree key. */
+function segmentKey(segment: Value): string {
+  return typeof segment === 'number' && Number.isInteger(segment) && segment >= 0 ? keyOf(String(segment)) : keyOf(segment);
+}
+
+function filterValue(value: Value, tree: PathTree | null): Value {
+  if (tree === null) return value;
+  if (value instanceof RObject) {
+    const result = new RObject();
+    for (const [key, child] of value.entries()) {
+      const sub = tree.get(segmentKey(key));
+      if (sub !== undefined) result.set(key, filterValue(child, sub));
+    }
+    return result;
+  }
+  if (Array.isArray(value)) {
+    const out: Value[] = [];
+    value.forEach((child, i) => {
+      const sub = tree.get(keyOf(String(i)));
+      if (sub !== undefined) out.push(filterValue(child, sub));
+    });
+    return out;
+  }
+  if (value instanceof RSet) {
+    const out = new RSet();
+    for (const member of value) {
+      const sub = tree.get(segmentKey(member));
+      if (sub !== undefined) out.add(filterValue(member, sub));
+    }
+    return out;
+  }
+  return value;
+}
+
+/** The value without the selected nodes; undefined when the value itself is selected. */
+function removeValue(value: Value, tree: PathTree | undefined | null): Value | undefined {
+  if (tree === null) return undefined;
+  if (tree === undefined) return value;
+  if (value instanceof RObject) {
+    const result = new RObject();
+    for (const [key, child] of value.entries()) {
+      const kept = removeValue(child, tree.get(segmentKey(key)));
+      if (kept !== undefined) result.set(key, kept);
+    }
+    return result;
+  }
+  if (Array.isArray(value)) {
+    const out: Value[] = [];
+    value.forEach((child, i) => {
+      const kept = removeValue(child, tree.get(keyOf(String(i))));
+      if (kept !== undefined) out.push(kept);
+    });
+    return out;
+  }
+  if (value instanceof RSet) {
+    const out = new RSet();
+    for (const member of value) {
+      const kept = removeValue(member, tree.get(segmentKey(member)));
+      if (kept !== undefined) out.add(kept);
+    }
+    return out;
+  }
+  return value;
+}
+
+export const jsonPatchBuiltins: readonly Builtin[] = [
+  { name: 'json.patch', arity: 2, impl: patch },
+  {
+    name: 'json.filter',
+    arity: 2,
+    impl: (args) => {
+      const object = objectArg('json.filter', args, 1);
+      return filterValue(object, pathTree('json.filter', args[1]!));
+    },
+  },
+  {
+    name: 'json.remove',
+    arity: 2,
+    impl: (args) => {
+      const object = objectArg('json.remove', args, 1);
+      return removeValue(object, pathTree('json.remove', args[1]!)) ?? new RObject();
+    },
+  },
+];

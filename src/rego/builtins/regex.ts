@@ -1,0 +1,164 @@
+import type { Value } from '../value.ts';
+import { integerArg, stringArg } from './args.ts';
+import { globsIntersect } from './glob-intersect.ts';
+import { Re2SyntaxError, compileRe2, findAll } from './re2.ts';
+import type { Builtin } from './types.ts';
+import { builtinError } from './types.ts';
+
+/** OPA's regex.* built-ins over RE2 patterns (see re2.ts for the translation to JS). */
+
+function compile(name: string, pattern: string): RegExp {
+  try {
+    return compileRe2(pattern);
+  } catch (error) {
+    if (error instanceof Re2SyntaxError) throw builtinError(name, error.message);
+    throw error;
+  }
+}
+
+function limitArg(name: string, args: Value[], position: number): number {
+  const n = integerArg(name, args, position);
+  return n < 0n ? -1 : n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+}
+
+function match(args: Value[]): Value {
+  const re = compile('regex.match', stringArg('regex.match', args, 1));
+  re.lastIndex = 0;
+  return re.test(stringArg('regex.match', args, 2));
+}
+
+function isValid(args: Value[]): Value {
+  const pattern = args[0];
+  if (typeof pattern !== 'string') return false;
+  try {
+    compileRe2(pattern);
+    return true;
+  } catch (error) {
+    if (error instanceof Re2SyntaxError) return false;
+    throw error;
+  }
+}
+
+/** Go's Regexp.Split(s, -1). */
+function split(args: Value[]): Value {
+  const re = compile('regex.split', stringArg('regex.split', args, 1));
+  const text = stringArg('regex.split', args, 2);
+  if (text === '') return [''];
+  const parts: Value[] = [];
+  let begin = 0;
+  let end = 0;
+  for (const m of findAll(re, text, -1)) {
+    end = m.index;
+    if (m.index + m[0].length !== 0) parts.push(text.slice(begin, end));
+    begin = m.index + m[0].length;
+  }
+  if (end !== text.length) parts.push(text.slice(begin));
+  return parts;
+}
+
+function findN(args: Value[]): Value {
+  const re = compile('regex.find_n', stringArg('regex.find_n', args, 1));
+  const text = stringArg('regex.find_n', args, 2);
+  return findAll(re, text, limitArg('regex.find_n', args, 3)).map((m) => m[0]);
+}
+
+function findAllSubmatch(args: Value[]): Value {
+  const name = 'regex.find_all_string_submatch_n';
+  const re = compile(name, stringArg(name, args, 1));
+  const text = stringArg(name, args, 2);
+  return findAll(re, text, limitArg(name, args, 3)).map((m) => Array.from(m, (group) => group ?? ''));
+}
+
+/** Go's Regexp.Expand template syntax: `$1`, `${1}`, `$name`, `${name}`, `$$`. */
+function expand(template: string, m: RegExpExecArray): string {
+  return template.replace(/\$(?:\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (whole, braced: string | undefined, bare: string | undefined) => {
+    if (whole === '$$') return '$';
+    const name = (braced ?? bare)!;
+    const group = /^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name];
+    return group ?? '';
+  });
+}
+
+/** Go's ReplaceAllString: no replacement for an empty match right after a previous match. */
+function replace(args: Value[]): Value {
+  const text = stringArg('regex.replace', args, 1);
+  const re = compile('regex.replace', stringArg('regex.replace', args, 2));
+  const template = stringArg('regex.replace', args, 3);
+  let out = '';
+  let lastEnd = 0;
+  let searchPos = 0;
+  while (searchPos <= text.length) {
+    re.lastIndex = searchPos;
+    const m = re.exec(text);
+    if (m === null) break;
+    const end = m.index + m[0].length;
+    out += text.slice(lastEnd, m.index);
+    if (end > lastEnd || m.index === 0) out += expand(template, m);
+    lastEnd = end;
+    const width = searchPos < text.length && text.codePointAt(searchPos)! > 0xffff ? 2 : 1;
+    searchPos = searchPos + width > end ? searchPos + width : end;
+  }
+  return out + text.slice(lastEnd);
+}
+
+/**
+ * regex.template_match: text between the delimiters is a pattern, the rest is literal; the whole
+ * string must match.
+ */
+function templateMatch(args: Value[]): Value {
+  const name = 'regex.template_match';
+  const template = stringArg(name, args, 1);
+  const text = stringArg(name, args, 2);
+  const open = stringArg(name, args, 3);
+  const close = stringArg(name, args, 4);
+  let pattern = '';
+  let depth = 0;
+  let literalStart = 0;
+  let patternStart = 0;
+  for (let i = 0; i < template.length; i++) {
+    if (template.startsWith(open, i) && open !== '') {
+      if (depth === 0) {
+        pattern += quoteMeta(template.slice(literalStart, i));
+        patternStart = i + open.length;
+      }
+      depth++;
+    } else if (template.startsWith(close, i) && close !== '' && depth > 0) {
+      depth--;
+      if (depth === 0) {
+        pattern += `(?:${template.slice(patternStart, i)})`;
+        literalStart = i + close.length;
+      }
+    }
+  }
+  if (depth !== 0) throw builtinError(name, `unbalanced braces in "${template}"`);
+  pattern = `^${pattern}${quoteMeta(template.slice(literalStart))}$`;
+  const re = compile(name, pattern);
+  re.lastIndex = 0;
+  return re.test(text);
+}
+
+/** Go's regexp.QuoteMeta. */
+function quoteMeta(text: string): string {
+  return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
+function globsMatch(args: Value[]): Value {
+  const name = 'regex.globs_match';
+  try {
+    return globsIntersect(stringArg(name, args, 1), stringArg(name, args, 2));
+  } catch (error) {
+    if (error instanceof Re2SyntaxError) throw builtinError(name, error.message);
+    throw error;
+  }
+}
+
+export const regexBuiltins: readonly Builtin[] = [
+  { name: 'regex.match', arity: 2, impl: match },
+  { name: 'regex.is_valid', arity: 1, impl: isValid },
+  { name: 'regex.split', arity: 2, impl: split },
+  { name: 'regex.find_n', arity: 3, impl: findN },
+  { name: 'regex.find_all_string_submatch_n', arity: 3, impl: findAllSubmatch },
+  { name: 'regex.replace', arity: 3, impl: replace },
+  { name: 'regex.template_match', arity: 4, impl: templateMatch },
+  { name: 'regex.globs_match', arity: 2, impl: globsMatch },
+];
