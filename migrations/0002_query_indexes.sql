@@ -6,4 +6,5 @@ CREATE INDEX events_decision_tool ON events (public_name, time) WHERE kind = 'de
 CREATE INDEX events_decision_verdict ON events (decision, time) WHERE kind = 'decision';
 CREATE INDEX events_decision_upstream ON events (upstream, time) WHERE kind = 'decision';
 CREATE INDEX events_outcome_decision ON events (decision_id) WHERE kind = 'outcome';
-CREATE INDEX events_kind ON events (kind, seq);
+-- Lets the store find the last startup (crash recovery) without scanning the log.
+CREATE INDEX events_startup ON events (seq) WHERE kind = 'startup';

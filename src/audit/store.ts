@@ -41,6 +41,8 @@ export function openAuditStore(config: AuditConfig, options: AuditStoreOptions =
 function createStore(db: Database.Database, config: AuditConfig, now: () => Date, log: Logger, options: AuditStoreOptions): AuditStore {
   const migrations = loadMigrations(options.migrationsDir ?? MIGRATIONS_DIR);
   const appliedNow = migrate(db, migrations, now);
+  // Keeps the planner's statistics fresh for the CLI's indexed queries (bounded work, per SQLite docs).
+  db.pragma('optimize = 0x10002');
   const encoder = createEventEncoder(createRedactor(config.redact));
   const append = createAppender(db, now);
 
@@ -131,9 +133,10 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
       closed = true;
       await writes.drain();
       try {
+        db.pragma('optimize');
         db.pragma('wal_checkpoint(TRUNCATE)');
       } catch (error) {
-        log.warn({ err: (error as Error).message }, 'final checkpoint failed');
+        log.warn({ err: (error as Error).message }, 'final optimize/checkpoint failed');
       }
       db.close();
     },
