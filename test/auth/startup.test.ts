@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { exportSPKI } from 'jose';
+import { exportSPKI, generateKeyPair } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../src/auth/index.ts';
@@ -86,6 +86,17 @@ describe('createAuthenticator - key sources', () => {
         code: 'AUTH_TOKEN_INVALID',
         message: 'the token has no kid and several verification keys could match',
       });
+    } finally {
+      await auth.close();
+    }
+  });
+
+  it('verifies EdDSA (Ed25519) tokens from a jwks_file', async () => {
+    const ed = await generateKeyPair('EdDSA', { extractable: true });
+    await writeFile(join(dir, 'ed-jwks.json'), JSON.stringify({ keys: [await publicJwk(ed, 'ed', 'EdDSA')] }));
+    const auth = await start({ jwks_file: 'ed-jwks.json', algorithms: ['EdDSA'] });
+    try {
+      await expect(auth.authenticate(await sign(ed.privateKey, claimsAt(), { alg: 'EdDSA', kid: 'ed' }))).resolves.toMatchObject({ sub: 'alice' });
     } finally {
       await auth.close();
     }
