@@ -41,12 +41,12 @@ const jwksSchema = z.object({
   keys: z.array(z.looseObject({ kty: z.string(), kid: z.string().optional(), alg: z.string().optional(), use: z.string().optional(), crv: z.string().optional() })),
 });
 
-/** jose refuses shorter RSA keys at verification time; refusing them here keeps the set honest. */
-const MIN_RSA_BITS = 2048;
+/** jose refuses shorter RSA keys only when verifying; sources refuse them when importing. */
+export const MIN_RSA_BITS = 2048;
 
-function rsaBits(key: CryptoKey): number {
+export function isWeakRsaKey(key: CryptoKey): boolean {
   const { modulusLength } = key.algorithm as { modulusLength?: number };
-  return modulusLength ?? Number.POSITIVE_INFINITY;
+  return modulusLength !== undefined && modulusLength < MIN_RSA_BITS;
 }
 
 export interface ImportReport {
@@ -81,7 +81,7 @@ export async function importKeySet(document: unknown, algorithms: readonly Algor
         const key = await importJWK(jwk as JWK, alg);
         // A private JWK would import as a private key; we only ever verify with public ones.
         if (key instanceof Uint8Array || key.type !== 'public') throw new Error('not a public key');
-        if (rsaBits(key) < MIN_RSA_BITS) {
+        if (isWeakRsaKey(key)) {
           skipped.push(`${name}: RSA modulus below ${MIN_RSA_BITS} bits`);
           continue;
         }

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,15 @@ describe('createAuthenticator - refuses to start on bad key material', () => {
       message: `issuer ${ISSUER}: ${join(dir, 'ec.pem')} is not a PEM public key (SPKI) usable with RS256`,
     });
     await expect(start({ public_key_file: 'junk.pem' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
+  it('refuses an RSA public key below 2048 bits', async () => {
+    const weak = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' });
+    await writeFile(join(dir, 'weak.pem'), weak);
+    await expect(start({ public_key_file: 'weak.pem' })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: `issuer ${ISSUER}: ${join(dir, 'weak.pem')} is an RSA key below 2048 bits`,
+    });
   });
 
   it('refuses a jwks_file that is not JSON, or has no usable key', async () => {
