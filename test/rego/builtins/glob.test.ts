@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { globBuiltins } from '../../../src/rego/builtins/glob.ts';
+import { caller } from './call.ts';
+
+const call = caller(globBuiltins);
+
+describe('glob.match - gobwas syntax', () => {
+  it('stops * at delimiters, the default being "."', () => {
+    expect(call('glob.match', '*.github.com', ['.'], 'api.github.com')).toBe(true);
+    expect(call('glob.match', '*.github.com', ['.'], 'api.not-github.com')).toBe(false);
+    expect(call('glob.match', '*', [], 'foo.bar')).toBe(false);
+    expect(call('glob.match', '*', null, 'foo.bar')).toBe(true);
+    expect(call('glob.match', '*:github:com', [':'], 'api:github:com')).toBe(true);
+  });
+
+  it('lets ** cross delimiters', () => {
+    expect(call('glob.match', 'api.**.com', ['.'], 'api.cdn.github.com')).toBe(true);
+  });
+
+  it('supports ?, character lists, ranges, negation and alternatives', () => {
+    expect(call('glob.match', '?at', ['f'], 'bat')).toBe(true);
+    expect(call('glob.match', '?at', ['f'], 'fat')).toBe(false);
+    expect(call('glob.match', '[!abc]at', [], 'fat')).toBe(true);
+    expect(call('glob.match', '[!a-c]at', [], 'bat')).toBe(false);
+    expect(call('glob.match', '{cat,bat,[fr]at}', [], 'rat')).toBe(true);
+    expect(call('glob.match', '{cat,bat,[fr]at}', [], 'mat')).toBe(false);
+    expect(call('glob.match', 'a\\*b', [], 'a*b')).toBe(true);
+    expect(call('glob.match', 'a\\*b', [], 'axb')).toBe(false);
+    expect(call('glob.match', 'x+(y)', [], 'x+(y)')).toBe(true);
+  });
+
+  it('quotes meta characters', () => {
+    expect(call('glob.quote_meta', '*.github.com')).toBe('\\*.github.com');
+    expect(call('glob.quote_meta', '[a]{b}?')).toBe('\\[a\\]\\{b\\}\\?');
+  });
+});
