@@ -16,8 +16,8 @@ const decodeMaps = new Map<string, Map<number, number>>(
 /** Go's CorruptInputError text. */
 export class Base64Error extends Error {
   override readonly name = 'Base64Error';
-  constructor(readonly offset: number) {
-    super(`illegal base64 data at input byte ${offset}`);
+  static at(offset: number): Base64Error {
+    return new Base64Error(`illegal base64 data at input byte ${offset}`);
   }
 }
 
@@ -36,7 +36,7 @@ export function decodeBase64(text: string, variant: Base64Variant): Buffer {
     for (let j = 0; j < 4; j++) {
       if (si === src.length) {
         if (j === 0) return Buffer.from(out);
-        if (j === 1 || padded) throw new Base64Error(si - j);
+        if (j === 1 || padded) throw Base64Error.at(si - j);
         length = j;
         break;
       }
@@ -50,16 +50,16 @@ export function decodeBase64(text: string, variant: Base64Variant): Buffer {
         quantum[j] = digit;
         continue;
       }
-      if (c !== 0x3d || !padded || j < 2) throw new Base64Error(si - 1);
+      if (c !== 0x3d || !padded || j < 2) throw Base64Error.at(si - 1);
       // Padding: "==" after two digits, "=" after three, then only newlines may follow.
       if (j === 2) {
         while (NEWLINE(src[si])) si++;
-        if (si === src.length) throw new Base64Error(src.length);
-        if (src[si] !== 0x3d) throw new Base64Error(si - 1);
+        if (si === src.length) throw Base64Error.at(src.length);
+        if (src[si] !== 0x3d) throw Base64Error.at(si - 1);
         si++;
       }
       while (NEWLINE(src[si])) si++;
-      if (si < src.length) throw new Base64Error(si);
+      if (si < src.length) throw Base64Error.at(si);
       length = j;
       break;
     }
@@ -75,4 +75,14 @@ export function encodeBase64(data: Buffer, variant: Base64Variant): string {
   if (variant === 'rawstd') return text.replace(/=+$/, '');
   if (variant === 'url') return text + '='.repeat((4 - (text.length % 4)) % 4);
   return text;
+}
+
+/**
+ * OPA's base64url.decode: some encoders omit the padding, so unpadded text is read as raw
+ * (RFC 7515 appendix C); a length of 1 mod 4 can never be valid.
+ */
+export function decodeBase64Url(text: string): Buffer {
+  if (text.endsWith('=')) return decodeBase64(text, 'url');
+  if (text.length % 4 === 1) throw new Base64Error(`illegal base64url string: ${text}`);
+  return decodeBase64(text, 'rawurl');
 }

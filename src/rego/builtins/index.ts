@@ -3,6 +3,7 @@ import { encodingBuiltins } from './encoding.ts';
 import { cryptoBuiltins } from './crypto.ts';
 import { netBuiltins } from './net.ts';
 import { timeBuiltins } from './time.ts';
+import { jwtBuiltins } from './jwt.ts';
 import { stringBuiltins } from './strings.ts';
 import { regexBuiltins } from './regex.ts';
 import { globBuiltins } from './glob.ts';
@@ -29,6 +30,7 @@ const groups: readonly (readonly Builtin[])[] = [
   cryptoBuiltins,
   netBuiltins,
   timeBuiltins,
+  jwtBuiltins,
   stringBuiltins,
   regexBuiltins,
   globBuiltins,
