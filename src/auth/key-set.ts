@@ -34,7 +34,8 @@ export function selectKey(keys: KeySet, header: TokenHeader): CryptoKey {
   const candidates = keys.filter((entry) => entry.alg === header.alg && (header.kid === undefined || entry.kid === header.kid));
   if (candidates.length === 1) return candidates[0]!.key;
   if (candidates.length === 0) throw new NoMatchingKeyError(header.kid);
-  throw new WardenError('AUTH_TOKEN_INVALID', 'the token has no kid and several verification keys could match');
+  const why = header.kid === undefined ? 'the token has no kid and several verification keys could match' : 'several verification keys share the token kid';
+  throw new WardenError('AUTH_TOKEN_INVALID', why);
 }
 
 const jwksSchema = z.object({

@@ -36,13 +36,24 @@ export async function createKeySource(issuer: IssuerConfig, options: KeySourceOp
     });
   }
   if (issuer.secret_env !== undefined) return loadSecretEnv(issuer, issuer.secret_env, options.env);
-  const file = issuer.jwks_file ?? issuer.public_key_file;
-  if (file === undefined) throw new WardenError('CONFIG_INVALID', `issuer ${issuer.issuer}: no key source configured`);
-  const path = resolve(options.baseDir, file);
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new WardenError('CONFIG_INVALID', `issuer ${issuer.issuer}: cannot read ${path} (${error.code ?? 'read error'})`, { cause: error });
-  });
-  return issuer.jwks_file !== undefined
-    ? loadJwksFile(issuer, path, text, options.logger)
-    : loadPublicKeyFile(issuer, path, text);
+  if (issuer.jwks_file !== undefined) {
+    const { path, text } = await readKeyFile(issuer, issuer.jwks_file, options.baseDir);
+    return loadJwksFile(issuer, path, text, options.logger);
+  }
+  if (issuer.public_key_file !== undefined) {
+    const { path, text } = await readKeyFile(issuer, issuer.public_key_file, options.baseDir);
+    return loadPublicKeyFile(issuer, path, text);
+  }
+  // The schema already requires exactly one source; kept so a schema change cannot fail open.
+  throw new WardenError('CONFIG_INVALID', `issuer ${issuer.issuer}: no key source configured`);
+}
+
+async function readKeyFile(issuer: IssuerConfig, file: string, baseDir: string): Promise<{ path: string; text: string }> {
+  const path = resolve(baseDir, file);
+  try {
+    return { path, text: await readFile(path, 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'read error';
+    throw new WardenError('CONFIG_INVALID', `issuer ${issuer.issuer}: cannot read ${path} (${code})`, { cause: error });
+  }
 }
