@@ -136,6 +136,17 @@ describe('remote JWKS - failures answer AUTH_KEYS_UNAVAILABLE', () => {
     expect(performance.now() - started).toBeLessThan(1_500);
   });
 
+  it('close() abandons a fetch in flight instead of waiting for its timeout', async () => {
+    server.behaviour = { kind: 'hang' };
+    const { auth } = await remote({ jwks_timeout_ms: 30_000 });
+    const pending = auth.authenticate(await token(key1, 'k1'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    await auth.close();
+    await expect(pending).rejects.toMatchObject(UNAVAILABLE);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it.each([
     ['not JSON', { kind: 'garbage', text: '<html>oops</html>' }],
     ['JSON without keys', { kind: 'serve', body: { hello: 'world' } }],
