@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AuditConfig } from '../audit/config.ts';
 import type { AuthConfig } from '../auth/config.ts';
+import type { DeclarativeCompositeConfig } from '../composites/config.ts';
 import { WardenError } from '../errors.ts';
 import type { PolicyConfig } from '../policy/config.ts';
 import { type Env, expandEnv } from './expand-env.ts';
@@ -47,6 +48,9 @@ export interface ResolvedConfig {
   readonly auth: AuthConfig;
   readonly policy: PolicyConfig;
   readonly audit: AuditConfig;
+  readonly composites: readonly DeclarativeCompositeConfig[];
+  /** Absolute paths of modules exporting defineComposite(...) values. */
+  readonly compositeModules: readonly string[];
 }
 
 export function loadConfig(file: string, env: Env = process.env): ResolvedConfig {
@@ -85,6 +89,8 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     auth: parsed.auth,
     policy: parsed.policy,
     audit: parsed.audit,
+    composites: parsed.composites,
+    compositeModules: parsed.composite_modules.map((m) => resolve(baseDir, m)),
   });
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { auditConfigSchema } from '../audit/config.ts';
 import { authConfigSchema } from '../auth/config.ts';
+import { compositeModulesSchema, compositesConfigSchema } from '../composites/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
 
 /**
@@ -103,6 +104,8 @@ export const configFileSchema = z
     auth: authConfigSchema.default(authConfigSchema.parse({})),
     policy: policyConfigSchema.default(policyConfigSchema.parse({})),
     audit: auditConfigSchema.default(auditConfigSchema.parse({})),
+    composites: compositesConfigSchema,
+    composite_modules: compositeModulesSchema,
   })
   .strict();
 

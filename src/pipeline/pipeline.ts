@@ -1,4 +1,4 @@
-import type { Result } from '@modelcontextprotocol/sdk/types.js';
+import { LoggingLevelSchema, type Result } from '@modelcontextprotocol/sdk/types.js';
 import type { Item } from '../catalog/types.ts';
 import { paginate, type Page } from '../catalog/pagination.ts';
 import { type ErrorCode, WardenError } from '../errors.ts';
@@ -7,7 +7,7 @@ import type { PipelineDeps } from './deps.ts';
 import { auditDecision, auditDenial } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
-import { authorize, visible } from './stages/authorize.ts';
+import { authorize, denial, policyInput, visible } from './stages/authorize.ts';
 import { forward } from './stages/forward.ts';
 import { resolve } from './stages/resolve.ts';
 
@@ -35,9 +35,13 @@ export interface ListRequest {
   token: string | undefined;
 }
 
+export type SetLevelRequest = Pick<CallRequest, 'params' | 'session' | 'requestId' | 'token' | 'signal'>;
+
 export interface Pipeline {
   call(request: CallRequest): Promise<Result>;
   list(request: ListRequest): Promise<Page<Item>>;
+  /** logging/setLevel: authorized like any request, then sent to every upstream that logs. */
+  setLevel(request: SetLevelRequest): Promise<void>;
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
@@ -91,6 +95,22 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const decisions = await stage('authorize', () => Promise.all(targets.map(([target]) => visible(subject, target, deps))));
       const allowed = targets.filter((_, i) => decisions[i]!.allow === true).map(([, item]) => item);
       return paginate(allowed, request.cursor, deps.pageSize);
+    },
+
+    async setLevel(request) {
+      const level = LoggingLevelSchema.safeParse(request.params.level);
+      if (!level.success) throw new WardenError('REQUEST_INVALID', 'params.level: expected a logging level', { details: { field: 'params.level' } });
+      const subject = await stage('authenticate', () => authenticate(request, deps));
+      const decision = await stage('authorize', () => deps.policy.evaluate(policyInput(subject, 'logging/setLevel', undefined, deps.clock.now())));
+      if (decision.allow !== true) throw denial(decision);
+      const loggers = deps.upstreams.all().filter((c) => c.state === 'ready' && c.capabilities?.logging);
+      await Promise.all(
+        loggers.map((c) =>
+          c.request('logging/setLevel', { level: level.data }, { signal: request.signal }).catch((error: unknown) =>
+            log.warn({ upstream: c.spec.name, err: error }, 'logging/setLevel failed upstream'),
+          ),
+        ),
+      );
     },
   };
 }

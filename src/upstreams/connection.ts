@@ -1,6 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientNotification, ClientRequest, JSONRPCRequest, Notification, Progress, Result, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { UpstreamListing } from '../catalog/types.ts';
@@ -33,8 +32,6 @@ export interface ConnectionOptions {
   reconnect: { initialMs: number; maxMs: number };
   /** Injected for tests; defaults to Math.random (jitter). */
   random?: () => number;
-  /** Injected for tests: lets them swap the transport (e.g. to point at a restarted server). */
-  createTransport?: (spec: UpstreamSpec, log: Logger) => Transport;
 }
 
 export interface CallOptions {
@@ -129,7 +126,8 @@ export class UpstreamConnection {
     if (this.#state === 'closed') return false;
     this.#state = 'connecting';
     const client = this.#createClient();
-    const transport = (this.#options.createTransport ?? createClientTransport)(this.spec, this.#log);
+    const transport = createClientTransport(this.spec, this.#log);
+    let listing: UpstreamListing;
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs });
       // close() may have run while we waited.
@@ -137,21 +135,20 @@ export class UpstreamConnection {
         await client.close();
         return false;
       }
-      const listing = await fetchListing(client, this.spec.timeoutMs);
-      this.#client = client;
-      this.#state = 'ready';
-      this.#attempt = 0;
-      client.onclose = () => this.#dropped(client);
-      this.#log.info({ tools: listing.tools.length, resources: listing.resources.length, prompts: listing.prompts.length }, 'upstream connected');
-      this.#options.events.onListing(this.spec.name, listing);
-      return true;
+      listing = await fetchListing(client, this.spec.timeoutMs);
     } catch (error) {
-      client.onclose = undefined;
       await client.close().catch(() => undefined);
       this.#log.warn({ err: { message: (error as Error)?.message } }, 'upstream connection failed');
       this.#scheduleReconnect();
       return false;
     }
+    this.#client = client;
+    this.#state = 'ready';
+    this.#attempt = 0;
+    client.onclose = () => this.#dropped(client);
+    this.#log.info({ tools: listing.tools.length, resources: listing.resources.length, prompts: listing.prompts.length }, 'upstream connected');
+    this.#options.events.onListing(this.spec.name, listing);
+    return true;
   }
 
   #createClient(): Client {

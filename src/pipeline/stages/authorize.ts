@@ -1,6 +1,7 @@
 import type { Principal } from '../../auth/principal.ts';
 import { WardenError } from '../../errors.ts';
 import type { Decision, PolicyInput } from '../../policy/engine.ts';
+import { buildPolicyInput, type PolicyRequest } from '../../policy/input.ts';
 import type { Authorized, Resolved, SessionInfo, Target } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { notFound } from './resolve.ts';
@@ -22,28 +23,26 @@ export interface DecisionSubject {
 }
 
 export function policyInput(subject: DecisionSubject, method: string, target: Target | undefined, now: number, args?: unknown): PolicyInput {
-  const p = subject.principal;
-  const input: PolicyInput = {
+  const { session } = subject;
+  const parsed: PolicyRequest = {
     method,
     request: {
       id: String(subject.requestId),
-      session: subject.session.id,
-      transport: subject.session.transport,
-      ...(subject.session.remoteAddr === undefined ? {} : { remote_addr: subject.session.remoteAddr }),
+      session: session.id,
+      transport: session.transport,
+      ...(session.remoteAddr === undefined ? {} : { remote_addr: session.remoteAddr }),
     },
-    now: new Date(now).toISOString(),
   };
-  if (p) input.principal = { sub: p.sub, iss: p.iss, aud: p.aud, scopes: p.scopes, roles: p.roles, claims: { ...p.claims } };
   if (target?.kind === 'tool') {
     const annotations = target.entry.item.annotations as Record<string, unknown> | undefined;
-    input.tool = { name: target.entry.publicName, server: target.entry.upstream, upstream_name: target.entry.originalName, ...(annotations ? { annotations } : {}) };
+    parsed.tool = { name: target.entry.publicName, server: target.entry.upstream, upstream_name: target.entry.originalName, ...(annotations ? { annotations } : {}) };
   } else if (target?.kind === 'prompt') {
-    input.prompt = { name: target.entry.publicName, server: target.entry.upstream };
+    parsed.prompt = { name: target.entry.publicName, server: target.entry.upstream };
   } else if (target?.kind === 'resource') {
-    input.resource = { uri: target.uri, server: target.upstream };
+    parsed.resource = { uri: target.uri, server: target.upstream };
   }
-  if (args !== undefined && args !== null && typeof args === 'object') input.arguments = args as Record<string, unknown>;
-  return input;
+  if (args !== null && typeof args === 'object' && !Array.isArray(args)) parsed.arguments = args as Record<string, unknown>;
+  return buildPolicyInput(subject.principal, parsed, new Date(now));
 }
 
 /** May the subject see this catalog item (list filtering, and the first half of a call)? */

@@ -1,0 +1,31 @@
+import { type ErrorCode, isWardenError } from '../errors.ts';
+import { logger } from '../log.ts';
+
+/** Exit codes of every warden command (documented in README, "Exit codes"). */
+export const EXIT = {
+  OK: 0,
+  /** A runtime failure: the command started but could not finish. */
+  FAILURE: 1,
+  /** The command line is malformed. */
+  USAGE: 2,
+  /** Refused to start: invalid config, unloadable policy, audit store or auth keys. */
+  CONFIG: 3,
+  /** `warden tools`: listed, but some upstreams were unreachable (their tools are missing). */
+  PARTIAL: 4,
+} as const;
+
+const START_UP: ReadonlySet<ErrorCode> = new Set([
+  'CONFIG_INVALID', 'POLICY_LOAD_FAILED', 'AUDIT_UNAVAILABLE', 'AUDIT_MIGRATION_CHANGED', 'AUDIT_SCHEMA_TOO_NEW', 'AUTH_KEYS_UNAVAILABLE',
+]);
+
+/** Prints a caller-facing message (never a stack) on stderr and picks the exit code. */
+export function failWith(error: unknown): number {
+  if (isWardenError(error)) {
+    process.stderr.write(`warden: ${error.code}: ${error.message}\n`);
+    if (error.code === 'USAGE') return EXIT.USAGE;
+    return START_UP.has(error.code) ? EXIT.CONFIG : EXIT.FAILURE;
+  }
+  logger.error({ err: error }, 'unexpected failure');
+  process.stderr.write(`warden: INTERNAL: ${(error as Error)?.message ?? String(error)}\n`);
+  return EXIT.FAILURE;
+}

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { openAuditStore, type AuditStore } from '../audit/index.ts';
+import { createAuthenticator } from '../auth/index.ts';
+import type { Authenticator } from '../auth/principal.ts';
+import { loadConfig, type ResolvedConfig } from '../config/load.ts';
+import { Gateway } from '../downstream/gateway.ts';
+import { serveHttp } from '../downstream/http.ts';
+import { serveStdio } from '../downstream/stdio.ts';
+import { type Logger, logger } from '../log.ts';
+import type { InFlight } from '../pipeline/in-flight.ts';
+import { createPolicyEngine, type ReloadablePolicyEngine } from '../policy/index.ts';
+import { parseFlags } from './args.ts';
+import { EXIT } from './exit-codes.ts';
+import { VERSION } from './version.ts';
+
+const USAGE = 'usage: warden serve [--config PATH] (--stdio | --http [--host 127.0.0.1] [--port 8787])';
+
+const flagsSchema = z
+  .object({
+    config: z.string().min(1).default('warden.config.json'),
+    stdio: z.boolean().default(false),
+    http: z.boolean().default(false),
+    host: z.string().min(1).optional(),
+    port: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).optional(),
+    help: z.boolean().default(false),
+  })
+  .refine((f) => f.help || f.stdio !== f.http, { message: 'choose exactly one of --stdio or --http' });
+
+export interface Services {
+  authenticator: Authenticator;
+  policy: ReloadablePolicyEngine;
+  audit: AuditStore;
+  close(): Promise<void>;
+}
+
+/**
+ * The wiring: the real authenticator, policy engine and audit store from the config. Whatever
+ * fails to load refuses the start (its WardenError code decides the exit code); whatever was
+ * already opened is closed again.
+ */
+export async function buildServices(config: ResolvedConfig, log: Logger): Promise<Services> {
+  const auditPath = isAbsolute(config.audit.path) ? config.audit.path : resolve(config.baseDir, config.audit.path);
+  const audit = openAuditStore({ ...config.audit, path: auditPath }, { logger: log, version: VERSION });
+  const opened: Array<() => Promise<void>> = [() => audit.close('shutdown')];
+  try {
+    await audit.recordLifecycle({
+      kind: 'config_loaded', time: new Date().toISOString(), file: config.file, sha256: createHash('sha256').update(readFileSync(config.file)).digest('hex'),
+    });
+    const authenticator = await createAuthenticator(config.auth, { baseDir: config.baseDir, logger: log });
+    opened.unshift(() => authenticator.close());
+    const policy = await createPolicyEngine(config.policy, {
+      baseDir: config.baseDir,
+      logger: log,
+      onReload: (e) =>
+        void audit
+          .recordLifecycle({ kind: 'policy_reload', time: new Date().toISOString(), revision: e.newRevision, previousRevision: e.oldRevision, ok: e.ok, ...(e.error ? { error: e.error.message } : {}) })
+          .catch((error: unknown) => log.error({ err: error }, 'recording a policy reload failed')),
+    });
+    opened.unshift(() => policy.close());
+    return { authenticator, policy, audit, close: () => closeAll(opened) };
+  } catch (error) {
+    await closeAll(opened);
+    throw error;
+  }
+}
+
+async function closeAll(closers: Array<() => Promise<void>>): Promise<void> {
+  for (const close of closers) await close().catch((error: unknown) => logger.error({ err: error }, 'closing a service failed'));
+}
+
+export async function run(args: string[]): Promise<number> {
+  const flags = parseFlags(args, {
+    config: { type: 'string', short: 'c' }, stdio: { type: 'boolean' }, http: { type: 'boolean' }, host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  }, flagsSchema);
+  if (flags.help) return void process.stdout.write(`${USAGE}\n`), EXIT.OK;
+
+  const config = loadConfig(flags.config);
+  const log = logger.child({ component: 'gateway' });
+  const services = await buildServices(config, log);
+  const gateway = new Gateway(config, { ...services, log, version: VERSION });
+  try {
+    await gateway.start();
+    const stop = shutdownSignal(services.policy, log);
+    if (flags.http) {
+      const edge = await serveHttp(gateway, {
+        host: flags.host ?? config.server.host,
+        port: flags.port ?? config.server.port,
+        allowedHosts: config.server.allowed_hosts,
+        allowedOrigins: config.server.allowed_origins,
+        maxBodyBytes: config.server.max_body_bytes,
+      });
+      log.info({ url: edge.url }, 'listening');
+      await stop.received;
+      await edge.close(() => drain(gateway.inFlight, config.server.shutdown_grace_ms, log));
+    } else {
+      const { closed } = await serveStdio(gateway);
+      log.info({ transport: 'stdio' }, 'serving on stdio');
+      await Promise.race([stop.received, closed]);
+      await drain(gateway.inFlight, config.server.shutdown_grace_ms, log);
+    }
+    stop.dispose();
+    return EXIT.OK;
+  } finally {
+    await gateway.close();
+    await services.close();
+    log.info('stopped');
+  }
+}
+
+/** SIGINT/SIGTERM stop the gateway; SIGHUP reloads the policy set. */
+function shutdownSignal(policy: ReloadablePolicyEngine, log: Logger): { received: Promise<void>; dispose(): void } {
+  let fire!: () => void;
+  const received = new Promise<void>((resolve) => (fire = resolve));
+  const onStop = (signal: NodeJS.Signals) => (log.info({ signal }, 'shutting down'), fire());
+  const onHup = () => void policy.reload('signal');
+  process.on('SIGINT', onStop).on('SIGTERM', onStop).on('SIGHUP', onHup);
+  return { received, dispose: () => void process.off('SIGINT', onStop).off('SIGTERM', onStop).off('SIGHUP', onHup) };
+}
+
+/** Waits until in-flight calls are done, at most `graceMs`. */
+async function drain(inFlight: InFlight, graceMs: number, log: Logger): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  if (inFlight.size > 0) log.warn({ abandoned: inFlight.size }, 'shutdown grace elapsed with calls in flight');
+}

@@ -1,0 +1,85 @@
+import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { Catalog } from '../catalog/catalog.ts';
+import type { CatalogSnapshot } from '../catalog/types.ts';
+import { loadConfig, type ResolvedConfig } from '../config/load.ts';
+import { logger } from '../log.ts';
+import { UpstreamSet } from '../upstreams/upstream-set.ts';
+import { parseFlags } from './args.ts';
+import { EXIT } from './exit-codes.ts';
+import { renderJson, renderTable } from './render.ts';
+import { VERSION } from './version.ts';
+
+const USAGE = 'usage: warden tools [--config PATH] [--json]';
+
+const flagsSchema = z.object({
+  config: z.string().min(1).default('warden.config.json'),
+  json: z.boolean().default(false),
+  help: z.boolean().default(false),
+});
+
+export interface ToolRow {
+  publicName: string;
+  upstream: string;
+  originalName: string;
+  notes: string[];
+}
+
+export interface ToolsReport {
+  tools: ToolRow[];
+  omitted: CatalogSnapshot['omissions'];
+  down: string[];
+}
+
+/**
+ * Connects to every upstream once, builds the catalog exactly as `serve` would, and reports the
+ * name mapping (what is shortened, renamed, prefixed on conflict, or left out, and why).
+ */
+export async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
+  const catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing);
+  const upstreams = new UpstreamSet(config, {
+    log: logger.child({ component: 'tools' }),
+    clientInfo: { name: 'mcp-warden-tools', version: VERSION },
+    events: {
+      onListing: (upstream, listing) => {
+        try {
+          catalog.setListing(upstream, listing);
+        } catch (error) {
+          rejected ??= error;
+        }
+      },
+      onNotification: () => undefined,
+      onServerRequest: async () => {
+        throw new McpError(ErrorCode.InvalidRequest, 'warden tools does not answer server requests');
+      },
+    },
+  });
+  let rejected: unknown;
+  try {
+    const { down } = await upstreams.start();
+    if (rejected !== undefined) throw rejected;
+    const snapshot = catalog.snapshot;
+    const tools = snapshot.toolList.map((t) => ({ publicName: t.publicName, upstream: t.upstream, originalName: t.originalName, notes: [...t.notes] }));
+    return { tools, omitted: snapshot.omissions, down };
+  } finally {
+    await upstreams.close();
+  }
+}
+
+export function renderTools(report: ToolsReport): string {
+  const table = renderTable(
+    ['PUBLIC NAME', 'UPSTREAM', 'ORIGINAL NAME', 'NOTES'],
+    report.tools.map((t) => [t.publicName, t.upstream, t.originalName, t.notes.join(', ')]),
+  );
+  const omitted = report.omitted.map((o) => `omitted ${o.kind} ${o.upstream}/${o.name}: ${o.reason}\n`).join('');
+  const down = report.down.map((name) => `upstream ${name} is unreachable: its tools are missing\n`).join('');
+  return table + omitted + down;
+}
+
+export async function run(args: string[]): Promise<number> {
+  const flags = parseFlags(args, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, flagsSchema);
+  if (flags.help) return void process.stdout.write(`${USAGE}\n`), EXIT.OK;
+  const report = await collectTools(loadConfig(flags.config));
+  process.stdout.write(flags.json ? renderJson(report) : renderTools(report));
+  return report.down.length > 0 ? EXIT.PARTIAL : EXIT.OK;
+}

@@ -1,0 +1,140 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { McpError, ErrorCode, type JSONRPCRequest, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
+import type { AuditSink } from '../audit/sink.ts';
+import type { Authenticator } from '../auth/principal.ts';
+import { Catalog, type ListKind } from '../catalog/catalog.ts';
+import type { UpstreamListing } from '../catalog/types.ts';
+import type { ResolvedConfig } from '../config/load.ts';
+import { WardenError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { Clock } from '../pipeline/deps.ts';
+import { InFlight } from '../pipeline/in-flight.ts';
+import { createPipeline, type Pipeline } from '../pipeline/pipeline.ts';
+import type { PolicyEngine } from '../policy/engine.ts';
+import type { ServerRequestExtra } from '../upstreams/connection.ts';
+import { UpstreamSet } from '../upstreams/upstream-set.ts';
+
+export interface GatewayDeps {
+  authenticator: Authenticator;
+  policy: PolicyEngine;
+  audit: AuditSink;
+  log: Logger;
+  clock?: Clock;
+  version: string;
+}
+
+/** A live downstream session as the gateway sees it. */
+export interface SessionHandle {
+  id: string;
+  server: Server;
+  /** URIs this session subscribed to (resources/updated goes only to subscribers). */
+  subscriptions: Set<string>;
+}
+
+/**
+ * The composition root: catalog + upstreams + pipeline + the set of live client sessions.
+ * Upstream events land here and fan out to sessions: list_changed to everyone, logging with the
+ * upstream named, resources/updated to subscribers, server->client requests to the session whose
+ * call caused them.
+ */
+export class Gateway {
+  readonly config: ResolvedConfig;
+  readonly catalog: Catalog;
+  readonly upstreams: UpstreamSet;
+  readonly pipeline: Pipeline;
+  readonly inFlight = new InFlight();
+  readonly sessions = new Set<SessionHandle>();
+  readonly log: Logger;
+  readonly version: string;
+  #started = false;
+  #startError: WardenError | undefined;
+
+  constructor(config: ResolvedConfig, deps: GatewayDeps) {
+    this.config = config;
+    this.log = deps.log;
+    this.version = deps.version;
+    this.catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing);
+    this.upstreams = new UpstreamSet(config, {
+      log: deps.log,
+      clientInfo: { name: 'mcp-warden', version: deps.version },
+      events: {
+        onListing: (upstream, listing) => this.#listing(upstream, listing),
+        onNotification: (upstream, notification) => this.#notification(upstream, notification),
+        onServerRequest: (upstream, request, extra) => this.#serverRequest(upstream, request, extra),
+      },
+    });
+    this.pipeline = createPipeline({
+      authenticator: deps.authenticator,
+      policy: deps.policy,
+      audit: deps.audit,
+      catalog: this.catalog,
+      upstreams: this.upstreams,
+      clock: deps.clock ?? { now: Date.now },
+      log: deps.log,
+      inFlight: this.inFlight,
+      pageSize: config.namespacing.page_size,
+    });
+  }
+
+  /**
+   * Connects every upstream; those that are down keep retrying in the background. Throws
+   * CONFIG_INVALID when the initial catalog is invalid (a collision under strategy `none`).
+   */
+  async start(): Promise<{ connected: string[]; down: string[] }> {
+    const result = await this.upstreams.start();
+    this.#started = true;
+    if (this.#startError) throw this.#startError;
+    if (result.down.length > 0) this.log.warn({ down: result.down }, 'starting degraded: some upstreams are not connected');
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sessions].map((s) => s.server.close().catch(() => undefined)));
+    await this.upstreams.close();
+  }
+
+  #listing(upstream: string, listing: UpstreamListing): void {
+    let changed: ListKind[];
+    try {
+      changed = this.catalog.setListing(upstream, listing);
+    } catch (error) {
+      if (!this.#started && error instanceof WardenError) this.#startError = error;
+      this.log.error({ upstream, err: { message: (error as Error).message } }, 'upstream listing rejected; keeping the previous catalog');
+      return;
+    }
+    for (const omission of this.catalog.snapshot.omissions.filter((o) => o.upstream === upstream)) {
+      this.log.warn({ ...omission }, 'catalog conflict');
+    }
+    for (const session of this.sessions) {
+      const server = session.server;
+      if (changed.includes('tools')) void server.sendToolListChanged().catch(() => undefined);
+      if (changed.includes('resources')) void server.sendResourceListChanged().catch(() => undefined);
+      if (changed.includes('prompts')) void server.sendPromptListChanged().catch(() => undefined);
+    }
+  }
+
+  #notification(upstream: string, notification: Notification): void {
+    const params = (notification.params ?? {}) as Record<string, unknown>;
+    if (notification.method === 'notifications/message') {
+      const logger = typeof params.logger === 'string' ? `${upstream}/${params.logger}` : upstream;
+      for (const session of this.sessions) {
+        void session.server.notification({ method: notification.method, params: { ...params, logger } }).catch(() => undefined);
+      }
+    } else if (notification.method === 'notifications/resources/updated') {
+      for (const session of this.sessions) {
+        if (session.subscriptions.has(params.uri as string)) void session.server.notification(notification).catch(() => undefined);
+      }
+    } else {
+      this.log.debug({ upstream, method: notification.method }, 'upstream notification not relayed');
+    }
+  }
+
+  async #serverRequest(upstream: string, request: JSONRPCRequest, extra: ServerRequestExtra): Promise<Result> {
+    const owner = this.inFlight.ownerOf(upstream);
+    if (!owner) {
+      this.log.warn({ upstream, method: request.method }, 'server request refused: no single client call in flight on this upstream');
+      throw new McpError(ErrorCode.InvalidRequest, `mcp-warden cannot tell which client ${request.method} is for`);
+    }
+    return owner.session.channel.request(request.method, request.params as Record<string, unknown> | undefined, owner.requestId, extra.signal);
+  }
+}

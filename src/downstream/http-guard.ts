@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WardenError } from '../errors.ts';
+
+/**
+ * DNS-rebinding protection and the body limit, checked before any MCP code runs.
+ * A browser page on a foreign origin (or a rebound DNS name) must not reach a gateway bound to
+ * localhost: bad Origin or foreign Host -> 403 (MCP 2025-11-25, Transports, "Security Warning").
+ */
+export interface GuardOptions {
+  host: string;
+  port: number;
+  allowedHosts: readonly string[];
+  allowedOrigins: readonly string[];
+  maxBodyBytes: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host);
+}
+
+/** Returns why the request is refused, or undefined when it may pass. */
+export function refuseReason(req: IncomingMessage, options: GuardOptions): string | undefined {
+  const hostHeader = req.headers.host;
+  if (isLoopback(options.host) || options.allowedHosts.length > 0) {
+    const hostname = hostHeader === undefined ? undefined : new URL(`http://${hostHeader}`).hostname;
+    const ok = hostHeader !== undefined && (options.allowedHosts.includes(hostHeader) || (hostname !== undefined && isLoopback(hostname)));
+    if (!ok) return `Host ${hostHeader ?? '(none)'} is not allowed`;
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !options.allowedOrigins.includes(origin)) {
+    let hostname: string | undefined;
+    try {
+      hostname = new URL(origin).hostname;
+    } catch {
+      hostname = undefined;
+    }
+    if (hostname === undefined || !isLoopback(hostname)) return `Origin ${origin} is not allowed`;
+  }
+  return undefined;
+}
+
+/** Reads and parses a JSON body within the limit; REQUEST_TOO_LARGE / REQUEST_INVALID otherwise. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new WardenError('REQUEST_INVALID', 'Parse error: the body is not valid JSON');
+  }
+}
+
+function tooLarge(maxBytes: number): WardenError {
+  return new WardenError('REQUEST_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`);
+}
+
+/** A JSON-RPC error answer outside any session (id null), with our stable code in data. */
+export function sendError(res: ServerResponse, status: number, code: number, message: string, wardenCode: string): void {
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message, data: { code: wardenCode } }, id: null }));
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isWardenError } from '../errors.ts';
+import type { Gateway } from './gateway.ts';
+import { type GuardOptions, readJsonBody, refuseReason, sendError } from './http-guard.ts';
+import { createSession, type Extra } from './session.ts';
+
+/**
+ * The HTTP edge: Streamable HTTP at /mcp, legacy SSE at /sse + /messages, on 127.0.0.1 by default.
+ * Order per request: Host/Origin guard -> `authEdge` hook -> body limit -> MCP transport.
+ */
+export interface HttpEdgeOptions extends GuardOptions {
+  /**
+   * The seam for the HTTP auth edge (401 + WWW-Authenticate, /.well-known/oauth-protected-resource):
+   * runs after the Host/Origin guard, before any MCP handling; return true when it answered.
+   */
+  authEdge?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+}
+
+export interface HttpEdge {
+  url: string;
+  /** Stops accepting connections, awaits `drain` (in-flight calls), then closes every session. */
+  close(drain?: () => Promise<void>): Promise<void>;
+}
+
+/** HTTP: the bearer token comes from the Authorization header of the request, nothing else. */
+export function bearerOf(extra: Extra): string | undefined {
+  const header = extra.requestInfo?.headers.authorization;
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = value === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(value);
+  return match?.[1];
+}
+
+export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Promise<HttpEdge> {
+  const streamable = new Map<string, StreamableHTTPServerTransport>();
+  const legacy = new Map<string, SSEServerTransport>();
+  const sessionFor = (req: IncomingMessage) => createSession(gateway, { transport: 'http', remoteAddr: req.socket.remoteAddress ?? 'unknown', tokenOf: bearerOf });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = refuseReason(req, options);
+    if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
+    if (options.authEdge && (await options.authEdge(req, res))) return;
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+
+    if (path === '/mcp') {
+      const body = req.method === 'POST' ? await readJsonBody(req, options.maxBodyBytes) : undefined;
+      const id = req.headers['mcp-session-id'];
+      const existing = typeof id === 'string' ? streamable.get(id) : undefined;
+      if (existing) return existing.handleRequest(req, res, body);
+      if (id !== undefined) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
+      if (req.method !== 'POST' || !isInitializeRequest(body)) {
+        return sendError(res, 400, -32000, 'Bad Request: no session; send initialize first', 'REQUEST_INVALID');
+      }
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: randomUUID,
+        onsessioninitialized: (sid) => void streamable.set(sid, transport),
+      });
+      transport.onclose = () => transport.sessionId !== undefined && streamable.delete(transport.sessionId);
+      await sessionFor(req).server.connect(transport);
+      return transport.handleRequest(req, res, body);
+    }
+    if (path === '/sse' && req.method === 'GET') {
+      const transport = new SSEServerTransport('/messages', res);
+      legacy.set(transport.sessionId, transport);
+      transport.onclose = () => legacy.delete(transport.sessionId);
+      await sessionFor(req).server.connect(transport);
+      return;
+    }
+    if (path === '/messages' && req.method === 'POST') {
+      const transport = legacy.get(new URL(req.url ?? '/', 'http://localhost').searchParams.get('sessionId') ?? '');
+      if (!transport) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
+      return transport.handlePostMessage(req, res, await readJsonBody(req, options.maxBodyBytes));
+    }
+    sendError(res, 404, -32601, `Not found: ${path}`, 'METHOD_NOT_FOUND');
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (isWardenError(error, 'REQUEST_TOO_LARGE')) return sendError(res, 413, -32600, error.message, error.code);
+      if (isWardenError(error, 'REQUEST_INVALID')) return sendError(res, 400, -32700, error.message, error.code);
+      gateway.log.error({ err: error }, 'HTTP request failed');
+      sendError(res, 500, -32603, 'Internal error', 'INTERNAL');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${port}/mcp`,
+    async close(drain) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await drain?.();
+      await Promise.all([...streamable.values(), ...legacy.values()].map((t) => t.close().catch(() => undefined)));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { type ErrorCode as WardenCode, WardenError } from '../errors.ts';
+
+/**
+ * The one place WardenError codes become JSON-RPC errors. Standard codes where JSON-RPC/MCP
+ * has one (invalid params, method not found, MCP's -32002 resource not found, the SDK's -32001
+ * request timeout); gateway refusals use -32003 (auth) and -32004 (policy, audit) so a client can
+ * tell "you may not" from "it broke". `data.code` always carries our stable code. An upstream's
+ * own JSON-RPC error is relayed with its code, message and data unchanged.
+ */
+const JSONRPC_CODE: Record<WardenCode, number> = {
+  CONFIG_INVALID: ErrorCode.InternalError,
+  USAGE: ErrorCode.InvalidRequest,
+  AUTH_TOKEN_MISSING: -32003,
+  AUTH_TOKEN_INVALID: -32003,
+  AUTH_TOKEN_EXPIRED: -32003,
+  AUTH_TOKEN_NOT_YET_VALID: -32003,
+  AUTH_AUDIENCE: -32003,
+  AUTH_ISSUER: -32003,
+  AUTH_ALGORITHM: -32003,
+  AUTH_KEYS_UNAVAILABLE: -32003,
+  AUTH_INSUFFICIENT_SCOPE: -32003,
+  AUTH_SESSION_MISMATCH: -32003,
+  POLICY_DENIED: -32004,
+  POLICY_UNDEFINED: -32004,
+  POLICY_ERROR: -32004,
+  POLICY_LOAD_FAILED: -32004,
+  AUDIT_UNAVAILABLE: -32004,
+  AUDIT_MIGRATION_CHANGED: -32004,
+  AUDIT_SCHEMA_TOO_NEW: -32004,
+  AUDIT_CHAIN_BROKEN: -32004,
+  REQUEST_INVALID: ErrorCode.InvalidParams,
+  REQUEST_TOO_LARGE: ErrorCode.InvalidRequest,
+  METHOD_NOT_FOUND: ErrorCode.MethodNotFound,
+  TOOL_NOT_FOUND: ErrorCode.InvalidParams,
+  RESOURCE_NOT_FOUND: -32002,
+  PROMPT_NOT_FOUND: ErrorCode.InvalidParams,
+  UPSTREAM_UNAVAILABLE: ErrorCode.ConnectionClosed,
+  UPSTREAM_TIMEOUT: ErrorCode.RequestTimeout,
+  UPSTREAM_ERROR: ErrorCode.InternalError,
+  UPSTREAM_CANCELLED: ErrorCode.RequestTimeout,
+  WORKFLOW_STEP_FAILED: -32004,
+  WORKFLOW_TEMPLATE_INVALID: ErrorCode.InternalError,
+  INTERNAL: ErrorCode.InternalError,
+};
+
+/** Fields of `details` that a caller may see (never causes, stacks or internal paths). */
+const PUBLIC_DETAILS = ['reasons', 'decisionId', 'field', 'name', 'uri', 'upstream', 'timeoutMs'] as const;
+
+/**
+ * What the SDK's Protocol turns into the error response: it reads `code`, `message` and `data`.
+ * (McpError would prefix the message with "MCP error <code>: ".)
+ */
+export class JsonRpcError extends Error {
+  constructor(readonly code: number, message: string, readonly data?: unknown) {
+    super(message);
+  }
+}
+
+export function toJsonRpcError(error: unknown): JsonRpcError {
+  if (!(error instanceof WardenError)) {
+    return new JsonRpcError(ErrorCode.InternalError, 'Internal error', { code: 'INTERNAL' });
+  }
+  const upstream = error.details?.jsonrpc as { code: number; message: string; data?: unknown } | undefined;
+  if (error.code === 'UPSTREAM_ERROR' && upstream) return new JsonRpcError(upstream.code, upstream.message, upstream.data);
+  const data: Record<string, unknown> = { code: error.code };
+  for (const key of PUBLIC_DETAILS) if (error.details?.[key] !== undefined) data[key] = error.details[key];
+  const message = error.code === 'INTERNAL' ? 'Internal error' : error.message;
+  return new JsonRpcError(JSONRPC_CODE[error.code], message, data);
+}
