@@ -1,7 +1,8 @@
 import type { Value } from '../value.ts';
 import { RObject, RSet, compare } from '../value.ts';
-import { arrayArg, collectionArg, integerArg, numberArg, runesOf, stringArg, stringsIn } from './args.ts';
+import { arrayArg, collectionArg, integerArg, numberArg, objectArg, runesOf, stringArg, stringsIn } from './args.ts';
 import { goSprintf } from './go-fmt.ts';
+import { TemplateError, renderTemplate } from './go-template.ts';
 import type { Builtin } from './types.ts';
 import { BuiltinError, builtinError, operandError } from './types.ts';
 
@@ -151,6 +152,17 @@ function concat(args: Value[]): Value {
   return stringsIn('concat', 2, ordered, collection).join(delimiter);
 }
 
+function render(args: Value[]): Value {
+  const template = stringArg('strings.render_template', args, 1);
+  const vars = objectArg('strings.render_template', args, 2);
+  try {
+    return renderTemplate(template, vars);
+  } catch (error) {
+    if (error instanceof TemplateError) throw builtinError('strings.render_template', error.message);
+    throw error;
+  }
+}
+
 function indexOfN(haystack: string, needle: string): Value {
   const indexes: Value[] = [];
   for (let unit = haystack.indexOf(needle); unit >= 0; unit = haystack.indexOf(needle, unit + 1)) {
@@ -192,4 +204,5 @@ export const stringBuiltins: readonly Builtin[] = [
   anyMatch('strings.any_prefix_match', (search, prefix) => search.startsWith(prefix)),
   anyMatch('strings.any_suffix_match', (search, suffix) => search.endsWith(suffix)),
   binary('strings.count', count),
+  { name: 'strings.render_template', arity: 2, impl: render },
 ];
