@@ -1,4 +1,5 @@
 import type { Builtin } from './types.ts';
+import { operatorBuiltins } from './operators.ts';
 import { encodingBuiltins } from './encoding.ts';
 import { cryptoBuiltins } from './crypto.ts';
 import { netBuiltins } from './net.ts';
@@ -20,12 +21,14 @@ import { semverBuiltins } from './semver.ts';
 import { jsonPatchBuiltins } from './json-patch.ts';
 import { walkBuiltins } from './walk.ts';
 import { graphBuiltins } from './graph.ts';
+import { graphqlBuiltins } from './graphql.ts';
 
 /**
  * Every built-in the engine knows, by name. Each group file exports a `Builtin[]` list; add one
  * import and one spread per group file.
  */
 const groups: readonly (readonly Builtin[])[] = [
+  operatorBuiltins,
   encodingBuiltins,
   cryptoBuiltins,
   netBuiltins,
@@ -47,6 +50,7 @@ const groups: readonly (readonly Builtin[])[] = [
   jsonPatchBuiltins,
   walkBuiltins,
   graphBuiltins,
+  graphqlBuiltins,
 ];
 
 export const builtins: ReadonlyMap<string, Builtin> = new Map(groups.flat().map((builtin) => [builtin.name, builtin]));
