@@ -1,0 +1,102 @@
+# Entry policy of mcp-warden (policy.entrypoint: data.mcp.authz). The gateway forwards a request
+# only when `allow` is exactly true; `reasons` tell the caller and the audit trail why not.
+#
+# Access is role based (data.warden.roles in data.json): each role lists, per upstream server
+# ("*" for any), the name globs of the tools, prompts and resource URIs it may use. Argument
+# rules live in one package per upstream (policies/servers/*.rego) and are asked for `deny`
+# reasons on tools/call only: listing a tool just asks whether the caller may call it at all.
+package mcp.authz
+
+default allow := false
+
+allow if {
+	granted
+	count(server_denials) == 0
+}
+
+tool_methods := {"tools/call", "tools/list"}
+
+resource_methods := {"resources/read", "resources/subscribe", "resources/unsubscribe", "resources/list", "resources/templates/list"}
+
+prompt_methods := {"prompts/get", "prompts/list"}
+
+# Completions are about a prompt or a resource template: the same grant as using it.
+known_methods := ((tool_methods | resource_methods) | prompt_methods) | {"completion/complete"}
+
+granted if {
+	input.method in tool_methods
+	grants("tools", input.tool.server, input.tool.upstream_name, null)
+}
+
+granted if {
+	input.method in resource_methods
+	grants("resources", input.resource.server, input.resource.uri, ["/"])
+}
+
+granted if {
+	input.method in prompt_methods
+	grants("prompts", input.prompt.server, input.prompt.name, null)
+}
+
+granted if {
+	input.method == "completion/complete"
+	grants("prompts", input.prompt.server, input.prompt.name, null)
+}
+
+granted if {
+	input.method == "completion/complete"
+	grants("resources", input.resource.server, input.resource.uri, ["/"])
+}
+
+# Some role of the caller lists a server glob matching `server` with a name glob matching `name`.
+# Resource URIs use "/" as the glob delimiter, so "file:///srv/*" does not reach into subfolders.
+grants(kind, server, name, delimiters) if {
+	some role in input.principal.roles
+	some server_glob, name_globs in data.warden.roles[role][kind]
+	glob.match(server_glob, null, server)
+	some name_glob in name_globs
+	glob.match(name_glob, delimiters, name)
+}
+
+# Delegation: the package of the tool's upstream (data.mcp.servers.<server>) judges the arguments.
+server_denials contains reason if {
+	input.method == "tools/call"
+	some reason in data.mcp.servers[input.tool.server].deny
+}
+
+subject := label if {
+	input.tool
+	label := sprintf("tool %s of %s", [input.tool.upstream_name, input.tool.server])
+}
+
+subject := label if {
+	not input.tool
+	input.resource
+	label := sprintf("resource %s of %s", [input.resource.uri, input.resource.server])
+}
+
+subject := label if {
+	not input.tool
+	not input.resource
+	input.prompt
+	label := sprintf("prompt %s of %s", [input.prompt.name, input.prompt.server])
+}
+
+reasons contains "no authenticated principal" if not input.principal
+
+reasons contains reason if {
+	input.principal
+	not input.method in known_methods
+	reason := sprintf("method %s is not covered by the policy", [input.method])
+}
+
+reasons contains reason if {
+	input.method in known_methods
+	not granted
+	reason := sprintf("no role of %s grants %s", [input.principal.sub, subject])
+}
+
+reasons contains reason if {
+	granted
+	some reason in server_denials
+}
