@@ -1,0 +1,104 @@
+/**
+ * The Rego syntax tree. Every node carries its location. The compiler annotates variables with
+ * frame slots (`slot`) and refs to `data` with their resolved static prefix, so evaluation never
+ * looks names up by string in the hot path.
+ */
+import type { Location } from './errors.ts';
+
+export type Scalar = null | boolean | number | bigint | string;
+
+export type Term =
+  | { type: 'scalar'; value: Scalar; loc: Location }
+  | VarTerm
+  | RefTerm
+  | { type: 'array'; items: Term[]; loc: Location }
+  | { type: 'set'; items: Term[]; loc: Location }
+  | { type: 'object'; entries: [Term, Term][]; loc: Location }
+  | CallTerm
+  | { type: 'arraycomp' | 'setcomp'; head: Term; body: Body; loc: Location; closure?: number[] }
+  | { type: 'objectcomp'; key: Term; value: Term; body: Body; loc: Location; closure?: number[] }
+  | { type: 'template'; parts: (string | Term)[]; loc: Location }
+  /** A function named as a value, only as a `with` replacement (`with count as my_count`). */
+  | { type: 'fnref'; name: string; loc: Location };
+
+export interface VarTerm {
+  type: 'var';
+  name: string;
+  loc: Location;
+  /** Frame slot, assigned by the compiler; -1 for the roots `data` and `input`. */
+  slot?: number;
+}
+
+export interface RefTerm {
+  type: 'ref';
+  head: Term;
+  path: Term[];
+  loc: Location;
+}
+
+export interface CallTerm {
+  type: 'call';
+  /** Dotted name as written (`count`, `data.lib.f`, `plus` for `+`). Resolved by the compiler. */
+  name: string;
+  args: Term[];
+  loc: Location;
+  /** Set by the compiler: a user function's path (`data.lib.f`) or undefined for a built-in. */
+  target?: string;
+}
+
+export type ExprKind =
+  | { kind: 'term'; term: Term }
+  | { kind: 'unify'; lhs: Term; rhs: Term; assign: boolean }
+  | { kind: 'not'; expr: Expr }
+  | { kind: 'some'; vars: VarTerm[] }
+  | { kind: 'somein'; key?: Term; value: Term; domain: Term }
+  | { kind: 'every'; key?: Term; value: Term; domain: Term; body: Body; closure?: number[] }
+  | { kind: 'or' | 'and'; operands: Body[]; closure?: number[] };
+
+export type Expr = ExprKind & { loc: Location; with: With[] };
+
+export interface With {
+  target: Term;
+  value: Term;
+  loc: Location;
+}
+
+export type Body = Expr[];
+
+/** Comprehensions and nested bodies record the outer slots they read (set by the compiler). */
+
+export interface Import {
+  path: Term;
+  alias?: string;
+  loc: Location;
+}
+
+export interface RuleHead {
+  /** The head reference (`p`, `a.b.c`, `p[x]`) relative to the package. */
+  ref: RefTerm | VarTerm;
+  args?: Term[];
+  /** `contains` rules: the member term. */
+  key?: Term;
+  value?: Term;
+  assign: boolean;
+}
+
+export interface Rule {
+  head: RuleHead;
+  body: Body;
+  isDefault: boolean;
+  else?: Rule;
+  loc: Location;
+  file: string;
+}
+
+export interface Module {
+  file: string;
+  /** Package path segments after `data`. */
+  pkg: string[];
+  pkgLoc: Location;
+  imports: Import[];
+  rules: Rule[];
+  /** `import future.keywords.and` / `.or` (experimental keywords). */
+  keywords: Set<string>;
+}

@@ -1,0 +1,173 @@
+/**
+ * The compiler's pass list, in order (compare OPA's compile.go stage list):
+ *   1. collect packages, rule names and imports;
+ *   2. resolve names and assign frame slots per rule (scope.ts);
+ *   3. reorder bodies for safety and report unsafe variables (safety.ts);
+ *   4. build the rule tree and check rule kinds agree per path (rule-tree.ts);
+ *   5. check recursion (recursion.ts).
+ * Queries go through 2-3 against the compiled tree.
+ */
+import type { Body, Module, Rule, Term, VarTerm } from '../ast.ts';
+import { RegoError } from '../errors.ts';
+import { Frame, Resolver, Scope, patternVars, refText } from './scope.ts';
+import type { NameContext } from './scope.ts';
+import { Safety, patternSlots } from './safety.ts';
+import { RuleNode } from './rule-tree.ts';
+import type { CompiledRule } from './rule-tree.ts';
+import { checkRecursion } from './recursion.ts';
+
+export interface CompiledPolicy {
+  root: RuleNode;
+  /** Arity of a callable name: built-in or `data.` function path. */
+  arityOf: (name: string) => number | undefined;
+}
+
+export interface CompiledQuery {
+  body: Body;
+  frameSize: number;
+  /** Reported variables: name -> slot. */
+  vars: [string, number][];
+}
+
+export function compileModules(modules: Module[], builtinArity: (name: string) => number | undefined): CompiledPolicy {
+  const root = new RuleNode([]);
+  const functionArity = new Map<string, number>();
+  const packageRules = new Map<string, Set<string>>();
+  for (const module of modules) {
+    const key = module.pkg.join('.');
+    const names = packageRules.get(key) ?? new Set<string>();
+    packageRules.set(key, names);
+    for (const rule of module.rules) {
+      const name = refText(rule.head.ref.type === 'ref' ? rule.head.ref.head : rule.head.ref);
+      names.add(name!);
+      if (rule.head.args) functionArity.set(['data', ...module.pkg, headText(rule)].join('.'), rule.head.args.length);
+    }
+  }
+  const arityOf = (name: string): number | undefined => functionArity.get(name) ?? builtinArity(name);
+  const isFunction = (name: string): boolean => arityOf(name) !== undefined;
+
+  for (const module of modules) {
+    const names: NameContext = {
+      pkg: module.pkg,
+      ruleNames: packageRules.get(module.pkg.join('.'))!,
+      imports: importAliases(module),
+      isFunction,
+    };
+    const resolver = new Resolver(names);
+    for (const rule of module.rules) {
+      const compiled = compileRule(rule, module, resolver, new Safety(arityOf));
+      const node = root.find(compiled.path) ?? insertPath(root, compiled.path);
+      (compiled.isDefault ? node.defaults : node.rules).push(compiled);
+    }
+  }
+  checkKinds(root);
+  checkRecursion(root);
+  return { root, arityOf };
+}
+
+function insertPath(root: RuleNode, path: string[]): RuleNode {
+  let node = root;
+  for (const key of path) node = node.child(key);
+  return node;
+}
+
+function headText(rule: Rule): string {
+  return refText(rule.head.ref) ?? '';
+}
+
+function importAliases(module: Module): Map<string, Term> {
+  const aliases = new Map<string, Term>();
+  for (const imp of module.imports) {
+    const text = refText(imp.path);
+    if (!text || text.startsWith('future.') || text.startsWith('rego.')) continue;
+    const segments = text.split('.');
+    const alias = imp.alias ?? segments[segments.length - 1]!;
+    const head: VarTerm = { type: 'var', name: segments[0]!, loc: imp.loc, slot: -1 };
+    const path: Term[] = segments.slice(1).map((segment) => ({ type: 'scalar', value: segment, loc: imp.loc }));
+    aliases.set(alias, path.length === 0 ? head : { type: 'ref', head, path, loc: imp.loc });
+  }
+  return aliases;
+}
+
+function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Safety, frame = new Frame()): CompiledRule {
+  const head = rule.head;
+  const scope = new Scope(frame);
+  // Function arguments are patterns bound at call time.
+  const args = head.args?.map((arg) => {
+    for (const v of patternVars(arg)) if (v.name !== '_' && !scope.vars.has(v.name)) scope.vars.set(v.name, frame.alloc());
+    return resolver.term(arg, scope);
+  });
+  const body = resolver.body(rule.body, scope);
+  const headRef = head.ref.type === 'ref' ? head.ref : undefined;
+  const path = [...module.pkg, (head.ref.type === 'ref' ? (head.ref.head as VarTerm) : head.ref).name];
+  let restStart = 0;
+  const refPath = headRef?.path ?? [];
+  while (restStart < refPath.length) {
+    const part = refPath[restStart]!;
+    if (part.type !== 'scalar' || typeof part.value !== 'string') break;
+    path.push(part.value);
+    restStart++;
+  }
+  if (head.args && restStart < refPath.length) throw new RegoError('rego_parse_error', 'function heads must be simple references', [rule.loc]);
+  for (const term of refPath.slice(restStart)) resolver.useDirect(term, scope);
+  const rest = refPath.slice(restStart).map((term) => resolver.term(term, scope));
+  if (head.key) resolver.useDirect(head.key, scope);
+  const key = head.key ? resolver.term(head.key, scope) : undefined;
+  if (head.value) resolver.useDirect(head.value, scope);
+  const value = head.value ? resolver.term(head.value, scope) : ({ type: 'scalar', value: true, loc: rule.loc } as Term);
+
+  const bound = new Set(args?.flatMap(patternSlots) ?? []);
+  if (rule.isDefault) {
+    for (const term of [value, ...(args ?? [])]) if (term.type !== 'scalar') assertNoVars(term, rule);
+  }
+  const ordered = safety.reorder(body, bound);
+  for (const term of [...rest, ...(key ? [key] : []), value]) safety.check(term, ordered.bound);
+
+  const compiled: CompiledRule = {
+    kind: head.args ? 'function' : head.key ? 'set' : 'value',
+    path,
+    rest,
+    value,
+    body: ordered.body,
+    isDefault: rule.isDefault,
+    frameSize: 0,
+    loc: rule.loc,
+  };
+  if (args) compiled.args = args;
+  if (key) compiled.key = key;
+  if (rule.else) compiled.else = compileRule(rule.else, module, resolver, safety, frame);
+  compiled.frameSize = frame.size;
+  return compiled;
+}
+
+function assertNoVars(term: Term, rule: Rule): void {
+  const vars = patternVars(term).filter((v) => v.name !== '_');
+  if (vars.length > 0 && rule.head.args === undefined) {
+    throw new RegoError('rego_compile_error', 'default rule value cannot contain variables', [rule.loc]);
+  }
+}
+
+/** Complete, partial and function rules cannot share a path (OPA: rego_type_error conflicting rules). */
+function checkKinds(root: RuleNode): void {
+  for (const node of root.walk()) {
+    const all = [...node.rules, ...node.defaults];
+    const kinds = new Set(all.map((rule) => (rule.kind === 'value' && rule.rest.length > 0 ? 'object' : rule.kind)));
+    if (kinds.size > 1 && !(kinds.size === 2 && kinds.has('object') && kinds.has('value') && node.rules.every((r) => r.rest.length > 0))) {
+      const rule = all[0]!;
+      throw new RegoError('rego_type_error', `conflicting rules data.${node.path.join('.')} found`, [rule.loc]);
+    }
+    if (node.defaults.length > 1) {
+      throw new RegoError('rego_type_error', `multiple default rules data.${node.path.join('.')} found`, [node.defaults[1]!.loc]);
+    }
+  }
+}
+
+export function compileQuery(body: Body, policy: CompiledPolicy, names: NameContext): CompiledQuery {
+  const frame = new Frame();
+  const scope = new Scope(frame);
+  const resolver = new Resolver(names);
+  const resolved = resolver.body(body, scope);
+  const ordered = new Safety(policy.arityOf).reorder(resolved, new Set());
+  const vars = [...scope.vars.entries()].filter(([name]) => !name.startsWith('_'));
+  return { body: ordered.body, frameSize: frame.size, vars };
+}

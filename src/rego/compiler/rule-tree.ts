@@ -1,0 +1,63 @@
+/**
+ * The rule tree: one node per path segment under `data`, holding the rules whose head's ground
+ * prefix ends there. Evaluation walks it to answer `data.a.b[x]...` refs, merging rule values with
+ * the base document, as OPA's topdown evaluates virtual documents.
+ */
+import type { Body, Term } from '../ast.ts';
+import type { Location } from '../errors.ts';
+
+export interface CompiledRule {
+  kind: 'value' | 'set' | 'function';
+  /** Full ground path from `data` (`['pkg', 'a', 'b']`). */
+  path: string[];
+  /** Head ref terms after the ground prefix (`p[x][y] := z` -> [x, y]). */
+  rest: Term[];
+  args?: Term[];
+  /** `contains` member. */
+  key?: Term;
+  value: Term;
+  body: Body;
+  isDefault: boolean;
+  else?: CompiledRule;
+  frameSize: number;
+  loc: Location;
+}
+
+export class RuleNode {
+  readonly children = new Map<string, RuleNode>();
+  readonly rules: CompiledRule[] = [];
+  readonly defaults: CompiledRule[] = [];
+  constructor(readonly path: string[]) {}
+
+  get isFunction(): boolean {
+    return this.rules.some((rule) => rule.kind === 'function') || this.defaults.some((rule) => rule.kind === 'function');
+  }
+
+  get hasRules(): boolean {
+    return this.rules.length > 0 || this.defaults.length > 0;
+  }
+
+  child(key: string): RuleNode {
+    let node = this.children.get(key);
+    if (!node) {
+      node = new RuleNode([...this.path, key]);
+      this.children.set(key, node);
+    }
+    return node;
+  }
+
+  find(path: readonly string[]): RuleNode | undefined {
+    let node: RuleNode | undefined = this;
+    for (const key of path) {
+      node = node.children.get(key);
+      if (!node) return undefined;
+    }
+    return node;
+  }
+
+  /** Every node in the subtree (for compile checks). */
+  *walk(): IterableIterator<RuleNode> {
+    yield this;
+    for (const child of this.children.values()) yield* child.walk();
+  }
+}

@@ -1,0 +1,340 @@
+/**
+ * Name resolution and frame slots.
+ *
+ * Every variable of a rule (or query) gets a slot in one flat frame, so evaluation reads and
+ * writes an array instead of looking names up. Nested bodies (comprehensions, `every`, `and`/`or`
+ * operands) open a scope: names declared there (`some`, `:=`, `every k, v`) get fresh slots; other
+ * names refer to the enclosing scope when it uses them (closures), as OPA's local-var rewriting does.
+ *
+ * Names that are not variables are rewritten here too: a rule of the same package (`p` ->
+ * `data.pkg.p`), an import alias (`users` -> `data.users` or `input.users`), and call targets.
+ */
+import type { Body, Expr, Term, VarTerm, CallTerm } from '../ast.ts';
+import { RegoError } from '../errors.ts';
+import type { Location } from '../errors.ts';
+
+export interface NameContext {
+  /** Package path segments (after `data`). */
+  pkg: string[];
+  /** First segments of the package's rule heads. */
+  ruleNames: Set<string>;
+  /** Import aliases -> full ref (`data.x.y` / `input.z`) as segments. */
+  imports: Map<string, Term>;
+  /** A built-in or user function of this name exists (`count`, `data.lib.f`). */
+  isFunction: (name: string) => boolean;
+}
+
+export class Frame {
+  size = 0;
+  alloc(): number {
+    return this.size++;
+  }
+}
+
+export class Scope {
+  readonly vars = new Map<string, number>();
+  /** Outer slots this scope (and its children) read: a closure's inputs for safety ordering. */
+  readonly captured = new Set<number>();
+  constructor(
+    readonly frame: Frame,
+    readonly parent?: Scope,
+  ) {}
+
+  lookup(name: string): { slot: number; scope: Scope } | undefined {
+    for (let scope: Scope | undefined = this; scope; scope = scope.parent) {
+      const slot = scope.vars.get(name);
+      if (slot !== undefined) return { slot, scope };
+    }
+    return undefined;
+  }
+
+  declare(name: string): number {
+    const slot = this.frame.alloc();
+    if (name !== '_') this.vars.set(name, slot);
+    return slot;
+  }
+
+  /** Slots of this scope and all enclosing ones (bound or bindable before a nested body runs). */
+  allSlots(): Set<number> {
+    const slots = new Set<number>();
+    for (let scope: Scope | undefined = this; scope; scope = scope.parent) for (const slot of scope.vars.values()) slots.add(slot);
+    return slots;
+  }
+}
+
+const ROOTS = new Set(['data', 'input']);
+
+export class Resolver {
+  constructor(readonly names: NameContext) {}
+
+  /**
+   * Resolves a body in `scope`: first the names used directly in it (so that closures in nested
+   * bodies see outer names used later in the body), then every term.
+   */
+  body(body: Body, scope: Scope, declared: Set<string> = new Set()): Body {
+    for (const expr of body) this.declareDirect(expr, scope, declared);
+    return body.map((expr) => this.expr(expr, scope));
+  }
+
+  /** Pre-declares a body's own variables; `some`/`:=` declarations shadow outer names. */
+  private declareDirect(expr: Expr, scope: Scope, declared: Set<string>): void {
+    const declare = (v: VarTerm): void => {
+      if (v.name === '_' || ROOTS.has(v.name)) return;
+      if (declared.has(v.name)) throw new RegoError('rego_compile_error', `var ${v.name} assigned above`, [v.loc]);
+      declared.add(v.name);
+      scope.vars.set(v.name, scope.frame.alloc());
+    };
+    switch (expr.kind) {
+      case 'some':
+        expr.vars.forEach(declare);
+        return;
+      case 'somein':
+        for (const t of [expr.key, expr.value]) if (t) patternVars(t).forEach(declare);
+        return;
+      case 'unify':
+        if (expr.assign) {
+          patternVars(expr.lhs).forEach(declare);
+          this.useDirect(expr.rhs, scope);
+          return;
+        }
+        this.useDirect(expr.lhs, scope);
+        this.useDirect(expr.rhs, scope);
+        return;
+      case 'term':
+        this.useDirect(expr.term, scope);
+        return;
+      case 'not':
+        this.declareDirect(expr.expr, scope, declared);
+        return;
+      case 'every':
+        this.useDirect(expr.domain, scope);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Names used in a term outside nested bodies: local unless an enclosing scope has them. */
+  useDirect(term: Term, scope: Scope): void {
+    walkDirect(term, (v) => {
+      if (v.name === '_' || ROOTS.has(v.name) || scope.lookup(v.name)) return;
+      if (this.names.ruleNames.has(v.name) || this.names.imports.has(v.name)) return;
+      scope.vars.set(v.name, scope.frame.alloc());
+    });
+  }
+
+  expr(expr: Expr, scope: Scope): Expr {
+    const withs = expr.with.map((w) => ({ ...w, target: this.withTarget(w.target), value: this.withValue(w.value, scope) }));
+    const base = { loc: expr.loc, with: withs };
+    switch (expr.kind) {
+      case 'term':
+        return { ...base, kind: 'term', term: this.term(expr.term, scope) };
+      case 'unify':
+        return { ...base, kind: 'unify', lhs: this.term(expr.lhs, scope), rhs: this.term(expr.rhs, scope), assign: expr.assign };
+      case 'not':
+        return { ...base, kind: 'not', expr: this.expr(expr.expr, scope) };
+      case 'some':
+        return { ...base, kind: 'some', vars: expr.vars.map((v) => this.term(v, scope) as VarTerm) };
+      case 'somein': {
+        const domain = this.term(expr.domain, scope);
+        const value = this.term(expr.value, scope);
+        return expr.key ? { ...base, kind: 'somein', key: this.term(expr.key, scope), value, domain } : { ...base, kind: 'somein', value, domain };
+      }
+      case 'every': {
+        const domain = this.term(expr.domain, scope);
+        const inner = new Scope(scope.frame, scope);
+        const declared = new Set<string>();
+        for (const t of [expr.key, expr.value]) if (t) for (const v of patternVars(t)) if (v.name !== '_') inner.vars.set(v.name, inner.frame.alloc());
+        for (const t of [expr.key, expr.value]) if (t) for (const v of patternVars(t)) declared.add(v.name);
+        const key = expr.key ? this.term(expr.key, inner) : undefined;
+        const value = this.term(expr.value, inner);
+        const body = this.body(expr.body, inner, declared);
+        const closure = this.capture(inner, scope);
+        return key ? { ...base, kind: 'every', key, value, domain, body, closure } : { ...base, kind: 'every', value, domain, body, closure };
+      }
+      case 'and':
+      case 'or': {
+        const closure: number[] = [];
+        const operands = expr.operands.map((operand) => {
+          const inner = new Scope(scope.frame, scope);
+          const body = this.body(operand, inner);
+          closure.push(...this.capture(inner, scope));
+          return body;
+        });
+        return { ...base, kind: expr.kind, operands, closure };
+      }
+    }
+  }
+
+  /** Propagates the outer slots a nested scope reads to the enclosing scope's closure set. */
+  private capture(inner: Scope, outer: Scope): number[] {
+    const closure = [...inner.captured].filter((slot) => !ownSlot(inner, slot));
+    for (const slot of closure) outer.captured.add(slot);
+    return closure;
+  }
+
+  term(term: Term, scope: Scope): Term {
+    switch (term.type) {
+      case 'scalar':
+      case 'fnref':
+        return term;
+      case 'var':
+        return this.variable(term, scope);
+      case 'ref': {
+        const path = term.path.map((part) => this.term(part, scope));
+        const head = this.term(term.head, scope);
+        if (head.type === 'ref') return { ...term, head: head.head, path: [...head.path, ...path] };
+        return { ...term, head, path };
+      }
+      case 'array':
+      case 'set':
+        return { ...term, items: term.items.map((item) => this.term(item, scope)) };
+      case 'object':
+        return { ...term, entries: term.entries.map(([k, v]) => [this.term(k, scope), this.term(v, scope)] as [Term, Term]) };
+      case 'call':
+        return this.call(term, scope);
+      case 'template':
+        return { ...term, parts: term.parts.map((part) => (typeof part === 'string' ? part : this.term(part, scope))) };
+      case 'arraycomp':
+      case 'setcomp': {
+        const inner = new Scope(scope.frame, scope);
+        const body = this.body(term.body, inner);
+        this.useDirect(term.head, inner);
+        const head = this.term(term.head, inner);
+        return { ...term, head, body, closure: this.capture(inner, scope) };
+      }
+      case 'objectcomp': {
+        const inner = new Scope(scope.frame, scope);
+        const body = this.body(term.body, inner);
+        const key = this.term(term.key, inner);
+        const value = this.term(term.value, inner);
+        return { ...term, key, value, body, closure: this.capture(inner, scope) };
+      }
+    }
+  }
+
+  private variable(term: VarTerm, scope: Scope): Term {
+    if (ROOTS.has(term.name)) return { ...term, slot: -1 };
+    if (term.name === '_') return { ...term, slot: scope.frame.alloc() };
+    const found = scope.lookup(term.name);
+    if (found) {
+      if (found.scope !== scope) scope.captured.add(found.slot);
+      return { ...term, slot: found.slot };
+    }
+    const imported = this.names.imports.get(term.name);
+    if (imported) return { ...imported, loc: term.loc };
+    if (this.names.ruleNames.has(term.name)) return this.packageRef(term.name, term.loc);
+    return { ...term, slot: scope.declare(term.name) };
+  }
+
+  packageRef(name: string, loc: Location): Term {
+    const path: Term[] = [...this.names.pkg, name].map((segment) => ({ type: 'scalar', value: segment, loc }));
+    return { type: 'ref', head: { type: 'var', name: 'data', loc, slot: -1 }, path, loc };
+  }
+
+  /** Call names: package functions and import aliases become `data.` paths; others are built-ins. */
+  callName(name: string): string {
+    const [first, ...rest] = name.split('.');
+    if (this.names.imports.has(first!)) {
+      const imported = this.names.imports.get(first!)!;
+      return [refText(imported), ...rest].join('.');
+    }
+    if (this.names.ruleNames.has(first!)) return ['data', ...this.names.pkg, name].join('.');
+    return name;
+  }
+
+  private call(term: CallTerm, scope: Scope): Term {
+    return { ...term, name: this.callName(term.name), args: term.args.map((arg) => this.term(arg, scope)) };
+  }
+
+  /** A `with` value naming a function (`with count as my_count`) replaces the function. */
+  private withValue(value: Term, scope: Scope): Term {
+    const name = refText(value);
+    if (name !== undefined && !scope.lookup(name.split('.')[0]!)) {
+      const resolved = this.callName(name);
+      if (this.names.isFunction(resolved)) return { type: 'fnref', name: resolved, loc: value.loc };
+    }
+    return this.term(value, scope);
+  }
+
+  /** `with` targets: `input...`, `data...`, a rule of this package, or a function name. */
+  private withTarget(target: Term): Term {
+    if (target.type === 'var') {
+      if (ROOTS.has(target.name)) return { ...target, slot: -1 };
+      const name = this.callName(target.name);
+      return { type: 'scalar', value: name, loc: target.loc };
+    }
+    if (target.type === 'ref' && target.head.type === 'var') {
+      const name = refText(target);
+      if (name !== undefined) {
+        const [first] = name.split('.');
+        if (first === 'input' || first === 'data') return target;
+        return { type: 'scalar', value: this.callName(name), loc: target.loc };
+      }
+      return target;
+    }
+    return target;
+  }
+}
+
+function ownSlot(scope: Scope, slot: number): boolean {
+  for (const own of scope.vars.values()) if (own === slot) return true;
+  return false;
+}
+
+/** `a.b.c` text of a ref with a var head and name segments. */
+export function refText(term: Term): string | undefined {
+  if (term.type === 'var') return term.name;
+  if (term.type !== 'ref' || term.head.type !== 'var') return undefined;
+  const parts = [term.head.name];
+  for (const part of term.path) {
+    if (part.type !== 'scalar' || typeof part.value !== 'string') return undefined;
+    parts.push(part.value);
+  }
+  return parts.join('.');
+}
+
+/** Variables a term binds when used as a unification pattern (not those inside refs or calls). */
+export function patternVars(term: Term): VarTerm[] {
+  switch (term.type) {
+    case 'var':
+      return [term];
+    case 'array':
+      return term.items.flatMap(patternVars);
+    case 'object':
+      return term.entries.flatMap(([, value]) => patternVars(value));
+    default:
+      return [];
+  }
+}
+
+/** Visits the variables of a term, not descending into nested bodies. */
+export function walkDirect(term: Term, visit: (v: VarTerm) => void): void {
+  switch (term.type) {
+    case 'var':
+      visit(term);
+      return;
+    case 'ref':
+      walkDirect(term.head, visit);
+      term.path.forEach((part) => walkDirect(part, visit));
+      return;
+    case 'array':
+    case 'set':
+      term.items.forEach((item) => walkDirect(item, visit));
+      return;
+    case 'object':
+      term.entries.forEach(([k, v]) => {
+        walkDirect(k, visit);
+        walkDirect(v, visit);
+      });
+      return;
+    case 'call':
+      term.args.forEach((arg) => walkDirect(arg, visit));
+      return;
+    case 'template':
+      term.parts.forEach((part) => typeof part !== 'string' && walkDirect(part, visit));
+      return;
+    default:
+      return;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Errors of the Rego engine, with OPA's codes. OPA prints an error as
+ * `file:row:col: code: message` (compile and parse errors) or `file:row: code: message`
+ * (evaluation errors); `message` here holds the full printed form so that callers and the
+ * conformance runner can match OPA's text, and `detail` the bare message.
+ */
+export type RegoErrorCode =
+  | 'rego_parse_error'
+  | 'rego_compile_error'
+  | 'rego_unsafe_var_error'
+  | 'rego_recursion_error'
+  | 'rego_type_error'
+  | 'eval_conflict_error'
+  | 'eval_type_error'
+  | 'eval_builtin_error'
+  | 'eval_budget_error';
+
+export interface Location {
+  file: string;
+  row: number;
+  col: number;
+}
+
+export class RegoError extends Error {
+  override readonly name = 'RegoError';
+  constructor(
+    readonly code: RegoErrorCode,
+    readonly detail: string,
+    readonly locations: Location[] = [],
+    /** Evaluation errors print `file:row:` only, as OPA's topdown does. */
+    withColumn = !code.startsWith('eval_'),
+  ) {
+    super(formatError(code, detail, locations[0], withColumn));
+  }
+
+  get isEvalError(): boolean {
+    return this.code.startsWith('eval_');
+  }
+}
+
+function formatError(code: string, detail: string, at: Location | undefined, withColumn: boolean): string {
+  if (!at) return `${code}: ${detail}`;
+  const where = withColumn ? `${at.file}:${at.row}:${at.col}` : `${at.file}:${at.row}`;
+  return `${where}: ${code}: ${detail}`;
+}
+
+/** Several compile errors at once, as OPA reports them ("N errors occurred"). */
+export class RegoErrors extends RegoError {
+  constructor(readonly errors: RegoError[]) {
+    const first = errors[0]!;
+    super(first.code, errors.length === 1 ? first.detail : `${errors.length} errors occurred`, first.locations);
+    this.message = errors.length === 1 ? first.message : `${errors.length} errors occurred:\n${errors.map((e) => e.message).join('\n')}`;
+  }
+}

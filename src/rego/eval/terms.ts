@@ -1,0 +1,107 @@
+/**
+ * Terms that build values: array, set and object literals (each item may enumerate, giving the
+ * cartesian product), comprehensions (collect every solution of the body) and template strings.
+ */
+import type { Term } from '../ast.ts';
+import { RegoError } from '../errors.ts';
+import { RObject, RSet, toJsonText } from '../value.ts';
+import type { Value } from '../value.ts';
+import { formatNumber } from '../number.ts';
+import type { Env, VK } from './context.ts';
+import type { Evaluator } from './evaluator.ts';
+
+/** Evaluates terms left to right, calling `k` with each combination of values. */
+export function evalList(ev: Evaluator, terms: Term[], env: Env, k: (values: Value[]) => boolean): boolean {
+  const values: Value[] = new Array(terms.length);
+  const step = (i: number): boolean => {
+    if (i === terms.length) return k(values.slice());
+    return ev.term(terms[i]!, env, (value) => {
+      values[i] = value;
+      return step(i + 1);
+    });
+  };
+  return step(0);
+}
+
+export function evalComposite(ev: Evaluator, term: Term, env: Env, k: VK): boolean {
+  switch (term.type) {
+    case 'array':
+      return evalList(ev, term.items, env, k);
+    case 'set':
+      return evalList(ev, term.items, env, (values) => k(RSet.of(values)));
+    case 'object': {
+      const flat = term.entries.flat();
+      return evalList(ev, flat, env, (values) => {
+        const object = new RObject();
+        for (let i = 0; i < values.length; i += 2) object.set(values[i]!, values[i + 1]!);
+        return k(object);
+      });
+    }
+    case 'arraycomp': {
+      const out: Value[] = [];
+      ev.collect(term.body, env, () => void ev.term(term.head, env, (value) => (out.push(value), false)));
+      return k(out);
+    }
+    case 'setcomp': {
+      const out = new RSet();
+      ev.collect(term.body, env, () => void ev.term(term.head, env, (value) => (out.add(value), false)));
+      return k(out);
+    }
+    case 'objectcomp': {
+      const out = new RObject();
+      ev.collect(term.body, env, () =>
+        void ev.term(term.key, env, (key) =>
+          ev.term(term.value, env, (value) => {
+            const existing = out.get(key);
+            if (existing !== undefined && toJsonText(existing) !== toJsonText(value)) {
+              throw new RegoError('eval_conflict_error', 'object keys must be unique', [term.loc]);
+            }
+            out.set(key, value);
+            return false;
+          }),
+        ),
+      );
+      return k(out);
+    }
+    case 'template':
+      return evalTemplate(ev, term.parts, env, k);
+    default:
+      return false;
+  }
+}
+
+/**
+ * `$"a {x} b"`: strings are inserted as they are, other values as Rego text; an undefined
+ * expression renders as `<undefined>`, as OPA's print does.
+ */
+function evalTemplate(ev: Evaluator, parts: (string | Term)[], env: Env, k: VK): boolean {
+  let text = '';
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      text += part;
+      continue;
+    }
+    const values: Value[] = [];
+    ev.term(part, env, (value) => {
+      values.push(value);
+      return false;
+    });
+    if (values.length > 1) throw new RegoError('eval_conflict_error', 'template expression produced multiple outputs', [part.loc]);
+    text += values.length === 0 ? '<undefined>' : valueText(values[0]!);
+  }
+  return k(text);
+}
+
+/** How OPA prints a value in print() and templates: strings bare, the rest as Rego terms. */
+export function valueText(value: Value): string {
+  if (typeof value === 'string') return value;
+  return regoText(value);
+}
+
+export function regoText(value: Value): string {
+  if (typeof value === 'number' || typeof value === 'bigint') return formatNumber(value);
+  if (value instanceof RSet) return value.size === 0 ? 'set()' : `{${value.sorted().map(regoText).join(', ')}}`;
+  if (value instanceof RObject) return `{${value.sortedEntries().map(([k, v]) => `${regoText(k)}: ${regoText(v)}`).join(', ')}}`;
+  if (Array.isArray(value)) return `[${value.map(regoText).join(', ')}]`;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,81 @@
+/** Token cursor shared by the parser files: lookahead, expectations and positioned parse errors. */
+import { RegoError } from '../errors.ts';
+import type { Location } from '../errors.ts';
+import type { Token } from './lexer.ts';
+
+/** Words that cannot be variables in Rego v1 (they may still follow a `.` in a ref). */
+export const KEYWORDS = new Set([
+  'package', 'import', 'default', 'else', 'if', 'contains', 'in', 'every', 'some', 'not', 'with', 'as', 'true', 'false', 'null',
+]);
+
+export class Cursor {
+  pos = 0;
+  /** Inside a comprehension head `[x | ...]`, `|` ends the term instead of meaning set union. */
+  noBar = 0;
+  /** Experimental `and` / `or` keywords enabled for this module. */
+  readonly keywords = new Set<string>();
+
+  constructor(
+    readonly file: string,
+    readonly tokens: Token[],
+    /** The whole file's text: template expressions are re-tokenized from it with file positions. */
+    readonly source = '',
+    readonly maxDepth = 200,
+  ) {}
+
+  depth = 0;
+
+  peek(k = 0): Token {
+    return this.tokens[Math.min(this.pos + k, this.tokens.length - 1)]!;
+  }
+
+  next(): Token {
+    const token = this.peek();
+    if (this.pos < this.tokens.length - 1) this.pos++;
+    return token;
+  }
+
+  is(text: string, k = 0): boolean {
+    const token = this.peek(k);
+    return token.kind !== 'string' && token.kind !== 'template' && token.text === text;
+  }
+
+  isKeyword(word: string, k = 0): boolean {
+    const token = this.peek(k);
+    return token.kind === 'ident' && token.text === word;
+  }
+
+  accept(text: string): boolean {
+    if (!this.is(text)) return false;
+    this.next();
+    return true;
+  }
+
+  expect(text: string, what = `expected ${text}`): Token {
+    if (!this.is(text)) this.fail(this.peek(), `unexpected ${describe(this.peek())}, ${what}`);
+    return this.next();
+  }
+
+  loc(token: Token = this.peek()): Location {
+    return { file: this.file, row: token.row, col: token.col };
+  }
+
+  fail(token: Token, message: string): never {
+    throw new RegoError('rego_parse_error', message, [this.loc(token)]);
+  }
+
+  enter(): void {
+    if (++this.depth > this.maxDepth) this.fail(this.peek(), `nesting deeper than ${this.maxDepth} levels`);
+  }
+
+  leave(): void {
+    this.depth--;
+  }
+}
+
+export function describe(token: Token): string {
+  if (token.kind === 'eof') return 'eof token';
+  if (token.kind === 'ident') return KEYWORDS.has(token.text) ? `${token.text} keyword` : 'ident token';
+  if (token.kind === 'punct') return `${token.text} token`;
+  return `${token.kind} token`;
+}

@@ -1,0 +1,151 @@
+/**
+ * Expressions and bodies: `some`, `every`, `not`, unification and assignment, `k, v in xs`,
+ * `with` modifiers, and the experimental `and` / `or` keywords (operands may be braced bodies).
+ * Body expressions are separated by `;` or newlines.
+ */
+import type { Body, Expr, ExprKind, Term, VarTerm, With } from '../ast.ts';
+import { Cursor, describe } from './cursor.ts';
+import { parseTerm } from './terms.ts';
+
+export function parseBody(p: Cursor, close: string): Body {
+  const body: Body = [];
+  while (!p.is(close)) {
+    if (p.peek().kind === 'eof') p.fail(p.peek(), `unexpected eof token, expected ${close}`);
+    body.push(parseExpr(p));
+    if (p.accept(';')) continue;
+    if (!p.is(close) && !p.peek().nl) p.fail(p.peek(), `unexpected ${describe(p.peek())}`);
+  }
+  const closing = p.expect(close);
+  if (body.length === 0) p.fail(closing, 'found empty body');
+  return body;
+}
+
+/** A query: body expressions up to the end of input. */
+export function parseQuery(p: Cursor): Body {
+  const body: Body = [];
+  while (p.peek().kind !== 'eof') {
+    body.push(parseExpr(p));
+    if (p.accept(';')) continue;
+    if (p.peek().kind !== 'eof' && !p.peek().nl) p.fail(p.peek(), `unexpected ${describe(p.peek())}`);
+  }
+  if (body.length === 0) p.fail(p.peek(), 'empty query');
+  return body;
+}
+
+export function parseExpr(p: Cursor): Expr {
+  const loc = p.loc();
+  let expr = withModifiers(p, { ...parseExprKind(p), loc, with: [] });
+  for (;;) {
+    const op = p.keywords.has('and') && p.isKeyword('and') ? 'and' : p.keywords.has('or') && p.isKeyword('or') ? 'or' : undefined;
+    if (!op) return expr;
+    p.next();
+    const rhs = parseOperand(p);
+    if (expr.kind === op && expr.with.length === 0) expr.operands.push(rhs);
+    else expr = { kind: op, operands: [operandBody(expr), rhs], loc, with: [] };
+    if (op === 'and' && p.keywords.has('or') && p.isKeyword('or')) continue;
+  }
+}
+
+function operandBody(expr: Expr): Body {
+  return [expr];
+}
+
+/** An operand of `and` / `or`: a braced body, or a single expression. */
+function parseOperand(p: Cursor): Body {
+  if (p.is('{') && startsBody(p)) {
+    p.next();
+    return parseBody(p, '}');
+  }
+  const loc = p.loc();
+  return [withModifiers(p, { ...parseExprKind(p), loc, with: [] })];
+}
+
+/** `{ a := 1; a > 0 }` is a body operand; `{1, 2}` or `{"a": 1}` is a term. */
+function startsBody(p: Cursor): boolean {
+  let depth = 0;
+  for (let k = 0; ; k++) {
+    const token = p.peek(k);
+    if (token.kind === 'eof') return false;
+    if (token.kind === 'punct' && ['{', '[', '('].includes(token.text)) depth++;
+    else if (token.kind === 'punct' && ['}', ']', ')'].includes(token.text)) {
+      if (--depth === 0) return false;
+    } else if (depth === 1 && (token.text === ';' || token.text === ':=' || token.text === '=' || (k > 1 && token.nl))) return true;
+    else if (depth === 1 && token.kind === 'ident' && ['some', 'not', 'every'].includes(token.text)) return true;
+    if (depth === 1 && k > 0 && token.kind === 'punct' && (token.text === ',' || token.text === ':' || token.text === '|')) return false;
+    if (depth === 1 && token.kind === 'punct' && ['==', '!=', '<', '>', '<=', '>='].includes(token.text)) return true;
+  }
+}
+
+function withModifiers(p: Cursor, expr: Expr): Expr {
+  while (p.isKeyword('with') && !p.peek().nl) {
+    const loc = p.loc();
+    p.next();
+    const target = parseTerm(p);
+    if (!p.isKeyword('as')) p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected as`);
+    p.next();
+    const value = parseTerm(p);
+    const modifier: With = { target, value, loc };
+    expr.with.push(modifier);
+  }
+  return expr;
+}
+
+function parseExprKind(p: Cursor): ExprKind {
+  if (p.isKeyword('some')) return parseSome(p);
+  if (p.isKeyword('every')) return parseEvery(p);
+  if (p.isKeyword('not')) {
+    p.next();
+    const loc = p.loc();
+    const inner = parseExprKind(p);
+    return { kind: 'not', expr: withModifiers(p, { ...inner, loc, with: [] }) };
+  }
+  const lhs = parseTerm(p);
+  if (p.is(',') && !p.peek().nl) {
+    // `k, v in xs` as an expression.
+    p.next();
+    const value = parseTerm(p);
+    if (value.type !== 'call' || value.name !== 'internal.member_2') p.fail(p.peek(), 'unexpected , token');
+    const [v, domain] = (value as Extract<Term, { type: 'call' }>).args;
+    return { kind: 'term', term: { type: 'call', name: 'internal.member_3', args: [lhs, v!, domain!], loc: lhs.loc } };
+  }
+  if ((p.is('=') || p.is(':=')) && !p.peek().nl) {
+    const assign = p.next().text === ':=';
+    return { kind: 'unify', lhs, rhs: parseTerm(p), assign };
+  }
+  return { kind: 'term', term: lhs };
+}
+
+function parseSome(p: Cursor): ExprKind {
+  const someToken = p.next();
+  const terms: Term[] = [parseTerm(p)];
+  while (p.accept(',')) terms.push(parseTerm(p));
+  // `some x in xs` and `some k, v in xs`: the last term parsed as `internal.member_2(v, xs)`.
+  const last = terms[terms.length - 1]!;
+  if (last.type === 'call' && last.name === 'internal.member_2') {
+    if (terms.length > 2) p.fail(someToken, 'unexpected , in some declaration');
+    const [value, domain] = last.args as [Term, Term];
+    return terms.length === 2 ? { kind: 'somein', key: terms[0]!, value, domain } : { kind: 'somein', value, domain };
+  }
+  for (const term of terms) if (term.type !== 'var') p.fail(someToken, 'expected var in some declaration');
+  return { kind: 'some', vars: terms as VarTerm[] };
+}
+
+function parseEvery(p: Cursor): ExprKind {
+  const everyToken = p.next();
+  const first = parseTerm(p);
+  let key: Term | undefined;
+  let value: Term;
+  let domain: Term;
+  if (p.accept(',')) {
+    key = first;
+    const rest = parseTerm(p);
+    if (rest.type !== 'call' || rest.name !== 'internal.member_2') return p.fail(everyToken, 'expected `in` in every');
+    [value, domain] = rest.args as [Term, Term];
+  } else {
+    if (first.type !== 'call' || first.name !== 'internal.member_2') return p.fail(everyToken, 'expected `in` in every');
+    [value, domain] = first.args as [Term, Term];
+  }
+  p.expect('{');
+  const body = parseBody(p, '}');
+  return key ? { kind: 'every', key, value, domain, body } : { kind: 'every', value, domain, body };
+}

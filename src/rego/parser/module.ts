@@ -1,0 +1,143 @@
+/**
+ * Modules: `package`, `import`, and rules (complete, `contains`, ref heads, functions, `default`,
+ * `else` chains, `if` bodies). `import rego.v1` and `import future.keywords.*` are accepted as no-ops,
+ * except the experimental `future.keywords.and` / `.or`, which switch those keywords on.
+ */
+import type { Body, Import, Module, RefTerm, Rule, RuleHead, Term, VarTerm } from '../ast.ts';
+import { Cursor, KEYWORDS, describe } from './cursor.ts';
+import { parseBody, parseExpr, parseQuery } from './exprs.ts';
+import { tokenize } from './lexer.ts';
+import { parsePostfix, parseTerm, refName } from './terms.ts';
+
+export interface ParseOptions {
+  /** Allow `import future.keywords.and` / `.or` (OPA's experimental keywords). */
+  experimentalKeywords?: boolean;
+}
+
+export function parseModule(file: string, source: string, options: ParseOptions = {}): Module {
+  const p = new Cursor(file, tokenize(file, source), source);
+  if (!p.isKeyword('package')) p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected package`);
+  const pkgToken = p.next();
+  const pkgTerm = parsePostfix(p);
+  const pkgName = refName(pkgTerm);
+  if (pkgName === undefined) p.fail(pkgToken, 'package must be a simple reference');
+  const pkg = pkgTerm.type === 'ref' ? [pkgName!.split('.')[0]!, ...pkgTerm.path.map((part) => String((part as { value: unknown }).value))] : [pkgName!];
+  const module: Module = { file, pkg, pkgLoc: p.loc(pkgToken), imports: [], rules: [], keywords: p.keywords };
+  while (p.isKeyword('import')) module.imports.push(parseImport(p, options));
+  while (p.peek().kind !== 'eof') {
+    if (p.isKeyword('import')) p.fail(p.peek(), 'imports must come before rules');
+    module.rules.push(parseRule(p));
+  }
+  return module;
+}
+
+export function parseQueryText(source: string, file = 'query'): Body {
+  return parseQuery(new Cursor(file, tokenize(file, source), source));
+}
+
+/** A term written in Rego (the conformance suite's `input_term`). */
+export function parseTermText(source: string, file = 'term'): Term {
+  const p = new Cursor(file, tokenize(file, source), source);
+  const term = parseTerm(p);
+  if (p.peek().kind !== 'eof') p.fail(p.peek(), `unexpected ${describe(p.peek())}`);
+  return term;
+}
+
+function parseImport(p: Cursor, options: ParseOptions): Import {
+  const loc = p.loc(p.next());
+  const path = parsePostfix(p);
+  const name = refName(path);
+  if (name === undefined || !/^(data|input|future|rego)(\.|$)/.test(name)) p.fail(p.peek(), 'invalid import path');
+  let alias: string | undefined;
+  if (p.isKeyword('as')) {
+    p.next();
+    const token = p.next();
+    if (token.kind !== 'ident') p.fail(token, 'expected an alias name');
+    alias = token.text;
+  }
+  if (name === 'future.keywords.and' || name === 'future.keywords.or' || name === 'future.keywords') {
+    if (!options.experimentalKeywords && name !== 'future.keywords') p.fail(p.peek(), `invalid import ${name}: experimental keyword`);
+    if (name !== 'future.keywords') p.keywords.add(name.slice('future.keywords.'.length));
+  }
+  return alias === undefined ? { path, loc } : { path, alias, loc };
+}
+
+function parseRule(p: Cursor): Rule {
+  const start = p.peek();
+  const loc = p.loc(start);
+  const isDefault = p.isKeyword('default');
+  if (isDefault) p.next();
+  const head = parseHead(p);
+  const rule: Rule = { head, body: [], isDefault, loc, file: p.file };
+  if (isDefault) {
+    if (head.value === undefined) p.fail(start, 'default rules must have a value');
+    rule.body = [trueExpr(loc)];
+    return rule;
+  }
+  rule.body = parseRuleBody(p, head.value === undefined && head.key === undefined) ?? [trueExpr(loc)];
+  let tail = rule;
+  while (p.isKeyword('else')) {
+    const elseLoc = p.loc(p.next());
+    let value: Term = { type: 'scalar', value: true, loc: elseLoc };
+    if (p.is(':=') || p.is('=')) {
+      p.next();
+      value = parseTerm(p);
+    }
+    const body = parseRuleBody(p, false) ?? [trueExpr(elseLoc)];
+    const elseRule: Rule = { head: { ...head, value, assign: true }, body, isDefault: false, loc: elseLoc, file: p.file };
+    tail.else = elseRule;
+    tail = elseRule;
+  }
+  return rule;
+}
+
+function trueExpr(loc: Rule['loc']): Body[number] {
+  return { kind: 'term', term: { type: 'scalar', value: true, loc }, loc, with: [] };
+}
+
+/** `if { ... }`, `if expr`, or a v0-style `{ ... }`; undefined when the rule has no body. */
+function parseRuleBody(p: Cursor, requireBody: boolean): Body | undefined {
+  if (p.isKeyword('if')) {
+    p.next();
+    if (p.is('{')) {
+      p.next();
+      return parseBody(p, '}');
+    }
+    return [parseExpr(p)];
+  }
+  if (p.is('{') && !p.peek().nl) {
+    p.next();
+    return parseBody(p, '}');
+  }
+  if (requireBody && p.peek().kind !== 'eof' && !p.peek().nl) p.fail(p.peek(), `unexpected ${describe(p.peek())}`);
+  return undefined;
+}
+
+function parseHead(p: Cursor): RuleHead {
+  const token = p.peek();
+  if (token.kind !== 'ident' || KEYWORDS.has(token.text)) p.fail(token, `unexpected ${describe(token)}, expected a rule head`);
+  const savedBar = p.noBar;
+  p.noBar = 0;
+  let ref = parsePostfix(p);
+  p.noBar = savedBar;
+  let args: Term[] | undefined;
+  if (ref.type === 'call') {
+    args = ref.args;
+    const name = ref.name.split('.');
+    const headVar: VarTerm = { type: 'var', name: name[0]!, loc: ref.loc };
+    ref = name.length === 1 ? headVar : { type: 'ref', head: headVar, path: name.slice(1).map((n) => ({ type: 'scalar', value: n, loc: ref.loc })), loc: ref.loc };
+  }
+  if (ref.type !== 'var' && !(ref.type === 'ref' && ref.head.type === 'var')) p.fail(token, 'invalid rule head');
+  const head: RuleHead = { ref: ref as RefTerm | VarTerm, assign: false };
+  if (args) head.args = args;
+  if (p.isKeyword('contains')) {
+    p.next();
+    head.key = parseTerm(p);
+    return head;
+  }
+  if (p.is(':=') || p.is('=')) {
+    head.assign = p.next().text === ':=';
+    head.value = parseTerm(p);
+  }
+  return head;
+}

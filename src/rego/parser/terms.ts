@@ -1,0 +1,295 @@
+/**
+ * Terms and infix operators. Precedence follows OPA's parser, lowest first: `in`, relations
+ * (`== != < <= > >=`), `|`, `&`, `+ -`, `* / %`. Infix operators become calls of the built-in
+ * OPA names them after (`plus`, `equal`, `internal.member_2`, ...).
+ */
+import type { Location } from '../errors.ts';
+import type { Term, RefTerm, VarTerm } from '../ast.ts';
+import { parseNumberLiteral } from '../number.ts';
+import { Cursor, KEYWORDS, describe } from './cursor.ts';
+import { parseBody } from './exprs.ts';
+import { tokenize } from './lexer.ts';
+import type { Token } from './lexer.ts';
+
+const RELATIONS: Record<string, string> = { '==': 'equal', '!=': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
+
+function call(name: string, args: Term[], loc: Location): Term {
+  return { type: 'call', name, args, loc };
+}
+
+/** An infix operator continues the term only on the same line. */
+function infix(p: Cursor, ops: readonly string[]): string | undefined {
+  const token = p.peek();
+  if (token.kind !== 'punct' || token.nl || !ops.includes(token.text)) return undefined;
+  if (token.text === '|' && p.noBar > 0) return undefined;
+  p.next();
+  return token.text;
+}
+
+export function parseTerm(p: Cursor): Term {
+  let term = parseRelation(p);
+  while (p.isKeyword('in') && !p.peek().nl) {
+    const loc = p.loc();
+    p.next();
+    term = call('internal.member_2', [term, parseRelation(p)], loc);
+  }
+  return term;
+}
+
+function parseRelation(p: Cursor): Term {
+  let term = parseOr(p);
+  for (let op = infix(p, Object.keys(RELATIONS)); op; op = infix(p, Object.keys(RELATIONS))) {
+    term = call(RELATIONS[op]!, [term, parseOr(p)], term.loc);
+  }
+  return term;
+}
+
+function parseOr(p: Cursor): Term {
+  let term = parseAnd(p);
+  while (infix(p, ['|'])) term = call('or', [term, parseAnd(p)], term.loc);
+  return term;
+}
+
+function parseAnd(p: Cursor): Term {
+  let term = parseArith(p);
+  while (infix(p, ['&'])) term = call('and', [term, parseArith(p)], term.loc);
+  return term;
+}
+
+function parseArith(p: Cursor): Term {
+  let term = parseFactor(p);
+  for (let op = infix(p, ['+', '-']); op; op = infix(p, ['+', '-'])) {
+    term = call(op === '+' ? 'plus' : 'minus', [term, parseFactor(p)], term.loc);
+  }
+  return term;
+}
+
+function parseFactor(p: Cursor): Term {
+  let term = parsePostfix(p);
+  for (let op = infix(p, ['*', '/', '%']); op; op = infix(p, ['*', '/', '%'])) {
+    term = call(op === '*' ? 'mul' : op === '/' ? 'div' : 'rem', [term, parsePostfix(p)], term.loc);
+  }
+  return term;
+}
+
+/** A primary term followed by adjacent `.name`, `[term]` and `(args)`. */
+export function parsePostfix(p: Cursor): Term {
+  p.enter();
+  let term = parsePrimary(p);
+  for (;;) {
+    const token = p.peek();
+    if (token.ws || token.kind !== 'punct') break;
+    if (token.text === '.') {
+      p.next();
+      const name = p.next();
+      if (name.kind !== 'ident') p.fail(name, `unexpected ${describe(name)}, expected a name after .`);
+      term = extendRef(term, { type: 'scalar', value: name.text, loc: p.loc(name) });
+    } else if (token.text === '[') {
+      p.next();
+      p.noBar++;
+      const saved = p.noBar;
+      p.noBar = 0;
+      const key = parseTerm(p);
+      p.noBar = saved - 1;
+      p.expect(']');
+      term = extendRef(term, key);
+    } else if (token.text === '(') {
+      const name = refName(term);
+      if (name === undefined) p.fail(token, 'unexpected ( token: only names can be called');
+      p.next();
+      term = { type: 'call', name, args: parseList(p, ')'), loc: term.loc };
+    } else break;
+  }
+  p.leave();
+  return term;
+}
+
+function extendRef(term: Term, key: Term): RefTerm {
+  if (term.type === 'ref') return { ...term, path: [...term.path, key] };
+  return { type: 'ref', head: term, path: [key], loc: term.loc };
+}
+
+/** `a.b.c` -> "a.b.c" (call targets), undefined when the ref has non-name parts. */
+export function refName(term: Term): string | undefined {
+  if (term.type === 'var') return term.name;
+  if (term.type !== 'ref' || term.head.type !== 'var') return undefined;
+  const parts = [term.head.name];
+  for (const part of term.path) {
+    if (part.type !== 'scalar' || typeof part.value !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(part.value)) return undefined;
+    parts.push(part.value);
+  }
+  return parts.join('.');
+}
+
+function parseList(p: Cursor, close: string): Term[] {
+  const items: Term[] = [];
+  const saved = p.noBar;
+  p.noBar = 0;
+  while (!p.is(close)) {
+    items.push(parseTerm(p));
+    if (!p.accept(',')) break;
+  }
+  p.noBar = saved;
+  p.expect(close);
+  return items;
+}
+
+function parsePrimary(p: Cursor): Term {
+  const token = p.peek();
+  const loc = p.loc(token);
+  switch (token.kind) {
+    case 'number':
+      p.next();
+      return { type: 'scalar', value: numberValue(p, token, token.text), loc };
+    case 'string':
+      p.next();
+      return { type: 'scalar', value: token.value!, loc };
+    case 'template':
+      p.next();
+      return parseTemplate(p, token, loc);
+    case 'ident':
+      return parseName(p, token, loc);
+    case 'punct':
+      break;
+    default:
+      p.fail(token, `unexpected ${describe(token)}`);
+  }
+  if (token.text === '-' && p.peek(1).kind === 'number' && !p.peek(1).ws) {
+    p.next();
+    const number = p.next();
+    return { type: 'scalar', value: numberValue(p, number, `-${number.text}`), loc };
+  }
+  if (token.text === '(') {
+    p.next();
+    const saved = p.noBar;
+    p.noBar = 0;
+    const inner = parseTerm(p);
+    p.noBar = saved;
+    p.expect(')');
+    return inner;
+  }
+  if (token.text === '[') return parseArrayLike(p, loc);
+  if (token.text === '{') return parseBraced(p, loc);
+  return p.fail(token, `unexpected ${describe(token)}`);
+}
+
+function numberValue(p: Cursor, token: Token, text: string): number | bigint {
+  const value = parseNumberLiteral(text.startsWith('.') ? `0${text}` : text.replace('-.', '-0.'));
+  if (value === undefined) p.fail(token, `invalid number ${text}`);
+  return value!;
+}
+
+function parseName(p: Cursor, token: Token, loc: Location): Term {
+  p.next();
+  switch (token.text) {
+    case 'true':
+      return { type: 'scalar', value: true, loc };
+    case 'false':
+      return { type: 'scalar', value: false, loc };
+    case 'null':
+      return { type: 'scalar', value: null, loc };
+    case 'set':
+      if (p.is('(') && p.is(')', 1) && !p.peek().ws) {
+        p.next();
+        p.next();
+        return { type: 'set', items: [], loc };
+      }
+  }
+  if (KEYWORDS.has(token.text) || p.keywords.has(token.text)) p.fail(token, `unexpected ${token.text} keyword`);
+  const variable: VarTerm = { type: 'var', name: token.text, loc };
+  return variable;
+}
+
+/** `[...]`: an array or an array comprehension `[head | body]`. */
+function parseArrayLike(p: Cursor, loc: Location): Term {
+  p.next();
+  const saved = p.noBar;
+  p.noBar = 1;
+  if (p.accept(']')) {
+    p.noBar = saved;
+    return { type: 'array', items: [], loc };
+  }
+  const first = parseTerm(p);
+  if (p.is('|')) {
+    p.next();
+    p.noBar = 0;
+    const body = parseBody(p, ']');
+    p.noBar = saved;
+    return { type: 'arraycomp', head: first, body, loc };
+  }
+  p.noBar = 0;
+  const items = [first];
+  while (p.accept(',')) {
+    if (p.is(']')) break;
+    items.push(parseTerm(p));
+  }
+  p.noBar = saved;
+  p.expect(']');
+  return { type: 'array', items, loc };
+}
+
+/** `{...}`: an object, a set, or an object/set comprehension. */
+function parseBraced(p: Cursor, loc: Location): Term {
+  p.next();
+  const saved = p.noBar;
+  if (p.accept('}')) return { type: 'object', entries: [], loc };
+  p.noBar = 1;
+  const first = parseTerm(p);
+  if (p.accept(':')) {
+    const value = parseTerm(p);
+    if (p.accept('|')) {
+      p.noBar = 0;
+      const body = parseBody(p, '}');
+      p.noBar = saved;
+      return { type: 'objectcomp', key: first, value, body, loc };
+    }
+    p.noBar = 0;
+    const entries: [Term, Term][] = [[first, value]];
+    while (p.accept(',')) {
+      if (p.is('}')) break;
+      const key = parseTerm(p);
+      p.expect(':');
+      entries.push([key, parseTerm(p)]);
+    }
+    p.noBar = saved;
+    p.expect('}');
+    return { type: 'object', entries, loc };
+  }
+  if (p.accept('|')) {
+    p.noBar = 0;
+    const body = parseBody(p, '}');
+    p.noBar = saved;
+    return { type: 'setcomp', head: first, body, loc };
+  }
+  p.noBar = 0;
+  const items = [first];
+  while (p.accept(',')) {
+    if (p.is('}')) break;
+    items.push(parseTerm(p));
+  }
+  p.noBar = saved;
+  p.expect('}');
+  return { type: 'set', items, loc };
+}
+
+/** Template string: each embedded `{expr}` is parsed as a term from its own source slice. */
+function parseTemplate(p: Cursor, token: Token, loc: Location): Term {
+  const parts: (string | Term)[] = [];
+  for (const part of token.parts ?? []) {
+    if (part.literal !== undefined) parts.push(part.literal);
+    else if (part.expr) {
+      const rowCol = (offset: number): [number, number] => {
+        const before = p.source.slice(0, offset);
+        const lastNl = before.lastIndexOf('\n');
+        return [before.split('\n').length, offset - lastNl];
+      };
+      const inner = new Cursor(p.file, tokenize(p.file, part.expr.text, part.expr.offset, rowCol), p.source);
+      for (const keyword of p.keywords) inner.keywords.add(keyword);
+      if (inner.peek().kind === 'eof') p.fail(token, 'empty template expression');
+      const term = parseTerm(inner);
+      if (inner.peek().kind !== 'eof') inner.fail(inner.peek(), `unexpected ${describe(inner.peek())} in template expression`);
+      parts.push(term);
+    }
+  }
+  return { type: 'template', parts, loc };
+}

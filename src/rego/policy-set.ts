@@ -1,0 +1,125 @@
+/**
+ * Compiled policies and prepared queries: parse and compile once, evaluate many times. A prepared
+ * query holds its compiled body; evaluation only allocates the frame and the per-query cache.
+ */
+import { compileModules, compileQuery } from './compiler/compile.ts';
+import type { CompiledPolicy, CompiledQuery } from './compiler/compile.ts';
+import { RegoError } from './errors.ts';
+import type { Location } from './errors.ts';
+import { Evaluator } from './eval/evaluator.ts';
+import type { Env } from './eval/context.ts';
+import { DEFAULT_LIMITS } from './limits.ts';
+import type { Limits } from './limits.ts';
+import { parseModule, parseQueryText } from './parser/module.ts';
+import { fromJson, toJson } from './value.ts';
+import type { JsonValue, Value } from './value.ts';
+import { builtins } from './builtins/index.ts';
+import type { Module } from './ast.ts';
+
+export interface CompileOptions {
+  /** The base document under `data` (JSON; bigints allowed). */
+  data?: unknown;
+  limits?: Partial<Limits>;
+  /** Allow `import future.keywords.and` / `.or`. */
+  experimentalKeywords?: boolean;
+}
+
+export interface EvaluateOptions {
+  input?: unknown;
+  /** Replaces the compile-time base document for this evaluation. */
+  data?: unknown;
+  /** OPA's strict built-in errors: the first built-in error fails the query. */
+  strict?: boolean;
+  /** Clock for time.now_ns (nanoseconds since the epoch). */
+  nowNs?: bigint;
+  /** Receives print() output; by default it is dropped. */
+  print?: (message: string, loc: Location) => void;
+}
+
+export interface ValueResults {
+  results: Record<string, Value>[];
+  /** Strict mode: the first built-in error; results are still those computed. */
+  error?: RegoError;
+}
+
+export class PreparedQuery {
+  constructor(
+    private readonly set: PolicySet,
+    private readonly query: CompiledQuery,
+  ) {}
+
+  /** Results as JSON (sets as sorted arrays); throws RegoError on evaluation errors. */
+  evaluate(options: EvaluateOptions = {}): Array<Record<string, JsonValue>> {
+    const { results, error } = this.evaluateValues(options);
+    if (error) throw error;
+    return results.map((row) => Object.fromEntries(Object.entries(row).map(([name, value]) => [name, toJson(value) as JsonValue])));
+  }
+
+  evaluateValues(options: EvaluateOptions = {}): ValueResults {
+    const evaluator = new Evaluator(
+      this.set.policy,
+      {
+        input: options.input === undefined ? undefined : fromJson(options.input),
+        data: options.data === undefined ? this.set.data : fromJson(options.data),
+        masks: undefined,
+        functions: undefined,
+        cache: new Map(),
+      },
+      {
+        strict: options.strict ?? false,
+        limits: this.set.limits,
+        nowNs: options.nowNs ?? BigInt(Date.now()) * 1_000_000n,
+        print: options.print ?? (() => {}),
+      },
+    );
+    const results: Record<string, Value>[] = [];
+    const env: Env = new Array(this.query.frameSize);
+    evaluator.body(this.query.body, env, () => {
+      const row: Record<string, Value> = {};
+      for (const [name, slot] of this.query.vars) {
+        const value = env[slot];
+        if (value !== undefined) row[name] = value;
+      }
+      results.push(row);
+      return false;
+    });
+    return evaluator.firstError ? { results, error: evaluator.firstError } : { results };
+  }
+}
+
+export class PolicySet {
+  readonly policy: CompiledPolicy;
+  readonly data: Value;
+  readonly limits: Limits;
+  private readonly prepared = new Map<string, PreparedQuery>();
+
+  constructor(
+    readonly modules: Module[],
+    options: CompileOptions,
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.data = fromJson(options.data ?? {});
+    this.policy = compileModules(modules, (name) => builtins.get(name)?.arity ?? (name === 'print' ? Infinity : undefined));
+  }
+
+  /** Compiles a query once; the same text returns the cached prepared query. */
+  prepare(query: string): PreparedQuery {
+    let prepared = this.prepared.get(query);
+    if (!prepared) {
+      const body = parseQueryText(query);
+      prepared = new PreparedQuery(this, compileQuery(body, this.policy, { pkg: [], ruleNames: new Set(), imports: new Map(), isFunction: (name) => this.policy.arityOf(name) !== undefined }));
+      this.prepared.set(query, prepared);
+    }
+    return prepared;
+  }
+
+  evaluate(query: string, options: EvaluateOptions = {}): Array<Record<string, JsonValue>> {
+    return this.prepare(query).evaluate(options);
+  }
+}
+
+/** Parses and compiles a set of modules (file name -> source). Throws RegoError. */
+export function compile(files: Record<string, string>, options: CompileOptions = {}): PolicySet {
+  const modules = Object.entries(files).map(([file, source]) => parseModule(file, source, options.experimentalKeywords ? { experimentalKeywords: true } : {}));
+  return new PolicySet(modules, options);
+}
