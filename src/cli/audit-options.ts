@@ -1,0 +1,126 @@
+import type { ParseArgsConfig } from 'node:util';
+import { z } from 'zod';
+import { parseFlags } from './args.ts';
+
+/**
+ * Flags of `warden audit <subcommand>`: node's parser for syntax, zod for meaning (durations,
+ * dates, enums), errors as USAGE naming the flag. Times resolve against an injected clock.
+ */
+type FlagSpec = NonNullable<ParseArgsConfig['options']>;
+
+const SOURCE_FLAGS: FlagSpec = { db: { type: 'string' }, config: { type: 'string' } };
+const RANGE_FLAGS: FlagSpec = { since: { type: 'string' }, until: { type: 'string' } };
+const FORMAT_FLAGS: FlagSpec = { json: { type: 'boolean' }, csv: { type: 'boolean' } };
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+/** `90s`, `15m`, `1h`, `30d`, `2w` in milliseconds, or undefined when the text is not one. */
+function durationMs(text: string): number | undefined {
+  const match = /^(\d+)([smhdw])$/.exec(text);
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : undefined;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** A point in time: a duration back from now (`1h`) or an ISO date. */
+const pointInTime = (now: Date) =>
+  z.string().transform((text, ctx) => {
+    const ago = durationMs(text);
+    if (ago !== undefined) return new Date(now.getTime() - ago);
+    const date = new Date(text);
+    if (ISO_DATE.test(text) && !Number.isNaN(date.getTime())) return date;
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as 1h, 30m or 7d, or an ISO date, got "${text}"` });
+    return z.NEVER;
+  });
+
+const sourceShape = { db: z.string().min(1).optional(), config: z.string().min(1).optional() };
+
+const formatShape = { json: z.boolean().default(false), csv: z.boolean().default(false) };
+
+function exclusiveFormats(value: { json: boolean; csv: boolean }, ctx: z.RefinementCtx): void {
+  if (value.json && value.csv) ctx.addIssue({ code: 'custom', path: ['json'], message: 'choose one of --json and --csv' });
+}
+
+function exclusiveSources(value: { db?: string; config?: string }, ctx: z.RefinementCtx): void {
+  if (value.db !== undefined && value.config !== undefined) ctx.addIssue({ code: 'custom', path: ['db'], message: 'give either --db or --config, not both' });
+}
+
+const rangeShape = (now: Date) => ({ since: pointInTime(now).optional(), until: pointInTime(now).optional() });
+
+const positiveInt = (max: number) => z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).pipe(z.number().int().min(1).max(max));
+
+export function parseQueryOptions(args: string[], now: Date) {
+  return parseFlags(
+    args,
+    { ...SOURCE_FLAGS, ...RANGE_FLAGS, ...FORMAT_FLAGS, sub: { type: 'string' }, tool: { type: 'string' }, server: { type: 'string' }, decision: { type: 'string' }, method: { type: 'string' }, limit: { type: 'string' } },
+    z
+      .object({
+        ...sourceShape,
+        ...rangeShape(now),
+        ...formatShape,
+        sub: z.string().optional(),
+        tool: z.string().min(1).optional(),
+        server: z.string().optional(),
+        decision: z.enum(['allow', 'deny'], { error: 'expected allow or deny' }).optional(),
+        method: z.string().optional(),
+        limit: positiveInt(100_000).default(50),
+      })
+      .superRefine(exclusiveSources)
+      .superRefine(exclusiveFormats),
+  );
+}
+
+export function parseStatsOptions(args: string[], now: Date) {
+  return parseFlags(
+    args,
+    { ...SOURCE_FLAGS, ...RANGE_FLAGS, ...FORMAT_FLAGS, by: { type: 'string' } },
+    z
+      .object({ ...sourceShape, ...rangeShape(now), ...formatShape, by: z.enum(['sub', 'tool', 'decision', 'server'], { error: 'expected sub, tool, decision or server' }).default('tool') })
+      .superRefine(exclusiveSources)
+      .superRefine(exclusiveFormats),
+  );
+}
+
+export function parseTailOptions(args: string[]) {
+  return parseFlags(
+    args,
+    { ...SOURCE_FLAGS, json: { type: 'boolean' }, follow: { type: 'boolean', short: 'f' }, lines: { type: 'string', short: 'n' }, interval: { type: 'string' } },
+    z
+      .object({
+        ...sourceShape,
+        json: z.boolean().default(false),
+        follow: z.boolean().default(false),
+        lines: positiveInt(100_000).default(20),
+        interval: positiveInt(60_000).default(500),
+      })
+      .superRefine(exclusiveSources),
+  );
+}
+
+export function parseExportOptions(args: string[], now: Date) {
+  return parseFlags(
+    args,
+    { ...SOURCE_FLAGS, ...RANGE_FLAGS, format: { type: 'string' } },
+    z.object({ ...sourceShape, ...rangeShape(now), format: z.literal('jsonl', { error: 'the only export format is jsonl' }).default('jsonl') }).superRefine(exclusiveSources),
+  );
+}
+
+export function parseVerifyOptions(args: string[]) {
+  return parseFlags(args, { ...SOURCE_FLAGS, json: { type: 'boolean' } }, z.object({ ...sourceShape, json: z.boolean().default(false) }).superRefine(exclusiveSources));
+}
+
+export function parsePruneOptions(args: string[]) {
+  return parseFlags(
+    args,
+    { ...SOURCE_FLAGS, json: { type: 'boolean' }, 'older-than': { type: 'string' } },
+    z
+      .object({
+        ...sourceShape,
+        json: z.boolean().default(false),
+        'older-than': z
+          .string({ error: 'is required, e.g. --older-than 30d' })
+          .transform((text, ctx) => durationMs(text) ?? (ctx.addIssue({ code: 'custom', message: `expected a duration such as 30d or 12w, got "${text}"` }), z.NEVER)),
+      })
+      .superRefine(exclusiveSources),
+  );
+}
