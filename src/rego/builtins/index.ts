@@ -5,6 +5,11 @@ import { cryptoBuiltins } from './crypto.ts';
 import { netBuiltins } from './net.ts';
 import { timeBuiltins } from './time.ts';
 import { jwtBuiltins } from './jwt.ts';
+import { uuidBuiltins } from './uuid.ts';
+import { randBuiltins } from './rand.ts';
+import { runtimeBuiltins } from './runtime.ts';
+import { httpBuiltins } from './http.ts';
+import { uriBuiltins } from './uri.ts';
 import { stringBuiltins } from './strings.ts';
 import { regexBuiltins } from './regex.ts';
 import { globBuiltins } from './glob.ts';
@@ -34,6 +39,11 @@ const groups: readonly (readonly Builtin[])[] = [
   netBuiltins,
   timeBuiltins,
   jwtBuiltins,
+  uuidBuiltins,
+  randBuiltins,
+  runtimeBuiltins,
+  httpBuiltins,
+  uriBuiltins,
   stringBuiltins,
   regexBuiltins,
   globBuiltins,

@@ -1,0 +1,28 @@
+import { randomInt } from 'node:crypto';
+import type { Builtin } from './types.ts';
+import { operandError } from './types.ts';
+
+/** OPA's rand.intn(str, n): a random integer in [0, |n|), the same for the same arguments within a query. */
+export const randBuiltins: Builtin[] = [
+  {
+    name: 'rand.intn',
+    arity: 2,
+    nondeterministic: true,
+    impl: ([key, n], ctx) => {
+      if (typeof key !== 'string') throw operandError('rand.intn', 1, 'string', key ?? null);
+      if ((typeof n !== 'number' && typeof n !== 'bigint') || !Number.isInteger(Number(n))) {
+        throw operandError('rand.intn', 2, 'integer', n ?? null);
+      }
+      const bound = Math.abs(Number(n));
+      if (bound === 0) return 0;
+      const memoKey = `rand.intn:${JSON.stringify(key)}:${bound}`;
+      let value = ctx.memo.get(memoKey);
+      if (value === undefined) {
+        // randomInt is limited to ranges below 2^48; larger bounds scale a random fraction.
+        value = bound < 2 ** 48 ? randomInt(bound) : Math.floor((randomInt(2 ** 48) / 2 ** 48) * bound);
+        ctx.memo.set(memoKey, value);
+      }
+      return value;
+    },
+  },
+];

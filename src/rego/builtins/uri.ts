@@ -1,0 +1,49 @@
+import type { Value } from '../value.ts';
+import { RObject } from '../value.ts';
+import type { Builtin } from './types.ts';
+import { builtinError, operandError } from './types.ts';
+
+/**
+ * uri.parse(text): the components of a URI as Go's net/url reports them, each present only when
+ * not empty. An opaque URI (`mailto:user@example.com`) reports only its scheme.
+ */
+
+const URI = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/;
+
+function splitAuthority(authority: string): { hostname: string; port: string } {
+  const host = authority.slice(authority.lastIndexOf('@') + 1);
+  const bracketed = /^\[([^\]]*)\](?::(\d*))?$/.exec(host);
+  if (bracketed) return { hostname: bracketed[1]!, port: bracketed[2] ?? '' };
+  const colon = host.lastIndexOf(':');
+  return colon < 0 ? { hostname: host, port: '' } : { hostname: host.slice(0, colon), port: host.slice(colon + 1) };
+}
+
+function unescape(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw builtinError('uri.parse', `invalid URL escape in ${JSON.stringify(text)}`);
+  }
+}
+
+function parse([arg]: Value[]): RObject {
+  if (typeof arg !== 'string') throw operandError('uri.parse', 1, 'string', arg ?? null);
+  const match = URI.exec(arg);
+  if (!match) throw builtinError('uri.parse', `invalid URI ${JSON.stringify(arg)}`);
+  const [, scheme = '', authority, rawPath = '', rawQuery = '', fragment = ''] = match;
+  const opaque = scheme !== '' && authority === undefined && !rawPath.startsWith('/');
+  const { hostname, port } = authority === undefined ? { hostname: '', port: '' } : splitAuthority(authority);
+  const path = opaque ? '' : rawPath;
+  const fields: [string, string][] = [
+    ['scheme', scheme],
+    ['hostname', hostname],
+    ['port', port],
+    ['path', unescape(path)],
+    ['raw_path', path],
+    ['raw_query', opaque ? '' : rawQuery],
+    ['fragment', opaque ? '' : unescape(fragment)],
+  ];
+  return RObject.fromEntries(fields.filter(([, value]) => value !== ''));
+}
+
+export const uriBuiltins: Builtin[] = [{ name: 'uri.parse', arity: 1, impl: parse }];
