@@ -1,7 +1,7 @@
 import type { Value } from '../value.ts';
 import { stringArg, stringsIn } from './args.ts';
 import type { Builtin } from './types.ts';
-import { builtinError, operandError } from './types.ts';
+import { BuiltinError, builtinError, operandError } from './types.ts';
 
 /**
  * glob.match with the syntax of gobwas/glob, which OPA uses: `*` any run of non-delimiter
@@ -100,7 +100,11 @@ function delimitersArg(args: Value[]): number[] {
   const delimiters = stringsIn('glob.match', 2, value, value);
   // An empty list means the default delimiter, ".".
   if (delimiters.length === 0) return [0x2e];
-  return delimiters.filter((d) => d !== '').map((d) => d.codePointAt(0)!);
+  return delimiters.map((d) => {
+    const runes = Array.from(d);
+    if (runes.length !== 1) throw new BuiltinError('eval_type_error', 'glob.match: operand 2 must be array of runes but got array containing string');
+    return runes[0]!.codePointAt(0)!;
+  });
 }
 
 function match(args: Value[]): Value {

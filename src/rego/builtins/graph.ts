@@ -40,26 +40,34 @@ function reachable(args: Value[]): Value {
 }
 
 /**
- * Every maximal path from each initial node: a path ends at a node without edges, at a
- * neighbour missing from the graph, or where it would revisit a node already on it.
+ * Paths from each initial node, as OPA builds them: a path is committed at a node without edges,
+ * before a neighbour missing from the graph, and before a neighbour already on the path (cycle).
  */
 function reachablePaths(args: Value[]): Value {
   const graph = objectArg('graph.reachable_paths', args, 1);
   const paths = new RSet();
-  const extend = (path: Value[], onPath: RSet): void => {
-    const edges = neighbours(graph, path[path.length - 1]!) ?? [];
-    let extended = false;
-    for (const next of edges) {
-      if (onPath.has(next) || neighbours(graph, next) === undefined) continue;
-      extended = true;
-      onPath.add(next);
-      extend([...path, next], onPath);
-      onPath.delete(next);
+  const extend = (node: Value, path: Value[], onPath: RSet): void => {
+    const edges = neighbours(graph, node);
+    if (edges === undefined) {
+      paths.add(path);
+      return;
     }
-    if (!extended) paths.add(path);
+    const extended = [...path, node];
+    if (edges.length === 0) {
+      paths.add(extended);
+      return;
+    }
+    const reached = RSet.of(onPath).add(node);
+    for (const next of edges) {
+      if (reached.has(next)) paths.add(extended);
+      else extend(next, extended, reached);
+    }
   };
   for (const start of initialArg('graph.reachable_paths', args)) {
-    if (neighbours(graph, start) !== undefined) extend([start], RSet.of([start]));
+    const edges = neighbours(graph, start);
+    if (edges === undefined) continue;
+    if (edges.length === 0) paths.add([start]);
+    for (const next of edges) extend(next, [start], RSet.of([start]));
   }
   return paths;
 }

@@ -102,8 +102,8 @@ function replace(args: Value[]): Value {
 }
 
 /**
- * regex.template_match: text between the delimiters is a pattern, the rest is literal; the whole
- * string must match.
+ * regex.template_match: text between the (single-character) delimiters is a pattern, the rest is
+ * literal; the whole string must match. Delimiters nest and must balance.
  */
 function templateMatch(args: Value[]): Value {
   const name = 'regex.template_match';
@@ -111,28 +111,27 @@ function templateMatch(args: Value[]): Value {
   const text = stringArg(name, args, 2);
   const open = stringArg(name, args, 3);
   const close = stringArg(name, args, 4);
-  let pattern = '';
+  if (open.length !== 1) throw builtinError(name, `start delimiter has to be exactly one character long but is ${open.length} long`);
+  if (close.length !== 1) throw builtinError(name, `end delimiter has to be exactly one character long but is ${close.length} long`);
+  let pattern = '^';
   let depth = 0;
   let literalStart = 0;
   let patternStart = 0;
   for (let i = 0; i < template.length; i++) {
-    if (template.startsWith(open, i) && open !== '') {
-      if (depth === 0) {
-        pattern += quoteMeta(template.slice(literalStart, i));
-        patternStart = i + open.length;
-      }
-      depth++;
-    } else if (template.startsWith(close, i) && close !== '' && depth > 0) {
-      depth--;
-      if (depth === 0) {
-        pattern += `(?:${template.slice(patternStart, i)})`;
-        literalStart = i + close.length;
-      }
+    if (template[i] === open) {
+      if (++depth === 1) patternStart = i;
+    } else if (template[i] === close) {
+      if (--depth === 0) {
+        const part = template.slice(patternStart + 1, i);
+        // Each part must be a valid pattern on its own, as OPA compiles it alone.
+        compile(name, part);
+        pattern += `${quoteMeta(template.slice(literalStart, patternStart))}(${part})`;
+        literalStart = i + 1;
+      } else if (depth < 0) break;
     }
   }
-  if (depth !== 0) throw builtinError(name, `unbalanced braces in "${template}"`);
-  pattern = `^${pattern}${quoteMeta(template.slice(literalStart))}$`;
-  const re = compile(name, pattern);
+  if (depth !== 0) throw builtinError(name, `unbalanced braces in ${JSON.stringify(template)}`);
+  const re = compile(name, `${pattern}${quoteMeta(template.slice(literalStart))}$`);
   re.lastIndex = 0;
   return re.test(text);
 }

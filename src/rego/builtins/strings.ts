@@ -163,11 +163,15 @@ function render(args: Value[]): Value {
   }
 }
 
+function nonEmptySearch(name: string, needle: string): string {
+  if (needle === '') throw builtinError(name, 'empty search character');
+  return needle;
+}
+
 function indexOfN(haystack: string, needle: string): Value {
   const indexes: Value[] = [];
   for (let unit = haystack.indexOf(needle); unit >= 0; unit = haystack.indexOf(needle, unit + 1)) {
     indexes.push(runesOf(haystack.slice(0, unit)).length);
-    if (unit >= haystack.length) break;
   }
   return indexes;
 }
@@ -178,8 +182,8 @@ export const stringBuiltins: readonly Builtin[] = [
   binary('startswith', (text, prefix) => text.startsWith(prefix)),
   binary('endswith', (text, suffix) => text.endsWith(suffix)),
   { name: 'format_int', arity: 2, impl: formatInt },
-  binary('indexof', (haystack, needle) => runeIndexOf(haystack, needle)),
-  binary('indexof_n', indexOfN),
+  binary('indexof', (haystack, needle) => runeIndexOf(haystack, nonEmptySearch('indexof', needle))),
+  binary('indexof_n', (haystack, needle) => indexOfN(haystack, nonEmptySearch('indexof_n', needle))),
   unary('lower', (text) => text.toLowerCase()),
   unary('upper', (text) => text.toUpperCase()),
   {
