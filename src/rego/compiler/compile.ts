@@ -168,6 +168,6 @@ export function compileQuery(body: Body, policy: CompiledPolicy, names: NameCont
   const resolver = new Resolver(names);
   const resolved = resolver.body(body, scope);
   const ordered = new Safety(policy.arityOf).reorder(resolved, new Set());
-  const vars = [...scope.vars.entries()].filter(([name]) => !name.startsWith('_'));
+  const vars = [...scope.vars.entries()].filter(([name]) => name !== '_');
   return { body: ordered.body, frameSize: frame.size, vars };
 }
