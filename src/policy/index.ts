@@ -1,0 +1,55 @@
+import { logger as rootLogger, type Logger } from '../log.ts';
+import type { PolicyBackend } from './backend.ts';
+import type { PolicyConfig } from './config.ts';
+import { resolvePolicyPath } from './files.ts';
+import { SwappablePolicyEngine, type PolicyReloadEvent, type ReloadablePolicyEngine } from './policy-engine.ts';
+import { loadRegoBackend } from './rego-backend.ts';
+import { watchPolicyPaths } from './watch.ts';
+import { loadWasmBackend } from './wasm-backend.ts';
+
+export type { Decision, DecisionCode, PolicyEngine, PolicyInput, PolicyPrincipal } from './engine.ts';
+export type { PolicyReloadEvent, ReloadablePolicyEngine } from './policy-engine.ts';
+export { policyConfigSchema, type PolicyConfig } from './config.ts';
+export { buildPolicyInput, type PolicyRequest } from './input.ts';
+
+export interface PolicyEngineOptions {
+  /** Directory that relative `policy.paths` are resolved against (the config file's). Default: cwd. */
+  baseDir?: string;
+  logger?: Logger;
+  /** Called after every reload attempt: the audit trail records it as `policy_reload`. */
+  onReload?: (event: PolicyReloadEvent) => void;
+  /** Monotonic milliseconds, for the evaluation budget. Default: performance.now. */
+  clock?: () => number;
+}
+
+const LOADERS: Record<PolicyConfig['engine'], (config: PolicyConfig, baseDir: string) => Promise<PolicyBackend>> = {
+  rego: loadRegoBackend,
+  wasm: loadWasmBackend,
+};
+
+/**
+ * Loads the configured policy set (throws WardenError POLICY_LOAD_FAILED when it is broken: the
+ * gateway must not start without a policy) and, with `watch`, reloads it on every change.
+ * SIGHUP belongs to the process owner (cli/): it calls `engine.reload('signal')`.
+ */
+export async function createPolicyEngine(config: PolicyConfig, options: PolicyEngineOptions = {}): Promise<ReloadablePolicyEngine> {
+  const baseDir = options.baseDir ?? process.cwd();
+  const logger = (options.logger ?? rootLogger).child({ component: 'policy', engine: config.engine });
+  const load = (): Promise<PolicyBackend> => LOADERS[config.engine](config, baseDir);
+  let stopWatching: (() => void) | undefined;
+  const engine = await SwappablePolicyEngine.start({
+    name: config.engine,
+    load,
+    budgetMs: config.eval_timeout_ms,
+    logger,
+    stopWatching: () => stopWatching?.(),
+    ...(options.clock && { clock: options.clock }),
+    ...(options.onReload && { onReload: options.onReload }),
+  });
+  if (config.watch) {
+    const paths = config.paths.map((path) => resolvePolicyPath(path, baseDir));
+    stopWatching = watchPolicyPaths(paths, config.watch_debounce_ms, () => void engine.reload('watch'), logger).close;
+  }
+  logger.info({ revision: engine.revision }, 'policy loaded');
+  return engine;
+}
