@@ -24,10 +24,11 @@ function count(args: Value[]): Value {
 }
 
 function numbersOf(name: string, args: Value[]): (number | bigint)[] {
-  const members = collectionArg(name, args, 1, 'one of {array, set}');
+  const members = collectionArg(name, args, 1, 'one of {set, array}');
   for (const member of members) {
     if (typeof member !== 'number' && typeof member !== 'bigint') {
-      throw new BuiltinError('eval_type_error', `${name}: operand 1 must be one of {array, set} containing numbers but got ${typeName(args[0]!)} containing ${typeName(member)}`);
+      const container = typeName(args[0]!);
+      throw new BuiltinError('eval_type_error', `${name}: operand 1 must be ${container} of numbers but got ${container} containing ${typeName(member)}`);
     }
   }
   return members as (number | bigint)[];
@@ -38,7 +39,7 @@ function extreme(name: string, sign: 1 | -1): Builtin {
     name,
     arity: 1,
     impl: (args) => {
-      const members = collectionArg(name, args, 1, 'one of {array, set}');
+      const members = collectionArg(name, args, 1, 'one of {set, array}');
       let best: Value | undefined;
       for (const member of members) {
         if (best === undefined || compare(member, best) * sign > 0) best = member;
@@ -58,7 +59,7 @@ export const aggregateBuiltins: readonly Builtin[] = [
   { name: 'product', arity: 1, impl: (args) => numbersOf('product', args).reduce<number | bigint>(mul, 1) },
   extreme('max', 1),
   extreme('min', -1),
-  { name: 'sort', arity: 1, impl: (args) => collectionArg('sort', args, 1, 'one of {array, set}').slice().sort(compare) },
+  { name: 'sort', arity: 1, impl: (args) => collectionArg('sort', args, 1, 'one of {set, array}').slice().sort(compare) },
   { name: 'any', arity: 1, impl: (args) => booleansOf('any', args).some((member) => member === true) },
   { name: 'all', arity: 1, impl: (args) => booleansOf('all', args).every((member) => member === true) },
 ];

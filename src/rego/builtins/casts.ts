@@ -12,7 +12,7 @@ import { BuiltinError, builtinError, operandError } from './types.ts';
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 const HEX_FLOAT = /^[+-]?0[xX](?:[0-9a-fA-F_]+\.?[0-9a-fA-F_]*|\.[0-9a-fA-F_]+)(?:[pP][+-]?\d+)?$/;
-const NOT_FINITE = /^[+-]?(?:inf|infinity|nan)$/i;
+const NOT_FINITE = /^[+-]*(?:inf|infinity|nan)$/i;
 
 function parseHexFloat(text: string): number {
   const match = /^([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)(?:[pP]([+-]?\d+))?$/.exec(text.replace(/_/g, ''))!;
@@ -30,7 +30,7 @@ function canonicalDecimal(text: string): string {
 }
 
 function parseNumber(text: string): number | bigint {
-  if (NOT_FINITE.test(text)) throw new BuiltinError('eval_type_error', `to_number: operand 1 must be a finite number but got ${JSON.stringify(text)}`);
+  if (NOT_FINITE.test(text)) throw new BuiltinError('eval_type_error', 'to_number: operand 1 must be valid number string but got string');
   if (INTEGER.test(text)) return normalize(BigInt(text));
   if (DECIMAL.test(text)) {
     const value = parseNumberLiteral(canonicalDecimal(text));

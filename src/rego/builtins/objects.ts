@@ -1,5 +1,5 @@
 import type { Value } from '../value.ts';
-import { RObject, RSet, equals, keyOf } from '../value.ts';
+import { RObject, RSet, equals, keyOf, typeName } from '../value.ts';
 import { arrayArg, objectArg } from './args.ts';
 import type { Builtin } from './types.ts';
 import { BuiltinError, operandError } from './types.ts';
@@ -71,7 +71,7 @@ function unionN(args: Value[]): Value {
   const objects = arrayArg('object.union_n', args, 1);
   let result = new RObject();
   for (const object of objects) {
-    if (!(object instanceof RObject)) throw new BuiltinError('eval_type_error', 'object.union_n: operand 1 must be array of objects');
+    if (!(object instanceof RObject)) throw new BuiltinError('eval_type_error', `object.union_n: operand 1 must be array of objects but got array containing ${typeName(object)}`);
     result = mergeObjects(result, object);
   }
   return result;

@@ -9,8 +9,9 @@ import { builtinError } from './types.ts';
  * exponent) scaled by the unit, so `0.0005K` is exactly 0.5 as in OPA (which uses big.Rat).
  */
 
-const DECIMAL_UNITS: Record<string, bigint> = { k: 10n ** 3n, m: 10n ** 6n, g: 10n ** 9n, t: 10n ** 12n, p: 10n ** 15n, e: 10n ** 18n };
-const BINARY_UNITS: Record<string, bigint> = { ki: 2n ** 10n, mi: 2n ** 20n, gi: 2n ** 30n, ti: 2n ** 40n, pi: 2n ** 50n, ei: 2n ** 60n };
+// Maps, not object literals: unit text comes from policy input (`constructor` is no unit).
+const DECIMAL_UNITS = new Map(['k', 'm', 'g', 't', 'p', 'e'].map((letter, i) => [letter, 10n ** BigInt(3 * (i + 1))]));
+const BINARY_UNITS = new Map(['ki', 'mi', 'gi', 'ti', 'pi', 'ei'].map((prefix, i) => [prefix, 2n ** BigInt(10 * (i + 1))]));
 
 /** A rational number num/den with den > 0. */
 interface Rational {
@@ -18,21 +19,26 @@ interface Rational {
   readonly den: bigint;
 }
 
-/** Exponents beyond this would build enormous integers; OPA refuses them too. */
+/** A bound on exact arithmetic (10^exponent as a bigint): past it OPA's floats lose meaning too. */
 const MAX_EXPONENT = 1000n;
+
+/** OPA refuses exponents with more digits than this before parsing the amount. */
+const MAX_EXPONENT_DIGITS = 6;
 
 /**
  * Splits `10KiB` into `10` and `KiB` as OPA does: the number runs while characters are digits,
- * dots, signs, or an `e` followed by a digit or sign.
+ * dots, signs, or an `e` followed by a digit or sign. Undefined when the exponent is too long.
  */
-function splitAmount(text: string): [string, string] {
+function splitAmount(text: string): [string, string] | undefined {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     const isDigit = ch >= '0' && ch <= '9';
     if (ch === 'e' || ch === 'E') {
       const next = text[i + 1];
-      if (next === undefined || !(/[0-9+-]/.test(next))) return [text.slice(0, i), text.slice(i)];
+      if (next === undefined || !/[0-9+-]/.test(next)) return [text.slice(0, i), text.slice(i)];
       if (next === '+' || next === '-') i++;
+      const digits = /^\d*/.exec(text.slice(i + 1))![0];
+      if (digits.length > MAX_EXPONENT_DIGITS) return undefined;
     } else if (!isDigit && ch !== '.' && ch !== '+' && ch !== '-') {
       return [text.slice(0, i), text.slice(i)];
     }
@@ -66,19 +72,29 @@ function prepare(name: string, raw: string): string {
   return text;
 }
 
+function amountAndUnit(name: string, text: string): [string, string] {
+  const split = splitAmount(text);
+  if (split === undefined) throw builtinError(name, 'exponent too large');
+  return split;
+}
+
+/** units.parse factors: `m` is milli and `M` mega; other letters in either case. */
+function unitFactor(unit: string): Rational | undefined {
+  if (unit === '') return { num: 1n, den: 1n };
+  if (unit === 'm') return { num: 1n, den: 1000n };
+  if (/^[kKMgGtTpPeE]$/.test(unit)) return { num: DECIMAL_UNITS.get(unit.toLowerCase())!, den: 1n };
+  const binary = BINARY_UNITS.get(unit.toLowerCase());
+  return binary === undefined ? undefined : { num: binary, den: 1n };
+}
+
 function parseUnits(args: Value[]): Value {
   const text = prepare('units.parse', stringArg('units.parse', args, 1));
-  const [amount, rawUnit] = splitAmount(text);
+  const [amount, rawUnit] = amountAndUnit('units.parse', text);
   if (amount === '') throw builtinError('units.parse', 'no amount provided');
   // Only the first letter keeps its case: `m` is milli, `M` mega.
   const unit = rawUnit.length > 1 ? rawUnit[0] + rawUnit.slice(1).toLowerCase() : rawUnit;
-  let factor: Rational;
-  if (unit === '') factor = { num: 1n, den: 1n };
-  else if (unit === 'm') factor = { num: 1n, den: 1000n };
-  else if (unit === 'k' || unit === 'K') factor = { num: DECIMAL_UNITS.k!, den: 1n };
-  else if (/^[MGTPE]$/.test(unit)) factor = { num: DECIMAL_UNITS[unit.toLowerCase()]!, den: 1n };
-  else if (/^[kKMGTPE]i$/.test(unit)) factor = { num: BINARY_UNITS[unit.toLowerCase()]!, den: 1n };
-  else throw builtinError('units.parse', 'unit not recognized');
+  const factor = unitFactor(unit);
+  if (factor === undefined) throw builtinError('units.parse', `unit ${unit} not recognized`);
   const value = parseDecimal('units.parse', amount);
   if (value === undefined) throw builtinError('units.parse', 'could not parse amount to a number');
   return toValue(reduce({ num: value.num * factor.num, den: value.den * factor.den }));
@@ -92,11 +108,12 @@ function reduce(r: Rational): Rational {
 
 function parseBytes(args: Value[]): Value {
   const text = prepare('units.parse_bytes', stringArg('units.parse_bytes', args, 1)).toLowerCase();
-  const [amount, unit] = splitAmount(text);
+  const [amount, unit] = amountAndUnit('units.parse_bytes', text);
   if (amount === '') throw builtinError('units.parse_bytes', 'no byte amount provided');
-  const base = unit.replace(/b$/, '');
-  const factor = base === '' ? 1n : (DECIMAL_UNITS[base] ?? (base.endsWith('i') ? BINARY_UNITS[base] : undefined));
-  if (factor === undefined) throw builtinError('units.parse_bytes', 'byte unit not recognized');
+  // `k`, `kb`, `ki`, `kib`, ... (already lowercased); no unit means bytes.
+  const parts = /^([kmgtpe])(i?)b?$/.exec(unit);
+  const factor = unit === '' ? 1n : parts ? (parts[2] ? BINARY_UNITS : DECIMAL_UNITS).get(parts[1]! + parts[2]!) : undefined;
+  if (factor === undefined) throw builtinError('units.parse_bytes', `byte unit ${unit} not recognized`);
   const value = parseDecimal('units.parse_bytes', amount);
   if (value === undefined) throw builtinError('units.parse_bytes', 'could not parse byte amount to a number');
   // Whole bytes: truncated toward zero, as OPA's big.Float.Int does.

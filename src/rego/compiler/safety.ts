@@ -121,10 +121,13 @@ export class Safety {
     }
   }
 
-  /** Head terms (rule values, comprehension heads) must only read bound variables. */
+  /**
+   * Head terms (rule values, comprehension heads) must only read bound variables; variables in
+   * ref positions (`q := xs[_]`) enumerate when the head is evaluated.
+   */
   check(term: Term, bound: Set<number>): void {
     const analysis = this.analyzeTerm(term);
-    for (const slot of [...analysis.needs, ...analysis.binds]) {
+    for (const slot of analysis.needs) {
       if (bound.has(slot)) continue;
       const info = this.names.get(slot);
       throw new RegoError('rego_unsafe_var_error', `var ${info?.name ?? `$${slot}`} is unsafe`, [info?.loc ?? term.loc]);

@@ -88,6 +88,11 @@ export class Evaluator {
   private every(expr: Extract<Expr, { kind: 'every' }>, env: Env, k: K): boolean {
     let holds = true;
     this.term(expr.domain, env, (domain) => {
+      // A domain that is not a collection makes `every` undefined (OPA's every/non-iter cases).
+      if (domain === null || typeof domain !== 'object') {
+        holds = false;
+        return true;
+      }
       eachMember(domain, (key, value) => {
         const ok = this.unify(expr.value, value, env, () => (expr.key ? this.unify(expr.key, key, env, () => this.body(expr.body, env, () => true)) : this.body(expr.body, env, () => true)));
         if (!ok) holds = false;

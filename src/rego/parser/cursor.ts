@@ -14,6 +14,8 @@ export class Cursor {
   noBar = 0;
   /** Experimental `and` / `or` keywords enabled for this module. */
   readonly keywords = new Set<string>();
+  /** `import future.keywords.not`: `not { body }` negates a whole body. */
+  notBody = false;
 
   constructor(
     readonly file: string,
@@ -40,9 +42,18 @@ export class Cursor {
     return token.kind !== 'string' && token.kind !== 'template' && token.text === text;
   }
 
+  /**
+   * A keyword used as such. A keyword directly followed by `.` is a name instead (`not.foo := 1`,
+   * `data.foo.not.bar`), as OPA's keywordrefs cases require.
+   */
   isKeyword(word: string, k = 0): boolean {
     const token = this.peek(k);
-    return token.kind === 'ident' && token.text === word;
+    return token.kind === 'ident' && token.text === word && !this.isNameWithDot(k);
+  }
+
+  isNameWithDot(k = 0): boolean {
+    const next = this.peek(k + 1);
+    return next.kind === 'punct' && next.text === '.' && !next.ws;
   }
 
   accept(text: string): boolean {

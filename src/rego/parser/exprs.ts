@@ -96,6 +96,10 @@ function parseExprKind(p: Cursor): ExprKind {
   if (p.isKeyword('not')) {
     p.next();
     const loc = p.loc();
+    if (p.notBody && p.is('{')) {
+      p.next();
+      return { kind: 'not', expr: { kind: 'and', operands: [parseBody(p, '}')], loc, with: [] } };
+    }
     const inner = parseExprKind(p);
     return { kind: 'not', expr: withModifiers(p, { ...inner, loc, with: [] }) };
   }

@@ -55,6 +55,7 @@ function parseImport(p: Cursor, options: ParseOptions): Import {
     if (token.kind !== 'ident') p.fail(token, 'expected an alias name');
     alias = token.text;
   }
+  if (name === 'future.keywords.not') p.notBody = true;
   if (name === 'future.keywords.and' || name === 'future.keywords.or' || name === 'future.keywords') {
     if (!options.experimentalKeywords && name !== 'future.keywords') p.fail(p.peek(), `invalid import ${name}: experimental keyword`);
     if (name !== 'future.keywords') p.keywords.add(name.slice('future.keywords.'.length));
@@ -115,7 +116,7 @@ function parseRuleBody(p: Cursor, requireBody: boolean): Body | undefined {
 
 function parseHead(p: Cursor): RuleHead {
   const token = p.peek();
-  if (token.kind !== 'ident' || KEYWORDS.has(token.text)) p.fail(token, `unexpected ${describe(token)}, expected a rule head`);
+  if (token.kind !== 'ident' || (KEYWORDS.has(token.text) && !p.isNameWithDot())) p.fail(token, `unexpected ${describe(token)}, expected a rule head`);
   const savedBar = p.noBar;
   p.noBar = 0;
   let ref = parsePostfix(p);

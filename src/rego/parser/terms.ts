@@ -181,7 +181,8 @@ function numberValue(p: Cursor, token: Token, text: string): number | bigint {
 
 function parseName(p: Cursor, token: Token, loc: Location): Term {
   p.next();
-  switch (token.text) {
+  const named = p.isNameWithDot(-1);
+  switch (named ? '' : token.text) {
     case 'true':
       return { type: 'scalar', value: true, loc };
     case 'false':
@@ -195,7 +196,7 @@ function parseName(p: Cursor, token: Token, loc: Location): Term {
         return { type: 'set', items: [], loc };
       }
   }
-  if (KEYWORDS.has(token.text) || p.keywords.has(token.text)) p.fail(token, `unexpected ${token.text} keyword`);
+  if ((KEYWORDS.has(token.text) || p.keywords.has(token.text)) && !named) p.fail(token, `unexpected ${token.text} keyword`);
   const variable: VarTerm = { type: 'var', name: token.text, loc };
   return variable;
 }
