@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientNotification, ClientRequest, JSONRPCRequest, Notification, Progress, Result, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { UpstreamListing } from '../catalog/types.ts';
@@ -54,6 +55,8 @@ export class UpstreamConnection {
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> = Promise.resolve();
+  readonly #progress = new Map<string, (progress: Progress) => void>();
+  #progressTokens = 0;
   readonly #options: ConnectionOptions;
   readonly #log: Logger;
 
@@ -81,22 +84,46 @@ export class UpstreamConnection {
     if (this.#state !== 'ready' || client === undefined) {
       throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is not connected`, { details: { upstream: this.spec.name } });
     }
+    let sent = params;
+    let token: string | undefined;
+    if (options.onprogress) {
+      token = `warden-${++this.#progressTokens}`;
+      this.#progress.set(token, options.onprogress);
+      sent = { ...params, _meta: { ...(params?._meta as object | undefined), progressToken: token } };
+    }
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.spec.timeoutMs);
     const signal = AbortSignal.any([options.signal, deadline.signal]);
     try {
-      return await client.request({ method, ...(params === undefined ? {} : { params }) } as ClientRequest, passthroughResult, {
+      return await client.request({ method, ...(sent === undefined ? {} : { params: sent }) } as ClientRequest, passthroughResult, {
         signal,
         // Our own deadline decides; the SDK's default 60 s must not fire first.
         timeout: this.spec.timeoutMs + 60_000,
-        ...(options.onprogress === undefined ? {} : { onprogress: options.onprogress }),
       });
     } catch (error) {
       const why = options.signal.aborted ? 'cancelled' : deadline.signal.aborted ? 'timeout' : undefined;
       throw upstreamCallError(this.spec.name, error, why, this.spec.timeoutMs);
     } finally {
       clearTimeout(timer);
+      if (token !== undefined) this.#progress.delete(token);
     }
+  }
+
+  /**
+   * Progress is taken off the transport synchronously, in arrival order. The SDK defers
+   * notification handlers by a microtask but handles responses at once and then forgets the
+   * request's progress handler, so the last progress before a result would be dropped.
+   */
+  #interceptProgress(transport: Transport): void {
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
+        const { progressToken, ...progress } = (message.params ?? {}) as Progress & { progressToken?: unknown };
+        const handler = typeof progressToken === 'string' ? this.#progress.get(progressToken) : undefined;
+        if (handler) return handler(progress as Progress);
+      }
+      deliver?.(message, extra);
+    };
   }
 
   /** Refetches the whole listing (serialised, so two list_changed never race). */
@@ -130,6 +157,7 @@ export class UpstreamConnection {
     let listing: UpstreamListing;
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs });
+      this.#interceptProgress(transport);
       // close() may have run while we waited.
       if (this.state === 'closed') {
         await client.close();

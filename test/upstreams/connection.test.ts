@@ -75,7 +75,7 @@ describe.each(transports)('upstream connection over %s', (_label, makeSpec) => {
     await new Promise((r) => setTimeout(r, 150));
     const stats = await call(connection, 'stats', {});
     // Both the timed-out and the cancelled call reached the upstream as notifications/cancelled.
-    expect(JSON.parse((stats.content as Array<{ text: string }>)[0]!.text)).toEqual({ cancelled: 2 });
+    expect(JSON.parse((stats.content as Array<{ text: string }>)[0]!.text)).toMatchObject({ cancelled: 2 });
   });
 });
 

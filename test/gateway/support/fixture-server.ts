@@ -36,6 +36,7 @@ export function createFixtureServer(name = 'fixture'): Server {
     annotations: { readOnlyHint: tool === 'echo' },
   }));
   let cancelled = 0;
+  let calls = 0;
 
   server.setRequestHandler(ListToolsRequestSchema, (request) => {
     const start = Number(request.params?.cursor ?? 0);
@@ -45,6 +46,7 @@ export function createFixtureServer(name = 'fixture'): Server {
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
+    if (request.params.name !== 'stats') calls++;
     switch (request.params.name) {
       case 'echo':
         // `extraField` is unknown to the SDK's types: a relay must keep it.
@@ -81,7 +83,7 @@ export function createFixtureServer(name = 'fixture'): Server {
       case 'crash':
         process.exit(3);
       case 'stats':
-        return { content: [{ type: 'text', text: JSON.stringify({ cancelled }) }] };
+        return { content: [{ type: 'text', text: JSON.stringify({ cancelled, calls }) }] };
       default:
         return { content: [{ type: 'text', text: `unknown tool ${request.params.name}` }], isError: true };
     }

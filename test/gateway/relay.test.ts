@@ -1,0 +1,128 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { CreateMessageRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHttpFixture, type HttpFixture } from './support/http-fixture.ts';
+import { startTestGateway, stdioFixture, type TestGateway } from './support/harness.ts';
+
+/** One gateway in front of the same fixture over each upstream transport: same behaviour everywhere. */
+let gw: TestGateway;
+const fixtures: HttpFixture[] = [];
+
+beforeAll(async () => {
+  const http = await startHttpFixture('http', 'web');
+  const sse = await startHttpFixture('sse', 'old');
+  fixtures.push(http, sse);
+  gw = await startTestGateway({
+    config: {
+      mcpServers: { local: stdioFixture('local'), web: { type: 'http', url: http.url }, old: { type: 'sse', url: sse.url } },
+      upstream_defaults: { timeout_ms: 1500 },
+    },
+  });
+});
+afterAll(async () => {
+  await gw?.close();
+  await Promise.all(fixtures.map((f) => f.close()));
+});
+
+const text = (result: unknown) => ((result as { content: Array<{ text: string }> }).content[0]!.text);
+
+describe('gateway relay', () => {
+  it('aggregates every upstream under <upstream>__<tool>, descriptions prefixed, following upstream pagination', async () => {
+    const client = await gw.connect();
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    for (const upstream of ['local', 'web', 'old']) {
+      expect(names).toEqual(expect.arrayContaining(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami'].map((t) => `${upstream}__${t}`)));
+    }
+    expect(tools.find((t) => t.name === 'web__echo')).toMatchObject({ description: '[web] echo tool of web', annotations: { readOnlyHint: true } });
+  });
+
+  it.each(['local', 'web', 'old'])('routes %s__whoami to its upstream and keeps unknown result fields', async (upstream) => {
+    const client = await gw.connect();
+    expect(text(await client.callTool({ name: `${upstream}__whoami`, arguments: {} }))).toBe(upstream);
+    const raw = await client.request({ method: 'tools/call', params: { name: `${upstream}__echo`, arguments: { message: 'hi' } } }, (await import('zod')).z.looseObject({}));
+    expect(raw).toEqual({ content: [{ type: 'text', text: 'hi', annotations: { priority: 1 } }], extraField: { kept: true } });
+  });
+
+  it.each(['local', 'web', 'old'])('delivers every progress notification of %s before the result, under the caller token', async (upstream) => {
+    const client = await gw.connect();
+    const seen: number[] = [];
+    const result = await client.callTool({ name: `${upstream}__slow`, arguments: { steps: 4, delayMs: 5 } }, undefined, { onprogress: (p) => void seen.push(p.progress) });
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(text(result)).toBe('done after 4');
+  });
+
+  it.each(['local', 'web', 'old'])('relays sampling from %s to the client whose call caused it', async (upstream) => {
+    const client = await gw.connect({ capabilities: { sampling: {} } });
+    client.setRequestHandler(CreateMessageRequestSchema, async (request) => ({
+      role: 'assistant', model: 'test-model', content: { type: 'text', text: `reply to ${(request.params.messages[0]!.content as { text: string }).text}` },
+    }));
+    expect(text(await client.callTool({ name: `${upstream}__sample`, arguments: { message: 'ping' } }))).toBe('sampled: reply to ping');
+  });
+
+  it('cancels the upstream call when the client cancels', async () => {
+    const client = await gw.connect();
+    const before = JSON.parse(text(await client.callTool({ name: 'web__stats', arguments: {} })));
+    const abort = new AbortController();
+    const pending = client.callTool({ name: 'web__slow', arguments: { steps: 1, delayMs: 400 } }, undefined, { signal: abort.signal });
+    setTimeout(() => abort.abort(), 50);
+    await expect(pending).rejects.toThrow('AbortError');
+    await new Promise((r) => setTimeout(r, 100));
+    const after = JSON.parse(text(await client.callTool({ name: 'web__stats', arguments: {} })));
+    expect(after.cancelled).toBe(before.cancelled + 1);
+  });
+
+  it('answers UPSTREAM_TIMEOUT (-32001) when the upstream is slower than the per-call timeout', async () => {
+    const client = await gw.connect();
+    await expect(client.callTool({ name: 'local__slow', arguments: { steps: 1, delayMs: 2500 } })).rejects.toMatchObject({
+      code: -32001, message: expect.stringContaining('Upstream "local" did not answer within 1500 ms'), data: { code: 'UPSTREAM_TIMEOUT', upstream: 'local', timeoutMs: 1500 },
+    });
+  });
+
+  it('keeps two clients with the same JSON-RPC ids apart: results, progress and cancellation', async () => {
+    const [a, b] = [await gw.connect(), await gw.connect()];
+    // Both clients number their requests from the same start, so these calls share ids.
+    const progressA: string[] = [];
+    const progressB: string[] = [];
+    const abortB = new AbortController();
+    const callA = a.callTool({ name: 'local__slow', arguments: { steps: 3, delayMs: 30 } }, undefined, { onprogress: (p) => void progressA.push(p.message!) });
+    const callB = b
+      .callTool({ name: 'local__slow', arguments: { steps: 3, delayMs: 60 } }, undefined, { onprogress: (p) => void progressB.push(p.message!), signal: abortB.signal })
+      .then(() => 'completed', () => 'cancelled');
+    setTimeout(() => abortB.abort(), 40);
+    expect(text(await callA)).toBe('done after 3');
+    expect(await callB).toBe('cancelled');
+    expect(progressA).toEqual(['step 1', 'step 2', 'step 3']);
+    expect(progressB.length).toBeLessThan(3);
+  });
+
+  it('refreshes on an upstream list_changed and relays it to clients', async () => {
+    const client: Client = await gw.connect();
+    const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+    await client.callTool({ name: 'old__add_tool', arguments: { message: 'fresh' } });
+    await changed;
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('old__fresh');
+  });
+
+  it('serves resources by URI (first upstream in config order wins) and namespaced prompts', async () => {
+    const client = await gw.connect();
+    const { resources } = await client.listResources();
+    expect(resources.filter((r) => r.uri === 'test://shared')).toEqual([{ uri: 'test://shared', name: 'shared from local' }]);
+    expect(await client.readResource({ uri: 'test://shared' })).toEqual({ contents: [{ uri: 'test://shared', mimeType: 'text/plain', text: 'local:test://shared' }] });
+    expect(await client.readResource({ uri: 'test://web/info' })).toMatchObject({ contents: [{ text: 'web:test://web/info' }] });
+    expect((await client.listPrompts()).prompts.map((p) => p.name)).toEqual(['local__greet', 'web__greet', 'old__greet']);
+    expect(await client.getPrompt({ name: 'old__greet', arguments: { who: 'bob' } })).toMatchObject({ messages: [{ content: { text: 'hello bob from old' } }] });
+  });
+
+  it('answers unknown names with the stable codes', async () => {
+    const client = await gw.connect();
+    await expect(client.callTool({ name: 'nope__x', arguments: {} })).rejects.toMatchObject({ code: -32602, data: { code: 'TOOL_NOT_FOUND', name: 'nope__x' } });
+    await expect(client.readResource({ uri: 'test://none' })).rejects.toMatchObject({ code: -32002, data: { code: 'RESOURCE_NOT_FOUND' } });
+    await expect(client.getPrompt({ name: 'x' })).rejects.toMatchObject({ code: -32602, data: { code: 'PROMPT_NOT_FOUND' } });
+  });
+
+  it('works for a legacy SSE client', async () => {
+    const client = await gw.connect({ legacySse: true });
+    expect(text(await client.callTool({ name: 'web__whoami', arguments: {} }))).toBe('web');
+  });
+});

@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { AuditSink } from '../../../src/audit/sink.ts';
+import type { Authenticator } from '../../../src/auth/principal.ts';
+import { loadConfig } from '../../../src/config/load.ts';
+import { Gateway } from '../../../src/downstream/gateway.ts';
+import { serveHttp, type HttpEdge } from '../../../src/downstream/http.ts';
+import { createLogger } from '../../../src/log.ts';
+import type { PolicyEngine } from '../../../src/policy/engine.ts';
+import { allowAll, MemoryAuditSink, TestTokenAuthenticator } from './test-engines.ts';
+
+export const FIXTURE = fileURLToPath(new URL('./fixture-server.ts', import.meta.url));
+
+/** A stdio mcpServers entry running the fixture under `name`. */
+export const stdioFixture = (name: string) => ({ command: process.execPath, args: ['--import', 'tsx', FIXTURE, name] });
+
+export interface TestGateway {
+  gateway: Gateway;
+  edge: HttpEdge;
+  audit: AuditSink;
+  connect(options?: { token?: string; capabilities?: ClientCapabilities; legacySse?: boolean }): Promise<Client>;
+  close(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  config: Record<string, unknown>;
+  policy?: PolicyEngine;
+  audit?: AuditSink;
+  authenticator?: Authenticator;
+}
+
+/** Writes the config to a temp file, loads it like `serve` does, and serves HTTP on 127.0.0.1:0. */
+export async function startTestGateway(options: TestGatewayOptions): Promise<TestGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-gw-'));
+  const file = join(dir, 'warden.config.json');
+  writeFileSync(file, JSON.stringify(options.config));
+  const config = loadConfig(file, {});
+  const audit = options.audit ?? new MemoryAuditSink();
+  const gateway = new Gateway(config, {
+    authenticator: options.authenticator ?? new TestTokenAuthenticator(),
+    policy: options.policy ?? allowAll(),
+    audit,
+    log: createLogger('silent'),
+    version: 'test',
+  });
+  const clients: Client[] = [];
+  let edge: HttpEdge | undefined;
+  const close = async () => {
+    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    await edge?.close();
+    await gateway.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await gateway.start();
+    edge = await serveHttp(gateway, { host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: config.server.max_body_bytes });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const url = new URL(edge.url);
+  return {
+    gateway,
+    edge,
+    audit,
+    async connect({ token = 'token-alice', capabilities = {}, legacySse = false } = {}) {
+      const client = new Client({ name: 'test-client', version: '1' }, { capabilities });
+      const requestInit = { headers: { Authorization: `Bearer ${token}` } };
+      const transport = legacySse
+        ? new SSEClientTransport(new URL('/sse', url), { requestInit, eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...init?.headers, ...requestInit.headers } }) } })
+        : new StreamableHTTPClientTransport(url, { requestInit });
+      await client.connect(transport);
+      clients.push(client);
+      return client;
+    },
+    close,
+  };
+}
