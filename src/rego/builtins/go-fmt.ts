@@ -141,7 +141,7 @@ const INT_BASES: Record<string, number> = { d: 10, v: 10, s: 10, b: 2, o: 8, x: 
 function formatInt(arg: GoArg & { kind: 'int' }, verb: string, spec: Spec): string | undefined {
   if (verb === 'c' && !arg.big) return pad(String.fromCodePoint(Number(arg.value)), spec, false);
   if (verb === 'q' && !arg.big) return pad(goQuote(String.fromCodePoint(Number(arg.value)), "'"), spec, false);
-  const base = INT_BASES[verb];
+  const base = Object.hasOwn(INT_BASES, verb) ? INT_BASES[verb] : undefined;
   // Go's int has no %s; *big.Int formats %s in decimal.
   if (base === undefined || (verb === 's' && !arg.big)) return undefined;
   const negative = arg.value < 0n;

@@ -249,7 +249,7 @@ class Translator {
       first = false;
       const posix = /^\[:(\^?)([a-z]+):\]/.exec(this.pattern.slice(this.pos));
       if (posix) {
-        const ranges = POSIX_CLASSES[posix[2]!];
+        const ranges = Object.hasOwn(POSIX_CLASSES, posix[2]!) ? POSIX_CLASSES[posix[2]!] : undefined;
         if (ranges === undefined) fail('invalid character class range', posix[0]);
         // A negated POSIX class inside a class has no JS spelling without the v flag.
         if (posix[1]) fail('negated POSIX class inside a class is not supported', posix[0]);

@@ -90,3 +90,14 @@ describe('numbers and to_number', () => {
     expect(failure('to_number', '-Infinity')).toMatch(/^eval_type_error/);
   });
 });
+
+describe('units - unit spelling', () => {
+  it('accepts OPA unit spellings and refuses others by name', () => {
+    expect(call('units.parse', '2g')).toBe(2000000000);
+    expect(call('units.parse', '1mi')).toBe(1048576);
+    expect(call('units.parse', '1m')).toBe(0.001);
+    expect(failure('units.parse', '1constructor')).toBe('eval_builtin_error: units.parse: unit constructor not recognized');
+    expect(failure('units.parse_bytes', '1b')).toBe('eval_builtin_error: units.parse_bytes: byte unit b not recognized');
+    expect(failure('units.parse_bytes', '1constructor')).toBe('eval_builtin_error: units.parse_bytes: byte unit constructor not recognized');
+  });
+});
