@@ -10,6 +10,7 @@ import { randBuiltins } from './rand.ts';
 import { runtimeBuiltins } from './runtime.ts';
 import { httpBuiltins } from './http.ts';
 import { uriBuiltins } from './uri.ts';
+import { x509Builtins } from './x509.ts';
 import { stringBuiltins } from './strings.ts';
 import { regexBuiltins } from './regex.ts';
 import { globBuiltins } from './glob.ts';
@@ -44,6 +45,7 @@ const groups: readonly (readonly Builtin[])[] = [
   runtimeBuiltins,
   httpBuiltins,
   uriBuiltins,
+  x509Builtins,
   stringBuiltins,
   regexBuiltins,
   globBuiltins,

@@ -108,11 +108,11 @@ function isSubset(sup: Value, sub: Value): boolean {
 
 function subset(args: Value[]): Value {
   const [sup, sub] = args as [Value, Value];
-  const collection = (value: Value): boolean => value instanceof RObject || value instanceof RSet || Array.isArray(value);
-  if (!collection(sup)) throw operandError('object.subset', 1, 'one of {object, array, set}', sup);
-  if (!collection(sub)) throw operandError('object.subset', 2, 'one of {object, array, set}', sub);
-  const compatible = (sup instanceof RObject) === (sub instanceof RObject) && !(sup instanceof RSet && Array.isArray(sub));
-  if (!compatible) throw new BuiltinError('eval_type_error', 'object.subset: both arguments must be objects, sets, or arrays (an array may contain a set)');
+  const sameKind =
+    (sup instanceof RObject && sub instanceof RObject) ||
+    (sup instanceof RSet && sub instanceof RSet) ||
+    (Array.isArray(sup) && (Array.isArray(sub) || sub instanceof RSet));
+  if (!sameKind) throw new BuiltinError('eval_type_error', 'object.subset: both arguments object.subset must be of the same type or array and set');
   return isSubset(sup, sub);
 }
 

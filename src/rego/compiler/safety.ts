@@ -75,15 +75,7 @@ export class Safety {
         for (const t of [expr.key, expr.value]) if (t) for (const s of patternSlots(t)) inner.add(s);
         return { ...expr, with: withs, domain: term(expr.domain), body: this.reorder(expr.body, inner).body };
       }
-      case 'and': {
-        let inner = new Set(bound);
-        const operands = expr.operands.map((operand) => {
-          const result = this.reorder(operand, inner);
-          inner = result.bound;
-          return result.body;
-        });
-        return { ...expr, with: withs, operands };
-      }
+      case 'and':
       case 'or':
         return { ...expr, with: withs, operands: expr.operands.map((operand) => this.reorder(operand, bound).body) };
       default:

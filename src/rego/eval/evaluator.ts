@@ -72,17 +72,15 @@ export class Evaluator {
         );
       case 'every':
         return this.every(expr, env, k);
+      // OPA's experimental `and` / `or`: each operand is its own scope, and the expression
+      // succeeds at most once (bindings do not escape; logic_operators/iteration cases).
       case 'and':
-        return this.andOperands(expr.operands, 0, env, k);
+        for (const operand of expr.operands) if (!this.body(operand, env, () => true)) return false;
+        return k();
       case 'or':
-        for (const operand of expr.operands) if (this.body(operand, env, k)) return true;
+        for (const operand of expr.operands) if (this.body(operand, env, () => true)) return k();
         return false;
     }
-  }
-
-  private andOperands(operands: Body[], i: number, env: Env, k: K): boolean {
-    if (i === operands.length) return k();
-    return this.body(operands[i]!, env, () => this.andOperands(operands, i + 1, env, k));
   }
 
   private every(expr: Extract<Expr, { kind: 'every' }>, env: Env, k: K): boolean {

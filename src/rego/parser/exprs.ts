@@ -34,46 +34,87 @@ export function parseQuery(p: Cursor): Body {
 
 export function parseExpr(p: Cursor): Expr {
   const loc = p.loc();
-  let expr = withModifiers(p, { ...parseExprKind(p), loc, with: [] });
-  for (;;) {
-    const op = p.keywords.has('and') && p.isKeyword('and') ? 'and' : p.keywords.has('or') && p.isKeyword('or') ? 'or' : undefined;
-    if (!op) return expr;
-    p.next();
-    const rhs = parseOperand(p);
-    if (expr.kind === op && expr.with.length === 0) expr.operands.push(rhs);
-    else expr = { kind: op, operands: [operandBody(expr), rhs], loc, with: [] };
-    if (op === 'and' && p.keywords.has('or') && p.isKeyword('or')) continue;
-  }
+  if (!logicEnabled(p)) return withModifiers(p, { ...parseExprKind(p), loc, with: [] });
+  // `with` after a logic expression applies to all of it (logic_operators/with_modifier cases).
+  return withModifiers(p, parseLogicOr(p));
 }
 
-function operandBody(expr: Expr): Body {
-  return [expr];
+function logicEnabled(p: Cursor): boolean {
+  return p.keywords.has('and') || p.keywords.has('or');
 }
 
-/** An operand of `and` / `or`: a braced body, or a single expression. */
-function parseOperand(p: Cursor): Body {
-  if (p.is('{') && startsBody(p)) {
-    p.next();
-    return parseBody(p, '}');
-  }
+function logicKeyword(p: Cursor, word: 'and' | 'or'): boolean {
+  return p.keywords.has(word) && p.isKeyword(word) && !p.peek().nl;
+}
+
+/** `or` binds looser than `and`: `x or y and z` is `x or (y and z)`. */
+function parseLogicOr(p: Cursor): Expr {
   const loc = p.loc();
-  return [withModifiers(p, { ...parseExprKind(p), loc, with: [] })];
+  const first = parseLogicAnd(p);
+  const operands = [first];
+  while (logicKeyword(p, 'or')) {
+    p.next();
+    operands.push(parseLogicAnd(p));
+  }
+  return operands.length === 1 ? first : { kind: 'or', operands: operands.map((e) => [e]), loc, with: [] };
 }
 
-/** `{ a := 1; a > 0 }` is a body operand; `{1, 2}` or `{"a": 1}` is a term. */
-function startsBody(p: Cursor): boolean {
-  let depth = 0;
-  for (let k = 0; ; k++) {
-    const token = p.peek(k);
-    if (token.kind === 'eof') return false;
-    if (token.kind === 'punct' && ['{', '[', '('].includes(token.text)) depth++;
-    else if (token.kind === 'punct' && ['}', ']', ')'].includes(token.text)) {
-      if (--depth === 0) return false;
-    } else if (depth === 1 && (token.text === ';' || token.text === ':=' || token.text === '=' || (k > 1 && token.nl))) return true;
-    else if (depth === 1 && token.kind === 'ident' && ['some', 'not', 'every'].includes(token.text)) return true;
-    if (depth === 1 && k > 0 && token.kind === 'punct' && (token.text === ',' || token.text === ':' || token.text === '|')) return false;
-    if (depth === 1 && token.kind === 'punct' && ['==', '!=', '<', '>', '<=', '>='].includes(token.text)) return true;
+function parseLogicAnd(p: Cursor): Expr {
+  const loc = p.loc();
+  const first = parseLogicOperand(p);
+  const operands = [first];
+  while (logicKeyword(p, 'and')) {
+    p.next();
+    operands.push(parseLogicOperand(p));
   }
+  return operands.length === 1 ? first : { kind: 'and', operands: operands.map((e) => [e]), loc, with: [] };
+}
+
+/** The end of an operand: what may follow a braced body or a parenthesised group. */
+function atOperandEnd(p: Cursor): boolean {
+  const token = p.peek();
+  if (token.kind === 'eof' || token.nl) return true;
+  if (token.kind === 'punct') return [';', '}', ')', ']'].includes(token.text);
+  return logicKeyword(p, 'and') || logicKeyword(p, 'or') || p.isKeyword('with');
+}
+
+/** Tries a parse; on a parse error or a wrong ending, rewinds and returns undefined. */
+function attempt<T>(p: Cursor, parse: () => T): T | undefined {
+  const start = p.pos;
+  try {
+    const result = parse();
+    if (atOperandEnd(p)) return result;
+  } catch {
+    // Not this form: the caller parses the operand as a plain expression.
+  }
+  p.pos = start;
+  return undefined;
+}
+
+/** An operand: `{ body }`, `( logic expression )`, `not operand`, or a plain expression. */
+function parseLogicOperand(p: Cursor): Expr {
+  const loc = p.loc();
+  if (p.is('{')) {
+    const body = attempt(p, () => {
+      p.next();
+      return parseBody(p, '}');
+    });
+    if (body) return { kind: 'and', operands: [body], loc, with: [] };
+  }
+  if (p.is('(')) {
+    const group = attempt(p, () => {
+      p.next();
+      const inner = parseExpr(p);
+      p.expect(')');
+      return inner;
+    });
+    if (group) return group;
+  }
+  if (p.isKeyword('not')) {
+    p.next();
+    return { kind: 'not', expr: parseLogicOperand(p), loc, with: [] };
+  }
+  return { ...parseExprKind(p), loc, with: [] };
 }
 
 function withModifiers(p: Cursor, expr: Expr): Expr {
