@@ -2,7 +2,7 @@ import type { Value } from '../value.ts';
 import { RSet } from '../value.ts';
 import { setArg } from './args.ts';
 import type { Builtin } from './types.ts';
-import { BuiltinError } from './types.ts';
+import { operandError } from './types.ts';
 
 /** OPA's set built-ins over a set of sets: intersection and union. */
 
@@ -10,7 +10,8 @@ function setsOf(name: string, args: Value[]): RSet[] {
   const outer = setArg(name, args, 1);
   const sets = [...outer];
   for (const member of sets) {
-    if (!(member instanceof RSet)) throw new BuiltinError('eval_type_error', `${name}: operand 1 must be set of sets`);
+    // OPA reports a member that is not a set as operand 1 itself.
+    if (!(member instanceof RSet)) throw operandError(name, 1, 'set', member);
   }
   return sets as RSet[];
 }
