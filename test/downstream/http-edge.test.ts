@@ -1,0 +1,63 @@
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, stdioFixture, type TestGateway } from '../gateway/support/harness.ts';
+
+/** Raw HTTP against the edge: what a browser or a DNS-rebinding page could send. */
+let gw: TestGateway;
+let port: number;
+
+beforeAll(async () => {
+  gw = await startTestGateway({ config: { mcpServers: { db: stdioFixture('db') }, server: { max_body_bytes: 2048 } } });
+  port = Number(new URL(gw.edge.url).port);
+});
+afterAll(() => gw?.close());
+
+const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+
+function post(headers: Record<string, string>, body: string, path = '/mcp'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('HTTP edge', () => {
+  it('refuses a foreign Origin with 403', async () => {
+    const res = await post({ origin: 'http://evil.example' }, INIT);
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: -32000, message: 'Forbidden: Origin http://evil.example is not allowed' }, id: null });
+  });
+
+  it('refuses a foreign Host on a localhost bind with 403 (DNS rebinding)', async () => {
+    const res = await post({ host: `evil.example:${port}` }, INIT);
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body).error.message).toBe(`Forbidden: Host evil.example:${port} is not allowed`);
+  });
+
+  it('accepts a localhost Origin and Host', async () => {
+    const res = await post({ origin: 'http://localhost:3000', host: `localhost:${port}` }, INIT);
+    expect(res.status).toBe(200);
+  });
+
+  it('answers 413 for a body over the limit', async () => {
+    const res = await post({}, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { pad: 'x'.repeat(4096) } }));
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: -32600, message: 'Request body exceeds 2048 bytes', data: { code: 'REQUEST_TOO_LARGE' } } });
+  });
+
+  it('answers 400 with a parse error for a body that is not JSON', async () => {
+    const res = await post({}, '{"jsonrpc":');
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error).toMatchObject({ code: -32700, data: { code: 'REQUEST_INVALID' } });
+  });
+
+  it('answers 404 for an unknown session and 400 for a request without one', async () => {
+    expect((await post({ 'mcp-session-id': 'nope' }, INIT)).status).toBe(404);
+    expect((await post({}, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }))).status).toBe(400);
+  });
+});
