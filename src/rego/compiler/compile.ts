@@ -54,6 +54,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
       isFunction,
     };
     const resolver = new Resolver(names);
+    insertPath(root, module.pkg).isPackage = true;
     for (const rule of module.rules) {
       const compiled = compileRule(rule, module, resolver, new Safety(arityOf));
       const node = root.find(compiled.path) ?? insertPath(root, compiled.path);

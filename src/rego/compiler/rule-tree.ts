@@ -27,6 +27,8 @@ export class RuleNode {
   readonly children = new Map<string, RuleNode>();
   readonly rules: CompiledRule[] = [];
   readonly defaults: CompiledRule[] = [];
+  /** A module declares this package: its document is at least `{}` (OPA fix1863). */
+  isPackage = false;
   constructor(readonly path: string[]) {}
 
   get isFunction(): boolean {

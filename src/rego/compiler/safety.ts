@@ -177,12 +177,13 @@ export class Safety {
   }
 
   private analyzeUnify(lhs: Term, rhs: Term, bound: Set<number>): Analysis {
-    if (lhs.type === 'array' && rhs.type === 'array' && lhs.items.length === rhs.items.length) {
-      // Element-wise: `[x, 1] = [2, y]` binds both.
+    const pairs = pairTerms(lhs, rhs);
+    if (pairs) {
+      // Element-wise: `[x, 1] = [2, y]` and `{"a": x} = {"a": 1}` bind both sides.
       const needs = new Set<number>();
       const binds = new Set<number>();
       const nowBound = new Set(bound);
-      const pending = lhs.items.map((item, i) => [item, rhs.items[i]!] as const);
+      const pending = pairs;
       for (let progress = true; progress && pending.length > 0; ) {
         progress = false;
         for (let i = 0; i < pending.length; i++) {
@@ -277,6 +278,22 @@ export class Safety {
     visit(term, false);
     return { needs, binds };
   }
+}
+
+/** Matching parts of two array literals (by index) or object literals (by scalar key). */
+function pairTerms(lhs: Term, rhs: Term): [Term, Term][] | undefined {
+  if (lhs.type === 'array' && rhs.type === 'array' && lhs.items.length === rhs.items.length) {
+    return lhs.items.map((item, i) => [item, rhs.items[i]!]);
+  }
+  if (lhs.type !== 'object' || rhs.type !== 'object' || lhs.entries.length !== rhs.entries.length) return undefined;
+  const pairs: [Term, Term][] = [];
+  for (const [key, value] of lhs.entries) {
+    if (key.type !== 'scalar') return undefined;
+    const other = rhs.entries.find(([k]) => k.type === 'scalar' && k.value === key.value);
+    if (!other) return undefined;
+    pairs.push([value, other[1]]);
+  }
+  return pairs;
 }
 
 export function patternSlots(term: Term): number[] {

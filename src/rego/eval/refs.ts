@@ -63,7 +63,8 @@ function walkNode(ev: Evaluator, node: RuleNode, base: Value | undefined, path: 
   const part = path[i]!;
   const step = (key: Value): boolean => {
     const child = typeof key === 'string' ? node.children.get(key) : undefined;
-    const below = lookup(base, key);
+    // The base document is JSON: `data[2]` finds the key "2", as OPA's store does.
+    const below = lookup(base, key) ?? (typeof key === 'number' ? lookup(base, String(key)) : undefined);
     if (child) return walkNode(ev, child, below, path, i + 1, env, k);
     return below === undefined ? false : deref(ev, below, path, i + 1, env, k);
   };
@@ -98,7 +99,7 @@ export function nodeValue(ev: Evaluator, node: RuleNode, base: Value | undefined
 function computeNode(ev: Evaluator, node: RuleNode, base: Value | undefined): Value | undefined {
   if (node.isFunction) return undefined;
   const own = node.hasRules ? evalNodeRules(ev, node) : undefined;
-  if (node.children.size === 0) return node.hasRules ? own : base;
+  if (node.children.size === 0) return node.hasRules ? own : base !== undefined ? base : node.isPackage ? new RObject() : undefined;
   if (own !== undefined && !(own instanceof RObject)) return own;
   const object = new RObject();
   if (base instanceof RObject) for (const [key, value] of base.entries()) object.set(key, value);

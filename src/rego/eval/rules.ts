@@ -26,7 +26,7 @@ function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
     if (result !== undefined && !equals(result, value)) ev.conflict('complete rules must not produce multiple outputs', rule);
     result = value;
   }
-  return result ?? defaultValue(ev, node);
+  return result !== undefined ? result : defaultValue(ev, node);
 }
 
 function defaultValue(ev: Evaluator, node: RuleNode): Value | undefined {

@@ -53,7 +53,9 @@ export class Cursor {
 
   isNameWithDot(k = 0): boolean {
     const next = this.peek(k + 1);
-    return next.kind === 'punct' && next.text === '.' && !next.ws;
+    if (next.kind !== 'punct' || next.ws) return false;
+    // `contains(s, x)` is the built-in, not the keyword.
+    return next.text === '.' || (next.text === '(' && this.peek(k).text === 'contains');
   }
 
   accept(text: string): boolean {

@@ -118,7 +118,8 @@ function parseLogicOperand(p: Cursor): Expr {
 }
 
 function withModifiers(p: Cursor, expr: Expr): Expr {
-  while (p.isKeyword('with') && !p.peek().nl) {
+  // `with` may continue an expression on the next line (it cannot start one).
+  while (p.isKeyword('with')) {
     const loc = p.loc();
     p.next();
     const target = parseTerm(p);

@@ -4,7 +4,7 @@
  * OPA names them after (`plus`, `equal`, `internal.member_2`, ...).
  */
 import type { Location } from '../errors.ts';
-import type { Term, RefTerm, VarTerm } from '../ast.ts';
+import type { CallTerm, Term, RefTerm, VarTerm } from '../ast.ts';
 import { parseNumberLiteral } from '../number.ts';
 import { Cursor, KEYWORDS, describe } from './cursor.ts';
 import { parseBody } from './exprs.ts';
@@ -163,7 +163,13 @@ function parsePrimary(p: Cursor): Term {
     p.next();
     const saved = p.noBar;
     p.noBar = 0;
-    const inner = parseTerm(p);
+    let inner = parseTerm(p);
+    if (p.accept(',')) {
+      // `(k, v in xs)`: membership with a key, as a term.
+      const rest = parseTerm(p);
+      if (rest.type !== 'call' || rest.name !== 'internal.member_2') p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected in`);
+      inner = { type: 'call', name: 'internal.member_3', args: [inner, ...(rest as CallTerm).args], loc: inner.loc };
+    }
     p.noBar = saved;
     p.expect(')');
     return inner;
