@@ -57,7 +57,8 @@ function whereDecisions(filter: DecisionFilter): { sql: string; params: unknown[
   if (filter.sub !== undefined) add('d.sub = ?', filter.sub);
   if (filter.tool !== undefined) add(isGlob(filter.tool) ? 'd.public_name GLOB ?' : 'd.public_name = ?', filter.tool);
   if (filter.server !== undefined) add('d.upstream = ?', filter.server);
-  if (filter.decision !== undefined) add('d.decision = ?', filter.decision);
+  // A literal, not a parameter, so the planner can match the partial index of denials.
+  if (filter.decision !== undefined) clauses.push(filter.decision === 'deny' ? "d.decision = 'deny'" : "d.decision = 'allow'");
   if (filter.method !== undefined) add('d.method = ?', filter.method);
   return { sql: clauses.join(' AND '), params };
 }

@@ -8,6 +8,7 @@ import type { AuditConfig } from './config.ts';
 import { openWriterDatabase } from './database.ts';
 import { createEventEncoder } from './events.ts';
 import { createGroupCommit } from './group-commit.ts';
+import { startCheckpointer } from './checkpointer.ts';
 import { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
 import { createRedactor } from './redact.ts';
 import type { AuditHealth, AuditStore } from './sink.ts';
@@ -64,8 +65,11 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
   ]);
   if (incomplete.length > 0) log.warn({ incomplete: incomplete.length }, 'forwarded calls without an outcome were marked incomplete');
 
+  // Health comes back with the next successful commit (a probe write could succeed where a new
+  // row still cannot, e.g. when max_page_count is reached), so callers keep being refused until then.
   let health: AuditHealth = { ok: true };
   let closed = false;
+  let closing: Promise<void> | undefined;
   const writes = createGroupCommit<EventFields>(
     (rows) => void append(rows),
     (error, size) => {
@@ -88,21 +92,8 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
     );
   };
 
-  // WAL checkpoints run on a timer while no batch is pending, never inside a request's commit.
-  // Health comes back with the next successful commit (a probe write could succeed where a new
-  // row still cannot, e.g. when max_page_count is reached), so callers keep being refused until then.
-  const checkpoint = (): void => {
-    if (closed || !writes.idle) return;
-    try {
-      db.pragma('wal_checkpoint(PASSIVE)');
-    } catch (error) {
-      log.warn({ err: (error as Error).message }, 'audit checkpoint failed');
-    }
-  };
-  const timers = [
-    setInterval(checkpoint, config.checkpoint_interval_ms).unref(),
-    setInterval(() => void flushAuthnFailures(), config.authn_failure_window_ms).unref(),
-  ];
+  const checkpointer = startCheckpointer(config, log);
+  const authnTimer = setInterval(() => void flushAuthnFailures(), config.authn_failure_window_ms).unref();
 
   const submit = (build: () => EventFields): Promise<void> => {
     if (closed) return Promise.reject(new WardenError('AUDIT_UNAVAILABLE', 'the audit store is closed'));
@@ -115,6 +106,25 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
     return writes.submit(fields);
   };
 
+  /** Pending authn aggregates and the shutdown event are written before the database closes. */
+  const shutdown = async (reason: string): Promise<void> => {
+    clearInterval(authnTimer);
+    await flushAuthnFailures();
+    await submit(() => encoder.other('shutdown', now(), { reason })).catch((error: unknown) =>
+      log.error({ err: (error as Error).message }, 'shutdown event was not written'),
+    );
+    closed = true;
+    await writes.drain();
+    await checkpointer.stop();
+    try {
+      db.pragma('optimize');
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch (error) {
+      log.warn({ err: (error as Error).message }, 'final optimize/checkpoint failed');
+    }
+    db.close();
+  };
+
   return {
     recordDecision: (event) => submit(() => encoder.decision(event)),
     recordOutcome: (event) => submit(() => encoder.outcome(event)),
@@ -123,22 +133,9 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
       if (!closed) authnFailures.record(event);
     },
     health: () => ({ ...health }),
-    async close(reason = 'close') {
-      if (closed) return;
-      for (const timer of timers) clearInterval(timer);
-      await flushAuthnFailures();
-      await submit(() => encoder.other('shutdown', now(), { reason })).catch((error: unknown) =>
-        log.error({ err: (error as Error).message }, 'shutdown event was not written'),
-      );
-      closed = true;
-      await writes.drain();
-      try {
-        db.pragma('optimize');
-        db.pragma('wal_checkpoint(TRUNCATE)');
-      } catch (error) {
-        log.warn({ err: (error as Error).message }, 'final optimize/checkpoint failed');
-      }
-      db.close();
+    close(reason = 'close') {
+      closing ??= shutdown(reason);
+      return closing;
     },
   };
 }

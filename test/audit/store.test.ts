@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,19 @@ describe('audit store', () => {
       store.recordAuthnFailure({ time: new Date().toISOString(), source: '10.0.0.1', reason: 'AUTH_TOKEN_MISSING' });
       await new Promise((resolve) => setTimeout(resolve, 120));
       expect(readRows(path, "kind = 'authn_failure'")).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('checkpoints the WAL into the database file on a worker thread while open', async () => {
+    const path = join(dir, 'checkpoint.db');
+    const store = openAuditStore(auditConfig(path, { checkpoint_interval_ms: 100 }), { logger: silentLogger });
+    try {
+      await Promise.all(Array.from({ length: 3000 }, () => store.recordDecision(decision({ arguments: { padding: 'x'.repeat(200) } }))));
+      const before = statSync(path).size;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(statSync(path).size).toBeGreaterThan(before + 500_000);
     } finally {
       await store.close();
     }

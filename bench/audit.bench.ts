@@ -1,0 +1,106 @@
+/**
+ * What the audit trail costs: raw batched inserts through the real appender (hash chain
+ * included), then the store as the pipeline uses it: `await recordDecision` before forwarding
+ * (the latency auditing adds to a call), decision + outcome per call, sequential and with 32
+ * calls in flight (group commit), under synchronous=normal and =full. Real SQLite files in a
+ * temp directory. Run alone: `node --import tsx bench/audit.bench.ts [--json]`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createAppender } from '../src/audit/appender.ts';
+import { auditConfigSchema } from '../src/audit/config.ts';
+import { openWriterDatabase } from '../src/audit/database.ts';
+import { createEventEncoder } from '../src/audit/events.ts';
+import { loadMigrations, migrate } from '../src/audit/migrations.ts';
+import { createRedactor } from '../src/audit/redact.ts';
+import type { DecisionEvent } from '../src/audit/sink.ts';
+import { openAuditStore } from '../src/audit/store.ts';
+import { createLogger } from '../src/log.ts';
+import { type Measurement, measure } from './gateway-measure.ts';
+
+export interface InsertResult {
+  name: string;
+  batch: number;
+  rows: number;
+  rows_per_s: number;
+}
+
+export interface CallResult extends Measurement {
+  name: string;
+}
+
+let n = 0;
+function decisionEvent(): DecisionEvent {
+  n += 1;
+  return {
+    time: new Date().toISOString(), requestId: `req-${n}`, sessionId: 'bench', principal: { sub: 'alice', iss: 'https://idp.example.com' },
+    tokenId: 'jti-1', method: 'tools/call', publicName: 'db__query', upstream: 'db', upstreamName: 'query', decision: 'allow',
+    reasons: [], policyRevision: 'rev-1', decisionId: `dec-${n}`, arguments: { sql: 'select * from orders where id = ?', params: [n], password: 'x' },
+  };
+}
+
+function benchInserts(dir: string, batch: number, rows: number): InsertResult {
+  const config = auditConfigSchema.parse({ path: join(dir, `insert-${batch}.db`) });
+  const db = openWriterDatabase(config);
+  try {
+    migrate(db, loadMigrations());
+    const append = createAppender(db, () => new Date());
+    const encoder = createEventEncoder(createRedactor(config.redact));
+    const encoded = Array.from({ length: rows }, () => encoder.decision(decisionEvent()));
+    append(encoded.slice(0, Math.min(rows, 1000)));
+    const started = performance.now();
+    for (let i = 0; i < rows; i += batch) append(encoded.slice(i, i + batch));
+    const seconds = (performance.now() - started) / 1000;
+    return { name: `appender, ${batch} rows/transaction`, batch, rows, rows_per_s: Math.round(rows / seconds) };
+  } finally {
+    db.close();
+  }
+}
+
+async function benchCalls(dir: string, synchronous: 'normal' | 'full', samples: number): Promise<CallResult[]> {
+  const store = openAuditStore(auditConfigSchema.parse({ path: join(dir, `calls-${synchronous}.db`), synchronous }), { logger: createLogger('silent') });
+  const decisionOnly = () => store.recordDecision(decisionEvent());
+  const decisionAndOutcome = async () => {
+    const event = decisionEvent();
+    await store.recordDecision(event);
+    await store.recordOutcome({ time: event.time, decisionId: event.decisionId, requestId: event.requestId, sessionId: event.sessionId, outcome: 'ok', durationMs: 1 });
+  };
+  try {
+    const warmup = Math.min(2000, samples / 5);
+    return [
+      { name: `recordDecision, sequential (${synchronous})`, ...(await measure(decisionOnly, { warmup, samples, concurrency: 1 })) },
+      { name: `decision+outcome, sequential (${synchronous})`, ...(await measure(decisionAndOutcome, { warmup, samples, concurrency: 1 })) },
+      { name: `decision+outcome, 32 in flight (${synchronous})`, ...(await measure(decisionAndOutcome, { warmup, samples, concurrency: 32 })) },
+    ];
+  } finally {
+    await store.close();
+  }
+}
+
+export async function benchAudit(): Promise<{ inserts: InsertResult[]; calls: CallResult[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-audit-bench-'));
+  try {
+    const inserts = [benchInserts(dir, 1, 20_000), benchInserts(dir, 100, 200_000), benchInserts(dir, 1000, 200_000)];
+    const calls = [...(await benchCalls(dir, 'normal', 20_000)), ...(await benchCalls(dir, 'full', 2_000))];
+    return { inserts, calls };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function render({ inserts, calls }: Awaited<ReturnType<typeof benchAudit>>): string {
+  const lines = [`${'batched inserts'.padEnd(44)} ${'rows'.padStart(8)} ${'rows/s'.padStart(10)}`];
+  for (const r of inserts) lines.push(`${r.name.padEnd(44)} ${String(r.rows).padStart(8)} ${String(r.rows_per_s).padStart(10)}`);
+  lines.push('', `${'audited calls'.padEnd(44)} ${'samples'.padStart(8)} ${'p50 us'.padStart(8)} ${'p99 us'.padStart(8)} ${'calls/s'.padStart(9)}`);
+  for (const c of calls) {
+    lines.push(`${c.name.padEnd(44)} ${String(c.samples).padStart(8)} ${String(c.p50_us).padStart(8)} ${String(c.p99_us).padStart(8)} ${String(c.calls_per_s).padStart(9)}`);
+  }
+  return lines.join('\n');
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const results = await benchAudit();
+  process.stdout.write(`${process.argv.includes('--json') ? JSON.stringify(results, null, 2) : render(results)}\n`);
+}
