@@ -11,6 +11,7 @@ import { runtimeBuiltins } from './runtime.ts';
 import { httpBuiltins } from './http.ts';
 import { uriBuiltins } from './uri.ts';
 import { x509Builtins } from './x509.ts';
+import { jsonSchemaBuiltins } from './json-schema.ts';
 import { stringBuiltins } from './strings.ts';
 import { regexBuiltins } from './regex.ts';
 import { globBuiltins } from './glob.ts';
@@ -46,6 +47,7 @@ const groups: readonly (readonly Builtin[])[] = [
   httpBuiltins,
   uriBuiltins,
   x509Builtins,
+  jsonSchemaBuiltins,
   stringBuiltins,
   regexBuiltins,
   globBuiltins,
