@@ -244,7 +244,9 @@ export class Resolver {
   }
 
   private call(term: CallTerm, scope: Scope): Term {
-    return { ...term, name: this.callName(term.name), args: term.args.map((arg) => this.term(arg, scope)) };
+    const name = this.callName(term.name);
+    if (name !== 'print' && !this.names.isFunction(name)) throw new RegoError('rego_type_error', `undefined function ${name}`, [term.loc]);
+    return { ...term, name, args: term.args.map((arg) => this.term(arg, scope)) };
   }
 
   /** A `with` value naming a function (`with count as my_count`) replaces the function. */

@@ -37,20 +37,27 @@ function isUnbound(term: Term, env: Env): boolean {
   return term.type === 'var' && term.slot !== -1 && env[term.slot!] === undefined;
 }
 
-/** Dereferences `value` by `path[i..]`. */
-export function deref(ev: Evaluator, value: Value, path: Term[], i: number, env: Env, k: VK): boolean {
+/** In the base document (JSON), `data.x[2]` finds the key "2", as OPA's store does. */
+function lookupBase(collection: Value | undefined, key: Value): Value | undefined {
+  const found = lookup(collection, key);
+  return found === undefined && typeof key === 'number' && collection instanceof RObject ? collection.get(String(key)) : found;
+}
+
+/** Dereferences `value` by `path[i..]`; `base` marks a walk inside the base data document. */
+export function deref(ev: Evaluator, value: Value, path: Term[], i: number, env: Env, k: VK, base = false): boolean {
   if (i === path.length) return k(value);
   const part = path[i]!;
+  const find = base ? lookupBase : lookup;
   if (part.type === 'scalar') {
-    const next = lookup(value, part.value);
-    return next === undefined ? false : deref(ev, next, path, i + 1, env, k);
+    const next = find(value, part.value);
+    return next === undefined ? false : deref(ev, next, path, i + 1, env, k, base);
   }
   if (isUnbound(part, env) || !ev.canEval(part, env)) {
-    return eachMember(value, (key, member) => ev.unify(part, key, env, () => deref(ev, member, path, i + 1, env, k)));
+    return eachMember(value, (key, member) => ev.unify(part, key, env, () => deref(ev, member, path, i + 1, env, k, base)));
   }
   return ev.term(part, env, (key) => {
-    const next = lookup(value, key);
-    return next === undefined ? false : deref(ev, next, path, i + 1, env, k);
+    const next = find(value, key);
+    return next === undefined ? false : deref(ev, next, path, i + 1, env, k, base);
   });
 }
 
@@ -63,10 +70,9 @@ function walkNode(ev: Evaluator, node: RuleNode, base: Value | undefined, path: 
   const part = path[i]!;
   const step = (key: Value): boolean => {
     const child = typeof key === 'string' ? node.children.get(key) : undefined;
-    // The base document is JSON: `data[2]` finds the key "2", as OPA's store does.
-    const below = lookup(base, key) ?? (typeof key === 'number' ? lookup(base, String(key)) : undefined);
+    const below = lookupBase(base, key);
     if (child) return walkNode(ev, child, below, path, i + 1, env, k);
-    return below === undefined ? false : deref(ev, below, path, i + 1, env, k);
+    return below === undefined ? false : deref(ev, below, path, i + 1, env, k, true);
   };
   if (part.type === 'scalar') return step(part.value);
   if (isUnbound(part, env) || !ev.canEval(part, env)) {
@@ -120,5 +126,6 @@ function mergeInto(object: RObject, key: string, value: Value, ev: Evaluator, no
     return;
   }
   if (existing !== undefined && node.hasRules) ev.conflict('object keys must be unique', node.rules[0] ?? node.defaults[0]!);
-  object.set(key, value);
+  // Base data and a rule at the same path: OPA answers with the base document (base/virtual: conflicts).
+  if (existing === undefined) object.set(key, value);
 }
