@@ -9,8 +9,15 @@ import { readPolicyFiles, revisionOf } from './files.ts';
 
 /**
  * The `rego` backend: our engine (src/rego) over the `.rego` modules and data documents under
- * `policy.paths`. The whole set is compiled here, once; per request only the prepared query runs.
+ * `policy.paths`. The whole set is compiled here, once; per request only prepared queries run.
  * `*_test.rego` files are left out: tests belong to `warden policy test`, not to decisions.
+ *
+ * Fast path: `<entrypoint>.allow` is asked first, and only when it is not exactly true is the
+ * whole entrypoint document (reasons, or why the decision is undefined or malformed) evaluated.
+ * The whole package costs about 1.5x its `allow` on the default policies (bench/policy.bench.ts),
+ * and most decisions, list items above all, are allowed. So an allowed decision carries no
+ * reasons, and an error in a rule that `allow` does not depend on does not deny, exactly as
+ * when OPA is asked for `data.mcp.authz.allow`.
  */
 const isModule = (path: string): boolean => path.endsWith('.rego') && !path.endsWith('_test.rego');
 
@@ -26,9 +33,12 @@ export async function loadRegoBackend(config: PolicyConfig, baseDir: string): Pr
     throw new WardenError('POLICY_LOAD_FAILED', `no .rego modules under ${config.paths.join(', ')}`);
   }
 
-  let query;
+  let allowQuery;
+  let decisionQuery;
   try {
-    query = compile(modules, { data }).prepare(`decision = ${config.entrypoint}`);
+    const set = compile(modules, { data });
+    allowQuery = set.prepare(`allow = ${config.entrypoint}.allow`);
+    decisionQuery = set.prepare(`decision = ${config.entrypoint}`);
   } catch (error) {
     // RegoError messages already read `file:row:col: code: message`, as OPA prints them.
     if (!(error instanceof RegoError)) throw error;
@@ -40,7 +50,8 @@ export async function loadRegoBackend(config: PolicyConfig, baseDir: string): Pr
     revision: revisionOf(files),
     files: files.map((file) => file.name),
     evaluate(input): RawResult {
-      const [row] = query.evaluate({ input });
+      if (allowQuery.evaluate({ input })[0]?.allow === true) return { defined: true, value: { allow: true } };
+      const [row] = decisionQuery.evaluate({ input });
       return row === undefined || row.decision === undefined ? { defined: false } : { defined: true, value: row.decision };
     },
   };
