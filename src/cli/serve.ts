@@ -79,11 +79,17 @@ export async function run(args: string[]): Promise<number> {
 
   const config = loadConfig(flags.config);
   const log = logger.child({ component: 'gateway' });
-  const services = await buildServices(config, log);
-  const gateway = new Gateway(config, { ...services, log, version: VERSION });
+  // Signals are caught from here on, so a stop during start-up still closes what was opened.
+  const stop = shutdownSignal(log);
+  let services: Services | undefined;
+  let gateway: Gateway | undefined;
   try {
-    await gateway.start();
-    const stop = shutdownSignal(services.policy, log);
+    services = await buildServices(config, logger);
+    const policy = services.policy;
+    stop.onReload(() => void policy.reload('signal'));
+    gateway = new Gateway(config, { ...services, log, version: VERSION });
+    await Promise.race([gateway.start(), stop.received]);
+    if (stop.fired) return EXIT.OK;
     if (flags.http) {
       const edge = await serveHttp(gateway, {
         host: flags.host ?? config.server.host,
@@ -94,30 +100,51 @@ export async function run(args: string[]): Promise<number> {
       });
       log.info({ url: edge.url }, 'listening');
       await stop.received;
-      await edge.close(() => drain(gateway.inFlight, config.server.shutdown_grace_ms, log));
+      const inFlight = gateway.inFlight;
+      await edge.close(() => drain(inFlight, config.server.shutdown_grace_ms, log));
     } else {
       const { closed } = await serveStdio(gateway);
       log.info({ transport: 'stdio' }, 'serving on stdio');
       await Promise.race([stop.received, closed]);
       await drain(gateway.inFlight, config.server.shutdown_grace_ms, log);
     }
-    stop.dispose();
     return EXIT.OK;
   } finally {
-    await gateway.close();
-    await services.close();
+    stop.dispose();
+    await gateway?.close();
+    await services?.close();
     log.info('stopped');
   }
 }
 
+interface StopSignal {
+  received: Promise<void>;
+  readonly fired: boolean;
+  onReload(reload: () => void): void;
+  dispose(): void;
+}
+
 /** SIGINT/SIGTERM stop the gateway; SIGHUP reloads the policy set. */
-function shutdownSignal(policy: ReloadablePolicyEngine, log: Logger): { received: Promise<void>; dispose(): void } {
+function shutdownSignal(log: Logger): StopSignal {
   let fire!: () => void;
+  let fired = false;
+  let reload: () => void = () => log.warn('SIGHUP before the policy was loaded: ignored');
   const received = new Promise<void>((resolve) => (fire = resolve));
-  const onStop = (signal: NodeJS.Signals) => (log.info({ signal }, 'shutting down'), fire());
-  const onHup = () => void policy.reload('signal');
+  const onStop = (signal: NodeJS.Signals) => {
+    fired = true;
+    log.info({ signal }, 'shutting down');
+    fire();
+  };
+  const onHup = () => reload();
   process.on('SIGINT', onStop).on('SIGTERM', onStop).on('SIGHUP', onHup);
-  return { received, dispose: () => void process.off('SIGINT', onStop).off('SIGTERM', onStop).off('SIGHUP', onHup) };
+  return {
+    received,
+    get fired() {
+      return fired;
+    },
+    onReload: (fn) => void (reload = fn),
+    dispose: () => void process.off('SIGINT', onStop).off('SIGTERM', onStop).off('SIGHUP', onHup),
+  };
 }
 
 /** Waits until in-flight calls are done, at most `graceMs`. */
