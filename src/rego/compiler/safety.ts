@@ -236,7 +236,8 @@ export class Safety {
       switch (t.type) {
         case 'var':
           if (t.slot === undefined || t.slot < 0) return;
-          this.names.set(t.slot, { name: t.name, loc: t.loc });
+          // Wildcards stay anonymous: a `_` inside `not` is local to it.
+          if (t.name !== '_') this.names.set(t.slot, { name: t.name, loc: t.loc });
           (inRef ? binds : needs).add(t.slot);
           return;
         case 'ref':

@@ -56,8 +56,9 @@ export function callFunction(ev: Evaluator, path: string, args: Value[], loc: Lo
     for (const rule of node.rules) {
       const params = rule.args ?? [];
       if (params.length !== args.length) continue;
-      const value = chainValue(ev, rule, 'functions must not produce multiple outputs for same inputs', (env, run) =>
-        bindParams(ev, params, args, env, 0, run),
+      // Each else branch has its own parameter slots.
+      const value = chainValue(ev, rule, 'functions must not produce multiple outputs for same inputs', (branch, env, run) =>
+        bindParams(ev, branch.args ?? [], args, env, 0, run),
       );
       if (value === undefined) continue;
       if (result !== undefined && !equals(result, value)) ev.conflict('functions must not produce multiple outputs for same inputs', rule);

@@ -48,10 +48,15 @@ export class Evaluator {
     return this.expr(body[i]!, env, i + 1 === body.length ? k : () => this.body(body, env, k, i + 1));
   }
 
-  expr(expr: Expr, env: Env, k: K): boolean {
+  /** One step of the budget: each expression entered and each variable binding (enumeration). */
+  private tick(loc: Location): void {
     if (++this.steps > this.options.limits.maxSteps) {
-      throw new RegoError('eval_budget_error', `evaluation step budget of ${this.options.limits.maxSteps} exceeded`, [expr.loc]);
+      throw new RegoError('eval_budget_error', `evaluation step budget of ${this.options.limits.maxSteps} exceeded`, [loc]);
     }
+  }
+
+  expr(expr: Expr, env: Env, k: K): boolean {
+    this.tick(expr.loc);
     if (expr.with.length > 0) return evalWith(this, expr, env, k);
     return this.exprNoWith(expr, env, k);
   }
@@ -133,6 +138,7 @@ export class Evaluator {
         const slot = term.slot!;
         const bound = env[slot];
         if (bound !== undefined) return equals(bound, value) ? k() : false;
+        this.tick(term.loc);
         env[slot] = value;
         try {
           return k();

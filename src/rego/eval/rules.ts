@@ -44,7 +44,7 @@ function defaultValue(ev: Evaluator, node: RuleNode): Value | undefined {
  * The value of a rule's first `else` branch that has a solution. All solutions of that branch
  * must agree; a constant value needs only the first solution.
  */
-export function chainValue(ev: Evaluator, rule: CompiledRule, conflictMessage: string, bindArgs?: (env: Env, k: () => boolean) => boolean): Value | undefined {
+export function chainValue(ev: Evaluator, rule: CompiledRule, conflictMessage: string, bindArgs?: (branch: CompiledRule, env: Env, k: () => boolean) => boolean): Value | undefined {
   for (let branch: CompiledRule | undefined = rule; branch; branch = branch.else) {
     const current = branch;
     const env: Env = new Array(rule.frameSize);
@@ -57,7 +57,7 @@ export function chainValue(ev: Evaluator, rule: CompiledRule, conflictMessage: s
         return constant;
       });
     const run = (): boolean => ev.body(current.body, env, onSolution);
-    if (bindArgs) bindArgs(env, run);
+    if (bindArgs) bindArgs(current, env, run);
     else run();
     if (value !== undefined) return value;
   }

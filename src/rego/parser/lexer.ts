@@ -102,7 +102,7 @@ export function tokenize(file: string, source: string, baseOffset = 0, rowCol?: 
     }
     if (c === '"') {
       i++;
-      const value = readQuoted(source, i, fail, false);
+      const value = readQuoted(source, i, (_, message) => fail(start, message), false);
       i = value.end;
       push('string', start, { value: value.text });
       continue;

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/rego/index.ts';
+import { RegoError } from '../../src/rego/errors.ts';
+
+describe('rego limits', () => {
+  it('stops an evaluation that exceeds its step budget with eval_budget_error', () => {
+    const policies = compile({ 'l.rego': 'package t\np := count([1 | some a in numbers.range(1, 100); some b in numbers.range(1, 100)])' }, { limits: { maxSteps: 1000 } });
+    let error: unknown;
+    try {
+      policies.evaluate('data.t.p = x');
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(RegoError);
+    expect((error as RegoError).code).toBe('eval_budget_error');
+    expect((error as RegoError).detail).toBe('evaluation step budget of 1000 exceeded');
+  });
+
+  it('stops deep nesting of rule evaluation with eval_budget_error', () => {
+    const policies = compile({ 'l.rego': 'package t\na := b\nb := c\nc := 1' }, { limits: { maxDepth: 2 } });
+    expect(() => policies.evaluate('data.t.a = x')).toThrow(/evaluation depth limit of 2 exceeded/);
+  });
+});
