@@ -1,6 +1,5 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { statSync } from 'node:fs';
 import type { Logger } from '../log.ts';
 
 /**
