@@ -12,6 +12,7 @@ import { httpBuiltins } from './http.ts';
 import { uriBuiltins } from './uri.ts';
 import { x509Builtins } from './x509.ts';
 import { jsonSchemaBuiltins } from './json-schema.ts';
+import { providersAwsBuiltins } from './providers-aws.ts';
 import { stringBuiltins } from './strings.ts';
 import { regexBuiltins } from './regex.ts';
 import { globBuiltins } from './glob.ts';
@@ -48,6 +49,7 @@ const groups: readonly (readonly Builtin[])[] = [
   uriBuiltins,
   x509Builtins,
   jsonSchemaBuiltins,
+  providersAwsBuiltins,
   stringBuiltins,
   regexBuiltins,
   globBuiltins,

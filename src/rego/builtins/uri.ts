@@ -10,6 +10,21 @@ import { builtinError, operandError } from './types.ts';
 
 const URI = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/;
 
+export interface UriParts {
+  readonly scheme: string;
+  /** undefined without `//` */
+  readonly authority: string | undefined;
+  readonly rawPath: string;
+  readonly rawQuery: string;
+  readonly rawFragment: string;
+}
+
+/** RFC 3986 components, still escaped (every string matches the pattern). */
+export function uriParts(text: string): UriParts {
+  const [, scheme = '', authority, rawPath = '', rawQuery = '', rawFragment = ''] = URI.exec(text)!;
+  return { scheme, authority, rawPath, rawQuery, rawFragment };
+}
+
 function splitAuthority(authority: string): { hostname: string; port: string } {
   const host = authority.slice(authority.lastIndexOf('@') + 1);
   const bracketed = /^\[([^\]]*)\](?::(\d*))?$/.exec(host);
@@ -18,19 +33,24 @@ function splitAuthority(authority: string): { hostname: string; port: string } {
   return colon < 0 ? { hostname: host, port: '' } : { hostname: host.slice(0, colon), port: host.slice(colon + 1) };
 }
 
-function unescape(text: string): string {
+/** Go's url.PathUnescape; undefined for a malformed escape. */
+export function pathUnescape(text: string): string | undefined {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw builtinError('uri.parse', `invalid URL escape in ${JSON.stringify(text)}`);
+    return undefined;
   }
+}
+
+function unescape(text: string): string {
+  const decoded = pathUnescape(text);
+  if (decoded === undefined) throw builtinError('uri.parse', `invalid URL escape in ${JSON.stringify(text)}`);
+  return decoded;
 }
 
 function parse([arg]: Value[]): RObject {
   if (typeof arg !== 'string') throw operandError('uri.parse', 1, 'string', arg ?? null);
-  const match = URI.exec(arg);
-  if (!match) throw builtinError('uri.parse', `invalid URI ${JSON.stringify(arg)}`);
-  const [, scheme = '', authority, rawPath = '', rawQuery = '', fragment = ''] = match;
+  const { scheme, authority, rawPath, rawQuery, rawFragment: fragment } = uriParts(arg);
   const opaque = scheme !== '' && authority === undefined && !rawPath.startsWith('/');
   const { hostname, port } = authority === undefined ? { hostname: '', port: '' } : splitAuthority(authority);
   const path = opaque ? '' : rawPath;
