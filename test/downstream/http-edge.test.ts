@@ -14,9 +14,9 @@ afterAll(() => gw?.close());
 
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
 
-function post(headers: Record<string, string>, body: string, path = '/mcp'): Promise<{ status: number; body: string }> {
+function post(headers: Record<string, string>, body: string, target = port): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: target, path: '/mcp', method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
@@ -59,5 +59,32 @@ describe('HTTP edge', () => {
   it('answers 404 for an unknown session and 400 for a request without one', async () => {
     expect((await post({ 'mcp-session-id': 'nope' }, INIT)).status).toBe(404);
     expect((await post({}, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }))).status).toBe(400);
+  });
+});
+
+describe('HTTP edge - auth hook', () => {
+  it('runs the authEdge hook after the Origin guard and before any MCP handling', async () => {
+    const { serveHttp } = await import('../../src/downstream/http.ts');
+    const seen: string[] = [];
+    const edge = await serveHttp(gw.gateway, {
+      host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: 2048,
+      authEdge: async (req, res) => {
+        seen.push(req.headers.authorization ?? '(none)');
+        if (req.headers.authorization !== undefined) return false;
+        res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+        return true;
+      },
+    });
+    try {
+      const hooked = Number(new URL(edge.url).port);
+      const send = (headers: Record<string, string>) => post(headers, INIT, hooked);
+      expect((await send({ origin: 'http://evil.example' })).status).toBe(403);
+      expect(seen).toEqual([]);
+      expect((await send({})).status).toBe(401);
+      expect((await send({ authorization: 'Bearer t' })).status).toBe(200);
+      expect(seen).toEqual(['(none)', 'Bearer t']);
+    } finally {
+      await edge.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CreateMessageRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from './support/http-fixture.ts';
 import { startTestGateway, stdioFixture, type TestGateway } from './support/harness.ts';
@@ -32,7 +32,7 @@ describe('gateway relay', () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
     for (const upstream of ['local', 'web', 'old']) {
-      expect(names).toEqual(expect.arrayContaining(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami'].map((t) => `${upstream}__${t}`)));
+      expect(names).toEqual(expect.arrayContaining(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log'].map((t) => `${upstream}__${t}`)));
     }
     expect(tools.find((t) => t.name === 'web__echo')).toMatchObject({ description: '[web] echo tool of web', annotations: { readOnlyHint: true } });
   });
@@ -119,6 +119,14 @@ describe('gateway relay', () => {
     await expect(client.callTool({ name: 'nope__x', arguments: {} })).rejects.toMatchObject({ code: -32602, data: { code: 'TOOL_NOT_FOUND', name: 'nope__x' } });
     await expect(client.readResource({ uri: 'test://none' })).rejects.toMatchObject({ code: -32002, data: { code: 'RESOURCE_NOT_FOUND' } });
     await expect(client.getPrompt({ name: 'x' })).rejects.toMatchObject({ code: -32602, data: { code: 'PROMPT_NOT_FOUND' } });
+  });
+
+  it('relays logging/setLevel upstream and upstream log messages with the upstream named', async () => {
+    const client = await gw.connect();
+    await client.setLoggingLevel('debug');
+    const logged = new Promise<unknown>((resolve) => client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => resolve(n.params)));
+    await client.callTool({ name: 'web__log', arguments: { message: 'disk almost full' } });
+    expect(await logged).toEqual({ level: 'warning', logger: 'web/fixture', data: 'disk almost full' });
   });
 
   it('works for a legacy SSE client', async () => {

@@ -29,7 +29,7 @@ export function createFixtureServer(name = 'fixture'): Server {
     { name, version: '1.0.0' },
     { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {}, logging: {} } },
   );
-  const tools = ['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami'].map((tool) => ({
+  const tools = ['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log'].map((tool) => ({
     name: tool,
     description: `${tool} tool of ${name}`,
     inputSchema: { type: 'object' as const, properties: { message: { type: 'string' } } },
@@ -51,6 +51,9 @@ export function createFixtureServer(name = 'fixture'): Server {
       case 'echo':
         // `extraField` is unknown to the SDK's types: a relay must keep it.
         return { content: [{ type: 'text', text: String(args.message), annotations: { priority: 1 } }], extraField: { kept: true } } as CallToolResult;
+      case 'log':
+        await server.sendLoggingMessage({ level: 'warning', logger: 'fixture', data: String(args.message) });
+        return { content: [{ type: 'text', text: 'logged' }] };
       case 'whoami':
         return { content: [{ type: 'text', text: name }] };
       case 'slow': {
