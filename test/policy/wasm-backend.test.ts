@@ -67,6 +67,14 @@ describe('wasm backend - loading', () => {
     expect(beside.evaluate(input('tools/call', ['admin']))).toMatchObject({ value: { allow: true } });
   });
 
+  it('evaluates an input larger than the initial wasm memory (opa-wasm grows it)', async () => {
+    writeBundle(dir, { 'policy.wasm': await wasm, 'data.json': '{"contract":{"admin_roles":["admin"]}}' });
+    const backend = await loadWasmBackend(config(['bundle.tar.gz']), dir);
+    const big = { ...input('tools/call', ['admin']), arguments: { sql: 'x'.repeat(1024 * 1024) } };
+    expect(backend.evaluate(big)).toMatchObject({ value: { allow: true } });
+    expect(backend.evaluate(input('tools/call', ['analyst']))).toMatchObject({ value: { allow: false } });
+  });
+
   it('refuses a bundle without /policy.wasm', async () => {
     writeBundle(dir, { 'data.json': '{}' });
     expect(await loadFailure(['bundle.tar.gz'])).toMatchObject({
