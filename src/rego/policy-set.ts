@@ -52,7 +52,11 @@ export class PreparedQuery {
   evaluate(options: EvaluateOptions = {}): Array<Record<string, JsonValue>> {
     const { results, error } = this.evaluateValues(options);
     if (error) throw error;
-    return results.map((row) => Object.fromEntries(Object.entries(row).map(([name, value]) => [name, toJson(value) as JsonValue])));
+    return results.map((row) => {
+      const out: Record<string, JsonValue> = {};
+      for (const name in row) out[name] = toJson(row[name]!) as JsonValue;
+      return out;
+    });
   }
 
   evaluateValues(options: EvaluateOptions = {}): ValueResults {

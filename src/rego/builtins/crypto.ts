@@ -1,16 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Value } from '../value.ts';
 import type { Builtin } from './types.ts';
-import { operandError } from './types.ts';
+import { stringArg } from './args.ts';
 
 /** OPA's crypto hashes and HMACs: hex digests of the UTF-8 bytes of string operands. */
 
-function strings(name: string, args: Value[]): string[] {
-  return args.map((arg, i) => {
-    if (typeof arg !== 'string') throw operandError(name, i + 1, 'string', arg);
-    return arg;
-  });
-}
+const strings = (name: string, args: Value[]): string[] => args.map((_, i) => stringArg(name, args, i + 1));
 
 const hash = (algorithm: string): Builtin => {
   const name = `crypto.${algorithm}`;

@@ -3,23 +3,19 @@ import type { Value } from '../value.ts';
 import { RObject, RSet, fromJson, isObject, isSet } from '../value.ts';
 import { Base64Error, decodeBase64, decodeBase64Url, encodeBase64 } from './go-base64.ts';
 import { isValidJson, JsonSyntaxError, marshalJson, parseJson, type MarshalOptions } from './json-text.ts';
+import { objectArg, stringArg, stringsIn } from './args.ts';
 import type { Builtin } from './types.ts';
 import { builtinError, BuiltinError, operandError } from './types.ts';
 
 /** OPA's encoding built-ins: base64, base64url, hex, urlquery, json and yaml. */
 
-function str(name: string, value: Value | undefined, position: number): string {
-  if (typeof value !== 'string') throw operandError(name, position, 'string', value ?? null);
-  return value;
-}
-
 function base64Decoder(name: string, decode: (text: string) => Buffer): Builtin {
   return {
     name,
     arity: 1,
-    impl: ([arg]) => {
+    impl: (args) => {
       try {
-        return decode(str(name, arg, 1)).toString('utf8');
+        return decode(stringArg(name, args, 1)).toString('utf8');
       } catch (error) {
         if (error instanceof Base64Error) throw builtinError(name, error.message);
         throw error;
@@ -29,7 +25,7 @@ function base64Decoder(name: string, decode: (text: string) => Buffer): Builtin 
 }
 
 function encoder(name: string, encode: (text: string) => string): Builtin {
-  return { name, arity: 1, impl: ([arg]) => encode(str(name, arg, 1)) };
+  return { name, arity: 1, impl: (args) => encode(stringArg(name, args, 1)) };
 }
 
 const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
@@ -40,9 +36,9 @@ const base64: Builtin[] = [
   {
     name: 'base64.is_valid',
     arity: 1,
-    impl: ([arg]) => {
+    impl: (args) => {
       try {
-        decodeBase64(str('base64.is_valid', arg, 1), 'std');
+        decodeBase64(stringArg('base64.is_valid', args, 1), 'std');
         return true;
       } catch (error) {
         if (error instanceof Base64Error) return false;
@@ -60,8 +56,8 @@ const hex: Builtin[] = [
   {
     name: 'hex.decode',
     arity: 1,
-    impl: ([arg]) => {
-      const text = str('hex.decode', arg, 1);
+    impl: (args) => {
+      const text = stringArg('hex.decode', args, 1);
       const bad = /[^0-9a-fA-F]/.exec(text);
       if (bad) {
         const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
@@ -86,14 +82,13 @@ function queryUnescape(name: string, text: string): string {
   return decodeURIComponent(text.replace(/\+/g, ' '));
 }
 
-function encodeQueryObject(name: string, object: Value): string {
-  if (!isObject(object)) throw operandError(name, 1, 'object', object);
+function encodeQueryObject(name: string, object: RObject): string {
   const pairs: [string, string][] = [];
   for (const [key, value] of object.entries()) {
-    const k = str(name, key, 1);
+    if (typeof key !== 'string') throw operandError(name, 1, 'object with string keys', object);
     const values = typeof value === 'string' ? [value] : Array.isArray(value) ? value : isSet(value) ? value.sorted() : undefined;
     if (!values) throw operandError(name, 1, 'object of strings, arrays of strings or sets of strings', value);
-    for (const item of values) pairs.push([k, str(name, item, 1)]);
+    for (const item of stringsIn(name, 1, values, value)) pairs.push([key, item]);
   }
   // url.Values.Encode sorts by key and keeps each key's values in order.
   pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -114,12 +109,12 @@ function decodeQueryObject(name: string, text: string): RObject {
 
 const urlquery: Builtin[] = [
   encoder('urlquery.encode', queryEscape),
-  { name: 'urlquery.decode', arity: 1, impl: ([arg]) => queryUnescape('urlquery.decode', str('urlquery.decode', arg, 1)) },
-  { name: 'urlquery.encode_object', arity: 1, impl: ([arg]) => encodeQueryObject('urlquery.encode_object', arg!) },
+  { name: 'urlquery.decode', arity: 1, impl: (args) => queryUnescape('urlquery.decode', stringArg('urlquery.decode', args, 1)) },
+  { name: 'urlquery.encode_object', arity: 1, impl: (args) => encodeQueryObject('urlquery.encode_object', objectArg('urlquery.encode_object', args, 1)) },
   {
     name: 'urlquery.decode_object',
     arity: 1,
-    impl: ([arg]) => decodeQueryObject('urlquery.decode_object', str('urlquery.decode_object', arg, 1)),
+    impl: (args) => decodeQueryObject('urlquery.decode_object', stringArg('urlquery.decode_object', args, 1)),
   },
 ];
 
@@ -163,7 +158,7 @@ function unmarshalJson(name: string, text: string): Value {
 const json: Builtin[] = [
   { name: 'json.marshal', arity: 1, impl: ([value]) => marshalJson(value!) },
   { name: MARSHAL, arity: 2, impl: ([value, options]) => marshalJson(value!, marshalOptions(options!)) },
-  { name: 'json.unmarshal', arity: 1, impl: ([arg]) => unmarshalJson('json.unmarshal', str('json.unmarshal', arg, 1)) },
+  { name: 'json.unmarshal', arity: 1, impl: (args) => unmarshalJson('json.unmarshal', stringArg('json.unmarshal', args, 1)) },
   // is_valid never fails: a non-string simply is not valid JSON text.
   { name: 'json.is_valid', arity: 1, impl: ([arg]) => typeof arg === 'string' && isValidJson(arg) },
 ];
@@ -203,7 +198,7 @@ const yaml: Builtin[] = [
     arity: 1,
     impl: ([value]) => YAML.stringify(toYamlInput(value!), { sortMapEntries: true, lineWidth: 0 }),
   },
-  { name: 'yaml.unmarshal', arity: 1, impl: ([arg]) => parseYaml('yaml.unmarshal', str('yaml.unmarshal', arg, 1)) },
+  { name: 'yaml.unmarshal', arity: 1, impl: (args) => parseYaml('yaml.unmarshal', stringArg('yaml.unmarshal', args, 1)) },
   {
     name: 'yaml.is_valid',
     arity: 1,

@@ -1,5 +1,7 @@
+import type { RE2JS } from 're2js';
 import type { Value } from '../value.ts';
 import { stringArg, stringsIn } from './args.ts';
+import { Re2SyntaxError, compileRe2 } from './re2.ts';
 import type { Builtin } from './types.ts';
 import { BuiltinError, builtinError, operandError } from './types.ts';
 
@@ -7,23 +9,24 @@ import { BuiltinError, builtinError, operandError } from './types.ts';
  * glob.match with the syntax of gobwas/glob, which OPA uses: `*` any run of non-delimiter
  * characters, `**` any run at all, `?` one non-delimiter character, `[abc]` `[a-z]` `[!a-z]`
  * character lists, `{a,b}` alternatives (nestable), `\` escapes. Patterns compile once into an
- * anchored JS RegExp, cached by pattern and delimiters.
+ * anchored RE2 expression (linear-time matching, see re2.ts), cached by pattern and delimiters.
  */
 
 const CACHE_LIMIT = 1000;
-const cache = new Map<string, RegExp>();
+const cache = new Map<string, RE2JS>();
 
+/** A code point written so that RE2 reads it literally, in a class or not. */
 function classChar(cp: number): string {
-  return `\\u{${cp.toString(16)}}`;
+  return `\\x{${cp.toString(16)}}`;
 }
 
 class GlobSyntaxError extends Error {}
 
-function compileGlob(pattern: string, delimiters: readonly number[]): RegExp {
+function compileGlob(pattern: string, delimiters: readonly number[]): RE2JS {
   const key = `${delimiters.join(',')}:${pattern}`;
   let re = cache.get(key);
   if (re === undefined) {
-    re = new RegExp(`^${translate(pattern, delimiters)}$`, 'u');
+    re = compileRe2(`^${translate(pattern, delimiters)}$`);
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(key, re);
   }
@@ -32,7 +35,7 @@ function compileGlob(pattern: string, delimiters: readonly number[]): RegExp {
 
 function translate(pattern: string, delimiters: readonly number[]): string {
   const runes = Array.from(pattern, (ch) => ch.codePointAt(0)!);
-  const notDelimiter = delimiters.length === 0 ? '[^]' : `[^${delimiters.map(classChar).join('')}]`;
+  const notDelimiter = delimiters.length === 0 ? '(?s:.)' : `[^${delimiters.map(classChar).join('')}]`;
   let out = '';
   let depth = 0;
   for (let i = 0; i < runes.length; i++) {
@@ -40,7 +43,7 @@ function translate(pattern: string, delimiters: readonly number[]): string {
     switch (ch) {
       case '*':
         if (runes[i + 1] === 0x2a) {
-          out += '[^]*';
+          out += '(?s:.)*';
           i++;
         } else {
           out += `${notDelimiter}*`;
@@ -69,7 +72,8 @@ function translate(pattern: string, delimiters: readonly number[]): string {
             set += classChar(body[k]!);
           }
         }
-        out += negate ? `[^${set}]` : set === '' ? '[]' : `[${set}]`;
+        // An empty list matches nothing; RE2 has no `[]`, so it is the complement of everything.
+        out += negate ? (set === '' ? '(?s:.)' : `[^${set}]`) : set === '' ? '[^\\x{0}-\\x{10ffff}]' : `[${set}]`;
         i = close;
         break;
       }
@@ -111,11 +115,11 @@ function match(args: Value[]): Value {
   const pattern = stringArg('glob.match', args, 1);
   const delimiters = delimitersArg(args);
   const text = stringArg('glob.match', args, 3);
-  let re: RegExp;
+  let re: RE2JS;
   try {
     re = compileGlob(pattern, delimiters);
   } catch (error) {
-    if (error instanceof GlobSyntaxError || error instanceof SyntaxError) throw builtinError('glob.match', error.message);
+    if (error instanceof GlobSyntaxError || error instanceof Re2SyntaxError) throw builtinError('glob.match', error.message);
     throw error;
   }
   return re.test(text);

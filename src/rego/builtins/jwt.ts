@@ -4,6 +4,7 @@ import { Base64Error, decodeBase64Url, encodeBase64 } from './go-base64.ts';
 import { isValidJson, JsonSyntaxError, marshalJson, parseJson } from './json-text.ts';
 import type { VerificationKey } from './jwt-keys.ts';
 import { ALGORITHMS, jwkKey, signData, verificationKeys, verifySignature } from './jwt-keys.ts';
+import { objectArg, stringArg } from './args.ts';
 import type { Builtin, BuiltinContext } from './types.ts';
 import { BuiltinError, builtinError, operandError } from './types.ts';
 
@@ -261,19 +262,10 @@ function jwtCall<T>(name: string, body: () => T): T {
   }
 }
 
-function stringArgs(name: string, args: Value[]): string[] {
-  return args.map((arg, i) => {
-    if (typeof arg !== 'string') throw operandError(name, i + 1, 'string', arg);
-    return arg;
-  });
-}
+const stringArgs = (name: string, args: Value[]): string[] => args.map((_, i) => stringArg(name, args, i + 1));
 
-function objectArgs(name: string, args: Value[]): string[] {
-  return args.map((arg, i) => {
-    if (!isObject(arg)) throw operandError(name, i + 1, 'object', arg);
-    return marshalJson(arg);
-  });
-}
+/** Objects as the compact JSON text OPA signs. */
+const objectArgs = (name: string, args: Value[]): string[] => args.map((_, i) => marshalJson(objectArg(name, args, i + 1)));
 
 export const jwtBuiltins: Builtin[] = [
   { name: 'io.jwt.decode', arity: 1, impl: ([jwt]) => jwtCall('io.jwt.decode', () => decode(jwt!)) },

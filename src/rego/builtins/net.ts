@@ -2,18 +2,20 @@ import type { Value } from '../value.ts';
 import { RSet, isObject, isSet } from '../value.ts';
 import type { Cidr } from './ip-address.ts';
 import { cidrContainsAddress, cidrOf, formatCidr, formatIp, lastAddress, parseCidr, parseIp } from './ip-address.ts';
+import { collectionArg, stringArg } from './args.ts';
 import type { Builtin } from './types.ts';
 import { builtinError, operandError } from './types.ts';
 
 /** OPA's net.* built-ins over IPv4 and IPv6 CIDR blocks. */
 
-function str(name: string, value: Value, position: number): string {
+/** Operands here may be elements of collections (cidr_contains_matches), so they come one by one. */
+function textOperand(name: string, value: Value, position: number): string {
   if (typeof value !== 'string') throw operandError(name, position, 'string', value);
   return value;
 }
 
 function cidrOperand(name: string, value: Value, position: number): Cidr {
-  const text = str(name, value, position);
+  const text = textOperand(name, value, position);
   const cidr = parseCidr(text);
   if (!cidr) throw builtinError(name, `invalid CIDR address: ${text}`);
   return cidr;
@@ -24,7 +26,7 @@ const sameFamily = (a: Cidr, b: Cidr): boolean => a.bits === b.bits;
 /** A CIDR contains an address, or a CIDR block no larger than itself starting inside it. */
 function cidrContains(name: string, outer: Value, inner: Value): boolean {
   const network = cidrOperand(name, outer, 1);
-  const address = parseIp(str(name, inner, 2));
+  const address = parseIp(textOperand(name, inner, 2));
   if (address) return cidrContainsAddress(network, address);
   const block = cidrOperand(name, inner, 2);
   return (
@@ -87,10 +89,8 @@ export function mergeCidrs(cidrs: Cidr[]): Cidr[] {
   return stack;
 }
 
-function cidrMerge([arg]: Value[]): RSet {
-  const list = arg ?? null;
-  if (!Array.isArray(list) && !isSet(list)) throw operandError('net.cidr_merge', 1, 'one of {array, set}', list);
-  const cidrs = [...list].map(mergeOperand);
+function cidrMerge(args: Value[]): RSet {
+  const cidrs = collectionArg('net.cidr_merge', args, 1).map(mergeOperand);
   return RSet.of(mergeCidrs(cidrs).map(formatCidr));
 }
 
@@ -126,8 +126,8 @@ function cidrContainsMatches([cidrs, targets]: Value[]): RSet {
  * A gateway policy must not depend on DNS. IP literals need no lookup, and `localhost` is loopback
  * by definition (RFC 6761 §6.3); any other name is refused unless the policy mocks the call.
  */
-function lookupIpAddr([arg]: Value[]): RSet {
-  const name = str('net.lookup_ip_addr', arg!, 1);
+function lookupIpAddr(args: Value[]): RSet {
+  const name = stringArg('net.lookup_ip_addr', args, 1);
   const address = parseIp(name);
   if (address) return RSet.of([formatIp(address)]);
   if (name.toLowerCase() === 'localhost') return RSet.of(['127.0.0.1', '::1']);

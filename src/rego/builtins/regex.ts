@@ -1,13 +1,15 @@
 import type { Value } from '../value.ts';
 import { integerArg, stringArg } from './args.ts';
 import { globsIntersect } from './glob-intersect.ts';
-import { Re2SyntaxError, compileRe2, findAll } from './re2.ts';
+import type { RE2JS } from 're2js';
+import type { Re2Match } from './re2.ts';
+import { Re2Scanner, Re2SyntaxError, compileRe2, findAll, widthAt } from './re2.ts';
 import type { Builtin } from './types.ts';
 import { builtinError } from './types.ts';
 
-/** OPA's regex.* built-ins over RE2 patterns (see re2.ts for the translation to JS). */
+/** OPA's regex.* built-ins over RE2 patterns (re2.ts: linear-time matching, Go's syntax and errors). */
 
-function compile(name: string, pattern: string): RegExp {
+function compile(name: string, pattern: string): RE2JS {
   try {
     return compileRe2(pattern);
   } catch (error) {
@@ -23,7 +25,6 @@ function limitArg(name: string, args: Value[], position: number): number {
 
 function match(args: Value[]): Value {
   const re = compile('regex.match', stringArg('regex.match', args, 1));
-  re.lastIndex = 0;
   return re.test(stringArg('regex.match', args, 2));
 }
 
@@ -48,9 +49,9 @@ function split(args: Value[]): Value {
   let begin = 0;
   let end = 0;
   for (const m of findAll(re, text, -1)) {
-    end = m.index;
-    if (m.index + m[0].length !== 0) parts.push(text.slice(begin, end));
-    begin = m.index + m[0].length;
+    end = m.start;
+    if (m.end !== 0) parts.push(text.slice(begin, end));
+    begin = m.end;
   }
   if (end !== text.length) parts.push(text.slice(begin));
   return parts;
@@ -59,23 +60,22 @@ function split(args: Value[]): Value {
 function findN(args: Value[]): Value {
   const re = compile('regex.find_n', stringArg('regex.find_n', args, 1));
   const text = stringArg('regex.find_n', args, 2);
-  return findAll(re, text, limitArg('regex.find_n', args, 3)).map((m) => m[0]);
+  return findAll(re, text, limitArg('regex.find_n', args, 3)).map((m) => m.group(0)!);
 }
 
 function findAllSubmatch(args: Value[]): Value {
   const name = 'regex.find_all_string_submatch_n';
   const re = compile(name, stringArg(name, args, 1));
   const text = stringArg(name, args, 2);
-  return findAll(re, text, limitArg(name, args, 3)).map((m) => Array.from(m, (group) => group ?? ''));
+  return findAll(re, text, limitArg(name, args, 3)).map((m) => m.groups());
 }
 
 /** Go's Regexp.Expand template syntax: `$1`, `${1}`, `$name`, `${name}`, `$$`. */
-function expand(template: string, m: RegExpExecArray): string {
+function expand(template: string, m: Re2Match): string {
   return template.replace(/\$(?:\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (whole, braced: string | undefined, bare: string | undefined) => {
     if (whole === '$$') return '$';
     const name = (braced ?? bare)!;
-    const group = /^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name];
-    return group ?? '';
+    return m.group(/^\d+$/.test(name) ? Number(name) : name) ?? '';
   });
 }
 
@@ -84,19 +84,18 @@ function replace(args: Value[]): Value {
   const text = stringArg('regex.replace', args, 1);
   const re = compile('regex.replace', stringArg('regex.replace', args, 2));
   const template = stringArg('regex.replace', args, 3);
+  const scanner = new Re2Scanner(re, text);
   let out = '';
   let lastEnd = 0;
   let searchPos = 0;
   while (searchPos <= text.length) {
-    re.lastIndex = searchPos;
-    const m = re.exec(text);
-    if (m === null) break;
-    const end = m.index + m[0].length;
-    out += text.slice(lastEnd, m.index);
-    if (end > lastEnd || m.index === 0) out += expand(template, m);
-    lastEnd = end;
-    const width = searchPos < text.length && text.codePointAt(searchPos)! > 0xffff ? 2 : 1;
-    searchPos = searchPos + width > end ? searchPos + width : end;
+    const m = scanner.find(searchPos);
+    if (m === undefined) break;
+    out += text.slice(lastEnd, m.start);
+    if (m.end > lastEnd || m.start === 0) out += expand(template, m);
+    lastEnd = m.end;
+    const width = widthAt(text, searchPos);
+    searchPos = searchPos + width > m.end ? searchPos + width : m.end;
   }
   return out + text.slice(lastEnd);
 }
@@ -131,9 +130,7 @@ function templateMatch(args: Value[]): Value {
     }
   }
   if (depth !== 0) throw builtinError(name, `unbalanced braces in ${JSON.stringify(template)}`);
-  const re = compile(name, `${pattern}${quoteMeta(template.slice(literalStart))}$`);
-  re.lastIndex = 0;
-  return re.test(text);
+  return compile(name, `${pattern}${quoteMeta(template.slice(literalStart))}$`).test(text);
 }
 
 /** Go's regexp.QuoteMeta. */

@@ -3,6 +3,7 @@ import type { ZonedTime } from './civil-time.ts';
 import { civilToNs, checkZone, daysIn, MAX_INT64, MIN_INT64, UnknownZoneError, zonedTime } from './civil-time.ts';
 import { DurationError, parseDuration } from './go-duration.ts';
 import { formatTime, NAMED_LAYOUTS, parseTime, TimeParseError, weekdayName } from './go-time-layout.ts';
+import { integerArg, stringArg } from './args.ts';
 import type { Builtin } from './types.ts';
 import { builtinError, operandError } from './types.ts';
 
@@ -69,11 +70,6 @@ function zoned(name: string, value: Value): ZonedTime {
   return zonedTime(ns, zone);
 }
 
-function stringOperand(name: string, value: Value, position: number): string {
-  if (typeof value !== 'string') throw operandError(name, position, 'string', value);
-  return value;
-}
-
 function parseNs(name: string, layout: string, text: string): number | bigint {
   try {
     const { civil, offset } = parseTime(NAMED_LAYOUTS[layout] ?? layout, text);
@@ -84,17 +80,10 @@ function parseNs(name: string, layout: string, text: string): number | bigint {
   }
 }
 
-function intOperand(name: string, value: Value, position: number): number {
-  if ((typeof value !== 'number' && typeof value !== 'bigint') || !Number.isInteger(Number(value))) {
-    throw operandError(name, position, 'integer', value);
-  }
-  return Number(value);
-}
-
 function addDate(args: Value[]): number | bigint {
   const name = 'time.add_date';
   const t = zoned(name, args[0]!);
-  const [years, months, days] = [1, 2, 3].map((i) => intOperand(name, args[i]!, i + 1));
+  const [years, months, days] = [2, 3, 4].map((position) => Number(integerArg(name, args, position)));
   const shifted = { ...t, year: t.year + years!, month: t.month + months!, day: t.day + days! };
   return nsValue(inRange(name, civilToNs(shifted, 0)));
 }
@@ -118,10 +107,10 @@ function diff([a, b]: Value[]): number[] {
 }
 
 /** OPA's test.sleep: really waits (test policies use it to show that time.now_ns is memoised). */
-function sleep([arg]: Value[]): boolean {
+function sleep(args: Value[]): boolean {
   const name = 'test.sleep';
   try {
-    const ns = parseDuration(stringOperand(name, arg!, 1));
+    const ns = parseDuration(stringArg(name, args, 1));
     if (ns > 0n) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(ns / 1_000_000n));
     return true;
   } catch (error) {
@@ -135,20 +124,19 @@ export const timeBuiltins: Builtin[] = [
   {
     name: 'time.parse_ns',
     arity: 2,
-    impl: ([layout, value]) =>
-      parseNs('time.parse_ns', stringOperand('time.parse_ns', layout!, 1), stringOperand('time.parse_ns', value!, 2)),
+    impl: (args) => parseNs('time.parse_ns', stringArg('time.parse_ns', args, 1), stringArg('time.parse_ns', args, 2)),
   },
   {
     name: 'time.parse_rfc3339_ns',
     arity: 1,
-    impl: ([value]) => parseNs('time.parse_rfc3339_ns', 'RFC3339', stringOperand('time.parse_rfc3339_ns', value!, 1)),
+    impl: (args) => parseNs('time.parse_rfc3339_ns', 'RFC3339', stringArg('time.parse_rfc3339_ns', args, 1)),
   },
   {
     name: 'time.parse_duration_ns',
     arity: 1,
-    impl: ([value]) => {
+    impl: (args) => {
       try {
-        return nsValue(parseDuration(stringOperand('time.parse_duration_ns', value!, 1)));
+        return nsValue(parseDuration(stringArg('time.parse_duration_ns', args, 1)));
       } catch (error) {
         if (error instanceof DurationError) throw builtinError('time.parse_duration_ns', error.message);
         throw error;

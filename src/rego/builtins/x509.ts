@@ -5,8 +5,9 @@ import { fromJson, RObject } from '../value.ts';
 import { DerError, splitSequences } from './der.ts';
 import { Base64Error, decodeBase64 } from './go-base64.ts';
 import { decodeAllPem, decodePem } from './pem.ts';
+import { stringArg } from './args.ts';
 import type { Builtin } from './types.ts';
-import { BuiltinError, builtinError, operandError } from './types.ts';
+import { BuiltinError, builtinError } from './types.ts';
 import { certificateObject, certificateRequestObject } from './x509-fields.ts';
 
 /** OPA's crypto.x509.* and crypto.parse_private_keys built-ins over node:crypto. */
@@ -108,10 +109,7 @@ function x509Builtin(name: string, arity: number, body: (...texts: string[]) => 
     name,
     arity,
     impl: (args) => {
-      const texts = args.map((arg, i) => {
-        if (typeof arg !== 'string') throw operandError(name, i + 1, 'string', arg);
-        return arg;
-      });
+      const texts = args.map((_, i) => stringArg(name, args, i + 1));
       try {
         return body(...texts);
       } catch (error) {

@@ -61,6 +61,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
       (compiled.isDefault ? node.defaults : node.rules).push(compiled);
     }
   }
+  root.seal();
   checkKinds(root);
   checkRecursion(root);
   return { root, arityOf };

@@ -31,12 +31,20 @@ export class RuleNode {
   isPackage = false;
   constructor(readonly path: string[]) {}
 
-  get isFunction(): boolean {
-    return this.rules.some((rule) => rule.kind === 'function') || this.defaults.some((rule) => rule.kind === 'function');
-  }
+  /** Set by `seal()` once the tree is built: read on every ref walk, so not recomputed. */
+  isFunction = false;
+  hasRules = false;
+  /** Only complete rules (no ref-head variables): one value, not a set or object. */
+  isComplete = false;
 
-  get hasRules(): boolean {
-    return this.rules.length > 0 || this.defaults.length > 0;
+  /** Fixes the derived flags of every node; called once after compilation. */
+  seal(): void {
+    for (const node of this.walk()) {
+      const all = [...node.rules, ...node.defaults];
+      node.hasRules = all.length > 0;
+      node.isFunction = all.some((rule) => rule.kind === 'function');
+      node.isComplete = node.rules.length > 0 && node.rules.every((rule) => rule.kind === 'value' && rule.rest.length === 0);
+    }
   }
 
   child(key: string): RuleNode {

@@ -12,7 +12,7 @@ import { evalList } from './terms.ts';
 
 export function evalNodeRules(ev: Evaluator, node: RuleNode): Value | undefined {
   return ev.nested(node.rules[0]?.loc ?? node.defaults[0]!.loc, () => {
-    if (node.rules.length > 0 && node.rules.every((rule) => rule.kind === 'value' && rule.rest.length === 0)) return completeValue(ev, node);
+    if (node.isComplete) return completeValue(ev, node);
     if (node.rules.length === 0) return defaultValue(ev, node);
     return partialValue(ev, node);
   });
