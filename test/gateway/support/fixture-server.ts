@@ -49,6 +49,7 @@ export function createFixtureServer(name = 'fixture'): Server {
     if (request.params.name !== 'stats') calls++;
     switch (request.params.name) {
       case 'echo':
+        if (args.fail === true) return { content: [{ type: 'text', text: 'failed on purpose' }], isError: true };
         // `extraField` is unknown to the SDK's types: a relay must keep it.
         return { content: [{ type: 'text', text: String(args.message), annotations: { priority: 1 } }], extraField: { kept: true } } as CallToolResult;
       case 'log':
