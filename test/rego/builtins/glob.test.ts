@@ -29,6 +29,17 @@ describe('glob.match - gobwas syntax', () => {
     expect(call('glob.match', 'x+(y)', [], 'x+(y)')).toBe(true);
   });
 
+  it('matches many stars over long input in linear time', () => {
+    const started = performance.now();
+    expect(call('glob.match', '*a*a*a*a*a*a*a*a*a*a*b', [], 'a'.repeat(5000))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('reports malformed patterns', () => {
+    expect(() => call('glob.match', '{a,b', [], 'a')).toThrow(/glob.match/);
+    expect(() => call('glob.match', '[abc', [], 'a')).toThrow(/glob.match/);
+  });
+
   it('quotes meta characters', () => {
     expect(call('glob.quote_meta', '*.github.com')).toBe('\\*.github.com');
     expect(call('glob.quote_meta', '[a]{b}?')).toBe('\\[a\\]\\{b\\}\\?');
