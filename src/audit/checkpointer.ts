@@ -25,9 +25,14 @@ export function startCheckpointer(config: AuditConfig, log: Logger): Checkpointe
 
   return {
     async stop() {
+      // Referenced again while stopping: with only an unref'd worker and timer left, a process
+      // that is shutting down would exit (code 13, unsettled await) before close() finished.
+      worker.ref();
       worker.postMessage('stop');
-      const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, STOP_TIMEOUT_MS, 'timeout').unref());
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS, 'timeout')));
       if ((await Promise.race([exited, timeout])) === 'timeout') await worker.terminate();
+      clearTimeout(timer);
     },
   };
 }

@@ -105,7 +105,10 @@ describe('audit through the live gateway', () => {
     expect(decisions.filter((d) => d.decision === 'deny').every((d) => d.public_name === 'db__whoami' && !outcomes.has(d.decision_id!))).toBe(true);
     const allowed = decisions.filter((d) => d.decision === 'allow');
     expect(allowed.map((d) => outcomes.get(d.decision_id!)?.length ?? 0)).toEqual(allowed.map(() => 1));
-    expect(upstreamSaw).toBe(allowed.length);
+    // Nothing reached the upstream without its decision row. A call cancelled between its row and
+    // the forward never reaches it, so the cancelled ones may or may not have been seen.
+    expect(upstreamSaw).toBeLessThanOrEqual(allowed.length);
+    expect(upstreamSaw).toBeGreaterThanOrEqual(allowed.length - seen('cancelled'));
 
     const outcomeCount = (kind: string) => allowed.filter((d) => outcomes.get(d.decision_id!)![0]!.outcome === kind).length;
     expect(outcomeCount('ok')).toBe(seen('ok'));
