@@ -17,7 +17,7 @@ const regexSource = z.string().min(1).superRefine((source, ctx) => {
 /** `audit` section of warden.config.json. Refined by the audit module; composed in src/config. */
 export const auditConfigSchema = z
   .object({
-    path: z.string().min(1).default('warden-audit.db').describe('SQLite file, relative to the working directory.'),
+    path: z.string().min(1).default('warden-audit.db').describe('SQLite file; relative to the config file\'s directory (`warden serve`, `warden audit --config`).'),
     synchronous: z.enum(['normal', 'full']).default('normal').describe('normal: nothing lost on a process crash; full: nothing lost on power loss.'),
     busy_timeout_ms: z.number().int().min(0).default(2000).describe('How long a write waits for a lock held by another connection before the call is refused.'),
     max_size_mb: z.number().positive().optional().describe('Cap on the database size; when reached, calls are refused (AUDIT_UNAVAILABLE). Unset: no cap.'),

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import { auditConfigSchema } from '../audit/config.ts';
 import { openReaderDatabase, openWriterDatabase } from '../audit/database.ts';
@@ -45,10 +46,16 @@ const processIo = (): AuditCliIo => ({ stdout: process.stdout, now: () => new Da
 
 type Source = { db?: string | undefined; config?: string | undefined };
 
-/** `--db`, else `audit.path` of `--config` through the gateway's own loader, else the default. */
+/**
+ * `--db`, else `audit.path` of `--config` through the gateway's own loader (relative to the
+ * config file's directory, as `warden serve` resolves it), else the default in the working directory.
+ */
 function databasePath(source: Source): string {
   if (source.db !== undefined) return source.db;
-  if (source.config !== undefined) return loadConfig(source.config).audit.path;
+  if (source.config !== undefined) {
+    const config = loadConfig(source.config);
+    return isAbsolute(config.audit.path) ? config.audit.path : resolve(config.baseDir, config.audit.path);
+  }
   return auditConfigSchema.parse({}).path;
 }
 

@@ -150,9 +150,9 @@ describe('warden audit verify and prune', () => {
     expect(await cli(['verify', '--db', pruned])).toEqual({ code: 0, out: 'chain intact: 5 rows, seq 4..8, anchored at seq 3 after pruning 3 rows\n' });
   });
 
-  it('reads audit.path from --config', async () => {
+  it('reads audit.path from --config, relative to the config file like warden serve', async () => {
     const config = join(dir, 'warden.config.json');
-    writeFileSync(config, JSON.stringify({ mcpServers: {}, audit: { path } }));
+    writeFileSync(config, JSON.stringify({ mcpServers: {}, audit: { path: 'audit.db' } }));
     expect((await cli(['verify', '--config', config])).out).toBe('chain intact: 7 rows, seq 1..7\n');
   });
 });
