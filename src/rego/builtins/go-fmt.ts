@@ -169,7 +169,7 @@ function formatFloatVerb(value: number, verb: string, spec: Spec): string | unde
 }
 
 /** Go's strconv.FormatFloat for 'e', 'f' and 'g'; precision undefined means shortest. */
-export function formatFloat(value: number, verb: 'e' | 'f' | 'g', precision: number | undefined, sharp: boolean): string {
+function formatFloat(value: number, verb: 'e' | 'f' | 'g', precision: number | undefined, sharp: boolean): string {
   if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
   const negative = value < 0;
   const x = Math.abs(value);

@@ -33,7 +33,7 @@ function filter(args: Value[]): Value {
 }
 
 /** Child of a composite at a path segment: object key, array index, or set member. */
-export function childOf(value: Value, segment: Value): Value | undefined {
+function childOf(value: Value, segment: Value): Value | undefined {
   if (value instanceof RObject) return value.get(segment);
   if (Array.isArray(value)) {
     if (typeof segment !== 'number' || !Number.isInteger(segment)) return undefined;

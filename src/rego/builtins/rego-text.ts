@@ -1,5 +1,6 @@
 import type { Value } from '../value.ts';
-import { RSet, numberKey } from '../value.ts';
+import { RSet } from '../value.ts';
+import { formatNumber } from '../number.ts';
 
 /**
  * A value written as Rego source text, as OPA's `ast.Value.String()` writes it: what `sprintf`
@@ -12,7 +13,7 @@ export function regoText(value: Value): string {
       return JSON.stringify(value);
     case 'number':
     case 'bigint':
-      return numberKey(value);
+      return formatNumber(value);
     case 'boolean':
       return value ? 'true' : 'false';
     default:
