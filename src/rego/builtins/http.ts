@@ -1,7 +1,8 @@
 import type { Value } from '../value.ts';
-import { RSet, isObject, keyOf } from '../value.ts';
+import { RSet, keyOf } from '../value.ts';
 import type { Builtin } from './types.ts';
-import { BuiltinError, builtinError, operandError } from './types.ts';
+import { objectArg } from './args.ts';
+import { BuiltinError, builtinError } from './types.ts';
 
 /**
  * http.send: a gateway policy must not make network calls, so the built-in only validates its
@@ -42,11 +43,9 @@ const ALLOWED = new Set([
 /** A Rego set literal as OPA prints one in messages: `{"method", "url"}`. */
 const setText = (members: Value[]): string => `{${RSet.of(members).sorted().map(keyOf).join(', ')}}`;
 
-function send([request]: Value[]): never {
+function send(args: Value[]): never {
   const name = 'http.send';
-  const object = request ?? null;
-  if (!isObject(object)) throw operandError(name, 1, 'object', object);
-  const keys = [...object.keys()];
+  const keys = [...objectArg(name, args, 1).keys()];
   const invalid = keys.filter((key) => typeof key !== 'string' || !ALLOWED.has(key));
   if (invalid.length > 0) throw new BuiltinError('eval_type_error', `${name}: operand 1 invalid request parameters(s): ${setText(invalid)}`);
   const missing = REQUIRED.filter((key) => !keys.includes(key));

@@ -6,7 +6,8 @@ import { formatTime } from './go-time-layout.ts';
 import { marshalJson } from './json-text.ts';
 import { pathUnescape, uriParts } from './uri.ts';
 import type { Builtin } from './types.ts';
-import { BuiltinError, operandError } from './types.ts';
+import { objectArg } from './args.ts';
+import { BuiltinError } from './types.ts';
 
 /**
  * providers.aws.sign_req(request, config, time_ns): the request with AWS Signature V4 headers
@@ -57,11 +58,10 @@ function requestBody(request: RObject): Buffer {
 /** Not signed: they may be changed by proxies on the way (as in OPA and the AWS SDKs). */
 const IGNORED_HEADERS = new Set(['authorization', 'user-agent', 'x-amzn-trace-id']);
 
-function signRequest([requestValue, configValue, timeValue]: Value[]): RObject {
-  const request = requestValue ?? null;
-  if (!isObject(request)) throw operandError(NAME, 1, 'object', request);
-  const config = configValue ?? null;
-  if (!isObject(config)) throw operandError(NAME, 2, 'object', config);
+function signRequest(args: Value[]): RObject {
+  const request = objectArg(NAME, args, 1);
+  const config = objectArg(NAME, args, 2);
+  const timeValue = args[2]!;
   const { method, url } = requiredStrings(request, REQUEST_KEYS, 1, 'request');
   const creds = requiredStrings(config, CONFIG_KEYS, 2, 'AWS config');
   const disable = config.get('disable_payload_signing') ?? false;

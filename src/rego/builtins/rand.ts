@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Builtin } from './types.ts';
-import { operandError } from './types.ts';
+import { integerArg, stringArg } from './args.ts';
 
 /** OPA's rand.intn(str, n): a random integer in [0, |n|), the same for the same arguments within a query. */
 export const randBuiltins: Builtin[] = [
@@ -8,12 +8,9 @@ export const randBuiltins: Builtin[] = [
     name: 'rand.intn',
     arity: 2,
     nondeterministic: true,
-    impl: ([key, n], ctx) => {
-      if (typeof key !== 'string') throw operandError('rand.intn', 1, 'string', key ?? null);
-      if ((typeof n !== 'number' && typeof n !== 'bigint') || !Number.isInteger(Number(n))) {
-        throw operandError('rand.intn', 2, 'integer', n ?? null);
-      }
-      const bound = Math.abs(Number(n));
+    impl: (args, ctx) => {
+      const key = stringArg('rand.intn', args, 1);
+      const bound = Math.abs(Number(integerArg('rand.intn', args, 2)));
       if (bound === 0) return 0;
       const memoKey = `rand.intn:${JSON.stringify(key)}:${bound}`;
       let value = ctx.memo.get(memoKey);

@@ -1,7 +1,8 @@
 import type { Value } from '../value.ts';
 import { RObject } from '../value.ts';
 import type { Builtin } from './types.ts';
-import { builtinError, operandError } from './types.ts';
+import { stringArg } from './args.ts';
+import { builtinError } from './types.ts';
 
 /**
  * uri.parse(text): the components of a URI as Go's net/url reports them, each present only when
@@ -48,9 +49,8 @@ function unescape(text: string): string {
   return decoded;
 }
 
-function parse([arg]: Value[]): RObject {
-  if (typeof arg !== 'string') throw operandError('uri.parse', 1, 'string', arg ?? null);
-  const { scheme, authority, rawPath, rawQuery, rawFragment: fragment } = uriParts(arg);
+function parse(args: Value[]): RObject {
+  const { scheme, authority, rawPath, rawQuery, rawFragment: fragment } = uriParts(stringArg('uri.parse', args, 1));
   const opaque = scheme !== '' && authority === undefined && !rawPath.startsWith('/');
   const { hostname, port } = authority === undefined ? { hostname: '', port: '' } : splitAuthority(authority);
   const path = opaque ? '' : rawPath;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Value } from '../value.ts';
 import { RObject } from '../value.ts';
 import type { Builtin } from './types.ts';
-import { operandError } from './types.ts';
+import { stringArg } from './args.ts';
 
 /** OPA's uuid.* built-ins: random v4 UUIDs memoised per query and key, and Go-style parsing. */
 
@@ -52,9 +52,8 @@ function timeFields(bytes: Buffer, version: number): [string, Value][] {
 }
 
 /** Undefined for text that is not a UUID, as in OPA. */
-function parse([arg]: Value[]): RObject | undefined {
-  if (typeof arg !== 'string') throw operandError('uuid.parse', 1, 'string', arg ?? null);
-  const bytes = uuidBytes(arg);
+function parse(args: Value[]): RObject | undefined {
+  const bytes = uuidBytes(stringArg('uuid.parse', args, 1));
   if (!bytes) return undefined;
   const version = bytes[6]! >> 4;
   const fields: [string, Value][] = [
@@ -70,9 +69,8 @@ export const uuidBuiltins: Builtin[] = [
     name: 'uuid.rfc4122',
     arity: 1,
     nondeterministic: true,
-    impl: ([key], ctx) => {
-      if (typeof key !== 'string') throw operandError('uuid.rfc4122', 1, 'string', key ?? null);
-      const memoKey = `uuid.rfc4122:${key}`;
+    impl: (args, ctx) => {
+      const memoKey = `uuid.rfc4122:${stringArg('uuid.rfc4122', args, 1)}`;
       let value = ctx.memo.get(memoKey);
       if (value === undefined) {
         value = randomUUID();
