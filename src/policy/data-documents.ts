@@ -1,5 +1,6 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { WardenError } from '../errors.ts';
+import { jsonErrorOffset } from './json-error-offset.ts';
 
 /**
  * Data documents (data.json / data.yaml) as OPA loads them: each is mounted at the path of its
@@ -25,10 +26,9 @@ function parseText(name: string, text: string): unknown {
     try {
       return JSON.parse(text);
     } catch (error) {
-      const message = (error as Error).message;
-      const position = /at position (\d+)/.exec(message)?.[1];
-      const where = position === undefined ? name : `${name}:${lineAndColumn(text, Number(position))}`;
-      throw new WardenError('POLICY_LOAD_FAILED', `${where}: invalid JSON: ${message}`, { cause: error });
+      const offset = jsonErrorOffset(text);
+      const found = offset < text.length ? JSON.stringify(text[offset]) : 'end of input';
+      throw new WardenError('POLICY_LOAD_FAILED', `${name}:${lineAndColumn(text, offset)}: invalid JSON: unexpected ${found}`, { cause: error });
     }
   }
   try {

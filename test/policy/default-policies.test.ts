@@ -59,7 +59,7 @@ function tool(method: string, server: string, name: string, args?: Record<string
 describe('default policies - decisions of the example deployment', () => {
   let engine: ReloadablePolicyEngine;
   beforeAll(async () => {
-    engine = await createPolicyEngine(policyConfigSchema.parse({ engine: 'rego', paths: ['policies'], watch: false }), { baseDir: root, logger: quiet });
+    engine = await createPolicyEngine(policyConfigSchema.parse({ engine: 'rego', paths: ['policies'], watch: false, eval_timeout_ms: 10_000 }), { baseDir: root, logger: quiet });
   });
   afterAll(() => engine.close());
 

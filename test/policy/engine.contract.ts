@@ -47,7 +47,9 @@ export function policyEngineContract(backend: ContractBackend): void {
 
     async function start(overrides: Record<string, unknown> = {}, options: PolicyEngineOptions = {}, at = dir) {
       const paths = await backend.writeSet(at, ['admin']);
-      const config = policyConfigSchema.parse({ engine: backend.engine, paths, watch: false, ...overrides });
+      // A generous budget unless a test is about the budget: CI machines are shared and a cold
+      // first evaluation can take tens of milliseconds, which would deny (correctly, but flakily).
+      const config = policyConfigSchema.parse({ engine: backend.engine, paths, watch: false, eval_timeout_ms: 10_000, ...overrides });
       const engine = await createPolicyEngine(config, { baseDir: at, logger: quiet, ...options });
       engines.push(engine);
       return engine;

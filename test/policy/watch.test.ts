@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { watchPolicyPaths, type PolicyWatcher } from '../../src/policy/watch.ts';
 
 const quiet = pino({ level: 'silent' });
-const DEBOUNCE = 40;
+// Generous against scheduling stalls on a shared 2-core machine; the waits below are multiples of it.
+const DEBOUNCE = 100;
 
 /** Real files, real fs.watch: waits long enough past the debounce for events to settle. */
 describe('policy file watch', () => {
