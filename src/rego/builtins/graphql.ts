@@ -1,5 +1,5 @@
 import type { Value } from '../value.ts';
-import { RObject, typeName } from '../value.ts';
+import { RObject } from '../value.ts';
 import type { QueryDocument, SchemaDocument } from './graphql-ast.ts';
 import { AstDecodeError, astToValue, queryDocumentFromValue, schemaDocumentFromValue } from './graphql-ast.ts';
 import { GraphqlError } from './graphql-lexer.ts';
@@ -22,17 +22,23 @@ function gqlErrorText(error: GraphqlError): string {
 }
 
 /** OPA's rewording of a gqlparser error: the message, then `in GraphQL string at location L:C`. */
-function located(name: string, errors: readonly GraphqlError[]): BuiltinError {
-  const [first, ...rest] = errors;
-  // OPA reads the whole error list's text but the location of the first error only, and trims the
-  // last error's closing ".".
-  const text = [first!.message, ...rest.map(gqlErrorText)].join('\n').replace(/\.$/, '');
-  const at = first!.position ? ` in GraphQL string at location ${first!.position.line}:${first!.position.column}` : '';
+function located(name: string, error: GraphqlError, text = error.message): BuiltinError {
+  const at = error.position ? ` in GraphQL string at location ${error.position.line}:${error.position.column}` : '';
   return builtinError(name, `${text}${at}`);
 }
 
+/**
+ * OPA reports a failed validation with the text of the whole error list (one `input:L:C: message`
+ * line each, the first without its location prefix, the final "." trimmed) at the location of the
+ * first error.
+ */
+function validationError(name: string, [first, ...rest]: readonly GraphqlError[]): BuiltinError {
+  const text = [first!.message, ...rest.map(gqlErrorText)].join('\n').replace(/\.$/, '');
+  return located(name, first!, text);
+}
+
 function rethrow(name: string, error: unknown): never {
-  if (error instanceof GraphqlError) throw located(name, [error]);
+  if (error instanceof GraphqlError) throw located(name, error);
   if (error instanceof AstDecodeError) throw builtinError(name, error.message);
   throw error;
 }
@@ -95,7 +101,7 @@ function parseAndValidate(name: string, [query, schema]: Value[]): [Value, Value
   // Converted before validation, as OPA does: the output shows the AST as parsed.
   const result: [Value, Value] = [astToValue(queryDocument), astToValue(schemaDocument)];
   const errors = validateQuery(schemaOf(name, schemaDocument), queryDocument);
-  if (errors.length > 0) throw located(name, errors);
+  if (errors.length > 0) throw validationError(name, errors);
   return result;
 }
 
@@ -152,5 +158,3 @@ export const graphqlBuiltins: Builtin[] = [
     impl: ([schema]) => succeeds(() => schemaOf('graphql.schema_is_valid', schemaArg('graphql.schema_is_valid', schema!, 1))),
   },
 ];
-
-export { typeName };
