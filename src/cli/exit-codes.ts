@@ -19,13 +19,13 @@ const START_UP: ReadonlySet<ErrorCode> = new Set([
 ]);
 
 /** Prints a caller-facing message (never a stack) on stderr and picks the exit code. */
-export function failWith(error: unknown): number {
+export function failWith(error: unknown, err: (text: string) => void = (text) => void process.stderr.write(text)): number {
   if (isWardenError(error)) {
-    process.stderr.write(`warden: ${error.code}: ${error.message}\n`);
+    err(`warden: ${error.code}: ${error.message}\n`);
     if (error.code === 'USAGE') return EXIT.USAGE;
     return START_UP.has(error.code) ? EXIT.CONFIG : EXIT.FAILURE;
   }
   logger.error({ err: error }, 'unexpected failure');
-  process.stderr.write(`warden: INTERNAL: ${(error as Error)?.message ?? String(error)}\n`);
+  err(`warden: INTERNAL: ${(error as Error)?.message ?? String(error)}\n`);
   return EXIT.FAILURE;
 }

@@ -7,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/dispatch.ts';
 import { stdioFixture } from './support/harness.ts';
 
 /** The real `warden` binary, wired with the real authenticator (disabled), Rego policy and SQLite audit. */
@@ -43,33 +44,42 @@ function warden(args: string[], onStderr?: (text: string, child: ReturnType<type
   });
 }
 
-describe('warden CLI', () => {
+/** The dispatcher in-process (no child process): what it prints and the exit code. */
+async function dispatch(argv: string[]): Promise<Run> {
+  const io = { stdout: '', stderr: '' };
+  const code = await main(argv, { out: (t) => void (io.stdout += t), err: (t) => void (io.stderr += t) });
+  return { code, ...io };
+}
+
+describe('warden CLI - dispatch', () => {
   it('--version prints the package version; --help lists the commands; no command is a usage error', async () => {
     const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
-    expect(await warden(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
-    const help = await warden(['--help']);
+    expect(await dispatch(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    const help = await dispatch(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/\n {2}serve +Start the gateway/);
     expect(help.stdout).toMatch(/\n {2}tools +List the aggregated tools/);
-    expect((await warden([])).code).toBe(2);
+    expect(await dispatch([])).toMatchObject({ code: 2, stdout: '' });
   });
 
   it('an unknown command or flag exits 2 with a message', async () => {
-    const unknown = await warden(['frobnicate']);
+    const unknown = await dispatch(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('warden: USAGE: unknown command "frobnicate"');
-    const both = await warden(['serve', '--stdio', '--http']);
-    expect(both).toMatchObject({ code: 2, stderr: 'warden: USAGE: choose exactly one of --stdio or --http\n' });
+    expect(await dispatch(['serve', '--stdio', '--http'])).toMatchObject({ code: 2, stderr: 'warden: USAGE: choose exactly one of --stdio or --http\n' });
+    expect(await dispatch(['tools', '--jsn'])).toMatchObject({ code: 2, stderr: expect.stringContaining("warden: USAGE: Unknown option '--jsn'") });
   });
 
   it('refuses to start on an invalid config with exit 3, naming the file and JSON path, without a stack trace', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ mcpServers: { db: { command: 7 } } }));
-    const run = await warden(['serve', '--http', '--config', file]);
-    expect(run.code).toBe(3);
-    expect(run.stderr).toBe(`warden: CONFIG_INVALID: ${file}: mcpServers.db.command: Invalid input: expected string, received number\n`);
+    expect(await dispatch(['serve', '--http', '--config', file])).toMatchObject({
+      code: 3, stderr: `warden: CONFIG_INVALID: ${file}: mcpServers.db.command: Invalid input: expected string, received number\n`,
+    });
   });
+});
 
+describe('warden CLI - the real binary', () => {
   it('tools --json reports public, upstream and original names; an unreachable upstream makes it exit 4', async () => {
     const ok = await warden(['tools', '--json', '--config', configFile('tools-ok')]);
     expect(ok.code).toBe(0);
@@ -101,6 +111,25 @@ describe('warden CLI', () => {
     expect(run.stderr).toContain('"msg":"shutting down"');
     expect(run.stderr).toContain('"msg":"stopped"');
     expect(existsSync(join(dir, 'http.db'))).toBe(true);
+  });
+
+  it('SIGTERM lets an in-flight call finish before the gateway stops', async () => {
+    let slow: Promise<string> | undefined;
+    const run = await warden(['serve', '--http', '--port', '0', '--config', configFile('drain')], (stderr, child) => {
+      const url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/mcp)","msg":"listening"/.exec(stderr)?.[1];
+      if (url === undefined || slow) return;
+      slow = (async () => {
+        const client = new Client({ name: 'cli-test', version: '1' });
+        await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+        const pending = client.callTool({ name: 'db__slow', arguments: { steps: 2, delayMs: 300 } });
+        setTimeout(() => child.kill('SIGTERM'), 150);
+        const result = await pending;
+        return (result.content as Array<{ text: string }>)[0]!.text;
+      })();
+    });
+    expect(await slow).toBe('done after 2');
+    expect(run.code).toBe(0);
+    expect(run.stderr.indexOf('"msg":"shutting down"')).toBeGreaterThan(0);
   });
 
   it('serve --stdio speaks MCP on stdin/stdout and exits when the client closes', async () => {
