@@ -13,8 +13,21 @@ describe('glob.match - gobwas syntax', () => {
     expect(call('glob.match', '*:github:com', [':'], 'api:github:com')).toBe(true);
   });
 
-  it('lets ** cross delimiters', () => {
+  it('lets ** cross delimiters, without being a globstar', () => {
     expect(call('glob.match', 'api.**.com', ['.'], 'api.cdn.github.com')).toBe(true);
+    expect(call('glob.match', 'a/**/b', null, 'a/b')).toBe(false);
+    expect(call('glob.match', 'a/**/b', null, 'a//b')).toBe(true);
+    expect(call('glob.match', '**/x', null, 'x')).toBe(false);
+    expect(call('glob.match', '{**/,}x', null, 'x')).toBe(true);
+    expect(call('glob.match', '***', ['.'], '')).toBe(true);
+  });
+
+  it('needs exactly one character for ? and lists, and honours every delimiter', () => {
+    expect(call('glob.match', '?', null, '')).toBe(false);
+    expect(call('glob.match', '[!0-9]', null, '')).toBe(false);
+    expect(call('glob.match', '*?*', ['.', '/'], 'api.github.com')).toBe(false);
+    expect(call('glob.match', '*', ['.', '/'], 'a/b')).toBe(false);
+    expect(call('glob.match', '?', null, '\u{1F600}')).toBe(true);
   });
 
   it('supports ?, character lists, ranges, negation and alternatives', () => {
