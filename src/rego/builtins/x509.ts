@@ -5,10 +5,12 @@ import { fromJson, RObject } from '../value.ts';
 import { DerError, splitSequences } from './der.ts';
 import { Base64Error, decodeBase64 } from './go-base64.ts';
 import { decodeAllPem, decodePem } from './pem.ts';
-import { stringArg } from './args.ts';
+import { objectArg, stringArg } from './args.ts';
 import type { Builtin } from './types.ts';
 import { BuiltinError, builtinError } from './types.ts';
 import { certificateObject, certificateRequestObject } from './x509-fields.ts';
+import type { VerifyOptions } from './x509-verify.ts';
+import { verifyChain, verifyOptions, VerifyOptionsError } from './x509-verify.ts';
 
 /** OPA's crypto.x509.* and crypto.parse_private_keys built-ins over node:crypto. */
 
@@ -42,27 +44,6 @@ function parseCertificates(text: string): X509Certificate[] {
   } catch {
     throw new X509Error('x509: malformed certificate');
   }
-}
-
-/** Go's leaf.Verify: the first certificate is the root, the last the leaf, the rest intermediates. */
-function verifyChain(certs: X509Certificate[]): X509Certificate[] | undefined {
-  if (certs.length < 2) return undefined;
-  const root = certs[0]!;
-  const intermediates = certs.slice(1, -1);
-  const now = Date.now();
-  const current = (cert: X509Certificate) => Date.parse(cert.validFrom) <= now && now <= Date.parse(cert.validTo);
-  const issuedBy = (cert: X509Certificate, issuer: X509Certificate) =>
-    cert.checkIssued(issuer) && cert.verify(issuer.publicKey) && current(issuer);
-  const chain = [certs.at(-1)!];
-  if (!current(chain[0]!)) return undefined;
-  while (chain.length <= certs.length) {
-    const last = chain.at(-1)!;
-    if (issuedBy(last, root)) return last === root ? chain : [...chain, root];
-    const next = intermediates.find((candidate) => !chain.includes(candidate) && issuedBy(last, candidate));
-    if (!next) return undefined;
-    chain.push(next);
-  }
-  return undefined;
 }
 
 const PRIVATE_KEY_FORMATS: Record<string, 'pkcs1' | 'pkcs8' | 'sec1'> = {
@@ -103,6 +84,17 @@ function certificateRequest(text: string): RObject {
   return certificateRequestObject(pem ? pem.block.bytes : bytes);
 }
 
+/** [true, chain from leaf to root] or [false, []]: unparsable input is simply not valid, as in OPA. */
+function parseAndVerify(text: string, options: VerifyOptions): Value[] {
+  let chain: X509Certificate[] | undefined;
+  try {
+    chain = verifyChain(parseCertificates(text), options);
+  } catch (error) {
+    if (!(error instanceof X509Error || error instanceof Base64Error)) throw error;
+  }
+  return chain ? [true, chain.map(certificateObject)] : [false, []];
+}
+
 /** A string operand, and failures of the body reported as the built-in's errors. */
 function x509Builtin(name: string, arity: number, body: (...texts: string[]) => Value): Builtin {
   return {
@@ -123,15 +115,25 @@ function x509Builtin(name: string, arity: number, body: (...texts: string[]) => 
 
 export const x509Builtins: Builtin[] = [
   x509Builtin('crypto.x509.parse_certificates', 1, (text) => parseCertificates(text!).map(certificateObject)),
-  x509Builtin('crypto.x509.parse_and_verify_certificates', 1, (text) => {
-    let chain: X509Certificate[] | undefined;
-    try {
-      chain = verifyChain(parseCertificates(text!));
-    } catch {
-      chain = undefined;
-    }
-    return chain ? [true, chain.map(certificateObject)] : [false, []];
-  }),
+  {
+    name: 'crypto.x509.parse_and_verify_certificates',
+    arity: 1,
+    impl: (args) => parseAndVerify(stringArg('crypto.x509.parse_and_verify_certificates', args, 1), { now: Date.now() }),
+  },
+  {
+    name: 'crypto.x509.parse_and_verify_certificates_with_options',
+    arity: 2,
+    impl: (args) => {
+      const name = 'crypto.x509.parse_and_verify_certificates_with_options';
+      const text = stringArg(name, args, 1);
+      try {
+        return parseAndVerify(text, verifyOptions(objectArg(name, args, 2), Date.now()));
+      } catch (error) {
+        if (error instanceof VerifyOptionsError) throw builtinError(name, error.message);
+        throw error;
+      }
+    },
+  },
   x509Builtin('crypto.x509.parse_certificate_request', 1, (text) => certificateRequest(text!)),
   x509Builtin('crypto.x509.parse_keypair', 2, (cert, key) => keypair(cert!, key!)),
   x509Builtin('crypto.x509.parse_rsa_private_key', 1, (text) => {

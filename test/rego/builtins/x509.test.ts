@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { x509Builtins } from '../../../src/rego/builtins/x509.ts';
-import { toJson } from '../../../src/rego/value.ts';
+import { fromJson, toJson } from '../../../src/rego/value.ts';
 import { caller } from './call.ts';
 
 const call = caller(x509Builtins);
@@ -24,6 +24,16 @@ describe('crypto.x509', () => {
     expect(certs.map((cert) => cert.URIStrings)).toEqual([['spiffe://example.com/opa'], ['spiffe://example.com']]);
     const reversed = chain.split(/(?=-----BEGIN)/).reverse().join('');
     expect(toJson(call('crypto.x509.parse_and_verify_certificates', reversed)!)).toEqual([false, []]);
+  });
+  it('verifies with Go VerifyOptions', () => {
+    const verify = (options: object) =>
+      (toJson(call('crypto.x509.parse_and_verify_certificates_with_options', chain, fromJson(options))!) as unknown[])[0];
+    expect(verify({})).toBe(true);
+    expect(verify({ KeyUsages: ['KeyUsageClientAuth'] })).toBe(true);
+    expect(verify({ KeyUsages: ['KeyUsageCodeSigning'] })).toBe(false);
+    expect(verify({ CurrentTime: 1_600_000_000_000_000_000n })).toBe(false);
+    expect(verify({ DNSName: 'example.com' })).toBe(false);
+    expect(() => verify({ Nope: 1 })).toThrow('Invalid key option');
   });
   it('reads private keys as JWKs', () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
