@@ -21,15 +21,20 @@ function displayName(absolutePath: string, baseDir: string): string {
   return rel.startsWith('..') || isAbsolute(rel) ? absolutePath : rel.split(sep).join('/');
 }
 
+/**
+ * Files below `dir`, dot-entries skipped. Symbolic links are followed: a Kubernetes ConfigMap
+ * volume presents every file as a link into a hidden `..data` directory.
+ */
 async function walk(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const nested = await Promise.all(
     entries
       .filter((entry) => !entry.name.startsWith('.'))
-      .map((entry) => {
+      .map(async (entry) => {
         const full = join(dir, entry.name);
-        if (entry.isDirectory()) return walk(full);
-        return Promise.resolve(entry.isFile() ? [full] : []);
+        const info = entry.isSymbolicLink() ? await stat(full) : entry;
+        if (info.isDirectory()) return walk(full);
+        return info.isFile() ? [full] : [];
       }),
   );
   return nested.flat();
@@ -53,6 +58,8 @@ export async function readPolicyFiles(
     });
     const found = info.isDirectory() ? (await walk(root)).filter(accept) : [root];
     for (const absolutePath of found) {
+      // Overlapping paths (a directory and a file inside it) load the file once.
+      if (files.some((file) => file.absolutePath === absolutePath)) continue;
       const dataPrefix = info.isDirectory() ? relative(root, absolutePath).split(sep).slice(0, -1) : [];
       files.push({ name: displayName(absolutePath, baseDir), absolutePath, dataPrefix, bytes: await readFile(absolutePath) });
     }
