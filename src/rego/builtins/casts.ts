@@ -9,13 +9,14 @@ import { BuiltinError, builtinError, operandError } from './types.ts';
  * accepts, are refused as OPA refuses them.
  */
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// Unambiguous patterns only: they run on request input, and ambiguity means backtracking.
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
-const HEX_FLOAT = /^[+-]?0[xX](?:[0-9a-fA-F_]+\.?[0-9a-fA-F_]*|\.[0-9a-fA-F_]+)(?:[pP][+-]?\d+)?$/;
+const HEX_FLOAT = /^[+-]?0[xX](?:[0-9a-fA-F_]+(?:\.[0-9a-fA-F_]*)?|\.[0-9a-fA-F_]+)(?:[pP][+-]?\d+)?$/;
 const NOT_FINITE = /^[+-]*(?:inf|infinity|nan)$/i;
 
 function parseHexFloat(text: string): number {
-  const match = /^([+-]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)(?:[pP]([+-]?\d+))?$/.exec(text.replace(/_/g, ''))!;
+  const match = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/.exec(text.replace(/_/g, ''))!;
   const [, sign, whole = '', fraction = '', exponent = '0'] = match;
   const mantissa = parseInt(`${whole}${fraction}` || '0', 16);
   const value = mantissa * 2 ** (Number(exponent) - 4 * fraction.length);
@@ -24,7 +25,7 @@ function parseHexFloat(text: string): number {
 
 /** Go accepts `+1`, `.5`, `5.` and leading zeros; the JSON-syntax literal parser does not. */
 function canonicalDecimal(text: string): string {
-  const [, sign, whole, fraction, exponent] = /^([+-]?)(\d*)\.?(\d*)((?:[eE][+-]?\d+)?)$/.exec(text)!;
+  const [, sign, whole, fraction = '', exponent] = /^([+-]?)(\d*)(?:\.(\d*))?((?:[eE][+-]?\d+)?)$/.exec(text)!;
   const digits = whole!.replace(/^0+(?=\d)/, '') || '0';
   return `${sign === '-' ? '-' : ''}${digits}${fraction ? `.${fraction}` : ''}${exponent}`;
 }

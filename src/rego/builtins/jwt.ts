@@ -95,11 +95,6 @@ function decode(value: Value): Value[] {
   }
 }
 
-function keysOperand(name: string, value: Value): VerificationKey[] {
-  if (typeof value !== 'string') throw operandError(name, 2, 'string', value);
-  return verificationKeys(value);
-}
-
 /** Tries the key with the token's `kid` first, then every key whose `alg` allows `alg`. */
 function verifyWithKeys(keys: VerificationKey[], header: Header, alg: string, data: Buffer, signature: Buffer): boolean {
   const byKid = header.kid !== '' ? keys.find((key) => key.kid === header.kid) : undefined;
@@ -116,14 +111,15 @@ function verifier(alg: string): Builtin {
   return {
     name,
     arity: 2,
-    impl: ([jwt, key]) =>
+    impl: (args) =>
       jwtCall(name, () => {
-        const token = splitToken(jwt!, name);
-        if (symmetric && typeof key !== 'string') throw operandError(name, 2, 'string', key!);
-        const keys = symmetric ? undefined : keysOperand(name, key!);
+        const token = splitToken(args[0]!, name);
+        const key = stringArg(name, args, 2);
+        // HS* take the shared secret itself; the others a PEM certificate or key, or a JWK (set).
+        const keys = symmetric ? undefined : verificationKeys(key);
         const signature = decodePart(token.signature, 'signature');
         const header = decodeHeader(token);
-        if (!keys) return verifySignature(alg, Buffer.from(key as string, 'utf8'), signedData(token), signature);
+        if (!keys) return verifySignature(alg, Buffer.from(key, 'utf8'), signedData(token), signature);
         return verifyWithKeys(keys, header, alg, signedData(token), signature);
       }),
   };

@@ -5,18 +5,25 @@ import { builtinError } from './types.ts';
 
 /** semver.compare and semver.is_valid over SemVer 2.0.0 (no `v` prefix, as OPA). */
 
-const SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+const NUMERIC = /^(?:0|[1-9]\d*)$/;
+const IDENTIFIER = /^[0-9A-Za-z-]+$/;
 
-interface Version {
-  readonly core: readonly [bigint, bigint, bigint];
-  readonly pre: readonly string[];
-}
-
+/**
+ * Parses `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]` piece by piece: one combined regex would be
+ * ambiguous (and backtrack) on long hostile input.
+ */
 function parse(text: string): Version | undefined {
-  const m = SEMVER.exec(text);
-  if (!m) return undefined;
-  return { core: [BigInt(m[1]!), BigInt(m[2]!), BigInt(m[3]!)], pre: m[4] ? m[4].split('.') : [] };
+  const plus = text.indexOf('+');
+  const build = plus < 0 ? undefined : text.slice(plus + 1);
+  const rest = plus < 0 ? text : text.slice(0, plus);
+  const dash = rest.indexOf('-');
+  const core = (dash < 0 ? rest : rest.slice(0, dash)).split('.');
+  const pre = dash < 0 ? [] : rest.slice(dash + 1).split('.');
+  if (core.length !== 3 || !core.every((part) => NUMERIC.test(part))) return undefined;
+  // Pre-release identifiers: numeric without leading zeros, or alphanumeric with a non-digit.
+  if (!pre.every((id) => IDENTIFIER.test(id) && (NUMERIC.test(id) || /\D/.test(id)))) return undefined;
+  if (build !== undefined && !build.split('.').every((id) => IDENTIFIER.test(id))) return undefined;
+  return { core: [BigInt(core[0]!), BigInt(core[1]!), BigInt(core[2]!)], pre };
 }
 
 function sign(a: bigint | string, b: bigint | string): number {

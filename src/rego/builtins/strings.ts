@@ -1,17 +1,27 @@
 import type { Value } from '../value.ts';
-import { RObject, RSet, compare } from '../value.ts';
+import { RSet, compare } from '../value.ts';
 import { arrayArg, collectionArg, integerArg, numberArg, objectArg, runesOf, stringArg, stringsIn } from './args.ts';
 import { goSprintf } from './go-fmt.ts';
 import { TemplateError, renderTemplate } from './go-template.ts';
 import type { Builtin } from './types.ts';
-import { BuiltinError, builtinError, operandError } from './types.ts';
+import { BuiltinError, builtinError } from './types.ts';
 
 /** OPA's string built-ins. Indexes and lengths count code points, as Go's runes do. */
 
-/** Go's unicode.IsSpace set, which strings.TrimSpace uses (JS's trim also strips U+FEFF). */
-const GO_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const LEADING_SPACE = new RegExp(`^[${GO_SPACE}]+`);
-const TRAILING_SPACE = new RegExp(`[${GO_SPACE}]+$`);
+/**
+ * Go's unicode.IsSpace set, which strings.TrimSpace uses (JS's trim also strips U+FEFF). All are
+ * in the BMP. Trimming loops over it: a `\s+$` regex would be quadratic on inner runs of spaces.
+ */
+const GO_SPACES = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000]);
+for (let cp = 0x2000; cp <= 0x200a; cp++) GO_SPACES.add(cp);
+
+function trimSpace(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && GO_SPACES.has(text.charCodeAt(start))) start++;
+  while (end > start && GO_SPACES.has(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
+}
 
 function trimLeftSet(text: string, cutset: string): string {
   const cut = new Set(runesOf(cutset));
@@ -34,9 +44,9 @@ function split(text: string, separator: string): string[] {
   return separator === '' ? runesOf(text) : text.split(separator);
 }
 
-/** Code-point index of the first occurrence at or after UTF-16 offset `from`, or -1. */
-function runeIndexOf(text: string, search: string, from = 0): number {
-  const unit = text.indexOf(search, from);
+/** Code-point index of the first occurrence, or -1. */
+function runeIndexOf(text: string, search: string): number {
+  const unit = text.indexOf(search);
   return unit < 0 ? -1 : runesOf(text.slice(0, unit)).length;
 }
 
@@ -53,8 +63,7 @@ function formatInt(args: Value[]): Value {
 
 /** Go's strings.NewReplacer: at each position the first pattern (in key order) that matches wins. */
 function replaceN(args: Value[]): Value {
-  const patterns = args[0]!;
-  if (!(patterns instanceof RObject)) throw operandError('strings.replace_n', 1, 'object', patterns);
+  const patterns = objectArg('strings.replace_n', args, 1);
   const text = stringArg('strings.replace_n', args, 2);
   const pairs: [string, string][] = [];
   for (const [key, value] of patterns.sortedEntries()) {
@@ -146,7 +155,7 @@ function binary(name: string, f: (a: string, b: string) => Value): Builtin {
 function concat(args: Value[]): Value {
   const delimiter = stringArg('concat', args, 1);
   const collection = args[1]!;
-  const members = collectionArg('concat', args, 2, 'one of {array, set}');
+  const members = collectionArg('concat', args, 2, 'one of {set, array}');
   // Sets join in canonical order, as OPA iterates them.
   const ordered = collection instanceof RSet ? members.slice().sort(compare) : members;
   return stringsIn('concat', 2, ordered, collection).join(delimiter);
@@ -201,7 +210,7 @@ export const stringBuiltins: readonly Builtin[] = [
   binary('trim_right', trimRightSet),
   binary('trim_prefix', (text, prefix) => (text.startsWith(prefix) ? text.slice(prefix.length) : text)),
   binary('trim_suffix', (text, suffix) => (suffix !== '' && text.endsWith(suffix) ? text.slice(0, -suffix.length) : text)),
-  unary('trim_space', (text) => text.replace(LEADING_SPACE, '').replace(TRAILING_SPACE, '')),
+  unary('trim_space', trimSpace),
   // OPA names this one `reverse` in its errors.
   unary('strings.reverse', (text) => runesOf(text).reverse().join(''), 'reverse'),
   // True when any string of the first operand starts (ends) with any string of the second.

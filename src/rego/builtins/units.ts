@@ -30,16 +30,17 @@ const MAX_EXPONENT_DIGITS = 6;
  * dots, signs, or an `e` followed by a digit or sign. Undefined when the exponent is too long.
  */
 function splitAmount(text: string): [string, string] | undefined {
+  const isDigit = (ch: string | undefined): boolean => ch !== undefined && ch >= '0' && ch <= '9';
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    const isDigit = ch >= '0' && ch <= '9';
     if (ch === 'e' || ch === 'E') {
       const next = text[i + 1];
-      if (next === undefined || !/[0-9+-]/.test(next)) return [text.slice(0, i), text.slice(i)];
+      if (!isDigit(next) && next !== '+' && next !== '-') return [text.slice(0, i), text.slice(i)];
       if (next === '+' || next === '-') i++;
-      const digits = /^\d*/.exec(text.slice(i + 1))![0];
-      if (digits.length > MAX_EXPONENT_DIGITS) return undefined;
-    } else if (!isDigit && ch !== '.' && ch !== '+' && ch !== '-') {
+      let digits = 0;
+      while (isDigit(text[i + 1 + digits])) digits++;
+      if (digits > MAX_EXPONENT_DIGITS) return undefined;
+    } else if (!isDigit(ch) && ch !== '.' && ch !== '+' && ch !== '-') {
       return [text.slice(0, i), text.slice(i)];
     }
   }

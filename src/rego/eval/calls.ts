@@ -21,13 +21,12 @@ export function evalCall(ev: Evaluator, term: CallTerm, env: Env, k: VK): boolea
   const arity = ev.policy.arityOf(term.name) ?? term.args.length;
   const inputs = term.args.length > arity ? term.args.slice(0, arity) : term.args;
   const output: Term | undefined = term.args.length > arity ? term.args[arity] : undefined;
-  const deliver = (result: Value): boolean => (output ? ev.unify(output, result, env, () => k(true)) : k(result));
   return evalList(ev, inputs, env, (args) => {
-    if (replacement?.kind === 'value') return deliver(replacement.value);
+    if (replacement?.kind === 'value') return deliver(ev, replacement.value, output, env, k);
     const target = replacement?.kind === 'function' ? replacement.name : term.name;
     if (target.startsWith('data.')) {
       const result = callFunction(ev, target, args, term.loc);
-      return result === undefined ? false : deliver(result);
+      return result === undefined ? false : deliver(ev, result, output, env, k);
     }
     const builtin = builtins.get(target);
     if (!builtin) throw new RegoError('rego_type_error', `undefined function ${target}`, [term.loc]);
@@ -40,11 +39,16 @@ export function evalCall(ev: Evaluator, term: CallTerm, env: Env, k: VK): boolea
     }
     if (result === undefined) return false;
     if (builtin.relation && Array.isArray(result)) {
-      for (const item of result) if (deliver(item)) return true;
+      for (const item of result) if (deliver(ev, item, output, env, k)) return true;
       return false;
     }
-    return deliver(result);
+    return deliver(ev, result, output, env, k);
   });
+}
+
+/** A call's result: unified with its output argument (`f(x, y)`), else the term's value. */
+function deliver(ev: Evaluator, result: Value, output: Term | undefined, env: Env, k: VK): boolean {
+  return output ? ev.unify(output, result, env, () => k(true)) : k(result);
 }
 
 /** Calls a user function by path with argument values. */

@@ -68,28 +68,28 @@ function walkNode(ev: Evaluator, node: RuleNode, base: Value | undefined, path: 
     return value === undefined ? false : deref(ev, value, path, i, env, k);
   }
   const part = path[i]!;
-  const step = (key: Value): boolean => {
-    const child = typeof key === 'string' ? node.children.get(key) : undefined;
-    const below = lookupBase(base, key);
-    if (child) return walkNode(ev, child, below, path, i + 1, env, k);
-    return below === undefined ? false : deref(ev, below, path, i + 1, env, k, true);
-  };
-  if (part.type === 'scalar') return step(part.value);
+  if (part.type === 'scalar') return walkKey(ev, node, base, part.value, path, i, env, k);
   if (isUnbound(part, env) || !ev.canEval(part, env)) {
-    const keys = new Set<string>();
     for (const key of node.children.keys()) {
-      keys.add(key);
-      if (ev.unify(part, key, env, () => step(key))) return true;
+      if (ev.unify(part, key, env, () => walkKey(ev, node, base, key, path, i, env, k))) return true;
     }
     if (base instanceof RObject) {
       for (const key of base.keys()) {
-        if (typeof key === 'string' && keys.has(key)) continue;
-        if (ev.unify(part, key, env, () => step(key))) return true;
+        if (typeof key === 'string' && node.children.has(key)) continue;
+        if (ev.unify(part, key, env, () => walkKey(ev, node, base, key, path, i, env, k))) return true;
       }
     }
     return false;
   }
-  return ev.term(part, env, step);
+  return ev.term(part, env, (key) => walkKey(ev, node, base, key, path, i, env, k));
+}
+
+/** One step of the walk: into a child node, or else into the base document. */
+function walkKey(ev: Evaluator, node: RuleNode, base: Value | undefined, key: Value, path: Term[], i: number, env: Env, k: VK): boolean {
+  const child = typeof key === 'string' ? node.children.get(key) : undefined;
+  const below = lookupBase(base, key);
+  if (child) return walkNode(ev, child, below, path, i + 1, env, k);
+  return below === undefined ? false : deref(ev, below, path, i + 1, env, k, true);
 }
 
 /** The value of the document at a tree node: rule results, or children merged over base data. */

@@ -50,18 +50,24 @@ export function chainValue(ev: Evaluator, rule: CompiledRule, conflictMessage: s
     const env: Env = new Array(rule.frameSize);
     const constant = current.value.type === 'scalar';
     let value: Value | undefined;
-    const onSolution = (): boolean =>
-      ev.term(current.value, env, (v) => {
-        if (value !== undefined && !equals(value, v)) ev.conflict(conflictMessage, current);
-        value = v;
-        return constant;
-      });
-    const run = (): boolean => ev.body(current.body, env, onSolution);
-    if (bindArgs) bindArgs(current, env, run);
-    else run();
+    // Unnamed closures on purpose: this runs per rule evaluation (see evalList).
+    const solve = bindArgs ?? runBranch;
+    solve(current, env, () =>
+      ev.body(current.body, env, () =>
+        ev.term(current.value, env, (v) => {
+          if (value !== undefined && !equals(value, v)) ev.conflict(conflictMessage, current);
+          value = v;
+          return constant;
+        }),
+      ),
+    );
     if (value !== undefined) return value;
   }
   return undefined;
+}
+
+function runBranch(_branch: CompiledRule, _env: Env, run: () => boolean): boolean {
+  return run();
 }
 
 /** Sets from `contains` rules and objects from ref heads with variables, merged at this node. */

@@ -10,17 +10,20 @@ import { formatNumber } from '../number.ts';
 import type { Env, VK } from './context.ts';
 import type { Evaluator } from './evaluator.ts';
 
-/** Evaluates terms left to right, calling `k` with each combination of values. */
+/**
+ * Evaluates terms left to right, calling `k` with each combination of values. Hot path: no named
+ * closures here (a transpiler's keep-names helper would run on each one).
+ */
 export function evalList(ev: Evaluator, terms: Term[], env: Env, k: (values: Value[]) => boolean): boolean {
-  const values: Value[] = new Array(terms.length);
-  const step = (i: number): boolean => {
-    if (i === terms.length) return k(values.slice());
-    return ev.term(terms[i]!, env, (value) => {
-      values[i] = value;
-      return step(i + 1);
-    });
-  };
-  return step(0);
+  return evalListFrom(ev, terms, 0, new Array(terms.length), env, k);
+}
+
+function evalListFrom(ev: Evaluator, terms: Term[], i: number, values: Value[], env: Env, k: (values: Value[]) => boolean): boolean {
+  if (i === terms.length) return k(values.slice());
+  return ev.term(terms[i]!, env, (value) => {
+    values[i] = value;
+    return evalListFrom(ev, terms, i + 1, values, env, k);
+  });
 }
 
 export function evalComposite(ev: Evaluator, term: Term, env: Env, k: VK): boolean {
