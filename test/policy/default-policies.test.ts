@@ -1,46 +1,28 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/auth/principal.ts';
+import { loadPolicies } from '../../src/cli/policy-load.ts';
+import { runTests } from '../../src/cli/policy-test.ts';
 import { buildPolicyInput, createPolicyEngine, policyConfigSchema, type PolicyRequest, type ReloadablePolicyEngine } from '../../src/policy/index.ts';
-import { compile } from '../../src/rego/index.ts';
 
 /**
  * The default policy set (policies/) as the example deployment uses it: its own *_test.rego
- * rules on our engine, and decisions through the real engine for inputs built by the real
- * input builder.
+ * rules through the `warden policy test` runner, and decisions through the real engine for
+ * inputs built by the real input builder.
  */
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const policiesDir = join(root, 'policies');
 
-function regoFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? regoFiles(join(dir, entry.name)) : entry.name.endsWith('.rego') ? [join(dir, entry.name)] : [],
-  );
-}
-
-describe('default policies - their own Rego tests', () => {
-  const modules = Object.fromEntries(regoFiles(policiesDir).map((file) => [relative(root, file), readFileSync(file, 'utf8')]));
-  const set = compile(modules, { data: JSON.parse(readFileSync(join(policiesDir, 'data.json'), 'utf8')) });
-  // Until `warden policy test` lands this runs each test_ rule as OPA's runner would: it passes
-  // when it is defined and true.
-  const cases = Object.entries(modules)
-    .filter(([name]) => name.endsWith('_test.rego'))
-    .flatMap(([name, text]) => {
-      const pkg = /^package ([\w.]+)/m.exec(text)![1]!;
-      return [...text.matchAll(/^(test_\w+)/gm)].map((match) => [name, `data.${pkg}.${match[1]}`] as const);
-    });
-
-  it('covers every server package with tests', () => {
-    const tested = new Set(cases.map(([name]) => name.replace(/_test\.rego$/, '.rego')));
-    expect(Object.keys(modules).filter((name) => !name.endsWith('_test.rego')).every((name) => tested.has(name))).toBe(true);
-    expect(cases.length).toBeGreaterThan(20);
-  });
-
-  it.each(cases)('%s: %s', (_, rule) => {
-    expect(set.prepare(`x = ${rule}`).evaluate({})).toEqual([{ x: true }]);
+describe('default policies - their own Rego tests (warden policy test policies/)', () => {
+  it('pass, and every module has tests', async () => {
+    const { modules, data } = await loadPolicies([join(root, 'policies')]);
+    const report = runTests(modules, data);
+    const notPassing = report.results.filter((result) => result.status !== 'pass').map((result) => `${result.name}: ${result.status} ${result.error ?? ''}`);
+    expect(notPassing).toEqual([]);
+    expect(report.passed).toBeGreaterThan(20);
+    const tested = new Set(report.results.map((result) => result.file.replace(/_test\.rego$/, '.rego')));
+    expect(Object.keys(modules).filter((name) => !name.endsWith('_test.rego') && !tested.has(name))).toEqual([]);
   });
 });
 
