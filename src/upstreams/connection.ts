@@ -132,7 +132,7 @@ export class UpstreamConnection {
       const client = this.#client;
       if (this.#state !== 'ready' || client === undefined) return;
       try {
-        this.#options.events.onListing(this.spec.name, await fetchListing(client, this.spec.timeoutMs));
+        this.#options.events.onListing(this.spec.name, await fetchListing(client, this.#options.connectTimeoutMs));
       } catch (error) {
         this.#log.warn({ err: error }, 'refreshing the upstream listing failed');
       }
@@ -163,7 +163,7 @@ export class UpstreamConnection {
         await client.close();
         return false;
       }
-      listing = await fetchListing(client, this.spec.timeoutMs);
+      listing = await fetchListing(client, this.#options.connectTimeoutMs);
     } catch (error) {
       await client.close().catch(() => undefined);
       this.#log.warn({ err: { message: (error as Error)?.message } }, 'upstream connection failed');

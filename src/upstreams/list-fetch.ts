@@ -7,6 +7,8 @@ import type { Item, UpstreamListing } from '../catalog/types.ts';
  * Fetches an upstream's complete lists, following every nextCursor. Items are validated only for
  * the fields the gateway routes by (loose objects: every other field is kept for the client).
  * A cursor seen twice or a runaway list stops the walk: an upstream must not loop us forever.
+ * Lists run under the connect timeout, not the per-call one: a short tool-call budget must not
+ * make a large catalog unfetchable.
  */
 const MAX_PAGES = 1000;
 
