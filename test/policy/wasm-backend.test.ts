@@ -98,6 +98,14 @@ describe('wasm backend - loading', () => {
     expect(error.message).toMatch(/^policy\.wasm: cannot load the wasm policy \(.*magic/);
   });
 
+  it('refuses a module of an ABI version opa-wasm does not speak', async () => {
+    writeFileSync(join(dir, 'policy.wasm'), await compileWat('abi-version-2.wat'));
+    expect(await loadFailure(['policy.wasm'])).toMatchObject({
+      code: 'POLICY_LOAD_FAILED',
+      message: 'policy.wasm: cannot load the wasm policy (unsupported ABI version 2)',
+    });
+  });
+
   it('needs exactly one policy artifact among the paths', async () => {
     writeFileSync(join(dir, 'data.json'), '{}');
     expect(await loadFailure(['data.json'])).toMatchObject({
