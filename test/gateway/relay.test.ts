@@ -64,12 +64,15 @@ describe('gateway relay', () => {
     const client = await gw.connect();
     const before = JSON.parse(text(await client.callTool({ name: 'web__stats', arguments: {} })));
     const abort = new AbortController();
-    const pending = client.callTool({ name: 'web__slow', arguments: { steps: 1, delayMs: 400 } }, undefined, { signal: abort.signal });
+    const pending = client.callTool({ name: 'web__slow', arguments: { steps: 1, delayMs: 3000 } }, undefined, { signal: abort.signal });
     setTimeout(() => abort.abort(), 50);
     await expect(pending).rejects.toThrow('AbortError');
-    await new Promise((r) => setTimeout(r, 100));
-    const after = JSON.parse(text(await client.callTool({ name: 'web__stats', arguments: {} })));
-    expect(after.cancelled).toBe(before.cancelled + 1);
+    let cancelled = before.cancelled;
+    for (let i = 0; i < 50 && cancelled === before.cancelled; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      cancelled = JSON.parse(text(await client.callTool({ name: 'web__stats', arguments: {} }))).cancelled;
+    }
+    expect(cancelled).toBe(before.cancelled + 1);
   });
 
   it('answers UPSTREAM_TIMEOUT (-32001) when the upstream is slower than the per-call timeout', async () => {
@@ -87,7 +90,7 @@ describe('gateway relay', () => {
     const abortB = new AbortController();
     const callA = a.callTool({ name: 'local__slow', arguments: { steps: 3, delayMs: 30 } }, undefined, { onprogress: (p) => void progressA.push(p.message!) });
     const callB = b
-      .callTool({ name: 'local__slow', arguments: { steps: 3, delayMs: 60 } }, undefined, { onprogress: (p) => void progressB.push(p.message!), signal: abortB.signal })
+      .callTool({ name: 'local__slow', arguments: { steps: 3, delayMs: 300 } }, undefined, { onprogress: (p) => void progressB.push(p.message!), signal: abortB.signal })
       .then(() => 'completed', () => 'cancelled');
     setTimeout(() => abortB.abort(), 40);
     expect(text(await callA)).toBe('done after 3');
