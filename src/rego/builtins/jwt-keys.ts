@@ -20,8 +20,25 @@ export class KeyError extends Error {
 
 type JsonObject = Record<string, unknown>;
 
+/**
+ * Policies verify every request's token against the same few certificates or JWKS documents, so
+ * parsed keys are kept (a small bound keeps policies that build key texts from growing memory).
+ */
+const parsedKeys = new Map<string, VerificationKey[]>();
+const PARSED_KEYS_LIMIT = 32;
+
 /** OPA's getKeysFromCertOrJWK, with its error texts. */
 export function verificationKeys(text: string): VerificationKey[] {
+  let keys = parsedKeys.get(text);
+  if (!keys) {
+    keys = parseVerificationKeys(text);
+    if (parsedKeys.size >= PARSED_KEYS_LIMIT) parsedKeys.delete(parsedKeys.keys().next().value!);
+    parsedKeys.set(text, keys);
+  }
+  return keys;
+}
+
+function parseVerificationKeys(text: string): VerificationKey[] {
   const pem = decodePem(text);
   if (pem) {
     if (pem.rest.length > 0) throw new KeyError('extra data after a PEM certificate block');
