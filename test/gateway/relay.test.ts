@@ -117,6 +117,12 @@ describe('gateway relay', () => {
     expect(await client.getPrompt({ name: 'old__greet', arguments: { who: 'bob' } })).toMatchObject({ messages: [{ content: { text: 'hello bob from old' } }] });
   });
 
+  it('routes completion/complete for a namespaced prompt to its upstream under the original name', async () => {
+    const client = await gw.connect();
+    const result = await client.complete({ ref: { type: 'ref/prompt', name: 'web__greet' }, argument: { name: 'who', value: 'al' } });
+    expect(result.completion.values).toEqual(['web:greet:al']);
+  });
+
   it('answers unknown names with the stable codes', async () => {
     const client = await gw.connect();
     await expect(client.callTool({ name: 'nope__x', arguments: {} })).rejects.toMatchObject({ code: -32602, data: { code: 'TOOL_NOT_FOUND', name: 'nope__x' } });

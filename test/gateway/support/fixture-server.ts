@@ -8,6 +8,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import {
   CallToolRequestSchema,
+  CompleteRequestSchema,
   CreateMessageResultSchema,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
@@ -27,7 +28,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export function createFixtureServer(name = 'fixture'): Server {
   const server = new Server(
     { name, version: '1.0.0' },
-    { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {}, logging: {} } },
+    { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {}, logging: {}, completions: {} } },
   );
   const tools = ['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log'].map((tool) => ({
     name: tool,
@@ -106,6 +107,11 @@ export function createFixtureServer(name = 'fixture'): Server {
   server.setRequestHandler(GetPromptRequestSchema, (request) => ({
     messages: [{ role: 'user', content: { type: 'text', text: `hello ${request.params.arguments?.who} from ${name}` } }],
   }));
+  server.setRequestHandler(CompleteRequestSchema, (request) => {
+    const ref = request.params.ref;
+    const on = ref.type === 'ref/prompt' ? ref.name : ref.uri;
+    return { completion: { values: [`${name}:${on}:${request.params.argument.value}`] } };
+  });
   return server;
 }
 
