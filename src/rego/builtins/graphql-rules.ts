@@ -1,6 +1,7 @@
 import type { Argument, Definition, FragmentSpread, GqlValue, QueryDocument, Selection } from './graphql-ast.ts';
 import { ValueKind, isField, isInlineFragment } from './graphql-ast.ts';
 import type { Position } from './graphql-lexer.ts';
+import { overlappingFieldsCanBeMerged } from './graphql-overlap.ts';
 import { GraphqlError, goQuote } from './graphql-lexer.ts';
 import type { Schema } from './graphql-schema.ts';
 import { isCompatible, isInputType, typeName, typeString } from './graphql-schema.ts';
@@ -515,6 +516,7 @@ const RULES: readonly Rule[] = [
   noUndefinedVariables,
   noUnusedFragments,
   noUnusedVariables,
+  overlappingFieldsCanBeMerged,
   possibleFragmentSpreads,
   providedRequiredArguments,
   scalarLeafs,

@@ -5,6 +5,11 @@ import { builtinError } from './types.ts';
 
 /** semver.compare and semver.is_valid over SemVer 2.0.0 (no `v` prefix, as OPA). */
 
+interface Version {
+  readonly core: readonly [bigint, bigint, bigint];
+  readonly pre: readonly string[];
+}
+
 const NUMERIC = /^(?:0|[1-9]\d*)$/;
 const IDENTIFIER = /^[0-9A-Za-z-]+$/;
 

@@ -9,13 +9,49 @@ import type { Value } from '../value.ts';
 import { formatNumber } from '../number.ts';
 import type { Env, VK } from './context.ts';
 import type { Evaluator } from './evaluator.ts';
+import { lookup } from './refs.ts';
 
 /**
  * Evaluates terms left to right, calling `k` with each combination of values. Hot path: no named
  * closures here (a transpiler's keep-names helper would run on each one).
  */
 export function evalList(ev: Evaluator, terms: Term[], env: Env, k: (values: Value[]) => boolean): boolean {
-  return evalListFrom(ev, terms, 0, new Array(terms.length), env, k);
+  // Fast path (most calls): every argument is a constant, a bound variable or a plain path into
+  // input or a local value, so there is exactly one combination and no closure is needed.
+  const values: Value[] = new Array(terms.length);
+  for (let i = 0; i < terms.length; i++) {
+    const value = quickValue(ev, terms[i]!, env);
+    if (value === NOT_QUICK) return evalListFrom(ev, terms, 0, values, env, k);
+    if (value === undefined) return false;
+    values[i] = value;
+  }
+  return k(values);
+}
+
+const NOT_QUICK = Symbol('not quick');
+
+/** A term's single value without enumeration, undefined if it has none, or NOT_QUICK. */
+function quickValue(ev: Evaluator, term: Term, env: Env): Value | undefined | typeof NOT_QUICK {
+  switch (term.type) {
+    case 'scalar':
+      return term.value;
+    case 'var':
+      return term.slot === -1 ? (term.name === 'input' ? ev.ctx.input : NOT_QUICK) : (env[term.slot!] ?? NOT_QUICK);
+    case 'ref': {
+      const head = term.head;
+      if (head.type !== 'var') return NOT_QUICK;
+      let value: Value | undefined = head.slot === -1 ? (head.name === 'input' ? ev.ctx.input : undefined) : env[head.slot!];
+      if (value === undefined) return head.slot === -1 && head.name === 'input' ? undefined : NOT_QUICK;
+      for (const part of term.path) {
+        if (part.type !== 'scalar') return NOT_QUICK;
+        value = lookup(value, part.value);
+        if (value === undefined) return undefined;
+      }
+      return value;
+    }
+    default:
+      return NOT_QUICK;
+  }
 }
 
 function evalListFrom(ev: Evaluator, terms: Term[], i: number, values: Value[], env: Env, k: (values: Value[]) => boolean): boolean {
