@@ -101,3 +101,14 @@ describe('units - unit spelling', () => {
     expect(failure('units.parse_bytes', '1constructor')).toBe('eval_builtin_error: units.parse_bytes: byte unit constructor not recognized');
   });
 });
+
+describe('linear-time parsing of request-sized strings', () => {
+  it('parses long hostile numbers, versions and unit strings quickly', () => {
+    const digits = '1'.repeat(50000);
+    const started = performance.now();
+    expect(failure('to_number', `${digits}x`)).toContain('invalid syntax');
+    expect(call('semver.is_valid', `1.0.0-${'a1'.repeat(25000)}!`)).toBe(false);
+    expect(failure('units.parse_bytes', '1e1'.repeat(20000))).toMatch(/^eval_builtin_error/);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
