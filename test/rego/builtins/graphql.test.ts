@@ -155,6 +155,17 @@ describe('graphql.parse', () => {
     );
   });
 
+  it('requires fields sharing a response name to merge, through fragments and sub-selections', () => {
+    const dogs = 'type Query { dog: Dog } type Dog { name: String, nickname: String, owner: Dog }';
+    expect(failure(() => call('graphql.parse', '{ dog { ...A ...B } } fragment A on Dog { x: name } fragment B on Dog { x: nickname }', dogs))).toBe(
+      'eval_builtin_error: graphql.parse: Fields "x" conflict because name and nickname are different fields. Use different aliases on the fields to fetch both if this was intentional in GraphQL string at location 1:73',
+    );
+    expect(failure(() => call('graphql.parse', '{ dog { owner { name } owner { name: nickname } } }', dogs))).toBe(
+      'eval_builtin_error: graphql.parse: Fields "owner" conflict because subfields "name" conflict because name and nickname are different fields. Use different aliases on the fields to fetch both if this was intentional in GraphQL string at location 1:24',
+    );
+    expect(call('graphql.is_valid', '{ dog { name name owner { name } owner { nickname } } }', dogs)).toBe(true);
+  });
+
   it('counts variables used inside spread fragments', () => {
     const query = 'query Foo($flag: Boolean!) { ...Bar } fragment Bar on Query { search @include(if: $flag) { ... on Hero { name } } }';
     expect(call('graphql.is_valid', query, schema)).toBe(true);
