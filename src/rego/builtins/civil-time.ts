@@ -4,7 +4,7 @@
  * Hinnant's civil-date algorithms; Intl supplies only the zone's UTC offset at an instant.
  */
 
-export const NS_PER_SECOND = 1_000_000_000n;
+const NS_PER_SECOND = 1_000_000_000n;
 export const MIN_INT64 = -(1n << 63n);
 export const MAX_INT64 = (1n << 63n) - 1n;
 
@@ -53,7 +53,7 @@ export function civilFromDays(days: number): { year: number; month: number; day:
   return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }
 
-export function isLeap(year: number): boolean {
+function isLeap(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 

@@ -142,7 +142,7 @@ class JsonParser {
 }
 
 /** Exact where it matters: integer literals beyond 2^53 stay bigints. */
-export function numberFromText(text: string): number | bigint {
+function numberFromText(text: string): number | bigint {
   if (/^-?\d+$/.test(text)) {
     const n = Number(text);
     return Number.isSafeInteger(n) ? n : BigInt(text);

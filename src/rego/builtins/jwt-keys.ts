@@ -14,7 +14,7 @@ export interface VerificationKey {
   readonly kid?: string;
 }
 
-export class KeyError extends Error {
+class KeyError extends Error {
   override readonly name = 'KeyError';
 }
 
