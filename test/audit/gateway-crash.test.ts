@@ -1,8 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import Database from 'better-sqlite3';
@@ -12,33 +9,20 @@ import { verifyChain } from '../../src/audit/verify.ts';
 import { writeGatewayConfig } from '../fixtures/gateway.ts';
 import { stdioFixture } from '../gateway/support/harness.ts';
 import { tempDir } from './helpers.ts';
+import { killAll, type ServedGateway, serveGateway } from './serve-process.ts';
 
-const WARDEN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
 const { dir, cleanup } = tempDir('gateway-crash');
-const started: ChildProcess[] = [];
+const started: ServedGateway[] = [];
 afterAll(() => {
-  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  killAll(started);
   cleanup();
 });
 
-/** `warden serve --http --port 0`, resolved with its URL once it logs `listening`. */
-function serve(config: string): Promise<{ child: ChildProcess; url: URL }> {
-  const child = spawn(process.execPath, [WARDEN, 'serve', '--config', config, '--http', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  started.push(child);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('gateway did not start within 20 s')), 20_000);
-    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      const record = JSON.parse(line) as { msg?: string; url?: string };
-      if (record.msg === 'listening' && record.url) {
-        clearTimeout(timer);
-        resolve({ child, url: new URL(record.url) });
-      }
-    });
-  });
+async function serve(config: string): Promise<ServedGateway> {
+  const gateway = await serveGateway(config);
+  started.push(gateway);
+  return gateway;
 }
-
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 /** The gateway's own children (its stdio upstream), which a SIGKILL leaves behind. */
 const childrenOf = (pid: number): number[] =>
@@ -68,7 +52,7 @@ describe('audit durability - the gateway is SIGKILLed mid-load', () => {
     const orphans = childrenOf(first.child.pid!);
     killed = true;
     first.child.kill('SIGKILL');
-    await exited(first.child);
+    await first.exited;
     for (const pid of orphans) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -83,7 +67,7 @@ describe('audit durability - the gateway is SIGKILLed mid-load', () => {
     // Restart: opening the audit store closes what the crash left open; then stop cleanly.
     const second = await serve(config);
     second.child.kill('SIGTERM');
-    await exited(second.child);
+    await second.exited;
     expect(second.child.exitCode).toBe(0);
 
     const db = new Database(join(dir, 'audit.db'), { readonly: true });

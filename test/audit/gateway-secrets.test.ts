@@ -1,8 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import Database from 'better-sqlite3';
@@ -10,12 +7,12 @@ import { SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stdioFixture } from '../gateway/support/harness.ts';
 import { tempDir } from './helpers.ts';
+import { killAll, type ServedGateway, serveGateway } from './serve-process.ts';
 
-const WARDEN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
 const { dir, cleanup } = tempDir('gateway-secrets');
-let gateway: ChildProcess | undefined;
+const started: ServedGateway[] = [];
 afterAll(() => {
-  if (gateway && gateway.exitCode === null && gateway.signalCode === null) gateway.kill('SIGKILL');
+  killAll(started);
   cleanup();
 });
 
@@ -44,19 +41,9 @@ describe('secrets through the live gateway', () => {
       audit: { path: 'audit.db' },
     }));
     // Debug level: the scan covers everything the gateway would ever log.
-    gateway = spawn(process.execPath, [WARDEN, 'serve', '--config', config, '--http', '--port', '0'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, WARDEN_SECRETS_TEST_KEY: SECRET, WARDEN_LOG_LEVEL: 'debug' },
-    });
-    const log: string[] = [];
-    const url = await new Promise<URL>((resolve, reject) => {
-      gateway!.once('exit', (code) => reject(new Error(`gateway exited with ${code}:\n${log.join('\n')}`)));
-      createInterface({ input: gateway!.stderr! }).on('line', (line) => {
-        log.push(line);
-        const record = JSON.parse(line) as { msg?: string; url?: string };
-        if (record.msg === 'listening' && record.url) resolve(new URL(record.url));
-      });
-    });
+    const gateway = await serveGateway(config, { WARDEN_SECRETS_TEST_KEY: SECRET, WARDEN_LOG_LEVEL: 'debug' });
+    started.push(gateway);
+    const { url, log } = gateway;
 
     const token = await sign(SECRET, 'jti-secrets-1');
     const forged = await sign('not-the-configured-secret-but-long-enough', 'jti-forged');
@@ -86,9 +73,8 @@ describe('secrets through the live gateway', () => {
     const found = (label: string, bytes: Buffer) => Object.entries(secrets).filter(([, s]) => bytes.includes(Buffer.from(s))).map(([name]) => `${name} in ${label}`);
     const whileRunning = [...found('db', readFileSync(path)), ...found('wal', readFileSync(`${path}-wal`))];
 
-    const stopped = new Promise((resolve) => gateway!.once('exit', resolve));
-    gateway.kill('SIGTERM');
-    await stopped;
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
     expect([...whileRunning, ...found('db after shutdown', readFileSync(path)), ...found('log', Buffer.from(log.join('\n')))]).toEqual([]);
 
     // The scan is only meaningful if the calls were recorded, with the token's id.

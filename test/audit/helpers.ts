@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { EventRow } from '../../src/audit/chain.ts';
 import { type AuditConfig, auditConfigSchema } from '../../src/audit/config.ts';
+import { type VerifyReport, verifyChain } from '../../src/audit/verify.ts';
 import type { DecisionEvent, OutcomeEvent } from '../../src/audit/sink.ts';
 import { createLogger } from '../../src/log.ts';
 
@@ -58,4 +61,23 @@ export function outcomeOf(event: DecisionEvent, overrides: Partial<OutcomeEvent>
     upstreamMs: 2.1,
     ...overrides,
   };
+}
+
+/** Reads events from a database file through a connection of its own, in chain order. */
+export function readEvents(path: string, where = '1 = 1', ...params: unknown[]): EventRow[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare(`SELECT * FROM events WHERE ${where} ORDER BY seq`).all(...params) as EventRow[];
+  } finally {
+    db.close();
+  }
+}
+
+export function verifyFile(path: string): VerifyReport {
+  const db = new Database(path, { readonly: true });
+  try {
+    return verifyChain(db);
+  } finally {
+    db.close();
+  }
 }

@@ -1,33 +1,12 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EventRow } from '../../src/audit/chain.ts';
 import { openAuditStore } from '../../src/audit/store.ts';
-import { verifyChain } from '../../src/audit/verify.ts';
-import { auditConfig, decision, outcomeOf, silentLogger, tempDir, tick } from './helpers.ts';
+import { auditConfig, decision, outcomeOf, readEvents, silentLogger, tempDir, tick, verifyFile } from './helpers.ts';
 
 const { dir, cleanup } = tempDir('store');
 afterAll(cleanup);
-
-function readRows(path: string, where = '1 = 1'): EventRow[] {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare(`SELECT * FROM events WHERE ${where} ORDER BY seq`).all() as EventRow[];
-  } finally {
-    db.close();
-  }
-}
-
-function verifyFile(path: string): ReturnType<typeof verifyChain> {
-  const db = new Database(path, { readonly: true });
-  try {
-    return verifyChain(db);
-  } finally {
-    db.close();
-  }
-}
 
 describe('audit store', () => {
   it('writes a decision with its columns and a redacted data document', async () => {
@@ -38,7 +17,7 @@ describe('audit store', () => {
     await store.recordOutcome(outcomeOf(decision(), { outcome: 'upstream_error', errorCode: 'UPSTREAM_ERROR' }));
     await store.close();
 
-    const [row, outcome] = readRows(path, "kind IN ('decision', 'outcome')");
+    const [row, outcome] = readEvents(path, "kind IN ('decision', 'outcome')");
     expect(row).toMatchObject({
       kind: 'decision', time: event.time, request_id: event.requestId, session_id: 'session-1', sub: 'alice', iss: 'https://idp.example.com',
       method: 'tools/call', public_name: 'db__query', upstream: 'db', upstream_name: 'query', decision: 'deny', decision_id: event.decisionId, code: 'POLICY_DENIED',
@@ -61,7 +40,7 @@ describe('audit store', () => {
     await store.recordLifecycle({ kind: 'config_loaded', time: tick().toISOString(), file: '/etc/warden.json', sha256: 'abc' });
     await store.recordLifecycle({ kind: 'policy_reload', time: tick().toISOString(), revision: 'r2', previousRevision: 'r1', ok: true });
     await store.close('SIGTERM');
-    const rows = readRows(path);
+    const rows = readEvents(path);
     expect(rows.map((r) => r.kind)).toEqual(['startup', 'config_loaded', 'policy_reload', 'shutdown']);
     expect(JSON.parse(rows[0]!.data)).toMatchObject({ version: '0.1.0', pid: process.pid, incomplete: 0 });
     expect(JSON.parse(rows[2]!.data)).toEqual({ revision: 'r2', previousRevision: 'r1', ok: true });
@@ -77,7 +56,7 @@ describe('audit store', () => {
     store.recordAuthnFailure({ time: tick().toISOString(), source: '10.0.0.9', reason: 'AUTH_TOKEN_INVALID' });
     store.recordAuthnFailure({ time: tick().toISOString(), source: 'stdio', reason: 'AUTH_TOKEN_INVALID' });
     await store.close();
-    const rows = readRows(path, "kind = 'authn_failure'").map((r) => ({ code: r.code, ...JSON.parse(r.data) }));
+    const rows = readEvents(path, "kind = 'authn_failure'").map((r) => ({ code: r.code, ...JSON.parse(r.data) }));
     expect(rows.map(({ code, source, count, token_ids }) => ({ code, source, count, token_ids }))).toEqual([
       { code: 'AUTH_TOKEN_EXPIRED', source: '10.0.0.9', count: 5000, token_ids: ['jti-0', 'jti-1', 'jti-2', 'jti-3', 'jti-4'] },
       { code: 'AUTH_TOKEN_INVALID', source: '10.0.0.9', count: 1 },
@@ -91,7 +70,7 @@ describe('audit store', () => {
     try {
       store.recordAuthnFailure({ time: new Date().toISOString(), source: '10.0.0.1', reason: 'AUTH_TOKEN_MISSING' });
       await new Promise((resolve) => setTimeout(resolve, 120));
-      expect(readRows(path, "kind = 'authn_failure'")).toHaveLength(1);
+      expect(readEvents(path, "kind = 'authn_failure'")).toHaveLength(1);
     } finally {
       await store.close();
     }
@@ -143,7 +122,7 @@ describe('audit store - crash (SIGKILL mid-load)', () => {
     const store = openAuditStore(auditConfig(path), { logger: silentLogger });
     await store.close('test');
 
-    const rows = readRows(path);
+    const rows = readEvents(path);
     const decided = new Map(rows.filter((r) => r.kind === 'decision').map((r) => [r.decision_id!, r]));
     expect(acknowledged.filter((id) => !decided.has(id))).toEqual([]);
 
