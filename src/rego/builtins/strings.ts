@@ -177,10 +177,18 @@ function nonEmptySearch(name: string, needle: string): string {
   return needle;
 }
 
+/** Code-point offsets of every (overlapping) occurrence, counted incrementally: linear time. */
 function indexOfN(haystack: string, needle: string): Value {
   const indexes: Value[] = [];
+  let runes = 0;
+  let counted = 0;
   for (let unit = haystack.indexOf(needle); unit >= 0; unit = haystack.indexOf(needle, unit + 1)) {
-    indexes.push(runesOf(haystack.slice(0, unit)).length);
+    for (; counted < unit; counted++) {
+      const code = haystack.charCodeAt(counted);
+      // A low surrogate continues the code point its high surrogate started.
+      if (code < 0xdc00 || code > 0xdfff) runes++;
+    }
+    indexes.push(runes);
   }
   return indexes;
 }

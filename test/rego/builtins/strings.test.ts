@@ -117,3 +117,12 @@ describe('strings.render_template - Go text/template subset', () => {
     expect(failure('strings.render_template', '{{constructor .a}}', vars([]))).toMatch(/^eval_builtin_error/);
   });
 });
+
+describe('indexof_n', () => {
+  it('reports overlapping code-point offsets', () => {
+    expect(call('indexof_n', 'dogcatdogcat', 'cat')).toEqual([3, 9]);
+    expect(call('indexof_n', '\u{1F607}\u{1F600}\u{1F607}\u{1F600}', '\u{1F600}')).toEqual([1, 3]);
+    expect(call('indexof_n', 'aaa', 'aa')).toEqual([0, 1]);
+    expect(failure('indexof_n', 'abc', '')).toBe('eval_builtin_error: indexof_n: empty search character');
+  });
+});
