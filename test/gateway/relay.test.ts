@@ -60,6 +60,22 @@ describe('gateway relay', () => {
     expect(text(await client.callTool({ name: `${upstream}__sample`, arguments: { message: 'ping' } }))).toBe('sampled: reply to ping');
   });
 
+  it('refuses a server request it cannot attribute: with two sessions in flight on the upstream, no client sees it', async () => {
+    const [a, b] = [await gw.connect({ capabilities: { sampling: {} } }), await gw.connect({ capabilities: { sampling: {} } })];
+    const asked: string[] = [];
+    for (const [who, client] of [['a', a], ['b', b]] as const) {
+      client.setRequestHandler(CreateMessageRequestSchema, async () => {
+        asked.push(who);
+        return { role: 'assistant', model: 'm', content: { type: 'text', text: 'leaked' } };
+      });
+    }
+    const long = a.callTool({ name: 'old__slow', arguments: { steps: 1, delayMs: 800 } });
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(b.callTool({ name: 'old__sample', arguments: { message: 'secret' } })).rejects.toThrow('mcp-warden cannot tell which client sampling/createMessage is for');
+    expect(text(await long)).toBe('done after 1');
+    expect(asked).toEqual([]);
+  });
+
   it('cancels the upstream call when the client cancels', async () => {
     const client = await gw.connect();
     const before = JSON.parse(text(await client.callTool({ name: 'web__stats', arguments: {} })));
