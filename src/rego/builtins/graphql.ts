@@ -28,13 +28,13 @@ function located(name: string, error: GraphqlError, text = error.message): Built
 }
 
 /**
- * OPA reports a failed validation with the text of the whole error list (one `input:L:C: message`
- * line each, the first without its location prefix, the final "." trimmed) at the location of the
- * first error.
+ * OPA reports a failed validation with the text of gqlparser's whole error list (an
+ * `input:L:C: message` line per error, the first without its prefix) at the location of the first
+ * error, trimming only a final ".\n": a list ending in "?" keeps its newline.
  */
 function validationError(name: string, [first, ...rest]: readonly GraphqlError[]): BuiltinError {
-  const text = [first!.message, ...rest.map(gqlErrorText)].join('\n').replace(/\.$/, '');
-  return located(name, first!, text);
+  const lines = [first!.message, ...rest.map(gqlErrorText)].map((line) => `${line}\n`).join('');
+  return located(name, first!, lines.endsWith('.\n') ? lines.slice(0, -2) : lines);
 }
 
 function rethrow(name: string, error: unknown): never {
