@@ -111,11 +111,13 @@ export function createEventEncoder(redactor: Redactor): EventEncoder {
     },
 
     lifecycle(event) {
-      const { kind, time, ...rest } = event;
-      const data = Object.fromEntries(
-        Object.entries(rest).map(([key, value]) => [key, typeof value === 'string' ? redactor.redactText(value) : value]),
-      );
-      return row(kind, time, data);
+      if (event.kind === 'config_loaded') return row(event.kind, event.time, { file: text(event.file), sha256: event.sha256 });
+      return row(event.kind, event.time, {
+        revision: event.revision,
+        previous_revision: event.previousRevision ?? null,
+        ok: event.ok,
+        error: text(event.error),
+      });
     },
 
     other(kind, time, data) {

@@ -34,17 +34,20 @@ describe('audit store', () => {
     expect(JSON.parse(outcome!.data)).toEqual({ duration_ms: 3.5, upstream_ms: 2.1 });
   });
 
-  it('records config_loaded and policy_reload, and startup/shutdown around them', async () => {
+  it('records config_loaded and policy_reload (errors redacted), and startup/shutdown around them', async () => {
     const path = join(dir, 'lifecycle.db');
     const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick, version: '0.1.0' });
     await store.recordLifecycle({ kind: 'config_loaded', time: tick().toISOString(), file: '/etc/warden.json', sha256: 'abc' });
     await store.recordLifecycle({ kind: 'policy_reload', time: tick().toISOString(), revision: 'r2', previousRevision: 'r1', ok: true });
+    await store.recordLifecycle({ kind: 'policy_reload', time: tick().toISOString(), revision: 'r2', ok: false, error: 'bundle fetch sent Bearer abc.def.ghi and failed' });
     await store.close('SIGTERM');
     const rows = readEvents(path);
-    expect(rows.map((r) => r.kind)).toEqual(['startup', 'config_loaded', 'policy_reload', 'shutdown']);
+    expect(rows.map((r) => r.kind)).toEqual(['startup', 'config_loaded', 'policy_reload', 'policy_reload', 'shutdown']);
     expect(JSON.parse(rows[0]!.data)).toMatchObject({ version: '0.1.0', pid: process.pid, incomplete: 0 });
-    expect(JSON.parse(rows[2]!.data)).toEqual({ revision: 'r2', previousRevision: 'r1', ok: true });
-    expect(JSON.parse(rows[3]!.data)).toEqual({ reason: 'SIGTERM' });
+    expect(JSON.parse(rows[1]!.data)).toEqual({ file: '/etc/warden.json', sha256: 'abc' });
+    expect(JSON.parse(rows[2]!.data)).toEqual({ revision: 'r2', previous_revision: 'r1', ok: true, error: null });
+    expect(JSON.parse(rows[3]!.data)).toEqual({ revision: 'r2', previous_revision: null, ok: false, error: 'bundle fetch sent [REDACTED:bearer] and failed' });
+    expect(JSON.parse(rows[4]!.data)).toEqual({ reason: 'SIGTERM' });
   });
 
   it('aggregates a flood of authentication failures into one row per source and reason', async () => {
