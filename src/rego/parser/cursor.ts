@@ -10,8 +10,8 @@ export const KEYWORDS = new Set([
 
 export class Cursor {
   pos = 0;
-  /** Inside a comprehension head `[x | ...]`, `|` ends the term instead of meaning set union. */
-  noBar = 0;
+  /** In a comprehension head `[x | ...]`, `|` ends the term instead of meaning set union. */
+  barEndsTerm = false;
   /** Experimental `and` / `or` keywords enabled for this module. */
   readonly keywords = new Set<string>();
   /** `import future.keywords.not`: `not { body }` negates a whole body. */
@@ -26,6 +26,17 @@ export class Cursor {
   ) {}
 
   depth = 0;
+
+  /** Parses with `|` ending terms (comprehension heads) or being set union (everywhere else). */
+  barScope<T>(barEndsTerm: boolean, parse: () => T): T {
+    const saved = this.barEndsTerm;
+    this.barEndsTerm = barEndsTerm;
+    try {
+      return parse();
+    } finally {
+      this.barEndsTerm = saved;
+    }
+  }
 
   peek(k = 0): Token {
     return this.tokens[Math.min(this.pos + k, this.tokens.length - 1)]!;

@@ -117,10 +117,7 @@ function parseRuleBody(p: Cursor, requireBody: boolean): Body | undefined {
 function parseHead(p: Cursor): RuleHead {
   const token = p.peek();
   if (token.kind !== 'ident' || (KEYWORDS.has(token.text) && !p.isNameWithDot())) p.fail(token, `unexpected ${describe(token)}, expected a rule head`);
-  const savedBar = p.noBar;
-  p.noBar = 0;
-  let ref = parsePostfix(p);
-  p.noBar = savedBar;
+  let ref = p.barScope(false, () => parsePostfix(p));
   let args: Term[] | undefined;
   if (ref.type === 'call') {
     args = ref.args;

@@ -21,7 +21,7 @@ function call(name: string, args: Term[], loc: Location): Term {
 function infix(p: Cursor, ops: readonly string[]): string | undefined {
   const token = p.peek();
   if (token.kind !== 'punct' || token.nl || !ops.includes(token.text)) return undefined;
-  if (token.text === '|' && p.noBar > 0) return undefined;
+  if (token.text === '|' && p.barEndsTerm) return undefined;
   p.next();
   return token.text;
 }
@@ -86,18 +86,14 @@ export function parsePostfix(p: Cursor): Term {
       term = extendRef(term, { type: 'scalar', value: name.text, loc: p.loc(name) });
     } else if (token.text === '[') {
       p.next();
-      p.noBar++;
-      const saved = p.noBar;
-      p.noBar = 0;
-      const key = parseTerm(p);
-      p.noBar = saved - 1;
+      const key = p.barScope(false, () => parseTerm(p));
       p.expect(']');
       term = extendRef(term, key);
     } else if (token.text === '(') {
       const name = refName(term);
       if (name === undefined) p.fail(token, 'unexpected ( token: only names can be called');
       p.next();
-      term = { type: 'call', name, args: parseList(p, ')'), loc: term.loc };
+      term = { type: 'call', name, args: parseItems(p, ')'), loc: term.loc };
     } else break;
   }
   p.leave();
@@ -121,15 +117,14 @@ export function refName(term: Term): string | undefined {
   return parts.join('.');
 }
 
-function parseList(p: Cursor, close: string): Term[] {
-  const items: Term[] = [];
-  const saved = p.noBar;
-  p.noBar = 0;
-  while (!p.is(close)) {
-    items.push(parseTerm(p));
-    if (!p.accept(',')) break;
-  }
-  p.noBar = saved;
+/** Comma-separated terms up to `close` (a trailing comma is allowed). */
+function parseItems(p: Cursor, close: string, items: Term[] = []): Term[] {
+  p.barScope(false, () => {
+    while (!p.is(close)) {
+      items.push(parseTerm(p));
+      if (!p.accept(',')) break;
+    }
+  });
   p.expect(close);
   return items;
 }
@@ -161,16 +156,7 @@ function parsePrimary(p: Cursor): Term {
   }
   if (token.text === '(') {
     p.next();
-    const saved = p.noBar;
-    p.noBar = 0;
-    let inner = parseTerm(p);
-    if (p.accept(',')) {
-      // `(k, v in xs)`: membership with a key, as a term.
-      const rest = parseTerm(p);
-      if (rest.type !== 'call' || rest.name !== 'internal.member_2') p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected in`);
-      inner = { type: 'call', name: 'internal.member_3', args: [inner, ...(rest as CallTerm).args], loc: inner.loc };
-    }
-    p.noBar = saved;
+    const inner = p.barScope(false, () => parseParenthesised(p));
     p.expect(')');
     return inner;
   }
@@ -207,76 +193,57 @@ function parseName(p: Cursor, token: Token, loc: Location): Term {
   return variable;
 }
 
+/** `(term)`, or `(k, v in xs)`: membership with a key, as a term. */
+function parseParenthesised(p: Cursor): Term {
+  const inner = parseTerm(p);
+  if (!p.accept(',')) return inner;
+  const rest = parseTerm(p);
+  if (rest.type !== 'call' || rest.name !== 'internal.member_2') p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected in`);
+  return { type: 'call', name: 'internal.member_3', args: [inner, ...(rest as CallTerm).args], loc: inner.loc };
+}
+
 /** `[...]`: an array or an array comprehension `[head | body]`. */
 function parseArrayLike(p: Cursor, loc: Location): Term {
   p.next();
-  const saved = p.noBar;
-  p.noBar = 1;
-  if (p.accept(']')) {
-    p.noBar = saved;
-    return { type: 'array', items: [], loc };
-  }
-  const first = parseTerm(p);
-  if (p.is('|')) {
-    p.next();
-    p.noBar = 0;
-    const body = parseBody(p, ']');
-    p.noBar = saved;
+  if (p.accept(']')) return { type: 'array', items: [], loc };
+  const first = p.barScope(true, () => parseTerm(p));
+  if (p.accept('|')) {
+    const body = p.barScope(false, () => parseBody(p, ']'));
     return { type: 'arraycomp', head: first, body, loc };
   }
-  p.noBar = 0;
-  const items = [first];
-  while (p.accept(',')) {
-    if (p.is(']')) break;
-    items.push(parseTerm(p));
-  }
-  p.noBar = saved;
-  p.expect(']');
-  return { type: 'array', items, loc };
+  if (!p.is(']')) p.expect(',', 'expected , or ]');
+  return { type: 'array', items: parseItems(p, ']', [first]), loc };
 }
 
 /** `{...}`: an object, a set, or an object/set comprehension. */
 function parseBraced(p: Cursor, loc: Location): Term {
   p.next();
-  const saved = p.noBar;
   if (p.accept('}')) return { type: 'object', entries: [], loc };
-  p.noBar = 1;
-  const first = parseTerm(p);
+  const first = p.barScope(true, () => parseTerm(p));
   if (p.accept(':')) {
-    const value = parseTerm(p);
+    const value = p.barScope(true, () => parseTerm(p));
     if (p.accept('|')) {
-      p.noBar = 0;
-      const body = parseBody(p, '}');
-      p.noBar = saved;
+      const body = p.barScope(false, () => parseBody(p, '}'));
       return { type: 'objectcomp', key: first, value, body, loc };
     }
-    p.noBar = 0;
     const entries: [Term, Term][] = [[first, value]];
-    while (p.accept(',')) {
-      if (p.is('}')) break;
-      const key = parseTerm(p);
-      p.expect(':');
-      entries.push([key, parseTerm(p)]);
-    }
-    p.noBar = saved;
+    p.barScope(false, () => {
+      while (p.accept(',')) {
+        if (p.is('}')) break;
+        const key = parseTerm(p);
+        p.expect(':');
+        entries.push([key, parseTerm(p)]);
+      }
+    });
     p.expect('}');
     return { type: 'object', entries, loc };
   }
   if (p.accept('|')) {
-    p.noBar = 0;
-    const body = parseBody(p, '}');
-    p.noBar = saved;
+    const body = p.barScope(false, () => parseBody(p, '}'));
     return { type: 'setcomp', head: first, body, loc };
   }
-  p.noBar = 0;
-  const items = [first];
-  while (p.accept(',')) {
-    if (p.is('}')) break;
-    items.push(parseTerm(p));
-  }
-  p.noBar = saved;
-  p.expect('}');
-  return { type: 'set', items, loc };
+  if (!p.is('}')) p.expect(',', 'expected , or }');
+  return { type: 'set', items: parseItems(p, '}', [first]), loc };
 }
 
 /** Template string: each embedded `{expr}` is parsed as a term from its own source slice. */
