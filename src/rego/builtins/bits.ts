@@ -2,7 +2,9 @@ import type { Value } from '../value.ts';
 import { normalize } from '../number.ts';
 import { integerArg } from './args.ts';
 import type { Builtin } from './types.ts';
-import { BuiltinError } from './types.ts';
+import { BuiltinError, builtinError } from './types.ts';
+
+const MAX_SHIFT = 1_000_000n;
 
 /** OPA's bits.* built-ins on arbitrary-size integers (two's complement semantics, as Go's big.Int). */
 
@@ -10,7 +12,8 @@ function binary(name: string, op: (a: bigint, b: bigint) => bigint): Builtin {
   return { name, arity: 2, impl: (args) => normalize(op(integerArg(name, args, 1), integerArg(name, args, 2))) };
 }
 
-function shift(name: string, op: (a: bigint, b: bigint) => bigint): Builtin {
+/** `maxCount` bounds left shifts: by request input one could build a huge integer in one call. */
+function shift(name: string, op: (a: bigint, b: bigint) => bigint, maxCount?: bigint): Builtin {
   return {
     name,
     arity: 2,
@@ -18,6 +21,7 @@ function shift(name: string, op: (a: bigint, b: bigint) => bigint): Builtin {
       const value = integerArg(name, args, 1);
       const count = integerArg(name, args, 2);
       if (count < 0n) throw new BuiltinError('eval_type_error', `${name}: operand 2 must be an unsigned integer number but got a negative integer`);
+      if (maxCount !== undefined && count > maxCount && value !== 0n) throw builtinError(name, `shift by more than ${maxCount} bits is not supported`);
       return normalize(op(value, count));
     },
   };
@@ -28,6 +32,6 @@ export const bitBuiltins: readonly Builtin[] = [
   binary('bits.or', (a, b) => a | b),
   binary('bits.xor', (a, b) => a ^ b),
   { name: 'bits.negate', arity: 1, impl: (args) => normalize(~integerArg('bits.negate', args, 1)) },
-  shift('bits.lsh', (a, b) => a << b),
+  shift('bits.lsh', (a, b) => a << b, MAX_SHIFT),
   shift('bits.rsh', (a, b) => a >> b),
 ];

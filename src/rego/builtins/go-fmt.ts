@@ -24,6 +24,7 @@ interface Spec {
   precision: number | undefined;
 }
 
+const MAX_WIDTH = 1_000_000n;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
@@ -70,24 +71,36 @@ export function goSprintf(format: string, values: readonly Value[]): string {
       else if (c === '0') spec.zero = true;
       else break;
     }
-    const readNumber = (): number | undefined => {
+    // Go refuses widths and precisions beyond 1e6 (and so never builds huge padding): a literal
+    // one swallows the rest of the format, a `*` one prints %!(BADWIDTH) or %!(BADPREC).
+    const readNumber = (bad: string): number | undefined => {
       if (format[i] === '*') {
         i++;
         const arg = args[next++];
-        return arg?.kind === 'int' ? Number(arg.value) : undefined;
+        const n = arg?.kind === 'int' ? arg.value : undefined;
+        if (n === undefined || n > MAX_WIDTH || n < -MAX_WIDTH) {
+          out += bad;
+          return undefined;
+        }
+        return Number(n);
       }
       const start = i;
       while (i < format.length && format[i]! >= '0' && format[i]! <= '9') i++;
-      return i > start ? Number(format.slice(start, i)) : undefined;
+      if (i - start > 7 || Number(format.slice(start, i)) > MAX_WIDTH) i = format.length;
+      return i > start && i < format.length ? Number(format.slice(start, i)) : undefined;
     };
-    spec.width = readNumber();
+    spec.width = readNumber('%!(BADWIDTH)');
     if (spec.width !== undefined && spec.width < 0) {
       spec.minus = true;
       spec.width = -spec.width;
     }
     if (format[i] === '.') {
       i++;
-      spec.precision = readNumber() ?? 0;
+      const star = format[i] === '*';
+      const precision = readNumber('%!(BADPREC)');
+      // `.` alone means precision 0; a bad or negative `*` precision means none (after BADPREC).
+      if (star && precision !== undefined && precision < 0) out += '%!(BADPREC)';
+      else spec.precision = precision ?? (star ? undefined : 0);
     }
     const verb = format.codePointAt(i);
     if (verb === undefined) {

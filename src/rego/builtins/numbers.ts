@@ -1,5 +1,6 @@
 import type { Value } from '../value.ts';
 import { neg, normalize } from '../number.ts';
+import { DEFAULT_LIMITS } from '../limits.ts';
 import { integerArg, numberArg } from './args.ts';
 import type { Builtin } from './types.ts';
 import { builtinError } from './types.ts';
@@ -20,8 +21,16 @@ function rounding(name: string, f: (x: number) => number): Builtin {
   };
 }
 
+/**
+ * A range longer than the evaluation step budget could never be used, and building it would hold
+ * the gateway inside one built-in call (which the budget cannot interrupt): refuse it up front.
+ */
+const MAX_RANGE_LENGTH = BigInt(DEFAULT_LIMITS.maxSteps);
+
 /** Inclusive integer range from `from` to `to` by `step` (> 0), descending when to < from. */
-function range(from: bigint, to: bigint, step: bigint): Value[] {
+function range(name: string, from: bigint, to: bigint, step: bigint): Value[] {
+  const span = to >= from ? to - from : from - to;
+  if (span / step >= MAX_RANGE_LENGTH) throw builtinError(name, `range of more than ${MAX_RANGE_LENGTH} numbers exceeds the evaluation budget`);
   const out: Value[] = [];
   const direction = to >= from ? 1n : -1n;
   const delta = step * direction;
@@ -45,7 +54,7 @@ export const numberBuiltins: readonly Builtin[] = [
   {
     name: 'numbers.range',
     arity: 2,
-    impl: (args) => range(integerArg('numbers.range', args, 1), integerArg('numbers.range', args, 2), 1n),
+    impl: (args) => range('numbers.range', integerArg('numbers.range', args, 1), integerArg('numbers.range', args, 2), 1n),
   },
   {
     name: 'numbers.range_step',
@@ -55,7 +64,7 @@ export const numberBuiltins: readonly Builtin[] = [
       const to = integerArg('numbers.range_step', args, 2);
       const step = integerArg('numbers.range_step', args, 3);
       if (step <= 0n) throw builtinError('numbers.range_step', 'step must be a positive integer');
-      return range(from, to, step);
+      return range('numbers.range_step', from, to, step);
     },
   },
 ];

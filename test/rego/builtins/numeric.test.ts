@@ -112,3 +112,13 @@ describe('linear-time parsing of request-sized strings', () => {
     expect(performance.now() - started).toBeLessThan(2000);
   });
 });
+
+describe('bounded work per call', () => {
+  it('refuses ranges longer than the step budget and enormous left shifts', () => {
+    expect(failure('numbers.range', 0, 10_000_000_000)).toMatch(/^eval_builtin_error: numbers.range: range of more than/);
+    expect(failure('numbers.range_step', 0, 10_000_000_000, 2)).toMatch(/^eval_builtin_error: numbers.range_step/);
+    expect(failure('bits.lsh', 1, 1_000_000_000)).toMatch(/^eval_builtin_error: bits.lsh: shift by more than/);
+    expect(call('bits.lsh', 0, 1_000_000_000)).toBe(0);
+    expect(call('bits.rsh', 5, 1_000_000_000)).toBe(0);
+  });
+});

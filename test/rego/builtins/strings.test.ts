@@ -126,3 +126,12 @@ describe('indexof_n', () => {
     expect(failure('indexof_n', 'abc', '')).toBe('eval_builtin_error: indexof_n: empty search character');
   });
 });
+
+describe('sprintf - bounded widths', () => {
+  it('refuses widths and precisions beyond 1e6 as Go does', () => {
+    expect(call('sprintf', '%99999999d', [1])).toBe('%!(NOVERB)%!(EXTRA int=1)');
+    expect(call('sprintf', '%*d', [99999999, 1])).toBe('%!(BADWIDTH)1');
+    expect(call('sprintf', '%.*f', [99999999, 1.5])).toBe('%!(BADPREC)1.500000');
+    expect(call('sprintf', '%*d|', [3, 7])).toBe('  7|');
+  });
+});
