@@ -1,3 +1,5 @@
+import { zoneAbbreviation } from './tz-abbreviation.ts';
+
 /**
  * Nanosecond instants (bigint, like Go's UnixNano) and their calendar fields in an IANA zone.
  * JS Date has millisecond precision and treats years 0-99 specially, so day arithmetic uses Howard
@@ -141,8 +143,10 @@ function zoneOffset(zone: string, epochSeconds: bigint): { offset: number; name:
   const parts = Object.fromEntries(fields.formatToParts(date).map((part) => [part.type, part.value]));
   const year = parts.era === 'BC' ? 1 - Number(parts.year) : Number(parts.year);
   const local = daysFromCivil(year, Number(parts.month), Number(parts.day)) * 86400 + Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second);
-  const zoneName = name.formatToParts(date).find((part) => part.type === 'timeZoneName')?.value ?? zone;
-  return { offset: local - Number(epochSeconds), name: zoneName };
+  const offset = local - Number(epochSeconds);
+  const zoneName =
+    zoneAbbreviation(zone, offset) ?? name.formatToParts(date).find((part) => part.type === 'timeZoneName')?.value ?? zone;
+  return { offset, name: zoneName };
 }
 
 /** Calendar fields of an instant in a zone ("" or "UTC" for UTC). */

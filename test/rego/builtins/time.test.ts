@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { timeBuiltins } from '../../../src/rego/builtins/time.ts';
 import { parseDuration } from '../../../src/rego/builtins/go-duration.ts';
@@ -30,6 +31,17 @@ describe('Go layouts', () => {
     expect(call('time.format', [ns, 'UTC', 'Jan _2 3:04PM .000 002'])).toBe('Dec  2 6:40PM .141 336');
     expect(() => call('time.format', 1582977600 * 10e12)).toThrow('timestamp too big');
     expect(() => call('time.format', [0, 'Mars/Olympus'])).toThrow('unknown time zone');
+  });
+});
+
+describe('zone abbreviations', () => {
+  it.skipIf(!existsSync('/usr/share/zoneinfo/Asia/Tokyo'))('prints tzdata abbreviations as Go does', () => {
+    const format = (ns: bigint, zone: string) => call('time.format', [ns, zone, 'MST -0700']);
+    expect(format(1642204800000000000n, 'Europe/Paris')).toBe('CET +0100');
+    expect(format(1657843200000000000n, 'Europe/Paris')).toBe('CEST +0200');
+    expect(format(1657843200000000000n, 'Asia/Tokyo')).toBe('JST +0900');
+    expect(format(1657843200000000000n, 'America/Sao_Paulo')).toBe('-03 -0300');
+    expect(format(1657843200000000000n, 'UTC')).toBe('UTC +0000');
   });
 });
 
