@@ -1,5 +1,10 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { CreateMessageRequestSchema, LoggingMessageNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  LoggingMessageNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from './support/http-fixture.ts';
 import { startTestGateway, stdioFixture, type TestGateway } from './support/harness.ts';
@@ -32,7 +37,7 @@ describe('gateway relay', () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
     for (const upstream of ['local', 'web', 'old']) {
-      expect(names).toEqual(expect.arrayContaining(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log'].map((t) => `${upstream}__${t}`)));
+      expect(names).toEqual(expect.arrayContaining(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch'].map((t) => `${upstream}__${t}`)));
     }
     expect(tools.find((t) => t.name === 'web__echo')).toMatchObject({ description: '[web] echo tool of web', annotations: { readOnlyHint: true } });
   });
@@ -131,6 +136,20 @@ describe('gateway relay', () => {
     expect(await client.readResource({ uri: 'test://web/info' })).toMatchObject({ contents: [{ text: 'web:test://web/info' }] });
     expect((await client.listPrompts()).prompts.map((p) => p.name)).toEqual(['local__greet', 'web__greet', 'old__greet']);
     expect(await client.getPrompt({ name: 'old__greet', arguments: { who: 'bob' } })).toMatchObject({ messages: [{ content: { text: 'hello bob from old' } }] });
+  });
+
+  it('relays resources/updated only to sessions subscribed to that URI', async () => {
+    const [subscriber, other] = [await gw.connect(), await gw.connect()];
+    const updates: string[] = [];
+    subscriber.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(`subscriber:${n.params.uri}`));
+    other.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(`other:${n.params.uri}`));
+    await subscriber.subscribeResource({ uri: 'test://web/info' });
+    await other.callTool({ name: 'web__touch', arguments: { message: 'test://web/info' } });
+    await other.callTool({ name: 'web__touch', arguments: { message: 'test://web/other' } });
+    await subscriber.unsubscribeResource({ uri: 'test://web/info' });
+    await other.callTool({ name: 'web__touch', arguments: { message: 'test://web/info' } });
+    await subscriber.callTool({ name: 'web__whoami', arguments: {} });
+    expect(updates).toEqual(['subscriber:test://web/info']);
   });
 
   it('routes completion/complete for a namespaced prompt to its upstream under the original name', async () => {

@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { UpstreamListing } from '../../src/catalog/types.ts';
 import type { UpstreamSpec } from '../../src/config/load.ts';
@@ -17,7 +19,7 @@ function stdioSpec(name: string, timeoutMs = 5000): UpstreamSpec {
   return { name, transport: 'stdio', command: process.execPath, args: ['--import', 'tsx', FIXTURE, name], env: {}, cwd: undefined, timeoutMs };
 }
 
-function connect(spec: UpstreamSpec) {
+function connect(spec: UpstreamSpec, logger = log) {
   const listings: UpstreamListing[] = [];
   let onListing: (() => void) | undefined;
   const events: UpstreamEvents = {
@@ -26,7 +28,7 @@ function connect(spec: UpstreamSpec) {
     onServerRequest: async () => ({}),
   };
   const connection = new UpstreamConnection(spec, {
-    events, log, clientInfo: { name: 'test', version: '0' }, connectTimeoutMs: 10_000, reconnect: { initialMs: 50, maxMs: 200 }, random: () => 0.5,
+    events, log: logger, clientInfo: { name: 'test', version: '0' }, connectTimeoutMs: 10_000, reconnect: { initialMs: 50, maxMs: 200 }, random: () => 0.5,
   });
   cleanup.push(() => connection.close());
   const nextListing = () => new Promise<void>((resolve) => (onListing = resolve));
@@ -55,7 +57,7 @@ describe.each(transports)('upstream connection over %s', (_label, makeSpec) => {
     const { connection, listings } = connect(await makeSpec());
     expect(await connection.start()).toBe(true);
     expect(connection.state).toBe('ready');
-    expect(listings[0]!.tools.map((t) => t.name)).toEqual(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log']);
+    expect(listings[0]!.tools.map((t) => t.name)).toEqual(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch']);
     expect(listings[0]!.resources.map((r) => r.uri)).toContain('test://shared');
     const result = await call(connection, 'echo', { message: 'hi' });
     expect(result).toEqual({ content: [{ type: 'text', text: 'hi', annotations: { priority: 1 } }], extraField: { kept: true } });
@@ -80,6 +82,26 @@ describe.each(transports)('upstream connection over %s', (_label, makeSpec) => {
       if (cancelled < 2) await new Promise((r) => setTimeout(r, 20));
     }
     expect(cancelled).toBe(2);
+  });
+});
+
+describe('upstream connection - stdio child', () => {
+  it('passes only the safe env allow-list plus the entry env, and logs stderr lines under the upstream name', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+    process.env.WARDEN_TEST_GATEWAY_SECRET = 'must-not-leak';
+    try {
+      const spec = { ...stdioSpec('envy'), env: { GIVEN: 'from-entry' } };
+      const { connection } = connect(spec, pino({ level: 'info' }, sink));
+      await connection.start();
+      const env = async (name: string) => ((await call(connection, 'env', { message: name })).content as Array<{ text: string }>)[0]!.text;
+      expect(await env('GIVEN')).toBe('from-entry');
+      expect(await env('WARDEN_TEST_GATEWAY_SECRET')).toBe('(unset)');
+      expect(await env('PATH')).toBe(process.env.PATH);
+      expect(lines).toContainEqual(expect.objectContaining({ upstream: 'envy', stream: 'stderr', msg: 'fixture envy ready' }));
+    } finally {
+      delete process.env.WARDEN_TEST_GATEWAY_SECRET;
+    }
   });
 });
 

@@ -9,6 +9,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import {
   CallToolRequestSchema,
   CompleteRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
   CreateMessageResultSchema,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
@@ -28,9 +30,9 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export function createFixtureServer(name = 'fixture'): Server {
   const server = new Server(
     { name, version: '1.0.0' },
-    { capabilities: { tools: { listChanged: true }, resources: {}, prompts: {}, logging: {}, completions: {} } },
+    { capabilities: { tools: { listChanged: true }, resources: { subscribe: true }, prompts: {}, logging: {}, completions: {} } },
   );
-  const tools = ['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log'].map((tool) => ({
+  const tools = ['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch'].map((tool) => ({
     name: tool,
     description: `${tool} tool of ${name}`,
     inputSchema: { type: 'object' as const, properties: { message: { type: 'string' } } },
@@ -56,6 +58,11 @@ export function createFixtureServer(name = 'fixture'): Server {
       case 'log':
         await server.sendLoggingMessage({ level: 'warning', logger: 'fixture', data: String(args.message) });
         return { content: [{ type: 'text', text: 'logged' }] };
+      case 'env':
+        return { content: [{ type: 'text', text: process.env[String(args.message)] ?? '(unset)' }] };
+      case 'touch':
+        await server.sendResourceUpdated({ uri: String(args.message) });
+        return { content: [{ type: 'text', text: 'touched' }] };
       case 'whoami':
         return { content: [{ type: 'text', text: name }] };
       case 'slow': {
@@ -107,6 +114,8 @@ export function createFixtureServer(name = 'fixture'): Server {
   server.setRequestHandler(GetPromptRequestSchema, (request) => ({
     messages: [{ role: 'user', content: { type: 'text', text: `hello ${request.params.arguments?.who} from ${name}` } }],
   }));
+  server.setRequestHandler(SubscribeRequestSchema, () => ({}));
+  server.setRequestHandler(UnsubscribeRequestSchema, () => ({}));
   server.setRequestHandler(CompleteRequestSchema, (request) => {
     const ref = request.params.ref;
     const on = ref.type === 'ref/prompt' ? ref.name : ref.uri;
@@ -116,5 +125,6 @@ export function createFixtureServer(name = 'fixture'): Server {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  process.stderr.write(`fixture ${process.argv[2]} ready\n`);
   await createFixtureServer(process.argv[2]).connect(new StdioServerTransport());
 }
