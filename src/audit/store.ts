@@ -7,8 +7,8 @@ import type { EventFields } from './chain.ts';
 import type { AuditConfig } from './config.ts';
 import { openWriterDatabase } from './database.ts';
 import { createEventEncoder } from './events.ts';
-import { createGroupCommit } from './group-commit.ts';
 import { startCheckpointer } from './checkpointer.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
 import { createRedactor } from './redact.ts';
 import type { AuditHealth, AuditStore } from './sink.ts';
@@ -56,13 +56,18 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
       AND NOT EXISTS (SELECT 1 FROM events o WHERE o.kind = 'outcome' AND o.decision_id = d.decision_id)
     ORDER BY d.seq`);
   const startedAt = now();
-  const incomplete = (openDecisions.all() as { request_id: string; session_id: string; decision_id: string }[]).map((open) =>
-    encoder.outcome({ time: startedAt.toISOString(), decisionId: open.decision_id, requestId: open.request_id, sessionId: open.session_id, outcome: 'incomplete', durationMs: 0 }),
-  );
-  append([
-    ...incomplete,
-    encoder.other('startup', startedAt, { pid: process.pid, version: options.version ?? null, schema_version: migrations.length, migrations_applied: appliedNow, incomplete: incomplete.length }),
-  ]);
+  const incomplete = db
+    .transaction(() => {
+      const rows = (openDecisions.all() as { request_id: string; session_id: string; decision_id: string }[]).map((open) =>
+        encoder.outcome({ time: startedAt.toISOString(), decisionId: open.decision_id, requestId: open.request_id, sessionId: open.session_id, outcome: 'incomplete', durationMs: 0 }),
+      );
+      append([
+        ...rows,
+        encoder.other('startup', startedAt, { pid: process.pid, version: options.version ?? null, schema_version: migrations.length, migrations_applied: appliedNow, incomplete: rows.length }),
+      ]);
+      return rows;
+    })
+    .immediate();
   if (incomplete.length > 0) log.warn({ incomplete: incomplete.length }, 'forwarded calls without an outcome were marked incomplete');
 
   // Health comes back with the next successful commit (a probe write could succeed where a new
