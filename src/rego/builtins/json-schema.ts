@@ -110,7 +110,7 @@ function description(error: ErrorObject, field: string): string {
     case 'required':
       return `${String(p.missingProperty)} is required`;
     case 'type':
-      return `Invalid type. Expected: ${String(p.type).replace(/,/g, ', ')}, given: ${jsonTypeOf(error.data)}`;
+      return `Invalid type. Expected: ${typesText(p.type)}, given: ${jsonTypeOf(error.data)}`;
     case 'enum':
       return `${field} must be one of the following: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'const':
@@ -144,12 +144,17 @@ function description(error: ErrorObject, field: string): string {
   }
 }
 
-/** `/a/0/b` -> `a.0.b`; the root is `(root)`. A missing required property names itself. */
+/** `/a/0/b` -> `a.0.b`; the root is `(root)` (a missing property is reported on its parent). */
 function fieldOf(error: ErrorObject): string {
   const parts = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (error.keyword === 'required') parts.push(String((error.params as Record<string, unknown>).missingProperty));
   return parts.length === 0 ? '(root)' : parts.join('.');
 }
+
+/** gojsonschema prints one type by name and several as `[a,b]`. */
+const typesText = (types: unknown): string => {
+  const list = String(types).split(',');
+  return list.length === 1 ? list[0]! : `[${list.join(',')}]`;
+};
 
 function resultError(error: ErrorObject): RObject {
   const field = fieldOf(error);

@@ -20,7 +20,7 @@ describe('json schema', () => {
     expect(toJson(call('json.match_schema', '{"foo": 5}', schema)!)).toEqual([
       false,
       [
-        { desc: 'bar is required', error: 'bar: bar is required', field: 'bar', type: 'required' },
+        { desc: 'bar is required', error: '(root): bar is required', field: '(root)', type: 'required' },
         { desc: 'Invalid type. Expected: string, given: integer', error: 'foo: Invalid type. Expected: string, given: integer', field: 'foo', type: 'invalid_type' },
       ],
     ]);
