@@ -39,6 +39,24 @@ function trimRightSet(text: string, cutset: string): string {
   return runes.slice(0, end).join('');
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * Go maps case one code point at a time (Unicode simple case mapping): `ß` stays `ß` in upper
+ * case and a final `Σ` lowers to `σ`, where JS's full mapping gives `SS` and `ς`. So non-ASCII
+ * text is mapped per code point, keeping a character whose JS mapping is not a single one.
+ */
+function goCase(text: string, upper: boolean): string {
+  if (ASCII.test(text)) return upper ? text.toUpperCase() : text.toLowerCase();
+  let out = '';
+  for (const ch of text) {
+    const mapped = upper ? ch.toUpperCase() : ch.toLowerCase();
+    // U+0130 (İ) lowers to i plus a combining dot in JS; its simple mapping is plain i.
+    out += mapped.length === ch.length || Array.from(mapped).length === 1 ? mapped : ch === '\u0130' ? 'i' : ch;
+  }
+  return out;
+}
+
 /** Go's strings.Split: an empty separator splits into code points. */
 function split(text: string, separator: string): string[] {
   return separator === '' ? runesOf(text) : text.split(separator);
@@ -201,8 +219,8 @@ export const stringBuiltins: readonly Builtin[] = [
   { name: 'format_int', arity: 2, impl: formatInt },
   binary('indexof', (haystack, needle) => runeIndexOf(haystack, nonEmptySearch('indexof', needle))),
   binary('indexof_n', (haystack, needle) => indexOfN(haystack, nonEmptySearch('indexof_n', needle))),
-  unary('lower', (text) => text.toLowerCase()),
-  unary('upper', (text) => text.toUpperCase()),
+  unary('lower', (text) => goCase(text, false)),
+  unary('upper', (text) => goCase(text, true)),
   {
     name: 'replace',
     arity: 3,

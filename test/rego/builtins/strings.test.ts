@@ -135,3 +135,13 @@ describe('sprintf - bounded widths', () => {
     expect(call('sprintf', '%*d|', [3, 7])).toBe('  7|');
   });
 });
+
+describe('lower and upper - Go simple case mapping', () => {
+  it('maps one code point at a time', () => {
+    expect(call('upper', 'straße')).toBe('STRAßE');
+    expect(call('lower', 'ΟΔΟΣ')).toBe('οδοσ');
+    expect(call('lower', 'İstanbul')).toBe('istanbul');
+    expect(call('upper', 'AbCdEf')).toBe('ABCDEF');
+    expect(call('lower', 'ÅÄÖ')).toBe('åäö');
+  });
+});
