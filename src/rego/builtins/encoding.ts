@@ -196,7 +196,8 @@ const yaml: Builtin[] = [
   {
     name: 'yaml.marshal',
     arity: 1,
-    impl: ([value]) => YAML.stringify(toYamlInput(value!), { sortMapEntries: true, lineWidth: 0 }),
+    // go-yaml (behind OPA's yaml.marshal) does not indent sequences inside mappings.
+    impl: ([value]) => YAML.stringify(toYamlInput(value!), { sortMapEntries: true, lineWidth: 0, indentSeq: false }),
   },
   { name: 'yaml.unmarshal', arity: 1, impl: (args) => parseYaml('yaml.unmarshal', stringArg('yaml.unmarshal', args, 1)) },
   {

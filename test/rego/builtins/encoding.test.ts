@@ -56,6 +56,6 @@ describe('yaml', () => {
   it('parses, validates and writes', () => {
     expect(toJson(call('yaml.unmarshal', 'foo:\n  - qux: bar\n  - baz: 2')!)).toEqual({ foo: [{ qux: 'bar' }, { baz: 2 }] });
     expect(call('yaml.is_valid', 'foo:\n - baz: {')).toBe(false);
-    expect(call('yaml.marshal', RObject.fromEntries([['b', 1], ['a', ['x']]]))).toBe('a:\n  - x\nb: 1\n');
+    expect(call('yaml.marshal', RObject.fromEntries([['b', 1], ['a', ['x']]]))).toBe('a:\n- x\nb: 1\n');
   });
 });
