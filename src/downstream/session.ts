@@ -81,6 +81,12 @@ async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHand
     const page = await gateway.pipeline.list({ kind: list.kind, cursor: params.cursor as string | undefined, session: info, requestId: extra.requestId, token });
     return { [list.key]: page.items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
   }
+  if (request.method === 'resources/unsubscribe' && typeof params.uri === 'string' && handle.subscriptions.has(params.uri)) {
+    handle.subscriptions.delete(params.uri);
+    // Upstream subscriptions are shared by all sessions: keep it while another session listens.
+    const uri = params.uri;
+    if ([...gateway.sessions].some((s) => s.subscriptions.has(uri))) return {};
+  }
   if (FORWARDED.has(request.method)) {
     const progressToken = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
     const result = await gateway.pipeline.call({
@@ -95,7 +101,6 @@ async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHand
         : { progress: (p) => extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }) }),
     });
     if (request.method === 'resources/subscribe') handle.subscriptions.add(params.uri as string);
-    if (request.method === 'resources/unsubscribe') handle.subscriptions.delete(params.uri as string);
     return result;
   }
   if (request.method === 'logging/setLevel') {

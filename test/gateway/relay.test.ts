@@ -152,6 +152,18 @@ describe('gateway relay', () => {
     expect(updates).toEqual(['subscriber:test://web/info']);
   });
 
+  it('keeps an upstream subscription while another session still listens', async () => {
+    const [first, second] = [await gw.connect(), await gw.connect()];
+    const updates: string[] = [];
+    second.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+    await first.subscribeResource({ uri: 'test://old/info' });
+    await second.subscribeResource({ uri: 'test://old/info' });
+    await first.unsubscribeResource({ uri: 'test://old/info' });
+    await first.callTool({ name: 'old__touch', arguments: { message: 'test://old/info' } });
+    await second.callTool({ name: 'old__whoami', arguments: {} });
+    expect(updates).toEqual(['test://old/info']);
+  });
+
   it('routes completion/complete for a namespaced prompt to its upstream under the original name', async () => {
     const client = await gw.connect();
     const result = await client.complete({ ref: { type: 'ref/prompt', name: 'web__greet' }, argument: { name: 'who', value: 'al' } });

@@ -38,6 +38,7 @@ export function createFixtureServer(name = 'fixture'): Server {
     inputSchema: { type: 'object' as const, properties: { message: { type: 'string' } } },
     annotations: { readOnlyHint: tool === 'echo' },
   }));
+  const subscribed = new Set<string>();
   let cancelled = 0;
   let calls = 0;
 
@@ -61,7 +62,7 @@ export function createFixtureServer(name = 'fixture'): Server {
       case 'env':
         return { content: [{ type: 'text', text: process.env[String(args.message)] ?? '(unset)' }] };
       case 'touch':
-        await server.sendResourceUpdated({ uri: String(args.message) });
+        if (subscribed.has(String(args.message))) await server.sendResourceUpdated({ uri: String(args.message) });
         return { content: [{ type: 'text', text: 'touched' }] };
       case 'whoami':
         return { content: [{ type: 'text', text: name }] };
@@ -114,8 +115,8 @@ export function createFixtureServer(name = 'fixture'): Server {
   server.setRequestHandler(GetPromptRequestSchema, (request) => ({
     messages: [{ role: 'user', content: { type: 'text', text: `hello ${request.params.arguments?.who} from ${name}` } }],
   }));
-  server.setRequestHandler(SubscribeRequestSchema, () => ({}));
-  server.setRequestHandler(UnsubscribeRequestSchema, () => ({}));
+  server.setRequestHandler(SubscribeRequestSchema, (request) => (subscribed.add(request.params.uri), {}));
+  server.setRequestHandler(UnsubscribeRequestSchema, (request) => (subscribed.delete(request.params.uri), {}));
   server.setRequestHandler(CompleteRequestSchema, (request) => {
     const ref = request.params.ref;
     const on = ref.type === 'ref/prompt' ? ref.name : ref.uri;
