@@ -18,6 +18,8 @@ export type Term =
   | { type: 'arraycomp' | 'setcomp'; head: Term; body: Body; loc: Location; closure?: number[] }
   | { type: 'objectcomp'; key: Term; value: Term; body: Body; loc: Location; closure?: number[] }
   | { type: 'template'; parts: (string | Term)[]; loc: Location }
+  /** A term under `with` modifiers: only inside a template string (`$"{p with input as x}"`). */
+  | { type: 'with'; term: Term; with: With[]; loc: Location }
   /** A function named as a value, only as a `with` replacement (`with count as my_count`). */
   | { type: 'fnref'; name: string; loc: Location };
 

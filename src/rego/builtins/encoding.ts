@@ -79,7 +79,11 @@ function queryEscape(text: string): string {
 function queryUnescape(name: string, text: string): string {
   const bad = /%(?![0-9a-fA-F]{2})/.exec(text);
   if (bad) throw builtinError(name, `invalid URL escape "${text.slice(bad.index, bad.index + 3)}"`);
-  return decodeURIComponent(text.replace(/\+/g, ' '));
+  // Escapes are bytes (any, not only valid UTF-8 sequences, unlike decodeURIComponent).
+  const bytes = text.replace(/\+/g, ' ').split(/(%[0-9a-fA-F]{2})/).map((part) =>
+    part.startsWith('%') ? Buffer.from([parseInt(part.slice(1), 16)]) : Buffer.from(part, 'utf8'),
+  );
+  return Buffer.concat(bytes).toString('utf8');
 }
 
 function encodeQueryObject(name: string, object: RObject): string {
@@ -95,9 +99,11 @@ function encodeQueryObject(name: string, object: RObject): string {
   return pairs.map(([k, v]) => `${queryEscape(k)}=${queryEscape(v)}`).join('&');
 }
 
+/** Go's url.ParseQuery: `&`-separated pairs; a `;` separator is an error since Go 1.17. */
 function decodeQueryObject(name: string, text: string): RObject {
   const grouped = new Map<string, string[]>();
-  for (const part of text.split(/[&]/)) {
+  for (const part of text.split('&')) {
+    if (part.includes(';')) throw builtinError(name, 'invalid semicolon separator in query');
     if (part === '') continue;
     const eq = part.indexOf('=');
     const key = queryUnescape(name, eq < 0 ? part : part.slice(0, eq));

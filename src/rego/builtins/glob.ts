@@ -33,6 +33,36 @@ function compileGlob(pattern: string, delimiters: readonly number[]): RE2JS {
   return re;
 }
 
+/**
+ * A `[...]` list from `start` (just after `[`), as gobwas reads it: optional `!`, then either one
+ * range `lo-hi` or a list of characters (with `\` escapes) up to `]`. Returns the RE2 class and
+ * the index of the closing `]`.
+ */
+function readList(runes: readonly number[], start: number): [string, number] {
+  let i = start;
+  const negate = runes[i] === 0x21;
+  if (negate) i++;
+  let set = '';
+  if (i < runes.length && runes[i + 1] === 0x2d) {
+    const lo = runes[i]!;
+    const hi = runes[i + 2];
+    if (hi === undefined) throw new GlobSyntaxError('unexpected end of input');
+    if (runes[i + 3] !== 0x5d) throw new GlobSyntaxError('expected close range character');
+    if (hi < lo) throw new GlobSyntaxError('hi character should be greater than lo character');
+    set = `${classChar(lo)}-${classChar(hi)}`;
+    i += 3;
+  } else {
+    for (; i < runes.length && runes[i] !== 0x5d; i++) {
+      if (runes[i] === 0x5c) i++;
+      if (i < runes.length) set += classChar(runes[i]!);
+    }
+    if (i >= runes.length) throw new GlobSyntaxError('unexpected end of input');
+  }
+  // An empty list matches nothing; RE2 has no `[]`, so it is the complement of everything.
+  if (set === '') return [negate ? '(?s:.)' : '[^\\x{0}-\\x{10ffff}]', i];
+  return [negate ? `[^${set}]` : `[${set}]`, i];
+}
+
 function translate(pattern: string, delimiters: readonly number[]): string {
   const runes = Array.from(pattern, (ch) => ch.codePointAt(0)!);
   const notDelimiter = delimiters.length === 0 ? '(?s:.)' : `[^${delimiters.map(classChar).join('')}]`;
@@ -57,37 +87,25 @@ function translate(pattern: string, delimiters: readonly number[]): string {
         out += classChar(runes[++i]!);
         break;
       case '[': {
-        const close = runes.indexOf(0x5d, i + 1);
-        if (close < 0) throw new GlobSyntaxError('unexpected end of input');
-        let body = runes.slice(i + 1, close);
-        const negate = body[0] === 0x21;
-        if (negate) body = body.slice(1);
-        let set = '';
-        for (let k = 0; k < body.length; k++) {
-          if (body[k + 1] === 0x2d && k + 2 < body.length) {
-            if (body[k + 2]! < body[k]!) throw new GlobSyntaxError('hi character should be greater than lo character');
-            set += `${classChar(body[k]!)}-${classChar(body[k + 2]!)}`;
-            k += 2;
-          } else {
-            set += classChar(body[k]!);
-          }
-        }
-        // An empty list matches nothing; RE2 has no `[]`, so it is the complement of everything.
-        out += negate ? (set === '' ? '(?s:.)' : `[^${set}]`) : set === '' ? '[^\\x{0}-\\x{10ffff}]' : `[${set}]`;
-        i = close;
+        const [set, next] = readList(runes, i + 1);
+        out += set;
+        i = next;
         break;
       }
       case '{':
         depth++;
         out += '(?:';
         break;
+      // Outside `{...}`, `}` and `,` are plain text.
       case '}':
-        if (depth === 0) throw new GlobSyntaxError('unexpected closing of terms');
-        depth--;
-        out += ')';
+        if (depth === 0) out += classChar(runes[i]!);
+        else {
+          depth--;
+          out += ')';
+        }
         break;
       case ',':
-        out += depth > 0 ? '|' : ',';
+        out += depth > 0 ? '|' : classChar(runes[i]!);
         break;
       default:
         out += /[\p{L}\p{N}_ ]/u.test(ch) ? ch : classChar(runes[i]!);

@@ -1,11 +1,12 @@
-import type { Argument, Definition, FragmentSpread, GqlValue, QueryDocument, Selection } from './graphql-ast.ts';
-import { ValueKind, isField, isInlineFragment } from './graphql-ast.ts';
+import type { Argument, Definition, FragmentSpread, QueryDocument, Selection } from './graphql-ast.ts';
+import { ValueKind, isField, isInlineFragment, valueText } from './graphql-ast.ts';
 import type { Position } from './graphql-lexer.ts';
 import { overlappingFieldsCanBeMerged } from './graphql-overlap.ts';
-import { GraphqlError, goQuote } from './graphql-lexer.ts';
+import { GraphqlError } from './graphql-lexer.ts';
 import type { Schema } from './graphql-schema.ts';
 import { isCompatible, isInputType, typeName, typeString } from './graphql-schema.ts';
-import { quotedOrList, suggestQuoted, suggestUnquoted, suggestionList } from './graphql-suggest.ts';
+import { quotedOrList, suggestQuoted, suggestionList } from './graphql-suggest.ts';
+import { valuesOfCorrectType } from './graphql-value-rules.ts';
 import type { Events } from './graphql-walk.ts';
 import { Walker, newEvents } from './graphql-walk.ts';
 
@@ -15,10 +16,8 @@ import { Walker, newEvents } from './graphql-walk.ts';
  * same order as OPA reports them.
  */
 
-type Report = (message: string, position: Position | undefined) => void;
-type Rule = (events: Events, walker: Walker, report: Report) => void;
-
-const SCALARS = ['Int', 'Float', 'String', 'Boolean', 'ID'];
+export type Report = (message: string, position: Position | undefined) => void;
+export type Rule = (events: Events, walker: Walker, report: Report) => void;
 
 const isLeaf = (definition: Definition) => definition.Kind === 'ENUM' || definition.Kind === 'SCALAR';
 const isComposite = (definition: Definition) => ['OBJECT', 'INTERFACE', 'UNION'].includes(definition.Kind);
@@ -28,23 +27,6 @@ function possibleTypes(schema: Schema, definition: Definition): Definition[] {
     return (definition.Types ?? []).map((name) => schema.types.get(name)).filter((d): d is Definition => d !== undefined);
   }
   return schema.possibleTypes.get(definition.Name) ?? [];
-}
-
-/** gqlparser's Value.String(). */
-function valueText(value: GqlValue): string {
-  switch (value.Kind) {
-    case ValueKind.Variable:
-      return `$${value.Raw}`;
-    case ValueKind.String:
-    case ValueKind.Block:
-      return goQuote(value.Raw);
-    case ValueKind.List:
-      return `[${(value.Children ?? []).map((child) => valueText(child.Value)).join(',')}]`;
-    case ValueKind.Object:
-      return `{${(value.Children ?? []).map((child) => `${child.Name}:${valueText(child.Value)}`).join(',')}}`;
-    default:
-      return value.Raw;
-  }
 }
 
 const fieldsOnCorrectType: Rule = (events, walker, report) => {
@@ -376,101 +358,6 @@ const uniqueVariableNames: Rule = (events, _walker, report) => {
     for (const variable of operation.VariableDefinitions ?? []) {
       if (seen.has(variable.Variable)) report(`There can be only one variable named "$${variable.Variable}".`, variable.Position);
       seen.add(variable.Variable);
-    }
-  });
-};
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-function unexpectedTypeMessage(value: GqlValue, expected: string, definition: Definition): string {
-  const text = valueText(value);
-  switch (expected) {
-    case 'Int':
-    case 'Int!': {
-      const n = value.Kind === ValueKind.Int ? BigInt(value.Raw) : undefined;
-      if (n !== undefined && (n < -(2n ** 31n) || n > 2n ** 31n - 1n)) return `Int cannot represent non 32-bit signed integer value: ${text}`;
-      return `Int cannot represent non-integer value: ${text}`;
-    }
-    case 'String':
-    case 'String!':
-    case '[String]':
-      return `String cannot represent a non string value: ${text}`;
-    case 'Boolean':
-    case 'Boolean!':
-      return `Boolean cannot represent a non boolean value: ${text}`;
-    case 'Float':
-    case 'Float!':
-      return `Float cannot represent non numeric value: ${text}`;
-    case 'ID':
-    case 'ID!':
-      return `ID cannot represent a non-string and non-integer value: ${text}`;
-    default:
-      if (definition.Kind === 'ENUM') return `Enum "${expected}" cannot represent non-enum value: ${text}.`;
-      return `Expected value of type "${expected}", found ${text}.`;
-  }
-}
-
-const valuesOfCorrectType: Rule = (events, walker, report) => {
-  events.value.push((value) => {
-    const { definition, expectedType } = walker.values.get(value)!;
-    if (!definition || !expectedType) return;
-    const expected = typeString(expectedType);
-    const unexpected = () => report(unexpectedTypeMessage(value, expected, definition), value.Position);
-    if (value.Kind === ValueKind.Null && expectedType.NonNull) {
-      report(`Expected value of type "${expected}", found ${valueText(value)}.`, value.Position);
-    }
-    if (definition.Kind === 'SCALAR' && !SCALARS.includes(definition.Name)) return;
-    const enums = (definition.EnumValues ?? []).map((v) => v.Name);
-    if (value.Kind === ValueKind.Int && (BigInt(value.Raw) < INT64_MIN || BigInt(value.Raw) > INT64_MAX)) unexpected();
-    switch (value.Kind) {
-      case ValueKind.List:
-        if (!expectedType.Elem) unexpected();
-        break;
-      case ValueKind.Int:
-        if (!['Int', 'Float', 'ID'].includes(definition.Name)) unexpected();
-        break;
-      case ValueKind.Float:
-        if (definition.Name !== 'Float') unexpected();
-        break;
-      case ValueKind.String:
-      case ValueKind.Block:
-        if (definition.Kind === 'ENUM') {
-          report(
-            `Enum "${expected}" cannot represent non-enum value: ${valueText(value)}.${suggestQuoted('Did you mean the enum value', value.Raw, enums)}`,
-            value.Position,
-          );
-        } else if (definition.Name !== 'String' && definition.Name !== 'ID') unexpected();
-        break;
-      case ValueKind.Enum:
-        if (definition.Kind !== 'ENUM') {
-          report(`${unexpectedTypeMessage(value, expected, definition)}${suggestUnquoted('Did you mean the enum value', value.Raw, enums)}`, value.Position);
-        } else if (!enums.includes(value.Raw)) {
-          report(
-            `Value "${valueText(value)}" does not exist in "${expected}" enum.${suggestQuoted('Did you mean the enum value', value.Raw, enums)}`,
-            value.Position,
-          );
-        }
-        break;
-      case ValueKind.Boolean:
-        if (definition.Name !== 'Boolean') unexpected();
-        break;
-      case ValueKind.Object: {
-        const children = value.Children ?? [];
-        for (const field of definition.Fields ?? []) {
-          if (field.Type.NonNull && !field.DefaultValue && !children.some((c) => c.Name === field.Name)) {
-            report(`Field "${definition.Name}.${field.Name}" of required type "${typeString(field.Type)}" was not provided.`, value.Position);
-          }
-        }
-        const names = (definition.Fields ?? []).map((f) => f.Name);
-        for (const child of children) {
-          if (names.includes(child.Name)) continue;
-          report(`Field "${child.Name}" is not defined by type "${definition.Name}".${suggestQuoted('Did you mean', child.Name, names)}`, child.Position);
-        }
-        break;
-      }
-      default:
-        break;
     }
   });
 };

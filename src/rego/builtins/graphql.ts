@@ -1,7 +1,7 @@
 import type { Value } from '../value.ts';
 import { RObject } from '../value.ts';
 import type { QueryDocument, SchemaDocument } from './graphql-ast.ts';
-import { AstDecodeError, astToValue, queryDocumentFromValue, schemaDocumentFromValue } from './graphql-ast.ts';
+import { AstDecodeError, astToValue, queryDocumentFromValue, schemaDocumentFromValue } from './graphql-ast-json.ts';
 import { GraphqlError } from './graphql-lexer.ts';
 import { parseQueryDocument, parseSchemaDocument } from './graphql-parser.ts';
 import { validateQuery } from './graphql-rules.ts';

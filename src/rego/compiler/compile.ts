@@ -95,11 +95,20 @@ function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Saf
   const head = rule.head;
   const scope = new Scope(frame);
   // Function arguments are patterns bound at call time.
-  const args = head.args?.map((arg) => {
+  // A template string argument (`f($"{x}")`) is not a pattern: it becomes a fresh parameter
+  // compared at the end of the body, once its variables are bound (string-interpolation cases).
+  const extra: Body = [];
+  const params = head.args?.map((arg, i): Term => {
+    if (arg.type !== 'template') return arg;
+    const param: VarTerm = { type: 'var', name: `$arg${i}`, loc: arg.loc };
+    extra.push({ kind: 'unify', lhs: param, rhs: arg, assign: false, loc: arg.loc, with: [] });
+    return param;
+  });
+  const args = params?.map((arg) => {
     for (const v of patternVars(arg)) if (v.name !== '_' && !scope.vars.has(v.name)) scope.vars.set(v.name, frame.alloc());
     return resolver.term(arg, scope);
   });
-  const body = resolver.body(rule.body, scope);
+  const body = resolver.body([...rule.body, ...extra], scope);
   const headRef = head.ref.type === 'ref' ? head.ref : undefined;
   const path = [...module.pkg, (head.ref.type === 'ref' ? (head.ref.head as VarTerm) : head.ref).name];
   let restStart = 0;

@@ -103,6 +103,9 @@ function collectTerm(term: Term, root: RuleNode, out: Set<RuleNode>): void {
       return collectBody(term.body, root, out);
     case 'template':
       return term.parts.forEach((part) => typeof part !== 'string' && recurse(part));
+    case 'with':
+      recurse(term.term);
+      return term.with.forEach((w) => recurse(w.value));
     default:
       return;
   }

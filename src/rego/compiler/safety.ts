@@ -108,6 +108,8 @@ export class Safety {
         return { ...term, args: term.args.map((a) => this.nestedTerm(a, bound)) };
       case 'template':
         return { ...term, parts: term.parts.map((p) => (typeof p === 'string' ? p : this.nestedTerm(p, bound))) };
+      case 'with':
+        return { ...term, term: this.nestedTerm(term.term, bound), with: term.with.map((w) => ({ ...w, value: this.nestedTerm(w.value, bound) })) };
       default:
         return term;
     }
@@ -266,6 +268,10 @@ export class Safety {
         }
         case 'template':
           t.parts.forEach((part) => typeof part !== 'string' && visit(part, false));
+          return;
+        case 'with':
+          visit(t.term, false);
+          t.with.forEach((w) => visit(w.value, false));
           return;
         case 'arraycomp':
         case 'setcomp':

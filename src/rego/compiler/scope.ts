@@ -9,7 +9,7 @@
  * Names that are not variables are rewritten here too: a rule of the same package (`p` ->
  * `data.pkg.p`), an import alias (`users` -> `data.users` or `input.users`), and call targets.
  */
-import type { Body, Expr, Term, VarTerm, CallTerm } from '../ast.ts';
+import type { Body, Expr, Term, VarTerm, CallTerm, With } from '../ast.ts';
 import { RegoError } from '../errors.ts';
 import type { Location } from '../errors.ts';
 
@@ -124,8 +124,7 @@ export class Resolver {
   }
 
   expr(expr: Expr, scope: Scope): Expr {
-    const withs = expr.with.map((w) => ({ ...w, target: this.withTarget(w.target), value: this.withValue(w.value, scope) }));
-    const base = { loc: expr.loc, with: withs };
+    const base = { loc: expr.loc, with: this.withs(expr.with, scope) };
     switch (expr.kind) {
       case 'term':
         return { ...base, kind: 'term', term: this.term(expr.term, scope) };
@@ -195,6 +194,8 @@ export class Resolver {
         return this.call(term, scope);
       case 'template':
         return { ...term, parts: term.parts.map((part) => (typeof part === 'string' ? part : this.term(part, scope))) };
+      case 'with':
+        return { ...term, term: this.term(term.term, scope), with: this.withs(term.with, scope) };
       case 'arraycomp':
       case 'setcomp': {
         const inner = new Scope(scope.frame, scope);
@@ -247,6 +248,10 @@ export class Resolver {
     const name = this.callName(term.name);
     if (name !== 'print' && !this.names.isFunction(name)) throw new RegoError('rego_type_error', `undefined function ${name}`, [term.loc]);
     return { ...term, name, args: term.args.map((arg) => this.term(arg, scope)) };
+  }
+
+  private withs(withs: With[], scope: Scope): With[] {
+    return withs.map((w) => ({ ...w, target: this.withTarget(w.target), value: this.withValue(w.value, scope) }));
   }
 
   /** A `with` value naming a function (`with count as my_count`) replaces the function. */
@@ -335,6 +340,10 @@ export function walkDirect(term: Term, visit: (v: VarTerm) => void): void {
       return;
     case 'template':
       term.parts.forEach((part) => typeof part !== 'string' && walkDirect(part, visit));
+      return;
+    case 'with':
+      walkDirect(term.term, visit);
+      term.with.forEach((w) => walkDirect(w.value, visit));
       return;
     default:
       return;

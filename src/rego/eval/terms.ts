@@ -10,6 +10,7 @@ import { formatNumber } from '../number.ts';
 import type { Env, VK } from './context.ts';
 import type { Evaluator } from './evaluator.ts';
 import { lookup } from './refs.ts';
+import { evalTermWith } from './with.ts';
 
 /**
  * Evaluates terms left to right, calling `k` with each combination of values. Hot path: no named
@@ -104,6 +105,8 @@ export function evalComposite(ev: Evaluator, term: Term, env: Env, k: VK): boole
     }
     case 'template':
       return evalTemplate(ev, term.parts, env, k);
+    case 'with':
+      return evalTermWith(ev, term.term, term.with, env, k);
     default:
       return false;
   }

@@ -3,20 +3,60 @@
  * context has its own rule cache (values computed under a mock must not leak out), and the
  * continuation runs back in the outer context, as in OPA's topdown.
  */
-import type { Expr, Term } from '../ast.ts';
+import type { Expr, Term, With } from '../ast.ts';
 import { RObject } from '../value.ts';
 import type { Value } from '../value.ts';
 import type { RuleNode } from '../compiler/rule-tree.ts';
-import type { Env, EvalContext, FunctionReplacement, K } from './context.ts';
+import type { Env, EvalContext, FunctionReplacement, K, VK } from './context.ts';
 import type { Evaluator } from './evaluator.ts';
 import { lookup } from './refs.ts';
 
 export function evalWith(ev: Evaluator, expr: Expr, env: Env, k: K): boolean {
   const outer = ev.ctx;
+  const next = withContext(ev, expr.with, env);
+  if (!next) return false;
+  ev.ctx = next;
+  try {
+    return ev.exprNoWith(expr, env, () => {
+      ev.ctx = outer;
+      try {
+        return k();
+      } finally {
+        ev.ctx = next;
+      }
+    });
+  } finally {
+    ev.ctx = outer;
+  }
+}
+
+/** A term's values under `with` modifiers (template strings). */
+export function evalTermWith(ev: Evaluator, term: Term, withs: With[], env: Env, k: VK): boolean {
+  const outer = ev.ctx;
+  const next = withContext(ev, withs, env);
+  if (!next) return false;
+  ev.ctx = next;
+  try {
+    return ev.term(term, env, (value) => {
+      ev.ctx = outer;
+      try {
+        return k(value);
+      } finally {
+        ev.ctx = next;
+      }
+    });
+  } finally {
+    ev.ctx = outer;
+  }
+}
+
+/** The context the modifiers describe; undefined when a replacement value is undefined. */
+function withContext(ev: Evaluator, withs: With[], env: Env): EvalContext | undefined {
+  const outer = ev.ctx;
   const next: EvalContext = { ...outer, cache: new Map() };
   const masks = new Set<RuleNode>(outer.masks ?? []);
   const functions = new Map<string, FunctionReplacement>(outer.functions ?? []);
-  for (const modifier of expr.with) {
+  for (const modifier of withs) {
     if (modifier.value.type === 'fnref') {
       functions.set(targetName(modifier.target), { kind: 'function', name: modifier.value.name });
       continue;
@@ -26,14 +66,14 @@ export function evalWith(ev: Evaluator, expr: Expr, env: Env, k: K): boolean {
       value = v;
       return true;
     });
-    if (value === undefined) return false;
+    if (value === undefined) return undefined;
     const target = modifier.target;
     if (target.type === 'scalar') {
       functions.set(String(target.value), { kind: 'value', value });
       continue;
     }
     const path = targetPath(ev, target, env);
-    if (path === undefined) return false;
+    if (path === undefined) return undefined;
     const [root, ...keys] = path;
     if (root === 'input') {
       next.input = patch(next.input, keys, value);
@@ -50,19 +90,7 @@ export function evalWith(ev: Evaluator, expr: Expr, env: Env, k: K): boolean {
   }
   next.masks = masks.size > 0 ? masks : undefined;
   next.functions = functions.size > 0 ? functions : undefined;
-  ev.ctx = next;
-  try {
-    return ev.exprNoWith(expr, env, () => {
-      ev.ctx = outer;
-      try {
-        return k();
-      } finally {
-        ev.ctx = next;
-      }
-    });
-  } finally {
-    ev.ctx = outer;
-  }
+  return next;
 }
 
 /** `with data.p.q.r as v` where data.p.q is a rule: the rule's value is replaced from base data. */

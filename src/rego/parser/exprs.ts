@@ -117,7 +117,7 @@ function parseLogicOperand(p: Cursor): Expr {
   return { ...parseExprKind(p), loc, with: [] };
 }
 
-function withModifiers(p: Cursor, expr: Expr): Expr {
+export function withModifiers<T extends { with: With[] }>(p: Cursor, expr: T): T {
   // `with` may continue an expression on the next line (it cannot start one).
   while (p.isKeyword('with')) {
     const loc = p.loc();

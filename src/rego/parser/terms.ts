@@ -4,10 +4,10 @@
  * OPA names them after (`plus`, `equal`, `internal.member_2`, ...).
  */
 import type { Location } from '../errors.ts';
-import type { CallTerm, Term, RefTerm, VarTerm } from '../ast.ts';
+import type { CallTerm, Term, RefTerm, VarTerm, With } from '../ast.ts';
 import { parseNumberLiteral } from '../number.ts';
 import { Cursor, KEYWORDS, describe } from './cursor.ts';
-import { parseBody } from './exprs.ts';
+import { parseBody, withModifiers } from './exprs.ts';
 import { tokenize } from './lexer.ts';
 import type { Token } from './lexer.ts';
 
@@ -260,7 +260,9 @@ function parseTemplate(p: Cursor, token: Token, loc: Location): Term {
       const inner = new Cursor(p.file, tokenize(p.file, part.expr.text, part.expr.offset, rowCol), p.source);
       for (const keyword of p.keywords) inner.keywords.add(keyword);
       if (inner.peek().kind === 'eof') p.fail(token, 'empty template expression');
-      const term = parseTerm(inner);
+      const value = parseTerm(inner);
+      const modified = withModifiers(inner, { with: [] as With[] });
+      const term: Term = modified.with.length > 0 ? { type: 'with', term: value, with: modified.with, loc: value.loc } : value;
       if (inner.peek().kind !== 'eof') inner.fail(inner.peek(), `unexpected ${describe(inner.peek())} in template expression`);
       parts.push(term);
     }
