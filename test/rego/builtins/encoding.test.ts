@@ -30,6 +30,9 @@ describe('hex and urlquery', () => {
     expect(call('urlquery.decode', 'a%3Db%2B1+c')).toBe('a=b+1 c');
     expect(call('urlquery.encode_object', RObject.fromEntries([['c', 'd'], ['a', RSet.of(['b+1'])]]))).toBe('a=b%2B1&c=d');
     expect(toJson(call('urlquery.decode_object', 'a=1&b=2&a=3')!)).toEqual({ a: ['1', '3'], b: ['2'] });
+    expect(() => call('urlquery.decode_object', 'a=1;b=2')).toThrow('invalid semicolon separator in query');
+    expect(call('urlquery.decode', '%C3%A9%ff')).toBe('é\ufffd');
+    expect(() => call('urlquery.decode', 'a%zz')).toThrow('invalid URL escape "%zz"');
   });
 });
 
