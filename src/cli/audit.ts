@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { auditConfigSchema } from '../audit/config.ts';
 import { openReaderDatabase, openWriterDatabase } from '../audit/database.ts';
@@ -138,9 +139,8 @@ async function tail(args: string[], io: AuditCliIo): Promise<number> {
     io.stdout.write(options.json ? `${JSON.stringify(eventJson(row))}\n` : renderEventLine(row));
   };
   const db = openReaderDatabase(databasePath(options));
-  const stop = io.signal ? undefined : new AbortController();
-  const signal = io.signal ?? stop!.signal;
-  const abort = (): void => stop?.abort();
+  const stop = new AbortController();
+  const abort = (): void => stop.abort();
   try {
     checkSchema(db, loadMigrations());
     let last = 0;
@@ -149,14 +149,13 @@ async function tail(args: string[], io: AuditCliIo): Promise<number> {
       last = row.seq;
     }
     if (!options.follow) return EXIT.OK;
+    io.signal?.addEventListener('abort', abort, { once: true });
     process.once('SIGINT', abort).once('SIGTERM', abort);
     // Polling a WAL database is cheap (a read sees every commit made before it started) and
     // needs nothing from the writer, which may be another process or stopped altogether.
-    while (!signal.aborted) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.interval);
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
+    while (!stop.signal.aborted) {
+      // Rejects (AbortError) when stopped: that simply ends the wait.
+      await sleep(options.interval, undefined, { signal: stop.signal }).catch(() => undefined);
       for (const row of eventsAfter(db, last)) {
         print(row);
         last = row.seq;
@@ -165,6 +164,7 @@ async function tail(args: string[], io: AuditCliIo): Promise<number> {
     return EXIT.OK;
   } finally {
     process.off('SIGINT', abort).off('SIGTERM', abort);
+    io.signal?.removeEventListener('abort', abort);
     db.close();
   }
 }
