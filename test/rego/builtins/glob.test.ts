@@ -58,3 +58,13 @@ describe('glob.match - gobwas syntax', () => {
     expect(call('glob.quote_meta', '[a]{b}?')).toBe('\\[a\\]\\{b\\}\\?');
   });
 });
+
+describe('glob.match - gobwas list syntax', () => {
+  it('reads one range or a plain list, with escapes', () => {
+    expect(call('glob.match', '[abc-x]', [], '-')).toBe(true);
+    expect(call('glob.match', '[abc-x]', [], 'm')).toBe(false);
+    expect(call('glob.match', '[a\\]]', [], ']')).toBe(true);
+    expect(call('glob.match', 'a}b,c', [], 'a}b,c')).toBe(true);
+    expect(() => call('glob.match', '[a-cx]', [], 'a')).toThrow(/expected close range character/);
+  });
+});
