@@ -1,8 +1,14 @@
-import { randomInt } from 'node:crypto';
-import type { Builtin } from './types.ts';
+import { randomBytes } from 'node:crypto';
 import { integerArg, stringArg } from './args.ts';
+import type { Builtin } from './types.ts';
+import { builtinError } from './types.ts';
 
-/** OPA's rand.intn(str, n): a random integer in [0, |n|), the same for the same arguments within a query. */
+const MAX_INT64 = (1n << 63n) - 1n;
+
+/**
+ * OPA's rand.intn(str, n): a random integer in [0, |n|) (n is a Go int), the same for the same
+ * arguments within a query.
+ */
 export const randBuiltins: Builtin[] = [
   {
     name: 'rand.intn',
@@ -10,13 +16,17 @@ export const randBuiltins: Builtin[] = [
     nondeterministic: true,
     impl: (args, ctx) => {
       const key = stringArg('rand.intn', args, 1);
-      const bound = Math.abs(Number(integerArg('rand.intn', args, 2)));
-      if (bound === 0) return 0;
+      const n = integerArg('rand.intn', args, 2);
+      const bound = n < 0n ? -n : n;
+      if (bound === 0n) return 0;
+      if (bound > MAX_INT64) throw builtinError('rand.intn', 'n must fit in a 64-bit integer');
       const memoKey = `rand.intn:${JSON.stringify(key)}:${bound}`;
       let value = ctx.memo.get(memoKey);
       if (value === undefined) {
-        // randomInt is limited to ranges below 2^48; larger bounds scale a random fraction.
-        value = bound < 2 ** 48 ? randomInt(bound) : Math.floor((randomInt(2 ** 48) / 2 ** 48) * bound);
+        // 64 random bits modulo the bound: the modulo bias is below bound / 2^64, negligible for
+        // the small bounds policies sample from.
+        const drawn = randomBytes(8).readBigUInt64BE() % bound;
+        value = drawn <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(drawn) : drawn;
         ctx.memo.set(memoKey, value);
       }
       return value;
