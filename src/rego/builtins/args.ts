@@ -19,9 +19,13 @@ export function numberArg(name: string, args: Value[], position: number): number
   return value;
 }
 
-/** An integer operand as a bigint; a decimal is a type error with OPA's own wording. */
-export function integerArg(name: string, args: Value[], position: number): bigint {
-  const value = numberArg(name, args, position);
+/**
+ * An integer operand as a bigint; a decimal is a type error with OPA's own wording. OPA names
+ * the expected type `number` (IntOperand) or, for big-integer built-ins, `integer`.
+ */
+export function integerArg(name: string, args: Value[], position: number, expected: 'number' | 'integer' = 'number'): bigint {
+  const value = args[position - 1]!;
+  if (typeof value !== 'number' && typeof value !== 'bigint') throw operandError(name, position, expected, value);
   if (typeof value === 'bigint') return value;
   if (!Number.isInteger(value)) {
     throw new BuiltinError(

@@ -54,15 +54,15 @@ export const numberBuiltins: readonly Builtin[] = [
   {
     name: 'numbers.range',
     arity: 2,
-    impl: (args) => range('numbers.range', integerArg('numbers.range', args, 1), integerArg('numbers.range', args, 2), 1n),
+    impl: (args) => range('numbers.range', integerArg('numbers.range', args, 1, 'integer'), integerArg('numbers.range', args, 2, 'integer'), 1n),
   },
   {
     name: 'numbers.range_step',
     arity: 3,
     impl: (args) => {
-      const from = integerArg('numbers.range_step', args, 1);
-      const to = integerArg('numbers.range_step', args, 2);
-      const step = integerArg('numbers.range_step', args, 3);
+      const from = integerArg('numbers.range_step', args, 1, 'integer');
+      const to = integerArg('numbers.range_step', args, 2, 'integer');
+      const step = integerArg('numbers.range_step', args, 3, 'integer');
       if (step <= 0n) throw builtinError('numbers.range_step', 'step must be a positive integer');
       return range('numbers.range_step', from, to, step);
     },

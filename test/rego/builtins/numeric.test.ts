@@ -122,3 +122,11 @@ describe('bounded work per call', () => {
     expect(call('bits.rsh', 5, 1_000_000_000)).toBe(0);
   });
 });
+
+describe('operand wording of big-integer built-ins', () => {
+  it('names the expected type integer, as OPA BigIntOperand does', () => {
+    expect(failure('bits.and', 'x', 1)).toBe('eval_type_error: bits.and: operand 1 must be integer but got string');
+    expect(failure('numbers.range', 1, 'x')).toBe('eval_type_error: numbers.range: operand 2 must be integer but got string');
+    expect(failure('numbers.range', 1.5, 2)).toBe('eval_type_error: numbers.range: operand 1 must be integer number but got floating-point number');
+  });
+});
