@@ -2,15 +2,20 @@ import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { NamespacingConfig } from '../config/schema.ts';
 import { WardenError } from '../errors.ts';
 import { disambiguate, fitPublicName, type NameNote } from './naming.ts';
+import { COMPOSITE_SERVER } from './types.ts';
 import type { CatalogSnapshot, Item, NamedEntry, Omission, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
 
 /**
  * Builds the merged view from the listings of the connected upstreams, given in config order
  * (that order decides every tie). Pure: the same listings always give the same names.
  */
-export function buildCatalog(listings: ReadonlyArray<readonly [string, UpstreamListing]>, naming: NamespacingConfig): CatalogSnapshot {
+export function buildCatalog(
+  listings: ReadonlyArray<readonly [string, UpstreamListing]>,
+  naming: NamespacingConfig,
+  composites: readonly Item[] = [],
+): CatalogSnapshot {
   const omissions: Omission[] = [];
-  const toolList = nameItems('tool', listings.map(([u, l]) => [u, l.tools]), naming, omissions);
+  const toolList = withComposites(nameItems('tool', listings.map(([u, l]) => [u, l.tools]), naming, omissions), composites, naming, omissions);
   const promptList = nameItems('prompt', listings.map(([u, l]) => [u, l.prompts]), naming, omissions);
 
   const resources = new Map<string, ResourceEntry>();
@@ -111,6 +116,28 @@ function nameItems(
       }
       taken.set(publicName, upstream);
       entries.push({ publicName, upstream, originalName, item: publicItem(kind, item, publicName, upstream, naming), notes });
+    }
+  }
+  return entries;
+}
+
+/**
+ * The gateway's own composite tools come first under the names their config gives them (server
+ * COMPOSITE_SERVER in policies and audit rows). An upstream tool whose public name a composite
+ * already holds is left out and reported: upstream lists change at run time, config does not.
+ */
+function withComposites(upstreamTools: NamedEntry[], composites: readonly Item[], naming: NamespacingConfig, omissions: Omission[]): NamedEntry[] {
+  if (composites.length === 0) return upstreamTools;
+  const entries: NamedEntry[] = composites.map((item) => {
+    const name = item.name as string;
+    return { publicName: name, upstream: COMPOSITE_SERVER, originalName: name, item: publicItem('tool', item, name, COMPOSITE_SERVER, naming), notes: ['composite'] };
+  });
+  const names = new Set(entries.map((e) => e.publicName));
+  for (const entry of upstreamTools) {
+    if (names.has(entry.publicName)) {
+      omissions.push({ kind: 'tool', upstream: entry.upstream, name: entry.originalName, reason: `public name "${entry.publicName}" is a composite tool of the gateway` });
+    } else {
+      entries.push(entry);
     }
   }
   return entries;

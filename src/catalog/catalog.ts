@@ -1,6 +1,6 @@
 import type { NamespacingConfig } from '../config/schema.ts';
 import { buildCatalog } from './build.ts';
-import type { CatalogSnapshot, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
+import type { CatalogSnapshot, Item, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
 
 export type ListKind = 'tools' | 'resources' | 'prompts';
 
@@ -13,13 +13,16 @@ const EMPTY: UpstreamListing = { tools: [], resources: [], resourceTemplates: []
 export class Catalog {
   readonly #order: readonly string[];
   readonly #naming: NamespacingConfig;
+  readonly #composites: readonly Item[];
   readonly #listings = new Map<string, UpstreamListing>();
   #snapshot: CatalogSnapshot;
 
-  constructor(upstreamOrder: readonly string[], naming: NamespacingConfig) {
+  /** `composites`: the tool items of the gateway's own composite tools (fixed for its life). */
+  constructor(upstreamOrder: readonly string[], naming: NamespacingConfig, composites: readonly Item[] = []) {
     this.#order = upstreamOrder;
     this.#naming = naming;
-    this.#snapshot = buildCatalog([], naming);
+    this.#composites = composites;
+    this.#snapshot = buildCatalog([], naming, composites);
   }
 
   get snapshot(): CatalogSnapshot {
@@ -37,7 +40,7 @@ export class Catalog {
     if (listing === undefined) next.delete(upstream);
     else next.set(upstream, listing);
     const ordered = this.#order.filter((name) => next.has(name)).map((name) => [name, next.get(name) ?? EMPTY] as const);
-    this.#snapshot = buildCatalog(ordered, this.#naming);
+    this.#snapshot = buildCatalog(ordered, this.#naming, this.#composites);
     if (listing === undefined) this.#listings.delete(upstream);
     else this.#listings.set(upstream, listing);
     return changedKinds(previous, this.#snapshot);

@@ -10,7 +10,7 @@ import { PUBLIC_NAME_PATTERN } from '../config/schema.ts';
 const HASH_LENGTH = 8;
 const MAX_LENGTH = 64;
 
-export type NameNote = 'renamed' | 'prefixed-on-conflict' | 'shortened' | 'disambiguated';
+export type NameNote = 'renamed' | 'prefixed-on-conflict' | 'shortened' | 'disambiguated' | 'composite';
 
 export interface NamedItem {
   publicName: string;

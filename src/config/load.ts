@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AuditConfig } from '../audit/config.ts';
 import type { AuthConfig } from '../auth/config.ts';
+import { COMPOSITE_SERVER } from '../catalog/types.ts';
 import type { DeclarativeCompositeConfig } from '../composites/config.ts';
 import { WardenError } from '../errors.ts';
 import type { PolicyConfig } from '../policy/config.ts';
@@ -66,6 +67,11 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     servers = validate(mcpJsonFileSchema, expandEnv(readJsonFile(serversFile), env, serversFile), serversFile).mcpServers;
   } else {
     servers = parsed.mcpServers;
+  }
+  if (COMPOSITE_SERVER in servers) {
+    throw new WardenError('CONFIG_INVALID', `${serversFile}: mcpServers.${COMPOSITE_SERVER}: the name "${COMPOSITE_SERVER}" is reserved for the gateway's own composite tools`, {
+      details: { file: serversFile, path: `mcpServers.${COMPOSITE_SERVER}` },
+    });
   }
   const upstreams = Object.entries(servers).map(([name, entry]) =>
     toSpec(name, validate(mcpServerSchemaFor(entry), entry, serversFile, ['mcpServers', name]), baseDir, parsed.upstream_defaults),

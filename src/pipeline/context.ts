@@ -36,6 +36,10 @@ export interface CallRequest {
   signal: AbortSignal;
   /** Present when the caller asked for progress; sends to the caller's own progressToken. */
   progress?: (progress: Progress) => Promise<void>;
+  /** Set on the steps of a composite tool: policies see it as input.workflow, audit rows record it. */
+  workflow?: { name: string; step: string };
+  /** A per-step timeout of a composite, shorter than the upstream's own. */
+  timeoutMs?: number;
 }
 
 export interface Authenticated extends CallRequest {

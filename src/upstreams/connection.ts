@@ -38,6 +38,8 @@ export interface ConnectionOptions {
 export interface CallOptions {
   signal: AbortSignal;
   onprogress?: (progress: Progress) => void;
+  /** A shorter deadline than the upstream's own (a composite step's timeout). */
+  timeoutMs?: number;
 }
 
 export type ConnectionState = 'connecting' | 'ready' | 'waiting' | 'closed';
@@ -91,18 +93,19 @@ export class UpstreamConnection {
       this.#progress.set(token, options.onprogress);
       sent = { ...params, _meta: { ...(params?._meta as object | undefined), progressToken: token } };
     }
+    const timeoutMs = Math.min(options.timeoutMs ?? Infinity, this.spec.timeoutMs);
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.spec.timeoutMs);
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
     const signal = AbortSignal.any([options.signal, deadline.signal]);
     try {
       return await client.request({ method, ...(sent === undefined ? {} : { params: sent }) } as ClientRequest, passthroughResult, {
         signal,
         // Our own deadline decides; the SDK's default 60 s must not fire first.
-        timeout: this.spec.timeoutMs + 60_000,
+        timeout: timeoutMs + 60_000,
       });
     } catch (error) {
       const why = options.signal.aborted ? 'cancelled' : deadline.signal.aborted ? 'timeout' : undefined;
-      throw upstreamCallError(this.spec.name, error, why, this.spec.timeoutMs);
+      throw upstreamCallError(this.spec.name, error, why, timeoutMs);
     } finally {
       clearTimeout(timer);
       if (token !== undefined) this.#progress.delete(token);

@@ -42,5 +42,6 @@ function decisionEvent(ctx: Resolved, decision: Decision, now: number): Decision
     event.upstreamName = target.entry.originalName;
   }
   if (ctx.params.arguments !== undefined) event.arguments = ctx.params.arguments;
+  if (ctx.workflow) event.workflow = ctx.workflow;
   return event;
 }

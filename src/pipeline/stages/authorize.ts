@@ -20,6 +20,7 @@ export interface DecisionSubject {
   principal: Principal | undefined;
   session: SessionInfo;
   requestId: string | number;
+  workflow?: { name: string; step: string };
 }
 
 export function policyInput(subject: DecisionSubject, method: string, target: Target | undefined, now: number, args?: unknown): PolicyInput {
@@ -42,6 +43,7 @@ export function policyInput(subject: DecisionSubject, method: string, target: Ta
     parsed.resource = { uri: target.uri, server: target.upstream };
   }
   if (args !== null && typeof args === 'object' && !Array.isArray(args)) parsed.arguments = args as Record<string, unknown>;
+  if (subject.workflow) parsed.workflow = subject.workflow;
   return buildPolicyInput(subject.principal, parsed, new Date(now));
 }
 

@@ -23,7 +23,11 @@ export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams
   const release = deps.inFlight.add(ctx.upstream, { session: ctx.session, requestId: ctx.requestId });
   const sentAt = deps.clock.now();
   try {
-    const result = await connection.request(ctx.method, ctx.upstreamParams, { signal: ctx.signal, ...(onprogress ? { onprogress } : {}) });
+    const result = await connection.request(ctx.method, ctx.upstreamParams, {
+      signal: ctx.signal,
+      ...(onprogress ? { onprogress } : {}),
+      ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
+    });
     await delivered;
     return { ...ctx, result, upstreamMs: deps.clock.now() - sentAt };
   } finally {
