@@ -92,6 +92,8 @@ export interface Rule {
   else?: Rule;
   loc: Location;
   file: string;
+  /** METADATA blocks written above the rule (scope `rule` or `document`). */
+  annotations?: Record<string, unknown>[];
 }
 
 export interface Module {
@@ -103,4 +105,6 @@ export interface Module {
   rules: Rule[];
   /** `import future.keywords.and` / `.or` (experimental keywords). */
   keywords: Set<string>;
+  /** METADATA blocks above the package clause (scope `package` or `subpackages`). */
+  annotations: Record<string, unknown>[];
 }

@@ -170,20 +170,38 @@ const json: Builtin[] = [
 ];
 
 /** YAML scalars that are integers beyond 2^53 stay exact, as in OPA (bigints only where needed). */
-function fromYaml(node: unknown): Value {
+function fromYaml(node: unknown, ancestors: unknown[] = []): Value {
   if (typeof node === 'bigint') return Number.isSafeInteger(Number(node)) ? Number(node) : node;
-  if (node instanceof Map) return RObject.fromEntries([...node].map(([k, v]) => [fromYaml(k), fromYaml(v)] as const));
-  if (node instanceof Set) return RSet.of([...node].map(fromYaml));
-  if (Array.isArray(node)) return node.map(fromYaml);
+  if (node instanceof Uint8Array) return Buffer.from(node).toString('utf8');
   if (node instanceof Date) return node.toISOString();
   if (node === undefined) return null;
+  if (typeof node !== 'object' || node === null) return fromJson(node);
+  // An alias may refer to an enclosing node; such a document has no JSON value.
+  if (ancestors.includes(node)) throw new YamlCycleError();
+  const inner = [...ancestors, node];
+  const child = (item: unknown) => fromYaml(item, inner);
+  if (node instanceof Map) return RObject.fromEntries([...node].map(([k, v]) => [child(k), child(v)] as const));
+  if (node instanceof Set) return RSet.of([...node].map(child));
+  if (Array.isArray(node)) return node.map(child);
   return fromJson(node);
+}
+
+class YamlCycleError extends Error {
+  override readonly name = 'YamlCycleError';
+  constructor() {
+    super('yaml: an alias refers to a node that contains it');
+  }
 }
 
 function parseYaml(name: string, text: string): Value {
   const document = YAML.parseDocument(text, { intAsBigInt: true, uniqueKeys: false });
   if (document.errors.length > 0) throw builtinError(name, `yaml: ${document.errors[0]!.message.split('\n')[0]}`);
-  return fromYaml(document.toJS({ mapAsMap: true }));
+  try {
+    return fromYaml(document.toJS({ mapAsMap: true }));
+  } catch (error) {
+    if (error instanceof YamlCycleError) throw builtinError(name, error.message);
+    throw error;
+  }
 }
 
 /** Plain JS for YAML.stringify: objects with string keys (non-string keys as JSON text), sets as arrays. */

@@ -103,15 +103,22 @@ function decodeValue(json: Json | undefined): GqlValue | undefined {
   if (typeof kind !== 'number' || !Number.isInteger(kind)) throw new AstDecodeError('json: cannot unmarshal into Go struct field Value.Kind of type ast.ValueKind');
   const children = list(o['Children'], 'ChildValue', (child) => {
     const c = asObject(child, 'ChildValue')!;
-    return { Name: str(c, 'Name'), Value: decodeValue(c['Value'])! };
+    return { Name: str(c, 'Name'), Value: requiredValue(c['Value']) };
   });
   return { Raw: str(o, 'Raw'), ...(children ? { Children: children } : {}), Kind: kind, ExpectedTypeHasDefault: bool(o, 'ExpectedTypeHasDefault') };
+}
+
+/** gqlparser dereferences argument and object-field values unchecked; refuse a missing one here. */
+function requiredValue(json: Json | undefined): GqlValue {
+  const value = decodeValue(json);
+  if (!value) throw new AstDecodeError('graphql: argument or input field without a Value');
+  return value;
 }
 
 function decodeArguments(json: Json | undefined): Argument[] | undefined {
   return list(json, 'Argument', (element) => {
     const o = asObject(element, 'Argument');
-    return o && { Name: str(o, 'Name'), Value: decodeValue(o['Value'])! };
+    return o && { Name: str(o, 'Name'), Value: requiredValue(o['Value']) };
   });
 }
 

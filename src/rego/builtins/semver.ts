@@ -3,39 +3,42 @@ import { stringArg } from './args.ts';
 import type { Builtin } from './types.ts';
 import { builtinError } from './types.ts';
 
-/** semver.compare and semver.is_valid over SemVer 2.0.0 (no `v` prefix, as OPA). */
+/**
+ * semver.compare and semver.is_valid as OPA's internal semver package (a go-semver fork) reads
+ * versions: `MAJOR.MINOR.PATCH` as int64 decimals (leading zeros allowed), then optional
+ * `-PRERELEASE` and `+BUILD` of dot-separated `[0-9A-Za-z-]` identifiers; no `v` prefix.
+ */
 
 interface Version {
   readonly core: readonly [bigint, bigint, bigint];
   readonly pre: readonly string[];
 }
 
-const NUMERIC = /^(?:0|[1-9]\d*)$/;
-const IDENTIFIER = /^[0-9A-Za-z-]+$/;
+const INT64_MAX = 2n ** 63n - 1n;
+const IDENTIFIERS = /^[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*$/;
+const INTEGER = /^[+-]?\d+$/;
 
-/**
- * Parses `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]` piece by piece: one combined regex would be
- * ambiguous (and backtrack) on long hostile input.
- */
+/** Parsed piece by piece: one combined regex would backtrack on long hostile input. */
 function parse(text: string): Version | undefined {
   const plus = text.indexOf('+');
-  const build = plus < 0 ? undefined : text.slice(plus + 1);
+  const build = plus < 0 ? '' : text.slice(plus + 1);
   const rest = plus < 0 ? text : text.slice(0, plus);
   const dash = rest.indexOf('-');
+  const pre = dash < 0 ? '' : rest.slice(dash + 1);
   const core = (dash < 0 ? rest : rest.slice(0, dash)).split('.');
-  const pre = dash < 0 ? [] : rest.slice(dash + 1).split('.');
-  if (core.length !== 3 || !core.every((part) => NUMERIC.test(part))) return undefined;
-  // Pre-release identifiers: numeric without leading zeros, or alphanumeric with a non-digit.
-  if (!pre.every((id) => IDENTIFIER.test(id) && (NUMERIC.test(id) || /\D/.test(id)))) return undefined;
-  if (build !== undefined && !build.split('.').every((id) => IDENTIFIER.test(id))) return undefined;
-  return { core: [BigInt(core[0]!), BigInt(core[1]!), BigInt(core[2]!)], pre };
+  if (core.length !== 3 || !core.every((part) => /^\d+$/.test(part) && BigInt(part) <= INT64_MAX)) return undefined;
+  if ((pre !== '' && !IDENTIFIERS.test(pre)) || (build !== '' && !IDENTIFIERS.test(build))) return undefined;
+  return { core: [BigInt(core[0]!), BigInt(core[1]!), BigInt(core[2]!)], pre: pre === '' ? [] : pre.split('.') };
 }
 
 function sign(a: bigint | string, b: bigint | string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** SemVer precedence: core numerically; a pre-release sorts before the release; build ignored. */
+/**
+ * Core numerically, then a release above any pre-release, then identifier by identifier: two
+ * integers numerically when they differ, else as strings; more identifiers rank higher.
+ */
 function compareVersions(a: Version, b: Version): number {
   for (let i = 0; i < 3; i++) {
     const c = sign(a.core[i]!, b.core[i]!);
@@ -45,10 +48,8 @@ function compareVersions(a: Version, b: Version): number {
   for (let i = 0; i < Math.min(a.pre.length, b.pre.length); i++) {
     const x = a.pre[i]!;
     const y = b.pre[i]!;
-    const xNumeric = /^\d+$/.test(x);
-    const yNumeric = /^\d+$/.test(y);
-    // Numeric identifiers compare numerically and sort before alphanumeric ones.
-    const c = xNumeric && yNumeric ? sign(BigInt(x), BigInt(y)) : xNumeric ? -1 : yNumeric ? 1 : sign(x, y);
+    const numeric = INTEGER.test(x) && INTEGER.test(y) ? sign(BigInt(x), BigInt(y)) : 0;
+    const c = numeric || sign(x, y);
     if (c !== 0) return c;
   }
   return sign(BigInt(a.pre.length), BigInt(b.pre.length));

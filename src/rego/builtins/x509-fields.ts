@@ -103,8 +103,8 @@ export function certificateRequestObject(der: Buffer): RObject {
   const request = readTlv(der, 0);
   if (request.tag !== 0x30 || request.end !== der.length) throw new DerError('malformed certificate request');
   const [info] = children(der, request);
-  const [version, subject, spki] = children(der, info!);
-  if (!version || !subject || !spki) throw new DerError('malformed certificate request');
+  const [version, subject, spki] = info ? children(der, info) : [];
+  if (!version || !subject || !spki) throw new DerError('x509: malformed certificate request');
   const publicKey = createPublicKey({ key: der.subarray(spki.offset, spki.end), format: 'der', type: 'spki' });
   return RObject.fromEntries([
     ['Raw', der.toString('base64')],

@@ -15,6 +15,8 @@ import { Safety, patternSlots } from './safety.ts';
 import { RuleNode } from './rule-tree.ts';
 import type { CompiledRule } from './rule-tree.ts';
 import { checkRecursion } from './recursion.ts';
+import { indexAnnotations, jsonTerm, metadataChain, ruleMetadata } from './metadata.ts';
+import type { MetadataIndex } from './metadata.ts';
 
 export interface CompiledPolicy {
   root: RuleNode;
@@ -46,6 +48,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
   const arityOf = (name: string): number | undefined => functionArity.get(name) ?? builtinArity(name);
   const isFunction = (name: string): boolean => arityOf(name) !== undefined;
 
+  const metadata = indexAnnotations(modules, (module, rule) => groundPath(module, rule).path);
   for (const module of modules) {
     const names: NameContext = {
       pkg: module.pkg,
@@ -56,7 +59,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
     const resolver = new Resolver(names);
     insertPath(root, module.pkg).isPackage = true;
     for (const rule of module.rules) {
-      const compiled = compileRule(rule, module, resolver, new Safety(arityOf));
+      const compiled = compileRule(rule, module, resolver, new Safety(arityOf), metadata);
       const node = root.find(compiled.path) ?? insertPath(root, compiled.path);
       (compiled.isDefault ? node.defaults : node.rules).push(compiled);
     }
@@ -91,9 +94,28 @@ function importAliases(module: Module): Map<string, Term> {
   return aliases;
 }
 
-function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Safety, frame = new Frame()): CompiledRule {
+/** The ground part of a rule's path: package, head name, then leading string segments. */
+function groundPath(module: Module, rule: Rule): { path: string[]; restStart: number } {
+  const ref = rule.head.ref;
+  const path = [...module.pkg, (ref.type === 'ref' ? (ref.head as VarTerm) : ref).name];
+  const parts = ref.type === 'ref' ? ref.path : [];
+  let restStart = 0;
+  for (; restStart < parts.length; restStart++) {
+    const part = parts[restStart]!;
+    if (part.type !== 'scalar' || typeof part.value !== 'string') break;
+    path.push(part.value);
+  }
+  return { path, restStart };
+}
+
+function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Safety, metadata: MetadataIndex, frame = new Frame()): CompiledRule {
   const head = rule.head;
   const scope = new Scope(frame);
+  const { path, restStart } = groundPath(module, rule);
+  resolver.metadata = {
+    rule: jsonTerm(ruleMetadata(rule), rule.loc),
+    chain: jsonTerm(metadataChain(metadata, rule, path, module.pkg), rule.loc),
+  };
   // Function arguments are patterns bound at call time.
   // A template string argument (`f($"{x}")`) is not a pattern: it becomes a fresh parameter
   // compared at the end of the body, once its variables are bound (string-interpolation cases).
@@ -109,16 +131,7 @@ function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Saf
     return resolver.term(arg, scope);
   });
   const body = resolver.body([...rule.body, ...extra], scope);
-  const headRef = head.ref.type === 'ref' ? head.ref : undefined;
-  const path = [...module.pkg, (head.ref.type === 'ref' ? (head.ref.head as VarTerm) : head.ref).name];
-  let restStart = 0;
-  const refPath = headRef?.path ?? [];
-  while (restStart < refPath.length) {
-    const part = refPath[restStart]!;
-    if (part.type !== 'scalar' || typeof part.value !== 'string') break;
-    path.push(part.value);
-    restStart++;
-  }
+  const refPath = head.ref.type === 'ref' ? head.ref.path : [];
   if (head.args && restStart < refPath.length) throw new RegoError('rego_parse_error', 'function heads must be simple references', [rule.loc]);
   for (const term of refPath.slice(restStart)) resolver.useDirect(term, scope);
   const rest = refPath.slice(restStart).map((term) => resolver.term(term, scope));
@@ -146,7 +159,7 @@ function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Saf
   };
   if (args) compiled.args = args;
   if (key) compiled.key = key;
-  if (rule.else) compiled.else = compileRule(rule.else, module, resolver, safety, frame);
+  if (rule.else) compiled.else = compileRule(rule.else, module, resolver, safety, metadata, frame);
   compiled.frameSize = frame.size;
   return compiled;
 }

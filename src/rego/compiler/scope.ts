@@ -65,6 +65,9 @@ export class Scope {
 const ROOTS = new Set(['data', 'input']);
 
 export class Resolver {
+  /** Constants for `rego.metadata.rule()` / `.chain()` in the rule being resolved. */
+  metadata: { rule: Term; chain: Term } | undefined;
+
   constructor(readonly names: NameContext) {}
 
   /**
@@ -246,6 +249,9 @@ export class Resolver {
 
   private call(term: CallTerm, scope: Scope): Term {
     const name = this.callName(term.name);
+    if (this.metadata && term.args.length === 0 && (name === 'rego.metadata.rule' || name === 'rego.metadata.chain')) {
+      return name === 'rego.metadata.rule' ? this.metadata.rule : this.metadata.chain;
+    }
     if (name !== 'print' && !this.names.isFunction(name)) throw new RegoError('rego_type_error', `undefined function ${name}`, [term.loc]);
     return { ...term, name, args: term.args.map((arg) => this.term(arg, scope)) };
   }

@@ -30,7 +30,21 @@ export interface Token {
 
 const PUNCT = [':=', '==', '!=', '<=', '>=', '{', '}', '[', ']', '(', ')', '.', ',', ';', ':', '=', '<', '>', '+', '-', '*', '/', '%', '&', '|'];
 
-export function tokenize(file: string, source: string, baseOffset = 0, rowCol?: (offset: number) => [number, number]): Token[] {
+export interface Comment {
+  /** Text after `#`. */
+  text: string;
+  row: number;
+  col: number;
+}
+
+export function tokenize(
+  file: string,
+  source: string,
+  baseOffset = 0,
+  rowCol?: (offset: number) => [number, number],
+  /** Receives the comments (METADATA annotations are read from them). */
+  comments?: Comment[],
+): Token[] {
   const tokens: Token[] = [];
   const lineStarts = [0];
   for (let i = 0; i < source.length; i++) if (source[i] === '\n') lineStarts.push(i + 1);
@@ -73,7 +87,12 @@ export function tokenize(file: string, source: string, baseOffset = 0, rowCol?: 
       continue;
     }
     if (c === '#') {
+      const start = i;
       while (i < source.length && source[i] !== '\n') i++;
+      if (comments) {
+        const [row, col] = position(start + baseOffset);
+        comments.push({ text: source.slice(start + 1, i).replace(/\r$/, ''), row, col });
+      }
       ws = true;
       continue;
     }

@@ -7,6 +7,8 @@ import type { Body, Import, Module, RefTerm, Rule, RuleHead, Term, VarTerm } fro
 import { Cursor, KEYWORDS, describe } from './cursor.ts';
 import { parseBody, parseExpr, parseQuery } from './exprs.ts';
 import { tokenize } from './lexer.ts';
+import type { Comment } from './lexer.ts';
+import { readAnnotations } from './annotations.ts';
 import { parsePostfix, parseTerm, refName } from './terms.ts';
 
 export interface ParseOptions {
@@ -15,20 +17,36 @@ export interface ParseOptions {
 }
 
 export function parseModule(file: string, source: string, options: ParseOptions = {}): Module {
-  const p = new Cursor(file, tokenize(file, source), source);
+  const comments: Comment[] = [];
+  const p = new Cursor(file, tokenize(file, source, 0, undefined, comments), source);
   if (!p.isKeyword('package')) p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected package`);
   const pkgToken = p.next();
   const pkgTerm = parsePostfix(p);
   const pkgName = refName(pkgTerm);
   if (pkgName === undefined) p.fail(pkgToken, 'package must be a simple reference');
   const pkg = pkgTerm.type === 'ref' ? [pkgName!.split('.')[0]!, ...pkgTerm.path.map((part) => String((part as { value: unknown }).value))] : [pkgName!];
-  const module: Module = { file, pkg, pkgLoc: p.loc(pkgToken), imports: [], rules: [], keywords: p.keywords };
+  const module: Module = { file, pkg, pkgLoc: p.loc(pkgToken), imports: [], rules: [], keywords: p.keywords, annotations: [] };
   while (p.isKeyword('import')) module.imports.push(parseImport(p, options));
   while (p.peek().kind !== 'eof') {
     if (p.isKeyword('import')) p.fail(p.peek(), 'imports must come before rules');
     module.rules.push(parseRule(p));
   }
+  if (comments.some((c) => c.text.trim() === 'METADATA')) attachAnnotations(module, comments);
   return module;
+}
+
+/** Attaches METADATA blocks to the package clause or the rule that follows each. */
+function attachAnnotations(module: Module, comments: Comment[]): void {
+  const rows = [module.pkgLoc.row, ...module.rules.map((rule) => rule.loc.row)];
+  for (const annotation of readAnnotations(module.file, comments, rows)) {
+    const onPackage = annotation.targetRow === module.pkgLoc.row;
+    const value = { scope: onPackage ? 'package' : 'rule', ...annotation.value };
+    if (onPackage) module.annotations.push(value);
+    else {
+      const rule = module.rules.find((r) => r.loc.row === annotation.targetRow)!;
+      (rule.annotations ??= []).push(value);
+    }
+  }
 }
 
 export function parseQueryText(source: string, file = 'query'): Body {
