@@ -87,7 +87,7 @@ export async function run(args: string[]): Promise<number> {
     services = await buildServices(config, logger);
     const policy = services.policy;
     stop.onReload(() => void policy.reload('signal'));
-    gateway = new Gateway(config, { ...services, log, version: VERSION });
+    gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION });
     await Promise.race([gateway.start(), stop.received]);
     if (stop.fired) return EXIT.OK;
     if (flags.http) {

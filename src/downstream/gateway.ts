@@ -1,6 +1,6 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpError, ErrorCode, type JSONRPCRequest, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
-import type { AuditSink } from '../audit/sink.ts';
+import type { AuditSink, AuthnFailureEvent } from '../audit/sink.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import { Catalog, type ListKind } from '../catalog/catalog.ts';
 import type { UpstreamListing } from '../catalog/types.ts';
@@ -18,6 +18,8 @@ export interface GatewayDeps {
   authenticator: Authenticator;
   policy: PolicyEngine;
   audit: AuditSink;
+  /** The audit store's aggregator of refused authentications (optional in tests). */
+  authFailures?: { recordAuthnFailure(event: AuthnFailureEvent): void };
   log: Logger;
   clock?: Clock;
   version: string;
@@ -73,6 +75,8 @@ export class Gateway {
       log: deps.log,
       inFlight: this.inFlight,
       pageSize: config.namespacing.page_size,
+      requiredScopes: config.auth.required_scopes,
+      ...(deps.authFailures ? { authFailures: deps.authFailures } : {}),
     });
   }
 

@@ -1,4 +1,4 @@
-import type { AuditSink } from '../audit/sink.ts';
+import type { AuditSink, AuthnFailureEvent } from '../audit/sink.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Logger } from '../log.ts';
@@ -22,4 +22,8 @@ export interface PipelineDeps {
   log: Logger;
   inFlight: InFlight;
   pageSize: number;
+  /** `auth.required_scopes`: every principal must hold all of them (AUTH_INSUFFICIENT_SCOPE). */
+  requiredScopes: readonly string[];
+  /** Where refused authentications are counted (the audit store aggregates them per source). */
+  authFailures?: { recordAuthnFailure(event: AuthnFailureEvent): void };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthnFailureEvent } from '../../src/audit/sink.ts';
 import type { PolicyInput } from '../../src/policy/engine.ts';
 import { startTestGateway, stdioFixture, type TestGateway } from './support/harness.ts';
 import { MemoryAuditSink, TestPolicyEngine } from './support/test-engines.ts';
@@ -7,6 +8,7 @@ import { MemoryAuditSink, TestPolicyEngine } from './support/test-engines.ts';
  * The security promises of the pipeline, through a real HTTP edge and a real stdio upstream:
  * fail closed, hidden equals unknown, decision recorded before forward.
  */
+const ALICE = 'token-alice~mcp:use';
 const HIDDEN = 'db__crash';
 const DENIED = 'db__add_tool';
 const UNAUDITABLE = 'db__whoami';
@@ -23,11 +25,17 @@ function rule(input: PolicyInput): boolean | 'throw' {
 let gw: TestGateway;
 let policy: TestPolicyEngine;
 let audit: MemoryAuditSink;
+const authFailures: AuthnFailureEvent[] = [];
 
 beforeAll(async () => {
   policy = new TestPolicyEngine(rule, ['writes need the admin role']);
   audit = new MemoryAuditSink(new Set([UNAUDITABLE]));
-  gw = await startTestGateway({ config: { mcpServers: { db: stdioFixture('db') } }, policy, audit });
+  gw = await startTestGateway({
+    config: { mcpServers: { db: stdioFixture('db') }, auth: { required_scopes: ['mcp:use'] } },
+    policy,
+    audit,
+    authFailures: { recordAuthnFailure: (event) => void authFailures.push(event) },
+  });
 });
 afterAll(() => gw?.close());
 
@@ -36,7 +44,7 @@ const calls = async (client: Awaited<ReturnType<TestGateway['connect']>>) =>
 
 describe('pipeline security', () => {
   it('visibility:hidden-equals-unknown - a hidden tool is not listed and answers exactly like an unknown one', async () => {
-    const client = await gw.connect();
+    const client = await gw.connect({ token: ALICE });
     expect((await client.listTools()).tools.map((t) => t.name)).not.toContain(HIDDEN);
     const hidden = await client.callTool({ name: HIDDEN, arguments: {} }).catch((e: unknown) => e);
     const unknown = await client.callTool({ name: 'db__crashh', arguments: {} }).catch((e: unknown) => e);
@@ -46,7 +54,7 @@ describe('pipeline security', () => {
   });
 
   it('authorize - a denied call answers POLICY_DENIED with the reasons, is audited as deny, and is not forwarded', async () => {
-    const client = await gw.connect();
+    const client = await gw.connect({ token: ALICE });
     const before = await calls(client);
     await expect(client.callTool({ name: DENIED, arguments: { message: 'x' } })).rejects.toMatchObject({
       code: -32004, message: `MCP error -32004: ${'Denied by policy: writes need the admin role'}`, data: { code: 'POLICY_DENIED', reasons: ['writes need the admin role'] },
@@ -57,7 +65,7 @@ describe('pipeline security', () => {
   });
 
   it('fail-closed:policy-error - an engine that throws denies with POLICY_ERROR and nothing is forwarded', async () => {
-    const client = await gw.connect();
+    const client = await gw.connect({ token: ALICE });
     const before = await calls(client);
     await expect(client.callTool({ name: BROKEN_POLICY, arguments: {} })).rejects.toMatchObject({
       code: -32004, message: `MCP error -32004: ${'Denied: policy evaluation failed'}`, data: { code: 'POLICY_ERROR' },
@@ -66,7 +74,7 @@ describe('pipeline security', () => {
   });
 
   it('fail-closed:audit-error - when the decision cannot be recorded the call is refused with AUDIT_UNAVAILABLE and not forwarded', async () => {
-    const client = await gw.connect();
+    const client = await gw.connect({ token: ALICE });
     const before = await calls(client);
     await expect(client.callTool({ name: UNAUDITABLE, arguments: {} })).rejects.toMatchObject({
       code: -32004, message: `MCP error -32004: ${'Denied: the audit record could not be written'}`, data: { code: 'AUDIT_UNAVAILABLE' },
@@ -75,7 +83,7 @@ describe('pipeline security', () => {
   });
 
   it('audit:before-forward - the decision row precedes the outcome row, which carries the result kind and durations', async () => {
-    const client = await gw.connect();
+    const client = await gw.connect({ token: ALICE });
     const start = audit.events.length;
     await client.callTool({ name: 'db__echo', arguments: { message: 'audited' } });
     const events = audit.events.slice(start);
@@ -87,7 +95,7 @@ describe('pipeline security', () => {
   });
 
   it('authorize - the policy sees the caller, the namespaced and original names, the arguments and the request', async () => {
-    const client = await gw.connect({ token: 'token-bob' });
+    const client = await gw.connect({ token: 'token-bob~mcp:use' });
     await client.callTool({ name: 'db__echo', arguments: { message: 'm' } });
     const input = policy.inputs.filter((i) => i.method === 'tools/call').at(-1)!;
     expect(input).toMatchObject({
@@ -99,12 +107,23 @@ describe('pipeline security', () => {
     });
   });
 
-  it('authenticate - no token, a bad token, and an authenticator that throws all deny with AUTH_* codes', async () => {
+  it('authenticate - a valid token without a required scope is AUTH_INSUFFICIENT_SCOPE', async () => {
+    const client = await gw.connect({ token: 'token-carol~other' });
+    await expect(client.listTools()).rejects.toMatchObject({
+      code: -32003, message: 'MCP error -32003: the token lacks the required scope(s): mcp:use', data: { code: 'AUTH_INSUFFICIENT_SCOPE' },
+    });
+  });
+
+  it('authenticate - no token, a bad token, and an authenticator that throws all deny with AUTH_* codes, and refusals are counted', async () => {
+    const before = authFailures.length;
+    const anonymous = await gw.connect({ token: '' });
+    await expect(anonymous.listTools()).rejects.toMatchObject({ code: -32003, data: { code: 'AUTH_TOKEN_MISSING' } });
     const bad = await gw.connect({ token: 'forged' });
     await expect(bad.listTools()).rejects.toMatchObject({ code: -32003, data: { code: 'AUTH_TOKEN_INVALID' } });
     const exploding = await gw.connect({ token: 'explode' });
     await expect(exploding.callTool({ name: 'db__echo', arguments: {} })).rejects.toMatchObject({
       code: -32003, message: `MCP error -32003: ${'Authentication failed'}`, data: { code: 'AUTH_TOKEN_INVALID' },
     });
+    expect(authFailures.slice(before).map((e) => [e.source, e.reason])).toEqual([['127.0.0.1', 'AUTH_TOKEN_MISSING'], ['127.0.0.1', 'AUTH_TOKEN_INVALID']]);
   });
 });

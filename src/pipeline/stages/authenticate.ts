@@ -1,16 +1,30 @@
+import type { AuthnFailureEvent } from '../../audit/sink.ts';
+import { checkRequiredScopes } from '../../auth/http-challenge.ts';
 import type { Principal } from '../../auth/principal.ts';
+import { isWardenError } from '../../errors.ts';
+import type { SessionInfo } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
 
 /**
  * Stage 1: the bearer token the transport saw becomes a Principal (or undefined when auth is
- * disabled). The Authenticator throws AUTH_* WardenErrors; the runner turns anything else into a
- * denial too.
+ * disabled), which must hold every `auth.required_scopes` scope. The Authenticator throws AUTH_*
+ * WardenErrors; each refusal is reported to the audit trail's failure aggregator (never the
+ * token itself). The runner turns anything unexpected into a denial too.
  */
-export async function authenticate<T extends { token: string | undefined }>(
+export async function authenticate<T extends { token: string | undefined; session: SessionInfo }>(
   request: T,
-  deps: Pick<PipelineDeps, 'authenticator' | 'clock'>,
+  deps: Pick<PipelineDeps, 'authenticator' | 'clock' | 'requiredScopes' | 'authFailures'>,
 ): Promise<T & { principal: Principal | undefined; startedAt: number }> {
   const startedAt = deps.clock.now();
-  const principal = await deps.authenticator.authenticate(request.token);
-  return { ...request, principal, startedAt };
+  try {
+    const principal = await deps.authenticator.authenticate(request.token);
+    if (principal && deps.requiredScopes.length > 0) checkRequiredScopes(principal, deps.requiredScopes);
+    return { ...request, principal, startedAt };
+  } catch (error) {
+    if (isWardenError(error) && error.code.startsWith('AUTH_')) {
+      const event: AuthnFailureEvent = { time: new Date(deps.clock.now()).toISOString(), source: request.session.remoteAddr ?? request.session.transport, reason: error.code };
+      deps.authFailures?.recordAuthnFailure(event);
+    }
+    throw error;
+  }
 }

@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import type { AuditSink } from '../../../src/audit/sink.ts';
+import type { AuditSink, AuthnFailureEvent } from '../../../src/audit/sink.ts';
 import type { Authenticator } from '../../../src/auth/principal.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { Gateway } from '../../../src/downstream/gateway.ts';
@@ -33,6 +33,7 @@ export interface TestGatewayOptions {
   policy?: PolicyEngine;
   audit?: AuditSink;
   authenticator?: Authenticator;
+  authFailures?: { recordAuthnFailure(event: AuthnFailureEvent): void };
 }
 
 /** Writes the config to a temp file, loads it like `serve` does, and serves HTTP on 127.0.0.1:0. */
@@ -46,6 +47,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     authenticator: options.authenticator ?? new TestTokenAuthenticator(),
     policy: options.policy ?? allowAll(),
     audit,
+    ...(options.authFailures ? { authFailures: options.authFailures } : {}),
     log: createLogger('silent'),
     version: 'test',
   });

@@ -7,18 +7,22 @@ import type { Authenticator, Principal } from '../../../src/auth/principal.ts';
 import { WardenError } from '../../../src/errors.ts';
 import type { Decision, PolicyEngine, PolicyInput } from '../../../src/policy/engine.ts';
 
-export function principal(sub: string): Principal {
-  return { sub, iss: 'https://test.invalid', aud: ['mcp-warden'], scopes: [], roles: [], claims: { sub }, expiresAt: 4102444800, tokenId: `t-${sub}` };
+export function principal(sub: string, scopes: string[] = []): Principal {
+  return { sub, iss: 'https://test.invalid', aud: ['mcp-warden'], scopes, roles: [], claims: { sub }, expiresAt: 4102444800, tokenId: `t-${sub}` };
 }
 
-/** Accepts `token-<sub>` bearer tokens; a missing token is AUTH_TOKEN_MISSING; `explode` throws a TypeError. */
+/**
+ * Accepts `token-<sub>` or `token-<sub>~scope,scope` bearer tokens; a missing token is
+ * AUTH_TOKEN_MISSING; `explode` throws a TypeError.
+ */
 export class TestTokenAuthenticator implements Authenticator {
   readonly mode = 'jwt' as const;
   async authenticate(token: string | undefined): Promise<Principal> {
     if (token === undefined) throw new WardenError('AUTH_TOKEN_MISSING', 'No bearer token');
     if (token === 'explode') throw new TypeError('key source exploded');
     if (!token.startsWith('token-')) throw new WardenError('AUTH_TOKEN_INVALID', 'Token is not valid');
-    return principal(token.slice('token-'.length));
+    const [sub, scopes] = token.slice('token-'.length).split('~');
+    return principal(sub!, scopes === undefined ? [] : scopes.split(','));
   }
   async close(): Promise<void> {}
 }
