@@ -190,6 +190,9 @@ describe('graphql.is_valid and graphql.parse_and_verify', () => {
       Operations: [{ Name: '', Operation: 'mutation', SelectionSet: [{ Alias: 'x', Name: 'x', Arguments: [{ Name: 'a', Value: { Kind: 7, Raw: 'b' } }] }] }],
     });
     expect(call('graphql.is_valid', unknownArgument, schemaAst)).toBe(false);
+    const withoutValue = fromJson({ Operations: [{ Operation: 'mutation', SelectionSet: [{ Alias: 'x', Name: 'x', Arguments: [{ Name: 'a' }] }] }] });
+    expect(call('graphql.is_valid', withoutValue, schemaAst)).toBe(false);
+    expect(failure(() => call('graphql.parse', fromJson({ Operations: 3 }), schemaAst))).toMatch(/^eval_builtin_error: graphql.parse: json: cannot unmarshal/);
   });
 
   it('answer failures with false', () => {
