@@ -81,11 +81,11 @@ async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHand
     const page = await gateway.pipeline.list({ kind: list.kind, cursor: params.cursor as string | undefined, session: info, requestId: extra.requestId, token });
     return { [list.key]: page.items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
   }
-  if (request.method === 'resources/unsubscribe' && typeof params.uri === 'string' && handle.subscriptions.has(params.uri)) {
-    handle.subscriptions.delete(params.uri);
-    // Upstream subscriptions are shared by all sessions: keep it while another session listens.
+  if (request.method === 'resources/unsubscribe' && typeof params.uri === 'string') {
+    // Upstream subscriptions are shared by all sessions: only the last subscriber's unsubscribe
+    // goes upstream, and a session cannot cancel a subscription it never made.
     const uri = params.uri;
-    if ([...gateway.sessions].some((s) => s.subscriptions.has(uri))) return {};
+    if (!handle.subscriptions.delete(uri) || [...gateway.sessions].some((s) => s.subscriptions.has(uri))) return {};
   }
   if (FORWARDED.has(request.method)) {
     const progressToken = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;

@@ -152,13 +152,15 @@ describe('gateway relay', () => {
     expect(updates).toEqual(['subscriber:test://web/info']);
   });
 
-  it('keeps an upstream subscription while another session still listens', async () => {
+  it('keeps an upstream subscription while another session listens, whoever unsubscribes', async () => {
     const [first, second] = [await gw.connect(), await gw.connect()];
     const updates: string[] = [];
     second.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+    const stranger = await gw.connect();
     await first.subscribeResource({ uri: 'test://old/info' });
     await second.subscribeResource({ uri: 'test://old/info' });
     await first.unsubscribeResource({ uri: 'test://old/info' });
+    await stranger.unsubscribeResource({ uri: 'test://old/info' });
     await first.callTool({ name: 'old__touch', arguments: { message: 'test://old/info' } });
     await second.callTool({ name: 'old__whoami', arguments: {} });
     expect(updates).toEqual(['test://old/info']);
