@@ -130,3 +130,16 @@ describe('operand wording of big-integer built-ins', () => {
     expect(failure('numbers.range', 1.5, 2)).toBe('eval_type_error: numbers.range: operand 1 must be integer number but got floating-point number');
   });
 });
+
+describe('semver - as OPA internal semver reads versions', () => {
+  it('accepts leading zeros and an empty pre-release, refuses a v prefix and extra parts', () => {
+    expect(call('semver.is_valid', '01.0.0')).toBe(true);
+    expect(call('semver.is_valid', '1.0.0-')).toBe(true);
+    expect(call('semver.is_valid', 'v1.0.0')).toBe(false);
+    expect(call('semver.is_valid', '1.0.0.0')).toBe(false);
+    expect(call('semver.is_valid', '1.0.0-a..b')).toBe(false);
+    expect(call('semver.is_valid', '99999999999999999999.0.0')).toBe(false);
+    expect(call('semver.compare', '1.0.0-01', '1.0.0-1')).toBe(-1);
+    expect(call('semver.compare', '1.0.0-rc.1', '1.0.0-rc.1.1')).toBe(-1);
+  });
+});
