@@ -20,18 +20,18 @@ export interface Tlv {
 export function readTlv(buf: Buffer, offset: number): Tlv {
   const tag = buf[offset];
   const first = buf[offset + 1];
-  if (tag === undefined || first === undefined) throw new DerError('truncated');
+  if (tag === undefined || first === undefined) throw new DerError('asn1: syntax error: data truncated');
   let length = first;
   let start = offset + 2;
   if (first & 0x80) {
     const count = first & 0x7f;
-    if (count === 0 || count > 4) throw new DerError('unsupported length');
+    if (count === 0 || count > 4) throw new DerError('asn1: structure error: length too large');
     length = 0;
     for (let i = 0; i < count; i++) length = length * 256 + buf[start + i]!;
     start += count;
   }
   const end = start + length;
-  if (end > buf.length) throw new DerError('truncated');
+  if (end > buf.length) throw new DerError('asn1: syntax error: data truncated');
   return { tag, start, end, offset };
 }
 
@@ -50,7 +50,7 @@ export function splitSequences(buf: Buffer): Buffer[] {
   const out: Buffer[] = [];
   for (let offset = 0; offset < buf.length; ) {
     const tlv = readTlv(buf, offset);
-    if (tlv.tag !== 0x30) throw new DerError('not a SEQUENCE');
+    if (tlv.tag !== 0x30) throw new DerError("asn1: structure error: tags don't match");
     out.push(buf.subarray(offset, tlv.end));
     offset = tlv.end;
   }

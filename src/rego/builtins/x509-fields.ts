@@ -30,7 +30,7 @@ function pkixName(der: Buffer, name: ReturnType<typeof readTlv>): RObject {
   for (const rdn of children(der, name)) {
     for (const atv of children(der, rdn)) {
       const [typeTlv, valueTlv] = children(der, atv);
-      if (!typeTlv || !valueTlv) throw new DerError('bad attribute');
+      if (!typeTlv || !valueTlv) throw new DerError('x509: invalid RDNSequence');
       const oid = readOid(der, typeTlv);
       const value = readString(der, valueTlv);
       names.push(RObject.fromEntries([['Type', oid], ['Value', value]]));
@@ -101,7 +101,7 @@ export function certificateObject(cert: X509Certificate): RObject {
 /** CertificationRequest: SEQUENCE { info SEQUENCE { version, subject, spki, [0] attributes }, alg, sig }. */
 export function certificateRequestObject(der: Buffer): RObject {
   const request = readTlv(der, 0);
-  if (request.tag !== 0x30 || request.end !== der.length) throw new DerError('malformed certificate request');
+  if (request.tag !== 0x30 || request.end !== der.length) throw new DerError('x509: malformed certificate request');
   const [info] = children(der, request);
   const [version, subject, spki] = info ? children(der, info) : [];
   if (!version || !subject || !spki) throw new DerError('x509: malformed certificate request');

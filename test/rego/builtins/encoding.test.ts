@@ -62,3 +62,10 @@ describe('yaml', () => {
     expect(call('yaml.marshal', RObject.fromEntries([['b', 1], ['a', ['x']]]))).toBe('a:\n- x\nb: 1\n');
   });
 });
+
+describe('yaml edge cases', () => {
+  it('refuses self-referencing aliases instead of recursing forever', () => {
+    expect(() => call('yaml.unmarshal', 'a: &x [*x]')).toThrow('yaml.unmarshal: yaml: an alias refers to a node that contains it');
+    expect(toJson(call('yaml.unmarshal', 'a: &x [1]\nb: *x')!)).toEqual({ a: [1], b: [1] });
+  });
+});
