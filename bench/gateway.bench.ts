@@ -5,7 +5,7 @@
  * flight, each after a warm-up. Prints p50/p99 (µs), calls/s and gateway/direct ratios.
  * Run alone: `node --import tsx bench/gateway.bench.ts [--json]`.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -13,7 +13,7 @@ import type { McpServerEntry } from '../src/config/schema.ts';
 import { connectClient } from '../test/fixtures/client.ts';
 import { gatewayStdioEntry, startGatewayHttp, writeGatewayConfig } from '../test/fixtures/gateway.ts';
 import { startFixture, type FixtureHandle } from '../test/fixtures/spawn.ts';
-import { measure, type Measurement, type MeasureOptions } from './gateway-measure.ts';
+import { measureInterleaved, type Measurement, type MeasureOptions } from './gateway-measure.ts';
 
 // undici's fetch adds one abort listener per request to the SDK HTTP client's long-lived signal
 // and drops it only when the request is garbage-collected, so thousands of calls trip Node's
@@ -24,48 +24,80 @@ process.on('warning', (warning) => {
 });
 
 const MODES: Record<'sequential' | 'concurrent-32', MeasureOptions> = {
-  sequential: { warmup: 200, samples: 1_000, concurrency: 1 },
-  'concurrent-32': { warmup: 320, samples: 3_200, concurrency: 32 },
+  sequential: { warmup: 200, samples: 1_000, concurrency: 1, rounds: 5 },
+  'concurrent-32': { warmup: 320, samples: 3_200, concurrency: 32, rounds: 5 },
 };
+type Mode = keyof typeof MODES;
 
 interface Row {
   transport: 'stdio' | 'http';
-  mode: keyof typeof MODES;
+  mode: Mode;
   direct: Measurement;
   gateway: Measurement;
 }
 
-async function measureEntry(entry: McpServerEntry, tool: string): Promise<Record<keyof typeof MODES, Measurement>> {
-  // The gateway's stderr log goes to /dev/null: its cost is measured, its lines are not shown.
-  const client: Client = await connectClient(entry, {}, { stderr: 'ignore' });
-  try {
-    const call = () => client.callTool({ name: tool, arguments: { message: 'hello' } });
-    const first = await call();
-    if (first.isError) throw new Error(`${tool} answered an error: ${JSON.stringify(first.content)}`);
-    return { sequential: await measure(call, MODES.sequential), 'concurrent-32': await measure(call, MODES['concurrent-32']) };
-  } finally {
-    await client.close();
-  }
+interface TransportResult {
+  rows: Row[];
+  /** The gateway's warn/error log lines, counted by message. */
+  gatewayWarnings: Record<string, number>;
 }
 
-async function benchTransport(transport: 'stdio' | 'http', dir: string): Promise<Row[]> {
+async function echoCall(client: Client, tool: string): Promise<() => Promise<unknown>> {
+  const call = () => client.callTool({ name: tool, arguments: { message: 'hello' } });
+  const first = await call();
+  if (first.isError) throw new Error(`${tool} answered an error: ${JSON.stringify(first.content)}`);
+  return call;
+}
+
+/** pino lines at warn (40) or above and non-JSON lines (Node's own warnings), counted by message with numbers masked. */
+function warnings(lines: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of lines) {
+    let message: string | undefined = line;
+    try {
+      const record = JSON.parse(line) as { level?: number; msg?: string };
+      message = (record.level ?? 0) >= 40 ? (record.msg ?? line) : undefined;
+    } catch {
+      // not pino: Node's own stderr output
+    }
+    if (message === undefined) continue;
+    const key = message.replace(/\d+/g, 'N');
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+async function benchTransport(transport: 'stdio' | 'http', dir: string): Promise<TransportResult> {
   const upstream: FixtureHandle = await startFixture('kitchen-sink', transport);
-  mkdirSync(join(dir, transport));
-  const config = writeGatewayConfig(join(dir, transport), { sink: upstream.entry });
+  const home = join(dir, transport);
+  mkdirSync(home);
+  const config = writeGatewayConfig(home, { sink: upstream.entry });
   const gateway = transport === 'http' ? await startGatewayHttp(config) : undefined;
+  // The stdio gateway is the client's child: its log goes to a file, read once it has exited.
+  const logFile = join(home, 'gateway.log');
+  const logFd = openSync(logFile, 'w');
+  const clients: Client[] = [];
   try {
-    const direct = await measureEntry(upstream.entry, 'echo');
     const gatewayEntry: McpServerEntry = gateway ? { type: 'http', url: gateway.url, headers: {} } : gatewayStdioEntry(config);
-    const through = await measureEntry(gatewayEntry, 'sink__echo');
-    return (Object.keys(MODES) as (keyof typeof MODES)[]).map((mode) => ({ transport, mode, direct: direct[mode], gateway: through[mode] }));
+    const directClient = await connectClient(upstream.entry, {}, { stderr: 'ignore' });
+    clients.push(directClient);
+    const gatewayClient = await connectClient(gatewayEntry, {}, { stderr: logFd });
+    clients.push(gatewayClient);
+    const calls = { direct: await echoCall(directClient, 'echo'), gateway: await echoCall(gatewayClient, 'sink__echo') };
+    const rows: Row[] = [];
+    for (const mode of Object.keys(MODES) as Mode[]) rows.push({ transport, mode, ...(await measureInterleaved(calls, MODES[mode])) });
+    for (const client of clients.splice(0)) await client.close();
+    return { rows, gatewayWarnings: warnings(gateway ? gateway.stderr : readFileSync(logFile, 'utf8').split('\n').filter(Boolean)) };
   } finally {
+    for (const client of clients) await client.close();
+    closeSync(logFd);
     await gateway?.close();
     await upstream.close();
   }
 }
 
 function render(rows: Row[]): string {
-  const header = ['transport', 'mode', 'direct p50', 'direct p99', 'direct calls/s', 'gw p50', 'gw p99', 'gw calls/s', 'p50 gw/direct', 'calls/s gw/direct'];
+  const header = ['transport', 'mode', 'direct p50', 'direct p99', 'direct calls/s', 'gw p50', 'gw p99', 'gw calls/s', 'p50 gw/direct', 'calls/s gw/direct', 'errors d/gw'];
   const lines = rows.map((row) => [
     row.transport,
     row.mode,
@@ -77,22 +109,33 @@ function render(rows: Row[]): string {
     String(row.gateway.calls_per_s),
     `${(row.gateway.p50_us / row.direct.p50_us).toFixed(2)}x`,
     `${(row.gateway.calls_per_s / row.direct.calls_per_s).toFixed(2)}x`,
+    `${row.direct.errors}/${row.gateway.errors}`,
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
   return [header, ...lines].map((line) => line.map((cell, column) => cell.padStart(widths[column]!)).join('  ')).join('\n');
 }
 
-async function benchGateway(): Promise<Row[]> {
+async function benchGateway(): Promise<TransportResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-gateway-bench-'));
   try {
-    return [...(await benchTransport('stdio', dir)), ...(await benchTransport('http', dir))];
+    return [await benchTransport('stdio', dir), await benchTransport('http', dir)];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const rows = await benchGateway().catch((error: unknown) => {
+const results = await benchGateway().catch((error: unknown) => {
   process.stderr.write(`gateway bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
-process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : `${render(rows)}\n`);
+const rows = results.flatMap((result) => result.rows);
+if (process.argv.includes('--json')) {
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+} else {
+  process.stdout.write(`${render(rows)}\n`);
+  for (const [index, result] of results.entries()) {
+    for (const [msg, count] of Object.entries(result.gatewayWarnings)) process.stdout.write(`gateway (${index === 0 ? 'stdio' : 'http'}) log: ${count}x ${msg}\n`);
+  }
+}
+// Numbers measured with failed calls in them are not a result: say so through the exit code.
+process.exit(rows.some((row) => row.direct.errors + row.gateway.errors > 0) ? 1 : 0);
