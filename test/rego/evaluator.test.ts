@@ -92,4 +92,18 @@ diff := {1, 2, 3} - {2}`;
       { x: { all_pos: true, none_neg: true, evens: [2, 4], both: [2, 3], diff: [1, 3] } },
     ]);
   });
+
+  it('selects rules through the input index without changing results', () => {
+    const rules = ['package t'];
+    for (let i = 0; i < 6; i++) rules.push(`deny contains "tool ${i}" if {\n  input.tool == "t${i}"\n  input.n > ${i}\n}`);
+    rules.push('deny contains "always" if input.n > 100', 'deny contains "number" if input.tool == 1.0');
+    const policies = compile({ 'i.rego': rules.join('\n') });
+    const deny = (input: unknown) => policies.evaluate('x = data.t.deny', { input })[0]?.x;
+    expect(deny({ tool: 't3', n: 5 })).toEqual(['tool 3']);
+    expect(deny({ tool: 't3', n: 1 })).toEqual([]);
+    expect(deny({ tool: 'other', n: 500 })).toEqual(['always']);
+    expect(deny({ tool: 1, n: 0 })).toEqual(['number']);
+    expect(deny({ n: 500 })).toEqual(['always']);
+    expect(policies.evaluate('x = data.t.deny with input.tool as "t0" with input.n as 1')).toEqual([{ x: ['tool 0'] }]);
+  });
 });

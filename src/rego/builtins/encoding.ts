@@ -196,8 +196,15 @@ class YamlCycleError extends Error {
 function parseYaml(name: string, text: string): Value {
   const document = YAML.parseDocument(text, { intAsBigInt: true, uniqueKeys: false });
   if (document.errors.length > 0) throw builtinError(name, `yaml: ${document.errors[0]!.message.split('\n')[0]}`);
+  let js: unknown;
   try {
-    return fromYaml(document.toJS({ mapAsMap: true }));
+    js = document.toJS({ mapAsMap: true });
+  } catch (error) {
+    // The yaml library refuses alias bombs (excessive alias counts) by throwing.
+    throw builtinError(name, `yaml: ${(error as Error).message}`);
+  }
+  try {
+    return fromYaml(js);
   } catch (error) {
     if (error instanceof YamlCycleError) throw builtinError(name, error.message);
     throw error;

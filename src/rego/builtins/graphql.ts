@@ -94,8 +94,25 @@ function schemaOf(name: string, document: SchemaDocument): Schema {
   }
 }
 
+/**
+ * Runs a built-in over recursive-descent code. Go's growable stacks take any nesting; here a
+ * document nested deeper than the JS stack allows becomes a built-in error instead of a crash.
+ */
+function bounded<T>(name: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof RangeError) throw builtinError(name, 'GraphQL document nested too deeply');
+    throw error;
+  }
+}
+
 /** Parses both documents, validates the query against the schema, and returns both ASTs. */
-function parseAndValidate(name: string, [query, schema]: Value[]): [Value, Value] {
+function parseAndValidate(name: string, args: Value[]): [Value, Value] {
+  return bounded(name, () => parseAndValidateUnbounded(name, args));
+}
+
+function parseAndValidateUnbounded(name: string, [query, schema]: Value[]): [Value, Value] {
   const queryDocument = queryArg(name, query!, 1);
   const schemaDocument = schemaArg(name, schema!, 2);
   // Converted before validation, as OPA does: the output shows the AST as parsed.
@@ -125,12 +142,12 @@ export const graphqlBuiltins: Builtin[] = [
   {
     name: 'graphql.parse_query',
     arity: 1,
-    impl: ([query]) => astToValue(parseQuery('graphql.parse_query', stringOperand('graphql.parse_query', query!))),
+    impl: ([query]) => bounded('graphql.parse_query', () => astToValue(parseQuery('graphql.parse_query', stringOperand('graphql.parse_query', query!)))),
   },
   {
     name: 'graphql.parse_schema',
     arity: 1,
-    impl: ([schema]) => astToValue(parseSchema('graphql.parse_schema', stringOperand('graphql.parse_schema', schema!))),
+    impl: ([schema]) => bounded('graphql.parse_schema', () => astToValue(parseSchema('graphql.parse_schema', stringOperand('graphql.parse_schema', schema!)))),
   },
   {
     name: 'graphql.parse',
@@ -155,6 +172,7 @@ export const graphqlBuiltins: Builtin[] = [
   {
     name: 'graphql.schema_is_valid',
     arity: 1,
-    impl: ([schema]) => succeeds(() => schemaOf('graphql.schema_is_valid', schemaArg('graphql.schema_is_valid', schema!, 1))),
+    impl: ([schema]) =>
+      succeeds(() => bounded('graphql.schema_is_valid', () => schemaOf('graphql.schema_is_valid', schemaArg('graphql.schema_is_valid', schema!, 1)))),
   },
 ];

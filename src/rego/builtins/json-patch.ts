@@ -2,7 +2,7 @@ import type { Value } from '../value.ts';
 import { RObject, RSet, equals, keyOf, typeName } from '../value.ts';
 import { arrayArg, objectArg } from './args.ts';
 import type { Builtin } from './types.ts';
-import { BuiltinError, builtinError, operandError } from './types.ts';
+import { BuiltinError, operandError } from './types.ts';
 
 /**
  * json.patch (RFC 6902 over Rego values, sets included: a set member is addressed by itself),
@@ -12,7 +12,8 @@ import { BuiltinError, builtinError, operandError } from './types.ts';
 
 type Path = readonly Value[];
 
-function parsePath(name: string, path: Value): Path {
+/** A path from a string or an array of segments; undefined for any other value. */
+function parsePath(path: Value): Path | undefined {
   if (typeof path === 'string') {
     if (path === '') return [];
     return path
@@ -20,11 +21,7 @@ function parsePath(name: string, path: Value): Path {
       .split('/')
       .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'));
   }
-  if (Array.isArray(path)) return path;
-  throw new BuiltinError(
-    'eval_type_error',
-    `${name}: operand 2 must be one of {set, array} containing string paths or array of path segments but got ${typeName(path)}`,
-  );
+  return Array.isArray(path) ? path : undefined;
 }
 
 /** An array index from a number or a decimal string without leading zeros; `-` is the end. */
@@ -117,41 +114,43 @@ function remove(target: Value, path: Path): Value | undefined {
   });
 }
 
+/**
+ * One operation; undefined when it fails or is malformed. OPA makes json.patch undefined (not an
+ * error, even in strict mode) for every failure: a missing attribute, an unknown op, a bad path.
+ */
 function applyOperation(target: Value, operation: Value): Value | undefined {
-  if (!(operation instanceof RObject)) throw builtinError('json.patch', 'must be an array of JSON-Patch objects');
-  const field = (name: string): Value => {
-    const value = operation.get(name);
-    if (value === undefined) throw builtinError('json.patch', `missing required attribute "${name}"`);
-    return value;
-  };
-  const op = field('op');
-  const path = parsePath('json.patch', field('path'));
+  if (!(operation instanceof RObject)) return undefined;
+  const op = operation.get('op');
+  const path = parsePath(operation.get('path') ?? null);
+  const value = operation.get('value');
+  const from = parsePath(operation.get('from') ?? null);
+  if (path === undefined) return undefined;
   switch (op) {
     case 'add':
-      return add(target, path, field('value'));
+      return value === undefined ? undefined : add(target, path, value);
     case 'remove':
       return remove(target, path);
     case 'replace': {
-      if (path.length === 0) return field('value');
+      if (value === undefined) return undefined;
+      if (path.length === 0) return value;
       const removed = remove(target, path);
-      return removed === undefined ? undefined : add(removed, path, field('value'));
+      return removed === undefined ? undefined : add(removed, path, value);
     }
     case 'move': {
-      const from = parsePath('json.patch', field('from'));
-      const value = get(target, from);
-      const removed = value === undefined ? undefined : remove(target, from);
-      return removed === undefined ? undefined : add(removed, path, value!);
+      const moved = from === undefined ? undefined : get(target, from);
+      const removed = moved === undefined ? undefined : remove(target, from!);
+      return removed === undefined ? undefined : add(removed, path, moved!);
     }
     case 'copy': {
-      const value = get(target, parsePath('json.patch', field('from')));
-      return value === undefined ? undefined : add(target, path, value);
+      const copied = from === undefined ? undefined : get(target, from);
+      return copied === undefined ? undefined : add(target, path, copied);
     }
     case 'test': {
       const actual = get(target, path);
-      return actual !== undefined && equals(actual, field('value')) ? target : undefined;
+      return actual !== undefined && value !== undefined && equals(actual, value) ? target : undefined;
     }
     default:
-      throw builtinError('json.patch', `unrecognized op ${JSON.stringify(op)}`);
+      return undefined;
   }
 }
 
@@ -173,7 +172,13 @@ function pathTree(name: string, paths: Value): PathTree {
   else throw operandError(name, 2, 'one of {set, array}', paths);
   const root: PathTree = new Map();
   for (const raw of list) {
-    const path = parsePath(name, raw);
+    const path = parsePath(raw);
+    if (path === undefined) {
+      throw new BuiltinError(
+        'eval_type_error',
+        `${name}: operand 2 must be one of {set, array} containing string paths or array of path segments but got ${typeName(raw)}`,
+      );
+    }
     let node: PathTree | null = root;
     for (let i = 0; i < path.length && node !== null; i++) {
       const key = segmentKey(path[i]!);

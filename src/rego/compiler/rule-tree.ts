@@ -5,6 +5,8 @@
  */
 import type { Body, Term } from '../ast.ts';
 import type { Location } from '../errors.ts';
+import { buildRuleIndex } from './rule-index.ts';
+import type { RuleIndex } from './rule-index.ts';
 
 export interface CompiledRule {
   kind: 'value' | 'set' | 'function';
@@ -36,6 +38,8 @@ export class RuleNode {
   hasRules = false;
   /** Only complete rules (no ref-head variables): one value, not a set or object. */
   isComplete = false;
+  /** Rules selected by an input value (rule-index.ts), when the node's rules allow it. */
+  index: RuleIndex | undefined;
 
   /** Fixes the derived flags of every node; called once after compilation. */
   seal(): void {
@@ -44,6 +48,7 @@ export class RuleNode {
       node.hasRules = all.length > 0;
       node.isFunction = all.some((rule) => rule.kind === 'function');
       node.isComplete = node.rules.length > 0 && node.rules.every((rule) => rule.kind === 'value' && rule.rest.length === 0);
+      node.index = node.isFunction ? undefined : buildRuleIndex(node.rules);
     }
   }
 

@@ -3,12 +3,13 @@
  * `default`) give one value, `contains` rules a set, ref-head rules with variables (`p[x] := y`) an
  * object; conflicting outputs are eval_conflict_errors with OPA's messages.
  */
-import { RObject, RSet, equals } from '../value.ts';
+import { RObject, RSet, equals, keyOf } from '../value.ts';
 import type { Value } from '../value.ts';
 import type { CompiledRule, RuleNode } from '../compiler/rule-tree.ts';
 import type { Env } from './context.ts';
 import type { Evaluator } from './evaluator.ts';
 import { evalList } from './terms.ts';
+import { lookup } from './refs.ts';
 
 export function evalNodeRules(ev: Evaluator, node: RuleNode): Value | undefined {
   return ev.nested(node.rules[0]?.loc ?? node.defaults[0]!.loc, () => {
@@ -18,9 +19,22 @@ export function evalNodeRules(ev: Evaluator, node: RuleNode): Value | undefined 
   });
 }
 
+/** The rules worth evaluating: all of them, or those the rule index selects for this input. */
+function candidates(ev: Evaluator, node: RuleNode): CompiledRule[] {
+  const index = node.index;
+  if (!index) return node.rules;
+  let value: Value | undefined = ev.ctx.input;
+  for (const key of index.path) {
+    if (value === undefined) break;
+    value = lookup(value, key);
+  }
+  const selected = value === undefined ? undefined : index.byValue.get(keyOf(value));
+  return selected ? (index.others.length === 0 ? selected : [...selected, ...index.others]) : index.others;
+}
+
 function completeValue(ev: Evaluator, node: RuleNode): Value | undefined {
   let result: Value | undefined;
-  for (const rule of node.rules) {
+  for (const rule of candidates(ev, node)) {
     const value = chainValue(ev, rule, 'complete rules must not produce multiple outputs');
     if (value === undefined) continue;
     if (result !== undefined && !equals(result, value)) ev.conflict('complete rules must not produce multiple outputs', rule);
@@ -74,7 +88,7 @@ function runBranch(_branch: CompiledRule, _env: Env, run: () => boolean): boolea
 function partialValue(ev: Evaluator, node: RuleNode): Value {
   const isSet = node.rules.every((rule) => rule.kind === 'set' && rule.rest.length === 0);
   const out: RSet | RObject = isSet ? new RSet() : new RObject();
-  for (const rule of node.rules) {
+  for (const rule of candidates(ev, node)) {
     const env: Env = new Array(rule.frameSize);
     ev.body(rule.body, env, () =>
       evalList(ev, rule.rest, env, (keys) =>
