@@ -195,6 +195,12 @@ describe('graphql.is_valid and graphql.parse_and_verify', () => {
     expect(failure(() => call('graphql.parse', fromJson({ Operations: 3 }), schemaAst))).toMatch(/^eval_builtin_error: graphql.parse: json: cannot unmarshal/);
   });
 
+  it('turn nesting deeper than the JS stack into a failure, not a crash', () => {
+    const deep = `{ f(a: ${'['.repeat(50_000)}${']'.repeat(50_000)}) }`;
+    expect(failure(() => call('graphql.parse_query', deep))).toBe('eval_builtin_error: graphql.parse_query: GraphQL document nested too deeply');
+    expect(call('graphql.is_valid', deep, 'type Query { f(a: Int): Int }')).toBe(false);
+  });
+
   it('answer failures with false', () => {
     expect(json('graphql.parse_and_verify', '{ nope }', schema)).toEqual([false, {}, {}]);
     expect(json('graphql.parse_and_verify', 1, schema)).toEqual([false, {}, {}]);
