@@ -69,3 +69,11 @@ describe('yaml edge cases', () => {
     expect(toJson(call('yaml.unmarshal', 'a: &x [1]\nb: *x')!)).toEqual({ a: [1], b: [1] });
   });
 });
+
+describe('yaml alias bombs', () => {
+  it('are refused as built-in errors', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) levels.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(', ')}]`);
+    expect(() => call('yaml.unmarshal', levels.join('\n'))).toThrow('yaml.unmarshal: yaml:');
+  });
+});
