@@ -92,6 +92,23 @@ export class Gateway {
     return result;
   }
 
+  /**
+   * Forgets a session; subscriptions only it held are cancelled upstream (a cleanup the caller
+   * can no longer ask for, so it is not a request of its own: no decision row).
+   */
+  closeSession(handle: SessionHandle): void {
+    this.sessions.delete(handle);
+    for (const uri of handle.subscriptions) {
+      if ([...this.sessions].some((s) => s.subscriptions.has(uri))) continue;
+      const owner = this.catalog.findResource(uri);
+      const connection = owner && this.upstreams.get(owner.upstream);
+      if (connection?.state !== 'ready') continue;
+      void connection
+        .request('resources/unsubscribe', { uri }, { signal: new AbortController().signal })
+        .catch((error: unknown) => this.log.warn({ upstream: connection.spec.name, uri, err: error }, 'unsubscribing a closed session failed'));
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.sessions].map((s) => s.server.close().catch(() => undefined)));
     await this.upstreams.close();

@@ -67,7 +67,7 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
       throw toJsonRpcError(error);
     }
   };
-  server.onclose = () => gateway.sessions.delete(handle);
+  server.onclose = () => gateway.closeSession(handle);
   gateway.sessions.add(handle);
   return { server, handle };
 }

@@ -1,4 +1,5 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
   CreateMessageRequestSchema,
   LoggingMessageNotificationSchema,
@@ -164,6 +165,22 @@ describe('gateway relay', () => {
     await first.callTool({ name: 'old__touch', arguments: { message: 'test://old/info' } });
     await second.callTool({ name: 'old__whoami', arguments: {} });
     expect(updates).toEqual(['test://old/info']);
+  });
+
+  it('cancels upstream the subscriptions of a session that closes', async () => {
+    const [leaving, observer] = [await gw.connect(), await gw.connect()];
+    const subscribed = async () => JSON.parse(text(await observer.callTool({ name: 'local__stats', arguments: {} }))).subscribed as string[];
+    await leaving.subscribeResource({ uri: 'test://local/info' });
+    expect(await subscribed()).toEqual(['test://local/info']);
+    // An HTTP client ends its session with DELETE (terminateSession), then closes.
+    await (leaving.transport as StreamableHTTPClientTransport).terminateSession();
+    await leaving.close();
+    let now = await subscribed();
+    for (let i = 0; i < 50 && now.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      now = await subscribed();
+    }
+    expect(now).toEqual([]);
   });
 
   it('routes completion/complete for a namespaced prompt to its upstream under the original name', async () => {

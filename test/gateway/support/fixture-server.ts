@@ -96,7 +96,7 @@ export function createFixtureServer(name = 'fixture'): Server {
       case 'crash':
         process.exit(3);
       case 'stats':
-        return { content: [{ type: 'text', text: JSON.stringify({ cancelled, calls }) }] };
+        return { content: [{ type: 'text', text: JSON.stringify({ cancelled, calls, subscribed: [...subscribed] }) }] };
       default:
         return { content: [{ type: 'text', text: `unknown tool ${request.params.name}` }], isError: true };
     }
