@@ -88,6 +88,24 @@ describe('json.patch, json.filter, json.remove', () => {
     expect(json(call('json.patch', obj({ a: [1] }), [obj({ op: 'add', path: '/a/-', value: 2 }), obj({ op: 'test', path: '/a/1', value: 2 })]))).toEqual({ a: [1, 2] });
   });
 
+  it('is undefined, never an error, for failed or malformed operations (RFC 6902 cases)', () => {
+    const patch = (doc: unknown, ...ops: unknown[]) => json(call('json.patch', obj(doc), ops.map(obj)));
+    expect(patch({}, { op: 'add', path: '/', value: 1 })).toEqual({ '': 1 });
+    expect(patch({ foo: {} }, { op: 'add', path: '/foo/', value: 1 })).toEqual({ foo: { '': 1 } });
+    expect(patch({ '/': 9, '~1': 10 }, { op: 'test', path: '/~01', value: 10 })).toEqual({ '/': 9, '~1': 10 });
+    expect(patch({ foo: 'bar' }, { op: 'replace', path: '', value: { baz: 'qux' } })).toEqual({ baz: 'qux' });
+    expect(patch([1, 2, 3, 4], { op: 'remove', path: '/1' }, { op: 'remove', path: '/2' })).toEqual([1, 3]);
+    expect(patch({ foo: 1 }, { op: 'move', from: '/foo', path: '/foo' })).toEqual({ foo: 1 });
+    expect(patch(['foo', 'bar'], { op: 'test', path: '/1e0', value: 'bar' })).toBeUndefined();
+    expect(patch(['foo', 'bar'], { op: 'test', path: '/01', value: 'bar' })).toBeUndefined();
+    expect(patch({ bar: [1, 2] }, { op: 'add', path: '/bar/-1', value: '5' })).toBeUndefined();
+    expect(patch([1], { op: 'add', path: '/-' })).toBeUndefined();
+    expect(patch({}, { op: 'add', path: null, value: 'bar' })).toBeUndefined();
+    expect(patch({ foo: 1 }, { op: 'spam', path: '/foo', value: 1 })).toBeUndefined();
+    expect(patch({ foo: 1 }, { op: 'copy', from: '/bar', path: '/foo' })).toBeUndefined();
+    expect(call('json.patch', obj({}), ['not an object'])).toBeUndefined();
+  });
+
   it('filters and removes by paths, shorter paths winning', () => {
     const doc = obj({ a: { b: { c: 7, d: 8 }, e: 9 } });
     expect(json(call('json.filter', doc, RSet.of(['a/b/c', 'a/e'])))).toEqual({ a: { b: { c: 7 }, e: 9 } });
