@@ -32,23 +32,10 @@ export class RegoError extends Error {
   ) {
     super(formatError(code, detail, locations[0], withColumn));
   }
-
-  get isEvalError(): boolean {
-    return this.code.startsWith('eval_');
-  }
 }
 
 function formatError(code: string, detail: string, at: Location | undefined, withColumn: boolean): string {
   if (!at) return `${code}: ${detail}`;
   const where = withColumn ? `${at.file}:${at.row}:${at.col}` : `${at.file}:${at.row}`;
   return `${where}: ${code}: ${detail}`;
-}
-
-/** Several compile errors at once, as OPA reports them ("N errors occurred"). */
-export class RegoErrors extends RegoError {
-  constructor(readonly errors: RegoError[]) {
-    const first = errors[0]!;
-    super(first.code, errors.length === 1 ? first.detail : `${errors.length} errors occurred`, first.locations);
-    this.message = errors.length === 1 ? first.message : `${errors.length} errors occurred:\n${errors.map((e) => e.message).join('\n')}`;
-  }
 }

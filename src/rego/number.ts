@@ -83,10 +83,6 @@ export function compare(a: RegoNumber, b: RegoNumber): number {
   return compareNumbers(a, b);
 }
 
-export function numbersEqual(a: RegoNumber, b: RegoNumber): boolean {
-  return compareNumbers(a, b) === 0;
-}
-
 /**
  * Parses a Rego/JSON number literal. Integer literals stay exact (bigint beyond 2^53); literals
  * with a fraction or exponent become doubles, normalised back to exact integers when they are

@@ -33,9 +33,20 @@ export function isValidJson(text: string): boolean {
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
+/** Nesting bound: deeper documents would exhaust the (recursive) parser's stack. */
+const MAX_DEPTH = 1000;
+
 class JsonParser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
+
+  private nested<T>(parse: () => T): T {
+    if (++this.depth > MAX_DEPTH) this.fail(`exceeded max depth of ${MAX_DEPTH}`);
+    const value = parse();
+    this.depth--;
+    return value;
+  }
 
   atEnd(): boolean {
     return this.pos >= this.text.length;
@@ -51,8 +62,8 @@ class JsonParser {
 
   value(): Value {
     const c = this.text[this.pos];
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
+    if (c === '{') return this.nested(() => this.object());
+    if (c === '[') return this.nested(() => this.array());
     if (c === '"') return this.string();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
     for (const [word, value] of [

@@ -5,8 +5,8 @@
 import type { Term } from '../ast.ts';
 import { RegoError } from '../errors.ts';
 import { RObject, RSet, toJsonText } from '../value.ts';
+import { regoText } from '../builtins/rego-text.ts';
 import type { Value } from '../value.ts';
-import { formatNumber } from '../number.ts';
 import type { Env, VK } from './context.ts';
 import type { Evaluator } from './evaluator.ts';
 import { lookup } from './refs.ts';
@@ -138,12 +138,4 @@ function evalTemplate(ev: Evaluator, parts: (string | Term)[], env: Env, k: VK):
 export function valueText(value: Value): string {
   if (typeof value === 'string') return value;
   return regoText(value);
-}
-
-export function regoText(value: Value): string {
-  if (typeof value === 'number' || typeof value === 'bigint') return formatNumber(value);
-  if (value instanceof RSet) return value.size === 0 ? 'set()' : `{${value.sorted().map(regoText).join(', ')}}`;
-  if (value instanceof RObject) return `{${value.sortedEntries().map(([k, v]) => `${regoText(k)}: ${regoText(v)}`).join(', ')}}`;
-  if (Array.isArray(value)) return `[${value.map(regoText).join(', ')}]`;
-  return JSON.stringify(value);
 }

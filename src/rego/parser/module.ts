@@ -53,14 +53,6 @@ export function parseQueryText(source: string, file = 'query'): Body {
   return parseQuery(new Cursor(file, tokenize(file, source), source));
 }
 
-/** A term written in Rego (the conformance suite's `input_term`). */
-export function parseTermText(source: string, file = 'term'): Term {
-  const p = new Cursor(file, tokenize(file, source), source);
-  const term = parseTerm(p);
-  if (p.peek().kind !== 'eof') p.fail(p.peek(), `unexpected ${describe(p.peek())}`);
-  return term;
-}
-
 function parseImport(p: Cursor, options: ParseOptions): Import {
   const loc = p.loc(p.next());
   const path = parsePostfix(p);
