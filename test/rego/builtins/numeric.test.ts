@@ -143,3 +143,15 @@ describe('semver - as OPA internal semver reads versions', () => {
     expect(call('semver.compare', '1.0.0-rc.1', '1.0.0-rc.1.1')).toBe(-1);
   });
 });
+
+describe('units.parse - spellings and exact values', () => {
+  it('keeps only the first letter case and computes exactly', () => {
+    expect(call('units.parse', '"100TI"')).toBe(109951162777600);
+    expect(call('units.parse', '10KI')).toBe(10240);
+    expect(call('units.parse', '1.1Ki')).toBe(1126.4);
+    expect(call('units.parse', '10e')).toBe(10000000000000000000n);
+    expect(call('units.parse', '-3.5E2m')).toBe(-0.35);
+    expect(call('units.parse', '7.8E-1')).toBe(0.78);
+    expect(call('units.parse', '5e1Gi')).toBe(53687091200);
+  });
+});
