@@ -42,6 +42,7 @@ describe('json', () => {
     expect(call('json.marshal', [RObject.fromEntries([['foo', RSet.of([3, 1, 2])]]), '<&>'])).toBe('[{"foo":[1,2,3]},"\\u003c\\u0026\\u003e"]');
     expect(call('json.is_valid', '{')).toBe(false);
     expect(call('json.is_valid', 1)).toBe(false);
+    expect(call('json.is_valid', '['.repeat(5000) + ']'.repeat(5000))).toBe(false);
   });
   it('marshals with prefix and indent', () => {
     const options = RObject.fromEntries([['prefix', '> ']]);
