@@ -97,6 +97,7 @@ export async function run(args: string[]): Promise<number> {
         allowedHosts: config.server.allowed_hosts,
         allowedOrigins: config.server.allowed_origins,
         maxBodyBytes: config.server.max_body_bytes,
+        sessionIdleMs: config.server.session_idle_ms,
       });
       log.info({ url: edge.url }, 'listening');
       await stop.received;

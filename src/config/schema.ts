@@ -79,6 +79,7 @@ export const serverSchema = z
     allowed_origins: z.array(z.string().min(1)).default([]).describe('Origins accepted besides http(s)://localhost / 127.0.0.1.'),
     max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024),
     shutdown_grace_ms: z.number().int().min(0).default(5_000).describe('How long in-flight calls may finish on SIGINT/SIGTERM.'),
+    session_idle_ms: z.number().int().positive().default(30 * 60_000).describe('A Streamable HTTP session without requests this long is closed.'),
   })
   .strict();
 

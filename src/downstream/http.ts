@@ -7,6 +7,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isWardenError } from '../errors.ts';
 import type { Gateway } from './gateway.ts';
 import { type GuardOptions, readJsonBody, refuseReason, sendError } from './http-guard.ts';
+import { IdleSessions } from './idle-sessions.ts';
 import { createSession, type Extra } from './session.ts';
 
 /**
@@ -14,6 +15,8 @@ import { createSession, type Extra } from './session.ts';
  * Order per request: Host/Origin guard -> `authEdge` hook -> body limit -> MCP transport.
  */
 export interface HttpEdgeOptions extends GuardOptions {
+  /** Streamable HTTP sessions without a request for this long are closed (see idle-sessions.ts). */
+  sessionIdleMs: number;
   /**
    * The seam for the HTTP auth edge (401 + WWW-Authenticate, /.well-known/oauth-protected-resource):
    * runs after the Host/Origin guard, before any MCP handling; return true when it answered.
@@ -36,7 +39,7 @@ export function bearerOf(extra: Extra): string | undefined {
 }
 
 export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Promise<HttpEdge> {
-  const streamable = new Map<string, StreamableHTTPServerTransport>();
+  const streamable = new IdleSessions<StreamableHTTPServerTransport>(options.sessionIdleMs);
   const legacy = new Map<string, SSEServerTransport>();
   const sessionFor = (req: IncomingMessage) => createSession(gateway, { transport: 'http', remoteAddr: req.socket.remoteAddress ?? 'unknown', tokenOf: bearerOf });
 
@@ -50,14 +53,18 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       const body = req.method === 'POST' ? await readJsonBody(req, options.maxBodyBytes) : undefined;
       const id = req.headers['mcp-session-id'];
       const existing = typeof id === 'string' ? streamable.get(id) : undefined;
-      if (existing) return existing.handleRequest(req, res, body);
+      if (existing && typeof id === 'string') {
+        streamable.touch(id, existing);
+        res.on('close', () => streamable.get(id) === existing && streamable.touch(id, existing));
+        return existing.handleRequest(req, res, body);
+      }
       if (id !== undefined) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
       if (req.method !== 'POST' || !isInitializeRequest(body)) {
         return sendError(res, 400, -32000, 'Bad Request: no session; send initialize first', 'REQUEST_INVALID');
       }
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: randomUUID,
-        onsessioninitialized: (sid) => void streamable.set(sid, transport),
+        onsessioninitialized: (sid) => streamable.touch(sid, transport),
       });
       transport.onclose = () => transport.sessionId !== undefined && streamable.delete(transport.sessionId);
       await sessionFor(req).server.connect(transport);
@@ -95,6 +102,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   return {
     url: `http://${host}:${port}/mcp`,
     async close(drain) {
+      streamable.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await drain?.();
       await Promise.all([...streamable.values(), ...legacy.values()].map((t) => t.close().catch(() => undefined)));

@@ -67,7 +67,7 @@ describe('HTTP edge - auth hook', () => {
     const { serveHttp } = await import('../../src/downstream/http.ts');
     const seen: string[] = [];
     const edge = await serveHttp(gw.gateway, {
-      host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: 2048,
+      host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: 2048, sessionIdleMs: 60_000,
       authEdge: async (req, res) => {
         seen.push(req.headers.authorization ?? '(none)');
         if (req.headers.authorization !== undefined) return false;
@@ -83,6 +83,32 @@ describe('HTTP edge - auth hook', () => {
       expect((await send({})).status).toBe(401);
       expect((await send({ authorization: 'Bearer t' })).status).toBe(200);
       expect(seen).toEqual(['(none)', 'Bearer t']);
+    } finally {
+      await edge.close();
+    }
+  });
+});
+
+describe('HTTP edge - idle sessions', () => {
+  it('closes a Streamable HTTP session that sent nothing for session_idle_ms; its id then answers 404', async () => {
+    const { serveHttp } = await import('../../src/downstream/http.ts');
+    const edge = await serveHttp(gw.gateway, { host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: 2048, sessionIdleMs: 150 });
+    try {
+      const target = Number(new URL(edge.url).port);
+      const sessions = gw.gateway.sessions.size;
+      const init = await new Promise<string>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: target, path: '/mcp', method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
+          res.resume();
+          resolve(String(res.headers['mcp-session-id']));
+        });
+        req.on('error', reject);
+        req.end(INIT);
+      });
+      expect(gw.gateway.sessions.size).toBe(sessions + 1);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(gw.gateway.sessions.size).toBe(sessions);
+      const late = await post({ 'mcp-session-id': init }, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }), target);
+      expect(late.status).toBe(404);
     } finally {
       await edge.close();
     }

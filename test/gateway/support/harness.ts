@@ -61,7 +61,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   };
   try {
     await gateway.start();
-    edge = await serveHttp(gateway, { host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: config.server.max_body_bytes });
+    edge = await serveHttp(gateway, { host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: config.server.max_body_bytes, sessionIdleMs: config.server.session_idle_ms });
   } catch (error) {
     await close();
     throw error;
