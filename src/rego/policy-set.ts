@@ -111,7 +111,7 @@ export class PolicySet {
     let prepared = this.prepared.get(query);
     if (!prepared) {
       const body = parseQueryText(query);
-      prepared = new PreparedQuery(this, compileQuery(body, this.policy, { pkg: [], ruleNames: new Set(), imports: new Map(), isFunction: (name) => this.policy.arityOf(name) !== undefined }));
+      prepared = new PreparedQuery(this, compileQuery(body, this.policy, { pkg: [], ruleNames: new Set(), imports: new Map(), arityOf: this.policy.arityOf }));
       this.prepared.set(query, prepared);
     }
     return prepared;

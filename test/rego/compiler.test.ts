@@ -29,6 +29,10 @@ describe('rego compiler', () => {
     expect(compileError('package t\np := nope(1)').message).toBe('c.rego:2:6: rego_type_error: undefined function nope');
   });
 
+  it('reports a call with the wrong number of arguments as rego_type_error', () => {
+    expect(compileError('package t\np := count([1], 2, 3)').message).toBe('c.rego:2:6: rego_type_error: count: arity mismatch: have 3 arguments, want 1');
+  });
+
   it('reports a variable assigned twice with :=', () => {
     expect(compileError('package t\np if { x := 1; x := 2 }').detail).toBe('var x assigned above');
   });

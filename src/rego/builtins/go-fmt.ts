@@ -131,7 +131,8 @@ function formatArg(arg: GoArg, verb: string, spec: Spec): string {
 }
 
 function pad(text: string, spec: Spec, zeroAllowed: boolean): string {
-  const width = spec.width ?? 0;
+  const width = spec.width;
+  if (width === undefined || width <= text.length / 2) return text;
   const length = Array.from(text).length;
   if (length >= width) return text;
   const fill = width - length;

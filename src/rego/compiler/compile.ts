@@ -46,7 +46,6 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
     }
   }
   const arityOf = (name: string): number | undefined => functionArity.get(name) ?? builtinArity(name);
-  const isFunction = (name: string): boolean => arityOf(name) !== undefined;
 
   const metadata = indexAnnotations(modules, (module, rule) => groundPath(module, rule).path);
   for (const module of modules) {
@@ -54,7 +53,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
       pkg: module.pkg,
       ruleNames: packageRules.get(module.pkg.join('.'))!,
       imports: importAliases(module),
-      isFunction,
+      arityOf,
     };
     const resolver = new Resolver(names);
     insertPath(root, module.pkg).isPackage = true;

@@ -20,8 +20,8 @@ export interface NameContext {
   ruleNames: Set<string>;
   /** Import aliases -> full ref (`data.x.y` / `input.z`) as segments. */
   imports: Map<string, Term>;
-  /** A built-in or user function of this name exists (`count`, `data.lib.f`). */
-  isFunction: (name: string) => boolean;
+  /** Arity of a built-in or user function (`count`, `data.lib.f`); undefined if none exists. */
+  arityOf: (name: string) => number | undefined;
 }
 
 export class Frame {
@@ -252,7 +252,14 @@ export class Resolver {
     if (this.metadata && term.args.length === 0 && (name === 'rego.metadata.rule' || name === 'rego.metadata.chain')) {
       return name === 'rego.metadata.rule' ? this.metadata.rule : this.metadata.chain;
     }
-    if (name !== 'print' && !this.names.isFunction(name)) throw new RegoError('rego_type_error', `undefined function ${name}`, [term.loc]);
+    if (name !== 'print') {
+      const arity = this.names.arityOf(name);
+      if (arity === undefined) throw new RegoError('rego_type_error', `undefined function ${name}`, [term.loc]);
+      // One extra argument is the output (`count(xs, n)`), as in OPA.
+      if (term.args.length !== arity && term.args.length !== arity + 1) {
+        throw new RegoError('rego_type_error', `${name}: arity mismatch: have ${term.args.length} arguments, want ${arity}`, [term.loc]);
+      }
+    }
     return { ...term, name, args: term.args.map((arg) => this.term(arg, scope)) };
   }
 
@@ -265,7 +272,7 @@ export class Resolver {
     const name = refText(value);
     if (name !== undefined && !scope.lookup(name.split('.')[0]!)) {
       const resolved = this.callName(name);
-      if (this.names.isFunction(resolved)) return { type: 'fnref', name: resolved, loc: value.loc };
+      if (this.names.arityOf(resolved) !== undefined) return { type: 'fnref', name: resolved, loc: value.loc };
     }
     return this.term(value, scope);
   }
