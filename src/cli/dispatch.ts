@@ -11,6 +11,7 @@ const COMMANDS: Record<string, string> = {
   audit: 'Query, tail, summarise, verify or prune the audit trail: warden audit <query|tail|stats|verify|prune> ...',
   policy: 'Test, evaluate or check Rego policies: warden policy <test|eval|check> ...',
   token: 'Mint a signed JWT for local use: warden token create ...',
+  example: 'Run the bundled example deployment (what npm start runs): warden example [--port 8787]',
 };
 
 function help(): string {

@@ -3,6 +3,7 @@ import { McpError, ErrorCode, type JSONRPCRequest, type Notification, type Resul
 import type { AuditSink, AuthnFailureEvent } from '../audit/sink.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import { Catalog, type ListKind } from '../catalog/catalog.ts';
+import type { Composite } from '../composites/types.ts';
 import type { UpstreamListing } from '../catalog/types.ts';
 import type { ResolvedConfig } from '../config/load.ts';
 import { WardenError } from '../errors.ts';
@@ -23,6 +24,8 @@ export interface GatewayDeps {
   log: Logger;
   clock?: Clock;
   version: string;
+  /** The gateway's own composite tools (loaded from config by the caller: loading may import modules). */
+  composites?: readonly Composite[];
 }
 
 /** A live downstream session as the gateway sees it. */
@@ -55,7 +58,12 @@ export class Gateway {
     this.config = config;
     this.log = deps.log;
     this.version = deps.version;
-    this.catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing);
+    const composites = deps.composites ?? [];
+    this.catalog = new Catalog(
+      config.upstreams.map((u) => u.name),
+      config.namespacing,
+      composites.map((c) => ({ name: c.name, description: c.description, inputSchema: c.inputSchema })),
+    );
     this.upstreams = new UpstreamSet(config, {
       log: deps.log,
       clientInfo: { name: 'mcp-warden', version: deps.version },
@@ -75,6 +83,7 @@ export class Gateway {
       log: deps.log,
       inFlight: this.inFlight,
       pageSize: config.namespacing.page_size,
+      composites: new Map(composites.map((c) => [c.name, c])),
       requiredScopes: config.auth.required_scopes,
       ...(deps.authFailures ? { authFailures: deps.authFailures } : {}),
     });

@@ -45,7 +45,8 @@ const JSONRPC_CODE: Record<WardenCode, number> = {
 };
 
 /** Fields of `details` that a caller may see (never causes, stacks or internal paths). */
-const PUBLIC_DETAILS = ['reasons', 'decisionId', 'field', 'name', 'uri', 'upstream', 'timeoutMs'] as const;
+// A failed composite step also names the composite, the step, its tool, why, and the steps that completed.
+const PUBLIC_DETAILS = ['reasons', 'decisionId', 'field', 'name', 'uri', 'upstream', 'timeoutMs', 'composite', 'step', 'tool', 'reason', 'completed'] as const;
 
 /**
  * What the SDK's Protocol turns into the error response: it reads `code`, `message` and `data`.

@@ -1,6 +1,7 @@
 import type { AuditSink, AuthnFailureEvent } from '../audit/sink.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import type { Catalog } from '../catalog/catalog.ts';
+import type { Composite } from '../composites/types.ts';
 import type { Logger } from '../log.ts';
 import type { PolicyEngine } from '../policy/engine.ts';
 import type { UpstreamSet } from '../upstreams/upstream-set.ts';
@@ -22,6 +23,8 @@ export interface PipelineDeps {
   log: Logger;
   inFlight: InFlight;
   pageSize: number;
+  /** The gateway's own composite tools, by name (server COMPOSITE_SERVER in the catalog). */
+  composites: ReadonlyMap<string, Composite>;
   /** `auth.required_scopes`: every principal must hold all of them (AUTH_INSUFFICIENT_SCOPE). */
   requiredScopes: readonly string[];
   /** Where refused authentications are counted (the audit store aggregates them per source). */

@@ -1,5 +1,5 @@
 import { LoggingLevelSchema, type Result } from '@modelcontextprotocol/sdk/types.js';
-import type { Item } from '../catalog/types.ts';
+import { COMPOSITE_SERVER, type Item } from '../catalog/types.ts';
 import { paginate, type Page } from '../catalog/pagination.ts';
 import { type ErrorCode, WardenError } from '../errors.ts';
 import type { CallRequest, SessionInfo, Target } from './context.ts';
@@ -9,6 +9,7 @@ import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
 import { authorize, denial, policyInput, visible } from './stages/authorize.ts';
 import { forward } from './stages/forward.ts';
+import { runCompositeCall } from './stages/run-composite.ts';
 import { resolve } from './stages/resolve.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
@@ -61,7 +62,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
-  return {
+  const pipeline: Pipeline = {
     async call(request) {
       const authenticated = await stage('authenticate', () => authenticate(request, deps));
       const resolved = await stage('resolve', () => resolve(authenticated, deps));
@@ -73,7 +74,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const recorded = await stage('audit-decision', () => auditDecision(verdict.context, deps));
       let done: Awaited<ReturnType<typeof forward>> | { error: unknown };
       try {
-        done = await stage('forward', () => forward(recorded, deps));
+        done = await stage('forward', () =>
+          recorded.upstream === COMPOSITE_SERVER ? runCompositeCall(recorded, deps, (step) => pipeline.call(step)) : forward(recorded, deps),
+        );
       } catch (error) {
         done = { error };
       }
@@ -113,4 +116,5 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       );
     },
   };
+  return pipeline;
 }

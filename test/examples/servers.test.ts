@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,22 +6,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const serverPath = (name: string) => join(import.meta.dirname, '../../examples/servers', `${name}.ts`);
-
-/** Starts an example server as a child process and waits for its `listening <url>` line. */
-function startListening(name: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: URL }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', serverPath(name)], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening (\S+)/.exec(stderr);
-      if (match) resolve({ child, url: new URL(match[1]!) });
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${stderr}`)));
-  });
-}
+import { exampleServerPath, launchExampleServer, type LaunchedServer } from '../../examples/servers/launch.ts';
 
 async function connect(transport: Parameters<Client['connect']>[0]) {
   const client = new Client({ name: 'example-test', version: '1.0.0' });
@@ -32,25 +16,25 @@ async function connect(transport: Parameters<Client['connect']>[0]) {
 
 describe('example upstream servers', () => {
   const dir = mkdtempSync(join(tmpdir(), 'warden-examples-'));
-  const children: ChildProcess[] = [];
+  const servers: LaunchedServer[] = [];
   const clients: Client[] = [];
   let db: Client;
   let analytics: Client;
   let comms: Client;
 
   beforeAll(async () => {
-    db = await connect(new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', serverPath('db')], stderr: 'ignore' }));
-    const analyticsServer = await startListening('analytics');
-    const commsServer = await startListening('comms', { COMMS_OUTBOX: join(dir, 'outbox.jsonl') });
-    children.push(analyticsServer.child, commsServer.child);
-    analytics = await connect(new StreamableHTTPClientTransport(analyticsServer.url));
-    comms = await connect(new SSEClientTransport(commsServer.url));
+    db = await connect(new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', exampleServerPath('db')], stderr: 'ignore' }));
+    const analyticsServer = await launchExampleServer('analytics');
+    const commsServer = await launchExampleServer('comms', 0, { COMMS_OUTBOX: join(dir, 'outbox.jsonl') });
+    servers.push(analyticsServer, commsServer);
+    analytics = await connect(new StreamableHTTPClientTransport(new URL(analyticsServer.url)));
+    comms = await connect(new SSEClientTransport(new URL(commsServer.url)));
     clients.push(db, analytics, comms);
   });
 
   afterAll(async () => {
     await Promise.allSettled(clients.map((client) => client.close()));
-    for (const child of children) child.kill('SIGKILL');
+    for (const server of servers) server.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 
