@@ -42,9 +42,10 @@ function isValid(args: Value[]): Value {
 
 /** Go's Regexp.Split(s, -1). */
 function split(args: Value[]): Value {
-  const re = compile('regex.split', stringArg('regex.split', args, 1));
+  const pattern = stringArg('regex.split', args, 1);
+  const re = compile('regex.split', pattern);
   const text = stringArg('regex.split', args, 2);
-  if (text === '') return [''];
+  if (text === '' && pattern !== '') return [''];
   const parts: Value[] = [];
   let begin = 0;
   let end = 0;

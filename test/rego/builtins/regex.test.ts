@@ -46,6 +46,9 @@ describe('regex - RE2 syntax and Go semantics', () => {
     expect(call('regex.split', '[a-z]+$', 'foobar baz')).toEqual(['foobar ', '']);
     expect(call('regex.split', 'z+', 'pizza')).toEqual(['pi', 'a']);
     expect(call('regex.split', 'x*', 'abc')).toEqual(['a', 'b', 'c']);
+    expect(call('regex.split', 'a', 'banana')).toEqual(['b', 'n', 'n', '']);
+    expect(call('regex.split', '', '')).toEqual([]);
+    expect(call('regex.split', 'x', '')).toEqual(['']);
     expect(call('regex.find_n', 'a.', 'paranormal', 2)).toEqual(['ar', 'an']);
     expect(call('regex.find_n', 'a*', 'baaab', -1)).toEqual(['', 'aaa', '']);
     expect(call('regex.find_all_string_submatch_n', 'a(x*)b', '-ab-axb-', -1)).toEqual([['ab', ''], ['axb', 'x']]);
