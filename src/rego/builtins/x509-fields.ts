@@ -1,7 +1,9 @@
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import type { Value } from '../value.ts';
 import { RObject } from '../value.ts';
+import type { Tlv } from './der.ts';
 import { children, DerError, readOid, readString, readTlv } from './der.ts';
+import { tbsParts } from './x509-extensions.ts';
 
 /**
  * Certificates and CSRs as OPA returns them: the JSON of Go's x509.Certificate /
@@ -22,7 +24,7 @@ const NAME_FIELDS: Record<string, string> = {
 const list = (items: Value[]): Value => (items.length === 0 ? null : items);
 
 /** Go's pkix.Name from a DER Name (SEQUENCE OF SET OF AttributeTypeAndValue). */
-function pkixName(der: Buffer, name: ReturnType<typeof readTlv>): RObject {
+function pkixName(der: Buffer, name: Tlv): RObject {
   const multi = new Map<string, string[]>(Object.values(NAME_FIELDS).map((field) => [field, []]));
   let commonName = '';
   let serialNumber = '';
@@ -69,24 +71,15 @@ function serial(hex: string): number | bigint {
   return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
 }
 
-/** TBSCertificate children: [version], serial, signature, issuer, validity, subject, spki, ... */
-function tbsNames(der: Buffer): { issuer: RObject; subject: RObject } {
-  const certificate = readTlv(der, 0);
-  const tbs = children(der, certificate)[0]!;
-  const fields = children(der, tbs);
-  const base = fields[0]?.tag === 0xa0 ? 1 : 0;
-  return { issuer: pkixName(der, fields[base + 2]!), subject: pkixName(der, fields[base + 4]!) };
-}
-
 export function certificateObject(cert: X509Certificate): RObject {
-  const { issuer, subject } = tbsNames(cert.raw);
+  const tbs = tbsParts(cert.raw);
   const sans = altNames(cert.subjectAltName);
   return RObject.fromEntries([
     ['Raw', cert.raw.toString('base64')],
-    ['Version', 3],
+    ['Version', tbs.version],
     ['SerialNumber', serial(cert.serialNumber)],
-    ['Issuer', issuer],
-    ['Subject', subject],
+    ['Issuer', pkixName(cert.raw, tbs.issuer)],
+    ['Subject', pkixName(cert.raw, tbs.subject)],
     ['NotBefore', new Date(cert.validFrom).toISOString().replace('.000Z', 'Z')],
     ['NotAfter', new Date(cert.validTo).toISOString().replace('.000Z', 'Z')],
     ['IsCA', cert.ca],
@@ -95,6 +88,7 @@ export function certificateObject(cert: X509Certificate): RObject {
     ['IPAddresses', list(sans['IP Address']!)],
     ['URIStrings', list(sans.URI!)],
     ['PublicKeyAlgorithm', keyAlgorithm(cert.publicKey.asymmetricKeyType)],
+    ...tbs.fields,
   ]);
 }
 

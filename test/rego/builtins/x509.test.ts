@@ -15,6 +15,8 @@ describe('crypto.x509', () => {
     expect(certs[0]!.DNSNames).toBeNull();
     expect((certs[0]!.Subject as Record<string, unknown>).Country).toEqual(['GB']);
     expect((certs[0]!.Subject as Record<string, unknown>).Organization).toEqual(['Example']);
+    expect([certs[0]!.Version, certs[0]!.KeyUsage, certs[0]!.IsCA, certs[0]!.SubjectKeyId]).toEqual([3, 32, true, 'XscDyfeZdefBQ/TKkwn0nBjnBqw=']);
+    expect([certs[1]!.KeyUsage, certs[1]!.ExtKeyUsage, certs[1]!.MaxPathLen]).toEqual([1, [2, 1], -1]);
     expect(() => call('crypto.x509.parse_certificates', 'foobar')).toThrow('illegal base64 data at input byte 4');
     expect(() => call('crypto.x509.parse_certificates', 'YmFkc3RyaW5n')).toThrow('x509: malformed certificate');
   });
