@@ -44,8 +44,8 @@ export interface CallTerm {
   name: string;
   args: Term[];
   loc: Location;
-  /** Set by the compiler: a user function's path (`data.lib.f`) or undefined for a built-in. */
-  target?: string;
+  /** An infix operator (`+`, `==`, `in`): always the built-in, never a rule of that name. */
+  infix?: boolean;
 }
 
 export type ExprKind =

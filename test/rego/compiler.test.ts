@@ -33,6 +33,11 @@ describe('rego compiler', () => {
     expect(compileError('package t\np := count([1], 2, 3)').message).toBe('c.rego:2:6: rego_type_error: count: arity mismatch: have 3 arguments, want 1');
   });
 
+  it('keeps infix operators on the built-ins even when a rule shares their name', () => {
+    const policies = compile({ 'c.rego': 'package t\nneq := 1 != 2\nplus := 1 + 2\ntime := time.now_ns() > 0' });
+    expect(policies.evaluate('x = data.t')).toEqual([{ x: { neq: true, plus: 3, time: true } }]);
+  });
+
   it('reports a variable assigned twice with :=', () => {
     expect(compileError('package t\np if { x := 1; x := 2 }').detail).toBe('var x assigned above');
   });

@@ -5,7 +5,10 @@ import { collectionArg } from './args.ts';
 import type { Builtin } from './types.ts';
 import { BuiltinError, operandError } from './types.ts';
 
-/** OPA's aggregates: count, sum, product, max, min, sort, and the deprecated any/all. */
+/**
+ * OPA's aggregates: count, sum, product, max, min, sort. The deprecated `any` and `all` are left
+ * out, as OPA v1 leaves them out of its built-ins.
+ */
 
 function count(args: Value[]): Value {
   const value = args[0]!;
@@ -49,10 +52,6 @@ function extreme(name: string, sign: 1 | -1): Builtin {
   };
 }
 
-function booleansOf(name: string, args: Value[]): Value[] {
-  return collectionArg(name, args, 1, 'one of {array, set}');
-}
-
 export const aggregateBuiltins: readonly Builtin[] = [
   { name: 'count', arity: 1, impl: count },
   { name: 'sum', arity: 1, impl: (args) => numbersOf('sum', args).reduce<number | bigint>(add, 0) },
@@ -60,6 +59,4 @@ export const aggregateBuiltins: readonly Builtin[] = [
   extreme('max', 1),
   extreme('min', -1),
   { name: 'sort', arity: 1, impl: (args) => collectionArg('sort', args, 1, 'one of {set, array}').slice().sort(compare) },
-  { name: 'any', arity: 1, impl: (args) => booleansOf('any', args).some((member) => member === true) },
-  { name: 'all', arity: 1, impl: (args) => booleansOf('all', args).every((member) => member === true) },
 ];

@@ -17,7 +17,7 @@ export function parseJson(text: string): Value {
   parser.skipSpace();
   const value = parser.value();
   parser.skipSpace();
-  if (!parser.atEnd()) parser.fail('invalid character after top-level value');
+  if (!parser.atEnd()) parser.unexpected('after top-level value');
   return value;
 }
 
@@ -53,7 +53,15 @@ class JsonParser {
   }
 
   fail(message: string): never {
-    throw new JsonSyntaxError(`${message} at offset ${this.pos}`);
+    throw new JsonSyntaxError(message);
+  }
+
+  /** Go's encoding/json wording: `invalid character 'x' <context>` or the end-of-input error. */
+  unexpected(context: string): never {
+    const c = this.text[this.pos];
+    if (c === undefined) return this.fail('unexpected end of JSON input');
+    const quoted = c === "'" ? "'\\''" : c === '"' ? `'"'` : `'${JSON.stringify(c).slice(1, -1)}'`;
+    return this.fail(`invalid character ${quoted} ${context}`);
   }
 
   skipSpace(): void {
@@ -76,14 +84,9 @@ class JsonParser {
         return value;
       }
     }
-    return this.fail(c === undefined ? 'unexpected end of JSON input' : `invalid character '${c}' looking for beginning of value`);
+    return this.unexpected('looking for beginning of value');
   }
 
-  private expect(c: string): void {
-    this.skipSpace();
-    if (this.text[this.pos] !== c) this.fail(`expected '${c}'`);
-    this.pos++;
-  }
 
   private object(): RObject {
     const object = new RObject();
@@ -95,15 +98,18 @@ class JsonParser {
     }
     for (;;) {
       this.skipSpace();
-      if (this.text[this.pos] !== '"') this.fail('expected object key');
+      if (this.text[this.pos] !== '"') this.unexpected('looking for beginning of object key string');
       const key = this.string();
-      this.expect(':');
+      this.skipSpace();
+      if (this.text[this.pos] !== ':') this.unexpected('after object key');
+      this.pos++;
       this.skipSpace();
       object.set(key, this.value());
       this.skipSpace();
-      const c = this.text[this.pos++];
+      const c = this.text[this.pos];
+      if (c !== ',' && c !== '}') this.unexpected('after object key:value pair');
+      this.pos++;
       if (c === '}') return object;
-      if (c !== ',') this.fail("expected ',' or '}'");
     }
   }
 
@@ -119,9 +125,10 @@ class JsonParser {
       this.skipSpace();
       items.push(this.value());
       this.skipSpace();
-      const c = this.text[this.pos++];
+      const c = this.text[this.pos];
+      if (c !== ',' && c !== ']') this.unexpected('after array element');
+      this.pos++;
       if (c === ']') return items;
-      if (c !== ',') this.fail("expected ',' or ']'");
     }
   }
 
@@ -130,9 +137,9 @@ class JsonParser {
     this.pos++;
     for (;;) {
       const c = this.text[this.pos];
-      if (c === undefined) this.fail('unexpected end of JSON input');
+      if (c === undefined) this.unexpected('');
       if (c === '"') break;
-      if (c < ' ') this.fail('invalid character in string literal');
+      if (c < ' ') this.unexpected('in string literal');
       this.pos += c === '\\' ? 2 : 1;
     }
     this.pos++;

@@ -239,16 +239,16 @@ export class Resolver {
   /** Call names: package functions and import aliases become `data.` paths; others are built-ins. */
   callName(name: string): string {
     const [first, ...rest] = name.split('.');
-    if (this.names.imports.has(first!)) {
-      const imported = this.names.imports.get(first!)!;
-      return [refText(imported), ...rest].join('.');
-    }
-    if (this.names.ruleNames.has(first!)) return ['data', ...this.names.pkg, name].join('.');
+    const imported = this.names.imports.get(first!);
+    if (imported) return [refText(imported), ...rest].join('.');
+    const local = ['data', ...this.names.pkg, name].join('.');
+    // A rule named like a built-in namespace (`time := ...`) does not hide `time.now_ns()`.
+    if (this.names.ruleNames.has(first!) && (this.names.arityOf(local) !== undefined || this.names.arityOf(name) === undefined)) return local;
     return name;
   }
 
   private call(term: CallTerm, scope: Scope): Term {
-    const name = this.callName(term.name);
+    const name = term.infix ? term.name : this.callName(term.name);
     if (this.metadata && term.args.length === 0 && (name === 'rego.metadata.rule' || name === 'rego.metadata.chain')) {
       return name === 'rego.metadata.rule' ? this.metadata.rule : this.metadata.chain;
     }

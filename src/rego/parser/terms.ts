@@ -14,7 +14,7 @@ import type { Token } from './lexer.ts';
 const RELATIONS: Record<string, string> = { '==': 'equal', '!=': 'neq', '<': 'lt', '<=': 'lte', '>': 'gt', '>=': 'gte' };
 
 function call(name: string, args: Term[], loc: Location): Term {
-  return { type: 'call', name, args, loc };
+  return { type: 'call', name, args, loc, infix: true };
 }
 
 /** An infix operator continues the term only on the same line. */
