@@ -18,7 +18,7 @@ import { createRedactor } from '../src/audit/redact.ts';
 import type { DecisionEvent } from '../src/audit/sink.ts';
 import { openAuditStore } from '../src/audit/store.ts';
 import { createLogger } from '../src/log.ts';
-import { type Measurement, measure } from './gateway-measure.ts';
+import { type Measurement, measureInterleaved } from './gateway-measure.ts';
 
 export interface InsertResult {
   name: string;
@@ -59,20 +59,28 @@ function benchInserts(dir: string, batch: number, rows: number): InsertResult {
   }
 }
 
+/**
+ * Sequential: a no-op baseline (the harness itself), `recordDecision` alone (what a call waits
+ * for before it is forwarded) and decision + outcome, interleaved so load from elsewhere hits
+ * all three alike. Then 32 calls in flight, each writing its decision and outcome.
+ */
 async function benchCalls(dir: string, synchronous: 'normal' | 'full', samples: number): Promise<CallResult[]> {
   const store = openAuditStore(auditConfigSchema.parse({ path: join(dir, `calls-${synchronous}.db`), synchronous }), { logger: createLogger('silent') });
-  const decisionOnly = () => store.recordDecision(decisionEvent());
   const decisionAndOutcome = async () => {
     const event = decisionEvent();
     await store.recordDecision(event);
     await store.recordOutcome({ time: event.time, decisionId: event.decisionId, requestId: event.requestId, sessionId: event.sessionId, outcome: 'ok', durationMs: 1 });
   };
+  const options = { warmup: Math.min(2000, samples / 5), samples, rounds: 10 };
   try {
-    const warmup = Math.min(2000, samples / 5);
+    const sequential = await measureInterleaved(
+      { 'no-op baseline': async () => {}, recordDecision: () => store.recordDecision(decisionEvent()), 'decision+outcome': decisionAndOutcome },
+      { ...options, concurrency: 1 },
+    );
+    const concurrent = await measureInterleaved({ 'decision+outcome': decisionAndOutcome }, { ...options, concurrency: 32 });
     return [
-      { name: `recordDecision, sequential (${synchronous})`, ...(await measure(decisionOnly, { warmup, samples, concurrency: 1 })) },
-      { name: `decision+outcome, sequential (${synchronous})`, ...(await measure(decisionAndOutcome, { warmup, samples, concurrency: 1 })) },
-      { name: `decision+outcome, 32 in flight (${synchronous})`, ...(await measure(decisionAndOutcome, { warmup, samples, concurrency: 32 })) },
+      ...Object.entries(sequential).map(([name, m]) => ({ name: `${name}, sequential (${synchronous})`, ...m })),
+      { name: `decision+outcome, 32 in flight (${synchronous})`, ...concurrent['decision+outcome'] },
     ];
   } finally {
     await store.close();
@@ -93,9 +101,9 @@ export async function benchAudit(): Promise<{ inserts: InsertResult[]; calls: Ca
 function render({ inserts, calls }: Awaited<ReturnType<typeof benchAudit>>): string {
   const lines = [`${'batched inserts'.padEnd(44)} ${'rows'.padStart(8)} ${'rows/s'.padStart(10)}`];
   for (const r of inserts) lines.push(`${r.name.padEnd(44)} ${String(r.rows).padStart(8)} ${String(r.rows_per_s).padStart(10)}`);
-  lines.push('', `${'audited calls'.padEnd(44)} ${'samples'.padStart(8)} ${'p50 us'.padStart(8)} ${'p99 us'.padStart(8)} ${'calls/s'.padStart(9)}`);
+  lines.push('', `${'audited calls'.padEnd(44)} ${'samples'.padStart(8)} ${'errors'.padStart(7)} ${'p50 us'.padStart(8)} ${'p99 us'.padStart(8)} ${'calls/s'.padStart(9)}`);
   for (const c of calls) {
-    lines.push(`${c.name.padEnd(44)} ${String(c.samples).padStart(8)} ${String(c.p50_us).padStart(8)} ${String(c.p99_us).padStart(8)} ${String(c.calls_per_s).padStart(9)}`);
+    lines.push(`${c.name.padEnd(44)} ${String(c.samples).padStart(8)} ${String(c.errors).padStart(7)} ${String(c.p50_us).padStart(8)} ${String(c.p99_us).padStart(8)} ${String(c.calls_per_s).padStart(9)}`);
   }
   return lines.join('\n');
 }

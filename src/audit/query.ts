@@ -71,49 +71,62 @@ interface JoinedRow extends EventRow {
 /** Newest first, at most `limit` decisions, each with its outcome when there is one. */
 export function queryDecisions(db: Database.Database, filter: DecisionFilter, limit: number): DecisionRecord[] {
   if (filter.tool !== undefined && isGlob(filter.tool)) {
-    // A glob is answered as one indexed query per matching tool, merged here: SQLite would
-    // otherwise either sort every match of a broad glob or scan the whole time index for a rare one.
+    // A glob becomes one indexed top-`limit` per matching tool, merged by SQLite: otherwise it
+    // would either sort every match of a broad glob or walk the whole time index for a rare one.
     const names = toolsMatching(db, filter.tool);
-    if (names.length <= MAX_GLOB_EXPANSION) {
-      return names
-        .flatMap((tool) => selectDecisions(db, { ...filter, tool }, limit))
-        .sort((a, b) => (a.time === b.time ? b.seq - a.seq : a.time < b.time ? 1 : -1))
-        .slice(0, limit);
-    }
+    if (names?.length === 0) return [];
+    if (names !== undefined && names.length <= MAX_GLOB_EXPANSION) return selectAmongTools(db, { ...filter, tool: undefined }, names, limit);
   }
   return selectDecisions(db, filter, limit);
 }
 
+/** Tools merged per query: SQLite allows 500 terms in a compound SELECT. */
 const MAX_GLOB_EXPANSION = 200;
+/** Distinct tool names walked to expand a glob, before a plain GLOB scan is cheaper. */
+const MAX_TOOLS_WALKED = 5000;
 
 function isGlob(pattern: string): boolean {
   return /[*?[]/.test(pattern);
 }
 
-/** Distinct tool names matching a glob, by skipping through the tool index one name at a time. */
-function toolsMatching(db: Database.Database, glob: string): string[] {
-  return db
+/**
+ * Distinct tool names matching a glob, or undefined when there are too many to walk. Walks the
+ * tool index one distinct name at a time (one seek each, however many rows a tool has), only
+ * within the glob's literal prefix, and matches the glob on the names.
+ */
+function toolsMatching(db: Database.Database, glob: string): string[] | undefined {
+  const prefix = glob.slice(0, glob.search(/[*?[]/));
+  const walked = db
     .prepare(
       `WITH RECURSIVE names(name) AS (
-         SELECT (SELECT min(public_name) FROM events WHERE kind = 'decision' AND public_name GLOB @glob)
+         SELECT (SELECT min(public_name) FROM events WHERE kind = 'decision' AND public_name >= @prefix)
          UNION ALL
-         SELECT (SELECT min(public_name) FROM events WHERE kind = 'decision' AND public_name > name AND public_name GLOB @glob)
-         FROM names WHERE name IS NOT NULL LIMIT @max
-       ) SELECT name FROM names WHERE name IS NOT NULL`,
+         SELECT (SELECT min(public_name) FROM events WHERE kind = 'decision' AND public_name > name)
+         FROM names WHERE name IS NOT NULL AND substr(name, 1, @length) = @prefix LIMIT @max
+       ) SELECT name, name GLOB @glob AS hit FROM names WHERE name IS NOT NULL AND substr(name, 1, @length) = @prefix`,
     )
-    .pluck()
-    .all({ glob, max: MAX_GLOB_EXPANSION + 1 }) as string[];
+    .all({ prefix, length: prefix.length, glob, max: MAX_TOOLS_WALKED + 1 }) as { name: string; hit: number }[];
+  if (walked.length > MAX_TOOLS_WALKED) return undefined;
+  return walked.filter((row) => row.hit === 1).map((row) => row.name);
 }
+
+const SELECT_JOINED = `SELECT d.*, o.outcome AS o_outcome, o.data AS o_data FROM events d
+  LEFT JOIN events o ON o.kind = 'outcome' AND o.decision_id = d.decision_id`;
+const NEWEST_FIRST = 'ORDER BY d.time DESC, d.seq DESC';
 
 function selectDecisions(db: Database.Database, filter: DecisionFilter, limit: number): DecisionRecord[] {
   const where = whereDecisions(filter);
+  const rows = db.prepare(`${SELECT_JOINED} WHERE ${where.sql} ${NEWEST_FIRST} LIMIT ?`).all(...where.params, limit) as JoinedRow[];
+  return rows.map(toRecord);
+}
+
+function selectAmongTools(db: Database.Database, filter: DecisionFilter, tools: readonly string[], limit: number): DecisionRecord[] {
+  const where = whereDecisions(filter);
+  const perTool = `SELECT * FROM (SELECT d.seq, d.time FROM events d WHERE ${where.sql} AND d.public_name = ? ${NEWEST_FIRST} LIMIT ?)`;
+  const candidates = tools.map(() => perTool).join(' UNION ALL ');
   const rows = db
-    .prepare(
-      `SELECT d.*, o.outcome AS o_outcome, o.data AS o_data FROM events d
-       LEFT JOIN events o ON o.kind = 'outcome' AND o.decision_id = d.decision_id
-       WHERE ${where.sql} ORDER BY d.time DESC, d.seq DESC LIMIT ?`,
-    )
-    .all(...where.params, limit) as JoinedRow[];
+    .prepare(`${SELECT_JOINED} WHERE d.seq IN (SELECT seq FROM (${candidates}) ORDER BY time DESC, seq DESC LIMIT ?) ${NEWEST_FIRST}`)
+    .all(...tools.flatMap((tool) => [...where.params, tool, limit]), limit) as JoinedRow[];
   return rows.map(toRecord);
 }
 

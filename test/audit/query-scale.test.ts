@@ -45,6 +45,7 @@ const cases: [string, DecisionFilter, (row: ReturnType<typeof queryDecisions>[nu
   ['tool', { tool: 'srv3__tool13' }, (r) => r.tool === 'srv3__tool13'],
   ['tool glob, broad', { tool: 'srv3__*' }, (r) => r.tool!.startsWith('srv3__')],
   ['tool glob, rare', { tool: 'srv3__tool13*' }, (r) => r.tool === 'srv3__tool13'],
+  ['tool glob, no literal prefix', { tool: '*__tool13' }, (r) => r.tool === 'srv3__tool13'],
   ['decision', { decision: 'deny' }, (r) => r.decision === 'deny' && r.code === 'POLICY_DENIED'],
   ['server', { server: 'srv2' }, (r) => r.server === 'srv2'],
   ['last hour', { since: hoursAgo(1) }, (r) => r.time >= hoursAgo(1).toISOString()],
