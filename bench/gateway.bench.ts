@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { McpServerEntry } from '../src/config/schema.ts';
 import { connectClient } from '../test/fixtures/client.ts';
-import { gatewayStdioEntry, startGatewayHttp, writeGatewayConfig } from '../test/fixtures/gateway.ts';
+import { gatewayStdioEntry, startGatewayHttp, waitForTool, writeGatewayConfig } from '../test/fixtures/gateway.ts';
 import { startFixture, type FixtureHandle } from '../test/fixtures/spawn.ts';
 import { measureInterleaved, type Measurement, type MeasureOptions } from './gateway-measure.ts';
 
@@ -37,6 +37,7 @@ interface Row {
 }
 
 interface TransportResult {
+  transport: 'stdio' | 'http';
   rows: Row[];
   /** The gateway's warn/error log lines, counted by message. */
   gatewayWarnings: Record<string, number>;
@@ -83,11 +84,12 @@ async function benchTransport(transport: 'stdio' | 'http', dir: string): Promise
     clients.push(directClient);
     const gatewayClient = await connectClient(gatewayEntry, {}, { stderr: logFd });
     clients.push(gatewayClient);
+    await waitForTool(gatewayClient, 'sink__echo');
     const calls = { direct: await echoCall(directClient, 'echo'), gateway: await echoCall(gatewayClient, 'sink__echo') };
     const rows: Row[] = [];
     for (const mode of Object.keys(MODES) as Mode[]) rows.push({ transport, mode, ...(await measureInterleaved(calls, MODES[mode])) });
     for (const client of clients.splice(0)) await client.close();
-    return { rows, gatewayWarnings: warnings(gateway ? gateway.stderr : readFileSync(logFile, 'utf8').split('\n').filter(Boolean)) };
+    return { transport, rows, gatewayWarnings: warnings(gateway ? gateway.stderr : readFileSync(logFile, 'utf8').split('\n').filter(Boolean)) };
   } finally {
     for (const client of clients) await client.close();
     closeSync(logFd);
@@ -133,8 +135,8 @@ if (process.argv.includes('--json')) {
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 } else {
   process.stdout.write(`${render(rows)}\n`);
-  for (const [index, result] of results.entries()) {
-    for (const [msg, count] of Object.entries(result.gatewayWarnings)) process.stdout.write(`gateway (${index === 0 ? 'stdio' : 'http'}) log: ${count}x ${msg}\n`);
+  for (const { transport, gatewayWarnings } of results) {
+    for (const [msg, count] of Object.entries(gatewayWarnings)) process.stdout.write(`gateway (${transport}) log: ${count}x ${msg}\n`);
   }
 }
 // Numbers measured with failed calls in them are not a result: say so through the exit code.

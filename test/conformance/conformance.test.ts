@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayHttp, writeGatewayConfig } from '../fixtures/gateway.ts';
+import { startGatewayHttp, waitForGatewayTool, writeGatewayConfig } from '../fixtures/gateway.ts';
 import { startFixture, type FixtureTransport } from '../fixtures/spawn.ts';
 import { failures, listServerScenarios, runConformance, type ConformanceCheck } from './run-conformance.ts';
 
@@ -64,6 +64,7 @@ describe('conformance suite', () => {
         const config = writeGatewayConfig(dir, { conformance: fixture.entry }, { strategy: 'none' });
         const gateway = await startGatewayHttp(config);
         try {
+          await waitForGatewayTool({ type: 'http', url: gateway.url, headers: {} }, 'test_simple_text');
           through = await runConformance(gateway.url, 'all');
         } finally {
           await gateway.close();
