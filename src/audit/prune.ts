@@ -9,30 +9,45 @@ export interface PruneResult {
   throughSeq: number | null;
 }
 
+/** Rows deleted per transaction: the gateway waits for the write lock at most this long. */
+const CHUNK_ROWS = 10_000;
+
 /**
  * Removes the oldest rows, up to (not including) the first row at or after `cutoff`, so the
- * remaining log stays one unbroken stretch of the chain. Records the last removed row as the
- * anchor and appends a `prune` event saying what went, in one transaction.
+ * remaining log stays one unbroken stretch of the chain. Works in chunks of `chunkRows`, each
+ * its own short transaction that moves the anchor with the rows it deletes, so the gateway's
+ * writes are never held up for long and the log verifies after every chunk. A `prune` event
+ * records what went.
  */
-export function pruneBefore(db: Database.Database, cutoff: Date, now: () => Date = () => new Date()): PruneResult {
-  const append = createAppender(db, now);
-  const encoder = createEventEncoder(createRedactor({ keys: [], patterns: [] }));
-  return db
-    .transaction((): PruneResult => {
-      const firstKept = db.prepare('SELECT min(seq) AS seq FROM events WHERE time >= ?').get(cutoff.toISOString()) as { seq: number | null };
-      const last = db.prepare('SELECT max(seq) AS seq FROM events').get() as { seq: number | null };
-      const through = firstKept.seq === null ? last.seq : firstKept.seq - 1;
-      const boundary = through === null ? undefined : (db.prepare('SELECT seq, hash FROM events WHERE seq = ?').get(through) as { seq: number; hash: string } | undefined);
-      if (!boundary) return { removed: 0, throughSeq: null };
+export function pruneBefore(db: Database.Database, cutoff: Date, now: () => Date = () => new Date(), chunkRows = CHUNK_ROWS): PruneResult {
+  const firstKept = db.prepare('SELECT min(seq) FROM events WHERE time >= ?').pluck().get(cutoff.toISOString()) as number | null;
+  const target = firstKept === null ? (db.prepare('SELECT max(seq) FROM events').pluck().get() as number | null) : firstKept - 1;
+  if (target === null) return { removed: 0, throughSeq: null };
 
-      const previous = db.prepare('SELECT removed FROM chain_anchor WHERE id = 1').get() as { removed: number } | undefined;
-      const removed = db.prepare('DELETE FROM events WHERE seq <= ?').run(boundary.seq).changes;
-      db.prepare(
-        `INSERT INTO chain_anchor (id, seq, hash, time, removed) VALUES (1, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, time = excluded.time, removed = excluded.removed`,
-      ).run(boundary.seq, boundary.hash, now().toISOString(), (previous?.removed ?? 0) + removed);
-      append([encoder.other('prune', now(), { through_seq: boundary.seq, removed, older_than: cutoff.toISOString() })]);
-      return { removed, throughSeq: boundary.seq };
-    })
-    .immediate();
+  const first = db.prepare('SELECT min(seq) FROM events').pluck();
+  const boundary = db.prepare('SELECT seq, hash FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1');
+  const remove = db.prepare('DELETE FROM events WHERE seq <= ?');
+  const moveAnchor = db.prepare(
+    `INSERT INTO chain_anchor (id, seq, hash, time, removed) VALUES (1, @seq, @hash, @time, @removed)
+     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, time = excluded.time, removed = chain_anchor.removed + excluded.removed`,
+  );
+  const chunk = db.transaction((): { seq: number; removed: number } | undefined => {
+    const start = first.get() as number | null;
+    if (start === null || start > target) return undefined;
+    const last = boundary.get(Math.min(target, start + chunkRows - 1)) as { seq: number; hash: string };
+    const removed = remove.run(last.seq).changes;
+    moveAnchor.run({ seq: last.seq, hash: last.hash, time: now().toISOString(), removed });
+    return { seq: last.seq, removed };
+  });
+
+  let removed = 0;
+  let throughSeq: number | null = null;
+  for (let step = chunk.immediate(); step; step = chunk.immediate()) {
+    removed += step.removed;
+    throughSeq = step.seq;
+  }
+  if (throughSeq === null) return { removed: 0, throughSeq: null };
+  const encoder = createEventEncoder(createRedactor({ keys: [], patterns: [] }));
+  createAppender(db, now)([encoder.other('prune', now(), { through_seq: throughSeq, removed, older_than: cutoff.toISOString() })]);
+  return { removed, throughSeq };
 }

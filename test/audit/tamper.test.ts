@@ -130,6 +130,14 @@ describe('audit prune', () => {
     expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, anchor: { seq: 5, removed: 5 }, problem: null });
   });
 
+  it('prunes in short chunks with the same result', () => {
+    const report = verifyAfter((db) => {
+      expect(pruneBefore(db, new Date(row(db, 6).time), () => new Date('2026-12-01T00:00:00Z'), 2)).toEqual({ removed: 5, throughSeq: 5 });
+      expect(JSON.parse(row(db, 11).data)).toMatchObject({ through_seq: 5, removed: 5 });
+    });
+    expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, anchor: { seq: 5, removed: 5 }, problem: null });
+  });
+
   it('still catches a row deleted from what a prune left', () => {
     const report = verifyAfter((db) => {
       pruneBefore(db, new Date(row(db, 6).time));
