@@ -6,7 +6,7 @@ import { regoText } from './rego-text.ts';
  * *big.Int beyond int64) for integral numbers, a float64 for other numbers, a string for strings,
  * and the Rego text of anything else, so `%s` of `true` is "true" while `%s` of 5 is Go's
  * "%!s(int=5)" and `%d` of 1.5 is "%!d(float64=1.5)". Supported: flags `+ - # 0 space`, width and
- * precision (also `*`), verbs v s q d b o x X c e E f F g G t and `%%`.
+ * precision (also `*`), verbs v s q d b o x X c U e E f F g G T and `%%`.
  */
 
 type GoArg =
@@ -126,6 +126,7 @@ export function goSprintf(format: string, values: readonly Value[]): string {
 }
 
 function formatArg(arg: GoArg, verb: string, spec: Spec): string {
+  if (verb === 'T') return pad(goTypeName(arg), spec, false);
   const text = arg.kind === 'int' ? formatInt(arg, verb, spec) : arg.kind === 'float' ? formatFloatVerb(arg.value, verb, spec) : formatString(arg.value, verb, spec);
   return text ?? `%!${verb}(${goTypeName(arg)}=${plainText(arg)})`;
 }
@@ -155,6 +156,7 @@ const INT_BASES: Record<string, number> = { d: 10, v: 10, s: 10, b: 2, o: 8, x: 
 function formatInt(arg: GoArg & { kind: 'int' }, verb: string, spec: Spec): string | undefined {
   if (verb === 'c' && !arg.big) return pad(String.fromCodePoint(Number(arg.value)), spec, false);
   if (verb === 'q' && !arg.big) return pad(goQuote(String.fromCodePoint(Number(arg.value)), "'"), spec, false);
+  if (verb === 'U' && !arg.big) return pad(`U+${arg.value.toString(16).toUpperCase().padStart(4, '0')}`, spec, false);
   const base = Object.hasOwn(INT_BASES, verb) ? INT_BASES[verb] : undefined;
   // Go's int has no %s; *big.Int formats %s in decimal.
   if (base === undefined || (verb === 's' && !arg.big)) return undefined;
@@ -227,7 +229,10 @@ function formatString(value: string, verb: string, spec: Spec): string | undefin
   let text = spec.precision !== undefined && (verb === 's' || verb === 'v') ? Array.from(value).slice(0, spec.precision).join('') : value;
   switch (verb) {
     case 's':
+      break;
     case 'v':
+      // %#v prints Go syntax: a quoted string.
+      if (spec.sharp) text = goQuote(text, '"');
       break;
     case 'q':
       text = goQuote(text, '"');

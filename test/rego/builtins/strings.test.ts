@@ -43,6 +43,8 @@ describe('sprintf - Go fmt over Rego values', () => {
     expect(call('sprintf', '%e', [1234.5])).toBe('1.234500e+03');
     expect(call('sprintf', '%-5s|%5s', ['ab', 'cd'])).toBe('ab   |   cd');
     expect(call('sprintf', '%q', ['a"b'])).toBe('"a\\"b"');
+    expect(call('sprintf', '%T %T %T %T', ['a', 1, 1.5, 18446744073709551616n])).toBe('string int float64 *big.Int');
+    expect(call('sprintf', '%#v %U', ['a', 65])).toBe('"a" U+0041');
   });
 });
 
