@@ -72,4 +72,18 @@ describe('rego parser', () => {
     expect(parseError('package p\nimport future.keywords.and\n').message).toContain('experimental keyword');
     expect(parseModule('p.rego', 'package p\nimport future.keywords.and\np if { input.a and { input.b } }', { experimentalKeywords: true }).rules[0]!.body[0]!.kind).toBe('and');
   });
+
+  it('attaches METADATA comment blocks to the package and the rule below them', () => {
+    const module = parseModule(
+      'm.rego',
+      ['# METADATA', '# description: pkg docs', 'package m', '', '# METADATA', '# title: Allow', '# authors:', '# - Ann <ann@example.com>', 'allow := true'].join('\n'),
+    );
+    expect(module.annotations).toEqual([{ scope: 'package', description: 'pkg docs' }]);
+    expect(module.rules[0]!.annotations).toEqual([{ scope: 'rule', title: 'Allow', authors: [{ name: 'Ann', email: 'ann@example.com' }] }]);
+  });
+
+  it('parses with modifiers inside template expressions', () => {
+    const [expr] = parseQueryText('x := $"v={input.a with input as {"a": 1}}"');
+    expect(expr).toMatchObject({ kind: 'unify', rhs: { type: 'template', parts: ['v=', { type: 'with', term: { type: 'ref' }, with: [{ target: { name: 'input' } }] }] } });
+  });
 });

@@ -31,6 +31,7 @@ export function isValidJson(text: string): boolean {
   }
 }
 
+const ESCAPES = '"\\/bfnrtu';
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /** Nesting bound: deeper documents would exhaust the (recursive) parser's stack. */
@@ -140,20 +141,34 @@ class JsonParser {
       if (c === undefined) this.unexpected('');
       if (c === '"') break;
       if (c < ' ') this.unexpected('in string literal');
-      this.pos += c === '\\' ? 2 : 1;
+      if (c === '\\') {
+        this.pos++;
+        const escape = this.text[this.pos];
+        if (escape === 'u') {
+          const hex = /^[0-9a-fA-F]{0,4}/.exec(this.text.slice(this.pos + 1, this.pos + 5))![0];
+          this.pos += hex.length;
+          if (hex.length < 4) {
+            this.pos++;
+            this.unexpected('in \\u hexadecimal character escape');
+          }
+        } else if (!ESCAPES.includes(escape ?? '')) {
+          this.unexpected('in string escape code');
+        }
+      }
+      this.pos++;
     }
     this.pos++;
-    try {
-      return JSON.parse(this.text.slice(start, this.pos)) as string;
-    } catch {
-      return this.fail('invalid escape in string literal');
-    }
+    // Every escape was checked above, so JSON.parse cannot fail here.
+    return JSON.parse(this.text.slice(start, this.pos)) as string;
   }
 
   private number(): number | bigint {
     NUMBER.lastIndex = this.pos;
     const match = NUMBER.exec(this.text);
-    if (!match) return this.fail('invalid number');
+    if (!match) {
+      this.pos++;
+      return this.unexpected('in numeric literal');
+    }
     this.pos += match[0].length;
     return numberFromText(match[0]);
   }

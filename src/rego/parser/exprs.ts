@@ -152,7 +152,7 @@ function parseExprKind(p: Cursor): ExprKind {
     const value = parseTerm(p);
     if (value.type !== 'call' || value.name !== 'internal.member_2') p.fail(p.peek(), 'unexpected , token');
     const [v, domain] = (value as Extract<Term, { type: 'call' }>).args;
-    return { kind: 'term', term: { type: 'call', name: 'internal.member_3', args: [lhs, v!, domain!], loc: lhs.loc } };
+    return { kind: 'term', term: { type: 'call', name: 'internal.member_3', args: [lhs, v!, domain!], loc: lhs.loc, infix: true } };
   }
   if ((p.is('=') || p.is(':=')) && !p.peek().nl) {
     const assign = p.next().text === ':=';

@@ -199,7 +199,7 @@ function parseParenthesised(p: Cursor): Term {
   if (!p.accept(',')) return inner;
   const rest = parseTerm(p);
   if (rest.type !== 'call' || rest.name !== 'internal.member_2') p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected in`);
-  return { type: 'call', name: 'internal.member_3', args: [inner, ...(rest as CallTerm).args], loc: inner.loc };
+  return { type: 'call', name: 'internal.member_3', args: [inner, ...(rest as CallTerm).args], loc: inner.loc, infix: true };
 }
 
 /** `[...]`: an array or an array comprehension `[head | body]`. */
