@@ -31,7 +31,7 @@ export function isValidJson(text: string): boolean {
   }
 }
 
-const ESCAPES = '"\\/bfnrtu';
+const ESCAPES = '"\\/bfnrt';
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /** Nesting bound: deeper documents would exhaust the (recursive) parser's stack. */

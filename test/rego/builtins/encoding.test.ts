@@ -41,6 +41,9 @@ describe('json', () => {
     expect(call('json.unmarshal', '[18446744073709551617, 1.5]')).toEqual([18446744073709551617n, 1.5]);
     expect(call('json.marshal', [RObject.fromEntries([['foo', RSet.of([3, 1, 2])]]), '<&>'])).toBe('[{"foo":[1,2,3]},"\\u003c\\u0026\\u003e"]');
     expect(call('json.is_valid', '{')).toBe(false);
+    expect(() => call('json.unmarshal', '{"a" 1}')).toThrow("json.unmarshal: invalid character '1' after object key");
+    expect(() => call('json.unmarshal', '"\\q"')).toThrow("invalid character 'q' in string escape code");
+    expect(() => call('json.unmarshal', '[1,')).toThrow('unexpected end of JSON input');
     expect(call('json.is_valid', 1)).toBe(false);
     expect(call('json.is_valid', '['.repeat(5000) + ']'.repeat(5000))).toBe(false);
   });
