@@ -23,7 +23,9 @@ export function openWriterDatabase(config: AuditConfig): Database.Database {
     db.pragma('cache_size = -16384');
     db.pragma('journal_size_limit = 67108864');
     if (config.max_size_mb !== undefined) {
-      db.pragma(`max_page_count = ${Math.max(1, Math.floor((config.max_size_mb * 1024 * 1024) / PAGE_SIZE))}`);
+      // page_size only applies to a new file: an existing one keeps its own.
+      const pageSize = db.pragma('page_size', { simple: true }) as number;
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor((config.max_size_mb * 1024 * 1024) / pageSize))}`);
     }
     return db;
   } catch (error) {
