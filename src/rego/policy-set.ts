@@ -124,6 +124,7 @@ export class PolicySet {
 
 /** Parses and compiles a set of modules (file name -> source). Throws RegoError. */
 export function compile(files: Record<string, string>, options: CompileOptions = {}): PolicySet {
-  const modules = Object.entries(files).map(([file, source]) => parseModule(file, source, options.experimentalKeywords ? { experimentalKeywords: true } : {}));
+  const parseOptions = { experimentalKeywords: options.experimentalKeywords === true, maxDepth: options.limits?.maxParseDepth ?? DEFAULT_LIMITS.maxParseDepth };
+  const modules = Object.entries(files).map(([file, source]) => parseModule(file, source, parseOptions));
   return new PolicySet(modules, options);
 }

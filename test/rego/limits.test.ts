@@ -20,4 +20,10 @@ describe('rego limits', () => {
     const policies = compile({ 'l.rego': 'package t\na := b\nb := c\nc := 1' }, { limits: { maxDepth: 2 } });
     expect(() => policies.evaluate('data.t.a = x')).toThrow(/evaluation depth limit of 2 exceeded/);
   });
+
+  it('refuses a policy nested deeper than the parse depth limit', () => {
+    const deep = `package t\np := ${'['.repeat(50)}1${']'.repeat(50)}`;
+    expect(() => compile({ 'd.rego': deep }, { limits: { maxParseDepth: 20 } })).toThrow(/d\.rego:2:\d+: rego_parse_error: nesting deeper than 20 levels/);
+    expect(compile({ 'd.rego': deep }).evaluate('data.t.p = x')).toHaveLength(1);
+  });
 });

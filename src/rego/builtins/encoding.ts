@@ -58,16 +58,20 @@ const hex: Builtin[] = [
     arity: 1,
     impl: (args) => {
       const text = stringArg('hex.decode', args, 1);
-      const bad = /[^0-9a-fA-F]/.exec(text);
-      if (bad) {
-        const code = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-        throw builtinError('hex.decode', `encoding/hex: invalid byte: U+${code} ${JSON.stringify(bad[0]).replace(/"/g, "'")}`);
-      }
+      const bad = [...utf8(text)].find((byte) => !/[0-9a-fA-F]/.test(String.fromCharCode(byte)));
+      if (bad !== undefined) throw builtinError('hex.decode', `encoding/hex: invalid byte: ${goRuneText(bad)}`);
       if (text.length % 2 === 1) throw builtinError('hex.decode', 'encoding/hex: odd length hex string');
       return Buffer.from(text, 'hex').toString('utf8');
     },
   },
 ];
+
+/** Go's %#U of a byte read as a rune: `U+0067 'g'`, without the character when not printable. */
+function goRuneText(code: number): string {
+  const hexCode = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const printable = code >= 0x20 && code !== 0x7f && (code < 0x80 || code >= 0xa0);
+  return printable ? `${hexCode} '${String.fromCharCode(code)}'` : hexCode;
+}
 
 /** Go's url.QueryEscape: everything but unreserved characters is %XX, spaces become `+`. */
 function queryEscape(text: string): string {

@@ -163,8 +163,11 @@ function patch(args: Value[]): Value | undefined {
   return target;
 }
 
-/** A tree of paths: null marks a selected node (everything below it). */
-type PathTree = Map<string, PathTree | null>;
+/**
+ * A tree of paths. Each node keeps the segment as written (to look it up in objects and sets);
+ * `children: null` marks a selected node, everything below it included.
+ */
+type PathTree = Map<string, { readonly segment: Value; children: PathTree | null }>;
 
 function pathTree(name: string, paths: Value): PathTree {
   let list: Iterable<Value>;
@@ -179,14 +182,18 @@ function pathTree(name: string, paths: Value): PathTree {
         `${name}: operand 2 must be one of {set, array} containing string paths or array of path segments but got ${typeName(raw)}`,
       );
     }
-    let node: PathTree | null = root;
-    for (let i = 0; i < path.length && node !== null; i++) {
-      const key = segmentKey(path[i]!);
-      if (i === path.length - 1) node.set(key, null);
-      else {
-        if (!node.has(key)) node.set(key, new Map());
-        node = node.get(key)!;
+    let tree: PathTree | null = root;
+    for (let i = 0; i < path.length && tree !== null; i++) {
+      const segment = path[i]!;
+      const key = segmentKey(segment);
+      let node = tree.get(key);
+      if (node === undefined) {
+        node = { segment, children: new Map() };
+        tree.set(key, node);
       }
+      // A shorter path selects the whole subtree, whichever order the paths come in.
+      if (i === path.length - 1) node.children = null;
+      tree = node.children;
     }
   }
   return root;
@@ -197,62 +204,71 @@ function segmentKey(segment: Value): string {
   return typeof segment === 'number' && Number.isInteger(segment) && segment >= 0 ? keyOf(String(segment)) : keyOf(segment);
 }
 
+/** The array positions a tree names, in ascending order, each with its subtree. */
+function arrayEntries(array: Value[], tree: PathTree): [number, PathTree | null][] {
+  const entries: [number, PathTree | null][] = [];
+  for (const { segment, children } of tree.values()) {
+    const index = typeof segment === 'string' && /^(0|[1-9]\d*)$/.test(segment) ? Number(segment) : segment;
+    if (typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < array.length) entries.push([index, children]);
+  }
+  return entries.sort((a, b) => a[0] - b[0]);
+}
+
+/** Walks the tree (the few paths given), not the whole document: this runs per request. */
 function filterValue(value: Value, tree: PathTree | null): Value {
   if (tree === null) return value;
   if (value instanceof RObject) {
     const result = new RObject();
-    for (const [key, child] of value.entries()) {
-      const sub = tree.get(segmentKey(key));
-      if (sub !== undefined) result.set(key, filterValue(child, sub));
+    for (const { segment, children } of tree.values()) {
+      const child = value.get(segment);
+      if (child !== undefined) result.set(segment, filterValue(child, children));
     }
     return result;
   }
-  if (Array.isArray(value)) {
-    const out: Value[] = [];
-    value.forEach((child, i) => {
-      const sub = tree.get(keyOf(String(i)));
-      if (sub !== undefined) out.push(filterValue(child, sub));
-    });
-    return out;
-  }
+  if (Array.isArray(value)) return arrayEntries(value, tree).map(([index, children]) => filterValue(value[index]!, children));
   if (value instanceof RSet) {
-    const out = new RSet();
-    for (const member of value) {
-      const sub = tree.get(segmentKey(member));
-      if (sub !== undefined) out.add(filterValue(member, sub));
-    }
-    return out;
+    const result = new RSet();
+    for (const { segment, children } of tree.values()) if (value.has(segment)) result.add(filterValue(segment, children));
+    return result;
   }
   return value;
 }
 
 /** The value without the selected nodes; undefined when the value itself is selected. */
-function removeValue(value: Value, tree: PathTree | undefined | null): Value | undefined {
+function removeValue(value: Value, tree: PathTree | null): Value | undefined {
   if (tree === null) return undefined;
-  if (tree === undefined) return value;
   if (value instanceof RObject) {
-    const result = new RObject();
-    for (const [key, child] of value.entries()) {
-      const kept = removeValue(child, tree.get(segmentKey(key)));
-      if (kept !== undefined) result.set(key, kept);
+    let result: RObject | undefined;
+    for (const { segment, children } of tree.values()) {
+      const child = value.get(segment);
+      if (child === undefined) continue;
+      const kept = removeValue(child, children);
+      result ??= RObject.fromEntries(value.entries());
+      if (kept === undefined) result.delete(segment);
+      else result.set(segment, kept);
     }
-    return result;
+    return result ?? value;
   }
   if (Array.isArray(value)) {
-    const out: Value[] = [];
-    value.forEach((child, i) => {
-      const kept = removeValue(child, tree.get(keyOf(String(i))));
-      if (kept !== undefined) out.push(kept);
+    const entries = arrayEntries(value, tree);
+    if (entries.length === 0) return value;
+    const changed = new Map(entries.map(([index, children]) => [index, removeValue(value[index]!, children)]));
+    return value.flatMap((child, index) => {
+      if (!changed.has(index)) return [child];
+      const kept = changed.get(index);
+      return kept === undefined ? [] : [kept];
     });
-    return out;
   }
   if (value instanceof RSet) {
-    const out = new RSet();
-    for (const member of value) {
-      const kept = removeValue(member, tree.get(segmentKey(member)));
-      if (kept !== undefined) out.add(kept);
+    let result: RSet | undefined;
+    for (const { segment, children } of tree.values()) {
+      if (!value.has(segment)) continue;
+      const kept = removeValue(segment, children);
+      result ??= RSet.of(value);
+      result.delete(segment);
+      if (kept !== undefined) result.add(kept);
     }
-    return out;
+    return result ?? value;
   }
   return value;
 }

@@ -34,9 +34,11 @@ export function judge(c: ConformanceCase): Verdict {
   const message = error instanceof Error ? error.message : error === undefined ? undefined : String(error);
   if (c.wantError !== undefined || c.wantErrorCode !== undefined) {
     if (message === undefined) return { status: 'fail', reason: `expected error ${c.wantErrorCode ?? ''} ${JSON.stringify(c.wantError ?? '')}, got ${results.length} result(s)` };
-    if (c.wantError !== undefined && !message.includes(c.wantError)) return { status: 'fail', reason: `error text mismatch`, detail: `want: ${c.wantError}\ngot:  ${message}` };
+    if (c.wantError !== undefined && !message.includes(c.wantError)) {
+      return { status: 'fail', reason: `error text mismatch, got: ${firstLine(message)}`, detail: `want: ${c.wantError}\ngot:  ${message}` };
+    }
     if (c.wantErrorCode !== undefined && !(error instanceof RegoError && error.code === c.wantErrorCode)) {
-      return { status: 'fail', reason: `error code mismatch`, detail: `want: ${c.wantErrorCode}\ngot:  ${message}` };
+      return { status: 'fail', reason: `error code mismatch, got: ${firstLine(message)}`, detail: `want: ${c.wantErrorCode}\ngot:  ${message}` };
     }
   } else if (message !== undefined) {
     return { status: 'fail', reason: `unexpected error: ${firstLine(message)}`, detail: error instanceof RegoError ? message : (error as Error)?.stack ?? message };

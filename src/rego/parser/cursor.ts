@@ -22,6 +22,7 @@ export class Cursor {
     readonly tokens: Token[],
     /** The whole file's text: template expressions are re-tokenized from it with file positions. */
     readonly source = '',
+    /** Term nesting limit (Limits.maxParseDepth): a hostile policy cannot overflow the stack. */
     readonly maxDepth = 200,
   ) {}
 

@@ -14,11 +14,13 @@ import { parsePostfix, parseTerm, refName } from './terms.ts';
 export interface ParseOptions {
   /** Allow `import future.keywords.and` / `.or` (OPA's experimental keywords). */
   experimentalKeywords?: boolean;
+  /** Term nesting limit. */
+  maxDepth?: number;
 }
 
 export function parseModule(file: string, source: string, options: ParseOptions = {}): Module {
   const comments: Comment[] = [];
-  const p = new Cursor(file, tokenize(file, source, 0, undefined, comments), source);
+  const p = new Cursor(file, tokenize(file, source, 0, undefined, comments), source, options.maxDepth);
   if (!p.isKeyword('package')) p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected package`);
   const pkgToken = p.next();
   const pkgTerm = parsePostfix(p);
