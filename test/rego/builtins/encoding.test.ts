@@ -26,6 +26,9 @@ describe('hex and urlquery', () => {
   it('encodes like Go', () => {
     expect(call('hex.decode', '6c6f72656d')).toBe('lorem');
     expect(() => call('hex.decode', 'zz')).toThrow("invalid byte: U+007A 'z'");
+    expect(() => call('hex.decode', 'aé')).toThrow("invalid byte: U+00C3 'Ã'");
+    expect(() => call('hex.decode', 'a\n')).toThrow(/invalid byte: U\+000A$/);
+    expect(() => call('hex.decode', 'abc')).toThrow('odd length hex string');
     expect(call('urlquery.encode', "a=b+1 c!")).toBe('a%3Db%2B1+c%21');
     expect(call('urlquery.decode', 'a%3Db%2B1+c')).toBe('a=b+1 c');
     expect(call('urlquery.encode_object', RObject.fromEntries([['c', 'd'], ['a', RSet.of(['b+1'])]]))).toBe('a=b%2B1&c=d');
