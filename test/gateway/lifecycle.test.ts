@@ -56,15 +56,15 @@ describe('gateway lifecycle', () => {
       names.push(...page.tools.map((t) => t.name));
       cursor = page.nextCursor;
     }
-    expect(names).toHaveLength(20);
-    expect(new Set(names).size).toBe(20);
+    expect(names).toHaveLength(24);
+    expect(new Set(names).size).toBe(24);
     await expect(client.listTools({ cursor: 'MTIz' })).rejects.toMatchObject({ code: -32602, data: { code: 'REQUEST_INVALID', field: 'params.cursor' } });
   });
 
   it('namespacing none passes names through', async () => {
     const gw = await gateway({ mcpServers: { only: stdioFixture('only') }, namespacing: { strategy: 'none', description_prefix: false } });
     const client = await gw.connect();
-    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch']);
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch', 'ask', 'roots']);
     expect(text(await client.callTool({ name: 'whoami', arguments: {} }))).toBe('only');
   });
 

@@ -2,6 +2,8 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
   CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
@@ -38,7 +40,7 @@ describe('gateway relay', () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
     for (const upstream of ['local', 'web', 'old']) {
-      expect(names).toEqual(expect.arrayContaining(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch'].map((t) => `${upstream}__${t}`)));
+      expect(names).toEqual(expect.arrayContaining(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch', 'ask', 'roots'].map((t) => `${upstream}__${t}`)));
     }
     expect(tools.find((t) => t.name === 'web__echo')).toMatchObject({ description: '[web] echo tool of web', annotations: { readOnlyHint: true } });
   });
@@ -64,6 +66,14 @@ describe('gateway relay', () => {
       role: 'assistant', model: 'test-model', content: { type: 'text', text: `reply to ${(request.params.messages[0]!.content as { text: string }).text}` },
     }));
     expect(text(await client.callTool({ name: `${upstream}__sample`, arguments: { message: 'ping' } }))).toBe('sampled: reply to ping');
+  });
+
+  it('relays elicitation/create and roots/list to the calling client and returns its answers', async () => {
+    const client = await gw.connect({ capabilities: { elicitation: { form: {} }, roots: { listChanged: true } } });
+    client.setRequestHandler(ElicitRequestSchema, async (request) => ({ action: 'accept', content: { name: `answer to ${request.params.message}` } }));
+    client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }));
+    expect(text(await client.callTool({ name: 'local__ask', arguments: { message: 'who?' } }))).toBe('accept: {"name":"answer to who?"}');
+    expect(text(await client.callTool({ name: 'web__roots', arguments: {} }))).toBe('file:///work');
   });
 
   it('refuses a server request it cannot attribute: with two sessions in flight on the upstream, no client sees it', async () => {

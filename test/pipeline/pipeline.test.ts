@@ -40,7 +40,7 @@ describe('pipeline', () => {
   it('list - authorize runs per item and drops what the caller may not see', async () => {
     const alice = await gw.connect({ token: 'token-alice' });
     const bob = await gw.connect({ token: 'token-bob' });
-    expect((await alice.listTools()).tools).toHaveLength(10);
+    expect((await alice.listTools()).tools).toHaveLength(12);
     expect((await bob.listTools()).tools.map((t) => t.name)).toEqual(['db__echo']);
     expect((await bob.listPrompts()).prompts).toEqual([]);
     expect((await bob.listResources()).resources.map((r) => r.uri)).toEqual(['test://db/info']);

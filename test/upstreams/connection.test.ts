@@ -57,7 +57,7 @@ describe.each(transports)('upstream connection over %s', (_label, makeSpec) => {
     const { connection, listings } = connect(await makeSpec());
     expect(await connection.start()).toBe(true);
     expect(connection.state).toBe('ready');
-    expect(listings[0]!.tools.map((t) => t.name)).toEqual(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch']);
+    expect(listings[0]!.tools.map((t) => t.name)).toEqual(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch', 'ask', 'roots']);
     expect(listings[0]!.resources.map((r) => r.uri)).toContain('test://shared');
     const result = await call(connection, 'echo', { message: 'hi' });
     expect(result).toEqual({ content: [{ type: 'text', text: 'hi', annotations: { priority: 1 } }], extraField: { kept: true } });

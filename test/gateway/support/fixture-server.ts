@@ -12,6 +12,8 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
   CreateMessageResultSchema,
+  ElicitResultSchema,
+  ListRootsResultSchema,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
@@ -32,7 +34,7 @@ export function createFixtureServer(name = 'fixture'): Server {
     { name, version: '1.0.0' },
     { capabilities: { tools: { listChanged: true }, resources: { subscribe: true }, prompts: {}, logging: {}, completions: {} } },
   );
-  const tools = ['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch'].map((tool) => ({
+  const tools = ['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch', 'ask', 'roots'].map((tool) => ({
     name: tool,
     description: `${tool} tool of ${name}`,
     inputSchema: { type: 'object' as const, properties: { message: { type: 'string' } } },
@@ -86,8 +88,21 @@ export function createFixtureServer(name = 'fixture'): Server {
         const reply = await extra.sendRequest(
           { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: String(args.message) } }], maxTokens: 10 } },
           CreateMessageResultSchema,
+  ElicitResultSchema,
+  ListRootsResultSchema,
         );
         return { content: [{ type: 'text', text: `sampled: ${(reply.content as { text?: string }).text}` }] };
+      }
+      case 'ask': {
+        const answer = await extra.sendRequest(
+          { method: 'elicitation/create', params: { mode: 'form', message: String(args.message), requestedSchema: { type: 'object', properties: { name: { type: 'string' } } } } },
+          ElicitResultSchema,
+        );
+        return { content: [{ type: 'text', text: `${answer.action}: ${JSON.stringify(answer.content ?? {})}` }] };
+      }
+      case 'roots': {
+        const { roots } = await extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema);
+        return { content: [{ type: 'text', text: roots.map((r) => r.uri).join(',') }] };
       }
       case 'add_tool':
         tools.push({ ...tools[0]!, name: String(args.message) });
