@@ -78,15 +78,23 @@ export class PreparedQuery {
     );
     const results: Record<string, Value>[] = [];
     const env: Env = new Array(this.query.frameSize);
-    evaluator.body(this.query.body, env, () => {
-      const row: Record<string, Value> = {};
-      for (const [name, slot] of this.query.vars) {
-        const value = env[slot];
-        if (value !== undefined) row[name] = value;
+    try {
+      evaluator.body(this.query.body, env, () => {
+        const row: Record<string, Value> = {};
+        for (const [name, slot] of this.query.vars) {
+          const value = env[slot];
+          if (value !== undefined) row[name] = value;
+        }
+        results.push(row);
+        return false;
+      });
+    } catch (error) {
+      // A depth limit set beyond what the JS stack holds must still end in a RegoError.
+      if (error instanceof RangeError && /call stack/.test(error.message)) {
+        throw new RegoError('eval_budget_error', 'evaluation nested too deeply (JS stack exhausted); lower limits.maxDepth');
       }
-      results.push(row);
-      return false;
-    });
+      throw error;
+    }
     return evaluator.firstError ? { results, error: evaluator.firstError } : { results };
   }
 }

@@ -26,4 +26,12 @@ describe('rego limits', () => {
     expect(() => compile({ 'd.rego': deep }, { limits: { maxParseDepth: 20 } })).toThrow(/d\.rego:2:\d+: rego_parse_error: nesting deeper than 20 levels/);
     expect(compile({ 'd.rego': deep }).evaluate('data.t.p = x')).toHaveLength(1);
   });
+
+  it('turns JS stack exhaustion under a generous depth limit into eval_budget_error', () => {
+    const rules = ['package t'];
+    for (let i = 0; i < 3000; i++) rules.push(`r${i} := r${i + 1} + 1`);
+    rules.push('r3000 := 0');
+    const policies = compile({ 's.rego': rules.join('\n') }, { limits: { maxDepth: 100_000 } });
+    expect(() => policies.evaluate('data.t.r0 = x')).toThrow(/eval_budget_error: evaluation nested too deeply/);
+  });
 });
