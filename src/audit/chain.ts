@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The hash chain. Every row stores the previous row's hash and its own:
@@ -58,7 +58,8 @@ export function rowHash(prevHash: string, f: EventFields): string {
     f.kind, f.time, f.request_id, f.session_id, f.sub, f.iss, f.method, f.public_name, f.upstream,
     f.upstream_name, f.decision, f.decision_id, f.outcome, f.code, f.data,
   ]);
-  return createHash('sha256').update(`${prevHash}\n${encoded}`).digest('hex');
+  // One-shot crypto.hash: a third of createHash's cost on inputs this small (measured ~1 vs ~3 µs).
+  return hash('sha256', `${prevHash}\n${encoded}`, 'hex');
 }
 
 /** JSON with object keys sorted at every depth, so equal values always encode to equal bytes. */
@@ -77,5 +78,5 @@ function sortKeys(value: unknown): unknown {
 }
 
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
