@@ -9,16 +9,16 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import {
   CallToolRequestSchema,
   CompleteRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
   CreateMessageResultSchema,
   ElicitResultSchema,
-  ListRootsResultSchema,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
+  ListRootsResultSchema,
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
   type CallToolResult,
 } from '@modelcontextprotocol/sdk/types.js';
 
@@ -88,8 +88,6 @@ export function createFixtureServer(name = 'fixture'): Server {
         const reply = await extra.sendRequest(
           { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: String(args.message) } }], maxTokens: 10 } },
           CreateMessageResultSchema,
-  ElicitResultSchema,
-  ListRootsResultSchema,
         );
         return { content: [{ type: 'text', text: `sampled: ${(reply.content as { text?: string }).text}` }] };
       }
