@@ -2,17 +2,20 @@
  * What the gateway costs per call: the kitchen-sink fixture's `echo` called directly and through
  * `warden serve` (auth disabled, an allow-all policy, audit on), over stdio (client -> gateway
  * -> upstream all stdio) and over Streamable HTTP (all HTTP), sequentially and with 32 calls in
- * flight, each after a warm-up. Prints p50/p99 (µs), calls/s and gateway/direct ratios.
+ * flight, each after a warm-up. Prints p50/p99 (µs), calls/s, gateway/direct ratios, and the
+ * CPU the gateway process spent per call (which load on a shared machine blurs far less).
  * Run alone: `node --import tsx bench/gateway.bench.ts [--json]`.
  */
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { McpServerEntry } from '../src/config/schema.ts';
 import { connectClient } from '../test/fixtures/client.ts';
 import { gatewayStdioEntry, startGatewayHttp, waitForTool, writeGatewayConfig } from '../test/fixtures/gateway.ts';
 import { startFixture, type FixtureHandle } from '../test/fixtures/spawn.ts';
+import { processCpuMicros } from './gateway-cpu.ts';
 import { measureInterleaved, type Measurement, type MeasureOptions } from './gateway-measure.ts';
 
 // undici's fetch adds one abort listener per request to the SDK HTTP client's long-lived signal
@@ -34,6 +37,8 @@ interface Row {
   mode: Mode;
   direct: Measurement;
   gateway: Measurement;
+  /** CPU the gateway process spent per call (warm-up included), when procfs can tell. */
+  gateway_cpu_us_per_call: number | undefined;
 }
 
 interface TransportResult {
@@ -86,8 +91,17 @@ async function benchTransport(transport: 'stdio' | 'http', dir: string): Promise
     clients.push(gatewayClient);
     await waitForTool(gatewayClient, 'sink__echo');
     const calls = { direct: await echoCall(directClient, 'echo'), gateway: await echoCall(gatewayClient, 'sink__echo') };
+    // Only gateway slices make the gateway work, so its CPU over a whole interleaved run is its cost.
+    const gatewayPid = gateway ? gateway.pid : (gatewayClient.transport as StdioClientTransport).pid!;
     const rows: Row[] = [];
-    for (const mode of Object.keys(MODES) as Mode[]) rows.push({ transport, mode, ...(await measureInterleaved(calls, MODES[mode])) });
+    for (const mode of Object.keys(MODES) as Mode[]) {
+      const cpuBefore = processCpuMicros(gatewayPid);
+      const measured = await measureInterleaved(calls, MODES[mode]);
+      const cpuAfter = processCpuMicros(gatewayPid);
+      const callCount = MODES[mode].warmup + MODES[mode].samples;
+      const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : Math.round((cpuAfter - cpuBefore) / callCount);
+      rows.push({ transport, mode, ...measured, gateway_cpu_us_per_call: cpu });
+    }
     for (const client of clients.splice(0)) await client.close();
     return { transport, rows, gatewayWarnings: warnings(gateway ? gateway.stderr : readFileSync(logFile, 'utf8').split('\n').filter(Boolean)) };
   } finally {
@@ -99,7 +113,7 @@ async function benchTransport(transport: 'stdio' | 'http', dir: string): Promise
 }
 
 function render(rows: Row[]): string {
-  const header = ['transport', 'mode', 'direct p50', 'direct p99', 'direct calls/s', 'gw p50', 'gw p99', 'gw calls/s', 'p50 gw/direct', 'calls/s gw/direct', 'errors d/gw'];
+  const header = ['transport', 'mode', 'direct p50', 'direct p99', 'direct calls/s', 'gw p50', 'gw p99', 'gw calls/s', 'p50 gw/direct', 'calls/s gw/direct', 'gw CPU/call', 'errors d/gw'];
   const lines = rows.map((row) => [
     row.transport,
     row.mode,
@@ -111,6 +125,7 @@ function render(rows: Row[]): string {
     String(row.gateway.calls_per_s),
     `${(row.gateway.p50_us / row.direct.p50_us).toFixed(2)}x`,
     `${(row.gateway.calls_per_s / row.direct.calls_per_s).toFixed(2)}x`,
+    row.gateway_cpu_us_per_call === undefined ? 'n/a' : `${row.gateway_cpu_us_per_call} µs`,
     `${row.direct.errors}/${row.gateway.errors}`,
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
