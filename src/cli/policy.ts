@@ -87,9 +87,8 @@ async function evalCommand(args: string[]): Promise<number> {
   const paths = values.data ?? [];
   try {
     const results = await evaluateQuery(query, paths, values.input);
-    const text = (value: unknown): string => JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? Number(v) : v), values.json ? 0 : 2);
-    if (values.json) process.stdout.write(`${text({ result: results })}\n`);
-    else process.stdout.write(results.length === 0 ? 'undefined\n' : `${results.map((row) => text(row)).join('\n')}\n`);
+    if (values.json) process.stdout.write(`${jsonText({ result: results }, 0)}\n`);
+    else process.stdout.write(results.length === 0 ? 'undefined\n' : `${results.map((row) => jsonText(row, 2)).join('\n')}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof RegoError)) throw error;
@@ -97,6 +96,13 @@ async function evalCommand(args: string[]): Promise<number> {
     process.stderr.write(renderRegoError(error, modules));
     return 1;
   }
+}
+
+/** JSON text that writes integers beyond 2^53 exactly (results keep them as bigint). */
+export function jsonText(value: unknown, indent: number): string {
+  const marker = '\u0000bigint:';
+  const text = JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${marker}${v}` : v), indent || undefined);
+  return text.replace(new RegExp(`"${marker.replace('\u0000', '\\\\u0000')}(-?\\d+)"`, 'g'), '$1');
 }
 
 /** Parse errors of every file, then compile errors of the whole set. */

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkPolicies, evaluateQuery } from '../../src/cli/policy.ts';
+import { checkPolicies, evaluateQuery, jsonText } from '../../src/cli/policy.ts';
 import { renderRegoError } from '../../src/cli/policy-load.ts';
 import { renderTestReport, runTests } from '../../src/cli/policy-test.ts';
 
@@ -62,5 +62,11 @@ describe('warden policy', () => {
     const dir = policyDir({ 'unsafe.rego': 'package u\n\np if x > 1\n' });
     const { errors } = await checkPolicies([dir]);
     expect(errors.map((e) => e.code)).toEqual(['rego_unsafe_var_error']);
+  });
+
+  it('eval: prints integers beyond 2^53 exactly', async () => {
+    const dir = policyDir({ 'big.rego': 'package big\n\nn := 18446744073709551615 + 2\n' });
+    const results = await evaluateQuery('x = data.big.n', [dir]);
+    expect(jsonText({ result: results }, 0)).toBe('{"result":[{"x":18446744073709551617}]}');
   });
 });
