@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import draft06 from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' };
 import type { Value } from '../value.ts';
 import { isObject, RObject, toJson } from '../value.ts';
 import { JsonSyntaxError, marshalJson, parseJson } from './json-text.ts';
@@ -11,6 +12,8 @@ import { builtinError, operandError } from './types.ts';
  */
 
 const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateFormats: false, logger: false });
+// gojsonschema also accepts draft-06 schemas (draft-04 needs a meta-schema ajv no longer ships).
+ajv.addMetaSchema(draft06);
 
 /** Compiled schemas by canonical text; policies reuse a handful of schemas, so a small bound suffices. */
 const compiled = new Map<string, ValidateFunction>();

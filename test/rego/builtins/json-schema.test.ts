@@ -14,6 +14,7 @@ describe('json schema', () => {
       'jsonschema: has a primitive type that is NOT VALID -- given: /unknown_type/ Expected valid values are:[array boolean integer number null object string]',
     ]);
     expect((call('json.verify_schema', '{') as unknown[])[0]).toBe(false);
+    expect(call('json.verify_schema', fromJson({ $schema: 'http://json-schema.org/draft-06/schema#', type: 'string' }))).toEqual([true, null]);
   });
   it('matches documents and reports {error, type, field, desc}', () => {
     expect(toJson(call('json.match_schema', fromJson({ foo: 'x', bar: 1 }), schema)!)).toEqual([true, []]);
