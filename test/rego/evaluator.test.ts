@@ -106,4 +106,9 @@ diff := {1, 2, 3} - {2}`;
     expect(deny({ n: 500 })).toEqual(['always']);
     expect(policies.evaluate('x = data.t.deny with input.tool as "t0" with input.n as 1')).toEqual([{ x: ['tool 0'] }]);
   });
+
+  it('makes every undefined over an undefined or scalar domain and true over an empty one', () => {
+    const source = 'package t\nmissing if every x in input.nope { x > 0 }\nscalar if every x in 3 { x > 0 }\nempty if every x in [] { x > 0 }';
+    expect(evaluate(source, 'x = data.t', { input: {} })).toEqual([{ x: { empty: true } }]);
+  });
 });

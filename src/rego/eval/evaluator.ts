@@ -89,9 +89,11 @@ export class Evaluator {
   }
 
   private every(expr: Extract<Expr, { kind: 'every' }>, env: Env, k: K): boolean {
-    let holds = true;
+    // An undefined domain, or one that is not a collection, makes `every` undefined (OPA's
+    // every/non-iter cases); an empty collection makes it true.
+    let holds = false;
     this.term(expr.domain, env, (domain) => {
-      // A domain that is not a collection makes `every` undefined (OPA's every/non-iter cases).
+      holds = true;
       if (domain === null || typeof domain !== 'object') {
         holds = false;
         return true;
