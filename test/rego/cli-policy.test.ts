@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { checkPolicies, evaluateQuery, jsonText } from '../../src/cli/policy.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { checkPolicies, evaluateQuery, jsonText, run } from '../../src/cli/policy.ts';
 import { renderRegoError } from '../../src/cli/policy-load.ts';
 import { renderTestReport, runTests } from '../../src/cli/policy-test.ts';
 
@@ -68,5 +68,25 @@ describe('warden policy', () => {
     const dir = policyDir({ 'big.rego': 'package big\n\nn := 18446744073709551615 + 2\n' });
     const results = await evaluateQuery('x = data.big.n', [dir]);
     expect(jsonText({ result: results }, 0)).toBe('{"result":[{"x":18446744073709551617}]}');
+  });
+
+  it('run: exit codes mean something (0 pass, 2 test failed, 1 not loadable or check errors)', async () => {
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const passing = policyDir({ 'app.rego': POLICY, 'app_test.rego': 'package app_test\n\ntest_ok if true\n' });
+      const failing = policyDir({ 'app.rego': POLICY, 'data.json': '{"admin": "root"}', 'app_test.rego': TESTS });
+      const broken = policyDir({ 'bad.rego': 'package bad\n\np if {\n' });
+      expect(await run(['test', passing])).toBe(0);
+      expect(await run(['test', failing])).toBe(2);
+      expect(await run(['test', broken])).toBe(1);
+      expect(await run(['check', broken])).toBe(1);
+      expect(await run(['check', passing])).toBe(0);
+      expect(await run(['test', join(passing, 'missing')])).toBe(1);
+      expect(await run(['frobnicate'])).toBe(2);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
   });
 });
