@@ -176,12 +176,13 @@ const json: Builtin[] = [
 /** YAML scalars that are integers beyond 2^53 stay exact, as in OPA (bigints only where needed). */
 function fromYaml(node: unknown, ancestors: unknown[] = []): Value {
   if (typeof node === 'bigint') return Number.isSafeInteger(Number(node)) ? Number(node) : node;
+  if (typeof node === 'number' && !Number.isFinite(node)) throw new YamlValueError(`json: unsupported value: ${node}`);
   if (node instanceof Uint8Array) return Buffer.from(node).toString('utf8');
   if (node instanceof Date) return node.toISOString();
   if (node === undefined) return null;
   if (typeof node !== 'object' || node === null) return fromJson(node);
   // An alias may refer to an enclosing node; such a document has no JSON value.
-  if (ancestors.includes(node)) throw new YamlCycleError();
+  if (ancestors.includes(node)) throw new YamlValueError('yaml: an alias refers to a node that contains it');
   const inner = [...ancestors, node];
   const child = (item: unknown) => fromYaml(item, inner);
   if (node instanceof Map) return RObject.fromEntries([...node].map(([k, v]) => [child(k), child(v)] as const));
@@ -190,15 +191,28 @@ function fromYaml(node: unknown, ancestors: unknown[] = []): Value {
   return fromJson(node);
 }
 
-class YamlCycleError extends Error {
-  override readonly name = 'YamlCycleError';
-  constructor() {
-    super('yaml: an alias refers to a node that contains it');
-  }
+/** A document that parses but has no JSON value (cycles, infinities), as OPA's YAML-to-JSON step finds. */
+class YamlValueError extends Error {
+  override readonly name = 'YamlValueError';
 }
 
+/**
+ * OPA reads YAML with go-yaml v2, i.e. YAML 1.1 scalars (`yes`/`on`/`y` are booleans, `0777` is
+ * octal) but without 1.1's sexagesimal numbers and timestamps, which stay strings.
+ */
+const YAML_OPTIONS = {
+  version: '1.1',
+  uniqueKeys: false,
+  customTags: (tags: YAML.Tags) =>
+    tags.filter((tag) =>
+      typeof tag === 'string'
+        ? !['intTime', 'floatTime', 'timestamp'].includes(tag)
+        : tag.format !== 'TIME' && tag.tag !== 'tag:yaml.org,2002:timestamp',
+    ),
+} as const satisfies YAML.DocumentOptions & YAML.SchemaOptions & YAML.ParseOptions;
+
 function parseYaml(name: string, text: string): Value {
-  const document = YAML.parseDocument(text, { intAsBigInt: true, uniqueKeys: false });
+  const document = YAML.parseDocument(text, { ...YAML_OPTIONS, intAsBigInt: true });
   if (document.errors.length > 0) throw builtinError(name, `yaml: ${document.errors[0]!.message.split('\n')[0]}`);
   let js: unknown;
   try {
@@ -210,7 +224,7 @@ function parseYaml(name: string, text: string): Value {
   try {
     return fromYaml(js);
   } catch (error) {
-    if (error instanceof YamlCycleError) throw builtinError(name, error.message);
+    if (error instanceof YamlValueError) throw builtinError(name, error.message);
     throw error;
   }
 }
@@ -232,13 +246,13 @@ const yaml: Builtin[] = [
     name: 'yaml.marshal',
     arity: 1,
     // go-yaml (behind OPA's yaml.marshal) does not indent sequences inside mappings.
-    impl: ([value]) => YAML.stringify(toYamlInput(value!), { sortMapEntries: true, lineWidth: 0, indentSeq: false }),
+    impl: ([value]) => YAML.stringify(toYamlInput(value!), { ...YAML_OPTIONS, sortMapEntries: true, lineWidth: 0, indentSeq: false }),
   },
   { name: 'yaml.unmarshal', arity: 1, impl: (args) => parseYaml('yaml.unmarshal', stringArg('yaml.unmarshal', args, 1)) },
   {
     name: 'yaml.is_valid',
     arity: 1,
-    impl: ([arg]) => typeof arg === 'string' && YAML.parseDocument(arg, { uniqueKeys: false }).errors.length === 0,
+    impl: ([arg]) => typeof arg === 'string' && YAML.parseDocument(arg, YAML_OPTIONS).errors.length === 0,
   },
 ];
 

@@ -71,6 +71,11 @@ describe('yaml', () => {
 });
 
 describe('yaml edge cases', () => {
+  it('reads YAML 1.1 scalars as go-yaml v2 does', () => {
+    expect(toJson(call('yaml.unmarshal', 'a: yes\nb: 0777\nc: 2001-12-14\nd: 12:30\ne: on')!)).toEqual({ a: true, b: 511, c: '2001-12-14', d: '12:30', e: true });
+    expect(() => call('yaml.unmarshal', 'a: .inf')).toThrow('json: unsupported value');
+    expect(call('yaml.marshal', RObject.fromEntries([['a', 'yes']]))).toBe('a: "yes"\n');
+  });
   it('refuses self-referencing aliases instead of recursing forever', () => {
     expect(() => call('yaml.unmarshal', 'a: &x [*x]')).toThrow('yaml.unmarshal: yaml: an alias refers to a node that contains it');
     expect(toJson(call('yaml.unmarshal', 'a: &x [1]\nb: *x')!)).toEqual({ a: [1], b: [1] });
