@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { openAuditStore, type AuditStore } from '../audit/index.ts';
 import { createAuthenticator } from '../auth/index.ts';
 import type { Authenticator } from '../auth/principal.ts';
+import { loadComposites } from '../composites/load.ts';
 import { loadConfig, type ResolvedConfig } from '../config/load.ts';
+import { createAuthEdge } from '../downstream/auth-edge.ts';
 import { Gateway } from '../downstream/gateway.ts';
 import { serveHttp } from '../downstream/http.ts';
 import { serveStdio } from '../downstream/stdio.ts';
@@ -78,6 +80,8 @@ export async function run(args: string[]): Promise<number> {
   if (flags.help) return void process.stdout.write(`${USAGE}\n`), EXIT.OK;
 
   const config = loadConfig(flags.config);
+  // Composites are part of the config: a broken template or module refuses the start before anything opens.
+  const composites = await loadComposites(config.composites, config.compositeModules, config.baseDir);
   const log = logger.child({ component: 'gateway' });
   // Signals are caught from here on, so a stop during start-up still closes what was opened.
   const stop = shutdownSignal(log);
@@ -87,7 +91,7 @@ export async function run(args: string[]): Promise<number> {
     services = await buildServices(config, logger);
     const policy = services.policy;
     stop.onReload(() => void policy.reload('signal'));
-    gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION });
+    gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION, composites });
     await Promise.race([gateway.start(), stop.received]);
     if (stop.fired) return EXIT.OK;
     if (flags.http) {
@@ -98,6 +102,13 @@ export async function run(args: string[]): Promise<number> {
         allowedOrigins: config.server.allowed_origins,
         maxBodyBytes: config.server.max_body_bytes,
         sessionIdleMs: config.server.session_idle_ms,
+        auth: createAuthEdge({
+          authenticator: services.authenticator,
+          auth: config.auth,
+          ...(config.auth.resource === undefined ? {} : { resourceUrl: config.auth.resource }),
+          authFailures: services.audit,
+          log,
+        }),
       });
       log.info({ url: edge.url }, 'listening');
       await stop.received;

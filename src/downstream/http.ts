@@ -6,6 +6,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isWardenError } from '../errors.ts';
 import type { Gateway } from './gateway.ts';
+import type { AuthEdge } from './auth-edge.ts';
 import { type GuardOptions, readJsonBody, refuseReason, sendError } from './http-guard.ts';
 import { IdleSessions } from './idle-sessions.ts';
 import { createSession, type Extra } from './session.ts';
@@ -18,10 +19,11 @@ export interface HttpEdgeOptions extends GuardOptions {
   /** Streamable HTTP sessions without a request for this long are closed (see idle-sessions.ts). */
   sessionIdleMs: number;
   /**
-   * The seam for the HTTP auth edge (401 + WWW-Authenticate, /.well-known/oauth-protected-resource):
-   * runs after the Host/Origin guard, before any MCP handling; return true when it answered.
+   * The HTTP auth edge (401 + WWW-Authenticate, /.well-known/oauth-protected-resource): runs after
+   * the Host/Origin guard, before any MCP handling. A session is bound to the principal that
+   * created it: anyone else presenting its id is answered as if it did not exist (404).
    */
-  authEdge?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  auth?: AuthEdge;
 }
 
 export interface HttpEdge {
@@ -41,18 +43,22 @@ export function bearerOf(extra: Extra): string | undefined {
 export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Promise<HttpEdge> {
   const streamable = new IdleSessions<StreamableHTTPServerTransport>(options.sessionIdleMs);
   const legacy = new Map<string, SSEServerTransport>();
+  /** Session id -> the principal (`iss sub`) that created it; undefined when auth is disabled. */
+  const owners = new Map<string, string | undefined>();
   const sessionFor = (req: IncomingMessage) => createSession(gateway, { transport: 'http', remoteAddr: req.socket.remoteAddress ?? 'unknown', tokenOf: bearerOf });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = refuseReason(req, options);
     if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
-    if (options.authEdge && (await options.authEdge(req, res))) return;
+    if (options.auth && (await options.auth.handle(req, res))) return;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const owner = options.auth?.principalKey(req);
+    const ownedBy = (sessionId: string) => owners.get(sessionId) === owner;
 
     if (path === '/mcp') {
       const body = req.method === 'POST' ? await readJsonBody(req, options.maxBodyBytes) : undefined;
       const id = req.headers['mcp-session-id'];
-      const existing = typeof id === 'string' ? streamable.get(id) : undefined;
+      const existing = typeof id === 'string' && ownedBy(id) ? streamable.get(id) : undefined;
       if (existing && typeof id === 'string') {
         streamable.touch(id, existing);
         res.on('close', () => streamable.get(id) === existing && streamable.touch(id, existing));
@@ -64,21 +70,33 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       }
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: randomUUID,
-        onsessioninitialized: (sid) => streamable.touch(sid, transport),
+        onsessioninitialized: (sid) => {
+          owners.set(sid, owner);
+          streamable.touch(sid, transport);
+        },
       });
-      transport.onclose = () => transport.sessionId !== undefined && streamable.delete(transport.sessionId);
+      transport.onclose = () => {
+        if (transport.sessionId === undefined) return;
+        owners.delete(transport.sessionId);
+        streamable.delete(transport.sessionId);
+      };
       await sessionFor(req).server.connect(transport);
       return transport.handleRequest(req, res, body);
     }
     if (path === '/sse' && req.method === 'GET') {
       const transport = new SSEServerTransport('/messages', res);
       legacy.set(transport.sessionId, transport);
-      transport.onclose = () => legacy.delete(transport.sessionId);
+      owners.set(transport.sessionId, owner);
+      transport.onclose = () => {
+        owners.delete(transport.sessionId);
+        legacy.delete(transport.sessionId);
+      };
       await sessionFor(req).server.connect(transport);
       return;
     }
     if (path === '/messages' && req.method === 'POST') {
-      const transport = legacy.get(new URL(req.url ?? '/', 'http://localhost').searchParams.get('sessionId') ?? '');
+      const sessionId = new URL(req.url ?? '/', 'http://localhost').searchParams.get('sessionId') ?? '';
+      const transport = ownedBy(sessionId) ? legacy.get(sessionId) : undefined;
       if (!transport) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
       return transport.handlePostMessage(req, res, await readJsonBody(req, options.maxBodyBytes));
     }

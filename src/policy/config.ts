@@ -19,7 +19,7 @@ export const policyConfigSchema = z
       .describe('Rule or package whose `allow` and `reasons` decide.'),
     watch: z.boolean().default(true).describe('Reload on file change and SIGHUP; a broken set keeps the last good one.'),
     watch_debounce_ms: z.number().int().min(0).max(60_000).default(150).describe('Quiet time after the last file change before reloading.'),
-    eval_timeout_ms: z.number().int().positive().default(50).describe('Evaluation budget; exceeded means deny.'),
+    eval_timeout_ms: z.number().int().positive().default(250).describe('Wall-clock budget per decision; a later answer is a denial. The Rego engine also stops a runaway policy by its step budget.'),
   })
   .strict();
 

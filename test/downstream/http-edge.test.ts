@@ -63,16 +63,19 @@ describe('HTTP edge', () => {
 });
 
 describe('HTTP edge - auth hook', () => {
-  it('runs the authEdge hook after the Origin guard and before any MCP handling', async () => {
+  it('runs the auth edge after the Origin guard and before any MCP handling', async () => {
     const { serveHttp } = await import('../../src/downstream/http.ts');
     const seen: string[] = [];
     const edge = await serveHttp(gw.gateway, {
       host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: 2048, sessionIdleMs: 60_000,
-      authEdge: async (req, res) => {
-        seen.push(req.headers.authorization ?? '(none)');
-        if (req.headers.authorization !== undefined) return false;
-        res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
-        return true;
+      auth: {
+        handle: async (req, res) => {
+          seen.push(req.headers.authorization ?? '(none)');
+          if (req.headers.authorization !== undefined) return false;
+          res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+          return true;
+        },
+        principalKey: () => undefined,
       },
     });
     try {
