@@ -80,7 +80,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       } catch (error) {
         done = { error };
       }
-      await stage('audit-outcome', () => auditOutcome(recorded, done, deps)).catch((error: unknown) =>
+      // The answer does not wait for the outcome row's commit: the decision row already gated the
+      // forward, and the store still writes the outcome after it. Waiting would put a second
+      // group commit on every call's critical path (its effect was within noise on 2 busy cores).
+      void stage('audit-outcome', () => auditOutcome(recorded, done, deps)).catch((error: unknown) =>
         log.error({ err: error, decisionId: recorded.decision.decisionId }, 'recording an outcome failed'),
       );
       if ('error' in done) throw done.error;
