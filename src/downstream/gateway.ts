@@ -68,7 +68,10 @@ export class Gateway {
       log: deps.log,
       clientInfo: { name: 'mcp-warden', version: deps.version },
       events: {
-        onListing: (upstream, listing) => this.#listing(upstream, listing),
+        onListing: (upstream, listing, reason) => {
+          this.#listing(upstream, listing);
+          if (reason === 'connected') this.#resubscribe(upstream);
+        },
         onNotification: (upstream, notification) => this.#notification(upstream, notification),
         onServerRequest: (upstream, request, extra) => this.#serverRequest(upstream, request, extra),
       },
@@ -99,6 +102,18 @@ export class Gateway {
     if (this.#startError) throw this.#startError;
     if (result.down.length > 0) this.log.warn({ down: result.down }, 'starting degraded: some upstreams are not connected');
     return result;
+  }
+
+  /** A reconnected upstream is a new session upstream: renew what our clients subscribed to there. */
+  #resubscribe(upstream: string): void {
+    const connection = this.upstreams.get(upstream);
+    const uris = new Set([...this.sessions].flatMap((s) => [...s.subscriptions]));
+    for (const uri of uris) {
+      if (!connection || this.catalog.findResource(uri)?.upstream !== upstream) continue;
+      void connection
+        .request('resources/subscribe', { uri }, { signal: new AbortController().signal })
+        .catch((error: unknown) => this.log.warn({ upstream, uri, err: error }, 'renewing a subscription failed'));
+    }
   }
 
   /**

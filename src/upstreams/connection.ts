@@ -17,8 +17,11 @@ export const passthroughResult = z.looseObject({});
 export type ServerRequestExtra = RequestHandlerExtra<ClientRequest, ClientNotification>;
 
 export interface UpstreamEvents {
-  /** A fresh complete listing after (re)connect or list_changed. */
-  onListing(upstream: string, listing: UpstreamListing): void;
+  /**
+   * A fresh complete listing: `connected` after every (re)connect (a new session upstream: its
+   * subscriptions are gone), `refreshed` after a list_changed.
+   */
+  onListing(upstream: string, listing: UpstreamListing, reason: 'connected' | 'refreshed'): void;
   /** Notifications other than list_changed/progress/cancelled (logging, resources/updated, ...). */
   onNotification(upstream: string, notification: Notification): void;
   /** sampling/createMessage, elicitation/create, roots/list: relayed by the gateway. */
@@ -135,7 +138,7 @@ export class UpstreamConnection {
       const client = this.#client;
       if (this.#state !== 'ready' || client === undefined) return;
       try {
-        this.#options.events.onListing(this.spec.name, await fetchListing(client, this.#options.connectTimeoutMs));
+        this.#options.events.onListing(this.spec.name, await fetchListing(client, this.#options.connectTimeoutMs), 'refreshed');
       } catch (error) {
         this.#log.warn({ err: error }, 'refreshing the upstream listing failed');
       }
@@ -178,7 +181,7 @@ export class UpstreamConnection {
     this.#attempt = 0;
     client.onclose = () => this.#dropped(client);
     this.#log.info({ tools: listing.tools.length, resources: listing.resources.length, prompts: listing.prompts.length }, 'upstream connected');
-    this.#options.events.onListing(this.spec.name, listing);
+    this.#options.events.onListing(this.spec.name, listing, 'connected');
     return true;
   }
 

@@ -1,4 +1,4 @@
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from './support/http-fixture.ts';
 import { startTestGateway, stdioFixture, type TestGateway } from './support/harness.ts';
@@ -31,9 +31,12 @@ describe('gateway lifecycle', () => {
     expect(text(await client.callTool({ name: 'late__whoami', arguments: {} }))).toBe('late');
   });
 
-  it('restarts a crashed stdio upstream; calls meanwhile answer UPSTREAM_UNAVAILABLE, then work again', async () => {
+  it('restarts a crashed stdio upstream; calls meanwhile answer UPSTREAM_UNAVAILABLE, then work again with subscriptions renewed', async () => {
     const gw = await gateway({ mcpServers: { db: stdioFixture('db') }, upstream_defaults: { reconnect_initial_ms: 50, reconnect_max_ms: 200 } });
     const client = await gw.connect();
+    const updates: string[] = [];
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+    await client.subscribeResource({ uri: 'test://db/info' });
     await expect(client.callTool({ name: 'db__crash', arguments: {} })).rejects.toMatchObject({ data: { code: 'UPSTREAM_UNAVAILABLE', upstream: 'db' } });
     let answer: string | undefined;
     for (let i = 0; i < 100 && answer === undefined; i++) {
@@ -41,6 +44,12 @@ describe('gateway lifecycle', () => {
       if (answer === undefined) await new Promise((r) => setTimeout(r, 50));
     }
     expect(answer).toBe('db');
+    // The fixture only notifies subscribed URIs: the new child must have been subscribed again.
+    for (let i = 0; i < 50 && updates.length === 0; i++) {
+      await client.callTool({ name: 'db__touch', arguments: { message: 'test://db/info' } });
+      if (updates.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(updates[0]).toBe('test://db/info');
   });
 
   it('serves its own pagination over the merged list and rejects a foreign cursor', async () => {
