@@ -4,6 +4,7 @@
  * looks names up by string in the hot path.
  */
 import type { Location } from './errors.ts';
+import type { Value } from './value.ts';
 
 export type Scalar = null | boolean | number | bigint | string;
 
@@ -20,6 +21,8 @@ export type Term =
   | { type: 'template'; parts: (string | Term)[]; loc: Location }
   /** A term under `with` modifiers: only inside a template string (`$"{p with input as x}"`). */
   | { type: 'with'; term: Term; with: With[]; loc: Location }
+  /** A constant composite built at compile time (compiler/constants.ts). */
+  | { type: 'value'; value: Value; loc: Location }
   /** A function named as a value, only as a `with` replacement (`with count as my_count`). */
   | { type: 'fnref'; name: string; loc: Location };
 

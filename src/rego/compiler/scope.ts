@@ -11,6 +11,7 @@
  */
 import type { Body, Expr, Term, VarTerm, CallTerm, With } from '../ast.ts';
 import { RegoError } from '../errors.ts';
+import { foldConstant } from './constants.ts';
 import type { Location } from '../errors.ts';
 
 export interface NameContext {
@@ -179,6 +180,7 @@ export class Resolver {
     switch (term.type) {
       case 'scalar':
       case 'fnref':
+      case 'value':
         return term;
       case 'var':
         return this.variable(term, scope);
@@ -190,9 +192,9 @@ export class Resolver {
       }
       case 'array':
       case 'set':
-        return { ...term, items: term.items.map((item) => this.term(item, scope)) };
+        return foldConstant({ ...term, items: term.items.map((item) => this.term(item, scope)) });
       case 'object':
-        return { ...term, entries: term.entries.map(([k, v]) => [this.term(k, scope), this.term(v, scope)] as [Term, Term]) };
+        return foldConstant({ ...term, entries: term.entries.map(([k, v]) => [this.term(k, scope), this.term(v, scope)] as [Term, Term]) });
       case 'call':
         return this.call(term, scope);
       case 'template':

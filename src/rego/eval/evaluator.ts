@@ -125,6 +125,8 @@ export class Evaluator {
         return evalRef(this, term, env, k);
       case 'call':
         return evalCall(this, term, env, k);
+      case 'value':
+        return k(term.value);
       case 'fnref':
         return false;
       default:

@@ -35,6 +35,7 @@ const NOT_QUICK = Symbol('not quick');
 function quickValue(ev: Evaluator, term: Term, env: Env): Value | undefined | typeof NOT_QUICK {
   switch (term.type) {
     case 'scalar':
+    case 'value':
       return term.value;
     case 'var':
       return term.slot === -1 ? (term.name === 'input' ? ev.ctx.input : NOT_QUICK) : (env[term.slot!] ?? NOT_QUICK);
