@@ -1,8 +1,10 @@
 import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { Catalog } from '../catalog/catalog.ts';
+import { loadComposites } from '../composites/load.ts';
 import type { CatalogSnapshot } from '../catalog/types.ts';
 import { loadConfig, type ResolvedConfig } from '../config/load.ts';
+import { compositeToolItems } from '../downstream/gateway.ts';
 import { logger } from '../log.ts';
 import { UpstreamSet } from '../upstreams/upstream-set.ts';
 import { parseFlags } from './args.ts';
@@ -32,11 +34,13 @@ export interface ToolsReport {
 }
 
 /**
- * Connects to every upstream once, builds the catalog exactly as `serve` would, and reports the
- * name mapping (what is shortened, renamed, prefixed on conflict, or left out, and why).
+ * Connects to every upstream once, builds the catalog exactly as `serve` would (composite tools
+ * included), and reports the name mapping (what is shortened, renamed, prefixed on conflict, or
+ * left out, and why).
  */
 export async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
-  const catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing);
+  const composites = await loadComposites(config.composites, config.compositeModules, config.baseDir);
+  const catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
   const upstreams = new UpstreamSet(config, {
     log: logger.child({ component: 'tools' }),
     clientInfo: { name: 'mcp-warden-tools', version: VERSION },

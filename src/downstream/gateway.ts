@@ -4,7 +4,7 @@ import type { AuditSink, AuthnFailureEvent } from '../audit/sink.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import { Catalog, type ListKind } from '../catalog/catalog.ts';
 import type { Composite } from '../composites/types.ts';
-import type { UpstreamListing } from '../catalog/types.ts';
+import type { Item, UpstreamListing } from '../catalog/types.ts';
 import type { ResolvedConfig } from '../config/load.ts';
 import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -26,6 +26,11 @@ export interface GatewayDeps {
   version: string;
   /** The gateway's own composite tools (loaded from config by the caller: loading may import modules). */
   composites?: readonly Composite[];
+}
+
+/** The tool items the catalog offers for the gateway's own composite tools. */
+export function compositeToolItems(composites: readonly Composite[]): Item[] {
+  return composites.map((c) => ({ name: c.name, description: c.description, inputSchema: c.inputSchema }));
 }
 
 /** A live downstream session as the gateway sees it. */
@@ -59,11 +64,7 @@ export class Gateway {
     this.log = deps.log;
     this.version = deps.version;
     const composites = deps.composites ?? [];
-    this.catalog = new Catalog(
-      config.upstreams.map((u) => u.name),
-      config.namespacing,
-      composites.map((c) => ({ name: c.name, description: c.description, inputSchema: c.inputSchema })),
-    );
+    this.catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
     this.upstreams = new UpstreamSet(config, {
       log: deps.log,
       clientInfo: { name: 'mcp-warden', version: deps.version },

@@ -81,9 +81,12 @@ describe('warden CLI - dispatch', () => {
 
 describe('warden CLI - the real binary', () => {
   it('tools --json reports public, upstream and original names; an unreachable upstream makes it exit 4', async () => {
-    const ok = await warden(['tools', '--json', '--config', configFile('tools-ok')]);
+    const composite = { name: 'echo_twice', description: 'Echo two times', steps: [{ id: 'one', tool: 'db__echo', arguments: { message: 'a' } }] };
+    const ok = await warden(['tools', '--json', '--config', configFile('tools-ok', { composites: [composite] })]);
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout).tools).toContainEqual({ publicName: 'db__echo', upstream: 'db', originalName: 'echo', notes: [] });
+    const tools = JSON.parse(ok.stdout).tools;
+    expect(tools).toContainEqual({ publicName: 'db__echo', upstream: 'db', originalName: 'echo', notes: [] });
+    expect(tools).toContainEqual({ publicName: 'echo_twice', upstream: 'warden', originalName: 'echo_twice', notes: ['composite'] });
     const partial = await warden(['tools', '--config', configFile('tools-down', {
       mcpServers: { db: stdioFixture('db'), gone: { type: 'http', url: 'http://127.0.0.1:9/mcp' } },
     })]);
