@@ -90,6 +90,7 @@ function parseRule(p: Cursor): Rule {
   rule.body = parseRuleBody(p, head.value === undefined && head.key === undefined) ?? [trueExpr(loc)];
   let tail = rule;
   while (p.isKeyword('else')) {
+    if (head.key) p.fail(p.peek(), 'else keyword cannot be used on multi-value rules');
     const elseLoc = p.loc(p.next());
     let value: Term = { type: 'scalar', value: true, loc: elseLoc };
     if (p.is(':=') || p.is('=')) {
@@ -118,10 +119,8 @@ function parseRuleBody(p: Cursor, requireBody: boolean): Body | undefined {
     }
     return [parseExpr(p)];
   }
-  if (p.is('{') && !p.peek().nl) {
-    p.next();
-    return parseBody(p, '}');
-  }
+  // Rego v1 requires `if` (OPA: "`if` keyword is required before rule body").
+  if (p.is('{') && !p.peek().nl) p.fail(p.peek(), '`if` keyword is required before rule body');
   if (requireBody && p.peek().kind !== 'eof' && !p.peek().nl) p.fail(p.peek(), `unexpected ${describe(p.peek())}`);
   return undefined;
 }
