@@ -45,6 +45,15 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Exponential backoff with "equal jitter": between half and all of min(max, initial * 2^attempt),
+ * so upstreams that fail together do not retry in lockstep.
+ */
+export function reconnectDelay(attempt: number, backoff: { initialMs: number; maxMs: number }, random: () => number): number {
+  const base = Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt);
+  return Math.round(base / 2 + (base / 2) * random());
+}
+
 export type ConnectionState = 'connecting' | 'ready' | 'waiting' | 'closed';
 
 /**
@@ -208,10 +217,7 @@ export class UpstreamConnection {
   #scheduleReconnect(): void {
     if (this.#state === 'closed') return;
     this.#state = 'waiting';
-    const { initialMs, maxMs } = this.#options.reconnect;
-    const base = Math.min(maxMs, initialMs * 2 ** this.#attempt);
-    // "Equal jitter": between half and all of the exponential step, so restarts do not stampede.
-    const delay = Math.round(base / 2 + (base / 2) * (this.#options.random ?? Math.random)());
+    const delay = reconnectDelay(this.#attempt, this.#options.reconnect, this.#options.random ?? Math.random);
     this.#attempt++;
     this.#log.info({ delayMs: delay, attempt: this.#attempt }, 'reconnect scheduled');
     this.#timer = setTimeout(() => void this.#connect(), delay);
