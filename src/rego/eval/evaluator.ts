@@ -262,7 +262,7 @@ export class Evaluator {
     return false;
   }
 
-  /** Collects every solution of a body into `collect` (comprehensions). */
+  /** Calls `each` once per solution of a body (comprehensions collect their results this way). */
   collect(body: Body, env: Env, each: () => void): void {
     this.body(body, env, () => {
       each();
