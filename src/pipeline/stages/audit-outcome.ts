@@ -16,7 +16,9 @@ export async function auditOutcome(ctx: Recorded, done: Forwarded | { error: unk
     decisionId: ctx.decision.decisionId,
     requestId: String(ctx.requestId),
     sessionId: ctx.session.id,
-    outcome: 'error' in done ? outcomeOf(error) : done.result.isError === true ? 'tool_error' : 'ok',
+    // A failure after the caller cancelled is the cancellation, whatever error it surfaced as (a
+    // composite reports its cancelled step as WORKFLOW_STEP_FAILED).
+    outcome: 'error' in done ? (ctx.signal.aborted ? 'cancelled' : outcomeOf(error)) : done.result.isError === true ? 'tool_error' : 'ok',
     ...(isWardenError(error) ? { errorCode: error.code } : {}),
     durationMs: now - ctx.startedAt,
     ...('upstreamMs' in done ? { upstreamMs: done.upstreamMs } : {}),
