@@ -5,7 +5,8 @@
 #   filler_01: no rule defines allow (undefined decision)
 #   filler_02: allow is the string "yes" (non-boolean)
 #   filler_03: two complete definitions of allow conflict (evaluation error)
-# Hidden from alice: the tool `fail`, the prompt `plain`, the resource kitchen://static/blob.
+# Hidden from alice: the tool `fail`, the prompt `plain` (prompts are judged by their public,
+# namespaced name), the resource kitchen://static/blob.
 package mcp.authz
 
 alice if input.principal.sub == "alice"
@@ -14,11 +15,11 @@ tools_call if input.method == "tools/call"
 
 subject := input.tool.upstream_name
 
-subject := input.prompt.name
+hidden if subject == "fail"
 
-subject := input.resource.uri
+hidden if endswith(input.prompt.name, "__plain")
 
-hidden if subject in {"fail", "plain", "kitchen://static/blob"}
+hidden if input.resource.uri == "kitchen://static/blob"
 
 special if {
 	tools_call

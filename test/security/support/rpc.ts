@@ -51,3 +51,33 @@ export async function openSession(url: string, token: string, clientInfo?: Recor
   await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { token, session });
   return session;
 }
+
+export interface Caller {
+  session: string;
+  token: string;
+  /** One JSON-RPC request in this caller's session; resolves the whole HTTP response. */
+  send(method: string, params?: Record<string, unknown>, headers?: Record<string, string>): Promise<RpcResponse>;
+  /** Every item of a paginated list (`key` is the result's array: tools, prompts, ...). */
+  list(method: string, key: string): Promise<Array<Record<string, unknown>>>;
+}
+
+export async function openCaller(url: string, token: string, clientInfo?: Record<string, unknown>, headers?: Record<string, string>): Promise<Caller> {
+  const session = await openSession(url, token, clientInfo, headers);
+  const send: Caller['send'] = (method, params = {}, extra) => post(url, request(method, params), { token, session, ...(extra ? { headers: extra } : {}) });
+  return {
+    session,
+    token,
+    send,
+    async list(method, key) {
+      const items: Array<Record<string, unknown>> = [];
+      let cursor: unknown;
+      do {
+        const { body } = await send(method, cursor === undefined ? {} : { cursor });
+        if (!body?.result) throw new Error(`${method} failed: ${JSON.stringify(body)}`);
+        items.push(...(body.result[key] as Array<Record<string, unknown>>));
+        cursor = body.result.nextCursor;
+      } while (cursor !== undefined);
+      return items;
+    },
+  };
+}

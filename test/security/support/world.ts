@@ -41,3 +41,17 @@ export async function startWorld(options: { watch?: boolean } = {}): Promise<Wor
     throw error;
   }
 }
+
+/**
+ * Resolves once alice's tools/list names the echo tool of every upstream: the gateway listens
+ * before a slow upstream (tsx compiling the fixture on a busy machine) has joined the catalog.
+ */
+export async function waitForCatalog(caller: { list(method: string, key: string): Promise<Array<Record<string, unknown>>> }, names: string[], timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const listed = new Set((await caller.list('tools/list', 'tools')).map((tool) => tool.name));
+    if (names.every((name) => listed.has(name))) return;
+    if (Date.now() > deadline) throw new Error(`the gateway did not list ${names.join(', ')} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

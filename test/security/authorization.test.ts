@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditRows, waitForDecisionRow } from './support/audit.ts';
+import { expectNothingForwarded, seen } from './support/observe.ts';
+import { openCaller, type Caller } from './support/rpc.ts';
+import { TRANSPORTS } from './support/upstreams.ts';
+import { startWorld, waitForCatalog, type World } from './support/world.ts';
+
+/**
+ * Authorization through the real gateway process and the real Rego engine over
+ * support/policy.rego (only alice is allowed anything), with three kitchen-sink upstreams (stdio,
+ * Streamable HTTP, legacy SSE). Every refusal also shows that no upstream received the request
+ * and that the audit trail holds a deny decision row and no outcome row.
+ */
+let world: World;
+let alice: Caller;
+let bob: Caller;
+
+beforeAll(async () => {
+  world = await startWorld();
+  alice = await openCaller(world.gateway.url, await world.token());
+  bob = await openCaller(world.gateway.url, await world.token({ sub: 'bob' }));
+  await waitForCatalog(alice, TRANSPORTS.map((t) => `${t}__echo`));
+});
+afterAll(() => world?.close());
+
+/** The denial's audit rows: one deny decision (with `code`), no outcome. */
+async function expectDenyRow(decisionId: string, code: string, sub: string) {
+  const rows = await waitForDecisionRow(world.dir.audit, decisionId);
+  expect(rows.decision).toMatchObject({ kind: 'decision', decision: 'deny', code, sub });
+  expect(rows.outcomes).toEqual([]);
+}
+
+/** The newest decision row of `sub` for `method` (hidden-item denials carry no decisionId to the caller). */
+function lastDecision(sub: string, method: string) {
+  return auditRows(world.dir.audit).filter((row) => row.kind === 'decision' && row.sub === sub && row.method === method).at(-1);
+}
+
+describe.each(TRANSPORTS)('policy outcomes over the %s upstream', (transport) => {
+  const tool = (name: string) => `${transport}__${name}`;
+
+  it('[authz:allowed-forwarded] an allowed call reaches the upstream exactly once (the denials below could fail)', async () => {
+    const before = world.upstreams.calls(transport);
+    const response = await alice.send('tools/call', { name: tool('echo'), arguments: { message: 'hello' } });
+    expect(response.body?.result).toEqual({ content: [{ type: 'text', text: 'hello' }] });
+    expect(world.upstreams.calls(transport)).toBe(before + 1);
+  });
+
+  const outcomes: Array<[string, string, string, string[]]> = [
+    ['[fail-closed:policy-undefined] an undefined decision', 'filler_01', 'POLICY_UNDEFINED', ['the policy produced no decision']],
+    ['[fail-closed:non-boolean-allow] allow = "yes"', 'filler_02', 'POLICY_ERROR', ['allow must be a boolean, got the string "yes"']],
+    ['[fail-closed:policy-error] a conflicting (erroring) policy', 'filler_03', 'POLICY_ERROR', ['policy evaluation failed']],
+    ['[authz:argument-rule] an argument rule on a visible tool', 'echo', 'POLICY_DENIED', ['echo must not repeat secrets']],
+  ];
+  it.each(outcomes)('%s denies with its code, reasons and decisionId; audited deny; nothing forwarded [audit:before-forward]', async (_title, name, code, reasons) => {
+    const before = seen(world);
+    const { body } = await alice.send('tools/call', { name: tool(name), arguments: { message: 'my secret' } });
+    expect(body?.error).toMatchObject({ code: -32004, data: { code, reasons } });
+    expect(body?.error?.message).toMatch(code === 'POLICY_DENIED' ? /^Denied by policy: / : /^Denied: /);
+    expect(body?.error?.data.decisionId).toMatch(/^[0-9a-f-]{36}$/);
+    await expectDenyRow(body!.error!.data.decisionId as string, code, 'alice');
+    expectNothingForwarded(world, before, 1);
+  });
+
+  it('[visibility:hidden-equals-unknown] a hidden tool answers exactly like an unknown one, and is not forwarded', async () => {
+    const before = seen(world);
+    const hidden = (await alice.send('tools/call', { name: tool('fail'), arguments: {} })).body;
+    const unknown = (await alice.send('tools/call', { name: tool('fai1'), arguments: {} })).body;
+    expect(hidden?.error).toEqual({ code: -32602, message: `Unknown tool: ${tool('fail')}`, data: { code: 'TOOL_NOT_FOUND', name: tool('fail') } });
+    // Identical but for the name the caller typed.
+    expect(JSON.parse(JSON.stringify(unknown?.error).replaceAll('fai1', 'fail'))).toEqual(hidden?.error);
+    expect(lastDecision('alice', 'tools/call')).toMatchObject({ decision: 'deny', public_name: tool('fail') });
+    expectNothingForwarded(world, before, 1);
+  });
+
+  it('[visibility:hidden-equals-unknown] a hidden prompt answers exactly like an unknown one, and is not forwarded', async () => {
+    const before = seen(world);
+    const hidden = (await alice.send('prompts/get', { name: tool('plain') })).body;
+    const unknown = (await alice.send('prompts/get', { name: tool('plainx') })).body;
+    expect(hidden?.error).toEqual({ code: -32602, message: `Unknown prompt: ${tool('plain')}`, data: { code: 'PROMPT_NOT_FOUND', name: tool('plain') } });
+    expect(JSON.parse(JSON.stringify(unknown?.error).replaceAll('plainx', 'plain'))).toEqual(hidden?.error);
+    expectNothingForwarded(world, before, 1);
+  });
+
+  it('[visibility:lists-filtered] tools/list and prompts/list are filtered per caller', async () => {
+    const names = (items: Array<Record<string, unknown>>) => items.map((item) => item.name as string);
+    const aliceTools = names(await alice.list('tools/list', 'tools'));
+    expect(aliceTools).toEqual(expect.arrayContaining([tool('echo'), tool('add'), tool('filler_01')]));
+    expect(aliceTools).not.toContain(tool('fail'));
+    const alicePrompts = names(await alice.list('prompts/list', 'prompts'));
+    expect(alicePrompts).toContain(tool('greet'));
+    expect(alicePrompts).not.toContain(tool('plain'));
+    expect(await bob.list('tools/list', 'tools')).toEqual([]);
+    expect(await bob.list('prompts/list', 'prompts')).toEqual([]);
+  });
+
+  it('[authz:every-method] a caller the policy denies gets nothing from any method on this upstream, and nothing is forwarded', async () => {
+    const before = seen(world);
+    const requests: Array<[string, Record<string, unknown>, number, string]> = [
+      ['tools/call', { name: tool('echo'), arguments: { message: 'hi' } }, -32602, 'TOOL_NOT_FOUND'],
+      ['prompts/get', { name: tool('greet'), arguments: { name: 'bob' } }, -32602, 'PROMPT_NOT_FOUND'],
+      ['completion/complete', { ref: { type: 'ref/prompt', name: tool('greet') }, argument: { name: 'name', value: 'al' } }, -32602, 'PROMPT_NOT_FOUND'],
+    ];
+    for (const [method, params, code, dataCode] of requests) {
+      const allowed = await alice.send(method, params);
+      expect(allowed.body?.result, `${method} for alice`).toBeDefined();
+      const beforeBob = seen(world);
+      const { body } = await bob.send(method, params);
+      expect(body?.error, method).toMatchObject({ code, data: { code: dataCode } });
+      expect(lastDecision('bob', method), method).toMatchObject({ decision: 'deny' });
+      expectNothingForwarded(world, beforeBob, 1);
+    }
+    expect(seen(world).decisions).toBeGreaterThan(before.decisions);
+  });
+});
+
+describe('resources (one URI space: the first upstream that offers a URI serves it)', () => {
+  it('[visibility:lists-filtered] resources/list and resources/templates/list are filtered per caller', async () => {
+    const uris = (await alice.list('resources/list', 'resources')).map((r) => r.uri);
+    expect(uris).toEqual(expect.arrayContaining(['kitchen://static/hello', 'kitchen://counter']));
+    expect(uris).not.toContain('kitchen://static/blob');
+    expect((await alice.list('resources/templates/list', 'resourceTemplates')).map((t) => t.uriTemplate)).toEqual(['kitchen://items/{id}']);
+    expect(await bob.list('resources/list', 'resources')).toEqual([]);
+    expect(await bob.list('resources/templates/list', 'resourceTemplates')).toEqual([]);
+  });
+
+  it('[visibility:hidden-equals-unknown] a hidden resource reads exactly like an unknown one', async () => {
+    const before = seen(world);
+    const hidden = (await alice.send('resources/read', { uri: 'kitchen://static/blob' })).body;
+    const unknown = (await alice.send('resources/read', { uri: 'kitchen://static/blobx' })).body;
+    expect(hidden?.error).toEqual({ code: -32002, message: 'Resource not found: kitchen://static/blob', data: { code: 'RESOURCE_NOT_FOUND', uri: 'kitchen://static/blob' } });
+    expect(JSON.parse(JSON.stringify(unknown?.error).replaceAll('blobx', 'blob'))).toEqual(hidden?.error);
+    expectNothingForwarded(world, before, 1);
+  });
+
+  it('[authz:every-method] resources/read, resources/subscribe and completion of a template are authorized per caller', async () => {
+    const requests: Array<[string, Record<string, unknown>]> = [
+      ['resources/read', { uri: 'kitchen://static/hello' }],
+      ['resources/subscribe', { uri: 'kitchen://counter' }],
+      ['completion/complete', { ref: { type: 'ref/resource', uri: 'kitchen://items/{id}' }, argument: { name: 'id', value: '1' } }],
+    ];
+    for (const [method, params] of requests) {
+      expect((await alice.send(method, params)).body?.result, `${method} for alice`).toBeDefined();
+      const before = seen(world);
+      const { body } = await bob.send(method, params);
+      expect(body?.error, method).toMatchObject({ code: -32002, data: { code: 'RESOURCE_NOT_FOUND' } });
+      expect(lastDecision('bob', method), method).toMatchObject({ decision: 'deny' });
+      expectNothingForwarded(world, before, 1);
+    }
+  });
+});
+
+describe('methods', () => {
+  it('[authz:unknown-method] an unknown method answers -32601 and nothing is forwarded', async () => {
+    const before = seen(world);
+    const { body } = await alice.send('tools/execute', { name: 'http__echo', arguments: { message: 'hi' } });
+    expect(body?.error).toEqual({ code: -32601, message: 'Method not found: tools/execute', data: { code: 'METHOD_NOT_FOUND' } });
+    expectNothingForwarded(world, before);
+  });
+});
