@@ -39,6 +39,23 @@ export function openAuditStore(config: AuditConfig, options: AuditStoreOptions =
   }
 }
 
+/**
+ * Where the chain continues. Rows beyond the recorded head, or rows without any head, leave no
+ * place to append without forking the chain: refused. A log that ends before the head (cut
+ * off while the gateway was stopped) can go on from the head; verify will show the gap.
+ */
+function checkHead(db: Database.Database): boolean {
+  const head = db.prepare('SELECT seq, hash FROM chain_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
+  const last = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
+  if (last !== undefined && (head === undefined || last.seq > head.seq)) {
+    throw new WardenError(
+      'AUDIT_CHAIN_BROKEN',
+      `audit database ${db.name} has rows up to seq ${last.seq} beyond its recorded head (${head ? `seq ${head.seq}` : 'none'}); run warden audit verify`,
+    );
+  }
+  return head === undefined || (last !== undefined && last.seq === head.seq && last.hash === head.hash);
+}
+
 function createStore(db: Database.Database, config: AuditConfig, now: () => Date, log: Logger, options: AuditStoreOptions): AuditStore {
   const migrations = loadMigrations(options.migrationsDir ?? MIGRATIONS_DIR);
   const appliedNow = migrate(db, migrations, now);
@@ -56,18 +73,22 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
       AND NOT EXISTS (SELECT 1 FROM events o WHERE o.kind = 'outcome' AND o.decision_id = d.decision_id)
     ORDER BY d.seq`);
   const startedAt = now();
-  const incomplete = db
+  const { incomplete, headMatches } = db
     .transaction(() => {
+      const headMatches = checkHead(db);
       const rows = (openDecisions.all() as { request_id: string; session_id: string; decision_id: string }[]).map((open) =>
         encoder.outcome({ time: startedAt.toISOString(), decisionId: open.decision_id, requestId: open.request_id, sessionId: open.session_id, outcome: 'incomplete', durationMs: 0 }),
       );
       append([
         ...rows,
-        encoder.other('startup', startedAt, { pid: process.pid, version: options.version ?? null, schema_version: migrations.length, migrations_applied: appliedNow, incomplete: rows.length }),
+        encoder.other('startup', startedAt, {
+          pid: process.pid, version: options.version ?? null, schema_version: migrations.length, migrations_applied: appliedNow, incomplete: rows.length, chain_head_matches: headMatches,
+        }),
       ]);
-      return rows;
+      return { incomplete: rows, headMatches };
     })
     .immediate();
+  if (!headMatches) log.error('the audit log does not end at its recorded head (rows cut off or rewritten while stopped); run warden audit verify');
   if (incomplete.length > 0) log.warn({ incomplete: incomplete.length }, 'forwarded calls without an outcome were marked incomplete');
 
   // Health comes back with the next successful commit (a probe write could succeed where a new

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../src/audit/store.ts';
 import { auditConfig, decision, outcomeOf, readEvents, silentLogger, tempDir, tick, verifyFile } from './helpers.ts';
@@ -90,6 +91,30 @@ describe('audit store', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('starts on a log cut off while stopped, and says so in the startup event', async () => {
+    const path = join(dir, 'cut-off.db');
+    const first = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick });
+    await first.recordDecision(decision());
+    await first.close();
+    const db = new Database(path);
+    db.prepare('DELETE FROM events WHERE seq > 1').run();
+    db.close();
+    await openAuditStore(auditConfig(path), { logger: silentLogger, now: tick }).close();
+    expect(JSON.parse(readEvents(path, "kind = 'startup'").at(-1)!.data)).toMatchObject({ chain_head_matches: false });
+    expect(verifyFile(path).problem).toMatchObject({ seq: 2, kind: 'deleted' });
+  });
+
+  it('refuses to start when rows lie beyond the recorded head (nowhere to append)', async () => {
+    const path = join(dir, 'no-head.db');
+    await openAuditStore(auditConfig(path), { logger: silentLogger }).close();
+    const db = new Database(path);
+    db.prepare('DELETE FROM chain_head').run();
+    db.close();
+    expect(() => openAuditStore(auditConfig(path), { logger: silentLogger })).toThrow(
+      expect.objectContaining({ code: 'AUDIT_CHAIN_BROKEN', message: `audit database ${path} has rows up to seq 2 beyond its recorded head (none); run warden audit verify` }),
+    );
   });
 
   it('refuses writes after close', async () => {
