@@ -6,7 +6,7 @@
  * connect. Everything runs on 127.0.0.1 and needs no account anywhere.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { launchExampleServer, type LaunchedServer } from '../../examples/servers/launch.ts';
@@ -64,7 +64,9 @@ function guide(url: string, outbox: string): string {
       'warden-stdio': {
         command: 'node',
         args: [resolve(ROOT, 'bin/warden.js'), 'serve', '--config', CONFIG, '--stdio'],
-        env: { WARDEN_TOKEN: '<token>' },
+        // Its own audit file in the state directory: the config's default (relative to examples/)
+        // names a directory that does not exist, so without it this entry refused to start (exit 3).
+        env: { WARDEN_TOKEN: '<token>', WARDEN_AUDIT_DB: resolve(dirname(outbox), 'stdio-audit.db') },
       },
     },
   };
