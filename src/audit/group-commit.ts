@@ -12,7 +12,6 @@ export interface GroupCommit<T> {
   submit(item: T): Promise<void>;
   /** Resolves once everything submitted so far has been committed or rejected. */
   drain(): Promise<void>;
-  readonly idle: boolean;
 }
 
 interface Pending<T> {
@@ -62,9 +61,6 @@ export function createGroupCommit<T>(
     drain() {
       if (!scheduled) return Promise.resolve();
       return new Promise<void>((resolve) => drained.push(resolve));
-    },
-    get idle() {
-      return !scheduled;
     },
   };
 }

@@ -24,7 +24,7 @@ const BUILT_IN_PATTERNS: readonly { label: string; pattern: RegExp }[] = [
   { label: 'api-key', pattern: /\bsk-(?:live_|test_|ant-|proj-)?[A-Za-z0-9_-]{20,}/g },
 ];
 
-export const REDACTED = '[REDACTED]';
+const REDACTED = '[REDACTED]';
 
 /** `API-Key`, `api_key` and `apiKey` are one key; `x_api_key` and `db_password` end with one. */
 function normaliseKey(key: string): string {
