@@ -9,6 +9,7 @@ import type { Gateway } from './gateway.ts';
 import type { AuthEdge } from './auth-edge.ts';
 import { type GuardOptions, readJsonBody, refuseReason, sendError } from './http-guard.ts';
 import { IdleSessions } from './idle-sessions.ts';
+import { READINESS_PATH, type Readiness, sendReadiness } from './readiness.ts';
 import { createSession, type Extra } from './session.ts';
 
 /**
@@ -24,6 +25,8 @@ export interface HttpEdgeOptions extends GuardOptions {
    * created it: anyone else presenting its id is answered as if it did not exist (404).
    */
   auth?: AuthEdge;
+  /** Answers `GET /readyz` (before the auth edge: load balancers carry no token). */
+  readiness?: () => Readiness;
 }
 
 export interface HttpEdge {
@@ -50,8 +53,9 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = refuseReason(req, options);
     if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
-    if (options.auth && (await options.auth.handle(req, res))) return;
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === READINESS_PATH && req.method === 'GET' && options.readiness) return sendReadiness(res, options.readiness());
+    if (options.auth && (await options.auth.handle(req, res))) return;
     const owner = options.auth?.principalKey(req);
     const ownedBy = (sessionId: string) => owners.get(sessionId) === owner;
 

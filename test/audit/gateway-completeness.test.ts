@@ -4,6 +4,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/audit/chain.ts';
 import { openAuditStore } from '../../src/audit/store.ts';
+import { readiness } from '../../src/downstream/readiness.ts';
 import type { AuditStore } from '../../src/audit/sink.ts';
 import { startTestGateway, stdioFixture, type TestGateway } from '../gateway/support/harness.ts';
 import { TestPolicyEngine } from '../gateway/support/test-engines.ts';
@@ -113,14 +114,17 @@ describe('audit through the live gateway', () => {
     const store = openAuditStore(auditConfig(path, { busy_timeout_ms: 50 }), { logger: silentLogger });
     const other = new Database(path);
     try {
-      await withGateway(store, async (_gw, client) => {
+      await withGateway(store, async (gw, client) => {
         const before = await upstreamCalls(client);
         other.exec('BEGIN IMMEDIATE');
         await expect(client.callTool({ name: 'db__echo', arguments: { message: 'must not arrive' } })).rejects.toMatchObject({ data: { code: 'AUDIT_UNAVAILABLE' } });
         expect(store.health().ok).toBe(false);
+        // Readiness (GET /readyz) reports what the failed write taught the store.
+        expect(readiness(gw.gateway, () => store.health())).toMatchObject({ ready: false, audit: 'unavailable' });
         other.exec('ROLLBACK');
         expect(await upstreamCalls(client)).toBe(before);
         expect(store.health().ok).toBe(true);
+        expect(readiness(gw.gateway, () => store.health())).toMatchObject({ ready: true, audit: 'ok', upstreams: { connected: 1, total: 1 } });
       });
     } finally {
       other.close();

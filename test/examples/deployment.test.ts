@@ -127,6 +127,12 @@ describe('example deployment (npm start)', () => {
     expect(readOutbox(join(state, 'outbox.jsonl'))).toHaveLength(before);
   });
 
+  it('reports readiness without a token, naming no upstream', async () => {
+    const response = await fetch(new URL('/readyz', gateway.url));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ready: true, audit: 'ok', upstreams: { connected: 3, total: 3 } });
+  });
+
   it('a caller without a token is refused with 401 and a WWW-Authenticate challenge', async () => {
     const response = await fetch(gateway.url, {
       method: 'POST',
