@@ -1,0 +1,64 @@
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectNothingForwarded, seen } from './support/observe.ts';
+import { openCaller, type Caller } from './support/rpc.ts';
+import { startWorld, waitForCatalog, type World } from './support/world.ts';
+
+/**
+ * Hot reload through the running gateway process (policy.watch: true): the policy file is
+ * rewritten under it. A broken set must keep the last good one (and say where it broke); a good
+ * set must take effect, which also proves the watcher saw our writes.
+ */
+let world: World;
+let alice: Caller;
+
+beforeAll(async () => {
+  world = await startWorld({ watch: true });
+  alice = await openCaller(world.gateway.url, await world.token());
+  await waitForCatalog(alice, ['http__echo']);
+});
+afterAll(() => world?.close());
+
+const echo = () => alice.send('tools/call', { name: 'http__echo', arguments: { message: 'hi' } });
+
+/** Resolves with the first gateway log line (pino JSON) matching `test` written after `from`. */
+async function logLine(from: number, test: (record: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    for (const line of world.gateway.stderr.slice(from)) {
+      try {
+        const record = JSON.parse(line) as Record<string, unknown>;
+        if (test(record)) return record;
+      } catch {
+        // not a log line
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no matching log line; stderr:\n${world.gateway.stderr.slice(from).join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('policy hot reload', () => {
+  it('[fail-closed:reload-keeps-last-good] a broken policy file keeps the last good set; a good one replaces it', async () => {
+    expect((await echo()).body?.result).toEqual({ content: [{ type: 'text', text: 'hi' }] });
+
+    let from = world.gateway.stderr.length;
+    writeFileSync(world.dir.policy, 'package mcp.authz\n\nallow := true if {\n\tinput.principal.sub ==\n');
+    const failed = await logLine(from, (r) => typeof r.msg === 'string' && r.msg.startsWith('policy reload failed, keeping the last good set'));
+    expect(failed.msg).toMatch(/policy\.rego:\d+/); // the error names file:row
+    // Still the last good set: alice's call goes through, and the upstream sees it.
+    const before = world.upstreams.calls('http');
+    expect((await echo()).body?.result).toEqual({ content: [{ type: 'text', text: 'hi' }] });
+    expect(world.upstreams.calls('http')).toBe(before + 1);
+
+    // A valid set that denies everything takes effect: the watcher works, so the above was no accident.
+    from = world.gateway.stderr.length;
+    writeFileSync(world.dir.policy, 'package mcp.authz\n\nallow := false\n\nreasons := {"maintenance"}\n');
+    await logLine(from, (r) => r.msg === 'policy reloaded');
+    const denied = seen(world);
+    const { body } = await echo();
+    // Even listing is denied now, so the tool is hidden.
+    expect(body?.error).toMatchObject({ code: -32602, data: { code: 'TOOL_NOT_FOUND' } });
+    expectNothingForwarded(world, denied, 1);
+  });
+});
