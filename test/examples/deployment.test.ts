@@ -118,7 +118,7 @@ describe('example deployment (npm start)', () => {
     expect(audit(db, 'verify').status).toBe(0);
   });
 
-  it('a principal allowed the workflow but denied a step gets the step named, and no mail is sent', async () => {
+  it('[composite:step-authorized-as-caller] a principal allowed the workflow but denied a step gets the step named, and no mail is sent', async () => {
     const before = readOutbox(join(state, 'outbox.jsonl')).length;
     const carol = await connect(await tokenFor('carol', 'reporter'));
     const error = await carol.callTool({ name: 'weekly_sales_report', arguments: { week_start: '2026-11-09' } }).catch((e: unknown) => e);
