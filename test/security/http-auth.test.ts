@@ -138,7 +138,7 @@ describe('remote key set', () => {
     const own = await openSession(world.gateway.url, remote);
     expect((await post(world.gateway.url, echo(), { token: remote, session: own })).status).toBe(200);
 
-    world.jwksServer.down = true;
+    world.jwksServer.mode = 'down';
     try {
       const rotated = await sign(await newSigningKey('rotated-key'), { iss: REMOTE_ISSUER });
       const before = seen(world);
@@ -149,7 +149,7 @@ describe('remote key set', () => {
       expect(world.jwksServer.fetches).toBeGreaterThan(fetches); // it really tried the key set
       expectNothingForwarded(world, before);
     } finally {
-      world.jwksServer.down = false;
+      world.jwksServer.mode = 'ok';
     }
   });
 });

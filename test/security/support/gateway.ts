@@ -21,6 +21,8 @@ export interface GatewayDirOptions {
   key: SigningKey;
   /** JWKS URL for REMOTE_ISSUER; omitted: no remote issuer. */
   remoteJwks?: string;
+  /** REMOTE_ISSUER's jwks_cooldown_ms (default 0: every unknown kid refetches). */
+  jwksCooldownMs?: number;
   /** Watch the policy file (hot reload tests). */
   watch?: boolean;
 }
@@ -43,7 +45,7 @@ export function writeGatewayDir(options: GatewayDirOptions): GatewayDir {
   const local = { audience: [AUDIENCE, 'https://other.example'], jwks_file: 'jwks.json', algorithms: ['RS256'] };
   const issuers: object[] = [{ issuer: ISSUER, ...local }, { issuer: STRICT_ISSUER, ...local, clock_tolerance: 0 }];
   if (options.remoteJwks) {
-    issuers.push({ issuer: REMOTE_ISSUER, audience: AUDIENCE, jwks_uri: options.remoteJwks, algorithms: ['RS256'], jwks_cooldown_ms: 0, jwks_timeout_ms: 2000 });
+    issuers.push({ issuer: REMOTE_ISSUER, audience: AUDIENCE, jwks_uri: options.remoteJwks, algorithms: ['RS256'], jwks_cooldown_ms: options.jwksCooldownMs ?? 0, jwks_timeout_ms: 1000 });
   }
   const config = {
     mcpServers: options.mcpServers,

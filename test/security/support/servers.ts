@@ -21,19 +21,26 @@ async function shut(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+/**
+ * ok: serves `keys`; down: resets every connection (an unreachable identity provider);
+ * garbage: 200 with a body that is not JSON; slow: never answers (the gateway's timeout must).
+ */
+export type JwksMode = 'ok' | 'down' | 'garbage' | 'slow';
+
 export interface JwksServer extends Closable {
-  /** While down, every request gets its connection reset (an unreachable identity provider). */
-  down: boolean;
+  mode: JwksMode;
   fetches: number;
   keys: { keys: unknown[] };
 }
 
 export async function startJwksServer(keys: { keys: unknown[] }): Promise<JwksServer> {
-  const state = { down: false, fetches: 0, keys };
+  const state: { mode: JwksMode; fetches: number; keys: { keys: unknown[] } } = { mode: 'ok', fetches: 0, keys };
   const server = createServer((req, res) => {
     state.fetches += 1;
-    if (state.down) return void req.socket.destroy();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(state.keys));
+    if (state.mode === 'down') return void req.socket.destroy();
+    if (state.mode === 'slow') return; // closeAllConnections() ends it at close
+    const body = state.mode === 'garbage' ? '<html>502 Bad Gateway</html>' : JSON.stringify(state.keys);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
   });
   const base = await listen(server);
   return Object.assign(state, { url: `${base}/jwks.json`, close: () => shut(server) });

@@ -19,7 +19,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(options: { watch?: boolean } = {}): Promise<World> {
+export async function startWorld(options: { watch?: boolean; jwksCooldownMs?: number } = {}): Promise<World> {
   const closers: Array<() => Promise<void> | void> = [];
   const close = async () => {
     for (const closer of closers.reverse()) await Promise.resolve(closer()).catch(() => undefined);
