@@ -30,9 +30,15 @@ async function expectDenyRow(decisionId: string, code: string, sub: string) {
   expect(rows.outcomes).toEqual([]);
 }
 
-/** The newest decision row of `sub` for `method` (hidden-item denials carry no decisionId to the caller). */
+/**
+ * The newest decision row of `sub` for `method` (hidden-item denials carry no decisionId to the
+ * caller), after checking that no outcome row belongs to it.
+ */
 function lastDecision(sub: string, method: string) {
-  return auditRows(world.dir.audit).filter((row) => row.kind === 'decision' && row.sub === sub && row.method === method).at(-1);
+  const rows = auditRows(world.dir.audit);
+  const decision = rows.filter((row) => row.kind === 'decision' && row.sub === sub && row.method === method).at(-1);
+  expect(rows.filter((row) => row.kind === 'outcome' && row.decision_id === decision?.decision_id), `outcome rows of the ${method} decision`).toEqual([]);
+  return decision;
 }
 
 describe.each(TRANSPORTS)('policy outcomes over the %s upstream', (transport) => {
@@ -78,6 +84,7 @@ describe.each(TRANSPORTS)('policy outcomes over the %s upstream', (transport) =>
     const unknown = (await alice.send('prompts/get', { name: tool('plainx') })).body;
     expect(hidden?.error).toEqual({ code: -32602, message: `Unknown prompt: ${tool('plain')}`, data: { code: 'PROMPT_NOT_FOUND', name: tool('plain') } });
     expect(JSON.parse(JSON.stringify(unknown?.error).replaceAll('plainx', 'plain'))).toEqual(hidden?.error);
+    expect(lastDecision('alice', 'prompts/get')).toMatchObject({ decision: 'deny', public_name: tool('plain') });
     expectNothingForwarded(world, before, 1);
   });
 
@@ -129,6 +136,7 @@ describe('resources (one URI space: the first upstream that offers a URI serves 
     const unknown = (await alice.send('resources/read', { uri: 'kitchen://static/blobx' })).body;
     expect(hidden?.error).toEqual({ code: -32002, message: 'Resource not found: kitchen://static/blob', data: { code: 'RESOURCE_NOT_FOUND', uri: 'kitchen://static/blob' } });
     expect(JSON.parse(JSON.stringify(unknown?.error).replaceAll('blobx', 'blob'))).toEqual(hidden?.error);
+    expect(lastDecision('alice', 'resources/read')).toMatchObject({ decision: 'deny' });
     expectNothingForwarded(world, before, 1);
   });
 
