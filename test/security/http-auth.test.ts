@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNothingForwarded, seen } from './support/observe.ts';
-import { openSession, post, request } from './support/rpc.ts';
+import { initializeMessage, openSession, post, request } from './support/rpc.ts';
 import { AUDIENCE, claimsOf, newSigningKey, REMOTE_ISSUER, sign, STRICT_ISSUER, tamper, unsignedToken, type TokenOptions } from './support/tokens.ts';
 import { startWorld, type World } from './support/world.ts';
 
@@ -129,6 +129,56 @@ describe('HTTP sessions', () => {
     expectNothingForwarded(world, before);
     // The owner still uses it.
     expect((await post(world.gateway.url, echo(), { token: alice, session })).status).toBe(200);
+  });
+});
+
+/** Opens the legacy SSE stream (GET /sse) and resolves the POST endpoint it announces. */
+async function legacySession(token: string): Promise<{ endpoint: string; close(): void }> {
+  const abort = new AbortController();
+  const response = await fetch(new URL('/sse', world.gateway.url), { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: abort.signal });
+  expect(response.status).toBe(200);
+  const reader = response.body!.getReader();
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`SSE stream ended before the endpoint event: ${text}`);
+    text += Buffer.from(value).toString();
+    const endpoint = /event: endpoint\ndata: (\S+)/.exec(text)?.[1];
+    if (endpoint) return { endpoint: new URL(endpoint, world.gateway.url).href, close: () => abort.abort() };
+  }
+}
+
+describe('legacy SSE sessions', () => {
+  it('[auth:session-bound-to-principal] a legacy SSE session id posted with another principal\'s token answers 404', async () => {
+    const sse = await legacySession(alice);
+    try {
+      const before = seen(world);
+      const stolen = await fetch(sse.endpoint, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await world.token({ sub: 'bob' })}`, 'content-type': 'application/json' },
+        body: JSON.stringify(initializeMessage()),
+      });
+      expect(stolen.status).toBe(404);
+      expectNothingForwarded(world, before);
+      // The owner is accepted on the same endpoint (202: the answer travels on the stream).
+      const own = await fetch(sse.endpoint, { method: 'POST', headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' }, body: JSON.stringify(initializeMessage()) });
+      expect(own.status).toBe(202);
+    } finally {
+      sse.close();
+    }
+  });
+
+  it('[auth:token-required] the legacy SSE stream and its POST endpoint need a token too', async () => {
+    const stream = await fetch(new URL('/sse', world.gateway.url), { headers: { accept: 'text/event-stream' } });
+    expect(stream.status).toBe(401);
+    expect(stream.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${metadataUrl()}"`);
+    const sse = await legacySession(alice);
+    try {
+      const anonymous = await fetch(sse.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(initializeMessage()) });
+      expect(anonymous.status).toBe(401);
+    } finally {
+      sse.close();
+    }
   });
 });
 
