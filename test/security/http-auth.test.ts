@@ -127,6 +127,10 @@ describe('HTTP sessions', () => {
     const sameSubOtherIssuer = await post(world.gateway.url, echo(), { token: await world.token({ iss: STRICT_ISSUER }), session });
     expect(sameSubOtherIssuer.status).toBe(404);
     expectNothingForwarded(world, before);
+    // Nor can bob listen on its notification stream (GET) or end it (DELETE).
+    const bobHeaders = { authorization: `Bearer ${bob}`, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
+    expect((await fetch(world.gateway.url, { headers: { ...bobHeaders, accept: 'text/event-stream' } })).status).toBe(404);
+    expect((await fetch(world.gateway.url, { method: 'DELETE', headers: bobHeaders })).status).toBe(404);
     // The owner still uses it.
     expect((await post(world.gateway.url, echo(), { token: alice, session })).status).toBe(200);
   });
