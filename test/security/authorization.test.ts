@@ -67,6 +67,16 @@ describe.each(TRANSPORTS)('policy outcomes over the %s upstream', (transport) =>
     expectNothingForwarded(world, before, 1);
   });
 
+  it.each([['an array', ['my secret']], ['a string', 'my secret'], ['null', null], ['a number', 7]])(
+    '[authz:arguments-as-judged] arguments that are %s (which an argument rule cannot judge) are refused with -32602, never forwarded',
+    async (_kind, args) => {
+      const before = seen(world);
+      const { body } = await alice.send('tools/call', { name: tool('echo'), arguments: args });
+      expect(body?.error).toEqual({ code: -32602, message: 'params.arguments: expected an object', data: { code: 'REQUEST_INVALID', field: 'arguments' } });
+      expectNothingForwarded(world, before);
+    },
+  );
+
   it('[visibility:hidden-equals-unknown] a hidden tool answers exactly like an unknown one, and is not forwarded', async () => {
     const before = seen(world);
     const hidden = (await alice.send('tools/call', { name: tool('fail'), arguments: {} })).body;

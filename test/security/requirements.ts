@@ -22,6 +22,7 @@ export const REQUIREMENTS = {
   'auth:token-never-upstream': 'the client token never reaches an upstream; upstreams get only their configured credentials',
   'authz:allowed-forwarded': 'an allowed request is forwarded exactly once',
   'authz:argument-rule': 'a visible tool denied by an argument rule answers POLICY_DENIED with reasons and decisionId',
+  'authz:arguments-as-judged': 'the arguments forwarded are exactly the object the policy judged; anything else is refused',
   'authz:every-method': 'tools/call, resources/read, resources/subscribe, prompts/get and completion/complete are all authorized',
   'authz:unknown-method': 'an unknown method answers -32601 and nothing is forwarded',
   'fail-closed:policy-undefined': 'an undefined decision denies with POLICY_UNDEFINED',

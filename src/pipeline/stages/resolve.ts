@@ -9,7 +9,11 @@ import type { PipelineDeps } from '../deps.ts';
  * splitting on the separator). Params are checked for the fields we route by; everything else
  * passes through untouched.
  */
-const named = z.looseObject({ name: z.string({ error: 'params.name: expected a string' }) });
+const named = z.looseObject({
+  name: z.string({ error: 'params.name: expected a string' }),
+  // The policy judges `arguments` only as an object; anything else would be forwarded unjudged.
+  arguments: z.record(z.string(), z.unknown(), { error: 'params.arguments: expected an object' }).optional(),
+});
 const byUri = z.looseObject({ uri: z.string({ error: 'params.uri: expected a string' }) });
 const completion = z.looseObject({
   ref: z.discriminatedUnion('type', [z.looseObject({ type: z.literal('ref/prompt'), name: z.string() }), z.looseObject({ type: z.literal('ref/resource'), uri: z.string() })], {
