@@ -165,9 +165,21 @@ describe('resources (one URI space: the first upstream that offers a URI serves 
       expectNothingForwarded(world, before, 1);
     }
   });
+
+  it('[authz:every-method] resources/unsubscribe of a subscription the session never made is a local no-op ({}, no decision, nothing forwarded)', async () => {
+    const before = seen(world);
+    expect((await bob.send('resources/unsubscribe', { uri: 'kitchen://counter' })).body?.result).toEqual({});
+    expectNothingForwarded(world, before, 0);
+  });
 });
 
 describe('methods', () => {
+  it('[authz:every-method] logging/setLevel is authorized too: bob is denied, alice is not', async () => {
+    expect((await alice.send('logging/setLevel', { level: 'info' })).body?.result).toEqual({});
+    const { body } = await bob.send('logging/setLevel', { level: 'debug' });
+    expect(body?.error).toMatchObject({ code: -32004, data: { code: 'POLICY_DENIED' } });
+  });
+
   it('[authz:unknown-method] an unknown method answers -32601 and nothing is forwarded', async () => {
     const before = seen(world);
     const { body } = await alice.send('tools/execute', { name: 'http__echo', arguments: { message: 'hi' } });

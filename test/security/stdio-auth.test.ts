@@ -90,6 +90,15 @@ describe.concurrent('stdio edge (WARDEN_TOKEN)', () => {
     });
   });
 
+  it('[auth:token-required] without WARDEN_TOKEN every request is refused with AUTH_TOKEN_MISSING', async () => {
+    await withGateway('', async ({ client, calls }) => {
+      const missing = { code: -32003, data: { code: 'AUTH_TOKEN_MISSING' } };
+      await expect(client.listTools()).rejects.toMatchObject(missing);
+      await expect(client.callTool(echo)).rejects.toMatchObject(missing);
+      expect(calls()).toBe(0);
+    });
+  });
+
   it('[auth:stdio-expired-token] an expired WARDEN_TOKEN refuses every request with AUTH_TOKEN_EXPIRED', async () => {
     await withGateway({ expiresIn: -120 }, async ({ client, calls, audit }) => {
       const expired = { code: -32003, message: 'MCP error -32003: the token has expired', data: { code: 'AUTH_TOKEN_EXPIRED' } };
