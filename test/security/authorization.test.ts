@@ -173,6 +173,31 @@ describe('resources (one URI space: the first upstream that offers a URI serves 
   });
 });
 
+describe('audit', () => {
+  it.each(['http', 'sse'] as const)('[audit:before-forward] when the %s upstream receives an allowed call, its allow decision row is already committed', async (transport) => {
+    const proxy = world.upstreams.proxies[transport];
+    const allows = (rows: ReturnType<typeof auditRows>) => rows.filter((r) => r.kind === 'decision' && r.decision === 'allow' && r.public_name === `${transport}__echo`);
+    const prior = allows(auditRows(world.dir.audit)).length;
+    const atArrival: Array<ReturnType<typeof auditRows>> = [];
+    proxy.onReceive = (request) => {
+      if (request.body.includes('"tools/call"')) atArrival.push(auditRows(world.dir.audit));
+    };
+    try {
+      const { body } = await alice.send('tools/call', { name: `${transport}__echo`, arguments: { message: 'audited' } });
+      expect(body?.result).toEqual({ content: [{ type: 'text', text: 'audited' }] });
+    } finally {
+      proxy.onReceive = undefined;
+    }
+    expect(atArrival).toHaveLength(1);
+    // This call's row is there: one more allow row than before the call.
+    expect(allows(atArrival[0]!)).toHaveLength(prior + 1);
+    const decision = allows(atArrival[0]!).at(-1);
+    expect(decision).toMatchObject({ sub: 'alice', method: 'tools/call' });
+    // ...and its outcome row could not exist yet: it is written after the answer.
+    expect(atArrival[0]!.filter((r) => r.kind === 'outcome' && r.decision_id === decision!.decision_id)).toEqual([]);
+  });
+});
+
 describe('methods', () => {
   it('[authz:every-method] logging/setLevel is authorized too: bob is denied, alice is not', async () => {
     expect((await alice.send('logging/setLevel', { level: 'info' })).body?.result).toEqual({});

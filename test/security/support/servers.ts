@@ -55,6 +55,8 @@ export interface Received {
 
 export interface RecordingProxy extends Closable {
   received: Received[];
+  /** Called as each request arrives, before it is passed on (e.g. to look at the audit trail then). */
+  onReceive: ((request: Received) => void) | undefined;
   /** JSON-RPC request methods the upstream received (notifications and responses excluded). */
   methods(): string[];
 }
@@ -71,7 +73,9 @@ export async function startRecordingProxy(upstreamUrl: string): Promise<Recordin
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      received.push({ method: req.method, path: req.url ?? '/', headers: req.headers, body: body.toString() });
+      const entry = { method: req.method, path: req.url ?? '/', headers: req.headers, body: body.toString() };
+      received.push(entry);
+      proxy.onReceive?.(entry);
       const out = request(
         { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
         (upstream) => {
@@ -84,9 +88,10 @@ export async function startRecordingProxy(upstreamUrl: string): Promise<Recordin
     });
   });
   const base = await listen(server);
-  return {
+  const proxy: RecordingProxy = {
     url: `${base}${target.pathname}`,
     received,
+    onReceive: undefined,
     methods: () =>
       received.flatMap((r) => {
         if (!r.body) return [];
@@ -96,4 +101,5 @@ export async function startRecordingProxy(upstreamUrl: string): Promise<Recordin
       }),
     close: () => shut(server),
   };
+  return proxy;
 }
