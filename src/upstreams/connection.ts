@@ -106,20 +106,31 @@ export class UpstreamConnection {
       sent = { ...params, _meta: { ...(params?._meta as object | undefined), progressToken: token } };
     }
     const timeoutMs = Math.min(options.timeoutMs ?? Infinity, this.spec.timeoutMs);
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
-    const signal = AbortSignal.any([options.signal, deadline.signal]);
+    // One controller per call aborts the upstream request, for the caller's cancellation or our
+    // deadline. Not AbortSignal.any([caller, deadline]): that costs ~16 µs per call on Node 20
+    // (weak refs, finalization), a tenth of the gateway's whole CPU per call, against ~2 µs for
+    // a controller plus a listener we remove ourselves (measured 2026-11-23).
+    const abort = new AbortController();
+    let timedOut = false;
+    const onCancel = (): void => abort.abort(options.signal.reason);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, timeoutMs);
+    if (options.signal.aborted) onCancel();
+    else options.signal.addEventListener('abort', onCancel, { once: true });
     try {
       return await client.request({ method, ...(sent === undefined ? {} : { params: sent }) } as ClientRequest, passthroughResult, {
-        signal,
+        signal: abort.signal,
         // Our own deadline decides; the SDK's default 60 s must not fire first.
         timeout: timeoutMs + 60_000,
       });
     } catch (error) {
-      const why = options.signal.aborted ? 'cancelled' : deadline.signal.aborted ? 'timeout' : undefined;
+      const why = options.signal.aborted ? 'cancelled' : timedOut ? 'timeout' : undefined;
       throw upstreamCallError(this.spec.name, error, why, timeoutMs);
     } finally {
       clearTimeout(timer);
+      options.signal.removeEventListener('abort', onCancel);
       if (token !== undefined) this.#progress.delete(token);
     }
   }
