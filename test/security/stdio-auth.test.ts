@@ -1,5 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../fixtures/client.ts';
@@ -18,8 +19,12 @@ beforeAll(async () => {
   key = await newSigningKey('stdio-key');
 });
 
+const ENV_DUMP_SINK = fileURLToPath(new URL('./support/env-dump-sink.ts', import.meta.url));
+
 interface StdioGateway {
   client: Client;
+  /** The environment the gateway gave its stdio upstream child. */
+  upstreamEnv(): Record<string, string>;
   /** tools/call requests the upstream received. */
   calls(): number;
   audit: string;
@@ -32,7 +37,9 @@ interface StdioGateway {
 async function withGateway(token: TokenOptions | string, use: (gateway: StdioGateway) => Promise<void>): Promise<void> {
   const dir = tempDir();
   const callsFile = join(dir, 'calls.json');
-  const sink = { ...fixtureCommand('kitchen-sink', 'stdio'), env: { KITCHEN_SINK_CALLS_FILE: callsFile } };
+  // The kitchen-sink, started through a script that first dumps its environment to env.json.
+  const { command, args } = fixtureCommand('kitchen-sink', 'stdio');
+  const sink = { command, args: [...args.slice(0, 2), ENV_DUMP_SINK], env: { KITCHEN_SINK_CALLS_FILE: callsFile, ENV_DUMP_FILE: join(dir, 'env.json') } };
   const gateway = writeGatewayDir({ dir, key, mcpServers: { stdio: sink } });
   const jwt = typeof token === 'string' ? token : await sign(key, token);
   const client = await connectClient(gatewayStdioEntry(gateway, jwt), {}, { stderr: 'ignore' });
@@ -44,7 +51,8 @@ async function withGateway(token: TokenOptions | string, use: (gateway: StdioGat
     }
   };
   try {
-    await use({ client, calls, audit: gateway.audit });
+    const upstreamEnv = () => JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8')) as Record<string, string>;
+    await use({ client, calls, audit: gateway.audit, upstreamEnv });
   } finally {
     await client.close();
     rmSync(dir, { recursive: true, force: true });
@@ -73,6 +81,17 @@ describe.concurrent('stdio edge (WARDEN_TOKEN)', () => {
       await listed(client);
       expect(await client.callTool(echo)).toEqual({ content: [{ type: 'text', text: 'hello' }] });
       expect(calls()).toBe(1);
+    });
+  });
+
+  it('[auth:token-never-upstream] the stdio upstream child does not inherit WARDEN_TOKEN or the token in any variable', async () => {
+    const token = await sign(key, {});
+    await withGateway(token, async ({ client, upstreamEnv }) => {
+      await listed(client);
+      const env = upstreamEnv();
+      expect(env.KITCHEN_SINK_CALLS_FILE).toBeDefined(); // the entry's own env does arrive
+      expect(env).not.toHaveProperty('WARDEN_TOKEN');
+      expect(JSON.stringify(env)).not.toContain(token.split('.')[2]!);
     });
   });
 
