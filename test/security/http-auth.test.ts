@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNothingForwarded, seen } from './support/observe.ts';
-import { initializeMessage, openSession, post, request } from './support/rpc.ts';
+import { initializeMessage, openCaller, openSession, post, request } from './support/rpc.ts';
 import { AUDIENCE, claimsOf, newSigningKey, REMOTE_ISSUER, sign, STRICT_ISSUER, tamper, unsignedToken, type TokenOptions } from './support/tokens.ts';
-import { startWorld, type World } from './support/world.ts';
+import { startWorld, waitForCatalog, type World } from './support/world.ts';
 
 /**
  * The HTTP auth edge of the real gateway process: really signed RS256 tokens checked by jose
@@ -18,6 +18,7 @@ beforeAll(async () => {
   world = await startWorld();
   alice = await world.token();
   session = await openSession(world.gateway.url, alice);
+  await waitForCatalog(await openCaller(world.gateway.url, alice), ['stdio__echo']);
 });
 afterAll(() => world?.close());
 

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, writeGatewayDir } from './support/gateway.ts';
 import { expectNothingForwarded, seen } from './support/observe.ts';
-import { openSession, post, request } from './support/rpc.ts';
+import { openCaller, openSession, post, request } from './support/rpc.ts';
 import { jwks, newSigningKey, REMOTE_ISSUER, sign, type SigningKey } from './support/tokens.ts';
-import { startWorld, type World } from './support/world.ts';
+import { startWorld, waitForCatalog, type World } from './support/world.ts';
 
 /**
  * The remote key set (jwks_uri) as the running gateway uses it, with a real JWKS server on
@@ -23,6 +23,7 @@ beforeAll(async () => {
   spare = await newSigningKey('spare');
   const token = await sign(world.key, { iss: REMOTE_ISSUER });
   session = await openSession(world.gateway.url, token);
+  await waitForCatalog(await openCaller(world.gateway.url, token), ['stdio__echo']);
 });
 afterAll(() => world?.close());
 
