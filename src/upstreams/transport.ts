@@ -6,6 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { UpstreamSpec } from '../config/load.ts';
 import type { Logger } from '../log.ts';
+import { fetchWithRequestSignals } from './request-signals.ts';
 
 /**
  * One fresh client transport per connection attempt. stdio keeps the SDK's environment
@@ -30,5 +31,7 @@ export function createClientTransport(spec: UpstreamSpec, log: Logger): Transpor
   }
   const requestInit = { headers: { ...spec.headers } };
   const url = new URL(spec.url);
-  return spec.transport === 'sse' ? new SSEClientTransport(url, { requestInit }) : new StreamableHTTPClientTransport(url, { requestInit });
+  // Each request gets its own abort signal (request-signals.ts: no listener pile-up on the SDK's).
+  const fetch = fetchWithRequestSignals();
+  return spec.transport === 'sse' ? new SSEClientTransport(url, { requestInit, fetch }) : new StreamableHTTPClientTransport(url, { requestInit, fetch });
 }
