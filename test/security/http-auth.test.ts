@@ -93,6 +93,15 @@ describe('HTTP authentication', () => {
     expect(root.status).toBe(200);
   });
 
+  it('[auth:anonymous-surface] without a token, /readyz answers with counts only: no upstream, tool or principal named', async () => {
+    const response = await fetch(`${new URL(world.gateway.url).origin}/readyz`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toEqual({ ready: true, audit: 'ok', upstreams: { connected: expect.any(Number), total: 3 } });
+    // Anything else without a token is refused, whatever the path.
+    expect((await fetch(`${new URL(world.gateway.url).origin}/admin`)).status).toBe(401);
+  });
+
   it('[auth:required-scopes] a valid token without the required scope gets 403 insufficient_scope, nothing forwarded', async () => {
     const before = seen(world);
     const response = await post(world.gateway.url, echo(), { session, token: await world.token({ scope: 'profile email' }) });
