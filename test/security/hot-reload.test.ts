@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditRows } from './support/audit.ts';
 import { expectNothingForwarded, seen } from './support/observe.ts';
 import { openCaller, type Caller } from './support/rpc.ts';
 import { startWorld, waitForCatalog, type World } from './support/world.ts';
@@ -38,6 +39,15 @@ async function logLine(from: number, test: (record: Record<string, unknown>) => 
   }
 }
 
+async function until<T>(probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined || Date.now() > deadline) return value as T;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('policy hot reload', () => {
   it('[fail-closed:reload-keeps-last-good] a broken policy file keeps the last good set; a good one replaces it', async () => {
     expect((await echo()).body?.result).toEqual({ content: [{ type: 'text', text: 'hi' }] });
@@ -55,6 +65,15 @@ describe('policy hot reload', () => {
     from = world.gateway.stderr.length;
     writeFileSync(world.dir.policy, 'package mcp.authz\n\nallow := false\n\nreasons := {"maintenance"}\n');
     await logLine(from, (r) => r.msg === 'policy reloaded');
+    // Both reloads are in the audit trail (written in the background, hence the wait).
+    const reloads = await until(() => {
+      const rows = auditRows(world.dir.audit).filter((r) => r.kind === 'policy_reload').map((r) => JSON.parse(r.data) as { ok: boolean; error?: string });
+      return rows.some((r) => r.ok) ? rows : undefined;
+    });
+    // (A file watcher may report one write twice; the order is what matters.)
+    expect(reloads[0]!.ok).toBe(false);
+    expect(reloads.at(-1)!.ok).toBe(true);
+    expect(reloads[0]!.error).toMatch(/policy\.rego:\d+/);
     const denied = seen(world);
     const { body } = await echo();
     // Even listing is denied now, so the tool is hidden.

@@ -10,12 +10,14 @@ export interface AuditRow {
   decision_id: string | null;
   outcome: string | null;
   code: string | null;
+  /** The rest of the event, canonical JSON. */
+  data: string;
 }
 
 export function auditRows(path: string): AuditRow[] {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT kind, sub, method, public_name, decision, decision_id, outcome, code FROM events ORDER BY seq').all() as AuditRow[];
+    return db.prepare('SELECT kind, sub, method, public_name, decision, decision_id, outcome, code, data FROM events ORDER BY seq').all() as AuditRow[];
   } finally {
     db.close();
   }
