@@ -64,7 +64,8 @@ export async function authorize(ctx: Resolved, deps: Pick<PipelineDeps, 'policy'
 
 export function denial(decision: Decision): WardenError {
   const code = decision.code ?? 'POLICY_DENIED';
-  const why = decision.reasons.length > 0 ? `: ${decision.reasons.join('; ')}` : '';
+  // An engine failure's reason only repeats the message; policy-given reasons explain a denial.
+  const why = code !== 'POLICY_ERROR' && decision.reasons.length > 0 ? `: ${decision.reasons.join('; ')}` : '';
   const text = code === 'POLICY_UNDEFINED' ? 'Denied: the policy made no decision' : code === 'POLICY_ERROR' ? 'Denied: policy evaluation failed' : 'Denied by policy';
   return new WardenError(code, `${text}${why}`, { details: { reasons: decision.reasons, decisionId: decision.decisionId } });
 }
