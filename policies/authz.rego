@@ -25,6 +25,8 @@ subject_kind := "tools" if {
 } else := "completion" if {
 	# Completions are about a prompt or a resource template: the same grant as using it.
 	input.method == "completion/complete"
+} else := "logging" if {
+	input.method == "logging/setLevel"
 }
 
 granted if {
@@ -35,6 +37,14 @@ granted if {
 granted if {
 	subject_kind in {"resources", "completion"}
 	grants("resources", input.resource.server, input.resource.uri, ["/"])
+}
+
+# Any caller with a configured role may ask for upstream log messages: the gateway sends them only
+# to sessions whose setLevel was allowed (clients such as the MCP inspector ask at connect).
+granted if {
+	subject_kind == "logging"
+	some role in input.principal.roles
+	data.warden.roles[role]
 }
 
 granted if {
@@ -75,6 +85,8 @@ subject := label if {
 	input.prompt
 	label := sprintf("prompt %s of %s", [input.prompt.name, input.prompt.server])
 }
+
+subject := "upstream log messages" if subject_kind == "logging"
 
 reasons contains "no authenticated principal" if not input.principal
 

@@ -92,3 +92,10 @@ test_prompts_and_completions_follow_prompt_globs if {
 	not authz.allow with input as prompt("prompts/get", ["analyst"])
 	not authz.allow with input as prompt("completion/complete", ["analyst"])
 }
+
+test_any_configured_role_may_set_the_log_level if {
+	authz.allow with input as {"method": "logging/setLevel", "principal": principal(["reporter"])}
+	not authz.allow with input as {"method": "logging/setLevel", "principal": principal(["guest"])}
+	authz.reasons == {"no role of alice grants upstream log messages"} with input as {"method": "logging/setLevel", "principal": principal(["guest"])}
+	not authz.allow with input as {"method": "logging/setLevel"}
+}

@@ -39,6 +39,12 @@ export interface SessionHandle {
   server: Server;
   /** URIs this session subscribed to (resources/updated goes only to subscribers). */
   subscriptions: Set<string>;
+  /**
+   * Whether this session receives upstream log messages: only after its own logging/setLevel was
+   * authorized. Upstream log lines are not tied to a caller, so sending them to every session
+   * would leak one tenant's activity to another.
+   */
+  receivesLogs: boolean;
 }
 
 /**
@@ -164,6 +170,7 @@ export class Gateway {
     if (notification.method === 'notifications/message') {
       const logger = typeof params.logger === 'string' ? `${upstream}/${params.logger}` : upstream;
       for (const session of this.sessions) {
+        if (!session.receivesLogs) continue;
         void session.server.notification({ method: notification.method, params: { ...params, logger } }).catch(() => undefined);
       }
     } else if (notification.method === 'notifications/resources/updated') {

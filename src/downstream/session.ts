@@ -47,7 +47,7 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
       },
     },
   );
-  const handle: SessionHandle = { id: randomUUID(), server, subscriptions: new Set() };
+  const handle: SessionHandle = { id: randomUUID(), server, subscriptions: new Set(), receivesLogs: false };
   const info: SessionInfo = {
     id: handle.id,
     transport: options.transport,
@@ -105,6 +105,7 @@ async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHand
   }
   if (request.method === 'logging/setLevel') {
     await gateway.pipeline.setLevel({ params, session: info, requestId: extra.requestId, token, signal: extra.signal });
+    handle.receivesLogs = true;
     return {};
   }
   throw new WardenError('METHOD_NOT_FOUND', `Method not found: ${request.method}`);

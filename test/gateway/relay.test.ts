@@ -214,6 +214,24 @@ describe('gateway relay', () => {
     expect(await logged).toEqual({ level: 'warning', logger: 'web/fixture', data: 'disk almost full' });
   });
 
+  it('sends upstream log messages only to sessions that asked for them with logging/setLevel', async () => {
+    const listener = await gw.connect();
+    const bystander = await gw.connect();
+    await listener.setLoggingLevel('debug');
+    const heard: unknown[] = [];
+    const overheard: unknown[] = [];
+    const logged = new Promise<void>((resolve) =>
+      listener.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void (heard.push(n.params), resolve())),
+    );
+    bystander.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void overheard.push(n.params));
+    // The bystander's own call makes the upstream log: log lines are not tied to a caller.
+    await bystander.callTool({ name: 'web__log', arguments: { message: 'bystander activity' } });
+    await logged;
+    await bystander.callTool({ name: 'web__whoami', arguments: {} });
+    expect(heard).toEqual([{ level: 'warning', logger: 'web/fixture', data: 'bystander activity' }]);
+    expect(overheard).toEqual([]);
+  });
+
   it('works for a legacy SSE client', async () => {
     const client = await gw.connect({ legacySse: true });
     expect(text(await client.callTool({ name: 'web__whoami', arguments: {} }))).toBe('web');
