@@ -47,7 +47,8 @@ export async function run(args: string[]): Promise<number> {
     process.env.EXAMPLE_ANALYTICS_URL = analytics!.url;
     process.env.EXAMPLE_COMMS_URL = comms!.url;
     process.env.WARDEN_AUDIT_DB ??= resolve(state, 'example-audit.db');
-    const url = `http://127.0.0.1:${flags.port}/mcp`;
+    // With --port 0 the port is known only once listening: the `listening` log line names it.
+    const url = flags.port === 0 ? 'http://127.0.0.1:<port of the "listening" log line>/mcp' : `http://127.0.0.1:${flags.port}/mcp`;
     process.stdout.write(process.stdout.isTTY ? guide(url, outbox) : `mcp-warden example deployment: ${url}\n`);
     return await serve(['--config', CONFIG, '--http', '--port', String(flags.port)]);
   } finally {
