@@ -41,24 +41,6 @@ describe('group commit', () => {
     expect(reported).toEqual(['AUDIT_UNAVAILABLE x3', 'ok x1']);
   });
 
-  it('defer: a deferred row rides with the next submit, or is committed on its own after deferMs', async () => {
-    const batches: string[][] = [];
-    const group = createGroupCommit<string>((items) => void batches.push(items), () => {}, 20);
-    const outcome = group.defer('outcome-1');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(batches).toEqual([]);
-    await group.submit('decision-2');
-    await outcome;
-    expect(batches).toEqual([['outcome-1', 'decision-2']]);
-    const started = Date.now();
-    await group.defer('outcome-2');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
-    expect(batches).toEqual([['outcome-1', 'decision-2'], ['outcome-2']]);
-    void group.defer('outcome-3');
-    await group.drain();
-    expect(batches.at(-1)).toEqual(['outcome-3']);
-  });
-
   it('stores 500 concurrent decisions, each visible to another connection when its promise resolves', async () => {
     const path = join(dir, 'concurrent.db');
     const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick });
