@@ -76,7 +76,7 @@ function guide(url: string, outbox: string): string {
     '',
     `  Gateway:   ${bold(url)}`,
     `  Token:     ${token}`,
-    `             (roles: analyst, ops, admin; DEV-ONLY key, see examples/keys/README.md)`,
+    `             (roles: analyst, reporter, ops, admin; DEV-ONLY key, see examples/keys/README.md)`,
     `  Outbox:    ${outbox}`,
     `  Audit:     node bin/warden.js audit query --db ${process.env.WARDEN_AUDIT_DB}`,
     '',
