@@ -2,7 +2,7 @@
  * mcp-warden's Rego engine: parse, compile and evaluate Rego v1 with OPA's semantics. Knows
  * nothing of MCP; the policy/ layer builds inputs and reads decisions.
  */
-export { compile, PolicySet, PreparedQuery } from './policy-set.ts';
+export { compile, Evaluation, PolicySet, PreparedQuery } from './policy-set.ts';
 export type { CompileOptions, EvaluateOptions, ValueResults } from './policy-set.ts';
 export { RegoError } from './errors.ts';
 export type { Location, RegoErrorCode } from './errors.ts';

@@ -7,7 +7,7 @@ import type { CompiledPolicy, CompiledQuery } from './compiler/compile.ts';
 import { RegoError } from './errors.ts';
 import type { Location } from './errors.ts';
 import { Evaluator } from './eval/evaluator.ts';
-import type { Env } from './eval/context.ts';
+import type { Env, EvalContext } from './eval/context.ts';
 import { DEFAULT_LIMITS } from './limits.ts';
 import type { Limits } from './limits.ts';
 import { parseModule, parseQueryText } from './parser/module.ts';
@@ -50,32 +50,16 @@ export class PreparedQuery {
 
   /** Results as JSON (sets as sorted arrays); throws RegoError on evaluation errors. */
   evaluate(options: EvaluateOptions = {}): Array<Record<string, JsonValue>> {
-    const { results, error } = this.evaluateValues(options);
-    if (error) throw error;
-    return results.map((row) => {
-      const out: Record<string, JsonValue> = {};
-      for (const name in row) out[name] = toJson(row[name]!) as JsonValue;
-      return out;
-    });
+    return this.set.evaluation(options).evaluate(this);
   }
 
   evaluateValues(options: EvaluateOptions = {}): ValueResults {
-    const evaluator = new Evaluator(
-      this.set.policy,
-      {
-        input: options.input === undefined ? undefined : fromJson(options.input),
-        data: options.data === undefined ? this.set.data : fromJson(options.data),
-        masks: undefined,
-        functions: undefined,
-        cache: new Map(),
-      },
-      {
-        strict: options.strict ?? false,
-        limits: this.set.limits,
-        nowNs: options.nowNs ?? BigInt(Date.now()) * 1_000_000n,
-        print: options.print ?? (() => {}),
-      },
-    );
+    return this.set.evaluation(options).evaluateValues(this);
+  }
+
+  /** @internal runs the compiled body with an evaluator of this query's set. */
+  run(evaluator: Evaluator): Record<string, Value>[] {
+    if (evaluator.policy !== this.set.policy) throw new Error('a prepared query runs only in an evaluation of its own policy set');
     const results: Record<string, Value>[] = [];
     const env: Env = new Array(this.query.frameSize);
     try {
@@ -95,6 +79,61 @@ export class PreparedQuery {
       }
       throw error;
     }
+    return results;
+  }
+}
+
+/**
+ * One input (and data document) against which several prepared queries of the same set run:
+ * they share the per-query cache of rule values, as if they were one query, so asking
+ * `data.p.allow` and then `data.p` computes `allow` once. The input is converted once. Each
+ * query has its own step budget and its own strict-mode error.
+ */
+export class Evaluation {
+  private readonly evaluator: Evaluator;
+  private readonly root: EvalContext;
+
+  constructor(
+    private readonly set: PolicySet,
+    options: EvaluateOptions = {},
+  ) {
+    this.root = {
+      input: options.input === undefined ? undefined : fromJson(options.input),
+      data: options.data === undefined ? set.data : fromJson(options.data),
+      masks: undefined,
+      functions: undefined,
+      cache: new Map(),
+    };
+    this.evaluator = new Evaluator(
+      set.policy,
+      this.root,
+      {
+        strict: options.strict ?? false,
+        limits: set.limits,
+        nowNs: options.nowNs ?? BigInt(Date.now()) * 1_000_000n,
+        print: options.print ?? (() => {}),
+      },
+    );
+  }
+
+  /** Results as JSON (sets as sorted arrays); throws RegoError on evaluation errors. */
+  evaluate(query: PreparedQuery): Array<Record<string, JsonValue>> {
+    const { results, error } = this.evaluateValues(query);
+    if (error) throw error;
+    return results.map((row) => {
+      const out: Record<string, JsonValue> = {};
+      for (const name in row) out[name] = toJson(row[name]!) as JsonValue;
+      return out;
+    });
+  }
+
+  evaluateValues(query: PreparedQuery): ValueResults {
+    const evaluator = this.evaluator;
+    evaluator.ctx = this.root;
+    evaluator.steps = 0;
+    evaluator.depth = 0;
+    evaluator.firstError = undefined;
+    const results = query.run(evaluator);
     return evaluator.firstError ? { results, error: evaluator.firstError } : { results };
   }
 }
@@ -127,6 +166,11 @@ export class PolicySet {
 
   evaluate(query: string, options: EvaluateOptions = {}): Array<Record<string, JsonValue>> {
     return this.prepare(query).evaluate(options);
+  }
+
+  /** An evaluation against one input in which several prepared queries of this set can run. */
+  evaluation(options: EvaluateOptions = {}): Evaluation {
+    return new Evaluation(this, options);
   }
 }
 
