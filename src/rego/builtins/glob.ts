@@ -129,10 +129,15 @@ function delimitersArg(args: Value[]): number[] {
   });
 }
 
+/** No `* ? [ ] { } \\`: the pattern matches exactly its own text. */
+const LITERAL = /^[^*?[\]{}\\]*$/;
+
 function match(args: Value[]): Value {
   const pattern = stringArg('glob.match', args, 1);
   const delimiters = delimitersArg(args);
   const text = stringArg('glob.match', args, 3);
+  // Most policy globs are plain names ("db", "get_sales"): equality, without building the cache key.
+  if (LITERAL.test(pattern)) return pattern === text;
   let re: RE2JS;
   try {
     re = compileGlob(pattern, delimiters);
