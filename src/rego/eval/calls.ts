@@ -9,26 +9,69 @@ import type { Location } from '../errors.ts';
 import { equals } from '../value.ts';
 import type { Value } from '../value.ts';
 import { BuiltinError } from '../builtins/types.ts';
+import type { Builtin } from '../builtins/types.ts';
+import type { CompiledPolicy } from '../compiler/compile.ts';
+import type { RuleNode } from '../compiler/rule-tree.ts';
 import { builtins } from '../builtins/index.ts';
 import type { Env, VK } from './context.ts';
 import type { Evaluator } from './evaluator.ts';
 import { chainValue } from './rules.ts';
 import { evalList, valueText } from './terms.ts';
 
+/**
+ * What a call site resolves to in one compiled policy: the split of its arguments into inputs and
+ * output, and its target (a built-in, or a function's rule node). Computed on the first call and
+ * kept on the term, so a call does not look its arity, built-in or rule node up by name again.
+ */
+interface CallSite {
+  policy: CompiledPolicy;
+  inputs: Term[];
+  output: Term | undefined;
+  builtin: Builtin | undefined;
+  /** For `data.` targets: the function's node (undefined when no such function exists). */
+  node: RuleNode | undefined;
+}
+
+/** Kept on the term under a symbol (not enumerable): a property read is cheaper than a WeakMap. */
+const SITE = Symbol('call site');
+type WithSite = CallTerm & { [SITE]?: CallSite };
+
+function callSite(ev: Evaluator, term: CallTerm): CallSite {
+  let site = (term as WithSite)[SITE];
+  if (site === undefined || site.policy !== ev.policy) {
+    const arity = ev.policy.arityOf(term.name) ?? term.args.length;
+    const isFunction = term.name.startsWith('data.');
+    site = {
+      policy: ev.policy,
+      inputs: term.args.length > arity ? term.args.slice(0, arity) : term.args,
+      output: term.args.length > arity ? term.args[arity] : undefined,
+      builtin: isFunction ? undefined : builtins.get(term.name),
+      node: isFunction ? functionNode(ev, term.name) : undefined,
+    };
+    Object.defineProperty(term, SITE, { value: site, writable: true, configurable: true, enumerable: false });
+  }
+  return site;
+}
+
+function functionNode(ev: Evaluator, path: string): RuleNode | undefined {
+  return ev.policy.root.find(path.split('.').slice(1));
+}
+
 export function evalCall(ev: Evaluator, term: CallTerm, env: Env, k: VK): boolean {
   if (term.name === 'print') return evalPrint(ev, term, env, k);
   const replacement = ev.ctx.functions?.get(term.name);
-  const arity = ev.policy.arityOf(term.name) ?? term.args.length;
-  const inputs = term.args.length > arity ? term.args.slice(0, arity) : term.args;
-  const output: Term | undefined = term.args.length > arity ? term.args[arity] : undefined;
-  return evalList(ev, inputs, env, (args) => {
+  const site = callSite(ev, term);
+  const output = site.output;
+  return evalList(ev, site.inputs, env, (args) => {
     if (replacement?.kind === 'value') return deliver(ev, replacement.value, output, env, k);
     const target = replacement?.kind === 'function' ? replacement.name : term.name;
     if (target.startsWith('data.')) {
-      const result = callFunction(ev, target, args, term.loc);
+      const node = target === term.name ? site.node : functionNode(ev, target);
+      if (!node) throw new RegoError('rego_type_error', `undefined function ${target}`, [term.loc]);
+      const result = callFunction(ev, node, args, term.loc);
       return result === undefined ? false : deliver(ev, result, output, env, k);
     }
-    const builtin = builtins.get(target);
+    const builtin = target === term.name ? site.builtin : builtins.get(target);
     if (!builtin) throw new RegoError('rego_type_error', `undefined function ${target}`, [term.loc]);
     let result: Value | undefined;
     try {
@@ -51,10 +94,8 @@ function deliver(ev: Evaluator, result: Value, output: Term | undefined, env: En
   return output ? ev.unify(output, result, env, () => k(true)) : k(result);
 }
 
-/** Calls a user function by path with argument values. */
-export function callFunction(ev: Evaluator, path: string, args: Value[], loc: Location): Value | undefined {
-  const node = ev.policy.root.find(path.split('.').slice(1));
-  if (!node) throw new RegoError('rego_type_error', `undefined function ${path}`, [loc]);
+/** Calls a user function (its rule node) with argument values. */
+export function callFunction(ev: Evaluator, node: RuleNode, args: Value[], loc: Location): Value | undefined {
   return ev.nested(loc, () => {
     let result: Value | undefined;
     for (const rule of node.rules) {
@@ -81,6 +122,14 @@ export function callFunction(ev: Evaluator, path: string, args: Value[], loc: Lo
 }
 
 function bindParams(ev: Evaluator, params: Term[], args: Value[], env: Env, i: number, run: () => boolean): boolean {
+  // Plain parameter names (nearly all) bind without a continuation each. The frame is fresh for
+  // this branch and dropped after it, so nothing needs unbinding on the way back.
+  for (; i < params.length; i++) {
+    const param = params[i]!;
+    if (param.type !== 'var' || param.slot === -1 || env[param.slot!] !== undefined) break;
+    ev.tick(param.loc);
+    env[param.slot!] = args[i]!;
+  }
   if (i === params.length) return run();
   return ev.unify(params[i]!, args[i]!, env, () => bindParams(ev, params, args, env, i + 1, run));
 }

@@ -49,7 +49,7 @@ export class Evaluator {
   }
 
   /** One step of the budget: each expression entered and each variable binding (enumeration). */
-  private tick(loc: Location): void {
+  tick(loc: Location): void {
     if (++this.steps > this.options.limits.maxSteps) {
       throw new RegoError('eval_budget_error', `evaluation step budget of ${this.options.limits.maxSteps} exceeded`, [loc]);
     }
