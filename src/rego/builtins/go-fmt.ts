@@ -49,6 +49,8 @@ function plainText(arg: GoArg): string {
 }
 
 export function goSprintf(format: string, values: readonly Value[]): string {
+  const simple = substituteStrings(format, values);
+  if (simple !== undefined) return simple;
   const args = values.map(toGoArg);
   let out = '';
   let next = 0;
@@ -123,6 +125,27 @@ export function goSprintf(format: string, values: readonly Value[]): string {
       .join(', ')})`;
   }
   return out;
+}
+
+/**
+ * The common case (policy reasons): every verb a bare `%s` with a string argument, none missing or
+ * left over. That prints each string as it is, so the format is a plain substitution; anything
+ * else (flags, widths, other verbs, `%%`, non-strings) returns undefined for the full formatter.
+ */
+function substituteStrings(format: string, values: readonly Value[]): string | undefined {
+  let out = '';
+  let i = 0;
+  let next = 0;
+  for (;;) {
+    const percent = format.indexOf('%', i);
+    if (percent < 0) break;
+    if (format.charCodeAt(percent + 1) !== 0x73) return undefined;
+    const value = values[next++];
+    if (typeof value !== 'string') return undefined;
+    out += format.slice(i, percent) + value;
+    i = percent + 2;
+  }
+  return next === values.length ? out + format.slice(i) : undefined;
 }
 
 function formatArg(arg: GoArg, verb: string, spec: Spec): string {
