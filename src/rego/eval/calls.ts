@@ -13,10 +13,10 @@ import type { Builtin } from '../builtins/types.ts';
 import type { CompiledPolicy } from '../compiler/compile.ts';
 import type { RuleNode } from '../compiler/rule-tree.ts';
 import { builtins } from '../builtins/index.ts';
-import type { Env, VK } from './context.ts';
+import type { Env, K, VK } from './context.ts';
 import type { Evaluator } from './evaluator.ts';
 import { chainValue } from './rules.ts';
-import { evalList, valueText } from './terms.ts';
+import { NOT_QUICK, evalList, quickValues, valueText } from './terms.ts';
 
 /**
  * What a call site resolves to in one compiled policy: the split of its arguments into inputs and
@@ -87,6 +87,35 @@ export function evalCall(ev: Evaluator, term: CallTerm, env: Env, k: VK): boolea
     }
     return deliver(ev, result, output, env, k);
   });
+}
+
+/**
+ * An expression that is a call alone (`glob.match(...)`, `x == y`, `f(x)`): true when the call's
+ * value is defined and not false. When its arguments need only lookups and the call has at most
+ * one value, the value is computed directly, without the continuation closures of evalCall.
+ */
+export function evalCallExpr(ev: Evaluator, term: CallTerm, env: Env, k: K): boolean {
+  if (term.name !== 'print' && ev.ctx.functions?.has(term.name) !== true) {
+    const site = callSite(ev, term);
+    if (site.output === undefined && (site.node !== undefined || (site.builtin !== undefined && site.builtin.relation !== true))) {
+      const args = quickValues(ev, site.inputs, env);
+      if (args === undefined) return false;
+      if (args !== NOT_QUICK) {
+        let value: Value | undefined;
+        if (site.node !== undefined) value = callFunction(ev, site.node, args, term.loc);
+        else {
+          try {
+            value = site.builtin!.impl(args, ev.builtinContext);
+          } catch (error) {
+            if (error instanceof BuiltinError) return ev.builtinFailed(error, term.loc);
+            throw error;
+          }
+        }
+        return value === undefined || value === false ? false : k();
+      }
+    }
+  }
+  return evalCall(ev, term, env, (value) => (value === false ? false : k()));
 }
 
 /** A call's result: unified with its output argument (`f(x, y)`), else the term's value. */

@@ -15,7 +15,7 @@ import type { Value } from '../value.ts';
 import type { BuiltinContext, BuiltinError } from '../builtins/types.ts';
 import type { Env, EvalContext, K, VK } from './context.ts';
 import { evalRef } from './refs.ts';
-import { evalCall } from './calls.ts';
+import { evalCall, evalCallExpr } from './calls.ts';
 import { evalWith } from './with.ts';
 import { evalComposite } from './terms.ts';
 
@@ -64,6 +64,7 @@ export class Evaluator {
   exprNoWith(expr: Expr, env: Env, k: K): boolean {
     switch (expr.kind) {
       case 'term':
+        if (expr.term.type === 'call') return evalCallExpr(this, expr.term, env, k);
         return this.term(expr.term, env, (value) => (value === false ? false : k()));
       case 'unify':
         return this.unifyTerms(expr.lhs, expr.rhs, env, k);

@@ -19,17 +19,27 @@ import { evalTermWith } from './with.ts';
 export function evalList(ev: Evaluator, terms: Term[], env: Env, k: (values: Value[]) => boolean): boolean {
   // Fast path (most calls): every argument is a constant, a bound variable or a plain path into
   // input or a local value, so there is exactly one combination and no closure is needed.
+  const values = quickValues(ev, terms, env);
+  if (values === NOT_QUICK) return evalListFrom(ev, terms, 0, new Array(terms.length), env, k);
+  return values === undefined ? false : k(values);
+}
+
+/**
+ * The values of terms that have one value each and need no evaluation beyond lookups (see
+ * quickValue): undefined when one is undefined, NOT_QUICK when one is not such a term. Looks
+ * only, so a caller may fall back to full evaluation after NOT_QUICK.
+ */
+export function quickValues(ev: Evaluator, terms: Term[], env: Env): Value[] | undefined | typeof NOT_QUICK {
   const values: Value[] = new Array(terms.length);
   for (let i = 0; i < terms.length; i++) {
     const value = quickValue(ev, terms[i]!, env);
-    if (value === NOT_QUICK) return evalListFrom(ev, terms, 0, values, env, k);
-    if (value === undefined) return false;
+    if (value === NOT_QUICK || value === undefined) return value;
     values[i] = value;
   }
-  return k(values);
+  return values;
 }
 
-const NOT_QUICK = Symbol('not quick');
+export const NOT_QUICK = Symbol('not quick');
 
 /** A term's single value without enumeration, undefined if it has none, or NOT_QUICK. */
 function quickValue(ev: Evaluator, term: Term, env: Env): Value | undefined | typeof NOT_QUICK {
@@ -38,7 +48,8 @@ function quickValue(ev: Evaluator, term: Term, env: Env): Value | undefined | ty
     case 'value':
       return term.value;
     case 'var':
-      return term.slot === -1 ? (term.name === 'input' ? ev.ctx.input : NOT_QUICK) : (env[term.slot!] ?? NOT_QUICK);
+      // Bound to null is a value: only undefined means unbound.
+      return term.slot === -1 ? (term.name === 'input' ? ev.ctx.input : NOT_QUICK) : env[term.slot!] === undefined ? NOT_QUICK : env[term.slot!];
     case 'ref': {
       const head = term.head;
       if (head.type !== 'var') return NOT_QUICK;
