@@ -10,7 +10,6 @@ import { loadConfig, type ResolvedConfig } from '../config/load.ts';
 import { createAuthEdge } from '../downstream/auth-edge.ts';
 import { Gateway } from '../downstream/gateway.ts';
 import { serveHttp } from '../downstream/http.ts';
-import { readiness } from '../downstream/readiness.ts';
 import { serveStdio } from '../downstream/stdio.ts';
 import { type Logger, logger } from '../log.ts';
 import type { InFlight } from '../pipeline/in-flight.ts';
@@ -96,8 +95,6 @@ export async function run(args: string[]): Promise<number> {
     await Promise.race([gateway.start(), stop.received]);
     if (stop.fired) return EXIT.OK;
     if (flags.http) {
-      const gatewayNow = gateway;
-      const audit = services.audit;
       const edge = await serveHttp(gateway, {
         host: flags.host ?? config.server.host,
         port: flags.port ?? config.server.port,
@@ -112,7 +109,7 @@ export async function run(args: string[]): Promise<number> {
           authFailures: services.audit,
           log,
         }),
-        readiness: () => readiness(gatewayNow, () => audit.health()),
+        auditHealth: services.audit.health,
       });
       log.info({ url: edge.url }, 'listening');
       await stop.received;

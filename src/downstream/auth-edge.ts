@@ -67,7 +67,7 @@ export function createAuthEdge(options: AuthEdgeOptions): AuthEdge {
       }
       if (options.authenticator.mode === 'disabled') return false;
 
-      const token = bearerToken(req);
+      const token = parseBearer(req.headers.authorization);
       try {
         const principal = await options.authenticator.authenticate(token);
         if (principal) {
@@ -94,9 +94,13 @@ export function createAuthEdge(options: AuthEdgeOptions): AuthEdge {
   };
 }
 
-/** RFC 6750 section 2.1 only: a token in the query string or body is never looked at. */
-function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+/**
+ * The token of an `Authorization: Bearer` header (RFC 6750 section 2.1 only: a token in the query
+ * string or body is never looked at). The auth edge and the per-request token of the pipeline both
+ * read it here.
+ */
+export function parseBearer(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = value === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(value);
   return match?.[1];
 }

@@ -6,10 +6,11 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isWardenError } from '../errors.ts';
 import type { Gateway } from './gateway.ts';
-import type { AuthEdge } from './auth-edge.ts';
+import { type AuthEdge, parseBearer } from './auth-edge.ts';
 import { type GuardOptions, readJsonBody, refuseReason, sendError } from './http-guard.ts';
 import { IdleSessions } from './idle-sessions.ts';
-import { READINESS_PATH, type Readiness, sendReadiness } from './readiness.ts';
+import { READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
+import type { AuditHealth } from '../audit/sink.ts';
 import { createSession, type Extra } from './session.ts';
 
 /**
@@ -25,8 +26,8 @@ export interface HttpEdgeOptions extends GuardOptions {
    * created it: anyone else presenting its id is answered as if it did not exist (404).
    */
   auth?: AuthEdge;
-  /** Answers `GET /readyz` (before the auth edge: load balancers carry no token). */
-  readiness?: () => Readiness;
+  /** Audit health for `GET /readyz` (answered before the auth edge: load balancers carry no token). */
+  auditHealth?: () => AuditHealth;
 }
 
 export interface HttpEdge {
@@ -37,10 +38,7 @@ export interface HttpEdge {
 
 /** HTTP: the bearer token comes from the Authorization header of the request, nothing else. */
 export function bearerOf(extra: Extra): string | undefined {
-  const header = extra.requestInfo?.headers.authorization;
-  const value = Array.isArray(header) ? header[0] : header;
-  const match = value === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(value);
-  return match?.[1];
+  return parseBearer(extra.requestInfo?.headers.authorization);
 }
 
 export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Promise<HttpEdge> {
@@ -54,7 +52,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     const refused = refuseReason(req, options);
     if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === READINESS_PATH && req.method === 'GET' && options.readiness) return sendReadiness(res, options.readiness());
+    if (path === READINESS_PATH && req.method === 'GET' && options.auditHealth) return sendReadiness(res, readiness(gateway, options.auditHealth));
     if (options.auth && (await options.auth.handle(req, res))) return;
     const owner = options.auth?.principalKey(req);
     const ownedBy = (sessionId: string) => owners.get(sessionId) === owner;
