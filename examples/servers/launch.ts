@@ -25,14 +25,18 @@ export function launchExampleServer(name: 'analytics' | 'comms', port = 0, env: 
       child.kill('SIGKILL');
       reject(new Error(`example server ${name} did not start within ${startTimeoutMs} ms: ${stderr}`));
     }, startTimeoutMs);
-    child.stderr!.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       stderr += chunk.toString();
       const match = /listening (\S+)/.exec(stderr);
       if (match) {
         clearTimeout(timer);
+        // Keep draining (a full pipe would block the child) but stop collecting: under `npm start`
+        // the server runs for hours and its stderr must not pile up in our memory.
+        child.stderr!.off('data', onData).resume();
         resolve({ child, url: match[1]!, stop });
       }
-    });
+    };
+    child.stderr!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`example server ${name} exited with code ${code}: ${stderr}`));
