@@ -2,13 +2,16 @@
  * What the gateway costs per call: the kitchen-sink fixture's `echo` called directly and through
  * `warden serve` (auth disabled, an allow-all policy, audit on), over stdio (client -> gateway
  * -> upstream all stdio) and over Streamable HTTP (all HTTP), sequentially and with 32 calls in
- * flight, each after a warm-up. Prints p50/p99 (µs), calls/s, gateway/direct ratios, and the
- * CPU the gateway process spent per call (which load on a shared machine blurs far less).
- * Run alone: `node --import tsx bench/gateway.bench.ts [--json] [--warmup N]`.
+ * flight, each after a warm-up. Over stdio it also times the same call through `byte-relay.ts`,
+ * a process that only copies bytes: the floor any relay pays here for the extra process and pipe
+ * hops, so what the gateway adds beyond it is its own work. Prints p50/p99 (µs), calls/s,
+ * gateway/direct ratios, and the CPU the gateway process spent per call (which load on a shared
+ * machine blurs far less). Run alone: `node --import tsx bench/gateway.bench.ts [--json] [--warmup N]`.
  */
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { McpServerEntry } from '../src/config/schema.ts';
@@ -26,10 +29,10 @@ process.on('warning', (warning) => {
   if (warning.name !== 'MaxListenersExceededWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
 });
 
-// `--warmup N` replaces both warm-ups. The defaults leave the gateway's JIT cold: its code keeps
-// being optimised for ~3,000 calls, and with 3,000 warm-up calls the sequential stdio numbers
-// were direct 39 µs / gateway 487 µs p50 instead of ~130-170 / ~920 µs (2026-11-23). A gateway
-// is a long-running process, so `--warmup 3000` shows the steady state it lives in.
+// Warm-ups are long because a gateway is a long-running process: its code keeps being optimised
+// for ~3,000 calls, and with 200 warm-up calls the sequential stdio numbers were direct ~130-170 /
+// gateway ~920 µs p50 instead of the steady state's 39 / 487 µs (2026-11-23). `--warmup N`
+// replaces both warm-ups (e.g. `--warmup 200` to see the cold numbers).
 const warmupArg = process.argv.indexOf('--warmup');
 const warmup = warmupArg === -1 ? undefined : Number(process.argv[warmupArg + 1]);
 if (warmup !== undefined && !(Number.isInteger(warmup) && warmup >= 0)) {
@@ -37,8 +40,8 @@ if (warmup !== undefined && !(Number.isInteger(warmup) && warmup >= 0)) {
   process.exit(2);
 }
 const MODES: Record<'sequential' | 'concurrent-32', MeasureOptions> = {
-  sequential: { warmup: warmup ?? 200, samples: 1_000, concurrency: 1, rounds: 5 },
-  'concurrent-32': { warmup: warmup ?? 320, samples: 3_200, concurrency: 32, rounds: 5 },
+  sequential: { warmup: warmup ?? 3_000, samples: 1_000, concurrency: 1, rounds: 5 },
+  'concurrent-32': { warmup: warmup ?? 3_200, samples: 3_200, concurrency: 32, rounds: 5 },
 };
 type Mode = keyof typeof MODES;
 
@@ -46,6 +49,8 @@ interface Row {
   transport: 'stdio' | 'http';
   mode: Mode;
   direct: Measurement;
+  /** Through byte-relay.ts (stdio only): the cost of a middle process that does nothing. */
+  relay: Measurement | undefined;
   gateway: Measurement;
   /** CPU the gateway process spent per call (warm-up included), when procfs can tell. */
   gateway_cpu_us_per_call: number | undefined;
@@ -56,6 +61,13 @@ interface TransportResult {
   rows: Row[];
   /** The gateway's warn/error log lines, counted by message. */
   gatewayWarnings: Record<string, number>;
+}
+
+const BYTE_RELAY = fileURLToPath(new URL('./byte-relay.ts', import.meta.url));
+
+/** The stdio upstream behind byte-relay.ts: the same child, one do-nothing process in between. */
+function byteRelayEntry(upstream: { command: string; args?: string[] }): McpServerEntry {
+  return { command: process.execPath, args: ['--import', 'tsx', BYTE_RELAY, upstream.command, ...(upstream.args ?? [])], env: {} };
 }
 
 async function echoCall(client: Client, tool: string): Promise<() => Promise<unknown>> {
@@ -100,7 +112,13 @@ async function benchTransport(transport: 'stdio' | 'http', dir: string): Promise
     const gatewayClient = await connectClient(gatewayEntry, {}, { stderr: logFd });
     clients.push(gatewayClient);
     await waitForTool(gatewayClient, 'sink__echo');
-    const calls = { direct: await echoCall(directClient, 'echo'), gateway: await echoCall(gatewayClient, 'sink__echo') };
+    const relayClient = upstream.entry.type === undefined ? await connectClient(byteRelayEntry(upstream.entry), {}, { stderr: 'ignore' }) : undefined;
+    if (relayClient) clients.push(relayClient);
+    const calls: Record<string, () => Promise<unknown>> = {
+      direct: await echoCall(directClient, 'echo'),
+      ...(relayClient ? { relay: await echoCall(relayClient, 'echo') } : {}),
+      gateway: await echoCall(gatewayClient, 'sink__echo'),
+    };
     // Only gateway slices make the gateway work, so its CPU over a whole interleaved run is its cost.
     const gatewayPid = gateway ? gateway.pid : (gatewayClient.transport as StdioClientTransport).pid!;
     const rows: Row[] = [];
@@ -110,7 +128,7 @@ async function benchTransport(transport: 'stdio' | 'http', dir: string): Promise
       const cpuAfter = processCpuMicros(gatewayPid);
       const callCount = MODES[mode].warmup + MODES[mode].samples;
       const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : Math.round((cpuAfter - cpuBefore) / callCount);
-      rows.push({ transport, mode, ...measured, gateway_cpu_us_per_call: cpu });
+      rows.push({ transport, mode, direct: measured.direct!, relay: measured.relay, gateway: measured.gateway!, gateway_cpu_us_per_call: cpu });
     }
     for (const client of clients.splice(0)) await client.close();
     return { transport, rows, gatewayWarnings: warnings(gateway ? gateway.stderr : readFileSync(logFile, 'utf8').split('\n').filter(Boolean)) };
@@ -123,20 +141,22 @@ async function benchTransport(transport: 'stdio' | 'http', dir: string): Promise
 }
 
 function render(rows: Row[]): string {
-  const header = ['transport', 'mode', 'direct p50', 'direct p99', 'direct calls/s', 'gw p50', 'gw p99', 'gw calls/s', 'p50 gw/direct', 'calls/s gw/direct', 'gw CPU/call', 'errors d/gw'];
+  const header = ['transport', 'mode', 'direct p50', 'direct p99', 'direct calls/s', 'relay p50', 'gw p50', 'gw p99', 'gw calls/s', 'p50 gw/direct', 'gw-relay p50', 'calls/s gw/direct', 'gw CPU/call', 'errors d/r/gw'];
   const lines = rows.map((row) => [
     row.transport,
     row.mode,
     `${row.direct.p50_us} µs`,
     `${row.direct.p99_us} µs`,
     String(row.direct.calls_per_s),
+    row.relay ? `${row.relay.p50_us} µs` : 'n/a',
     `${row.gateway.p50_us} µs`,
     `${row.gateway.p99_us} µs`,
     String(row.gateway.calls_per_s),
     `${(row.gateway.p50_us / row.direct.p50_us).toFixed(2)}x`,
+    row.relay ? `${row.gateway.p50_us - row.relay.p50_us} µs` : 'n/a',
     `${(row.gateway.calls_per_s / row.direct.calls_per_s).toFixed(2)}x`,
     row.gateway_cpu_us_per_call === undefined ? 'n/a' : `${row.gateway_cpu_us_per_call} µs`,
-    `${row.direct.errors}/${row.gateway.errors}`,
+    `${row.direct.errors}/${row.relay?.errors ?? '-'}/${row.gateway.errors}`,
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
   return [header, ...lines].map((line) => line.map((cell, column) => cell.padStart(widths[column]!)).join('  ')).join('\n');
@@ -165,4 +185,4 @@ if (process.argv.includes('--json')) {
   }
 }
 // Numbers measured with failed calls in them are not a result: say so through the exit code.
-process.exit(rows.some((row) => row.direct.errors + row.gateway.errors > 0) ? 1 : 0);
+process.exit(rows.some((row) => row.direct.errors + (row.relay?.errors ?? 0) + row.gateway.errors > 0) ? 1 : 0);
