@@ -4,7 +4,7 @@ import { paginate, type Page } from '../catalog/pagination.ts';
 import { type ErrorCode, WardenError } from '../errors.ts';
 import type { CallRequest, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
-import { auditDecision, auditDenial } from './stages/audit-decision.ts';
+import { auditDecision, auditDenial, auditLevelDecision } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
 import { authorize, denial, policyInput, visible } from './stages/authorize.ts';
@@ -108,14 +108,30 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (!level.success) throw new WardenError('REQUEST_INVALID', 'params.level: expected a logging level', { details: { field: 'params.level' } });
       const subject = await stage('authenticate', () => authenticate(request, deps));
       const decision = await stage('authorize', () => deps.policy.evaluate(policyInput(subject, 'logging/setLevel', undefined, deps.clock.now())));
-      if (decision.allow !== true) throw denial(decision);
+      const decided = { ...subject, method: 'logging/setLevel', decision };
+      if (decision.allow !== true) {
+        await auditLevelDecision(decided, decision, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
+        throw denial(decision);
+      }
+      await stage('audit-decision', () => auditLevelDecision(decided, decision, deps));
       const loggers = deps.upstreams.all().filter((c) => c.state === 'ready' && c.capabilities?.logging);
-      await Promise.all(
+      const sentAt = deps.clock.now();
+      // The client is told ok whatever an upstream answers (its level is the gateway's to keep);
+      // the outcome row records the first upstream that refused.
+      const failures = await Promise.all(
         loggers.map((c) =>
-          c.request('logging/setLevel', { level: level.data }, { signal: request.signal }).catch((error: unknown) =>
-            log.warn({ upstream: c.spec.name, err: error }, 'logging/setLevel failed upstream'),
+          c.request('logging/setLevel', { level: level.data }, { signal: request.signal }).then(
+            () => undefined,
+            (error: unknown) => {
+              log.warn({ upstream: c.spec.name, err: error }, 'logging/setLevel failed upstream');
+              return { error };
+            },
           ),
         ),
+      );
+      const done = failures.find((failure) => failure !== undefined) ?? { result: {}, upstreamMs: deps.clock.now() - sentAt };
+      void stage('audit-outcome', () => auditOutcome(decided, done, deps)).catch((error: unknown) =>
+        log.error({ err: error, decisionId: decision.decisionId }, 'recording an outcome failed'),
       );
     },
   };

@@ -205,6 +205,21 @@ describe('methods', () => {
     expect(body?.error).toMatchObject({ code: -32004, data: { code: 'POLICY_DENIED' } });
   });
 
+  it('[audit:set-level] a level change leaves a decision row like a call: allowed with its outcome, denied without', async () => {
+    expect((await alice.send('logging/setLevel', { level: 'warning' })).body?.result).toEqual({});
+    const denied = await bob.send('logging/setLevel', { level: 'debug' });
+    const deniedRows = await waitForDecisionRow(world.dir.audit, denied.body?.error?.data.decisionId);
+    expect(deniedRows.decision).toMatchObject({ method: 'logging/setLevel', sub: 'bob', decision: 'deny', code: 'POLICY_DENIED', public_name: null });
+    expect(JSON.parse(deniedRows.decision!.data)).toMatchObject({ arguments: { level: 'debug' } });
+    expect(deniedRows.outcomes).toEqual([]);
+
+    const allowed = auditRows(world.dir.audit).filter((row) => row.kind === 'decision' && row.sub === 'alice' && row.method === 'logging/setLevel').at(-1)!;
+    expect(allowed).toMatchObject({ decision: 'allow', code: null });
+    expect(JSON.parse(allowed.data)).toMatchObject({ arguments: { level: 'warning' } });
+    const { outcomes } = await waitForDecisionRow(world.dir.audit, allowed.decision_id!, (rows) => rows.outcomes.length > 0);
+    expect(outcomes).toMatchObject([{ kind: 'outcome', outcome: 'ok' }]);
+  });
+
   it('[authz:unknown-method] an unknown method answers -32601 and nothing is forwarded', async () => {
     const before = seen(world);
     const { body } = await alice.send('tools/execute', { name: 'http__echo', arguments: { message: 'hi' } });

@@ -31,6 +31,7 @@ export const REQUIREMENTS = {
   'fail-closed:policy-error': 'a policy evaluation error denies with POLICY_ERROR, nothing forwarded',
   'fail-closed:reload-keeps-last-good': 'a broken policy set on reload keeps the last good one',
   'audit:before-forward': 'every decision is recorded before anything is forwarded; a denial has a deny row and no outcome',
+  'audit:set-level': 'logging/setLevel, which reaches every upstream, is recorded like a call: decision row (with the level) and outcome',
   'visibility:hidden-equals-unknown': 'a tool, prompt or resource the caller may not see answers exactly like one that does not exist',
   'visibility:lists-filtered': 'tools, prompts, resources and templates lists are filtered per caller, over every upstream transport',
   'composite:step-authorized-as-caller': 'each step of a composite tool is authorized as the calling principal',

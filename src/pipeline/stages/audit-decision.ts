@@ -1,6 +1,6 @@
 import type { DecisionEvent } from '../../audit/sink.ts';
 import type { Decision } from '../../policy/engine.ts';
-import type { Authorized, Recorded, Resolved } from '../context.ts';
+import type { Authenticated, Authorized, Recorded, Resolved } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
 
 /**
@@ -18,14 +18,26 @@ export async function auditDenial(ctx: Resolved, decision: Decision, deps: Pick<
   await deps.audit.recordDecision(decisionEvent(ctx, decision, deps.clock.now()));
 }
 
-function decisionEvent(ctx: Resolved, decision: Decision, now: number): DecisionEvent {
-  const { target, principal } = ctx;
+/**
+ * logging/setLevel addresses no item: it goes to every upstream that logs, so its row names the
+ * method and the level and no tool or upstream. Allowed or denied, it is recorded like a call.
+ */
+export async function auditLevelDecision(ctx: LevelRequest, decision: Decision, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
+  const event = commonEvent(ctx, decision, deps.clock.now());
+  event.arguments = { level: ctx.params.level };
+  await deps.audit.recordDecision(event);
+}
+
+/** What a decision row needs from any authenticated request. */
+type LevelRequest = Pick<Authenticated, 'requestId' | 'session' | 'principal' | 'params'> & { method: string };
+
+function commonEvent(ctx: LevelRequest & Pick<Authenticated, 'workflow'>, decision: Decision, now: number): DecisionEvent {
+  const { principal } = ctx;
   const event: DecisionEvent = {
     time: new Date(now).toISOString(),
     requestId: String(ctx.requestId),
     sessionId: ctx.session.id,
     method: ctx.method,
-    upstream: ctx.upstream,
     decision: decision.allow === true ? 'allow' : 'deny',
     reasons: decision.reasons,
     policyRevision: decision.revision,
@@ -36,12 +48,19 @@ function decisionEvent(ctx: Resolved, decision: Decision, now: number): Decision
     event.tokenId = principal.tokenId;
   }
   if (decision.allow !== true) event.code = decision.code ?? 'POLICY_DENIED';
+  if (ctx.params.arguments !== undefined) event.arguments = ctx.params.arguments;
+  if (ctx.workflow) event.workflow = ctx.workflow;
+  return event;
+}
+
+function decisionEvent(ctx: Resolved, decision: Decision, now: number): DecisionEvent {
+  const event = commonEvent(ctx, decision, now);
+  const { target } = ctx;
+  event.upstream = ctx.upstream;
   if (target.kind === 'resource') event.publicName = target.uri;
   else {
     event.publicName = target.entry.publicName;
     event.upstreamName = target.entry.originalName;
   }
-  if (ctx.params.arguments !== undefined) event.arguments = ctx.params.arguments;
-  if (ctx.workflow) event.workflow = ctx.workflow;
   return event;
 }

@@ -8,7 +8,11 @@ import type { PipelineDeps } from '../deps.ts';
  * a failure here cannot un-send anything: the runner logs it loudly and the caller still gets
  * the answer; the decision row already proves the request was let through.
  */
-export async function auditOutcome(ctx: Recorded, done: Forwarded | { error: unknown }, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
+export async function auditOutcome(
+  ctx: Pick<Recorded, 'decision' | 'requestId' | 'session' | 'signal' | 'startedAt'>,
+  done: Pick<Forwarded, 'result' | 'upstreamMs'> | { error: unknown },
+  deps: Pick<PipelineDeps, 'audit' | 'clock'>,
+): Promise<void> {
   const now = deps.clock.now();
   const error = 'error' in done ? done.error : undefined;
   await deps.audit.recordOutcome({

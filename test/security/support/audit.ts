@@ -31,13 +31,20 @@ export function rowsOfDecision(path: string, decisionId: string): { decision: Au
 
 /**
  * The gateway answers before its group commit lands (see src/pipeline/pipeline.ts); a denial's
- * decision row is written before the answer too, but a reader may need a moment to see it.
+ * decision row is written before the answer too, but a reader may need a moment to see it, and an
+ * outcome row comes after the answer. Polls until `ready` holds (by default: the decision row is
+ * there) or the timeout passes, and returns the rows as they are then.
  */
-export async function waitForDecisionRow(path: string, decisionId: string, timeoutMs = 3000): Promise<ReturnType<typeof rowsOfDecision>> {
+export async function waitForDecisionRow(
+  path: string,
+  decisionId: string,
+  ready: (rows: ReturnType<typeof rowsOfDecision>) => boolean = (rows) => rows.decision !== undefined,
+  timeoutMs = 3000,
+): Promise<ReturnType<typeof rowsOfDecision>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const rows = rowsOfDecision(path, decisionId);
-    if (rows.decision || Date.now() > deadline) return rows;
+    if (ready(rows) || Date.now() > deadline) return rows;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
