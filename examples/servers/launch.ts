@@ -1,45 +1,100 @@
 /**
- * Starts an example server that listens on HTTP/SSE as a child process and waits for its
- * `listening <url>` line (see host.ts). Used by `warden example` and by the tests.
+ * Starts a child process that announces where it listens on stderr and waits for that line: the
+ * example servers (`listening <url>`, see host.ts) for `warden example`, and the fixture servers
+ * and the gateway itself for the tests and the benchmark. One implementation for all of them.
+ *
+ * stderr is drained for the child's whole life (a full pipe would block it). Lines before the URL
+ * are kept to explain a failed start; later ones only with `keepStderr` (tests read them; under
+ * `npm start` a server runs for hours and its output must not pile up in our memory). Children
+ * still alive when this process exits are killed then, so a crash never leaks servers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-export interface LaunchedServer {
-  child: ChildProcess;
+export interface ListeningProcess {
   url: string;
-  stop(): void;
+  pid: number;
+  /** The child's stderr lines: up to the URL, and after it with `keepStderr`. */
+  stderr: string[];
+  /** SIGTERM, then SIGKILL after a grace period; resolves once the child is gone. */
+  close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  /** Keep collecting stderr lines after start-up (default false). */
+  keepStderr?: boolean;
+  startTimeoutMs?: number;
+}
+
+const KILL_GRACE_MS = 2_000;
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/**
+ * Starts `command args` with this process's environment plus `env` and resolves once `readUrl`
+ * finds the URL in a stderr line. Any failure to start kills the child and names its stderr.
+ */
+export async function startListeningProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  readUrl: (line: string) => string | undefined,
+  options: ListenOptions = {},
+): Promise<ListeningProcess> {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => live.delete(child));
+  const close = () => terminate(child, exited);
+  const stderr: string[] = [];
+  try {
+    const url = await waitForUrl(child, stderr, exited, readUrl, options);
+    return { url, pid: child.pid!, stderr, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function waitForUrl(child: ChildProcess, stderr: string[], exited: Promise<void>, readUrl: (line: string) => string | undefined, options: ListenOptions): Promise<string> {
+  const timeoutMs = options.startTimeoutMs ?? 20_000;
+  let started = false;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${child.spawnargs.join(' ')}: no URL on stderr within ${timeoutMs} ms:\n${stderr.join('\n')}`)), timeoutMs);
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`${child.spawnargs.join(' ')}: exited before listening (code ${child.exitCode}):\n${stderr.join('\n')}`));
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (started && !options.keepStderr) return;
+      stderr.push(line);
+      const url = started ? undefined : readUrl(line);
+      if (url !== undefined) {
+        started = true;
+        clearTimeout(timer);
+        resolve(url);
+      }
+    });
+  });
+}
+
+async function terminate(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
 }
 
 export const exampleServerPath = (name: 'db' | 'analytics' | 'comms'): string => fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
 
-export function launchExampleServer(name: 'analytics' | 'comms', port = 0, env: NodeJS.ProcessEnv = {}, startTimeoutMs = 20_000): Promise<LaunchedServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', exampleServerPath(name), '--port', String(port)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const stop = () => void child.kill('SIGTERM');
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`example server ${name} did not start within ${startTimeoutMs} ms: ${stderr}`));
-    }, startTimeoutMs);
-    const onData = (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening (\S+)/.exec(stderr);
-      if (match) {
-        clearTimeout(timer);
-        // Keep draining (a full pipe would block the child) but stop collecting: under `npm start`
-        // the server runs for hours and its stderr must not pile up in our memory.
-        child.stderr!.off('data', onData).resume();
-        resolve({ child, url: match[1]!, stop });
-      }
-    };
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`example server ${name} exited with code ${code}: ${stderr}`));
-    });
-  });
+/** The URL of a `listening <url>` line, as the example and fixture servers print it. */
+export const listeningUrl = (line: string): string | undefined => /^listening (\S+)$/.exec(line)?.[1];
+
+/** An example server that listens on HTTP/SSE (db speaks stdio and is started by the gateway). */
+export function launchExampleServer(name: 'analytics' | 'comms', port = 0, env: NodeJS.ProcessEnv = {}): Promise<ListeningProcess> {
+  return startListeningProcess(process.execPath, ['--import', 'tsx', exampleServerPath(name), '--port', String(port)], env, listeningUrl);
 }

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { launchExampleServer, type LaunchedServer } from '../../examples/servers/launch.ts';
+import { launchExampleServer, type ListeningProcess } from '../../examples/servers/launch.ts';
 import { parseFlags } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { run as serve } from './serve.ts';
@@ -36,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
   const state = resolve(flags.state);
   mkdirSync(state, { recursive: true });
   const outbox = resolve(state, 'outbox.jsonl');
-  const servers: LaunchedServer[] = [];
+  const servers: ListeningProcess[] = [];
   try {
     servers.push(
       await launchExampleServer('analytics', flags['analytics-port']),
@@ -52,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(process.stdout.isTTY ? guide(url, outbox) : `mcp-warden example deployment: ${url}\n`);
     return await serve(['--config', CONFIG, '--http', '--port', String(flags.port)]);
   } finally {
-    for (const server of servers) server.stop();
+    await Promise.all(servers.map((server) => server.close()));
   }
 }
 

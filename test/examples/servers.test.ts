@@ -6,7 +6,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleServerPath, launchExampleServer, type LaunchedServer } from '../../examples/servers/launch.ts';
+import { exampleServerPath, launchExampleServer, type ListeningProcess } from '../../examples/servers/launch.ts';
 
 async function connect(transport: Parameters<Client['connect']>[0]) {
   const client = new Client({ name: 'example-test', version: '1.0.0' });
@@ -16,7 +16,7 @@ async function connect(transport: Parameters<Client['connect']>[0]) {
 
 describe('example upstream servers', () => {
   const dir = mkdtempSync(join(tmpdir(), 'warden-examples-'));
-  const servers: LaunchedServer[] = [];
+  const servers: ListeningProcess[] = [];
   const clients: Client[] = [];
   let db: Client;
   let analytics: Client;
@@ -34,7 +34,7 @@ describe('example upstream servers', () => {
 
   afterAll(async () => {
     await Promise.allSettled(clients.map((client) => client.close()));
-    for (const server of servers) server.child.kill('SIGKILL');
+    await Promise.all(servers.map((server) => server.close()));
     rmSync(dir, { recursive: true, force: true });
   });
 

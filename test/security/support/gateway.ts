@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { McpServerEntry } from '../../../src/config/schema.ts';
-import { startListeningProcess } from '../../fixtures/spawn.ts';
+import { startGatewayHttp } from '../../fixtures/gateway.ts';
 import { AUDIENCE, ISSUER, jwks, REMOTE_ISSUER, SCOPE, STRICT_ISSUER, type SigningKey } from './tokens.ts';
 
 const WARDEN = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
@@ -72,14 +72,7 @@ export interface RunningGateway {
 }
 
 export async function startGateway(dir: GatewayDir, env: Record<string, string> = {}): Promise<RunningGateway> {
-  const proc = await startListeningProcess(process.execPath, [WARDEN, 'serve', '--config', dir.config, '--http', '--port', '0'], { WARDEN_LOG_LEVEL: 'info', ...env }, (line) => {
-    try {
-      const record = JSON.parse(line) as { msg?: unknown; url?: unknown };
-      return record.msg === 'listening' && typeof record.url === 'string' ? record.url : undefined;
-    } catch {
-      return undefined;
-    }
-  });
+  const proc = await startGatewayHttp(dir.config, { WARDEN_LOG_LEVEL: 'info', ...env });
   return { url: proc.url, stderr: proc.stderr, close: proc.close };
 }
 
