@@ -12,6 +12,8 @@ export interface GroupCommit<T> {
   submit(item: T): Promise<void>;
   /** Resolves once everything submitted so far has been committed or rejected. */
   drain(): Promise<void>;
+  /** Whether writes are waiting for their commit: background work on the connection waits then. */
+  busy(): boolean;
 }
 
 interface Pending<T> {
@@ -62,5 +64,6 @@ export function createGroupCommit<T>(
       if (!scheduled) return Promise.resolve();
       return new Promise<void>((resolve) => drained.push(resolve));
     },
+    busy: () => scheduled,
   };
 }

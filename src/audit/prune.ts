@@ -27,6 +27,8 @@ export function pruneBefore(db: Database.Database, cutoff: Date, now: () => Date
   const first = db.prepare('SELECT min(seq) FROM events').pluck();
   const boundary = db.prepare('SELECT seq, hash FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1');
   const remove = db.prepare('DELETE FROM events WHERE seq <= ?');
+  // Their decision keys (derived data, migrations/0003) go in the same transaction.
+  const removeKeys = db.prepare('DELETE FROM decision_keys WHERE seq <= ?');
   const moveAnchor = db.prepare(
     `INSERT INTO chain_anchor (id, seq, hash, time, removed) VALUES (1, @seq, @hash, @time, @removed)
      ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, time = excluded.time, removed = chain_anchor.removed + excluded.removed`,
@@ -36,6 +38,7 @@ export function pruneBefore(db: Database.Database, cutoff: Date, now: () => Date
     if (start === null || start > target) return undefined;
     const last = boundary.get(Math.min(target, start + chunkRows - 1)) as { seq: number; hash: string };
     const removed = remove.run(last.seq).changes;
+    removeKeys.run(last.seq);
     moveAnchor.run({ seq: last.seq, hash: last.hash, time: now().toISOString(), removed });
     return { seq: last.seq, removed };
   });

@@ -3,7 +3,8 @@ import type { EventRow } from './chain.ts';
 
 /**
  * The read side used by `warden audit query|stats|tail|export`. Functions return plain data;
- * rendering is the CLI's business. Every filter maps onto an index from 0002_query_indexes.sql.
+ * rendering is the CLI's business. Every filter maps onto an index of `decision_keys`
+ * (migrations/0003_decision_keys.sql), plus a scan of the few rows not indexed yet.
  */
 export interface DecisionFilter {
   since?: Date;
@@ -45,12 +46,23 @@ export interface StatsRow {
 
 const STATS_COLUMN: Record<StatsKey, string> = { sub: 'd.sub', tool: 'd.public_name', decision: 'd.decision', server: 'd.upstream' };
 
+/**
+ * Where decisions are found (table alias `d` either way, their columns are named alike): the
+ * indexed ones in `decision_keys`, and the tail the indexer has not reached yet
+ * (decision-indexer.ts), scanned by seq. NOT INDEXED keeps the planner on that seq range, however
+ * the filter looks. Both go into one statement, so one read transaction: an indexer batch moves
+ * its rows and the mark together, and nothing is seen twice or missed.
+ */
+const INDEXED = 'decision_keys d WHERE 1';
+const TAIL = "events d NOT INDEXED WHERE d.seq > (SELECT seq FROM decision_keys_through) AND d.kind = 'decision'";
+
+/** The filter as SQL clauses over `d`, each starting with AND: one copy for both sources. */
 function whereDecisions(filter: DecisionFilter): { sql: string; params: unknown[] } {
-  const clauses = ["d.kind = 'decision'"];
+  let sql = '';
   const params: unknown[] = [];
-  const add = (clause: string, value: unknown): void => {
-    clauses.push(clause);
-    params.push(value);
+  const add = (clause: string, value?: unknown): void => {
+    sql += ` AND ${clause}`;
+    if (value !== undefined) params.push(value);
   };
   if (filter.since) add('d.time >= ?', filter.since.toISOString());
   if (filter.until) add('d.time < ?', filter.until.toISOString());
@@ -58,9 +70,25 @@ function whereDecisions(filter: DecisionFilter): { sql: string; params: unknown[
   if (filter.tool !== undefined) add(isGlob(filter.tool) ? 'd.public_name GLOB ?' : 'd.public_name = ?', filter.tool);
   if (filter.server !== undefined) add('d.upstream = ?', filter.server);
   // A literal, not a parameter, so the planner can match the partial index of denials.
-  if (filter.decision !== undefined) clauses.push(filter.decision === 'deny' ? "d.decision = 'deny'" : "d.decision = 'allow'");
+  if (filter.decision !== undefined) add(filter.decision === 'deny' ? "d.decision = 'deny'" : "d.decision = 'allow'");
   if (filter.method !== undefined) add('d.method = ?', filter.method);
-  return { sql: clauses.join(' AND '), params };
+  return { sql, params };
+}
+
+interface Candidates {
+  sql: string;
+  params: unknown[];
+}
+
+/** seq and time of the decisions in `source` matching `filter`; with `limit`, the newest only. */
+function candidates(source: string, filter: DecisionFilter, limit?: number): Candidates {
+  const where = whereDecisions(filter);
+  const top = limit === undefined ? '' : ` ${NEWEST_FIRST} LIMIT ?`;
+  return { sql: `SELECT * FROM (SELECT d.seq, d.time FROM ${source}${where.sql}${top})`, params: limit === undefined ? where.params : [...where.params, limit] };
+}
+
+function union(parts: readonly Candidates[]): Candidates {
+  return { sql: parts.map((part) => part.sql).join(' UNION ALL '), params: parts.flatMap((part) => part.params) };
 }
 
 interface JoinedRow extends EventRow {
@@ -70,17 +98,22 @@ interface JoinedRow extends EventRow {
 
 /** Newest first, at most `limit` decisions, each with its outcome when there is one. */
 export function queryDecisions(db: Database.Database, filter: DecisionFilter, limit: number): DecisionRecord[] {
+  let indexed = [candidates(INDEXED, filter, limit)];
   if (filter.tool !== undefined && isGlob(filter.tool)) {
     // A glob becomes one indexed top-`limit` per matching tool, merged by SQLite: otherwise it
     // would either sort every match of a broad glob or walk the whole time index for a rare one.
+    // The tail keeps the glob: it may hold tools the index has not seen yet.
     const names = toolsMatching(db, filter.tool);
-    if (names?.length === 0) return [];
-    if (names !== undefined && names.length <= MAX_GLOB_EXPANSION) return selectAmongTools(db, { ...filter, tool: undefined }, names, limit);
+    if (names !== undefined && names.length <= MAX_GLOB_EXPANSION) indexed = names.map((tool) => candidates(INDEXED, { ...filter, tool }, limit));
   }
-  return selectDecisions(db, filter, limit);
+  const newest = union([...indexed, candidates(TAIL, filter, limit)]);
+  const rows = db
+    .prepare(`${SELECT_JOINED} WHERE d.seq IN (SELECT seq FROM (${newest.sql}) ORDER BY time DESC, seq DESC LIMIT ?) ${NEWEST_FIRST}`)
+    .all(...newest.params, limit) as JoinedRow[];
+  return rows.map(toRecord);
 }
 
-/** Tools merged per query: SQLite allows 500 terms in a compound SELECT. */
+/** Tools merged per query: SQLite allows 500 terms in a compound SELECT (one more is the tail). */
 const MAX_GLOB_EXPANSION = 200;
 /** Distinct tool names walked to expand a glob, before a plain GLOB scan is cheaper. */
 const MAX_TOOLS_WALKED = 5000;
@@ -90,18 +123,18 @@ function isGlob(pattern: string): boolean {
 }
 
 /**
- * Distinct tool names matching a glob, or undefined when there are too many to walk. Walks the
- * tool index one distinct name at a time (one seek each, however many rows a tool has), only
- * within the glob's literal prefix, and matches the glob on the names.
+ * Distinct indexed tool names matching a glob, or undefined when there are too many to walk.
+ * Walks the tool index one distinct name at a time (one seek each, however many rows a tool
+ * has), only within the glob's literal prefix, and matches the glob on the names.
  */
 function toolsMatching(db: Database.Database, glob: string): string[] | undefined {
   const prefix = glob.slice(0, glob.search(/[*?[]/));
   const walked = db
     .prepare(
       `WITH RECURSIVE names(name) AS (
-         SELECT (SELECT min(public_name) FROM events WHERE kind = 'decision' AND public_name >= @prefix)
+         SELECT (SELECT min(public_name) FROM decision_keys WHERE public_name >= @prefix)
          UNION ALL
-         SELECT (SELECT min(public_name) FROM events WHERE kind = 'decision' AND public_name > name)
+         SELECT (SELECT min(public_name) FROM decision_keys WHERE public_name > name)
          FROM names WHERE name IS NOT NULL AND substr(name, 1, @length) = @prefix LIMIT @max
        ) SELECT name, name GLOB @glob AS hit FROM names WHERE name IS NOT NULL AND substr(name, 1, @length) = @prefix`,
     )
@@ -113,22 +146,6 @@ function toolsMatching(db: Database.Database, glob: string): string[] | undefine
 const SELECT_JOINED = `SELECT d.*, o.outcome AS o_outcome, o.data AS o_data FROM events d
   LEFT JOIN events o ON o.kind = 'outcome' AND o.decision_id = d.decision_id`;
 const NEWEST_FIRST = 'ORDER BY d.time DESC, d.seq DESC';
-
-function selectDecisions(db: Database.Database, filter: DecisionFilter, limit: number): DecisionRecord[] {
-  const where = whereDecisions(filter);
-  const rows = db.prepare(`${SELECT_JOINED} WHERE ${where.sql} ${NEWEST_FIRST} LIMIT ?`).all(...where.params, limit) as JoinedRow[];
-  return rows.map(toRecord);
-}
-
-function selectAmongTools(db: Database.Database, filter: DecisionFilter, tools: readonly string[], limit: number): DecisionRecord[] {
-  const where = whereDecisions(filter);
-  const perTool = `SELECT * FROM (SELECT d.seq, d.time FROM events d WHERE ${where.sql} AND d.public_name = ? ${NEWEST_FIRST} LIMIT ?)`;
-  const candidates = tools.map(() => perTool).join(' UNION ALL ');
-  const rows = db
-    .prepare(`${SELECT_JOINED} WHERE d.seq IN (SELECT seq FROM (${candidates}) ORDER BY time DESC, seq DESC LIMIT ?) ${NEWEST_FIRST}`)
-    .all(...tools.flatMap((tool) => [...where.params, tool, limit]), limit) as JoinedRow[];
-  return rows.map(toRecord);
-}
 
 function toRecord(row: JoinedRow): DecisionRecord {
   const data = JSON.parse(row.data) as { reasons?: string[] };
@@ -151,7 +168,7 @@ function toRecord(row: JoinedRow): DecisionRecord {
 }
 
 export function decisionStats(db: Database.Database, filter: DecisionFilter, by: StatsKey): StatsRow[] {
-  const where = whereDecisions(filter);
+  const all = union([candidates(INDEXED, filter), candidates(TAIL, filter)]);
   const column = STATS_COLUMN[by];
   return db
     .prepare(
@@ -159,9 +176,9 @@ export function decisionStats(db: Database.Database, filter: DecisionFilter, by:
          sum(d.decision = 'allow') AS allowed, sum(d.decision = 'deny') AS denied,
          sum(d.decision = 'allow' AND o.outcome IS NOT NULL AND o.outcome != 'ok') AS failed
        FROM events d LEFT JOIN events o ON o.kind = 'outcome' AND o.decision_id = d.decision_id
-       WHERE ${where.sql} GROUP BY ${column} ORDER BY total DESC, key`,
+       WHERE d.seq IN (SELECT seq FROM (${all.sql})) GROUP BY ${column} ORDER BY total DESC, key`,
     )
-    .all(...where.params) as StatsRow[];
+    .all(...all.params) as StatsRow[];
 }
 
 /** The last `count` events of any kind, oldest first. */

@@ -6,6 +6,7 @@ import { createAuthnFailureAggregator } from './authn-failures.ts';
 import type { EventFields } from './chain.ts';
 import type { AuditConfig } from './config.ts';
 import { openWriterDatabase } from './database.ts';
+import { DECISION_INDEXER_DEFAULTS, type DecisionIndexerOptions, createDecisionIndexer } from './decision-indexer.ts';
 import { createEventEncoder } from './events.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { createGroupCommit } from './group-commit.ts';
@@ -20,6 +21,8 @@ export interface AuditStoreOptions {
   migrationsDir?: string;
   /** The gateway version, recorded in the startup event. */
   version?: string;
+  /** When and how much the decision indexer copies (tests hold it off with a long delay). */
+  indexer?: Partial<DecisionIndexerOptions>;
 }
 
 /**
@@ -59,6 +62,9 @@ function checkHead(db: Database.Database): boolean {
 function createStore(db: Database.Database, config: AuditConfig, now: () => Date, log: Logger, options: AuditStoreOptions): AuditStore {
   const migrations = loadMigrations(options.migrationsDir ?? MIGRATIONS_DIR);
   const appliedNow = migrate(db, migrations, now);
+  // Decision keys off the request path (decision-indexer.ts); a stop without close leaves a tail.
+  const indexer = createDecisionIndexer(db, () => writes.busy(), log, { ...DECISION_INDEXER_DEFAULTS, ...options.indexer });
+  indexer.catchUp();
   // Keeps the planner's statistics fresh for the CLI's indexed queries (bounded work, per SQLite docs).
   db.pragma('optimize = 0x10002');
   const encoder = createEventEncoder(createRedactor(config.redact));
@@ -102,6 +108,7 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
       if (!error) {
         if (!health.ok) log.info('audit writes succeed again');
         health = { ok: true };
+        indexer.schedule();
         return;
       }
       if (health.ok) health = { ok: false, reason: error.message, since: now().toISOString() };
@@ -141,6 +148,8 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
     );
     closed = true;
     await writes.drain();
+    indexer.stop();
+    indexer.catchUp();
     await checkpointer.stop();
     try {
       db.pragma('optimize');

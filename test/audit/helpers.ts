@@ -73,6 +73,28 @@ export function readEvents(path: string, where = '1 = 1', ...params: unknown[]):
   }
 }
 
+/**
+ * The decision index (migrations/0003) against the log it copies: how far it got, how many keys
+ * it holds, and every row where the two disagree (a key missing at or below the mark, a key
+ * that differs from its row, a key without a row).
+ */
+export function decisionKeysState(path: string): { through: number; keys: number; differ: unknown[] } {
+  const columns = 'seq, time, sub, method, public_name, upstream, decision';
+  const db = new Database(path, { readonly: true });
+  try {
+    const through = db.prepare('SELECT seq FROM decision_keys_through').pluck().get() as number;
+    const differ = db
+      .prepare(
+        `SELECT * FROM (SELECT ${columns} FROM events WHERE kind = 'decision' AND seq <= ? EXCEPT SELECT ${columns} FROM decision_keys)
+         UNION ALL SELECT * FROM (SELECT ${columns} FROM decision_keys EXCEPT SELECT ${columns} FROM events WHERE kind = 'decision')`,
+      )
+      .all(through);
+    return { through, keys: db.prepare('SELECT count(*) FROM decision_keys').pluck().get() as number, differ };
+  } finally {
+    db.close();
+  }
+}
+
 export function verifyFile(path: string): VerifyReport {
   const db = new Database(path, { readonly: true });
   try {

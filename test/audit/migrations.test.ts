@@ -2,9 +2,14 @@ import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createAppender } from '../../src/audit/appender.ts';
+import type { EventFields } from '../../src/audit/chain.ts';
+import { createEventEncoder } from '../../src/audit/events.ts';
 import { MIGRATIONS_DIR, loadMigrations, migrate } from '../../src/audit/migrations.ts';
+import { queryDecisions } from '../../src/audit/query.ts';
+import { createRedactor } from '../../src/audit/redact.ts';
 import { openAuditStore } from '../../src/audit/store.ts';
-import { auditConfig, silentLogger, tempDir } from './helpers.ts';
+import { auditConfig, decision, decisionKeysState, outcomeOf, silentLogger, tempDir, tick } from './helpers.ts';
 
 const { dir, cleanup } = tempDir('migrations');
 afterAll(cleanup);
@@ -17,6 +22,19 @@ function olderRelease(name: string, count: number): string {
   mkdirSync(target);
   for (const migration of shipped.slice(0, count)) copyFileSync(join(MIGRATIONS_DIR, migration.file), join(target, migration.file));
   return target;
+}
+
+const encoder = createEventEncoder(createRedactor({ keys: [], patterns: [] }));
+
+/** A database as an older release left it: its first `count` migrations applied, `rows` appended. */
+function olderDatabase(path: string, count: number, rows: readonly EventFields[]): void {
+  const db = new Database(path);
+  try {
+    migrate(db, shipped.slice(0, count));
+    createAppender(db, tick)(rows);
+  } finally {
+    db.close();
+  }
 }
 
 function recorded(path: string): { version: number; name: string; checksum: string }[] {
@@ -40,11 +58,9 @@ describe('audit migrations', () => {
     expect(recorded(path)).toEqual(shipped.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })));
   });
 
-  it('upgrades a database written by an older release and keeps its rows', async () => {
+  it('upgrades a database written by an older release and keeps its rows', () => {
     const path = join(dir, 'upgrade.db');
-    const old = olderRelease('v1', 1);
-    const first = openAuditStore(auditConfig(path), { logger: silentLogger, migrationsDir: old });
-    await first.close('upgrade');
+    olderDatabase(path, 1, [encoder.other('startup', tick(), {}), encoder.other('shutdown', tick(), { reason: 'upgrade' })]);
     expect(recorded(path).map((r) => r.version)).toEqual([1]);
 
     const db = new Database(path);
@@ -53,8 +69,26 @@ describe('audit migrations', () => {
       expect(migrate(db, shipped)).toEqual([]);
       const kinds = db.prepare('SELECT kind FROM events ORDER BY seq').all();
       expect(kinds).toEqual([{ kind: 'startup' }, { kind: 'shutdown' }]);
-      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'events_%'").all();
-      expect(indexes.length).toBeGreaterThanOrEqual(5);
+      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").pluck().all();
+      expect(indexes).toEqual([
+        'decision_keys_denied', 'decision_keys_sub', 'decision_keys_time', 'decision_keys_tool', 'decision_keys_upstream', 'events_outcome_decision', 'events_startup',
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('0003 copies the decisions of a 0002 database into decision_keys, and queries find them', () => {
+    const path = join(dir, 'backfill.db');
+    const calls = [decision(), decision({ principal: { sub: 'bob', iss: 'idp' }, decision: 'deny', code: 'POLICY_DENIED' }), decision({ publicName: 'fs__read', upstream: 'fs' })];
+    olderDatabase(path, 2, [encoder.other('startup', tick(), {}), ...calls.flatMap((call) => [encoder.decision(call), encoder.outcome(outcomeOf(call))])]);
+
+    const db = new Database(path);
+    try {
+      expect(migrate(db, shipped)).toEqual([3]);
+      expect(decisionKeysState(path)).toEqual({ through: 7, keys: 3, differ: [] });
+      expect(queryDecisions(db, {}, 10).map((r) => [r.decisionId, r.outcome])).toEqual(calls.reverse().map((call) => [call.decisionId, 'ok']));
+      expect(queryDecisions(db, { decision: 'deny' }, 10).map((r) => r.sub)).toEqual(['bob']);
     } finally {
       db.close();
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../src/audit/store.ts';
-import { auditConfig, decision, outcomeOf, readEvents, silentLogger, tempDir, tick, verifyFile } from './helpers.ts';
+import { auditConfig, decision, decisionKeysState, outcomeOf, readEvents, silentLogger, tempDir, tick, verifyFile } from './helpers.ts';
 
 const { dir, cleanup } = tempDir('store');
 afterAll(cleanup);
@@ -166,5 +166,6 @@ describe('audit store - crash (SIGKILL mid-load)', () => {
     const startup = rows.filter((r) => r.kind === 'startup').at(-1)!;
     expect(JSON.parse(startup.data).incomplete).toBe(incomplete);
     expect(verifyFile(path)).toMatchObject({ ok: true, problem: null });
+    expect(decisionKeysState(path)).toEqual({ through: rows.at(-1)!.seq, keys: decided.size, differ: [] });
   });
 });

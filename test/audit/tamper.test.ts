@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventRow, HASHED_COLUMNS, rowHash } from '../../src/audit/chain.ts';
+import { createIndexBatch } from '../../src/audit/decision-indexer.ts';
 import { pruneBefore } from '../../src/audit/prune.ts';
 import { openAuditStore } from '../../src/audit/store.ts';
 import { verifyChain } from '../../src/audit/verify.ts';
@@ -136,6 +137,21 @@ describe('audit prune', () => {
       expect(JSON.parse(row(db, 11).data)).toMatchObject({ through_seq: 5, removed: 5 });
     });
     expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, anchor: { seq: 5, removed: 5 }, problem: null });
+  });
+
+  it('deletes the decision keys of the rows it removes, chunk by chunk, indexed or not yet', () => {
+    const keys = (db: Database.Database): number[] => db.prepare('SELECT seq FROM decision_keys ORDER BY seq').pluck().all() as number[];
+    const report = verifyAfter((db) => {
+      // Decisions are rows 2, 4, 6, 8; the indexer has reached row 3 only.
+      expect(keys(db)).toEqual([2, 4, 6, 8]);
+      db.prepare('DELETE FROM decision_keys WHERE seq > 3').run();
+      db.prepare('UPDATE decision_keys_through SET seq = 3').run();
+      pruneBefore(db, new Date(row(db, 6).time), () => new Date('2026-12-01T00:00:00Z'), 2);
+      expect(keys(db)).toEqual([]);
+      createIndexBatch(db)(100);
+      expect(keys(db)).toEqual([6, 8]);
+    });
+    expect(report.ok).toBe(true);
   });
 
   it('still catches a row deleted from what a prune left', () => {
