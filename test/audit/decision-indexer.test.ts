@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createAppender } from '../../src/audit/appender.ts';
 import { openReaderDatabase } from '../../src/audit/database.ts';
 import { DECISION_INDEXER_DEFAULTS, createDecisionIndexer, createIndexBatch } from '../../src/audit/decision-indexer.ts';
@@ -18,6 +18,8 @@ afterAll(cleanup);
 
 const encoder = createEventEncoder(createRedactor({ keys: [], patterns: [] }));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Timers on a shared machine: waits for what must happen, up to 2 s. */
+const eventually = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 2000, interval: 10 });
 
 /** A migrated database with `calls` appended (decision, and an outcome for allowed ones), never indexed. */
 function logWith(name: string, calls: readonly DecisionEvent[]): { path: string; db: Database.Database } {
@@ -104,8 +106,7 @@ describe('decision indexer', () => {
     const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick, indexer: { delayMs: 5 } });
     try {
       for (const call of calls.slice(0, 3)) await store.recordDecision(call);
-      await sleep(100);
-      expect(decisionKeysState(path)).toEqual({ through: 4, keys: 3, differ: [] });
+      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 4, keys: 3, differ: [] }));
       await store.recordDecision(calls[3]!);
     } finally {
       await store.close();
@@ -117,23 +118,20 @@ describe('decision indexer', () => {
     const { path, db } = logWith('busy.db', calls);
     let busy = true;
     const held = createDecisionIndexer(db, () => busy, silentLogger, { ...DECISION_INDEXER_DEFAULTS, delayMs: 0, maxDeferMs: 60_000 });
+    const starved = createDecisionIndexer(db, () => true, silentLogger, { ...DECISION_INDEXER_DEFAULTS, delayMs: 0, maxDeferMs: 30 });
     try {
       held.schedule();
       await sleep(50);
       expect(decisionKeysState(path).through).toBe(0);
       busy = false;
-      await sleep(20);
-      expect(decisionKeysState(path)).toEqual({ through: 11, keys: calls.length, differ: [] });
-      held.stop();
+      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 11, keys: calls.length, differ: [] }));
 
-      busy = true;
       createAppender(db, tick)([encoder.decision(decision())]);
-      const starved = createDecisionIndexer(db, () => busy, silentLogger, { ...DECISION_INDEXER_DEFAULTS, delayMs: 0, maxDeferMs: 30 });
       starved.schedule();
-      await sleep(150);
-      expect(decisionKeysState(path)).toEqual({ through: 12, keys: calls.length + 1, differ: [] });
+      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 12, keys: calls.length + 1, differ: [] }));
     } finally {
       held.stop();
+      starved.stop();
       db.close();
     }
   });
@@ -148,14 +146,14 @@ describe('decision indexer', () => {
       saboteur.exec("CREATE TRIGGER refuse BEFORE INSERT ON decision_keys BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
       for (const call of calls) await store.recordDecision(call);
       expect(store.health()).toEqual({ ok: true });
-      await sleep(60);
-      expect(logs).toContainEqual(expect.objectContaining({ level: 40, msg: 'decision indexing failed; queries scan the unindexed rows until a retry succeeds', err: 'disk says no' }));
+      await eventually(() =>
+        expect(logs).toContainEqual(expect.objectContaining({ level: 40, msg: 'decision indexing failed; queries scan the unindexed rows until a retry succeeds', err: 'disk says no' })),
+      );
       expect(decisionKeysState(path)).toMatchObject({ through: 0, keys: 0 });
       expect((answers(path) as { query: unknown[][] }).query[0]).toHaveLength(4);
 
       saboteur.exec('DROP TRIGGER refuse');
-      await sleep(60);
-      expect(decisionKeysState(path)).toEqual({ through: 7, keys: calls.length, differ: [] });
+      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 7, keys: calls.length, differ: [] }));
     } finally {
       saboteur.close();
       await store.close();
