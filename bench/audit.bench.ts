@@ -2,17 +2,20 @@
  * What the audit trail costs: raw batched inserts through the real appender (hash chain
  * included), then the store as the pipeline uses it: `await recordDecision` before forwarding
  * (the latency auditing adds to a call), decision + outcome per call, sequential and with 32
- * calls in flight (group commit), under synchronous=normal and =full. Real SQLite files in a
- * temp directory. Run alone: `node --import tsx bench/audit.bench.ts [--json]`.
+ * calls in flight (group commit), under synchronous=normal and =full; and what the decision
+ * indexer costs (src/audit/decision-indexer.ts: its batches, off the request path). Real SQLite
+ * files in a temp directory. Run alone: `node --import tsx bench/audit.bench.ts [--json]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createAppender } from '../src/audit/appender.ts';
+import type Database from 'better-sqlite3';
+import { type Appender, createAppender } from '../src/audit/appender.ts';
 import { auditConfigSchema } from '../src/audit/config.ts';
 import { openWriterDatabase } from '../src/audit/database.ts';
-import { createEventEncoder } from '../src/audit/events.ts';
+import { DECISION_INDEXER_DEFAULTS, createIndexBatch } from '../src/audit/decision-indexer.ts';
+import { type EventEncoder, createEventEncoder } from '../src/audit/events.ts';
 import { loadMigrations, migrate } from '../src/audit/migrations.ts';
 import { createRedactor } from '../src/audit/redact.ts';
 import type { DecisionEvent } from '../src/audit/sink.ts';
@@ -34,23 +37,42 @@ export interface CallResult extends Measurement {
   name: string;
 }
 
+export interface IndexerResult {
+  name: string;
+  /** Events rows looked at per batch, about half of them decisions here (decision + outcome per call). */
+  batch_rows: number;
+  batches: number;
+  decisions: number;
+  median_batch_ms: number;
+  p99_batch_ms: number;
+  decisions_per_s: number;
+}
+
 let n = 0;
-function decisionEvent(): DecisionEvent {
+/** One principal and tool, or (`varied`) 1000 principals and 50 tools on 5 servers, as in test/audit/synthetic.ts. */
+function decisionEvent(varied = false): DecisionEvent {
   n += 1;
   return {
-    time: new Date().toISOString(), requestId: `req-${n}`, sessionId: 'bench', principal: { sub: 'alice', iss: 'https://idp.example.com' },
-    tokenId: 'jti-1', method: 'tools/call', publicName: 'db__query', upstream: 'db', upstreamName: 'query', decision: 'allow',
+    time: new Date().toISOString(), requestId: `req-${n}`, sessionId: 'bench', principal: { sub: varied ? `user-${(n * 7919) % 1000}` : 'alice', iss: 'https://idp.example.com' },
+    tokenId: 'jti-1', method: 'tools/call', publicName: varied ? `srv${n % 5}__tool${n % 50}` : 'db__query', upstream: varied ? `srv${n % 5}` : 'db', upstreamName: 'query', decision: 'allow',
     reasons: [], policyRevision: 'rev-1', decisionId: `dec-${n}`, arguments: { sql: 'select * from orders where id = ?', params: [n], password: 'x' },
   };
 }
 
-function benchInserts(dir: string, batch: number, rows: number, runs = 5): InsertResult {
-  const config = auditConfigSchema.parse({ path: join(dir, `insert-${batch}.db`) });
+/** A migrated writer database at `path` with the real appender and encoder, closed after `use`. */
+function withDatabase<T>(path: string, use: (db: Database.Database, append: Appender, encoder: EventEncoder) => T): T {
+  const config = auditConfigSchema.parse({ path });
   const db = openWriterDatabase(config);
   try {
     migrate(db, loadMigrations());
-    const append = createAppender(db, () => new Date());
-    const encoder = createEventEncoder(createRedactor(config.redact));
+    return use(db, createAppender(db, () => new Date()), createEventEncoder(createRedactor(config.redact)));
+  } finally {
+    db.close();
+  }
+}
+
+function benchInserts(dir: string, batch: number, rows: number, runs = 5): InsertResult {
+  return withDatabase(join(dir, `insert-${batch}.db`), (db, append, encoder) => {
     const encoded = Array.from({ length: rows }, () => encoder.decision(decisionEvent()));
     append(encoded.slice(0, Math.min(rows, 1000)));
     const rates: number[] = [];
@@ -63,9 +85,35 @@ function benchInserts(dir: string, batch: number, rows: number, runs = 5): Inser
     }
     rates.sort((a, b) => a - b);
     return { name: `appender, ${batch} rows/transaction`, batch, rows, runs, median_rows_per_s: rates[Math.floor(runs / 2)]!, best_rows_per_s: rates.at(-1)! };
-  } finally {
-    db.close();
-  }
+  });
+}
+
+/**
+ * The indexer catching up on `calls` calls (decision + outcome rows, varied principals and tools
+ * so index inserts land on many pages, as they do in a real log) with the store's batch size:
+ * each batch is an event-loop turn the gateway cannot serve requests in.
+ */
+function benchIndexer(dir: string, calls: number, batchRows = DECISION_INDEXER_DEFAULTS.batchRows): IndexerResult {
+  return withDatabase(join(dir, `indexer-${batchRows}.db`), (db, append, encoder) => {
+    for (let i = 0; i < calls; i += 500) {
+      append(Array.from({ length: 500 }, () => {
+        const event = decisionEvent(true);
+        return [encoder.decision(event), encoder.outcome({ time: event.time, decisionId: event.decisionId, requestId: event.requestId, sessionId: event.sessionId, outcome: 'ok', durationMs: 1 })];
+      }).flat());
+    }
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const batch = createIndexBatch(db);
+    const times: number[] = [];
+    const started = performance.now();
+    for (let start = performance.now(); batch(batchRows) > 0; start = performance.now()) times.push(performance.now() - start);
+    const seconds = (performance.now() - started) / 1000;
+    times.sort((a, b) => a - b);
+    const ms = (value: number): number => Math.round(value * 1000) / 1000;
+    return {
+      name: `indexer, ${batchRows} rows/batch`, batch_rows: batchRows, batches: times.length, decisions: calls,
+      median_batch_ms: ms(times[Math.floor(times.length / 2)]!), p99_batch_ms: ms(times[Math.ceil(times.length * 0.99) - 1]!), decisions_per_s: Math.round(calls / seconds),
+    };
+  });
 }
 
 /**
@@ -96,21 +144,26 @@ async function benchCalls(dir: string, synchronous: 'normal' | 'full', samples: 
   }
 }
 
-export async function benchAudit(): Promise<{ inserts: InsertResult[]; calls: CallResult[] }> {
+export async function benchAudit(): Promise<{ inserts: InsertResult[]; indexer: IndexerResult[]; calls: CallResult[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-audit-bench-'));
   try {
     const inserts = [benchInserts(dir, 1, 10_000), benchInserts(dir, 100, 100_000), benchInserts(dir, 1000, 100_000)];
+    const indexer = [benchIndexer(dir, 100_000)];
     const calls = [...(await benchCalls(dir, 'normal', 20_000)), ...(await benchCalls(dir, 'full', 2_000))];
-    return { inserts, calls };
+    return { inserts, indexer, calls };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function render({ inserts, calls }: Awaited<ReturnType<typeof benchAudit>>): string {
+function render({ inserts, indexer, calls }: Awaited<ReturnType<typeof benchAudit>>): string {
   const lines = [`${'batched inserts (x runs)'.padEnd(44)} ${'rows'.padStart(8)} ${'median/s'.padStart(10)} ${'best/s'.padStart(10)}`];
   for (const r of inserts) {
     lines.push(`${`${r.name} (x${r.runs})`.padEnd(44)} ${String(r.rows).padStart(8)} ${String(r.median_rows_per_s).padStart(10)} ${String(r.best_rows_per_s).padStart(10)}`);
+  }
+  lines.push('', `${'decision indexer (catching up)'.padEnd(44)} ${'batches'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'decisions/s'.padStart(12)}`);
+  for (const r of indexer) {
+    lines.push(`${r.name.padEnd(44)} ${String(r.batches).padStart(8)} ${String(r.median_batch_ms).padStart(8)} ${String(r.p99_batch_ms).padStart(8)} ${String(r.decisions_per_s).padStart(12)}`);
   }
   lines.push('', `${'audited calls'.padEnd(44)} ${'samples'.padStart(8)} ${'errors'.padStart(7)} ${'p50 us'.padStart(8)} ${'p99 us'.padStart(8)} ${'calls/s'.padStart(9)}`);
   for (const c of calls) {
