@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
 import { type EventRow, GENESIS_HASH, rowHash } from './chain.ts';
+import { checkDecisionIndex, type IndexProblem } from './verify-index.ts';
 
 /**
  * `warden audit verify`: walks the chain from its start (genesis, or the prune anchor) to the
- * recorded head and names the first bad sequence number and what is wrong with it.
- * All reads run in one read transaction, so a gateway writing meanwhile cannot cause a false alarm.
+ * recorded head and names the first bad sequence number and what is wrong with it; then checks
+ * the query index against the rows (verify-index.ts). All reads run in one read transaction, so a gateway writing meanwhile cannot cause a false alarm.
  */
 export type ChainProblemKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'truncated';
 
@@ -22,6 +23,8 @@ export interface VerifyReport {
   /** Where the chain starts after a prune. */
   anchor: { seq: number; removed: number } | null;
   problem: ChainProblem | null;
+  /** The query index disagrees with the (intact) log. */
+  index: IndexProblem | null;
 }
 
 interface Mark {
@@ -75,14 +78,16 @@ export function verifyChain(db: Database.Database): VerifyReport {
     if (broken) problem = diagnoseLink(db, broken);
     const lastSeq = expectedSeq - 1;
     if (!problem && head) problem = compareWithHead(head, lastSeq, expectedPrev);
+    const index = problem ? null : checkDecisionIndex(db);
 
     return {
-      ok: problem === null,
+      ok: problem === null && index === null,
       rows,
       firstSeq,
       lastSeq: rows > 0 ? lastSeq : null,
       anchor: anchor ? { seq: anchor.seq, removed: anchor.removed } : null,
       problem,
+      index,
     };
   })();
 }

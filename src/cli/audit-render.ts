@@ -76,7 +76,8 @@ export function renderVerify(report: VerifyReport, json: boolean): string {
   if (report.problem) return `chain broken at seq ${report.problem.seq}: ${report.problem.kind}: ${report.problem.message}\n`;
   const range = report.rows === 0 ? 'no rows' : `${report.rows} rows, seq ${report.firstSeq}..${report.lastSeq}`;
   const anchor = report.anchor ? `, anchored at seq ${report.anchor.seq} after pruning ${report.anchor.removed} rows` : '';
-  return `chain intact: ${range}${anchor}\n`;
+  const index = report.index ? `query index wrong at seq ${report.index.seq}: ${report.index.message}\n` : '';
+  return `chain intact: ${range}${anchor}\n${index}`;
 }
 
 export function renderPrune(result: PruneResult, json: boolean): string {

@@ -31,7 +31,8 @@ const USAGE_TEXT = `usage: warden audit <command> [--db PATH | --config FILE] [o
   --db PATH      the audit database (default warden-audit.db in the working directory)
   --config FILE  read audit.path from the gateway's config file instead
 
-exit codes: 0 done (verify: chain intact), 1 verify found the chain broken or a command failed,
+exit codes: 0 done (verify: chain intact), 1 verify found the chain broken or the query index wrong,
+            or a command failed,
             2 bad command line, 3 the database cannot be opened or has an unknown schema
 `;
 

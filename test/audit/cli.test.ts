@@ -29,11 +29,11 @@ beforeAll(async () => {
 afterAll(cleanup);
 
 /** A copy of the log whose row 4 (bob's denied call) was flipped to allow. */
-function tamperedCopy(name: string): string {
+function tamperedCopy(name: string, sql = "UPDATE events SET decision = 'allow' WHERE seq = 4"): string {
   const copy = join(dir, name);
   copyFileSync(path, copy);
   const db = new Database(copy);
-  db.prepare("UPDATE events SET decision = 'allow' WHERE seq = 4").run();
+  db.prepare(sql).run();
   db.close();
   return copy;
 }
@@ -140,6 +140,12 @@ describe('warden audit verify and prune', () => {
   it('reports an intact chain with exit 0, and the first bad row with exit 1', async () => {
     expect(await cli(['verify', '--db', path])).toEqual({ code: 0, out: 'chain intact: 7 rows, seq 1..7\n' });
     expect(await cli(['verify', '--db', tamperedCopy('tampered.db')])).toEqual({ code: 1, out: 'chain broken at seq 4: edited: row 4 (decision) does not match its hash: its content was changed\n' });
+  });
+
+  it('reports a query index that hides a decision with exit 1, the chain itself intact', async () => {
+    const { code, out } = await cli(['verify', '--db', tamperedCopy('index-tampered.db', 'DELETE FROM decision_keys WHERE seq = 4')]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/^chain intact: 7 rows, seq 1\.\.7\nquery index wrong at seq 4: decision row 4 is missing from the query index: .*rebuild it/);
   });
 
   it('prunes rows older than the given age and verify still passes', async () => {

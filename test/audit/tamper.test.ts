@@ -50,7 +50,36 @@ function shiftUp(db: Database.Database, from: number): void {
 describe('audit verify - tamper evidence', () => {
   it('passes an untouched log', () => {
     const report = verifyAfter(() => {});
-    expect(report).toEqual({ ok: true, rows: 10, firstSeq: 1, lastSeq: 10, anchor: null, problem: null });
+    expect(report).toEqual({ ok: true, rows: 10, firstSeq: 1, lastSeq: 10, anchor: null, problem: null, index: null });
+  });
+
+  // The chain is intact in each of these; the query index (derived, unchained) is what lies.
+  const indexTampering: Array<[string, string, number, string]> = [
+    ['a principal rewritten in a key', "UPDATE decision_keys SET sub = 'someone-else' WHERE seq = 4", 4, 'the query index entry of seq 4 does not match decision row 4'],
+    ['a key deleted (the decision vanishes from queries)', 'DELETE FROM decision_keys WHERE seq = 6', 6, 'decision row 6 is missing from the query index'],
+    ['a key invented for an outcome row', "INSERT INTO decision_keys (seq, time, decision) VALUES (5, '2026-01-01T00:00:00.000Z', 'deny')", 5, 'the query index entry of seq 5 does not match decision row 5'],
+    ['a key for a row that does not exist', "INSERT INTO decision_keys (seq, time, decision) VALUES (99, '2026-01-01T00:00:00.000Z', 'allow')", 99, 'the query index entry of seq 99 does not match decision row 99'],
+  ];
+  it.each(indexTampering)('catches a query index that disagrees with the log: %s', (_title, sql, seq, message) => {
+    const report = verifyAfter((db) => db.prepare(sql).run());
+    expect(report).toMatchObject({ ok: false, problem: null, index: { seq } });
+    expect(report.index?.message).toContain(message);
+  });
+
+  it('catches decisions hidden by moving the indexer mark past them', () => {
+    const report = verifyAfter((db) => {
+      db.prepare('DELETE FROM decision_keys WHERE seq >= 6').run();
+      db.prepare('UPDATE decision_keys_through SET seq = 10').run();
+    });
+    expect(report).toMatchObject({ ok: false, index: { seq: 6 } });
+  });
+
+  it('accepts decisions the indexer has not reached yet (the query scans them)', () => {
+    const report = verifyAfter((db) => {
+      db.prepare('DELETE FROM decision_keys WHERE seq >= 6').run();
+      db.prepare('UPDATE decision_keys_through SET seq = 5').run();
+    });
+    expect(report).toMatchObject({ ok: true, index: null });
   });
 
   it('catches an edited field', () => {
@@ -128,7 +157,7 @@ describe('audit prune', () => {
       expect(prune.kind).toBe('prune');
       expect(JSON.parse(prune.data)).toEqual({ through_seq: 5, removed: 5, older_than: cutoff.toISOString() });
     });
-    expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, anchor: { seq: 5, removed: 5 }, problem: null });
+    expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, anchor: { seq: 5, removed: 5 }, problem: null, index: null });
   });
 
   it('prunes in short chunks with the same result', () => {
@@ -136,7 +165,7 @@ describe('audit prune', () => {
       expect(pruneBefore(db, new Date(row(db, 6).time), () => new Date('2026-12-01T00:00:00Z'), 2)).toEqual({ removed: 5, throughSeq: 5 });
       expect(JSON.parse(row(db, 11).data)).toMatchObject({ through_seq: 5, removed: 5 });
     });
-    expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, anchor: { seq: 5, removed: 5 }, problem: null });
+    expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, anchor: { seq: 5, removed: 5 }, problem: null, index: null });
   });
 
   it('deletes the decision keys of the rows it removes, chunk by chunk, indexed or not yet', () => {
