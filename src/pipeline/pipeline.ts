@@ -110,10 +110,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const decision = await stage('authorize', () => deps.policy.evaluate(policyInput(subject, 'logging/setLevel', undefined, deps.clock.now())));
       const decided = { ...subject, method: 'logging/setLevel', decision };
       if (decision.allow !== true) {
-        await auditLevelDecision(decided, decision, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
+        await auditLevelDecision(decided, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
         throw denial(decision);
       }
-      await stage('audit-decision', () => auditLevelDecision(decided, decision, deps));
+      await stage('audit-decision', () => auditLevelDecision(decided, deps));
       const loggers = deps.upstreams.all().filter((c) => c.state === 'ready' && c.capabilities?.logging);
       const sentAt = deps.clock.now();
       // The client is told ok whatever an upstream answers (its level is the gateway's to keep);

@@ -22,16 +22,16 @@ export async function auditDenial(ctx: Resolved, decision: Decision, deps: Pick<
  * logging/setLevel addresses no item: it goes to every upstream that logs, so its row names the
  * method and the level and no tool or upstream. Allowed or denied, it is recorded like a call.
  */
-export async function auditLevelDecision(ctx: LevelRequest, decision: Decision, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
-  const event = commonEvent(ctx, decision, deps.clock.now());
+export async function auditLevelDecision(ctx: RequestFields & { decision: Decision }, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
+  const event = commonEvent(ctx, ctx.decision, deps.clock.now());
   event.arguments = { level: ctx.params.level };
   await deps.audit.recordDecision(event);
 }
 
 /** What a decision row needs from any authenticated request. */
-type LevelRequest = Pick<Authenticated, 'requestId' | 'session' | 'principal' | 'params'> & { method: string };
+type RequestFields = Pick<Authenticated, 'requestId' | 'session' | 'principal' | 'params' | 'workflow'> & { method: string };
 
-function commonEvent(ctx: LevelRequest & Pick<Authenticated, 'workflow'>, decision: Decision, now: number): DecisionEvent {
+function commonEvent(ctx: RequestFields, decision: Decision, now: number): DecisionEvent {
   const { principal } = ctx;
   const event: DecisionEvent = {
     time: new Date(now).toISOString(),
