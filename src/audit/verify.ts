@@ -7,7 +7,7 @@ import { checkDecisionIndex, type IndexProblem } from './verify-index.ts';
  * recorded head and names the first bad sequence number and what is wrong with it; then checks
  * the query index against the rows (verify-index.ts). All reads run in one read transaction, so a gateway writing meanwhile cannot cause a false alarm.
  */
-export type ChainProblemKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'truncated';
+export type ChainProblemKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'rewritten';
 
 export interface ChainProblem {
   seq: number;
@@ -20,6 +20,8 @@ export interface VerifyReport {
   rows: number;
   firstSeq: number | null;
   lastSeq: number | null;
+  /** The hash of the last row: with lastSeq, the mark to keep off the host and pass back as `expected`. */
+  lastHash: string | null;
   /** Where the chain starts after a prune. */
   anchor: { seq: number; removed: number } | null;
   problem: ChainProblem | null;
@@ -27,10 +29,11 @@ export interface VerifyReport {
   index: IndexProblem | null;
 }
 
-interface Mark {
+export interface ChainMark {
   seq: number;
   hash: string;
 }
+type Mark = ChainMark;
 
 /** The first row whose link to its predecessor breaks, with what the walk expected. */
 interface BrokenLink {
@@ -38,7 +41,12 @@ interface BrokenLink {
   beforePrevious: string | null;
 }
 
-export function verifyChain(db: Database.Database): VerifyReport {
+/**
+ * `expected`: marks (seq and hash) recorded by earlier runs and kept outside the host. The chain
+ * has no secret, so someone who can write the file could rewrite it whole with recomputed hashes;
+ * a mark that no longer matches shows that. Marks before a prune anchor cannot be checked.
+ */
+export function verifyChain(db: Database.Database, expected: readonly ChainMark[] = []): VerifyReport {
   return db.transaction((): VerifyReport => {
     const anchor = db.prepare('SELECT seq, hash, removed FROM chain_anchor WHERE id = 1').get() as (Mark & { removed: number }) | undefined;
     const head = db.prepare('SELECT seq, hash, time FROM chain_head WHERE id = 1').get() as (Mark & { time: string }) | undefined;
@@ -78,6 +86,7 @@ export function verifyChain(db: Database.Database): VerifyReport {
     if (broken) problem = diagnoseLink(db, broken);
     const lastSeq = expectedSeq - 1;
     if (!problem && head) problem = compareWithHead(head, lastSeq, expectedPrev);
+    if (!problem) problem = compareWithMarks(db, expected, anchor, lastSeq);
     const index = problem ? null : checkDecisionIndex(db);
 
     return {
@@ -85,6 +94,7 @@ export function verifyChain(db: Database.Database): VerifyReport {
       rows,
       firstSeq,
       lastSeq: rows > 0 ? lastSeq : null,
+      lastHash: rows > 0 ? expectedPrev : null,
       anchor: anchor ? { seq: anchor.seq, removed: anchor.removed } : null,
       problem,
       index,
@@ -120,3 +130,19 @@ function compareWithHead(head: Mark & { time: string }, lastSeq: number, lastHas
   }
   return null;
 }
+
+function compareWithMarks(db: Database.Database, marks: readonly Mark[], anchor: Mark | undefined, lastSeq: number): ChainProblem | null {
+  const hashAt = db.prepare('SELECT hash FROM events WHERE seq = ?').pluck();
+  for (const mark of [...marks].sort((a, b) => a.seq - b.seq)) {
+    if (anchor && mark.seq < anchor.seq) continue;
+    const hash = anchor?.seq === mark.seq ? anchor.hash : (hashAt.get(mark.seq) as string | undefined);
+    if (hash === undefined && mark.seq > lastSeq) {
+      return { seq: lastSeq + 1, kind: 'truncated', message: `the log ends at seq ${lastSeq} but seq ${mark.seq} was recorded earlier: rows were cut off and the head moved back` };
+    }
+    if (hash !== mark.hash) {
+      return { seq: mark.seq, kind: 'rewritten', message: `row ${mark.seq} no longer has the hash recorded earlier (${mark.hash.slice(0, 12)}...): the log was rewritten at or before it with recomputed hashes` };
+    }
+  }
+  return null;
+}
+

@@ -105,8 +105,21 @@ export function parseExportOptions(args: string[], now: Date) {
   );
 }
 
+/** `SEQ:HASH`, as a verify run printed them earlier (`lastSeq`, `lastHash` of `--json`). */
+const chainMark = z
+  .string()
+  .regex(/^\d+:[0-9a-f]{64}$/, 'expected SEQ:HASH as printed by verify --json (lastSeq and lastHash), e.g. 1042:9f86d0...')
+  .transform((text) => {
+    const [seq, hash] = text.split(':') as [string, string];
+    return { seq: Number(seq), hash };
+  });
+
 export function parseVerifyOptions(args: string[]) {
-  return parseFlags(args, { ...SOURCE_FLAGS, json: { type: 'boolean' } }, z.object({ ...sourceShape, json: z.boolean().default(false) }).superRefine(exclusiveSources));
+  return parseFlags(
+    args,
+    { ...SOURCE_FLAGS, json: { type: 'boolean' }, expect: { type: 'string', multiple: true } },
+    z.object({ ...sourceShape, json: z.boolean().default(false), expect: z.array(chainMark).default([]) }).superRefine(exclusiveSources),
+  );
 }
 
 export function parsePruneOptions(args: string[]) {

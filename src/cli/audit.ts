@@ -25,7 +25,7 @@ const USAGE_TEXT = `usage: warden audit <command> [--db PATH | --config FILE] [o
   tail    [-n N] [-f] [--interval MS] [--json]
   stats   [--since ...] [--until ...] [--by sub|tool|decision|server] [--json | --csv]
   export  --format jsonl [--since ...] [--until ...]
-  verify  [--json]
+  verify  [--expect SEQ:HASH ...] [--json]   (--expect: a lastSeq:lastHash kept from an earlier --json run)
   prune   --older-than 30d [--json]
 
   --db PATH      the audit database (default warden-audit.db in the working directory)
@@ -104,7 +104,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
       }
       case 'verify': {
         const options = parseVerifyOptions(rest);
-        const report = withReader(options, verifyChain);
+        const report = withReader(options, (reader) => verifyChain(reader, options.expect));
         io.stdout.write(renderVerify(report, options.json));
         return report.ok ? EXIT.OK : EXIT.FAILURE;
       }

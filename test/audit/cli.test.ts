@@ -142,6 +142,16 @@ describe('warden audit verify and prune', () => {
     expect(await cli(['verify', '--db', tamperedCopy('tampered.db')])).toEqual({ code: 1, out: 'chain broken at seq 4: edited: row 4 (decision) does not match its hash: its content was changed\n' });
   });
 
+  it('checks the log against a mark kept from an earlier verify --json (--expect SEQ:HASH)', async () => {
+    const earlier = JSON.parse((await cli(['verify', '--db', path, '--json'])).out) as { lastSeq: number; lastHash: string };
+    expect(earlier).toMatchObject({ ok: true, lastSeq: 7, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const mark = `${earlier.lastSeq}:${earlier.lastHash}`;
+    expect(await cli(['verify', '--db', path, '--expect', mark])).toEqual({ code: 0, out: 'chain intact: 7 rows, seq 1..7\n' });
+    const wrong = `${earlier.lastSeq}:${'0'.repeat(64)}`;
+    expect(await cli(['verify', '--db', path, '--expect', wrong])).toMatchObject({ code: 1, out: expect.stringMatching(/^chain broken at seq 7: rewritten: row 7 no longer has the hash recorded earlier/) });
+    expect(await cli(['verify', '--db', path, '--expect', '7'])).toMatchObject({ code: 2, out: '' });
+  });
+
   it('reports a query index that hides a decision with exit 1, the chain itself intact', async () => {
     const { code, out } = await cli(['verify', '--db', tamperedCopy('index-tampered.db', 'DELETE FROM decision_keys WHERE seq = 4')]);
     expect(code).toBe(1);

@@ -6,7 +6,7 @@ import { type EventRow, HASHED_COLUMNS, rowHash } from '../../src/audit/chain.ts
 import { createIndexBatch } from '../../src/audit/decision-indexer.ts';
 import { pruneBefore } from '../../src/audit/prune.ts';
 import { openAuditStore } from '../../src/audit/store.ts';
-import { verifyChain } from '../../src/audit/verify.ts';
+import { type ChainMark, verifyChain } from '../../src/audit/verify.ts';
 import { auditConfig, decision, outcomeOf, silentLogger, tempDir, tick } from './helpers.ts';
 
 const { dir, cleanup } = tempDir('tamper');
@@ -26,14 +26,14 @@ beforeAll(async () => {
 afterAll(cleanup);
 
 /** Runs `tamper` on a private copy of the pristine log and verifies the result. */
-function verifyAfter(tamper: (db: Database.Database) => void): ReturnType<typeof verifyChain> {
+function verifyAfter(tamper: (db: Database.Database) => void, expected: ChainMark[] = []): ReturnType<typeof verifyChain> {
   copies += 1;
   const path = join(dir, `copy-${copies}.db`);
   copyFileSync(pristine, path);
   const db = new Database(path);
   try {
     tamper(db);
-    return verifyChain(db);
+    return verifyChain(db, expected);
   } finally {
     db.close();
   }
@@ -50,7 +50,7 @@ function shiftUp(db: Database.Database, from: number): void {
 describe('audit verify - tamper evidence', () => {
   it('passes an untouched log', () => {
     const report = verifyAfter(() => {});
-    expect(report).toEqual({ ok: true, rows: 10, firstSeq: 1, lastSeq: 10, anchor: null, problem: null, index: null });
+    expect(report).toEqual({ ok: true, rows: 10, firstSeq: 1, lastSeq: 10, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), anchor: null, problem: null, index: null });
   });
 
   // The chain is intact in each of these; the query index (derived, unchained) is what lies.
@@ -147,6 +147,58 @@ describe('audit verify - tamper evidence', () => {
   });
 });
 
+/**
+ * Rewrites row `seq` with `change` and recomputes every hash from there on, the head and the
+ * query index: what someone who can write the file can do (the chain has no secret).
+ */
+function rewriteFrom(db: Database.Database, seq: number, change: Partial<EventRow>): void {
+  let prev = row(db, seq - 1).hash;
+  const update = db.prepare('UPDATE events SET sub = ?, prev_hash = ?, hash = ? WHERE seq = ?');
+  for (const current of db.prepare('SELECT * FROM events WHERE seq >= ? ORDER BY seq').all(seq) as EventRow[]) {
+    const next = current.seq === seq ? { ...current, ...change } : current;
+    const hash = rowHash(prev, next);
+    update.run(next.sub, prev, hash, current.seq);
+    prev = hash;
+  }
+  const last = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string };
+  db.prepare('UPDATE chain_head SET seq = ?, hash = ? WHERE id = 1').run(last.seq, last.hash);
+  db.prepare('UPDATE decision_keys SET sub = (SELECT sub FROM events e WHERE e.seq = decision_keys.seq)').run();
+}
+
+describe('audit verify - marks kept off the host', () => {
+  const pristineMark = (seq: number): ChainMark => {
+    const db = new Database(pristine, { readonly: true });
+    try {
+      return { seq, hash: (db.prepare('SELECT hash FROM events WHERE seq = ?').pluck().get(seq) as string) };
+    } finally {
+      db.close();
+    }
+  };
+
+  it('a rewrite with every hash recomputed passes alone, and fails against a mark recorded before it', () => {
+    const rewrite = (db: Database.Database) => rewriteFrom(db, 4, { sub: 'mallory' });
+    expect(verifyAfter(rewrite)).toMatchObject({ ok: true, problem: null });
+    const report = verifyAfter(rewrite, [pristineMark(2), pristineMark(10)]);
+    expect(report.problem).toEqual({ seq: 10, kind: 'rewritten', message: expect.stringMatching(/^row 10 no longer has the hash recorded earlier \([0-9a-f]{12}\.\.\.\): the log was rewritten/) });
+  });
+
+  it('a cut-off tail with the head moved back passes alone, and fails against a later mark', () => {
+    const cut = (db: Database.Database) => {
+      db.prepare('DELETE FROM events WHERE seq > 7').run();
+      db.prepare('UPDATE chain_head SET seq = 7, hash = (SELECT hash FROM events WHERE seq = 7) WHERE id = 1').run();
+      db.prepare('DELETE FROM decision_keys WHERE seq > 7').run();
+      db.prepare('UPDATE decision_keys_through SET seq = 7').run();
+    };
+    expect(verifyAfter(cut)).toMatchObject({ ok: true });
+    expect(verifyAfter(cut, [pristineMark(10)]).problem).toMatchObject({ seq: 8, kind: 'truncated' });
+  });
+
+  it('an untouched log matches the marks of an earlier run, and reports its own last one', () => {
+    const report = verifyAfter(() => {}, [pristineMark(1), pristineMark(10)]);
+    expect(report).toMatchObject({ ok: true, lastSeq: 10, lastHash: pristineMark(10).hash });
+  });
+});
+
 describe('audit prune', () => {
   it('removes old rows, leaves an anchor, and verify still passes on what remains', () => {
     const report = verifyAfter((db) => {
@@ -157,7 +209,7 @@ describe('audit prune', () => {
       expect(prune.kind).toBe('prune');
       expect(JSON.parse(prune.data)).toEqual({ through_seq: 5, removed: 5, older_than: cutoff.toISOString() });
     });
-    expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, anchor: { seq: 5, removed: 5 }, problem: null, index: null });
+    expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), anchor: { seq: 5, removed: 5 }, problem: null, index: null });
   });
 
   it('prunes in short chunks with the same result', () => {
@@ -165,7 +217,7 @@ describe('audit prune', () => {
       expect(pruneBefore(db, new Date(row(db, 6).time), () => new Date('2026-12-01T00:00:00Z'), 2)).toEqual({ removed: 5, throughSeq: 5 });
       expect(JSON.parse(row(db, 11).data)).toMatchObject({ through_seq: 5, removed: 5 });
     });
-    expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, anchor: { seq: 5, removed: 5 }, problem: null, index: null });
+    expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), anchor: { seq: 5, removed: 5 }, problem: null, index: null });
   });
 
   it('deletes the decision keys of the rows it removes, chunk by chunk, indexed or not yet', () => {
