@@ -1,8 +1,10 @@
-import { hash } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /**
  * The hash chain. Every row stores the previous row's hash and its own:
  *   hash = sha256(prev_hash "\n" canonical(row fields))
+ * or, from where a keyed log's keying starts (migrations/0004), HMAC-SHA256 of the same bytes
+ * under the chain key.
  * The sequence number is deliberately left out of the hash: it is only the row's position,
  * while the prev_hash links define the order. That is what lets `verify` tell a reordered row
  * (its content still hashes right, but it links to a row that stands elsewhere) from an edited one.
@@ -51,15 +53,28 @@ export const HASHED_COLUMNS = [
   'upstream_name', 'decision', 'decision_id', 'outcome', 'code', 'data',
 ] as const satisfies readonly (keyof EventFields)[];
 
-export function rowHash(prevHash: string, f: EventFields): string {
+/** A chain key: the secret, and its id (a hash of it) that the database may store. */
+export interface ChainKey {
+  secret: Buffer;
+  id: string;
+}
+
+export function chainKey(secret: string): ChainKey {
+  return { secret: Buffer.from(secret, 'utf8'), id: hash('sha256', `mcp-warden audit chain key\n${secret}`, 'hex').slice(0, 16) };
+}
+
+/** `key`: the chain key when this row lies in the keyed part of the log. */
+export function rowHash(prevHash: string, f: EventFields, key?: ChainKey): string {
   // Spelled out rather than mapped over HASHED_COLUMNS: this runs for every row on the write
   // path. The order must stay that of HASHED_COLUMNS (checked by test/audit/chain.test.ts).
   const encoded = JSON.stringify([
     f.kind, f.time, f.request_id, f.session_id, f.sub, f.iss, f.method, f.public_name, f.upstream,
     f.upstream_name, f.decision, f.decision_id, f.outcome, f.code, f.data,
   ]);
+  const text = `${prevHash}\n${encoded}`;
+  if (key) return createHmac('sha256', key.secret).update(text).digest('hex');
   // One-shot crypto.hash: a third of createHash's cost on inputs this small (measured ~1 vs ~3 µs).
-  return hash('sha256', `${prevHash}\n${encoded}`, 'hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** JSON with object keys sorted at every depth, so equal values always encode to equal bytes. */

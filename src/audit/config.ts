@@ -22,6 +22,11 @@ export const auditConfigSchema = z
     busy_timeout_ms: z.number().int().min(0).default(2000).describe('How long a write waits for a lock held by another connection before the call is refused.'),
     max_size_mb: z.number().positive().optional().describe('Cap on the database size; when reached, calls are refused (AUDIT_UNAVAILABLE). Unset: no cap.'),
     checkpoint_interval_ms: z.number().int().min(50).default(1000).describe('WAL checkpoints run on this timer, never inside a request\'s commit.'),
+    chain_key: z
+      .string()
+      .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`); keep it out of the file: "${WARDEN_AUDIT_CHAIN_KEY}"')
+      .optional()
+      .describe('Secret for an HMAC-SHA256 chain: without it, someone who can write the database cannot recompute the chain after an edit. Once set, the log needs it to be written and verified.'),
     authn_failure_window_ms: z.number().int().min(10).default(60_000).describe('authn_failure events are aggregated per source and reason over this window.'),
     redact: z
       .object({

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 import { createAppender } from './appender.ts';
+import type { ChainKey } from './chain.ts';
+import { assertKeyFits, keyingReader } from './keying.ts';
 import { createEventEncoder } from './events.ts';
 import { createRedactor } from './redact.ts';
 
@@ -19,7 +21,16 @@ const CHUNK_ROWS = 10_000;
  * writes are never held up for long and the log verifies after every chunk. A `prune` event
  * records what went.
  */
-export function pruneBefore(db: Database.Database, cutoff: Date, now: () => Date = () => new Date(), chunkRows = CHUNK_ROWS): PruneResult {
+export interface PruneOptions {
+  now?: () => Date;
+  chunkRows?: number;
+  /** The chain key of a keyed log: the `prune` event is appended to its chain. */
+  key?: ChainKey;
+}
+
+export function pruneBefore(db: Database.Database, cutoff: Date, { now = () => new Date(), chunkRows = CHUNK_ROWS, key }: PruneOptions = {}): PruneResult {
+  // Before anything is deleted: the `prune` event at the end must be appendable to a keyed chain.
+  assertKeyFits(keyingReader(db)(), key);
   const firstKept = db.prepare('SELECT min(seq) FROM events WHERE time >= ?').pluck().get(cutoff.toISOString()) as number | null;
   const target = firstKept === null ? (db.prepare('SELECT max(seq) FROM events').pluck().get() as number | null) : firstKept - 1;
   if (target === null) return { removed: 0, throughSeq: null };
@@ -51,6 +62,6 @@ export function pruneBefore(db: Database.Database, cutoff: Date, now: () => Date
   }
   if (throughSeq === null) return { removed: 0, throughSeq: null };
   const encoder = createEventEncoder(createRedactor({ keys: [], patterns: [] }));
-  createAppender(db, now)([encoder.other('prune', now(), { through_seq: throughSeq, removed, older_than: cutoff.toISOString() })]);
+  createAppender(db, now, key)([encoder.other('prune', now(), { through_seq: throughSeq, removed, older_than: cutoff.toISOString() })]);
   return { removed, throughSeq };
 }

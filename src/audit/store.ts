@@ -3,11 +3,12 @@ import { WardenError, asWardenError } from '../errors.ts';
 import { type Logger, logger as rootLogger } from '../log.ts';
 import { createAppender } from './appender.ts';
 import { createAuthnFailureAggregator } from './authn-failures.ts';
-import type { EventFields } from './chain.ts';
+import { type EventFields, chainKey } from './chain.ts';
 import type { AuditConfig } from './config.ts';
 import { openWriterDatabase } from './database.ts';
 import { DECISION_INDEXER_DEFAULTS, type DecisionIndexerOptions, createDecisionIndexer } from './decision-indexer.ts';
 import { createEventEncoder } from './events.ts';
+import { assertKeyFits, keyingReader, startKeying } from './keying.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
@@ -68,7 +69,10 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
   // Keeps the planner's statistics fresh for the CLI's indexed queries (bounded work, per SQLite docs).
   db.pragma('optimize = 0x10002');
   const encoder = createEventEncoder(createRedactor(config.redact));
-  const append = createAppender(db, now);
+  const key = config.chain_key === undefined ? undefined : chainKey(config.chain_key);
+  const keying = keyingReader(db)();
+  assertKeyFits(keying, key);
+  const append = createAppender(db, now, key);
 
   // A crash leaves forwarded calls without an outcome; they are closed as `incomplete` in the
   // same transaction as the startup event. Only rows since the previous startup can be open.
@@ -85,12 +89,18 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
       const rows = (openDecisions.all() as { request_id: string; session_id: string; decision_id: string }[]).map((open) =>
         encoder.outcome({ time: startedAt.toISOString(), decisionId: open.decision_id, requestId: open.request_id, sessionId: open.session_id, outcome: 'incomplete', durationMs: 0 }),
       );
-      append([
-        ...rows,
-        encoder.other('startup', startedAt, {
-          pid: process.pid, version: options.version ?? null, schema_version: migrations.length, migrations_applied: appliedNow, incomplete: rows.length, chain_head_matches: headMatches,
-        }),
-      ]);
+      const startup = encoder.other('startup', startedAt, {
+        pid: process.pid, version: options.version ?? null, schema_version: migrations.length, migrations_applied: appliedNow, incomplete: rows.length, chain_head_matches: headMatches,
+        ...(key ? { chain_key_id: key.id } : {}),
+      });
+      if (key && !keying) {
+        // The keying starts with this startup row, which names the key under the key itself.
+        const lastUnkeyed = rows.length > 0 ? append(rows) : ((db.prepare('SELECT seq FROM chain_head WHERE id = 1').pluck().get() as number | undefined) ?? 0);
+        startKeying(db, key, lastUnkeyed + 1);
+        append([startup]);
+      } else {
+        append([...rows, startup]);
+      }
       return { incomplete: rows, headMatches };
     })
     .immediate();

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { type EventRow, GENESIS_HASH, rowHash } from './chain.ts';
+import { type ChainKey, type EventRow, GENESIS_HASH, rowHash } from './chain.ts';
+import { type Keying, keyAt, keyingReader, keyMismatch } from './keying.ts';
 import { checkDecisionIndex, type IndexProblem } from './verify-index.ts';
 
 /**
@@ -7,7 +8,7 @@ import { checkDecisionIndex, type IndexProblem } from './verify-index.ts';
  * recorded head and names the first bad sequence number and what is wrong with it; then checks
  * the query index against the rows (verify-index.ts). All reads run in one read transaction, so a gateway writing meanwhile cannot cause a false alarm.
  */
-export type ChainProblemKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'rewritten';
+export type ChainProblemKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'rewritten' | 'key';
 
 export interface ChainProblem {
   seq: number;
@@ -41,13 +42,20 @@ interface BrokenLink {
   beforePrevious: string | null;
 }
 
-/**
- * `expected`: marks (seq and hash) recorded by earlier runs and kept outside the host. The chain
- * has no secret, so someone who can write the file could rewrite it whole with recomputed hashes;
- * a mark that no longer matches shows that. Marks before a prune anchor cannot be checked.
- */
-export function verifyChain(db: Database.Database, expected: readonly ChainMark[] = []): VerifyReport {
+export interface VerifyOptions {
+  /**
+   * Marks (seq and hash) recorded by earlier runs and kept outside the host. Without a chain key,
+   * someone who can write the file could rewrite it whole with recomputed hashes; a mark that no
+   * longer matches shows that. Marks before a prune anchor cannot be checked.
+   */
+  expected?: readonly ChainMark[];
+  /** The chain key of a keyed log (audit.chain_key). Given for a log that records no keying, it fails. */
+  key?: ChainKey;
+}
+
+export function verifyChain(db: Database.Database, { expected = [], key }: VerifyOptions = {}): VerifyReport {
   return db.transaction((): VerifyReport => {
+    const keying = keyingReader(db)();
     const anchor = db.prepare('SELECT seq, hash, removed FROM chain_anchor WHERE id = 1').get() as (Mark & { removed: number }) | undefined;
     const head = db.prepare('SELECT seq, hash, time FROM chain_head WHERE id = 1').get() as (Mark & { time: string }) | undefined;
     let expectedSeq = (anchor?.seq ?? 0) + 1;
@@ -55,10 +63,12 @@ export function verifyChain(db: Database.Database, expected: readonly ChainMark[
     let beforePrevious: string | null = null;
     let rows = 0;
     let firstSeq: number | null = null;
-    let problem: ChainProblem | null = null;
+    // A key that cannot check this log stops the walk before it starts.
+    let problem: ChainProblem | null = keyProblem(keying, key);
     let broken: BrokenLink | null = null;
 
-    for (const row of db.prepare('SELECT * FROM events ORDER BY seq').iterate() as IterableIterator<EventRow>) {
+    const walk = problem ? [] : (db.prepare('SELECT * FROM events ORDER BY seq').iterate() as IterableIterator<EventRow>);
+    for (const row of walk) {
       rows += 1;
       firstSeq ??= row.seq;
       if (row.seq < expectedSeq) {
@@ -70,7 +80,7 @@ export function verifyChain(db: Database.Database, expected: readonly ChainMark[
         problem = { seq: expectedSeq, kind: 'deleted', message: `${range} missing` };
         break;
       }
-      if (rowHash(row.prev_hash, row) !== row.hash) {
+      if (rowHash(row.prev_hash, row, keyAt(keying, key, row.seq)) !== row.hash) {
         problem = { seq: row.seq, kind: 'edited', message: `row ${row.seq} (${row.kind}) does not match its hash: its content was changed` };
         break;
       }
@@ -86,6 +96,7 @@ export function verifyChain(db: Database.Database, expected: readonly ChainMark[
     if (broken) problem = diagnoseLink(db, broken);
     const lastSeq = expectedSeq - 1;
     if (!problem && head) problem = compareWithHead(head, lastSeq, expectedPrev);
+    if (!problem && keying) problem = checkKeyingStart(db, keying, anchor, lastSeq);
     if (!problem) problem = compareWithMarks(db, expected, anchor, lastSeq);
     const index = problem ? null : checkDecisionIndex(db);
 
@@ -144,5 +155,27 @@ function compareWithMarks(db: Database.Database, marks: readonly Mark[], anchor:
     }
   }
   return null;
+}
+
+/** A keyed log needs its key; a key given for a log that records no keying means it was stripped. */
+function keyProblem(keying: Keying | undefined, key: ChainKey | undefined): ChainProblem | null {
+  const mismatch = keyMismatch(keying, key);
+  if (mismatch !== undefined) return { seq: keying!.fromSeq, kind: 'key', message: mismatch };
+  if (key !== undefined && keying === undefined) {
+    return { seq: 1, kind: 'key', message: 'a chain key was given but the log records no keying: it was never keyed, or its keying record was removed and the chain recomputed without the key' };
+  }
+  return null;
+}
+
+/**
+ * The keying must start at a startup row that names the key (under the key). Moved later, the
+ * rows before it could have been recomputed without the key; moved past the end, nothing is keyed.
+ */
+function checkKeyingStart(db: Database.Database, keying: Keying, anchor: Mark | undefined, lastSeq: number): ChainProblem | null {
+  if (anchor && keying.fromSeq <= anchor.seq) return null;
+  const row = db.prepare('SELECT kind, data FROM events WHERE seq = ?').get(keying.fromSeq) as Pick<EventRow, 'kind' | 'data'> | undefined;
+  const names = row?.kind === 'startup' && (JSON.parse(row.data) as { chain_key_id?: unknown }).chain_key_id === keying.keyId;
+  if (names && keying.fromSeq <= lastSeq) return null;
+  return { seq: keying.fromSeq, kind: 'key', message: `the keying is recorded from seq ${keying.fromSeq}, but no startup row there began it: the keying record was moved` };
 }
 

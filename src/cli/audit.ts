@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
+import { type ChainKey, chainKey } from '../audit/chain.ts';
 import { auditConfigSchema } from '../audit/config.ts';
 import { openReaderDatabase, openWriterDatabase } from '../audit/database.ts';
 import { checkSchema, loadMigrations } from '../audit/migrations.ts';
@@ -61,6 +62,15 @@ function databasePath(source: Source): string {
   return auditConfigSchema.parse({}).path;
 }
 
+/**
+ * The chain key of a keyed log: audit.chain_key of `--config`, else WARDEN_AUDIT_CHAIN_KEY (the
+ * variable a config would expand). Never a flag: a command line is visible to every local user.
+ */
+function chainKeyOf(source: Source): ChainKey | undefined {
+  const secret = source.config !== undefined ? loadConfig(source.config).audit.chain_key : process.env.WARDEN_AUDIT_CHAIN_KEY;
+  return secret === undefined || secret === '' ? undefined : chainKey(secret);
+}
+
 function withReader<T>(source: Source, use: (db: Database.Database) => T): T {
   const db = openReaderDatabase(databasePath(source));
   try {
@@ -104,13 +114,13 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
       }
       case 'verify': {
         const options = parseVerifyOptions(rest);
-        const report = withReader(options, (reader) => verifyChain(reader, options.expect));
+        const report = withReader(options, (reader) => verifyChain(reader, { expected: options.expect, key: chainKeyOf(options) }));
         io.stdout.write(renderVerify(report, options.json));
         return report.ok ? EXIT.OK : EXIT.FAILURE;
       }
       case 'prune': {
         const options = parsePruneOptions(rest);
-        const result = prune(databasePath(options), new Date(io.now().getTime() - options['older-than']), io.now);
+        const result = prune(databasePath(options), new Date(io.now().getTime() - options['older-than']), io.now, chainKeyOf(options));
         io.stdout.write(renderPrune(result, options.json));
         return EXIT.OK;
       }
@@ -123,12 +133,12 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
 }
 
 /** The one writing command: goes through the writer's open path, so its settings and checks apply. */
-function prune(path: string, cutoff: Date, now: () => Date) {
+function prune(path: string, cutoff: Date, now: () => Date, key: ChainKey | undefined) {
   if (!existsSync(path)) throw new WardenError('AUDIT_UNAVAILABLE', `no audit database at ${path}`);
   const db = openWriterDatabase(auditConfigSchema.parse({ path }));
   try {
     checkSchema(db, loadMigrations());
-    return pruneBefore(db, cutoff, now);
+    return pruneBefore(db, cutoff, { now, key });
   } finally {
     db.close();
   }

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventRow } from '../../src/audit/chain.ts';
 import { type AuditConfig, auditConfigSchema } from '../../src/audit/config.ts';
-import { type VerifyReport, verifyChain } from '../../src/audit/verify.ts';
+import { type VerifyOptions, type VerifyReport, verifyChain } from '../../src/audit/verify.ts';
 import type { DecisionEvent, OutcomeEvent } from '../../src/audit/sink.ts';
 import { createLogger } from '../../src/log.ts';
 
@@ -103,3 +103,20 @@ export function verifyFile(path: string): VerifyReport {
     db.close();
   }
 }
+
+let tamperedCopies = 0;
+
+/** Runs `tamper` on a private copy of the log at `source` and verifies what it left. */
+export function verifyTamperedCopy(source: string, tamper: (db: Database.Database) => void, options: VerifyOptions = {}): VerifyReport {
+  tamperedCopies += 1;
+  const path = `${source}.tampered-${tamperedCopies}`;
+  copyFileSync(source, path);
+  const db = new Database(path);
+  try {
+    tamper(db);
+    return verifyChain(db, options);
+  } finally {
+    db.close();
+  }
+}
+

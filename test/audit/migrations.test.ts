@@ -31,7 +31,11 @@ function olderDatabase(path: string, count: number, rows: readonly EventFields[]
   const db = new Database(path);
   try {
     migrate(db, shipped.slice(0, count));
+    // Today's appender reads the keying of 0004; older releases wrote unkeyed rows, which is what
+    // an empty keying table means, so one lives only while these rows are appended.
+    db.exec('CREATE TABLE chain_key (id INTEGER PRIMARY KEY, key_id TEXT, from_seq INTEGER)');
     createAppender(db, tick)(rows);
+    db.exec('DROP TABLE chain_key');
   } finally {
     db.close();
   }
@@ -85,7 +89,7 @@ describe('audit migrations', () => {
 
     const db = new Database(path);
     try {
-      expect(migrate(db, shipped)).toEqual([3]);
+      expect(migrate(db, shipped)).toEqual([3, 4]);
       expect(decisionKeysState(path)).toEqual({ through: 7, keys: 3, differ: [] });
       expect(queryDecisions(db, {}, 10).map((r) => [r.decisionId, r.outcome])).toEqual(calls.reverse().map((call) => [call.decisionId, 'ok']));
       expect(queryDecisions(db, { decision: 'deny' }, 10).map((r) => r.sub)).toEqual(['bob']);

@@ -1,4 +1,3 @@
-import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,12 +5,11 @@ import { type EventRow, HASHED_COLUMNS, rowHash } from '../../src/audit/chain.ts
 import { createIndexBatch } from '../../src/audit/decision-indexer.ts';
 import { pruneBefore } from '../../src/audit/prune.ts';
 import { openAuditStore } from '../../src/audit/store.ts';
-import { type ChainMark, verifyChain } from '../../src/audit/verify.ts';
-import { auditConfig, decision, outcomeOf, silentLogger, tempDir, tick } from './helpers.ts';
+import type { ChainMark } from '../../src/audit/verify.ts';
+import { auditConfig, decision, outcomeOf, silentLogger, tempDir, tick, verifyTamperedCopy } from './helpers.ts';
 
 const { dir, cleanup } = tempDir('tamper');
 const pristine = join(dir, 'pristine.db');
-let copies = 0;
 
 beforeAll(async () => {
   // startup (1), then 4 decisions each followed by its outcome (2..9), then shutdown (10).
@@ -25,19 +23,7 @@ beforeAll(async () => {
 });
 afterAll(cleanup);
 
-/** Runs `tamper` on a private copy of the pristine log and verifies the result. */
-function verifyAfter(tamper: (db: Database.Database) => void, expected: ChainMark[] = []): ReturnType<typeof verifyChain> {
-  copies += 1;
-  const path = join(dir, `copy-${copies}.db`);
-  copyFileSync(pristine, path);
-  const db = new Database(path);
-  try {
-    tamper(db);
-    return verifyChain(db, expected);
-  } finally {
-    db.close();
-  }
-}
+const verifyAfter = (tamper: (db: Database.Database) => void, expected: ChainMark[] = []) => verifyTamperedCopy(pristine, tamper, { expected });
 
 const row = (db: Database.Database, seq: number): EventRow => db.prepare('SELECT * FROM events WHERE seq = ?').get(seq) as EventRow;
 
@@ -203,7 +189,7 @@ describe('audit prune', () => {
   it('removes old rows, leaves an anchor, and verify still passes on what remains', () => {
     const report = verifyAfter((db) => {
       const cutoff = new Date(row(db, 6).time);
-      const result = pruneBefore(db, cutoff, () => new Date('2026-12-01T00:00:00Z'));
+      const result = pruneBefore(db, cutoff, { now: () => new Date('2026-12-01T00:00:00Z') });
       expect(result).toEqual({ removed: 5, throughSeq: 5 });
       const prune = row(db, 11);
       expect(prune.kind).toBe('prune');
@@ -214,7 +200,7 @@ describe('audit prune', () => {
 
   it('prunes in short chunks with the same result', () => {
     const report = verifyAfter((db) => {
-      expect(pruneBefore(db, new Date(row(db, 6).time), () => new Date('2026-12-01T00:00:00Z'), 2)).toEqual({ removed: 5, throughSeq: 5 });
+      expect(pruneBefore(db, new Date(row(db, 6).time), { now: () => new Date('2026-12-01T00:00:00Z'), chunkRows: 2 })).toEqual({ removed: 5, throughSeq: 5 });
       expect(JSON.parse(row(db, 11).data)).toMatchObject({ through_seq: 5, removed: 5 });
     });
     expect(report).toEqual({ ok: true, rows: 6, firstSeq: 6, lastSeq: 11, lastHash: expect.stringMatching(/^[0-9a-f]{64}$/), anchor: { seq: 5, removed: 5 }, problem: null, index: null });
@@ -227,7 +213,7 @@ describe('audit prune', () => {
       expect(keys(db)).toEqual([2, 4, 6, 8]);
       db.prepare('DELETE FROM decision_keys WHERE seq > 3').run();
       db.prepare('UPDATE decision_keys_through SET seq = 3').run();
-      pruneBefore(db, new Date(row(db, 6).time), () => new Date('2026-12-01T00:00:00Z'), 2);
+      pruneBefore(db, new Date(row(db, 6).time), { now: () => new Date('2026-12-01T00:00:00Z'), chunkRows: 2 });
       expect(keys(db)).toEqual([]);
       createIndexBatch(db)(100);
       expect(keys(db)).toEqual([6, 8]);
