@@ -35,7 +35,7 @@ export function keyAt(keying: Keying | undefined, key: ChainKey | undefined, seq
   return keying !== undefined && seq >= keying.fromSeq ? key : undefined;
 }
 
-/** Starts keying the chain at `fromSeq` (the startup row the store is about to append). */
-export function startKeying(db: Database.Database, key: ChainKey, fromSeq: number): void {
-  db.prepare('INSERT INTO chain_key (id, key_id, from_seq) VALUES (1, ?, ?)').run(key.id, fromSeq);
+/** Keys the chain from the next row appended on (the startup row the store is about to write). */
+export function startKeying(db: Database.Database, key: ChainKey): void {
+  db.prepare('INSERT INTO chain_key (id, key_id, from_seq) VALUES (1, ?, coalesce((SELECT seq FROM chain_head WHERE id = 1), 0) + 1)').run(key.id);
 }

@@ -8,7 +8,7 @@ import type { AuditConfig } from './config.ts';
 import { openWriterDatabase } from './database.ts';
 import { DECISION_INDEXER_DEFAULTS, type DecisionIndexerOptions, createDecisionIndexer } from './decision-indexer.ts';
 import { createEventEncoder } from './events.ts';
-import { assertKeyFits, keyingReader, startKeying } from './keying.ts';
+import { keyingReader, startKeying } from './keying.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { createGroupCommit } from './group-commit.ts';
 import { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
@@ -70,8 +70,8 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
   db.pragma('optimize = 0x10002');
   const encoder = createEventEncoder(createRedactor(config.redact));
   const key = config.chain_key === undefined ? undefined : chainKey(config.chain_key);
-  const keying = keyingReader(db)();
-  assertKeyFits(keying, key);
+  // The appender refuses a keyed log without its key (AUDIT_CHAIN_KEY) at the startup row below.
+  const keyed = keyingReader(db)() !== undefined;
   const append = createAppender(db, now, key);
 
   // A crash leaves forwarded calls without an outcome; they are closed as `incomplete` in the
@@ -93,10 +93,10 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
         pid: process.pid, version: options.version ?? null, schema_version: migrations.length, migrations_applied: appliedNow, incomplete: rows.length, chain_head_matches: headMatches,
         ...(key ? { chain_key_id: key.id } : {}),
       });
-      if (key && !keying) {
+      if (key && !keyed) {
         // The keying starts with this startup row, which names the key under the key itself.
-        const lastUnkeyed = rows.length > 0 ? append(rows) : ((db.prepare('SELECT seq FROM chain_head WHERE id = 1').pluck().get() as number | undefined) ?? 0);
-        startKeying(db, key, lastUnkeyed + 1);
+        if (rows.length > 0) append(rows);
+        startKeying(db, key);
         append([startup]);
       } else {
         append([...rows, startup]);

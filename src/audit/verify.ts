@@ -6,7 +6,8 @@ import { checkDecisionIndex, type IndexProblem } from './verify-index.ts';
 /**
  * `warden audit verify`: walks the chain from its start (genesis, or the prune anchor) to the
  * recorded head and names the first bad sequence number and what is wrong with it; then checks
- * the query index against the rows (verify-index.ts). All reads run in one read transaction, so a gateway writing meanwhile cannot cause a false alarm.
+ * the query index against the rows (verify-index.ts). All reads run in one read transaction, so
+ * a gateway writing meanwhile cannot cause a false alarm.
  */
 export type ChainProblemKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'rewritten' | 'key';
 
@@ -34,7 +35,6 @@ export interface ChainMark {
   seq: number;
   hash: string;
 }
-type Mark = ChainMark;
 
 /** The first row whose link to its predecessor breaks, with what the walk expected. */
 interface BrokenLink {
@@ -56,8 +56,8 @@ export interface VerifyOptions {
 export function verifyChain(db: Database.Database, { expected = [], key }: VerifyOptions = {}): VerifyReport {
   return db.transaction((): VerifyReport => {
     const keying = keyingReader(db)();
-    const anchor = db.prepare('SELECT seq, hash, removed FROM chain_anchor WHERE id = 1').get() as (Mark & { removed: number }) | undefined;
-    const head = db.prepare('SELECT seq, hash, time FROM chain_head WHERE id = 1').get() as (Mark & { time: string }) | undefined;
+    const anchor = db.prepare('SELECT seq, hash, removed FROM chain_anchor WHERE id = 1').get() as (ChainMark & { removed: number }) | undefined;
+    const head = db.prepare('SELECT seq, hash, time FROM chain_head WHERE id = 1').get() as (ChainMark & { time: string }) | undefined;
     let expectedSeq = (anchor?.seq ?? 0) + 1;
     let expectedPrev = anchor?.hash ?? GENESIS_HASH;
     let beforePrevious: string | null = null;
@@ -129,7 +129,7 @@ function diagnoseLink(db: Database.Database, { row, beforePrevious }: BrokenLink
 }
 
 /** chain_head moves in the same transaction as every append: the log must end exactly there. */
-function compareWithHead(head: Mark & { time: string }, lastSeq: number, lastHash: string): ChainProblem | null {
+function compareWithHead(head: ChainMark & { time: string }, lastSeq: number, lastHash: string): ChainProblem | null {
   if (head.seq > lastSeq) {
     return { seq: lastSeq + 1, kind: 'truncated', message: `the log ends at seq ${lastSeq} but the checkpoint of ${head.time} records seq ${head.seq}: rows ${lastSeq + 1}..${head.seq} were cut off` };
   }
@@ -142,7 +142,7 @@ function compareWithHead(head: Mark & { time: string }, lastSeq: number, lastHas
   return null;
 }
 
-function compareWithMarks(db: Database.Database, marks: readonly Mark[], anchor: Mark | undefined, lastSeq: number): ChainProblem | null {
+function compareWithMarks(db: Database.Database, marks: readonly ChainMark[], anchor: ChainMark | undefined, lastSeq: number): ChainProblem | null {
   const hashAt = db.prepare('SELECT hash FROM events WHERE seq = ?').pluck();
   for (const mark of [...marks].sort((a, b) => a.seq - b.seq)) {
     if (anchor && mark.seq < anchor.seq) continue;
@@ -171,7 +171,7 @@ function keyProblem(keying: Keying | undefined, key: ChainKey | undefined): Chai
  * The keying must start at a startup row that names the key (under the key). Moved later, the
  * rows before it could have been recomputed without the key; moved past the end, nothing is keyed.
  */
-function checkKeyingStart(db: Database.Database, keying: Keying, anchor: Mark | undefined, lastSeq: number): ChainProblem | null {
+function checkKeyingStart(db: Database.Database, keying: Keying, anchor: ChainMark | undefined, lastSeq: number): ChainProblem | null {
   if (anchor && keying.fromSeq <= anchor.seq) return null;
   const row = db.prepare('SELECT kind, data FROM events WHERE seq = ?').get(keying.fromSeq) as Pick<EventRow, 'kind' | 'data'> | undefined;
   const names = row?.kind === 'startup' && (JSON.parse(row.data) as { chain_key_id?: unknown }).chain_key_id === keying.keyId;
