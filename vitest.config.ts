@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     // Tests start real child processes and servers on 127.0.0.1; two cores means keep the pool small.
     pool: 'forks',
     maxWorkers: 2,

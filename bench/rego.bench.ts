@@ -4,7 +4,7 @@
  *   2. A ~50-rule tool policy over tool names and arguments (deny reasons + allow).
  * Run alone: node --import tsx bench/rego.bench.ts
  */
-import { compile } from '../src/rego/index.ts';
+import { compile } from '@mcp-warden/rego';
 
 const RBAC = `package rbac
 import rego.v1

@@ -6,7 +6,7 @@
 import { readPolicyFiles } from '../policy/files.ts';
 import { isDataFile, mountDataDocument } from '../policy/data-documents.ts';
 import type { DataDocument } from '../policy/data-documents.ts';
-import { RegoError } from '../rego/errors.ts';
+import { RegoError } from '@mcp-warden/rego';
 
 export interface LoadedPolicies {
   /** File name (as shown in messages) -> source. */

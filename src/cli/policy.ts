@@ -7,12 +7,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { compile, RegoError } from '../rego/index.ts';
-import type { JsonValue } from '../rego/index.ts';
-import { parseModule } from '../rego/parser/module.ts';
+import { compile, RegoError, parseModule, renderTestReport, runTests } from '@mcp-warden/rego';
+import type { JsonValue } from '@mcp-warden/rego';
 import { isWardenError } from '../errors.ts';
 import { loadPolicies, renderRegoError } from './policy-load.ts';
-import { renderTestReport, runTests } from './policy-test.ts';
 
 const USAGE = `usage:
   warden policy test [PATH...] [--run REGEX] [-v] [--json]

@@ -1,6 +1,5 @@
 import { WardenError } from '../errors.ts';
-import { compile } from '../rego/index.ts';
-import { RegoError } from '../rego/errors.ts';
+import { compile, RegoError } from '@mcp-warden/rego';
 import type { PolicyBackend } from './backend.ts';
 import type { PolicyConfig } from './config.ts';
 import { isDataFile, mountDataDocument, type DataDocument } from './data-documents.ts';

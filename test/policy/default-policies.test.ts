@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/auth/principal.ts';
 import { loadPolicies } from '../../src/cli/policy-load.ts';
-import { runTests } from '../../src/cli/policy-test.ts';
+import { runTests } from '@mcp-warden/rego';
 import { buildPolicyInput, createPolicyEngine, policyConfigSchema, type PolicyRequest, type ReloadablePolicyEngine } from '../../src/policy/index.ts';
 
 /**
