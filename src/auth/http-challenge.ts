@@ -68,6 +68,5 @@ export function checkRequiredScopes(principal: Principal, required: readonly str
 
 /** An RFC 9110 quoted-string. Control characters are dropped: Node refuses them in headers. */
 function quote(value: string): string {
-  // eslint-disable-next-line no-control-regex
   return `"${value.replace(/[\u0000-\u001f\u007f]/g, '').replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }

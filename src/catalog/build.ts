@@ -2,7 +2,7 @@ import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { NamespacingConfig } from '../config/schema.ts';
 import { WardenError } from '../errors.ts';
 import { disambiguate, fitPublicName, type NameNote } from './naming.ts';
-import { COMPOSITE_SERVER } from './types.ts';
+import { COMPOSITE_SERVER } from '../composites/config.ts';
 import type { CatalogSnapshot, Item, NamedEntry, Omission, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
 
 /**

@@ -1,12 +1,6 @@
 import type { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { NameNote } from './naming.ts';
 
-/**
- * The server name of the gateway's own composite tools, as policies see it (`input.tool.server`)
- * and audit rows record it. No upstream may take this name.
- */
-export const COMPOSITE_SERVER = 'warden';
-
 /** An item as an upstream listed it: every field kept, so unknown fields reach the client. */
 export type Item = Readonly<Record<string, unknown>>;
 

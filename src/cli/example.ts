@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { launchExampleServer, type ListeningProcess } from '../../examples/servers/launch.ts';
+import { listeningUrl, startListeningProcess, type ListeningProcess } from './launch-process.ts';
 import { parseFlags } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { run as serve } from './serve.ts';
@@ -17,6 +17,13 @@ import { run as serve } from './serve.ts';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONFIG = resolve(ROOT, 'examples/warden.config.json');
 const PRIVATE_KEY = resolve(ROOT, 'examples/keys/dev-only-private.pem');
+
+export const exampleServerPath = (name: 'db' | 'analytics' | 'comms'): string => resolve(ROOT, `examples/servers/${name}.ts`);
+
+/** An example server that listens on HTTP/SSE (db speaks stdio and is started by the gateway). */
+export function launchExampleServer(name: 'analytics' | 'comms', port = 0, env: NodeJS.ProcessEnv = {}): Promise<ListeningProcess> {
+  return startListeningProcess(process.execPath, ['--import', 'tsx', exampleServerPath(name), '--port', String(port)], env, listeningUrl);
+}
 
 const flagsSchema = z.object({
   port: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535).default(8787),

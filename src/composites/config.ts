@@ -1,6 +1,12 @@
 import { z } from 'zod';
 
 /**
+ * The server name of the gateway's own composite tools, as policies see it (`input.tool.server`)
+ * and audit rows record it. No upstream may take this name.
+ */
+export const COMPOSITE_SERVER = 'warden';
+
+/**
  * `composites` section of warden.config.json: declarative workflow tools, and `composite_modules`,
  * TypeScript/JavaScript modules exporting composites made with `defineComposite`.
  */

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AuditConfig } from '../audit/config.ts';
 import type { AuthConfig } from '../auth/config.ts';
-import { COMPOSITE_SERVER } from '../catalog/types.ts';
+import { COMPOSITE_SERVER } from '../composites/config.ts';
 import type { DeclarativeCompositeConfig } from '../composites/config.ts';
 import { WardenError } from '../errors.ts';
 import type { PolicyConfig } from '../policy/config.ts';

@@ -1,5 +1,6 @@
 import { LoggingLevelSchema, type Result } from '@modelcontextprotocol/sdk/types.js';
-import { COMPOSITE_SERVER, type Item } from '../catalog/types.ts';
+import type { Item } from '../catalog/types.ts';
+import { COMPOSITE_SERVER } from '../composites/config.ts';
 import { paginate, type Page } from '../catalog/pagination.ts';
 import { type ErrorCode, WardenError } from '../errors.ts';
 import type { CallRequest, SessionInfo, Target } from './context.ts';

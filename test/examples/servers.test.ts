@@ -6,7 +6,8 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleServerPath, launchExampleServer, type ListeningProcess } from '../../examples/servers/launch.ts';
+import { exampleServerPath, launchExampleServer } from '../../src/cli/example.ts';
+import type { ListeningProcess } from '../../src/cli/launch-process.ts';
 
 async function connect(transport: Parameters<Client['connect']>[0]) {
   const client = new Client({ name: 'example-test', version: '1.0.0' });

@@ -4,7 +4,7 @@ import type { Decision, PolicyInput } from '../../policy/engine.ts';
 import { buildPolicyInput, type PolicyRequest } from '../../policy/input.ts';
 import type { Authorized, Resolved, SessionInfo, Target } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { notFound } from './resolve.ts';
+import { notFound } from '../not-found.ts';
 
 /**
  * Stage 3: the policy decides, twice for a call. First "may the caller see this item?" (the

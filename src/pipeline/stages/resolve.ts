@@ -3,6 +3,7 @@ import type { NamedEntry } from '../../catalog/types.ts';
 import { WardenError } from '../../errors.ts';
 import type { Authenticated, Resolved, Target } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
+import { notFound } from '../not-found.ts';
 
 /**
  * Stage 2: public name or URI -> upstream and original name, by catalog lookup only (never by
@@ -27,17 +28,6 @@ function parse<T>(schema: z.ZodType<T>, params: unknown): T {
   throw new WardenError('REQUEST_INVALID', result.error.issues[0]?.message ?? 'invalid params', { details: { field: result.error.issues[0]?.path.join('.') } });
 }
 
-/** The caller's answer for a name it may not know: the same whether absent or hidden. */
-export function notFound(target: Target | { kind: Target['kind']; name: string }): WardenError {
-  if (target.kind === 'resource') {
-    const uri = 'uri' in target ? target.uri : target.name;
-    return new WardenError('RESOURCE_NOT_FOUND', `Resource not found: ${uri}`, { details: { uri } });
-  }
-  const name = 'entry' in target ? target.entry.publicName : target.name;
-  return target.kind === 'tool'
-    ? new WardenError('TOOL_NOT_FOUND', `Unknown tool: ${name}`, { details: { name } })
-    : new WardenError('PROMPT_NOT_FOUND', `Unknown prompt: ${name}`, { details: { name } });
-}
 
 export function resolve(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog'>): Resolved {
   const snapshot = deps.catalog.snapshot;

@@ -1,6 +1,6 @@
 /**
  * Starts a child process that announces where it listens on stderr and waits for that line: the
- * example servers (`listening <url>`, see host.ts) for `warden example`, and the fixture servers
+ * example servers (`listening <url>`, see examples/servers/host.ts) for `warden example`, and the fixture servers
  * and the gateway itself for the tests and the benchmark. One implementation for all of them.
  *
  * stderr is drained for the child's whole life (a full pipe would block it). Lines before the URL
@@ -10,7 +10,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 
 export interface ListeningProcess {
   url: string;
@@ -89,12 +88,5 @@ async function terminate(child: ChildProcess, exited: Promise<void>): Promise<vo
   clearTimeout(timer);
 }
 
-export const exampleServerPath = (name: 'db' | 'analytics' | 'comms'): string => fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
-
 /** The URL of a `listening <url>` line, as the example and fixture servers print it. */
 export const listeningUrl = (line: string): string | undefined => /^listening (\S+)$/.exec(line)?.[1];
-
-/** An example server that listens on HTTP/SSE (db speaks stdio and is started by the gateway). */
-export function launchExampleServer(name: 'analytics' | 'comms', port = 0, env: NodeJS.ProcessEnv = {}): Promise<ListeningProcess> {
-  return startListeningProcess(process.execPath, ['--import', 'tsx', exampleServerPath(name), '--port', String(port)], env, listeningUrl);
-}
