@@ -1,0 +1,62 @@
+// The rules of the house (docs/architecture.md), checked by `npm test`. Only rules that encode a
+// boundary or a convention of this project live here: formatting and style are not linted.
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+/**
+ * Which modules of src/ each module may import. Anything not listed is a lint error, so a new
+ * dependency between modules is a decision made here, in review, not an accident.
+ * `config` composes the config schemas that the other modules own, so it may import their
+ * `config.ts` and nothing else of them.
+ */
+const MAY_IMPORT = {
+  audit: ['errors.ts', 'log.ts'],
+  auth: ['errors.ts', 'log.ts'],
+  catalog: ['composites', 'config', 'errors.ts'],
+  composites: ['errors.ts'],
+  config: ['errors.ts'],
+  policy: ['auth', 'errors.ts', 'log.ts'],
+  upstreams: ['catalog', 'config', 'errors.ts', 'log.ts'],
+  pipeline: ['audit', 'auth', 'catalog', 'composites', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  downstream: ['audit', 'auth', 'catalog', 'composites', 'config', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+};
+const OWN_CONFIG_SCHEMAS = ['audit', 'auth', 'composites', 'policy'];
+const MODULES = [...Object.keys(MAY_IMPORT), 'errors.ts', 'log.ts'];
+
+const moduleZones = Object.entries(MAY_IMPORT).flatMap(([module, allowed]) =>
+  MODULES.filter((other) => other !== module && !allowed.includes(other)).map((other) => {
+    const zone = { target: `./src/${module}`, from: `./src/${other}`, message: `src/${module} may not import src/${other} (eslint.config.js, MAY_IMPORT)` };
+    if (module === 'config' && OWN_CONFIG_SCHEMAS.includes(other)) zone.except = ['./config.ts'];
+    return zone;
+  }),
+);
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '**/node_modules/**', 'dist/**', '**/*.d.ts'] },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    languageOptions: { parser: tseslint.parser, ecmaVersion: 'latest', sourceType: 'module' },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js', '.mjs', '.json'] } } },
+    rules: {
+      'import-x/no-restricted-paths': ['error', {
+        zones: [
+          // The Rego engine is a package of its own: it knows nothing of MCP or of the gateway.
+          { target: './packages/rego', from: ['./src', './test', './bench', './examples'], message: 'packages/rego imports nothing of the gateway' },
+          // Product code never depends on tests or on the examples.
+          { target: './src', from: ['./test', './examples'], message: 'src/ never imports from test/ or examples/' },
+          // Only the pipeline ties stages together: a stage never imports another stage.
+          { target: './src/pipeline/stages', from: './src/pipeline/stages', message: 'a pipeline stage never imports another stage: put what they share in pipeline/' },
+          ...moduleZones,
+        ],
+      }],
+    },
+  },
+  {
+    // Terminals belong to the CLI: everything else logs through pino on stderr.
+    files: ['src/**/*.ts', 'packages/*/src/**/*.ts'],
+    ignores: ['src/cli/**'],
+    rules: { 'no-console': 'error' },
+  },
+);
