@@ -19,7 +19,6 @@ export const ERROR_CODES = {
   AUTH_ALGORITHM: 'The token alg is not allowed for its issuer.',
   AUTH_KEYS_UNAVAILABLE: 'The verification keys could not be obtained (JWKS down, slow or garbage).',
   AUTH_INSUFFICIENT_SCOPE: 'The token is valid but lacks a scope the gateway requires.',
-  AUTH_SESSION_MISMATCH: 'The session belongs to another principal.',
 
   // Authorization
   POLICY_DENIED: 'The policy decided to deny the request.',
