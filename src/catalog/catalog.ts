@@ -2,7 +2,8 @@ import type { NamespacingConfig } from '../config/schema.ts';
 import { buildCatalog } from './build.ts';
 import type { CatalogSnapshot, Item, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
 
-export type ListKind = 'tools' | 'resources' | 'prompts';
+/** One of the catalog's lists; a change to it is announced to clients as notifications/<list>/list_changed. */
+export type CatalogList = 'tools' | 'resources' | 'prompts';
 
 const EMPTY: UpstreamListing = { tools: [], resources: [], resourceTemplates: [], prompts: [] };
 
@@ -34,7 +35,7 @@ export class Catalog {
    * lists changed, so only those list_changed notifications go out. Throws (and keeps the previous
    * state) when the new listing makes the catalog invalid, e.g. a collision under strategy `none`.
    */
-  setListing(upstream: string, listing: UpstreamListing | undefined): ListKind[] {
+  setListing(upstream: string, listing: UpstreamListing | undefined): CatalogList[] {
     const previous = this.#snapshot;
     const next = new Map(this.#listings);
     if (listing === undefined) next.delete(upstream);
@@ -52,8 +53,8 @@ export class Catalog {
   }
 }
 
-function changedKinds(a: CatalogSnapshot, b: CatalogSnapshot): ListKind[] {
-  const kinds: ListKind[] = [];
+function changedKinds(a: CatalogSnapshot, b: CatalogSnapshot): CatalogList[] {
+  const kinds: CatalogList[] = [];
   if (!sameItems(a.toolList, b.toolList)) kinds.push('tools');
   if (!sameItems(a.resourceList, b.resourceList) || !sameItems(a.templateList, b.templateList)) kinds.push('resources');
   if (!sameItems(a.promptList, b.promptList)) kinds.push('prompts');

@@ -2,7 +2,7 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpError, ErrorCode, type JSONRPCRequest, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditSink, AuthnFailureEvent } from '../audit/sink.ts';
 import type { Authenticator } from '../auth/principal.ts';
-import { Catalog, type ListKind } from '../catalog/catalog.ts';
+import { Catalog, type CatalogList } from '../catalog/catalog.ts';
 import type { Composite } from '../composites/types.ts';
 import type { Item, UpstreamListing } from '../catalog/types.ts';
 import type { ResolvedConfig } from '../config/load.ts';
@@ -11,7 +11,7 @@ import type { Logger } from '../log.ts';
 import type { Clock } from '../pipeline/deps.ts';
 import { InFlight } from '../pipeline/in-flight.ts';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.ts';
-import type { PolicyEngine } from '../policy/engine.ts';
+import type { PolicyEngine } from '../policy/contract.ts';
 import type { ServerRequestExtra } from '../upstreams/connection.ts';
 import { UpstreamSet } from '../upstreams/upstream-set.ts';
 
@@ -146,7 +146,7 @@ export class Gateway {
   }
 
   #listing(upstream: string, listing: UpstreamListing): void {
-    let changed: ListKind[];
+    let changed: CatalogList[];
     try {
       changed = this.catalog.setListing(upstream, listing);
     } catch (error) {

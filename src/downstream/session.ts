@@ -5,7 +5,7 @@ import type { JSONRPCRequest, Result, ServerNotification, ServerRequest } from '
 import { z } from 'zod';
 import { WardenError } from '../errors.ts';
 import type { ForwardMethod, SessionInfo } from '../pipeline/context.ts';
-import type { ListKind } from '../pipeline/pipeline.ts';
+import type { ListMethod } from '../pipeline/pipeline.ts';
 import { passthroughResult } from '../upstreams/connection.ts';
 import type { Gateway, SessionHandle } from './gateway.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
@@ -20,7 +20,7 @@ export interface SessionOptions {
 }
 
 const FORWARDED = new Set<string>(['tools/call', 'prompts/get', 'resources/read', 'resources/subscribe', 'resources/unsubscribe', 'completion/complete']);
-const LISTS: Record<string, { kind: ListKind; key: string }> = {
+const LISTS: Record<string, { kind: ListMethod; key: string }> = {
   'tools/list': { kind: 'tools/list', key: 'tools' },
   'prompts/list': { kind: 'prompts/list', key: 'prompts' },
   'resources/list': { kind: 'resources/list', key: 'resources' },

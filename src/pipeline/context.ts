@@ -1,7 +1,7 @@
 import type { Progress, Result } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../auth/principal.ts';
 import type { NamedEntry } from '../catalog/types.ts';
-import type { Decision } from '../policy/engine.ts';
+import type { Decision } from '../policy/contract.ts';
 
 /**
  * One type per stage. Each stage turns its input context into the next, so the compiler keeps

@@ -3,7 +3,7 @@ import type { Authenticator } from '../auth/principal.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Composite } from '../composites/types.ts';
 import type { Logger } from '../log.ts';
-import type { PolicyEngine } from '../policy/engine.ts';
+import type { PolicyEngine } from '../policy/contract.ts';
 import type { UpstreamSet } from '../upstreams/upstream-set.ts';
 import type { InFlight } from './in-flight.ts';
 

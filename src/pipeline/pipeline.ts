@@ -8,7 +8,7 @@ import type { PipelineDeps } from './deps.ts';
 import { auditDecision, auditDenial, auditLevelDecision } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
-import { authorize, denial, policyInput, visible } from './stages/authorize.ts';
+import { authorize, denialError, policyInput, visible } from './stages/authorize.ts';
 import { forward } from './stages/forward.ts';
 import { runCompositeCall } from './stages/run-composite.ts';
 import { resolve } from './stages/resolve.ts';
@@ -27,10 +27,10 @@ const FAIL_CLOSED: Partial<Record<StageName, [ErrorCode, string]>> = {
   'audit-decision': ['AUDIT_UNAVAILABLE', 'Denied: the audit record could not be written'],
 };
 
-export type ListKind = 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list';
+export type ListMethod = 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list';
 
 export interface ListRequest {
-  kind: ListKind;
+  kind: ListMethod;
   cursor: string | undefined;
   session: SessionInfo;
   requestId: string | number;
@@ -112,7 +112,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const decided = { ...subject, method: 'logging/setLevel', decision };
       if (decision.allow !== true) {
         await auditLevelDecision(decided, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
-        throw denial(decision);
+        throw denialError(decision);
       }
       await stage('audit-decision', () => auditLevelDecision(decided, deps));
       const loggers = deps.upstreams.all().filter((c) => c.state === 'ready' && c.capabilities?.logging);

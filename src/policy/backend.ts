@@ -1,4 +1,4 @@
-import type { PolicyInput } from './engine.ts';
+import type { PolicyInput } from './contract.ts';
 import type { RawResult } from './decision.ts';
 
 /**

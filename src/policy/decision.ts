@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Decision, DecisionCode } from './engine.ts';
+import type { Decision, DecisionCode } from './contract.ts';
 
 /**
  * The one place where whatever a backend produced becomes a Decision. Backends only report the

@@ -2,13 +2,13 @@ import { logger as rootLogger, type Logger } from '../log.ts';
 import type { PolicyBackend } from './backend.ts';
 import type { PolicyConfig } from './config.ts';
 import { resolvePolicyPath } from './files.ts';
-import { SwappablePolicyEngine, type PolicyReloadEvent, type ReloadablePolicyEngine } from './policy-engine.ts';
+import { SwappablePolicyEngine, type PolicyReloadEvent, type ReloadablePolicyEngine } from './swappable-engine.ts';
 import { loadRegoBackend } from './rego-backend.ts';
 import { watchPolicyPaths } from './watch.ts';
 import { loadWasmBackend } from './wasm-backend.ts';
 
-export type { Decision, DecisionCode, PolicyEngine, PolicyInput, PolicyPrincipal } from './engine.ts';
-export type { PolicyReloadEvent, ReloadablePolicyEngine } from './policy-engine.ts';
+export type { Decision, DecisionCode, PolicyEngine, PolicyInput, PolicyPrincipal } from './contract.ts';
+export type { PolicyReloadEvent, ReloadablePolicyEngine } from './swappable-engine.ts';
 export { policyConfigSchema, type PolicyConfig } from './config.ts';
 export { buildPolicyInput, type PolicyRequest } from './input.ts';
 

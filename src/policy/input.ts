@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.ts';
-import type { PolicyInput } from './engine.ts';
+import type { PolicyInput } from './contract.ts';
 
 /**
  * The parsed request as the pipeline knows it after `resolve`. `arguments` must be the very

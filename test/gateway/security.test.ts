@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthnFailureEvent } from '../../src/audit/sink.ts';
-import type { PolicyInput } from '../../src/policy/engine.ts';
+import type { PolicyInput } from '../../src/policy/contract.ts';
 import { startTestGateway, stdioFixture, type TestGateway } from './support/harness.ts';
 import { MemoryAuditSink, TestPolicyEngine } from './support/test-engines.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutcomeEvent } from '../../src/audit/sink.ts';
 import { STAGES } from '../../src/pipeline/pipeline.ts';
-import type { PolicyInput } from '../../src/policy/engine.ts';
+import type { PolicyInput } from '../../src/policy/contract.ts';
 import { startTestGateway, stdioFixture, type TestGateway } from '../gateway/support/harness.ts';
 import { MemoryAuditSink, TestPolicyEngine } from '../gateway/support/test-engines.ts';
 

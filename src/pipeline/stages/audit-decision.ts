@@ -1,5 +1,5 @@
 import type { DecisionEvent } from '../../audit/sink.ts';
-import type { Decision } from '../../policy/engine.ts';
+import type { Decision } from '../../policy/contract.ts';
 import type { Authenticated, Authorized, Recorded, Resolved } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
 

@@ -1,6 +1,6 @@
 import type { Principal } from '../../auth/principal.ts';
 import { WardenError } from '../../errors.ts';
-import type { Decision, PolicyInput } from '../../policy/engine.ts';
+import type { Decision, PolicyInput } from '../../policy/contract.ts';
 import { buildPolicyInput, type PolicyRequest } from '../../policy/input.ts';
 import type { Authorized, Resolved, SessionInfo, Target } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
@@ -58,11 +58,11 @@ export async function authorize(ctx: Resolved, deps: Pick<PipelineDeps, 'policy'
 
   const args = ctx.method === 'tools/call' || ctx.method === 'prompts/get' ? (ctx.params.arguments ?? {}) : undefined;
   const decision = await deps.policy.evaluate(policyInput(ctx, ctx.method, ctx.target, deps.clock.now(), args));
-  if (decision.allow !== true) return { allowed: false, error: denial(decision), decision };
+  if (decision.allow !== true) return { allowed: false, error: denialError(decision), decision };
   return { allowed: true, context: { ...ctx, decision } };
 }
 
-export function denial(decision: Decision): WardenError {
+export function denialError(decision: Decision): WardenError {
   const code = decision.code ?? 'POLICY_DENIED';
   // An engine failure's reason only repeats the message; policy-given reasons explain a denial.
   const why = code !== 'POLICY_ERROR' && decision.reasons.length > 0 ? `: ${decision.reasons.join('; ')}` : '';

@@ -12,7 +12,7 @@ import { loadConfig } from '../../../src/config/load.ts';
 import { Gateway } from '../../../src/downstream/gateway.ts';
 import { serveHttp, type HttpEdge } from '../../../src/downstream/http.ts';
 import { createLogger } from '../../../src/log.ts';
-import type { PolicyEngine } from '../../../src/policy/engine.ts';
+import type { PolicyEngine } from '../../../src/policy/contract.ts';
 import { allowAll, MemoryAuditSink, TestTokenAuthenticator } from './test-engines.ts';
 
 export const FIXTURE = fileURLToPath(new URL('./fixture-server.ts', import.meta.url));

@@ -3,7 +3,7 @@ import { asWardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { PolicyBackend } from './backend.ts';
 import { denial, normalizeDecision } from './decision.ts';
-import type { Decision, PolicyEngine, PolicyInput } from './engine.ts';
+import type { Decision, PolicyEngine, PolicyInput } from './contract.ts';
 
 /** What the audit trail records as `policy_reload`: the outcome and both revisions. */
 export interface PolicyReloadEvent {

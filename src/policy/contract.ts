@@ -3,14 +3,10 @@
  * authorize stage builds one PolicyInput per decision (docs/architecture.md, "the policy input
  * document") and forwards only when `allow` is exactly true.
  */
-export interface PolicyPrincipal {
-  sub: string;
-  iss: string;
-  aud: string[];
-  scopes: string[];
-  roles: string[];
-  claims: Record<string, unknown>;
-}
+import type { Principal } from '../auth/principal.ts';
+
+/** The principal as policies see it (`input.principal`): the verified identity, without the token's bookkeeping. */
+export type PolicyPrincipal = Pick<Principal, 'sub' | 'iss' | 'aud' | 'scopes' | 'roles' | 'claims'>;
 
 export interface PolicyInput {
   method: string;
