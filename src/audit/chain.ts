@@ -1,4 +1,5 @@
 import { createHmac, hash } from 'node:crypto';
+import { dataObject } from '../own.ts';
 
 /**
  * The hash chain. Every row stores the previous row's hash and its own:
@@ -85,7 +86,8 @@ export function canonicalJson(value: unknown): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const sorted: Record<string, unknown> = {};
+    // Null prototype: a `__proto__` key of the arguments is data to store and hash, not a setter.
+    const sorted = dataObject();
     for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
     return sorted;
   }

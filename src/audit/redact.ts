@@ -1,3 +1,4 @@
+import { dataObject } from '../own.ts';
 import type { AuditConfig } from './config.ts';
 
 /**
@@ -53,7 +54,7 @@ export function createRedactor(config: AuditConfig['redact']): Redactor {
     if (typeof value === 'string') return redactText(value);
     if (Array.isArray(value)) return value.map(redactArguments);
     if (value !== null && typeof value === 'object') {
-      const out: Record<string, unknown> = {};
+      const out = dataObject();
       for (const [key, inner] of Object.entries(value)) {
         out[key] = isSecretKey(key) && inner !== null && inner !== undefined ? REDACTED : redactArguments(inner);
       }

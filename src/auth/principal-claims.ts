@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import { WardenError } from '../errors.ts';
+import { ownValue } from '../own.ts';
 import type { AuthConfig } from './config.ts';
 import type { Principal } from './principal.ts';
 
@@ -11,13 +12,13 @@ import type { Principal } from './principal.ts';
  */
 export function toPrincipal(token: string, payload: JWTPayload, mapping: AuthConfig['principal']): Principal {
   if (typeof payload.sub !== 'string' || payload.sub === '') throw invalid('the token "sub" claim must be a non-empty string');
-  const scopeClaim = mapping.scopes_claims.find((claim) => payload[claim] !== undefined);
+  const scopeClaim = mapping.scopes_claims.find((claim) => ownValue(payload, claim) !== undefined);
   const principal: Principal = {
     sub: payload.sub,
     iss: payload.iss as string,
     aud: payload.aud === undefined ? [] : typeof payload.aud === 'string' ? [payload.aud] : [...payload.aud],
-    scopes: scopeClaim === undefined ? [] : stringList(payload[scopeClaim], scopeClaim, /\s+/),
-    roles: stringList(payload[mapping.roles_claim], mapping.roles_claim, undefined),
+    scopes: scopeClaim === undefined ? [] : stringList(ownValue(payload, scopeClaim), scopeClaim, /\s+/),
+    roles: stringList(ownValue(payload, mapping.roles_claim), mapping.roles_claim, undefined),
     claims: payload,
     expiresAt: payload.exp as number,
     tokenId: typeof payload.jti === 'string' && payload.jti !== '' ? payload.jti : sha256(token),

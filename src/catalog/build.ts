@@ -1,6 +1,7 @@
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { NamespacingConfig } from '../config/schema.ts';
 import { WardenError } from '../errors.ts';
+import { ownValue } from '../own.ts';
 import { disambiguate, fitPublicName, type NameNote } from './naming.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
 import type { CatalogSnapshot, Item, NamedEntry, Omission, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
@@ -65,30 +66,32 @@ function nameItems(
   omissions: Omission[],
 ): NamedEntry[] {
   const visible = perUpstream.map(([upstream, items]) => {
-    const hide = new Set(naming.upstreams[upstream]?.hide ?? []);
+    const hide = new Set(ownValue(naming.upstreams, upstream)?.hide ?? []);
     return [upstream, items.filter((item) => !hide.has(item.name as string))] as const;
   });
 
   // For `conflict`: how many upstreams offer each original name that is not renamed.
   const owners = new Map<string, number>();
   for (const [upstream, items] of visible) {
-    const rename = naming.upstreams[upstream]?.rename ?? {};
+    const rename = ownValue(naming.upstreams, upstream)?.rename;
     for (const item of items) {
       const name = item.name as string;
-      if (!(name in rename)) owners.set(name, (owners.get(name) ?? 0) + 1);
+      // Names come from the upstream: `constructor` is a tool name, not Object's member.
+      if (ownValue(rename, name) === undefined) owners.set(name, (owners.get(name) ?? 0) + 1);
     }
   }
 
   const taken = new Map<string, string>();
   const entries: NamedEntry[] = [];
   for (const [upstream, items] of visible) {
-    const rename = naming.upstreams[upstream]?.rename ?? {};
+    const rename = ownValue(naming.upstreams, upstream)?.rename;
     for (const item of items) {
       const originalName = item.name as string;
       const notes: NameNote[] = [];
       let candidate: string;
-      if (rename[originalName] !== undefined) {
-        candidate = rename[originalName];
+      const renamed = ownValue(rename, originalName);
+      if (renamed !== undefined) {
+        candidate = renamed;
         notes.push('renamed');
       } else if (naming.strategy === 'none' || (naming.strategy === 'conflict' && owners.get(originalName) === 1)) {
         candidate = originalName;

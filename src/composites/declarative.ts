@@ -4,6 +4,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { WardenError } from '../errors.ts';
+import { dataObject } from '../own.ts';
 import type { DeclarativeCompositeConfig } from './config.ts';
 import { compileTemplate, renderTemplate, type CompiledTemplate, type TemplateScope } from './template.ts';
 import type { Composite, ToolResult } from './types.ts';
@@ -47,7 +48,7 @@ export function compileDeclarativeComposite(config: DeclarativeCompositeConfig):
       return input as Record<string, unknown>;
     },
     async run(ctx, input) {
-      const scope: TemplateScope = { input, steps: {} };
+      const scope: TemplateScope = { input, steps: dataObject() };
       let last: ToolResult = { content: [] };
       for (const [index, step] of steps.entries()) {
         const site = { composite: config.name, step: step.id };

@@ -14,6 +14,7 @@
  * later steps are reported then, naming the composite and the step.
  */
 import { WardenError } from '../errors.ts';
+import { ownValue } from '../own.ts';
 
 type Segment = string | number;
 type Expr = { kind: 'path'; root: 'input' | 'steps'; segments: Segment[]; source: string } | { kind: 'call'; fn: Helper; arg: Expr; source: string };
@@ -177,7 +178,7 @@ function evaluate(expr: Expr, scope: TemplateScope, site: EvalSite): unknown {
       case 'json':
         return JSON.stringify(value);
       case 'structured':
-        if (!isRecord(value) || value.structuredContent === undefined) throw templateError(site, `{{ ${expr.source} }}: the value has no structuredContent`);
+        if (!isRecord(value) || ownValue(value, 'structuredContent') === undefined) throw templateError(site, `{{ ${expr.source} }}: the value has no structuredContent`);
         return value.structuredContent;
       case 'text':
         return textOf(value, expr, site);
@@ -187,7 +188,8 @@ function evaluate(expr: Expr, scope: TemplateScope, site: EvalSite): unknown {
   const walked: string[] = [expr.root];
   for (const segment of expr.segments) {
     walked.push(typeof segment === 'number' ? `[${segment}]` : `.${segment}`);
-    value = Array.isArray(value) && typeof segment === 'number' ? value[segment] : isRecord(value) ? value[segment] : undefined;
+    // Own keys only: `input.constructor` is the caller's key or missing, never Object's member.
+    value = Array.isArray(value) && typeof segment === 'number' ? value[segment] : isRecord(value) && typeof segment === 'string' ? ownValue(value, segment) : undefined;
     if (value === undefined) {
       if (site.missing === 'undefined') return undefined;
       throw templateError(site, `${walked.join('')} is undefined`);

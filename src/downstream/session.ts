@@ -20,12 +20,13 @@ export interface SessionOptions {
 }
 
 const FORWARDED = new Set<string>(['tools/call', 'prompts/get', 'resources/read', 'resources/subscribe', 'resources/unsubscribe', 'completion/complete']);
-const LISTS: Record<string, { kind: ListMethod; key: string }> = {
-  'tools/list': { kind: 'tools/list', key: 'tools' },
-  'prompts/list': { kind: 'prompts/list', key: 'prompts' },
-  'resources/list': { kind: 'resources/list', key: 'resources' },
-  'resources/templates/list': { kind: 'resources/templates/list', key: 'resourceTemplates' },
-};
+// A Map: the method is client input, and a plain object would answer `constructor` (issue 13, hole 2).
+const LISTS = new Map<string, { kind: ListMethod; key: string }>([
+  ['tools/list', { kind: 'tools/list', key: 'tools' }],
+  ['prompts/list', { kind: 'prompts/list', key: 'prompts' }],
+  ['resources/list', { kind: 'resources/list', key: 'resources' }],
+  ['resources/templates/list', { kind: 'resources/templates/list', key: 'resourceTemplates' }],
+]);
 const paramsSchema = z.looseObject({ cursor: z.string().optional(), _meta: z.looseObject({}).optional() }).optional();
 
 /**
@@ -75,8 +76,9 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
 async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHandle, request: JSONRPCRequest, extra: Extra, token: string | undefined): Promise<Result> {
   const parsed = paramsSchema.safeParse(request.params);
   if (!parsed.success) throw new WardenError('REQUEST_INVALID', 'params: expected an object', { details: { field: 'params' } });
-  const params = (parsed.data ?? {}) as Record<string, unknown>;
-  const list = LISTS[request.method];
+  // The client's own object, not zod's copy: zod drops a `__proto__` key, and every key is data.
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  const list = LISTS.get(request.method);
   if (list) {
     const page = await gateway.pipeline.list({ kind: list.kind, cursor: params.cursor as string | undefined, session: info, requestId: extra.requestId, token });
     return { [list.key]: page.items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };

@@ -1,4 +1,5 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ownValue } from '../own.ts';
 import { WardenError } from '../errors.ts';
 import { jsonErrorOffset } from './json-error-offset.ts';
 
@@ -47,8 +48,9 @@ function isObject(value: unknown): value is DataDocument {
 
 function mergeInto(target: DataDocument, source: DataDocument, name: string, path: string[]): void {
   for (const [key, value] of Object.entries(source)) {
-    const existing = target[key];
-    if (existing === undefined) target[key] = value;
+    // Own keys only, defined rather than assigned: a `__proto__` key is data, not the prototype.
+    const existing = ownValue(target, key);
+    if (existing === undefined) Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
     else if (isObject(existing) && isObject(value)) mergeInto(existing, value, name, [...path, key]);
     else throw new WardenError('POLICY_LOAD_FAILED', `${name}: data.${[...path, key].join('.')} is already defined by another document`);
   }

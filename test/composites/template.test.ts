@@ -22,6 +22,14 @@ describe('composite templates', () => {
     expect(render({ to: 'x@example.com', body: ['{{ input["week"] }}', 7] })).toEqual({ to: 'x@example.com', body: ['2026-11-16', 7] });
   });
 
+  it('keeps caller keys named after Object.prototype members as data, and never reads inherited ones (issue 13, hole 1)', () => {
+    const input = JSON.parse('{"__proto__":{"x":1},"constructor":"c"}') as Record<string, unknown>;
+    const own = (template: unknown) => renderTemplate(compileTemplate(template, site), { ...scope, input }, site);
+    expect(JSON.stringify(own({ copy: '{{ input }}', p: '{{ input["__proto__"] }}', c: '{{ input.constructor }}' }))).toBe('{"copy":{"__proto__":{"x":1},"constructor":"c"},"p":{"x":1},"c":"c"}');
+    expect(() => render('{{ input.toString }}')).toThrowError(/input\.toString is undefined/);
+    expect(() => render('{{ input.constructor }}')).toThrowError(/input\.constructor is undefined/);
+  });
+
   it('text(), structured() and json() helpers', () => {
     expect(render('{{ text(steps.fetch.result) }}')).toBe('line 1\nline 2');
     expect(render('{{ structured(steps.fetch.result) }}')).toEqual({ rows: [{ n: 3 }] });

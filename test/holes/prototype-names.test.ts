@@ -1,0 +1,69 @@
+/**
+ * Issue 13, hole 2: a method named after an Object.prototype member (`constructor`, `toString`,
+ * ...) was looked up in a plain object and answered with a strange result; names an upstream
+ * gives its tools (`constructor`, `__proto__`) broke the catalog. Both must be ordinary strings.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anonymousSession, postRaw } from './rpc-raw.ts';
+import { startRawStdio, type RawStdio } from './stdio-raw.ts';
+import { startRecordingWorld, type RecordingWorld } from './support.ts';
+
+const PROTOTYPE_METHODS = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__'];
+
+let world: RecordingWorld;
+let session: string;
+let stdio: RawStdio;
+let id = 1;
+
+beforeAll(async () => {
+  world = await startRecordingWorld();
+  session = await anonymousSession(world.gateway.url);
+  stdio = await startRawStdio(world.config);
+}, 60_000);
+afterAll(async () => {
+  await stdio?.close();
+  await world?.close();
+});
+
+const request = (method: string, params: unknown = {}) => {
+  const n = id++;
+  return { n, text: JSON.stringify({ jsonrpc: '2.0', id: n, method, params }) };
+};
+
+describe('hole 2: Object.prototype member names are ordinary names', () => {
+  it.each(PROTOTYPE_METHODS)('method %s answers -32601 over HTTP', async (method) => {
+    const { n, text } = request(method);
+    const answer = await postRaw(world.gateway.url, text, session);
+    const reply = answer.messages.find((m) => m.id === n);
+    expect(reply?.result).toBeUndefined();
+    expect(reply?.error?.code).toBe(-32601);
+  });
+
+  it.each(PROTOTYPE_METHODS)('method %s answers -32601 over stdio', async (method) => {
+    const { n, text } = request(method);
+    const reply = await stdio.send(text, n);
+    expect(reply.result).toBeUndefined();
+    expect(reply.error?.code).toBe(-32601);
+  });
+
+  it('tools an upstream names constructor, __proto__ or toString are listed and called like any tool', async () => {
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      const { n, text } = request('tools/call', { name: 'up__add_tool', arguments: { name } });
+      const added = await postRaw(world.gateway.url, text, session);
+      expect(added.messages.find((m) => m.id === n)?.result?.isError).toBeUndefined();
+    }
+    let names: string[] = [];
+    for (let tries = 0; tries < 100 && !names.includes('up__toString'); tries++) {
+      const { n, text } = request('tools/list');
+      const listed = await postRaw(world.gateway.url, text, session);
+      names = (listed.messages.find((m) => m.id === n)?.result?.tools ?? []).map((t: { name: string }) => t.name);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(names).toEqual(expect.arrayContaining(['up__constructor', 'up____proto__', 'up__toString']));
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      const { n, text } = request('tools/call', { name: `up__${name}`, arguments: {} });
+      const called = await postRaw(world.gateway.url, text, session);
+      expect(called.messages.find((m) => m.id === n)?.result?.content).toEqual([{ type: 'text', text: `runtime tool ${name}` }]);
+    }
+  }, 30_000);
+});
