@@ -12,6 +12,7 @@
 import type { Body, Expr, Term, VarTerm, CallTerm, With } from '../ast.ts';
 import { RegoError } from '../errors.ts';
 import { foldConstant } from './constants.ts';
+import { hoistNegation } from './negation.ts';
 import type { Location } from '../errors.ts';
 
 export interface NameContext {
@@ -23,6 +24,12 @@ export interface NameContext {
   imports: Map<string, Term>;
   /** Arity of a built-in or user function (`count`, `data.lib.f`); undefined if none exists. */
   arityOf: (name: string) => number | undefined;
+  /**
+   * How `not` is compiled (compiler/negation.ts): `hoist` moves call and ref arguments out of the
+   * negation as OPA does; `keep` (`import future.keywords.not`) negates the whole expression.
+   * `equalsIsUnify`: modules treat `==` as `=` first (OPA's RewriteEquals), queries do not.
+   */
+  negation: { mode: 'hoist' | 'keep'; equalsIsUnify: boolean };
 }
 
 export class Frame {
@@ -77,7 +84,16 @@ export class Resolver {
    */
   body(body: Body, scope: Scope, declared: Set<string> = new Set()): Body {
     for (const expr of body) this.declareDirect(expr, scope, declared);
-    return body.map((expr) => this.expr(expr, scope));
+    const resolved = body.map((expr) => this.expr(expr, scope));
+    if (this.names.negation.mode === 'keep' || !resolved.some((expr) => expr.kind === 'not')) return resolved;
+    const context = {
+      equalsIsUnify: this.names.negation.equalsIsUnify,
+      fresh: (loc: Location): VarTerm => {
+        const slot = scope.frame.alloc();
+        return { type: 'var', name: `$${slot}`, loc, slot };
+      },
+    };
+    return resolved.flatMap((expr) => (expr.kind === 'not' ? hoistNegation(expr, context) : [expr]));
   }
 
   /** Pre-declares a body's own variables; `some`/`:=` declarations shadow outer names. */
