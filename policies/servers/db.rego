@@ -5,8 +5,12 @@ package mcp.servers.db
 
 deny contains "query accepts exactly one read-only SELECT statement" if {
 	input.tool.upstream_name == "query"
-	not read_only(input.arguments.sql)
+	not read_only_query
 }
+
+# A rule, not `not read_only(input.arguments.sql)`: OPA moves the argument out of the negation,
+# so a query without `sql` would make the deny undefined instead of refusing it.
+read_only_query if read_only(input.arguments.sql)
 
 # Words that change data or the connection: refused anywhere in the text, even inside a literal
 # (a false refusal is cheap; a false acceptance is not).

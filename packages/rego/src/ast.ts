@@ -60,7 +60,12 @@ export type ExprKind =
   | { kind: 'every'; key?: Term; value: Term; domain: Term; body: Body; closure?: number[] }
   | { kind: 'or' | 'and'; operands: Body[]; closure?: number[] };
 
-export type Expr = ExprKind & { loc: Location; with: With[] };
+export type Expr = ExprKind & {
+  loc: Location;
+  with: With[];
+  /** Moved out of a negation by the compiler (compiler/negation.ts): binds only its fresh variable. */
+  hoisted?: true;
+};
 
 export interface With {
   target: Term;
@@ -108,6 +113,11 @@ export interface Module {
   rules: Rule[];
   /** `import future.keywords.and` / `.or` (experimental keywords). */
   keywords: Set<string>;
+  /**
+   * `import future.keywords.not` (or all of `future.keywords`): each `not` negates its expression
+   * as a body of its own, and `not { ... }` is allowed (OPA's notBodies).
+   */
+  notBodies: boolean;
   /** METADATA blocks above the package clause (scope `package` or `subpackages`). */
   annotations: Record<string, unknown>[];
 }

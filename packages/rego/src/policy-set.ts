@@ -158,7 +158,13 @@ export class PolicySet {
     let prepared = this.prepared.get(query);
     if (!prepared) {
       const body = parseQueryText(query);
-      prepared = new PreparedQuery(this, compileQuery(body, this.policy, { pkg: [], ruleNames: new Set(), imports: new Map(), arityOf: this.policy.arityOf }));
+      prepared = new PreparedQuery(this, compileQuery(body, this.policy, {
+          pkg: [],
+          ruleNames: new Set(),
+          imports: new Map(),
+          arityOf: this.policy.arityOf,
+          negation: { mode: 'hoist', equalsIsUnify: false },
+        }));
       this.prepared.set(query, prepared);
     }
     return prepared;

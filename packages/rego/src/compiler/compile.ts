@@ -54,6 +54,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
       ruleNames: packageRules.get(module.pkg.join('.'))!,
       imports: importAliases(module),
       arityOf,
+      negation: { mode: module.notBodies ? 'keep' : 'hoist', equalsIsUnify: true },
     };
     const resolver = new Resolver(names);
     insertPath(root, module.pkg).isPackage = true;

@@ -48,7 +48,9 @@ export class Safety {
       for (const slot of this.analyzeExpr(expr, bound).needs) {
         if (bound.has(slot)) continue;
         const info = this.names.get(slot);
-        const name = info?.name ?? `$${slot}`;
+        // Compiler-made variables are never named in an error: the user's own are reported.
+        if (!info || !isUserVar(info.name)) continue;
+        const name = info.name;
         if (reported.has(name)) continue;
         reported.add(name);
         errors.push(new RegoError('rego_unsafe_var_error', `var ${name} is unsafe`, [info?.loc ?? expr.loc]));
@@ -124,7 +126,8 @@ export class Safety {
     for (const slot of analysis.needs) {
       if (bound.has(slot)) continue;
       const info = this.names.get(slot);
-      throw new RegoError('rego_unsafe_var_error', `var ${info?.name ?? `$${slot}`} is unsafe`, [info?.loc ?? term.loc]);
+      if (!info || !isUserVar(info.name)) continue;
+      throw new RegoError('rego_unsafe_var_error', `var ${info.name} is unsafe`, [info.loc]);
     }
   }
 
@@ -136,6 +139,16 @@ export class Safety {
 
   analyzeExpr(expr: Expr, bound: Set<number>): Analysis {
     const result = this.analyzeKind(expr, bound);
+    if (expr.hoisted) {
+      // Moved out of a negation (negation.ts): safety is that of the negated expression as
+      // written, so the user's variables it reads must be bound before; only the fresh variable
+      // and wildcards are bound here.
+      for (const slot of result.binds) {
+        if (!isUserVar(this.names.get(slot)?.name)) continue;
+        result.binds.delete(slot);
+        result.needs.add(slot);
+      }
+    }
     for (const w of expr.with) for (const slot of this.analyzeTerm(w.value).needs) result.needs.add(slot);
     for (const w of expr.with) for (const slot of this.analyzeTerm(w.value).binds) result.needs.add(slot);
     return result;
@@ -285,6 +298,11 @@ export class Safety {
     visit(term, false);
     return { needs, binds };
   }
+}
+
+/** A variable the user wrote: not a wildcard, not one the compiler made (`$...`). */
+function isUserVar(name: string | undefined): boolean {
+  return name !== undefined && name !== '_' && !name.startsWith('$');
 }
 
 /** Matching parts of two array literals (by index) or object literals (by scalar key). */

@@ -12,6 +12,7 @@
 import type { Body, Expr, Term, VarTerm, CallTerm, With } from '../ast.ts';
 import { RegoError } from '../errors.ts';
 import { foldConstant } from './constants.ts';
+import { hoistNegation } from './negation.ts';
 import type { Location } from '../errors.ts';
 
 export interface NameContext {
@@ -23,6 +24,12 @@ export interface NameContext {
   imports: Map<string, Term>;
   /** Arity of a built-in or user function (`count`, `data.lib.f`); undefined if none exists. */
   arityOf: (name: string) => number | undefined;
+  /**
+   * How `not` is compiled (compiler/negation.ts): `hoist` moves call and ref arguments out of the
+   * negation as OPA does; `keep` (`import future.keywords.not`) negates the whole expression.
+   * `equalsIsUnify`: modules treat `==` as `=` first (OPA's RewriteEquals), queries do not.
+   */
+  negation: { mode: 'hoist' | 'keep'; equalsIsUnify: boolean };
 }
 
 export class Frame {
@@ -77,7 +84,16 @@ export class Resolver {
    */
   body(body: Body, scope: Scope, declared: Set<string> = new Set()): Body {
     for (const expr of body) this.declareDirect(expr, scope, declared);
-    return body.map((expr) => this.expr(expr, scope));
+    const resolved = body.map((expr) => this.expr(expr, scope));
+    if (this.names.negation.mode === 'keep' || !resolved.some((expr) => expr.kind === 'not')) return resolved;
+    const context = {
+      equalsIsUnify: this.names.negation.equalsIsUnify,
+      fresh: (loc: Location): VarTerm => {
+        const slot = scope.frame.alloc();
+        return { type: 'var', name: `$${slot}`, loc, slot };
+      },
+    };
+    return resolved.flatMap((expr) => (expr.kind === 'not' ? hoistNegation(expr, context) : [expr]));
   }
 
   /** Pre-declares a body's own variables; `some`/`:=` declarations shadow outer names. */
@@ -266,7 +282,7 @@ export class Resolver {
   }
 
   private withs(withs: With[], scope: Scope): With[] {
-    return withs.map((w) => ({ ...w, target: this.withTarget(w.target), value: this.withValue(w.value, scope) }));
+    return withs.map((w) => ({ ...w, target: this.withTarget(w.target, scope), value: this.withValue(w.value, scope) }));
   }
 
   /** A `with` value naming a function (`with count as my_count`) replaces the function. */
@@ -279,23 +295,34 @@ export class Resolver {
     return this.term(value, scope);
   }
 
-  /** `with` targets: `input...`, `data...`, a rule of this package, or a function name. */
-  private withTarget(target: Term): Term {
-    if (target.type === 'var') {
-      if (ROOTS.has(target.name)) return { ...target, slot: -1 };
-      const name = this.callName(target.name);
-      return { type: 'scalar', value: name, loc: target.loc };
-    }
-    if (target.type === 'ref' && target.head.type === 'var') {
+  /**
+   * `with` targets resolve like any other name (OPA runs ResolveRefs first): `input...` and
+   * `data...` refs, an import alias (`cfg.prefix` -> `data.cfg.prefix`), a rule of this package
+   * (`local` -> `data.pkg.local`), or a function (built-in or user), which becomes its name.
+   * Anything else is a compile error, never a modifier silently ignored.
+   */
+  private withTarget(target: Term, scope: Scope): Term {
+    const head = target.type === 'var' ? target : target.type === 'ref' ? target.head : undefined;
+    const invalid = (): never => {
+      throw new RegoError('rego_type_error', 'with keyword target must reference existing input, data, or a function', [target.loc]);
+    };
+    if (head?.type !== 'var' || head.name === '_' || scope.lookup(head.name)) return invalid();
+    const rest = target.type === 'ref' ? target.path : [];
+    let resolved: Term;
+    if (ROOTS.has(head.name)) resolved = { ...head, slot: -1 };
+    else if (this.names.imports.has(head.name)) resolved = this.names.imports.get(head.name)!;
+    else if (this.names.ruleNames.has(head.name) && this.names.arityOf(this.callName(head.name)) === undefined) resolved = this.packageRef(head.name, head.loc);
+    else {
+      // A function, named as written (`count`, `f`, `lib.f` through an import, `data.lib.f`).
       const name = refText(target);
-      if (name !== undefined) {
-        const [first] = name.split('.');
-        if (first === 'input' || first === 'data') return target;
-        return { type: 'scalar', value: this.callName(name), loc: target.loc };
-      }
-      return target;
+      if (name === undefined || this.names.arityOf(this.callName(name)) === undefined) return invalid();
+      return { type: 'scalar', value: this.callName(name), loc: target.loc };
     }
-    return target;
+    const full: Term = rest.length === 0 ? { ...resolved, loc: target.loc } : resolved.type === 'ref' ? { ...resolved, path: [...resolved.path, ...rest], loc: target.loc } : { type: 'ref', head: resolved, path: rest, loc: target.loc };
+    // A data ref that names a function (`data.lib.f`) replaces the function.
+    const text = refText(full);
+    if (text !== undefined && text.startsWith('data.') && this.names.arityOf(text) !== undefined) return { type: 'scalar', value: text, loc: target.loc };
+    return full;
   }
 }
 

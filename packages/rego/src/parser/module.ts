@@ -27,8 +27,9 @@ export function parseModule(file: string, source: string, options: ParseOptions 
   const pkgName = refName(pkgTerm);
   if (pkgName === undefined) p.fail(pkgToken, 'package must be a simple reference');
   const pkg = pkgTerm.type === 'ref' ? [pkgName!.split('.')[0]!, ...pkgTerm.path.map((part) => String((part as { value: unknown }).value))] : [pkgName!];
-  const module: Module = { file, pkg, pkgLoc: p.loc(pkgToken), imports: [], rules: [], keywords: p.keywords, annotations: [] };
+  const module: Module = { file, pkg, pkgLoc: p.loc(pkgToken), imports: [], rules: [], keywords: p.keywords, notBodies: false, annotations: [] };
   while (p.isKeyword('import')) module.imports.push(parseImport(p, options));
+  module.notBodies = p.notBody;
   while (p.peek().kind !== 'eof') {
     if (p.isKeyword('import')) p.fail(p.peek(), 'imports must come before rules');
     module.rules.push(parseRule(p));
@@ -67,7 +68,7 @@ function parseImport(p: Cursor, options: ParseOptions): Import {
     if (token.kind !== 'ident') p.fail(token, 'expected an alias name');
     alias = token.text;
   }
-  if (name === 'future.keywords.not') p.notBody = true;
+  if (name === 'future.keywords.not' || name === 'future.keywords') p.notBody = true;
   if (name === 'future.keywords.and' || name === 'future.keywords.or' || name === 'future.keywords') {
     if (!options.experimentalKeywords && name !== 'future.keywords') p.fail(p.peek(), `invalid import ${name}: experimental keyword`);
     if (name !== 'future.keywords') p.keywords.add(name.slice('future.keywords.'.length));
