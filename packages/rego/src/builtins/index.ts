@@ -1,4 +1,6 @@
-import type { Builtin } from './types.ts';
+import type { Value } from '../value.ts';
+import { BuiltinError } from '../errors.ts';
+import type { Builtin, BuiltinContext } from './types.ts';
 import { operatorBuiltins } from './operators.ts';
 import { encodingBuiltins } from './encoding.ts';
 import { cryptoBuiltins } from './crypto.ts';
@@ -70,3 +72,18 @@ const groups: readonly (readonly Builtin[])[] = [
 ];
 
 export const builtins: ReadonlyMap<string, Builtin> = new Map(groups.flat().map((builtin) => [builtin.name, builtin]));
+
+/**
+ * The evaluator's one way to run a built-in. A BuiltinError passes through; any other exception
+ * (a bug in a built-in, a stack overflow on a deep value) becomes an eval_builtin_error naming the
+ * built-in, so it fails the call like any built-in error instead of aborting the whole query.
+ */
+export function callBuiltin(builtin: Builtin, args: Value[], context: BuiltinContext): Value | undefined {
+  try {
+    return builtin.impl(args, context);
+  } catch (error) {
+    if (error instanceof BuiltinError) throw error;
+    const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new BuiltinError('eval_builtin_error', `${builtin.name}: internal error: ${text}`);
+  }
+}
