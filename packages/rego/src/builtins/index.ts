@@ -32,6 +32,7 @@ import { jsonPatchBuiltins } from './json-patch.ts';
 import { walkBuiltins } from './walk.ts';
 import { graphBuiltins } from './graph.ts';
 import { graphqlBuiltins } from './graphql.ts';
+import { deprecatedBuiltins } from './deprecated.ts';
 
 /**
  * Every built-in the engine knows, by name. Each group file exports a `Builtin[]` list; add one
@@ -69,9 +70,20 @@ const groups: readonly (readonly Builtin[])[] = [
   walkBuiltins,
   graphBuiltins,
   graphqlBuiltins,
+  deprecatedBuiltins,
 ];
 
 export const builtins: ReadonlyMap<string, Builtin> = new Map(groups.flat().map((builtin) => [builtin.name, builtin]));
+
+/**
+ * The arity the compiler sees for a built-in name; undefined for an unknown name and, unless the
+ * caller compiles Rego v0 (`deprecated: true`), for OPA's deprecated built-ins, which Rego v1
+ * modules cannot call.
+ */
+export function builtinArity(name: string, options: { deprecated?: boolean } = {}): number | undefined {
+  const builtin = builtins.get(name);
+  return builtin === undefined || (builtin.deprecated === true && options.deprecated !== true) ? undefined : builtin.arity;
+}
 
 /**
  * The evaluator's one way to run a built-in. A BuiltinError passes through; any other exception
