@@ -33,6 +33,7 @@ import { walkBuiltins } from './walk.ts';
 import { graphBuiltins } from './graph.ts';
 import { graphqlBuiltins } from './graphql.ts';
 import { deprecatedBuiltins } from './deprecated.ts';
+import { regoBuiltins } from './rego.ts';
 
 /**
  * Every built-in the engine knows, by name. Each group file exports a `Builtin[]` list; add one
@@ -71,6 +72,7 @@ const groups: readonly (readonly Builtin[])[] = [
   graphBuiltins,
   graphqlBuiltins,
   deprecatedBuiltins,
+  regoBuiltins,
 ];
 
 export const builtins: ReadonlyMap<string, Builtin> = new Map(groups.flat().map((builtin) => [builtin.name, builtin]));
