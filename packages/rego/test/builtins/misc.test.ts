@@ -38,7 +38,16 @@ describe('runtime, http.send and uri.parse', () => {
     expect(toJson(call('opa.runtime')!)).toEqual({});
     expect(() => call('http.send', fromJson({ method: 'get' }))).toThrow('http.send: operand 1 missing required request parameters(s): {"url"}');
     expect(() => call('http.send', fromJson({ method: 'get', url: 'x', foo: 1 }))).toThrow('invalid request parameters(s): {"foo"}');
-    expect(() => call('http.send', fromJson({ method: 'get', url: 'http://x' }))).toThrow('http.send: not allowed in mcp-warden policies');
+    // As OPA with the capability allow_net: [] (no host allowed).
+    expect(failure(() => call('http.send', fromJson({ method: 'get', url: 'https://user@api.example.com:8443/x' })))).toBe('eval_builtin_error: http.send: unallowed host: api.example.com');
+    expect(toJson(call('http.send', fromJson({ method: 'get', url: 'http://x/', raise_error: false }))!)).toEqual({
+      status_code: 0,
+      error: { code: 'eval_http_send_internal_error', message: 'unallowed host: x' },
+    });
+    expect(toJson(call('http.send', fromJson({ method: 'get', url: 'http://[::1', raise_error: false }))!)).toEqual({
+      status_code: 0,
+      error: { code: 'eval_http_send_network_error', message: `parse "http://[::1": missing ']' in host` },
+    });
   });
   it('parses URIs', () => {
     expect(toJson(call('uri.parse', 'http://[::1]:8080/path%2Fx?q=1#top')!)).toEqual({
