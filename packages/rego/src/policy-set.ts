@@ -13,7 +13,7 @@ import type { Limits } from './limits.ts';
 import { parseModule, parseQueryText } from './parser/module.ts';
 import { fromJson, toJson } from './value.ts';
 import type { JsonValue, Value } from './value.ts';
-import { builtins } from './builtins/index.ts';
+import { builtinArity } from './builtins/index.ts';
 import type { Module } from './ast.ts';
 
 export interface CompileOptions {
@@ -150,7 +150,7 @@ export class PolicySet {
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.data = fromJson(options.data ?? {});
-    this.policy = compileModules(modules, (name) => builtins.get(name)?.arity ?? (name === 'print' ? Infinity : undefined));
+    this.policy = compileModules(modules, (name) => builtinArity(name) ?? (name === 'print' ? Infinity : undefined));
   }
 
   /** Compiles a query once; the same text returns the cached prepared query. */

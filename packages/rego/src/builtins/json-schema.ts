@@ -1,84 +1,98 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import draft06 from 'ajv/dist/refs/json-schema-draft-06.json' with { type: 'json' };
+import type { ErrorObject } from 'ajv';
 import type { Value } from '../value.ts';
-import { isObject, RObject, toJson } from '../value.ts';
-import { JsonSyntaxError, marshalJson, parseJson } from './lib/json/json-text.ts';
+import { RObject, isObject, toJson } from '../value.ts';
+import { marshalJson } from './lib/json/json-text.ts';
+import { SchemaCompileError, compileSchema } from './lib/json/schema-drafts.ts';
+import type { CompiledSchema } from './lib/json/schema-drafts.ts';
 import type { Builtin } from './types.ts';
-import { builtinError, operandError } from '../errors.ts';
+import { builtinError } from '../errors.ts';
 
 /**
- * json.verify_schema and json.match_schema. OPA uses gojsonschema; we validate with ajv (draft-07)
- * and report errors in gojsonschema's shape and wording ({error, type, field, desc}).
+ * json.verify_schema and json.match_schema, in OPA's shape and with gojsonschema's wording
+ * (`{error, type, field, desc}`, `(root)` for the document itself). Validation itself is ajv's
+ * (lib/json/schema-drafts.ts says which draft and why). What OPA answers, and so do we:
+ * - verify_schema never fails: `[true, null]` or `[false, "jsonschema: <why>"]`;
+ * - match_schema fails the call (eval_builtin_error) when the document or the schema is not JSON
+ *   or the schema does not compile, and otherwise answers `[valid, errors]`.
  */
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, validateFormats: false, logger: false });
-// gojsonschema also accepts draft-06 schemas (draft-04 needs a meta-schema ajv no longer ships).
-ajv.addMetaSchema(draft06);
+class OperandError extends Error {
+  override readonly name = 'OperandError';
+}
 
-/** Compiled schemas by canonical text; policies reuse a handful of schemas, so a small bound suffices. */
-const compiled = new Map<string, ValidateFunction>();
-const CACHE_LIMIT = 64;
+/** A schema or document operand: JSON text, an object or an array (OPA's astValueToJSONSchemaLoader). */
+function operand(value: Value): { text: string; json: unknown } {
+  if (typeof value === 'string') {
+    let json: unknown;
+    try {
+      json = JSON.parse(value);
+    } catch {
+      throw new OperandError('invalid JSON string');
+    }
+    return { text: JSON.stringify(json), json };
+  }
+  if (!isObject(value) && !Array.isArray(value)) throw new OperandError('wrong type, expected string or object');
+  return { text: marshalJson(value), json: plainJson(value) };
+}
+
+/** JSON for ajv: integers beyond 2^53 become doubles (gojsonschema compares numbers as floats). */
+function plainJson(value: Value): unknown {
+  return JSON.parse(JSON.stringify(toJson(value), (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
+}
 
 const PRIMITIVE_TYPES = ['array', 'boolean', 'integer', 'number', 'null', 'object', 'string'];
 
-class SchemaError extends Error {
-  override readonly name = 'SchemaError';
-}
-
-/** A schema or document operand: JSON text or an object. */
-function schemaJson(name: string, value: Value, position: number): { text: string; json: unknown } {
-  if (typeof value === 'string') {
-    try {
-      const parsed = parseJson(value);
-      return { text: marshalJson(parsed), json: toJson(parsed) };
-    } catch (error) {
-      if (error instanceof JsonSyntaxError) throw new SchemaError(`jsonschema: invalid JSON: ${error.message}`);
-      throw error;
-    }
-  }
-  if (!isObject(value)) throw operandError(name, position, 'one of {object, string}', value);
-  return { text: marshalJson(value), json: toJson(value) };
-}
-
-/** gojsonschema's wording for the schema errors policies most often hit (a bad `type`). */
-function schemaErrorText(schema: unknown, errors: ErrorObject[]): string {
-  for (const error of errors) {
-    if (!error.instancePath.endsWith('/type')) continue;
-    const given = error.instancePath
-      .split('/')
-      .slice(1)
-      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], schema);
+/** gojsonschema's text for a schema that breaks its draft's rules. */
+function compileErrorText(schema: unknown, error: SchemaCompileError): string {
+  for (const meta of error.metaErrors) {
+    if (!meta.instancePath.endsWith('/type') && meta.instancePath !== '/type') continue;
+    const given = pointer(schema, meta.instancePath);
     const invalid = (Array.isArray(given) ? given : [given]).find((t) => !PRIMITIVE_TYPES.includes(t as string));
     if (invalid !== undefined) {
-      return `jsonschema: has a primitive type that is NOT VALID -- given: /${String(invalid)}/ Expected valid values are:[${PRIMITIVE_TYPES.join(' ')}]`;
+      return `has a primitive type that is NOT VALID -- given: /${String(invalid)}/ Expected valid values are:[${PRIMITIVE_TYPES.join(' ')}]`;
     }
   }
-  return `jsonschema: ${ajv.errorsText(errors, { dataVar: 'schema' })}`;
-}
-
-function compile(schema: { text: string; json: unknown }): ValidateFunction {
-  let validate = compiled.get(schema.text);
-  if (!validate) {
-    if (typeof schema.json !== 'boolean' && !ajv.validateSchema(schema.json as object)) {
-      throw new SchemaError(schemaErrorText(schema.json, ajv.errors ?? []));
-    }
-    try {
-      validate = ajv.compile(schema.json as object);
-    } catch (error) {
-      throw new SchemaError(`jsonschema: ${(error as Error).message}`);
-    }
-    if (compiled.size >= CACHE_LIMIT) compiled.delete(compiled.keys().next().value!);
-    compiled.set(schema.text, validate);
+  const first = error.metaErrors[0];
+  if (first?.keyword === 'type') {
+    // `"minLength": "x"` -> `Invalid type. Expected: integer, given: minLength`
+    const key = first.instancePath.split('/').pop() ?? '';
+    return `Invalid type. Expected: ${String((first.params as { type: unknown }).type)}, given: ${unescapePointer(key)}`;
   }
-  return validate;
+  return error.message;
 }
 
+function unescapePointer(part: string): string {
+  return part.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function pointer(document: unknown, path: string): unknown {
+  return path
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[unescapePointer(key)], document);
+}
+
+function compile(schema: { text: string; json: unknown }): CompiledSchema {
+  try {
+    return compileSchema(schema.text, schema.json);
+  } catch (error) {
+    if (error instanceof SchemaCompileError) throw new OperandError(compileErrorText(schema.json, error));
+    throw error;
+  }
+}
+
+/** gojsonschema's `type` of each error, by the keyword that failed. */
 const TYPE_NAMES: Record<string, string> = {
+  'false schema': 'false',
   required: 'required',
   type: 'invalid_type',
   enum: 'enum',
   const: 'const',
   additionalProperties: 'additional_property_not_allowed',
+  unevaluatedProperties: 'additional_property_not_allowed',
+  additionalItems: 'array_no_additional_items',
+  unevaluatedItems: 'array_no_additional_items',
+  items: 'array_no_additional_items',
   minLength: 'string_gte',
   maxLength: 'string_lte',
   minimum: 'number_gte',
@@ -88,28 +102,40 @@ const TYPE_NAMES: Record<string, string> = {
   minItems: 'array_min_items',
   maxItems: 'array_max_items',
   uniqueItems: 'unique',
+  contains: 'contains',
   pattern: 'pattern',
   format: 'format',
   anyOf: 'number_any_of',
   oneOf: 'number_one_of',
-  allOf: 'number_all_of',
   not: 'number_not',
   multipleOf: 'multiple_of',
   minProperties: 'array_min_properties',
   maxProperties: 'array_max_properties',
+  dependencies: 'missing_dependency',
+  dependentRequired: 'missing_dependency',
+  propertyNames: 'invalid_property_name',
+  if: 'condition_then',
 };
 
 function jsonTypeOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number' || typeof value === 'bigint') return Number.isInteger(Number(value)) ? 'integer' : 'number';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
   return typeof value;
 }
 
-/** gojsonschema's description texts. */
+/** gojsonschema prints one type by name and several as `[a,b]`. */
+function typesText(types: unknown): string {
+  const list = Array.isArray(types) ? types.map(String) : String(types).split(',');
+  return list.length === 1 ? list[0]! : `[${list.join(',')}]`;
+}
+
+/** gojsonschema's description (its DefaultLocale texts). */
 function description(error: ErrorObject, field: string): string {
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
+    case 'false schema':
+      return 'False always fails validation';
     case 'required':
       return `${String(p.missingProperty)} is required`;
     case 'type':
@@ -120,20 +146,36 @@ function description(error: ErrorObject, field: string): string {
       return `${field} does not match: ${JSON.stringify(p.allowedValue)}`;
     case 'additionalProperties':
       return `Additional property ${String(p.additionalProperty)} is not allowed`;
+    case 'unevaluatedProperties':
+      return `Additional property ${String(p.unevaluatedProperty)} is not allowed`;
+    case 'additionalItems':
+    case 'unevaluatedItems':
+    case 'items':
+      return 'No additional items allowed on array';
     case 'minLength':
       return `String length must be greater than or equal to ${String(p.limit)}`;
     case 'maxLength':
       return `String length must be less than or equal to ${String(p.limit)}`;
     case 'minimum':
-      return `Must be greater than or equal to ${String(p.limit)}`;
+      return p.comparison === '>' ? `Must be greater than ${String(p.limit)}` : `Must be greater than or equal to ${String(p.limit)}`;
     case 'maximum':
-      return `Must be less than or equal to ${String(p.limit)}`;
+      return p.comparison === '<' ? `Must be less than ${String(p.limit)}` : `Must be less than or equal to ${String(p.limit)}`;
+    case 'exclusiveMinimum':
+      return `Must be greater than ${String(p.limit)}`;
+    case 'exclusiveMaximum':
+      return `Must be less than ${String(p.limit)}`;
     case 'minItems':
       return `Array must have at least ${String(p.limit)} items`;
     case 'maxItems':
       return `Array must have at most ${String(p.limit)} items`;
+    case 'uniqueItems':
+      return `array items[${String(Math.min(Number(p.i), Number(p.j)))},${String(Math.max(Number(p.i), Number(p.j)))}] must be unique`;
+    case 'contains':
+      return 'At least one of the items must match';
     case 'pattern':
       return `Does not match pattern '${String(p.pattern)}'`;
+    case 'format':
+      return `Does not match format '${String(p.format)}'`;
     case 'anyOf':
       return 'Must validate at least one schema (anyOf)';
     case 'oneOf':
@@ -142,65 +184,105 @@ function description(error: ErrorObject, field: string): string {
       return 'Must not validate the schema (not)';
     case 'multipleOf':
       return `Must be a multiple of ${String(p.multipleOf)}`;
+    case 'minProperties':
+      return `Must have at least ${String(p.limit)} properties`;
+    case 'maxProperties':
+      return `Must have at most ${String(p.limit)} properties`;
+    case 'dependencies':
+    case 'dependentRequired':
+      return `Has a dependency on ${String(p.missingProperty)}`;
+    case 'propertyNames':
+      return `Property name of "${String(p.propertyName)}" does not match`;
+    case 'if':
+      return p.failingKeyword === 'else' ? 'Must validate "else" as "if" was not valid' : 'Must validate "then" as "if" was valid';
     default:
       return error.message ?? error.keyword;
   }
 }
 
-/** `/a/0/b` -> `a.0.b`; the root is `(root)` (a missing property is reported on its parent). */
+/** `/a/0/b` -> `a.0.b`; the document itself is `(root)`. */
 function fieldOf(error: ErrorObject): string {
-  const parts = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = error.instancePath.split('/').slice(1).map(unescapePointer);
   return parts.length === 0 ? '(root)' : parts.join('.');
 }
 
-/** gojsonschema prints one type by name and several as `[a,b]`. */
-const typesText = (types: unknown): string => {
-  const list = String(types).split(',');
-  return list.length === 1 ? list[0]! : `[${list.join(',')}]`;
-};
+/** The type name; a few keywords have two (draft-04's boolean exclusive bounds, if's then/else). */
+function typeOf(error: ErrorObject): string {
+  const p = error.params as { failingKeyword?: string; comparison?: string };
+  if (error.keyword === 'if' && p.failingKeyword === 'else') return 'condition_else';
+  if (error.keyword === 'minimum' && p.comparison === '>') return 'number_gt';
+  if (error.keyword === 'maximum' && p.comparison === '<') return 'number_lt';
+  return TYPE_NAMES[error.keyword] ?? error.keyword;
+}
 
 function resultError(error: ErrorObject): RObject {
   const field = fieldOf(error);
   const desc = description(error, field);
+  const type = typeOf(error);
   return RObject.fromEntries([
     ['error', `${field}: ${desc}`],
-    ['type', TYPE_NAMES[error.keyword] ?? error.keyword],
+    ['type', type],
     ['field', field],
     ['desc', desc],
   ]);
 }
 
-function schemaCall<T>(name: string, body: () => T): T {
+/**
+ * gojsonschema's choice of errors for a failed anyOf/oneOf: the combinator's own error, then the
+ * errors of the branch that came closest (ajv reports every branch's errors before the combinator).
+ */
+function selectErrors(errors: readonly ErrorObject[]): ErrorObject[] {
+  const out: ErrorObject[] = [];
+  const branch = (error: ErrorObject, prefix: string): number | undefined => {
+    if (!error.schemaPath.startsWith(`${prefix}/`)) return undefined;
+    const index = /^(\d+)(?:\/|$)/.exec(error.schemaPath.slice(prefix.length + 1));
+    return index ? Number(index[1]) : undefined;
+  };
+  let pending = [...errors];
+  while (pending.length > 0) {
+    const combinator = pending.findIndex((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+    if (combinator < 0) {
+      out.push(...pending.filter((e) => e.propertyName === undefined || e.keyword === 'propertyNames'));
+      break;
+    }
+    const head = pending[combinator]!;
+    const inside = pending.slice(0, combinator).filter((e) => branch(e, head.schemaPath) !== undefined);
+    const before = pending.slice(0, combinator).filter((e) => branch(e, head.schemaPath) === undefined);
+    out.push(...before.filter((e) => e.propertyName === undefined || e.keyword === 'propertyNames'));
+    out.push(head);
+    const byBranch = new Map<number, ErrorObject[]>();
+    for (const e of inside) byBranch.set(branch(e, head.schemaPath)!, [...(byBranch.get(branch(e, head.schemaPath)!) ?? []), e]);
+    const best = [...byBranch.entries()].sort(([a, x], [b, y]) => x.length - y.length || a - b)[0];
+    if (best) out.push(...selectErrors(best[1]));
+    pending = pending.slice(combinator + 1);
+  }
+  return out;
+}
+
+function verify([schema]: Value[]): Value {
   try {
-    return body();
+    compile(operand(schema!));
+    return [true, null];
   } catch (error) {
-    if (error instanceof SchemaError) throw builtinError(name, error.message);
+    if (error instanceof OperandError) return [false, `jsonschema: ${error.message}`];
+    throw error;
+  }
+}
+
+function match([document, schema]: Value[]): Value {
+  const name = 'json.match_schema';
+  try {
+    const instance = operand(document!);
+    const { validate } = compile(operand(schema!));
+    if (validate(instance.json)) return [true, []];
+    return [false, selectErrors(validate.errors ?? []).map(resultError)];
+  } catch (error) {
+    if (error instanceof OperandError) throw builtinError(name, error.message);
     throw error;
   }
 }
 
 export const jsonSchemaBuiltins: Builtin[] = [
-  {
-    name: 'json.verify_schema',
-    arity: 1,
-    impl: ([schema]) => {
-      try {
-        compile(schemaJson('json.verify_schema', schema!, 1));
-        return [true, null];
-      } catch (error) {
-        if (error instanceof SchemaError) return [false, error.message];
-        throw error;
-      }
-    },
-  },
-  {
-    name: 'json.match_schema',
-    arity: 2,
-    impl: ([document, schema]) =>
-      schemaCall('json.match_schema', () => {
-        const validate = compile(schemaJson('json.match_schema', schema!, 2));
-        if (validate(schemaJson('json.match_schema', document!, 1).json)) return [true, []];
-        return [false, (validate.errors ?? []).map(resultError)];
-      }),
-  },
+  { name: 'json.verify_schema', arity: 1, impl: verify },
+  { name: 'json.match_schema', arity: 2, impl: match },
 ];

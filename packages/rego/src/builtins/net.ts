@@ -131,7 +131,8 @@ function lookupIpAddr(args: Value[]): RSet {
   const address = parseIp(name);
   if (address) return RSet.of([formatIp(address)]);
   if (name.toLowerCase() === 'localhost') return RSet.of(['127.0.0.1', '::1']);
-  throw builtinError('net.lookup_ip_addr', 'DNS lookups are not allowed in mcp-warden policies (mock with `with`)');
+  // OPA with `allow_net: []` refuses every name this way.
+  throw builtinError('net.lookup_ip_addr', `unallowed host: ${name}`);
 }
 
 export const netBuiltins: Builtin[] = [

@@ -36,4 +36,6 @@ export interface Builtin {
   readonly relation?: boolean;
   /** A call must not be answered from a cache across queries (time, rand, uuid, http). */
   readonly nondeterministic?: boolean;
+  /** OPA's deprecated built-ins (`any`, `re_match`, `cast_*`, ...): Rego v0 modules only. */
+  readonly deprecated?: boolean;
 }

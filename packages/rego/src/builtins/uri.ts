@@ -3,10 +3,13 @@ import { RObject } from '../value.ts';
 import type { Builtin } from './types.ts';
 import { stringArg } from './args.ts';
 import { builtinError } from '../errors.ts';
+import { GoUrlError, parseGoUrl, unescape } from './lib/net/go-url.ts';
+import type { GoUrl } from './lib/net/go-url.ts';
 
 /**
- * uri.parse(text): the components of a URI as Go's net/url reports them, each present only when
- * not empty. An opaque URI (`mailto:user@example.com`) reports only its scheme.
+ * uri.parse and uri.is_valid over Go's url.Parse (lib/net/go-url.ts). An opaque URI
+ * (`mailto:user@example.com`) reports no host or path. uriParts/pathUnescape: the plain RFC 3986
+ * split that providers.aws.sign_req uses.
  */
 
 const URI = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/;
@@ -26,44 +29,80 @@ export function uriParts(text: string): UriParts {
   return { scheme, authority, rawPath, rawQuery, rawFragment };
 }
 
-function splitAuthority(authority: string): { hostname: string; port: string } {
-  const host = authority.slice(authority.lastIndexOf('@') + 1);
-  const bracketed = /^\[([^\]]*)\](?::(\d*))?$/.exec(host);
-  if (bracketed) return { hostname: bracketed[1]!, port: bracketed[2] ?? '' };
-  const colon = host.lastIndexOf(':');
-  return colon < 0 ? { hostname: host, port: '' } : { hostname: host.slice(0, colon), port: host.slice(colon + 1) };
-}
-
 /** Go's url.PathUnescape; undefined for a malformed escape. */
 export function pathUnescape(text: string): string | undefined {
   try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
+    return unescape(text);
+  } catch (error) {
+    if (error instanceof GoUrlError) return undefined;
+    throw error;
   }
 }
 
-function unescape(text: string): string {
-  const decoded = pathUnescape(text);
-  if (decoded === undefined) throw builtinError('uri.parse', `invalid URL escape in ${JSON.stringify(text)}`);
-  return decoded;
+/** Go's escape(path, encodePath): what `setPath` compares with to decide whether RawPath is kept. */
+function escapePath(path: string): string {
+  let out = '';
+  for (const byte of Buffer.from(path, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += byte < 0x80 && /[A-Za-z0-9\-_.~$&+,/:;=@]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
 }
 
+/** Go's splitHostPort behind URL.Hostname() and URL.Port(). */
+function splitHostPort(host: string): { hostname: string; port: string } {
+  let hostname = host;
+  let port = '';
+  const colon = host.lastIndexOf(':');
+  if (colon >= 0 && /^:\d*$/.test(host.slice(colon))) {
+    hostname = host.slice(0, colon);
+    port = host.slice(colon + 1);
+  }
+  if (hostname.startsWith('[') && hostname.endsWith(']')) hostname = hostname.slice(1, -1);
+  return { hostname, port };
+}
+
+function goUrl(name: string, text: string): GoUrl {
+  try {
+    return parseGoUrl(text);
+  } catch (error) {
+    if (error instanceof GoUrlError) throw builtinError(name, error.message);
+    throw error;
+  }
+}
+
+/** OPA's uri.parse: url.Parse's parts, each present only when not empty. */
 function parse(args: Value[]): RObject {
-  const { scheme, authority, rawPath, rawQuery, rawFragment: fragment } = uriParts(stringArg('uri.parse', args, 1));
-  const opaque = scheme !== '' && authority === undefined && !rawPath.startsWith('/');
-  const { hostname, port } = authority === undefined ? { hostname: '', port: '' } : splitAuthority(authority);
-  const path = opaque ? '' : rawPath;
+  const url = goUrl('uri.parse', stringArg('uri.parse', args, 1));
+  const host = url.host === undefined ? '' : unescape(url.host.slice(url.host.lastIndexOf('@') + 1), 'host');
+  const { hostname, port } = splitHostPort(host);
+  const path = unescape(url.rawPath);
+  const rawPath = escapePath(path) === url.rawPath ? '' : url.rawPath;
   const fields: [string, string][] = [
-    ['scheme', scheme],
+    ['scheme', url.scheme],
     ['hostname', hostname],
     ['port', port],
-    ['path', unescape(path)],
-    ['raw_path', path],
-    ['raw_query', opaque ? '' : rawQuery],
-    ['fragment', opaque ? '' : unescape(fragment)],
+    ['path', path],
+    ['raw_path', path === '' ? '' : rawPath || path],
+    ['raw_query', url.rawQuery],
+    ['fragment', unescape(url.rawFragment, 'fragment')],
   ];
   return RObject.fromEntries(fields.filter(([, value]) => value !== ''));
 }
 
-export const uriBuiltins: Builtin[] = [{ name: 'uri.parse', arity: 1, impl: parse }];
+/** uri.is_valid: url.Parse accepts it; the empty string and non-strings are not valid (OPA's choice). */
+function isValid([value]: Value[]): boolean {
+  if (typeof value !== 'string' || value === '') return false;
+  try {
+    parseGoUrl(value);
+    return true;
+  } catch (error) {
+    if (error instanceof GoUrlError) return false;
+    throw error;
+  }
+}
+
+export const uriBuiltins: Builtin[] = [
+  { name: 'uri.parse', arity: 1, impl: parse },
+  { name: 'uri.is_valid', arity: 1, impl: isValid },
+];

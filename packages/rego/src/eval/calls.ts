@@ -11,7 +11,7 @@ import type { Value } from '../value.ts';
 import type { Builtin } from '../builtins/types.ts';
 import type { CompiledPolicy } from '../compiler/compile.ts';
 import type { RuleNode } from '../compiler/rule-tree.ts';
-import { builtins } from '../builtins/index.ts';
+import { builtins, callBuiltin } from '../builtins/index.ts';
 import type { Env, K, VK } from './context.ts';
 import type { Evaluator } from './evaluator.ts';
 import { chainValue } from './rules.ts';
@@ -74,7 +74,7 @@ export function evalCall(ev: Evaluator, term: CallTerm, env: Env, k: VK): boolea
     if (!builtin) throw new RegoError('rego_type_error', `undefined function ${target}`, [term.loc]);
     let result: Value | undefined;
     try {
-      result = builtin.impl(args, ev.builtinContext);
+      result = callBuiltin(builtin, args, ev.builtinContext);
     } catch (error) {
       if (error instanceof BuiltinError) return ev.builtinFailed(error, term.loc);
       throw error;
@@ -104,7 +104,7 @@ export function evalCallExpr(ev: Evaluator, term: CallTerm, env: Env, k: K): boo
         if (site.node !== undefined) value = callFunction(ev, site.node, args, term.loc);
         else {
           try {
-            value = site.builtin!.impl(args, ev.builtinContext);
+            value = callBuiltin(site.builtin!, args, ev.builtinContext);
           } catch (error) {
             if (error instanceof BuiltinError) return ev.builtinFailed(error, term.loc);
             throw error;

@@ -82,7 +82,7 @@ export function parsePostfix(p: Cursor): Term {
     if (token.text === '.') {
       p.next();
       const name = p.next();
-      if (name.kind !== 'ident') p.fail(name, `unexpected ${describe(name)}, expected a name after .`);
+      if (name.kind !== 'ident') p.fail(name, `unexpected ${describe(name)}: expected ident`);
       term = extendRef(term, { type: 'scalar', value: name.text, loc: p.loc(name) });
     } else if (token.text === '[') {
       p.next();

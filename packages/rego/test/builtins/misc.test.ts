@@ -6,6 +6,7 @@ import { uriBuiltins } from '../../src/builtins/uri.ts';
 import { uuidBuiltins } from '../../src/builtins/uuid.ts';
 import { fromJson, toJson } from '../../src/value.ts';
 import { caller } from './call.ts';
+import { failure } from './failure.ts';
 
 const call = caller([...uuidBuiltins, ...randBuiltins, ...runtimeBuiltins, ...httpBuiltins, ...uriBuiltins]);
 
@@ -37,7 +38,16 @@ describe('runtime, http.send and uri.parse', () => {
     expect(toJson(call('opa.runtime')!)).toEqual({});
     expect(() => call('http.send', fromJson({ method: 'get' }))).toThrow('http.send: operand 1 missing required request parameters(s): {"url"}');
     expect(() => call('http.send', fromJson({ method: 'get', url: 'x', foo: 1 }))).toThrow('invalid request parameters(s): {"foo"}');
-    expect(() => call('http.send', fromJson({ method: 'get', url: 'http://x' }))).toThrow('http.send: not allowed in mcp-warden policies');
+    // As OPA with the capability allow_net: [] (no host allowed).
+    expect(failure(() => call('http.send', fromJson({ method: 'get', url: 'https://user@api.example.com:8443/x' })))).toBe('eval_builtin_error: http.send: unallowed host: api.example.com');
+    expect(toJson(call('http.send', fromJson({ method: 'get', url: 'http://x/', raise_error: false }))!)).toEqual({
+      status_code: 0,
+      error: { code: 'eval_http_send_internal_error', message: 'unallowed host: x' },
+    });
+    expect(toJson(call('http.send', fromJson({ method: 'get', url: 'http://[::1', raise_error: false }))!)).toEqual({
+      status_code: 0,
+      error: { code: 'eval_http_send_network_error', message: `parse "http://[::1": missing ']' in host` },
+    });
   });
   it('parses URIs', () => {
     expect(toJson(call('uri.parse', 'http://[::1]:8080/path%2Fx?q=1#top')!)).toEqual({
@@ -50,6 +60,20 @@ describe('runtime, http.send and uri.parse', () => {
       fragment: 'top',
     });
     expect(toJson(call('uri.parse', 'mailto:user@example.com')!)).toEqual({ scheme: 'mailto' });
+    expect(toJson(call('uri.parse', 'mailto:user@example.com?subject=hi#x')!)).toEqual({ scheme: 'mailto', raw_query: 'subject=hi', fragment: 'x' });
+    expect(toJson(call('uri.parse', 'http://user@h:80/a%20b')!)).toEqual({ scheme: 'http', hostname: 'h', port: '80', path: '/a b', raw_path: '/a b' });
     expect(toJson(call('uri.parse', '')!)).toEqual({});
+  });
+  it('refuses what Go\'s url.Parse refuses, with its message', () => {
+    expect(failure(() => call('uri.parse', 'http://[::1'))).toBe(`eval_builtin_error: uri.parse: parse "http://[::1": missing ']' in host`);
+    expect(failure(() => call('uri.parse', 'http://x:abc/'))).toBe('eval_builtin_error: uri.parse: parse "http://x:abc/": invalid port ":abc" after host');
+    expect(failure(() => call('uri.parse', '/p%zz'))).toBe('eval_builtin_error: uri.parse: parse "/p%zz": invalid URL escape "%zz"');
+    expect(failure(() => call('uri.parse', ':x'))).toBe('eval_builtin_error: uri.parse: parse ":x": missing protocol scheme');
+    expect(failure(() => call('uri.parse', 'a:b/c?x#%zz'))).toBe('eval_builtin_error: uri.parse: parse "a:b/c?x#%zz": invalid URL escape "%zz"');
+  });
+  it('uri.is_valid: what url.Parse accepts, except the empty string; non-strings are false', () => {
+    for (const valid of ['https://example.com', '/relative/path', 'mailto:a@b', 'x', '*', 'http://[::1]:80/']) expect(call('uri.is_valid', valid), valid).toBe(true);
+    for (const invalid of ['', 'http://[::1', 'http://a b/', '%zz', ':x', 'http://x:y/', 'a\u0000b']) expect(call('uri.is_valid', invalid), invalid).toBe(false);
+    expect(call('uri.is_valid', 1)).toBe(false);
   });
 });

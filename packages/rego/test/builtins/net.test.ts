@@ -49,6 +49,6 @@ describe('net.cidr_*', () => {
   });
   it('refuses DNS lookups', () => {
     expect(toJson(call('net.lookup_ip_addr', '::')!)).toEqual(['::']);
-    expect(() => call('net.lookup_ip_addr', 'example.com')).toThrow('not allowed');
+    expect(() => call('net.lookup_ip_addr', 'example.com')).toThrow('net.lookup_ip_addr: unallowed host: example.com');
   });
 });

@@ -97,29 +97,6 @@ describe('string built-ins', () => {
   });
 });
 
-describe('strings.render_template - Go text/template subset', () => {
-  const vars = (entries: [string, Value][]) => RObject.fromEntries(entries);
-
-  it('prints fields, ranges with index variables and conditionals', () => {
-    expect(call('strings.render_template', '{{.test}}', vars([['test', 'hello world']]))).toBe('hello world');
-    expect(call('strings.render_template', '{{.test}}', vars([['test', 2023]]))).toBe('2023');
-    expect(call('strings.render_template', '{{range $i, $name := .hellonames}}{{if $i}},{{end}}hello {{$name}}{{end}}', vars([['hellonames', ['rohan', 'john doe']]]))).toBe(
-      'hello rohan,hello john doe',
-    );
-    expect(call('strings.render_template', '{{if eq .a 1}}one{{else if .b}}b{{else}}none{{end}}', vars([['a', 2], ['b', true]]))).toBe('b');
-    expect(call('strings.render_template', '{{- range .xs }} {{.}} {{- end}}', vars([['xs', [1, 2]]]))).toBe(' 1 2');
-  });
-
-  it('prints missing keys as <undefined>', () => {
-    expect(call('strings.render_template', 'test {{.foo}} {{.bar}} {{.baz}}', vars([['baz', 1]]))).toBe('test <undefined> <undefined> 1');
-  });
-
-  it('reports unsupported or malformed templates', () => {
-    expect(failure('strings.render_template', '{{if .a}}', vars([]))).toMatch(/^eval_builtin_error: strings.render_template/);
-    expect(failure('strings.render_template', '{{constructor .a}}', vars([]))).toMatch(/^eval_builtin_error/);
-  });
-});
-
 describe('indexof_n', () => {
   it('reports overlapping code-point offsets', () => {
     expect(call('indexof_n', 'dogcatdogcat', 'cat')).toEqual([3, 9]);

@@ -1,244 +1,279 @@
-import type { Value } from '../../../value.ts';
-import { RObject, RSet, compare, equals, numberKey } from '../../../value.ts';
+import type { RObject } from '../../../value.ts';
+import type { Arg, Command, ControlNode, Node, Parsed, Pipe } from './template-parse.ts';
+import { TEMPLATE_NAME, TemplateError, argText, commandText, parseTemplate } from './template-parse.ts';
+import { ARITY, FUNCS, FuncError } from './template-funcs.ts';
+import type { GoValue } from './template-values.ts';
+import { GoFloat, GoInt, GoMap, formatValue, goTypeName, goValueOf, truth } from './template-values.ts';
 
 /**
- * A subset of Go's text/template for strings.render_template: text, `{{.a.b}}`, variables
- * (`$`, `$x := ...`), `{{if}}`/`{{else}}`/`{{else if}}`, `{{range}}` (with `$i, $v :=` and
- * `{{else}}`), `{{with}}`, comments, `{{-`/`-}}` trimming, literals, and the functions
- * eq ne lt le gt ge and or not len index. A missing map key prints `<undefined>`, as OPA does.
- * Anything else is a TemplateError (the built-in reports it).
+ * strings.render_template: Go's text/template (parser in template-parse.ts, values in
+ * template-values.ts, functions in template-funcs.ts) executed as OPA does (v1/topdown/template.go):
+ * the default missing-key option, then every "<no value>" in the output becomes "<undefined>".
+ * Execution errors read `template: template:LINE:COL: executing "template" at <CONTEXT>: ...`.
  */
 
-export class TemplateError extends Error {}
+export { TemplateError };
 
-type Node =
-  | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'print'; readonly expr: string }
-  | { readonly kind: 'if' | 'with'; readonly expr: string; readonly then: Node[]; readonly otherwise: Node[] }
-  | { readonly kind: 'range'; readonly expr: string; readonly vars: string[]; readonly body: Node[]; readonly otherwise: Node[] }
-  | { readonly kind: 'assign'; readonly name: string; readonly expr: string };
+/** Bounds a template's work (range over ranges over ...): a policy must never hang its host. */
+const MAX_OUTPUT = 1 << 20;
+const MAX_STEPS = 100_000;
+
+class Stop {
+  constructor(readonly kind: 'break' | 'continue') {}
+}
+
+class Executor {
+  private vars: [string, GoValue][] = [];
+  private out = '';
+  private steps = 0;
+
+  constructor(private readonly parsed: Parsed) {}
+
+  fail(pos: number, context: string, message: string): never {
+    const before = this.parsed.source.slice(0, pos);
+    const line = 1 + (before.match(/\n/g)?.length ?? 0);
+    const newline = before.lastIndexOf('\n');
+    const col = newline < 0 ? pos : pos - newline - 1;
+    const shown = context.length > 20 ? `${context.slice(0, 20)}...` : context;
+    throw new TemplateError(`template: ${TEMPLATE_NAME}:${line}:${col}: executing "${TEMPLATE_NAME}" at <${shown}>: ${message}`);
+  }
+
+  run(dot: GoValue): string {
+    this.vars = [['$', dot]];
+    this.walk(dot, this.parsed.root);
+    return this.out;
+  }
+
+  private walk(dot: GoValue, nodes: readonly Node[]): void {
+    for (const node of nodes) {
+      if (++this.steps > MAX_STEPS || this.out.length > MAX_OUTPUT) throw new TemplateError('template: execution exceeds the evaluation budget');
+      switch (node.kind) {
+        case 'text':
+          this.out += node.text;
+          break;
+        case 'action': {
+          const value = this.pipeline(dot, node.pipe);
+          if (node.pipe.decl.length === 0) this.out += value === undefined || value === null ? '<no value>' : formatValue(value);
+          break;
+        }
+        case 'if':
+        case 'with': {
+          const mark = this.vars.length;
+          const value = this.pipeline(dot, node.pipe);
+          if (truth(value)) this.walk(node.kind === 'with' ? value : dot, node.list);
+          else if (node.elseList) this.walk(dot, node.elseList);
+          this.vars.length = mark;
+          break;
+        }
+        case 'range':
+          this.range(dot, node);
+          break;
+        case 'break':
+        case 'continue':
+          throw new Stop(node.kind);
+        case 'template': {
+          const body = this.parsed.defines.get(node.name);
+          if (!body) this.fail(node.pos, `template "${node.name}"`, `template "${node.name}" not defined`);
+          const value = node.pipe ? this.pipeline(dot, node.pipe) : undefined;
+          const saved = this.vars;
+          this.vars = [['$', value]];
+          this.walk(value, body!);
+          this.vars = saved;
+          break;
+        }
+      }
+    }
+  }
+
+  private range(dot: GoValue, node: ControlNode): void {
+    const mark = this.vars.length;
+    const value = this.pipeline(dot, node.pipe);
+    const { decl, isAssign } = node.pipe;
+    let pairs: [GoValue, GoValue][];
+    if (Array.isArray(value)) pairs = value.map((v, i) => [new GoInt(BigInt(i)), v]);
+    else if (value instanceof GoMap) pairs = value.sortedKeys().map((k) => [k, value.entries.get(k)]);
+    else if (value instanceof GoInt) {
+      if (decl.length > 1) this.fail(node.pos, 'range', `can't use ${value.value} to iterate over more than one variable`);
+      pairs = Array.from({ length: Math.max(0, Number(value.value)) }, (_, i) => [new GoInt(BigInt(i)), new GoInt(BigInt(i))]);
+    } else if (value === undefined || value === null) pairs = [];
+    else this.fail(node.pos, 'range', `range can't iterate over ${formatValue(value)}`);
+    // Declared (:=) variables were pushed by the pipeline: the last one holds the element, the
+    // one before it the index; assigned (=) ones are set by name.
+    const top = this.vars.length;
+    const put = (i: number, v: GoValue): void => {
+      if (isAssign) this.assign(decl[i]!, v);
+      else this.vars[top - decl.length + i] = [decl[i]!, v];
+    };
+    for (const [key, element] of pairs) {
+      if (decl.length === 1) put(0, element);
+      if (decl.length === 2) {
+        put(0, key);
+        put(1, element);
+      }
+      try {
+        this.walk(element, node.list);
+      } catch (stop) {
+        if (!(stop instanceof Stop)) throw stop;
+        if (stop.kind === 'break') break;
+      } finally {
+        this.vars.length = top;
+      }
+    }
+    if (pairs.length === 0 && node.elseList) this.walk(dot, node.elseList);
+    this.vars.length = mark;
+  }
+
+  private assign(name: string, value: GoValue): void {
+    for (let i = this.vars.length - 1; i >= 0; i--) {
+      if (this.vars[i]![0] === name) {
+        this.vars[i] = [name, value];
+        return;
+      }
+    }
+  }
+
+  private variable(name: string, pos: number): GoValue {
+    for (let i = this.vars.length - 1; i >= 0; i--) if (this.vars[i]![0] === name) return this.vars[i]![1];
+    return this.fail(pos, name, `undefined variable: ${name}`);
+  }
+
+  private pipeline(dot: GoValue, pipe: Pipe): GoValue {
+    let value: GoValue | typeof MISSING = MISSING;
+    for (const cmd of pipe.cmds) value = this.command(dot, cmd, value);
+    const result = value === MISSING ? undefined : value;
+    for (const name of pipe.decl) {
+      if (pipe.isAssign) this.assign(name, result);
+      else this.vars.push([name, result]);
+    }
+    return result;
+  }
+
+  private notAFunction(args: Arg[], final: GoValue | typeof MISSING): void {
+    if (args.length > 1 || final !== MISSING) this.fail(args[0]!.pos, argText(args[0]!), `can't give argument to non-function ${argText(args[0]!)}`);
+  }
+
+  private command(dot: GoValue, cmd: Command, final: GoValue | typeof MISSING): GoValue {
+    const first = cmd.args[0]!;
+    switch (first.kind) {
+      case 'field':
+        return this.fieldChain(dot, dot, first, first.idents, cmd.args, final);
+      case 'variable': {
+        const value = this.variable(first.idents[0]!, first.pos);
+        if (first.idents.length === 1) {
+          this.notAFunction(cmd.args, final);
+          return value;
+        }
+        return this.fieldChain(dot, value, first, first.idents.slice(1), cmd.args, final);
+      }
+      case 'chain': {
+        if (first.node.kind === 'nil') this.fail(first.pos, argText(first), `indirection through explicit nil in ${argText(first)}`);
+        return this.fieldChain(dot, this.arg(dot, first.node), first, first.fields, cmd.args, final);
+      }
+      case 'identifier':
+        return this.call(dot, first.name, cmd, final);
+      case 'pipe':
+        this.notAFunction(cmd.args, final);
+        return this.pipeline(dot, first.pipe);
+      case 'nil':
+        return this.fail(first.pos, 'nil', 'nil is not a command');
+      default:
+        this.notAFunction(cmd.args, final);
+        return this.arg(dot, first);
+    }
+  }
+
+  /** An argument's value (evalEmptyInterface). */
+  private arg(dot: GoValue, arg: Arg): GoValue {
+    switch (arg.kind) {
+      case 'dot':
+        return dot;
+      case 'bool':
+        return arg.value;
+      case 'string':
+        return arg.value;
+      case 'number':
+        return this.number(arg);
+      case 'nil':
+        return null;
+      case 'field':
+        return this.fieldChain(dot, dot, arg, arg.idents, [arg], MISSING);
+      case 'variable': {
+        const value = this.variable(arg.idents[0]!, arg.pos);
+        return arg.idents.length === 1 ? value : this.fieldChain(dot, value, arg, arg.idents.slice(1), [arg], MISSING);
+      }
+      case 'pipe':
+        return this.pipeline(dot, arg.pipe);
+      case 'identifier':
+        return this.call(dot, arg.name, { pos: arg.pos, args: [arg] }, MISSING);
+      case 'chain':
+        return this.fieldChain(dot, this.arg(dot, arg.node), arg, arg.fields, [arg], MISSING);
+    }
+  }
+
+  /** Go's idealConstant: an int when the literal is integral, else a float64; 'c' is an int32. */
+  private number(arg: Extract<Arg, { kind: 'number' }>): GoValue {
+    const text = arg.text.replace(/_/g, '');
+    if (text.startsWith("'")) return new GoInt(BigInt(JSON.parse(`"${text.slice(1, -1).replace(/\\'/g, "'")}"`).codePointAt(0)), 'int32');
+    if (/^[-+]?0[xXbBoO]/.test(text) || /^[-+]?\d+$/.test(text)) {
+      const sign = text.startsWith('-') ? -1n : 1n;
+      const digits = text.replace(/^[-+]/, '');
+      const value = sign * BigInt(/^0\d/.test(digits) ? `0o${digits.slice(1)}` : digits);
+      if (value > 2n ** 63n - 1n || value < -(2n ** 63n)) this.fail(arg.pos, arg.text, `${arg.text} overflows int`);
+      return new GoInt(value);
+    }
+    return new GoFloat(Number(text));
+  }
+
+  private fieldChain(dot: GoValue, receiver: GoValue, node: Arg, idents: string[], args: Arg[], final: GoValue | typeof MISSING): GoValue {
+    let value = receiver;
+    idents.forEach((name, i) => {
+      const last = i === idents.length - 1;
+      value = this.field(name, node, value, last && (args.length > 1 || final !== MISSING));
+    });
+    void dot;
+    return value;
+  }
+
+  private field(name: string, node: Arg, receiver: GoValue, hasArgs: boolean): GoValue {
+    if (receiver === undefined) return undefined;
+    if (receiver === null) this.fail(node.pos, argText(node), `nil pointer evaluating interface {}.${name}`);
+    if (receiver instanceof GoMap) {
+      if (hasArgs) this.fail(node.pos, argText(node), `${name} is not a method but has arguments`);
+      return receiver.entries.get(name);
+    }
+    return this.fail(node.pos, argText(node), `can't evaluate field ${name} in type ${goTypeName(receiver)}`);
+  }
+
+  private call(dot: GoValue, name: string, cmd: Command, final: GoValue | typeof MISSING): GoValue {
+    const args = cmd.args.slice(1);
+    const count = args.length + (final === MISSING ? 0 : 1);
+    const [min, max] = ARITY[name]!;
+    if (count < min || count > max) {
+      const want = max === Infinity ? `at least ${min}` : String(min);
+      this.fail(cmd.args[0]!.pos, name, `wrong number of args for ${name}: want ${want} got ${count}`);
+    }
+    if (name === 'and' || name === 'or') {
+      let value: GoValue;
+      for (const arg of args) {
+        value = this.arg(dot, arg);
+        if (truth(value) === (name === 'or')) return value;
+      }
+      return final === MISSING ? value! : final;
+    }
+    const values = args.map((arg) => this.arg(dot, arg));
+    if (final !== MISSING) values.push(final);
+    try {
+      return FUNCS[name]!(values);
+    } catch (error) {
+      if (error instanceof FuncError) this.fail(cmd.pos, commandText(cmd), `error calling ${name}: ${error.message}`);
+      throw error;
+    }
+  }
+}
 
 const MISSING = Symbol('missing');
-type Result = Value | typeof MISSING;
 
-/** Splits the template into text and trimmed action strings. */
-function lex(template: string): (string | { action: string })[] {
-  const parts: (string | { action: string })[] = [];
-  let pos = 0;
-  while (pos < template.length) {
-    const open = template.indexOf('{{', pos);
-    if (open < 0) {
-      parts.push(template.slice(pos));
-      break;
-    }
-    let text = template.slice(pos, open);
-    const close = template.indexOf('}}', open + 2);
-    if (close < 0) throw new TemplateError('unclosed action');
-    let action = template.slice(open + 2, close);
-    if (/^-\s/.test(action)) {
-      text = text.trimEnd();
-      action = action.slice(1);
-    }
-    pos = close + 2;
-    if (/\s-$/.test(action)) {
-      action = action.slice(0, -1);
-      const rest = template.slice(pos);
-      pos += rest.length - rest.trimStart().length;
-    }
-    if (text !== '') parts.push(text);
-    action = action.trim();
-    if (!/^\/\*[\s\S]*\*\/$/.test(action)) parts.push({ action });
-  }
-  return parts;
-}
-
-class Parser {
-  private pos = 0;
-  constructor(private readonly parts: (string | { action: string })[]) {}
-
-  /** Parses until one of the stop keywords; returns the nodes and the keyword action met. */
-  parse(stops: readonly string[]): [Node[], string | undefined] {
-    const nodes: Node[] = [];
-    while (this.pos < this.parts.length) {
-      const part = this.parts[this.pos++]!;
-      if (typeof part === 'string') {
-        nodes.push({ kind: 'text', text: part });
-        continue;
-      }
-      const action = part.action;
-      const keyword = /^(\w+)\b\s*/.exec(action);
-      const word = keyword?.[1];
-      if (word !== undefined && stops.includes(word)) return [nodes, action];
-      const rest = keyword ? action.slice(keyword[0].length) : action;
-      if (word === 'if' || word === 'with') nodes.push(this.conditional(word, rest));
-      else if (word === 'range') {
-        const declaration = /^(\$\w*)\s*(?:,\s*(\$\w*)\s*)?:=\s*/.exec(rest);
-        const vars = declaration ? [declaration[1]!, declaration[2]].filter((v): v is string => v !== undefined) : [];
-        const [body, end] = this.parse(['end', 'else']);
-        const otherwise = end?.startsWith('else') ? this.parse(['end'])[0] : [];
-        nodes.push({ kind: 'range', expr: declaration ? rest.slice(declaration[0].length) : rest, vars, body, otherwise });
-      } else if (/^\$\w*\s*:?=/.test(action)) {
-        const [, name, expr] = /^(\$\w*)\s*:?=\s*([\s\S]*)$/.exec(action)!;
-        nodes.push({ kind: 'assign', name: name!, expr: expr! });
-      } else if (word === 'end' || word === 'else' || word === 'define' || word === 'template' || word === 'block') {
-        throw new TemplateError(`unexpected {{${word}}}`);
-      } else nodes.push({ kind: 'print', expr: action });
-    }
-    if (stops.length > 0) throw new TemplateError('unexpected EOF');
-    return [nodes, undefined];
-  }
-
-  private conditional(kind: 'if' | 'with', expr: string): Node {
-    const [then, end] = this.parse(['end', 'else']);
-    let otherwise: Node[] = [];
-    if (end !== undefined && end.startsWith('else')) {
-      const chained = /^else\s+(if|with)\s+([\s\S]*)$/.exec(end);
-      otherwise = chained ? [this.conditional(chained[1] as 'if' | 'with', chained[2]!)] : this.parse(['end'])[0];
-    }
-    return { kind, expr, then, otherwise };
-  }
-}
-
-/** Go's notion of truth in templates: zero values and empty collections are false. */
-function truthy(value: Result): boolean {
-  if (value === MISSING || value === null || value === false || value === 0 || value === 0n || value === '') return false;
-  if (Array.isArray(value)) return value.length > 0;
-  if (value instanceof RObject || value instanceof RSet) return value.size > 0;
-  return true;
-}
-
-/** fmt's %v of the JSON-like values Go sees (strings raw, `[a b]`, `map[k:v]`). */
-function print(value: Result): string {
-  if (value === MISSING) return '<undefined>';
-  if (value === null) return '<nil>';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'bigint') return numberKey(value);
-  if (typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return `[${value.map(print).join(' ')}]`;
-  if (value instanceof RSet) return `[${value.sorted().map(print).join(' ')}]`;
-  return `map[${value
-    .sortedEntries()
-    .map(([k, v]) => `${print(k)}:${print(v)}`)
-    .join(' ')}]`;
-}
-
-const TOKEN = /\s*(?:"((?:[^"\\]|\\.)*)"|`([^`]*)`|(-?\d+(?:\.\d+)?)|(\(|\))|([$.\w][\w.$]*))/y;
-
-class Scope {
-  constructor(
-    readonly dot: Result,
-    readonly vars: Map<string, Result>,
-  ) {}
-
-  with(dot: Result): Scope {
-    return new Scope(dot, new Map(this.vars));
-  }
-}
-
-function field(value: Result, name: string): Result {
-  if (value instanceof RObject) return value.get(name) ?? MISSING;
-  throw new TemplateError(`can't evaluate field ${name} in type ${value === MISSING ? 'nil' : typeof value}`);
-}
-
-function lookup(term: string, scope: Scope): Result {
-  if (term === 'true' || term === 'false') return term === 'true';
-  if (term === 'nil') return null;
-  const [head, ...fields] = term.split('.');
-  let value: Result;
-  if (head === '') value = scope.dot;
-  else if (head!.startsWith('$')) {
-    if (!scope.vars.has(head!)) throw new TemplateError(`undefined variable: ${head}`);
-    value = scope.vars.get(head!)!;
-  } else throw new TemplateError(`function "${head}" not defined`);
-  for (const name of fields) if (name !== '') value = field(value, name);
-  return value;
-}
-
-const FUNCTIONS: Record<string, (args: Result[]) => Result> = {
-  eq: ([a, ...rest]) => rest.some((b) => a !== MISSING && b !== MISSING && equals(a!, b)),
-  ne: ([a, b]) => !(a !== MISSING && b !== MISSING && equals(a!, b!)),
-  lt: ([a, b]) => compare(a as Value, b as Value) < 0,
-  le: ([a, b]) => compare(a as Value, b as Value) <= 0,
-  gt: ([a, b]) => compare(a as Value, b as Value) > 0,
-  ge: ([a, b]) => compare(a as Value, b as Value) >= 0,
-  and: (args) => args.find((a) => !truthy(a)) ?? args[args.length - 1]!,
-  or: (args) => args.find(truthy) ?? args[args.length - 1]!,
-  not: ([a]) => !truthy(a!),
-  len: ([a]) => (typeof a === 'string' ? Buffer.byteLength(a) : Array.isArray(a) ? a.length : a instanceof RObject || a instanceof RSet ? a.size : 0),
-  index: ([collection, ...keys]) => keys.reduce<Result>((c, k) => (c instanceof RObject ? c.get(k as Value) ?? MISSING : Array.isArray(c) ? c[Number(k)] ?? MISSING : MISSING), collection!),
-};
-
-/** Evaluates a command: a function call with arguments, or a single operand. */
-function evaluate(expr: string, scope: Scope): Result {
-  const tokens: string[] = [];
-  const args: Result[] = [];
-  TOKEN.lastIndex = 0;
-  let match: RegExpExecArray | null;
-  while (TOKEN.lastIndex < expr.length && (match = TOKEN.exec(expr)) !== null) {
-    if (match[1] !== undefined) args.push(JSON.parse(`"${match[1]}"`) as string);
-    else if (match[2] !== undefined) args.push(match[2]);
-    else if (match[3] !== undefined) args.push(Number(match[3]));
-    else if (match[4] !== undefined) throw new TemplateError('parenthesised pipelines are not supported');
-    else {
-      const word = match[5]!;
-      if (tokens.length === 0 && args.length === 0 && Object.hasOwn(FUNCTIONS, word)) tokens.push(word);
-      else args.push(lookup(word, scope));
-    }
-  }
-  if (expr.slice(TOKEN.lastIndex).trim() !== '') throw new TemplateError(`unexpected "${expr.slice(TOKEN.lastIndex).trim()}"`);
-  const fn = tokens[0];
-  if (fn !== undefined) return FUNCTIONS[fn]!(args);
-  if (args.length !== 1) throw new TemplateError(`can't give argument to non-function ${expr}`);
-  return args[0]!;
-}
-
-function run(nodes: readonly Node[], scope: Scope, out: string[]): void {
-  for (const node of nodes) {
-    switch (node.kind) {
-      case 'text':
-        out.push(node.text);
-        break;
-      case 'print':
-        out.push(print(evaluate(node.expr, scope)));
-        break;
-      case 'assign':
-        scope.vars.set(node.name, evaluate(node.expr, scope));
-        break;
-      case 'if':
-      case 'with': {
-        const value = evaluate(node.expr, scope);
-        if (truthy(value)) run(node.then, node.kind === 'with' ? scope.with(value) : scope, out);
-        else run(node.otherwise, scope, out);
-        break;
-      }
-      case 'range': {
-        const value = evaluate(node.expr, scope);
-        const pairs: [Value, Value][] = Array.isArray(value)
-          ? value.map((v, i) => [i, v])
-          : value instanceof RObject
-            ? value.sortedEntries()
-            : value instanceof RSet
-              ? value.sorted().map((v, i) => [i, v])
-              : [];
-        if (pairs.length === 0) run(node.otherwise, scope, out);
-        for (const [key, element] of pairs) {
-          const inner = scope.with(element);
-          if (node.vars.length === 1) inner.vars.set(node.vars[0]!, element);
-          if (node.vars.length === 2) {
-            inner.vars.set(node.vars[0]!, key);
-            inner.vars.set(node.vars[1]!, element);
-          }
-          run(node.body, inner, out);
-        }
-        break;
-      }
-    }
-  }
-}
-
-export function renderTemplate(template: string, data: Value): string {
-  const [nodes] = new Parser(lex(template)).parse([]);
-  const out: string[] = [];
-  run(nodes, new Scope(data, new Map([['$', data]])), out);
-  return out.join('');
+export function renderTemplate(template: string, vars: RObject): string {
+  const parsed = parseTemplate(template);
+  return new Executor(parsed).run(goValueOf(vars)).replaceAll('<no value>', '<undefined>');
 }
