@@ -15,6 +15,7 @@ import { fromJson, toJson } from './value.ts';
 import type { JsonValue, Value } from './value.ts';
 import { builtins } from './builtins/index.ts';
 import type { Module } from './ast.ts';
+import type { Tracer } from './eval/tracer.ts';
 
 export interface CompileOptions {
   /** The base document under `data` (JSON; bigints allowed). */
@@ -34,6 +35,8 @@ export interface EvaluateOptions {
   nowNs?: bigint;
   /** Receives print() output; by default it is dropped. */
   print?: (message: string, loc: Location) => void;
+  /** Observes the evaluation (eval/tracer.ts): the test runner and `policy explain` use it. */
+  tracer?: Tracer;
 }
 
 export interface ValueResults {
@@ -112,6 +115,7 @@ export class Evaluation {
         limits: set.limits,
         nowNs: options.nowNs ?? BigInt(Date.now()) * 1_000_000n,
         print: options.print ?? (() => {}),
+        tracer: options.tracer,
       },
     );
   }
