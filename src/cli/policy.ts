@@ -6,6 +6,7 @@
 import { RegoError } from '@mcp-warden/rego';
 import { isWardenError } from '../errors.ts';
 import { wantsHelp } from './args.ts';
+import { failWith } from './exit-codes.ts';
 import { renderRegoError } from './policy-load.ts';
 
 export const POLICY_USAGE = `usage: warden policy <command> [options]   (-h after a command for its flags)
@@ -20,7 +21,8 @@ export const POLICY_USAGE = `usage: warden policy <command> [options]   (-h afte
 exit codes: test 0 passed, 2 a test failed, errored or was skipped (-z: skipped is fine), or
             coverage below --threshold, 1 the policies could not be loaded;
             eval 0 evaluated (even if undefined), 1 load or evaluation error;
-            check 0 clean, 1 any error; replay 0 no decision flips, 1 some flip;
+            check 0 clean, 1 any error; explain 0 explained, 1 load or evaluation error;
+            replay 0 no decision flips, 1 some flip, 3 audit database or policies not loadable;
             2 a bad command line for all of them
 `;
 
@@ -30,6 +32,8 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   test: async () => (await import('./policy-test.ts')).testCommand,
   eval: async () => (await import('./policy-eval.ts')).evalCommand,
   check: async () => (await import('./policy-check.ts')).checkCommand,
+  explain: async () => (await import('./policy-explain.ts')).explainCommand,
+  replay: async () => (await import('./policy-replay.ts')).replayCommand,
 };
 
 export async function run(args: string[]): Promise<number> {
@@ -49,6 +53,8 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`warden policy ${command}: ${error.message}\n`);
       return 2;
     }
+    // replay's 1 means "decisions flip": a database or policy set it cannot load is 3 there.
+    if (isWardenError(error) && command === 'replay') return failWith(error);
     if (isWardenError(error)) {
       process.stderr.write(`warden policy ${command}: ${error.message}\n`);
       return 1;

@@ -14,6 +14,8 @@ export { checkStrict } from './strict.ts';
 export type { Module } from './ast.ts';
 export type { Tracer } from './eval/tracer.ts';
 export { evaluateQueryResults } from './query-results.ts';
+export { explainDocument } from './explain.ts';
+export type { Explanation, RuleExplanation } from './explain.ts';
 export type { ExpressionValue, QueryResult } from './query-results.ts';
 export { runTests } from './tester/run-tests.ts';
 export type { CaseResult, TestOptions, TestOutcome, TestReport, TestResult } from './tester/run-tests.ts';
