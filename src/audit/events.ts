@@ -52,6 +52,11 @@ function row(kind: EventKind, time: string | Date, data: Record<string, unknown>
   };
 }
 
+function withoutArguments(input: Record<string, unknown>): Record<string, unknown> {
+  const { arguments: _arguments, ...rest } = input;
+  return rest;
+}
+
 export function createEventEncoder(redactor: Redactor): EventEncoder {
   const text = (value: string | undefined): string | null => (value === undefined ? null : redactor.redactText(value));
 
@@ -69,6 +74,9 @@ export function createEventEncoder(redactor: Redactor): EventEncoder {
           arguments: hasArguments ? redactor.redactArguments(event.arguments) : null,
           // Of the original, unredacted arguments: proves what was sent without storing it.
           arguments_sha256: hasArguments ? sha256Hex(canonicalJson(event.arguments)) : null,
+          // What the policy decided on, without its arguments (stored once, above): explain and
+          // replay put the two together again (audit/decision-reader.ts).
+          input: event.input === undefined ? null : redactor.redactArguments(withoutArguments(event.input)),
         },
         {
           request_id: event.requestId,

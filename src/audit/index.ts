@@ -11,3 +11,4 @@ export type {
   Outcome,
   OutcomeEvent,
 } from './sink.ts';
+export { openDecisionReader, type DecisionReader, type RecordedDecision } from './decision-reader.ts';

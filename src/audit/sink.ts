@@ -26,6 +26,8 @@ export interface DecisionEvent {
   decisionId: string;
   /** Raw arguments: the store redacts them before writing and hashes the original. */
   arguments?: unknown;
+  /** The policy input document decided on (its `arguments` are the field above); stored redacted. */
+  input?: Record<string, unknown>;
   workflow?: { name: string; step: string };
 }
 

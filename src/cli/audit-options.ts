@@ -23,7 +23,7 @@ function durationMs(text: string): number | undefined {
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** A point in time: a duration back from now (`1h`) or an ISO date. */
-const pointInTime = (now: Date) =>
+export const pointInTime = (now: Date) =>
   z.string().transform((text, ctx) => {
     const ago = durationMs(text);
     if (ago !== undefined) return new Date(now.getTime() - ago);

@@ -3,6 +3,7 @@
  * data documents beside them (mounted by directory, as the gateway's rego backend does), and prints
  * Rego errors with the offending source line and a caret (graphql-js printLocation style).
  */
+import { basename } from 'node:path';
 import { readPolicyFiles } from '../policy/files.ts';
 import { isDataFile, mountDataDocument } from '../policy/data-documents.ts';
 import type { DataDocument } from '../policy/data-documents.ts';
@@ -14,9 +15,26 @@ export interface LoadedPolicies {
   data: DataDocument;
 }
 
-export async function loadPolicies(paths: readonly string[], options: { tests: boolean } = { tests: true }): Promise<LoadedPolicies> {
-  const accept = (path: string): boolean => (path.endsWith('.rego') && (options.tests || !path.endsWith('_test.rego'))) || isDataFile(path);
-  const files = await readPolicyFiles(paths, process.cwd(), accept);
+export interface LoadOptions {
+  /** Load `*_test.rego` modules too. */
+  tests: boolean;
+  /**
+   * `named`: only `data.json` / `data.yaml` / `data.yml` are data (as `opa test` mounts them, so a
+   * fixture such as `input.json` beside the tests is not data); `all`: every JSON/YAML file, as the
+   * gateway's rego backend loads `policy.paths`.
+   */
+  dataFiles: 'named' | 'all';
+  /** Directory names not descended into (node_modules when no path was given). */
+  skipDirectories?: readonly string[];
+}
+
+const DATA_NAMES = new Set(['data.json', 'data.yaml', 'data.yml']);
+
+export async function loadPolicies(paths: readonly string[], options: LoadOptions = { tests: true, dataFiles: 'all' }): Promise<LoadedPolicies> {
+  const isData = (path: string): boolean => (options.dataFiles === 'named' ? DATA_NAMES.has(basename(path)) : isDataFile(path));
+  const accept = (path: string): boolean => (path.endsWith('.rego') && (options.tests || !path.endsWith('_test.rego'))) || isData(path);
+  const skip = new Set(options.skipDirectories ?? []);
+  const files = await readPolicyFiles(paths, process.cwd(), accept, (name) => skip.has(name));
   const modules: Record<string, string> = {};
   const data: DataDocument = {};
   for (const file of files) {

@@ -1,135 +1,74 @@
 /**
- * `warden policy test|eval|check`: the Rego engine from the command line. Each subcommand is a
- * function returning data; rendering is separate; exit codes mean something:
- *   test:  0 all passed, 2 a test failed or errored, 1 the policies could not be loaded;
- *   eval:  0 evaluated (even if undefined), 1 load or evaluation error;
- *   check: 0 clean, 1 any parse or compile error.
+ * `warden policy <test|eval|check|explain|replay>`: the Rego engine from the command line, with
+ * `opa`'s flags where a command mirrors `opa`. Each subcommand lives in its own file, returns data
+ * that a renderer prints, and returns its exit code (USAGE in the table below).
  */
-import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { compile, RegoError, parseModule, renderTestReport, runTests } from '@mcp-warden/rego';
-import type { JsonValue } from '@mcp-warden/rego';
+import { RegoError } from '@mcp-warden/rego';
 import { isWardenError } from '../errors.ts';
-import { loadPolicies, renderRegoError } from './policy-load.ts';
+import { wantsHelp } from './args.ts';
+import { failWith } from './exit-codes.ts';
+import { renderRegoError } from './policy-load.ts';
 
-const USAGE = `usage:
-  warden policy test [PATH...] [--run REGEX] [-v] [--json]
-  warden policy eval QUERY -d PATH... [-i INPUT.json] [--json]
-  warden policy check PATH...
+export const POLICY_USAGE = `usage: warden policy <command> [options]   (-h after a command for its flags)
+
+  test    [PATH...] [-r REGEX] [-v] [--format pretty|json] [--coverage [--threshold PCT]]
+          [--var-values] [--bench] [--timeout 5s] [-z]          like opa test
+  eval    QUERY -d PATH... [-i INPUT.json] [--format json|pretty|raw]   like opa eval
+  check   PATH... [--strict]                                     like opa check
+  explain -d PATH... (-i INPUT.json | --decision ID --audit DB) [--entrypoint data.mcp.authz]
+  replay  --audit DB --policy PATH... [--since 7d] [--allow-flips] [--json]
+
+exit codes: test 0 passed, 2 a test failed, errored or was skipped (-z: skipped is fine), or
+            coverage below --threshold, 1 the policies could not be loaded;
+            eval 0 evaluated (even if undefined), 1 load or evaluation error;
+            check 0 clean, 1 any error; explain 0 explained, 1 load or evaluation error;
+            replay 0 no decision flips, 1 some flip, 3 audit database or policies not loadable;
+            2 a bad command line for all of them
 `;
+
+type Subcommand = (args: string[]) => Promise<number>;
+
+const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
+  test: async () => (await import('./policy-test.ts')).testCommand,
+  eval: async () => (await import('./policy-eval.ts')).evalCommand,
+  check: async () => (await import('./policy-check.ts')).checkCommand,
+  explain: async () => (await import('./policy-explain.ts')).explainCommand,
+  replay: async () => (await import('./policy-replay.ts')).replayCommand,
+};
 
 export async function run(args: string[]): Promise<number> {
   const [command, ...rest] = args;
-  try {
-    switch (command) {
-      case 'test':
-        return await testCommand(rest);
-      case 'eval':
-        return await evalCommand(rest);
-      case 'check':
-        return await checkCommand(rest);
-      default:
-        process.stderr.write(USAGE);
-        return 2;
+  if (command === undefined || !Object.hasOwn(SUBCOMMANDS, command)) {
+    if (command !== undefined && wantsHelp([command])) {
+      process.stdout.write(POLICY_USAGE);
+      return 0;
     }
+    process.stderr.write(command === undefined ? POLICY_USAGE : `warden policy: unknown command "${command}"\n${POLICY_USAGE}`);
+    return 2;
+  }
+  try {
+    return await (await SUBCOMMANDS[command]!())(rest);
   } catch (error) {
-    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`warden policy: ${error.message}\n${USAGE}`);
+    if (isWardenError(error) && error.code === 'USAGE') {
+      process.stderr.write(`warden policy ${command}: ${error.message}\n`);
       return 2;
     }
+    // replay's 1 means "decisions flip": a database or policy set it cannot load is 3 there.
+    if (isWardenError(error) && command === 'replay') return failWith(error);
     if (isWardenError(error)) {
-      process.stderr.write(`warden policy: ${error.message}\n`);
+      process.stderr.write(`warden policy ${command}: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof RegoError) {
+      process.stderr.write(renderRegoError(error, {}));
       return 1;
     }
     throw error;
   }
 }
 
-async function testCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { run: { type: 'string' }, verbose: { type: 'boolean', short: 'v' }, json: { type: 'boolean' } },
-  });
-  const { modules, data } = await loadPolicies(positionals.length > 0 ? positionals : ['.']);
-  let report;
-  try {
-    report = runTests(modules, data, values.run === undefined ? {} : { run: values.run });
-  } catch (error) {
-    if (!(error instanceof RegoError)) throw error;
-    process.stderr.write(renderRegoError(error, modules));
-    return 1;
-  }
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderTestReport(report, values.verbose === true));
-  return report.failed + report.errored > 0 ? 2 : 0;
-}
-
-/** Evaluates a query against the policies and data under `-d` paths. */
-export async function evaluateQuery(query: string, paths: string[], inputPath?: string): Promise<Array<Record<string, JsonValue>>> {
-  const { modules, data } = await loadPolicies(paths, { tests: false });
-  const input = inputPath === undefined ? undefined : JSON.parse(await readFile(inputPath, 'utf8'));
-  return compile(modules, { data }).evaluate(query, input === undefined ? {} : { input });
-}
-
-async function evalCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { data: { type: 'string', short: 'd', multiple: true }, input: { type: 'string', short: 'i' }, json: { type: 'boolean' } },
-  });
-  const query = positionals[0];
-  if (query === undefined || positionals.length > 1) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
-  const paths = values.data ?? [];
-  try {
-    const results = await evaluateQuery(query, paths, values.input);
-    if (values.json) process.stdout.write(`${jsonText({ result: results }, 0)}\n`);
-    else process.stdout.write(results.length === 0 ? 'undefined\n' : `${results.map((row) => jsonText(row, 2)).join('\n')}\n`);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof RegoError)) throw error;
-    const { modules } = await loadPolicies(paths, { tests: false }).catch(() => ({ modules: {} }));
-    process.stderr.write(renderRegoError(error, modules));
-    return 1;
-  }
-}
-
-/** JSON text that writes integers beyond 2^53 exactly (results keep them as bigint). */
-export function jsonText(value: unknown, indent: number): string {
-  const marker = '\u0000bigint:';
-  const text = JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? `${marker}${v}` : v), indent || undefined);
-  return text.replace(new RegExp(`"${marker.replace('\u0000', '\\\\u0000')}(-?\\d+)"`, 'g'), '$1');
-}
-
-/** Parse errors of every file, then compile errors of the whole set. */
-export async function checkPolicies(paths: string[]): Promise<{ modules: Record<string, string>; errors: RegoError[] }> {
-  const { modules, data } = await loadPolicies(paths);
-  const errors: RegoError[] = [];
-  for (const [file, source] of Object.entries(modules)) {
-    try {
-      parseModule(file, source);
-    } catch (error) {
-      if (!(error instanceof RegoError)) throw error;
-      errors.push(error);
-    }
-  }
-  if (errors.length === 0) {
-    try {
-      compile(modules, { data });
-    } catch (error) {
-      if (!(error instanceof RegoError)) throw error;
-      errors.push(error);
-    }
-  }
-  return { modules, errors };
-}
-
-async function checkCommand(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  const { modules, errors } = await checkPolicies(positionals.length > 0 ? positionals : ['.']);
-  for (const error of errors) process.stderr.write(renderRegoError(error, modules));
-  if (errors.length === 0) process.stdout.write(`${Object.keys(modules).length} module(s) OK\n`);
-  return errors.length > 0 ? 1 : 0;
+/** The usage text of one subcommand, for its `-h`. */
+export function printHelp(text: string): number {
+  process.stdout.write(text);
+  return 0;
 }

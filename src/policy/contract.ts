@@ -32,6 +32,11 @@ export interface Decision {
   decisionId: string;
   /** Hash of the loaded policy set that decided. */
   revision: string;
+  /**
+   * The document the decision was made on: the audit row keeps it (redacted), so `warden policy
+   * explain` and `replay` can evaluate it again.
+   */
+  input?: PolicyInput;
 }
 
 export interface PolicyEngine {

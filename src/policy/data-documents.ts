@@ -22,8 +22,9 @@ function lineAndColumn(text: string, position: number): string {
   return `${line}:${position - before.lastIndexOf('\n')}`;
 }
 
-function parseText(name: string, text: string): unknown {
-  if (name.endsWith('.json')) {
+/** Parses a JSON (by extension) or YAML document; errors name `name:line:column`. */
+export function parseDocumentText(name: string, text: string, format: 'json' | 'yaml' = name.endsWith('.json') ? 'json' : 'yaml'): unknown {
+  if (format === 'json') {
     try {
       return JSON.parse(text);
     } catch (error) {
@@ -37,6 +38,10 @@ function parseText(name: string, text: string): unknown {
   } catch (error) {
     if (!(error instanceof YAMLParseError)) throw error;
     const pos = error.linePos?.[0];
+    if (error.code === 'MULTIPLE_DOCS') {
+      // A data document is one value; several (`---`) would each need a place under data.
+      throw new WardenError('POLICY_LOAD_FAILED', `${name}:${pos?.line ?? 1}: holds several YAML documents (separated by ---); a data document must be a single document (split it into files, one per directory)`, { cause: error });
+    }
     const where = pos === undefined ? name : `${name}:${pos.line}:${pos.col}`;
     throw new WardenError('POLICY_LOAD_FAILED', `${where}: invalid YAML: ${error.message.split('\n')[0]}`, { cause: error });
   }
@@ -58,7 +63,7 @@ function mergeInto(target: DataDocument, source: DataDocument, name: string, pat
 
 /** Parses one document and merges it into `root` under `prefix`; the root document must be an object. */
 export function mountDataDocument(root: DataDocument, name: string, prefix: readonly string[], text: string): void {
-  const value = parseText(name, text);
+  const value = parseDocumentText(name, text);
   if (prefix.length === 0 && !isObject(value)) {
     throw new WardenError('POLICY_LOAD_FAILED', `${name}: a data document at the root must be an object`);
   }

@@ -25,7 +25,7 @@ function displayName(absolutePath: string, baseDir: string): string {
  * Files below `dir`, dot-entries skipped. Symbolic links are followed: a Kubernetes ConfigMap
  * volume presents every file as a link into a hidden `..data` directory.
  */
-async function walk(dir: string): Promise<string[]> {
+async function walk(dir: string, skipDirectory: (name: string) => boolean): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const nested = await Promise.all(
     entries
@@ -33,7 +33,7 @@ async function walk(dir: string): Promise<string[]> {
       .map(async (entry) => {
         const full = join(dir, entry.name);
         const info = entry.isSymbolicLink() ? await stat(full) : entry;
-        if (info.isDirectory()) return walk(full);
+        if (info.isDirectory()) return skipDirectory(entry.name) ? [] : walk(full, skipDirectory);
         return info.isFile() ? [full] : [];
       }),
   );
@@ -43,12 +43,14 @@ async function walk(dir: string): Promise<string[]> {
 /**
  * Reads every file under `paths` that `accept` keeps (directories recursively, dot-files
  * skipped), sorted by name so that the revision does not depend on directory order.
- * A configured path that does not exist is a load failure naming it.
+ * A configured path that does not exist is a load failure naming it. `skipDirectory` leaves out
+ * directories by name (`warden policy test` with no path does not descend into node_modules).
  */
 export async function readPolicyFiles(
   paths: readonly string[],
   baseDir: string,
   accept: (absolutePath: string) => boolean,
+  skipDirectory: (name: string) => boolean = () => false,
 ): Promise<PolicyFile[]> {
   const files: PolicyFile[] = [];
   for (const configured of paths) {
@@ -56,7 +58,7 @@ export async function readPolicyFiles(
     const info = await stat(root).catch((error: unknown) => {
       throw new WardenError('POLICY_LOAD_FAILED', `${configured}: policy path cannot be read (${(error as Error).message})`, { cause: error });
     });
-    const found = info.isDirectory() ? (await walk(root)).filter(accept) : [root];
+    const found = info.isDirectory() ? (await walk(root, skipDirectory)).filter(accept) : [root];
     for (const absolutePath of found) {
       // Overlapping paths (a directory and a file inside it) load the file once.
       if (files.some((file) => file.absolutePath === absolutePath)) continue;

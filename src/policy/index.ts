@@ -53,3 +53,5 @@ export async function createPolicyEngine(config: PolicyConfig, options: PolicyEn
   logger.info({ revision: engine.revision }, 'policy loaded');
   return engine;
 }
+export { loadRegoBackend } from './rego-backend.ts';
+export { normalizeDecision } from './decision.ts';

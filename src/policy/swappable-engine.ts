@@ -64,6 +64,10 @@ export class SwappablePolicyEngine implements ReloadablePolicyEngine {
   }
 
   async evaluate(input: PolicyInput): Promise<Decision> {
+    return { ...this.#decide(input), input };
+  }
+
+  #decide(input: PolicyInput): Decision {
     const backend = this.#backend;
     const started = this.#clock();
     try {

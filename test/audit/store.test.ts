@@ -10,6 +10,18 @@ const { dir, cleanup } = tempDir('store');
 afterAll(cleanup);
 
 describe('audit store', () => {
+  it('keeps the policy input of a decision, redacted, with its arguments stored once', async () => {
+    const path = join(dir, 'decision-input.db');
+    const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick });
+    const input = { method: 'tools/call', principal: { sub: 'alice', roles: ['analyst'], claims: { api_key: 'k-123' } }, arguments: { sql: 'select 1' }, now: '2026-11-23T19:00:00.000Z' };
+    await store.recordDecision(decision({ input }));
+    await store.close();
+    const [row] = readEvents(path, "kind = 'decision'");
+    const data = JSON.parse(row!.data);
+    expect(data.input).toEqual({ method: 'tools/call', principal: { sub: 'alice', roles: ['analyst'], claims: { api_key: '[REDACTED]' } }, now: '2026-11-23T19:00:00.000Z' });
+    expect(data.arguments).toEqual({ sql: 'select 1' });
+  });
+
   it('writes a decision with its columns and a redacted data document', async () => {
     const path = join(dir, 'decision.db');
     const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick });
@@ -30,6 +42,7 @@ describe('audit store', () => {
       reasons: ['not an analyst'],
       token_id: 'jti-1',
       workflow: { name: 'weekly', step: 'fetch' },
+      input: null,
     });
     expect(outcome).toMatchObject({ kind: 'outcome', outcome: 'upstream_error', code: 'UPSTREAM_ERROR' });
     expect(JSON.parse(outcome!.data)).toEqual({ duration_ms: 3.5, upstream_ms: 2.1 });

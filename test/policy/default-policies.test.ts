@@ -18,10 +18,10 @@ describe('default policies - their own Rego tests (warden policy test policies/)
   it('pass, and every module has tests', async () => {
     const { modules, data } = await loadPolicies([join(root, 'policies')]);
     const report = runTests(modules, data);
-    const notPassing = report.results.filter((result) => result.status !== 'pass').map((result) => `${result.name}: ${result.status} ${result.error ?? ''}`);
+    const notPassing = report.results.filter((result) => result.outcome !== 'pass').map((result) => `${result.name}: ${result.outcome} ${result.error?.message ?? ''}`);
     expect(notPassing).toEqual([]);
     expect(report.passed).toBeGreaterThan(20);
-    const tested = new Set(report.results.map((result) => result.file.replace(/_test\.rego$/, '.rego')));
+    const tested = new Set(report.results.map((result) => result.location.file.replace(/_test\.rego$/, '.rego')));
     expect(Object.keys(modules).filter((name) => !name.endsWith('_test.rego') && !tested.has(name))).toEqual([]);
   });
 });

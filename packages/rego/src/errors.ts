@@ -16,7 +16,8 @@ export type RegoErrorCode =
   | 'eval_conflict_error'
   | 'eval_type_error'
   | 'eval_builtin_error'
-  | 'eval_budget_error';
+  | 'eval_budget_error'
+  | 'eval_cancel_error';
 
 export interface Location {
   file: string;

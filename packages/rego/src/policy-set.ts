@@ -14,7 +14,8 @@ import { parseModule, parseQueryText } from './parser/module.ts';
 import { fromJson, toJson } from './value.ts';
 import type { JsonValue, Value } from './value.ts';
 import { builtinArity } from './builtins/index.ts';
-import type { Module } from './ast.ts';
+import type { Body, Module } from './ast.ts';
+import type { Tracer } from './eval/tracer.ts';
 
 export interface CompileOptions {
   /** The base document under `data` (JSON; bigints allowed). */
@@ -34,6 +35,8 @@ export interface EvaluateOptions {
   nowNs?: bigint;
   /** Receives print() output; by default it is dropped. */
   print?: (message: string, loc: Location) => void;
+  /** Observes the evaluation (eval/tracer.ts): the test runner and `policy explain` use it. */
+  tracer?: Tracer;
 }
 
 export interface ValueResults {
@@ -112,6 +115,7 @@ export class Evaluation {
         limits: set.limits,
         nowNs: options.nowNs ?? BigInt(Date.now()) * 1_000_000n,
         print: options.print ?? (() => {}),
+        tracer: options.tracer,
       },
     );
   }
@@ -157,17 +161,21 @@ export class PolicySet {
   prepare(query: string): PreparedQuery {
     let prepared = this.prepared.get(query);
     if (!prepared) {
-      const body = parseQueryText(query);
-      prepared = new PreparedQuery(this, compileQuery(body, this.policy, {
-          pkg: [],
-          ruleNames: new Set(),
-          imports: new Map(),
-          arityOf: this.policy.arityOf,
-          negation: { mode: 'hoist', equalsIsUnify: false },
-        }));
+      prepared = this.prepareBody(parseQueryText(query));
       this.prepared.set(query, prepared);
     }
     return prepared;
+  }
+
+  /** Compiles a parsed query body as OPA compiles an ad-hoc query: no package, no imports. */
+  prepareBody(body: Body): PreparedQuery {
+    return new PreparedQuery(this, compileQuery(body, this.policy, {
+      pkg: [],
+      ruleNames: new Set(),
+      imports: new Map(),
+      arityOf: this.policy.arityOf,
+      negation: { mode: 'hoist', equalsIsUnify: false },
+    }));
   }
 
   evaluate(query: string, options: EvaluateOptions = {}): Array<Record<string, JsonValue>> {

@@ -49,6 +49,7 @@ function commonEvent(ctx: RequestFields, decision: Decision, now: number): Decis
   }
   if (decision.allow !== true) event.code = decision.code ?? 'POLICY_DENIED';
   if (ctx.params.arguments !== undefined) event.arguments = ctx.params.arguments;
+  if (decision.input) event.input = { ...decision.input };
   if (ctx.workflow) event.workflow = ctx.workflow;
   return event;
 }

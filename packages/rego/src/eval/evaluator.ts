@@ -19,12 +19,15 @@ import { evalRef } from './refs.ts';
 import { evalCall, evalCallExpr } from './calls.ts';
 import { evalWith } from './with.ts';
 import { evalComposite } from './terms.ts';
+import type { Tracer } from './tracer.ts';
 
 export interface EvalOptions {
   strict: boolean;
   limits: Limits;
   nowNs: bigint;
   print: (message: string, loc: Location) => void;
+  /** Observes expressions and rule values (tracer.ts); undefined in the gateway's hot path. */
+  tracer?: Tracer | undefined;
 }
 
 export class Evaluator {
@@ -34,6 +37,7 @@ export class Evaluator {
   /** First built-in error (strict mode reports it after evaluation). */
   firstError: RegoError | undefined;
   readonly builtinContext: BuiltinContext;
+  readonly tracer: Tracer | undefined;
 
   constructor(
     readonly policy: CompiledPolicy,
@@ -41,6 +45,7 @@ export class Evaluator {
     readonly options: EvalOptions,
   ) {
     this.ctx = ctx;
+    this.tracer = options.tracer;
     this.builtinContext = { memo: new Map(), nowNs: options.nowNs, strict: options.strict };
   }
 
@@ -58,8 +63,22 @@ export class Evaluator {
 
   expr(expr: Expr, env: Env, k: K): boolean {
     this.tick(expr.loc);
+    if (this.tracer !== undefined) return this.traced(this.tracer, expr, env, k);
     if (expr.with.length > 0) return evalWith(this, expr, env, k);
     return this.exprNoWith(expr, env, k);
+  }
+
+  /** `expr` under a tracer: reports the entry, and the failure when no solution reached `k`. */
+  private traced(tracer: Tracer, expr: Expr, env: Env, k: K): boolean {
+    tracer.enter(expr, env);
+    let solved = false;
+    const next: K = () => {
+      solved = true;
+      return k();
+    };
+    const stop = expr.with.length > 0 ? evalWith(this, expr, env, next) : this.exprNoWith(expr, env, next);
+    if (!solved) tracer.fail(expr, env);
+    return stop;
   }
 
   exprNoWith(expr: Expr, env: Env, k: K): boolean {

@@ -51,6 +51,7 @@ function defaultValue(ev: Evaluator, node: RuleNode): Value | undefined {
     value = v;
     return true;
   });
+  if (value !== undefined) ev.tracer?.exit(rule);
   return value;
 }
 
@@ -75,7 +76,10 @@ export function chainValue(ev: Evaluator, rule: CompiledRule, conflictMessage: s
         }),
       ),
     );
-    if (value !== undefined) return value;
+    if (value !== undefined) {
+      ev.tracer?.exit(current);
+      return value;
+    }
   }
   return undefined;
 }
@@ -93,6 +97,7 @@ function partialValue(ev: Evaluator, node: RuleNode): Value {
     ev.body(rule.body, env, () =>
       evalList(ev, rule.rest, env, (keys) =>
         ev.term(rule.kind === 'set' ? rule.key! : rule.value, env, (value) => {
+          ev.tracer?.exit(rule);
           if (out instanceof RSet) out.add(value);
           else insert(ev, out, keys, value, rule);
           return false;
