@@ -6,6 +6,7 @@
  */
 import type { Module, Rule, VarTerm } from './ast.ts';
 import { RegoError } from './errors.ts';
+import { refText } from './compiler/scope.ts';
 
 /** Every AST node below `node` with a `type` or `kind` (locations skipped). */
 function* nodes(node: unknown): Generator<Record<string, unknown>> {
@@ -27,24 +28,13 @@ export function checkStrict(module: Module): RegoError[] {
     if (node.type === 'call') used.add((node.name as string).split('.')[0]!);
   }
   for (const imp of module.imports) {
-    const text = pathText(imp.path);
+    const text = refText(imp.path);
     if (text === undefined || text.startsWith('future.') || text.startsWith('rego.')) continue;
     const alias = imp.alias ?? text.split('.').pop()!;
     if (!used.has(alias)) errors.push(new RegoError('rego_compile_error', `import ${text}${imp.alias ? ` as ${imp.alias}` : ''} unused`, [imp.loc]));
   }
   for (const rule of module.rules) errors.push(...unusedAssignments(rule));
   return errors;
-}
-
-function pathText(term: Module['imports'][number]['path']): string | undefined {
-  if (term.type === 'var') return term.name;
-  if (term.type !== 'ref' || term.head.type !== 'var') return undefined;
-  const parts = [term.head.name];
-  for (const part of term.path) {
-    if (part.type !== 'scalar' || typeof part.value !== 'string') return undefined;
-    parts.push(part.value);
-  }
-  return parts.join('.');
 }
 
 /** `x := ...` where `x` appears nowhere else in the rule. */
