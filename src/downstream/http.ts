@@ -3,15 +3,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { isWardenError } from '../errors.ts';
+import { ErrorCode, isInitializeRequest, isJSONRPCRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { isWardenError, WardenError } from '../errors.ts';
 import type { Gateway } from './gateway.ts';
 import { type AuthEdge, parseBearer } from './auth-edge.ts';
 import { type GuardOptions, readJsonBody, refuseReason, sendError } from './http-guard.ts';
 import { IdleSessions } from './idle-sessions.ts';
+import { OpenRequestIds } from './open-request-ids.ts';
 import { READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
 import type { AuditHealth } from '../audit/sink.ts';
 import { createSession, type Extra } from './session.ts';
+import { toJsonRpcError } from './jsonrpc-errors.ts';
 
 /**
  * The HTTP edge: Streamable HTTP at /mcp, legacy SSE at /sse + /messages, on 127.0.0.1 by default.
@@ -46,6 +48,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   const legacy = new Map<string, SSEServerTransport>();
   /** Session id -> the principal (`iss sub`) that created it; undefined when auth is disabled. */
   const owners = new Map<string, string | undefined>();
+  const openIds = new OpenRequestIds();
   const sessionFor = (req: IncomingMessage) => createSession(gateway, { transport: 'http', remoteAddr: req.socket.remoteAddress ?? 'unknown', tokenOf: bearerOf });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -59,11 +62,24 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
 
     if (path === '/mcp') {
       const body = req.method === 'POST' ? await readJsonBody(req, options.maxBodyBytes) : undefined;
+      // One message per POST, checked as the legacy endpoint's transport checks it: the negotiated
+      // protocols have no batches (removed in 2025-06-18), and an array is not a JSON-RPC message.
+      if (req.method === 'POST' && !JSONRPCMessageSchema.safeParse(body).success) {
+        return sendError(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: expected one JSON-RPC message (batches are not part of the protocol since 2025-06-18)', 'REQUEST_INVALID');
+      }
       const id = req.headers['mcp-session-id'];
       const existing = typeof id === 'string' && ownedBy(id) ? streamable.get(id) : undefined;
       if (existing && typeof id === 'string') {
         streamable.touch(id, existing);
         res.on('close', () => streamable.get(id) === existing && streamable.touch(id, existing));
+        if (isJSONRPCRequest(body)) {
+          const requestId = body.id;
+          if (!openIds.claim(id, requestId)) {
+            const refused = toJsonRpcError(new WardenError('REQUEST_ID_IN_USE', `Request id ${JSON.stringify(requestId)} is still in flight in this session`));
+            return sendError(res, 400, refused.code, refused.message, 'REQUEST_ID_IN_USE', requestId);
+          }
+          res.on('close', () => openIds.release(id, requestId));
+        }
         return existing.handleRequest(req, res, body);
       }
       if (id !== undefined) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
@@ -80,6 +96,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       transport.onclose = () => {
         if (transport.sessionId === undefined) return;
         owners.delete(transport.sessionId);
+        openIds.forget(transport.sessionId);
         streamable.delete(transport.sessionId);
       };
       await sessionFor(req).server.connect(transport);
@@ -109,6 +126,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     handle(req, res).catch((error: unknown) => {
       if (isWardenError(error, 'REQUEST_TOO_LARGE')) return sendError(res, 413, -32600, error.message, error.code);
       if (isWardenError(error, 'REQUEST_INVALID')) return sendError(res, 400, -32700, error.message, error.code);
+      if (isWardenError(error, 'REQUEST_NUMBER_INEXACT')) return sendError(res, 400, toJsonRpcError(error).code, error.message, error.code);
       gateway.log.error({ err: error }, 'HTTP request failed');
       sendError(res, 500, -32603, 'Internal error', 'INTERNAL');
     });

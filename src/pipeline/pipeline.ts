@@ -3,12 +3,12 @@ import type { Item } from '../catalog/types.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
 import { paginate, type Page } from '../catalog/pagination.ts';
 import { type ErrorCode, WardenError } from '../errors.ts';
-import type { CallRequest, SessionInfo, Target } from './context.ts';
+import type { Authenticated, CallRequest, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
-import { auditDecision, auditDenial, auditLevelDecision } from './stages/audit-decision.ts';
+import { auditDecision, auditDenial, auditLevelDecision, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
-import { authorize, denialError, policyInput, visible } from './stages/authorize.ts';
+import { authorize, denialError, policyInput, serverRequestInput, visible } from './stages/authorize.ts';
 import { forward } from './stages/forward.ts';
 import { runCompositeCall } from './stages/run-composite.ts';
 import { resolve } from './stages/resolve.ts';
@@ -39,11 +39,45 @@ export interface ListRequest {
 
 export type SetLevelRequest = Pick<CallRequest, 'params' | 'session' | 'requestId' | 'token' | 'signal'>;
 
+/** A request an upstream sends to the client (sampling/createMessage, elicitation/create, roots/list, ...). */
+export interface ServerRequest {
+  upstream: string;
+  method: string;
+  params: Record<string, unknown> | undefined;
+  signal: AbortSignal;
+}
+
 export interface Pipeline {
   call(request: CallRequest): Promise<Result>;
   list(request: ListRequest): Promise<Page<Item>>;
   /** logging/setLevel: authorized like any request, then sent to every upstream that logs. */
   setLevel(request: SetLevelRequest): Promise<void>;
+  /**
+   * Server->client requests: decided by the policy in the name of the call that caused them
+   * (input.method is theirs, input.upstream and input.call say who asks and why), recorded like a
+   * call (decision row before the relay, outcome after), relayed to that call's client. A denial
+   * answers the upstream with the error; the client never sees the request.
+   */
+  serverRequest(request: ServerRequest): Promise<Result>;
+}
+
+const NOT_FOUND = new Set<string>(['TOOL_NOT_FOUND', 'PROMPT_NOT_FOUND', 'RESOURCE_NOT_FOUND']);
+const isNotFound = (error: unknown): error is WardenError => error instanceof WardenError && NOT_FOUND.has(error.code);
+
+/**
+ * A hidden name is answered after a visibility decision and a committed deny row; an unknown one
+ * was answered at once, ~250 us sooner, which told them apart (issue 13, hole 3). The unknown
+ * name now does the same work: the visibility question for a stand-in item of that name (its
+ * answer cannot change the outcome) and a committed deny row with the not-found code.
+ */
+async function unknownLikeHidden(request: Authenticated, error: WardenError, deps: PipelineDeps): Promise<void> {
+  const name = String(error.details?.name ?? error.details?.uri ?? '');
+  const target: Target =
+    error.code === 'RESOURCE_NOT_FOUND'
+      ? { kind: 'resource', uri: name, upstream: '' }
+      : { kind: error.code === 'TOOL_NOT_FOUND' ? 'tool' : 'prompt', entry: { publicName: name, upstream: '', originalName: name, item: { name }, notes: [] } };
+  const decision = await visible(request, target, deps);
+  await auditUnknownName(request, name, error.code, decision, deps);
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
@@ -66,7 +100,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const pipeline: Pipeline = {
     async call(request) {
       const authenticated = await stage('authenticate', () => authenticate(request, deps));
-      const resolved = await stage('resolve', () => resolve(authenticated, deps));
+      const resolved = await stage('resolve', () => resolve(authenticated, deps)).catch(async (error: unknown) => {
+        if (isNotFound(error)) await unknownLikeHidden(authenticated, error, deps).catch((failure: unknown) => log.error({ err: failure }, 'recording an unknown name failed'));
+        throw error;
+      });
       const verdict = await stage('authorize', () => authorize(resolved, deps));
       if (!verdict.allowed) {
         await auditDenial(resolved, verdict.decision, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
@@ -134,6 +171,35 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       void stage('audit-outcome', () => auditOutcome(decided, done, deps)).catch((error: unknown) =>
         log.error({ err: error, decisionId: decision.decisionId }, 'recording an outcome failed'),
       );
+    },
+
+    async serverRequest(request) {
+      const owner = deps.inFlight.ownerOf(request.upstream);
+      if (!owner) {
+        log.warn({ upstream: request.upstream, method: request.method }, 'server request refused: no single client call in flight on this upstream');
+        throw new WardenError('REQUEST_INVALID', `mcp-warden cannot tell which client ${request.method} is for`);
+      }
+      const startedAt = deps.clock.now();
+      const decision = await stage('authorize', () => deps.policy.evaluate(serverRequestInput(owner, request.upstream, request.method, request.params, deps.clock.now())));
+      const decided = { ...request, owner, decision };
+      if (decision.allow !== true) {
+        await auditServerRequest(decided, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
+        throw denialError(decision);
+      }
+      await stage('audit-decision', () => auditServerRequest(decided, deps));
+      let done: { result: Result; upstreamMs: number } | { error: unknown };
+      try {
+        const result = await owner.session.channel.request(request.method, request.params, owner.requestId, request.signal);
+        done = { result, upstreamMs: deps.clock.now() - startedAt };
+      } catch (error) {
+        done = { error };
+      }
+      const recorded = { decision, requestId: owner.requestId, session: owner.session, signal: request.signal, startedAt };
+      void stage('audit-outcome', () => auditOutcome(recorded, done, deps)).catch((error: unknown) =>
+        log.error({ err: error, decisionId: decision.decisionId }, 'recording an outcome failed'),
+      );
+      if ('error' in done) throw done.error;
+      return done.result;
     },
   };
   return pipeline;
