@@ -174,6 +174,7 @@ export class PolicySet {
       ruleNames: new Set(),
       imports: new Map(),
       arityOf: this.policy.arityOf,
+      zeroArgRules: this.policy.zeroArgRules,
       negation: { mode: 'hoist', equalsIsUnify: false },
     }));
   }

@@ -22,6 +22,8 @@ export interface CompiledPolicy {
   root: RuleNode;
   /** Arity of a callable name: built-in or `data.` function path. */
   arityOf: (name: string) => number | undefined;
+  /** `data.` paths of rules written as zero-argument functions (`f() := v`): `f()` reads them. */
+  zeroArgRules: ReadonlySet<string>;
 }
 
 export interface CompiledQuery {
@@ -35,6 +37,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
   const root = new RuleNode([]);
   const functionArity = new Map<string, number>();
   const packageRules = new Map<string, Set<string>>();
+  const zeroArgRules = new Set<string>();
   for (const module of modules) {
     const key = module.pkg.join('.');
     const names = packageRules.get(key) ?? new Set<string>();
@@ -42,10 +45,16 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
     for (const rule of module.rules) {
       const name = refText(rule.head.ref.type === 'ref' ? rule.head.ref.head : rule.head.ref);
       names.add(name!);
-      if (rule.head.args) functionArity.set(['data', ...module.pkg, headText(rule)].join('.'), rule.head.args.length);
+      const path = ['data', ...module.pkg, headText(rule)].join('.');
+      // OPA: a function without arguments is a plain rule (`f` and `data.pkg.f` are defined).
+      if (rule.head.args?.length === 0) {
+        for (let branch: Rule | undefined = rule; branch; branch = branch.else) delete branch.head.args;
+        zeroArgRules.add(path);
+      }
+      if (rule.head.args) functionArity.set(path, rule.head.args.length);
     }
   }
-  const arityOf = (name: string): number | undefined => functionArity.get(name) ?? builtinArity(name);
+  const arityOf = (name: string): number | undefined => functionArity.get(name) ?? (zeroArgRules.has(name) ? 0 : builtinArity(name));
 
   const metadata = indexAnnotations(modules, (module, rule) => groundPath(module, rule).path);
   for (const module of modules) {
@@ -54,6 +63,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
       ruleNames: packageRules.get(module.pkg.join('.'))!,
       imports: importAliases(module),
       arityOf,
+      zeroArgRules,
       negation: { mode: module.notBodies ? 'keep' : 'hoist', equalsIsUnify: true },
     };
     const resolver = new Resolver(names);
@@ -67,7 +77,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
   root.seal();
   checkKinds(root);
   checkRecursion(root);
-  return { root, arityOf };
+  return { root, arityOf, zeroArgRules };
 }
 
 function insertPath(root: RuleNode, path: string[]): RuleNode {

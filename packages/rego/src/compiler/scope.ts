@@ -24,6 +24,8 @@ export interface NameContext {
   imports: Map<string, Term>;
   /** Arity of a built-in or user function (`count`, `data.lib.f`); undefined if none exists. */
   arityOf: (name: string) => number | undefined;
+  /** `data.` paths of rules written `f() := v`: a call `f()` reads the rule. */
+  zeroArgRules: ReadonlySet<string>;
   /**
    * How `not` is compiled (compiler/negation.ts): `hoist` moves call and ref arguments out of the
    * negation as OPA does; `keep` (`import future.keywords.not`) negates the whole expression.
@@ -270,6 +272,10 @@ export class Resolver {
     if (this.metadata && term.args.length === 0 && (name === 'rego.metadata.rule' || name === 'rego.metadata.chain')) {
       return name === 'rego.metadata.rule' ? this.metadata.rule : this.metadata.chain;
     }
+    if (term.args.length === 0 && this.names.zeroArgRules.has(name)) {
+      const [, ...path] = name.split('.');
+      return { type: 'ref', head: { type: 'var', name: 'data', loc: term.loc, slot: -1 }, path: path.map((key) => ({ type: 'scalar', value: key, loc: term.loc })), loc: term.loc };
+    }
     if (name !== 'print') {
       const arity = this.names.arityOf(name);
       if (arity === undefined) throw new RegoError('rego_type_error', `undefined function ${name}`, [term.loc]);
@@ -311,7 +317,7 @@ export class Resolver {
     let resolved: Term;
     if (ROOTS.has(head.name)) resolved = { ...head, slot: -1 };
     else if (this.names.imports.has(head.name)) resolved = this.names.imports.get(head.name)!;
-    else if (this.names.ruleNames.has(head.name) && this.names.arityOf(this.callName(head.name)) === undefined) resolved = this.packageRef(head.name, head.loc);
+    else if (this.names.ruleNames.has(head.name) && !this.isFunction(this.callName(head.name))) resolved = this.packageRef(head.name, head.loc);
     else {
       // A function, named as written (`count`, `f`, `lib.f` through an import, `data.lib.f`).
       const name = refText(target);
@@ -321,8 +327,13 @@ export class Resolver {
     const full: Term = rest.length === 0 ? { ...resolved, loc: target.loc } : resolved.type === 'ref' ? { ...resolved, path: [...resolved.path, ...rest], loc: target.loc } : { type: 'ref', head: resolved, path: rest, loc: target.loc };
     // A data ref that names a function (`data.lib.f`) replaces the function.
     const text = refText(full);
-    if (text !== undefined && text.startsWith('data.') && this.names.arityOf(text) !== undefined) return { type: 'scalar', value: text, loc: target.loc };
+    if (text !== undefined && text.startsWith('data.') && this.isFunction(text)) return { type: 'scalar', value: text, loc: target.loc };
     return full;
+  }
+
+  /** A callable name that is not a rule written `f() := v` (that one is a plain rule). */
+  private isFunction(name: string): boolean {
+    return this.names.arityOf(name) !== undefined && !this.names.zeroArgRules.has(name);
   }
 }
 

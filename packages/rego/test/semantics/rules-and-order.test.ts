@@ -60,3 +60,9 @@ describe('compiler rewrites (item 5)', () => {
     expect(wildcard.message).not.toMatch(/\$\d/);
   });
 });
+
+describe('zero-argument functions under with (item 3)', () => {
+  it('with f as v replaces the rule f() reads', () => {
+    expect(evaluate('package t\nf() := 1\np := x if x := f() with f as 5', 'data.t.p = x')).toEqual([{ x: 5 }]);
+  });
+});
