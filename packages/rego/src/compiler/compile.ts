@@ -140,15 +140,20 @@ function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Saf
     for (const v of patternVars(arg)) if (v.name !== '_' && !scope.vars.has(v.name)) scope.vars.set(v.name, frame.alloc());
     return resolver.term(arg, scope);
   });
+  // OPA's RewriteRefsInHead: a key or value that needs evaluation (refs, calls, comprehensions)
+  // is computed at the end of the body, so its ref variables bind like the body's
+  // (`common[k] := input.files[k].common if some k`).
+  const headKey = rule.isDefault ? head.key : moveToBody(head.key, '$key', extra);
+  const headValue = rule.isDefault ? head.value : moveToBody(head.value, '$value', extra);
   const body = resolver.body([...rule.body, ...extra], scope);
   const refPath = head.ref.type === 'ref' ? head.ref.path : [];
   if (head.args && restStart < refPath.length) throw new RegoError('rego_parse_error', 'function heads must be simple references', [rule.loc]);
   for (const term of refPath.slice(restStart)) resolver.useDirect(term, scope);
   const rest = refPath.slice(restStart).map((term) => resolver.term(term, scope));
-  if (head.key) resolver.useDirect(head.key, scope);
-  const key = head.key ? resolver.term(head.key, scope) : undefined;
-  if (head.value) resolver.useDirect(head.value, scope);
-  const value = head.value ? resolver.term(head.value, scope) : ({ type: 'scalar', value: true, loc: rule.loc } as Term);
+  if (headKey) resolver.useDirect(headKey, scope);
+  const key = headKey ? resolver.term(headKey, scope) : undefined;
+  if (headValue) resolver.useDirect(headValue, scope);
+  const value = headValue ? resolver.term(headValue, scope) : ({ type: 'scalar', value: true, loc: rule.loc } as Term);
 
   const bound = new Set(args?.flatMap(patternSlots) ?? []);
   if (rule.isDefault) {
@@ -172,6 +177,34 @@ function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Saf
   if (rule.else) compiled.else = compileRule(rule.else, module, resolver, safety, metadata, frame);
   compiled.frameSize = frame.size;
   return compiled;
+}
+
+/** Replaces a head term that needs evaluation by a fresh variable bound at the end of the body. */
+function moveToBody(term: Term | undefined, name: string, body: Body): Term | undefined {
+  if (term === undefined || !needsEvaluation(term)) return term;
+  const v: VarTerm = { type: 'var', name, loc: term.loc };
+  body.push({ kind: 'unify', lhs: v, rhs: term, assign: false, loc: term.loc, with: [] });
+  return v;
+}
+
+/** A term with a ref, call, comprehension or template in it (OPA's requiresEval). */
+function needsEvaluation(term: Term): boolean {
+  switch (term.type) {
+    case 'ref':
+    case 'call':
+    case 'arraycomp':
+    case 'setcomp':
+    case 'objectcomp':
+    case 'template':
+      return true;
+    case 'array':
+    case 'set':
+      return term.items.some(needsEvaluation);
+    case 'object':
+      return term.entries.some(([k, v]) => needsEvaluation(k) || needsEvaluation(v));
+    default:
+      return false;
+  }
 }
 
 function assertNoVars(term: Term, rule: Rule): void {

@@ -81,12 +81,22 @@ export class Resolver {
   constructor(readonly names: NameContext) {}
 
   /**
-   * Resolves a body in `scope`: first the names used directly in it (so that closures in nested
-   * bodies see outer names used later in the body), then every term.
+   * Resolves a body in `scope`. Names used plainly anywhere in it are declared first, so that a
+   * closure (comprehension, `every`) sees an outer name the body binds later, as in OPA where all
+   * vars of a body are its own. Names declared with `some`, `:=` or `some .. in` count only from
+   * their declaration on (OPA's rewriteLocalVars walks in order): a comprehension written before
+   * `some x` keeps its own `x`.
    */
   body(body: Body, scope: Scope, declared: Set<string> = new Set()): Body {
-    for (const expr of body) this.declareDirect(expr, scope, declared);
-    const resolved = body.map((expr) => this.expr(expr, scope));
+    const later = new Set<string>();
+    for (const expr of body) declaredNames(expr, (v) => later.add(v.name));
+    for (const expr of body) this.useDirectExpr(expr, scope, later);
+    const someSlots: number[] = [];
+    const resolved = body.map((expr) => {
+      this.declareExpr(expr, scope, declared, someSlots);
+      return this.expr(expr, scope);
+    });
+    if (someSlots.length > 0) localizeClosureOnly(resolved, someSlots);
     if (this.names.negation.mode === 'keep' || !resolved.some((expr) => expr.kind === 'not')) return resolved;
     const context = {
       equalsIsUnify: this.names.negation.equalsIsUnify,
@@ -98,38 +108,34 @@ export class Resolver {
     return resolved.flatMap((expr) => (expr.kind === 'not' ? hoistNegation(expr, context) : [expr]));
   }
 
-  /** Pre-declares a body's own variables; `some`/`:=` declarations shadow outer names. */
-  private declareDirect(expr: Expr, scope: Scope, declared: Set<string>): void {
-    const declare = (v: VarTerm): void => {
+  /** Declares what an expression declares (`some`, `:=`, `some .. in`) when the walk reaches it. */
+  private declareExpr(expr: Expr, scope: Scope, declared: Set<string>, someSlots: number[]): void {
+    declaredNames(expr, (v, kind) => {
       if (v.name === '_' || ROOTS.has(v.name)) return;
       if (declared.has(v.name)) throw new RegoError('rego_compile_error', `var ${v.name} assigned above`, [v.loc]);
       declared.add(v.name);
-      scope.vars.set(v.name, scope.frame.alloc());
-    };
+      const slot = scope.frame.alloc();
+      scope.vars.set(v.name, slot);
+      if (kind === 'some') someSlots.push(slot);
+    });
+  }
+
+  /** Pre-declares the names an expression uses plainly (not those `later` declares). */
+  private useDirectExpr(expr: Expr, scope: Scope, later: Set<string>): void {
+    const use = (term: Term): void => this.useDirect(term, scope, later);
     switch (expr.kind) {
-      case 'some':
-        expr.vars.forEach(declare);
-        return;
-      case 'somein':
-        for (const t of [expr.key, expr.value]) if (t) patternVars(t).forEach(declare);
-        return;
       case 'unify':
-        if (expr.assign) {
-          patternVars(expr.lhs).forEach(declare);
-          this.useDirect(expr.rhs, scope);
-          return;
-        }
-        this.useDirect(expr.lhs, scope);
-        this.useDirect(expr.rhs, scope);
+        if (!expr.assign) use(expr.lhs);
+        use(expr.rhs);
         return;
       case 'term':
-        this.useDirect(expr.term, scope);
+        use(expr.term);
         return;
       case 'not':
-        this.declareDirect(expr.expr, scope, declared);
+        this.useDirectExpr(expr.expr, scope, later);
         return;
       case 'every':
-        this.useDirect(expr.domain, scope);
+        use(expr.domain);
         return;
       default:
         return;
@@ -137,9 +143,9 @@ export class Resolver {
   }
 
   /** Names used in a term outside nested bodies: local unless an enclosing scope has them. */
-  useDirect(term: Term, scope: Scope): void {
+  useDirect(term: Term, scope: Scope, later?: Set<string>): void {
     walkDirect(term, (v) => {
-      if (v.name === '_' || ROOTS.has(v.name) || scope.lookup(v.name)) return;
+      if (v.name === '_' || ROOTS.has(v.name) || later?.has(v.name) || scope.lookup(v.name)) return;
       if (this.names.ruleNames.has(v.name) || this.names.imports.has(v.name)) return;
       scope.vars.set(v.name, scope.frame.alloc());
     });
@@ -335,6 +341,116 @@ export class Resolver {
   private isFunction(name: string): boolean {
     return this.names.arityOf(name) !== undefined && !this.names.zeroArgRules.has(name);
   }
+}
+
+/** The variables an expression declares: `some x`, `x := ...` patterns, `some k, v in xs` patterns. */
+function declaredNames(expr: Expr, visit: (v: VarTerm, kind: 'some' | 'assign') => void): void {
+  switch (expr.kind) {
+    case 'some':
+      for (const v of expr.vars) visit(v, 'some');
+      return;
+    case 'somein':
+      for (const t of [expr.key, expr.value]) if (t) for (const v of patternVars(t)) visit(v, 'assign');
+      return;
+    case 'unify':
+      if (expr.assign) for (const v of patternVars(expr.lhs)) visit(v, 'assign');
+      return;
+    case 'not':
+      declaredNames(expr.expr, visit);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * `some i` declared in a body that never uses `i` itself, only inside comprehensions: OPA drops
+ * the declaration, so each comprehension binds `i` on its own. Here the slot stays shared, but
+ * no closure lists it as an outer input any more (it is bound inside, not before).
+ */
+function localizeClosureOnly(body: Body, someSlots: number[]): void {
+  const direct = new Set<number>();
+  const see = (term: Term): void => walkDirect(term, (v) => v.slot !== undefined && direct.add(v.slot));
+  const visit = (expr: Expr): void => {
+    for (const w of expr.with) see(w.value);
+    switch (expr.kind) {
+      case 'term':
+        return see(expr.term);
+      case 'unify':
+        see(expr.lhs);
+        return see(expr.rhs);
+      case 'not':
+        return visit(expr.expr);
+      case 'somein':
+        for (const t of [expr.key, expr.value, expr.domain]) if (t) see(t);
+        return;
+      case 'every':
+        return see(expr.domain);
+      default:
+        return;
+    }
+  };
+  body.forEach(visit);
+  const inner = new Set(someSlots.filter((slot) => !direct.has(slot)));
+  if (inner.size === 0) return;
+  const strip = (closure: number[] | undefined): number[] | undefined => closure?.filter((slot) => !inner.has(slot));
+  const term = (t: Term): void => {
+    switch (t.type) {
+      case 'arraycomp':
+      case 'setcomp':
+        t.closure = strip(t.closure);
+        t.body.forEach(expr);
+        return term(t.head);
+      case 'objectcomp':
+        t.closure = strip(t.closure);
+        t.body.forEach(expr);
+        term(t.key);
+        return term(t.value);
+      case 'ref':
+        term(t.head);
+        return t.path.forEach(term);
+      case 'array':
+      case 'set':
+        return t.items.forEach(term);
+      case 'object':
+        return t.entries.forEach(([k, v]) => (term(k), term(v)));
+      case 'call':
+        return t.args.forEach(term);
+      case 'template':
+        return t.parts.forEach((part) => typeof part !== 'string' && term(part));
+      case 'with':
+        term(t.term);
+        return t.with.forEach((w) => term(w.value));
+      default:
+        return;
+    }
+  };
+  const expr = (e: Expr): void => {
+    for (const w of e.with) term(w.value);
+    switch (e.kind) {
+      case 'term':
+        return term(e.term);
+      case 'unify':
+        term(e.lhs);
+        return term(e.rhs);
+      case 'not':
+        return expr(e.expr);
+      case 'somein':
+        for (const t of [e.key, e.value, e.domain]) if (t) term(t);
+        return;
+      case 'every':
+        e.closure = strip(e.closure);
+        term(e.domain);
+        return e.body.forEach(expr);
+      case 'and':
+      case 'or':
+        e.closure = strip(e.closure);
+        return e.operands.forEach((operand) => operand.forEach(expr));
+      default:
+        return;
+    }
+  };
+  body.forEach(expr);
 }
 
 function ownSlot(scope: Scope, slot: number): boolean {
