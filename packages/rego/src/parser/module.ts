@@ -7,7 +7,7 @@ import type { Body, Import, Module, RefTerm, Rule, RuleHead, Term, VarTerm } fro
 import { Cursor, KEYWORDS, describe } from './cursor.ts';
 import { parseBody, parseExpr, parseQuery } from './exprs.ts';
 import { tokenize } from './lexer.ts';
-import type { Comment } from './lexer.ts';
+import type { Comment, Token } from './lexer.ts';
 import { readAnnotations } from './annotations.ts';
 import { parsePostfix, parseTerm, refName } from './terms.ts';
 
@@ -23,19 +23,29 @@ export function parseModule(file: string, source: string, options: ParseOptions 
   const p = new Cursor(file, tokenize(file, source, 0, undefined, comments), source, options.maxDepth);
   if (!p.isKeyword('package')) p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected package`);
   const pkgToken = p.next();
-  const pkgTerm = parsePostfix(p);
-  const pkgName = refName(pkgTerm);
-  if (pkgName === undefined) p.fail(pkgToken, 'package must be a simple reference');
-  const pkg = pkgTerm.type === 'ref' ? [pkgName!.split('.')[0]!, ...pkgTerm.path.map((part) => String((part as { value: unknown }).value))] : [pkgName!];
+  const pkg = packagePath(p, pkgToken, parsePostfix(p));
   const module: Module = { file, pkg, pkgLoc: p.loc(pkgToken), imports: [], rules: [], keywords: p.keywords, notBodies: false, annotations: [] };
   while (p.isKeyword('import')) module.imports.push(parseImport(p, options));
   module.notBodies = p.notBody;
   while (p.peek().kind !== 'eof') {
     if (p.isKeyword('import')) p.fail(p.peek(), 'imports must come before rules');
-    module.rules.push(parseRule(p));
+    module.rules.push(...parseRule(p));
   }
   if (comments.some((c) => c.text.trim() === 'METADATA')) attachAnnotations(module, comments);
   return module;
+}
+
+/** `package a.b["c-d"]`: a var, then any string segments (OPA: "expecting string"). */
+function packagePath(p: Cursor, token: Token, term: Term): string[] {
+  if (term.type === 'var') return [term.name];
+  if (term.type !== 'ref' || term.head.type !== 'var') return p.fail(token, 'package must be a simple reference');
+  return [
+    term.head.name,
+    ...term.path.map((part) => {
+      if (part.type !== 'scalar' || typeof part.value !== 'string') return p.fail(token, `unexpected ${part.type === 'scalar' ? typeof part.value : part.type} token: expecting string`);
+      return part.value;
+    }),
+  ];
 }
 
 /** Attaches METADATA blocks to the package clause or the rule that follows each. */
@@ -58,6 +68,7 @@ export function parseQueryText(source: string, file = 'query'): Body {
 
 function parseImport(p: Cursor, options: ParseOptions): Import {
   const loc = p.loc(p.next());
+  const pathToken = p.peek();
   const path = parsePostfix(p);
   const name = refName(path);
   if (name === undefined || !/^(data|input|future|rego)(\.|$)/.test(name)) p.fail(p.peek(), 'invalid import path');
@@ -70,13 +81,15 @@ function parseImport(p: Cursor, options: ParseOptions): Import {
   }
   if (name === 'future.keywords.not' || name === 'future.keywords') p.notBody = true;
   if (name === 'future.keywords.and' || name === 'future.keywords.or' || name === 'future.keywords') {
-    if (!options.experimentalKeywords && name !== 'future.keywords') p.fail(p.peek(), `invalid import ${name}: experimental keyword`);
+    // OPA reports this at the import path, with the keywords it does allow.
+    if (!options.experimentalKeywords && name !== 'future.keywords') p.fail(pathToken, 'unexpected keyword, must be one of [contains every if in not]');
     if (name !== 'future.keywords') p.keywords.add(name.slice('future.keywords.'.length));
   }
   return alias === undefined ? { path, loc } : { path, alias, loc };
 }
 
-function parseRule(p: Cursor): Rule {
+/** One rule, or several when bodies are chained (`p if { a } { b }`: two rules with one head). */
+function parseRule(p: Cursor): Rule[] {
   const start = p.peek();
   const loc = p.loc(start);
   const isDefault = p.isKeyword('default');
@@ -86,7 +99,7 @@ function parseRule(p: Cursor): Rule {
   if (isDefault) {
     if (head.value === undefined) p.fail(start, 'default rules must have a value');
     rule.body = [trueExpr(loc)];
-    return rule;
+    return [rule];
   }
   rule.body = parseRuleBody(p, head.value === undefined && head.key === undefined) ?? [trueExpr(loc)];
   let tail = rule;
@@ -103,7 +116,14 @@ function parseRule(p: Cursor): Rule {
     tail.else = elseRule;
     tail = elseRule;
   }
-  return rule;
+  const rules = [rule];
+  // OPA's parseRules: each further `{ body }` after a braced body is a rule with the same head.
+  while (p.is('{') && p.tokens[p.pos - 1]?.text === '}' && p.tokens[p.pos - 1]?.kind === 'punct') {
+    if (rule.else) p.fail(p.peek(), 'expected else keyword');
+    const chainLoc = p.loc(p.next());
+    rules.push({ head, body: parseBody(p, '}'), isDefault: false, loc: chainLoc, file: p.file });
+  }
+  return rules;
 }
 
 function trueExpr(loc: Rule['loc']): Body[number] {
