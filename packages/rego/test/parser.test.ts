@@ -69,7 +69,7 @@ describe('rego parser', () => {
   });
 
   it('requires Rego v1 syntax: `if` before bodies, no else on multi-value rules', () => {
-    expect(parseError('package p\nallow { true }').message).toBe('p.rego:2:7: rego_parse_error: `if` keyword is required before rule body');
+    expect(parseError('package p\nallow { true }').message).toBe('p.rego:2:7: rego_parse_error: `if` keyword is required before rule body (Rego v0 syntax: compile with the v0-compatible option, `--v0-compatible`)');
     expect(parseError('package p\nq contains 1 if false else true').detail).toBe('else keyword cannot be used on multi-value rules');
   });
 

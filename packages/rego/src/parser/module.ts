@@ -16,11 +16,14 @@ export interface ParseOptions {
   experimentalKeywords?: boolean;
   /** Term nesting limit. */
   maxDepth?: number;
+  /** Rego v0 syntax (OPA's --v0-compatible), unless a module imports rego.v1. */
+  v0Compatible?: boolean;
 }
 
 export function parseModule(file: string, source: string, options: ParseOptions = {}): Module {
   const comments: Comment[] = [];
   const p = new Cursor(file, tokenize(file, source, 0, undefined, comments), source, options.maxDepth);
+  p.v0 = options.v0Compatible === true;
   if (!p.isKeyword('package')) p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected package`);
   const pkgToken = p.next();
   const pkg = packagePath(p, pkgToken, parsePostfix(p));
@@ -80,6 +83,8 @@ function parseImport(p: Cursor, options: ParseOptions): Import {
     alias = token.text;
   }
   if (name === 'future.keywords.not' || name === 'future.keywords') p.notBody = true;
+  // In v0, `import rego.v1` asks for v1 syntax in this module (OPA: RegoV0CompatV1).
+  if (name === 'rego.v1') p.v0 = false;
   if (name === 'future.keywords.and' || name === 'future.keywords.or' || name === 'future.keywords') {
     // OPA reports this at the import path, with the keywords it does allow.
     if (!options.experimentalKeywords && name !== 'future.keywords') p.fail(pathToken, 'unexpected keyword, must be one of [contains every if in not]');
@@ -101,7 +106,13 @@ function parseRule(p: Cursor): Rule[] {
     rule.body = [trueExpr(loc)];
     return [rule];
   }
-  rule.body = parseRuleBody(p, head.value === undefined && head.key === undefined) ?? [trueExpr(loc)];
+  const written = parseRuleBody(p, head.value === undefined && head.key === undefined);
+  rule.body = written?.body ?? [trueExpr(loc)];
+  // v0: `p[x] { ... }` (no `if`, no `contains`, no value) is a multi-value rule: the set p.
+  if (written?.v0 && head.key === undefined && head.value === undefined && head.args === undefined && head.ref.type === 'ref' && head.ref.path.length === 1) {
+    head.key = head.ref.path[0]!;
+    head.ref = head.ref.head as VarTerm;
+  }
   let tail = rule;
   while (p.isKeyword('else')) {
     if (head.key) p.fail(p.peek(), 'else keyword cannot be used on multi-value rules');
@@ -111,7 +122,7 @@ function parseRule(p: Cursor): Rule[] {
       p.next();
       value = parseTerm(p);
     }
-    const body = parseRuleBody(p, false) ?? [trueExpr(elseLoc)];
+    const body = parseRuleBody(p, false)?.body ?? [trueExpr(elseLoc)];
     const elseRule: Rule = { head: { ...head, value, assign: true }, body, isDefault: false, loc: elseLoc, file: p.file };
     tail.else = elseRule;
     tail = elseRule;
@@ -130,18 +141,26 @@ function trueExpr(loc: Rule['loc']): Body[number] {
   return { kind: 'term', term: { type: 'scalar', value: true, loc }, loc, with: [] };
 }
 
-/** `if { ... }`, `if expr`, or a v0-style `{ ... }`; undefined when the rule has no body. */
-function parseRuleBody(p: Cursor, requireBody: boolean): Body | undefined {
+/**
+ * `if { ... }`, `if expr`, or a v0-style `{ ... }` (`v0` set); undefined when the rule has no
+ * body.
+ */
+function parseRuleBody(p: Cursor, requireBody: boolean): { body: Body; v0: boolean } | undefined {
   if (p.isKeyword('if')) {
     p.next();
     if (p.is('{')) {
       p.next();
-      return parseBody(p, '}');
+      return { body: parseBody(p, '}'), v0: false };
     }
-    return [parseExpr(p)];
+    return { body: [parseExpr(p)], v0: false };
   }
-  // Rego v1 requires `if` (OPA: "`if` keyword is required before rule body").
-  if (p.is('{') && !p.peek().nl) p.fail(p.peek(), '`if` keyword is required before rule body');
+  if (p.is('{') && !p.peek().nl) {
+    // Rego v1 requires `if` (OPA: "`if` keyword is required before rule body"); such a body is
+    // the commonest sign of a v0 code base, so the message names the option.
+    if (!p.v0) p.fail(p.peek(), '`if` keyword is required before rule body (Rego v0 syntax: compile with the v0-compatible option, `--v0-compatible`)');
+    p.next();
+    return { body: parseBody(p, '}'), v0: true };
+  }
   if (requireBody && p.peek().kind !== 'eof' && !p.peek().nl) p.fail(p.peek(), `unexpected ${describe(p.peek())}`);
   return undefined;
 }
