@@ -19,6 +19,10 @@ export const policyConfigSchema = z
       .describe('Rule or package whose `allow` and `reasons` decide.'),
     watch: z.boolean().default(true).describe('Reload on file change and SIGHUP; a broken set keeps the last good one.'),
     watch_debounce_ms: z.number().int().min(0).max(60_000).default(150).describe('Quiet time after the last file change before reloading.'),
+    v0_compatible: z
+      .boolean()
+      .default(false)
+      .describe('rego engine: read every module as Rego v0 (OPA\'s --v0-compatible): bodies without `if`, `p[x] { ... }` partial sets; a module that imports rego.v1 stays v1.'),
     eval_timeout_ms: z.number().int().positive().default(250).describe('Wall-clock budget per decision; a later answer is a denial. The Rego engine also stops a runaway policy by its step budget.'),
   })
   .strict();

@@ -38,7 +38,7 @@ export async function loadRegoBackend(config: PolicyConfig, baseDir: string): Pr
   let allowQuery;
   let decisionQuery;
   try {
-    set = compile(modules, { data });
+    set = compile(modules, { data, v0Compatible: config.v0_compatible });
     allowQuery = set.prepare(`allow = ${config.entrypoint}.allow`);
     decisionQuery = set.prepare(`decision = ${config.entrypoint}`);
   } catch (error) {

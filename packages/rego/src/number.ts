@@ -92,9 +92,19 @@ export function parseNumberLiteral(text: string): RegoNumber | undefined {
   if (!/^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/.test(text)) return undefined;
   if (/^-?[0-9]+$/.test(text)) return normalize(BigInt(text));
   const double = Number(text);
-  if (!Number.isFinite(double)) return undefined;
+  // Beyond double range: OPA's numbers are arbitrary precision, so an integer literal such as
+  // 1e1000 stays exact (a bigint). The exponent is bounded to keep a literal from costing
+  // megabytes; a fraction beyond double range is refused.
+  if (!Number.isFinite(double)) return exponentOf(text) <= MAX_LITERAL_EXPONENT ? exactIntegerOfDecimal(text) : undefined;
   if (Number.isInteger(double) && !Number.isSafeInteger(double)) return exactIntegerOfDecimal(text) ?? double;
   return double;
+}
+
+const MAX_LITERAL_EXPONENT = 100_000;
+
+function exponentOf(text: string): number {
+  const match = /[eE]([+-]?[0-9]+)$/.exec(text);
+  return match ? Math.abs(Number(match[1])) : 0;
 }
 
 /** `1.5e20` -> 150000000000000000000n exactly, when the literal denotes an integer. */

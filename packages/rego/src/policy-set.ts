@@ -23,6 +23,11 @@ export interface CompileOptions {
   limits?: Partial<Limits>;
   /** Allow `import future.keywords.and` / `.or`. */
   experimentalKeywords?: boolean;
+  /**
+   * Rego v0 syntax and semantics for every module (OPA's --v0-compatible): `p { ... }` without
+   * `if`, `p[x] { ... }` partial sets. A module that imports rego.v1 keeps v1 syntax.
+   */
+  v0Compatible?: boolean;
 }
 
 export interface EvaluateOptions {
@@ -174,6 +179,7 @@ export class PolicySet {
       ruleNames: new Set(),
       imports: new Map(),
       arityOf: this.policy.arityOf,
+      zeroArgRules: this.policy.zeroArgRules,
       negation: { mode: 'hoist', equalsIsUnify: false },
     }));
   }
@@ -190,7 +196,11 @@ export class PolicySet {
 
 /** Parses and compiles a set of modules (file name -> source). Throws RegoError. */
 export function compile(files: Record<string, string>, options: CompileOptions = {}): PolicySet {
-  const parseOptions = { experimentalKeywords: options.experimentalKeywords === true, maxDepth: options.limits?.maxParseDepth ?? DEFAULT_LIMITS.maxParseDepth };
+  const parseOptions = {
+    experimentalKeywords: options.experimentalKeywords === true,
+    maxDepth: options.limits?.maxParseDepth ?? DEFAULT_LIMITS.maxParseDepth,
+    v0Compatible: options.v0Compatible === true,
+  };
   const modules = Object.entries(files).map(([file, source]) => parseModule(file, source, parseOptions));
   return new PolicySet(modules, options);
 }

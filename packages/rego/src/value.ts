@@ -21,6 +21,8 @@ export class RObject {
   /** canonical key -> [key, value], for keys that are not strings */
   private readonly byKey = new Map<string, [Value, Value]>();
   private cachedKey: string | undefined;
+  /** Entries in key order, built on the first ordered iteration (values are immutable once shared). */
+  private cachedSorted: [Value, Value][] | undefined;
 
   static fromEntries(entries: Iterable<readonly [Value, Value]>): RObject {
     const object = new RObject();
@@ -45,12 +47,14 @@ export class RObject {
     if (typeof key === 'string') this.byString.set(key, value);
     else this.byKey.set(keyOf(key), [key, value]);
     this.cachedKey = undefined;
+    this.cachedSorted = undefined;
     return this;
   }
 
   /** Builder use only: call before the object is shared. */
   delete(key: Value): boolean {
     this.cachedKey = undefined;
+    this.cachedSorted = undefined;
     return typeof key === 'string' ? this.byString.delete(key) : this.byKey.delete(keyOf(key));
   }
 
@@ -69,15 +73,24 @@ export class RObject {
     yield* this.byKey.values();
   }
 
-  /** Entries in Rego's canonical key order (what OPA prints and compares). */
+  /**
+   * Entries in Rego's canonical key order: what OPA prints and compares, and the order in which
+   * OPA iterates an object (`some k, v in o`, `o[k]`). Cached and shared: never change it.
+   */
+  orderedEntries(): readonly [Value, Value][] {
+    if (this.cachedSorted === undefined) this.cachedSorted = [...this.entries()].sort((a, b) => compare(a[0], b[0]));
+    return this.cachedSorted;
+  }
+
+  /** Entries in canonical key order, as a fresh array the caller may change. */
   sortedEntries(): [Value, Value][] {
-    return [...this.entries()].sort((a, b) => compare(a[0], b[0]));
+    return [...this.orderedEntries()];
   }
 
   /** @internal canonical key, cached: objects used as keys or set members are hashed once. */
   canonicalKey(): string {
     if (this.cachedKey === undefined) {
-      const parts = this.sortedEntries().map(([k, v]) => `${keyOf(k)}:${keyOf(v)}`);
+      const parts = this.orderedEntries().map(([k, v]) => `${keyOf(k)}:${keyOf(v)}`);
       this.cachedKey = `{${parts.join(',')}}`;
     }
     return this.cachedKey;
@@ -87,6 +100,7 @@ export class RObject {
 export class RSet {
   private readonly membersByKey = new Map<string, Value>();
   private cachedKey: string | undefined;
+  private cachedSorted: Value[] | undefined;
 
   static of(members: Iterable<Value>): RSet {
     const set = new RSet();
@@ -106,12 +120,14 @@ export class RSet {
   add(member: Value): this {
     this.membersByKey.set(keyOf(member), member);
     this.cachedKey = undefined;
+    this.cachedSorted = undefined;
     return this;
   }
 
   /** Builder use only: call before the set is shared. */
   delete(member: Value): boolean {
     this.cachedKey = undefined;
+    this.cachedSorted = undefined;
     return this.membersByKey.delete(keyOf(member));
   }
 
@@ -123,15 +139,21 @@ export class RSet {
     return this.membersByKey.values();
   }
 
-  /** Members in Rego's canonical order. */
+  /** Members in Rego's canonical order, the order OPA iterates a set in. Cached and shared. */
+  ordered(): readonly Value[] {
+    if (this.cachedSorted === undefined) this.cachedSorted = [...this.membersByKey.values()].sort(compare);
+    return this.cachedSorted;
+  }
+
+  /** Members in canonical order, as a fresh array the caller may change. */
   sorted(): Value[] {
-    return [...this.membersByKey.values()].sort(compare);
+    return [...this.ordered()];
   }
 
   /** @internal canonical key, cached. */
   canonicalKey(): string {
     if (this.cachedKey === undefined) {
-      this.cachedKey = `<${this.sorted().map(keyOf).join(',')}>`;
+      this.cachedKey = `<${this.ordered().map(keyOf).join(',')}>`;
     }
     return this.cachedKey;
   }

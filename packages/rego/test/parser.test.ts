@@ -69,12 +69,12 @@ describe('rego parser', () => {
   });
 
   it('requires Rego v1 syntax: `if` before bodies, no else on multi-value rules', () => {
-    expect(parseError('package p\nallow { true }').message).toBe('p.rego:2:7: rego_parse_error: `if` keyword is required before rule body');
+    expect(parseError('package p\nallow { true }').message).toBe('p.rego:2:7: rego_parse_error: `if` keyword is required before rule body (Rego v0 syntax: compile with the v0-compatible option, `--v0-compatible`)');
     expect(parseError('package p\nq contains 1 if false else true').detail).toBe('else keyword cannot be used on multi-value rules');
   });
 
   it('rejects the experimental keywords unless enabled', () => {
-    expect(parseError('package p\nimport future.keywords.and\n').message).toContain('experimental keyword');
+    expect(parseError('package p\nimport future.keywords.and\n').message).toBe('p.rego:2:8: rego_parse_error: unexpected keyword, must be one of [contains every if in not]');
     expect(parseModule('p.rego', 'package p\nimport future.keywords.and\np if { input.a and { input.b } }', { experimentalKeywords: true }).rules[0]!.body[0]!.kind).toBe('and');
   });
 

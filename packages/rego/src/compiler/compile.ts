@@ -22,6 +22,8 @@ export interface CompiledPolicy {
   root: RuleNode;
   /** Arity of a callable name: built-in or `data.` function path. */
   arityOf: (name: string) => number | undefined;
+  /** `data.` paths of rules written as zero-argument functions (`f() := v`): `f()` reads them. */
+  zeroArgRules: ReadonlySet<string>;
 }
 
 export interface CompiledQuery {
@@ -35,6 +37,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
   const root = new RuleNode([]);
   const functionArity = new Map<string, number>();
   const packageRules = new Map<string, Set<string>>();
+  const zeroArgRules = new Set<string>();
   for (const module of modules) {
     const key = module.pkg.join('.');
     const names = packageRules.get(key) ?? new Set<string>();
@@ -42,10 +45,16 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
     for (const rule of module.rules) {
       const name = refText(rule.head.ref.type === 'ref' ? rule.head.ref.head : rule.head.ref);
       names.add(name!);
-      if (rule.head.args) functionArity.set(['data', ...module.pkg, headText(rule)].join('.'), rule.head.args.length);
+      const path = ['data', ...module.pkg, headText(rule)].join('.');
+      // OPA: a function without arguments is a plain rule (`f` and `data.pkg.f` are defined).
+      if (rule.head.args?.length === 0) {
+        for (let branch: Rule | undefined = rule; branch; branch = branch.else) delete branch.head.args;
+        zeroArgRules.add(path);
+      }
+      if (rule.head.args) functionArity.set(path, rule.head.args.length);
     }
   }
-  const arityOf = (name: string): number | undefined => functionArity.get(name) ?? builtinArity(name);
+  const arityOf = (name: string): number | undefined => functionArity.get(name) ?? (zeroArgRules.has(name) ? 0 : builtinArity(name));
 
   const metadata = indexAnnotations(modules, (module, rule) => groundPath(module, rule).path);
   for (const module of modules) {
@@ -54,6 +63,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
       ruleNames: packageRules.get(module.pkg.join('.'))!,
       imports: importAliases(module),
       arityOf,
+      zeroArgRules,
       negation: { mode: module.notBodies ? 'keep' : 'hoist', equalsIsUnify: true },
     };
     const resolver = new Resolver(names);
@@ -67,7 +77,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
   root.seal();
   checkKinds(root);
   checkRecursion(root);
-  return { root, arityOf };
+  return { root, arityOf, zeroArgRules };
 }
 
 function insertPath(root: RuleNode, path: string[]): RuleNode {
@@ -130,15 +140,20 @@ function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Saf
     for (const v of patternVars(arg)) if (v.name !== '_' && !scope.vars.has(v.name)) scope.vars.set(v.name, frame.alloc());
     return resolver.term(arg, scope);
   });
+  // OPA's RewriteRefsInHead: a key or value that needs evaluation (refs, calls, comprehensions)
+  // is computed at the end of the body, so its ref variables bind like the body's
+  // (`common[k] := input.files[k].common if some k`).
+  const headKey = rule.isDefault ? head.key : moveToBody(head.key, '$key', extra);
+  const headValue = rule.isDefault ? head.value : moveToBody(head.value, '$value', extra);
   const body = resolver.body([...rule.body, ...extra], scope);
   const refPath = head.ref.type === 'ref' ? head.ref.path : [];
   if (head.args && restStart < refPath.length) throw new RegoError('rego_parse_error', 'function heads must be simple references', [rule.loc]);
   for (const term of refPath.slice(restStart)) resolver.useDirect(term, scope);
   const rest = refPath.slice(restStart).map((term) => resolver.term(term, scope));
-  if (head.key) resolver.useDirect(head.key, scope);
-  const key = head.key ? resolver.term(head.key, scope) : undefined;
-  if (head.value) resolver.useDirect(head.value, scope);
-  const value = head.value ? resolver.term(head.value, scope) : ({ type: 'scalar', value: true, loc: rule.loc } as Term);
+  if (headKey) resolver.useDirect(headKey, scope);
+  const key = headKey ? resolver.term(headKey, scope) : undefined;
+  if (headValue) resolver.useDirect(headValue, scope);
+  const value = headValue ? resolver.term(headValue, scope) : ({ type: 'scalar', value: true, loc: rule.loc } as Term);
 
   const bound = new Set(args?.flatMap(patternSlots) ?? []);
   if (rule.isDefault) {
@@ -162,6 +177,34 @@ function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Saf
   if (rule.else) compiled.else = compileRule(rule.else, module, resolver, safety, metadata, frame);
   compiled.frameSize = frame.size;
   return compiled;
+}
+
+/** Replaces a head term that needs evaluation by a fresh variable bound at the end of the body. */
+function moveToBody(term: Term | undefined, name: string, body: Body): Term | undefined {
+  if (term === undefined || !needsEvaluation(term)) return term;
+  const v: VarTerm = { type: 'var', name, loc: term.loc };
+  body.push({ kind: 'unify', lhs: v, rhs: term, assign: false, loc: term.loc, with: [] });
+  return v;
+}
+
+/** A term with a ref, call, comprehension or template in it (OPA's requiresEval). */
+function needsEvaluation(term: Term): boolean {
+  switch (term.type) {
+    case 'ref':
+    case 'call':
+    case 'arraycomp':
+    case 'setcomp':
+    case 'objectcomp':
+    case 'template':
+      return true;
+    case 'array':
+    case 'set':
+      return term.items.some(needsEvaluation);
+    case 'object':
+      return term.entries.some(([k, v]) => needsEvaluation(k) || needsEvaluation(v));
+    default:
+      return false;
+  }
 }
 
 function assertNoVars(term: Term, rule: Rule): void {

@@ -126,7 +126,9 @@ export class Safety {
     for (const slot of analysis.needs) {
       if (bound.has(slot)) continue;
       const info = this.names.get(slot);
-      if (!info || !isUserVar(info.name)) continue;
+      // Wildcards are not named in `names`: a head that is `_` reads one (`p := _`).
+      if (!info) throw new RegoError('rego_unsafe_var_error', 'var _ is unsafe', [term.loc]);
+      if (!isUserVar(info.name)) continue;
       throw new RegoError('rego_unsafe_var_error', `var ${info.name} is unsafe`, [info.loc]);
     }
   }
@@ -159,7 +161,7 @@ export class Safety {
       case 'term':
         return this.analyzeTerm(expr.term);
       case 'unify':
-        return this.analyzeUnify(expr.lhs, expr.rhs, bound);
+        return this.analyzeUnify(expr.lhs, expr.rhs, bound, expr.assign);
       case 'not': {
         // Everything a negated expression reads must be bound outside it (wildcards aside).
         const inner = this.analyzeExpr(expr.expr, bound);
@@ -191,7 +193,7 @@ export class Safety {
     return new Set('closure' in expr ? expr.closure : []);
   }
 
-  private analyzeUnify(lhs: Term, rhs: Term, bound: Set<number>): Analysis {
+  private analyzeUnify(lhs: Term, rhs: Term, bound: Set<number>, assign = false): Analysis {
     const pairs = pairTerms(lhs, rhs);
     if (pairs) {
       // Element-wise: `[x, 1] = [2, y]` and `{"a": x} = {"a": 1}` bind both sides.
@@ -226,7 +228,8 @@ export class Safety {
     // One side must be computable: all of its pattern variables bound.
     const leftGround = leftPattern.every((s) => bound.has(s));
     const rightGround = rightPattern.every((s) => bound.has(s));
-    if (!leftGround && !rightGround) for (const s of leftPattern.length <= rightPattern.length ? leftPattern : rightPattern) needs.add(s);
+    // `x := y`: the right side is what must be known (OPA names `y`, not `x`).
+    if (!leftGround && !rightGround) for (const s of assign || leftPattern.length > rightPattern.length ? rightPattern : leftPattern) needs.add(s);
     return { needs, binds };
   }
 

@@ -24,6 +24,8 @@ export interface NameContext {
   imports: Map<string, Term>;
   /** Arity of a built-in or user function (`count`, `data.lib.f`); undefined if none exists. */
   arityOf: (name: string) => number | undefined;
+  /** `data.` paths of rules written `f() := v`: a call `f()` reads the rule. */
+  zeroArgRules: ReadonlySet<string>;
   /**
    * How `not` is compiled (compiler/negation.ts): `hoist` moves call and ref arguments out of the
    * negation as OPA does; `keep` (`import future.keywords.not`) negates the whole expression.
@@ -79,12 +81,22 @@ export class Resolver {
   constructor(readonly names: NameContext) {}
 
   /**
-   * Resolves a body in `scope`: first the names used directly in it (so that closures in nested
-   * bodies see outer names used later in the body), then every term.
+   * Resolves a body in `scope`. Names used plainly anywhere in it are declared first, so that a
+   * closure (comprehension, `every`) sees an outer name the body binds later, as in OPA where all
+   * vars of a body are its own. Names declared with `some`, `:=` or `some .. in` count only from
+   * their declaration on (OPA's rewriteLocalVars walks in order): a comprehension written before
+   * `some x` keeps its own `x`.
    */
   body(body: Body, scope: Scope, declared: Set<string> = new Set()): Body {
-    for (const expr of body) this.declareDirect(expr, scope, declared);
-    const resolved = body.map((expr) => this.expr(expr, scope));
+    const later = new Set<string>();
+    for (const expr of body) declaredNames(expr, (v) => later.add(v.name));
+    for (const expr of body) this.useDirectExpr(expr, scope, later);
+    const someSlots: number[] = [];
+    const resolved = body.map((expr) => {
+      this.declareExpr(expr, scope, declared, someSlots);
+      return this.expr(expr, scope);
+    });
+    if (someSlots.length > 0) localizeClosureOnly(resolved, someSlots);
     if (this.names.negation.mode === 'keep' || !resolved.some((expr) => expr.kind === 'not')) return resolved;
     const context = {
       equalsIsUnify: this.names.negation.equalsIsUnify,
@@ -96,38 +108,34 @@ export class Resolver {
     return resolved.flatMap((expr) => (expr.kind === 'not' ? hoistNegation(expr, context) : [expr]));
   }
 
-  /** Pre-declares a body's own variables; `some`/`:=` declarations shadow outer names. */
-  private declareDirect(expr: Expr, scope: Scope, declared: Set<string>): void {
-    const declare = (v: VarTerm): void => {
+  /** Declares what an expression declares (`some`, `:=`, `some .. in`) when the walk reaches it. */
+  private declareExpr(expr: Expr, scope: Scope, declared: Set<string>, someSlots: number[]): void {
+    declaredNames(expr, (v, kind) => {
       if (v.name === '_' || ROOTS.has(v.name)) return;
       if (declared.has(v.name)) throw new RegoError('rego_compile_error', `var ${v.name} assigned above`, [v.loc]);
       declared.add(v.name);
-      scope.vars.set(v.name, scope.frame.alloc());
-    };
+      const slot = scope.frame.alloc();
+      scope.vars.set(v.name, slot);
+      if (kind === 'some') someSlots.push(slot);
+    });
+  }
+
+  /** Pre-declares the names an expression uses plainly (not those `later` declares). */
+  private useDirectExpr(expr: Expr, scope: Scope, later: Set<string>): void {
+    const use = (term: Term): void => this.useDirect(term, scope, later);
     switch (expr.kind) {
-      case 'some':
-        expr.vars.forEach(declare);
-        return;
-      case 'somein':
-        for (const t of [expr.key, expr.value]) if (t) patternVars(t).forEach(declare);
-        return;
       case 'unify':
-        if (expr.assign) {
-          patternVars(expr.lhs).forEach(declare);
-          this.useDirect(expr.rhs, scope);
-          return;
-        }
-        this.useDirect(expr.lhs, scope);
-        this.useDirect(expr.rhs, scope);
+        if (!expr.assign) use(expr.lhs);
+        use(expr.rhs);
         return;
       case 'term':
-        this.useDirect(expr.term, scope);
+        use(expr.term);
         return;
       case 'not':
-        this.declareDirect(expr.expr, scope, declared);
+        this.useDirectExpr(expr.expr, scope, later);
         return;
       case 'every':
-        this.useDirect(expr.domain, scope);
+        use(expr.domain);
         return;
       default:
         return;
@@ -135,9 +143,9 @@ export class Resolver {
   }
 
   /** Names used in a term outside nested bodies: local unless an enclosing scope has them. */
-  useDirect(term: Term, scope: Scope): void {
+  useDirect(term: Term, scope: Scope, later?: Set<string>): void {
     walkDirect(term, (v) => {
-      if (v.name === '_' || ROOTS.has(v.name) || scope.lookup(v.name)) return;
+      if (v.name === '_' || ROOTS.has(v.name) || later?.has(v.name) || scope.lookup(v.name)) return;
       if (this.names.ruleNames.has(v.name) || this.names.imports.has(v.name)) return;
       scope.vars.set(v.name, scope.frame.alloc());
     });
@@ -270,6 +278,10 @@ export class Resolver {
     if (this.metadata && term.args.length === 0 && (name === 'rego.metadata.rule' || name === 'rego.metadata.chain')) {
       return name === 'rego.metadata.rule' ? this.metadata.rule : this.metadata.chain;
     }
+    if (term.args.length === 0 && this.names.zeroArgRules.has(name)) {
+      const [, ...path] = name.split('.');
+      return { type: 'ref', head: { type: 'var', name: 'data', loc: term.loc, slot: -1 }, path: path.map((key) => ({ type: 'scalar', value: key, loc: term.loc })), loc: term.loc };
+    }
     if (name !== 'print') {
       const arity = this.names.arityOf(name);
       if (arity === undefined) throw new RegoError('rego_type_error', `undefined function ${name}`, [term.loc]);
@@ -311,7 +323,7 @@ export class Resolver {
     let resolved: Term;
     if (ROOTS.has(head.name)) resolved = { ...head, slot: -1 };
     else if (this.names.imports.has(head.name)) resolved = this.names.imports.get(head.name)!;
-    else if (this.names.ruleNames.has(head.name) && this.names.arityOf(this.callName(head.name)) === undefined) resolved = this.packageRef(head.name, head.loc);
+    else if (this.names.ruleNames.has(head.name) && !this.isFunction(this.callName(head.name))) resolved = this.packageRef(head.name, head.loc);
     else {
       // A function, named as written (`count`, `f`, `lib.f` through an import, `data.lib.f`).
       const name = refText(target);
@@ -321,9 +333,124 @@ export class Resolver {
     const full: Term = rest.length === 0 ? { ...resolved, loc: target.loc } : resolved.type === 'ref' ? { ...resolved, path: [...resolved.path, ...rest], loc: target.loc } : { type: 'ref', head: resolved, path: rest, loc: target.loc };
     // A data ref that names a function (`data.lib.f`) replaces the function.
     const text = refText(full);
-    if (text !== undefined && text.startsWith('data.') && this.names.arityOf(text) !== undefined) return { type: 'scalar', value: text, loc: target.loc };
+    if (text !== undefined && text.startsWith('data.') && this.isFunction(text)) return { type: 'scalar', value: text, loc: target.loc };
     return full;
   }
+
+  /** A callable name that is not a rule written `f() := v` (that one is a plain rule). */
+  private isFunction(name: string): boolean {
+    return this.names.arityOf(name) !== undefined && !this.names.zeroArgRules.has(name);
+  }
+}
+
+/** The variables an expression declares: `some x`, `x := ...` patterns, `some k, v in xs` patterns. */
+function declaredNames(expr: Expr, visit: (v: VarTerm, kind: 'some' | 'assign') => void): void {
+  switch (expr.kind) {
+    case 'some':
+      for (const v of expr.vars) visit(v, 'some');
+      return;
+    case 'somein':
+      for (const t of [expr.key, expr.value]) if (t) for (const v of patternVars(t)) visit(v, 'assign');
+      return;
+    case 'unify':
+      if (expr.assign) for (const v of patternVars(expr.lhs)) visit(v, 'assign');
+      return;
+    case 'not':
+      declaredNames(expr.expr, visit);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * `some i` declared in a body that never uses `i` itself, only inside comprehensions: OPA drops
+ * the declaration, so each comprehension binds `i` on its own. Here the slot stays shared, but
+ * no closure lists it as an outer input any more (it is bound inside, not before).
+ */
+function localizeClosureOnly(body: Body, someSlots: number[]): void {
+  const direct = new Set<number>();
+  const see = (term: Term): void => walkDirect(term, (v) => v.slot !== undefined && direct.add(v.slot));
+  const visit = (expr: Expr): void => {
+    for (const w of expr.with) see(w.value);
+    switch (expr.kind) {
+      case 'term':
+        return see(expr.term);
+      case 'unify':
+        see(expr.lhs);
+        return see(expr.rhs);
+      case 'not':
+        return visit(expr.expr);
+      case 'somein':
+        for (const t of [expr.key, expr.value, expr.domain]) if (t) see(t);
+        return;
+      case 'every':
+        return see(expr.domain);
+      default:
+        return;
+    }
+  };
+  body.forEach(visit);
+  const inner = new Set(someSlots.filter((slot) => !direct.has(slot)));
+  if (inner.size === 0) return;
+  const strip = (closure: number[] | undefined): number[] | undefined => closure?.filter((slot) => !inner.has(slot));
+  const term = (t: Term): void => {
+    switch (t.type) {
+      case 'arraycomp':
+      case 'setcomp':
+        t.closure = strip(t.closure);
+        t.body.forEach(expr);
+        return term(t.head);
+      case 'objectcomp':
+        t.closure = strip(t.closure);
+        t.body.forEach(expr);
+        term(t.key);
+        return term(t.value);
+      case 'ref':
+        term(t.head);
+        return t.path.forEach(term);
+      case 'array':
+      case 'set':
+        return t.items.forEach(term);
+      case 'object':
+        return t.entries.forEach(([k, v]) => (term(k), term(v)));
+      case 'call':
+        return t.args.forEach(term);
+      case 'template':
+        return t.parts.forEach((part) => typeof part !== 'string' && term(part));
+      case 'with':
+        term(t.term);
+        return t.with.forEach((w) => term(w.value));
+      default:
+        return;
+    }
+  };
+  const expr = (e: Expr): void => {
+    for (const w of e.with) term(w.value);
+    switch (e.kind) {
+      case 'term':
+        return term(e.term);
+      case 'unify':
+        term(e.lhs);
+        return term(e.rhs);
+      case 'not':
+        return expr(e.expr);
+      case 'somein':
+        for (const t of [e.key, e.value, e.domain]) if (t) term(t);
+        return;
+      case 'every':
+        e.closure = strip(e.closure);
+        term(e.domain);
+        return e.body.forEach(expr);
+      case 'and':
+      case 'or':
+        e.closure = strip(e.closure);
+        return e.operands.forEach((operand) => operand.forEach(expr));
+      default:
+        return;
+    }
+  };
+  body.forEach(expr);
 }
 
 function ownSlot(scope: Scope, slot: number): boolean {

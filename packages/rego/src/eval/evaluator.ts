@@ -292,18 +292,25 @@ export class Evaluator {
   }
 }
 
-/** Enumerates (key, value) of a collection: array index/element, object key/value, set member twice. */
+/**
+ * Enumerates (key, value) of a collection: array index/element, object key/value, set member
+ * twice. Objects and sets in sorted order, as OPA iterates them: comprehensions and "first
+ * solution" answers depend on it.
+ */
 export function eachMember(collection: Value, visit: (key: Value, value: Value) => boolean): boolean {
   if (Array.isArray(collection)) {
     for (let i = 0; i < collection.length; i++) if (visit(i, collection[i]!)) return true;
     return false;
   }
   if (collection instanceof RObject) {
-    for (const [key, value] of collection.entries()) if (visit(key, value)) return true;
+    if (collection.size === 1) {
+      for (const [key, value] of collection.entries()) return visit(key, value);
+    }
+    for (const [key, value] of collection.orderedEntries()) if (visit(key, value)) return true;
     return false;
   }
   if (collection instanceof RSet) {
-    for (const member of collection) if (visit(member, member)) return true;
+    for (const member of collection.ordered()) if (visit(member, member)) return true;
   }
   return false;
 }

@@ -4,7 +4,7 @@
  * keys (`xs[i]`); a ground key is a direct lookup.
  */
 import type { RefTerm, Term } from '../ast.ts';
-import { RObject } from '../value.ts';
+import { RObject, compare } from '../value.ts';
 import type { Value } from '../value.ts';
 import type { RuleNode } from '../compiler/rule-tree.ts';
 import type { Env, VK } from './context.ts';
@@ -70,14 +70,12 @@ function walkNode(ev: Evaluator, node: RuleNode, base: Value | undefined, path: 
   const part = path[i]!;
   if (part.type === 'scalar') return walkKey(ev, node, base, part.value, path, i, env, k);
   if (isUnbound(part, env) || !ev.canEval(part, env)) {
-    for (const key of node.children.keys()) {
+    // Rule children and base keys together, in sorted order (OPA iterates documents sorted).
+    const keys: Value[] = [...node.children.keys()];
+    if (base instanceof RObject) for (const key of base.keys()) if (typeof key !== 'string' || !node.children.has(key)) keys.push(key);
+    keys.sort(compare);
+    for (const key of keys) {
       if (ev.unify(part, key, env, () => walkKey(ev, node, base, key, path, i, env, k))) return true;
-    }
-    if (base instanceof RObject) {
-      for (const key of base.keys()) {
-        if (typeof key === 'string' && node.children.has(key)) continue;
-        if (ev.unify(part, key, env, () => walkKey(ev, node, base, key, path, i, env, k))) return true;
-      }
     }
     return false;
   }

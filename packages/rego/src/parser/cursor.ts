@@ -16,6 +16,11 @@ export class Cursor {
   readonly keywords = new Set<string>();
   /** `import future.keywords.not`: `not { body }` negates a whole body. */
   notBody = false;
+  /**
+   * Rego v0 syntax for this module (OPA's --v0-compatible): bodies without `if`, `p[x] { ... }`
+   * partial sets. `import rego.v1` switches a v0 module back to v1 syntax.
+   */
+  v0 = false;
 
   constructor(
     readonly file: string,

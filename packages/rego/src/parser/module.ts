@@ -7,7 +7,7 @@ import type { Body, Import, Module, RefTerm, Rule, RuleHead, Term, VarTerm } fro
 import { Cursor, KEYWORDS, describe } from './cursor.ts';
 import { parseBody, parseExpr, parseQuery } from './exprs.ts';
 import { tokenize } from './lexer.ts';
-import type { Comment } from './lexer.ts';
+import type { Comment, Token } from './lexer.ts';
 import { readAnnotations } from './annotations.ts';
 import { parsePostfix, parseTerm, refName } from './terms.ts';
 
@@ -16,26 +16,39 @@ export interface ParseOptions {
   experimentalKeywords?: boolean;
   /** Term nesting limit. */
   maxDepth?: number;
+  /** Rego v0 syntax (OPA's --v0-compatible), unless a module imports rego.v1. */
+  v0Compatible?: boolean;
 }
 
 export function parseModule(file: string, source: string, options: ParseOptions = {}): Module {
   const comments: Comment[] = [];
   const p = new Cursor(file, tokenize(file, source, 0, undefined, comments), source, options.maxDepth);
+  p.v0 = options.v0Compatible === true;
   if (!p.isKeyword('package')) p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected package`);
   const pkgToken = p.next();
-  const pkgTerm = parsePostfix(p);
-  const pkgName = refName(pkgTerm);
-  if (pkgName === undefined) p.fail(pkgToken, 'package must be a simple reference');
-  const pkg = pkgTerm.type === 'ref' ? [pkgName!.split('.')[0]!, ...pkgTerm.path.map((part) => String((part as { value: unknown }).value))] : [pkgName!];
+  const pkg = packagePath(p, pkgToken, parsePostfix(p));
   const module: Module = { file, pkg, pkgLoc: p.loc(pkgToken), imports: [], rules: [], keywords: p.keywords, notBodies: false, annotations: [] };
   while (p.isKeyword('import')) module.imports.push(parseImport(p, options));
   module.notBodies = p.notBody;
   while (p.peek().kind !== 'eof') {
     if (p.isKeyword('import')) p.fail(p.peek(), 'imports must come before rules');
-    module.rules.push(parseRule(p));
+    module.rules.push(...parseRule(p));
   }
   if (comments.some((c) => c.text.trim() === 'METADATA')) attachAnnotations(module, comments);
   return module;
+}
+
+/** `package a.b["c-d"]`: a var, then any string segments (OPA: "expecting string"). */
+function packagePath(p: Cursor, token: Token, term: Term): string[] {
+  if (term.type === 'var') return [term.name];
+  if (term.type !== 'ref' || term.head.type !== 'var') return p.fail(token, 'package must be a simple reference');
+  return [
+    term.head.name,
+    ...term.path.map((part) => {
+      if (part.type !== 'scalar' || typeof part.value !== 'string') return p.fail(token, `unexpected ${part.type === 'scalar' ? typeof part.value : part.type} token: expecting string`);
+      return part.value;
+    }),
+  ];
 }
 
 /** Attaches METADATA blocks to the package clause or the rule that follows each. */
@@ -58,6 +71,7 @@ export function parseQueryText(source: string, file = 'query'): Body {
 
 function parseImport(p: Cursor, options: ParseOptions): Import {
   const loc = p.loc(p.next());
+  const pathToken = p.peek();
   const path = parsePostfix(p);
   const name = refName(path);
   if (name === undefined || !/^(data|input|future|rego)(\.|$)/.test(name)) p.fail(p.peek(), 'invalid import path');
@@ -69,14 +83,18 @@ function parseImport(p: Cursor, options: ParseOptions): Import {
     alias = token.text;
   }
   if (name === 'future.keywords.not' || name === 'future.keywords') p.notBody = true;
+  // In v0, `import rego.v1` asks for v1 syntax in this module (OPA: RegoV0CompatV1).
+  if (name === 'rego.v1') p.v0 = false;
   if (name === 'future.keywords.and' || name === 'future.keywords.or' || name === 'future.keywords') {
-    if (!options.experimentalKeywords && name !== 'future.keywords') p.fail(p.peek(), `invalid import ${name}: experimental keyword`);
+    // OPA reports this at the import path, with the keywords it does allow.
+    if (!options.experimentalKeywords && name !== 'future.keywords') p.fail(pathToken, 'unexpected keyword, must be one of [contains every if in not]');
     if (name !== 'future.keywords') p.keywords.add(name.slice('future.keywords.'.length));
   }
   return alias === undefined ? { path, loc } : { path, alias, loc };
 }
 
-function parseRule(p: Cursor): Rule {
+/** One rule, or several when bodies are chained (`p if { a } { b }`: two rules with one head). */
+function parseRule(p: Cursor): Rule[] {
   const start = p.peek();
   const loc = p.loc(start);
   const isDefault = p.isKeyword('default');
@@ -86,9 +104,15 @@ function parseRule(p: Cursor): Rule {
   if (isDefault) {
     if (head.value === undefined) p.fail(start, 'default rules must have a value');
     rule.body = [trueExpr(loc)];
-    return rule;
+    return [rule];
   }
-  rule.body = parseRuleBody(p, head.value === undefined && head.key === undefined) ?? [trueExpr(loc)];
+  const written = parseRuleBody(p, head.value === undefined && head.key === undefined);
+  rule.body = written?.body ?? [trueExpr(loc)];
+  // v0: `p[x] { ... }` (no `if`, no `contains`, no value) is a multi-value rule: the set p.
+  if (written?.v0 && head.key === undefined && head.value === undefined && head.args === undefined && head.ref.type === 'ref' && head.ref.path.length === 1) {
+    head.key = head.ref.path[0]!;
+    head.ref = head.ref.head as VarTerm;
+  }
   let tail = rule;
   while (p.isKeyword('else')) {
     if (head.key) p.fail(p.peek(), 'else keyword cannot be used on multi-value rules');
@@ -98,30 +122,45 @@ function parseRule(p: Cursor): Rule {
       p.next();
       value = parseTerm(p);
     }
-    const body = parseRuleBody(p, false) ?? [trueExpr(elseLoc)];
+    const body = parseRuleBody(p, false)?.body ?? [trueExpr(elseLoc)];
     const elseRule: Rule = { head: { ...head, value, assign: true }, body, isDefault: false, loc: elseLoc, file: p.file };
     tail.else = elseRule;
     tail = elseRule;
   }
-  return rule;
+  const rules = [rule];
+  // OPA's parseRules: each further `{ body }` after a braced body is a rule with the same head.
+  while (p.is('{') && p.tokens[p.pos - 1]?.text === '}' && p.tokens[p.pos - 1]?.kind === 'punct') {
+    if (rule.else) p.fail(p.peek(), 'expected else keyword');
+    const chainLoc = p.loc(p.next());
+    rules.push({ head, body: parseBody(p, '}'), isDefault: false, loc: chainLoc, file: p.file });
+  }
+  return rules;
 }
 
 function trueExpr(loc: Rule['loc']): Body[number] {
   return { kind: 'term', term: { type: 'scalar', value: true, loc }, loc, with: [] };
 }
 
-/** `if { ... }`, `if expr`, or a v0-style `{ ... }`; undefined when the rule has no body. */
-function parseRuleBody(p: Cursor, requireBody: boolean): Body | undefined {
+/**
+ * `if { ... }`, `if expr`, or a v0-style `{ ... }` (`v0` set); undefined when the rule has no
+ * body.
+ */
+function parseRuleBody(p: Cursor, requireBody: boolean): { body: Body; v0: boolean } | undefined {
   if (p.isKeyword('if')) {
     p.next();
     if (p.is('{')) {
       p.next();
-      return parseBody(p, '}');
+      return { body: parseBody(p, '}'), v0: false };
     }
-    return [parseExpr(p)];
+    return { body: [parseExpr(p)], v0: false };
   }
-  // Rego v1 requires `if` (OPA: "`if` keyword is required before rule body").
-  if (p.is('{') && !p.peek().nl) p.fail(p.peek(), '`if` keyword is required before rule body');
+  if (p.is('{') && !p.peek().nl) {
+    // Rego v1 requires `if` (OPA: "`if` keyword is required before rule body"); such a body is
+    // the commonest sign of a v0 code base, so the message names the option.
+    if (!p.v0) p.fail(p.peek(), '`if` keyword is required before rule body (Rego v0 syntax: compile with the v0-compatible option, `--v0-compatible`)');
+    p.next();
+    return { body: parseBody(p, '}'), v0: true };
+  }
   if (requireBody && p.peek().kind !== 'eof' && !p.peek().nl) p.fail(p.peek(), `unexpected ${describe(p.peek())}`);
   return undefined;
 }
