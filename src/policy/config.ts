@@ -24,6 +24,14 @@ export const policyConfigSchema = z
       .default(false)
       .describe('rego engine: read every module as Rego v0 (OPA\'s --v0-compatible): bodies without `if`, `p[x] { ... }` partial sets; a module that imports rego.v1 stays v1.'),
     eval_timeout_ms: z.number().int().positive().default(250).describe('Wall-clock budget per decision; a later answer is a denial. The Rego engine also stops a runaway policy by its step budget.'),
+    shadow: z
+      .object({
+        paths: z.array(z.string().min(1)).min(1).describe('The candidate set (same engine as the live one). Relative to the config file.'),
+        entrypoint: z.string().regex(ENTRYPOINT, 'must be a data reference such as data.mcp.authz').optional().describe('Default: the live entrypoint.'),
+      })
+      .strict()
+      .optional()
+      .describe('A candidate policy set decided beside the live one on every decision, never changing an answer; each disagreement is an audit row (shadow_disagreement) and counted.'),
   })
   .strict();
 
