@@ -4,6 +4,7 @@ import { RObject, isObject, toJson } from '../value.ts';
 import { marshalJson } from './lib/json/json-text.ts';
 import { SchemaCompileError, compileSchema } from './lib/json/schema-drafts.ts';
 import type { CompiledSchema } from './lib/json/schema-drafts.ts';
+import { gojsonschemaErrors } from './lib/json/schema-errors.ts';
 import type { Builtin } from './types.ts';
 import { builtinError } from '../errors.ts';
 
@@ -107,6 +108,7 @@ const TYPE_NAMES: Record<string, string> = {
   format: 'format',
   anyOf: 'number_any_of',
   oneOf: 'number_one_of',
+  allOf: 'number_all_of',
   not: 'number_not',
   multipleOf: 'multiple_of',
   minProperties: 'array_min_properties',
@@ -180,6 +182,8 @@ function description(error: ErrorObject, field: string): string {
       return 'Must validate at least one schema (anyOf)';
     case 'oneOf':
       return 'Must validate one and only one schema (oneOf)';
+    case 'allOf':
+      return 'Must validate all the schemas (allOf)';
     case 'not':
       return 'Must not validate the schema (not)';
     case 'multipleOf':
@@ -227,38 +231,6 @@ function resultError(error: ErrorObject): RObject {
   ]);
 }
 
-/**
- * gojsonschema's choice of errors for a failed anyOf/oneOf: the combinator's own error, then the
- * errors of the branch that came closest (ajv reports every branch's errors before the combinator).
- */
-function selectErrors(errors: readonly ErrorObject[]): ErrorObject[] {
-  const out: ErrorObject[] = [];
-  const branch = (error: ErrorObject, prefix: string): number | undefined => {
-    if (!error.schemaPath.startsWith(`${prefix}/`)) return undefined;
-    const index = /^(\d+)(?:\/|$)/.exec(error.schemaPath.slice(prefix.length + 1));
-    return index ? Number(index[1]) : undefined;
-  };
-  let pending = [...errors];
-  while (pending.length > 0) {
-    const combinator = pending.findIndex((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
-    if (combinator < 0) {
-      out.push(...pending.filter((e) => e.propertyName === undefined || e.keyword === 'propertyNames'));
-      break;
-    }
-    const head = pending[combinator]!;
-    const inside = pending.slice(0, combinator).filter((e) => branch(e, head.schemaPath) !== undefined);
-    const before = pending.slice(0, combinator).filter((e) => branch(e, head.schemaPath) === undefined);
-    out.push(...before.filter((e) => e.propertyName === undefined || e.keyword === 'propertyNames'));
-    out.push(head);
-    const byBranch = new Map<number, ErrorObject[]>();
-    for (const e of inside) byBranch.set(branch(e, head.schemaPath)!, [...(byBranch.get(branch(e, head.schemaPath)!) ?? []), e]);
-    const best = [...byBranch.entries()].sort(([a, x], [b, y]) => x.length - y.length || a - b)[0];
-    if (best) out.push(...selectErrors(best[1]));
-    pending = pending.slice(combinator + 1);
-  }
-  return out;
-}
-
 function verify([schema]: Value[]): Value {
   try {
     compile(operand(schema!));
@@ -275,7 +247,7 @@ function match([document, schema]: Value[]): Value {
     const instance = operand(document!);
     const { validate } = compile(operand(schema!));
     if (validate(instance.json)) return [true, []];
-    return [false, selectErrors(validate.errors ?? []).map(resultError)];
+    return [false, gojsonschemaErrors(validate.errors ?? []).map(resultError)];
   } catch (error) {
     if (error instanceof OperandError) throw builtinError(name, error.message);
     throw error;

@@ -68,6 +68,14 @@ describe('json schema', () => {
       ],
     ]);
   });
+  it('reports a failed allOf after the failing branches\' errors, at the instance it applies to', () => {
+    const errors = (document: unknown, schema: unknown) =>
+      (toJson(call('json.match_schema', JSON.stringify(document), JSON.stringify(schema))!) as [boolean, { error: string; type: string }[]])[1].map((e) => `${e.type}|${e.error}`);
+    const schema = { properties: { a: { allOf: [{ type: 'object', required: ['x'] }, { properties: { x: { type: 'string' } } }] } } };
+    expect(errors({ a: { x: 1 } }, schema)).toEqual(['invalid_type|a.x: Invalid type. Expected: string, given: integer', 'number_all_of|a: Must validate all the schemas (allOf)']);
+    expect(errors({ a: { x: 's' } }, schema)).toEqual([]);
+  });
+
   it('knows drafts 04, 06, 07, 2019-09 and 2020-12 by $schema, and never throws on one', () => {
     const d04 = { $schema: 'http://json-schema.org/draft-04/schema#', minimum: 1, exclusiveMinimum: true };
     expect(call('json.verify_schema', fromJson(d04))).toEqual([true, null]);

@@ -23,32 +23,33 @@ type Mode = 'path' | 'host' | 'fragment' | 'userinfo';
 
 const HEX = /^[0-9a-fA-F]{2}$/;
 
-/** Go's shouldEscape for host names: which ASCII bytes may appear unescaped in a host. */
-function hostByteAllowed(c: string): boolean {
-  return /[A-Za-z0-9\-_.~!$&'()*+,;=:\[\]<>"]/.test(c);
-}
+/** ASCII bytes Go's shouldEscape refuses in a host name (the rest may appear unescaped). */
+const HOST_BYTE_REFUSED = /[^A-Za-z0-9\-_.~!$&'()*+,;=:[\]<>"%\u0080-\u{10FFFF}]/u;
 
 /** Go's unescape: `%XX` decoded as bytes (then UTF-8), `%` without two hex digits refused. */
 export function unescape(text: string, mode: Mode = 'path'): string {
-  const bytes: number[] = [];
+  if (mode === 'host') {
+    const bad = HOST_BYTE_REFUSED.exec(text);
+    if (bad) throw new GoUrlError(`invalid character ${JSON.stringify(bad[0])} in host name`);
+  }
+  if (!text.includes('%')) return text;
+  const chunks: Buffer[] = [];
   for (let i = 0; i < text.length; ) {
-    const c = text[i]!;
-    if (c === '%') {
-      const hex = text.slice(i + 1, i + 3);
-      if (!HEX.test(hex)) throw new GoUrlError(`invalid URL escape ${JSON.stringify(text.slice(i, i + 3))}`);
-      if (mode === 'host' && parseInt(hex[0]!, 16) < 8 && text.slice(i, i + 3) !== '%25') {
-        throw new GoUrlError(`invalid URL escape ${JSON.stringify(text.slice(i, i + 3))}`);
-      }
-      bytes.push(parseInt(hex, 16));
-      i += 3;
+    if (text[i] !== '%') {
+      const next = text.indexOf('%', i);
+      const end = next < 0 ? text.length : next;
+      chunks.push(Buffer.from(text.slice(i, end), 'utf8'));
+      i = end;
       continue;
     }
-    if (mode === 'host' && c.charCodeAt(0) < 0x80 && !hostByteAllowed(c)) throw new GoUrlError(`invalid character ${JSON.stringify(c)} in host name`);
-    const char = String.fromCodePoint(text.codePointAt(i)!);
-    bytes.push(...Buffer.from(char, 'utf8'));
-    i += char.length;
+    const escape = text.slice(i, i + 3);
+    if (!HEX.test(escape.slice(1)) || (mode === 'host' && parseInt(escape[1]!, 16) < 8 && escape !== '%25')) {
+      throw new GoUrlError(`invalid URL escape ${JSON.stringify(escape)}`);
+    }
+    chunks.push(Buffer.from([parseInt(escape.slice(1), 16)]));
+    i += 3;
   }
-  return Buffer.from(bytes).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 const validOptionalPort = (port: string): boolean => port === '' || /^:\d*$/.test(port);
