@@ -10,7 +10,7 @@ import importX from 'eslint-plugin-import-x';
  * `config.ts` and nothing else of them.
  */
 const MAY_IMPORT = {
-  audit: ['errors.ts', 'log.ts'],
+  audit: ['errors.ts', 'log.ts', 'package-root.ts'],
   auth: ['errors.ts', 'log.ts'],
   catalog: ['composites', 'config', 'errors.ts'],
   composites: ['errors.ts'],
@@ -19,10 +19,10 @@ const MAY_IMPORT = {
   upstreams: ['catalog', 'config', 'errors.ts', 'log.ts'],
   pipeline: ['audit', 'auth', 'catalog', 'composites', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
   downstream: ['audit', 'auth', 'catalog', 'composites', 'config', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
 };
 const OWN_CONFIG_SCHEMAS = ['audit', 'auth', 'composites', 'policy'];
-const MODULES = [...Object.keys(MAY_IMPORT), 'errors.ts', 'log.ts'];
+const MODULES = [...Object.keys(MAY_IMPORT), 'errors.ts', 'log.ts', 'package-root.ts'];
 
 const moduleZones = Object.entries(MAY_IMPORT).flatMap(([module, allowed]) =>
   MODULES.filter((other) => other !== module && !allowed.includes(other)).map((other) => {

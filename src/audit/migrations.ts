@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { WardenError } from '../errors.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
 export interface Migration {
   readonly version: number;
@@ -20,7 +20,7 @@ interface AppliedRow {
   checksum: string;
 }
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations');
 
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 

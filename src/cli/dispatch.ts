@@ -1,5 +1,5 @@
 import { failWith, EXIT } from './exit-codes.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../package-root.ts';
 
 /**
  * `warden <command> ...`: dispatches to src/cli/<command>.ts, each exporting

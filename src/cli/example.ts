@@ -7,14 +7,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { PACKAGE_ROOT } from '../package-root.ts';
 import { listeningUrl, startListeningProcess, type ListeningProcess } from './launch-process.ts';
 import { parseFlags } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { run as serve } from './serve.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = PACKAGE_ROOT;
 const CONFIG = resolve(ROOT, 'examples/warden.config.json');
 const PRIVATE_KEY = resolve(ROOT, 'examples/keys/dev-only-private.pem');
 

@@ -16,7 +16,7 @@ import type { InFlight } from '../pipeline/in-flight.ts';
 import { createPolicyEngine, type ReloadablePolicyEngine, type ShadowDisagreement } from '../policy/index.ts';
 import { parseFlags } from './args.ts';
 import { EXIT } from './exit-codes.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../package-root.ts';
 
 const USAGE = 'usage: warden serve [--config PATH] (--stdio | --http [--host 127.0.0.1] [--port 8787])';
 

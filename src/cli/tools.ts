@@ -10,7 +10,7 @@ import { UpstreamSet } from '../upstreams/upstream-set.ts';
 import { parseFlags } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { renderJson, renderTable } from './render.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../package-root.ts';
 
 const USAGE = 'usage: warden tools [--config PATH] [--json]';
 
