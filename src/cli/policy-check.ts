@@ -9,7 +9,8 @@ import type { Module } from '@mcp-warden/rego';
 import { z } from 'zod';
 import { parseCommandLine, wantsHelp } from './args.ts';
 import { printHelp } from './policy.ts';
-import { loadPolicies, renderRegoError } from './policy-load.ts';
+import { renderRegoError } from './rego-error-text.ts';
+import { loadPolicySet } from '../policy/index.ts';
 
 const HELP = `usage: warden policy check [PATH...] [--strict] [--max-errors N]
 
@@ -28,7 +29,7 @@ const schema = z.object({
 const MAX_ERRORS = 100;
 
 export async function checkPolicies(paths: string[], options: { strict?: boolean; maxErrors?: number } = {}): Promise<{ modules: Record<string, string>; errors: RegoError[] }> {
-  const { modules, data } = await loadPolicies(paths, { tests: true, dataFiles: 'all' });
+  const { modules, data } = await loadPolicySet(paths, process.cwd(), { tests: true, dataFiles: 'all' });
   const errors: RegoError[] = [];
   const parsed: Module[] = [];
   for (const [file, source] of Object.entries(modules)) {

@@ -11,7 +11,8 @@ import { isWardenError, WardenError } from '../errors.ts';
 import { parseDocumentText } from '../policy/data-documents.ts';
 import { parseCommandLine, wantsHelp } from './args.ts';
 import { printHelp } from './policy.ts';
-import { loadPolicies, renderRegoError } from './policy-load.ts';
+import { renderRegoError } from './rego-error-text.ts';
+import { loadPolicySet } from '../policy/index.ts';
 
 const HELP = `usage: warden policy eval QUERY [-d PATH...] [-i INPUT] [--format json|pretty|raw]
 
@@ -66,7 +67,7 @@ export async function readInputDocument(path: string): Promise<unknown> {
 /** Evaluates a query against the policies and data under `paths` (as `opa eval -d`). */
 export async function evaluateQuery(query: string, paths: string[], inputPath?: string): Promise<QueryResult[]> {
   const input = inputPath === undefined ? undefined : await readInputDocument(inputPath);
-  const { modules, data } = await loadPolicies(paths, { tests: false, dataFiles: 'all' });
+  const { modules, data } = await loadPolicySet(paths, process.cwd(), { tests: false, dataFiles: 'all' });
   try {
     return evaluateQueryResults(compile(modules, { data }), query, input === undefined ? {} : { input });
   } catch (error) {

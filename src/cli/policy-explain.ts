@@ -16,7 +16,8 @@ import type { Decision } from '../policy/index.ts';
 import { parseCommandLine, wantsHelp } from './args.ts';
 import { jsonText, readInputDocument } from './policy-eval.ts';
 import { printHelp } from './policy.ts';
-import { loadPolicies, renderRegoError } from './policy-load.ts';
+import { renderRegoError } from './rego-error-text.ts';
+import { loadPolicySet } from '../policy/index.ts';
 import { entrypointPath, policySource } from './policy-source.ts';
 
 const HELP = `usage: warden policy explain (-d PATH... | --config FILE) (-i INPUT | --decision ID --audit DB) [--entrypoint data.mcp.authz] [--json]
@@ -82,7 +83,7 @@ export async function explainCommand(args: string[]): Promise<number> {
     if (!recorded.input) throw new WardenError('USAGE', `--decision ${flags.decision}: recorded before the audit trail kept policy inputs; nothing to explain it with`);
     input = recorded.input;
   }
-  const { modules, data } = await loadPolicies(source.paths, { tests: false, dataFiles: 'all' });
+  const { modules, data } = await loadPolicySet(source.paths, process.cwd(), { tests: false, dataFiles: 'all' });
   let explanation: Explanation;
   try {
     explanation = explainDocument(compile(modules, { data }), path, input, modules);

@@ -8,7 +8,8 @@ import { RegoError, renderTestReport, runTests, testReportJson, thresholdMessage
 import { z } from 'zod';
 import { goDurationMs, parseCommandLine, wantsHelp } from './args.ts';
 import { printHelp } from './policy.ts';
-import { loadPolicies, renderRegoError } from './policy-load.ts';
+import { renderRegoError } from './rego-error-text.ts';
+import { loadPolicySet } from '../policy/index.ts';
 import { jsonText } from './policy-eval.ts';
 
 const HELP = `usage: warden policy test [PATH...] [flags]     (default PATH: the working directory, without node_modules)
@@ -74,7 +75,7 @@ export async function testCommand(args: string[]): Promise<number> {
     return 2;
   }
   const defaultPath = positionals.length === 0;
-  const { modules, data } = await loadPolicies(defaultPath ? ['.'] : positionals, {
+  const { modules, data } = await loadPolicySet(defaultPath ? ['.'] : positionals, process.cwd(), {
     tests: true,
     dataFiles: 'named',
     ...(defaultPath ? { skipDirectories: ['node_modules'] } : {}),

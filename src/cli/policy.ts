@@ -7,7 +7,7 @@ import { RegoError } from '@mcp-warden/rego';
 import { isWardenError } from '../errors.ts';
 import { wantsHelp } from './args.ts';
 import { failWith } from './exit-codes.ts';
-import { renderRegoError } from './policy-load.ts';
+import { renderRegoError } from './rego-error-text.ts';
 
 export const POLICY_USAGE = `usage: warden policy <command> [options]   (-h after a command for its flags)
 

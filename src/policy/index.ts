@@ -12,6 +12,7 @@ export type { Decision, DecisionCode, PolicyEngine, PolicyInput, PolicyPrincipal
 export type { PolicyReloadEvent, ReloadablePolicyEngine } from './swappable-engine.ts';
 export { policyConfigSchema, type PolicyConfig } from './config.ts';
 export { buildPolicyInput, type PolicyRequest } from './input.ts';
+export { loadPolicySet, type PolicySetSources } from './policy-set-files.ts';
 
 export interface PolicyEngineOptions {
   /** Directory that relative `policy.paths` are resolved against (the config file's). Default: cwd. */

@@ -2,12 +2,12 @@ import { WardenError } from '../errors.ts';
 import { compile, RegoError } from '@mcp-warden/rego';
 import type { PolicyBackend } from './backend.ts';
 import type { PolicyConfig } from './config.ts';
-import { isDataFile, mountDataDocument, type DataDocument } from './data-documents.ts';
 import type { RawResult } from './decision.ts';
-import { readPolicyFiles, revisionOf } from './files.ts';
+import { revisionOf } from './files.ts';
+import { loadPolicySet } from './policy-set-files.ts';
 
 /**
- * The `rego` backend: our engine (src/rego) over the `.rego` modules and data documents under
+ * The `rego` backend: our engine (@mcp-warden/rego) over the `.rego` modules and data documents under
  * `policy.paths`. The whole set is compiled here, once; per request only prepared queries run.
  * `*_test.rego` files are left out: tests belong to `warden policy test`, not to decisions.
  *
@@ -20,16 +20,8 @@ import { readPolicyFiles, revisionOf } from './files.ts';
  * conversion, one rule cache), so a denial computes `allow` and what it depends on only once:
  * the denied db/query case went from 29.3 to 17.8 us p50.
  */
-const isModule = (path: string): boolean => path.endsWith('.rego') && !path.endsWith('_test.rego');
-
 export async function loadRegoBackend(config: PolicyConfig, baseDir: string): Promise<PolicyBackend> {
-  const files = await readPolicyFiles(config.paths, baseDir, (path) => isModule(path) || isDataFile(path));
-  const modules: Record<string, string> = {};
-  const data: DataDocument = {};
-  for (const file of files) {
-    if (file.name.endsWith('.rego')) modules[file.name] = file.bytes.toString('utf8');
-    else mountDataDocument(data, file.name, file.dataPrefix, file.bytes.toString('utf8'));
-  }
+  const { modules, data, files } = await loadPolicySet(config.paths, baseDir, { tests: false, dataFiles: 'all' });
   if (Object.keys(modules).length === 0) {
     throw new WardenError('POLICY_LOAD_FAILED', `no .rego modules under ${config.paths.join(', ')}`);
   }

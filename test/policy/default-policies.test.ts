@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/auth/principal.ts';
-import { loadPolicies } from '../../src/cli/policy-load.ts';
+import { loadPolicySet } from '../../src/policy/index.ts';
 import { runTests } from '@mcp-warden/rego';
 import { buildPolicyInput, createPolicyEngine, policyConfigSchema, type PolicyRequest, type ReloadablePolicyEngine } from '../../src/policy/index.ts';
 
@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('default policies - their own Rego tests (warden policy test policies/)', () => {
   it('pass, and every module has tests', async () => {
-    const { modules, data } = await loadPolicies([join(root, 'policies')]);
+    const { modules, data } = await loadPolicySet([join(root, 'policies')], root, { tests: true, dataFiles: 'all' });
     const report = runTests(modules, data);
     const notPassing = report.results.filter((result) => result.outcome !== 'pass').map((result) => `${result.name}: ${result.outcome} ${result.error?.message ?? ''}`);
     expect(notPassing).toEqual([]);
