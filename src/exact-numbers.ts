@@ -15,7 +15,7 @@ const TOKENS = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 const SHORT_INTEGER = /^-?[1-9]\d{0,14}$|^0$/;
 
 /** The first number literal in a JSON text that would change on the way through, if any. */
-export function inexactNumber(text: string): string | undefined {
+function inexactNumber(text: string): string | undefined {
   for (const [token] of text.matchAll(TOKENS)) {
     if (token.charCodeAt(0) === 34 /* " */ || SHORT_INTEGER.test(token)) continue;
     if (!exact(token)) return token;

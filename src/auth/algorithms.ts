@@ -2,8 +2,8 @@
  * The JWS algorithms an issuer may list, and which key shapes each one needs. `none` is absent on
  * purpose: it can never be configured, so no token can select it.
  */
-export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
-export const ASYMMETRIC_ALGORITHMS = [
+const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+const ASYMMETRIC_ALGORITHMS = [
   'RS256', 'RS384', 'RS512',
   'PS256', 'PS384', 'PS512',
   'ES256', 'ES384', 'ES512',

@@ -17,7 +17,7 @@ export interface NamedItem {
   notes: NameNote[];
 }
 
-export function nameHash(upstream: string, original: string): string {
+function nameHash(upstream: string, original: string): string {
   return createHash('sha256').update(upstream).update('\u0000').update(original).digest('hex').slice(0, HASH_LENGTH);
 }
 

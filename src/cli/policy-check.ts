@@ -28,7 +28,7 @@ const schema = z.object({
 /** Compile errors reported at most (opa check: 10 by default; 0 means no limit there too). */
 const MAX_ERRORS = 100;
 
-export async function checkPolicies(paths: string[], options: { strict?: boolean; maxErrors?: number } = {}): Promise<{ modules: Record<string, string>; errors: RegoError[] }> {
+async function checkPolicies(paths: string[], options: { strict?: boolean; maxErrors?: number } = {}): Promise<{ modules: Record<string, string>; errors: RegoError[] }> {
   const { modules, data } = await loadPolicySet(paths, process.cwd(), { tests: true, dataFiles: 'all' });
   const errors: RegoError[] = [];
   const parsed: Module[] = [];

@@ -65,7 +65,7 @@ export async function readInputDocument(path: string): Promise<unknown> {
 }
 
 /** Evaluates a query against the policies and data under `paths` (as `opa eval -d`). */
-export async function evaluateQuery(query: string, paths: string[], inputPath?: string): Promise<QueryResult[]> {
+async function evaluateQuery(query: string, paths: string[], inputPath?: string): Promise<QueryResult[]> {
   const input = inputPath === undefined ? undefined : await readInputDocument(inputPath);
   const { modules, data } = await loadPolicySet(paths, process.cwd(), { tests: false, dataFiles: 'all' });
   try {
@@ -92,7 +92,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-export function renderResults(results: QueryResult[], format: 'json' | 'pretty' | 'raw'): string {
+function renderResults(results: QueryResult[], format: 'json' | 'pretty' | 'raw'): string {
   switch (format) {
     case 'json':
       return `${jsonText(results.length === 0 ? {} : { result: results }, 2)}\n`;

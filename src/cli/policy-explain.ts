@@ -102,7 +102,7 @@ export async function explainCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-export function renderExplanation(report: ExplainReport): string {
+function renderExplanation(report: ExplainReport): string {
   const out: string[] = [];
   const { decision, recorded } = report;
   if (recorded) {

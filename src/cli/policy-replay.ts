@@ -131,7 +131,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   return report.flips.length > 0 && !flags['allow-flips'] ? 1 : 0;
 }
 
-export function renderReplay(report: ReplayReport): string {
+function renderReplay(report: ReplayReport): string {
   const out: string[] = [];
   const toDeny = report.flips.filter((f) => f.to === 'deny').length;
   out.push(

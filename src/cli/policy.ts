@@ -9,7 +9,7 @@ import { wantsHelp } from './args.ts';
 import { failWith } from './exit-codes.ts';
 import { renderRegoError } from './rego-error-text.ts';
 
-export const POLICY_USAGE = `usage: warden policy <command> [options]   (-h after a command for its flags)
+const POLICY_USAGE = `usage: warden policy <command> [options]   (-h after a command for its flags)
 
   test    [PATH...] [-r REGEX] [-v] [--format pretty|json] [--coverage [--threshold PCT]]
           [--var-values] [--bench] [--timeout 5s] [-z]          like opa test

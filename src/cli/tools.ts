@@ -38,7 +38,7 @@ export interface ToolsReport {
  * included), and reports the name mapping (what is shortened, renamed, prefixed on conflict, or
  * left out, and why).
  */
-export async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
+async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
   const composites = await loadComposites(config.composites, config.compositeModules, config.baseDir);
   const catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
   const upstreams = new UpstreamSet(config, {
@@ -70,7 +70,7 @@ export async function collectTools(config: ResolvedConfig): Promise<ToolsReport>
   }
 }
 
-export function renderTools(report: ToolsReport): string {
+function renderTools(report: ToolsReport): string {
   const table = renderTable(
     ['PUBLIC NAME', 'UPSTREAM', 'ORIGINAL NAME', 'NOTES'],
     report.tools.map((t) => [t.publicName, t.upstream, t.originalName, t.notes.join(', ')]),

@@ -12,7 +12,7 @@ export const COMPOSITE_SERVER = 'warden';
  */
 const idPattern = /^[a-zA-Z0-9_-]{1,64}$/;
 
-export const compositeStepSchema = z
+const compositeStepSchema = z
   .object({
     id: z.string().regex(idPattern, 'expected a step id matching ^[a-zA-Z0-9_-]{1,64}$'),
     tool: z.string().min(1).describe('Public (namespaced) name of the tool to call, e.g. db__get_sales.'),
@@ -22,7 +22,7 @@ export const compositeStepSchema = z
   })
   .strict();
 
-export const declarativeCompositeSchema = z
+const declarativeCompositeSchema = z
   .object({
     name: z.string().regex(idPattern, 'expected a tool name matching ^[a-zA-Z0-9_-]{1,64}$'),
     description: z.string().default(''),

@@ -47,7 +47,7 @@ const serversObject = z.record(z.string().min(1), z.custom<Record<string, unknow
 /** A Claude Code `.mcp.json` (or Claude Desktop config): only `mcpServers` matters to us. */
 export const mcpJsonFileSchema = z.object({ mcpServers: serversObject });
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
+function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
@@ -71,7 +71,7 @@ export const namespacingSchema = z
   })
   .strict();
 
-export const serverSchema = z
+const serverSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8787),
@@ -83,7 +83,7 @@ export const serverSchema = z
   })
   .strict();
 
-export const upstreamDefaultsSchema = z
+const upstreamDefaultsSchema = z
   .object({
     timeout_ms: timeoutMs.default(60_000),
     connect_timeout_ms: timeoutMs.default(30_000),

@@ -10,7 +10,7 @@ import { jsonErrorOffset } from './json-error-offset.ts';
  */
 export type DataDocument = Record<string, unknown>;
 
-export const DATA_EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
+const DATA_EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
 
 export function isDataFile(name: string): boolean {
   return DATA_EXTENSIONS.some((ext) => name.endsWith(ext));

@@ -34,7 +34,7 @@ function paxPath(body: Buffer): string | undefined {
 }
 
 /** Bundle paths are absolute (`/policy.wasm`); tar tools may write `./policy.wasm`. */
-export function normalizeEntryName(name: string): string {
+function normalizeEntryName(name: string): string {
   return name.replace(/^(\.?\/)+/, '');
 }
 

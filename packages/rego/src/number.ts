@@ -21,14 +21,14 @@ export function isInteger(n: RegoNumber): boolean {
 }
 
 /** Exact bigint of an integer-valued number; throws RangeError on fractions (check isInteger first). */
-export function toBigInt(n: RegoNumber): bigint {
+function toBigInt(n: RegoNumber): bigint {
   if (typeof n === 'bigint') return n;
   if (!Number.isInteger(n)) throw new RangeError(`not an integer: ${n}`);
   return BigInt(n);
 }
 
 /** A double for mixed integer/decimal arithmetic (precision loss is OPA-compatible enough here). */
-export function toDouble(n: RegoNumber): number {
+function toDouble(n: RegoNumber): number {
   return typeof n === 'bigint' ? Number(n) : n;
 }
 

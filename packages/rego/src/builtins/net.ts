@@ -70,7 +70,7 @@ function mergeOperand(value: Value): Cidr {
 }
 
 /** Smallest set of blocks covering the same addresses: drop contained blocks, join siblings. */
-export function mergeCidrs(cidrs: Cidr[]): Cidr[] {
+function mergeCidrs(cidrs: Cidr[]): Cidr[] {
   const sorted = [...cidrs].sort((a, b) => a.bits - b.bits || (a.network < b.network ? -1 : a.network > b.network ? 1 : a.prefix - b.prefix));
   const stack: Cidr[] = [];
   for (const cidr of sorted) {

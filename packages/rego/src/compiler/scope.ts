@@ -485,7 +485,7 @@ export function patternVars(term: Term): VarTerm[] {
 }
 
 /** Visits the variables of a term, not descending into nested bodies. */
-export function walkDirect(term: Term, visit: (v: VarTerm) => void): void {
+function walkDirect(term: Term, visit: (v: VarTerm) => void): void {
   switch (term.type) {
     case 'var':
       visit(term);

@@ -123,7 +123,7 @@ function deliver(ev: Evaluator, result: Value, output: Term | undefined, env: En
 }
 
 /** Calls a user function (its rule node) with argument values. */
-export function callFunction(ev: Evaluator, node: RuleNode, args: Value[], loc: Location): Value | undefined {
+function callFunction(ev: Evaluator, node: RuleNode, args: Value[], loc: Location): Value | undefined {
   return ev.nested(loc, () => {
     let result: Value | undefined;
     for (const rule of node.rules) {

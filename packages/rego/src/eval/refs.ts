@@ -44,7 +44,7 @@ function lookupBase(collection: Value | undefined, key: Value): Value | undefine
 }
 
 /** Dereferences `value` by `path[i..]`; `base` marks a walk inside the base data document. */
-export function deref(ev: Evaluator, value: Value, path: Term[], i: number, env: Env, k: VK, base = false): boolean {
+function deref(ev: Evaluator, value: Value, path: Term[], i: number, env: Env, k: VK, base = false): boolean {
   if (i === path.length) return k(value);
   const part = path[i]!;
   const find = base ? lookupBase : lookup;
@@ -91,7 +91,7 @@ function walkKey(ev: Evaluator, node: RuleNode, base: Value | undefined, key: Va
 }
 
 /** The value of the document at a tree node: rule results, or children merged over base data. */
-export function nodeValue(ev: Evaluator, node: RuleNode, base: Value | undefined): Value | undefined {
+function nodeValue(ev: Evaluator, node: RuleNode, base: Value | undefined): Value | undefined {
   if (ev.ctx.masks?.has(node)) return base;
   const cached = ev.ctx.cache.get(node);
   if (cached !== undefined) return cached === UNDEFINED ? undefined : cached;

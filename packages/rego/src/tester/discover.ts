@@ -7,8 +7,8 @@
 import type { Module, Rule, VarTerm } from '../ast.ts';
 import type { Location } from '../errors.ts';
 
-export const TEST_PREFIX = 'test_';
-export const SKIP_PREFIX = 'todo_test_';
+const TEST_PREFIX = 'test_';
+const SKIP_PREFIX = 'todo_test_';
 
 export interface DiscoveredTest {
   /** `data.pkg` */

@@ -51,7 +51,7 @@ export interface ControlNode {
   elseList: Node[] | undefined;
 }
 
-export const FUNCTIONS = new Set(['and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf', 'println', 'urlquery', 'eq', 'ge', 'gt', 'le', 'lt', 'ne']);
+const FUNCTIONS = new Set(['and', 'call', 'html', 'index', 'slice', 'js', 'len', 'not', 'or', 'print', 'printf', 'println', 'urlquery', 'eq', 'ge', 'gt', 'le', 'lt', 'ne']);
 
 /** Go's Node.String(), the `<...>` context of execution errors. */
 export function argText(arg: Arg): string {
@@ -80,7 +80,7 @@ export function argText(arg: Arg): string {
 
 export const commandText = (cmd: Command): string => cmd.args.map(argText).join(' ');
 
-export function pipeText(pipe: Pipe): string {
+function pipeText(pipe: Pipe): string {
   const decl = pipe.decl.length > 0 ? `${pipe.decl.join(', ')} ${pipe.isAssign ? '=' : ':='} ` : '';
   return decl + pipe.cmds.map(commandText).join(' | ');
 }

@@ -92,7 +92,7 @@ export function truth(value: GoValue): boolean {
 }
 
 /** strconv.FormatFloat(f, 'g', -1, 64), fmt's %v of a float64. */
-export function formatGoFloat(f: number): string {
+function formatGoFloat(f: number): string {
   if (Number.isNaN(f)) return 'NaN';
   if (!Number.isFinite(f)) return f > 0 ? '+Inf' : '-Inf';
   const exponent = f === 0 ? 0 : Math.floor(Math.log10(Math.abs(f)));

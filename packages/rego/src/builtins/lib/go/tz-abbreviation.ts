@@ -40,7 +40,7 @@ function readZone(zone: string): ZoneAbbreviations | null {
 }
 
 /** TZif (RFC 8536): the last data block (64-bit in v2+) and the footer. */
-export function parseTzif(file: Buffer): ZoneAbbreviations | null {
+function parseTzif(file: Buffer): ZoneAbbreviations | null {
   if (file.toString('latin1', 0, 4) !== 'TZif') return null;
   const version = file[4]!;
   let block = readBlock(file, 0, 4);

@@ -33,7 +33,7 @@ export function suggestionList(input: string, options: readonly string[]): strin
     .map(({ option }) => option);
 }
 
-export function orList(items: readonly string[]): string {
+function orList(items: readonly string[]): string {
   const shown = items.slice(0, 5);
   if (shown.length === 2) return `${shown[0]} or ${shown[1]}`;
   return shown.map((item, i) => (i === 0 ? item : i === shown.length - 1 ? `, or ${item}` : `, ${item}`)).join('');

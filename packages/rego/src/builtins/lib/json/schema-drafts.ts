@@ -81,7 +81,7 @@ export class SchemaCompileError extends Error {
 }
 
 /** The draft a schema declares; undefined for none or an unknown one (read as draft-07). */
-export function draftOf(schema: unknown): Draft | undefined {
+function draftOf(schema: unknown): Draft | undefined {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
   const declared = (schema as Record<string, unknown>).$schema;
   return typeof declared === 'string' ? DRAFTS.get(declared.replace(/#$/, '')) : undefined;
