@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import type { Principal } from '../src/auth/principal.ts';
-import { buildPolicyInput, createPolicyEngine, policyConfigSchema, type PolicyEngine, type PolicyInput, type PolicyRequest } from '../src/policy/index.ts';
+import { buildPolicyInput, createPolicyEngine, policyConfigSchema, type PolicyEngine, type PolicyInput, type PolicyRequest, type ShadowedPolicyEngine } from '../src/policy/index.ts';
 import { compileWat, writeBundle } from '../test/fixtures/wasm/build.ts';
 
 export interface BenchResult {
@@ -108,8 +108,45 @@ async function benchWasm(): Promise<BenchResult[]> {
   }
 }
 
+/**
+ * policy.shadow: the live answer's latency with a shadow set configured (the shadow decides on the
+ * next turn of the event loop), and the whole cost per decision once the shadow has decided too
+ * (batches of 64 decisions, then drained), against the same loop without a shadow.
+ */
+async function benchShadow(): Promise<BenchResult[]> {
+  const base = { engine: 'rego', paths: ['policies'], watch: false, eval_timeout_ms: 10_000 };
+  const plain = await createPolicyEngine(policyConfigSchema.parse(base), { baseDir: root, logger: quiet });
+  const shadowed = (await createPolicyEngine(policyConfigSchema.parse({ ...base, shadow: { paths: ['policies'] } }), { baseDir: root, logger: quiet })) as ShadowedPolicyEngine;
+  const [name, input, expected] = DEFAULT_POLICY_CASES[1]!;
+  try {
+    const latency = await measure(`rego  + shadow (same set), answer latency: ${name}`, shadowed, input, expected);
+    await shadowed.drained();
+    const perDecision = async (engine: PolicyEngine, label: string): Promise<BenchResult> => {
+      const batches = SAMPLES / 64;
+      const times = new Float64Array(batches);
+      for (let b = 0; b < batches; b++) {
+        const start = process.hrtime.bigint();
+        for (let i = 0; i < 64; i++) await engine.evaluate(input);
+        if (engine === shadowed) await shadowed.drained();
+        times[b] = Number(process.hrtime.bigint() - start) / 1000 / 64;
+      }
+      times.sort();
+      const at = (q: number) => round(times[Math.min(batches - 1, Math.floor(q * batches))]!);
+      return { name: label, samples: batches * 64, p50_us: at(0.5), p90_us: at(0.9), p99_us: at(0.99), mean_us: round(times.reduce((a, b) => a + b, 0) / batches) };
+    };
+    return [
+      latency,
+      await perDecision(plain, `rego  no shadow, per decision (batches of 64): ${name}`),
+      await perDecision(shadowed, `rego  + shadow, per decision incl. the shadow's (batches of 64): ${name}`),
+    ];
+  } finally {
+    await plain.close();
+    await shadowed.close();
+  }
+}
+
 export async function benchPolicy(): Promise<BenchResult[]> {
-  return [...(await benchRego()), ...(await benchWasm())];
+  return [...(await benchRego()), ...(await benchShadow()), ...(await benchWasm())];
 }
 
 function render(results: BenchResult[]): string {

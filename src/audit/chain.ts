@@ -17,6 +17,7 @@ export type EventKind =
   | 'outcome'
   | 'authn_failure'
   | 'policy_reload'
+  | 'shadow_disagreement'
   | 'config_loaded'
   | 'startup'
   | 'shutdown'

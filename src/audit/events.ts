@@ -120,6 +120,24 @@ export function createEventEncoder(redactor: Redactor): EventEncoder {
 
     lifecycle(event) {
       if (event.kind === 'config_loaded') return row(event.kind, event.time, { file: text(event.file), sha256: event.sha256 });
+      if (event.kind === 'shadow_disagreement') {
+        return row(
+          event.kind,
+          event.time,
+          { live: event.live, shadow_reasons: event.shadowReasons.map(redactor.redactText), live_revision: event.liveRevision, shadow_revision: event.shadowRevision },
+          {
+            request_id: event.requestId,
+            sub: text(event.sub),
+            method: event.method,
+            public_name: event.publicName ?? null,
+            upstream: event.upstream ?? null,
+            // The shadow's verdict; the live one is the decision row with this decision id.
+            decision: event.shadow,
+            decision_id: event.decisionId,
+            code: event.shadowCode ?? null,
+          },
+        );
+      }
       return row(event.kind, event.time, {
         revision: event.revision,
         previous_revision: event.previousRevision ?? null,

@@ -10,5 +10,6 @@ export type {
   LifecycleEvent,
   Outcome,
   OutcomeEvent,
+  ShadowDisagreementEvent,
 } from './sink.ts';
 export { openDecisionReader, type DecisionReader, type RecordedDecision } from './decision-reader.ts';

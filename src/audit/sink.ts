@@ -63,7 +63,27 @@ export interface AuthnFailureEvent {
 /** `startup` and `shutdown` are written by the store itself, when it opens and closes. */
 export type LifecycleEvent =
   | { kind: 'config_loaded'; time: string; file: string; sha256: string }
-  | { kind: 'policy_reload'; time: string; revision: string; previousRevision?: string; ok: boolean; error?: string };
+  | { kind: 'policy_reload'; time: string; revision: string; previousRevision?: string; ok: boolean; error?: string }
+  | ShadowDisagreementEvent;
+
+/** The shadow policy set (policy.shadow) decided a request otherwise than the live set. */
+export interface ShadowDisagreementEvent {
+  kind: 'shadow_disagreement';
+  time: string;
+  /** The live decision's id: its decision row tells what was answered. */
+  decisionId: string;
+  requestId: string;
+  sub?: string;
+  method: string;
+  publicName?: string;
+  upstream?: string;
+  live: 'allow' | 'deny';
+  shadow: 'allow' | 'deny';
+  shadowCode?: string;
+  shadowReasons: string[];
+  liveRevision: string;
+  shadowRevision: string;
+}
 
 /** Whether the store can take writes right now: readiness reports this. */
 export interface AuditHealth {

@@ -63,6 +63,7 @@ export function renderEventLine(row: EventRow): string {
     outcome: () => `${row.outcome} ${row.decision_id}${row.code ? ` ${row.code}` : ''} ${String(data.duration_ms)}ms`,
     authn_failure: () => `${row.code} from ${String(data.source)} x${String(data.count)}`,
     policy_reload: () => `revision ${String(data.revision)}${data.ok === false ? ` failed: ${String(data.error)}` : ''}`,
+    shadow_disagreement: () => `live ${String(data.live)}, shadow ${row.decision} ${row.sub ?? '-'} ${row.method} ${row.public_name ?? ''} (decision ${row.decision_id})`,
     config_loaded: () => `${String(data.file)}`,
     startup: () => `pid ${String(data.pid)}${data.incomplete ? `, ${String(data.incomplete)} incomplete` : ''}`,
     shutdown: () => `${String(data.reason)}`,

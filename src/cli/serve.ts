@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { openAuditStore, type AuditStore } from '../audit/index.ts';
+import { openAuditStore, type AuditStore, type ShadowDisagreementEvent } from '../audit/index.ts';
 import { createAuthenticator } from '../auth/index.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import { loadComposites } from '../composites/load.ts';
@@ -13,7 +13,7 @@ import { serveHttp } from '../downstream/http.ts';
 import { serveStdio } from '../downstream/stdio.ts';
 import { type Logger, logger } from '../log.ts';
 import type { InFlight } from '../pipeline/in-flight.ts';
-import { createPolicyEngine, type ReloadablePolicyEngine } from '../policy/index.ts';
+import { createPolicyEngine, type ReloadablePolicyEngine, type ShadowDisagreement } from '../policy/index.ts';
 import { parseFlags } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { VERSION } from './version.ts';
@@ -60,6 +60,8 @@ export async function buildServices(config: ResolvedConfig, log: Logger): Promis
         void audit
           .recordLifecycle({ kind: 'policy_reload', time: new Date().toISOString(), revision: e.newRevision, previousRevision: e.oldRevision, ok: e.ok, ...(e.error ? { error: e.error.message } : {}) })
           .catch((error: unknown) => log.error({ err: error }, 'recording a policy reload failed')),
+      onShadowDisagreement: (e) =>
+        void audit.recordLifecycle(shadowDisagreementEvent(e)).catch((error: unknown) => log.error({ err: error }, 'recording a shadow policy disagreement failed')),
     });
     opened.unshift(() => policy.close());
     return { authenticator, policy, audit, close: () => closeAll(opened) };
@@ -67,6 +69,30 @@ export async function buildServices(config: ResolvedConfig, log: Logger): Promis
     await closeAll(opened);
     throw error;
   }
+}
+
+/** What the audit row of a shadow disagreement names: the request (as its decision row does) and both verdicts. */
+export function shadowDisagreementEvent({ time, input, live, shadow }: ShadowDisagreement): ShadowDisagreementEvent {
+  const item = input.tool ? { name: input.tool.name, server: input.tool.server } : input.resource ? { name: input.resource.uri, server: input.resource.server } : input.prompt;
+  const event: ShadowDisagreementEvent = {
+    kind: 'shadow_disagreement',
+    time,
+    decisionId: live.decisionId,
+    requestId: input.request.id,
+    method: input.method,
+    live: live.allow ? 'allow' : 'deny',
+    shadow: shadow.allow ? 'allow' : 'deny',
+    shadowReasons: shadow.reasons,
+    liveRevision: live.revision,
+    shadowRevision: shadow.revision,
+  };
+  if (input.principal) event.sub = input.principal.sub;
+  if (item) {
+    event.publicName = item.name;
+    event.upstream = item.server;
+  }
+  if (shadow.code) event.shadowCode = shadow.code;
+  return event;
 }
 
 async function closeAll(closers: Array<() => Promise<void>>): Promise<void> {

@@ -20,6 +20,14 @@ export const policyConfigSchema = z
     watch: z.boolean().default(true).describe('Reload on file change and SIGHUP; a broken set keeps the last good one.'),
     watch_debounce_ms: z.number().int().min(0).max(60_000).default(150).describe('Quiet time after the last file change before reloading.'),
     eval_timeout_ms: z.number().int().positive().default(250).describe('Wall-clock budget per decision; a later answer is a denial. The Rego engine also stops a runaway policy by its step budget.'),
+    shadow: z
+      .object({
+        paths: z.array(z.string().min(1)).min(1).describe('The candidate set (same engine as the live one). Relative to the config file.'),
+        entrypoint: z.string().regex(ENTRYPOINT, 'must be a data reference such as data.mcp.authz').optional().describe('Default: the live entrypoint.'),
+      })
+      .strict()
+      .optional()
+      .describe('A candidate policy set decided beside the live one on every decision, never changing an answer; each disagreement is an audit row (shadow_disagreement) and counted.'),
   })
   .strict();
 

@@ -5,6 +5,7 @@ import { resolvePolicyPath } from './files.ts';
 import { SwappablePolicyEngine, type PolicyReloadEvent, type ReloadablePolicyEngine } from './swappable-engine.ts';
 import { loadRegoBackend } from './rego-backend.ts';
 import { watchPolicyPaths } from './watch.ts';
+import { withShadow, type ShadowDisagreement } from './shadow.ts';
 import { loadWasmBackend } from './wasm-backend.ts';
 
 export type { Decision, DecisionCode, PolicyEngine, PolicyInput, PolicyPrincipal } from './contract.ts';
@@ -20,6 +21,8 @@ export interface PolicyEngineOptions {
   onReload?: (event: PolicyReloadEvent) => void;
   /** Monotonic milliseconds, for the evaluation budget. Default: performance.now. */
   clock?: () => number;
+  /** With `policy.shadow`: each disagreement of the shadow set (the audit trail records it). */
+  onShadowDisagreement?: (event: ShadowDisagreement) => void;
 }
 
 const LOADERS: Record<PolicyConfig['engine'], (config: PolicyConfig, baseDir: string) => Promise<PolicyBackend>> = {
@@ -33,6 +36,18 @@ const LOADERS: Record<PolicyConfig['engine'], (config: PolicyConfig, baseDir: st
  * SIGHUP belongs to the process owner (cli/): it calls `engine.reload('signal')`.
  */
 export async function createPolicyEngine(config: PolicyConfig, options: PolicyEngineOptions = {}): Promise<ReloadablePolicyEngine> {
+  const { shadow, ...liveConfig } = config;
+  if (shadow) {
+    const live = await createPolicyEngine(liveConfig, options);
+    try {
+      const candidate = await createPolicyEngine({ ...liveConfig, paths: shadow.paths, entrypoint: shadow.entrypoint ?? config.entrypoint }, { ...options, onReload: () => {} });
+      const logger = (options.logger ?? rootLogger).child({ component: 'policy', shadow: true });
+      return withShadow(live, candidate, { logger, onDisagreement: options.onShadowDisagreement ?? (() => {}) });
+    } catch (error) {
+      await live.close();
+      throw error;
+    }
+  }
   const baseDir = options.baseDir ?? process.cwd();
   const logger = (options.logger ?? rootLogger).child({ component: 'policy', engine: config.engine });
   const load = (): Promise<PolicyBackend> => LOADERS[config.engine](config, baseDir);
@@ -54,4 +69,5 @@ export async function createPolicyEngine(config: PolicyConfig, options: PolicyEn
   return engine;
 }
 export { loadRegoBackend } from './rego-backend.ts';
+export type { ShadowCounts, ShadowDisagreement, ShadowedPolicyEngine } from './shadow.ts';
 export { normalizeDecision } from './decision.ts';
