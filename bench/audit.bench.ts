@@ -56,6 +56,15 @@ function decisionEvent(varied = false): DecisionEvent {
     time: new Date().toISOString(), requestId: `req-${n}`, sessionId: 'bench', principal: { sub: varied ? `user-${(n * 7919) % 1000}` : 'alice', iss: 'https://idp.example.com' },
     tokenId: 'jti-1', method: 'tools/call', publicName: varied ? `srv${n % 5}__tool${n % 50}` : 'db__query', upstream: varied ? `srv${n % 5}` : 'db', upstreamName: 'query', decision: 'allow',
     reasons: [], policyRevision: 'rev-1', decisionId: `dec-${n}`, arguments: { sql: 'select * from orders where id = ?', params: [n], password: 'x' },
+    // The policy input the decision was made on, as the gateway records it (its arguments are the field above).
+    input: {
+      method: 'tools/call',
+      principal: { sub: 'alice', iss: 'https://idp.example.com', aud: ['mcp-warden'], scopes: ['db:read'], roles: ['analyst'], claims: { sub: 'alice', roles: ['analyst'], exp: 2_000_000_000 } },
+      tool: { name: 'db__query', server: 'db', upstream_name: 'query', annotations: { readOnlyHint: true } },
+      arguments: { sql: 'select * from orders where id = ?', params: [n], password: 'x' },
+      request: { id: `req-${n}`, session: 'bench', transport: 'http', remote_addr: '127.0.0.1' },
+      now: new Date().toISOString(),
+    },
   };
 }
 

@@ -72,7 +72,7 @@ export async function buildServices(config: ResolvedConfig, log: Logger): Promis
 }
 
 /** What the audit row of a shadow disagreement names: the request (as its decision row does) and both verdicts. */
-function shadowDisagreementEvent({ time, input, live, shadow }: ShadowDisagreement): ShadowDisagreementEvent {
+export function shadowDisagreementEvent({ time, input, live, shadow }: ShadowDisagreement): ShadowDisagreementEvent {
   const item = input.tool ? { name: input.tool.name, server: input.tool.server } : input.resource ? { name: input.resource.uri, server: input.resource.server } : input.prompt;
   const event: ShadowDisagreementEvent = {
     kind: 'shadow_disagreement',

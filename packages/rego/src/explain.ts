@@ -10,6 +10,7 @@ import type { Location } from './errors.ts';
 import type { Env } from './eval/context.ts';
 import type { Tracer } from './eval/tracer.ts';
 import type { PolicySet } from './policy-set.ts';
+import { pathRef } from './tester/discover.ts';
 import { expressionText, expressionVars, varValues } from './tester/source-text.ts';
 import { toJson } from './value.ts';
 import type { JsonValue } from './value.ts';
@@ -63,8 +64,7 @@ export function explainDocument(set: PolicySet, path: readonly string[], input: 
   const owner = new Map<Expr, CompiledRule>();
   for (const { rule } of rules) for (const expr of rule.body) owner.set(expr, rule);
   const tracer = new ExplainTracer(owner);
-  const ref = ['data', ...path].map((s, i) => (i === 0 ? s : /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join('');
-  const { results, error } = set.evaluation({ input, tracer }).evaluateValues(set.prepare(`__explained = ${ref}`));
+  const { results, error } = set.evaluation({ input, tracer }).evaluateValues(set.prepare(`__explained = ${pathRef(path)}`));
   if (error) throw error;
   const value = results[0]?.__explained;
   return {

@@ -71,6 +71,6 @@ export function discoverTests(modules: readonly Module[], filter: RegExp | undef
 }
 
 /** A ref text for any path (`data.a["b-c"]`): segments that are not identifiers are quoted. */
-export function refText(path: readonly string[]): string {
+export function pathRef(path: readonly string[]): string {
   return ['data', ...path].map((segment, i) => (i === 0 ? segment : /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) ? `.${segment}` : `[${JSON.stringify(segment)}]`)).join('');
 }

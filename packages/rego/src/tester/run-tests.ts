@@ -16,7 +16,7 @@ import { RObject } from '../value.ts';
 import type { Value } from '../value.ts';
 import { CoverageHits, coverageReport } from './coverage.ts';
 import type { CoverageReport } from './coverage.ts';
-import { discoverTests, refText } from './discover.ts';
+import { discoverTests, pathRef } from './discover.ts';
 import type { DiscoveredTest } from './discover.ts';
 import { TestTracer, caseName } from './test-tracer.ts';
 import type { FailedExpr } from './test-tracer.ts';
@@ -97,7 +97,7 @@ function skipped(test: DiscoveredTest): TestResult {
 
 function runOne(set: PolicySet, test: DiscoveredTest, files: ReadonlySet<string>, hits: CoverageHits | undefined, options: TestOptions): TestResult {
   const timeoutMs = options.timeoutMs ?? 5000;
-  const query = set.prepare(`__result = ${refText(test.path)}`);
+  const query = set.prepare(`__result = ${pathRef(test.path)}`);
   const rules = test.parametrised ? (set.policy.root.find(test.path)?.rules ?? []) : [];
   const tracer = new TestTracer(files, {
     deadline: performance.now() + timeoutMs,
