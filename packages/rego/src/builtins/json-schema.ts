@@ -1,10 +1,10 @@
 import type { ErrorObject } from 'ajv';
 import type { Value } from '../value.ts';
-import { RObject, isObject, toJson } from '../value.ts';
+import { isObject, toJson } from '../value.ts';
 import { marshalJson } from './lib/json/json-text.ts';
 import { SchemaCompileError, compileSchema } from './lib/json/schema-drafts.ts';
 import type { CompiledSchema } from './lib/json/schema-drafts.ts';
-import { gojsonschemaErrors } from './lib/json/schema-errors.ts';
+import { reportErrors } from './lib/json/schema-errors.ts';
 import type { Builtin } from './types.ts';
 import { builtinError } from '../errors.ts';
 
@@ -48,18 +48,33 @@ function compileErrorText(schema: unknown, error: SchemaCompileError): string {
   for (const meta of error.metaErrors) {
     if (!meta.instancePath.endsWith('/type') && meta.instancePath !== '/type') continue;
     const given = pointer(schema, meta.instancePath);
-    const invalid = (Array.isArray(given) ? given : [given]).find((t) => !PRIMITIVE_TYPES.includes(t as string));
+    const invalid = (Array.isArray(given) ? given : [given]).find((t) => typeof t === 'string' && !PRIMITIVE_TYPES.includes(t));
     if (invalid !== undefined) {
       return `has a primitive type that is NOT VALID -- given: /${String(invalid)}/ Expected valid values are:[${PRIMITIVE_TYPES.join(' ')}]`;
     }
   }
   const first = error.metaErrors[0];
-  if (first?.keyword === 'type') {
-    // `"minLength": "x"` -> `Invalid type. Expected: integer, given: minLength`
-    const key = first.instancePath.split('/').pop() ?? '';
-    return `Invalid type. Expected: ${String((first.params as { type: unknown }).type)}, given: ${unescapePointer(key)}`;
+  return (first && keywordErrorText(first)) ?? error.message;
+}
+
+const INTEGER_KEYWORDS = new Set(['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties']);
+const NUMBER_KEYWORDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf']);
+
+/** gojsonschema's schema-parsing messages (schema.go) for a keyword whose value breaks the draft. */
+function keywordErrorText(meta: ErrorObject): string | undefined {
+  const path = meta.instancePath.split('/').slice(1).map(unescapePointer);
+  const item = /^\d+$/.test(path[path.length - 1] ?? '');
+  const key = item ? path[path.length - 2] : path[path.length - 1];
+  if (key === undefined) return undefined;
+  if (INTEGER_KEYWORDS.has(key)) return meta.keyword === 'minimum' ? `${key} must be greater than or equal to 0` : `${key} must be of an integer`;
+  if (NUMBER_KEYWORDS.has(key)) return key === 'multipleOf' && meta.keyword !== 'type' ? 'multipleOf must be strictly greater than 0' : `${key} must be of a number`;
+  if (key === 'required' || key === 'enum') {
+    if (meta.keyword === 'uniqueItems') return `${key} items must be unique`;
+    return item ? `${key} items must be string` : `${key} must be of an array`;
   }
-  return error.message;
+  if (key === 'pattern') return 'pattern must be of type string';
+  if (key === 'type') return 'Invalid type. Expected: string/array of strings, given: type';
+  return undefined;
 }
 
 function unescapePointer(part: string): string {
@@ -82,155 +97,6 @@ function compile(schema: { text: string; json: unknown }): CompiledSchema {
   }
 }
 
-/** gojsonschema's `type` of each error, by the keyword that failed. */
-const TYPE_NAMES: Record<string, string> = {
-  'false schema': 'false',
-  required: 'required',
-  type: 'invalid_type',
-  enum: 'enum',
-  const: 'const',
-  additionalProperties: 'additional_property_not_allowed',
-  unevaluatedProperties: 'additional_property_not_allowed',
-  additionalItems: 'array_no_additional_items',
-  unevaluatedItems: 'array_no_additional_items',
-  items: 'array_no_additional_items',
-  minLength: 'string_gte',
-  maxLength: 'string_lte',
-  minimum: 'number_gte',
-  maximum: 'number_lte',
-  exclusiveMinimum: 'number_gt',
-  exclusiveMaximum: 'number_lt',
-  minItems: 'array_min_items',
-  maxItems: 'array_max_items',
-  uniqueItems: 'unique',
-  contains: 'contains',
-  pattern: 'pattern',
-  format: 'format',
-  anyOf: 'number_any_of',
-  oneOf: 'number_one_of',
-  allOf: 'number_all_of',
-  not: 'number_not',
-  multipleOf: 'multiple_of',
-  minProperties: 'array_min_properties',
-  maxProperties: 'array_max_properties',
-  dependencies: 'missing_dependency',
-  dependentRequired: 'missing_dependency',
-  propertyNames: 'invalid_property_name',
-  if: 'condition_then',
-};
-
-function jsonTypeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
-  return typeof value;
-}
-
-/** gojsonschema prints one type by name and several as `[a,b]`. */
-function typesText(types: unknown): string {
-  const list = Array.isArray(types) ? types.map(String) : String(types).split(',');
-  return list.length === 1 ? list[0]! : `[${list.join(',')}]`;
-}
-
-/** gojsonschema's description (its DefaultLocale texts). */
-function description(error: ErrorObject, field: string): string {
-  const p = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'false schema':
-      return 'False always fails validation';
-    case 'required':
-      return `${String(p.missingProperty)} is required`;
-    case 'type':
-      return `Invalid type. Expected: ${typesText(p.type)}, given: ${jsonTypeOf(error.data)}`;
-    case 'enum':
-      return `${field} must be one of the following: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'const':
-      return `${field} does not match: ${JSON.stringify(p.allowedValue)}`;
-    case 'additionalProperties':
-      return `Additional property ${String(p.additionalProperty)} is not allowed`;
-    case 'unevaluatedProperties':
-      return `Additional property ${String(p.unevaluatedProperty)} is not allowed`;
-    case 'additionalItems':
-    case 'unevaluatedItems':
-    case 'items':
-      return 'No additional items allowed on array';
-    case 'minLength':
-      return `String length must be greater than or equal to ${String(p.limit)}`;
-    case 'maxLength':
-      return `String length must be less than or equal to ${String(p.limit)}`;
-    case 'minimum':
-      return p.comparison === '>' ? `Must be greater than ${String(p.limit)}` : `Must be greater than or equal to ${String(p.limit)}`;
-    case 'maximum':
-      return p.comparison === '<' ? `Must be less than ${String(p.limit)}` : `Must be less than or equal to ${String(p.limit)}`;
-    case 'exclusiveMinimum':
-      return `Must be greater than ${String(p.limit)}`;
-    case 'exclusiveMaximum':
-      return `Must be less than ${String(p.limit)}`;
-    case 'minItems':
-      return `Array must have at least ${String(p.limit)} items`;
-    case 'maxItems':
-      return `Array must have at most ${String(p.limit)} items`;
-    case 'uniqueItems':
-      return `array items[${String(Math.min(Number(p.i), Number(p.j)))},${String(Math.max(Number(p.i), Number(p.j)))}] must be unique`;
-    case 'contains':
-      return 'At least one of the items must match';
-    case 'pattern':
-      return `Does not match pattern '${String(p.pattern)}'`;
-    case 'format':
-      return `Does not match format '${String(p.format)}'`;
-    case 'anyOf':
-      return 'Must validate at least one schema (anyOf)';
-    case 'oneOf':
-      return 'Must validate one and only one schema (oneOf)';
-    case 'allOf':
-      return 'Must validate all the schemas (allOf)';
-    case 'not':
-      return 'Must not validate the schema (not)';
-    case 'multipleOf':
-      return `Must be a multiple of ${String(p.multipleOf)}`;
-    case 'minProperties':
-      return `Must have at least ${String(p.limit)} properties`;
-    case 'maxProperties':
-      return `Must have at most ${String(p.limit)} properties`;
-    case 'dependencies':
-    case 'dependentRequired':
-      return `Has a dependency on ${String(p.missingProperty)}`;
-    case 'propertyNames':
-      return `Property name of "${String(p.propertyName)}" does not match`;
-    case 'if':
-      return p.failingKeyword === 'else' ? 'Must validate "else" as "if" was not valid' : 'Must validate "then" as "if" was valid';
-    default:
-      return error.message ?? error.keyword;
-  }
-}
-
-/** `/a/0/b` -> `a.0.b`; the document itself is `(root)`. */
-function fieldOf(error: ErrorObject): string {
-  const parts = error.instancePath.split('/').slice(1).map(unescapePointer);
-  return parts.length === 0 ? '(root)' : parts.join('.');
-}
-
-/** The type name; a few keywords have two (draft-04's boolean exclusive bounds, if's then/else). */
-function typeOf(error: ErrorObject): string {
-  const p = error.params as { failingKeyword?: string; comparison?: string };
-  if (error.keyword === 'if' && p.failingKeyword === 'else') return 'condition_else';
-  if (error.keyword === 'minimum' && p.comparison === '>') return 'number_gt';
-  if (error.keyword === 'maximum' && p.comparison === '<') return 'number_lt';
-  return TYPE_NAMES[error.keyword] ?? error.keyword;
-}
-
-function resultError(error: ErrorObject): RObject {
-  const field = fieldOf(error);
-  const desc = description(error, field);
-  const type = typeOf(error);
-  return RObject.fromEntries([
-    ['error', `${field}: ${desc}`],
-    ['type', type],
-    ['field', field],
-    ['desc', desc],
-  ]);
-}
-
 function verify([schema]: Value[]): Value {
   try {
     compile(operand(schema!));
@@ -247,7 +113,7 @@ function match([document, schema]: Value[]): Value {
     const instance = operand(document!);
     const { validate } = compile(operand(schema!));
     if (validate(instance.json)) return [true, []];
-    return [false, gojsonschemaErrors(validate.errors ?? []).map(resultError)];
+    return [false, reportErrors(validate.errors ?? [])];
   } catch (error) {
     if (error instanceof OperandError) throw builtinError(name, error.message);
     throw error;

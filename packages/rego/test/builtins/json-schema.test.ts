@@ -16,7 +16,14 @@ describe('json schema', () => {
     ]);
     expect(call('json.verify_schema', '{ "a": "')).toEqual([false, 'jsonschema: invalid JSON string']);
     expect(call('json.verify_schema', 5)).toEqual([false, 'jsonschema: wrong type, expected string or object']);
-    expect(call('json.verify_schema', fromJson({ minLength: 'x' }))).toEqual([false, 'jsonschema: Invalid type. Expected: integer, given: minLength']);
+    // gojsonschema's schema.go texts for keyword values that break the draft.
+    expect(call('json.verify_schema', fromJson({ minLength: 'x' }))).toEqual([false, 'jsonschema: minLength must be of an integer']);
+    expect(call('json.verify_schema', fromJson({ maxItems: -1 }))).toEqual([false, 'jsonschema: maxItems must be greater than or equal to 0']);
+    expect(call('json.verify_schema', fromJson({ minimum: 'x' }))).toEqual([false, 'jsonschema: minimum must be of a number']);
+    expect(call('json.verify_schema', fromJson({ multipleOf: 0 }))).toEqual([false, 'jsonschema: multipleOf must be strictly greater than 0']);
+    expect(call('json.verify_schema', fromJson({ required: 'a' }))).toEqual([false, 'jsonschema: required must be of an array']);
+    expect(call('json.verify_schema', fromJson({ required: ['a', 'a'] }))).toEqual([false, 'jsonschema: required items must be unique']);
+    expect(call('json.verify_schema', fromJson({ type: 5 }))).toEqual([false, 'jsonschema: Invalid type. Expected: string/array of strings, given: type']);
     expect(call('json.verify_schema', fromJson({ pattern: '(' }))).toEqual([false, 'jsonschema: pattern must be a valid regex']);
     expect(call('json.verify_schema', fromJson({ $schema: 'http://json-schema.org/draft-06/schema#', type: 'string' }))).toEqual([true, null]);
   });
