@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   // Requests and routing
   REQUEST_INVALID: 'The request is malformed or its parameters fail validation.',
   REQUEST_TOO_LARGE: 'The request body exceeds the configured size limit.',
+  REQUEST_NUMBER_INEXACT: 'A number in the request cannot be forwarded exactly (beyond double precision, out of range, or -0); send it as a string.',
+  REQUEST_ID_IN_USE: 'A request with the same JSON-RPC id is still in flight in this session.',
   METHOD_NOT_FOUND: 'The JSON-RPC method is not supported by the gateway.',
   TOOL_NOT_FOUND: 'No tool of that name exists for this caller.',
   RESOURCE_NOT_FOUND: 'No resource with that URI exists for this caller.',

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WardenError } from '../errors.ts';
+import { assertExactNumbers } from '../exact-numbers.ts';
 
 /**
  * DNS-rebinding protection and the body limit, checked before any MCP code runs.
@@ -41,7 +42,7 @@ export function refuseReason(req: IncomingMessage, options: GuardOptions): strin
   return undefined;
 }
 
-/** Reads and parses a JSON body within the limit; REQUEST_TOO_LARGE / REQUEST_INVALID otherwise. */
+/** Reads and parses a JSON body within the limit; REQUEST_TOO_LARGE / REQUEST_INVALID / REQUEST_NUMBER_INEXACT otherwise. */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
@@ -52,11 +53,15 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     if (size > maxBytes) throw tooLarge(maxBytes);
     chunks.push(chunk as Buffer);
   }
+  const text = Buffer.concat(chunks).toString('utf8');
+  let body: unknown;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(text);
   } catch {
     throw new WardenError('REQUEST_INVALID', 'Parse error: the body is not valid JSON');
   }
+  assertExactNumbers(text);
+  return body;
 }
 
 function tooLarge(maxBytes: number): WardenError {

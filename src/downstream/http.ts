@@ -12,6 +12,7 @@ import { IdleSessions } from './idle-sessions.ts';
 import { READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
 import type { AuditHealth } from '../audit/sink.ts';
 import { createSession, type Extra } from './session.ts';
+import { toJsonRpcError } from './jsonrpc-errors.ts';
 
 /**
  * The HTTP edge: Streamable HTTP at /mcp, legacy SSE at /sse + /messages, on 127.0.0.1 by default.
@@ -109,6 +110,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     handle(req, res).catch((error: unknown) => {
       if (isWardenError(error, 'REQUEST_TOO_LARGE')) return sendError(res, 413, -32600, error.message, error.code);
       if (isWardenError(error, 'REQUEST_INVALID')) return sendError(res, 400, -32700, error.message, error.code);
+      if (isWardenError(error, 'REQUEST_NUMBER_INEXACT')) return sendError(res, 400, toJsonRpcError(error).code, error.message, error.code);
       gateway.log.error({ err: error }, 'HTTP request failed');
       sendError(res, 500, -32603, 'Internal error', 'INTERNAL');
     });

@@ -31,6 +31,8 @@ const JSONRPC_CODE: Record<WardenCode, number> = {
   AUDIT_CHAIN_KEY: -32004,
   REQUEST_INVALID: ErrorCode.InvalidParams,
   REQUEST_TOO_LARGE: ErrorCode.InvalidRequest,
+  REQUEST_NUMBER_INEXACT: ErrorCode.InvalidParams,
+  REQUEST_ID_IN_USE: ErrorCode.InvalidRequest,
   METHOD_NOT_FOUND: ErrorCode.MethodNotFound,
   TOOL_NOT_FOUND: ErrorCode.InvalidParams,
   RESOURCE_NOT_FOUND: -32002,

@@ -1,0 +1,54 @@
+import { WardenError } from './errors.ts';
+
+/**
+ * Numbers that cannot be forwarded exactly are refused (issue 13, hole 7). The gateway parses
+ * JSON into doubles (JSON.parse; Node 20 has no JSON.rawJSON to write a number back from its
+ * text), so `9007199254740993` would reach the upstream as ...992, `1e400` as `null` and `-0` as
+ * `0`: the upstream would receive another value than the client sent, and the audit would store
+ * the changed one. A literal passes when its decimal value is exactly the value the gateway
+ * writes for it (`1.0`, `1e2` and `0.1` pass: they are written `1`, `100` and `0.1`).
+ */
+
+// Strings are matched whole, so digits inside them are skipped; the other match is a JSON number.
+const TOKENS = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+// Fifteen digits or fewer always fit a double exactly.
+const SHORT_INTEGER = /^-?[1-9]\d{0,14}$|^0$/;
+
+/** The first number literal in a JSON text that would change on the way through, if any. */
+export function inexactNumber(text: string): string | undefined {
+  for (const [token] of text.matchAll(TOKENS)) {
+    if (token.charCodeAt(0) === 34 /* " */ || SHORT_INTEGER.test(token)) continue;
+    if (!exact(token)) return token;
+  }
+  return undefined;
+}
+
+/** Throws REQUEST_NUMBER_INEXACT naming the first such literal. */
+export function assertExactNumbers(text: string): void {
+  const literal = inexactNumber(text);
+  if (literal === undefined) return;
+  const shown = literal.length > 40 ? `${literal.slice(0, 37)}...` : literal;
+  throw new WardenError(
+    'REQUEST_NUMBER_INEXACT',
+    `the number ${shown} cannot be forwarded exactly (it is beyond double precision, out of range, or -0); send it as a string`,
+    { details: { field: shown } },
+  );
+}
+
+function exact(literal: string): boolean {
+  const value = Number(literal);
+  if (!Number.isFinite(value)) return false;
+  // What the gateway writes is JSON.stringify(value): -0 becomes "0".
+  return decimal(literal) === decimal(JSON.stringify(value));
+}
+
+/** A decimal literal as "sign digits e exponent" with no leading or trailing zeros; zero is "0" (its sign kept). */
+function decimal(literal: string): string {
+  const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(literal)!;
+  const [, sign, whole, fraction = '', exponent = '0'] = match;
+  const all = `${whole}${fraction}`;
+  const digits = all.replace(/^0+/, '');
+  if (digits === '') return `${sign}0`;
+  const trimmed = digits.replace(/0+$/, '');
+  return `${sign}${trimmed}e${BigInt(exponent) - BigInt(fraction.length) + BigInt(digits.length - trimmed.length)}`;
+}
