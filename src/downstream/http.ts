@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { isWardenError } from '../errors.ts';
 import type { Gateway } from './gateway.ts';
 import { type AuthEdge, parseBearer } from './auth-edge.ts';
@@ -60,6 +60,11 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
 
     if (path === '/mcp') {
       const body = req.method === 'POST' ? await readJsonBody(req, options.maxBodyBytes) : undefined;
+      // One message per POST, checked as the legacy endpoint's transport checks it: the negotiated
+      // protocols have no batches (removed in 2025-06-18), and an array is not a JSON-RPC message.
+      if (req.method === 'POST' && !JSONRPCMessageSchema.safeParse(body).success) {
+        return sendError(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: expected one JSON-RPC message (batches are not part of the protocol since 2025-06-18)', 'REQUEST_INVALID');
+      }
       const id = req.headers['mcp-session-id'];
       const existing = typeof id === 'string' && ownedBy(id) ? streamable.get(id) : undefined;
       if (existing && typeof id === 'string') {
