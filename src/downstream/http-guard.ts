@@ -68,9 +68,9 @@ function tooLarge(maxBytes: number): WardenError {
   return new WardenError('REQUEST_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`);
 }
 
-/** A JSON-RPC error answer outside any session (id null), with our stable code in data. */
-export function sendError(res: ServerResponse, status: number, code: number, message: string, wardenCode: string): void {
+/** A JSON-RPC error answer the transport never saw (id null unless known), with our stable code in data. */
+export function sendError(res: ServerResponse, status: number, code: number, message: string, wardenCode: string, id: string | number | null = null): void {
   if (res.headersSent) return void res.end();
   res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message, data: { code: wardenCode } }, id: null }));
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message, data: { code: wardenCode } }, id }));
 }

@@ -3,12 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { ErrorCode, isInitializeRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
-import { isWardenError } from '../errors.ts';
+import { ErrorCode, isInitializeRequest, isJSONRPCRequest, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { isWardenError, WardenError } from '../errors.ts';
 import type { Gateway } from './gateway.ts';
 import { type AuthEdge, parseBearer } from './auth-edge.ts';
 import { type GuardOptions, readJsonBody, refuseReason, sendError } from './http-guard.ts';
 import { IdleSessions } from './idle-sessions.ts';
+import { OpenRequestIds } from './open-request-ids.ts';
 import { READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
 import type { AuditHealth } from '../audit/sink.ts';
 import { createSession, type Extra } from './session.ts';
@@ -47,6 +48,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   const legacy = new Map<string, SSEServerTransport>();
   /** Session id -> the principal (`iss sub`) that created it; undefined when auth is disabled. */
   const owners = new Map<string, string | undefined>();
+  const openIds = new OpenRequestIds();
   const sessionFor = (req: IncomingMessage) => createSession(gateway, { transport: 'http', remoteAddr: req.socket.remoteAddress ?? 'unknown', tokenOf: bearerOf });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -70,6 +72,14 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       if (existing && typeof id === 'string') {
         streamable.touch(id, existing);
         res.on('close', () => streamable.get(id) === existing && streamable.touch(id, existing));
+        if (isJSONRPCRequest(body)) {
+          const requestId = body.id;
+          if (!openIds.claim(id, requestId)) {
+            const refused = toJsonRpcError(new WardenError('REQUEST_ID_IN_USE', `Request id ${JSON.stringify(requestId)} is still in flight in this session`));
+            return sendError(res, 400, refused.code, refused.message, 'REQUEST_ID_IN_USE', requestId);
+          }
+          res.on('close', () => openIds.release(id, requestId));
+        }
         return existing.handleRequest(req, res, body);
       }
       if (id !== undefined) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
@@ -86,6 +96,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       transport.onclose = () => {
         if (transport.sessionId === undefined) return;
         owners.delete(transport.sessionId);
+        openIds.forget(transport.sessionId);
         streamable.delete(transport.sessionId);
       };
       await sessionFor(req).server.connect(transport);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { JSONRPCRequest, Result, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCRequest, RequestId, Result, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { WardenError } from '../errors.ts';
 import type { ForwardMethod, SessionInfo } from '../pipeline/context.ts';
@@ -61,11 +61,18 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
 
   // The SDK answers logging/setLevel itself when `logging` is declared; we relay it upstream instead.
   server.removeRequestHandler('logging/setLevel');
+  // A cancelled request gets no response (MCP, Cancellation), so a Streamable HTTP transport
+  // would keep its POST stream open for ever (issue 13, hole 8): close it when the caller cancels.
+  const closeStream = (requestId: RequestId) => (server.transport as { closeSSEStream?(id: RequestId): void } | undefined)?.closeSSEStream?.(requestId);
   server.fallbackRequestHandler = async (request: JSONRPCRequest, extra: Extra): Promise<Result> => {
+    const cancelled = () => closeStream(extra.requestId);
+    extra.signal.addEventListener('abort', cancelled, { once: true });
     try {
       return await dispatch(gateway, info, handle, request, extra, options.tokenOf(extra));
     } catch (error) {
       throw toJsonRpcError(error);
+    } finally {
+      extra.signal.removeEventListener('abort', cancelled);
     }
   };
   server.onclose = () => gateway.closeSession(handle);

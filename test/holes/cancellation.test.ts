@@ -1,0 +1,64 @@
+/**
+ * Issue 13, hole 8: a cancelled request's POST stream was never closed (no response is sent for
+ * a cancelled request, and the transport waited for one), and a second request reusing an id
+ * still in flight in the same session took over the first one's stream, losing its answer.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anonymousSession, postRaw } from './rpc-raw.ts';
+import { startRecordingWorld, type RecordingWorld } from './support.ts';
+
+let world: RecordingWorld;
+let session: string;
+
+beforeAll(async () => {
+  world = await startRecordingWorld();
+  session = await anonymousSession(world.gateway.url);
+}, 60_000);
+afterAll(async () => world?.close());
+
+const slow = (id: number | string, steps: number, delayMs: number) =>
+  JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'up__slow', arguments: { steps, delayMs } } });
+
+/** Resolves once the upstream has received a tools/call for the slow tool (the call is in flight). */
+async function inFlightUpstream(before: number): Promise<void> {
+  while (!world.proxy.received.slice(before).some((r) => r.body.includes('"tools/call"'))) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+describe('hole 8: cancellation leftovers', () => {
+  it('closes the POST stream of a request the caller cancelled', async () => {
+    const before = world.proxy.received.length;
+    // 100 steps of 100 ms: the stream would stay open 10 s unless the cancellation closes it.
+    const started = Date.now();
+    const pending = postRaw(world.gateway.url, slow(8001, 100, 100), session);
+    await inFlightUpstream(before);
+    const cancel = await postRaw(world.gateway.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 8001, reason: 'test' } }), session);
+    expect(cancel.status).toBe(202);
+    const answer = await pending;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(answer.status).toBe(200);
+    expect(answer.messages.filter((m) => m.id === 8001), 'no response for a cancelled request').toEqual([]);
+  }, 30_000);
+
+  it('refuses a duplicate of an id in flight in the session, and the first request keeps its answer', async () => {
+    const before = world.proxy.received.length;
+    const first = postRaw(world.gateway.url, slow('dup', 3, 200), session);
+    await inFlightUpstream(before);
+    const duplicate = await postRaw(world.gateway.url, JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'second' } } }), session);
+    expect(duplicate.status).toBe(400);
+    expect(duplicate.messages).toEqual([{ jsonrpc: '2.0', id: 'dup', error: { code: -32600, message: 'Request id "dup" is still in flight in this session', data: { code: 'REQUEST_ID_IN_USE' } } }]);
+    const answer = await first;
+    expect(answer.messages.find((m) => m.id === 'dup')?.result?.content?.[0]?.text).toBe('completed 3 steps');
+    // Once answered, the id is free again.
+    const again = await postRaw(world.gateway.url, JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'third' } } }), session);
+    expect(again.messages.find((m) => m.id === 'dup')?.result?.content).toEqual([{ type: 'text', text: 'third' }]);
+  }, 30_000);
+
+  it('keeps 1 and "1" apart', async () => {
+    const before = world.proxy.received.length;
+    const numeric = postRaw(world.gateway.url, slow(1, 2, 100), session);
+    await inFlightUpstream(before);
+    const text = await postRaw(world.gateway.url, JSON.stringify({ jsonrpc: '2.0', id: '1', method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'string id' } } }), session);
+    expect(text.messages.find((m) => m.id === '1')?.result?.content).toEqual([{ type: 'text', text: 'string id' }]);
+    expect((await numeric).messages.find((m) => m.id === 1)?.result).toBeDefined();
+  }, 30_000);
+});
