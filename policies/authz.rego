@@ -2,7 +2,8 @@
 # only when `allow` is exactly true; `reasons` tell the caller and the audit trail why not.
 #
 # Access is role based (data.warden.roles in data.json): each role lists, per upstream server
-# ("*" for any), the name globs of the tools, prompts and resource URIs it may use. Argument
+# ("*" for any), the name globs of the tools, prompts and resource URIs it may use, and under
+# "client" the server->client requests (sampling, elicitation, roots) those upstreams may send it. Argument
 # rules live in one package per upstream (policies/servers/*.rego) and are asked for `deny`
 # reasons on tools/call only: listing a tool just asks whether the caller may call it at all.
 package mcp.authz
@@ -27,6 +28,9 @@ subject_kind := "tools" if {
 	input.method == "completion/complete"
 } else := "logging" if {
 	input.method == "logging/setLevel"
+} else := "client" if {
+	# Requests an upstream sends to the caller's client while serving one of its calls.
+	input.method in {"sampling/createMessage", "elicitation/create", "roots/list"}
 }
 
 granted if {
@@ -45,6 +49,12 @@ granted if {
 	subject_kind == "logging"
 	some role in input.principal.roles
 	data.warden.roles[role]
+}
+
+# A role lists, per upstream glob, the server->client methods its upstreams may send its clients.
+granted if {
+	subject_kind == "client"
+	grants("client", input.upstream.name, input.method, null)
 }
 
 granted if {
@@ -87,6 +97,8 @@ subject := label if {
 }
 
 subject := "upstream log messages" if subject_kind == "logging"
+
+subject := sprintf("%s from %s", [input.method, input.upstream.name]) if subject_kind == "client"
 
 reasons contains "no authenticated principal" if not input.principal
 

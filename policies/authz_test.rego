@@ -50,9 +50,9 @@ test_caller_without_principal_is_denied if {
 }
 
 test_methods_the_policy_does_not_know_are_denied if {
-	odd := {"method": "sampling/createMessage", "principal": principal(["admin"])}
+	odd := {"method": "resources/frobnicate", "principal": principal(["admin"])}
 	not authz.allow with input as odd
-	authz.reasons == {"method sampling/createMessage is not covered by the policy"} with input as odd
+	authz.reasons == {"method resources/frobnicate is not covered by the policy"} with input as odd
 }
 
 test_argument_rules_are_delegated_to_the_server_package if {
@@ -98,4 +98,22 @@ test_any_configured_role_may_set_the_log_level if {
 	not authz.allow with input as {"method": "logging/setLevel", "principal": principal(["guest"])}
 	authz.reasons == {"no role of alice grants upstream log messages"} with input as {"method": "logging/setLevel", "principal": principal(["guest"])}
 	not authz.allow with input as {"method": "logging/setLevel"}
+}
+
+server_request(method, roles, upstream) := {
+	"method": method,
+	"principal": principal(roles),
+	"upstream": {"name": upstream},
+	"call": {"method": "tools/call", "tool": tool(upstream, "ask"), "decision_id": "d-1"},
+	"params": {},
+}
+
+test_server_requests_are_granted_per_role_and_method if {
+	authz.allow with input as server_request("sampling/createMessage", ["ops"], "everything")
+	authz.allow with input as server_request("elicitation/create", ["analyst"], "everything")
+	authz.allow with input as server_request("roots/list", ["analyst"], "fs")
+	not authz.allow with input as server_request("sampling/createMessage", ["analyst"], "everything")
+	authz.reasons == {"no role of alice grants sampling/createMessage from everything"} with input as server_request("sampling/createMessage", ["analyst"], "everything")
+	not authz.allow with input as server_request("roots/list", ["reporter"], "fs")
+	not authz.allow with input as server_request("sampling/createMessage", [], "everything")
 }

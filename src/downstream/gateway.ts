@@ -1,5 +1,5 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { McpError, ErrorCode, type JSONRPCRequest, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, type JSONRPCRequest, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditSink, AuthnFailureEvent } from '../audit/sink.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import { Catalog, type CatalogList } from '../catalog/catalog.ts';
@@ -14,6 +14,7 @@ import { createPipeline, type Pipeline } from '../pipeline/pipeline.ts';
 import type { PolicyEngine } from '../policy/contract.ts';
 import type { ServerRequestExtra } from '../upstreams/connection.ts';
 import { UpstreamSet } from '../upstreams/upstream-set.ts';
+import { toJsonRpcError } from './jsonrpc-errors.ts';
 
 export interface GatewayDeps {
   authenticator: Authenticator;
@@ -182,12 +183,13 @@ export class Gateway {
     }
   }
 
+  /** Decided, audited and relayed by the pipeline; a refusal goes back to the upstream as a JSON-RPC error. */
   async #serverRequest(upstream: string, request: JSONRPCRequest, extra: ServerRequestExtra): Promise<Result> {
-    const owner = this.inFlight.ownerOf(upstream);
-    if (!owner) {
-      this.log.warn({ upstream, method: request.method }, 'server request refused: no single client call in flight on this upstream');
-      throw new McpError(ErrorCode.InvalidRequest, `mcp-warden cannot tell which client ${request.method} is for`);
+    try {
+      return await this.pipeline.serverRequest({ upstream, method: request.method, params: request.params as Record<string, unknown> | undefined, signal: extra.signal });
+    } catch (error) {
+      // The client's own JSON-RPC error (McpError) goes back unchanged; ours are mapped.
+      throw error instanceof McpError ? error : toJsonRpcError(error);
     }
-    return owner.session.channel.request(request.method, request.params as Record<string, unknown> | undefined, owner.requestId, extra.signal);
   }
 }

@@ -1,8 +1,10 @@
-import type { SessionInfo } from './context.ts';
+import type { Recorded, SessionInfo } from './context.ts';
 
+/** A forwarded call: its server->client requests are decided and audited in its name. */
 export interface InFlightCall {
   session: SessionInfo;
   requestId: string | number;
+  call: Pick<Recorded, 'method' | 'principal' | 'target' | 'decision' | 'workflow'>;
 }
 
 /**

@@ -5,10 +5,10 @@ import { paginate, type Page } from '../catalog/pagination.ts';
 import { type ErrorCode, WardenError } from '../errors.ts';
 import type { CallRequest, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
-import { auditDecision, auditDenial, auditLevelDecision } from './stages/audit-decision.ts';
+import { auditDecision, auditDenial, auditLevelDecision, auditServerRequest } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
-import { authorize, denialError, policyInput, visible } from './stages/authorize.ts';
+import { authorize, denialError, policyInput, serverRequestInput, visible } from './stages/authorize.ts';
 import { forward } from './stages/forward.ts';
 import { runCompositeCall } from './stages/run-composite.ts';
 import { resolve } from './stages/resolve.ts';
@@ -39,11 +39,26 @@ export interface ListRequest {
 
 export type SetLevelRequest = Pick<CallRequest, 'params' | 'session' | 'requestId' | 'token' | 'signal'>;
 
+/** A request an upstream sends to the client (sampling/createMessage, elicitation/create, roots/list, ...). */
+export interface ServerRequest {
+  upstream: string;
+  method: string;
+  params: Record<string, unknown> | undefined;
+  signal: AbortSignal;
+}
+
 export interface Pipeline {
   call(request: CallRequest): Promise<Result>;
   list(request: ListRequest): Promise<Page<Item>>;
   /** logging/setLevel: authorized like any request, then sent to every upstream that logs. */
   setLevel(request: SetLevelRequest): Promise<void>;
+  /**
+   * Server->client requests: decided by the policy in the name of the call that caused them
+   * (input.method is theirs, input.upstream and input.call say who asks and why), recorded like a
+   * call (decision row before the relay, outcome after), relayed to that call's client. A denial
+   * answers the upstream with the error; the client never sees the request.
+   */
+  serverRequest(request: ServerRequest): Promise<Result>;
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
@@ -134,6 +149,35 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       void stage('audit-outcome', () => auditOutcome(decided, done, deps)).catch((error: unknown) =>
         log.error({ err: error, decisionId: decision.decisionId }, 'recording an outcome failed'),
       );
+    },
+
+    async serverRequest(request) {
+      const owner = deps.inFlight.ownerOf(request.upstream);
+      if (!owner) {
+        log.warn({ upstream: request.upstream, method: request.method }, 'server request refused: no single client call in flight on this upstream');
+        throw new WardenError('REQUEST_INVALID', `mcp-warden cannot tell which client ${request.method} is for`);
+      }
+      const startedAt = deps.clock.now();
+      const decision = await stage('authorize', () => deps.policy.evaluate(serverRequestInput(owner, request.upstream, request.method, request.params, deps.clock.now())));
+      const decided = { ...request, owner, decision };
+      if (decision.allow !== true) {
+        await auditServerRequest(decided, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
+        throw denialError(decision);
+      }
+      await stage('audit-decision', () => auditServerRequest(decided, deps));
+      let done: { result: Result; upstreamMs: number } | { error: unknown };
+      try {
+        const result = await owner.session.channel.request(request.method, request.params, owner.requestId, request.signal);
+        done = { result, upstreamMs: deps.clock.now() - startedAt };
+      } catch (error) {
+        done = { error };
+      }
+      const recorded = { decision, requestId: owner.requestId, session: owner.session, signal: request.signal, startedAt };
+      void stage('audit-outcome', () => auditOutcome(recorded, done, deps)).catch((error: unknown) =>
+        log.error({ err: error, decisionId: decision.decisionId }, 'recording an outcome failed'),
+      );
+      if ('error' in done) throw done.error;
+      return done.result;
     },
   };
   return pipeline;

@@ -16,6 +16,12 @@ export interface PolicyInput {
   resource?: { uri: string; server: string };
   prompt?: { name: string; server: string };
   workflow?: { name: string; step: string };
+  /** Server->client requests (sampling, elicitation, roots): the upstream that asks. */
+  upstream?: { name: string };
+  /** Server->client requests: the caller's call that caused it, in the shape of its own input. */
+  call?: { method: string; tool?: PolicyInput['tool']; resource?: PolicyInput['resource']; prompt?: PolicyInput['prompt']; decision_id: string };
+  /** Server->client requests: the params exactly as they are relayed to the client. */
+  params?: Record<string, unknown>;
   request: { id: string; session: string; transport: 'stdio' | 'http'; remote_addr?: string };
   now: string;
 }

@@ -13,6 +13,9 @@ export interface PolicyRequest {
   resource?: PolicyInput['resource'];
   prompt?: PolicyInput['prompt'];
   workflow?: PolicyInput['workflow'];
+  upstream?: PolicyInput['upstream'];
+  call?: PolicyInput['call'];
+  params?: PolicyInput['params'];
   request: PolicyInput['request'];
 }
 
@@ -40,6 +43,10 @@ export function buildPolicyInput(principal: Principal | undefined, parsed: Polic
     ...(parsed.prompt && { prompt: { ...parsed.prompt } }),
     ...(parsed.workflow && { workflow: { ...parsed.workflow } }),
     ...(parsed.arguments && { arguments: parsed.arguments }),
+    ...(parsed.upstream && { upstream: { ...parsed.upstream } }),
+    ...(parsed.call && { call: parsed.call }),
+    // Like arguments: the very object relayed to the client, not a copy.
+    ...(parsed.params && { params: parsed.params }),
     request: { ...parsed.request },
     now: now.toISOString(),
   };

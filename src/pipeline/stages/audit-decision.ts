@@ -2,6 +2,7 @@ import type { DecisionEvent } from '../../audit/sink.ts';
 import type { Decision } from '../../policy/contract.ts';
 import type { Authenticated, Authorized, Recorded, Resolved } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
+import type { InFlightCall } from '../in-flight.ts';
 
 /**
  * Stage 4: the decision row is committed BEFORE anything is forwarded. This is the only place a
@@ -25,6 +26,24 @@ export async function auditDenial(ctx: Resolved, decision: Decision, deps: Pick<
 export async function auditLevelDecision(ctx: RequestFields & { decision: Decision }, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
   const event = commonEvent(ctx, ctx.decision, deps.clock.now());
   event.arguments = { level: ctx.params.level };
+  await deps.audit.recordDecision(event);
+}
+
+/**
+ * A server->client request is recorded like a call, in the name of the call that caused it (its
+ * request and session ids, its caller, its tool): the row names the method, the upstream that
+ * asked, and stores the params relayed to the client as the arguments.
+ */
+export async function auditServerRequest(
+  ctx: { owner: InFlightCall; upstream: string; method: string; params: Record<string, unknown> | undefined; decision: Decision },
+  deps: Pick<PipelineDeps, 'audit' | 'clock'>,
+): Promise<void> {
+  const { owner } = ctx;
+  const event = commonEvent({ ...owner.call, requestId: owner.requestId, session: owner.session, params: {}, method: ctx.method }, ctx.decision, deps.clock.now());
+  event.upstream = ctx.upstream;
+  const { target } = owner.call;
+  event.publicName = target.kind === 'resource' ? target.uri : target.entry.publicName;
+  if (ctx.params !== undefined) event.arguments = ctx.params;
   await deps.audit.recordDecision(event);
 }
 

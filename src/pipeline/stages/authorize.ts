@@ -3,6 +3,7 @@ import { WardenError } from '../../errors.ts';
 import type { Decision, PolicyInput } from '../../policy/contract.ts';
 import { buildPolicyInput, type PolicyRequest } from '../../policy/input.ts';
 import type { Authorized, Resolved, SessionInfo, Target } from '../context.ts';
+import type { InFlightCall } from '../in-flight.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { notFound } from '../not-found.ts';
 
@@ -24,27 +25,48 @@ export interface DecisionSubject {
 }
 
 export function policyInput(subject: DecisionSubject, method: string, target: Target | undefined, now: number, args?: unknown): PolicyInput {
-  const { session } = subject;
-  const parsed: PolicyRequest = {
-    method,
-    request: {
-      id: String(subject.requestId),
-      session: session.id,
-      transport: session.transport,
-      ...(session.remoteAddr === undefined ? {} : { remote_addr: session.remoteAddr }),
-    },
-  };
-  if (target?.kind === 'tool') {
-    const annotations = target.entry.item.annotations as Record<string, unknown> | undefined;
-    parsed.tool = { name: target.entry.publicName, server: target.entry.upstream, upstream_name: target.entry.originalName, ...(annotations ? { annotations } : {}) };
-  } else if (target?.kind === 'prompt') {
-    parsed.prompt = { name: target.entry.publicName, server: target.entry.upstream };
-  } else if (target?.kind === 'resource') {
-    parsed.resource = { uri: target.uri, server: target.upstream };
-  }
+  const parsed: PolicyRequest = { method, request: requestOf(subject), ...subjectOf(target) };
   if (args !== null && typeof args === 'object' && !Array.isArray(args)) parsed.arguments = args as Record<string, unknown>;
   if (subject.workflow) parsed.workflow = subject.workflow;
   return buildPolicyInput(subject.principal, parsed, new Date(now));
+}
+
+/**
+ * A server->client request (sampling, elicitation, roots) is decided in the name of the call that
+ * caused it: its caller is the principal, and `call` describes that call as its own input did.
+ */
+export function serverRequestInput(owner: InFlightCall, upstream: string, method: string, params: Record<string, unknown> | undefined, now: number): PolicyInput {
+  const { call } = owner;
+  const parsed: PolicyRequest = {
+    method,
+    request: requestOf({ session: owner.session, requestId: owner.requestId }),
+    upstream: { name: upstream },
+    call: { method: call.method, ...subjectOf(call.target), decision_id: call.decision.decisionId },
+    ...(params === undefined ? {} : { params }),
+    ...(call.workflow ? { workflow: call.workflow } : {}),
+  };
+  return buildPolicyInput(call.principal, parsed, new Date(now));
+}
+
+function requestOf(subject: Pick<DecisionSubject, 'session' | 'requestId'>): PolicyRequest['request'] {
+  const { session } = subject;
+  return {
+    id: String(subject.requestId),
+    session: session.id,
+    transport: session.transport,
+    ...(session.remoteAddr === undefined ? {} : { remote_addr: session.remoteAddr }),
+  };
+}
+
+/** The item a request addresses, under the name the input gives it (tool, prompt or resource). */
+function subjectOf(target: Target | undefined): Pick<PolicyRequest, 'tool' | 'prompt' | 'resource'> {
+  if (target?.kind === 'tool') {
+    const annotations = target.entry.item.annotations as Record<string, unknown> | undefined;
+    return { tool: { name: target.entry.publicName, server: target.entry.upstream, upstream_name: target.entry.originalName, ...(annotations ? { annotations } : {}) } };
+  }
+  if (target?.kind === 'prompt') return { prompt: { name: target.entry.publicName, server: target.entry.upstream } };
+  if (target?.kind === 'resource') return { resource: { uri: target.uri, server: target.upstream } };
+  return {};
 }
 
 /** May the subject see this catalog item (list filtering, and the first half of a call)? */

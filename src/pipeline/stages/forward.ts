@@ -20,7 +20,7 @@ export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams
   const onprogress = send === undefined ? undefined : (progress: Progress) => {
     delivered = delivered.then(() => send(progress)).catch(() => undefined);
   };
-  const release = deps.inFlight.add(ctx.upstream, { session: ctx.session, requestId: ctx.requestId });
+  const release = deps.inFlight.add(ctx.upstream, { session: ctx.session, requestId: ctx.requestId, call: ctx });
   const sentAt = deps.clock.now();
   try {
     const result = await connection.request(ctx.method, ctx.upstreamParams, {
