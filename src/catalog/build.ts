@@ -7,17 +7,34 @@ import { COMPOSITE_SERVER } from '../composites/config.ts';
 import type { CatalogSnapshot, Item, NamedEntry, Omission, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
 
 /**
+ * Public names given so far, for the life of the process (issue 13, hole 5): a name once given
+ * to a tool or prompt keeps pointing at it, and the tool keeps the name, whoever connects later.
+ * Keys are `kind NUL upstream NUL original name`.
+ */
+export interface GivenNames {
+  byName: Map<string, string>;
+  byItem: Map<string, string>;
+}
+
+export const noNamesGiven = (): GivenNames => ({ byName: new Map(), byItem: new Map() });
+
+/**
  * Builds the merged view from the listings of the connected upstreams, given in config order
- * (that order decides every tie). Pure: the same listings always give the same names.
+ * (that order decides every tie). `upstreamOrder` is every configured upstream, connected or not:
+ * whether a prefixed name could also be another upstream's is decided from it, never from who is
+ * connected. Pure but for `given`, which it reads and extends.
  */
 export function buildCatalog(
   listings: ReadonlyArray<readonly [string, UpstreamListing]>,
   naming: NamespacingConfig,
   composites: readonly Item[] = [],
+  upstreamOrder: readonly string[] = listings.map(([upstream]) => upstream),
+  given: GivenNames = noNamesGiven(),
 ): CatalogSnapshot {
   const omissions: Omission[] = [];
-  const toolList = withComposites(nameItems('tool', listings.map(([u, l]) => [u, l.tools]), naming, omissions), composites, naming, omissions);
-  const promptList = nameItems('prompt', listings.map(([u, l]) => [u, l.prompts]), naming, omissions);
+  const context = { naming, omissions, upstreamOrder, given };
+  const toolList = withComposites(nameItems('tool', listings.map(([u, l]) => [u, l.tools]), context), composites, naming, omissions);
+  const promptList = nameItems('prompt', listings.map(([u, l]) => [u, l.prompts]), context);
 
   const resources = new Map<string, ResourceEntry>();
   for (const [upstream, listing] of listings) {
@@ -59,15 +76,25 @@ export function buildCatalog(
   };
 }
 
-function nameItems(
-  kind: 'tool' | 'prompt',
-  perUpstream: ReadonlyArray<readonly [string, readonly Item[]]>,
-  naming: NamespacingConfig,
-  omissions: Omission[],
-): NamedEntry[] {
+interface NamingContext {
+  naming: NamespacingConfig;
+  omissions: Omission[];
+  upstreamOrder: readonly string[];
+  given: GivenNames;
+}
+
+function nameItems(kind: 'tool' | 'prompt', perUpstream: ReadonlyArray<readonly [string, readonly Item[]]>, context: NamingContext): NamedEntry[] {
+  const { naming, omissions, given } = context;
   const visible = perUpstream.map(([upstream, items]) => {
     const hide = new Set(ownValue(naming.upstreams, upstream)?.hide ?? []);
-    return [upstream, items.filter((item) => !hide.has(item.name as string))] as const;
+    // A name an upstream lists twice is refused: which definition (schema, annotations) the
+    // policy judged and which one the upstream runs could differ.
+    const counts = new Map<string, number>();
+    for (const item of items) counts.set(item.name as string, (counts.get(item.name as string) ?? 0) + 1);
+    for (const [name, count] of counts) {
+      if (count > 1) omissions.push({ kind, upstream, name, reason: `listed ${count} times by its upstream; refused` });
+    }
+    return [upstream, items.filter((item) => !hide.has(item.name as string) && counts.get(item.name as string) === 1)] as const;
   });
 
   // For `conflict`: how many upstreams offer each original name that is not renamed.
@@ -89,6 +116,7 @@ function nameItems(
       const originalName = item.name as string;
       const notes: NameNote[] = [];
       let candidate: string;
+      let prefixed = false;
       const renamed = ownValue(rename, originalName);
       if (renamed !== undefined) {
         candidate = renamed;
@@ -97,31 +125,50 @@ function nameItems(
         candidate = originalName;
       } else {
         candidate = `${upstream}${naming.separator}${originalName}`;
+        prefixed = true;
         if (naming.strategy === 'conflict') notes.push('prefixed-on-conflict');
       }
       const fitted = fitPublicName(candidate, upstream, originalName);
       if (fitted.shortened) notes.push('shortened');
-      let publicName = fitted.name;
+      const identity = `${kind}\u0000${upstream}\u0000${originalName}`;
+      const earlier = given.byItem.get(identity);
+      let publicName = earlier ?? fitted.name;
 
       const owner = taken.get(publicName);
-      if (owner !== undefined) {
-        if (naming.strategy === 'none') {
+      const heldByAnother = earlier === undefined && (given.byName.get(publicName) ?? identity) !== identity;
+      if (earlier === undefined && (owner !== undefined || heldByAnother || (prefixed && claimedEarlierInConfig(publicName, upstream, context)))) {
+        if (naming.strategy === 'none' && owner !== undefined) {
           throw new WardenError('CONFIG_INVALID', `namespacing.strategy "none": ${kind} "${publicName}" is offered by both "${owner}" and "${upstream}"; use rename or hide`, {
             details: { kind, name: publicName, upstreams: [owner, upstream] },
           });
         }
         publicName = disambiguate(candidate, upstream, originalName);
         notes.push('disambiguated');
-        if (taken.has(publicName)) {
-          omissions.push({ kind, upstream, name: originalName, reason: `public name "${publicName}" is already taken` });
-          continue;
-        }
       }
+      if (taken.has(publicName) || (given.byName.get(publicName) ?? identity) !== identity) {
+        omissions.push({ kind, upstream, name: originalName, reason: `public name "${publicName}" is already taken` });
+        continue;
+      }
+      given.byName.set(publicName, identity);
+      given.byItem.set(identity, publicName);
       taken.set(publicName, upstream);
       entries.push({ publicName, upstream, originalName, item: publicItem(kind, item, publicName, upstream, naming), notes });
     }
   }
   return entries;
+}
+
+/**
+ * Whether a prefixed name could also be the prefixed name of an upstream earlier in config order
+ * (upstream `a` tool `b_c` and upstream `a_b` tool `c` both give `a_b_c` with separator `_`).
+ * Decided from the configured names alone, connected or not, so the earlier upstream keeps such
+ * names and the later one always gets the hash suffix: a name never changes owner when an
+ * upstream comes or goes, and a restart gives the same names.
+ */
+function claimedEarlierInConfig(publicName: string, upstream: string, context: NamingContext): boolean {
+  const { separator } = context.naming;
+  const position = context.upstreamOrder.indexOf(upstream);
+  return context.upstreamOrder.some((other, index) => other !== upstream && index < position && publicName.startsWith(`${other}${separator}`));
 }
 
 /**

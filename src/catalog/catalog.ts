@@ -1,5 +1,5 @@
 import type { NamespacingConfig } from '../config/schema.ts';
-import { buildCatalog } from './build.ts';
+import { buildCatalog, noNamesGiven } from './build.ts';
 import type { CatalogSnapshot, Item, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
 
 /** One of the catalog's lists; a change to it is announced to clients as notifications/<list>/list_changed. */
@@ -16,6 +16,8 @@ export class Catalog {
   readonly #naming: NamespacingConfig;
   readonly #composites: readonly Item[];
   readonly #listings = new Map<string, UpstreamListing>();
+  /** Every public name given so far: kept for the life of the process (build.ts, GivenNames). */
+  readonly #given = noNamesGiven();
   #snapshot: CatalogSnapshot;
 
   /** `composites`: the tool items of the gateway's own composite tools (fixed for its life). */
@@ -23,7 +25,7 @@ export class Catalog {
     this.#order = upstreamOrder;
     this.#naming = naming;
     this.#composites = composites;
-    this.#snapshot = buildCatalog([], naming, composites);
+    this.#snapshot = buildCatalog([], naming, composites, upstreamOrder, this.#given);
   }
 
   get snapshot(): CatalogSnapshot {
@@ -41,7 +43,7 @@ export class Catalog {
     if (listing === undefined) next.delete(upstream);
     else next.set(upstream, listing);
     const ordered = this.#order.filter((name) => next.has(name)).map((name) => [name, next.get(name) ?? EMPTY] as const);
-    this.#snapshot = buildCatalog(ordered, this.#naming, this.#composites);
+    this.#snapshot = buildCatalog(ordered, this.#naming, this.#composites, this.#order, this.#given);
     if (listing === undefined) this.#listings.delete(upstream);
     else this.#listings.set(upstream, listing);
     return changedKinds(previous, this.#snapshot);
