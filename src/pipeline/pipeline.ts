@@ -3,9 +3,9 @@ import type { Item } from '../catalog/types.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
 import { paginate, type Page } from '../catalog/pagination.ts';
 import { type ErrorCode, WardenError } from '../errors.ts';
-import type { CallRequest, SessionInfo, Target } from './context.ts';
+import type { Authenticated, CallRequest, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
-import { auditDecision, auditDenial, auditLevelDecision, auditServerRequest } from './stages/audit-decision.ts';
+import { auditDecision, auditDenial, auditLevelDecision, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
 import { authorize, denialError, policyInput, serverRequestInput, visible } from './stages/authorize.ts';
@@ -61,6 +61,25 @@ export interface Pipeline {
   serverRequest(request: ServerRequest): Promise<Result>;
 }
 
+const NOT_FOUND = new Set<string>(['TOOL_NOT_FOUND', 'PROMPT_NOT_FOUND', 'RESOURCE_NOT_FOUND']);
+const isNotFound = (error: unknown): error is WardenError => error instanceof WardenError && NOT_FOUND.has(error.code);
+
+/**
+ * A hidden name is answered after a visibility decision and a committed deny row; an unknown one
+ * was answered at once, ~250 us sooner, which told them apart (issue 13, hole 3). The unknown
+ * name now does the same work: the visibility question for a stand-in item of that name (its
+ * answer cannot change the outcome) and a committed deny row with the not-found code.
+ */
+async function unknownLikeHidden(request: Authenticated, error: WardenError, deps: PipelineDeps): Promise<void> {
+  const name = String(error.details?.name ?? error.details?.uri ?? '');
+  const target: Target =
+    error.code === 'RESOURCE_NOT_FOUND'
+      ? { kind: 'resource', uri: name, upstream: '' }
+      : { kind: error.code === 'TOOL_NOT_FOUND' ? 'tool' : 'prompt', entry: { publicName: name, upstream: '', originalName: name, item: { name }, notes: [] } };
+  const decision = await visible(request, target, deps);
+  await auditUnknownName(request, name, error.code, decision, deps);
+}
+
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const log = deps.log.child({ component: 'pipeline' });
 
@@ -81,7 +100,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const pipeline: Pipeline = {
     async call(request) {
       const authenticated = await stage('authenticate', () => authenticate(request, deps));
-      const resolved = await stage('resolve', () => resolve(authenticated, deps));
+      const resolved = await stage('resolve', () => resolve(authenticated, deps)).catch(async (error: unknown) => {
+        if (isNotFound(error)) await unknownLikeHidden(authenticated, error, deps).catch((failure: unknown) => log.error({ err: failure }, 'recording an unknown name failed'));
+        throw error;
+      });
       const verdict = await stage('authorize', () => authorize(resolved, deps));
       if (!verdict.allowed) {
         await auditDenial(resolved, verdict.decision, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));

@@ -35,10 +35,16 @@ async function expectDenyRow(decisionId: string, code: string, sub: string) {
  * caller), after checking that no outcome row belongs to it.
  */
 function lastDecision(sub: string, method: string) {
+  return lastDecisions(sub, method, 1)[0];
+}
+
+/** The last `count` decision rows of `sub` for `method`, oldest first; none of them has an outcome. */
+function lastDecisions(sub: string, method: string, count: number) {
   const rows = auditRows(world.dir.audit);
-  const decision = rows.filter((row) => row.kind === 'decision' && row.sub === sub && row.method === method).at(-1);
-  expect(rows.filter((row) => row.kind === 'outcome' && row.decision_id === decision?.decision_id), `outcome rows of the ${method} decision`).toEqual([]);
-  return decision;
+  const decisions = rows.filter((row) => row.kind === 'decision' && row.sub === sub && row.method === method).slice(-count);
+  const ids = new Set(decisions.map((d) => d.decision_id));
+  expect(rows.filter((row) => row.kind === 'outcome' && ids.has(row.decision_id)), `outcome rows of the ${method} decisions`).toEqual([]);
+  return decisions;
 }
 
 describe.each(TRANSPORTS)('policy outcomes over the %s upstream', (transport) => {
@@ -84,8 +90,9 @@ describe.each(TRANSPORTS)('policy outcomes over the %s upstream', (transport) =>
     expect(hidden?.error).toEqual({ code: -32602, message: `Unknown tool: ${tool('fail')}`, data: { code: 'TOOL_NOT_FOUND', name: tool('fail') } });
     // Identical but for the name the caller typed.
     expect(JSON.parse(JSON.stringify(unknown?.error).replaceAll('fai1', 'fail'))).toEqual(hidden?.error);
-    expect(lastDecision('alice', 'tools/call')).toMatchObject({ decision: 'deny', public_name: tool('fail') });
-    expectNothingForwarded(world, before, 1);
+    // Both are recorded as denials (the unknown one with the not-found code): equal work, equal time.
+    expect(lastDecisions('alice', 'tools/call', 2)).toMatchObject([{ decision: 'deny', public_name: tool('fail') }, { decision: 'deny', public_name: tool('fai1'), code: 'TOOL_NOT_FOUND' }]);
+    expectNothingForwarded(world, before, 2);
   });
 
   it('[visibility:hidden-equals-unknown] a hidden prompt answers exactly like an unknown one, and is not forwarded', async () => {
@@ -94,8 +101,8 @@ describe.each(TRANSPORTS)('policy outcomes over the %s upstream', (transport) =>
     const unknown = (await alice.send('prompts/get', { name: tool('plainx') })).body;
     expect(hidden?.error).toEqual({ code: -32602, message: `Unknown prompt: ${tool('plain')}`, data: { code: 'PROMPT_NOT_FOUND', name: tool('plain') } });
     expect(JSON.parse(JSON.stringify(unknown?.error).replaceAll('plainx', 'plain'))).toEqual(hidden?.error);
-    expect(lastDecision('alice', 'prompts/get')).toMatchObject({ decision: 'deny', public_name: tool('plain') });
-    expectNothingForwarded(world, before, 1);
+    expect(lastDecisions('alice', 'prompts/get', 2)).toMatchObject([{ decision: 'deny', public_name: tool('plain') }, { decision: 'deny', public_name: tool('plainx'), code: 'PROMPT_NOT_FOUND' }]);
+    expectNothingForwarded(world, before, 2);
   });
 
   it('[visibility:lists-filtered] tools/list and prompts/list are filtered per caller', async () => {
@@ -146,8 +153,8 @@ describe('resources (one URI space: the first upstream that offers a URI serves 
     const unknown = (await alice.send('resources/read', { uri: 'kitchen://static/blobx' })).body;
     expect(hidden?.error).toEqual({ code: -32002, message: 'Resource not found: kitchen://static/blob', data: { code: 'RESOURCE_NOT_FOUND', uri: 'kitchen://static/blob' } });
     expect(JSON.parse(JSON.stringify(unknown?.error).replaceAll('blobx', 'blob'))).toEqual(hidden?.error);
-    expect(lastDecision('alice', 'resources/read')).toMatchObject({ decision: 'deny' });
-    expectNothingForwarded(world, before, 1);
+    expect(lastDecisions('alice', 'resources/read', 2)).toMatchObject([{ decision: 'deny', public_name: 'kitchen://static/blob' }, { decision: 'deny', public_name: 'kitchen://static/blobx', code: 'RESOURCE_NOT_FOUND' }]);
+    expectNothingForwarded(world, before, 2);
   });
 
   it('[authz:every-method] resources/read, resources/subscribe and completion of a template are authorized per caller', async () => {

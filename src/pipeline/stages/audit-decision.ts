@@ -47,6 +47,18 @@ export async function auditServerRequest(
   await deps.audit.recordDecision(event);
 }
 
+/**
+ * A name that resolves to nothing is recorded as a denial too, with the not-found code and no
+ * upstream: a hidden name costs a committed row, so an unknown one must cost the same (issue 13,
+ * hole 3), and probing for names shows in the trail.
+ */
+export async function auditUnknownName(ctx: Authenticated, name: string, code: string, decision: Decision, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
+  const event = commonEvent(ctx, { ...decision, allow: false }, deps.clock.now());
+  event.publicName = name;
+  event.code = code;
+  await deps.audit.recordDecision(event);
+}
+
 /** What a decision row needs from any authenticated request. */
 type RequestFields = Pick<Authenticated, 'requestId' | 'session' | 'principal' | 'params' | 'workflow'> & { method: string };
 
