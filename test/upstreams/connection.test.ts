@@ -72,7 +72,12 @@ describe.each(transports)('upstream connection over %s', (_label, makeSpec) => {
     });
     const abort = new AbortController();
     const pending = call(connection, 'slow', { steps: 1, delayMs: 5000 }, abort.signal);
-    setTimeout(() => abort.abort(), 30);
+    // Cancelled in this very tick, after the request went out (issue 13, hole 9). It was a 30 ms
+    // timer racing this call's own 150 ms deadline: Node reads the clock afresh for each timer, so
+    // when the process stalled >120 ms between the two setTimeouts (a loaded machine, sending the
+    // request), the deadline came first and the call was a timeout. Cancelled this early, the
+    // request and its cancellation reach the fixture in one chunk, which its sleep now handles.
+    abort.abort();
     await expect(pending).rejects.toMatchObject({ code: 'UPSTREAM_CANCELLED' });
     // Both the timed-out and the cancelled call reach the upstream as notifications/cancelled.
     let cancelled = 0;
@@ -83,6 +88,7 @@ describe.each(transports)('upstream connection over %s', (_label, makeSpec) => {
     }
     expect(cancelled).toBe(2);
   });
+
 });
 
 describe('upstream connection - stdio child', () => {

@@ -25,6 +25,9 @@ import {
 const PAGE = 3;
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
+    // A cancellation read in the same chunk as its request aborts the signal before the handler
+    // runs: an abort listener alone never fired, and the call ran to its end uncounted (hole 9).
+    if (signal.aborted) return reject(new Error('aborted'));
     const timer = setTimeout(resolve, ms);
     signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('aborted'))), { once: true });
   });
