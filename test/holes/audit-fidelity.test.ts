@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decisionRowOf, lastReceived, startRecordingWorld, type RecordingWorld } from './support.ts';
-import { anonymousSession, postRaw } from './rpc-raw.ts';
+import { decisionRowOf, lastReceived, openRecordingWorld, type OpenWorld } from './support.ts';
+import { postRaw } from './rpc-raw.ts';
 
 /** A JSON document as a tree, written to text by `write`: keys are never set on a JS object. */
 type Doc = null | boolean | number | string | { array: Doc[] } | { object: Array<[string, Doc]> };
@@ -56,15 +56,11 @@ function canonical(value: unknown): string {
   return `{${ordered.map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
 }
 
-let world: RecordingWorld;
-let session: string;
 let nextId = 1000;
+let t: OpenWorld;
 
-beforeAll(async () => {
-  world = await startRecordingWorld();
-  session = await anonymousSession(world.gateway.url);
-}, 60_000);
-afterAll(async () => world?.close());
+beforeAll(async () => void (t = await openRecordingWorld()), 60_000);
+afterAll(() => t?.close());
 
 describe('hole 1: audit fidelity', () => {
   it('upstream, policy and audit see the same document, __proto__ keys included', async () => {
@@ -74,9 +70,9 @@ describe('hole 1: audit fidelity', () => {
         const sent = canonical(JSON.parse(sentText));
         const call = async (tool: string) => {
           const id = nextId++;
-          const answer = await postRaw(world.gateway.url, `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"${tool}","arguments":${sentText}}}`, session);
+          const answer = await postRaw(t.world.gateway.url, `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"${tool}","arguments":${sentText}}}`, t.session);
           expect(answer.status).toBe(200);
-          const row = decisionRowOf(world.audit, id);
+          const row = decisionRowOf(t.world.audit, id);
           return JSON.parse(row?.data ?? 'null') as { reasons: string[]; arguments: unknown; arguments_sha256: string };
         };
         const judged = await call('up__add');
@@ -84,7 +80,7 @@ describe('hole 1: audit fidelity', () => {
         expect(canonical(judged.arguments), 'what the audit stored for the denial').toBe(sent);
         const data = await call('up__echo');
 
-        const received = lastReceived(world.proxy, 'tools/call');
+        const received = lastReceived(t.world.proxy, 'tools/call');
         expect(canonical(received?.params.arguments), 'what the upstream received').toBe(sent);
         expect(canonical(data.arguments), 'what the audit stored').toBe(sent);
         expect(data.arguments_sha256, 'the hash of what the audit stored').toBe(createHash('sha256').update(sent).digest('hex'));

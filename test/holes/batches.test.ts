@@ -4,42 +4,38 @@
  * endpoint refuses them, and nothing in the batch is decided or forwarded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymousSession, postRaw } from './rpc-raw.ts';
-import { decisionRowOf, startRecordingWorld, type RecordingWorld } from './support.ts';
+import { postRaw } from './rpc-raw.ts';
+import { decisionRowOf, openRecordingWorld, type OpenWorld } from './support.ts';
 
-let world: RecordingWorld;
-let session: string;
+let t: OpenWorld;
 
-beforeAll(async () => {
-  world = await startRecordingWorld();
-  session = await anonymousSession(world.gateway.url);
-}, 60_000);
-afterAll(async () => world?.close());
+beforeAll(async () => void (t = await openRecordingWorld()), 60_000);
+afterAll(() => t?.close());
 
 const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'batched' } } });
 
 describe('hole 6: batches on /mcp', () => {
   it('refuses a batch inside a session with 400 and -32600; nothing in it is decided or forwarded', async () => {
-    const before = world.proxy.received.length;
-    const answer = await postRaw(world.gateway.url, JSON.stringify([call(7001), call(7002)]), session);
+    const before = t.world.proxy.received.length;
+    const answer = await postRaw(t.world.gateway.url, JSON.stringify([call(7001), call(7002)]), t.session);
     expect(answer.status).toBe(400);
     expect(answer.messages).toEqual([{ jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringContaining('one JSON-RPC message'), data: { code: 'REQUEST_INVALID' } } }]);
-    expect(world.proxy.received.length).toBe(before);
-    expect(decisionRowOf(world.audit, 7001)).toBeUndefined();
-    expect(decisionRowOf(world.audit, 7002)).toBeUndefined();
+    expect(t.world.proxy.received.length).toBe(before);
+    expect(decisionRowOf(t.world.audit, 7001)).toBeUndefined();
+    expect(decisionRowOf(t.world.audit, 7002)).toBeUndefined();
   });
 
   it('refuses a batched initialize, and an empty batch, the same way', async () => {
     const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'b', version: '1' } } };
     for (const body of [[init], []]) {
-      const answer = await postRaw(world.gateway.url, JSON.stringify(body));
+      const answer = await postRaw(t.world.gateway.url, JSON.stringify(body));
       expect(answer.status).toBe(400);
       expect(answer.messages[0]?.error?.code).toBe(-32600);
     }
   });
 
   it('refuses a batch on the legacy endpoint too (unchanged)', async () => {
-    const base = world.gateway.url.replace(/\/mcp$/, '');
+    const base = t.world.gateway.url.replace(/\/mcp$/, '');
     const controller = new AbortController();
     const stream = await fetch(`${base}/sse`, { signal: controller.signal });
     const reader = stream.body!.getReader();
@@ -49,6 +45,6 @@ describe('hole 6: batches on /mcp', () => {
     const answer = await fetch(new URL(endpoint, base), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([call(7003)]) });
     controller.abort();
     expect(answer.status).toBe(400);
-    expect(decisionRowOf(world.audit, 7003)).toBeUndefined();
+    expect(decisionRowOf(t.world.audit, 7003)).toBeUndefined();
   });
 });

@@ -4,34 +4,30 @@
  * still in flight in the same session took over the first one's stream, losing its answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymousSession, postRaw } from './rpc-raw.ts';
-import { startRecordingWorld, type RecordingWorld } from './support.ts';
+import { postRaw } from './rpc-raw.ts';
+import { openRecordingWorld, type OpenWorld } from './support.ts';
 
-let world: RecordingWorld;
-let session: string;
+let t: OpenWorld;
 
-beforeAll(async () => {
-  world = await startRecordingWorld();
-  session = await anonymousSession(world.gateway.url);
-}, 60_000);
-afterAll(async () => world?.close());
+beforeAll(async () => void (t = await openRecordingWorld()), 60_000);
+afterAll(() => t?.close());
 
 const slow = (id: number | string, steps: number, delayMs: number) =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'up__slow', arguments: { steps, delayMs } } });
 
 /** Resolves once the upstream has received a tools/call for the slow tool (the call is in flight). */
 async function inFlightUpstream(before: number): Promise<void> {
-  while (!world.proxy.received.slice(before).some((r) => r.body.includes('"tools/call"'))) await new Promise((resolve) => setTimeout(resolve, 10));
+  while (!t.world.proxy.received.slice(before).some((r) => r.body.includes('"tools/call"'))) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 describe('hole 8: cancellation leftovers', () => {
   it('closes the POST stream of a request the caller cancelled', async () => {
-    const before = world.proxy.received.length;
+    const before = t.world.proxy.received.length;
     // 100 steps of 100 ms: the stream would stay open 10 s unless the cancellation closes it.
     const started = Date.now();
-    const pending = postRaw(world.gateway.url, slow(8001, 100, 100), session);
+    const pending = postRaw(t.world.gateway.url, slow(8001, 100, 100), t.session);
     await inFlightUpstream(before);
-    const cancel = await postRaw(world.gateway.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 8001, reason: 'test' } }), session);
+    const cancel = await postRaw(t.world.gateway.url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 8001, reason: 'test' } }), t.session);
     expect(cancel.status).toBe(202);
     const answer = await pending;
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -40,24 +36,24 @@ describe('hole 8: cancellation leftovers', () => {
   }, 30_000);
 
   it('refuses a duplicate of an id in flight in the session, and the first request keeps its answer', async () => {
-    const before = world.proxy.received.length;
-    const first = postRaw(world.gateway.url, slow('dup', 3, 200), session);
+    const before = t.world.proxy.received.length;
+    const first = postRaw(t.world.gateway.url, slow('dup', 3, 200), t.session);
     await inFlightUpstream(before);
-    const duplicate = await postRaw(world.gateway.url, JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'second' } } }), session);
+    const duplicate = await postRaw(t.world.gateway.url, JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'second' } } }), t.session);
     expect(duplicate.status).toBe(400);
     expect(duplicate.messages).toEqual([{ jsonrpc: '2.0', id: 'dup', error: { code: -32600, message: 'Request id "dup" is still in flight in this session', data: { code: 'REQUEST_ID_IN_USE' } } }]);
     const answer = await first;
     expect(answer.messages.find((m) => m.id === 'dup')?.result?.content?.[0]?.text).toBe('completed 3 steps');
     // Once answered, the id is free again.
-    const again = await postRaw(world.gateway.url, JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'third' } } }), session);
+    const again = await postRaw(t.world.gateway.url, JSON.stringify({ jsonrpc: '2.0', id: 'dup', method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'third' } } }), t.session);
     expect(again.messages.find((m) => m.id === 'dup')?.result?.content).toEqual([{ type: 'text', text: 'third' }]);
   }, 30_000);
 
   it('keeps 1 and "1" apart', async () => {
-    const before = world.proxy.received.length;
-    const numeric = postRaw(world.gateway.url, slow(1, 2, 100), session);
+    const before = t.world.proxy.received.length;
+    const numeric = postRaw(t.world.gateway.url, slow(1, 2, 100), t.session);
     await inFlightUpstream(before);
-    const text = await postRaw(world.gateway.url, JSON.stringify({ jsonrpc: '2.0', id: '1', method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'string id' } } }), session);
+    const text = await postRaw(t.world.gateway.url, JSON.stringify({ jsonrpc: '2.0', id: '1', method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'string id' } } }), t.session);
     expect(text.messages.find((m) => m.id === '1')?.result?.content).toEqual([{ type: 'text', text: 'string id' }]);
     expect((await numeric).messages.find((m) => m.id === 1)?.result).toBeDefined();
   }, 30_000);

@@ -5,65 +5,55 @@
  * audit stores what the upstream received. Over HTTP and stdio, through a real gateway.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymousSession, postRaw } from './rpc-raw.ts';
-import { startRawStdio, type RawStdio } from './stdio-raw.ts';
-import { decisionRowOf, lastReceived, startRecordingWorld, type RecordingWorld } from './support.ts';
+import { postRaw } from './rpc-raw.ts';
+import { decisionRowOf, lastReceived, openRecordingWorld, type OpenWorld } from './support.ts';
 
 const INEXACT = ['9007199254740993', '1e400', '-0', '1.0000000000000000001', '-1e400', '1e-400', '123456789012345678901234567890'];
 // Written back by the gateway as another literal of the same value, or as themselves.
 const EXACT: Array<[string, number]> = [['9007199254740992', 2 ** 53], ['1e300', 1e300], ['0.1', 0.1], ['1.0', 1], ['1e2', 100], ['5e-324', 5e-324], ['-1.5', -1.5]];
 
-let world: RecordingWorld;
-let session: string;
-let stdio: RawStdio;
 let id = 5000;
+let t: OpenWorld;
 
-beforeAll(async () => {
-  world = await startRecordingWorld();
-  session = await anonymousSession(world.gateway.url);
-  stdio = await startRawStdio(world.config);
-}, 60_000);
-afterAll(async () => {
-  await stdio?.close();
-  await world?.close();
-});
+beforeAll(async () => void (t = await openRecordingWorld({ stdio: true })), 60_000);
+afterAll(() => t?.close());
 
 type Send = (text: string, id: number) => Promise<{ status?: number; reply: Record<string, any> | undefined }>;
 const overHttp: Send = async (text, n) => {
-  const answer = await postRaw(world.gateway.url, text, session);
+  const answer = await postRaw(t.world.gateway.url, text, t.session);
   return { status: answer.status, reply: answer.messages.find((m) => m.id === n) ?? answer.messages[0] };
 };
-const overStdio: Send = async (text, n) => ({ reply: await stdio.send(text, n).then((m) => m, () => undefined) });
+const overStdio: Send = async (text, n) => ({ reply: await t.stdio.send(text, n) });
 
 const callText = (n: number, literal: string) => `{"jsonrpc":"2.0","id":${n},"method":"tools/call","params":{"name":"up__echo","arguments":{"message":"x","n":${literal},"deep":[{"m":${literal}}]}}}`;
 
 describe.each([['HTTP', () => overHttp], ['stdio', () => overStdio]] as const)('hole 7: numbers over %s', (_transport, send) => {
   it.each(INEXACT)('refuses %s with REQUEST_NUMBER_INEXACT; nothing forwarded, nothing decided', async (literal) => {
-    const before = world.proxy.received.length;
+    const before = t.world.proxy.received.length;
     const n = id++;
     const { status, reply } = await send()(callText(n, literal), n);
     if (status !== undefined) expect(status).toBe(400);
     expect(reply?.error?.code).toBe(-32602);
     expect(reply?.error?.data?.code).toBe('REQUEST_NUMBER_INEXACT');
     expect(reply?.error?.message).toContain(literal);
-    expect(world.proxy.received.length, 'requests the upstream received').toBe(before);
-    expect(decisionRowOf(world.audit, n)).toBeUndefined();
+    expect(t.world.proxy.received.length, 'requests the upstream received').toBe(before);
+    expect(decisionRowOf(t.world.audit, n)).toBeUndefined();
   });
 
   it.each(EXACT)('forwards %s as the same value, and the audit stores what was forwarded', async (literal, value) => {
     const n = id++;
     const { reply } = await send()(callText(n, literal), n);
     expect(reply?.result).toBeDefined();
-    const received = lastReceived(world.proxy, 'tools/call')!;
+    const received = lastReceived(t.world.proxy, 'tools/call')!;
     expect(received.params.arguments).toEqual({ message: 'x', n: value, deep: [{ m: value }] });
-    const stored = JSON.parse(decisionRowOf(world.audit, n)!.data) as { arguments: unknown };
+    const stored = JSON.parse(decisionRowOf(t.world.audit, n)!.data) as { arguments: unknown };
     expect(stored.arguments).toEqual(received.params.arguments);
   });
 });
 
 describe('hole 7: an id that is itself inexact', () => {
   it('is answered with id null over stdio', async () => {
-    const reply = await stdio.send('{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/list"}', null);
+    const reply = await t.stdio.send('{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/list"}', null);
     expect(reply.error?.data?.code).toBe('REQUEST_NUMBER_INEXACT');
   });
 });

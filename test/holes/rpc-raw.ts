@@ -2,8 +2,6 @@
  * JSON-RPC over the gateway's Streamable HTTP endpoint with the body as raw text, so a test
  * controls every byte the client sends (keys such as `__proto__`, numbers beyond double precision).
  */
-import { openSession } from '../security/support/rpc.ts';
-
 export interface RawAnswer {
   status: number;
   /** Every JSON-RPC message of the answer (a JSON body, or the data lines of an SSE stream). */
@@ -21,6 +19,3 @@ export async function postRaw(url: string, body: string, session?: string): Prom
     : [JSON.parse(text)].flat();
   return { status: response.status, messages };
 }
-
-/** A session of an anonymous caller (auth disabled). */
-export const anonymousSession = (url: string) => openSession(url, 'anonymous');

@@ -12,6 +12,8 @@ import { startFixture, type FixtureHandle } from '../fixtures/spawn.ts';
 import { startGatewayHttp } from '../fixtures/gateway.ts';
 import { startRecordingProxy, type RecordingProxy } from '../security/support/servers.ts';
 import type { ListeningProcess } from '../../src/cli/launch-process.ts';
+import { openSession } from '../security/support/rpc.ts';
+import { startRawStdio, type RawStdio } from './stdio-raw.ts';
 
 /**
  * Everything is allowed but calls of the upstream's \`add\`, whose denial reasons carry the
@@ -95,4 +97,29 @@ export function decisionRowOf(audit: string, requestId: string | number): Decisi
   } finally {
     db.close();
   }
+}
+
+/** A world, an anonymous HTTP session in it, and (when asked) the gateway over raw stdio too. */
+export interface OpenWorld {
+  world: RecordingWorld;
+  session: string;
+  /** Only with `stdio: true`. */
+  stdio: RawStdio;
+  close(): Promise<void>;
+}
+
+export async function openRecordingWorld(options: { policy?: string; stdio?: boolean } = {}): Promise<OpenWorld> {
+  const world = await startRecordingWorld(options.policy);
+  // Auth is disabled here: the token is never looked at.
+  const session = await openSession(world.gateway.url, 'anonymous');
+  const stdio = options.stdio ? await startRawStdio(world.config) : undefined;
+  return {
+    world,
+    session,
+    stdio: stdio as RawStdio,
+    async close() {
+      await stdio?.close();
+      await world.close();
+    },
+  };
 }

@@ -7,8 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mannWhitneyP } from './mann-whitney.ts';
-import { startRawStdio, type RawStdio } from './stdio-raw.ts';
-import { startRecordingWorld, type RecordingWorld } from './support.ts';
+import { openRecordingWorld, type OpenWorld } from './support.ts';
 
 const POLICY = `package mcp.authz
 
@@ -24,23 +23,16 @@ const HIDDEN = 'up__calls';
 const UNKNOWN = 'up__callz';
 const PAIRS = 400;
 
-let world: RecordingWorld;
-let stdio: RawStdio;
 let id = 0;
+let t: OpenWorld;
 
-beforeAll(async () => {
-  world = await startRecordingWorld(POLICY);
-  stdio = await startRawStdio(world.config);
-}, 60_000);
-afterAll(async () => {
-  await stdio?.close();
-  await world?.close();
-});
+beforeAll(async () => void (t = await openRecordingWorld({ policy: POLICY, stdio: true })), 60_000);
+afterAll(() => t?.close());
 
 async function timedCall(name: string): Promise<number> {
   const n = ++id;
   const started = process.hrtime.bigint();
-  const reply = await stdio.send(`{"jsonrpc":"2.0","id":${n},"method":"tools/call","params":{"name":"${name}","arguments":{}}}`, n);
+  const reply = await t.stdio.send(`{"jsonrpc":"2.0","id":${n},"method":"tools/call","params":{"name":"${name}","arguments":{}}}`, n);
   const elapsed = Number(process.hrtime.bigint() - started) / 1000;
   expect(reply.error?.data).toEqual({ code: 'TOOL_NOT_FOUND', name });
   return elapsed;
