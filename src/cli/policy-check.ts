@@ -16,25 +16,27 @@ const HELP = `usage: warden policy check [PATH...] [--strict] [--max-errors N]
 
 Parses and compiles the .rego files under each PATH (default: the working directory) and prints
 every error with its source line. --strict adds opa check --strict's checks: unused imports and
-local variables assigned and never used. Exit 1 on any error.
+local variables assigned and never used. --v0-compatible reads the modules as Rego v0 (opa's flag
+of that name). Exit 1 on any error.
 `;
 
-const FLAGS = { strict: { type: 'boolean', short: 'S' }, 'max-errors': { type: 'string', short: 'm' } } as const;
+const FLAGS = { strict: { type: 'boolean', short: 'S' }, 'max-errors': { type: 'string', short: 'm' }, 'v0-compatible': { type: 'boolean' } } as const;
 const schema = z.object({
   strict: z.boolean().default(false),
+  'v0-compatible': z.boolean().default(false),
   'max-errors': z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).optional(),
 });
 
 /** Compile errors reported at most (opa check: 10 by default; 0 means no limit there too). */
 const MAX_ERRORS = 100;
 
-async function checkPolicies(paths: string[], options: { strict?: boolean; maxErrors?: number } = {}): Promise<{ modules: Record<string, string>; errors: RegoError[] }> {
+async function checkPolicies(paths: string[], options: { strict?: boolean; maxErrors?: number; v0Compatible?: boolean } = {}): Promise<{ modules: Record<string, string>; errors: RegoError[] }> {
   const { modules, data } = await loadPolicySet(paths, process.cwd(), { tests: true, dataFiles: 'all' });
   const errors: RegoError[] = [];
   const parsed: Module[] = [];
   for (const [file, source] of Object.entries(modules)) {
     try {
-      parsed.push(parseModule(file, source));
+      parsed.push(parseModule(file, source, { v0Compatible: options.v0Compatible === true }));
     } catch (error) {
       if (!(error instanceof RegoError)) throw error;
       errors.push(error);
@@ -102,6 +104,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   const { values: flags, positionals } = parseCommandLine(args, FLAGS, schema);
   const { modules, errors } = await checkPolicies(positionals.length > 0 ? positionals : ['.'], {
     strict: flags.strict,
+    v0Compatible: flags['v0-compatible'],
     ...(flags['max-errors'] !== undefined ? { maxErrors: flags['max-errors'] } : {}),
   });
   for (const error of errors) process.stderr.write(renderRegoError(error, modules));

@@ -24,6 +24,7 @@ PATH (tests left out) and the input document in INPUT (.json, or .yaml/.yml).
   -f, --format FORMAT   json (default): {"result": [{"expressions": [...], "bindings": {...}}]}
                         pretty: the value (a table of bindings when the query has variables)
                         raw: the value alone, strings unquoted
+      --v0-compatible   read the modules as Rego v0 (opa's flag of that name)
 `;
 
 const FLAGS = {
@@ -32,6 +33,7 @@ const FLAGS = {
   format: { type: 'string', short: 'f' },
   /** Kept for scripts written before --format: JSON is the default. */
   json: { type: 'boolean' },
+  'v0-compatible': { type: 'boolean' },
 } as const;
 
 const schema = z.object({
@@ -39,6 +41,7 @@ const schema = z.object({
   input: z.string().optional(),
   format: z.enum(['json', 'pretty', 'raw']).optional(),
   json: z.boolean().default(false),
+  'v0-compatible': z.boolean().default(false),
 });
 
 /** JSON text that writes integers beyond 2^53 exactly (results keep them as bigint). */
@@ -65,11 +68,11 @@ export async function readInputDocument(path: string): Promise<unknown> {
 }
 
 /** Evaluates a query against the policies and data under `paths` (as `opa eval -d`). */
-async function evaluateQuery(query: string, paths: string[], inputPath?: string): Promise<QueryResult[]> {
+async function evaluateQuery(query: string, paths: string[], inputPath?: string, options: { v0Compatible?: boolean } = {}): Promise<QueryResult[]> {
   const input = inputPath === undefined ? undefined : await readInputDocument(inputPath);
   const { modules, data } = await loadPolicySet(paths, process.cwd(), { tests: false, dataFiles: 'all' });
   try {
-    return evaluateQueryResults(compile(modules, { data }), query, input === undefined ? {} : { input });
+    return evaluateQueryResults(compile(modules, { data, v0Compatible: options.v0Compatible === true }), query, input === undefined ? {} : { input });
   } catch (error) {
     if (error instanceof RegoError) throw Object.assign(error, { modules });
     throw error;
@@ -82,7 +85,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new WardenError('USAGE', positionals.length === 0 ? 'a QUERY is required (e.g. data.mcp.authz)' : `one QUERY expected, got ${positionals.length} (quote a query with spaces)`);
   let results: QueryResult[];
   try {
-    results = await evaluateQuery(positionals[0]!, flags.data, flags.input);
+    results = await evaluateQuery(positionals[0]!, flags.data, flags.input, { v0Compatible: flags['v0-compatible'] });
   } catch (error) {
     if (!(error instanceof RegoError)) throw error;
     process.stderr.write(renderRegoError(error, (error as RegoError & { modules?: Record<string, string> }).modules ?? {}));

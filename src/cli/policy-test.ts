@@ -26,6 +26,7 @@ Only data.json / data.yaml documents are mounted under data (by their directory)
       --bench               time each passing test
       --timeout DURATION    per test (default 5s, 30s with --bench)
   -z, --exit-zero-on-skipped  skipped tests do not make the exit code 2
+      --v0-compatible       read the modules as Rego v0 (opa's flag of that name)
 `;
 
 const FLAGS = {
@@ -39,6 +40,7 @@ const FLAGS = {
   bench: { type: 'boolean' },
   timeout: { type: 'string' },
   'exit-zero-on-skipped': { type: 'boolean', short: 'z' },
+  'v0-compatible': { type: 'boolean' },
 } as const;
 
 const schema = z.object({
@@ -52,6 +54,7 @@ const schema = z.object({
   bench: z.boolean().default(false),
   timeout: z.string().transform((text, ctx) => goDurationMs(text) ?? (ctx.addIssue({ code: 'custom', message: `expected a duration such as 5s or 500ms, got "${text}"` }), z.NEVER)).optional(),
   'exit-zero-on-skipped': z.boolean().default(false),
+  'v0-compatible': z.boolean().default(false),
 });
 
 function isRegExp(text: string): boolean {
@@ -87,6 +90,7 @@ export async function testCommand(args: string[]): Promise<number> {
       timeoutMs: flags.timeout ?? (flags.bench ? 30_000 : 5000),
       coverage,
       varValues: flags['var-values'],
+      v0Compatible: flags['v0-compatible'],
       ...(flags.bench ? { benchMs: BENCH_MS } : {}),
     });
   } catch (error) {

@@ -118,6 +118,8 @@ export interface Module {
    * as a body of its own, and `not { ... }` is allowed (OPA's notBodies).
    */
   notBodies: boolean;
+  /** Parsed as Rego v0 (v0Compatible, no rego.v1 import): OPA's deprecated built-ins are callable. */
+  v0: boolean;
   /** METADATA blocks above the package clause (scope `package` or `subpackages`). */
   annotations: Record<string, unknown>[];
 }

@@ -159,7 +159,9 @@ export class PolicySet {
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.data = fromJson(options.data ?? {});
-    this.policy = compileModules(modules, (name) => builtinArity(name) ?? (name === 'print' ? Infinity : undefined));
+    // OPA's deprecated built-ins (any, re_match, ...) exist for Rego v0 modules only.
+    const deprecated = modules.some((module) => module.v0);
+    this.policy = compileModules(modules, (name) => builtinArity(name, { deprecated }) ?? (name === 'print' ? Infinity : undefined));
   }
 
   /** Compiles a query once; the same text returns the cached prepared query. */
@@ -204,3 +206,4 @@ export function compile(files: Record<string, string>, options: CompileOptions =
   const modules = Object.entries(files).map(([file, source]) => parseModule(file, source, parseOptions));
   return new PolicySet(modules, options);
 }
+

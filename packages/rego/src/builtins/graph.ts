@@ -19,7 +19,8 @@ function neighbours(graph: RObject, node: Value): Value[] | undefined {
 
 function initialArg(name: string, args: Value[]): Value[] {
   const initial = args[1]!;
-  if (Array.isArray(initial)) return initial;
+  // A copy: the walk pops from it, and the argument is a shared, immutable value.
+  if (Array.isArray(initial)) return [...initial];
   if (initial instanceof RSet) return [...initial];
   throw operandError(name, 2, 'one of {array, set}', initial);
 }

@@ -15,6 +15,7 @@ import { Safety, patternSlots } from './safety.ts';
 import { RuleNode } from './rule-tree.ts';
 import type { CompiledRule } from './rule-tree.ts';
 import { checkRecursion } from './recursion.ts';
+import { checkLocalScalarRefs, checkRuleScalarRefs } from './types.ts';
 import { indexAnnotations, jsonTerm, metadataChain, ruleMetadata } from './metadata.ts';
 import type { MetadataIndex } from './metadata.ts';
 
@@ -75,6 +76,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
     }
   }
   root.seal();
+  checkRuleScalarRefs(root);
   checkKinds(root);
   checkRecursion(root);
   return { root, arityOf, zeroArgRules };
@@ -146,6 +148,7 @@ function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Saf
   const headKey = rule.isDefault ? head.key : moveToBody(head.key, '$key', extra);
   const headValue = rule.isDefault ? head.value : moveToBody(head.value, '$value', extra);
   const body = resolver.body([...rule.body, ...extra], scope);
+  checkLocalScalarRefs(body);
   const refPath = head.ref.type === 'ref' ? head.ref.path : [];
   if (head.args && restStart < refPath.length) throw new RegoError('rego_parse_error', 'function heads must be simple references', [rule.loc]);
   for (const term of refPath.slice(restStart)) resolver.useDirect(term, scope);

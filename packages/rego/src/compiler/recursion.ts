@@ -3,9 +3,10 @@
  * calls. Dependencies are the `data.` refs and function calls in a rule's body and head, resolved
  * to the tree nodes they can reach; a var segment reaches every child.
  */
-import type { Body, Expr, Term } from '../ast.ts';
+import type { Term } from '../ast.ts';
 import { RegoError } from '../errors.ts';
 import type { RuleNode, CompiledRule } from './rule-tree.ts';
+import { walkBody, walkTerm } from './walk.ts';
 
 export function checkRecursion(root: RuleNode): void {
   const edges = new Map<RuleNode, Set<RuleNode>>();
@@ -34,81 +35,17 @@ export function checkRecursion(root: RuleNode): void {
 }
 
 function collectRule(rule: CompiledRule, root: RuleNode, out: Set<RuleNode>): void {
-  const term = (t: Term): void => collectTerm(t, root, out);
-  rule.rest.forEach(term);
-  if (rule.key) term(rule.key);
-  term(rule.value);
-  rule.args?.forEach(term);
-  collectBody(rule.body, root, out);
-}
-
-function collectBody(body: Body, root: RuleNode, out: Set<RuleNode>): void {
-  for (const expr of body) collectExpr(expr, root, out);
-}
-
-function collectExpr(expr: Expr, root: RuleNode, out: Set<RuleNode>): void {
-  const term = (t: Term): void => collectTerm(t, root, out);
-  for (const w of expr.with) term(w.value);
-  switch (expr.kind) {
-    case 'term':
-      return term(expr.term);
-    case 'unify':
-      term(expr.lhs);
-      return term(expr.rhs);
-    case 'not':
-      return collectExpr(expr.expr, root, out);
-    case 'somein':
-      return term(expr.domain);
-    case 'every':
-      term(expr.domain);
-      return collectBody(expr.body, root, out);
-    case 'and':
-    case 'or':
-      return expr.operands.forEach((operand) => collectBody(operand, root, out));
-    default:
-      return;
-  }
-}
-
-function collectTerm(term: Term, root: RuleNode, out: Set<RuleNode>): void {
-  const recurse = (t: Term): void => collectTerm(t, root, out);
-  switch (term.type) {
-    case 'ref':
-      if (term.head.type === 'var' && term.head.name === 'data' && term.head.slot === -1) reach(root, term.path, 0, out);
-      recurse(term.head);
-      term.path.forEach(recurse);
-      return;
-    case 'call':
-      if (term.name.startsWith('data.')) {
+  const visitor = {
+    term: (term: Term): void => {
+      if (term.type === 'ref' && term.head.type === 'var' && term.head.name === 'data' && term.head.slot === -1) reach(root, term.path, 0, out);
+      if (term.type === 'call' && term.name.startsWith('data.')) {
         const node = root.find(term.name.split('.').slice(1));
         if (node) out.add(node);
       }
-      term.args.forEach(recurse);
-      return;
-    case 'array':
-    case 'set':
-      return term.items.forEach(recurse);
-    case 'object':
-      return term.entries.forEach(([k, v]) => {
-        recurse(k);
-        recurse(v);
-      });
-    case 'arraycomp':
-    case 'setcomp':
-      recurse(term.head);
-      return collectBody(term.body, root, out);
-    case 'objectcomp':
-      recurse(term.key);
-      recurse(term.value);
-      return collectBody(term.body, root, out);
-    case 'template':
-      return term.parts.forEach((part) => typeof part !== 'string' && recurse(part));
-    case 'with':
-      recurse(term.term);
-      return term.with.forEach((w) => recurse(w.value));
-    default:
-      return;
-  }
+    },
+  };
+  for (const term of [...rule.rest, ...(rule.key ? [rule.key] : []), rule.value, ...(rule.args ?? [])]) walkTerm(term, visitor);
+  walkBody(rule.body, visitor);
 }
 
 /** Marks the rule nodes a `data` ref can reach. */

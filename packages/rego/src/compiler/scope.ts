@@ -13,6 +13,8 @@ import type { Body, Expr, Term, VarTerm, CallTerm, With } from '../ast.ts';
 import { RegoError } from '../errors.ts';
 import { foldConstant } from './constants.ts';
 import { hoistNegation } from './negation.ts';
+import { walkBody } from './walk.ts';
+import { checkBuiltinArgs } from './types.ts';
 import type { Location } from '../errors.ts';
 
 export interface NameContext {
@@ -290,7 +292,9 @@ export class Resolver {
         throw new RegoError('rego_type_error', `${name}: arity mismatch: have ${term.args.length} arguments, want ${arity}`, [term.loc]);
       }
     }
-    return { ...term, name, args: term.args.map((arg) => this.term(arg, scope)) };
+    const args = term.args.map((arg) => this.term(arg, scope));
+    if (!name.startsWith('data.')) checkBuiltinArgs(name, args, term.loc);
+    return { ...term, name, args };
   }
 
   private withs(withs: With[], scope: Scope): With[] {
@@ -394,63 +398,14 @@ function localizeClosureOnly(body: Body, someSlots: number[]): void {
   const inner = new Set(someSlots.filter((slot) => !direct.has(slot)));
   if (inner.size === 0) return;
   const strip = (closure: number[] | undefined): number[] | undefined => closure?.filter((slot) => !inner.has(slot));
-  const term = (t: Term): void => {
-    switch (t.type) {
-      case 'arraycomp':
-      case 'setcomp':
-        t.closure = strip(t.closure);
-        t.body.forEach(expr);
-        return term(t.head);
-      case 'objectcomp':
-        t.closure = strip(t.closure);
-        t.body.forEach(expr);
-        term(t.key);
-        return term(t.value);
-      case 'ref':
-        term(t.head);
-        return t.path.forEach(term);
-      case 'array':
-      case 'set':
-        return t.items.forEach(term);
-      case 'object':
-        return t.entries.forEach(([k, v]) => (term(k), term(v)));
-      case 'call':
-        return t.args.forEach(term);
-      case 'template':
-        return t.parts.forEach((part) => typeof part !== 'string' && term(part));
-      case 'with':
-        term(t.term);
-        return t.with.forEach((w) => term(w.value));
-      default:
-        return;
-    }
-  };
-  const expr = (e: Expr): void => {
-    for (const w of e.with) term(w.value);
-    switch (e.kind) {
-      case 'term':
-        return term(e.term);
-      case 'unify':
-        term(e.lhs);
-        return term(e.rhs);
-      case 'not':
-        return expr(e.expr);
-      case 'somein':
-        for (const t of [e.key, e.value, e.domain]) if (t) term(t);
-        return;
-      case 'every':
-        e.closure = strip(e.closure);
-        term(e.domain);
-        return e.body.forEach(expr);
-      case 'and':
-      case 'or':
-        e.closure = strip(e.closure);
-        return e.operands.forEach((operand) => operand.forEach(expr));
-      default:
-        return;
-    }
-  };
-  body.forEach(expr);
+  walkBody(body, {
+    term: (t) => {
+      if (t.type === 'arraycomp' || t.type === 'setcomp' || t.type === 'objectcomp') t.closure = strip(t.closure);
+    },
+    expr: (e) => {
+      if (e.kind === 'every' || e.kind === 'and' || e.kind === 'or') e.closure = strip(e.closure);
+    },
+  });
 }
 
 function ownSlot(scope: Scope, slot: number): boolean {

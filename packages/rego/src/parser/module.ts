@@ -27,9 +27,10 @@ export function parseModule(file: string, source: string, options: ParseOptions 
   if (!p.isKeyword('package')) p.fail(p.peek(), `unexpected ${describe(p.peek())}, expected package`);
   const pkgToken = p.next();
   const pkg = packagePath(p, pkgToken, parsePostfix(p));
-  const module: Module = { file, pkg, pkgLoc: p.loc(pkgToken), imports: [], rules: [], keywords: p.keywords, notBodies: false, annotations: [] };
+  const module: Module = { file, pkg, pkgLoc: p.loc(pkgToken), imports: [], rules: [], keywords: p.keywords, notBodies: false, v0: false, annotations: [] };
   while (p.isKeyword('import')) module.imports.push(parseImport(p, options));
   module.notBodies = p.notBody;
+  module.v0 = p.v0;
   while (p.peek().kind !== 'eof') {
     if (p.isKeyword('import')) p.fail(p.peek(), 'imports must come before rules');
     module.rules.push(...parseRule(p));

@@ -67,11 +67,13 @@ export interface TestOptions {
   /** Time each passing test: repeat it for about this many milliseconds. */
   benchMs?: number;
   limits?: Partial<Limits>;
+  /** Rego v0 syntax (OPA's --v0-compatible) for every module that does not import rego.v1. */
+  v0Compatible?: boolean;
 }
 
 /** Parses and compiles the modules (RegoError on failure) and runs their tests. */
 export function runTests(files: Record<string, string>, data: unknown, options: TestOptions = {}): TestReport {
-  const modules = Object.entries(files).map(([file, source]) => parseModule(file, source));
+  const modules = Object.entries(files).map(([file, source]) => parseModule(file, source, { v0Compatible: options.v0Compatible === true }));
   const filter = options.run === undefined ? undefined : new RegExp(options.run);
   const tests = discoverTests(modules, filter);
   const set = new PolicySet(modules, { data, ...(options.limits ? { limits: options.limits } : {}) });

@@ -72,3 +72,10 @@ describe('Rego v0 (v0Compatible)', () => {
     expect(error.message).toBe('test.rego:3:11: rego_parse_error: `if` keyword is required before rule body (Rego v0 syntax: compile with the v0-compatible option, `--v0-compatible`)');
   });
 });
+
+describe('Rego v0 - deprecated built-ins', () => {
+  it('a v0 module may call OPA\'s deprecated built-ins; a v1 module may not', () => {
+    expect(evaluate('package a\np { re_match("^a", "abc") }', 'data.a.p = x', { v0Compatible: true })).toEqual([{ x: true }]);
+    expect(() => evaluate('package a\np if re_match("^a", "abc")', 'data.a.p = x')).toThrow(/rego_type_error: undefined function re_match/);
+  });
+});

@@ -1,0 +1,3 @@
+package k8s.config
+
+registries := ["registry.example.com", "quay.io"]
