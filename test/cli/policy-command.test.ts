@@ -91,9 +91,7 @@ describe('warden policy test (process)', () => {
     expect(await warden(['policy', 'test'], dir)).toMatchObject({ code: 0, stdout: 'PASS: 1/1\n' });
   });
 
-  // Skipped until the general exit path (main.ts) waits for stdout to drain: another change of
-  // this round; today the process can exit with the pipe still holding output (issue 12).
-  it.skip('--json prints opa test\'s result array, whole even when it is far beyond 64 KiB', async () => {
+  it('--json prints opa test\'s result array, whole even when it is far beyond 64 KiB', async () => {
     const tests = Array.from({ length: 1500 }, (_, i) => `test_case_with_a_long_name_${i} if true`).join('\n');
     const dir = policyDir({ 'big_test.rego': `package big_test\n\n${tests}\n` });
     const run = await warden(['policy', 'test', '--format', 'json', dir]);
