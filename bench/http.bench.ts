@@ -8,7 +8,7 @@
  * per request) caller. The callers are raw keep-alive `node:http` (http-caller.ts), not SDK
  * clients, so the bench process does not run out of CPU before the gateway does.
  * Prints p50/p99, calls/s and the gateway's CPU per call, sequential and 32 in flight.
- * Run alone: `node --import tsx bench/http.bench.ts [--json] [--warmup N]`.
+ * Run alone: `node --import tsx bench/http.bench.ts [--json] [--warmup N] [--profile DIR]`.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,9 @@ const MODES: Record<'sequential' | 'concurrent-32', MeasureOptions> = {
   'concurrent-32': { warmup: warmup ?? 3_200, samples: 6_400, concurrency: 32, rounds: 5 },
 };
 type Mode = keyof typeof MODES;
+// `--profile DIR`: the gateway writes a V8 CPU profile (node --cpu-prof) into DIR when it stops.
+const profileArg = process.argv.indexOf('--profile');
+const profileDir = profileArg === -1 ? undefined : process.argv[profileArg + 1];
 type Path = 'direct' | 'old era' | 'new era';
 
 const MODERN = '2026-07-28';
@@ -121,7 +124,8 @@ async function servesNewEra(post: Post): Promise<boolean> {
 async function bench(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-http-bench-'));
   const upstream = await startListeningProcess(process.execPath, ['--import', 'tsx', UPSTREAM], {}, listeningUrl);
-  const gateway = await startGatewayHttp(writeConfig(dir, upstream.url), { WARDEN_BENCH_SECRET: SECRET });
+  const profiling = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const gateway = await startGatewayHttp(writeConfig(dir, upstream.url), { WARDEN_BENCH_SECRET: SECRET }, profiling);
   const bearer = { authorization: `Bearer ${await token()}` };
   const direct = httpCaller(upstream.url);
   const oldEra = httpCaller(gateway.url, bearer);

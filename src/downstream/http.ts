@@ -82,7 +82,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
         owners.delete(transport.sessionId);
         streamable.delete(transport.sessionId);
       };
-      await sessionFor(req).server.connect(transport);
+      await sessionFor(req).connect(transport);
       return transport.handleRequest(req, res, body);
     }
     if (path === '/sse' && req.method === 'GET') {
@@ -93,7 +93,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
         owners.delete(transport.sessionId);
         legacy.delete(transport.sessionId);
       };
-      await sessionFor(req).server.connect(transport);
+      await sessionFor(req).connect(transport);
       return;
     }
     if (path === '/messages' && req.method === 'POST') {

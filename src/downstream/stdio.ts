@@ -8,11 +8,11 @@ import { createSession } from './session.ts';
  */
 export async function serveStdio(gateway: Gateway, env: NodeJS.ProcessEnv = process.env): Promise<{ closed: Promise<void> }> {
   const token = env.WARDEN_TOKEN;
-  const { server } = createSession(gateway, { transport: 'stdio', tokenOf: () => token });
+  const { connect } = createSession(gateway, { transport: 'stdio', tokenOf: () => token });
   const closed = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);
   });
-  await server.connect(new StdioServerTransport());
+  await connect(new StdioServerTransport());
   return { closed };
 }

@@ -16,7 +16,8 @@ export interface PolicyInput {
   resource?: { uri: string; server: string };
   prompt?: { name: string; server: string };
   workflow?: { name: string; step: string };
-  request: { id: string; session: string; transport: 'stdio' | 'http'; remote_addr?: string };
+  /** `protocol_version`: the MCP revision the client speaks, so a policy can refuse old clients. */
+  request: { id: string; session: string; transport: 'stdio' | 'http'; protocol_version: string; remote_addr?: string };
   now: string;
 }
 

@@ -31,6 +31,7 @@ export function policyInput(subject: DecisionSubject, method: string, target: Ta
       id: String(subject.requestId),
       session: session.id,
       transport: session.transport,
+      protocol_version: session.protocolVersion,
       ...(session.remoteAddr === undefined ? {} : { remote_addr: session.remoteAddr }),
     },
   };
