@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   // Requests and routing
   REQUEST_INVALID: 'The request is malformed or its parameters fail validation.',
   REQUEST_TOO_LARGE: 'The request body exceeds the configured size limit.',
+  REQUEST_HEADER_MISMATCH: 'A 2026-07-28 request over HTTP lacks a required header (MCP-Protocol-Version, Mcp-Method, Mcp-Name) or one disagrees with the body (JSON-RPC -32020, HTTP 400).',
+  PROTOCOL_VERSION_UNSUPPORTED: 'The request names a protocol version the gateway does not serve (JSON-RPC -32022, HTTP 400; data lists the supported ones).',
   METHOD_NOT_FOUND: 'The JSON-RPC method is not supported by the gateway.',
   TOOL_NOT_FOUND: 'No tool of that name exists for this caller.',
   RESOURCE_NOT_FOUND: 'No resource with that URI exists for this caller.',

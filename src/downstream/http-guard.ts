@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WardenError } from '../errors.ts';
+import type { Rejection } from './era.ts';
 
 /**
  * DNS-rebinding protection and the body limit, checked before any MCP code runs.
@@ -61,6 +62,12 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
 
 function tooLarge(maxBytes: number): WardenError {
   return new WardenError('REQUEST_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`);
+}
+
+/** A refused new-era request (era.ts): the spec's status, code and data, and the request's id. */
+export function sendRejection(res: ServerResponse, rejection: Rejection): void {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: rejection.id, error: rejection.error });
+  res.writeHead(rejection.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
 /** A JSON-RPC error answer outside any session (id null), with our stable code in data. */

@@ -7,7 +7,9 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { isWardenError } from '../errors.ts';
 import type { Gateway } from './gateway.ts';
 import { type AuthEdge, parseBearer } from './auth-edge.ts';
-import { type GuardOptions, readJsonBody, refuseReason, sendError } from './http-guard.ts';
+import { classify } from './era.ts';
+import { type GuardOptions, readJsonBody, refuseReason, sendError, sendRejection } from './http-guard.ts';
+import { serveModernRequest } from './modern-http.ts';
 import { IdleSessions } from './idle-sessions.ts';
 import { READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
 import type { AuditHealth } from '../audit/sink.ts';
@@ -59,6 +61,18 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
 
     if (path === '/mcp') {
       const body = req.method === 'POST' ? await readJsonBody(req, options.maxBodyBytes) : undefined;
+      // Chosen per request, from the body: new era statelessly, old era in its session.
+      const classified = req.method === 'POST' ? classify('POST', req.headers, body) : { era: 'legacy' as const };
+      if (classified.era === 'reject') return sendRejection(res, classified.rejection);
+      if (classified.era === 'modern') {
+        if (classified.kind === 'notification') return void res.writeHead(202).end();
+        const { id, method, params } = classified.message;
+        return serveModernRequest(
+          gateway,
+          { id, method, params, protocolVersion: classified.protocolVersion, token: parseBearer(req.headers.authorization), remoteAddr: req.socket.remoteAddress ?? 'unknown' },
+          res,
+        );
+      }
       const id = req.headers['mcp-session-id'];
       const existing = typeof id === 'string' && ownedBy(id) ? streamable.get(id) : undefined;
       if (existing && typeof id === 'string') {
