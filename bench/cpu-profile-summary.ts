@@ -46,7 +46,7 @@ const busy = total - (byArea.get('(idle)') ?? 0);
 const print = (title: string, counts: Map<string, number>) => {
   process.stdout.write(`\n${title} (% of ${busy} busy samples)\n`);
   for (const [name, n] of [...counts].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    if (name === '(idle)') continue;
+    if (name.startsWith('(idle)')) continue;
     process.stdout.write(`${((100 * n) / busy).toFixed(1).padStart(6)}%  ${name}\n`);
   }
 };
