@@ -71,32 +71,48 @@ export function decodeMcpName(value: string): string | undefined {
   return bytes.toString('utf8');
 }
 
-export function classify(httpMethod: string, headers: IncomingHttpHeaders, body: unknown): Classified {
-  const protocolVersionHeader = header(headers, 'mcp-protocol-version');
-  const mcpMethodHeader = header(headers, 'mcp-method');
-  const mcpNameHeader = header(headers, 'mcp-name');
-  const route = classifyInboundRequest({
-    httpMethod,
-    body,
-    ...(protocolVersionHeader === undefined ? {} : { protocolVersionHeader }),
-    ...(mcpMethodHeader === undefined ? {} : { mcpMethodHeader }),
-    ...(mcpNameHeader === undefined ? {} : { mcpNameHeader }),
-  });
+interface MirroredHeaders {
+  protocolVersionHeader?: string;
+  mcpMethodHeader?: string;
+  mcpNameHeader?: string;
+}
+
+/**
+ * The era of one JSON-RPC message from its body (and, over HTTP, the headers that must not
+ * contradict it): the SDK's body-primary rules, then the versions the gateway serves. stdio has
+ * no headers and uses this alone; HTTP adds the required headers (classify below).
+ */
+export function classifyMessage(body: unknown, mirrored: MirroredHeaders = {}): Classified {
+  const route = classifyInboundRequest({ httpMethod: 'POST', body, ...mirrored });
   if (route.kind === 'legacy') return { era: 'legacy' };
   if (route.kind === 'reject') return reject(body, route.httpStatus, route.code, route.message, (route.data ?? {}) as Record<string, unknown>);
-
   const version = route.classification.revision;
   if (version === undefined || !(MODERN_VERSIONS as readonly string[]).includes(version)) {
     return reject(body, 400, -32022, `Unsupported protocol version: ${String(version)}`, { supported: [...MODERN_VERSIONS], requested: version ?? null });
   }
-  if (route.messageKind === 'notification') return { era: 'modern', kind: 'notification', message: route.message, protocolVersion: version };
+  return route.messageKind === 'notification'
+    ? { era: 'modern', kind: 'notification', message: route.message, protocolVersion: version }
+    : { era: 'modern', kind: 'request', message: route.message, protocolVersion: version };
+}
 
-  const method = route.message.method;
+/** One POST to /mcp: classifyMessage, then the headers a new-era request must carry (SEP-2243). */
+export function classify(headers: IncomingHttpHeaders, body: unknown): Classified {
+  const protocolVersionHeader = header(headers, 'mcp-protocol-version');
+  const mcpMethodHeader = header(headers, 'mcp-method');
+  const mcpNameHeader = header(headers, 'mcp-name');
+  const classified = classifyMessage(body, {
+    ...(protocolVersionHeader === undefined ? {} : { protocolVersionHeader }),
+    ...(mcpMethodHeader === undefined ? {} : { mcpMethodHeader }),
+    ...(mcpNameHeader === undefined ? {} : { mcpNameHeader }),
+  });
+  if (classified.era !== 'modern' || classified.kind !== 'request') return classified;
+
+  const method = classified.message.method;
   const mismatch = (headerValue: string, why: string) => reject(body, 400, -32020, `Bad Request: the request headers and body disagree: ${why}`, { mismatch: { header: headerValue } });
   if (protocolVersionHeader === undefined) return mismatch('(missing)', 'the required MCP-Protocol-Version header is absent');
   if (mcpMethodHeader === undefined) return mismatch('(missing)', `the body names method ${method} but the required Mcp-Method header is absent`);
   const field = NAME_SOURCE.get(method);
-  const params = route.message.params as Record<string, unknown> | undefined;
+  const params = classified.message.params as Record<string, unknown> | undefined;
   const bodyName = field === undefined ? undefined : params?.[field];
   if (typeof bodyName === 'string') {
     if (mcpNameHeader === undefined) return mismatch('(missing)', `the body carries params.${field} but the required Mcp-Name header is absent`);
@@ -104,5 +120,5 @@ export function classify(httpMethod: string, headers: IncomingHttpHeaders, body:
     if (named === undefined) return mismatch(mcpNameHeader, 'the Mcp-Name header carries an invalid Base64 sentinel value');
     if (named !== bodyName) return mismatch(mcpNameHeader, `the body carries params.${field}="${bodyName}" but the Mcp-Name header names "${named}"`);
   }
-  return { era: 'modern', kind: 'request', message: route.message, protocolVersion: version };
+  return classified;
 }

@@ -62,7 +62,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     if (path === '/mcp') {
       const body = req.method === 'POST' ? await readJsonBody(req, options.maxBodyBytes) : undefined;
       // Chosen per request, from the body: new era statelessly, old era in its session.
-      const classified = req.method === 'POST' ? classify('POST', req.headers, body) : { era: 'legacy' as const };
+      const classified = req.method === 'POST' ? classify(req.headers, body) : { era: 'legacy' as const };
       if (classified.era === 'reject') return sendRejection(res, classified.rejection);
       if (classified.era === 'modern') {
         if (classified.kind === 'notification') return void res.writeHead(202).end();

@@ -1,11 +1,12 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpTransportV2 } from '@modelcontextprotocol/client';
+import { StdioClientTransport as StdioTransportV2 } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../fixtures/client.ts';
 import { fixtureCommand } from '../fixtures/spawn.ts';
 import { auditRows } from '../security/support/audit.ts';
-import { startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../security/support/gateway.ts';
+import { gatewayStdioEntry, startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../security/support/gateway.ts';
 import { newSigningKey, sign } from '../security/support/tokens.ts';
 
 /**
@@ -160,4 +161,32 @@ describe('one /mcp for both eras', () => {
     const versions = new Set(decisions.map((row) => (JSON.parse(row.data) as { protocol_version?: string }).protocol_version));
     expect(versions).toEqual(new Set([MODERN, '2025-11-25']));
   });
+});
+
+describe('warden serve --stdio in the era its client opens with', () => {
+  it('serves a v2 client that negotiates the new era, and a v1 client in the old era', async () => {
+    const entry = gatewayStdioEntry(dir, token) as { command: string; args: string[]; env: Record<string, string> };
+    const modern = new ClientV2({ name: 'v2-stdio-client', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await modern.connect(new StdioTransportV2({ command: entry.command, args: entry.args, env: entry.env, stderr: 'ignore' }));
+    try {
+      expect(modern.getProtocolEra()).toBe('modern');
+      let tools: string[] = [];
+      for (let i = 0; i < 300 && !tools.includes('sink__add'); i++) {
+        tools = (await modern.listTools()).tools.map((t) => t.name);
+        if (!tools.includes('sink__add')) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(tools).toContain('sink__add');
+      const added = await modern.callTool({ name: 'sink__add', arguments: { a: 20, b: 22 } });
+      expect(JSON.stringify(added.content)).toContain('42');
+    } finally {
+      await modern.close();
+    }
+    const legacy = await connectClient(entry, {}, { stderr: 'ignore' });
+    try {
+      const echoed = await legacy.callTool({ name: 'sink__echo', arguments: { message: 'old era on stdio' } });
+      expect(JSON.stringify(echoed.content)).toContain('old era on stdio');
+    } finally {
+      await legacy.close();
+    }
+  }, 90_000);
 });
