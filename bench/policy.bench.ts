@@ -42,7 +42,7 @@ function request(method: string, server: string, tool: string, args?: Record<str
     tool: { name: `${server}__${tool}`, server, upstream_name: tool },
     ...(args && { arguments: args }),
     ...(workflow && { workflow }),
-    request: { id: '1', session: 'bench', transport: 'http', remote_addr: '127.0.0.1' },
+    request: { id: '1', session: 'bench', transport: 'http', protocol_version: '2026-07-28', remote_addr: '127.0.0.1' },
   };
 }
 

@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   REQUEST_TOO_LARGE: 'The request body exceeds the configured size limit.',
   REQUEST_NUMBER_INEXACT: 'A number in the request cannot be forwarded exactly (beyond double precision, out of range, or -0); send it as a string.',
   REQUEST_ID_IN_USE: 'A request with the same JSON-RPC id is still in flight in this session.',
+  REQUEST_HEADER_MISMATCH: 'A 2026-07-28 request over HTTP lacks a required header (MCP-Protocol-Version, Mcp-Method, Mcp-Name) or one disagrees with the body (JSON-RPC -32020, HTTP 400).',
+  PROTOCOL_VERSION_UNSUPPORTED: 'The request names a protocol version the gateway does not serve (JSON-RPC -32022, HTTP 400; data lists the supported ones).',
   METHOD_NOT_FOUND: 'The JSON-RPC method is not supported by the gateway.',
   TOOL_NOT_FOUND: 'No tool of that name exists for this caller.',
   RESOURCE_NOT_FOUND: 'No resource with that URI exists for this caller.',

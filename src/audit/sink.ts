@@ -12,6 +12,8 @@ export interface DecisionEvent {
   time: string;
   requestId: string;
   sessionId: string;
+  /** The MCP revision the client spoke (its era); absent in rows written before issue 11. */
+  protocolVersion?: string;
   principal?: AuditPrincipal;
   /** The token's jti or hash: never the token itself. */
   tokenId?: string;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WardenError } from '../errors.ts';
 import { assertExactNumbers } from '../exact-numbers.ts';
+import type { Rejection } from './era.ts';
 
 /**
  * DNS-rebinding protection and the body limit, checked before any MCP code runs.
@@ -66,6 +67,12 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
 
 function tooLarge(maxBytes: number): WardenError {
   return new WardenError('REQUEST_TOO_LARGE', `Request body exceeds ${maxBytes} bytes`);
+}
+
+/** A refused new-era request (era.ts): the spec's status, code and data, and the request's id. */
+export function sendRejection(res: ServerResponse, rejection: Rejection): void {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: rejection.id, error: rejection.error });
+  res.writeHead(rejection.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
 /** A JSON-RPC error answer the transport never saw (id null unless known), with our stable code in data. */

@@ -7,7 +7,9 @@ import { ErrorCode, isInitializeRequest, isJSONRPCRequest, JSONRPCMessageSchema 
 import { isWardenError, WardenError } from '../errors.ts';
 import type { Gateway } from './gateway.ts';
 import { type AuthEdge, parseBearer } from './auth-edge.ts';
-import { type GuardOptions, readJsonBody, refuseReason, sendError } from './http-guard.ts';
+import { classify } from './era.ts';
+import { type GuardOptions, readJsonBody, refuseReason, sendError, sendRejection } from './http-guard.ts';
+import { serveModernRequest } from './modern-http.ts';
 import { IdleSessions } from './idle-sessions.ts';
 import { OpenRequestIds } from './open-request-ids.ts';
 import { READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
@@ -67,6 +69,18 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       if (req.method === 'POST' && !JSONRPCMessageSchema.safeParse(body).success) {
         return sendError(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: expected one JSON-RPC message (batches are not part of the protocol since 2025-06-18)', 'REQUEST_INVALID');
       }
+      // Chosen per request, from the body: new era statelessly, old era in its session.
+      const classified = req.method === 'POST' ? classify(req.headers, body) : { era: 'legacy' as const };
+      if (classified.era === 'reject') return sendRejection(res, classified.rejection);
+      if (classified.era === 'modern') {
+        if (classified.kind === 'notification') return void res.writeHead(202).end();
+        const { id, method, params } = classified.message;
+        return serveModernRequest(
+          gateway,
+          { id, method, params, protocolVersion: classified.protocolVersion, token: parseBearer(req.headers.authorization), remoteAddr: req.socket.remoteAddress ?? 'unknown' },
+          res,
+        );
+      }
       const id = req.headers['mcp-session-id'];
       const existing = typeof id === 'string' && ownedBy(id) ? streamable.get(id) : undefined;
       if (existing && typeof id === 'string') {
@@ -99,7 +113,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
         openIds.forget(transport.sessionId);
         streamable.delete(transport.sessionId);
       };
-      await sessionFor(req).server.connect(transport);
+      await sessionFor(req).connect(transport);
       return transport.handleRequest(req, res, body);
     }
     if (path === '/sse' && req.method === 'GET') {
@@ -110,7 +124,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
         owners.delete(transport.sessionId);
         legacy.delete(transport.sessionId);
       };
-      await sessionFor(req).server.connect(transport);
+      await sessionFor(req).connect(transport);
       return;
     }
     if (path === '/messages' && req.method === 'POST') {

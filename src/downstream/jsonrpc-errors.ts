@@ -33,6 +33,8 @@ const JSONRPC_CODE: Record<WardenCode, number> = {
   REQUEST_TOO_LARGE: ErrorCode.InvalidRequest,
   REQUEST_NUMBER_INEXACT: ErrorCode.InvalidParams,
   REQUEST_ID_IN_USE: ErrorCode.InvalidRequest,
+  REQUEST_HEADER_MISMATCH: -32020,
+  PROTOCOL_VERSION_UNSUPPORTED: -32022,
   METHOD_NOT_FOUND: ErrorCode.MethodNotFound,
   TOOL_NOT_FOUND: ErrorCode.InvalidParams,
   RESOURCE_NOT_FOUND: -32002,
@@ -48,7 +50,8 @@ const JSONRPC_CODE: Record<WardenCode, number> = {
 
 /** Fields of `details` that a caller may see (never causes, stacks or internal paths). */
 // A failed composite step also names the composite, the step, its tool, why, and the steps that completed.
-const PUBLIC_DETAILS = ['reasons', 'decisionId', 'field', 'name', 'uri', 'upstream', 'timeoutMs', 'composite', 'step', 'tool', 'reason', 'completed'] as const;
+// A refused 2026-07-28 request carries the spec's data: `supported`/`requested` (-32022), `mismatch` (-32020), `envelope` (-32602).
+const PUBLIC_DETAILS = ['reasons', 'decisionId', 'field', 'name', 'uri', 'upstream', 'timeoutMs', 'composite', 'step', 'tool', 'reason', 'completed', 'supported', 'requested', 'mismatch', 'envelope'] as const;
 
 /**
  * What the SDK's Protocol turns into the error response: it reads `code`, `message` and `data`.

@@ -1,12 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { JSONRPCRequest, RequestId, Result, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import { z } from 'zod';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  isInitializeRequest,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCRequest,
+  type Progress,
+  type RequestId,
+  type Result,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import { WardenError } from '../errors.ts';
-import type { ForwardMethod, SessionInfo } from '../pipeline/context.ts';
-import type { ListMethod } from '../pipeline/pipeline.ts';
+import type { SessionInfo } from '../pipeline/context.ts';
+import { isForwardMethod, isListMethod } from '../pipeline/methods.ts';
 import { passthroughResult } from '../upstreams/connection.ts';
+import { dispatchForward, dispatchList, progressTokenOf, requestParams } from './dispatch.ts';
 import type { Gateway, SessionHandle } from './gateway.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
 
@@ -19,15 +30,6 @@ export interface SessionOptions {
   tokenOf(extra: Extra): string | undefined;
 }
 
-const FORWARDED = new Set<string>(['tools/call', 'prompts/get', 'resources/read', 'resources/subscribe', 'resources/unsubscribe', 'completion/complete']);
-// A Map: the method is client input, and a plain object would answer `constructor` (issue 13, hole 2).
-const LISTS = new Map<string, { kind: ListMethod; key: string }>([
-  ['tools/list', { kind: 'tools/list', key: 'tools' }],
-  ['prompts/list', { kind: 'prompts/list', key: 'prompts' }],
-  ['resources/list', { kind: 'resources/list', key: 'resources' }],
-  ['resources/templates/list', { kind: 'resources/templates/list', key: 'resourceTemplates' }],
-]);
-const paramsSchema = z.looseObject({ cursor: z.string().optional(), _meta: z.looseObject({}).optional() }).optional();
 
 /**
  * One SDK Server per client session. Every method goes through one dispatcher (the Server's
@@ -35,7 +37,7 @@ const paramsSchema = z.looseObject({ cursor: z.string().optional(), _meta: z.loo
  * the upstream sent. Ids are per session: two clients may use the same JSON-RPC id and never
  * see each other's responses, progress or cancellations.
  */
-export function createSession(gateway: Gateway, options: SessionOptions): { server: Server; handle: SessionHandle } {
+export function createSession(gateway: Gateway, options: SessionOptions): { server: Server; handle: SessionHandle; connect(transport: Transport): Promise<void> } {
   const server = new Server(
     { name: 'mcp-warden', version: gateway.version },
     {
@@ -52,6 +54,8 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
   const info: SessionInfo = {
     id: handle.id,
     transport: options.transport,
+    // Until initialize says otherwise (it is the first request of every old-era session).
+    protocolVersion: LATEST_PROTOCOL_VERSION,
     ...(options.remoteAddr === undefined ? {} : { remoteAddr: options.remoteAddr }),
     channel: {
       request: (method, params, relatedRequestId, signal) =>
@@ -77,38 +81,44 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
   };
   server.onclose = () => gateway.closeSession(handle);
   gateway.sessions.add(handle);
-  return { server, handle };
+  // The SDK negotiates the version inside initialize and keeps it to itself; the rule is the
+  // spec's (the client's version when supported, else the newest), applied to the same message.
+  const connect = async (transport: Transport): Promise<void> => {
+    await server.connect(transport);
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if (isInitializeRequest(message)) {
+        const requested = message.params.protocolVersion;
+        info.protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
+      }
+      deliver?.(message, extra);
+    };
+  };
+  return { server, handle, connect };
 }
 
 async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHandle, request: JSONRPCRequest, extra: Extra, token: string | undefined): Promise<Result> {
-  const parsed = paramsSchema.safeParse(request.params);
-  if (!parsed.success) throw new WardenError('REQUEST_INVALID', 'params: expected an object', { details: { field: 'params' } });
-  // The client's own object, not zod's copy: zod drops a `__proto__` key, and every key is data.
-  const params = (request.params ?? {}) as Record<string, unknown>;
-  const list = LISTS.get(request.method);
-  if (list) {
-    const page = await gateway.pipeline.list({ kind: list.kind, cursor: params.cursor as string | undefined, session: info, requestId: extra.requestId, token });
-    return { [list.key]: page.items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
-  }
+  const params = requestParams(request.params);
+  const progressToken = progressTokenOf(params);
+  const common = {
+    params,
+    session: info,
+    requestId: extra.requestId,
+    token,
+    signal: extra.signal,
+    ...(progressToken === undefined
+      ? {}
+      : { progress: (p: Progress) => extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }) }),
+  };
+  if (isListMethod(request.method)) return dispatchList(gateway.pipeline, request.method, common);
   if (request.method === 'resources/unsubscribe' && typeof params.uri === 'string') {
     // Upstream subscriptions are shared by all sessions: only the last subscriber's unsubscribe
     // goes upstream, and a session cannot cancel a subscription it never made.
     const uri = params.uri;
     if (!handle.subscriptions.delete(uri) || [...gateway.sessions].some((s) => s.subscriptions.has(uri))) return {};
   }
-  if (FORWARDED.has(request.method)) {
-    const progressToken = (params._meta as { progressToken?: string | number } | undefined)?.progressToken;
-    const result = await gateway.pipeline.call({
-      method: request.method as ForwardMethod,
-      params,
-      session: info,
-      requestId: extra.requestId,
-      token,
-      signal: extra.signal,
-      ...(progressToken === undefined
-        ? {}
-        : { progress: (p) => extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }) }),
-    });
+  if (isForwardMethod(request.method)) {
+    const result = await dispatchForward(gateway.pipeline, request.method, common);
     if (request.method === 'resources/subscribe') handle.subscriptions.add(params.uri as string);
     return result;
   }

@@ -1,67 +1,72 @@
-import { Transform } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { assertExactNumbers } from '../exact-numbers.ts';
+import { classifyMessage } from './era.ts';
+import { exactLines } from './exact-lines.ts';
 import type { Gateway } from './gateway.ts';
-import { toJsonRpcError } from './jsonrpc-errors.ts';
+import { serveModernStdio } from './modern-stdio.ts';
 import { createSession } from './session.ts';
 
+/** An opening line longer than this is not looked at: the connection is old era (the SDK's limits apply). */
+const MAX_OPENING_BYTES = 1024 * 1024;
+
 /**
- * One session on our own stdin/stdout. stdio has no headers: the caller's token is WARDEN_TOKEN
+ * One connection on our own stdin/stdout, in the era its client opens with: a first message
+ * carrying the 2026-07-28 envelope makes the connection new era (modern-stdio.ts), anything else
+ * (initialize) an old-era SDK session. stdio has no headers: the caller's token is WARDEN_TOKEN
  * from the environment the client started us with, read once.
  */
 export async function serveStdio(gateway: Gateway, env: NodeJS.ProcessEnv = process.env): Promise<{ closed: Promise<void> }> {
   const token = env.WARDEN_TOKEN;
-  const { server } = createSession(gateway, { transport: 'stdio', tokenOf: () => token });
   const closed = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);
   });
-  await server.connect(new StdioServerTransport(exactLines(process.stdin, process.stdout), process.stdout));
+  // Numbers that would change on the way are refused before either era parses a line.
+  const { opening, input } = await readOpening(exactLines(process.stdin, process.stdout));
+  if (opening !== undefined && opensNewEra(opening)) {
+    serveModernStdio(gateway, token, input, process.stdout);
+  } else {
+    const { connect } = createSession(gateway, { transport: 'stdio', tokenOf: () => token });
+    await connect(new StdioServerTransport(input, process.stdout));
+  }
   return { closed };
 }
 
-/**
- * The raw lines the client sends, before the SDK parses them into doubles: a message with a
- * number that would change on the way (exact-numbers.ts) is answered here with
- * REQUEST_NUMBER_INEXACT and never reaches the session.
- */
-function exactLines(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Transform {
-  let pending = '';
-  const lines = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      pending += chunk.toString('utf8');
-      const end = pending.lastIndexOf('\n');
-      if (end < 0) return done();
-      const complete = pending.slice(0, end + 1);
-      pending = pending.slice(end + 1);
-      const passed = complete.split('\n').filter((line) => line === '' || accepted(line, output)).join('\n');
-      done(null, passed === '' ? undefined : passed);
-    },
-    flush(done) {
-      done(null, pending);
-    },
-  });
-  input.pipe(lines);
-  return lines;
-}
-
-function accepted(line: string, output: NodeJS.WritableStream): boolean {
+function opensNewEra(line: string): boolean {
   try {
-    assertExactNumbers(line);
-    return true;
-  } catch (error) {
-    const { code, message, data } = toJsonRpcError(error);
-    output.write(`${JSON.stringify({ jsonrpc: '2.0', id: idOf(line), error: { code, message, data } })}\n`);
+    return classifyMessage(JSON.parse(line)).era !== 'legacy';
+  } catch {
     return false;
   }
 }
 
-/** The message's id when it survives parsing unchanged (an id may itself be the bad number). */
-function idOf(line: string): string | number | null {
-  try {
-    const { id } = JSON.parse(line) as { id?: unknown };
-    return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)) ? id : null;
-  } catch {
-    return null;
-  }
+/**
+ * Waits for the first line without consuming it: the returned stream replays everything read so
+ * far, then the rest of `source`.
+ */
+function readOpening(source: Readable): Promise<{ opening: string | undefined; input: Readable }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (opening: string | undefined) => {
+      source.off('data', onData);
+      source.off('end', onEnd);
+      source.pause();
+      const input = new PassThrough();
+      for (const chunk of chunks) input.write(chunk);
+      source.pipe(input);
+      resolve({ opening, input });
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      const all = Buffer.concat(chunks);
+      const newline = all.indexOf(10);
+      if (newline !== -1) settle(all.subarray(0, newline).toString('utf8'));
+      else if (size > MAX_OPENING_BYTES) settle(undefined);
+    };
+    const onEnd = () => settle(undefined);
+    source.on('data', onData);
+    source.once('end', onEnd);
+  });
 }

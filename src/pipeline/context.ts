@@ -2,26 +2,32 @@ import type { Progress, Result } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../auth/principal.ts';
 import type { NamedEntry } from '../catalog/types.ts';
 import type { Decision } from '../policy/contract.ts';
-
 /**
  * One type per stage. Each stage turns its input context into the next, so the compiler keeps
  * the security order: `forward` accepts only a Recorded context, which only audit-decision can
  * make, which needs an Authorized one, which only authorize makes.
  */
 
-/** Requests that are forwarded to exactly one upstream. */
-export type ForwardMethod = 'tools/call' | 'prompts/get' | 'resources/read' | 'resources/subscribe' | 'resources/unsubscribe' | 'completion/complete';
+import type { ForwardMethod } from './methods.ts';
+
+export type { ForwardMethod } from './methods.ts';
 
 /** How the gateway talks back to the client of one session (server->client requests). */
 export interface ClientChannel {
   request(method: string, params: Record<string, unknown> | undefined, relatedRequestId: string | number, signal: AbortSignal): Promise<Result>;
 }
 
-/** Who is on the other end of a downstream session; fixed for the session's life. */
+/**
+ * Who is on the other end of a downstream session (old era), or of one stateless request (new
+ * era: a session of one request); fixed for its life, except the protocol version, which an
+ * old-era session learns from its `initialize`.
+ */
 export interface SessionInfo {
   id: string;
   transport: 'stdio' | 'http';
   remoteAddr?: string;
+  /** The MCP revision the client speaks (`2026-07-28`, `2025-11-25`, ...): policies see it, audit rows keep it. */
+  protocolVersion: string;
   channel: ClientChannel;
 }
 

@@ -5,6 +5,7 @@ import { paginate, type Page } from '../catalog/pagination.ts';
 import { type ErrorCode, WardenError } from '../errors.ts';
 import type { Authenticated, CallRequest, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
+import type { ListMethod } from './methods.ts';
 import { auditDecision, auditDenial, auditLevelDecision, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
@@ -27,7 +28,7 @@ const FAIL_CLOSED: Partial<Record<StageName, [ErrorCode, string]>> = {
   'audit-decision': ['AUDIT_UNAVAILABLE', 'Denied: the audit record could not be written'],
 };
 
-export type ListMethod = 'tools/list' | 'prompts/list' | 'resources/list' | 'resources/templates/list';
+export type { ListMethod } from './methods.ts';
 
 export interface ListRequest {
   kind: ListMethod;

@@ -22,7 +22,8 @@ export interface PolicyInput {
   call?: { method: string; tool?: PolicyInput['tool']; resource?: PolicyInput['resource']; prompt?: PolicyInput['prompt']; decision_id: string };
   /** Server->client requests: the params exactly as they are relayed to the client. */
   params?: Record<string, unknown>;
-  request: { id: string; session: string; transport: 'stdio' | 'http'; remote_addr?: string };
+  /** `protocol_version`: the MCP revision the client speaks, so a policy can refuse old clients. */
+  request: { id: string; session: string; transport: 'stdio' | 'http'; protocol_version: string; remote_addr?: string };
   now: string;
 }
 

@@ -129,7 +129,7 @@ export class SwappablePolicyEngine implements ReloadablePolicyEngine {
 function warm(backend: PolicyBackend): PolicyBackend {
   const now = new Date().toISOString();
   try {
-    backend.evaluate({ method: 'tools/list', request: { id: 'warm-up', session: 'warm-up', transport: 'stdio' }, now });
+    backend.evaluate({ method: 'tools/list', request: { id: 'warm-up', session: 'warm-up', transport: 'stdio', protocol_version: '2026-07-28' }, now });
   } catch {
     // A policy that fails on this input may still decide real ones; evaluate() judges those.
   }

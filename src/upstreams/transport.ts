@@ -2,10 +2,10 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { UpstreamSpec } from '../config/load.ts';
 import type { Logger } from '../log.ts';
+import { NodeHttpClientTransport } from './http-transport.ts';
 import { fetchWithRequestSignals } from './request-signals.ts';
 
 /**
@@ -29,9 +29,8 @@ export function createClientTransport(spec: UpstreamSpec, log: Logger): Transpor
     }
     return transport;
   }
-  const requestInit = { headers: { ...spec.headers } };
   const url = new URL(spec.url);
+  if (spec.transport !== 'sse') return new NodeHttpClientTransport(url, { headers: { ...spec.headers } });
   // Each request gets its own abort signal (request-signals.ts: no listener pile-up on the SDK's).
-  const fetch = fetchWithRequestSignals();
-  return spec.transport === 'sse' ? new SSEClientTransport(url, { requestInit, fetch }) : new StreamableHTTPClientTransport(url, { requestInit, fetch });
+  return new SSEClientTransport(url, { requestInit: { headers: { ...spec.headers } }, fetch: fetchWithRequestSignals() });
 }

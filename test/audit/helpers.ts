@@ -35,6 +35,7 @@ export function decision(overrides: Partial<DecisionEvent> = {}): DecisionEvent 
     time: time.toISOString(),
     requestId: `req-${counter}`,
     sessionId: 'session-1',
+    protocolVersion: '2026-07-28',
     principal: { sub: 'alice', iss: 'https://idp.example.com' },
     tokenId: 'jti-1',
     method: 'tools/call',

@@ -42,6 +42,7 @@ describe('audit store', () => {
       reasons: ['not an analyst'],
       token_id: 'jti-1',
       workflow: { name: 'weekly', step: 'fetch' },
+      protocol_version: '2026-07-28',
       input: null,
     });
     expect(outcome).toMatchObject({ kind: 'outcome', outcome: 'upstream_error', code: 'UPSTREAM_ERROR' });

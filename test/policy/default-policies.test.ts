@@ -28,7 +28,7 @@ describe('default policies - their own Rego tests (warden policy test policies/)
 
 const quiet = pino({ level: 'silent' });
 const now = new Date('2026-11-23T19:00:00Z');
-const session = { id: '1', session: 's-1', transport: 'http' as const };
+const session = { id: '1', session: 's-1', transport: 'http' as const, protocol_version: '2025-11-25' };
 
 function caller(roles: string[]): Principal {
   return { sub: 'alice', iss: 'https://idp.example.com', aud: ['mcp-warden'], scopes: [], roles, claims: { sub: 'alice', roles }, expiresAt: 2_000_000_000, tokenId: 't' };

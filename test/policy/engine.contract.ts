@@ -34,7 +34,7 @@ export function input(method: string, roles?: string[]) {
       method,
       tool: { name: 'db__query', server: 'db', upstream_name: 'query' },
       arguments: { sql: 'select 1' },
-      request: { id: '1', session: 's-1', transport: 'stdio' },
+      request: { id: '1', session: 's-1', transport: 'stdio', protocol_version: '2025-11-25' },
     },
     new Date('2026-11-23T19:00:00Z'),
   );

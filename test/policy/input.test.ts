@@ -17,7 +17,7 @@ const call: PolicyRequest = {
   method: 'tools/call',
   tool: { name: 'db__query', server: 'db', upstream_name: 'query', annotations: { readOnlyHint: true } },
   arguments: { sql: 'select 1' },
-  request: { id: '7', session: 's-1', transport: 'http', remote_addr: '127.0.0.1' },
+  request: { id: '7', session: 's-1', transport: 'http', protocol_version: '2026-07-28', remote_addr: '127.0.0.1' },
 };
 const now = new Date('2026-11-23T19:00:00Z');
 

@@ -68,6 +68,7 @@ function commonEvent(ctx: RequestFields, decision: Decision, now: number): Decis
     time: new Date(now).toISOString(),
     requestId: String(ctx.requestId),
     sessionId: ctx.session.id,
+    protocolVersion: ctx.session.protocolVersion,
     method: ctx.method,
     decision: decision.allow === true ? 'allow' : 'deny',
     reasons: decision.reasons,

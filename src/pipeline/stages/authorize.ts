@@ -54,6 +54,7 @@ function requestOf(subject: Pick<DecisionSubject, 'session' | 'requestId'>): Pol
     id: String(subject.requestId),
     session: session.id,
     transport: session.transport,
+    protocol_version: session.protocolVersion,
     ...(session.remoteAddr === undefined ? {} : { remote_addr: session.remoteAddr }),
   };
 }

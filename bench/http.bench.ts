@@ -1,0 +1,196 @@
+/**
+ * The gateway's own cost on its main production path, Streamable HTTP, with every security stage
+ * on: a really signed HS256 JWT, a Rego policy that reads the principal and the tool, and the
+ * SQLite audit row committed before each forward. Behind it stands `minimal-upstream.ts` (plain
+ * `node:http`, no SDK), so what the gateway adds is not hidden under an SDK upstream's cost.
+ * In one run, interleaved: the upstream called directly, through the gateway by an old-era
+ * (2025-11-25, initialize + session) caller, and by a new-era (2026-07-28, stateless, `_meta`
+ * per request) caller. The callers are raw keep-alive `node:http` (http-caller.ts), not SDK
+ * clients, so the bench process does not run out of CPU before the gateway does.
+ * Prints p50/p99, calls/s and the gateway's CPU per call, sequential and 32 in flight.
+ * Run alone: `node --import tsx bench/http.bench.ts [--json] [--warmup N] [--profile DIR]`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+import { listeningUrl, startListeningProcess } from '../src/cli/launch-process.ts';
+import { startGatewayHttp } from '../test/fixtures/gateway.ts';
+import { processCpuMicros } from './gateway-cpu.ts';
+import { measureInterleaved, type Measurement, type MeasureOptions } from './gateway-measure.ts';
+import { expectResult, httpCaller, type Post } from './http-caller.ts';
+
+const warmupArg = process.argv.indexOf('--warmup');
+const warmup = warmupArg === -1 ? undefined : Number(process.argv[warmupArg + 1]);
+if (warmup !== undefined && !(Number.isInteger(warmup) && warmup >= 0)) {
+  process.stderr.write('http bench: --warmup expects a whole number of calls\n');
+  process.exit(2);
+}
+const MODES: Record<'sequential' | 'concurrent-32', MeasureOptions> = {
+  sequential: { warmup: warmup ?? 2_000, samples: 1_000, concurrency: 1, rounds: 5 },
+  'concurrent-32': { warmup: warmup ?? 3_200, samples: 6_400, concurrency: 32, rounds: 5 },
+};
+type Mode = keyof typeof MODES;
+// `--profile DIR`: the gateway writes a V8 CPU profile (node --cpu-prof) into DIR when it stops.
+const profileArg = process.argv.indexOf('--profile');
+const profileDir = profileArg === -1 ? undefined : process.argv[profileArg + 1];
+type Path = 'direct' | 'old era' | 'new era';
+
+const MODERN = '2026-07-28';
+const SECRET = 'bench-only-hs256-secret-of-at-least-32-bytes!';
+const ISSUER = 'https://bench.invalid';
+const AUDIENCE = 'mcp-warden';
+const UPSTREAM = fileURLToPath(new URL('./minimal-upstream.ts', import.meta.url));
+
+/** Rows a caller may see and call: reads the principal's roles and the tool, like a real policy. */
+const POLICY = `package mcp.authz
+
+default allow := false
+
+allow if {
+	"bench" in input.principal.roles
+	input.tool.server == "min"
+}
+`;
+
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': MODERN,
+  'io.modelcontextprotocol/clientInfo': { name: 'warden-bench', version: '1.0.0' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
+/** One gateway path against the direct call, interleaved, with the gateway's CPU over that run only. */
+interface Row {
+  mode: Mode;
+  path: Exclude<Path, 'direct'>;
+  direct: Measurement;
+  gateway: Measurement | undefined;
+  /** Gateway CPU per call of this path (warm-up included), from procfs. */
+  gatewayCpuUsPerCall: number | undefined;
+}
+
+function writeConfig(dir: string, upstreamUrl: string): string {
+  writeFileSync(join(dir, 'bench.rego'), POLICY);
+  const config = {
+    mcpServers: { min: { type: 'http', url: upstreamUrl } },
+    auth: { mode: 'jwt', issuers: [{ issuer: ISSUER, audience: AUDIENCE, secret_env: 'WARDEN_BENCH_SECRET', algorithms: ['HS256'] }] },
+    policy: { paths: [join(dir, 'bench.rego')], watch: false },
+    audit: { path: join(dir, 'audit.db') },
+  };
+  const path = join(dir, 'warden.config.json');
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
+function token(): Promise<string> {
+  return new SignJWT({ roles: ['bench'] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject('bench-user')
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(SECRET));
+}
+
+let nextId = 1;
+const echo = (name: string, meta?: Record<string, unknown>) => ({
+  jsonrpc: '2.0',
+  id: nextId++,
+  method: 'tools/call',
+  params: { name, arguments: { message: 'hello' }, ...(meta ? { _meta: meta } : {}) },
+});
+
+/** An old-era session: initialize, initialized, then calls carrying the session id. */
+async function oldEraCall(post: Post): Promise<() => Promise<unknown>> {
+  const init = await post({ jsonrpc: '2.0', id: nextId++, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'warden-bench', version: '1.0.0' } } });
+  expectResult(init);
+  const session = String(init.headers['mcp-session-id']);
+  const headers = { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
+  await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+  return async () => expectResult(await post(echo('min__echo'), headers));
+}
+
+/** A new-era caller: every request carries its envelope and the standard headers; no session. */
+function newEraCall(post: Post): () => Promise<unknown> {
+  const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'min__echo' };
+  return async () => expectResult(await post(echo('min__echo', ENVELOPE), headers));
+}
+
+/** Whether this gateway serves the new era at all (it did not before issue 11). */
+async function servesNewEra(post: Post): Promise<boolean> {
+  const answer = await post({ jsonrpc: '2.0', id: nextId++, method: 'server/discover', params: { _meta: ENVELOPE } }, { 'mcp-protocol-version': MODERN, 'mcp-method': 'server/discover' });
+  return answer.status === 200 && answer.body?.result !== undefined;
+}
+
+async function bench(): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-http-bench-'));
+  const upstream = await startListeningProcess(process.execPath, ['--import', 'tsx', UPSTREAM], {}, listeningUrl);
+  const profiling = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  const gateway = await startGatewayHttp(writeConfig(dir, upstream.url), { WARDEN_BENCH_SECRET: SECRET }, profiling);
+  const bearer = { authorization: `Bearer ${await token()}` };
+  const direct = httpCaller(upstream.url);
+  const oldEra = httpCaller(gateway.url, bearer);
+  const newEra = httpCaller(gateway.url, bearer);
+  try {
+    const directCall = async () => expectResult(await direct.post(echo('echo')));
+    const paths: Partial<Record<Row['path'], () => Promise<unknown>>> = { 'old era': await oldEraCall(oldEra.post) };
+    if (await servesNewEra(newEra.post)) paths['new era'] = newEraCall(newEra.post);
+    const rows: Row[] = [];
+    for (const mode of Object.keys(MODES) as Mode[]) {
+      for (const path of ['old era', 'new era'] as const) {
+        const call = paths[path];
+        if (call === undefined) {
+          rows.push({ mode, path, direct: rows.at(-1)!.direct, gateway: undefined, gatewayCpuUsPerCall: undefined });
+          continue;
+        }
+        await call();
+        const before = processCpuMicros(gateway.pid);
+        const results = await measureInterleaved({ direct: directCall, gateway: call }, MODES[mode]);
+        const after = processCpuMicros(gateway.pid);
+        const calls = MODES[mode].warmup + MODES[mode].samples;
+        const cpu = before === undefined || after === undefined ? undefined : Math.round((after - before) / calls);
+        rows.push({ mode, path, direct: results.direct, gateway: results.gateway, gatewayCpuUsPerCall: cpu });
+      }
+    }
+    return rows;
+  } finally {
+    direct.close();
+    oldEra.close();
+    newEra.close();
+    await gateway.close();
+    await upstream.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function render(rows: Row[]): string {
+  const header = ['mode', 'path', 'direct p50', 'direct calls/s', 'gw p50', 'gw p99', 'gw calls/s', 'added p50', 'calls/s gw/direct', 'gw CPU/call', 'errors d/gw'];
+  const lines = rows.map((row) => {
+    const { direct, gateway: gw } = row;
+    return [
+      row.mode,
+      row.path,
+      `${direct.p50_us} µs`,
+      String(direct.calls_per_s),
+      gw ? `${gw.p50_us} µs` : 'n/a',
+      gw ? `${gw.p99_us} µs` : '',
+      gw ? String(gw.calls_per_s) : '',
+      gw ? `${gw.p50_us - direct.p50_us} µs` : '',
+      gw ? `${(gw.calls_per_s / direct.calls_per_s).toFixed(2)}x` : '',
+      row.gatewayCpuUsPerCall === undefined ? 'n/a' : `${row.gatewayCpuUsPerCall} µs`,
+      `${direct.errors}/${gw?.errors ?? '-'}`,
+    ];
+  });
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
+  const table = [header, ...lines].map((line) => line.map((cell, column) => cell.padStart(widths[column]!)).join('  ')).join('\n');
+  return `${table}\n(gateway: JWT HS256 + Rego + SQLite decision row committed before each forward)`;
+}
+
+const rows = await bench().catch((error: unknown) => {
+  process.stderr.write(`http bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
+process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(rows, null, 2)}\n` : `${render(rows)}\n`);
+process.exit(rows.some((row) => row.direct.errors + (row.gateway?.errors ?? 0) > 0) ? 1 : 0);

@@ -1,0 +1,56 @@
+import type { Progress, Result } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { WardenError } from '../errors.ts';
+import type { SessionInfo } from '../pipeline/context.ts';
+import { type ForwardMethod, LIST_METHODS, type ListMethod } from '../pipeline/methods.ts';
+import type { Pipeline } from '../pipeline/pipeline.ts';
+
+/**
+ * What both eras do with a list or a forwarded request once it is known to be one: the same
+ * pipeline call, so the policy input and the audit rows are the same document in either era.
+ * The old-era session (session.ts) and the new-era request handler (modern-http.ts) differ only
+ * in what they wrap around it (subscriptions; cache fields and `resultType`).
+ */
+export interface DispatchRequest {
+  params: Record<string, unknown>;
+  session: SessionInfo;
+  requestId: string | number;
+  token: string | undefined;
+  signal: AbortSignal;
+  /** Sends a progress notification under the caller's own progressToken (absent: none asked for). */
+  progress?: (progress: Progress) => Promise<void>;
+}
+
+const paramsSchema = z.looseObject({ cursor: z.string().optional(), _meta: z.looseObject({}).optional() }).optional();
+
+/** The params object of a request, or REQUEST_INVALID. */
+export function requestParams(params: unknown): Record<string, unknown> {
+  const parsed = paramsSchema.safeParse(params);
+  if (!parsed.success) throw new WardenError('REQUEST_INVALID', 'params: expected an object', { details: { field: 'params' } });
+  // The client's own object, not zod's copy: zod drops a `__proto__` key, and every key is data.
+  return (params ?? {}) as Record<string, unknown>;
+}
+
+/** The caller's progressToken, when it asked for progress. */
+export function progressTokenOf(params: Record<string, unknown>): string | number | undefined {
+  const token = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
+}
+
+export async function dispatchList(pipeline: Pipeline, method: ListMethod, request: DispatchRequest): Promise<Result> {
+  const cursor = request.params.cursor as string | undefined;
+  const page = await pipeline.list({ kind: method, cursor, session: request.session, requestId: request.requestId, token: request.token });
+  return { [LIST_METHODS[method]]: page.items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
+}
+
+export function dispatchForward(pipeline: Pipeline, method: ForwardMethod, request: DispatchRequest): Promise<Result> {
+  return pipeline.call({
+    method,
+    params: request.params,
+    session: request.session,
+    requestId: request.requestId,
+    token: request.token,
+    signal: request.signal,
+    ...(request.progress ? { progress: request.progress } : {}),
+  });
+}

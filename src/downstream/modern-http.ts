@@ -1,0 +1,54 @@
+import type { ServerResponse } from 'node:http';
+import type { Gateway } from './gateway.ts';
+import { handleModernRequest, type ModernRequest } from './modern.ts';
+
+/**
+ * A new-era (2026-07-28) request over HTTP, handled on `node:http` directly: no session, no SDK
+ * transport, no web streams. The body is already parsed and classified (era.ts); modern.ts runs
+ * it; this writes one JSON answer, or an SSE stream when the caller asked for progress and some
+ * arrived. This is the gateway's main production path, and per call the SDK's generic HTTP
+ * server machinery cost more than the whole security pipeline (bench/http.bench.ts, README).
+ */
+export async function serveModernRequest(gateway: Gateway, request: Omit<ModernRequest, 'transport' | 'signal' | 'notify'>, res: ServerResponse): Promise<void> {
+  const abort = new AbortController();
+  // The client closing the request's stream is the new era's cancellation over HTTP.
+  const onClose = () => {
+    if (!res.writableFinished) abort.abort();
+  };
+  res.once('close', onClose);
+  const stream = new ResponseStream(res);
+  try {
+    stream.end(await handleModernRequest(gateway, { ...request, transport: 'http', signal: abort.signal, notify: (message) => stream.event(message) }));
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+/**
+ * One answer: plain JSON unless an event (progress) was sent first, in which case the answer is
+ * an SSE stream whose last event is the response.
+ */
+class ResponseStream {
+  readonly #res: ServerResponse;
+  #streaming = false;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  event(message: Record<string, unknown>): void {
+    if (this.#res.destroyed) return;
+    if (!this.#streaming) {
+      this.#streaming = true;
+      this.#res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    }
+    this.#res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  }
+
+  end(message: Record<string, unknown>): void {
+    if (this.#res.destroyed) return;
+    if (this.#streaming) return void this.#res.end(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    const body = JSON.stringify(message);
+    this.#res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  }
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, McpError, type Progress, type Result } from '@modelcontextprotocol/sdk/types.js';
+import { WardenError } from '../errors.ts';
+import type { SessionInfo } from '../pipeline/context.ts';
+import { isForwardMethod, isListMethod } from '../pipeline/methods.ts';
+import { dispatchForward, dispatchList, type DispatchRequest, progressTokenOf, requestParams } from './dispatch.ts';
+import { MODERN_VERSIONS } from './era.ts';
+import type { Gateway } from './gateway.ts';
+import { toJsonRpcError } from './jsonrpc-errors.ts';
+
+/**
+ * One new-era (2026-07-28) request, whatever carries it (modern-http.ts, modern-stdio.ts): no
+ * session, so its SessionInfo lives for this request only; the same pipeline as an old-era
+ * session (dispatch.ts); the answer is the whole JSON-RPC response message.
+ */
+export interface ModernRequest {
+  id: string | number;
+  method: string;
+  params: unknown;
+  protocolVersion: string;
+  token: string | undefined;
+  transport: 'http' | 'stdio';
+  remoteAddr?: string;
+  signal: AbortSignal;
+  /** Sends a notification to the caller while the request runs (progress). */
+  notify(message: Record<string, unknown>): void;
+}
+
+/** Methods of the old era that 2026-07-28 removed: answered "method not found" in the new era. */
+const OLD_ERA_ONLY = new Set(['initialize', 'resources/subscribe', 'resources/unsubscribe', 'logging/setLevel']);
+
+/** What the gateway offers in the new era (no subscriptions yet: subscriptions/listen is not relayed). */
+const CAPABILITIES = { tools: {}, resources: {}, prompts: {}, completions: {} };
+
+/**
+ * Lists and reads are filtered or authorized per caller, so a shared cache must never serve one
+ * caller's answer to another (`private`), and the gateway is not told of upstream list changes
+ * in time to promise freshness (`ttlMs: 0`).
+ */
+const PER_CALLER = { ttlMs: 0, cacheScope: 'private' } as const;
+
+export async function handleModernRequest(gateway: Gateway, request: ModernRequest): Promise<Record<string, unknown>> {
+  const session: SessionInfo = {
+    id: randomUUID(),
+    transport: request.transport,
+    ...(request.remoteAddr === undefined ? {} : { remoteAddr: request.remoteAddr }),
+    protocolVersion: request.protocolVersion,
+    channel: {
+      request: (method) => {
+        // A server->client request has no channel to a 2026-07-28 client; the input_required relay
+        // that would carry it is not built yet. The upstream gets a clear refusal.
+        throw new McpError(ErrorCode.InvalidRequest, `mcp-warden cannot relay ${method} to a 2026-07-28 client (input_required relay not supported)`);
+      },
+    },
+  };
+  try {
+    const params = requestParams(request.params);
+    const progressToken = progressTokenOf(params);
+    const dispatch: DispatchRequest = {
+      params,
+      session,
+      requestId: request.id,
+      token: request.token,
+      signal: request.signal,
+      ...(progressToken === undefined
+        ? {}
+        : { progress: async (p: Progress) => request.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...p, progressToken } }) }),
+    };
+    return { jsonrpc: '2.0', id: request.id, result: await answer(gateway, request.method, dispatch) };
+  } catch (error) {
+    const { code, message, data } = toJsonRpcError(error);
+    return { jsonrpc: '2.0', id: request.id, error: { code, message, ...(data === undefined ? {} : { data }) } };
+  }
+}
+
+async function answer(gateway: Gateway, method: string, request: DispatchRequest): Promise<Result> {
+  if (method === 'server/discover') {
+    return {
+      resultType: 'complete',
+      supportedVersions: [...MODERN_VERSIONS],
+      capabilities: CAPABILITIES,
+      // The gateway's capabilities are fixed for its life and the same for every caller.
+      ttlMs: 60_000,
+      cacheScope: 'public',
+      _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-warden', version: gateway.version } },
+    };
+  }
+  if (method === 'ping') return { resultType: 'complete' };
+  if (isListMethod(method)) return { ...(await dispatchList(gateway.pipeline, method, request)), resultType: 'complete', ...PER_CALLER };
+  if (isForwardMethod(method) && !OLD_ERA_ONLY.has(method)) {
+    const result = await dispatchForward(gateway.pipeline, method, request);
+    if (method === 'resources/read') return { ...result, resultType: 'complete', ...PER_CALLER };
+    // Old-era upstream results carry no resultType; the caller's era requires one.
+    return result.resultType === undefined ? { ...result, resultType: 'complete' } : result;
+  }
+  throw new WardenError('METHOD_NOT_FOUND', `Method not found: ${method}`);
+}

@@ -1,0 +1,209 @@
+import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { createParser } from 'eventsource-parser';
+
+/**
+ * The client side of Streamable HTTP (MCP 2025-11-25) toward one upstream, on `node:http` with a
+ * keep-alive Agent. The SDK's own transport goes through fetch (undici) and web streams; under
+ * load that was the largest single cost in the gateway's profile (undici ~13%, web streams and
+ * their transferables ~7% of the gateway's CPU at 32 in flight). This one POSTs each message,
+ * reads a JSON answer or an SSE stream (eventsource-parser), keeps the session id and protocol
+ * version headers, and opens the optional GET stream for the upstream's own notifications.
+ * A stream that ends before its response, after the upstream gave it an event id, is resumed
+ * with GET + Last-Event-ID after the upstream's `retry` (SEP-1699: servers may close a POST's
+ * stream mid-call). A 404 on a session means the upstream forgot it: the transport closes, and
+ * the connection manager reconnects with a new session.
+ */
+export interface HttpTransportOptions {
+  headers: Record<string, string>;
+}
+
+type Request = typeof httpRequest;
+
+/** Resuming a stream: the upstream's `retry` when it sent one, else this; at most this many failed tries in a row. */
+const DEFAULT_RETRY_MS = 1_000;
+const MAX_RESUME_ATTEMPTS = 2;
+
+export class NodeHttpClientTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+  sessionId?: string;
+
+  readonly #url: URL;
+  readonly #headers: Record<string, string>;
+  readonly #agent: HttpAgent;
+  readonly #request: Request;
+  readonly #open = new Set<{ destroy(): void }>();
+  #protocolVersion: string | undefined;
+  #retryMs = DEFAULT_RETRY_MS;
+  #closed = false;
+
+  constructor(url: URL, options: HttpTransportOptions) {
+    this.#url = url;
+    this.#headers = options.headers;
+    const https = url.protocol === 'https:';
+    this.#agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.#request = (https ? httpsRequest : httpRequest) as Request;
+  }
+
+  async start(): Promise<void> {}
+
+  setProtocolVersion(version: string): void {
+    this.#protocolVersion = version;
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.#closed) throw new Error('transport closed');
+    const payload = JSON.stringify(message);
+    const res = await this.#exchange('POST', { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(Buffer.byteLength(payload)) }, payload);
+    const sessionId = res.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') this.sessionId = sessionId;
+    const status = res.statusCode ?? 0;
+    if (status === 202) {
+      res.resume();
+      // An initialized notification opens the upstream's own stream (its notifications and requests).
+      if ('method' in message && message.method === 'notifications/initialized') this.#openEventStream();
+      return;
+    }
+    if (status === 404 && this.sessionId !== undefined) {
+      res.resume();
+      void this.close();
+      throw new Error('the upstream no longer knows this session (404)');
+    }
+    if (status < 200 || status >= 300) {
+      const text = await readText(res);
+      throw new Error(`HTTP ${status} from upstream: ${text.slice(0, 200)}`);
+    }
+    const type = String(res.headers['content-type'] ?? '');
+    if (type.startsWith('text/event-stream')) return void this.#readEvents(res, false);
+    if (type.startsWith('application/json')) {
+      const parsed = JSON.parse(await readText(res)) as unknown;
+      for (const item of Array.isArray(parsed) ? parsed : [parsed]) this.#deliver(item);
+      return;
+    }
+    res.resume();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const req of this.#open) req.destroy();
+    this.#open.clear();
+    this.#agent.destroy();
+    this.onclose?.();
+  }
+
+  #deliver(value: unknown): void {
+    const parsed = JSONRPCMessageSchema.safeParse(value);
+    if (parsed.success) this.onmessage?.(parsed.data);
+    else this.onerror?.(new Error(`invalid JSON-RPC message from upstream: ${parsed.error.message}`));
+  }
+
+  /**
+   * Delivers a stream's events. `standalone`: the GET stream, resumed whenever it ends; a POST's
+   * stream is resumed only when it ends after an event id and before any response.
+   */
+  #readEvents(res: IncomingMessage, standalone: boolean): void {
+    let lastEventId: string | undefined;
+    let answered = false;
+    const parser = createParser({
+      onRetry: (ms) => {
+        this.#retryMs = ms;
+      },
+      onEvent: (event) => {
+        if (event.id !== undefined) lastEventId = event.id;
+        // Priming events and keep-alives carry no data.
+        if (event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
+        try {
+          const message = JSON.parse(event.data) as { id?: unknown; method?: unknown };
+          if (message.id !== undefined && message.method === undefined) answered = true;
+          this.#deliver(message);
+        } catch (error) {
+          this.onerror?.(error as Error);
+        }
+      },
+    });
+    let ended = false;
+    const done = () => {
+      if (ended) return;
+      ended = true;
+      if (!this.#closed && !answered && (standalone || lastEventId !== undefined)) this.#resume(lastEventId, 0);
+    };
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => parser.feed(chunk));
+    res.once('end', done);
+    res.once('error', (error) => {
+      if (!this.#closed) this.onerror?.(error);
+      done();
+    });
+  }
+
+  /** The GET stream is optional (405 means the upstream has none). */
+  #openEventStream(): void {
+    this.#resume(undefined, 0, 0);
+  }
+
+  /** GET (+ Last-Event-ID) after the retry delay; the stream it opens is the standalone one from then on. */
+  #resume(lastEventId: string | undefined, attempt: number, delayMs = this.#retryMs): void {
+    if (attempt >= MAX_RESUME_ATTEMPTS) return void this.onerror?.(new Error(`resuming the upstream's event stream failed ${attempt} times`));
+    const timer = setTimeout(() => {
+      if (this.#closed) return;
+      this.#exchange('GET', { accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) }).then(
+        (res) => {
+          if (res.statusCode === 200 && String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) return this.#readEvents(res, true);
+          res.resume();
+          // 405: the upstream offers no GET stream, and nothing is lost.
+          if (res.statusCode !== 405) this.#resume(lastEventId, attempt + 1);
+        },
+        (error: unknown) => {
+          if (this.#closed) return;
+          this.onerror?.(error as Error);
+          this.#resume(lastEventId, attempt + 1);
+        },
+      );
+    }, delayMs);
+    timer.unref();
+  }
+
+  #exchange(method: 'POST' | 'GET', headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = this.#request(
+        {
+          agent: this.#agent,
+          protocol: this.#url.protocol,
+          hostname: this.#url.hostname,
+          port: this.#url.port,
+          path: `${this.#url.pathname}${this.#url.search}`,
+          method,
+          headers: {
+            ...this.#headers,
+            ...headers,
+            ...(this.sessionId === undefined ? {} : { 'mcp-session-id': this.sessionId }),
+            ...(this.#protocolVersion === undefined ? {} : { 'mcp-protocol-version': this.#protocolVersion }),
+          },
+        },
+        (res) => {
+          this.#open.add(res);
+          res.once('close', () => this.#open.delete(res));
+          resolve(res);
+        },
+      );
+      this.#open.add(req);
+      req.once('close', () => this.#open.delete(req));
+      req.once('error', reject);
+      req.end(body);
+    });
+  }
+}
+
+function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.once('error', reject);
+  });
+}
