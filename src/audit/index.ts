@@ -1,5 +1,5 @@
 export { auditConfigSchema, type AuditConfig } from './config.ts';
-export { openAuditStore, type AuditStoreOptions } from './store.ts';
+export { openAuditStore, type AuditStoreOptions } from './sqlite/store.ts';
 export type {
   AuditHealth,
   AuditPrincipal,
@@ -11,4 +11,4 @@ export type {
   Outcome,
   OutcomeEvent,
 } from './sink.ts';
-export { openDecisionReader, type DecisionReader, type RecordedDecision } from './decision-reader.ts';
+export { openDecisionReader, type DecisionReader, type RecordedDecision } from './sqlite/decision-reader.ts';

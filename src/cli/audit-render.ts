@@ -1,7 +1,7 @@
 import type { EventRow } from '../audit/chain.ts';
-import type { PruneResult } from '../audit/prune.ts';
-import type { DecisionRecord, StatsRow } from '../audit/query.ts';
-import type { VerifyReport } from '../audit/verify.ts';
+import type { PruneResult } from '../audit/sqlite/prune.ts';
+import type { DecisionRecord, StatsRow } from '../audit/sqlite/query.ts';
+import type { VerifyReport } from '../audit/sqlite/verify.ts';
 import { renderJson, renderTable } from './render.ts';
 
 /** How `warden audit` output looks: a table for people (coloured on a TTY), JSON or CSV for machines. */

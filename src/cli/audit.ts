@@ -4,11 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { type ChainKey, chainKey } from '../audit/chain.ts';
 import { auditConfigSchema } from '../audit/config.ts';
-import { openReaderDatabase, openWriterDatabase } from '../audit/database.ts';
-import { checkSchema, loadMigrations } from '../audit/migrations.ts';
-import { pruneBefore } from '../audit/prune.ts';
-import { decisionStats, eventsAfter, iterateEvents, lastEvents, queryDecisions } from '../audit/query.ts';
-import { verifyChain } from '../audit/verify.ts';
+import { openReaderDatabase, openWriterDatabase } from '../audit/sqlite/database.ts';
+import { checkSchema, loadMigrations } from '../audit/sqlite/migrations.ts';
+import { pruneBefore } from '../audit/sqlite/prune.ts';
+import { decisionStats, eventsAfter, iterateEvents, lastEvents, queryDecisions } from '../audit/sqlite/query.ts';
+import { verifyChain } from '../audit/sqlite/verify.ts';
 import { loadConfig } from '../config/load.ts';
 import { WardenError } from '../errors.ts';
 import {

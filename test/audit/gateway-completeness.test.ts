@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/audit/chain.ts';
-import { openAuditStore } from '../../src/audit/store.ts';
+import { openAuditStore } from '../../src/audit/sqlite/store.ts';
 import { readiness } from '../../src/downstream/readiness.ts';
 import type { AuditStore } from '../../src/audit/sink.ts';
 import { startTestGateway, stdioFixture, type TestGateway } from '../gateway/support/harness.ts';

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGroupCommit } from '../../src/audit/group-commit.ts';
-import { openAuditStore } from '../../src/audit/store.ts';
-import { verifyChain } from '../../src/audit/verify.ts';
+import { openAuditStore } from '../../src/audit/sqlite/store.ts';
+import { verifyChain } from '../../src/audit/sqlite/verify.ts';
 import { auditConfig, decision, silentLogger, tempDir, tick } from './helpers.ts';
 
 const { dir, cleanup } = tempDir('group-commit');

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type ChainKey, type EventFields, GENESIS_HASH, HASHED_COLUMNS, rowHash } from './chain.ts';
+import { type ChainKey, type EventFields, GENESIS_HASH, HASHED_COLUMNS, rowHash } from '../chain.ts';
 import { assertKeyFits, keyAt, keyingReader } from './keying.ts';
 
 /**

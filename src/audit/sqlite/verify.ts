@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type ChainKey, type EventRow, GENESIS_HASH, rowHash } from './chain.ts';
+import { type ChainKey, type EventRow, GENESIS_HASH, rowHash } from '../chain.ts';
 import { type Keying, keyAt, keyingReader, keyMismatch } from './keying.ts';
 import { checkDecisionIndex, type IndexProblem } from './verify-index.ts';
 

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
-import { WardenError } from '../errors.ts';
-import type { ChainKey } from './chain.ts';
+import { WardenError } from '../../errors.ts';
+import type { ChainKey } from '../chain.ts';
 
 /**
- * Where a keyed log's HMAC chain starts (migrations/0004) and with which key. One writer holds
+ * Where a keyed log's HMAC chain starts (migrations/sqlite/0004) and with which key. One writer holds
  * one key: a gateway, prune or verify with no key or another key is refused on a keyed log, so
  * the chain never continues under a key its readers cannot check.
  */

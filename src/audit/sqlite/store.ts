@@ -1,19 +1,19 @@
 import type Database from 'better-sqlite3';
-import { WardenError, asWardenError } from '../errors.ts';
-import { type Logger, logger as rootLogger } from '../log.ts';
+import { WardenError, asWardenError } from '../../errors.ts';
+import { type Logger, logger as rootLogger } from '../../log.ts';
 import { createAppender } from './appender.ts';
-import { createAuthnFailureAggregator } from './authn-failures.ts';
-import { type EventFields, chainKey } from './chain.ts';
-import type { AuditConfig } from './config.ts';
+import { createAuthnFailureAggregator } from '../authn-failures.ts';
+import { type EventFields, chainKey } from '../chain.ts';
+import type { AuditConfig } from '../config.ts';
 import { openWriterDatabase } from './database.ts';
 import { DECISION_INDEXER_DEFAULTS, type DecisionIndexerOptions, createDecisionIndexer } from './decision-indexer.ts';
-import { createEventEncoder } from './events.ts';
+import { createEventEncoder } from '../events.ts';
 import { keyingReader, startKeying } from './keying.ts';
 import { startCheckpointer } from './checkpointer.ts';
-import { createGroupCommit } from './group-commit.ts';
+import { createGroupCommit } from '../group-commit.ts';
 import { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
-import { createRedactor } from './redact.ts';
-import type { AuditHealth, AuditStore } from './sink.ts';
+import { createRedactor } from '../redact.ts';
+import type { AuditHealth, AuditStore } from '../sink.ts';
 
 export interface AuditStoreOptions {
   /** Clock for the rows the store writes itself (startup, incomplete, shutdown, head). */

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { EventRow } from './chain.ts';
+import type { EventRow } from '../chain.ts';
 
 /**
  * The read side used by `warden audit query|stats|tail|export`. Functions return plain data;
  * rendering is the CLI's business. Every filter maps onto an index of `decision_keys`
- * (migrations/0003_decision_keys.sql), plus a scan of the few rows not indexed yet.
+ * (migrations/sqlite/0003_decision_keys.sql), plus a scan of the few rows not indexed yet.
  */
 export interface DecisionFilter {
   since?: Date;
