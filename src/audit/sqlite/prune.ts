@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
 import { createAppender } from './appender.ts';
 import type { ChainKey } from '../chain.ts';
-import { assertKeyFits, keyingReader } from './keying.ts';
+import { assertKeyFits } from '../keying.ts';
+import { keyingReader } from './keying.ts';
 import { createEventEncoder } from '../events.ts';
 import { createRedactor } from '../redact.ts';
 
