@@ -41,6 +41,30 @@ describe('group commit', () => {
     expect(reported).toEqual(['AUDIT_UNAVAILABLE x3', 'ok x1']);
   });
 
+  it('keeps one asynchronous commit in flight; what arrives meanwhile is the next batch, committed right after', async () => {
+    const batches: number[][] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const group = createGroupCommit<number>(async (items) => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      batches.push(items);
+      inFlight -= 1;
+    }, () => {});
+    const first = group.submit(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(group.busy()).toBe(true);
+    const rest = [2, 3, 4].map((n) => group.submit(n));
+    await first;
+    expect(batches).toEqual([[1]]);
+    await Promise.all(rest);
+    await group.drain();
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+    expect(maxInFlight).toBe(1);
+    expect(group.busy()).toBe(false);
+  });
+
   it('stores 500 concurrent decisions, each visible to another connection when its promise resolves', async () => {
     const path = join(dir, 'concurrent.db');
     const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick });
