@@ -20,7 +20,9 @@ export type EventKind =
   | 'config_loaded'
   | 'startup'
   | 'shutdown'
-  | 'prune';
+  | 'prune'
+  /** PostgreSQL: the other replicas' chain heads, recorded in this replica's chain (postgres/witness.ts). */
+  | 'witness';
 
 /** The columns of one `events` row, minus seq and the chain fields. */
 export interface EventFields {

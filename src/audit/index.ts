@@ -1,5 +1,6 @@
 export { auditConfigSchema, type AuditConfig } from './config.ts';
 export { openAuditStore, type AuditStoreOptions } from './sqlite/store.ts';
+export { openConfiguredAuditStore } from './open.ts';
 export type {
   AuditHealth,
   AuditPrincipal,

@@ -75,3 +75,12 @@ export function checkApplied(where: string, applied: readonly AppliedRow[], migr
     }
   }
 }
+
+/** For readers (the CLI): the schema must be exactly the one this code knows, all of it applied. */
+export function checkCurrent(where: string, applied: readonly AppliedRow[], migrations: readonly Migration[], elsewhere: string): void {
+  checkApplied(where, applied, migrations, elsewhere);
+  if (applied.length < migrations.length) {
+    const missing = migrations.slice(applied.length).map((migration) => migration.file);
+    throw new WardenError('AUDIT_UNAVAILABLE', `audit database ${where} is not migrated yet (missing ${missing.join(', ')}); start the gateway once to upgrade it`);
+  }
+}

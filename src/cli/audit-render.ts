@@ -67,6 +67,7 @@ export function renderEventLine(row: EventRow): string {
     startup: () => `pid ${String(data.pid)}${data.incomplete ? `, ${String(data.incomplete)} incomplete` : ''}`,
     shutdown: () => `${String(data.reason)}`,
     prune: () => `removed ${String(data.removed)} rows through seq ${String(data.through_seq)}`,
+    witness: () => Object.entries(data.heads as Record<string, { seq: number }>).map(([replica, head]) => `${replica}:${head.seq}`).join(' '),
   };
   return `${row.seq}  ${row.time}  ${row.kind.padEnd(13)}  ${summary[row.kind]()}\n`;
 }

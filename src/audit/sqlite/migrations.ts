@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
-import { WardenError } from '../../errors.ts';
-import { type AppliedRow, type Migration, checkApplied, loadMigrations as loadFrom } from '../migrations.ts';
+import { type AppliedRow, type Migration, checkApplied, checkCurrent, loadMigrations as loadFrom } from '../migrations.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/sqlite/', import.meta.url));
 
@@ -44,9 +43,5 @@ export function checkSchema(db: Database.Database, migrations: readonly Migratio
   const applied = table
     ? (db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all() as AppliedRow[])
     : [];
-  checkApplied(db.name, applied, migrations, 'audit.path');
-  if (applied.length < migrations.length) {
-    const missing = migrations.slice(applied.length).map((migration) => migration.file);
-    throw new WardenError('AUDIT_UNAVAILABLE', `audit database ${db.name} is not migrated yet (missing ${missing.join(', ')}); start the gateway once to upgrade it`);
-  }
+  checkCurrent(db.name, applied, migrations, 'audit.path');
 }
