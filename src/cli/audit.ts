@@ -269,8 +269,9 @@ async function tailFeed(target: Target): Promise<TailFeed> {
     }
     return {
       async last(lines) {
+        cursor = await tailCursor(client);
         const rows = await lastEventsPg(client, lines);
-        cursor = await tailCursor(client, rows);
+        for (const row of rows) cursor.set(row.replica_id, Math.max(cursor.get(row.replica_id) ?? 0, row.seq));
         return rows;
       },
       next: () => eventsAfterPg(client, cursor),

@@ -81,33 +81,57 @@ export async function decisionStatsPg(client: pg.Client, filter: DecisionFilter,
   ).rows;
 }
 
-/** The last `count` events of every replica merged, oldest first. */
+/**
+ * Chains merged by time, each kept in its own (seq) order: a chain is one process's order of
+ * events, and its times need not grow (a clock step back); with one replica this is SQLite's order.
+ */
+function mergeByTime(chains: PostgresEventRow[][]): PostgresEventRow[] {
+  const merged: PostgresEventRow[] = [];
+  const at = chains.map(() => 0);
+  for (;;) {
+    let pick = -1;
+    chains.forEach((chain, i) => {
+      const row = chain[at[i]!];
+      if (row !== undefined && (pick === -1 || row.time < chains[pick]![at[pick]!]!.time)) pick = i;
+    });
+    if (pick === -1) return merged;
+    merged.push(chains[pick]![at[pick]!]!);
+    at[pick]! += 1;
+  }
+}
+
+async function replicas(client: pg.Client): Promise<string[]> {
+  return (await client.query<{ replica_id: string }>('SELECT replica_id FROM chain_head ORDER BY replica_id')).rows.map((row) => row.replica_id);
+}
+
+/** The last `count` events of all replicas, oldest first. */
 export async function lastEventsPg(client: pg.Client, count: number): Promise<PostgresEventRow[]> {
-  const rows = (await client.query('SELECT * FROM events ORDER BY time DESC, replica_id DESC, seq DESC LIMIT $1', [count])).rows.map(toEventRow);
-  return rows.reverse();
+  const chains: PostgresEventRow[][] = [];
+  for (const replica of await replicas(client)) {
+    chains.push((await client.query('SELECT * FROM events WHERE replica_id = $1 ORDER BY seq DESC LIMIT $2', [replica, count])).rows.map(toEventRow).reverse());
+  }
+  return mergeByTime(chains).slice(-count);
 }
 
 /** Where `tail -f` stands in each replica's chain. */
 export type TailCursor = Map<string, number>;
 
-export async function tailCursor(client: pg.Client, seen: readonly PostgresEventRow[]): Promise<TailCursor> {
+/** Each chain's head now: read before the rows `tail` shows first, so nothing committed in between is skipped. */
+export async function tailCursor(client: pg.Client): Promise<TailCursor> {
   const cursor: TailCursor = new Map();
   for (const row of (await client.query<{ replica_id: string; seq: string }>('SELECT replica_id, seq FROM chain_head')).rows) cursor.set(row.replica_id, Number(row.seq));
-  for (const row of seen) cursor.set(row.replica_id, Math.max(cursor.get(row.replica_id) ?? 0, row.seq));
   return cursor;
 }
 
 /** Rows appended to any chain past the cursor (which moves), merged by time. */
 export async function eventsAfterPg(client: pg.Client, cursor: TailCursor, limit = 1000): Promise<PostgresEventRow[]> {
-  const heads = (await client.query<{ replica_id: string }>('SELECT replica_id FROM chain_head ORDER BY replica_id')).rows;
-  const rows: PostgresEventRow[] = [];
-  for (const { replica_id: replica } of heads) {
-    const after = cursor.get(replica) ?? 0;
-    const fresh = (await client.query('SELECT * FROM events WHERE replica_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [replica, after, limit])).rows.map(toEventRow);
+  const chains: PostgresEventRow[][] = [];
+  for (const replica of await replicas(client)) {
+    const fresh = (await client.query('SELECT * FROM events WHERE replica_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [replica, cursor.get(replica) ?? 0, limit])).rows.map(toEventRow);
     if (fresh.length > 0) cursor.set(replica, fresh.at(-1)!.seq);
-    rows.push(...fresh);
+    chains.push(fresh);
   }
-  return rows.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : 0));
+  return mergeByTime(chains);
 }
 
 /** Every event, chain by chain in chain order (optionally within a time range), read in pages. */
