@@ -5,7 +5,9 @@
  * - 3 writer processes (3 replicas, one chain each) x 16 calls in flight into one database:
  *   decisions/s over all (issue 14: >= 12,000), each process's group commit keeping one
  *   transaction in flight.
- * Run alone: `node --import tsx bench/audit-postgres.bench.ts`.
+ * Run alone: `node --import tsx bench/audit-postgres.bench.ts [--no-fsync]`; `--no-fsync` turns
+ * fsync off on the server, which leaves the CPU cost of the path (on a busy disk the WAL flush is
+ * the whole number: compare with `pg_test_fsync`).
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -54,8 +56,8 @@ async function writer(url: string, replica: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ done })}\n`);
 }
 
-async function main(): Promise<void> {
-  const server = await startPostgres({ durable: true });
+async function main(durable: boolean): Promise<void> {
+  const server = await startPostgres({ durable });
   try {
     const store = await open(server.url, 'sequential');
     const times: number[] = [];
@@ -78,9 +80,10 @@ async function main(): Promise<void> {
     const done = await Promise.all(results);
     const total = done.reduce((a, b) => a + b, 0);
 
+    const fsync = durable ? 'fsync on' : 'fsync off';
     const rows = [
-      ['recordDecision, sequential (decision committed before forwarding)', `p50 ${percentile(times, 0.5).toFixed(0)} us, p99 ${percentile(times, 0.99).toFixed(0)} us (${SEQUENTIAL} calls)`],
-      [`${WRITERS} writer processes x ${IN_FLIGHT} in flight, one database`, `${Math.round(total / SECONDS)} decisions/s (${done.map((d) => Math.round(d / SECONDS)).join(' + ')})`],
+      [`recordDecision, sequential (decision committed before forwarding), ${fsync}`, `p50 ${percentile(times, 0.5).toFixed(0)} us, p99 ${percentile(times, 0.99).toFixed(0)} us (${SEQUENTIAL} calls)`],
+      [`${WRITERS} writer processes x ${IN_FLIGHT} in flight, one database, ${fsync}`, `${Math.round(total / SECONDS)} decisions/s (${done.map((d) => Math.round(d / SECONDS)).join(' + ')})`],
     ];
     const width = Math.max(...rows.map((row) => row[0]!.length));
     process.stdout.write(`${'what'.padEnd(width)}  result\n${rows.map(([what, result]) => `${what!.padEnd(width)}  ${result}`).join('\n')}\n`);
@@ -90,4 +93,4 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--writer') await writer(process.argv[3]!, process.argv[4]!);
-else await main();
+else await main(!process.argv.includes('--no-fsync'));
