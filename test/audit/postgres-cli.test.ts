@@ -146,12 +146,15 @@ describe('warden serve with the postgres backend refuses to start (exit 3, a mes
     return spawnSync(process.execPath, [WARDEN, 'serve', '--config', config, '--http', '--port', '0'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PG_TEST_URL: server.url } });
   };
 
-  it('on a wrong audit.url, a replica_id in use, or a missing replica_id', async () => {
+  // One process start per test: each loads the policies and connects (seconds on a busy machine).
+  it('on a wrong audit.url', () => {
     const wrong = serve({ backend: 'postgres', url: 'postgres://warden:pw@127.0.0.1:1/warden', replica_id: 'x', connect_timeout_ms: 2000 });
     expect(wrong.status).toBe(3);
     expect(wrong.stderr).toMatch(/warden: AUDIT_UNAVAILABLE: cannot connect to the audit database postgres:\/\/warden:\*\*\*@127\.0\.0\.1:1\/warden: .*; check audit.url and that PostgreSQL is running\n/);
     expect(wrong.stderr).not.toMatch(/\n\s+at /);
+  });
 
+  it('on a replica_id in use by a live process', async () => {
     const holder = await openPostgresAuditStore(auditConfigSchema.parse({ backend: 'postgres', url: server.url, replica_id: 'taken' }), { logger: silentLogger });
     try {
       const taken = serve({ backend: 'postgres', url: '${PG_TEST_URL}', replica_id: 'taken' });
@@ -160,7 +163,9 @@ describe('warden serve with the postgres backend refuses to start (exit 3, a mes
     } finally {
       await holder.close();
     }
+  });
 
+  it('on a missing replica_id', () => {
     const missing = serve({ backend: 'postgres', url: '${PG_TEST_URL}' });
     expect(missing.status).toBe(3);
     expect(missing.stderr).toContain('audit.replica_id: is required with "backend": "postgres"');

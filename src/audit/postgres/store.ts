@@ -24,6 +24,9 @@ export interface PostgresStoreOptions {
   version?: string;
 }
 
+/** A witness row to be read and written by the next commit (witness.ts). */
+const WITNESS = Symbol('witness');
+
 /** Reconnection backoff: first retry soon, then at most every 2 s (each attempt bounded by connect_timeout_ms). */
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 2000;
@@ -53,6 +56,7 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
   let lostReason = '';
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
+  let reconnected = false;
   let health: AuditHealth = { ok: true };
 
   const unhealthy = (reason: string): void => {
@@ -144,8 +148,8 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
       client = fresh;
       chain = { replica, head, keying, key };
       log.info('audit database connection back');
-      const witness = await witnessRow(fresh, replica, encoder, now());
-      void submit(() => witness ?? encoder.other('witness', now(), { heads: {} })).catch(() => undefined);
+      reconnected = true;
+      void writes.submit(WITNESS).catch(() => undefined);
     } catch (error) {
       await fresh?.end().catch(() => undefined);
       lostReason = (error as Error).message;
@@ -154,12 +158,20 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
   }
 
   // --- writes ---
-  const commit = async (rows: EventFields[]): Promise<void> => {
+  // One query at a time on the writer connection: the witness row is read inside the commit.
+  const commit = async (items: (EventFields | typeof WITNESS)[]): Promise<void> => {
     const conn = client;
     const state = chain;
     if (conn === undefined || state === undefined) throw new Error(`the audit database is unreachable (${lostReason})`);
     try {
+      const rows = items.filter((item): item is EventFields => item !== WITNESS);
+      if (rows.length < items.length) {
+        // After a reconnection a row is written even with no other replica: health returns with a real commit.
+        const witness = (await witnessRow(conn, replica, encoder, now())) ?? (reconnected ? encoder.other('witness', now(), { heads: {} }) : undefined);
+        if (witness) rows.push(witness);
+      }
       const head = await appendRows(conn, state, rows, now().toISOString());
+      reconnected = false;
       if (chain === state) chain = { ...state, head };
     } catch (error) {
       // The outcome of the statement may be unknown (a timeout): never append on a head we are
@@ -169,7 +181,7 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     }
   };
 
-  const writes = createGroupCommit<EventFields>(commit, (error, size) => {
+  const writes = createGroupCommit<EventFields | typeof WITNESS>(commit, (error, size) => {
     if (!error) {
       if (!health.ok) log.info('audit writes succeed again');
       health = { ok: true };
@@ -199,12 +211,7 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     );
   const authnTimer = setInterval(() => void flushAuthnFailures(), config.authn_failure_window_ms).unref();
   const witnessTimer = setInterval(() => {
-    const conn = client;
-    if (conn === undefined || closed) return;
-    witnessRow(conn, replica, encoder, now()).then(
-      (row) => row && submit(() => row).catch(() => undefined),
-      (error: unknown) => log.warn({ err: (error as Error).message }, 'reading the other replicas\' heads failed'),
-    );
+    if (client !== undefined && !closed) void writes.submit(WITNESS).catch(() => undefined);
   }, config.witness_interval_ms).unref();
 
   let closing: Promise<void> | undefined;
