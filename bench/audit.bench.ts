@@ -3,7 +3,7 @@
  * included), then the store as the pipeline uses it: `await recordDecision` before forwarding
  * (the latency auditing adds to a call), decision + outcome per call, sequential and with 32
  * calls in flight (group commit), under synchronous=normal and =full; and what the decision
- * indexer costs (src/audit/decision-indexer.ts: its batches, off the request path). Real SQLite
+ * indexer costs (src/audit/sqlite/decision-indexer.ts: its batches, off the request path). Real SQLite
  * files in a temp directory. Run alone: `node --import tsx bench/audit.bench.ts [--json]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,15 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type Database from 'better-sqlite3';
-import { type Appender, createAppender } from '../src/audit/appender.ts';
+import { type Appender, createAppender } from '../src/audit/sqlite/appender.ts';
 import { auditConfigSchema } from '../src/audit/config.ts';
-import { openWriterDatabase } from '../src/audit/database.ts';
-import { DECISION_INDEXER_DEFAULTS, createIndexBatch } from '../src/audit/decision-indexer.ts';
+import { openWriterDatabase } from '../src/audit/sqlite/database.ts';
+import { DECISION_INDEXER_DEFAULTS, createIndexBatch } from '../src/audit/sqlite/decision-indexer.ts';
 import { type EventEncoder, createEventEncoder } from '../src/audit/events.ts';
-import { loadMigrations, migrate } from '../src/audit/migrations.ts';
+import { loadMigrations, migrate } from '../src/audit/sqlite/migrations.ts';
 import { createRedactor } from '../src/audit/redact.ts';
 import type { DecisionEvent } from '../src/audit/sink.ts';
-import { openAuditStore } from '../src/audit/store.ts';
+import { openAuditStore } from '../src/audit/sqlite/store.ts';
 import { createLogger } from '../src/log.ts';
 import { type Measurement, measureInterleaved } from './gateway-measure.ts';
 

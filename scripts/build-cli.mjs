@@ -40,4 +40,4 @@ await build({
   }],
 });
 // A worker thread is started from a file beside the module that starts it (a chunk).
-copyFileSync(new URL('src/audit/checkpoint-worker.js', root), new URL('chunks/checkpoint-worker.js', outdir));
+copyFileSync(new URL('src/audit/sqlite/checkpoint-worker.js', root), new URL('chunks/checkpoint-worker.js', outdir));

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   AUDIT_SCHEMA_TOO_NEW: 'The audit database was written by a newer mcp-warden.',
   AUDIT_CHAIN_BROKEN: 'The audit hash chain does not verify.',
   AUDIT_CHAIN_KEY: 'The audit log is keyed (HMAC chain) and the chain key is missing or a different one.',
+  AUDIT_REPLICA_IN_USE: 'Another live process writes the audit chain of this audit.replica_id (PostgreSQL backend).',
 
   // Requests and routing
   REQUEST_INVALID: 'The request is malformed or its parameters fail validation.',

@@ -4,7 +4,7 @@ import { dataObject } from '../own.ts';
 /**
  * The hash chain. Every row stores the previous row's hash and its own:
  *   hash = sha256(prev_hash "\n" canonical(row fields))
- * or, from where a keyed log's keying starts (migrations/0004), HMAC-SHA256 of the same bytes
+ * or, from where a keyed log's keying starts (migrations/sqlite/0004), HMAC-SHA256 of the same bytes
  * under the chain key.
  * The sequence number is deliberately left out of the hash: it is only the row's position,
  * while the prev_hash links define the order. That is what lets `verify` tell a reordered row
@@ -21,7 +21,9 @@ export type EventKind =
   | 'config_loaded'
   | 'startup'
   | 'shutdown'
-  | 'prune';
+  | 'prune'
+  /** PostgreSQL: the other replicas' chain heads, recorded in this replica's chain (postgres/witness.ts). */
+  | 'witness';
 
 /** The columns of one `events` row, minus seq and the chain fields. */
 export interface EventFields {

@@ -15,8 +15,24 @@ const regexSource = z.string().min(1).superRefine((source, ctx) => {
 });
 
 /** `audit` section of warden.config.json. Refined by the audit module; composed in src/config. */
+/** A replica's name: its hash chain, its advisory lock and its rows carry it. */
+const replicaId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'expected 1-63 letters, digits, "_", "." or "-" (e.g. the host name: "${HOSTNAME}")');
+
 export const auditConfigSchema = z
   .object({
+    backend: z.enum(['sqlite', 'postgres']).default('sqlite').describe('sqlite: one file, one gateway (the default). postgres: one database shared by many replicas, one hash chain each.'),
+    url: z
+      .string()
+      .regex(/^postgres(?:ql)?:\/\//, 'expected a postgres://user[:password]@host[:port]/database URL')
+      .optional()
+      .describe('backend postgres: the database (keep the password out of the file: "${WARDEN_AUDIT_URL}").'),
+    replica_id: replicaId.optional().describe('backend postgres: this process\'s chain. Unique per live process: a second process with the same id is refused.'),
+    witness_interval_ms: z.number().int().min(100).default(10_000).describe('backend postgres: how often a replica records the other replicas\' chain heads in its own chain.'),
+    statement_timeout_ms: z.number().int().min(100).default(5000).describe('backend postgres: a write slower than this is refused (AUDIT_UNAVAILABLE) and the connection renewed.'),
+    idle_in_transaction_timeout_ms: z.number().int().min(100).default(5000).describe('backend postgres: the server ends a session idle inside a transaction this long (a frozen process), releasing its locks.'),
+    connect_timeout_ms: z.number().int().min(100).default(5000).describe('backend postgres: connecting, and each reconnection attempt.'),
     path: z.string().min(1).default('warden-audit.db').describe('SQLite file; relative to the config file\'s directory (`warden serve`, `warden audit --config`).'),
     synchronous: z.enum(['normal', 'full']).default('normal').describe('normal: nothing lost on a process crash; full: nothing lost on power loss.'),
     busy_timeout_ms: z.number().int().min(0).default(2000).describe('How long a write waits for a lock held by another connection before the call is refused.'),
@@ -36,6 +52,16 @@ export const auditConfigSchema = z
       .strict()
       .default({ keys: DEFAULT_REDACT_KEYS, patterns: [] }),
   })
-  .strict();
+  .strict()
+  .superRefine((audit, ctx) => {
+    if (audit.backend !== 'postgres') {
+      for (const key of ['url', 'replica_id'] as const) {
+        if (audit[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only used with "backend": "postgres"' });
+      }
+      return;
+    }
+    if (audit.url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'is required with "backend": "postgres" (e.g. "${WARDEN_AUDIT_URL}")' });
+    if (audit.replica_id === undefined) ctx.addIssue({ code: 'custom', path: ['replica_id'], message: 'is required with "backend": "postgres": a name unique to this process (e.g. "${HOSTNAME}")' });
+  });
 
 export type AuditConfig = z.infer<typeof auditConfigSchema>;

@@ -76,7 +76,7 @@ export function createEventEncoder(redactor: Redactor): EventEncoder {
           // Of the original, unredacted arguments: proves what was sent without storing it.
           arguments_sha256: hasArguments ? sha256Hex(canonicalJson(event.arguments)) : null,
           // What the policy decided on, without its arguments (stored once, above): explain and
-          // replay put the two together again (audit/decision-reader.ts).
+          // replay put the two together again (audit/sqlite/decision-reader.ts).
           input: event.input === undefined ? null : redactor.redactArguments(withoutArguments(event.input)),
         },
         {

@@ -7,6 +7,11 @@ import { WardenError } from '../errors.ts';
  * (field notes: 27-62k rows/s one per transaction, 160-320k rows/s in batches of 100).
  * A failed commit rejects every promise of its batch with AUDIT_UNAVAILABLE; nothing of the
  * batch was written, because the transaction rolled back as a whole.
+ *
+ * A commit may be asynchronous (PostgreSQL): then one transaction is in flight at a time, and
+ * what is submitted meanwhile forms the next batch, committed as soon as the first settles. So
+ * the batch grows with the load and the database sees one writer per process, never a queue of
+ * small transactions racing for the chain head.
  */
 export interface GroupCommit<T> {
   submit(item: T): Promise<void>;
@@ -23,47 +28,70 @@ interface Pending<T> {
 }
 
 export function createGroupCommit<T>(
-  commit: (items: T[]) => void,
+  commit: (items: T[]) => void | Promise<void>,
   report: (error: WardenError | undefined, batchSize: number) => void,
 ): GroupCommit<T> {
   let queue: Pending<T>[] = [];
   let scheduled = false;
+  let inFlight = false;
   let drained: (() => void)[] = [];
 
-  const flush = (): void => {
-    scheduled = false;
-    const batch = queue;
-    queue = [];
-    let failure: WardenError | undefined;
-    try {
-      commit(batch.map((pending) => pending.item));
-    } catch (error) {
-      failure = new WardenError('AUDIT_UNAVAILABLE', `audit write failed: ${(error as Error).message}`, { cause: error });
-    }
-    report(failure, batch.length);
+  const failure = (error: unknown): WardenError =>
+    new WardenError('AUDIT_UNAVAILABLE', `audit write failed: ${(error as Error).message}`, { cause: error });
+
+  const settle = (batch: Pending<T>[], error: WardenError | undefined): void => {
+    report(error, batch.length);
     for (const pending of batch) {
-      if (failure) pending.reject(failure);
+      if (error) pending.reject(error);
       else pending.resolve();
     }
+    if (queue.length > 0) return schedule();
     const waiting = drained;
     drained = [];
     for (const resolve of waiting) resolve();
   };
 
+  const flush = (): void => {
+    scheduled = false;
+    const batch = queue;
+    queue = [];
+    let result: void | Promise<void>;
+    try {
+      result = commit(batch.map((pending) => pending.item));
+    } catch (error) {
+      return settle(batch, failure(error));
+    }
+    if (!(result instanceof Promise)) return settle(batch, undefined);
+    inFlight = true;
+    result.then(
+      () => {
+        inFlight = false;
+        settle(batch, undefined);
+      },
+      (error: unknown) => {
+        inFlight = false;
+        settle(batch, failure(error));
+      },
+    );
+  };
+
+  function schedule(): void {
+    if (scheduled || inFlight) return;
+    scheduled = true;
+    setImmediate(flush);
+  }
+
   return {
     submit(item) {
       return new Promise<void>((resolve, reject) => {
         queue.push({ item, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        schedule();
       });
     },
     drain() {
-      if (!scheduled) return Promise.resolve();
+      if (!scheduled && !inFlight) return Promise.resolve();
       return new Promise<void>((resolve) => drained.push(resolve));
     },
-    busy: () => scheduled,
+    busy: () => scheduled || inFlight,
   };
 }

@@ -1,5 +1,6 @@
 export { auditConfigSchema, type AuditConfig } from './config.ts';
-export { openAuditStore, type AuditStoreOptions } from './store.ts';
+export { openAuditStore, type AuditStoreOptions } from './sqlite/store.ts';
+export { openConfiguredAuditStore } from './open.ts';
 export type {
   AuditHealth,
   AuditPrincipal,
@@ -12,4 +13,4 @@ export type {
   OutcomeEvent,
   ShadowDisagreementEvent,
 } from './sink.ts';
-export { openDecisionReader, type DecisionReader, type RecordedDecision } from './decision-reader.ts';
+export { openDecisionReader, type DecisionReader, type RecordedDecision } from './sqlite/decision-reader.ts';

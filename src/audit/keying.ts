@@ -1,20 +1,15 @@
-import type Database from 'better-sqlite3';
 import { WardenError } from '../errors.ts';
 import type { ChainKey } from './chain.ts';
 
 /**
- * Where a keyed log's HMAC chain starts (migrations/0004) and with which key. One writer holds
- * one key: a gateway, prune or verify with no key or another key is refused on a keyed log, so
- * the chain never continues under a key its readers cannot check.
+ * Where a keyed chain's HMAC starts and with which key (both backends record it beside the chain:
+ * migrations/sqlite/0004, migrations/postgres/0001). One writer holds one key: a gateway, prune or
+ * verify with no key or another key is refused on a keyed chain, so the chain never continues
+ * under a key its readers cannot check.
  */
 export interface Keying {
   keyId: string;
   fromSeq: number;
-}
-
-export function keyingReader(db: Database.Database): () => Keying | undefined {
-  const read = db.prepare('SELECT key_id AS keyId, from_seq AS fromSeq FROM chain_key WHERE id = 1');
-  return () => read.get() as Keying | undefined;
 }
 
 /** Why `key` cannot continue or check a log keyed as `keying`, or undefined when it can. */
@@ -33,9 +28,4 @@ export function assertKeyFits(keying: Keying | undefined, key: ChainKey | undefi
 /** The key row `seq` is hashed with: none before the keying starts. */
 export function keyAt(keying: Keying | undefined, key: ChainKey | undefined, seq: number): ChainKey | undefined {
   return keying !== undefined && seq >= keying.fromSeq ? key : undefined;
-}
-
-/** Keys the chain from the next row appended on (the startup row the store is about to write). */
-export function startKeying(db: Database.Database, key: ChainKey): void {
-  db.prepare('INSERT INTO chain_key (id, key_id, from_seq) VALUES (1, ?, coalesce((SELECT seq FROM chain_head WHERE id = 1), 0) + 1)').run(key.id);
 }

@@ -105,13 +105,17 @@ export function parseExportOptions(args: string[], now: Date) {
   );
 }
 
-/** `SEQ:HASH`, as a verify run printed them earlier (`lastSeq`, `lastHash` of `--json`). */
+/**
+ * `SEQ:HASH`, as a verify run printed them earlier (`lastSeq`, `lastHash` of `--json`); on
+ * PostgreSQL `REPLICA:SEQ:HASH` (each replica has its own chain).
+ */
 const chainMark = z
   .string()
-  .regex(/^\d+:[0-9a-f]{64}$/, 'expected SEQ:HASH as printed by verify --json (lastSeq and lastHash), e.g. 1042:9f86d0...')
-  .transform((text) => {
-    const [seq, hash] = text.split(':') as [string, string];
-    return { seq: Number(seq), hash };
+  .regex(/^(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,62}:)?\d+:[0-9a-f]{64}$/, 'expected SEQ:HASH (PostgreSQL: REPLICA:SEQ:HASH) as printed by verify --json (lastSeq and lastHash), e.g. 1042:9f86d0...')
+  .transform((text): { replica?: string; seq: number; hash: string } => {
+    const parts = text.split(':');
+    const [hash, seq] = [parts.pop()!, parts.pop()!];
+    return parts.length === 1 ? { replica: parts[0]!, seq: Number(seq), hash } : { seq: Number(seq), hash };
   });
 
 export function parseVerifyOptions(args: string[]) {
@@ -133,6 +137,31 @@ export function parsePruneOptions(args: string[]) {
         'older-than': z
           .string({ error: 'is required, e.g. --older-than 30d' })
           .transform((text, ctx) => durationMs(text) ?? (ctx.addIssue({ code: 'custom', message: `expected a duration such as 30d or 12w, got "${text}"` }), z.NEVER)),
+      })
+      .superRefine(exclusiveSources),
+  );
+}
+
+const replicaFlag = z.string({ error: 'is required: the replica id (audit.replica_id)' }).min(1);
+
+export function parseCloseIncompleteOptions(args: string[]) {
+  return parseFlags(
+    args,
+    { ...SOURCE_FLAGS, json: { type: 'boolean' }, replica: { type: 'string' } },
+    z.object({ ...sourceShape, json: z.boolean().default(false), replica: replicaFlag }).superRefine(exclusiveSources),
+  );
+}
+
+export function parseMigrateOptions(args: string[]) {
+  return parseFlags(
+    args,
+    { ...SOURCE_FLAGS, json: { type: 'boolean' }, to: { type: 'string' }, replica: { type: 'string' } },
+    z
+      .object({
+        ...sourceShape,
+        json: z.boolean().default(false),
+        to: z.string({ error: 'is required: the target database, postgres://...' }).regex(/^postgres(?:ql)?:\/\//, 'expected a postgres://... URL'),
+        replica: replicaFlag,
       })
       .superRefine(exclusiveSources),
   );

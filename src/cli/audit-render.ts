@@ -1,7 +1,9 @@
 import type { EventRow } from '../audit/chain.ts';
-import type { PruneResult } from '../audit/prune.ts';
-import type { DecisionRecord, StatsRow } from '../audit/query.ts';
-import type { VerifyReport } from '../audit/verify.ts';
+import type { PruneResult } from '../audit/sqlite/prune.ts';
+import type { ReplicaPruneResult } from '../audit/postgres/prune.ts';
+import type { PostgresVerifyReport } from '../audit/postgres/verify.ts';
+import type { DecisionRecord, StatsRow } from '../audit/decisions.ts';
+import type { VerifyReport } from '../audit/sqlite/verify.ts';
 import { renderJson, renderTable } from './render.ts';
 
 /** How `warden audit` output looks: a table for people (coloured on a TTY), JSON or CSV for machines. */
@@ -37,7 +39,7 @@ const cell = (value: string | number | null | undefined): string => (value === n
 
 export function renderDecisions(records: readonly DecisionRecord[], format: OutputFormat, colour: boolean): string {
   const columns = ['SEQ', 'TIME', 'SUB', 'METHOD', 'TOOL', 'SERVER', 'DECISION', 'OUTCOME', 'MS', 'REASONS'];
-  const rows = records.map((r) => [cell(r.seq), r.time, cell(r.sub), cell(r.method), cell(r.tool), cell(r.server), r.decision, cell(r.outcome), cell(r.durationMs), r.reasons.join('; ')]);
+  const rows = records.map((r) => [cell(r.replica === undefined ? r.seq : `${r.replica}:${r.seq}`), r.time, cell(r.sub), cell(r.method), cell(r.tool), cell(r.server), r.decision, cell(r.outcome), cell(r.durationMs), r.reasons.join('; ')]);
   const colours = records.map((r) => (r.decision === 'deny' ? RED : r.outcome !== null && r.outcome !== 'ok' ? YELLOW : undefined));
   return tabular(columns, rows, format, records, colours, colour);
 }
@@ -68,21 +70,45 @@ export function renderEventLine(row: EventRow): string {
     startup: () => `pid ${String(data.pid)}${data.incomplete ? `, ${String(data.incomplete)} incomplete` : ''}`,
     shutdown: () => `${String(data.reason)}`,
     prune: () => `removed ${String(data.removed)} rows through seq ${String(data.through_seq)}`,
+    witness: () => Object.entries(data.heads as Record<string, { seq: number }>).map(([replica, head]) => `${replica}:${head.seq}`).join(' '),
   };
-  return `${row.seq}  ${row.time}  ${row.kind.padEnd(13)}  ${summary[row.kind]()}\n`;
+  const position = 'replica_id' in row ? `${String(row.replica_id)}:${row.seq}` : String(row.seq);
+  return `${position}  ${row.time}  ${row.kind.padEnd(13)}  ${summary[row.kind]()}\n`;
+}
+
+/** One chain's verdict, as one line (SQLite's only chain; each replica's on PostgreSQL). */
+function verdict(report: Omit<VerifyReport, 'ok' | 'index'>): string {
+  if (report.problem) return `chain broken at seq ${report.problem.seq}: ${report.problem.kind}: ${report.problem.message}`;
+  const range = report.rows === 0 ? 'no rows' : `${report.rows} rows, seq ${report.firstSeq}..${report.lastSeq}`;
+  const anchor = report.anchor ? `, anchored at seq ${report.anchor.seq} after pruning ${report.anchor.removed} rows` : '';
+  return `chain intact: ${range}${anchor}`;
 }
 
 export function renderVerify(report: VerifyReport, json: boolean): string {
   if (json) return renderJson(report);
-  if (report.problem) return `chain broken at seq ${report.problem.seq}: ${report.problem.kind}: ${report.problem.message}\n`;
-  const range = report.rows === 0 ? 'no rows' : `${report.rows} rows, seq ${report.firstSeq}..${report.lastSeq}`;
-  const anchor = report.anchor ? `, anchored at seq ${report.anchor.seq} after pruning ${report.anchor.removed} rows` : '';
+  if (report.problem) return `${verdict(report)}\n`;
   const index = report.index ? `query index wrong at seq ${report.index.seq}: ${report.index.message}\n` : '';
-  return `chain intact: ${range}${anchor}\n${index}`;
+  return `${verdict(report)}\n${index}`;
+}
+
+/** PostgreSQL: one line per replica's chain, `replica ID: ` before the line SQLite prints. */
+export function renderVerifyReplicas(report: PostgresVerifyReport, json: boolean): string {
+  if (json) return renderJson(report);
+  if (report.chains.length === 0) return 'no chains\n';
+  return report.chains.map((chain) => `replica ${chain.replica}: ${verdict(chain)}\n`).join('');
+}
+
+function pruned(result: PruneResult): string {
+  if (result.throughSeq === null) return 'nothing to prune';
+  return `removed ${result.removed} rows through seq ${result.throughSeq}; verify starts from that anchor`;
 }
 
 export function renderPrune(result: PruneResult, json: boolean): string {
-  if (json) return renderJson(result);
-  if (result.throughSeq === null) return 'nothing to prune\n';
-  return `removed ${result.removed} rows through seq ${result.throughSeq}; verify starts from that anchor\n`;
+  return json ? renderJson(result) : `${pruned(result)}\n`;
+}
+
+export function renderPruneReplicas(results: readonly ReplicaPruneResult[], json: boolean): string {
+  if (json) return renderJson(results);
+  if (results.length === 0) return 'nothing to prune\n';
+  return results.map((result) => `replica ${result.replica}: ${pruned(result)}\n`).join('');
 }

@@ -4,19 +4,31 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { type ChainKey, chainKey } from '../audit/chain.ts';
 import { auditConfigSchema } from '../audit/config.ts';
-import { openReaderDatabase, openWriterDatabase } from '../audit/database.ts';
-import { checkSchema, loadMigrations } from '../audit/migrations.ts';
-import { pruneBefore } from '../audit/prune.ts';
-import { decisionStats, eventsAfter, iterateEvents, lastEvents, queryDecisions } from '../audit/query.ts';
-import { verifyChain } from '../audit/verify.ts';
+import { openReaderDatabase, openWriterDatabase } from '../audit/sqlite/database.ts';
+import { checkSchema, loadMigrations } from '../audit/sqlite/migrations.ts';
+import { pruneBefore } from '../audit/sqlite/prune.ts';
+import { decisionStats, eventsAfter, iterateEvents, lastEvents, queryDecisions } from '../audit/sqlite/query.ts';
+import { verifyChain } from '../audit/sqlite/verify.ts';
+import type { EventRow } from '../audit/chain.ts';
+import { createEventEncoder } from '../audit/events.ts';
+import { type PostgresSettings, connect, describeUrl } from '../audit/postgres/connection.ts';
+import { copyFromSqlite } from '../audit/postgres/copy-from-sqlite.ts';
+import { closeIncomplete } from '../audit/postgres/incomplete.ts';
+import { checkPostgresSchema, loadPostgresMigrations, migratePostgres } from '../audit/postgres/migrations.ts';
+import { prunePostgres } from '../audit/postgres/prune.ts';
+import { type TailCursor, decisionStatsPg, eventsAfterPg, iterateEventsPg, lastEventsPg, queryDecisionsPg, tailCursor } from '../audit/postgres/query.ts';
+import { verifyPostgres } from '../audit/postgres/verify.ts';
+import { createRedactor } from '../audit/redact.ts';
+import type pg from 'pg';
 import { loadConfig } from '../config/load.ts';
 import { WardenError } from '../errors.ts';
 import {
-  parseExportOptions, parsePruneOptions, parseQueryOptions, parseStatsOptions, parseTailOptions, parseVerifyOptions,
+  parseCloseIncompleteOptions, parseExportOptions, parseMigrateOptions, parsePruneOptions, parseQueryOptions, parseStatsOptions, parseTailOptions, parseVerifyOptions,
 } from './audit-options.ts';
 import {
-  type OutputFormat, eventJson, renderDecisions, renderEventLine, renderPrune, renderStats, renderVerify,
+  type OutputFormat, eventJson, renderDecisions, renderEventLine, renderPrune, renderPruneReplicas, renderStats, renderVerify, renderVerifyReplicas,
 } from './audit-render.ts';
+import { renderJson } from './render.ts';
 import { EXIT, failWith } from './exit-codes.ts';
 
 const USAGE_TEXT = `usage: warden audit <command> [--db PATH | --config FILE] [options]
@@ -26,11 +38,15 @@ const USAGE_TEXT = `usage: warden audit <command> [--db PATH | --config FILE] [o
   tail    [-n N] [-f] [--interval MS] [--json]
   stats   [--since ...] [--until ...] [--by sub|tool|decision|server] [--json | --csv]
   export  --format jsonl [--since ...] [--until ...]
-  verify  [--expect SEQ:HASH ...] [--json]   (--expect: a lastSeq:lastHash kept from an earlier --json run)
+  verify  [--expect SEQ:HASH ...] [--json]   (--expect: a lastSeq:lastHash kept from an earlier --json run;
+          PostgreSQL: REPLICA:SEQ:HASH, every replica's chain is verified)
   prune   --older-than 30d [--json]
+  close-incomplete --replica ID [--json]     (PostgreSQL: close the calls a dead replica left open)
+  migrate --to postgres://... --replica ID   (copy a SQLite trail into PostgreSQL as that replica's chain)
 
-  --db PATH      the audit database (default warden-audit.db in the working directory)
-  --config FILE  read audit.path from the gateway's config file instead
+  --db PATH|URL  the audit database: a SQLite file (default warden-audit.db in the working
+                 directory) or a postgres://... URL
+  --config FILE  read audit.path or audit.url from the gateway's config file instead
 
 exit codes: 0 done (verify: chain intact), 1 verify found the chain broken or the query index wrong,
             or a command failed,
@@ -49,17 +65,44 @@ const processIo = (): AuditCliIo => ({ stdout: process.stdout, now: () => new Da
 
 type Source = { db?: string | undefined; config?: string | undefined };
 
+/** Which database a command reads: a SQLite file, or a PostgreSQL URL with the connection settings. */
+type Target = { backend: 'sqlite'; path: string } | { backend: 'postgres'; settings: PostgresSettings };
+
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
+
 /**
- * `--db`, else `audit.path` of `--config` through the gateway's own loader (relative to the
- * config file's directory, as `warden serve` resolves it), else the default in the working directory.
+ * `--db` (a path, or a postgres:// URL), else `audit.path`/`audit.url` of `--config` through the
+ * gateway's own loader (a path relative to the config file's directory, as `warden serve` resolves
+ * it), else the default file in the working directory.
  */
-function databasePath(source: Source): string {
-  if (source.db !== undefined) return source.db;
+function targetOf(source: Source): Target {
+  const defaults = auditConfigSchema.parse({});
+  if (source.db !== undefined) {
+    return POSTGRES_URL.test(source.db) ? { backend: 'postgres', settings: { ...defaults, url: source.db } } : { backend: 'sqlite', path: source.db };
+  }
   if (source.config !== undefined) {
     const config = loadConfig(source.config);
-    return isAbsolute(config.audit.path) ? config.audit.path : resolve(config.baseDir, config.audit.path);
+    if (config.audit.backend === 'postgres') return { backend: 'postgres', settings: { ...config.audit, url: config.audit.url! } };
+    return { backend: 'sqlite', path: isAbsolute(config.audit.path) ? config.audit.path : resolve(config.baseDir, config.audit.path) };
   }
-  return auditConfigSchema.parse({}).path;
+  return { backend: 'sqlite', path: defaults.path };
+}
+
+function databasePath(source: Source): string {
+  const target = targetOf(source);
+  if (target.backend !== 'sqlite') throw new WardenError('USAGE', 'this command reads a SQLite audit file: give --db PATH');
+  return target.path;
+}
+
+/** A connection to a migrated PostgreSQL audit database (the CLI never migrates it). */
+async function withPostgres<T>(settings: PostgresSettings, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = await connect(settings, 'mcp-warden audit cli');
+  try {
+    await checkPostgresSchema(client, describeUrl(settings.url), loadPostgresMigrations());
+    return await use(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /**
@@ -71,8 +114,8 @@ function chainKeyOf(source: Source): ChainKey | undefined {
   return secret === undefined || secret === '' ? undefined : chainKey(secret);
 }
 
-function withReader<T>(source: Source, use: (db: Database.Database) => T): T {
-  const db = openReaderDatabase(databasePath(source));
+function withReader<T>(path: string, use: (db: Database.Database) => T): T {
+  const db = openReaderDatabase(path);
   try {
     checkSchema(db, loadMigrations());
     return use(db);
@@ -93,13 +136,19 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
     switch (command) {
       case 'query': {
         const { limit, json, csv, db, config, ...filter } = parseQueryOptions(rest, io.now());
-        const records = withReader({ db, config }, (reader) => queryDecisions(reader, filter, limit));
+        const target = targetOf({ db, config });
+        const records = target.backend === 'postgres'
+          ? await withPostgres(target.settings, (client) => queryDecisionsPg(client, filter, limit))
+          : withReader(target.path, (reader) => queryDecisions(reader, filter, limit));
         io.stdout.write(renderDecisions(records, formatOf({ json, csv }), io.stdout.isTTY === true));
         return EXIT.OK;
       }
       case 'stats': {
         const { by, json, csv, db, config, ...filter } = parseStatsOptions(rest, io.now());
-        const stats = withReader({ db, config }, (reader) => decisionStats(reader, filter, by));
+        const target = targetOf({ db, config });
+        const stats = target.backend === 'postgres'
+          ? await withPostgres(target.settings, (client) => decisionStatsPg(client, filter, by))
+          : withReader(target.path, (reader) => decisionStats(reader, filter, by));
         io.stdout.write(renderStats(stats, by, formatOf({ json, csv })));
         return EXIT.OK;
       }
@@ -107,25 +156,82 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
         return await tail(rest, io);
       case 'export': {
         const options = parseExportOptions(rest, io.now());
-        withReader(options, (reader) => {
-          for (const row of iterateEvents(reader, options)) io.stdout.write(`${JSON.stringify(eventJson(row))}\n`);
-        });
+        const target = targetOf(options);
+        if (target.backend === 'postgres') {
+          await withPostgres(target.settings, async (client) => {
+            for await (const row of iterateEventsPg(client, options)) io.stdout.write(`${JSON.stringify(eventJson(row))}\n`);
+          });
+        } else {
+          withReader(target.path, (reader) => {
+            for (const row of iterateEvents(reader, options)) io.stdout.write(`${JSON.stringify(eventJson(row))}\n`);
+          });
+        }
         return EXIT.OK;
       }
       case 'verify': {
         const options = parseVerifyOptions(rest);
-        const report = withReader(options, (reader) => verifyChain(reader, { expected: options.expect, key: chainKeyOf(options) }));
+        const target = targetOf(options);
+        if (target.backend === 'postgres') {
+          const expected = options.expect.map((mark) => {
+            if (mark.replica === undefined) throw new WardenError('USAGE', '--expect: on PostgreSQL a mark names its replica: REPLICA:SEQ:HASH');
+            return { replica: mark.replica, seq: mark.seq, hash: mark.hash };
+          });
+          const report = await withPostgres(target.settings, (client) => verifyPostgres(client, { expected, key: chainKeyOf(options) }));
+          io.stdout.write(renderVerifyReplicas(report, options.json));
+          return report.ok ? EXIT.OK : EXIT.FAILURE;
+        }
+        const expected = options.expect.map((mark) => {
+          if (mark.replica !== undefined) throw new WardenError('USAGE', '--expect: a SQLite log has one chain: SEQ:HASH');
+          return { seq: mark.seq, hash: mark.hash };
+        });
+        const report = withReader(target.path, (reader) => verifyChain(reader, { expected, key: chainKeyOf(options) }));
         io.stdout.write(renderVerify(report, options.json));
         return report.ok ? EXIT.OK : EXIT.FAILURE;
       }
       case 'prune': {
         const options = parsePruneOptions(rest);
-        const result = prune(databasePath(options), new Date(io.now().getTime() - options['older-than']), io.now, chainKeyOf(options));
+        const cutoff = new Date(io.now().getTime() - options['older-than']);
+        const target = targetOf(options);
+        if (target.backend === 'postgres') {
+          const results = await withPostgres(target.settings, (client) => prunePostgres(client, cutoff, { now: io.now }));
+          io.stdout.write(renderPruneReplicas(results, options.json));
+          return EXIT.OK;
+        }
+        const result = prune(target.path, cutoff, io.now, chainKeyOf(options));
         io.stdout.write(renderPrune(result, options.json));
         return EXIT.OK;
       }
+      case 'close-incomplete': {
+        const options = parseCloseIncompleteOptions(rest);
+        const target = targetOf(options);
+        if (target.backend !== 'postgres') throw new WardenError('USAGE', 'close-incomplete is for the postgres backend: a SQLite gateway closes its own open calls when it starts');
+        const encoder = createEventEncoder(createRedactor({ keys: [], patterns: [] }));
+        const result = await withPostgres(target.settings, (client) => closeIncomplete(client, options.replica, encoder, io.now, chainKeyOf(options)));
+        io.stdout.write(options.json ? renderJson(result) : `closed ${result.closed} open calls of replica ${result.replica} as incomplete\n`);
+        return EXIT.OK;
+      }
+      case 'migrate': {
+        const options = parseMigrateOptions(rest);
+        const source = openReaderDatabase(databasePath(options));
+        try {
+          checkSchema(source, loadMigrations());
+          const settings = { ...auditConfigSchema.parse({}), url: options.to };
+          const client = await connect(settings, 'mcp-warden audit migrate');
+          try {
+            // The target is migrated like a gateway would (it may be a fresh database).
+            await migratePostgres(client, describeUrl(options.to), loadPostgresMigrations(), io.now);
+            const result = await copyFromSqlite(source, client, options.replica);
+            io.stdout.write(options.json ? renderJson(result) : `copied ${result.rows} rows into ${describeUrl(options.to)} as the chain of replica ${result.replica}; check it with warden audit verify --db URL\n`);
+          } finally {
+            await client.end().catch(() => undefined);
+          }
+        } finally {
+          source.close();
+        }
+        return EXIT.OK;
+      }
       default:
-        throw new WardenError('USAGE', `unknown audit command "${command}"; expected query, tail, stats, export, verify or prune`);
+        throw new WardenError('USAGE', `unknown audit command "${command}"; expected query, tail, stats, export, verify, prune, close-incomplete or migrate`);
     }
   } catch (error) {
     return failWith(error);
@@ -144,38 +250,74 @@ function prune(path: string, cutoff: Date, now: () => Date, key: ChainKey | unde
   }
 }
 
+/** What `tail` reads: the last rows, then whatever was appended since (by seq; per replica on PostgreSQL). */
+interface TailFeed {
+  last(lines: number): Promise<EventRow[]>;
+  next(): Promise<EventRow[]>;
+  close(): Promise<void>;
+}
+
+async function tailFeed(target: Target): Promise<TailFeed> {
+  if (target.backend === 'postgres') {
+    const client = await connect(target.settings, 'mcp-warden audit cli');
+    let cursor: TailCursor = new Map();
+    try {
+      await checkPostgresSchema(client, describeUrl(target.settings.url), loadPostgresMigrations());
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return {
+      async last(lines) {
+        cursor = await tailCursor(client);
+        const rows = await lastEventsPg(client, lines);
+        for (const row of rows) cursor.set(row.replica_id, Math.max(cursor.get(row.replica_id) ?? 0, row.seq));
+        return rows;
+      },
+      next: () => eventsAfterPg(client, cursor),
+      close: () => client.end().catch(() => undefined),
+    };
+  }
+  const db = openReaderDatabase(target.path);
+  let seq = 0;
+  const advance = (rows: EventRow[]): EventRow[] => ((seq = rows.at(-1)?.seq ?? seq), rows);
+  try {
+    checkSchema(db, loadMigrations());
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return {
+    last: async (lines) => advance(lastEvents(db, lines)),
+    next: async () => advance(eventsAfter(db, seq)),
+    close: async () => void db.close(),
+  };
+}
+
 async function tail(args: string[], io: AuditCliIo): Promise<number> {
   const options = parseTailOptions(args);
-  const print = (row: Parameters<typeof renderEventLine>[0]): void => {
+  const print = (row: EventRow): void => {
     io.stdout.write(options.json ? `${JSON.stringify(eventJson(row))}\n` : renderEventLine(row));
   };
-  const db = openReaderDatabase(databasePath(options));
+  const feed = await tailFeed(targetOf(options));
   const stop = new AbortController();
   const abort = (): void => stop.abort();
   try {
-    checkSchema(db, loadMigrations());
-    let last = 0;
-    for (const row of lastEvents(db, options.lines)) {
-      print(row);
-      last = row.seq;
-    }
+    for (const row of await feed.last(options.lines)) print(row);
     if (!options.follow) return EXIT.OK;
     io.signal?.addEventListener('abort', abort, { once: true });
     process.once('SIGINT', abort).once('SIGTERM', abort);
-    // Polling a WAL database is cheap (a read sees every commit made before it started) and
-    // needs nothing from the writer, which may be another process or stopped altogether.
+    // Polling is cheap (a SQLite WAL read sees every commit made before it started; PostgreSQL
+    // reads by each chain's seq) and needs nothing from the writers, which may be stopped.
     while (!stop.signal.aborted) {
       // Rejects (AbortError) when stopped: that simply ends the wait.
       await sleep(options.interval, undefined, { signal: stop.signal }).catch(() => undefined);
-      for (const row of eventsAfter(db, last)) {
-        print(row);
-        last = row.seq;
-      }
+      for (const row of await feed.next()) print(row);
     }
     return EXIT.OK;
   } finally {
     process.off('SIGINT', abort).off('SIGTERM', abort);
     io.signal?.removeEventListener('abort', abort);
-    db.close();
+    await feed.close();
   }
 }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { openAuditStore, type AuditStore, type ShadowDisagreementEvent } from '../audit/index.ts';
+import { openConfiguredAuditStore, type AuditStore, type ShadowDisagreementEvent } from '../audit/index.ts';
 import { createAuthenticator } from '../auth/index.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import { loadComposites } from '../composites/load.ts';
@@ -44,8 +43,7 @@ export interface Services {
  * already opened is closed again.
  */
 export async function buildServices(config: ResolvedConfig, log: Logger): Promise<Services> {
-  const auditPath = isAbsolute(config.audit.path) ? config.audit.path : resolve(config.baseDir, config.audit.path);
-  const audit = openAuditStore({ ...config.audit, path: auditPath }, { logger: log, version: VERSION });
+  const audit = await openConfiguredAuditStore(config.audit, config.baseDir, { logger: log, version: VERSION });
   const opened: Array<() => Promise<void>> = [() => audit.close('shutdown')];
   try {
     await audit.recordLifecycle({

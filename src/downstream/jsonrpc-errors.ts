@@ -29,6 +29,7 @@ const JSONRPC_CODE: Record<WardenCode, number> = {
   AUDIT_SCHEMA_TOO_NEW: -32004,
   AUDIT_CHAIN_BROKEN: -32004,
   AUDIT_CHAIN_KEY: -32004,
+  AUDIT_REPLICA_IN_USE: -32004,
   REQUEST_INVALID: ErrorCode.InvalidParams,
   REQUEST_TOO_LARGE: ErrorCode.InvalidRequest,
   REQUEST_NUMBER_INEXACT: ErrorCode.InvalidParams,

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChainKey, type EventRow, chainKey, rowHash } from '../../src/audit/chain.ts';
-import { openAuditStore } from '../../src/audit/store.ts';
-import { verifyChain } from '../../src/audit/verify.ts';
+import { openAuditStore } from '../../src/audit/sqlite/store.ts';
+import { verifyChain } from '../../src/audit/sqlite/verify.ts';
 import { isWardenError } from '../../src/errors.ts';
 import { auditConfig, decision, outcomeOf, silentLogger, tempDir, tick, verifyTamperedCopy } from './helpers.ts';
 
 /**
- * audit.chain_key: the chain under HMAC-SHA256 (migrations/0004, src/audit/keying.ts). What it
+ * audit.chain_key: the chain under HMAC-SHA256 (migrations/sqlite/0004, src/audit/sqlite/keying.ts). What it
  * adds over the plain chain: someone who can write the file but lacks the key cannot recompute
  * the chain after an edit, cannot strip the keying, and no writer continues it under another key.
  */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, type EventRow, rowHash } from '../../src/audit/chain.ts';
-import { openAuditStore } from '../../src/audit/store.ts';
+import { openAuditStore } from '../../src/audit/sqlite/store.ts';
 import { type AuditCliIo, run } from '../../src/cli/audit.ts';
 import { auditConfig, decision, outcomeOf, silentLogger, tempDir } from './helpers.ts';
 

@@ -3,7 +3,7 @@ import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openAuditStore } from '../../src/audit/store.ts';
+import { openAuditStore } from '../../src/audit/sqlite/store.ts';
 import { auditConfig, decision, readEvents, silentLogger, tempDir, tick, verifyFile } from './helpers.ts';
 
 const { dir, cleanup } = tempDir('fail-closed');

@@ -1,13 +1,10 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/audit/chain.ts';
-import { openAuditStore } from '../../src/audit/store.ts';
+import { openAuditStore } from '../../src/audit/sqlite/store.ts';
 import { readiness } from '../../src/downstream/readiness.ts';
-import type { AuditStore } from '../../src/audit/sink.ts';
-import { startTestGateway, stdioFixture, type TestGateway } from '../gateway/support/harness.ts';
-import { TestPolicyEngine } from '../gateway/support/test-engines.ts';
+import { upstreamCalls, withGateway } from './gateway-support.ts';
 import { auditConfig, readEvents, silentLogger, tempDir, verifyFile } from './helpers.ts';
 
 const { dir, cleanup } = tempDir('gateway-audit');
@@ -24,21 +21,6 @@ function random(seed: number): () => number {
   };
 }
 
-const denyWhoami = () => new TestPolicyEngine((input) => input.method !== 'tools/call' || input.tool?.name !== 'db__whoami');
-
-async function upstreamCalls(client: Client): Promise<number> {
-  const result = (await client.callTool({ name: 'db__stats', arguments: {} })) as { content: { text: string }[] };
-  return (JSON.parse(result.content[0]!.text) as { calls: number }).calls;
-}
-
-async function withGateway<T>(store: AuditStore, use: (gw: TestGateway, client: Client) => Promise<T>): Promise<T> {
-  const gw = await startTestGateway({ config: { mcpServers: { db: stdioFixture('db') } }, policy: denyWhoami(), audit: store });
-  try {
-    return await use(gw, await gw.connect());
-  } finally {
-    await gw.close();
-  }
-}
 
 type Seen = 'ok' | 'denied' | 'error' | 'cancelled';
 

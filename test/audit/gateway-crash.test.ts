@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../src/audit/chain.ts';
-import { verifyChain } from '../../src/audit/verify.ts';
+import { verifyChain } from '../../src/audit/sqlite/verify.ts';
 import { writeGatewayConfig } from '../fixtures/gateway.ts';
 import { stdioFixture } from '../gateway/support/harness.ts';
 import { tempDir } from './helpers.ts';

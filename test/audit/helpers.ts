@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventRow } from '../../src/audit/chain.ts';
 import { type AuditConfig, auditConfigSchema } from '../../src/audit/config.ts';
-import { type VerifyOptions, type VerifyReport, verifyChain } from '../../src/audit/verify.ts';
+import { type VerifyOptions, type VerifyReport, verifyChain } from '../../src/audit/sqlite/verify.ts';
 import type { DecisionEvent, OutcomeEvent } from '../../src/audit/sink.ts';
 import { createLogger } from '../../src/log.ts';
 
@@ -75,7 +75,7 @@ export function readEvents(path: string, where = '1 = 1', ...params: unknown[]):
 }
 
 /**
- * The decision index (migrations/0003) against the log it copies: how far it got, how many keys
+ * The decision index (migrations/sqlite/0003) against the log it copies: how far it got, how many keys
  * it holds, and every row where the two disagree (a key missing at or below the mark, a key
  * that differs from its row, a key without a row).
  */

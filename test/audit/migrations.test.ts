@@ -2,13 +2,13 @@ import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAppender } from '../../src/audit/appender.ts';
+import { createAppender } from '../../src/audit/sqlite/appender.ts';
 import type { EventFields } from '../../src/audit/chain.ts';
 import { createEventEncoder } from '../../src/audit/events.ts';
-import { MIGRATIONS_DIR, loadMigrations, migrate } from '../../src/audit/migrations.ts';
-import { queryDecisions } from '../../src/audit/query.ts';
+import { MIGRATIONS_DIR, loadMigrations, migrate } from '../../src/audit/sqlite/migrations.ts';
+import { queryDecisions } from '../../src/audit/sqlite/query.ts';
 import { createRedactor } from '../../src/audit/redact.ts';
-import { openAuditStore } from '../../src/audit/store.ts';
+import { openAuditStore } from '../../src/audit/sqlite/store.ts';
 import { auditConfig, decision, decisionKeysState, outcomeOf, silentLogger, tempDir, tick } from './helpers.ts';
 
 const { dir, cleanup } = tempDir('migrations');

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIndexBatch } from '../../src/audit/decision-indexer.ts';
-import { loadMigrations, migrate } from '../../src/audit/migrations.ts';
-import { type DecisionFilter, queryDecisions } from '../../src/audit/query.ts';
+import { createIndexBatch } from '../../src/audit/sqlite/decision-indexer.ts';
+import { loadMigrations, migrate } from '../../src/audit/sqlite/migrations.ts';
+import { type DecisionFilter, queryDecisions } from '../../src/audit/sqlite/query.ts';
 import { tempDir } from './helpers.ts';
 import { fillSynthetic } from './synthetic.ts';
 

@@ -6,7 +6,7 @@ import { SignJWT } from 'jose';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../../src/audit/chain.ts';
-import { openAuditStore } from '../../src/audit/store.ts';
+import { openAuditStore } from '../../src/audit/sqlite/store.ts';
 import { auditConfig, decision, tempDir, tick } from './helpers.ts';
 
 const { dir, cleanup } = tempDir('secrets');

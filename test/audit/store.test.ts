@@ -3,97 +3,23 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openAuditStore } from '../../src/audit/store.ts';
-import { auditConfig, decision, decisionKeysState, outcomeOf, readEvents, silentLogger, tempDir, tick, verifyFile } from './helpers.ts';
+import { openAuditStore } from '../../src/audit/sqlite/store.ts';
+import { auditConfig, decision, decisionKeysState, readEvents, silentLogger, tempDir, tick, verifyFile } from './helpers.ts';
+import { auditStoreContract } from './store-contract.ts';
 
 const { dir, cleanup } = tempDir('store');
 afterAll(cleanup);
 
-describe('audit store', () => {
-  it('keeps the policy input of a decision, redacted, with its arguments stored once', async () => {
-    const path = join(dir, 'decision-input.db');
-    const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick });
-    const input = { method: 'tools/call', principal: { sub: 'alice', roles: ['analyst'], claims: { api_key: 'k-123' } }, arguments: { sql: 'select 1' }, now: '2026-11-23T19:00:00.000Z' };
-    await store.recordDecision(decision({ input }));
-    await store.close();
-    const [row] = readEvents(path, "kind = 'decision'");
-    const data = JSON.parse(row!.data);
-    expect(data.input).toEqual({ method: 'tools/call', principal: { sub: 'alice', roles: ['analyst'], claims: { api_key: '[REDACTED]' } }, now: '2026-11-23T19:00:00.000Z' });
-    expect(data.arguments).toEqual({ sql: 'select 1' });
-  });
+const pathOf = (name: string): string => join(dir, `${name}.db`);
 
-  it('writes a decision with its columns and a redacted data document', async () => {
-    const path = join(dir, 'decision.db');
-    const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick });
-    const event = decision({ decision: 'deny', code: 'POLICY_DENIED', reasons: ['not an analyst'], workflow: { name: 'weekly', step: 'fetch' } });
-    await store.recordDecision(event);
-    await store.recordOutcome(outcomeOf(decision(), { outcome: 'upstream_error', errorCode: 'UPSTREAM_ERROR' }));
-    await store.close();
+auditStoreContract({
+  name: 'sqlite',
+  open: async (name, overrides = {}, options = {}) => openAuditStore(auditConfig(pathOf(name), overrides), { logger: silentLogger, ...options }),
+  events: async (name, kinds) => (kinds ? readEvents(pathOf(name), `kind IN (${kinds.map(() => '?').join(', ')})`, ...kinds) : readEvents(pathOf(name))),
+  verifies: async (name) => verifyFile(pathOf(name)).ok,
+});
 
-    const [row, outcome] = readEvents(path, "kind IN ('decision', 'outcome')");
-    expect(row).toMatchObject({
-      kind: 'decision', time: event.time, request_id: event.requestId, session_id: 'session-1', sub: 'alice', iss: 'https://idp.example.com',
-      method: 'tools/call', public_name: 'db__query', upstream: 'db', upstream_name: 'query', decision: 'deny', decision_id: event.decisionId, code: 'POLICY_DENIED',
-    });
-    expect(JSON.parse(row!.data)).toEqual({
-      arguments: { sql: 'select 1' },
-      arguments_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
-      policy_revision: 'rev-1',
-      reasons: ['not an analyst'],
-      token_id: 'jti-1',
-      workflow: { name: 'weekly', step: 'fetch' },
-      protocol_version: '2026-07-28',
-      input: null,
-    });
-    expect(outcome).toMatchObject({ kind: 'outcome', outcome: 'upstream_error', code: 'UPSTREAM_ERROR' });
-    expect(JSON.parse(outcome!.data)).toEqual({ duration_ms: 3.5, upstream_ms: 2.1 });
-  });
-
-  it('records config_loaded and policy_reload (errors redacted), and startup/shutdown around them', async () => {
-    const path = join(dir, 'lifecycle.db');
-    const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick, version: '0.1.0' });
-    await store.recordLifecycle({ kind: 'config_loaded', time: tick().toISOString(), file: '/etc/warden.json', sha256: 'abc' });
-    await store.recordLifecycle({ kind: 'policy_reload', time: tick().toISOString(), revision: 'r2', previousRevision: 'r1', ok: true });
-    await store.recordLifecycle({ kind: 'policy_reload', time: tick().toISOString(), revision: 'r2', ok: false, error: 'bundle fetch sent Bearer abc.def.ghi and failed' });
-    await store.close('SIGTERM');
-    const rows = readEvents(path);
-    expect(rows.map((r) => r.kind)).toEqual(['startup', 'config_loaded', 'policy_reload', 'policy_reload', 'shutdown']);
-    expect(JSON.parse(rows[0]!.data)).toMatchObject({ version: '0.1.0', pid: process.pid, incomplete: 0 });
-    expect(JSON.parse(rows[1]!.data)).toEqual({ file: '/etc/warden.json', sha256: 'abc' });
-    expect(JSON.parse(rows[2]!.data)).toEqual({ revision: 'r2', previous_revision: 'r1', ok: true, error: null });
-    expect(JSON.parse(rows[3]!.data)).toEqual({ revision: 'r2', previous_revision: null, ok: false, error: 'bundle fetch sent [REDACTED:bearer] and failed' });
-    expect(JSON.parse(rows[4]!.data)).toEqual({ reason: 'SIGTERM' });
-  });
-
-  it('aggregates a flood of authentication failures into one row per source and reason', async () => {
-    const path = join(dir, 'authn.db');
-    const store = openAuditStore(auditConfig(path, { authn_failure_window_ms: 60_000 }), { logger: silentLogger, now: tick });
-    for (let i = 0; i < 5000; i += 1) {
-      store.recordAuthnFailure({ time: tick().toISOString(), source: '10.0.0.9', reason: 'AUTH_TOKEN_EXPIRED', tokenId: `jti-${i % 7}` });
-    }
-    store.recordAuthnFailure({ time: tick().toISOString(), source: '10.0.0.9', reason: 'AUTH_TOKEN_INVALID' });
-    store.recordAuthnFailure({ time: tick().toISOString(), source: 'stdio', reason: 'AUTH_TOKEN_INVALID' });
-    await store.close();
-    const rows = readEvents(path, "kind = 'authn_failure'").map((r) => ({ code: r.code, ...JSON.parse(r.data) }));
-    expect(rows.map(({ code, source, count, token_ids }) => ({ code, source, count, token_ids }))).toEqual([
-      { code: 'AUTH_TOKEN_EXPIRED', source: '10.0.0.9', count: 5000, token_ids: ['jti-0', 'jti-1', 'jti-2', 'jti-3', 'jti-4'] },
-      { code: 'AUTH_TOKEN_INVALID', source: '10.0.0.9', count: 1 },
-      { code: 'AUTH_TOKEN_INVALID', source: 'stdio', count: 1 },
-    ].map((r) => ({ token_ids: [], ...r })));
-  });
-
-  it('writes the aggregated failures at the end of each window', async () => {
-    const path = join(dir, 'authn-window.db');
-    const store = openAuditStore(auditConfig(path, { authn_failure_window_ms: 30 }), { logger: silentLogger });
-    try {
-      store.recordAuthnFailure({ time: new Date().toISOString(), source: '10.0.0.1', reason: 'AUTH_TOKEN_MISSING' });
-      await new Promise((resolve) => setTimeout(resolve, 120));
-      expect(readEvents(path, "kind = 'authn_failure'")).toHaveLength(1);
-    } finally {
-      await store.close();
-    }
-  });
-
+describe('audit store - sqlite', () => {
   it('checkpoints the WAL into the database file on a worker thread while open', async () => {
     const path = join(dir, 'checkpoint.db');
     const store = openAuditStore(auditConfig(path, { checkpoint_interval_ms: 100 }), { logger: silentLogger });
@@ -129,12 +55,6 @@ describe('audit store', () => {
     expect(() => openAuditStore(auditConfig(path), { logger: silentLogger })).toThrow(
       expect.objectContaining({ code: 'AUDIT_CHAIN_BROKEN', message: `audit database ${path} has rows up to seq 2 beyond its recorded head (none); run warden audit verify` }),
     );
-  });
-
-  it('refuses writes after close', async () => {
-    const store = openAuditStore(auditConfig(join(dir, 'closed.db')), { logger: silentLogger });
-    await store.close();
-    await expect(store.recordDecision(decision())).rejects.toMatchObject({ code: 'AUDIT_UNAVAILABLE', message: 'the audit store is closed' });
   });
 });
 

@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventRow, HASHED_COLUMNS, rowHash } from '../../src/audit/chain.ts';
-import { createIndexBatch } from '../../src/audit/decision-indexer.ts';
-import { pruneBefore } from '../../src/audit/prune.ts';
-import { openAuditStore } from '../../src/audit/store.ts';
-import type { ChainMark } from '../../src/audit/verify.ts';
+import { createIndexBatch } from '../../src/audit/sqlite/decision-indexer.ts';
+import { pruneBefore } from '../../src/audit/sqlite/prune.ts';
+import { openAuditStore } from '../../src/audit/sqlite/store.ts';
+import type { ChainMark } from '../../src/audit/sqlite/verify.ts';
 import { auditConfig, decision, outcomeOf, silentLogger, tempDir, tick, verifyTamperedCopy } from './helpers.ts';
 
 const { dir, cleanup } = tempDir('tamper');

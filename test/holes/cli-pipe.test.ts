@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMigrations, migrate } from '../../src/audit/migrations.ts';
+import { loadMigrations, migrate } from '../../src/audit/sqlite/migrations.ts';
 import { fillSynthetic } from '../audit/synthetic.ts';
 
 const WARDEN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import { type ChainKey, type EventFields, GENESIS_HASH, HASHED_COLUMNS, rowHash } from './chain.ts';
-import { assertKeyFits, keyAt, keyingReader } from './keying.ts';
+import { type ChainKey, type EventFields, GENESIS_HASH, HASHED_COLUMNS, rowHash } from '../chain.ts';
+import { assertKeyFits, keyAt } from '../keying.ts';
+import { keyingReader } from './keying.ts';
 
 /**
  * Appends rows to the chain in one IMMEDIATE transaction and moves `chain_head` with them.

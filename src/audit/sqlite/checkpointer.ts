@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import type { Logger } from '../log.ts';
-import type { AuditConfig } from './config.ts';
+import type { Logger } from '../../log.ts';
+import type { AuditConfig } from '../config.ts';
 
 /**
  * Runs checkpoint-worker.js: WAL checkpoints every `checkpoint_interval_ms` on a worker thread,

@@ -1,19 +1,20 @@
 import type Database from 'better-sqlite3';
-import { WardenError, asWardenError } from '../errors.ts';
-import { type Logger, logger as rootLogger } from '../log.ts';
+import { WardenError, asWardenError } from '../../errors.ts';
+import { type HeadRow, type OpenDecision, checkHead, incompleteRows, startupRow } from '../startup.ts';
+import { type Logger, logger as rootLogger } from '../../log.ts';
 import { createAppender } from './appender.ts';
-import { createAuthnFailureAggregator } from './authn-failures.ts';
-import { type EventFields, chainKey } from './chain.ts';
-import type { AuditConfig } from './config.ts';
+import { createAuthnFailureAggregator } from '../authn-failures.ts';
+import { type EventFields, chainKey } from '../chain.ts';
+import type { AuditConfig } from '../config.ts';
 import { openWriterDatabase } from './database.ts';
 import { DECISION_INDEXER_DEFAULTS, type DecisionIndexerOptions, createDecisionIndexer } from './decision-indexer.ts';
-import { createEventEncoder } from './events.ts';
+import { createEventEncoder } from '../events.ts';
 import { keyingReader, startKeying } from './keying.ts';
 import { startCheckpointer } from './checkpointer.ts';
-import { createGroupCommit } from './group-commit.ts';
+import { createGroupCommit } from '../group-commit.ts';
 import { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
-import { createRedactor } from './redact.ts';
-import type { AuditHealth, AuditStore } from './sink.ts';
+import { createRedactor } from '../redact.ts';
+import type { AuditHealth, AuditStore } from '../sink.ts';
 
 export interface AuditStoreOptions {
   /** Clock for the rows the store writes itself (startup, incomplete, shutdown, head). */
@@ -43,21 +44,11 @@ export function openAuditStore(config: AuditConfig, options: AuditStoreOptions =
   }
 }
 
-/**
- * Where the chain continues. Rows beyond the recorded head, or rows without any head, leave no
- * place to append without forking the chain: refused. A log that ends before the head (cut
- * off while the gateway was stopped) can go on from the head; verify will show the gap.
- */
-function checkHead(db: Database.Database): boolean {
-  const head = db.prepare('SELECT seq, hash FROM chain_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
-  const last = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
-  if (last !== undefined && (head === undefined || last.seq > head.seq)) {
-    throw new WardenError(
-      'AUDIT_CHAIN_BROKEN',
-      `audit database ${db.name} has rows up to seq ${last.seq} beyond its recorded head (${head ? `seq ${head.seq}` : 'none'}); run warden audit verify`,
-    );
-  }
-  return head === undefined || (last !== undefined && last.seq === head.seq && last.hash === head.hash);
+/** The SQLite side of startup.ts's head check. */
+function checkHeadOf(db: Database.Database): boolean {
+  const head = db.prepare('SELECT seq, hash FROM chain_head WHERE id = 1').get() as HeadRow | undefined;
+  const last = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as HeadRow | undefined;
+  return checkHead(db.name, head, last);
 }
 
 function createStore(db: Database.Database, config: AuditConfig, now: () => Date, log: Logger, options: AuditStoreOptions): AuditStore {
@@ -85,13 +76,10 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
   const startedAt = now();
   const { incomplete, headMatches } = db
     .transaction(() => {
-      const headMatches = checkHead(db);
-      const rows = (openDecisions.all() as { request_id: string; session_id: string; decision_id: string }[]).map((open) =>
-        encoder.outcome({ time: startedAt.toISOString(), decisionId: open.decision_id, requestId: open.request_id, sessionId: open.session_id, outcome: 'incomplete', durationMs: 0 }),
-      );
-      const startup = encoder.other('startup', startedAt, {
-        pid: process.pid, version: options.version ?? null, schema_version: migrations.length, migrations_applied: appliedNow, incomplete: rows.length, chain_head_matches: headMatches,
-        ...(key ? { chain_key_id: key.id } : {}),
+      const headMatches = checkHeadOf(db);
+      const rows = incompleteRows(encoder, openDecisions.all() as OpenDecision[], startedAt);
+      const startup = startupRow(encoder, startedAt, {
+        version: options.version, schemaVersion: migrations.length, applied: appliedNow, incomplete: rows.length, headMatches, key,
       });
       if (key && !keyed) {
         // The keying starts with this startup row, which names the key under the key itself.

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import { WardenError } from '../errors.ts';
-import type { AuditConfig } from './config.ts';
+import { WardenError } from '../../errors.ts';
+import type { AuditConfig } from '../config.ts';
 
 const PAGE_SIZE = 4096;
 

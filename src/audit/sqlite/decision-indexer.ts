@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../log.ts';
 
 /**
- * Copies the filter columns of new decision rows into `decision_keys` (migrations/0003), in
+ * Copies the filter columns of new decision rows into `decision_keys` (migrations/sqlite/0003), in
  * batches of at most `batchRows` events rows, each batch its own transaction on the writer
  * connection. It runs off the request path: `schedule()` after a commit arms a timer, and a batch
  * runs only when the group commit has nothing queued (`busy()` false), yielding to the event loop

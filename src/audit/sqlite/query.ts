@@ -1,48 +1,13 @@
 import type Database from 'better-sqlite3';
-import type { EventRow } from './chain.ts';
+import type { EventRow } from '../chain.ts';
+import { type DecisionFilter, type DecisionRecord, type JoinedRow, type StatsKey, type StatsRow, toRecord } from '../decisions.ts';
 
 /**
  * The read side used by `warden audit query|stats|tail|export`. Functions return plain data;
  * rendering is the CLI's business. Every filter maps onto an index of `decision_keys`
- * (migrations/0003_decision_keys.sql), plus a scan of the few rows not indexed yet.
+ * (migrations/sqlite/0003_decision_keys.sql), plus a scan of the few rows not indexed yet.
  */
-export interface DecisionFilter {
-  since?: Date;
-  until?: Date;
-  sub?: string;
-  /** A glob over the public (namespaced) tool name: `db__*`. */
-  tool?: string;
-  server?: string;
-  decision?: 'allow' | 'deny';
-  method?: string;
-}
-
-export interface DecisionRecord {
-  seq: number;
-  time: string;
-  sub: string | null;
-  method: string | null;
-  tool: string | null;
-  server: string | null;
-  decision: 'allow' | 'deny';
-  code: string | null;
-  reasons: string[];
-  outcome: string | null;
-  durationMs: number | null;
-  requestId: string | null;
-  decisionId: string | null;
-}
-
-export type StatsKey = 'sub' | 'tool' | 'decision' | 'server';
-
-export interface StatsRow {
-  key: string | null;
-  total: number;
-  allowed: number;
-  denied: number;
-  /** Allowed calls whose outcome was anything but ok (including incomplete). */
-  failed: number;
-}
+export type { DecisionFilter, DecisionRecord, StatsKey, StatsRow } from '../decisions.ts';
 
 const STATS_COLUMN: Record<StatsKey, string> = { sub: 'd.sub', tool: 'd.public_name', decision: 'd.decision', server: 'd.upstream' };
 
@@ -91,10 +56,6 @@ function union(parts: readonly Candidates[]): Candidates {
   return { sql: parts.map((part) => part.sql).join(' UNION ALL '), params: parts.flatMap((part) => part.params) };
 }
 
-interface JoinedRow extends EventRow {
-  o_outcome: string | null;
-  o_data: string | null;
-}
 
 /** Newest first, at most `limit` decisions, each with its outcome when there is one. */
 export function queryDecisions(db: Database.Database, filter: DecisionFilter, limit: number): DecisionRecord[] {
@@ -147,25 +108,6 @@ const SELECT_JOINED = `SELECT d.*, o.outcome AS o_outcome, o.data AS o_data FROM
   LEFT JOIN events o ON o.kind = 'outcome' AND o.decision_id = d.decision_id`;
 const NEWEST_FIRST = 'ORDER BY d.time DESC, d.seq DESC';
 
-function toRecord(row: JoinedRow): DecisionRecord {
-  const data = JSON.parse(row.data) as { reasons?: string[] };
-  const outcomeData = row.o_data === null ? null : (JSON.parse(row.o_data) as { duration_ms?: number });
-  return {
-    seq: row.seq,
-    time: row.time,
-    sub: row.sub,
-    method: row.method,
-    tool: row.public_name,
-    server: row.upstream,
-    decision: row.decision ?? 'deny',
-    code: row.code,
-    reasons: data.reasons ?? [],
-    outcome: row.o_outcome,
-    durationMs: outcomeData?.duration_ms ?? null,
-    requestId: row.request_id,
-    decisionId: row.decision_id,
-  };
-}
 
 export function decisionStats(db: Database.Database, filter: DecisionFilter, by: StatsKey): StatsRow[] {
   const all = union([candidates(INDEXED, filter), candidates(TAIL, filter)]);

@@ -7,7 +7,7 @@
 import type Database from 'better-sqlite3';
 import { checkSchema, loadMigrations } from './migrations.ts';
 import { openReaderDatabase } from './database.ts';
-import type { EventRow } from './chain.ts';
+import type { EventRow } from '../chain.ts';
 
 export interface RecordedDecision {
   seq: number;

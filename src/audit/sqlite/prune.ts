@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { createAppender } from './appender.ts';
-import type { ChainKey } from './chain.ts';
-import { assertKeyFits, keyingReader } from './keying.ts';
-import { createEventEncoder } from './events.ts';
-import { createRedactor } from './redact.ts';
+import type { ChainKey } from '../chain.ts';
+import { assertKeyFits } from '../keying.ts';
+import { keyingReader } from './keying.ts';
+import { createEventEncoder } from '../events.ts';
+import { createRedactor } from '../redact.ts';
 
 export interface PruneResult {
   removed: number;
@@ -38,7 +39,7 @@ export function pruneBefore(db: Database.Database, cutoff: Date, { now = () => n
   const first = db.prepare('SELECT min(seq) FROM events').pluck();
   const boundary = db.prepare('SELECT seq, hash FROM events WHERE seq <= ? ORDER BY seq DESC LIMIT 1');
   const remove = db.prepare('DELETE FROM events WHERE seq <= ?');
-  // Their decision keys (derived data, migrations/0003) go in the same transaction.
+  // Their decision keys (derived data, migrations/sqlite/0003) go in the same transaction.
   const removeKeys = db.prepare('DELETE FROM decision_keys WHERE seq <= ?');
   const moveAnchor = db.prepare(
     `INSERT INTO chain_anchor (id, seq, hash, time, removed) VALUES (1, @seq, @hash, @time, @removed)

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /**
- * `decision_keys` (migrations/0003) is derived from the chained rows and is what `audit query` and
+ * `decision_keys` (migrations/sqlite/0003) is derived from the chained rows and is what `audit query` and
  * `stats` search, so a key edited, deleted or added behind the gateway's back would hide, misfile or
  * invent decisions there without breaking the chain. verify compares it with the log: every key
  * must repeat its decision row, and every decision the indexer has passed must have its key.

@@ -1,0 +1,96 @@
+/**
+ * What the PostgreSQL audit backend costs (src/audit/postgres/): a real server from the Debian
+ * package with fsync and synchronous_commit on (test/support/postgres.ts, durable), loopback.
+ * - `await recordDecision` before forwarding, sequential: p50/p99 (what auditing adds to a call);
+ * - 3 writer processes (3 replicas, one chain each) x 16 calls in flight into one database:
+ *   decisions/s over all (issue 14: >= 12,000), each process's group commit keeping one
+ *   transaction in flight.
+ * Run alone: `node --import tsx bench/audit-postgres.bench.ts [--no-fsync]`; `--no-fsync` turns
+ * fsync off on the server, which leaves the CPU cost of the path (on a busy disk the WAL flush is
+ * the whole number: compare with `pg_test_fsync`).
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { auditConfigSchema } from '../src/audit/config.ts';
+import { openPostgresAuditStore } from '../src/audit/postgres/store.ts';
+import type { AuditStore, DecisionEvent } from '../src/audit/index.ts';
+import { createLogger } from '../src/log.ts';
+import { startPostgres } from '../test/support/postgres.ts';
+
+const WRITERS = 3;
+const IN_FLIGHT = 16;
+const SECONDS = 5;
+const SEQUENTIAL = 3000;
+const WARMUP = 500;
+
+let n = 0;
+function decisionEvent(replica: string): DecisionEvent {
+  n += 1;
+  return {
+    time: new Date().toISOString(), requestId: `req-${n}`, sessionId: 'bench', principal: { sub: `user-${n % 1000}`, iss: 'https://idp.example.com' },
+    tokenId: 'jti-1', method: 'tools/call', publicName: `srv${n % 5}__tool${n % 50}`, upstream: `srv${n % 5}`, upstreamName: 'query', decision: 'allow',
+    reasons: [], policyRevision: 'rev-1', decisionId: `${replica}-${n}`, arguments: { sql: 'select * from orders where id = ?', params: [n] },
+  };
+}
+
+const open = (url: string, replica: string): Promise<AuditStore> =>
+  openPostgresAuditStore(auditConfigSchema.parse({ backend: 'postgres', url, replica_id: replica }), { logger: createLogger('silent') });
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+
+/** A child process: one replica, IN_FLIGHT loops of `await recordDecision`, from "go" for SECONDS. */
+async function writer(url: string, replica: string): Promise<void> {
+  const store = await open(url, replica);
+  process.stdout.write('ready\n');
+  await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
+  const end = performance.now() + SECONDS * 1000;
+  let done = 0;
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (performance.now() < end) {
+      await store.recordDecision(decisionEvent(replica));
+      done += 1;
+    }
+  }));
+  await store.close();
+  process.stdout.write(`${JSON.stringify({ done })}\n`);
+}
+
+async function main(durable: boolean): Promise<void> {
+  const server = await startPostgres({ durable });
+  try {
+    const store = await open(server.url, 'sequential');
+    const times: number[] = [];
+    for (let i = 0; i < WARMUP + SEQUENTIAL; i += 1) {
+      const started = performance.now();
+      await store.recordDecision(decisionEvent('sequential'));
+      if (i >= WARMUP) times.push((performance.now() - started) * 1000);
+    }
+    await store.close();
+    times.sort((a, b) => a - b);
+
+    const self = fileURLToPath(import.meta.url);
+    const children = Array.from({ length: WRITERS }, (_, i) =>
+      spawn(process.execPath, ['--import', 'tsx', self, '--writer', server.url, `w${i + 1}`], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
+    const lines = children.map((child) => createInterface({ input: child.stdout! }));
+    await Promise.all(lines.map((line) => new Promise((resolve) => line.once('line', resolve))));
+    const results = lines.map((line) => new Promise<number>((resolve) => line.once('line', (text) => resolve((JSON.parse(text) as { done: number }).done))));
+    for (const child of children) child.stdin!.write('go\n');
+    const done = await Promise.all(results);
+    const total = done.reduce((a, b) => a + b, 0);
+
+    const fsync = durable ? 'fsync on' : 'fsync off';
+    const rows = [
+      [`recordDecision, sequential (decision committed before forwarding), ${fsync}`, `p50 ${percentile(times, 0.5).toFixed(0)} us, p99 ${percentile(times, 0.99).toFixed(0)} us (${SEQUENTIAL} calls)`],
+      [`${WRITERS} writer processes x ${IN_FLIGHT} in flight, one database, ${fsync}`, `${Math.round(total / SECONDS)} decisions/s (${done.map((d) => Math.round(d / SECONDS)).join(' + ')})`],
+    ];
+    const width = Math.max(...rows.map((row) => row[0]!.length));
+    process.stdout.write(`${'what'.padEnd(width)}  result\n${rows.map(([what, result]) => `${what!.padEnd(width)}  ${result}`).join('\n')}\n`);
+  } finally {
+    await server.close();
+  }
+}
+
+if (process.argv[2] === '--writer') await writer(process.argv[3]!, process.argv[4]!);
+else await main(!process.argv.includes('--no-fsync'));

@@ -1,0 +1,197 @@
+import { type ChainKey, type EventRow, GENESIS_HASH, rowHash } from './chain.ts';
+import { type Keying, keyAt, keyMismatch } from './keying.ts';
+
+/**
+ * The walk `warden audit verify` makes over one hash chain, for both backends: rows are fed in
+ * seq order from the chain's start (genesis, or the prune anchor) and the first bad sequence
+ * number is named with what is wrong with it. No I/O here: after the walk, `lookups()` says which
+ * few rows the diagnosis needs and the backend's reader fetches them (SQLite synchronously inside
+ * its read transaction, PostgreSQL in its snapshot) and passes them to `finish`.
+ */
+export type ChainProblemKind = 'edited' | 'deleted' | 'inserted' | 'reordered' | 'truncated' | 'rewritten' | 'key' | 'missing';
+
+export interface ChainProblem {
+  seq: number;
+  kind: ChainProblemKind;
+  message: string;
+}
+
+export interface ChainMark {
+  seq: number;
+  hash: string;
+}
+
+export interface ChainAnchor extends ChainMark {
+  removed: number;
+}
+
+export interface ChainHead extends ChainMark {
+  time: string;
+}
+
+export interface WalkResult {
+  rows: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** The hash of the last row: with lastSeq, the mark to keep off the host and pass back as `expected`. */
+  lastHash: string | null;
+  /** Where the chain starts after a prune. */
+  anchor: { seq: number; removed: number } | null;
+  problem: ChainProblem | null;
+}
+
+/** What the diagnosis needs looked up after the walk. */
+export interface WalkLookups {
+  /** The seq of the row whose hash a broken link points to. */
+  hashOwner?: string;
+  /** Hashes at these seqs (marks to compare). */
+  hashesAt: number[];
+  /** The row at this seq (where the keying starts). */
+  rowAt?: number;
+}
+
+export interface WalkFound {
+  hashOwner?: number | undefined;
+  hashesAt: ReadonlyMap<number, string>;
+  row?: Pick<EventRow, 'kind' | 'data'> | undefined;
+}
+
+export interface ChainWalk {
+  /** Feeds the next row; false once the walk stopped (no more rows are needed). */
+  step(row: EventRow): boolean;
+  lookups(): WalkLookups;
+  finish(found: WalkFound): WalkResult;
+}
+
+export interface WalkStart {
+  anchor: ChainAnchor | undefined;
+  head: ChainHead | undefined;
+  keying: Keying | undefined;
+  key: ChainKey | undefined;
+  /** Marks (seq and hash) recorded by earlier runs and kept outside the host. */
+  expected: readonly ChainMark[];
+}
+
+export function startWalk({ anchor, head, keying, key, expected }: WalkStart): ChainWalk {
+  let expectedSeq = (anchor?.seq ?? 0) + 1;
+  let expectedPrev = anchor?.hash ?? GENESIS_HASH;
+  let beforePrevious: string | null = null;
+  let rows = 0;
+  let firstSeq: number | null = null;
+  // A key that cannot check this log stops the walk before it starts.
+  let problem: ChainProblem | null = keyProblem(keying, key);
+  let broken: { row: EventRow; beforePrevious: string | null } | null = null;
+  const marks = [...expected].sort((a, b) => a.seq - b.seq).filter((mark) => !(anchor && mark.seq < anchor.seq));
+
+  const stopped = (): boolean => problem !== null || broken !== null;
+
+  return {
+    step(row) {
+      if (stopped()) return false;
+      rows += 1;
+      firstSeq ??= row.seq;
+      if (row.seq < expectedSeq) {
+        problem = { seq: row.seq, kind: 'inserted', message: `row ${row.seq} lies before the prune anchor at seq ${expectedSeq - 1}` };
+      } else if (row.seq > expectedSeq) {
+        const range = row.seq - 1 === expectedSeq ? `row ${expectedSeq} is` : `rows ${expectedSeq}..${row.seq - 1} are`;
+        problem = { seq: expectedSeq, kind: 'deleted', message: `${range} missing` };
+      } else if (rowHash(row.prev_hash, row, keyAt(keying, key, row.seq)) !== row.hash) {
+        problem = { seq: row.seq, kind: 'edited', message: `row ${row.seq} (${row.kind}) does not match its hash: its content was changed` };
+      } else if (row.prev_hash !== expectedPrev) {
+        broken = { row, beforePrevious };
+      } else {
+        beforePrevious = expectedPrev;
+        expectedPrev = row.hash;
+        expectedSeq += 1;
+      }
+      return !stopped();
+    },
+
+    lookups() {
+      const needsKeyingRow = keying !== undefined && !(anchor && keying.fromSeq <= anchor.seq);
+      return {
+        ...(broken && !(broken.beforePrevious !== null && broken.row.prev_hash === broken.beforePrevious) ? { hashOwner: broken.row.prev_hash } : {}),
+        hashesAt: marks.map((mark) => mark.seq),
+        ...(needsKeyingRow ? { rowAt: keying.fromSeq } : {}),
+      };
+    },
+
+    finish(found) {
+      if (broken) problem = diagnoseLink(broken.row, broken.beforePrevious, found.hashOwner);
+      const lastSeq = expectedSeq - 1;
+      if (!problem && head) problem = compareWithHead(head, lastSeq, expectedPrev);
+      if (!problem && keying) problem = checkKeyingStart(keying, anchor, lastSeq, found.row);
+      if (!problem) problem = compareWithMarks(marks, anchor, lastSeq, found.hashesAt);
+      return {
+        rows,
+        firstSeq,
+        lastSeq: rows > 0 ? lastSeq : null,
+        lastHash: rows > 0 ? expectedPrev : null,
+        anchor: anchor ? { seq: anchor.seq, removed: anchor.removed } : null,
+        problem,
+      };
+    },
+  };
+}
+
+function diagnoseLink(row: EventRow, beforePrevious: string | null, linkedSeq: number | undefined): ChainProblem {
+  if (beforePrevious !== null && row.prev_hash === beforePrevious) {
+    return { seq: row.seq - 1, kind: 'inserted', message: `row ${row.seq - 1} is not part of the chain: row ${row.seq} links to row ${row.seq - 2}` };
+  }
+  if (linkedSeq !== undefined) {
+    return { seq: row.seq, kind: 'reordered', message: `row ${row.seq} was written after row ${linkedSeq} but stands at position ${row.seq}` };
+  }
+  return {
+    seq: row.seq,
+    kind: 'deleted',
+    message: `row ${row.seq} links to a row that is no longer in the log (a row before it was deleted and the rest renumbered, or row ${row.seq - 1} was rewritten with a recomputed hash)`,
+  };
+}
+
+/** The head moves in the same transaction as every append: the log must end exactly there. */
+function compareWithHead(head: ChainHead, lastSeq: number, lastHash: string): ChainProblem | null {
+  if (head.seq > lastSeq) {
+    return { seq: lastSeq + 1, kind: 'truncated', message: `the log ends at seq ${lastSeq} but the checkpoint of ${head.time} records seq ${head.seq}: rows ${lastSeq + 1}..${head.seq} were cut off` };
+  }
+  if (head.seq < lastSeq) {
+    return { seq: head.seq + 1, kind: 'inserted', message: `rows ${head.seq + 1}..${lastSeq} were appended after the checkpoint of ${head.time} (seq ${head.seq}) without moving it` };
+  }
+  if (head.hash !== lastHash) {
+    return { seq: lastSeq, kind: 'edited', message: `row ${lastSeq} does not match the checkpoint of ${head.time}: it was rewritten` };
+  }
+  return null;
+}
+
+function compareWithMarks(marks: readonly ChainMark[], anchor: ChainMark | undefined, lastSeq: number, hashesAt: ReadonlyMap<number, string>): ChainProblem | null {
+  for (const mark of marks) {
+    const hash = anchor?.seq === mark.seq ? anchor.hash : hashesAt.get(mark.seq);
+    if (hash === undefined && mark.seq > lastSeq) {
+      return { seq: lastSeq + 1, kind: 'truncated', message: `the log ends at seq ${lastSeq} but seq ${mark.seq} was recorded earlier: rows were cut off and the head moved back` };
+    }
+    if (hash !== mark.hash) {
+      return { seq: mark.seq, kind: 'rewritten', message: `row ${mark.seq} no longer has the hash recorded earlier (${mark.hash.slice(0, 12)}...): the log was rewritten at or before it with recomputed hashes` };
+    }
+  }
+  return null;
+}
+
+/** A keyed log needs its key; a key given for a log that records no keying means it was stripped. */
+function keyProblem(keying: Keying | undefined, key: ChainKey | undefined): ChainProblem | null {
+  const mismatch = keyMismatch(keying, key);
+  if (mismatch !== undefined) return { seq: keying!.fromSeq, kind: 'key', message: mismatch };
+  if (key !== undefined && keying === undefined) {
+    return { seq: 1, kind: 'key', message: 'a chain key was given but the log records no keying: it was never keyed, or its keying record was removed and the chain recomputed without the key' };
+  }
+  return null;
+}
+
+/**
+ * The keying must start at a startup row that names the key (under the key). Moved later, the
+ * rows before it could have been recomputed without the key; moved past the end, nothing is keyed.
+ */
+function checkKeyingStart(keying: Keying, anchor: ChainMark | undefined, lastSeq: number, row: Pick<EventRow, 'kind' | 'data'> | undefined): ChainProblem | null {
+  if (anchor && keying.fromSeq <= anchor.seq) return null;
+  const names = row?.kind === 'startup' && (JSON.parse(row.data) as { chain_key_id?: unknown }).chain_key_id === keying.keyId;
+  if (names && keying.fromSeq <= lastSeq) return null;
+  return { seq: keying.fromSeq, kind: 'key', message: `the keying is recorded from seq ${keying.fromSeq}, but no startup row there began it: the keying record was moved` };
+}

@@ -1,0 +1,73 @@
+import type { EventRow } from './chain.ts';
+
+/**
+ * What `warden audit query|stats` answer, for both backends (sqlite/query.ts, postgres/query.ts):
+ * the filter, one decision with its outcome, and the per-key counts.
+ */
+export interface DecisionFilter {
+  since?: Date;
+  until?: Date;
+  sub?: string;
+  /** A glob over the public (namespaced) tool name: `db__*`. */
+  tool?: string;
+  server?: string;
+  decision?: 'allow' | 'deny';
+  method?: string;
+}
+
+export interface DecisionRecord {
+  seq: number;
+  /** PostgreSQL: the replica whose chain holds the row (seq counts per replica). */
+  replica?: string;
+  time: string;
+  sub: string | null;
+  method: string | null;
+  tool: string | null;
+  server: string | null;
+  decision: 'allow' | 'deny';
+  code: string | null;
+  reasons: string[];
+  outcome: string | null;
+  durationMs: number | null;
+  requestId: string | null;
+  decisionId: string | null;
+}
+
+export type StatsKey = 'sub' | 'tool' | 'decision' | 'server';
+
+export interface StatsRow {
+  key: string | null;
+  total: number;
+  allowed: number;
+  denied: number;
+  /** Allowed calls whose outcome was anything but ok (including incomplete). */
+  failed: number;
+}
+
+export interface JoinedRow extends EventRow {
+  replica_id?: string;
+  o_outcome: string | null;
+  o_data: string | null;
+}
+
+/** A decision row joined with its outcome's columns, as the table and JSON show it. */
+export function toRecord(row: JoinedRow): DecisionRecord {
+  const data = JSON.parse(row.data) as { reasons?: string[] };
+  const outcomeData = row.o_data === null ? null : (JSON.parse(row.o_data) as { duration_ms?: number });
+  return {
+    seq: row.seq,
+    ...(row.replica_id === undefined ? {} : { replica: row.replica_id }),
+    time: row.time,
+    sub: row.sub,
+    method: row.method,
+    tool: row.public_name,
+    server: row.upstream,
+    decision: row.decision ?? 'deny',
+    code: row.code,
+    reasons: data.reasons ?? [],
+    outcome: row.o_outcome,
+    durationMs: outcomeData?.duration_ms ?? null,
+    requestId: row.request_id,
+    decisionId: row.decision_id,
+  };
+}

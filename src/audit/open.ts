@@ -1,0 +1,14 @@
+import { isAbsolute, resolve } from 'node:path';
+import type { AuditConfig } from './config.ts';
+import { openPostgresAuditStore } from './postgres/store.ts';
+import type { AuditStore } from './sink.ts';
+import { type AuditStoreOptions, openAuditStore } from './sqlite/store.ts';
+
+/**
+ * The store `audit.backend` names: SQLite (a file beside the config, the default) or PostgreSQL.
+ * Both refuse to open with a WardenError whose code decides the exit code.
+ */
+export async function openConfiguredAuditStore(config: AuditConfig, baseDir: string, options: AuditStoreOptions = {}): Promise<AuditStore> {
+  if (config.backend === 'postgres') return openPostgresAuditStore(config, options);
+  return openAuditStore({ ...config, path: isAbsolute(config.path) ? config.path : resolve(baseDir, config.path) }, options);
+}
