@@ -19,7 +19,7 @@ const MAX_TOKEN_CHARS = 16 * 1024;
 /**
  * Verifies a compact JWS against the configured issuers. The unverified `iss` only picks which
  * issuer's keys and rules to try; jose then checks it again as a verified claim. Every check is
- * explicit because jose 6 defaults are permissive (../shared/notes/field-notes.md): pinned
+ * explicit because jose 6 defaults are permissive (measured while planning, see the auth README): pinned
  * algorithms, issuer, audience, required exp and sub, clock tolerance, and `iat` not in the
  * future (jose only checks that when maxTokenAge is set).
  */
