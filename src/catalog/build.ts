@@ -137,9 +137,13 @@ function nameItems(kind: 'tool' | 'prompt', perUpstream: ReadonlyArray<readonly 
       const owner = taken.get(publicName);
       const heldByAnother = earlier === undefined && (given.byName.get(publicName) ?? identity) !== identity;
       if (earlier === undefined && (owner !== undefined || heldByAnother || (prefixed && claimedEarlierInConfig(publicName, upstream, context)))) {
-        if (naming.strategy === 'none' && owner !== undefined) {
-          throw new WardenError('CONFIG_INVALID', `namespacing.strategy "none": ${kind} "${publicName}" is offered by both "${owner}" and "${upstream}"; use rename or hide`, {
-            details: { kind, name: publicName, upstreams: [owner, upstream] },
+        // Under `none` a name is never changed, so two upstreams offering it is a configuration
+        // error, whichever of them answered first (the holder may be a name given earlier).
+        const holder = owner ?? (heldByAnother ? given.byName.get(publicName)!.split('\u0000')[1] : undefined);
+        if (naming.strategy === 'none' && holder !== undefined) {
+          const both = [holder, upstream].sort((x, y) => context.upstreamOrder.indexOf(x) - context.upstreamOrder.indexOf(y));
+          throw new WardenError('CONFIG_INVALID', `namespacing.strategy "none": ${kind} "${publicName}" is offered by both "${both[0]}" and "${both[1]}"; use rename or hide`, {
+            details: { kind, name: publicName, upstreams: both },
           });
         }
         publicName = disambiguate(candidate, upstream, originalName);

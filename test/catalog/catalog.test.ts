@@ -112,4 +112,13 @@ describe('catalog - live updates', () => {
     expect(() => catalog.setListing('b', listing(['x']))).toThrow(WardenError);
     expect(catalog.snapshot.toolList.map((t) => [t.publicName, t.upstream])).toEqual([['x', 'a'], ['y', 'b']]);
   });
+
+  // The later upstream in config order answered first and was given the name: the earlier one
+  // must still meet the conflict, not be renamed (a lifecycle test caught this only when b won the race).
+  it('refuses a collision under strategy none whichever upstream answered first', () => {
+    const catalog = new Catalog(['a', 'b'], naming({ strategy: 'none' }));
+    catalog.setListing('b', listing(['x']));
+    expect(() => catalog.setListing('a', listing(['x']))).toThrow(/^namespacing.strategy "none": tool "x" is offered by both "a" and "b"; use rename or hide$/);
+    expect(catalog.snapshot.toolList.map((t) => [t.publicName, t.upstream])).toEqual([['x', 'b']]);
+  });
 });
