@@ -8,23 +8,37 @@ export interface InFlightCall {
 }
 
 /**
+ * A call as the registry holds it. A server->client request travels with the call that carries
+ * it (over HTTP, on that call's response stream): once the call ends nothing can answer it, so
+ * `ended` aborts the relayed request instead of leaving the upstream waiting forever.
+ */
+export interface CarryingCall extends InFlightCall {
+  readonly ended: AbortSignal;
+}
+
+/**
  * Forwarded calls still waiting for their upstream, by upstream. A server->client request
  * (sampling, elicitation, roots) carries nothing that names the call that caused it, so it goes
  * to the only session with calls in flight on that upstream; when several sessions have, the
  * gateway refuses rather than risk showing one client's prompt to another.
  */
 export class InFlight {
-  readonly #byUpstream = new Map<string, Set<InFlightCall>>();
+  readonly #byUpstream = new Map<string, Set<CarryingCall>>();
 
   add(upstream: string, call: InFlightCall): () => void {
     let calls = this.#byUpstream.get(upstream);
     if (!calls) this.#byUpstream.set(upstream, (calls = new Set()));
-    calls.add(call);
-    return () => calls.delete(call);
+    const ended = new AbortController();
+    const held: CarryingCall = { ...call, ended: ended.signal };
+    calls.add(held);
+    return () => {
+      calls.delete(held);
+      ended.abort(new Error('the call that carried this request has ended'));
+    };
   }
 
   /** The newest call of the single session with calls on `upstream`, else undefined. */
-  ownerOf(upstream: string): InFlightCall | undefined {
+  ownerOf(upstream: string): CarryingCall | undefined {
     const calls = [...(this.#byUpstream.get(upstream) ?? [])];
     const sessions = new Set(calls.map((c) => c.session.id));
     return sessions.size === 1 ? calls.at(-1) : undefined;

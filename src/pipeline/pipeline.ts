@@ -190,7 +190,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       await stage('audit-decision', () => auditServerRequest(decided, deps));
       let done: { result: Result; upstreamMs: number } | { error: unknown };
       try {
-        const result = await owner.session.channel.request(request.method, request.params, owner.requestId, request.signal);
+        const result = await owner.session.channel.request(request.method, request.params, owner.requestId, AbortSignal.any([request.signal, owner.ended]));
         done = { result, upstreamMs: deps.clock.now() - startedAt };
       } catch (error) {
         done = { error };
