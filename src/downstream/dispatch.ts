@@ -1,7 +1,7 @@
-import type { Progress, Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Result } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { WardenError } from '../errors.ts';
-import type { SessionInfo } from '../pipeline/context.ts';
+import type { CallRequest } from '../pipeline/context.ts';
 import { type ForwardMethod, LIST_METHODS, type ListMethod } from '../pipeline/methods.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
 
@@ -11,15 +11,8 @@ import type { Pipeline } from '../pipeline/pipeline.ts';
  * The old-era session (session.ts) and the new-era request handler (modern-http.ts) differ only
  * in what they wrap around it (subscriptions; cache fields and `resultType`).
  */
-export interface DispatchRequest {
-  params: Record<string, unknown>;
-  session: SessionInfo;
-  requestId: string | number;
-  token: string | undefined;
-  signal: AbortSignal;
-  /** Sends a progress notification under the caller's own progressToken (absent: none asked for). */
-  progress?: (progress: Progress) => Promise<void>;
-}
+/** A forwarded or list request as a transport hands it over: a pipeline call before its method is known. */
+export type DispatchRequest = Omit<CallRequest, 'method' | 'workflow'>;
 
 const paramsSchema = z.looseObject({ cursor: z.string().optional(), _meta: z.looseObject({}).optional() }).optional();
 
