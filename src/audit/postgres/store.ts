@@ -16,6 +16,7 @@ import { openDecisions } from './incomplete.ts';
 import { loadPostgresMigrations, migratePostgres } from './migrations.ts';
 import { lockReplicaOrRefuse, tryLockReplica } from './replica-lock.ts';
 import { witnessRow } from './witness.ts';
+import { auditStoreApi } from '../store-api.ts';
 
 export interface PostgresStoreOptions {
   now?: () => Date;
@@ -214,7 +215,6 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     if (client !== undefined && !closed) void writes.submit(WITNESS).catch(() => undefined);
   }, config.witness_interval_ms).unref();
 
-  let closing: Promise<void> | undefined;
   const shutdown = async (reason: string): Promise<void> => {
     clearInterval(authnTimer);
     clearInterval(witnessTimer);
@@ -231,19 +231,7 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     await last?.end().catch(() => undefined);
   };
 
-  return {
-    recordDecision: (event) => submit(() => encoder.decision(event)),
-    recordOutcome: (event) => submit(() => encoder.outcome(event)),
-    recordLifecycle: (event) => submit(() => encoder.lifecycle(event)),
-    recordAuthnFailure(event) {
-      if (!closed) authnFailures.record(event);
-    },
-    health: () => ({ ...health }),
-    close(reason = 'close') {
-      closing ??= shutdown(reason);
-      return closing;
-    },
-  };
+  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown });
 }
 
 /**

@@ -15,6 +15,7 @@ import { createGroupCommit } from '../group-commit.ts';
 import { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
 import { createRedactor } from '../redact.ts';
 import type { AuditHealth, AuditStore } from '../sink.ts';
+import { auditStoreApi } from '../store-api.ts';
 
 export interface AuditStoreOptions {
   /** Clock for the rows the store writes itself (startup, incomplete, shutdown, head). */
@@ -99,7 +100,6 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
   // row still cannot, e.g. when max_page_count is reached), so callers keep being refused until then.
   let health: AuditHealth = { ok: true };
   let closed = false;
-  let closing: Promise<void> | undefined;
   const writes = createGroupCommit<EventFields>(
     (rows) => void append(rows),
     (error, size) => {
@@ -158,22 +158,5 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
     db.close();
   };
 
-  return {
-    recordDecision: (event) => submit(() => encoder.decision(event)),
-    // Outcome rows get the next setImmediate commit like any row, after the answer went out.
-    // Deferring them was measured and undone (2026-11-23, stdio gateway, p50 of 2000 sequential
-    // calls): riding with the next decision's commit, or a 5 ms batch of their own, made the
-    // decision commit a call waits for 47 -> 68-82 us and sequential p50 ~45 us slower, for
-    // 10-15% less CPU per call at 32 in flight. Latency of the forward path comes first.
-    recordOutcome: (event) => submit(() => encoder.outcome(event)),
-    recordLifecycle: (event) => submit(() => encoder.lifecycle(event)),
-    recordAuthnFailure(event) {
-      if (!closed) authnFailures.record(event);
-    },
-    health: () => ({ ...health }),
-    close(reason = 'close') {
-      closing ??= shutdown(reason);
-      return closing;
-    },
-  };
+  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown });
 }

@@ -1,0 +1,38 @@
+import type { AuthnFailureAggregator } from './authn-failures.ts';
+import type { EventFields } from './chain.ts';
+import type { EventEncoder } from './events.ts';
+import type { AuditHealth, AuditStore } from './sink.ts';
+
+/** The parts a backend owns; what it exposes as an AuditStore is the same for every backend. */
+export interface StoreParts {
+  /** Encodes and queues one event; resolves once it is committed. */
+  submit(build: () => EventFields): Promise<void>;
+  encoder: EventEncoder;
+  authnFailures: AuthnFailureAggregator;
+  isClosed(): boolean;
+  health(): AuditHealth;
+  /** Writes what is pending and a `shutdown` event, then lets go of the database. */
+  shutdown(reason: string): Promise<void>;
+}
+
+export function auditStoreApi(parts: StoreParts): AuditStore {
+  let closing: Promise<void> | undefined;
+  return {
+    recordDecision: (event) => parts.submit(() => parts.encoder.decision(event)),
+    // Outcome rows get the next commit like any row, after the answer went out. Deferring them was
+    // measured and undone (2026-11-23, stdio gateway, p50 of 2000 sequential calls): riding with the
+    // next decision's commit, or a 5 ms batch of their own, made the decision commit a call waits
+    // for 47 -> 68-82 us and sequential p50 ~45 us slower, for 10-15% less CPU per call at 32 in
+    // flight. Latency of the forward path comes first.
+    recordOutcome: (event) => parts.submit(() => parts.encoder.outcome(event)),
+    recordLifecycle: (event) => parts.submit(() => parts.encoder.lifecycle(event)),
+    recordAuthnFailure(event) {
+      if (!parts.isClosed()) parts.authnFailures.record(event);
+    },
+    health: () => ({ ...parts.health() }),
+    close(reason = 'close') {
+      closing ??= parts.shutdown(reason);
+      return closing;
+    },
+  };
+}
