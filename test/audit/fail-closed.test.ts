@@ -70,6 +70,8 @@ describe('audit store - fail closed', () => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/open-store.ts'), path], {
       uid: 65534, gid: 65534, encoding: 'utf8', timeout: 20_000,
     });
+    // A spawn error (EACCES) means nobody cannot reach Node or the checkout: a 0700 folder on the way.
+    expect(child.error, `the user nobody must be able to run ${process.execPath} and read ${dir}`).toBeUndefined();
     expect(child.status, child.stderr).toBe(0);
     const result = JSON.parse(child.stdout) as { ok: boolean; code: string; message: string };
     expect(result).toMatchObject({ ok: false, code: 'AUDIT_UNAVAILABLE' });
