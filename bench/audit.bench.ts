@@ -49,7 +49,7 @@ export interface IndexerResult {
 }
 
 let n = 0;
-/** One principal and tool, or (`varied`) 1000 principals and 50 tools on 5 servers, as in test/audit/synthetic.ts. */
+/** One principal and tool, or (`varied`) 1000 principals and 50 tools on 5 servers, as in test/unit/audit/synthetic.ts. */
 function decisionEvent(varied = false): DecisionEvent {
   n += 1;
   return {

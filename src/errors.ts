@@ -1,7 +1,7 @@
 /**
  * Every error mcp-warden raises on purpose is a WardenError with a stable string code from the
  * table below. The table is the single source: the type of `code`, the docs page
- * (docs/errors.md, checked by test/errors.test.ts) and the JSON-RPC mapping in downstream/ all
+ * (docs/errors.md, checked by test/unit/errors.test.ts) and the JSON-RPC mapping in downstream/ all
  * read from it. Codes never change meaning once released; add new ones instead.
  */
 export const ERROR_CODES = {

@@ -70,7 +70,7 @@ export function chainKey(secret: string): ChainKey {
 /** `key`: the chain key when this row lies in the keyed part of the log. */
 export function rowHash(prevHash: string, f: EventFields, key?: ChainKey): string {
   // Spelled out rather than mapped over HASHED_COLUMNS: this runs for every row on the write
-  // path. The order must stay that of HASHED_COLUMNS (checked by test/audit/chain.test.ts).
+  // path. The order must stay that of HASHED_COLUMNS (checked by test/unit/audit/chain.test.ts).
   const encoded = JSON.stringify([
     f.kind, f.time, f.request_id, f.session_id, f.sub, f.iss, f.method, f.public_name, f.upstream,
     f.upstream_name, f.decision, f.decision_id, f.outcome, f.code, f.data,

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/dispatch.ts';
+import { stdioFixture } from '../../support/gateway/harness.ts';
+
+/** The real `warden` binary, wired with the real authenticator (disabled), Rego policy and SQLite audit. */
+const BIN = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'warden-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+writeFileSync(join(dir, 'allow.rego'), 'package mcp.authz\n\nallow := true\n');
+function configFile(name: string, extra: Record<string, unknown> = {}): string {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({
+    mcpServers: { db: stdioFixture('db') },
+    auth: { mode: 'disabled' },
+    policy: { paths: ['allow.rego'], watch: false },
+    audit: { path: `${name}.db` },
+    ...extra,
+  }));
+  return file;
+}
+
+interface Run { code: number | null; stdout: string; stderr: string }
+function warden(args: string[], onStderr?: (text: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, WARDEN_LOG_LEVEL: 'info' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      onStderr?.(stderr, child);
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The dispatcher in-process (no child process): what it prints and the exit code. */
+async function dispatch(argv: string[]): Promise<Run> {
+  const io = { stdout: '', stderr: '' };
+  const code = await main(argv, { out: (t) => void (io.stdout += t), err: (t) => void (io.stderr += t) });
+  return { code, ...io };
+}
+
+describe('warden CLI - dispatch', () => {
+  it('--version prints the package version; --help lists the commands; no command is a usage error', async () => {
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+    expect(await dispatch(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
+    const help = await dispatch(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/\n {2}serve +Start the gateway/);
+    expect(help.stdout).toMatch(/\n {2}tools +List the aggregated tools/);
+    expect(await dispatch([])).toMatchObject({ code: 2, stdout: '' });
+  });
+
+  it('an unknown command or flag exits 2 with a message', async () => {
+    const unknown = await dispatch(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('warden: USAGE: unknown command "frobnicate"');
+    expect(await dispatch(['serve', '--stdio', '--http'])).toMatchObject({ code: 2, stderr: 'warden: USAGE: choose exactly one of --stdio or --http\n' });
+    expect(await dispatch(['tools', '--jsn'])).toMatchObject({ code: 2, stderr: expect.stringContaining("warden: USAGE: Unknown option '--jsn'") });
+  });
+
+  it('refuses to start on an invalid config with exit 3, naming the file and JSON path, without a stack trace', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ mcpServers: { db: { command: 7 } } }));
+    expect(await dispatch(['serve', '--http', '--config', file])).toMatchObject({
+      code: 3, stderr: `warden: CONFIG_INVALID: ${file}: mcpServers.db.command: Invalid input: expected string, received number\n`,
+    });
+  });
+});
+
+describe('warden CLI - the real binary', () => {
+  it('tools --json reports public, upstream and original names; an unreachable upstream makes it exit 4', async () => {
+    const composite = { name: 'echo_twice', description: 'Echo two times', steps: [{ id: 'one', tool: 'db__echo', arguments: { message: 'a' } }] };
+    const ok = await warden(['tools', '--json', '--config', configFile('tools-ok', { composites: [composite] })]);
+    expect(ok.code).toBe(0);
+    const tools = JSON.parse(ok.stdout).tools;
+    expect(tools).toContainEqual({ publicName: 'db__echo', upstream: 'db', originalName: 'echo', notes: [] });
+    expect(tools).toContainEqual({ publicName: 'echo_twice', upstream: 'warden', originalName: 'echo_twice', notes: ['composite'] });
+    const partial = await warden(['tools', '--config', configFile('tools-down', {
+      mcpServers: { db: stdioFixture('db'), gone: { type: 'http', url: 'http://127.0.0.1:9/mcp' } },
+    })]);
+    expect(partial.code).toBe(4);
+    expect(partial.stdout).toMatch(/^PUBLIC NAME +UPSTREAM +ORIGINAL NAME +NOTES\ndb__echo +db +echo\n/);
+    expect(partial.stdout).toContain('upstream gone is unreachable: its tools are missing');
+  });
+
+  it('serve --http --port 0 logs the URL, serves real clients, and stops cleanly on SIGTERM', async () => {
+    let called: Promise<string> | undefined;
+    const run = await warden(['serve', '--http', '--port', '0', '--config', configFile('http')], (stderr, child) => {
+      const url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/mcp)","msg":"listening"/.exec(stderr)?.[1];
+      if (url === undefined || called) return;
+      called = (async () => {
+        const client = new Client({ name: 'cli-test', version: '1' });
+        await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+        const result = await client.callTool({ name: 'db__echo', arguments: { message: 'through the binary' } });
+        await client.close();
+        child.kill('SIGTERM');
+        return (result.content as Array<{ text: string }>)[0]!.text;
+      })();
+    });
+    expect(await called).toBe('through the binary');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('"msg":"shutting down"');
+    expect(run.stderr).toContain('"msg":"stopped"');
+    expect(existsSync(join(dir, 'http.db'))).toBe(true);
+  });
+
+  it('SIGTERM lets an in-flight call finish before the gateway stops', async () => {
+    let slow: Promise<string> | undefined;
+    const run = await warden(['serve', '--http', '--port', '0', '--config', configFile('drain')], (stderr, child) => {
+      const url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/mcp)","msg":"listening"/.exec(stderr)?.[1];
+      if (url === undefined || slow) return;
+      slow = (async () => {
+        const client = new Client({ name: 'cli-test', version: '1' });
+        await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+        const pending = client.callTool({ name: 'db__slow', arguments: { steps: 2, delayMs: 300 } });
+        setTimeout(() => child.kill('SIGTERM'), 150);
+        const result = await pending;
+        return (result.content as Array<{ text: string }>)[0]!.text;
+      })();
+    });
+    expect(await slow).toBe('done after 2');
+    expect(run.code).toBe(0);
+    expect(run.stderr.indexOf('"msg":"shutting down"')).toBeGreaterThan(0);
+  });
+
+  it('serve --stdio speaks MCP on stdin/stdout and exits when the client closes', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'serve', '--stdio', '--config', configFile('stdio')], cwd: ROOT, stderr: 'ignore' });
+    const client = new Client({ name: 'cli-test', version: '1' });
+    await client.connect(transport);
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('db__whoami');
+    const result = await client.callTool({ name: 'db__whoami', arguments: {} });
+    expect((result.content as Array<{ text: string }>)[0]!.text).toBe('db');
+    await client.close();
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * A real gateway process (`warden serve --http --port 0`) in front of real kitchen-sink upstreams,
+ * with real JWT authentication (the DEV-ONLY example keys), the default `authz.rego` over this
+ * suite's own roles, and a SQLite audit file this suite reads back. Nothing of ours is mocked:
+ * composites are loaded from the config file exactly as `serve` loads them.
+ *
+ * Upstreams, each with its own call counter so a test can prove an upstream saw nothing:
+ * - `slow`: kitchen-sink over stdio, used for the slow first steps (cancellation, timeout);
+ * - `ks`:   kitchen-sink over stdio, the observable later steps;
+ * - `gone`: kitchen-sink over Streamable HTTP, started here so a test can kill it mid-suite.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createToken, parseOptions } from '../../../../src/cli/token.ts';
+import type { CallCounts } from '../../../fixtures/kitchen-sink/call-counter.ts';
+import { startGatewayHttp, waitForTool } from '../../../fixtures/gateway.ts';
+import { fixtureCommand, startFixture, type FixtureHandle } from '../../../fixtures/spawn.ts';
+import { COMPOSITES, ROLES } from './workflows.ts';
+
+export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+export const WARDEN = join(ROOT, 'bin/warden.js');
+const DEV_KEY = join(ROOT, 'examples/keys/dev-only-private.pem');
+
+export type Upstream = 'slow' | 'ks' | 'gone';
+
+export interface WorkflowStack {
+  url: string;
+  auditDb: string;
+  /** The gateway's stderr so far (pino JSON lines), for failure messages. */
+  gatewayLog: string[];
+  /** An SDK client over Streamable HTTP carrying a freshly signed token for `sub` with `roles`. */
+  connect(sub: string, roles: string[]): Promise<Client>;
+  /** What the upstream received so far (its kitchen-sink call counter file). */
+  calls(upstream: Upstream): CallCounts;
+  /** Stops the `gone` upstream's process (SIGTERM, SIGKILL after 2 s). */
+  killGone(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function tokenFor(sub: string, roles: string[]): Promise<string> {
+  return (await createToken(parseOptions(['--sub', sub, '--roles', roles.join(','), '--key', DEV_KEY, '--ttl', '10m']), Date.now())).token;
+}
+
+export async function startWorkflowStack(): Promise<WorkflowStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-workflows-'));
+  const callsFile = (upstream: Upstream) => join(dir, `${upstream}-calls.json`);
+  const clients: Client[] = [];
+  let gone: FixtureHandle | undefined;
+  let gateway: Awaited<ReturnType<typeof startGatewayHttp>> | undefined;
+  const close = async () => {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    await gateway?.close();
+    await gone?.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    gone = await startFixture('kitchen-sink', 'http', { env: { KITCHEN_SINK_CALLS_FILE: callsFile('gone') } });
+    const stdio = (upstream: Upstream) => ({ ...fixtureCommand('kitchen-sink', 'stdio'), env: { KITCHEN_SINK_CALLS_FILE: callsFile(upstream) } });
+    const config = writeConfig(dir, { slow: stdio('slow'), ks: stdio('ks'), gone: gone.entry });
+    gateway = await startGatewayHttp(config);
+    const stack: WorkflowStack = {
+      url: gateway.url,
+      auditDb: join(dir, 'audit.db'),
+      gatewayLog: gateway.stderr,
+      async connect(sub, roles) {
+        const client = new Client({ name: 'workflow-test', version: '1' });
+        const requestInit = { headers: { Authorization: `Bearer ${await tokenFor(sub, roles)}` } };
+        await client.connect(new StreamableHTTPClientTransport(new URL(stack.url), { requestInit }));
+        clients.push(client);
+        return client;
+      },
+      calls: (upstream) => JSON.parse(readFileSync(callsFile(upstream), 'utf8')) as CallCounts,
+      killGone: async () => gone?.close(),
+      close,
+    };
+    // The gateway may start degraded while tsx compiles the stdio fixtures; wait for every upstream.
+    const probe = await stack.connect('probe', ['runner']);
+    for (const tool of ['slow__slow', 'ks__echo', 'gone__echo']) await waitForTool(probe, tool);
+    return stack;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function writeConfig(dir: string, mcpServers: Record<string, unknown>): string {
+  // The real default entry policy, with this suite's roles as its data document.
+  const data = join(dir, 'data.json');
+  writeFileSync(data, JSON.stringify({ warden: { roles: ROLES } }));
+  const config = {
+    mcpServers,
+    auth: {
+      mode: 'jwt',
+      issuers: [{ issuer: 'https://dev-idp.mcp-warden.invalid', audience: 'mcp-warden', jwks_file: join(ROOT, 'examples/keys/dev-only-jwks.json'), algorithms: ['RS256'] }],
+    },
+    policy: { engine: 'rego', paths: [join(ROOT, 'policies/authz.rego'), data], watch: false },
+    audit: { path: join(dir, 'audit.db') },
+    composites: COMPOSITES,
+  };
+  const file = join(dir, 'warden.config.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}

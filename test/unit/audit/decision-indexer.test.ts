@@ -1,0 +1,162 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createAppender } from '../../../src/audit/sqlite/appender.ts';
+import { openReaderDatabase } from '../../../src/audit/sqlite/database.ts';
+import { DECISION_INDEXER_DEFAULTS, createDecisionIndexer, createIndexBatch } from '../../../src/audit/sqlite/decision-indexer.ts';
+import { createEventEncoder } from '../../../src/audit/events.ts';
+import { loadMigrations, migrate } from '../../../src/audit/sqlite/migrations.ts';
+import { type DecisionFilter, type StatsKey, decisionStats, queryDecisions } from '../../../src/audit/sqlite/query.ts';
+import { createRedactor } from '../../../src/audit/redact.ts';
+import type { DecisionEvent } from '../../../src/audit/sink.ts';
+import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
+import { auditConfig, decision, decisionKeysState, outcomeOf, silentLogger, tempDir, tick } from './helpers.ts';
+
+const { dir, cleanup } = tempDir('decision-indexer');
+afterAll(cleanup);
+
+const encoder = createEventEncoder(createRedactor({ keys: [], patterns: [] }));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Timers on a shared machine: waits for what must happen, up to 2 s. */
+const eventually = (check: () => void): Promise<void> => vi.waitFor(check, { timeout: 2000, interval: 10 });
+
+/** A migrated database with `calls` appended (decision, and an outcome for allowed ones), never indexed. */
+function logWith(name: string, calls: readonly DecisionEvent[]): { path: string; db: Database.Database } {
+  const path = join(dir, name);
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  migrate(db, loadMigrations());
+  const append = createAppender(db, tick);
+  append([encoder.other('startup', tick(), {})]);
+  for (const call of calls) append(call.decision === 'allow' ? [encoder.decision(call), encoder.outcome(outcomeOf(call, { outcome: call.upstream === 'fs' ? 'tool_error' : 'ok' }))] : [encoder.decision(call)]);
+  return { path, db };
+}
+
+const calls = [
+  decision(),
+  decision({ principal: { sub: 'bob', iss: 'idp' }, publicName: 'db__drop', decision: 'deny', code: 'POLICY_DENIED', reasons: ['not an admin'] }),
+  decision({ principal: { sub: 'carol', iss: 'idp' }, publicName: 'db__query' }),
+  decision({ publicName: 'fs__read', upstream: 'fs' }),
+  decision({ principal: { sub: 'bob', iss: 'idp' }, publicName: 'fs__write', upstream: 'fs', decision: 'deny', code: 'POLICY_DENIED' }),
+  decision({ method: 'resources/read', publicName: 'fs__file', upstream: 'fs' }),
+];
+const filters: DecisionFilter[] = [
+  {}, { sub: 'bob' }, { tool: 'db__query' }, { tool: 'db__*' }, { tool: 'fs__*' }, { tool: '*__read' }, { decision: 'deny' }, { decision: 'allow' },
+  { server: 'fs' }, { method: 'resources/read' }, { since: new Date(calls[2]!.time) }, { until: new Date(calls[3]!.time), sub: 'alice' },
+];
+const statsKeys: StatsKey[] = ['sub', 'tool', 'decision', 'server'];
+
+/** Everything the CLI can ask, read through a read-only connection like `warden audit`. */
+function answers(path: string): unknown {
+  const reader = openReaderDatabase(path);
+  try {
+    return { query: filters.map((filter) => queryDecisions(reader, filter, 4)), stats: statsKeys.map((by) => decisionStats(reader, {}, by)) };
+  } finally {
+    reader.close();
+  }
+}
+
+describe('audit query - decisions the indexer has not reached yet', () => {
+  it('are found in the tail, and every query and stats answer stays the same at every step of indexing', () => {
+    const { path, db } = logWith('tail.db', calls);
+    try {
+      expect(decisionKeysState(path)).toMatchObject({ through: 0, keys: 0 });
+      const reader = openReaderDatabase(path);
+      expect(queryDecisions(reader, {}, 10).map((r) => [r.decisionId, r.outcome])).toEqual(
+        [...calls].reverse().map((call) => [call.decisionId, call.decision === 'deny' ? null : call.upstream === 'fs' ? 'tool_error' : 'ok']),
+      );
+      expect(queryDecisions(reader, { tool: 'fs__*', decision: 'deny' }, 10).map((r) => [r.tool, r.reasons])).toEqual([['fs__write', []]]);
+      expect(decisionStats(reader, {}, 'sub')).toEqual([
+        { key: 'alice', total: 3, allowed: 3, denied: 0, failed: 2 },
+        { key: 'bob', total: 2, allowed: 0, denied: 2, failed: 0 },
+        { key: 'carol', total: 1, allowed: 1, denied: 0, failed: 0 },
+      ]);
+      reader.close();
+
+      const before = answers(path);
+      const batch = createIndexBatch(db);
+      const steps: number[] = [];
+      for (let rows = batch(3); rows > 0; rows = batch(3)) {
+        steps.push(decisionKeysState(path).through);
+        expect(answers(path)).toEqual(before);
+      }
+      expect(steps).toEqual([3, 6, 9, 11]);
+      expect(decisionKeysState(path)).toEqual({ through: 11, keys: calls.length, differ: [] });
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe('decision indexer', () => {
+  it('catches up at store open after a stop that left rows unindexed', async () => {
+    const { path, db } = logWith('crash.db', calls);
+    db.close();
+    const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick, indexer: { delayMs: 3_600_000 } });
+    try {
+      expect(decisionKeysState(path)).toEqual({ through: 11, keys: calls.length, differ: [] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('indexes after delayMs once the writer is idle, and everything at close', async () => {
+    const path = join(dir, 'idle.db');
+    const store = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick, indexer: { delayMs: 5 } });
+    try {
+      for (const call of calls.slice(0, 3)) await store.recordDecision(call);
+      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 4, keys: 3, differ: [] }));
+      await store.recordDecision(calls[3]!);
+    } finally {
+      await store.close();
+    }
+    expect(decisionKeysState(path)).toEqual({ through: 6, keys: 4, differ: [] });
+  });
+
+  it('waits while writes are queued, and runs anyway once held off for maxDeferMs', async () => {
+    const { path, db } = logWith('busy.db', calls);
+    let busy = true;
+    const held = createDecisionIndexer(db, () => busy, silentLogger, { ...DECISION_INDEXER_DEFAULTS, delayMs: 0, maxDeferMs: 60_000 });
+    const starved = createDecisionIndexer(db, () => true, silentLogger, { ...DECISION_INDEXER_DEFAULTS, delayMs: 0, maxDeferMs: 30 });
+    try {
+      held.schedule();
+      await sleep(50);
+      expect(decisionKeysState(path).through).toBe(0);
+      busy = false;
+      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 11, keys: calls.length, differ: [] }));
+
+      createAppender(db, tick)([encoder.decision(decision())]);
+      starved.schedule();
+      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 12, keys: calls.length + 1, differ: [] }));
+    } finally {
+      held.stop();
+      starved.stop();
+      db.close();
+    }
+  });
+
+  it('never fails or holds a decision: a failed batch is logged and retried, the rows stay visible meanwhile', async () => {
+    const path = join(dir, 'failing.db');
+    const logs: { level: number; msg: string; err?: string }[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    const store = openAuditStore(auditConfig(path), { logger, now: tick, indexer: { delayMs: 5, retryMs: 20 } });
+    const saboteur = new Database(path);
+    try {
+      saboteur.exec("CREATE TRIGGER refuse BEFORE INSERT ON decision_keys BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+      for (const call of calls) await store.recordDecision(call);
+      expect(store.health()).toEqual({ ok: true });
+      await eventually(() =>
+        expect(logs).toContainEqual(expect.objectContaining({ level: 40, msg: 'decision indexing failed; queries scan the unindexed rows until a retry succeeds', err: 'disk says no' })),
+      );
+      expect(decisionKeysState(path)).toMatchObject({ through: 0, keys: 0 });
+      expect((answers(path) as { query: unknown[][] }).query[0]).toHaveLength(4);
+
+      saboteur.exec('DROP TRIGGER refuse');
+      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 7, keys: calls.length, differ: [] }));
+    } finally {
+      saboteur.close();
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { auditConfigSchema } from '../../../src/audit/config.ts';
+import { createRedactor } from '../../../src/audit/redact.ts';
+
+const redactor = createRedactor(auditConfigSchema.parse({}).redact);
+
+describe('audit redaction', () => {
+  it('replaces values of secret keys, matching case- and separator-insensitive suffixes', () => {
+    expect(redactor.redactArguments({ access_token: 'a', 'X-Api-Key': 'b', apiKey: 'c', DB_PASSWORD: 'd', Cookie: 'e', max_tokens: 5, tokenizer: 'bpe' })).toEqual({
+      access_token: '[REDACTED]', 'X-Api-Key': '[REDACTED]', apiKey: '[REDACTED]', DB_PASSWORD: '[REDACTED]', Cookie: '[REDACTED]', max_tokens: 5, tokenizer: 'bpe',
+    });
+  });
+
+  it('redacts a whole object or array under a secret key, and leaves null alone', () => {
+    expect(redactor.redactArguments({ secret: { nested: 1 }, password: null, list: [{ token: 'x' }] })).toEqual({ secret: '[REDACTED]', password: null, list: [{ token: '[REDACTED]' }] });
+  });
+
+  it('finds credential shapes inside any string', () => {
+    const cases: [string, string][] = [
+      ['auth: Bearer abc-123.def', 'auth: [REDACTED:bearer]'],
+      ['jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl here', 'jwt [REDACTED:jwt] here'],
+      ['aws AKIAIOSFODNN7EXAMPLE', 'aws [REDACTED:aws-key]'],
+      ['gcp AIzaSyA-1234567890abcdefghijklmnopqrstu', 'gcp [REDACTED:gcp-key]'],
+      ['gh ghp_0123456789abcdefghijklmnopqrstuvwxyz', 'gh [REDACTED:github-token]'],
+      ['-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----', '[REDACTED:pem]'],
+      ['select * from users where name = ?', 'select * from users where name = ?'],
+    ];
+    for (const [input, output] of cases) expect(redactor.redactText(input), input).toBe(output);
+  });
+
+  it('applies configured extra patterns', () => {
+    const custom = createRedactor(auditConfigSchema.parse({ redact: { patterns: ['ACME-[0-9]{6}'] } }).redact);
+    expect(custom.redactArguments({ note: 'ticket ACME-123456' })).toEqual({ note: 'ticket [REDACTED:custom]' });
+  });
+
+  it('refuses a pattern that does not compile or matches the empty string, naming the entry', () => {
+    const invalid = auditConfigSchema.safeParse({ redact: { patterns: ['ok', '(unclosed'] } });
+    expect(invalid.success).toBe(false);
+    expect(invalid.error!.issues[0]).toMatchObject({ path: ['redact', 'patterns', 1], message: expect.stringMatching(/^not a valid regular expression: /) });
+    const empty = auditConfigSchema.safeParse({ redact: { patterns: ['x*'] } });
+    expect(empty.error!.issues[0]).toMatchObject({ path: ['redact', 'patterns', 0], message: 'must not match the empty string' });
+  });
+});

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { type EventRow, canonicalJson } from '../../../src/audit/chain.ts';
+import type { AuditConfig } from '../../../src/audit/config.ts';
+import type { AuditStore } from '../../../src/audit/sink.ts';
+import { decision, outcomeOf, tick } from './helpers.ts';
+
+/**
+ * The AuditStore contract (src/audit/sink.ts), one suite for every backend (as hono runs one
+ * router suite against each router): each backend's test file calls `auditStoreContract` with
+ * how to open a store under a name (a file, a replica) and read back what it stored, through
+ * a connection of its own.
+ */
+export interface StoreBackend {
+  name: string;
+  open(name: string, overrides?: Partial<AuditConfig>, options?: { now?: () => Date; version?: string }): Promise<AuditStore>;
+  /** The rows of the store opened under `name`, in chain order, optionally of some kinds only. */
+  events(name: string, kinds?: readonly string[]): Promise<EventRow[]>;
+  /** Whether the chain of `name` verifies. */
+  verifies(name: string): Promise<boolean>;
+}
+
+export function auditStoreContract(backend: StoreBackend): void {
+  describe(`AuditStore contract - ${backend.name}`, () => {
+    it('writes a decision with its columns and a redacted data document', async () => {
+      const store = await backend.open('decision', {}, { now: tick });
+      const event = decision({ decision: 'deny', code: 'POLICY_DENIED', reasons: ['not an analyst'], workflow: { name: 'weekly', step: 'fetch' }, arguments: { sql: 'select 1', password: 'hunter2' } });
+      await store.recordDecision(event);
+      await store.recordOutcome(outcomeOf(decision(), { outcome: 'upstream_error', errorCode: 'UPSTREAM_ERROR' }));
+      await store.close();
+
+      const [row, outcome] = await backend.events('decision', ['decision', 'outcome']);
+      expect(row).toMatchObject({
+        kind: 'decision', time: event.time, request_id: event.requestId, session_id: 'session-1', sub: 'alice', iss: 'https://idp.example.com',
+        method: 'tools/call', public_name: 'db__query', upstream: 'db', upstream_name: 'query', decision: 'deny', decision_id: event.decisionId, code: 'POLICY_DENIED',
+      });
+      expect(JSON.parse(row!.data)).toEqual({
+        arguments: { sql: 'select 1', password: '[REDACTED]' },
+        arguments_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        policy_revision: 'rev-1',
+        reasons: ['not an analyst'],
+        token_id: 'jti-1',
+        workflow: { name: 'weekly', step: 'fetch' },
+        protocol_version: '2026-07-28',
+        input: null,
+      });
+      expect(outcome).toMatchObject({ kind: 'outcome', outcome: 'upstream_error', code: 'UPSTREAM_ERROR' });
+      expect(JSON.parse(outcome!.data)).toEqual({ duration_ms: 3.5, upstream_ms: 2.1 });
+      expect(await backend.verifies('decision')).toBe(true);
+    });
+
+    it('keeps the policy input of a decision, redacted, with its arguments stored once', async () => {
+      const store = await backend.open('decision-input', {}, { now: tick });
+      const input = { method: 'tools/call', principal: { sub: 'alice', roles: ['analyst'], claims: { api_key: 'k-123' } }, arguments: { sql: 'select 1' }, now: '2026-11-23T19:00:00.000Z' };
+      await store.recordDecision(decision({ input }));
+      await store.close();
+      const [row] = await backend.events('decision-input', ['decision']);
+      const data = JSON.parse(row!.data);
+      expect(data.input).toEqual({ method: 'tools/call', principal: { sub: 'alice', roles: ['analyst'], claims: { api_key: '[REDACTED]' } }, now: '2026-11-23T19:00:00.000Z' });
+      expect(data.arguments).toEqual({ sql: 'select 1' });
+    });
+
+    it('stores the hashed data text exactly as hashed (key order, spacing, unicode and big numbers unchanged)', async () => {
+      const store = await backend.open('exact', {}, { now: tick });
+      const args = { z: 1, a: { y: [3, 2, 1], b: 'é ☃ \u2028 "q" \\ \u0001' }, big: 12345678901234567890, small: 1e-7 };
+      await store.recordDecision(decision({ arguments: args }));
+      await store.close();
+      const [row] = await backend.events('exact', ['decision']);
+      // Canonical JSON as the encoder wrote it: jsonb would reorder keys (by length) and add spaces.
+      expect(row!.data).toBe(canonicalJson(JSON.parse(row!.data)));
+      expect(row!.data).toContain('"a":{"b":"é ☃ \u2028 \\"q\\" \\\\ \\u0001","y":[3,2,1]}');
+      expect(JSON.parse(row!.data).arguments).toEqual(args);
+      expect(await backend.verifies('exact')).toBe(true);
+    });
+
+    it('records config_loaded and policy_reload (errors redacted), and startup/shutdown around them', async () => {
+      const store = await backend.open('lifecycle', {}, { now: tick, version: '0.1.0' });
+      await store.recordLifecycle({ kind: 'config_loaded', time: tick().toISOString(), file: '/etc/warden.json', sha256: 'abc' });
+      await store.recordLifecycle({ kind: 'policy_reload', time: tick().toISOString(), revision: 'r2', previousRevision: 'r1', ok: true });
+      await store.recordLifecycle({ kind: 'policy_reload', time: tick().toISOString(), revision: 'r2', ok: false, error: 'bundle fetch sent Bearer abc.def.ghi and failed' });
+      await store.close('SIGTERM');
+      const rows = await backend.events('lifecycle', ['startup', 'config_loaded', 'policy_reload', 'shutdown']);
+      expect(rows.map((r) => r.kind)).toEqual(['startup', 'config_loaded', 'policy_reload', 'policy_reload', 'shutdown']);
+      expect(JSON.parse(rows[0]!.data)).toMatchObject({ version: '0.1.0', pid: process.pid, incomplete: 0 });
+      expect(JSON.parse(rows[1]!.data)).toEqual({ file: '/etc/warden.json', sha256: 'abc' });
+      expect(JSON.parse(rows[2]!.data)).toEqual({ revision: 'r2', previous_revision: 'r1', ok: true, error: null });
+      expect(JSON.parse(rows[3]!.data)).toEqual({ revision: 'r2', previous_revision: null, ok: false, error: 'bundle fetch sent [REDACTED:bearer] and failed' });
+      expect(JSON.parse(rows[4]!.data)).toEqual({ reason: 'SIGTERM' });
+    });
+
+    it('aggregates a flood of authentication failures into one row per source and reason', async () => {
+      const store = await backend.open('authn', { authn_failure_window_ms: 60_000 }, { now: tick });
+      for (let i = 0; i < 5000; i += 1) {
+        store.recordAuthnFailure({ time: tick().toISOString(), source: '10.0.0.9', reason: 'AUTH_TOKEN_EXPIRED', tokenId: `jti-${i % 7}` });
+      }
+      store.recordAuthnFailure({ time: tick().toISOString(), source: '10.0.0.9', reason: 'AUTH_TOKEN_INVALID' });
+      store.recordAuthnFailure({ time: tick().toISOString(), source: 'stdio', reason: 'AUTH_TOKEN_INVALID' });
+      await store.close();
+      const rows = (await backend.events('authn', ['authn_failure'])).map((r) => ({ code: r.code, ...JSON.parse(r.data) }));
+      expect(rows.map(({ code, source, count, token_ids }) => ({ code, source, count, token_ids }))).toEqual([
+        { code: 'AUTH_TOKEN_EXPIRED', source: '10.0.0.9', count: 5000, token_ids: ['jti-0', 'jti-1', 'jti-2', 'jti-3', 'jti-4'] },
+        { code: 'AUTH_TOKEN_INVALID', source: '10.0.0.9', count: 1 },
+        { code: 'AUTH_TOKEN_INVALID', source: 'stdio', count: 1 },
+      ].map((r) => ({ token_ids: [], ...r })));
+    });
+
+    it('writes the aggregated failures at the end of each window', async () => {
+      const store = await backend.open('authn-window', { authn_failure_window_ms: 30 });
+      try {
+        store.recordAuthnFailure({ time: new Date().toISOString(), source: '10.0.0.1', reason: 'AUTH_TOKEN_MISSING' });
+        await expect.poll(async () => (await backend.events('authn-window', ['authn_failure'])).length, { timeout: 5000 }).toBe(1);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('stores 500 concurrent decisions, each visible to another connection when its promise resolves, exactly once', async () => {
+      const store = await backend.open('concurrent', {}, { now: tick });
+      const events = Array.from({ length: 500 }, () => decision());
+      const invisible: string[] = [];
+      const seen = new Set<string>();
+      try {
+        await Promise.all(
+          events.map((event, i) =>
+            store.recordDecision(event).then(async () => {
+              // Sampled: a read per decision would be 500 reads racing the writer.
+              if (i % 50 !== 0) return;
+              const stored = await backend.events('concurrent', ['decision']);
+              for (const row of stored) seen.add(row.decision_id!);
+              if (!seen.has(event.decisionId)) invisible.push(event.decisionId);
+            }),
+          ),
+        );
+      } finally {
+        await store.close();
+      }
+      expect(invisible).toEqual([]);
+      const ids = (await backend.events('concurrent', ['decision'])).map((row) => row.decision_id);
+      expect(ids).toEqual(events.map((event) => event.decisionId));
+      expect(await backend.verifies('concurrent')).toBe(true);
+    });
+
+    it('refuses writes after close', async () => {
+      const store = await backend.open('closed');
+      await store.close();
+      await expect(store.recordDecision(decision())).rejects.toMatchObject({ code: 'AUDIT_UNAVAILABLE', message: 'the audit store is closed' });
+    });
+  });
+}
