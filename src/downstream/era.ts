@@ -106,9 +106,10 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => valu
 /**
  * The common case, a well-formed new-era request whose headers agree with it, recognised
  * without the SDK's classifier; undefined for anything else, which the SDK then classifies. The
- * SDK's classifier first tries the body as a result and as an error response, and those two
- * failing zod parses cost ~40 µs of its ~60 µs per request (measured 2026-12-06; the whole
- * gateway spends ~600 µs per call). A request that passes the strict JSON-RPC request schema
+ * SDK's classifier first tries the body as a result and as an error response: two failing zod
+ * parses that allocate their issues. `npm run bench -- era` (2026-12-06, load 30-48): fast path
+ * 1.1-2.9 µs per request at best against 5.6-9.5 µs, and at p25 23 against 61 µs, where the
+ * garbage shows. A request that passes the strict JSON-RPC request schema
  * cannot be a response, so for it the SDK's answer is its request rules alone, repeated here:
  * an envelope claim with a valid envelope, no contradicting version or method header.
  * test/unit/downstream/era.test.ts checks that this agrees with the SDK on generated messages.
