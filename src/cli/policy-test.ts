@@ -6,7 +6,7 @@
  */
 import { RegoError, renderTestReport, runTests, testReportJson, thresholdMessage } from '@mcp-warden/rego';
 import { z } from 'zod';
-import { goDurationMs, parseCommandLine, wantsHelp } from './args.ts';
+import { durationFlag, parseCommandLine, wantsHelp } from './args.ts';
 import { printHelp } from './policy.ts';
 import { renderRegoError } from './rego-error-text.ts';
 import { loadPolicySet } from '../policy/index.ts';
@@ -52,7 +52,7 @@ const schema = z.object({
   coverage: z.boolean().default(false),
   threshold: z.string().regex(/^\d+(\.\d+)?$/, 'expected a percentage between 0 and 100').transform(Number).pipe(z.number().min(0).max(100)).optional(),
   bench: z.boolean().default(false),
-  timeout: z.string().transform((text, ctx) => goDurationMs(text) ?? (ctx.addIssue({ code: 'custom', message: `expected a duration such as 5s or 500ms, got "${text}"` }), z.NEVER)).optional(),
+  timeout: durationFlag().optional(),
   'exit-zero-on-skipped': z.boolean().default(false),
   'v0-compatible': z.boolean().default(false),
 });

@@ -112,7 +112,7 @@ describe('warden audit stats, tail, export', () => {
     const stop = new AbortController();
     let out = '';
     try {
-      const following = run(['tail', '--db', live, '-f', '--interval', '20', '--json'], { stdout: { write: (c: string) => (out += c) }, now: () => now, signal: stop.signal });
+      const following = run(['tail', '--db', live, '-f', '--interval', '20ms', '--json'], { stdout: { write: (c: string) => (out += c) }, now: () => now, signal: stop.signal });
       await store.recordDecision(decision({ decisionId: 'followed-1' }));
       for (let i = 0; i < 100 && !out.includes('followed-1'); i += 1) await new Promise((r) => setTimeout(r, 20));
       stop.abort();
@@ -177,7 +177,7 @@ describe('warden audit - errors and exit codes (own process)', () => {
   it('exits 2 with the flag named for a bad command line', () => {
     const result = cliProcess(['query', '--db', path, '--since', 'yesterday']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe('warden: USAGE: --since: expected a duration such as 1h, 30m or 7d, or an ISO date, got "yesterday"\n');
+    expect(result.stderr).toBe('warden: USAGE: --since: expected a duration such as 500ms, 90s, 15m, 1h, 7d or 2w, or an ISO date, got "yesterday"\n');
     const missing = cliProcess(['prune', '--db', path]);
     expect([missing.status, missing.stderr]).toEqual([2, 'warden: USAGE: --older-than: is required, e.g. --older-than 30d\n']);
   });
