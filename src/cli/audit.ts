@@ -29,6 +29,7 @@ import {
   type OutputFormat, eventJson, renderDecisions, renderEventLine, renderPrune, renderPruneReplicas, renderStats, renderVerify, renderVerifyReplicas,
 } from './audit-render.ts';
 import { wantsHelp } from './args.ts';
+import { paintFor } from './colour.ts';
 import { renderJson } from './render.ts';
 import { EXIT, failWith } from './exit-codes.ts';
 
@@ -158,7 +159,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
         const records = target.backend === 'postgres'
           ? await withPostgres(target.settings, (client) => queryDecisionsPg(client, filter, limit))
           : withReader(target.path, (reader) => queryDecisions(reader, filter, limit));
-        io.stdout.write(renderDecisions(records, formatOf({ json, csv }), io.stdout.isTTY === true));
+        io.stdout.write(renderDecisions(records, formatOf({ json, csv }), paintFor(io.stdout)));
         return EXIT.OK;
       }
       case 'stats': {
@@ -195,7 +196,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
             return { replica: mark.replica, seq: mark.seq, hash: mark.hash };
           });
           const report = await withPostgres(target.settings, (client) => verifyPostgres(client, { expected, key: chainKeyOf(options) }));
-          io.stdout.write(renderVerifyReplicas(report, options.json));
+          io.stdout.write(renderVerifyReplicas(report, options.json, paintFor(io.stdout)));
           return report.ok ? EXIT.OK : EXIT.FAILURE;
         }
         const expected = options.expect.map((mark) => {
@@ -203,7 +204,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
           return { seq: mark.seq, hash: mark.hash };
         });
         const report = withReader(target.path, (reader) => verifyChain(reader, { expected, key: chainKeyOf(options) }));
-        io.stdout.write(renderVerify(report, options.json));
+        io.stdout.write(renderVerify(report, options.json, paintFor(io.stdout)));
         return report.ok ? EXIT.OK : EXIT.FAILURE;
       }
       case 'prune': {
@@ -315,8 +316,9 @@ async function tailFeed(target: Target): Promise<TailFeed> {
 
 async function tail(args: string[], io: AuditCliIo): Promise<number> {
   const options = parseTailOptions(args);
+  const paint = paintFor(io.stdout);
   const print = (row: EventRow): void => {
-    io.stdout.write(options.json ? `${JSON.stringify(eventJson(row))}\n` : renderEventLine(row));
+    io.stdout.write(options.json ? `${JSON.stringify(eventJson(row))}\n` : renderEventLine(row, paint));
   };
   const feed = await tailFeed(targetOf(options));
   const stop = new AbortController();

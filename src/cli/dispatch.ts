@@ -1,4 +1,4 @@
-import { NO_COLOR_FLAG } from './colour.ts';
+import { NO_COLOR_FLAG } from '../terminal.ts';
 import { failWith, EXIT } from './exit-codes.ts';
 import { VERSION } from '../package-root.ts';
 

@@ -7,6 +7,7 @@
 import { RegoError, renderTestReport, runTests, testReportJson, thresholdMessage } from '@mcp-warden/rego';
 import { z } from 'zod';
 import { durationFlag, parseCommandLine, wantsHelp } from './args.ts';
+import { paintFor } from './colour.ts';
 import { printHelp } from './policy.ts';
 import { renderRegoError } from './rego-error-text.ts';
 import { loadPolicySet } from '../policy/index.ts';
@@ -99,7 +100,10 @@ export async function testCommand(args: string[]): Promise<number> {
     return 1;
   }
   const failed = report.failed + report.errored > 0 || (report.skipped > 0 && !flags['exit-zero-on-skipped']);
-  const pretty = (): string => renderTestReport(report, { verbose: flags.verbose, sources: modules, varValues: flags['var-values'] });
+  const paint = paintFor(process.stdout);
+  const colours = { PASS: paint.green, FAIL: paint.red, ERROR: paint.red, SKIPPED: paint.yellow } as const;
+  const pretty = (): string =>
+    renderTestReport(report, { verbose: flags.verbose, sources: modules, varValues: flags['var-values'], paintOutcome: (outcome, word) => colours[outcome](word) });
   if (coverage && report.coverage) {
     // As opa test --coverage: the coverage document on stdout, failures (if any) in text instead.
     if (report.failed + report.errored > 0) {

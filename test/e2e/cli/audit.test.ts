@@ -80,11 +80,16 @@ describe('warden audit query', () => {
     expect(row).toMatch(/,bob,tools\/call,db__drop,db,deny,,,"not an admin; says ""no"", twice"$/);
   });
 
-  it('colours denied and failed calls only on a terminal', async () => {
+  it('colours decisions (allow green, deny red) and failed outcomes (yellow) only on a terminal', async () => {
     let tty = '';
+    let pipe = '';
     await cli(['query', '--db', path], { stdout: { write: (chunk: string) => (tty += chunk), isTTY: true } });
-    expect(tty.split('\n').filter((line) => line.startsWith('\u001b[31m'))).toHaveLength(1);
-    expect(tty.split('\n').filter((line) => line.startsWith('\u001b[33m'))).toHaveLength(1);
+    await cli(['query', '--db', path], { stdout: { write: (chunk: string) => (pipe += chunk) } });
+    expect(tty.match(/\u001b\[31mdeny/g)).toHaveLength(1);
+    expect(tty.match(/\u001b\[32mallow/g)).toHaveLength(2);
+    expect(tty.match(/\u001b\[33mtool_error/g)).toHaveLength(1);
+    expect(pipe).not.toContain('\u001b');
+    expect(tty.replace(/\u001b\[\d+m/g, '')).toBe(pipe);
   });
 });
 
