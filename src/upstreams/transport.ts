@@ -14,7 +14,7 @@ import { fetchWithRequestSignals } from './request-signals.ts';
  * environment never leak into upstream children. The child's stderr goes to our log, line by
  * line, tagged with the upstream's name, instead of interleaving with our stderr.
  */
-export function createClientTransport(spec: UpstreamSpec, log: Logger): Transport {
+export function createClientTransport(spec: UpstreamSpec, log: Logger, onStderrLine?: (line: string) => void): Transport {
   if (spec.transport === 'stdio') {
     const transport = new StdioClientTransport({
       command: spec.command,
@@ -25,7 +25,10 @@ export function createClientTransport(spec: UpstreamSpec, log: Logger): Transpor
     });
     const stderr = transport.stderr;
     if (stderr) {
-      createInterface({ input: stderr as Readable }).on('line', (line) => log.info({ stream: 'stderr' }, line));
+      createInterface({ input: stderr as Readable }).on('line', (line) => {
+        log.info({ stream: 'stderr' }, line);
+        onStderrLine?.(line);
+      });
     }
     return transport;
   }
