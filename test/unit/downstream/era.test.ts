@@ -67,10 +67,10 @@ describe('era classification', () => {
         expect(classified).toEqual(classifyMessageBySdk(b, h));
         if (classified.era === 'modern') modern++;
       }),
-      { numRuns: 3_000 },
+      { numRuns: 1_000 },
     );
     // The generator must reach the fast path often, or this test proves nothing about it.
-    expect(modern).toBeGreaterThan(50);
+    expect(modern).toBeGreaterThan(15);
   });
 
   it('classifies a well-formed new-era request as modern, with the body object itself as the message', () => {
