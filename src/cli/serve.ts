@@ -133,12 +133,14 @@ export async function run(args: string[]): Promise<number> {
           authFailures: services.audit,
           log,
         }),
-        auditHealth: services.audit.health,
+        health: { audit: services.audit.health, policyRevision: () => policy.revision, ...(config.audit.replica_id === undefined ? {} : { replicaId: config.audit.replica_id }) },
       });
       log.info({ url: edge.url }, 'listening');
       await stop.received;
       const inFlight = gateway.inFlight;
-      await edge.close(() => drain(inFlight, config.server.shutdown_grace_ms, log));
+      const abandoned = await edge.drain(config.server.shutdown_grace_ms, () => inFlight.size);
+      if (abandoned > 0) log.warn({ abandoned }, 'shutdown grace elapsed with calls in flight');
+      await edge.close();
     } else {
       const { closed } = await serveStdio(gateway);
       log.info({ transport: 'stdio' }, 'serving on stdio');

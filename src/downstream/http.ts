@@ -12,8 +12,7 @@ import { type GuardOptions, readJsonBody, refuseReason, sendError, sendRejection
 import { serveModernRequest } from './modern-http.ts';
 import { IdleSessions } from './idle-sessions.ts';
 import { OpenRequestIds } from './open-request-ids.ts';
-import { READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
-import type { AuditHealth } from '../audit/sink.ts';
+import { type HealthSources, LIVENESS_PATH, READINESS_PATH, readiness, sendLiveness, sendReadiness } from './readiness.ts';
 import { createSession, type Extra } from './session.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
 
@@ -30,12 +29,19 @@ export interface HttpEdgeOptions extends GuardOptions {
    * created it: anyone else presenting its id is answered as if it did not exist (404).
    */
   auth?: AuthEdge;
-  /** Audit health for `GET /readyz` (answered before the auth edge: load balancers carry no token). */
-  auditHealth?: () => AuditHealth;
+  /** What `GET /readyz` reports (answered before the auth edge: load balancers carry no token). */
+  health?: HealthSources;
 }
 
 export interface HttpEdge {
   url: string;
+  /**
+   * The first half of a graceful stop (SIGTERM): `/readyz` answers 503 from now on, so the load
+   * balancer stops sending calls here, while the listener stays open; a request that still
+   * arrives is refused with 503 SERVER_DRAINING and `Connection: close` (the balancer retries it
+   * on another replica). Resolves when the requests in flight are done, or after `graceMs`.
+   */
+  drain(graceMs: number, alsoInFlight?: () => number): Promise<number>;
   /** Stops accepting connections, awaits `drain` (in-flight calls), then closes every session. */
   close(drain?: () => Promise<void>): Promise<void>;
 }
@@ -51,13 +57,27 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   /** Session id -> the principal (`iss sub`) that created it; undefined when auth is disabled. */
   const owners = new Map<string, string | undefined>();
   const openIds = new OpenRequestIds();
+  let draining = false;
+  // MCP requests whose response has not ended: an old-era call answered on its POST stream counts
+  // from its arrival, before the pipeline knows it (authentication, policy, the decision commit).
+  let active = 0;
   const sessionFor = (req: IncomingMessage) => createSession(gateway, { transport: 'http', remoteAddr: req.socket.remoteAddress ?? 'unknown', tokenOf: bearerOf });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = refuseReason(req, options);
     if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === READINESS_PATH && req.method === 'GET' && options.auditHealth) return sendReadiness(res, readiness(gateway, options.auditHealth));
+    if (path === LIVENESS_PATH && req.method === 'GET') return sendLiveness(res, draining);
+    if (path === READINESS_PATH && req.method === 'GET' && options.health) return sendReadiness(res, readiness(gateway, options.health, draining));
+    if (draining) {
+      res.setHeader('connection', 'close');
+      res.setHeader('retry-after', '1');
+      return sendError(res, 503, toJsonRpcError(new WardenError('SERVER_DRAINING', '')).code, 'Server draining: retry on another replica', 'SERVER_DRAINING');
+    }
+    if (req.method === 'POST') {
+      active += 1;
+      res.once('close', () => (active -= 1));
+    }
     if (options.auth && (await options.auth.handle(req, res))) return;
     const owner = options.auth?.principalKey(req);
     const ownedBy = (sessionId: string) => owners.get(sessionId) === owner;
@@ -153,6 +173,15 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${host}:${port}/mcp`,
+    async drain(graceMs, alsoInFlight = () => 0) {
+      draining = true;
+      // Idle keep-alive connections would carry the next request here: close them now.
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      const pending = () => active + alsoInFlight();
+      while (pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return pending();
+    },
     async close(drain) {
       streamable.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

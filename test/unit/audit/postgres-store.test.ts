@@ -197,10 +197,10 @@ describe('audit store - postgres', () => {
         await server.stop();
         await expect(client.callTool({ name: 'db__echo', arguments: { message: 'must not arrive' } })).rejects.toMatchObject({ data: { code: 'AUDIT_UNAVAILABLE' } });
         expect(store.health().ok).toBe(false);
-        expect(readiness(gw.gateway, () => store.health())).toMatchObject({ ready: false, audit: 'unavailable' });
+        expect(readiness(gw.gateway, { audit: () => store.health(), policyRevision: () => "test" }, false)).toMatchObject({ ready: false, audit: 'unavailable' });
         await server.start();
         await expect.poll(() => store.health().ok, { timeout: 15_000, interval: 100 }).toBe(true);
-        expect(readiness(gw.gateway, () => store.health())).toMatchObject({ ready: true, audit: 'ok' });
+        expect(readiness(gw.gateway, { audit: () => store.health(), policyRevision: () => "test" }, false)).toMatchObject({ ready: true, audit: 'ok' });
         expect(await upstreamCalls(client)).toBe(before);
         await client.callTool({ name: 'db__echo', arguments: { message: 'after' } });
       });
