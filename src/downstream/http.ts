@@ -13,7 +13,9 @@ import { serveModernRequest } from './modern-http.ts';
 import { IdleSessions } from './idle-sessions.ts';
 import { OpenRequestIds } from './open-request-ids.ts';
 import { type HealthSources, LIVENESS_PATH, READINESS_PATH, readiness, sendLiveness, sendReadiness } from './readiness.ts';
-import { createSession, type Extra } from './session.ts';
+import type { Sealer } from './seal.ts';
+import { createSession, type Extra, type SessionOptions } from './session.ts';
+import { mintSessionId, openSessionId, resumeSdkSession } from './shared-sessions.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
 
 /**
@@ -31,6 +33,12 @@ export interface HttpEdgeOptions extends GuardOptions {
   auth?: AuthEdge;
   /** What `GET /readyz` reports (answered before the auth edge: load balancers carry no token). */
   health?: HealthSources;
+  /**
+   * Sessions any replica may continue (`server.session_key`): ids are sealed by `sealer`, and the
+   * session state is kept in `gateway.sessionState` under this replica's name. Unset: random ids,
+   * sessions live and die with this process.
+   */
+  sessions?: { sealer: Sealer; replicaId: string };
 }
 
 export interface HttpEdge {
@@ -61,7 +69,57 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   // MCP requests whose response has not ended: an old-era call answered on its POST stream counts
   // from its arrival, before the pipeline knows it (authentication, policy, the decision commit).
   let active = 0;
-  const sessionFor = (req: IncomingMessage) => createSession(gateway, { transport: 'http', remoteAddr: req.socket.remoteAddress ?? 'unknown', tokenOf: bearerOf });
+  const sessionFor = (req: IncomingMessage, shared?: SessionOptions['shared']) =>
+    createSession(gateway, { transport: 'http', remoteAddr: req.socket.remoteAddress ?? 'unknown', tokenOf: bearerOf, ...(shared ? { shared } : {}) });
+
+  /** A Streamable HTTP transport for session `sid`, forgotten everywhere when it closes. */
+  function sessionTransport(sid: string, owner: string | undefined, initialized: () => Promise<void>): StreamableHTTPServerTransport {
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => sid,
+      onsessioninitialized: async () => {
+        owners.set(sid, owner);
+        streamable.touch(sid, transport);
+        await initialized();
+      },
+    });
+    transport.onclose = () => {
+      owners.delete(sid);
+      openIds.forget(sid);
+      streamable.delete(sid);
+    };
+    return transport;
+  }
+
+  /**
+   * Continues a session another replica began: only when the id is sealed by our key, names the
+   * caller's principal, and the shared state knows the session as live (not ended by DELETE).
+   * Anything else is answered as an unknown session (404), as before.
+   */
+  async function takeOver(id: string, owner: string | undefined, req: IncomingMessage): Promise<StreamableHTTPServerTransport | undefined> {
+    const sealed = openSessionId(options.sessions!.sealer, id, owner);
+    if (!sealed) return undefined;
+    const state = await gateway.sessionState.load(id);
+    if (!state) return undefined;
+    const transport = sessionTransport(id, owner, async () => undefined);
+    const session = sessionFor(req, { id, resumed: { protocolVersion: sealed.protocolVersion, state } });
+    await session.connect(transport);
+    resumeSdkSession(transport, session.server, id, sealed);
+    owners.set(id, owner);
+    streamable.touch(id, transport);
+    gateway.adoptSubscriptions(session.handle);
+    gateway.log.info({ session: session.handle.id }, 'continuing a session begun on another replica');
+    return transport;
+  }
+  /** Concurrent first requests of one session on this replica make one takeover. */
+  const takeovers = new Map<string, Promise<StreamableHTTPServerTransport | undefined>>();
+  function takeOverOnce(id: string, owner: string | undefined, req: IncomingMessage): Promise<StreamableHTTPServerTransport | undefined> {
+    let pending = takeovers.get(id);
+    if (!pending) {
+      pending = takeOver(id, owner, req).finally(() => takeovers.delete(id));
+      takeovers.set(id, pending);
+    }
+    return pending;
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = refuseReason(req, options);
@@ -102,7 +160,9 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
         );
       }
       const id = req.headers['mcp-session-id'];
-      const existing = typeof id === 'string' && ownedBy(id) ? streamable.get(id) : undefined;
+      let existing = typeof id === 'string' && ownedBy(id) ? streamable.get(id) : undefined;
+      // An id this replica does not hold may be a session begun (or continued) on another one.
+      if (!existing && typeof id === 'string' && options.sessions) existing = await takeOverOnce(id, owner, req);
       if (existing && typeof id === 'string') {
         streamable.touch(id, existing);
         res.on('close', () => streamable.get(id) === existing && streamable.touch(id, existing));
@@ -114,26 +174,20 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
           }
           res.on('close', () => openIds.release(id, requestId));
         }
+        // The client ends its session: no replica may continue it. Recorded before the local close.
+        if (req.method === 'DELETE' && options.sessions) await gateway.sessionState.end(id);
         return existing.handleRequest(req, res, body);
       }
       if (id !== undefined) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
       if (req.method !== 'POST' || !isInitializeRequest(body)) {
         return sendError(res, 400, -32000, 'Bad Request: no session; send initialize first', 'REQUEST_INVALID');
       }
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: randomUUID,
-        onsessioninitialized: (sid) => {
-          owners.set(sid, owner);
-          streamable.touch(sid, transport);
-        },
+      const sid = options.sessions ? mintSessionId(options.sessions.sealer, owner, body.params) : randomUUID();
+      const transport = sessionTransport(sid, owner, async () => {
+        // Before the id is handed out: another replica must find it from the client's next request on.
+        if (options.sessions) await gateway.sessionState.create(sid, options.sessions.replicaId);
       });
-      transport.onclose = () => {
-        if (transport.sessionId === undefined) return;
-        owners.delete(transport.sessionId);
-        openIds.forget(transport.sessionId);
-        streamable.delete(transport.sessionId);
-      };
-      await sessionFor(req).connect(transport);
+      await sessionFor(req, options.sessions && { id: sid }).connect(transport);
       return transport.handleRequest(req, res, body);
     }
     if (path === '/sse' && req.method === 'GET') {
