@@ -15,6 +15,7 @@ import { connect, describeUrl, inTransaction } from './connection.ts';
 import { openDecisions } from './incomplete.ts';
 import { loadPostgresMigrations, migratePostgres } from './migrations.ts';
 import { lockReplicaOrRefuse, tryLockReplica } from './replica-lock.ts';
+import { createSurvivorSweep } from './survivor.ts';
 import { witnessRow } from './witness.ts';
 import { auditStoreApi } from '../store-api.ts';
 
@@ -211,8 +212,11 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
       (error: unknown) => log.error({ err: (error as Error).message }, 'authn_failure events were not written'),
     );
   const authnTimer = setInterval(() => void flushAuthnFailures(), config.authn_failure_window_ms).unref();
+  const sweepDead = createSurvivorSweep({ settings, replica, encoder, key, now, log });
   const witnessTimer = setInterval(() => {
-    if (client !== undefined && !closed) void writes.submit(WITNESS).catch(() => undefined);
+    if (client === undefined || closed) return;
+    void writes.submit(WITNESS).catch(() => undefined);
+    void sweepDead();
   }, config.witness_interval_ms).unref();
 
   const shutdown = async (reason: string): Promise<void> => {
