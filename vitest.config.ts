@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    // The cluster test (PostgreSQL, three replicas, HAProxy) runs apart: `npm run test:cluster`.
+    exclude: [...configDefaults.exclude, 'test/cluster/**'],
     // Tests start real child processes and servers on 127.0.0.1; two cores means keep the pool small.
     pool: 'forks',
     maxWorkers: 2,

@@ -45,6 +45,7 @@ export const ERROR_CODES = {
   TOOL_NOT_FOUND: 'No tool of that name exists for this caller.',
   RESOURCE_NOT_FOUND: 'No resource with that URI exists for this caller.',
   PROMPT_NOT_FOUND: 'No prompt of that name exists for this caller.',
+  SERVER_DRAINING: 'The gateway is stopping (SIGTERM): it finishes the calls in flight and refuses new ones (HTTP 503); retry on another replica.',
 
   // Upstreams
   UPSTREAM_UNAVAILABLE: 'The upstream server is not connected.',

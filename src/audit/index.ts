@@ -1,6 +1,7 @@
 export { auditConfigSchema, type AuditConfig } from './config.ts';
 export { openAuditStore, type AuditStoreOptions } from './sqlite/store.ts';
-export { openConfiguredAuditStore } from './open.ts';
+export { openConfiguredAuditStore, openConfiguredSessionState } from './open.ts';
+export type { SessionStateStore } from './session-state.ts';
 export type {
   AuditHealth,
   AuditPrincipal,

@@ -1,6 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { AuditConfig } from './config.ts';
 import { openPostgresAuditStore } from './postgres/store.ts';
+import type { Logger } from '../log.ts';
+import { postgresSessionState } from './postgres/session-state.ts';
+import { memorySessionState, type SessionStateStore } from './session-state.ts';
 import type { AuditStore } from './sink.ts';
 import { type AuditStoreOptions, openAuditStore } from './sqlite/store.ts';
 
@@ -11,4 +14,9 @@ import { type AuditStoreOptions, openAuditStore } from './sqlite/store.ts';
 export async function openConfiguredAuditStore(config: AuditConfig, baseDir: string, options: AuditStoreOptions = {}): Promise<AuditStore> {
   if (config.backend === 'postgres') return openPostgresAuditStore(config, options);
   return openAuditStore({ ...config, path: isAbsolute(config.path) ? config.path : resolve(baseDir, config.path) }, options);
+}
+
+/** Where old-era sessions keep what may change: the shared database on PostgreSQL, this process otherwise. */
+export function openConfiguredSessionState(config: AuditConfig, log: Logger): SessionStateStore {
+  return config.backend === 'postgres' ? postgresSessionState(config, log) : memorySessionState();
 }

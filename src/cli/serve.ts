@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { openConfiguredAuditStore, type AuditStore, type ShadowDisagreementEvent } from '../audit/index.ts';
+import { hostname } from 'node:os';
+import { openConfiguredAuditStore, openConfiguredSessionState, type AuditStore, type SessionStateStore, type ShadowDisagreementEvent } from '../audit/index.ts';
 import { createAuthenticator } from '../auth/index.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import { loadComposites } from '../composites/load.ts';
@@ -9,6 +10,7 @@ import { loadConfig, type ResolvedConfig } from '../config/load.ts';
 import { createAuthEdge } from '../downstream/auth-edge.ts';
 import { Gateway } from '../downstream/gateway.ts';
 import { serveHttp } from '../downstream/http.ts';
+import { createSealer } from '../downstream/seal.ts';
 import { serveStdio } from '../downstream/stdio.ts';
 import { type Logger, logger } from '../log.ts';
 import type { InFlight } from '../pipeline/in-flight.ts';
@@ -34,6 +36,7 @@ export interface Services {
   authenticator: Authenticator;
   policy: ReloadablePolicyEngine;
   audit: AuditStore;
+  sessionState: SessionStateStore;
   close(): Promise<void>;
 }
 
@@ -44,7 +47,8 @@ export interface Services {
  */
 export async function buildServices(config: ResolvedConfig, log: Logger): Promise<Services> {
   const audit = await openConfiguredAuditStore(config.audit, config.baseDir, { logger: log, version: VERSION });
-  const opened: Array<() => Promise<void>> = [() => audit.close('shutdown')];
+  const sessionState = openConfiguredSessionState(config.audit, log);
+  const opened: Array<() => Promise<void>> = [() => audit.close('shutdown'), () => sessionState.close()];
   try {
     await audit.recordLifecycle({
       kind: 'config_loaded', time: new Date().toISOString(), file: config.file, sha256: createHash('sha256').update(readFileSync(config.file)).digest('hex'),
@@ -62,7 +66,7 @@ export async function buildServices(config: ResolvedConfig, log: Logger): Promis
         void audit.recordLifecycle(shadowDisagreementEvent(e)).catch((error: unknown) => log.error({ err: error }, 'recording a shadow policy disagreement failed')),
     });
     opened.unshift(() => policy.close());
-    return { authenticator, policy, audit, close: () => closeAll(opened) };
+    return { authenticator, policy, audit, sessionState, close: () => closeAll(opened) };
   } catch (error) {
     await closeAll(opened);
     throw error;
@@ -133,12 +137,15 @@ export async function run(args: string[]): Promise<number> {
           authFailures: services.audit,
           log,
         }),
-        auditHealth: services.audit.health,
+        ...(config.server.session_key === undefined ? {} : { sessions: { sealer: createSealer(config.server.session_key), replicaId: config.audit.replica_id ?? hostname() } }),
+        health: { audit: services.audit.health, policyRevision: () => policy.revision, ...(config.audit.replica_id === undefined ? {} : { replicaId: config.audit.replica_id }) },
       });
       log.info({ url: edge.url }, 'listening');
       await stop.received;
       const inFlight = gateway.inFlight;
-      await edge.close(() => drain(inFlight, config.server.shutdown_grace_ms, log));
+      const abandoned = await edge.drain(config.server.shutdown_grace_ms, () => inFlight.size);
+      if (abandoned > 0) log.warn({ abandoned }, 'shutdown grace elapsed with calls in flight');
+      await edge.close();
     } else {
       const { closed } = await serveStdio(gateway);
       log.info({ transport: 'stdio' }, 'serving on stdio');

@@ -85,6 +85,14 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     }
   }
 
+  // PostgreSQL is the backend of several replicas: a session begun on one must be continuable on
+  // another, and only a key they all share makes its id something any of them can trust.
+  if (parsed.audit.backend === 'postgres' && parsed.server.session_key === undefined) {
+    throw new WardenError('CONFIG_INVALID', `${path}: server.session_key: is required with "audit.backend": "postgres" (several replicas): set the same secret of 32+ characters on every replica, e.g. "\${WARDEN_SESSION_KEY}" from \`openssl rand -hex 32\``, {
+      details: { file: path, path: 'server.session_key' },
+    });
+  }
+
   return deepFreeze({
     file: path,
     baseDir,

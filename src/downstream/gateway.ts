@@ -1,5 +1,6 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpError, type JSONRPCRequest, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
+import { memorySessionState, type SessionStateStore } from '../audit/session-state.ts';
 import type { AuditSink, AuthnFailureEvent } from '../audit/sink.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import { Catalog, type CatalogList } from '../catalog/catalog.ts';
@@ -27,6 +28,8 @@ export interface GatewayDeps {
   version: string;
   /** The gateway's own composite tools (loaded from config by the caller: loading may import modules). */
   composites?: readonly Composite[];
+  /** Where old-era sessions keep what may change (shared by the replicas on PostgreSQL); in memory by default. */
+  sessionState?: SessionStateStore;
 }
 
 /** The tool items the catalog offers for the gateway's own composite tools. */
@@ -63,6 +66,7 @@ export class Gateway {
   readonly sessions = new Set<SessionHandle>();
   readonly log: Logger;
   readonly version: string;
+  readonly sessionState: SessionStateStore;
   #started = false;
   #startError: WardenError | undefined;
 
@@ -70,6 +74,7 @@ export class Gateway {
     this.config = config;
     this.log = deps.log;
     this.version = deps.version;
+    this.sessionState = deps.sessionState ?? memorySessionState();
     const composites = deps.composites ?? [];
     this.catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
     this.upstreams = new UpstreamSet(config, {
@@ -121,6 +126,22 @@ export class Gateway {
       void connection
         .request('resources/subscribe', { uri }, { signal: new AbortController().signal })
         .catch((error: unknown) => this.log.warn({ upstream, uri, err: error }, 'renewing a subscription failed'));
+    }
+  }
+
+  /**
+   * A session taken over from another replica brings its subscriptions: this replica's upstream
+   * connections must hold them too (upstream subscriptions are per connection, shared by sessions).
+   */
+  adoptSubscriptions(handle: SessionHandle): void {
+    for (const uri of handle.subscriptions) {
+      if ([...this.sessions].some((s) => s !== handle && s.subscriptions.has(uri))) continue;
+      const owner = this.catalog.findResource(uri);
+      const connection = owner && this.upstreams.get(owner.upstream);
+      if (connection?.state !== 'ready') continue;
+      void connection
+        .request('resources/subscribe', { uri }, { signal: new AbortController().signal })
+        .catch((error: unknown) => this.log.warn({ upstream: connection.spec.name, uri, err: error }, 'subscribing for a session taken over failed'));
     }
   }
 

@@ -12,9 +12,10 @@ import { type GuardOptions, readJsonBody, refuseReason, sendError, sendRejection
 import { serveModernRequest } from './modern-http.ts';
 import { IdleSessions } from './idle-sessions.ts';
 import { OpenRequestIds } from './open-request-ids.ts';
-import { READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
-import type { AuditHealth } from '../audit/sink.ts';
-import { createSession, type Extra } from './session.ts';
+import { type HealthSources, LIVENESS_PATH, READINESS_PATH, readiness, sendLiveness, sendReadiness } from './readiness.ts';
+import type { Sealer } from './seal.ts';
+import { createSession, type Extra, type SessionOptions } from './session.ts';
+import { mintSessionId, openSessionId, resumeSdkSession } from './shared-sessions.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
 
 /**
@@ -30,12 +31,25 @@ export interface HttpEdgeOptions extends GuardOptions {
    * created it: anyone else presenting its id is answered as if it did not exist (404).
    */
   auth?: AuthEdge;
-  /** Audit health for `GET /readyz` (answered before the auth edge: load balancers carry no token). */
-  auditHealth?: () => AuditHealth;
+  /** What `GET /readyz` reports (answered before the auth edge: load balancers carry no token). */
+  health?: HealthSources;
+  /**
+   * Sessions any replica may continue (`server.session_key`): ids are sealed by `sealer`, and the
+   * session state is kept in `gateway.sessionState` under this replica's name. Unset: random ids,
+   * sessions live and die with this process.
+   */
+  sessions?: { sealer: Sealer; replicaId: string };
 }
 
 export interface HttpEdge {
   url: string;
+  /**
+   * The first half of a graceful stop (SIGTERM): `/readyz` answers 503 from now on, so the load
+   * balancer stops sending calls here, while the listener stays open; a request that still
+   * arrives is refused with 503 SERVER_DRAINING and `Connection: close` (the balancer retries it
+   * on another replica). Resolves when the requests in flight are done, or after `graceMs`.
+   */
+  drain(graceMs: number, alsoInFlight?: () => number): Promise<number>;
   /** Stops accepting connections, awaits `drain` (in-flight calls), then closes every session. */
   close(drain?: () => Promise<void>): Promise<void>;
 }
@@ -51,13 +65,77 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   /** Session id -> the principal (`iss sub`) that created it; undefined when auth is disabled. */
   const owners = new Map<string, string | undefined>();
   const openIds = new OpenRequestIds();
-  const sessionFor = (req: IncomingMessage) => createSession(gateway, { transport: 'http', remoteAddr: req.socket.remoteAddress ?? 'unknown', tokenOf: bearerOf });
+  let draining = false;
+  // MCP requests whose response has not ended: an old-era call answered on its POST stream counts
+  // from its arrival, before the pipeline knows it (authentication, policy, the decision commit).
+  let active = 0;
+  const sessionFor = (req: IncomingMessage, shared?: SessionOptions['shared']) =>
+    createSession(gateway, { transport: 'http', remoteAddr: req.socket.remoteAddress ?? 'unknown', tokenOf: bearerOf, ...(shared ? { shared } : {}) });
+
+  /** A Streamable HTTP transport for session `sid`, forgotten everywhere when it closes. */
+  function sessionTransport(sid: string, owner: string | undefined, initialized: () => Promise<void>): StreamableHTTPServerTransport {
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => sid,
+      onsessioninitialized: async () => {
+        owners.set(sid, owner);
+        streamable.touch(sid, transport);
+        await initialized();
+      },
+    });
+    transport.onclose = () => {
+      owners.delete(sid);
+      openIds.forget(sid);
+      streamable.delete(sid);
+    };
+    return transport;
+  }
+
+  /**
+   * Continues a session another replica began: only when the id is sealed by our key, names the
+   * caller's principal, and the shared state knows the session as live (not ended by DELETE).
+   * Anything else is answered as an unknown session (404), as before.
+   */
+  async function takeOver(id: string, owner: string | undefined, req: IncomingMessage): Promise<StreamableHTTPServerTransport | undefined> {
+    const sealed = openSessionId(options.sessions!.sealer, id, owner);
+    if (!sealed) return undefined;
+    const state = await gateway.sessionState.load(id);
+    if (!state) return undefined;
+    const transport = sessionTransport(id, owner, async () => undefined);
+    const session = sessionFor(req, { id, resumed: { protocolVersion: sealed.protocolVersion, state } });
+    await session.connect(transport);
+    resumeSdkSession(transport, session.server, id, sealed);
+    owners.set(id, owner);
+    streamable.touch(id, transport);
+    gateway.adoptSubscriptions(session.handle);
+    gateway.log.info({ session: session.handle.id }, 'continuing a session begun on another replica');
+    return transport;
+  }
+  /** Concurrent first requests of one session on this replica make one takeover. */
+  const takeovers = new Map<string, Promise<StreamableHTTPServerTransport | undefined>>();
+  function takeOverOnce(id: string, owner: string | undefined, req: IncomingMessage): Promise<StreamableHTTPServerTransport | undefined> {
+    let pending = takeovers.get(id);
+    if (!pending) {
+      pending = takeOver(id, owner, req).finally(() => takeovers.delete(id));
+      takeovers.set(id, pending);
+    }
+    return pending;
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = refuseReason(req, options);
     if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === READINESS_PATH && req.method === 'GET' && options.auditHealth) return sendReadiness(res, readiness(gateway, options.auditHealth));
+    if (path === LIVENESS_PATH && req.method === 'GET') return sendLiveness(res, draining);
+    if (path === READINESS_PATH && req.method === 'GET' && options.health) return sendReadiness(res, readiness(gateway, options.health, draining));
+    if (draining) {
+      res.setHeader('connection', 'close');
+      res.setHeader('retry-after', '1');
+      return sendError(res, 503, toJsonRpcError(new WardenError('SERVER_DRAINING', '')).code, 'Server draining: retry on another replica', 'SERVER_DRAINING');
+    }
+    if (req.method === 'POST') {
+      active += 1;
+      res.once('close', () => (active -= 1));
+    }
     if (options.auth && (await options.auth.handle(req, res))) return;
     const owner = options.auth?.principalKey(req);
     const ownedBy = (sessionId: string) => owners.get(sessionId) === owner;
@@ -82,7 +160,9 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
         );
       }
       const id = req.headers['mcp-session-id'];
-      const existing = typeof id === 'string' && ownedBy(id) ? streamable.get(id) : undefined;
+      let existing = typeof id === 'string' && ownedBy(id) ? streamable.get(id) : undefined;
+      // An id this replica does not hold may be a session begun (or continued) on another one.
+      if (!existing && typeof id === 'string' && options.sessions) existing = await takeOverOnce(id, owner, req);
       if (existing && typeof id === 'string') {
         streamable.touch(id, existing);
         res.on('close', () => streamable.get(id) === existing && streamable.touch(id, existing));
@@ -94,26 +174,20 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
           }
           res.on('close', () => openIds.release(id, requestId));
         }
+        // The client ends its session: no replica may continue it. Recorded before the local close.
+        if (req.method === 'DELETE' && options.sessions) await gateway.sessionState.end(id);
         return existing.handleRequest(req, res, body);
       }
       if (id !== undefined) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
       if (req.method !== 'POST' || !isInitializeRequest(body)) {
         return sendError(res, 400, -32000, 'Bad Request: no session; send initialize first', 'REQUEST_INVALID');
       }
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: randomUUID,
-        onsessioninitialized: (sid) => {
-          owners.set(sid, owner);
-          streamable.touch(sid, transport);
-        },
+      const sid = options.sessions ? mintSessionId(options.sessions.sealer, owner, body.params) : randomUUID();
+      const transport = sessionTransport(sid, owner, async () => {
+        // Before the id is handed out: another replica must find it from the client's next request on.
+        if (options.sessions) await gateway.sessionState.create(sid, options.sessions.replicaId);
       });
-      transport.onclose = () => {
-        if (transport.sessionId === undefined) return;
-        owners.delete(transport.sessionId);
-        openIds.forget(transport.sessionId);
-        streamable.delete(transport.sessionId);
-      };
-      await sessionFor(req).connect(transport);
+      await sessionFor(req, options.sessions && { id: sid }).connect(transport);
       return transport.handleRequest(req, res, body);
     }
     if (path === '/sse' && req.method === 'GET') {
@@ -153,6 +227,15 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
     url: `http://${host}:${port}/mcp`,
+    async drain(graceMs, alsoInFlight = () => 0) {
+      draining = true;
+      // Idle keep-alive connections would carry the next request here: close them now.
+      server.closeIdleConnections();
+      const deadline = Date.now() + graceMs;
+      const pending = () => active + alsoInFlight();
+      while (pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return pending();
+    },
     async close(drain) {
       streamable.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

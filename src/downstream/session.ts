@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -13,6 +13,7 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { SessionState } from '../audit/session-state.ts';
 import { WardenError } from '../errors.ts';
 import type { SessionInfo } from '../pipeline/context.ts';
 import { isForwardMethod, isListMethod } from '../pipeline/methods.ts';
@@ -28,6 +29,11 @@ export interface SessionOptions {
   remoteAddr?: string;
   /** The seam for authentication: where this transport finds the caller's bearer token. */
   tokenOf(extra: Extra): string | undefined;
+  /**
+   * An HTTP session any replica may continue (shared-sessions.ts): its id, under which its mutable
+   * state is kept in `gateway.sessionState`, and, when this replica takes it over, what it resumes.
+   */
+  shared?: { id: string; resumed?: { protocolVersion: string; state: SessionState } };
 }
 
 
@@ -50,12 +56,16 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
       },
     },
   );
-  const handle: SessionHandle = { id: randomUUID(), server, subscriptions: new Set(), receivesLogs: false };
+  const resumed = options.shared?.resumed;
+  // A shared session keeps one id in audit rows on every replica: a digest of its sealed id (the
+  // id itself is the client's bearer secret and never stored).
+  const id = options.shared ? createHash('sha256').update(options.shared.id).digest('hex').slice(0, 32) : randomUUID();
+  const handle: SessionHandle = { id, server, subscriptions: new Set(resumed?.state.subscriptions), receivesLogs: resumed?.state.receivesLogs ?? false };
   const info: SessionInfo = {
     id: handle.id,
     transport: options.transport,
     // Until initialize says otherwise (it is the first request of every old-era session).
-    protocolVersion: LATEST_PROTOCOL_VERSION,
+    protocolVersion: resumed?.protocolVersion ?? LATEST_PROTOCOL_VERSION,
     ...(options.remoteAddr === undefined ? {} : { remoteAddr: options.remoteAddr }),
     channel: {
       request: (method, params, relatedRequestId, signal) =>
@@ -72,7 +82,9 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
     const cancelled = () => closeStream(extra.requestId);
     extra.signal.addEventListener('abort', cancelled, { once: true });
     try {
-      return await dispatch(gateway, info, handle, request, extra, options.tokenOf(extra));
+      const result = await dispatch(gateway, info, handle, request, extra, options.tokenOf(extra));
+      if (options.shared && STATEFUL_METHODS.has(request.method)) await saveState(gateway, options.shared.id, handle);
+      return result;
     } catch (error) {
       throw toJsonRpcError(error);
     } finally {
@@ -95,6 +107,19 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
     };
   };
   return { server, handle, connect };
+}
+
+/** The methods that change what the shared session state holds. */
+const STATEFUL_METHODS = new Set(['resources/subscribe', 'resources/unsubscribe', 'logging/setLevel']);
+
+/**
+ * Written before the answer, so the client's next request finds it on any replica. The upstream
+ * already acted: a failed write is logged, not turned into a failed call.
+ */
+async function saveState(gateway: Gateway, id: string, handle: SessionHandle): Promise<void> {
+  await gateway.sessionState
+    .save(id, { subscriptions: [...handle.subscriptions], receivesLogs: handle.receivesLogs })
+    .catch((error: unknown) => gateway.log.warn({ err: error }, 'saving the session state failed: another replica taking the session over would not see this change'));
 }
 
 async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHandle, request: JSONRPCRequest, extra: Extra, token: string | undefined): Promise<Result> {

@@ -3,6 +3,7 @@ import type { PolicyBackend } from './backend.ts';
 import type { PolicyConfig } from './config.ts';
 import { resolvePolicyPath } from './files.ts';
 import { SwappablePolicyEngine, type PolicyReloadEvent, type ReloadablePolicyEngine } from './swappable-engine.ts';
+import { startBundlePolicyEngine } from './bundle.ts';
 import { loadRegoBackend } from './rego-backend.ts';
 import { watchPolicyPaths } from './watch.ts';
 import { withShadow, type ShadowDisagreement } from './shadow.ts';
@@ -41,7 +42,9 @@ export async function createPolicyEngine(config: PolicyConfig, options: PolicyEn
   if (shadow) {
     const live = await createPolicyEngine(liveConfig, options);
     try {
-      const candidate = await createPolicyEngine({ ...liveConfig, paths: shadow.paths, entrypoint: shadow.entrypoint ?? config.entrypoint }, { ...options, onReload: () => {} });
+      // The candidate is always files: the live set may come from a bundle.
+      const { bundle: _live, ...fileConfig } = liveConfig;
+      const candidate = await createPolicyEngine({ ...fileConfig, paths: shadow.paths, entrypoint: shadow.entrypoint ?? config.entrypoint }, { ...options, onReload: () => {} });
       const logger = (options.logger ?? rootLogger).child({ component: 'policy', shadow: true });
       return withShadow(live, candidate, { logger, onDisagreement: options.onShadowDisagreement ?? (() => {}) });
     } catch (error) {
@@ -49,8 +52,13 @@ export async function createPolicyEngine(config: PolicyConfig, options: PolicyEn
       throw error;
     }
   }
-  const baseDir = options.baseDir ?? process.cwd();
   const logger = (options.logger ?? rootLogger).child({ component: 'policy', engine: config.engine });
+  if (config.bundle) {
+    const engine = await startBundlePolicyEngine(config, { logger, ...(options.clock && { clock: options.clock }), ...(options.onReload && { onReload: options.onReload }) });
+    logger.info({ revision: engine.revision, bundle: config.bundle.url }, 'policy loaded');
+    return engine;
+  }
+  const baseDir = options.baseDir ?? process.cwd();
   const load = (): Promise<PolicyBackend> => LOADERS[config.engine](config, baseDir);
   let stopWatching: (() => void) | undefined;
   const engine = await SwappablePolicyEngine.start({

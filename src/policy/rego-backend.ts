@@ -4,7 +4,7 @@ import type { PolicyBackend } from './backend.ts';
 import type { PolicyConfig } from './config.ts';
 import type { RawResult } from './decision.ts';
 import { revisionOf } from './files.ts';
-import { loadPolicySet } from './policy-set-files.ts';
+import { loadPolicySet, type PolicySetSources } from './policy-set-files.ts';
 
 /**
  * The `rego` backend: our engine (@mcp-warden/rego) over the `.rego` modules and data documents under
@@ -21,9 +21,13 @@ import { loadPolicySet } from './policy-set-files.ts';
  * the denied db/query case went from 29.3 to 17.8 us p50.
  */
 export async function loadRegoBackend(config: PolicyConfig, baseDir: string): Promise<PolicyBackend> {
-  const { modules, data, files } = await loadPolicySet(config.paths, baseDir, { tests: false, dataFiles: 'all' });
+  return compileRegoBackend(config, await loadPolicySet(config.paths, baseDir, { tests: false, dataFiles: 'all' }), config.paths.join(', '));
+}
+
+/** Compiles a policy set read from anywhere (files, an HTTP bundle); `where` names it in messages. */
+export function compileRegoBackend(config: PolicyConfig, { modules, data, files }: PolicySetSources, where: string): PolicyBackend {
   if (Object.keys(modules).length === 0) {
-    throw new WardenError('POLICY_LOAD_FAILED', `no .rego modules under ${config.paths.join(', ')}`);
+    throw new WardenError('POLICY_LOAD_FAILED', `no .rego modules under ${where}`);
   }
 
   let set;

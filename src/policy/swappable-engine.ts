@@ -8,7 +8,7 @@ import type { Decision, PolicyEngine, PolicyInput } from './contract.ts';
 /** What the audit trail records as `policy_reload`: the outcome and both revisions. */
 export interface PolicyReloadEvent {
   ok: boolean;
-  trigger: 'watch' | 'signal' | 'manual';
+  trigger: 'watch' | 'signal' | 'manual' | 'bundle';
   oldRevision: string;
   /** The revision now in force: the new one, or the old one when the new set was refused. */
   newRevision: string;

@@ -10,11 +10,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { SessionStateStore } from '../../src/audit/session-state.ts';
 import type { AuditSink, AuditStore, AuthnFailureEvent } from '../../src/audit/sink.ts';
 import type { Authenticator } from '../../src/auth/principal.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { createAuthEdge } from '../../src/downstream/auth-edge.ts';
 import { Gateway } from '../../src/downstream/gateway.ts';
-import { serveHttp, type HttpEdge } from '../../src/downstream/http.ts';
+import { serveHttp, type HttpEdge, type HttpEdgeOptions } from '../../src/downstream/http.ts';
 import { createLogger } from '../../src/log.ts';
 import type { PolicyEngine } from '../../src/policy/contract.ts';
 import { relayServer } from '../fixtures/spawn.ts';
@@ -34,6 +36,11 @@ export interface TestGatewayOptions {
   audit?: AuditSink;
   authenticator?: Authenticator;
   authFailures?: { recordAuthnFailure(event: AuthnFailureEvent): void };
+  /** Shared old-era sessions (several gateways given one sealer and one state store act as replicas). */
+  sessions?: HttpEdgeOptions['sessions'];
+  sessionState?: SessionStateStore;
+  /** The HTTP auth edge in front (sessions bound to the principal), with the test authenticator. */
+  authEdge?: boolean;
 }
 
 /** Writes the config to a temp file, loads it like `serve` does, and serves HTTP on 127.0.0.1:0. */
@@ -48,6 +55,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     policy: options.policy ?? allowAll(),
     audit,
     ...(options.authFailures ? { authFailures: options.authFailures } : {}),
+    ...(options.sessionState ? { sessionState: options.sessionState } : {}),
     log: createLogger('silent'),
     version: 'test',
   });
@@ -61,7 +69,11 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   };
   try {
     await gateway.start();
-    edge = await serveHttp(gateway, { host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: config.server.max_body_bytes, sessionIdleMs: config.server.session_idle_ms });
+    edge = await serveHttp(gateway, {
+      host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: config.server.max_body_bytes, sessionIdleMs: config.server.session_idle_ms,
+      ...(options.sessions ? { sessions: options.sessions } : {}),
+      ...(options.authEdge ? { auth: createAuthEdge({ authenticator: options.authenticator ?? new TestTokenAuthenticator(), auth: config.auth, log: createLogger('silent') }) } : {}),
+    });
   } catch (error) {
     await close();
     throw error;

@@ -36,7 +36,10 @@ export function clientConfig(settings: PostgresSettings, applicationName: string
     query_timeout: settings.statement_timeout_ms + 1000,
     keepAlive: true,
     keepAliveInitialDelayMillis: keepaliveS * 1000,
-    options: `-c tcp_keepalives_idle=${keepaliveS} -c tcp_keepalives_interval=${keepaliveS} -c tcp_keepalives_count=3 -c tcp_user_timeout=${settings.idle_in_transaction_timeout_ms}`,
+    // synchronous_commit on whatever the server's default: a commit acknowledged before its WAL
+    // is written is lost if the server crashes, and the call it allowed was forwarded already
+    // (the cluster test found exactly that against a server run with synchronous_commit=off).
+    options: `-c synchronous_commit=on -c tcp_keepalives_idle=${keepaliveS} -c tcp_keepalives_interval=${keepaliveS} -c tcp_keepalives_count=3 -c tcp_user_timeout=${settings.idle_in_transaction_timeout_ms}`,
   };
 }
 

@@ -15,6 +15,7 @@ import { connect, describeUrl, inTransaction } from './connection.ts';
 import { openDecisions } from './incomplete.ts';
 import { loadPostgresMigrations, migratePostgres } from './migrations.ts';
 import { lockReplicaOrRefuse, tryLockReplica } from './replica-lock.ts';
+import { createSurvivorSweep } from './survivor.ts';
 import { witnessRow } from './witness.ts';
 import { auditStoreApi } from '../store-api.ts';
 
@@ -204,6 +205,30 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     return writes.submit(fields);
   };
 
+  /**
+   * An outcome row is retried until it is written: the call ran upstream, and the caller's answer
+   * waits for its record, so a caller sees success only once an `ok` outcome is committed (a
+   * database outage or a frozen connection delays the answer instead of losing the row). If this
+   * process dies first, the caller sees a failure and the survivors close the call `incomplete`.
+   */
+  const submitOutcome = async (build: () => EventFields): Promise<void> => {
+    let fields: EventFields;
+    try {
+      fields = build();
+      refuseNul(fields);
+    } catch (error) {
+      throw asWardenError(error, 'AUDIT_UNAVAILABLE');
+    }
+    for (let delay = RETRY_FIRST_MS; ; delay = Math.min(RETRY_MAX_MS, delay * 2)) {
+      if (closed) throw new WardenError('AUDIT_UNAVAILABLE', 'the audit store is closed; an outcome row was not written');
+      try {
+        return await writes.submit(fields);
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
+
   const authnFailures = createAuthnFailureAggregator();
   const flushAuthnFailures = (): Promise<void> =>
     Promise.all(authnFailures.take().map((aggregate) => submit(() => encoder.authnFailure(aggregate)))).then(
@@ -211,8 +236,11 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
       (error: unknown) => log.error({ err: (error as Error).message }, 'authn_failure events were not written'),
     );
   const authnTimer = setInterval(() => void flushAuthnFailures(), config.authn_failure_window_ms).unref();
+  const sweepDead = createSurvivorSweep({ settings, replica, encoder, key, now, log });
   const witnessTimer = setInterval(() => {
-    if (client !== undefined && !closed) void writes.submit(WITNESS).catch(() => undefined);
+    if (client === undefined || closed) return;
+    void writes.submit(WITNESS).catch(() => undefined);
+    void sweepDead();
   }, config.witness_interval_ms).unref();
 
   const shutdown = async (reason: string): Promise<void> => {
@@ -231,7 +259,7 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     await last?.end().catch(() => undefined);
   };
 
-  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown });
+  return auditStoreApi({ submit, submitOutcome, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown });
 }
 
 /**

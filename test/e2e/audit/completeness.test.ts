@@ -102,11 +102,11 @@ describe('audit through the live gateway', () => {
         await expect(client.callTool({ name: 'db__echo', arguments: { message: 'must not arrive' } })).rejects.toMatchObject({ data: { code: 'AUDIT_UNAVAILABLE' } });
         expect(store.health().ok).toBe(false);
         // Readiness (GET /readyz) reports what the failed write taught the store.
-        expect(readiness(gw.gateway, () => store.health())).toMatchObject({ ready: false, audit: 'unavailable' });
+        expect(readiness(gw.gateway, { audit: () => store.health(), policyRevision: () => "test" }, false)).toMatchObject({ ready: false, audit: 'unavailable' });
         other.exec('ROLLBACK');
         expect(await upstreamCalls(client)).toBe(before);
         expect(store.health().ok).toBe(true);
-        expect(readiness(gw.gateway, () => store.health())).toMatchObject({ ready: true, audit: 'ok', upstreams: { connected: 1, total: 1 } });
+        expect(readiness(gw.gateway, { audit: () => store.health(), policyRevision: () => "test" }, false)).toMatchObject({ ready: true, audit: 'ok', upstreams: { connected: 1, total: 1 } });
       });
     } finally {
       other.close();

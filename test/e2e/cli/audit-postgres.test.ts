@@ -140,9 +140,9 @@ describe('warden audit on PostgreSQL', () => {
 });
 
 describe('warden serve with the postgres backend refuses to start (exit 3, a message, no stack)', () => {
-  const serve = (audit: Record<string, unknown>) => {
+  const serve = (audit: Record<string, unknown>, serverSection: Record<string, unknown> = { session_key: 'k'.repeat(32) }) => {
     const config = join(dir, `serve-${Math.random().toString(36).slice(2)}.json`);
-    writeFileSync(config, JSON.stringify({ mcpServers: {}, auth: { mode: 'disabled' }, policy: { paths: [join(import.meta.dirname, '../../../policies')] }, audit }));
+    writeFileSync(config, JSON.stringify({ mcpServers: {}, server: serverSection, auth: { mode: 'disabled' }, policy: { paths: [join(import.meta.dirname, '../../../policies')] }, audit }));
     return spawnSync(process.execPath, [WARDEN, 'serve', '--config', config, '--http', '--port', '0'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PG_TEST_URL: server.url } });
   };
 
@@ -169,5 +169,12 @@ describe('warden serve with the postgres backend refuses to start (exit 3, a mes
     const missing = serve({ backend: 'postgres', url: '${PG_TEST_URL}' });
     expect(missing.status).toBe(3);
     expect(missing.stderr).toContain('audit.replica_id: is required with "backend": "postgres"');
+  });
+
+  it('on a missing server.session_key (several replicas must share it)', () => {
+    const missing = serve({ backend: 'postgres', url: '${PG_TEST_URL}', replica_id: 'keyless' }, {});
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toMatch(/^warden: CONFIG_INVALID: .*: server\.session_key: is required with "audit\.backend": "postgres" \(several replicas\): set the same secret of 32\+ characters on every replica/m);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
   });
 });

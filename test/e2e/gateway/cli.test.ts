@@ -116,23 +116,46 @@ describe('warden CLI - the real binary', () => {
     expect(existsSync(join(dir, 'http.db'))).toBe(true);
   });
 
-  it('SIGTERM lets an in-flight call finish before the gateway stops', async () => {
-    let slow: Promise<string> | undefined;
+  it('SIGTERM drains: /readyz turns 503 at once, /livez stays 200, a new call is refused with 503 SERVER_DRAINING, the call in flight finishes, then the gateway stops', async () => {
+    interface Seen { slow: string; readyBefore: number; readyAfter: { status: number; body: unknown }; live: number; refused: { status: number; connection: string | null; body: unknown } }
+    let seen: Promise<Seen> | undefined;
     const run = await warden(['serve', '--http', '--port', '0', '--config', configFile('drain')], (stderr, child) => {
       const url = /"url":"(http:\/\/127\.0\.0\.1:\d+\/mcp)","msg":"listening"/.exec(stderr)?.[1];
-      if (url === undefined || slow) return;
-      slow = (async () => {
+      if (url === undefined || seen) return;
+      seen = (async () => {
+        const origin = new URL(url).origin;
+        const readyBefore = (await fetch(`${origin}/readyz`)).status;
         const client = new Client({ name: 'cli-test', version: '1' });
         await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-        const pending = client.callTool({ name: 'db__slow', arguments: { steps: 2, delayMs: 300 } });
-        setTimeout(() => child.kill('SIGTERM'), 150);
+        // The slow tool reports progress after its first step: the call is then surely in flight.
+        let progressed!: () => void;
+        const released = new Promise<void>((resolve) => (progressed = resolve));
+        const pending = client.callTool({ name: 'db__slow', arguments: { steps: 3, delayMs: 400 } }, undefined, { onprogress: () => progressed() });
+        await released;
+        const stopped = new Promise<void>((resolve) => child.stderr!.on('data', (c: Buffer) => c.toString().includes('"msg":"shutting down"') && resolve()));
+        child.kill('SIGTERM');
+        await stopped;
+        const ready = await fetch(`${origin}/readyz`);
+        const readyAfter = { status: ready.status, body: await ready.json() };
+        const live = (await fetch(`${origin}/livez`)).status;
+        const fresh = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'late', version: '1' } } }),
+        });
+        const refused = { status: fresh.status, connection: fresh.headers.get('connection'), body: await fresh.json() };
         const result = await pending;
-        return (result.content as Array<{ text: string }>)[0]!.text;
+        return { slow: (result.content as Array<{ text: string }>)[0]!.text, readyBefore, readyAfter, live, refused };
       })();
     });
-    expect(await slow).toBe('done after 2');
+    const observed = await seen!;
+    expect(observed.slow).toBe('done after 3');
+    expect(observed.readyBefore).toBe(200);
+    expect(observed.readyAfter).toMatchObject({ status: 503, body: { ready: false, audit: 'ok', draining: true } });
+    expect(observed.live).toBe(200);
+    expect(observed.refused).toMatchObject({ status: 503, connection: 'close', body: { error: { data: { code: 'SERVER_DRAINING' } } } });
     expect(run.code).toBe(0);
-    expect(run.stderr.indexOf('"msg":"shutting down"')).toBeGreaterThan(0);
+    expect(run.stderr).toContain('"msg":"stopped"');
   });
 
   it('serve --stdio speaks MCP on stdin/stdout and exits when the client closes', async () => {

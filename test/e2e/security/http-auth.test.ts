@@ -92,11 +92,13 @@ describe('HTTP authentication', () => {
     expect(root.status).toBe(200);
   });
 
-  it('[auth:anonymous-surface] without a token, /readyz answers with counts only: no upstream, tool or principal named', async () => {
+  it('[auth:anonymous-surface] without a token, /readyz and /livez answer with counts and the policy revision only: no upstream, tool or principal named', async () => {
     const response = await fetch(`${new URL(world.gateway.url).origin}/readyz`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toEqual({ ready: true, audit: 'ok', upstreams: { connected: expect.any(Number), total: 3 } });
+    expect(body).toEqual({ ready: true, audit: 'ok', draining: false, upstreams: { connected: expect.any(Number), total: 3 }, policy_revision: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    const live = await fetch(`${new URL(world.gateway.url).origin}/livez`);
+    expect(await live.json()).toEqual({ live: true, draining: false });
     // Anything else without a token is refused, whatever the path.
     expect((await fetch(`${new URL(world.gateway.url).origin}/admin`)).status).toBe(401);
   });

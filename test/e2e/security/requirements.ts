@@ -9,7 +9,7 @@ export const REQUIREMENTS = {
   'auth:invalid-token-401': 'HTTP: a garbled, tampered, alg none, wrong iss/aud, expired, not-yet-valid or unknown-crit token gets 401 error="invalid_token" with a stable code',
   'auth:clock-tolerance': 'exp/nbf/iat within the issuer clock tolerance are accepted; array audiences naming us are accepted',
   'auth:resource-metadata': 'the RFC 9728 protected-resource metadata is served without a token',
-  'auth:anonymous-surface': 'without a token only the metadata and /readyz answer, and /readyz names no upstream, tool or principal',
+  'auth:anonymous-surface': 'without a token only the metadata, /readyz and /livez answer, and they name no upstream, tool or principal',
   'auth:required-scopes': 'a valid token without auth.required_scopes gets 403 error="insufficient_scope"',
   'auth:expiry-in-session': 'a token that expires is refused inside a live session (HTTP and stdio)',
   'auth:session-bound-to-principal': 'a session id presented by another principal answers 404',

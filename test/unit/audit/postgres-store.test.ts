@@ -158,6 +158,29 @@ describe('audit store - postgres', () => {
     expect(await chainOf('dead')).toMatchObject({ ok: true });
   });
 
+  it('a live replica closes the open calls of a replica that died, by itself, once its lock stayed free for two sweeps', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/postgres-writer.ts'), server.url, 'gone'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('open') && resolve());
+      child.once('exit', (code) => reject(new Error(`writer exited early with ${code}`)));
+    });
+    const survivor = await open('survivor', { witness_interval_ms: 200 });
+    try {
+      // Alive (it holds its lock): nothing is closed however many sweeps pass.
+      await new Promise((r) => setTimeout(r, 800));
+      expect((await events('gone', ['outcome'])).map((row) => row.outcome)).toEqual(['ok']);
+      child.kill('SIGKILL');
+      await expect.poll(async () => (await events('gone', ['outcome'])).map((row) => row.outcome), { timeout: 15_000, interval: 100 }).toEqual(['ok', 'incomplete', 'incomplete']);
+      expect(await chainOf('gone')).toMatchObject({ ok: true });
+      // Once, not on every sweep.
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await events('gone', ['outcome'])).toHaveLength(3);
+    } finally {
+      child.kill('SIGKILL');
+      await survivor.close();
+    }
+  });
+
   it('keys a replica\'s chain with audit.chain_key like SQLite: verify needs the key, a writer without it is refused', async () => {
     const secret = 'k'.repeat(40);
     const store = await open('keyed', { chain_key: secret });
@@ -197,10 +220,10 @@ describe('audit store - postgres', () => {
         await server.stop();
         await expect(client.callTool({ name: 'db__echo', arguments: { message: 'must not arrive' } })).rejects.toMatchObject({ data: { code: 'AUDIT_UNAVAILABLE' } });
         expect(store.health().ok).toBe(false);
-        expect(readiness(gw.gateway, () => store.health())).toMatchObject({ ready: false, audit: 'unavailable' });
+        expect(readiness(gw.gateway, { audit: () => store.health(), policyRevision: () => "test" }, false)).toMatchObject({ ready: false, audit: 'unavailable' });
         await server.start();
         await expect.poll(() => store.health().ok, { timeout: 15_000, interval: 100 }).toBe(true);
-        expect(readiness(gw.gateway, () => store.health())).toMatchObject({ ready: true, audit: 'ok' });
+        expect(readiness(gw.gateway, { audit: () => store.health(), policyRevision: () => "test" }, false)).toMatchObject({ ready: true, audit: 'ok' });
         expect(await upstreamCalls(client)).toBe(before);
         await client.callTool({ name: 'db__echo', arguments: { message: 'after' } });
       });
