@@ -9,6 +9,9 @@ import { loadConfig, type ResolvedConfig } from '../config/load.ts';
 import { createAuthEdge } from '../downstream/auth-edge.ts';
 import { Gateway } from '../downstream/gateway.ts';
 import { serveHttp } from '../downstream/http.ts';
+import { type AdminEdge, serveAdmin } from '../downstream/metrics-endpoint.ts';
+import { setMetricsEnabled } from '../metrics/metrics.ts';
+import { startTracing } from '../metrics/tracing-setup.ts';
 import { serveStdio } from '../downstream/stdio.ts';
 import { type Logger, logger } from '../log.ts';
 import type { InFlight } from '../pipeline/in-flight.ts';
@@ -111,6 +114,9 @@ export async function run(args: string[]): Promise<number> {
   const stop = shutdownSignal(log);
   let services: Services | undefined;
   let gateway: Gateway | undefined;
+  let admin: AdminEdge | undefined;
+  setMetricsEnabled(config.server.metrics || config.server.admin_port !== undefined);
+  const stopTracing = await startTracing(config.tracing ?? { headers: {}, service_name: 'mcp-warden', sample_ratio: 1 });
   try {
     services = await buildServices(config, logger);
     const policy = services.policy;
@@ -118,6 +124,11 @@ export async function run(args: string[]): Promise<number> {
     gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION, composites });
     await Promise.race([gateway.start(), stop.received]);
     if (stop.fired) return EXIT.OK;
+    if (config.server.admin_port !== undefined) {
+      const { host, admin_port: port, allowed_hosts: allowedHosts, allowed_origins: allowedOrigins } = config.server;
+      admin = await serveAdmin(gateway, { host, port, allowedHosts, allowedOrigins, auditHealth: services.audit.health });
+      log.info({ url: admin.url }, 'admin listening (/metrics, /readyz)');
+    }
     if (flags.http) {
       const edge = await serveHttp(gateway, {
         host: flags.host ?? config.server.host,
@@ -134,6 +145,7 @@ export async function run(args: string[]): Promise<number> {
           log,
         }),
         auditHealth: services.audit.health,
+        metrics: config.server.metrics,
       });
       log.info({ url: edge.url }, 'listening');
       await stop.received;
@@ -148,8 +160,10 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.OK;
   } finally {
     stop.dispose();
+    await admin?.close();
     await gateway?.close();
     await services?.close();
+    await stopTracing();
     log.info('stopped');
   }
 }

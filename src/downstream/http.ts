@@ -11,11 +11,13 @@ import { classify } from './era.ts';
 import { type GuardOptions, readJsonBody, refuseReason, sendError, sendRejection } from './http-guard.ts';
 import { serveModernRequest } from './modern-http.ts';
 import { IdleSessions } from './idle-sessions.ts';
+import { METRICS_PATH, sendMetrics } from './metrics-endpoint.ts';
 import { OpenRequestIds } from './open-request-ids.ts';
 import { READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
 import type { AuditHealth } from '../audit/sink.ts';
 import { createSession, type Extra } from './session.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
+import { traceOf } from './dispatch.ts';
 
 /**
  * The HTTP edge: Streamable HTTP at /mcp, legacy SSE at /sse + /messages, on 127.0.0.1 by default.
@@ -32,6 +34,8 @@ export interface HttpEdgeOptions extends GuardOptions {
   auth?: AuthEdge;
   /** Audit health for `GET /readyz` (answered before the auth edge: load balancers carry no token). */
   auditHealth?: () => AuditHealth;
+  /** Serve `GET /metrics` on this port (`server.metrics`), before the auth edge as `/readyz` is. */
+  metrics?: boolean;
 }
 
 export interface HttpEdge {
@@ -58,6 +62,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === READINESS_PATH && req.method === 'GET' && options.auditHealth) return sendReadiness(res, readiness(gateway, options.auditHealth));
+    if (path === METRICS_PATH && req.method === 'GET' && options.metrics === true) return sendMetrics(res);
     if (options.auth && (await options.auth.handle(req, res))) return;
     const owner = options.auth?.principalKey(req);
     const ownedBy = (sessionId: string) => owners.get(sessionId) === owner;
@@ -77,7 +82,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
         const { id, method, params } = classified.message;
         return serveModernRequest(
           gateway,
-          { id, method, params, protocolVersion: classified.protocolVersion, token: parseBearer(req.headers.authorization), remoteAddr: req.socket.remoteAddress ?? 'unknown' },
+          { id, method, params, protocolVersion: classified.protocolVersion, token: parseBearer(req.headers.authorization), remoteAddr: req.socket.remoteAddress ?? 'unknown', ...traceOf(req.headers) },
           res,
         );
       }
