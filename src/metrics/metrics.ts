@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The gateway's Prometheus instruments, one registry per process (like the one logger). Every
@@ -15,8 +15,15 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 export const registry = new Registry();
 
 let enabled = false;
+let processMetrics = false;
 export function setMetricsEnabled(on: boolean): void {
   enabled = on;
+  // The client's standard process and Node series (process_resident_memory_bytes,
+  // process_open_fds, nodejs_heap_size_used_bytes, event loop lag, ...), read at scrape time.
+  if (on && !processMetrics) {
+    processMetrics = true;
+    collectDefaultMetrics({ register: registry });
+  }
 }
 export function metricsEnabled(): boolean {
   return enabled;
