@@ -17,6 +17,7 @@ import { type Logger, logger } from '../log.ts';
 import type { InFlight } from '../pipeline/in-flight.ts';
 import { createPolicyEngine, type ReloadablePolicyEngine, type ShadowDisagreement } from '../policy/index.ts';
 import { parseFlags } from './args.ts';
+import { reloadConfig } from './config-reload.ts';
 import { EXIT } from './exit-codes.ts';
 import { VERSION } from '../package-root.ts';
 
@@ -119,8 +120,8 @@ export async function run(args: string[]): Promise<number> {
   const stopTracing = await startTracing(config.tracing ?? { headers: {}, service_name: 'mcp-warden', sample_ratio: 1 });
   try {
     services = await buildServices(config, logger);
-    const policy = services.policy;
-    stop.onReload(() => void policy.reload('signal'));
+    const { policy, audit } = services;
+    stop.onReload(() => void reloadConfig(config, { audit, policy, log }));
     gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION, composites });
     await Promise.race([gateway.start(), stop.received]);
     if (stop.fired) return EXIT.OK;
@@ -175,7 +176,7 @@ interface StopSignal {
   dispose(): void;
 }
 
-/** SIGINT/SIGTERM stop the gateway; SIGHUP reloads the policy set. */
+/** SIGINT/SIGTERM stop the gateway; SIGHUP validates the config again and reloads the policy set (config-reload.ts). */
 function shutdownSignal(log: Logger): StopSignal {
   let fire!: () => void;
   let fired = false;
