@@ -10,16 +10,17 @@ import importX from 'eslint-plugin-import-x';
  * `config.ts` and nothing else of them.
  */
 const MAY_IMPORT = {
-  audit: ['errors.ts', 'log.ts', 'package-root.ts'],
+  audit: ['errors.ts', 'log.ts', 'metrics', 'package-root.ts'],
   auth: ['errors.ts', 'log.ts'],
   catalog: ['composites', 'config', 'errors.ts'],
   composites: ['errors.ts'],
   config: ['errors.ts'],
-  policy: ['auth', 'errors.ts', 'log.ts'],
-  upstreams: ['catalog', 'config', 'errors.ts', 'log.ts'],
-  pipeline: ['audit', 'auth', 'catalog', 'composites', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  downstream: ['audit', 'auth', 'catalog', 'composites', 'config', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
+  metrics: [],
+  policy: ['auth', 'errors.ts', 'log.ts', 'metrics'],
+  upstreams: ['catalog', 'config', 'errors.ts', 'log.ts', 'metrics'],
+  pipeline: ['audit', 'auth', 'catalog', 'composites', 'metrics', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  downstream: ['audit', 'auth', 'catalog', 'composites', 'config', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
 };
 const OWN_CONFIG_SCHEMAS = ['audit', 'auth', 'composites', 'policy'];
 const MODULES = [...Object.keys(MAY_IMPORT), 'errors.ts', 'log.ts', 'package-root.ts'];

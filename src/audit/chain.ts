@@ -19,6 +19,7 @@ export type EventKind =
   | 'policy_reload'
   | 'shadow_disagreement'
   | 'config_loaded'
+  | 'config_reload'
   | 'startup'
   | 'shutdown'
   | 'prune'

@@ -121,6 +121,15 @@ export function createEventEncoder(redactor: Redactor): EventEncoder {
 
     lifecycle(event) {
       if (event.kind === 'config_loaded') return row(event.kind, event.time, { file: text(event.file), sha256: event.sha256 });
+      if (event.kind === 'config_reload') {
+        return row(event.kind, event.time, {
+          file: text(event.file),
+          ok: event.ok,
+          sha256: event.sha256 ?? null,
+          changed: event.changed ?? [],
+          error: text(event.error),
+        });
+      }
       if (event.kind === 'shadow_disagreement') {
         return row(
           event.kind,

@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import { WardenError } from '../errors.ts';
+import { metrics } from '../metrics/metrics.ts';
 
 /**
  * Group commit: every write submitted during one turn of the event loop is committed in a single
@@ -39,7 +41,10 @@ export function createGroupCommit<T>(
   const failure = (error: unknown): WardenError =>
     new WardenError('AUDIT_UNAVAILABLE', `audit write failed: ${(error as Error).message}`, { cause: error });
 
+  let started = 0;
   const settle = (batch: Pending<T>[], error: WardenError | undefined): void => {
+    metrics.auditCommit(batch.length, error === undefined, (performance.now() - started) / 1000);
+    metrics.auditQueued(-batch.length);
     report(error, batch.length);
     for (const pending of batch) {
       if (error) pending.reject(error);
@@ -55,6 +60,7 @@ export function createGroupCommit<T>(
     scheduled = false;
     const batch = queue;
     queue = [];
+    started = performance.now();
     let result: void | Promise<void>;
     try {
       result = commit(batch.map((pending) => pending.item));
@@ -84,6 +90,7 @@ export function createGroupCommit<T>(
   return {
     submit(item) {
       return new Promise<void>((resolve, reject) => {
+        metrics.auditQueued(1);
         queue.push({ item, resolve, reject });
         schedule();
       });

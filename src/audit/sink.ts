@@ -66,6 +66,12 @@ export interface AuthnFailureEvent {
 export type LifecycleEvent =
   | { kind: 'config_loaded'; time: string; file: string; sha256: string }
   | { kind: 'policy_reload'; time: string; revision: string; previousRevision?: string; ok: boolean; error?: string }
+  /**
+   * SIGHUP: the whole config file was read and validated again (the policy files are reloaded
+   * too, recorded as policy_reload). `changed` names the sections that differ from the running
+   * config: they take effect at the next start.
+   */
+  | { kind: 'config_reload'; time: string; file: string; ok: boolean; sha256?: string; changed?: string[]; error?: string }
   | ShadowDisagreementEvent;
 
 /** The shadow policy set (policy.shadow) decided a request otherwise than the live set. */

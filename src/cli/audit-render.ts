@@ -66,6 +66,7 @@ export function renderEventLine(row: EventRow, paint: Paint): string {
     policy_reload: () => `revision ${String(data.revision)}${data.ok === false ? ` failed: ${String(data.error)}` : ''}`,
     shadow_disagreement: () => `live ${String(data.live)}, shadow ${row.decision} ${row.sub ?? '-'} ${row.method} ${row.public_name ?? ''} (decision ${row.decision_id})`,
     config_loaded: () => `${String(data.file)}`,
+    config_reload: () => `${String(data.file)}${data.ok === false ? ` refused: ${String(data.error)}` : ` changed (at next start): [${String(data.changed)}]`}`,
     startup: () => `pid ${String(data.pid)}${data.incomplete ? `, ${String(data.incomplete)} incomplete` : ''}`,
     shutdown: () => `${String(data.reason)}`,
     prune: () => `removed ${String(data.removed)} rows through seq ${String(data.through_seq)}`,

@@ -11,11 +11,15 @@ import { createAuthEdge } from '../downstream/auth-edge.ts';
 import { Gateway } from '../downstream/gateway.ts';
 import { serveHttp } from '../downstream/http.ts';
 import { createSealer } from '../downstream/seal.ts';
+import { type AdminEdge, serveAdmin } from '../downstream/metrics-endpoint.ts';
+import { setMetricsEnabled } from '../metrics/metrics.ts';
+import { startTracing } from '../metrics/tracing-setup.ts';
 import { serveStdio } from '../downstream/stdio.ts';
 import { type Logger, logger } from '../log.ts';
 import type { InFlight } from '../pipeline/in-flight.ts';
 import { createPolicyEngine, type ReloadablePolicyEngine, type ShadowDisagreement } from '../policy/index.ts';
 import { parseFlags } from './args.ts';
+import { reloadConfig } from './config-reload.ts';
 import { EXIT } from './exit-codes.ts';
 import { VERSION } from '../package-root.ts';
 
@@ -115,13 +119,23 @@ export async function run(args: string[]): Promise<number> {
   const stop = shutdownSignal(log);
   let services: Services | undefined;
   let gateway: Gateway | undefined;
+  let admin: AdminEdge | undefined;
+  setMetricsEnabled(config.server.metrics || config.server.admin_port !== undefined);
+  const stopTracing = await startTracing(config.tracing ?? { headers: {}, service_name: 'mcp-warden', sample_ratio: 1 });
   try {
     services = await buildServices(config, logger);
-    const policy = services.policy;
-    stop.onReload(() => void policy.reload('signal'));
+    const { policy, audit } = services;
+    stop.onReload(() => void reloadConfig(config, { audit, policy, log }));
     gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION, composites });
     await Promise.race([gateway.start(), stop.received]);
     if (stop.fired) return EXIT.OK;
+    const health = { audit: services.audit.health, policyRevision: () => policy.revision, ...(config.audit.replica_id === undefined ? {} : { replicaId: config.audit.replica_id }) };
+    if (config.server.admin_port !== undefined) {
+      const { host, admin_port: port, allowed_hosts: allowedHosts, allowed_origins: allowedOrigins } = config.server;
+      // Draining begins with the stop signal; the admin port reports it as the MCP port does.
+      admin = await serveAdmin(gateway, { host, port, allowedHosts, allowedOrigins, health, draining: () => stop.fired });
+      log.info({ url: admin.url }, 'admin listening (/metrics, /readyz)');
+    }
     if (flags.http) {
       const edge = await serveHttp(gateway, {
         host: flags.host ?? config.server.host,
@@ -138,7 +152,8 @@ export async function run(args: string[]): Promise<number> {
           log,
         }),
         ...(config.server.session_key === undefined ? {} : { sessions: { sealer: createSealer(config.server.session_key), replicaId: config.audit.replica_id ?? hostname() } }),
-        health: { audit: services.audit.health, policyRevision: () => policy.revision, ...(config.audit.replica_id === undefined ? {} : { replicaId: config.audit.replica_id }) },
+        health,
+        metrics: config.server.metrics,
       });
       log.info({ url: edge.url }, 'listening');
       await stop.received;
@@ -155,8 +170,10 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.OK;
   } finally {
     stop.dispose();
+    await admin?.close();
     await gateway?.close();
     await services?.close();
+    await stopTracing();
     log.info('stopped');
   }
 }
@@ -168,7 +185,7 @@ interface StopSignal {
   dispose(): void;
 }
 
-/** SIGINT/SIGTERM stop the gateway; SIGHUP reloads the policy set. */
+/** SIGINT/SIGTERM stop the gateway; SIGHUP validates the config again and reloads the policy set (config-reload.ts). */
 function shutdownSignal(log: Logger): StopSignal {
   let fire!: () => void;
   let fired = false;

@@ -14,6 +14,7 @@ import {
   type McpServerEntry,
   type NamespacingConfig,
   type ServerConfig,
+  type TracingConfig,
   type UpstreamDefaults,
 } from './schema.ts';
 
@@ -49,6 +50,8 @@ export interface ResolvedConfig {
   readonly auth: AuthConfig;
   readonly policy: PolicyConfig;
   readonly audit: AuditConfig;
+  /** Absent: no exporter of our own (an operator's `--import`ed SDK still records). */
+  readonly tracing: TracingConfig | undefined;
   readonly composites: readonly DeclarativeCompositeConfig[];
   /** Absolute paths of modules exporting defineComposite(...) values. */
   readonly compositeModules: readonly string[];
@@ -103,6 +106,7 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     auth: parsed.auth,
     policy: parsed.policy,
     audit: parsed.audit,
+    tracing: parsed.tracing,
     composites: parsed.composites,
     compositeModules: parsed.composite_modules.map((m) => resolve(baseDir, m)),
   });

@@ -85,6 +85,17 @@ const serverSchema = z
       .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`); keep it out of the file: "${WARDEN_SESSION_KEY}"')
       .optional()
       .describe('Seals old-era session ids (AES-256-GCM), so any replica holding the same key can continue a session. Required with audit.backend postgres.'),
+    metrics: z.boolean().default(false).describe('Serve GET /metrics (Prometheus text) on the MCP port, without a token, like /readyz.'),
+    admin_port: z.number().int().min(0).max(65535).optional().describe('A second listener on the same host serving only /metrics and /readyz (0: any free port).'),
+  })
+  .strict();
+
+const tracingSchema = z
+  .object({
+    otlp_url: z.url({ protocol: /^https?$/ }).optional().describe('OTLP/HTTP traces endpoint (e.g. http://collector:4318/v1/traces); absent: traces are recorded only if the operator registers an OpenTelemetry SDK.'),
+    headers: z.record(z.string(), z.string()).default({}).describe('Headers sent with each export (an API key of the collector).'),
+    service_name: z.string().min(1).default('mcp-warden'),
+    sample_ratio: z.number().min(0).max(1).default(1).describe('Share of new traces recorded; a client\'s sampled flag is followed.'),
   })
   .strict();
 
@@ -110,6 +121,7 @@ export const configFileSchema = z
     auth: authConfigSchema.default(authConfigSchema.parse({})),
     policy: policyConfigSchema.default(policyConfigSchema.parse({})),
     audit: auditConfigSchema.default(auditConfigSchema.parse({})),
+    tracing: tracingSchema.optional(),
     composites: compositesConfigSchema,
     composite_modules: compositeModulesSchema,
   })
@@ -119,3 +131,4 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 export type NamespacingConfig = z.infer<typeof namespacingSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type UpstreamDefaults = z.infer<typeof upstreamDefaultsSchema>;
+export type TracingConfig = z.infer<typeof tracingSchema>;

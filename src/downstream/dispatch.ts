@@ -4,6 +4,7 @@ import { WardenError } from '../errors.ts';
 import type { CallRequest } from '../pipeline/context.ts';
 import { type ForwardMethod, LIST_METHODS, type ListMethod } from '../pipeline/methods.ts';
 import type { Pipeline } from '../pipeline/pipeline.ts';
+import type { TraceCarrier } from '../metrics/tracing.ts';
 
 /**
  * What both eras do with a list or a forwarded request once it is known to be one: the same
@@ -24,6 +25,14 @@ export function requestParams(params: unknown): Record<string, unknown> {
   return (params ?? {}) as Record<string, unknown>;
 }
 
+/** The W3C trace context of an HTTP request's headers, as the pipeline's `trace` field (none: absent). */
+export function traceOf(headers: Record<string, string | string[] | undefined> | undefined): { trace?: TraceCarrier } {
+  const traceparent = headers?.traceparent;
+  if (typeof traceparent !== 'string') return {};
+  const tracestate = headers?.tracestate;
+  return { trace: { traceparent, ...(typeof tracestate === 'string' ? { tracestate } : {}) } };
+}
+
 /** The caller's progressToken, when it asked for progress. */
 export function progressTokenOf(params: Record<string, unknown>): string | number | undefined {
   const token = (params._meta as { progressToken?: unknown } | undefined)?.progressToken;
@@ -32,7 +41,7 @@ export function progressTokenOf(params: Record<string, unknown>): string | numbe
 
 export async function dispatchList(pipeline: Pipeline, method: ListMethod, request: DispatchRequest): Promise<Result> {
   const cursor = request.params.cursor as string | undefined;
-  const page = await pipeline.list({ kind: method, cursor, session: request.session, requestId: request.requestId, token: request.token });
+  const page = await pipeline.list({ kind: method, cursor, session: request.session, requestId: request.requestId, token: request.token, ...(request.trace ? { trace: request.trace } : {}) });
   return { [LIST_METHODS[method]]: page.items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
 }
 
@@ -45,5 +54,6 @@ export function dispatchForward(pipeline: Pipeline, method: ForwardMethod, reque
     token: request.token,
     signal: request.signal,
     ...(request.progress ? { progress: request.progress } : {}),
+    ...(request.trace ? { trace: request.trace } : {}),
   });
 }

@@ -9,6 +9,7 @@ import type { Item, UpstreamListing } from '../catalog/types.ts';
 import type { ResolvedConfig } from '../config/load.ts';
 import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { setScrapeSources } from '../metrics/metrics.ts';
 import type { Clock } from '../pipeline/deps.ts';
 import { InFlight } from '../pipeline/in-flight.ts';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.ts';
@@ -64,6 +65,8 @@ export class Gateway {
   readonly pipeline: Pipeline;
   readonly inFlight = new InFlight();
   readonly sessions = new Set<SessionHandle>();
+  /** New-era requests being answered: each is a session of one request (sessions open, era modern). */
+  modernInFlight = 0;
   readonly log: Logger;
   readonly version: string;
   readonly sessionState: SessionStateStore;
@@ -102,6 +105,19 @@ export class Gateway {
       composites: new Map(composites.map((c) => [c.name, c])),
       requiredScopes: config.auth.required_scopes,
       ...(deps.authFailures ? { authFailures: deps.authFailures } : {}),
+    });
+    this.#scrapeSources(deps.policy);
+  }
+
+  /** What `/metrics` reads at scrape time: nothing of it is kept up to date on the call path. */
+  #scrapeSources(policy: PolicyEngine): void {
+    setScrapeSources({
+      upstreams: () => this.upstreams.all().map((c) => ({ name: c.spec.name, state: c.state })),
+      sessions: () => [
+        { era: 'legacy', open: this.sessions.size },
+        { era: 'modern', open: this.modernInFlight },
+      ],
+      policyRevision: () => policy.revision,
     });
   }
 

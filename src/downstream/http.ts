@@ -11,12 +11,14 @@ import { classify } from './era.ts';
 import { type GuardOptions, readJsonBody, refuseReason, sendError, sendRejection } from './http-guard.ts';
 import { serveModernRequest } from './modern-http.ts';
 import { IdleSessions } from './idle-sessions.ts';
+import { METRICS_PATH, sendMetrics } from './metrics-endpoint.ts';
 import { OpenRequestIds } from './open-request-ids.ts';
 import { type HealthSources, LIVENESS_PATH, READINESS_PATH, readiness, sendLiveness, sendReadiness } from './readiness.ts';
 import type { Sealer } from './seal.ts';
 import { createSession, type Extra, type SessionOptions } from './session.ts';
 import { mintSessionId, openSessionId, resumeSdkSession } from './shared-sessions.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
+import { traceOf } from './dispatch.ts';
 
 /**
  * The HTTP edge: Streamable HTTP at /mcp, legacy SSE at /sse + /messages, on 127.0.0.1 by default.
@@ -39,6 +41,8 @@ export interface HttpEdgeOptions extends GuardOptions {
    * sessions live and die with this process.
    */
   sessions?: { sealer: Sealer; replicaId: string };
+  /** Serve `GET /metrics` on this port (`server.metrics`), before the auth edge as `/readyz` is. */
+  metrics?: boolean;
 }
 
 export interface HttpEdge {
@@ -127,6 +131,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === LIVENESS_PATH && req.method === 'GET') return sendLiveness(res, draining);
     if (path === READINESS_PATH && req.method === 'GET' && options.health) return sendReadiness(res, readiness(gateway, options.health, draining));
+    if (path === METRICS_PATH && req.method === 'GET' && options.metrics === true) return sendMetrics(res);
     if (draining) {
       res.setHeader('connection', 'close');
       res.setHeader('retry-after', '1');
@@ -155,7 +160,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
         const { id, method, params } = classified.message;
         return serveModernRequest(
           gateway,
-          { id, method, params, protocolVersion: classified.protocolVersion, token: parseBearer(req.headers.authorization), remoteAddr: req.socket.remoteAddress ?? 'unknown' },
+          { id, method, params, protocolVersion: classified.protocolVersion, token: parseBearer(req.headers.authorization), remoteAddr: req.socket.remoteAddress ?? 'unknown', ...traceOf(req.headers) },
           res,
         );
       }

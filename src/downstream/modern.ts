@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, McpError, type Progress, type Result } from '@modelcontextprotocol/sdk/types.js';
 import { WardenError } from '../errors.ts';
+import type { TraceCarrier } from '../metrics/tracing.ts';
 import type { SessionInfo } from '../pipeline/context.ts';
 import { isForwardMethod, isListMethod } from '../pipeline/methods.ts';
 import { dispatchForward, dispatchList, type DispatchRequest, progressTokenOf, requestParams } from './dispatch.ts';
@@ -21,6 +22,8 @@ export interface ModernRequest {
   token: string | undefined;
   transport: 'http' | 'stdio';
   remoteAddr?: string;
+  /** W3C trace context from the HTTP headers (a `_meta` one is read by the pipeline). */
+  trace?: TraceCarrier;
   signal: AbortSignal;
   /** Sends a notification to the caller while the request runs (progress). */
   notify(message: Record<string, unknown>): void;
@@ -53,6 +56,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       },
     },
   };
+  gateway.modernInFlight++;
   try {
     const params = requestParams(request.params);
     const progressToken = progressTokenOf(params);
@@ -62,6 +66,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       requestId: request.id,
       token: request.token,
       signal: request.signal,
+      ...(request.trace ? { trace: request.trace } : {}),
       ...(progressToken === undefined
         ? {}
         : { progress: async (p: Progress) => request.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...p, progressToken } }) }),
@@ -70,6 +75,8 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
   } catch (error) {
     const { code, message, data } = toJsonRpcError(error);
     return { jsonrpc: '2.0', id: request.id, error: { code, message, ...(data === undefined ? {} : { data }) } };
+  } finally {
+    gateway.modernInFlight--;
   }
 }
 

@@ -18,7 +18,7 @@ import { WardenError } from '../errors.ts';
 import type { SessionInfo } from '../pipeline/context.ts';
 import { isForwardMethod, isListMethod } from '../pipeline/methods.ts';
 import { passthroughResult } from '../upstreams/connection.ts';
-import { dispatchForward, dispatchList, progressTokenOf, requestParams } from './dispatch.ts';
+import { dispatchForward, dispatchList, progressTokenOf, requestParams, traceOf } from './dispatch.ts';
 import type { Gateway, SessionHandle } from './gateway.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
 
@@ -131,6 +131,7 @@ async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHand
     requestId: extra.requestId,
     token,
     signal: extra.signal,
+    ...traceOf(extra.requestInfo?.headers),
     ...(progressToken === undefined
       ? {}
       : { progress: (p: Progress) => extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }) }),

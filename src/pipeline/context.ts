@@ -1,6 +1,7 @@
 import type { Progress, Result } from '@modelcontextprotocol/sdk/types.js';
 import type { Principal } from '../auth/principal.ts';
 import type { NamedEntry } from '../catalog/types.ts';
+import type { TraceCarrier } from '../metrics/tracing.ts';
 import type { Decision } from '../policy/contract.ts';
 /**
  * One type per stage. Each stage turns its input context into the next, so the compiler keeps
@@ -46,6 +47,8 @@ export interface CallRequest {
   workflow?: { name: string; step: string };
   /** A per-step timeout of a composite, shorter than the upstream's own. */
   timeoutMs?: number;
+  /** W3C trace context the transport carried (HTTP headers); one in `params._meta` is read by the pipeline. */
+  trace?: TraceCarrier;
 }
 
 export interface Authenticated extends CallRequest {

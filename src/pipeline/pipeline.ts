@@ -3,9 +3,11 @@ import type { Item } from '../catalog/types.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
 import { paginate, type Page } from '../catalog/pagination.ts';
 import { type ErrorCode, WardenError } from '../errors.ts';
-import type { Authenticated, CallRequest, SessionInfo, Target } from './context.ts';
+import { failed, type TraceCarrier } from '../metrics/tracing.ts';
+import type { Authenticated, CallRequest, Forwarded, Recorded, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ListMethod } from './methods.ts';
+import { Observed } from './observe.ts';
 import { auditDecision, auditDenial, auditLevelDecision, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
@@ -36,6 +38,8 @@ export interface ListRequest {
   session: SessionInfo;
   requestId: string | number;
   token: string | undefined;
+  /** W3C trace context from the transport (HTTP headers); `_meta` is read by the pipeline itself. */
+  trace?: TraceCarrier;
 }
 
 export type SetLevelRequest = Pick<CallRequest, 'params' | 'session' | 'requestId' | 'token' | 'signal'>;
@@ -62,6 +66,8 @@ export interface Pipeline {
   serverRequest(request: ServerRequest): Promise<Result>;
 }
 
+const withTrace = (carrier: TraceCarrier | undefined): { trace?: TraceCarrier } => (carrier === undefined ? {} : { trace: carrier });
+
 const NOT_FOUND = new Set<string>(['TOOL_NOT_FOUND', 'PROMPT_NOT_FOUND', 'RESOURCE_NOT_FOUND']);
 const isNotFound = (error: unknown): error is WardenError => error instanceof WardenError && NOT_FOUND.has(error.code);
 
@@ -84,9 +90,9 @@ async function unknownLikeHidden(request: Authenticated, error: WardenError, dep
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const log = deps.log.child({ component: 'pipeline' });
 
-  async function stage<T>(name: StageName, run: () => T | Promise<T>): Promise<T> {
+  async function stage<T>(name: StageName, run: () => T | Promise<T>, observed?: Observed): Promise<T> {
     try {
-      return await run();
+      return await (observed ? observed.stage(name, run) : run());
     } catch (error) {
       const failClosed = FAIL_CLOSED[name];
       if (failClosed === undefined) throw error;
@@ -98,49 +104,97 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
   }
 
-  const pipeline: Pipeline = {
-    async call(request) {
-      const authenticated = await stage('authenticate', () => authenticate(request, deps));
-      const resolved = await stage('resolve', () => resolve(authenticated, deps)).catch(async (error: unknown) => {
-        if (isNotFound(error)) await unknownLikeHidden(authenticated, error, deps).catch((failure: unknown) => log.error({ err: failure }, 'recording an unknown name failed'));
-        throw error;
-      });
-      const verdict = await stage('authorize', () => authorize(resolved, deps));
-      if (!verdict.allowed) {
-        await auditDenial(resolved, verdict.decision, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
-        throw verdict.error;
+  /** Forward with its client span: the upstream sees that span as the parent of its own work. */
+  async function forwardTraced(recorded: Recorded, observed: Observed): Promise<Forwarded> {
+    const span = observed.upstreamSpan(recorded.upstream, recorded.method);
+    try {
+      return await forward(recorded, deps, observed.trace.carrierFor(span));
+    } catch (error) {
+      if (span) failed(span, { code: error instanceof WardenError ? error.code : 'INTERNAL' });
+      throw error;
+    } finally {
+      span?.end();
+    }
+  }
+
+  async function listStages(request: ListRequest, observed: Observed): Promise<Page<Item>> {
+    const subject = await stage('authenticate', () => authenticate(request, deps), observed);
+    const snapshot = deps.catalog.snapshot;
+    const targets: Array<[Target, Item]> =
+      request.kind === 'tools/list' ? snapshot.toolList.map((entry) => [{ kind: 'tool', entry }, entry.item])
+      : request.kind === 'prompts/list' ? snapshot.promptList.map((entry) => [{ kind: 'prompt', entry }, entry.item])
+      : request.kind === 'resources/list' ? snapshot.resourceList.map((r) => [{ kind: 'resource', uri: r.uri, upstream: r.upstream }, r.item])
+      : snapshot.templateList.map((t) => [{ kind: 'resource', uri: t.uriTemplate, upstream: t.upstream }, t.item]);
+    const decisions = await stage('authorize', () => Promise.all(targets.map(([target]) => visible(subject, target, deps))), observed);
+    const allowed = targets.filter((_, i) => decisions[i]!.allow === true).map(([, item]) => item);
+    return paginate(allowed, request.cursor, deps.pageSize);
+  }
+
+  async function callStages(request: CallRequest, observed: Observed): Promise<Result> {
+    const authenticated = await stage('authenticate', () => authenticate(request, deps), observed);
+    const resolved = await stage('resolve', () => resolve(authenticated, deps), observed).catch(async (error: unknown) => {
+      if (isNotFound(error)) {
+        observed.denied();
+        await unknownLikeHidden(authenticated, error, deps).catch((failure: unknown) => log.error({ err: failure }, 'recording an unknown name failed'));
       }
-      const recorded = await stage('audit-decision', () => auditDecision(verdict.context, deps));
-      let done: Awaited<ReturnType<typeof forward>> | { error: unknown };
-      try {
-        done = await stage('forward', () =>
-          recorded.upstream === COMPOSITE_SERVER ? runCompositeCall(recorded, deps, (step) => pipeline.call(step)) : forward(recorded, deps),
-        );
-      } catch (error) {
-        done = { error };
-      }
+      throw error;
+    });
+    observed.target(resolved.target, resolved.upstream);
+    const verdict = await stage('authorize', () => authorize(resolved, deps), observed);
+    observed.decided(verdict.allowed ? verdict.context.decision : verdict.decision);
+    if (!verdict.allowed) {
+      await auditDenial(resolved, verdict.decision, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
+      throw verdict.error;
+    }
+    const recorded = await stage('audit-decision', () => auditDecision(verdict.context, deps), observed);
+    let done: Forwarded | { error: unknown };
+    try {
+      done = await stage(
+        'forward',
+        () =>
+          recorded.upstream === COMPOSITE_SERVER
+            ? runCompositeCall(recorded, deps, (step) => pipeline.call({ ...step, ...withTrace(observed.trace.carrierFor()) }))
+            : forwardTraced(recorded, observed),
+        observed,
+      );
+    } catch (error) {
+      done = { error };
+    }
       // The answer does not wait for the outcome row's commit: the decision row already gated the
       // forward, and the store still writes the outcome after it. Waiting would put a second
       // group commit on every call's critical path (its effect was within noise on 2 busy cores).
       void stage('audit-outcome', () => auditOutcome(recorded, done, deps)).catch((error: unknown) =>
         log.error({ err: error, decisionId: recorded.decision.decisionId }, 'recording an outcome failed'),
       );
-      if ('error' in done) throw done.error;
-      return done.result;
+    if ('error' in done) throw done.error;
+    return done.result;
+  }
+
+  const pipeline: Pipeline = {
+    async call(request) {
+      const observed = new Observed(request.method, request);
+      try {
+        const result = await callStages(request, observed);
+        observed.end();
+        return result;
+      } catch (error) {
+        observed.end(error);
+        throw error;
+      }
     },
 
     async list(request) {
-      const subject = await stage('authenticate', () => authenticate(request, deps));
-      const snapshot = deps.catalog.snapshot;
-      const targets: Array<[Target, Item]> =
-        request.kind === 'tools/list' ? snapshot.toolList.map((entry) => [{ kind: 'tool', entry }, entry.item])
-        : request.kind === 'prompts/list' ? snapshot.promptList.map((entry) => [{ kind: 'prompt', entry }, entry.item])
-        : request.kind === 'resources/list' ? snapshot.resourceList.map((r) => [{ kind: 'resource', uri: r.uri, upstream: r.upstream }, r.item])
-        : snapshot.templateList.map((t) => [{ kind: 'resource', uri: t.uriTemplate, upstream: t.upstream }, t.item]);
-      const decisions = await stage('authorize', () => Promise.all(targets.map(([target]) => visible(subject, target, deps))));
-      const allowed = targets.filter((_, i) => decisions[i]!.allow === true).map(([, item]) => item);
-      return paginate(allowed, request.cursor, deps.pageSize);
+      const observed = new Observed(request.kind, request);
+      try {
+        const page = await listStages(request, observed);
+        observed.end();
+        return page;
+      } catch (error) {
+        observed.end(error);
+        throw error;
+      }
     },
+
 
     async setLevel(request) {
       const level = LoggingLevelSchema.safeParse(request.params.level);

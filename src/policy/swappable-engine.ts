@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { asWardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { metrics } from '../metrics/metrics.ts';
 import type { PolicyBackend } from './backend.ts';
 import { denial, normalizeDecision } from './decision.ts';
 import type { Decision, PolicyEngine, PolicyInput } from './contract.ts';
@@ -75,12 +76,16 @@ export class SwappablePolicyEngine implements ReloadablePolicyEngine {
       const elapsed = this.#clock() - started;
       // opa-wasm runs synchronously and cannot be interrupted: a late answer is still refused.
       if (elapsed > this.#runtime.budgetMs) {
+        metrics.policyEvaluation('error');
         const decision = denial('POLICY_ERROR', [FAILED], backend.revision);
         this.#runtime.logger.warn({ decisionId: decision.decisionId, elapsedMs: elapsed, budgetMs: this.#runtime.budgetMs }, 'policy evaluation exceeded its budget; denied');
         return decision;
       }
-      return normalizeDecision(raw, backend.revision);
+      const decision = normalizeDecision(raw, backend.revision);
+      metrics.policyEvaluation(decision.allow === true ? 'allow' : decision.code === 'POLICY_ERROR' ? 'error' : 'deny');
+      return decision;
     } catch (error) {
+      metrics.policyEvaluation('error');
       const decision = denial('POLICY_ERROR', [FAILED], backend.revision);
       this.#runtime.logger.error({ decisionId: decision.decisionId, err: error instanceof Error ? error : { message: String(error) } }, 'policy evaluation failed; denied');
       return decision;
@@ -107,6 +112,7 @@ export class SwappablePolicyEngine implements ReloadablePolicyEngine {
       event = { ok: false, trigger, oldRevision, newRevision: oldRevision, files: this.#backend.files, error: { code: failure.code, message: failure.message } };
       this.#runtime.logger.error({ trigger, revision: oldRevision, code: failure.code }, `policy reload failed, keeping the last good set: ${failure.message}`);
     }
+    metrics.policyReload(event.ok);
     try {
       this.#runtime.onReload?.(event);
     } catch (error) {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -7,6 +8,8 @@ import type { UpstreamListing } from '../catalog/types.ts';
 import type { UpstreamSpec } from '../config/load.ts';
 import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { metrics } from '../metrics/metrics.ts';
+import type { TraceCarrier } from '../metrics/tracing.ts';
 import { upstreamCallError } from './call-errors.ts';
 import { fetchListing } from './list-fetch.ts';
 import { createClientTransport } from './transport.ts';
@@ -43,6 +46,8 @@ export interface CallOptions {
   onprogress?: (progress: Progress) => void;
   /** A shorter deadline than the upstream's own (a composite step's timeout). */
   timeoutMs?: number;
+  /** W3C trace context sent in `_meta` (the MCP conventions' carrier; the HTTP transport also sends it as headers). */
+  trace?: TraceCarrier;
 }
 
 /**
@@ -115,6 +120,7 @@ export class UpstreamConnection {
       this.#progress.set(token, options.onprogress);
       sent = { ...params, _meta: { ...(params?._meta as object | undefined), progressToken: token } };
     }
+    if (options.trace) sent = { ...sent, _meta: { ...(sent?._meta as object | undefined), ...options.trace } };
     const timeoutMs = Math.min(options.timeoutMs ?? Infinity, this.spec.timeoutMs);
     // One controller per call aborts the upstream request, for the caller's cancellation or our
     // deadline. Not AbortSignal.any([caller, deadline]): that costs ~16 µs per call on Node 20
@@ -129,13 +135,17 @@ export class UpstreamConnection {
     }, timeoutMs);
     if (options.signal.aborted) onCancel();
     else options.signal.addEventListener('abort', onCancel, { once: true });
+    const started = performance.now();
     try {
-      return await client.request({ method, ...(sent === undefined ? {} : { params: sent }) } as ClientRequest, passthroughResult, {
+      const result = await client.request({ method, ...(sent === undefined ? {} : { params: sent }) } as ClientRequest, passthroughResult, {
         signal: abort.signal,
         // Our own deadline decides; the SDK's default 60 s must not fire first.
         timeout: timeoutMs + 60_000,
       });
+      metrics.upstreamCall(this.spec.name, true, (performance.now() - started) / 1000);
+      return result;
     } catch (error) {
+      metrics.upstreamCall(this.spec.name, false, (performance.now() - started) / 1000);
       const why = options.signal.aborted ? 'cancelled' : timedOut ? 'timeout' : undefined;
       throw upstreamCallError(this.spec.name, error, why, timeoutMs);
     } finally {
@@ -245,6 +255,7 @@ export class UpstreamConnection {
     this.#state = 'waiting';
     const delay = reconnectDelay(this.#attempt, this.#options.reconnect, this.#options.random ?? Math.random);
     this.#attempt++;
+    metrics.upstreamReconnect(this.spec.name);
     this.#log.info({ delayMs: delay, attempt: this.#attempt }, 'reconnect scheduled');
     this.#timer = setTimeout(() => void this.#connect(), delay);
     this.#timer.unref();

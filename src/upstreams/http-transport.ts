@@ -58,7 +58,8 @@ export class NodeHttpClientTransport implements Transport {
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) throw new Error('transport closed');
     const payload = JSON.stringify(message);
-    const res = await this.#exchange('POST', { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(Buffer.byteLength(payload)) }, payload);
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(Buffer.byteLength(payload)) };
+    const res = await this.#exchange('POST', withTraceHeaders(headers, message), payload);
     const sessionId = res.headers['mcp-session-id'];
     if (typeof sessionId === 'string') this.sessionId = sessionId;
     const status = res.statusCode ?? 0;
@@ -206,4 +207,16 @@ function readText(res: IncomingMessage): Promise<string> {
     res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     res.once('error', reject);
   });
+}
+
+/**
+ * The W3C trace context the gateway put in a request's `_meta` goes in headers too, so an HTTP
+ * upstream (or a proxy in front of it) that reads only `traceparent` headers joins the trace.
+ */
+function withTraceHeaders(headers: Record<string, string>, message: JSONRPCMessage): Record<string, string> {
+  const meta = 'params' in message ? (message.params?._meta as Record<string, unknown> | undefined) : undefined;
+  if (meta === undefined || typeof meta.traceparent !== 'string') return headers;
+  headers.traceparent = meta.traceparent;
+  if (typeof meta.tracestate === 'string') headers.tracestate = meta.tracestate;
+  return headers;
 }

@@ -1,5 +1,6 @@
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { WardenError } from '../../errors.ts';
+import type { TraceCarrier } from '../../metrics/tracing.ts';
 import type { Forwarded, Recorded } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
 
@@ -8,9 +9,10 @@ import type { PipelineDeps } from '../deps.ts';
  * committed). Progress comes back under the upstream's token and is re-sent under the caller's
  * own; the last progress notification is flushed before the result is returned, because a
  * client drops progress that arrives after its response. The caller's abort signal cancels the
- * upstream request (notifications/cancelled).
+ * upstream request (notifications/cancelled). `trace` is the W3C context the upstream gets as
+ * its parent (in `_meta`, and as headers over HTTP).
  */
-export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams' | 'inFlight' | 'clock'>): Promise<Forwarded> {
+export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams' | 'inFlight' | 'clock'>, trace?: TraceCarrier): Promise<Forwarded> {
   const connection = deps.upstreams.get(ctx.upstream);
   if (!connection) {
     throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${ctx.upstream}" is not configured`, { details: { upstream: ctx.upstream } });
@@ -27,6 +29,7 @@ export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams
       signal: ctx.signal,
       ...(onprogress ? { onprogress } : {}),
       ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
+      ...(trace === undefined ? {} : { trace }),
     });
     await delivered;
     return { ...ctx, result, upstreamMs: deps.clock.now() - sentAt };

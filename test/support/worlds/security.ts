@@ -25,7 +25,7 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(options: { watch?: boolean; jwksCooldownMs?: number } = {}): Promise<World> {
+export async function startWorld(options: { watch?: boolean; jwksCooldownMs?: number; server?: Record<string, unknown> } = {}): Promise<World> {
   const closers: Array<() => Promise<void> | void> = [];
   const close = async () => {
     for (const closer of closers.reverse()) await Promise.resolve(closer()).catch(() => undefined);
@@ -81,6 +81,8 @@ export interface GatewayDirOptions {
   jwksCooldownMs?: number;
   /** Watch the policy file (hot reload tests). */
   watch?: boolean;
+  /** The config's `server` section (metrics, admin_port, ...). */
+  server?: Record<string, unknown>;
 }
 
 export interface GatewayDir {
@@ -114,6 +116,7 @@ export function writeGatewayDir(options: GatewayDirOptions): GatewayDir {
     },
     policy: { paths: ['policy.rego'], watch: options.watch ?? false, watch_debounce_ms: 50 },
     audit: { path: 'audit.db' },
+    ...(options.server ? { server: options.server } : {}),
   };
   const file = join(dir, 'warden.config.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
@@ -123,13 +126,15 @@ export function writeGatewayDir(options: GatewayDirOptions): GatewayDir {
 export interface RunningGateway {
   /** The MCP endpoint, e.g. http://127.0.0.1:PORT/mcp. */
   url: string;
+  /** The gateway process (signals: SIGHUP reloads). */
+  pid: number;
   stderr: string[];
   close(): Promise<void>;
 }
 
 export async function startGateway(dir: GatewayDir, env: Record<string, string> = {}): Promise<RunningGateway> {
   const proc = await startGatewayHttp(dir.config, { WARDEN_LOG_LEVEL: 'info', ...env });
-  return { url: proc.url, stderr: proc.stderr, close: proc.close };
+  return { url: proc.url, pid: proc.pid, stderr: proc.stderr, close: proc.close };
 }
 
 /** The gateway as a stdio server, the way Claude Code starts it: the token in WARDEN_TOKEN. */

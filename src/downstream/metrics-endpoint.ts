@@ -1,0 +1,59 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { registry } from '../metrics/metrics.ts';
+import type { Gateway } from './gateway.ts';
+import { type GuardOptions, refuseReason, sendError } from './http-guard.ts';
+import { type HealthSources, READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
+
+/**
+ * `GET /metrics` in the Prometheus text format. Served without a token, like `/readyz`: scrapers
+ * carry none, and nothing in it names a principal, an argument or a tool (metrics/metrics.ts keeps
+ * labels to stage names, codes, methods and configured upstream names). Operators who would
+ * rather not expose even that on the MCP port set `server.admin_port` instead of `server.metrics`.
+ */
+export const METRICS_PATH = '/metrics';
+
+export async function sendMetrics(res: ServerResponse): Promise<void> {
+  const body = await registry.metrics();
+  res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' }).end(body);
+}
+
+export interface AdminEdge {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The admin listener (`server.admin_port`): `/metrics` and `/readyz` only, on the gateway's host,
+ * behind the same Host/Origin guard as the MCP port (a rebound DNS name must not read it either).
+ */
+export async function serveAdmin(gateway: Gateway, options: Omit<GuardOptions, 'maxBodyBytes'> & { health: HealthSources; draining: () => boolean }): Promise<AdminEdge> {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const refused = refuseReason(req, { ...options, maxBodyBytes: 0 });
+    if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (req.method === 'GET' && path === METRICS_PATH) return sendMetrics(res);
+    if (req.method === 'GET' && path === READINESS_PATH) return sendReadiness(res, readiness(gateway, options.health, options.draining()));
+    sendError(res, 404, -32601, `Not found: ${path}`, 'METHOD_NOT_FOUND');
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      gateway.log.error({ err: error }, 'admin request failed');
+      if (!res.headersSent) sendError(res, 500, -32603, 'Internal error', 'INTERNAL');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

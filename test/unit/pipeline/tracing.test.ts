@@ -1,0 +1,122 @@
+import { SpanKind, trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { startHttpFixture, type HttpFixture } from '../../fixtures/relay-server-http.ts';
+import { MemoryAuditSink } from '../../support/engines.ts';
+import { passthroughResult } from '../../../src/upstreams/connection.ts';
+
+/**
+ * Traces of the gateway in process, recorded by the OpenTelemetry SDK's in-memory exporter: one
+ * server span per request with a child per stage and per upstream call, the decision id and the
+ * tool as attributes, and W3C trace context taken from the client (header or `_meta`) and passed
+ * to a real Streamable HTTP upstream, in its headers and in `_meta`.
+ */
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const received: Array<{ headers: IncomingHttpHeaders; body: { method?: string; params?: { _meta?: Record<string, unknown> } } }> = [];
+let upstream: HttpFixture;
+let gw: TestGateway;
+const audit = new MemoryAuditSink();
+const clients: Client[] = [];
+
+const CLIENT_TRACE = '0af7651916cd43dd8448eb211c80319c';
+const CLIENT_SPAN = 'b7ad6b7169203331';
+const TRACEPARENT = `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`;
+
+beforeAll(async () => {
+  upstream = await startHttpFixture('http', 'web', 0, (headers, body) => received.push({ headers, body: body as (typeof received)[number]['body'] }));
+  gw = await startTestGateway({ config: { mcpServers: { web: { type: 'http', url: upstream.url } } }, audit });
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await gw?.close();
+  await upstream?.close();
+});
+afterEach(() => {
+  trace.disable();
+  exporter.reset();
+  received.length = 0;
+});
+
+async function client(headers: Record<string, string> = {}): Promise<Client> {
+  const c = new Client({ name: 'trace-test', version: '1' });
+  await c.connect(new StreamableHTTPClientTransport(new URL(gw.edge.url), { requestInit: { headers: { Authorization: 'Bearer token-alice', ...headers } } }));
+  clients.push(c);
+  return c;
+}
+
+const echoCall = () => received.find((r) => r.body.method === 'tools/call')!;
+const byName = (spans: ReadableSpan[], name: string) => spans.find((s) => s.name === name);
+
+describe('traces', () => {
+  it('a call is one server span under the client\'s traceparent header, a child per stage and a client span per upstream call', async () => {
+    trace.setGlobalTracerProvider(provider);
+    const c = await client({ traceparent: TRACEPARENT });
+    await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
+
+    const spans = exporter.getFinishedSpans();
+    const root = byName(spans, 'tools/call web__echo')!;
+    expect(root.kind).toBe(SpanKind.SERVER);
+    expect(root.spanContext().traceId).toBe(CLIENT_TRACE);
+    expect(root.parentSpanContext?.spanId).toBe(CLIENT_SPAN);
+    const decision = audit.events.findLast((e) => e.type === 'decision')!.event;
+    expect(root.attributes).toMatchObject({
+      'mcp.method.name': 'tools/call',
+      'gen_ai.tool.name': 'web__echo',
+      'mcp_warden.upstream': 'web',
+      'mcp_warden.decision': 'allow',
+      'mcp_warden.decision.id': decision.decisionId,
+    });
+    const children = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId);
+    expect(children.map((s) => s.name).sort()).toEqual(['audit-decision', 'authenticate', 'authorize', 'forward', 'resolve', 'tools/call web'].sort());
+    const upstreamSpan = byName(children, 'tools/call web')!;
+    expect(upstreamSpan.kind).toBe(SpanKind.CLIENT);
+
+    // The upstream's parent is the gateway's client span, in the header and in _meta alike.
+    const expected = `00-${CLIENT_TRACE}-${upstreamSpan.spanContext().spanId}-01`;
+    expect(echoCall().headers.traceparent).toBe(expected);
+    expect(echoCall().body.params?._meta?.traceparent).toBe(expected);
+  });
+
+  it('takes the trace context from params._meta when no header carries one', async () => {
+    trace.setGlobalTracerProvider(provider);
+    const c = await client();
+    await c.request({ method: 'tools/call', params: { name: 'web__echo', arguments: { message: 'hi' }, _meta: { traceparent: TRACEPARENT } } }, passthroughResult);
+    const root = byName(exporter.getFinishedSpans(), 'tools/call web__echo')!;
+    expect(root.spanContext().traceId).toBe(CLIENT_TRACE);
+    expect(root.parentSpanContext?.spanId).toBe(CLIENT_SPAN);
+    expect(echoCall().headers.traceparent).toMatch(new RegExp(`^00-${CLIENT_TRACE}-[0-9a-f]{16}-01$`));
+  });
+
+  it('a denied call ends its span as an error with the code, and lists are traced with their authorize stage', async () => {
+    trace.setGlobalTracerProvider(provider);
+    const c = await client();
+    await expect(c.callTool({ name: 'web__nothing_here' })).rejects.toThrow();
+    await c.listTools();
+    const spans = exporter.getFinishedSpans();
+    const denied = byName(spans, 'tools/call')!;
+    expect(denied.attributes['error.type']).toBe('TOOL_NOT_FOUND');
+    expect(denied.status.code).toBe(2); // SpanStatusCode.ERROR
+    const list = byName(spans, 'tools/list')!;
+    expect(spans.filter((s) => s.parentSpanContext?.spanId === list.spanContext().spanId).map((s) => s.name)).toEqual(['authenticate', 'authorize']);
+  });
+
+  it('without a tracer provider nothing records, and the client\'s traceparent reaches the upstream unchanged', async () => {
+    const c = await client({ traceparent: TRACEPARENT });
+    await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    expect(echoCall().headers.traceparent).toBe(TRACEPARENT);
+    expect(echoCall().body.params?._meta?.traceparent).toBe(TRACEPARENT);
+  });
+
+  it('without a tracer provider and no client context, the upstream gets no trace context at all', async () => {
+    const c = await client();
+    await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
+    expect(echoCall().headers.traceparent).toBeUndefined();
+    expect(echoCall().body.params?._meta).toBeUndefined();
+  });
+});
