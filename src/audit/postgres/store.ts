@@ -17,6 +17,8 @@ import { loadPostgresMigrations, migratePostgres } from './migrations.ts';
 import { lockReplicaOrRefuse, tryLockReplica } from './replica-lock.ts';
 import { witnessRow } from './witness.ts';
 import { auditStoreApi } from '../store-api.ts';
+import { pinStore } from '../pins.ts';
+import { postgresPinSql } from './pins.ts';
 
 export interface PostgresStoreOptions {
   now?: () => Date;
@@ -215,6 +217,8 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     if (client !== undefined && !closed) void writes.submit(WITNESS).catch(() => undefined);
   }, config.witness_interval_ms).unref();
 
+  const pinSql = postgresPinSql(settings, `${applicationName} pins`);
+
   const shutdown = async (reason: string): Promise<void> => {
     clearInterval(authnTimer);
     clearInterval(witnessTimer);
@@ -229,9 +233,10 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     client = undefined;
     // Ending the session releases the replica's lock.
     await last?.end().catch(() => undefined);
+    await pinSql.end().catch(() => undefined);
   };
 
-  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown });
+  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(pinSql) });
 }
 
 /**
