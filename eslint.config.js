@@ -15,13 +15,15 @@ const MAY_IMPORT = {
   catalog: ['composites', 'config', 'errors.ts'],
   composites: ['errors.ts'],
   config: ['errors.ts'],
+  // Pinned tool definitions: digests and screening of catalog items, persisted through the audit store's pins.
+  integrity: ['audit', 'catalog', 'errors.ts', 'log.ts'],
   policy: ['auth', 'errors.ts', 'log.ts'],
   upstreams: ['catalog', 'config', 'errors.ts', 'log.ts'],
-  pipeline: ['audit', 'auth', 'catalog', 'composites', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  downstream: ['audit', 'auth', 'catalog', 'composites', 'config', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
+  pipeline: ['audit', 'auth', 'catalog', 'composites', 'integrity', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  downstream: ['audit', 'auth', 'catalog', 'composites', 'config', 'integrity', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'integrity', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
 };
-const OWN_CONFIG_SCHEMAS = ['audit', 'auth', 'composites', 'policy'];
+const OWN_CONFIG_SCHEMAS = ['audit', 'auth', 'composites', 'integrity', 'policy'];
 const MODULES = [...Object.keys(MAY_IMPORT), 'errors.ts', 'log.ts', 'package-root.ts'];
 
 const moduleZones = Object.entries(MAY_IMPORT).flatMap(([module, allowed]) =>

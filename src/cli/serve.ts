@@ -115,7 +115,7 @@ export async function run(args: string[]): Promise<number> {
     services = await buildServices(config, logger);
     const policy = services.policy;
     stop.onReload(() => void policy.reload('signal'));
-    gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION, composites });
+    gateway = new Gateway(config, { ...services, authFailures: services.audit, integrity: services.audit, log, version: VERSION, composites });
     await Promise.race([gateway.start(), stop.received]);
     if (stop.fired) return EXIT.OK;
     if (flags.http) {

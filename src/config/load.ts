@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AuditConfig } from '../audit/config.ts';
+import type { IntegrityConfig } from '../integrity/config.ts';
 import type { AuthConfig } from '../auth/config.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
 import type { DeclarativeCompositeConfig } from '../composites/config.ts';
@@ -49,6 +50,7 @@ export interface ResolvedConfig {
   readonly auth: AuthConfig;
   readonly policy: PolicyConfig;
   readonly audit: AuditConfig;
+  readonly integrity: IntegrityConfig;
   readonly composites: readonly DeclarativeCompositeConfig[];
   /** Absolute paths of modules exporting defineComposite(...) values. */
   readonly compositeModules: readonly string[];
@@ -95,6 +97,7 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     auth: parsed.auth,
     policy: parsed.policy,
     audit: parsed.audit,
+    integrity: parsed.integrity,
     composites: parsed.composites,
     compositeModules: parsed.composite_modules.map((m) => resolve(baseDir, m)),
   });

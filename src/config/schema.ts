@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { auditConfigSchema } from '../audit/config.ts';
 import { authConfigSchema } from '../auth/config.ts';
 import { compositeModulesSchema, compositesConfigSchema } from '../composites/config.ts';
+import { integrityConfigSchema } from '../integrity/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
 
 /**
@@ -105,6 +106,7 @@ export const configFileSchema = z
     auth: authConfigSchema.default(authConfigSchema.parse({})),
     policy: policyConfigSchema.default(policyConfigSchema.parse({})),
     audit: auditConfigSchema.default(auditConfigSchema.parse({})),
+    integrity: integrityConfigSchema.default(integrityConfigSchema.parse({})),
     composites: compositesConfigSchema,
     composite_modules: compositeModulesSchema,
   })

@@ -13,7 +13,7 @@ import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditSink, AuditStore, AuthnFailureEvent } from '../../src/audit/sink.ts';
 import type { Authenticator } from '../../src/auth/principal.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { Gateway } from '../../src/downstream/gateway.ts';
+import { Gateway, type GatewayDeps } from '../../src/downstream/gateway.ts';
 import { serveHttp, type HttpEdge } from '../../src/downstream/http.ts';
 import { createLogger } from '../../src/log.ts';
 import type { PolicyEngine } from '../../src/policy/contract.ts';
@@ -34,6 +34,8 @@ export interface TestGatewayOptions {
   audit?: AuditSink;
   authenticator?: Authenticator;
   authFailures?: { recordAuthnFailure(event: AuthnFailureEvent): void };
+  /** Pinned definitions (a real audit store): without it nothing is pinned. */
+  integrity?: GatewayDeps['integrity'];
 }
 
 /** Writes the config to a temp file, loads it like `serve` does, and serves HTTP on 127.0.0.1:0. */
@@ -48,6 +50,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     policy: options.policy ?? allowAll(),
     audit,
     ...(options.authFailures ? { authFailures: options.authFailures } : {}),
+    ...(options.integrity ? { integrity: options.integrity } : {}),
     log: createLogger('silent'),
     version: 'test',
   });
