@@ -16,13 +16,15 @@ const MAY_IMPORT = {
   composites: ['errors.ts'],
   config: ['errors.ts'],
   metrics: [],
+  // Pinned tool definitions: digests and screening of catalog items, persisted through the audit store's pins.
+  integrity: ['audit', 'catalog', 'errors.ts', 'log.ts'],
   policy: ['auth', 'errors.ts', 'log.ts', 'metrics'],
   upstreams: ['catalog', 'config', 'errors.ts', 'log.ts', 'metrics'],
-  pipeline: ['audit', 'auth', 'catalog', 'composites', 'metrics', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  downstream: ['audit', 'auth', 'catalog', 'composites', 'config', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
+  pipeline: ['audit', 'auth', 'catalog', 'composites', 'integrity', 'metrics', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  downstream: ['audit', 'auth', 'catalog', 'composites', 'config', 'integrity', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'integrity', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
 };
-const OWN_CONFIG_SCHEMAS = ['audit', 'auth', 'composites', 'policy'];
+const OWN_CONFIG_SCHEMAS = ['audit', 'auth', 'composites', 'integrity', 'policy'];
 const MODULES = [...Object.keys(MAY_IMPORT), 'errors.ts', 'log.ts', 'package-root.ts'];
 
 const moduleZones = Object.entries(MAY_IMPORT).flatMap(([module, allowed]) =>

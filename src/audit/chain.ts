@@ -24,7 +24,9 @@ export type EventKind =
   | 'shutdown'
   | 'prune'
   /** PostgreSQL: the other replicas' chain heads, recorded in this replica's chain (postgres/witness.ts). */
-  | 'witness';
+  | 'witness'
+  /** A pinned tool or prompt definition was first seen, seen changed, approved or revoked (src/integrity/). */
+  | 'tool_pin';
 
 /** The columns of one `events` row, minus seq and the chain fields. */
 export interface EventFields {

@@ -148,6 +148,17 @@ export function createEventEncoder(redactor: Redactor): EventEncoder {
           },
         );
       }
+      if (event.kind === 'tool_pin') {
+        return row(
+          event.kind,
+          event.time,
+          {
+            action: event.action, item: event.item, digest: event.digest, previous_digest: event.previousDigest ?? null, status: event.status,
+            flags: event.flags, by: text(event.by), note: text(event.note),
+          },
+          { upstream: event.upstream, upstream_name: event.name },
+        );
+      }
       return row(event.kind, event.time, {
         revision: event.revision,
         previous_revision: event.previousRevision ?? null,

@@ -72,7 +72,30 @@ export type LifecycleEvent =
    * config: they take effect at the next start.
    */
   | { kind: 'config_reload'; time: string; file: string; ok: boolean; sha256?: string; changed?: string[]; error?: string }
-  | ShadowDisagreementEvent;
+  | ShadowDisagreementEvent
+  | ToolPinEvent;
+
+/**
+ * A pinned tool or prompt definition changed state (issue 15): first seen, seen changed,
+ * approved or revoked. `digest` is the definition seen now; `status` what it is after the event.
+ */
+export interface ToolPinEvent {
+  kind: 'tool_pin';
+  time: string;
+  action: 'first_seen' | 'changed' | 'approved' | 'revoked';
+  item: 'tool' | 'prompt';
+  upstream: string;
+  name: string;
+  digest: string;
+  /** The approved digest before this event, when there was one. */
+  previousDigest?: string;
+  status: 'approved' | 'unapproved';
+  /** What screening found in the seen definition. */
+  flags: string[];
+  /** Who approved or revoked (an OS user or a token's sub), or who trusted it on first sight. */
+  by?: string;
+  note?: string;
+}
 
 /** The shadow policy set (policy.shadow) decided a request otherwise than the live set. */
 export interface ShadowDisagreementEvent {
@@ -102,8 +125,48 @@ export interface AuditHealth {
   since?: string;
 }
 
+/** One pinned definition as stored (migrations/sqlite/0005_tool_pins.sql says what each field is). */
+export interface PinRecord {
+  kind: 'tool' | 'prompt';
+  upstream: string;
+  name: string;
+  seenDigest: string;
+  seenDefinition: string;
+  seenFlags: string[];
+  seenAt: string;
+  approvedDigest: string | null;
+  approvedDefinition: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  note: string | null;
+}
+
+export type PinKey = Pick<PinRecord, 'kind' | 'upstream' | 'name'>;
+
+/** A definition the gateway saw; `approvedBy` set: trusted on first sight (only if no row exists yet). */
+export interface SeenDefinition extends PinKey {
+  digest: string;
+  definition: string;
+  flags: string[];
+  at: string;
+  approvedBy?: string;
+}
+
+/** The table of pinned definitions, shared by the gateway and `warden tools approve|revoke`. */
+export interface PinStore {
+  readPins(): Promise<PinRecord[]>;
+  /** Inserts the pin, or updates only its seen definition; returns the row as stored (another replica may have been first). */
+  recordSeen(seen: SeenDefinition): Promise<PinRecord>;
+  /** Approves the seen definition if its digest is still `digest` (what the operator reviewed); false otherwise. */
+  approvePin(key: PinKey, digest: string, by: string, at: string, note?: string): Promise<boolean>;
+  /** Withdraws the approval; false when there is no such pin. */
+  revokePin(key: PinKey, by: string, at: string, note?: string): Promise<boolean>;
+}
+
 /** What openAuditStore returns: the pipeline's sink plus everything else the gateway records. */
 export interface AuditStore extends AuditSink {
+  /** Pinned tool and prompt definitions (src/integrity/), in the same database. */
+  pins: PinStore;
   recordLifecycle(event: LifecycleEvent): Promise<void>;
   /** Never blocks or throws: a flood of failures is counted in memory and written per window. */
   recordAuthnFailure(event: AuthnFailureEvent): void;

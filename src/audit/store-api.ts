@@ -1,7 +1,7 @@
 import type { AuthnFailureAggregator } from './authn-failures.ts';
 import type { EventFields } from './chain.ts';
 import type { EventEncoder } from './events.ts';
-import type { AuditHealth, AuditStore } from './sink.ts';
+import type { AuditHealth, AuditStore, PinStore } from './sink.ts';
 
 /** The parts a backend owns; what it exposes as an AuditStore is the same for every backend. */
 export interface StoreParts {
@@ -12,6 +12,7 @@ export interface StoreParts {
   encoder: EventEncoder;
   authnFailures: AuthnFailureAggregator;
   isClosed(): boolean;
+  pins: PinStore;
   health(): AuditHealth;
   /** Writes what is pending and a `shutdown` event, then lets go of the database. */
   shutdown(reason: string): Promise<void>;
@@ -28,6 +29,7 @@ export function auditStoreApi(parts: StoreParts): AuditStore {
     // flight. Latency of the forward path comes first.
     recordOutcome: (event) => (parts.submitOutcome ?? parts.submit)(() => parts.encoder.outcome(event)),
     recordLifecycle: (event) => parts.submit(() => parts.encoder.lifecycle(event)),
+    pins: parts.pins,
     recordAuthnFailure(event) {
       if (!parts.isClosed()) parts.authnFailures.record(event);
     },

@@ -71,6 +71,8 @@ export function renderEventLine(row: EventRow, paint: Paint): string {
     shutdown: () => `${String(data.reason)}`,
     prune: () => `removed ${String(data.removed)} rows through seq ${String(data.through_seq)}`,
     witness: () => Object.entries(data.heads as Record<string, { seq: number }>).map(([replica, head]) => `${replica}:${head.seq}`).join(' '),
+    tool_pin: () =>
+      `${String(data.action)} ${String(data.item)} ${row.upstream}/${row.upstream_name} ${String(data.status)} ${String(data.digest).slice(0, 12)}${data.by ? ` by ${String(data.by)}` : ''}`,
   };
   const position = 'replica_id' in row ? `${String(row.replica_id)}:${row.seq}` : String(row.seq);
   return `${position}  ${row.time}  ${row.kind.padEnd(13)}  ${summary[row.kind]()}\n`;

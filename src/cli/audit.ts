@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { type ChainKey, chainKey } from '../audit/chain.ts';
@@ -21,6 +20,8 @@ import { verifyPostgres } from '../audit/postgres/verify.ts';
 import { createRedactor } from '../audit/redact.ts';
 import type pg from 'pg';
 import { loadConfig } from '../config/load.ts';
+import type { AuditTarget } from '../audit/open-pins.ts';
+import { auditTargetOf } from './audit-target.ts';
 import { WardenError } from '../errors.ts';
 import {
   parseCloseIncompleteOptions, parseExportOptions, parseMigrateOptions, parsePruneOptions, parseQueryOptions, parseStatsOptions, parseTailOptions, parseVerifyOptions,
@@ -80,31 +81,8 @@ const processIo = (): AuditCliIo => ({ stdout: process.stdout, now: () => new Da
 
 type Source = { db?: string | undefined; config?: string | undefined };
 
-/** Which database a command reads: a SQLite file, or a PostgreSQL URL with the connection settings. */
-type Target = { backend: 'sqlite'; path: string } | { backend: 'postgres'; settings: PostgresSettings };
-
-const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
-
-/**
- * `--db` (a path, or a postgres:// URL), else `audit.path`/`audit.url` of `--config` through the
- * gateway's own loader (a path relative to the config file's directory, as `warden serve` resolves
- * it), else the default file in the working directory.
- */
-function targetOf(source: Source): Target {
-  const defaults = auditConfigSchema.parse({});
-  if (source.db !== undefined) {
-    return POSTGRES_URL.test(source.db) ? { backend: 'postgres', settings: { ...defaults, url: source.db } } : { backend: 'sqlite', path: source.db };
-  }
-  if (source.config !== undefined) {
-    const config = loadConfig(source.config);
-    if (config.audit.backend === 'postgres') return { backend: 'postgres', settings: { ...config.audit, url: config.audit.url! } };
-    return { backend: 'sqlite', path: isAbsolute(config.audit.path) ? config.audit.path : resolve(config.baseDir, config.audit.path) };
-  }
-  return { backend: 'sqlite', path: defaults.path };
-}
-
 function databasePath(source: Source): string {
-  const target = targetOf(source);
+  const target = auditTargetOf(source);
   if (target.backend !== 'sqlite') throw new WardenError('USAGE', 'this command reads a SQLite audit file: give --db PATH');
   return target.path;
 }
@@ -155,7 +133,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
     switch (command) {
       case 'query': {
         const { limit, json, csv, db, config, ...filter } = parseQueryOptions(rest, io.now());
-        const target = targetOf({ db, config });
+        const target = auditTargetOf({ db, config });
         const records = target.backend === 'postgres'
           ? await withPostgres(target.settings, (client) => queryDecisionsPg(client, filter, limit))
           : withReader(target.path, (reader) => queryDecisions(reader, filter, limit));
@@ -164,7 +142,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
       }
       case 'stats': {
         const { by, json, csv, db, config, ...filter } = parseStatsOptions(rest, io.now());
-        const target = targetOf({ db, config });
+        const target = auditTargetOf({ db, config });
         const stats = target.backend === 'postgres'
           ? await withPostgres(target.settings, (client) => decisionStatsPg(client, filter, by))
           : withReader(target.path, (reader) => decisionStats(reader, filter, by));
@@ -175,7 +153,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
         return await tail(rest, io);
       case 'export': {
         const options = parseExportOptions(rest, io.now());
-        const target = targetOf(options);
+        const target = auditTargetOf(options);
         if (target.backend === 'postgres') {
           await withPostgres(target.settings, async (client) => {
             for await (const row of iterateEventsPg(client, options)) io.stdout.write(`${JSON.stringify(eventJson(row))}\n`);
@@ -189,7 +167,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
       }
       case 'verify': {
         const options = parseVerifyOptions(rest);
-        const target = targetOf(options);
+        const target = auditTargetOf(options);
         if (target.backend === 'postgres') {
           const expected = options.expect.map((mark) => {
             if (mark.replica === undefined) throw new WardenError('USAGE', '--expect: on PostgreSQL a mark names its replica: REPLICA:SEQ:HASH');
@@ -210,7 +188,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
       case 'prune': {
         const options = parsePruneOptions(rest);
         const cutoff = new Date(io.now().getTime() - options['older-than']);
-        const target = targetOf(options);
+        const target = auditTargetOf(options);
         if (target.backend === 'postgres') {
           const results = await withPostgres(target.settings, (client) => prunePostgres(client, cutoff, { now: io.now }));
           io.stdout.write(renderPruneReplicas(results, options.json));
@@ -222,7 +200,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
       }
       case 'close-incomplete': {
         const options = parseCloseIncompleteOptions(rest);
-        const target = targetOf(options);
+        const target = auditTargetOf(options);
         if (target.backend !== 'postgres') throw new WardenError('USAGE', 'close-incomplete is for the postgres backend: a SQLite gateway closes its own open calls when it starts');
         const encoder = createEventEncoder(createRedactor({ keys: [], patterns: [] }));
         const result = await withPostgres(target.settings, (client) => closeIncomplete(client, options.replica, encoder, io.now, chainKeyOf(options)));
@@ -277,7 +255,7 @@ interface TailFeed {
   close(): Promise<void>;
 }
 
-async function tailFeed(target: Target): Promise<TailFeed> {
+async function tailFeed(target: AuditTarget): Promise<TailFeed> {
   if (target.backend === 'postgres') {
     const client = await connect(target.settings, 'mcp-warden audit cli');
     let cursor: TailCursor = new Map();
@@ -320,7 +298,7 @@ async function tail(args: string[], io: AuditCliIo): Promise<number> {
   const print = (row: EventRow): void => {
     io.stdout.write(options.json ? `${JSON.stringify(eventJson(row))}\n` : renderEventLine(row, paint));
   };
-  const feed = await tailFeed(targetOf(options));
+  const feed = await tailFeed(auditTargetOf(options));
   const stop = new AbortController();
   const abort = (): void => stop.abort();
   try {

@@ -126,7 +126,7 @@ export async function run(args: string[]): Promise<number> {
     services = await buildServices(config, logger);
     const { policy, audit } = services;
     stop.onReload(() => void reloadConfig(config, { audit, policy, log }));
-    gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION, composites });
+    gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION, composites, integrity: services.audit });
     await Promise.race([gateway.start(), stop.received]);
     if (stop.fired) return EXIT.OK;
     const health = { audit: services.audit.health, policyRevision: () => policy.revision, ...(config.audit.replica_id === undefined ? {} : { replicaId: config.audit.replica_id }) };

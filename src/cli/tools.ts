@@ -7,13 +7,16 @@ import { loadConfig, type ResolvedConfig } from '../config/load.ts';
 import { compositeToolItems } from '../downstream/gateway.ts';
 import { logger } from '../log.ts';
 import { UpstreamSet } from '../upstreams/upstream-set.ts';
-import { parseFlags } from './args.ts';
+import { parseFlags, wantsHelp } from './args.ts';
 import { type Paint, paintFor } from './colour.ts';
+import { PINS_USAGE, runPins } from './tools-pins.ts';
 import { EXIT } from './exit-codes.ts';
 import { renderJson, renderTable } from './render.ts';
 import { VERSION } from '../package-root.ts';
 
-const USAGE = 'usage: warden tools [--config PATH] [--json]';
+const USAGE = `usage: warden tools [--config PATH] [--json]
+${PINS_USAGE}`;
+const PIN_COMMANDS = new Set(['diff', 'approve', 'revoke']);
 
 const flagsSchema = z.object({
   config: z.string().min(1).default('warden.config.json'),
@@ -85,6 +88,11 @@ function renderTools(report: ToolsReport, paint: Paint): string {
 }
 
 export async function run(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first !== undefined && PIN_COMMANDS.has(first)) {
+    if (wantsHelp(rest)) return void process.stdout.write(`${PINS_USAGE}\n`), EXIT.OK;
+    return runPins(first as 'diff' | 'approve' | 'revoke', rest);
+  }
   const flags = parseFlags(args, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, flagsSchema);
   if (flags.help) return void process.stdout.write(`${USAGE}\n`), EXIT.OK;
   const report = await collectTools(loadConfig(flags.config));

@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AuditConfig } from '../audit/config.ts';
+import type { IntegrityConfig } from '../integrity/config.ts';
 import type { AuthConfig } from '../auth/config.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
 import type { DeclarativeCompositeConfig } from '../composites/config.ts';
@@ -52,6 +53,7 @@ export interface ResolvedConfig {
   readonly audit: AuditConfig;
   /** Absent: no exporter of our own (an operator's `--import`ed SDK still records). */
   readonly tracing: TracingConfig | undefined;
+  readonly integrity: IntegrityConfig;
   readonly composites: readonly DeclarativeCompositeConfig[];
   /** Absolute paths of modules exporting defineComposite(...) values. */
   readonly compositeModules: readonly string[];
@@ -107,6 +109,7 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     policy: parsed.policy,
     audit: parsed.audit,
     tracing: parsed.tracing,
+    integrity: parsed.integrity,
     composites: parsed.composites,
     compositeModules: parsed.composite_modules.map((m) => resolve(baseDir, m)),
   });

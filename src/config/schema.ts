@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { auditConfigSchema } from '../audit/config.ts';
 import { authConfigSchema } from '../auth/config.ts';
 import { compositeModulesSchema, compositesConfigSchema } from '../composites/config.ts';
+import { integrityConfigSchema } from '../integrity/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
 
 /**
@@ -122,6 +123,7 @@ export const configFileSchema = z
     policy: policyConfigSchema.default(policyConfigSchema.parse({})),
     audit: auditConfigSchema.default(auditConfigSchema.parse({})),
     tracing: tracingSchema.optional(),
+    integrity: integrityConfigSchema.default(integrityConfigSchema.parse({})),
     composites: compositesConfigSchema,
     composite_modules: compositeModulesSchema,
   })

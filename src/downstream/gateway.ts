@@ -1,7 +1,8 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpError, type JSONRPCRequest, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
 import { memorySessionState, type SessionStateStore } from '../audit/session-state.ts';
-import type { AuditSink, AuthnFailureEvent } from '../audit/sink.ts';
+import type { AuditSink, AuthnFailureEvent, LifecycleEvent, PinStore } from '../audit/sink.ts';
+import { IntegrityGuard } from '../integrity/guard.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import { Catalog, type CatalogList } from '../catalog/catalog.ts';
 import type { Composite } from '../composites/types.ts';
@@ -31,6 +32,11 @@ export interface GatewayDeps {
   composites?: readonly Composite[];
   /** Where old-era sessions keep what may change (shared by the replicas on PostgreSQL); in memory by default. */
   sessionState?: SessionStateStore;
+  /**
+   * Where pinned definitions live and their rows go (the audit store; issue 15). Without it
+   * nothing is pinned, whatever `integrity.mode` says (tests, embedders without a store).
+   */
+  integrity?: { pins: PinStore; recordLifecycle(event: LifecycleEvent): Promise<void> };
 }
 
 /** The tool items the catalog offers for the gateway's own composite tools. */
@@ -70,6 +76,7 @@ export class Gateway {
   readonly log: Logger;
   readonly version: string;
   readonly sessionState: SessionStateStore;
+  readonly integrity: IntegrityGuard | undefined;
   #started = false;
   #startError: WardenError | undefined;
 
@@ -79,6 +86,13 @@ export class Gateway {
     this.version = deps.version;
     this.sessionState = deps.sessionState ?? memorySessionState();
     const composites = deps.composites ?? [];
+    this.integrity =
+      deps.integrity === undefined || config.integrity.mode === 'off'
+        ? undefined
+        : new IntegrityGuard({
+            config: config.integrity, pins: deps.integrity.pins, audit: deps.integrity, log: deps.log.child({ component: 'integrity' }),
+            onChange: (lists) => this.#announce(lists),
+          });
     this.catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
     this.upstreams = new UpstreamSet(config, {
       log: deps.log,
@@ -105,6 +119,7 @@ export class Gateway {
       composites: new Map(composites.map((c) => [c.name, c])),
       requiredScopes: config.auth.required_scopes,
       ...(deps.authFailures ? { authFailures: deps.authFailures } : {}),
+      ...(this.integrity ? { integrity: this.integrity } : {}),
     });
     this.#scrapeSources(deps.policy);
   }
@@ -126,9 +141,14 @@ export class Gateway {
    * CONFIG_INVALID when the initial catalog is invalid (a collision under strategy `none`).
    */
   async start(): Promise<{ connected: string[]; down: string[] }> {
+    // The pins are known before the first listing is judged, and the first listings' pins are
+    // stored before anything is served.
+    await this.integrity?.load();
     const result = await this.upstreams.start();
     this.#started = true;
     if (this.#startError) throw this.#startError;
+    await this.integrity?.settled();
+    this.integrity?.startPolling();
     if (result.down.length > 0) this.log.warn({ down: result.down }, 'starting degraded: some upstreams are not connected');
     return result;
   }
@@ -179,6 +199,8 @@ export class Gateway {
   }
 
   async close(): Promise<void> {
+    this.integrity?.stop();
+    await this.integrity?.settled();
     await Promise.all([...this.sessions].map((s) => s.server.close().catch(() => undefined)));
     await this.upstreams.close();
   }
@@ -192,9 +214,15 @@ export class Gateway {
       this.log.error({ upstream, err: { message: (error as Error).message } }, 'upstream listing rejected; keeping the previous catalog');
       return;
     }
+    this.integrity?.observe(upstream, listing);
     for (const omission of this.catalog.snapshot.omissions.filter((o) => o.upstream === upstream)) {
       this.log.warn({ ...omission }, 'catalog conflict');
     }
+    this.#announce(changed);
+  }
+
+  /** notifications/<list>/list_changed to every session, for the lists whose content changed. */
+  #announce(changed: readonly CatalogList[]): void {
     for (const session of this.sessions) {
       const server = session.server;
       if (changed.includes('tools')) void server.sendToolListChanged().catch(() => undefined);

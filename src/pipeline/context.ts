@@ -3,6 +3,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { NamedEntry } from '../catalog/types.ts';
 import type { TraceCarrier } from '../metrics/tracing.ts';
 import type { Decision } from '../policy/contract.ts';
+import type { PinStatus } from '../integrity/guard.ts';
 /**
  * One type per stage. Each stage turns its input context into the next, so the compiler keeps
  * the security order: `forward` accepts only a Recorded context, which only audit-decision can
@@ -58,8 +59,8 @@ export interface Authenticated extends CallRequest {
 
 /** What the request addresses, in catalog terms, and the request the upstream will see. */
 export type Target =
-  | { kind: 'tool'; entry: NamedEntry }
-  | { kind: 'prompt'; entry: NamedEntry }
+  | { kind: 'tool'; entry: NamedEntry; pin?: PinStatus }
+  | { kind: 'prompt'; entry: NamedEntry; pin?: PinStatus }
   | { kind: 'resource'; uri: string; upstream: string };
 
 export interface Resolved extends Authenticated {

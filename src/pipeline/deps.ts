@@ -2,6 +2,7 @@ import type { AuditSink, AuthnFailureEvent } from '../audit/sink.ts';
 import type { Authenticator } from '../auth/principal.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Composite } from '../composites/types.ts';
+import type { PinStatus } from '../integrity/guard.ts';
 import type { Logger } from '../log.ts';
 import type { PolicyEngine } from '../policy/contract.ts';
 import type { UpstreamSet } from '../upstreams/upstream-set.ts';
@@ -27,6 +28,11 @@ export interface PipelineDeps {
   composites: ReadonlyMap<string, Composite>;
   /** `auth.required_scopes`: every principal must hold all of them (AUTH_INSUFFICIENT_SCOPE). */
   requiredScopes: readonly string[];
+  /**
+   * Pinned definitions (issue 15): the status of an upstream tool or prompt of the current catalog.
+   * Absent (integrity off, or no pins store): every item is available and carries no digest.
+   */
+  integrity?: { status(kind: 'tool' | 'prompt', upstream: string, name: string): PinStatus | undefined };
   /** Where refused authentications are counted (the audit store aggregates them per source). */
   authFailures?: { recordAuthnFailure(event: AuthnFailureEvent): void };
 }

@@ -1,5 +1,5 @@
 import { LoggingLevelSchema, type Result } from '@modelcontextprotocol/sdk/types.js';
-import type { Item } from '../catalog/types.ts';
+import type { Item, NamedEntry } from '../catalog/types.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
 import { paginate, type Page } from '../catalog/pagination.ts';
 import { type ErrorCode, WardenError } from '../errors.ts';
@@ -90,6 +90,19 @@ async function unknownLikeHidden(request: Authenticated, error: WardenError, dep
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const log = deps.log.child({ component: 'pipeline' });
 
+  /** The list's entries with their pin status; quarantined ones are left out before the policy is asked. */
+  const pinned = (kind: 'tool' | 'prompt', entries: readonly NamedEntry[]): Array<[Target, Item]> => {
+    const integrity = deps.integrity;
+    if (integrity === undefined) return entries.map((entry) => [{ kind, entry }, entry.item]);
+    const targets: Array<[Target, Item]> = [];
+    for (const entry of entries) {
+      const pin = integrity.status(kind, entry.upstream, entry.originalName);
+      if (pin === undefined) targets.push([{ kind, entry }, entry.item]);
+      else if (pin.available) targets.push([{ kind, entry, pin }, entry.item]);
+    }
+    return targets;
+  };
+
   async function stage<T>(name: StageName, run: () => T | Promise<T>, observed?: Observed): Promise<T> {
     try {
       return await (observed ? observed.stage(name, run) : run());
@@ -121,8 +134,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     const subject = await stage('authenticate', () => authenticate(request, deps), observed);
     const snapshot = deps.catalog.snapshot;
     const targets: Array<[Target, Item]> =
-      request.kind === 'tools/list' ? snapshot.toolList.map((entry) => [{ kind: 'tool', entry }, entry.item])
-      : request.kind === 'prompts/list' ? snapshot.promptList.map((entry) => [{ kind: 'prompt', entry }, entry.item])
+      request.kind === 'tools/list' ? pinned('tool', snapshot.toolList)
+      : request.kind === 'prompts/list' ? pinned('prompt', snapshot.promptList)
       : request.kind === 'resources/list' ? snapshot.resourceList.map((r) => [{ kind: 'resource', uri: r.uri, upstream: r.upstream }, r.item])
       : snapshot.templateList.map((t) => [{ kind: 'resource', uri: t.uriTemplate, upstream: t.upstream }, t.item]);
     const decisions = await stage('authorize', () => Promise.all(targets.map(([target]) => visible(subject, target, deps))), observed);

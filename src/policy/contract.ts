@@ -11,10 +11,11 @@ export type PolicyPrincipal = Pick<Principal, 'sub' | 'iss' | 'aud' | 'scopes' |
 export interface PolicyInput {
   method: string;
   principal?: PolicyPrincipal;
-  tool?: { name: string; server: string; upstream_name: string; annotations?: Record<string, unknown> };
+  /** `digest`, `approved`: the pinned definition (issue 15); absent for composite tools and when `integrity.mode` is off. */
+  tool?: { name: string; server: string; upstream_name: string; annotations?: Record<string, unknown>; digest?: string; approved?: boolean };
   arguments?: Record<string, unknown>;
   resource?: { uri: string; server: string };
-  prompt?: { name: string; server: string };
+  prompt?: { name: string; server: string; digest?: string; approved?: boolean };
   workflow?: { name: string; step: string };
   /** Server->client requests (sampling, elicitation, roots): the upstream that asks. */
   upstream?: { name: string };

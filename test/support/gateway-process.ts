@@ -21,6 +21,8 @@ export const WARDEN = fileURLToPath(new URL('../../bin/warden.js', import.meta.u
 
 export interface GatewayConfigOptions {
   strategy?: 'always' | 'conflict' | 'none';
+  /** The `integrity` section (tool pinning); the gateway's defaults otherwise. */
+  integrity?: Record<string, unknown>;
 }
 
 /** Writes `warden.config.json` (and its policy) into `dir`; returns the config path. */
@@ -33,6 +35,7 @@ export function writeGatewayConfig(dir: string, mcpServers: Record<string, McpSe
     auth: { mode: 'disabled' },
     policy: { paths: [policy], watch: false },
     audit: { path: join(dir, 'audit.db') },
+    ...(options.integrity ? { integrity: options.integrity } : {}),
   };
   const path = join(dir, 'warden.config.json');
   writeFileSync(path, JSON.stringify(config, null, 2));

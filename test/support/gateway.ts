@@ -15,7 +15,7 @@ import type { AuditSink, AuditStore, AuthnFailureEvent } from '../../src/audit/s
 import type { Authenticator } from '../../src/auth/principal.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createAuthEdge } from '../../src/downstream/auth-edge.ts';
-import { Gateway } from '../../src/downstream/gateway.ts';
+import { Gateway, type GatewayDeps } from '../../src/downstream/gateway.ts';
 import { serveHttp, type HttpEdge, type HttpEdgeOptions } from '../../src/downstream/http.ts';
 import { createLogger } from '../../src/log.ts';
 import type { PolicyEngine } from '../../src/policy/contract.ts';
@@ -41,6 +41,8 @@ export interface TestGatewayOptions {
   sessionState?: SessionStateStore;
   /** The HTTP auth edge in front (sessions bound to the principal), with the test authenticator. */
   authEdge?: boolean;
+  /** Pinned definitions (a real audit store): without it nothing is pinned. */
+  integrity?: GatewayDeps['integrity'];
 }
 
 /** Writes the config to a temp file, loads it like `serve` does, and serves HTTP on 127.0.0.1:0. */
@@ -56,6 +58,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     audit,
     ...(options.authFailures ? { authFailures: options.authFailures } : {}),
     ...(options.sessionState ? { sessionState: options.sessionState } : {}),
+    ...(options.integrity ? { integrity: options.integrity } : {}),
     log: createLogger('silent'),
     version: 'test',
   });

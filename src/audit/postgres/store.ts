@@ -18,6 +18,8 @@ import { lockReplicaOrRefuse, tryLockReplica } from './replica-lock.ts';
 import { createSurvivorSweep } from './survivor.ts';
 import { witnessRow } from './witness.ts';
 import { auditStoreApi } from '../store-api.ts';
+import { pinStore } from '../pins.ts';
+import { postgresPinSql } from './pins.ts';
 
 export interface PostgresStoreOptions {
   now?: () => Date;
@@ -243,6 +245,8 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     void sweepDead();
   }, config.witness_interval_ms).unref();
 
+  const pinSql = postgresPinSql(settings, `${applicationName} pins`);
+
   const shutdown = async (reason: string): Promise<void> => {
     clearInterval(authnTimer);
     clearInterval(witnessTimer);
@@ -257,9 +261,10 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     client = undefined;
     // Ending the session releases the replica's lock.
     await last?.end().catch(() => undefined);
+    await pinSql.end().catch(() => undefined);
   };
 
-  return auditStoreApi({ submit, submitOutcome, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown });
+  return auditStoreApi({ submit, submitOutcome, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(pinSql) });
 }
 
 /**

@@ -16,6 +16,8 @@ import { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
 import { createRedactor } from '../redact.ts';
 import type { AuditHealth, AuditStore } from '../sink.ts';
 import { auditStoreApi } from '../store-api.ts';
+import { pinStore } from '../pins.ts';
+import { sqlitePinSql } from './pins.ts';
 
 export interface AuditStoreOptions {
   /** Clock for the rows the store writes itself (startup, incomplete, shutdown, head). */
@@ -158,5 +160,5 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
     db.close();
   };
 
-  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown });
+  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(sqlitePinSql(db)) });
 }

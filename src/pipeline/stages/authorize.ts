@@ -63,11 +63,16 @@ function requestOf(subject: Pick<DecisionSubject, 'session' | 'requestId'>): Pol
 function subjectOf(target: Target | undefined): Pick<PolicyRequest, 'tool' | 'prompt' | 'resource'> {
   if (target?.kind === 'tool') {
     const annotations = target.entry.item.annotations as Record<string, unknown> | undefined;
-    return { tool: { name: target.entry.publicName, server: target.entry.upstream, upstream_name: target.entry.originalName, ...(annotations ? { annotations } : {}) } };
+    return { tool: { name: target.entry.publicName, server: target.entry.upstream, upstream_name: target.entry.originalName, ...(annotations ? { annotations } : {}), ...pinOf(target) } };
   }
-  if (target?.kind === 'prompt') return { prompt: { name: target.entry.publicName, server: target.entry.upstream } };
+  if (target?.kind === 'prompt') return { prompt: { name: target.entry.publicName, server: target.entry.upstream, ...pinOf(target) } };
   if (target?.kind === 'resource') return { resource: { uri: target.uri, server: target.upstream } };
   return {};
+}
+
+/** input.tool.digest / approved (issue 15): absent for composite tools and when integrity is off. */
+function pinOf(target: Target & { kind: 'tool' | 'prompt' }): { digest?: string; approved?: boolean } {
+  return target.pin === undefined ? {} : { digest: target.pin.digest, approved: target.pin.approved };
 }
 
 /** May the subject see this catalog item (list filtering, and the first half of a call)? */

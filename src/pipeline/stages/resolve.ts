@@ -29,12 +29,14 @@ function parse<T>(schema: z.ZodType<T>, params: unknown): T {
 }
 
 
-export function resolve(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog'>): Resolved {
+export function resolve(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog' | 'integrity'>): Resolved {
   const snapshot = deps.catalog.snapshot;
   const byName = (kind: 'tool' | 'prompt', map: ReadonlyMap<string, NamedEntry>, name: string): Target & { entry: NamedEntry } => {
     const entry = map.get(name);
-    if (!entry) throw notFound({ kind, name });
-    return { kind, entry };
+    // A quarantined definition is not there for the caller: the same answer as an unknown name.
+    const pin = entry && deps.integrity?.status(kind, entry.upstream, entry.originalName);
+    if (!entry || pin?.available === false) throw notFound({ kind, name });
+    return pin === undefined ? { kind, entry } : { kind, entry, pin };
   };
   const resource = (uri: string): Target & { kind: 'resource' } => {
     const found = deps.catalog.findResource(uri);

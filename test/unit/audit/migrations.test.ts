@@ -89,7 +89,7 @@ describe('audit migrations', () => {
 
     const db = new Database(path);
     try {
-      expect(migrate(db, shipped)).toEqual([3, 4]);
+      expect(migrate(db, shipped)).toEqual([3, 4, 5]);
       expect(decisionKeysState(path)).toEqual({ through: 7, keys: 3, differ: [] });
       expect(queryDecisions(db, {}, 10).map((r) => [r.decisionId, r.outcome])).toEqual(calls.reverse().map((call) => [call.decisionId, 'ok']));
       expect(queryDecisions(db, { decision: 'deny' }, 10).map((r) => r.sub)).toEqual(['bob']);

@@ -139,6 +139,51 @@ export function auditStoreContract(backend: StoreBackend): void {
       expect(await backend.verifies('concurrent')).toBe(true);
     });
 
+    it('pins a definition seen first, keeps its approval when it changes, and approves only the digest reviewed', async () => {
+      const store = await backend.open('pins', {}, { now: tick });
+      try {
+        // The pin table is shared by every replica of a database: this test's rows are its upstream's.
+        const key = { kind: 'tool' as const, upstream: 'pins-up', name: 'query' };
+        const first = await store.pins.recordSeen({ ...key, digest: 'd1', definition: '{"name":"query"}', flags: [], at: tick().toISOString(), approvedBy: 'warden (first seen)' });
+        expect(first).toMatchObject({ ...key, seenDigest: 'd1', approvedDigest: 'd1', approvedDefinition: '{"name":"query"}', decidedBy: 'warden (first seen)', note: null, seenFlags: [] });
+
+        // Seen again, changed: the seen definition moves, the approval stays (even if the caller says approve).
+        const changed = await store.pins.recordSeen({ ...key, digest: 'd2', definition: '{"name":"query","x":1}', flags: ['description: zero-width character U+200B'], at: tick().toISOString(), approvedBy: 'someone' });
+        expect(changed).toMatchObject({ seenDigest: 'd2', seenFlags: ['description: zero-width character U+200B'], approvedDigest: 'd1', decidedBy: 'warden (first seen)' });
+
+        // An approval of a digest that is no longer the one seen approves nothing.
+        expect(await store.pins.approvePin(key, 'd1', 'os:root', tick().toISOString())).toBe(false);
+        expect(await store.pins.approvePin(key, 'd2', 'os:root', tick().toISOString(), 'reviewed the new schema')).toBe(true);
+        const [approved] = (await store.pins.readPins()).filter((pin) => pin.upstream === 'pins-up');
+        expect(approved).toMatchObject({ approvedDigest: 'd2', approvedDefinition: '{"name":"query","x":1}', decidedBy: 'os:root', note: 'reviewed the new schema' });
+
+        expect(await store.pins.revokePin(key, 'token:alice', tick().toISOString())).toBe(true);
+        expect(await store.pins.revokePin({ ...key, name: 'nothing' }, 'token:alice', tick().toISOString())).toBe(false);
+        const [revoked] = (await store.pins.readPins()).filter((pin) => pin.upstream === 'pins-up');
+        // The withdrawn definition stays readable for `tools diff`.
+        expect(revoked).toMatchObject({ approvedDigest: null, approvedDefinition: '{"name":"query","x":1}', decidedBy: 'token:alice', note: null });
+
+        // A new pin without approvedBy starts unapproved.
+        const quarantined = await store.pins.recordSeen({ kind: 'prompt', upstream: 'pins-up', name: 'review', digest: 'p1', definition: '{}', flags: [], at: tick().toISOString() });
+        expect(quarantined).toMatchObject({ kind: 'prompt', approvedDigest: null, decidedBy: null });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('records tool_pin rows in the chain', async () => {
+      const store = await backend.open('pin-rows', {}, { now: tick });
+      await store.recordLifecycle({
+        kind: 'tool_pin', time: tick().toISOString(), action: 'changed', item: 'tool', upstream: 'db', name: 'query', digest: 'd2', previousDigest: 'd1',
+        status: 'unapproved', flags: ['x'], by: 'os:root', note: 'see ticket 7',
+      });
+      await store.close();
+      const [row] = await backend.events('pin-rows', ['tool_pin']);
+      expect(row).toMatchObject({ kind: 'tool_pin', upstream: 'db', upstream_name: 'query' });
+      expect(JSON.parse(row!.data)).toEqual({ action: 'changed', item: 'tool', digest: 'd2', previous_digest: 'd1', status: 'unapproved', flags: ['x'], by: 'os:root', note: 'see ticket 7' });
+      expect(await backend.verifies('pin-rows')).toBe(true);
+    });
+
     it('refuses writes after close', async () => {
       const store = await backend.open('closed');
       await store.close();
