@@ -14,7 +14,6 @@ import { RegoError } from '../errors.ts';
 import { foldConstant } from './constants.ts';
 import { hoistNegation } from './negation.ts';
 import { walkBody } from './walk.ts';
-import { checkBuiltinArgs } from './types.ts';
 import type { Location } from '../errors.ts';
 
 export interface NameContext {
@@ -293,7 +292,6 @@ export class Resolver {
       }
     }
     const args = term.args.map((arg) => this.term(arg, scope));
-    if (!name.startsWith('data.')) checkBuiltinArgs(name, args, term.loc);
     return { ...term, name, args };
   }
 
