@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** `warden policy check|eval --schema` (issue 12, item 9): opa's -s, as a user runs it. */
+const BIN = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
+
+function warden(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+    });
+  });
+}
+
+// The example of OPA's schema docs: `kinds` is a typo for `kind`.
+const POLICY = `package kubernetes.admission
+
+deny contains msg if {
+	input.request.kind.kinds == "Pod"
+	image := input.request.object.spec.containers[_].image
+	not startswith(image, "hooli.com/")
+	msg := sprintf("image '%v' comes from untrusted registry", [image])
+}
+`;
+const ANNOTATED = `package kubernetes.admission
+
+# METADATA
+# schemas:
+#   - input: schema.kubernetes.admission
+deny contains msg if {
+	input.request.kind.kinds == "Pod"
+	msg := "pod"
+}
+`;
+const SCHEMA = {
+  type: 'object',
+  properties: {
+    request: {
+      type: 'object',
+      properties: {
+        kind: { type: 'object', properties: { group: { type: 'string' }, kind: { type: 'string' }, version: { type: 'string' } } },
+        object: { type: 'object' },
+      },
+    },
+  },
+};
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'warden-schema-cli-'));
+  mkdirSync(join(dir, 'plain'));
+  mkdirSync(join(dir, 'annotated'));
+  mkdirSync(join(dir, 'schemas', 'kubernetes'), { recursive: true });
+  writeFileSync(join(dir, 'plain', 'pod.rego'), POLICY);
+  writeFileSync(join(dir, 'annotated', 'pod.rego'), ANNOTATED);
+  writeFileSync(join(dir, 'input-schema.json'), JSON.stringify(SCHEMA));
+  writeFileSync(join(dir, 'schemas', 'kubernetes', 'admission.json'), JSON.stringify(SCHEMA));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('warden policy check|eval --schema', () => {
+  it('check: without a schema the typo passes; with one it is an undefined ref, caret and all', async () => {
+    expect((await warden(['policy', 'check', join(dir, 'plain')])).code).toBe(0);
+    const run = await warden(['policy', 'check', join(dir, 'plain'), '--schema', join(dir, 'input-schema.json')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('pod.rego:4:2: rego_type_error: undefined ref: input.request.kind.kinds\n\tinput.request.kind.kinds\n\t                   ^\n\t                   have: "kinds"\n\t                   want (one of): ["group" "kind" "version"]');
+    expect(run.stderr).toContain('1 error occurred');
+  });
+
+  it('check: a schema directory serves METADATA schemas by path; a missing schema file is a usage error', async () => {
+    const run = await warden(['policy', 'check', join(dir, 'annotated'), '-s', join(dir, 'schemas')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('rego_type_error: undefined ref: input.request.kind.kinds');
+    const missing = await warden(['policy', 'check', join(dir, 'annotated'), '-s', join(dir, 'nope.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--schema .*nope\.json: cannot be read \(ENOENT\)/);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('eval: the same type error stops the evaluation', async () => {
+    const run = await warden(['policy', 'eval', 'data.kubernetes.admission.deny', '-d', join(dir, 'plain'), '-s', join(dir, 'input-schema.json')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('rego_type_error: undefined ref: input.request.kind.kinds');
+  });
+});
