@@ -11,7 +11,7 @@ import { decisionStats, eventsAfter, iterateEvents, lastEvents, queryDecisions }
 import { verifyChain } from '../audit/sqlite/verify.ts';
 import type { EventRow } from '../audit/chain.ts';
 import { createEventEncoder } from '../audit/events.ts';
-import { type PostgresSettings, connect, describeUrl } from '../audit/postgres/connection.ts';
+import { POSTGRES_URL, type PostgresSettings, connect, describeUrl } from '../audit/postgres/connection.ts';
 import { copyFromSqlite } from '../audit/postgres/copy-from-sqlite.ts';
 import { closeIncomplete } from '../audit/postgres/incomplete.ts';
 import { checkPostgresSchema, loadPostgresMigrations, migratePostgres } from '../audit/postgres/migrations.ts';
@@ -82,8 +82,6 @@ type Source = { db?: string | undefined; config?: string | undefined };
 
 /** Which database a command reads: a SQLite file, or a PostgreSQL URL with the connection settings. */
 type Target = { backend: 'sqlite'; path: string } | { backend: 'postgres'; settings: PostgresSettings };
-
-const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
 
 /**
  * `--db` (a path, or a postgres:// URL), else `audit.path`/`audit.url` of `--config` through the

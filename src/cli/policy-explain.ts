@@ -8,7 +8,7 @@
 import { compile, explainDocument, RegoError } from '@mcp-warden/rego';
 import type { Explanation } from '@mcp-warden/rego';
 import { z } from 'zod';
-import { openDecisionReader } from '../audit/index.ts';
+import { openDecisionSource } from '../audit/index.ts';
 import type { RecordedDecision } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
 import { normalizeDecision } from '../policy/index.ts';
@@ -29,7 +29,7 @@ its reasons, and each rule of the entrypoint package: true, or the expression th
   -d, --data PATH        the policy set (repeatable); or --config: the gateway config's policy
   -i, --input FILE       the input document (JSON or YAML)
       --decision ID      a recorded decision: its input is read from the audit database
-      --audit DB         the audit database (SQLite) holding --decision
+      --audit DB|URL     the audit database holding --decision (SQLite file or postgres://...)
       --entrypoint REF   default data.mcp.authz (or the config's policy.entrypoint)
       --json             the explanation as JSON
 `;
@@ -73,11 +73,11 @@ export async function explainCommand(args: string[]): Promise<number> {
   if (flags.input !== undefined) input = await readInputDocument(flags.input);
   else {
     if (flags.audit === undefined) throw new WardenError('USAGE', '--decision needs --audit DB');
-    const reader = openDecisionReader(flags.audit);
+    const reader = await openDecisionSource(flags.audit);
     try {
-      recorded = reader.byId(flags.decision!);
+      recorded = await reader.byId(flags.decision!);
     } finally {
-      reader.close();
+      await reader.close();
     }
     if (!recorded) throw new WardenError('USAGE', `--decision ${flags.decision}: no such decision in ${flags.audit}`);
     if (!recorded.input) throw new WardenError('USAGE', `--decision ${flags.decision}: recorded before the audit trail kept policy inputs; nothing to explain it with`);

@@ -10,7 +10,7 @@
  * decided on; such decisions are counted and marked.
  */
 import { z } from 'zod';
-import { openDecisionReader } from '../audit/index.ts';
+import { openDecisionSource } from '../audit/index.ts';
 import type { RecordedDecision } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
 import { loadRegoBackend, normalizeDecision, policyConfigSchema } from '../policy/index.ts';
@@ -22,13 +22,13 @@ import { printHelp } from './policy.ts';
 import { policySource } from './policy-source.ts';
 import { renderTable } from './render.ts';
 
-const HELP = `usage: warden policy replay --audit DB (--policy PATH... | --config FILE) [--since 7d|ISO] [--entrypoint REF] [--allow-flips] [--json]
+const HELP = `usage: warden policy replay --audit DB|URL (--policy PATH... | --config FILE) [--since 7d|ISO] [--entrypoint REF] [--allow-flips] [--json]
 
 Decides every recorded decision again with the candidate policy set and lists those that flip
 (allow->deny, deny->allow), grouped by tool and principal. Decisions whose recorded input holds
 redacted values ([REDACTED]) are replayed on that redacted input: they are counted and marked.
 
-  --audit DB          the audit database (SQLite)
+  --audit DB|URL      the audit database: a SQLite file, or postgres://... (every replica's chain)
   --policy PATH       the candidate policy set (repeatable); or --config: the config's policy
   --since 7d|ISO      only decisions from then on (default: all)
   --entrypoint REF    default data.mcp.authz (or the config's policy.entrypoint)
@@ -80,9 +80,9 @@ export interface ReplayReport {
   flips: Flip[];
 }
 
-export function replay(reader: Iterable<RecordedDecision>, decide: (input: PolicyInput) => { allow: boolean; reasons: string[] }): ReplayReport {
+export async function replay(reader: AsyncIterable<RecordedDecision>, decide: (input: PolicyInput) => { allow: boolean; reasons: string[] }): Promise<ReplayReport> {
   const report: ReplayReport = { replayed: 0, redacted: 0, withoutInput: 0, flips: [] };
-  for (const recorded of reader) {
+  for await (const recorded of reader) {
     if (!recorded.input) {
       report.withoutInput++;
       continue;
@@ -120,12 +120,12 @@ export async function replayCommand(args: string[]): Promise<number> {
       return { allow: false, reasons: [`policy evaluation failed: ${(error as Error).message}`] };
     }
   };
-  const reader = openDecisionReader(flags.audit);
+  const reader = await openDecisionSource(flags.audit);
   let report: ReplayReport;
   try {
-    report = replay(reader.since(flags.since), decide);
+    report = await replay(reader.since(flags.since), decide);
   } finally {
-    reader.close();
+    await reader.close();
   }
   process.stdout.write(flags.json ? `${jsonText(report, 2)}\n` : renderReplay(report));
   return report.flips.length > 0 && !flags['allow-flips'] ? 1 : 0;
