@@ -22,7 +22,7 @@ import { printHelp } from './policy.ts';
 import { policySource } from './policy-source.ts';
 import { renderTable } from './render.ts';
 
-const HELP = `usage: warden policy replay --audit DB|URL (--policy PATH... | --config FILE) [--since 7d|ISO] [--entrypoint REF] [--allow-flips] [--json]
+const HELP = `usage: warden policy replay --audit DB|URL (--policy PATH... | --config FILE) [--since 7d|ISO] [--entrypoint REF] [--v0-compatible] [--allow-flips] [--json]
 
 Decides every recorded decision again with the candidate policy set and lists those that flip
 (allow->deny, deny->allow), grouped by tool and principal. Decisions whose recorded input holds
@@ -32,6 +32,7 @@ redacted values ([REDACTED]) are replayed on that redacted input: they are count
   --policy PATH       the candidate policy set (repeatable); or --config: the config's policy
   --since 7d|ISO      only decisions from then on (default: all)
   --entrypoint REF    default data.mcp.authz (or the config's policy.entrypoint)
+  --v0-compatible     read the modules as Rego v0 (opa's flag; or the config's policy.v0_compatible)
   --allow-flips       exit 0 even when decisions flip
   --json              the report as JSON
 
@@ -45,6 +46,7 @@ const FLAGS = {
   config: { type: 'string' },
   since: { type: 'string' },
   entrypoint: { type: 'string' },
+  'v0-compatible': { type: 'boolean' },
   'allow-flips': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
@@ -56,6 +58,7 @@ const schema = (now: Date) =>
     config: z.string().optional(),
     since: pointInTime(now).optional(),
     entrypoint: z.string().optional(),
+    'v0-compatible': z.boolean().default(false),
     'allow-flips': z.boolean().default(false),
     json: z.boolean().default(false),
   });
@@ -110,8 +113,8 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (wantsHelp(args)) return printHelp(HELP);
   const { values: flags, positionals } = parseCommandLine(args, FLAGS, schema(new Date()));
   if (positionals.length > 0) throw new WardenError('USAGE', `unexpected argument "${positionals[0]}"`);
-  const source = policySource({ data: flags.policy, config: flags.config, entrypoint: flags.entrypoint }, '--policy');
-  const backend = await loadRegoBackend(policyConfigSchema.parse({ paths: source.paths, entrypoint: source.entrypoint, watch: false }), process.cwd());
+  const source = policySource({ data: flags.policy, config: flags.config, entrypoint: flags.entrypoint, 'v0-compatible': flags['v0-compatible'] }, '--policy');
+  const backend = await loadRegoBackend(policyConfigSchema.parse({ paths: source.paths, entrypoint: source.entrypoint, watch: false, v0_compatible: source.v0Compatible }), process.cwd());
   const decide = (input: PolicyInput): { allow: boolean; reasons: string[] } => {
     try {
       return normalizeDecision(backend.evaluate(input), backend.revision);
