@@ -20,7 +20,7 @@ import { renderRegoError } from './rego-error-text.ts';
 import { loadPolicySet } from '../policy/index.ts';
 import { entrypointPath, policySource } from './policy-source.ts';
 
-const HELP = `usage: warden policy explain (-d PATH... | --config FILE) (-i INPUT | --decision ID --audit DB|URL) [--entrypoint data.mcp.authz] [--json]
+const HELP = `usage: warden policy explain (-d PATH... | --config FILE) (-i INPUT | --decision ID --audit DB|URL) [--entrypoint data.mcp.authz] [--v0-compatible] [--json]
 
 Evaluates the entrypoint for one input document and prints the decision the gateway would make,
 its reasons, and each rule of the entrypoint package: true, or the expression that stopped it
