@@ -1,20 +1,12 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWarden as warden } from '../../support/gateway-process.ts';
 
 /** `warden policy check|eval --schema` (issue 12, item 9): opa's -s, as a user runs it. */
-const BIN = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
-
-function warden(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+const SCHEMA = fileURLToPath(new URL('../../../packages/rego/test/semantics/fixtures/admission-schema.json', import.meta.url));
 
 // The example of OPA's schema docs: `kinds` is a typo for `kind`.
 const POLICY = `package kubernetes.admission
@@ -36,18 +28,6 @@ deny contains msg if {
 	msg := "pod"
 }
 `;
-const SCHEMA = {
-  type: 'object',
-  properties: {
-    request: {
-      type: 'object',
-      properties: {
-        kind: { type: 'object', properties: { group: { type: 'string' }, kind: { type: 'string' }, version: { type: 'string' } } },
-        object: { type: 'object' },
-      },
-    },
-  },
-};
 
 let dir: string;
 beforeAll(() => {
@@ -57,8 +37,8 @@ beforeAll(() => {
   mkdirSync(join(dir, 'schemas', 'kubernetes'), { recursive: true });
   writeFileSync(join(dir, 'plain', 'pod.rego'), POLICY);
   writeFileSync(join(dir, 'annotated', 'pod.rego'), ANNOTATED);
-  writeFileSync(join(dir, 'input-schema.json'), JSON.stringify(SCHEMA));
-  writeFileSync(join(dir, 'schemas', 'kubernetes', 'admission.json'), JSON.stringify(SCHEMA));
+  copyFileSync(SCHEMA, join(dir, 'input-schema.json'));
+  copyFileSync(SCHEMA, join(dir, 'schemas', 'kubernetes', 'admission.json'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

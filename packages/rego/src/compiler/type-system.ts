@@ -178,12 +178,8 @@ export function select(a: T, key: Value): T {
       if (compareTypes(a.of, t) === 0) return a.of;
       return a.of?.k === 'any' && contains(a.of, t) ? t : undefined;
     }
-    case 'any': {
-      if (a.of.length === 0) return ANY;
-      let result: T;
-      for (const t of a.of) result = or(select(t, key), result);
-      return result;
-    }
+    case 'any':
+      return overUnion(a, (t) => select(t, key));
     default:
       return undefined;
   }
@@ -202,12 +198,8 @@ export function keys(a: T): T {
     }
     case 'set':
       return a.of;
-    case 'any': {
-      if (a.of.length === 0) return ANY;
-      let result: T;
-      for (const t of a.of) result = or(keys(t), result);
-      return result;
-    }
+    case 'any':
+      return overUnion(a, keys);
     default:
       return undefined;
   }
@@ -229,15 +221,19 @@ export function values(a: T): T {
     }
     case 'set':
       return a.of;
-    case 'any': {
-      if (a.of.length === 0) return ANY;
-      let result: T;
-      for (const t of a.of) result = or(values(t), result);
-      return result;
-    }
+    case 'any':
+      return overUnion(a, values);
     default:
       return undefined;
   }
+}
+
+/** A ref step on a union: the union of the step on each member; on `any` itself, `any`. */
+function overUnion(a: Extract<Type, { k: 'any' }>, step: (t: Type) => T): T {
+  if (a.of.length === 0) return ANY;
+  let result: T;
+  for (const t of a.of) result = or(step(t), result);
+  return result;
 }
 
 /** Does the type contain an unknown part (OPA's types.Nil). */

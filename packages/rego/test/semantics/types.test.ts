@@ -4,6 +4,7 @@
  * `???`, as OPA rewrites it to `f(x, __local0__)`), `want:` the declared, named argument and result
  * types; `match error` for `=`; `undefined ref` with the ref, a caret and have/want lines.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluate, regoError } from './helpers.ts';
 
@@ -98,18 +99,8 @@ describe('type errors: refs', () => {
   });
 });
 
-const admissionSchema = {
-  type: 'object',
-  properties: {
-    request: {
-      type: 'object',
-      properties: {
-        kind: { type: 'object', properties: { group: { type: 'string' }, kind: { type: 'string' }, version: { type: 'string' } } },
-        object: { type: 'object' },
-      },
-    },
-  },
-};
+// A Kubernetes AdmissionReview's request, as far as these tests need it (also used by the CLI tests).
+const admissionSchema: unknown = JSON.parse(readFileSync(new URL('./fixtures/admission-schema.json', import.meta.url), 'utf8'));
 
 describe('type errors: schemas (OPA --schema and METADATA schemas)', () => {
   const typo = 'package t\ndeny contains "x" if input.request.kind.kinds == "Pod"';
