@@ -14,4 +14,5 @@ export type {
   OutcomeEvent,
   ShadowDisagreementEvent,
 } from './sink.ts';
-export { openDecisionReader, type DecisionReader, type RecordedDecision } from './sqlite/decision-reader.ts';
+export { openDecisionSource } from './decision-source.ts';
+export type { DecisionSource, RecordedDecision } from './recorded-decision.ts';

@@ -10,7 +10,7 @@ import { decisionStats, eventsAfter, iterateEvents, lastEvents, queryDecisions }
 import { verifyChain } from '../audit/sqlite/verify.ts';
 import type { EventRow } from '../audit/chain.ts';
 import { createEventEncoder } from '../audit/events.ts';
-import { type PostgresSettings, connect, describeUrl } from '../audit/postgres/connection.ts';
+import { POSTGRES_URL, type PostgresSettings, connect, describeUrl } from '../audit/postgres/connection.ts';
 import { copyFromSqlite } from '../audit/postgres/copy-from-sqlite.ts';
 import { closeIncomplete } from '../audit/postgres/incomplete.ts';
 import { checkPostgresSchema, loadPostgresMigrations, migratePostgres } from '../audit/postgres/migrations.ts';

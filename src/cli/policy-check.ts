@@ -5,24 +5,27 @@
  * the errors of the other rules still appear, at most MAX_ERRORS of them.
  */
 import { checkStrict, parseModule, PolicySet, RegoError } from '@mcp-warden/rego';
-import type { Module } from '@mcp-warden/rego';
+import type { CompileOptions, Module } from '@mcp-warden/rego';
 import { z } from 'zod';
 import { parseCommandLine, wantsHelp } from './args.ts';
 import { printHelp } from './policy.ts';
 import { renderRegoError } from './rego-error-text.ts';
-import { loadPolicySet } from '../policy/index.ts';
+import { loadPolicySet, loadSchemaSet } from '../policy/index.ts';
 
-const HELP = `usage: warden policy check [PATH...] [--strict] [--max-errors N]
+const HELP = `usage: warden policy check [PATH...] [--strict] [--max-errors N] [--schema PATH]
 
 Parses and compiles the .rego files under each PATH (default: the working directory) and prints
 every error with its source line. --strict adds opa check --strict's checks: unused imports and
 local variables assigned and never used. --v0-compatible reads the modules as Rego v0 (opa's flag
-of that name). Exit 1 on any error.
+of that name). --schema (-s) gives the type checker JSON schemas as opa's does: a file types
+\`input\` for every rule (a ref to a field it lacks is an error); a directory's files are named
+schema.<path> for \`# METADATA schemas:\` annotations. Exit 1 on any error.
 `;
 
-const FLAGS = { strict: { type: 'boolean', short: 'S' }, 'max-errors': { type: 'string', short: 'm' }, 'v0-compatible': { type: 'boolean' } } as const;
+const FLAGS = { strict: { type: 'boolean', short: 'S' }, 'max-errors': { type: 'string', short: 'm' }, 'v0-compatible': { type: 'boolean' }, schema: { type: 'string', short: 's' } } as const;
 const schema = z.object({
   strict: z.boolean().default(false),
+  schema: z.string().optional(),
   'v0-compatible': z.boolean().default(false),
   'max-errors': z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).optional(),
 });
@@ -30,8 +33,9 @@ const schema = z.object({
 /** Compile errors reported at most (opa check: 10 by default; 0 means no limit there too). */
 const MAX_ERRORS = 100;
 
-async function checkPolicies(paths: string[], options: { strict?: boolean; maxErrors?: number; v0Compatible?: boolean } = {}): Promise<{ modules: Record<string, string>; errors: RegoError[] }> {
+async function checkPolicies(paths: string[], options: { strict?: boolean; maxErrors?: number; v0Compatible?: boolean; schema?: string } = {}): Promise<{ modules: Record<string, string>; errors: RegoError[] }> {
   const { modules, data } = await loadPolicySet(paths, process.cwd(), { tests: true, dataFiles: 'all' });
+  const schemas = options.schema === undefined ? undefined : await loadSchemaSet(options.schema, process.cwd());
   const errors: RegoError[] = [];
   const parsed: Module[] = [];
   for (const [file, source] of Object.entries(modules)) {
@@ -43,16 +47,16 @@ async function checkPolicies(paths: string[], options: { strict?: boolean; maxEr
     }
   }
   if (options.strict) errors.push(...parsed.flatMap(checkStrict));
-  errors.push(...compileErrors(parsed, data, options.maxErrors || MAX_ERRORS));
+  errors.push(...compileErrors(parsed, { data, schemas }, options.maxErrors || MAX_ERRORS));
   return { modules, errors: errors.sort(byLocation) };
 }
 
-function compileErrors(modules: Module[], data: unknown, limit: number): RegoError[] {
+function compileErrors(modules: Module[], options: CompileOptions, limit: number): RegoError[] {
   const errors: RegoError[] = [];
   const setAside = new Set<unknown>();
   while (errors.length < limit) {
     try {
-      new PolicySet(modules, { data });
+      new PolicySet(modules, options);
       return errors;
     } catch (error) {
       if (!(error instanceof RegoError)) throw error;
@@ -105,6 +109,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   const { modules, errors } = await checkPolicies(positionals.length > 0 ? positionals : ['.'], {
     strict: flags.strict,
     v0Compatible: flags['v0-compatible'],
+    ...(flags.schema !== undefined ? { schema: flags.schema } : {}),
     ...(flags['max-errors'] !== undefined ? { maxErrors: flags['max-errors'] } : {}),
   });
   for (const error of errors) process.stderr.write(renderRegoError(error, modules));

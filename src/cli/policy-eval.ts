@@ -12,7 +12,7 @@ import { parseDocumentText } from '../policy/data-documents.ts';
 import { parseCommandLine, wantsHelp } from './args.ts';
 import { printHelp } from './policy.ts';
 import { renderRegoError } from './rego-error-text.ts';
-import { loadPolicySet } from '../policy/index.ts';
+import { loadPolicySet, loadSchemaSet } from '../policy/index.ts';
 
 const HELP = `usage: warden policy eval QUERY [-d PATH...] [-i INPUT] [--format json|pretty|raw]
 
@@ -25,6 +25,8 @@ PATH (tests left out) and the input document in INPUT (.json, or .yaml/.yml).
                         pretty: the value (a table of bindings when the query has variables)
                         raw: the value alone, strings unquoted
       --v0-compatible   read the modules as Rego v0 (opa's flag of that name)
+  -s, --schema PATH     JSON schema(s) for the type checker, as opa's --schema: a file types
+                        input; a directory's files are schema.<path> for METADATA schemas
 `;
 
 const FLAGS = {
@@ -34,6 +36,7 @@ const FLAGS = {
   /** Kept for scripts written before --format: JSON is the default. */
   json: { type: 'boolean' },
   'v0-compatible': { type: 'boolean' },
+  schema: { type: 'string', short: 's' },
 } as const;
 
 const schema = z.object({
@@ -42,6 +45,7 @@ const schema = z.object({
   format: z.enum(['json', 'pretty', 'raw']).optional(),
   json: z.boolean().default(false),
   'v0-compatible': z.boolean().default(false),
+  schema: z.string().optional(),
 });
 
 /** JSON text that writes integers beyond 2^53 exactly (results keep them as bigint). */
@@ -68,11 +72,12 @@ export async function readInputDocument(path: string): Promise<unknown> {
 }
 
 /** Evaluates a query against the policies and data under `paths` (as `opa eval -d`). */
-async function evaluateQuery(query: string, paths: string[], inputPath?: string, options: { v0Compatible?: boolean } = {}): Promise<QueryResult[]> {
+async function evaluateQuery(query: string, paths: string[], inputPath?: string, options: { v0Compatible?: boolean; schema?: string } = {}): Promise<QueryResult[]> {
   const input = inputPath === undefined ? undefined : await readInputDocument(inputPath);
   const { modules, data } = await loadPolicySet(paths, process.cwd(), { tests: false, dataFiles: 'all' });
+  const schemas = options.schema === undefined ? undefined : await loadSchemaSet(options.schema, process.cwd());
   try {
-    return evaluateQueryResults(compile(modules, { data, v0Compatible: options.v0Compatible === true }), query, input === undefined ? {} : { input });
+    return evaluateQueryResults(compile(modules, { data, v0Compatible: options.v0Compatible === true, ...(schemas ? { schemas } : {}) }), query, input === undefined ? {} : { input });
   } catch (error) {
     if (error instanceof RegoError) throw Object.assign(error, { modules });
     throw error;
@@ -85,7 +90,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new WardenError('USAGE', positionals.length === 0 ? 'a QUERY is required (e.g. data.mcp.authz)' : `one QUERY expected, got ${positionals.length} (quote a query with spaces)`);
   let results: QueryResult[];
   try {
-    results = await evaluateQuery(positionals[0]!, flags.data, flags.input, { v0Compatible: flags['v0-compatible'] });
+    results = await evaluateQuery(positionals[0]!, flags.data, flags.input, { v0Compatible: flags['v0-compatible'], ...(flags.schema !== undefined ? { schema: flags.schema } : {}) });
   } catch (error) {
     if (!(error instanceof RegoError)) throw error;
     process.stderr.write(renderRegoError(error, (error as RegoError & { modules?: Record<string, string> }).modules ?? {}));

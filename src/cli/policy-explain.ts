@@ -8,7 +8,7 @@
 import { compile, explainDocument, RegoError } from '@mcp-warden/rego';
 import type { Explanation } from '@mcp-warden/rego';
 import { z } from 'zod';
-import { openDecisionReader } from '../audit/index.ts';
+import { openDecisionSource } from '../audit/index.ts';
 import type { RecordedDecision } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
 import { normalizeDecision } from '../policy/index.ts';
@@ -20,7 +20,7 @@ import { renderRegoError } from './rego-error-text.ts';
 import { loadPolicySet } from '../policy/index.ts';
 import { entrypointPath, policySource } from './policy-source.ts';
 
-const HELP = `usage: warden policy explain (-d PATH... | --config FILE) (-i INPUT | --decision ID --audit DB) [--entrypoint data.mcp.authz] [--json]
+const HELP = `usage: warden policy explain (-d PATH... | --config FILE) (-i INPUT | --decision ID --audit DB|URL) [--entrypoint data.mcp.authz] [--v0-compatible] [--json]
 
 Evaluates the entrypoint for one input document and prints the decision the gateway would make,
 its reasons, and each rule of the entrypoint package: true, or the expression that stopped it
@@ -29,8 +29,9 @@ its reasons, and each rule of the entrypoint package: true, or the expression th
   -d, --data PATH        the policy set (repeatable); or --config: the gateway config's policy
   -i, --input FILE       the input document (JSON or YAML)
       --decision ID      a recorded decision: its input is read from the audit database
-      --audit DB         the audit database (SQLite) holding --decision
+      --audit DB|URL     the audit database holding --decision (SQLite file or postgres://...)
       --entrypoint REF   default data.mcp.authz (or the config's policy.entrypoint)
+      --v0-compatible    read the modules as Rego v0 (opa's flag; or the config's policy.v0_compatible)
       --json             the explanation as JSON
 `;
 
@@ -41,6 +42,7 @@ const FLAGS = {
   decision: { type: 'string' },
   audit: { type: 'string' },
   entrypoint: { type: 'string' },
+  'v0-compatible': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -51,6 +53,7 @@ const schema = z.object({
   decision: z.string().min(1).optional(),
   audit: z.string().optional(),
   entrypoint: z.string().optional(),
+  'v0-compatible': z.boolean().default(false),
   json: z.boolean().default(false),
 });
 
@@ -73,11 +76,11 @@ export async function explainCommand(args: string[]): Promise<number> {
   if (flags.input !== undefined) input = await readInputDocument(flags.input);
   else {
     if (flags.audit === undefined) throw new WardenError('USAGE', '--decision needs --audit DB');
-    const reader = openDecisionReader(flags.audit);
+    const reader = await openDecisionSource(flags.audit);
     try {
-      recorded = reader.byId(flags.decision!);
+      recorded = await reader.byId(flags.decision!);
     } finally {
-      reader.close();
+      await reader.close();
     }
     if (!recorded) throw new WardenError('USAGE', `--decision ${flags.decision}: no such decision in ${flags.audit}`);
     if (!recorded.input) throw new WardenError('USAGE', `--decision ${flags.decision}: recorded before the audit trail kept policy inputs; nothing to explain it with`);
@@ -86,7 +89,7 @@ export async function explainCommand(args: string[]): Promise<number> {
   const { modules, data } = await loadPolicySet(source.paths, process.cwd(), { tests: false, dataFiles: 'all' });
   let explanation: Explanation;
   try {
-    explanation = explainDocument(compile(modules, { data }), path, input, modules);
+    explanation = explainDocument(compile(modules, { data, v0Compatible: source.v0Compatible }), path, input, modules);
   } catch (error) {
     if (!(error instanceof RegoError)) throw error;
     process.stderr.write(renderRegoError(error, modules));

@@ -10,7 +10,7 @@
  * decided on; such decisions are counted and marked.
  */
 import { z } from 'zod';
-import { openDecisionReader } from '../audit/index.ts';
+import { openDecisionSource } from '../audit/index.ts';
 import type { RecordedDecision } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
 import { loadRegoBackend, normalizeDecision, policyConfigSchema } from '../policy/index.ts';
@@ -22,16 +22,17 @@ import { printHelp } from './policy.ts';
 import { policySource } from './policy-source.ts';
 import { renderTable } from './render.ts';
 
-const HELP = `usage: warden policy replay --audit DB (--policy PATH... | --config FILE) [--since 7d|ISO] [--entrypoint REF] [--allow-flips] [--json]
+const HELP = `usage: warden policy replay --audit DB|URL (--policy PATH... | --config FILE) [--since 7d|ISO] [--entrypoint REF] [--v0-compatible] [--allow-flips] [--json]
 
 Decides every recorded decision again with the candidate policy set and lists those that flip
 (allow->deny, deny->allow), grouped by tool and principal. Decisions whose recorded input holds
 redacted values ([REDACTED]) are replayed on that redacted input: they are counted and marked.
 
-  --audit DB          the audit database (SQLite)
+  --audit DB|URL      the audit database: a SQLite file, or postgres://... (every replica's chain)
   --policy PATH       the candidate policy set (repeatable); or --config: the config's policy
   --since 7d|ISO      only decisions from then on (default: all)
   --entrypoint REF    default data.mcp.authz (or the config's policy.entrypoint)
+  --v0-compatible     read the modules as Rego v0 (opa's flag; or the config's policy.v0_compatible)
   --allow-flips       exit 0 even when decisions flip
   --json              the report as JSON
 
@@ -45,6 +46,7 @@ const FLAGS = {
   config: { type: 'string' },
   since: { type: 'string' },
   entrypoint: { type: 'string' },
+  'v0-compatible': { type: 'boolean' },
   'allow-flips': { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
@@ -56,6 +58,7 @@ const schema = (now: Date) =>
     config: z.string().optional(),
     since: pointInTime(now).optional(),
     entrypoint: z.string().optional(),
+    'v0-compatible': z.boolean().default(false),
     'allow-flips': z.boolean().default(false),
     json: z.boolean().default(false),
   });
@@ -80,9 +83,9 @@ export interface ReplayReport {
   flips: Flip[];
 }
 
-export function replay(reader: Iterable<RecordedDecision>, decide: (input: PolicyInput) => { allow: boolean; reasons: string[] }): ReplayReport {
+export async function replay(reader: AsyncIterable<RecordedDecision>, decide: (input: PolicyInput) => { allow: boolean; reasons: string[] }): Promise<ReplayReport> {
   const report: ReplayReport = { replayed: 0, redacted: 0, withoutInput: 0, flips: [] };
-  for (const recorded of reader) {
+  for await (const recorded of reader) {
     if (!recorded.input) {
       report.withoutInput++;
       continue;
@@ -110,8 +113,8 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (wantsHelp(args)) return printHelp(HELP);
   const { values: flags, positionals } = parseCommandLine(args, FLAGS, schema(new Date()));
   if (positionals.length > 0) throw new WardenError('USAGE', `unexpected argument "${positionals[0]}"`);
-  const source = policySource({ data: flags.policy, config: flags.config, entrypoint: flags.entrypoint }, '--policy');
-  const backend = await loadRegoBackend(policyConfigSchema.parse({ paths: source.paths, entrypoint: source.entrypoint, watch: false }), process.cwd());
+  const source = policySource({ data: flags.policy, config: flags.config, entrypoint: flags.entrypoint, 'v0-compatible': flags['v0-compatible'] }, '--policy');
+  const backend = await loadRegoBackend(policyConfigSchema.parse({ paths: source.paths, entrypoint: source.entrypoint, watch: false, v0_compatible: source.v0Compatible }), process.cwd());
   const decide = (input: PolicyInput): { allow: boolean; reasons: string[] } => {
     try {
       return normalizeDecision(backend.evaluate(input), backend.revision);
@@ -120,12 +123,12 @@ export async function replayCommand(args: string[]): Promise<number> {
       return { allow: false, reasons: [`policy evaluation failed: ${(error as Error).message}`] };
     }
   };
-  const reader = openDecisionReader(flags.audit);
+  const reader = await openDecisionSource(flags.audit);
   let report: ReplayReport;
   try {
-    report = replay(reader.since(flags.since), decide);
+    report = await replay(reader.since(flags.since), decide);
   } finally {
-    reader.close();
+    await reader.close();
   }
   process.stdout.write(flags.json ? `${jsonText(report, 2)}\n` : renderReplay(report));
   return report.flips.length > 0 && !flags['allow-flips'] ? 1 : 0;

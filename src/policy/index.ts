@@ -14,6 +14,7 @@ export type { PolicyReloadEvent, ReloadablePolicyEngine } from './swappable-engi
 export { policyConfigSchema, type PolicyConfig } from './config.ts';
 export { buildPolicyInput, type PolicyRequest } from './input.ts';
 export { loadPolicySet, type PolicySetSources } from './policy-set-files.ts';
+export { loadSchemaSet } from './schema-files.ts';
 
 export interface PolicyEngineOptions {
   /** Directory that relative `policy.paths` are resolved against (the config file's). Default: cwd. */

@@ -16,6 +16,7 @@ import type { JsonValue, Value } from './value.ts';
 import { builtinArity } from './builtins/index.ts';
 import type { Body, Module } from './ast.ts';
 import type { Tracer } from './eval/tracer.ts';
+import type { SchemaSet } from './compiler/schema-annotations.ts';
 
 export interface CompileOptions {
   /** The base document under `data` (JSON; bigints allowed). */
@@ -28,6 +29,11 @@ export interface CompileOptions {
    * `if`, `p[x] { ... }` partial sets. A module that imports rego.v1 keeps v1 syntax.
    */
   v0Compatible?: boolean;
+  /**
+   * JSON schemas for the type checker (OPA's --schema), by ref: `schema` types `input` for every
+   * rule; `schema.a.b` is what `# METADATA schemas: - input: schema.a.b` names.
+   */
+  schemas?: SchemaSet;
 }
 
 export interface EvaluateOptions {
@@ -161,7 +167,7 @@ export class PolicySet {
     this.data = fromJson(options.data ?? {});
     // OPA's deprecated built-ins (any, re_match, ...) exist for Rego v0 modules only.
     const deprecated = modules.some((module) => module.v0);
-    this.policy = compileModules(modules, (name) => builtinArity(name, { deprecated }) ?? (name === 'print' ? Infinity : undefined));
+    this.policy = compileModules(modules, (name) => builtinArity(name, { deprecated }) ?? (name === 'print' ? Infinity : undefined), options.schemas);
   }
 
   /** Compiles a query once; the same text returns the cached prepared query. */

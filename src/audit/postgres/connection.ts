@@ -13,6 +13,9 @@ import type { AuditConfig } from '../config.ts';
  */
 export type PostgresSettings = Pick<AuditConfig, 'statement_timeout_ms' | 'idle_in_transaction_timeout_ms' | 'connect_timeout_ms'> & { url: string };
 
+/** `postgres://` or `postgresql://`: where a command line names a PostgreSQL audit database. */
+export const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
+
 /** The URL without its password, for messages and logs. */
 export function describeUrl(url: string): string {
   try {

@@ -3,11 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAuditStore, openDecisionReader, type RecordedDecision } from '../../../src/audit/index.ts';
+import { openAuditStore, openDecisionSource, type RecordedDecision } from '../../../src/audit/index.ts';
 import { createPolicyEngine, policyConfigSchema } from '../../../src/policy/index.ts';
 import { auditConfig, silentLogger, tempDir } from '../../support/audit.ts';
 import { startTestGateway } from '../../support/gateway.ts';
 import { relayServer } from '../../fixtures/spawn.ts';
+import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
 
 /**
  * `warden policy explain --decision` and `warden policy replay` on an audit trail written by the
@@ -86,9 +87,9 @@ beforeAll(async () => {
     await policy.close();
     await store.close();
   }
-  const reader = openDecisionReader(db);
-  decisions = [...reader.since(undefined)];
-  reader.close();
+  const reader = await openDecisionSource(db);
+  for await (const recorded of reader.since(undefined)) decisions.push(recorded);
+  await reader.close();
 }, 60_000);
 
 afterAll(cleanup);
@@ -158,5 +159,46 @@ describe('warden policy replay (process)', () => {
     expect(same.code).toBe(0);
     expect(same.stdout).toMatch(/^replayed \d+ decisions: 0 flips/);
     expect(future).toMatchObject({ code: 0, stdout: 'replayed 0 decisions: 0 flips (0 allow->deny, 0 deny->allow)\n' });
+  });
+});
+
+describe('warden policy replay|explain --audit postgres://... (process)', () => {
+  let server: TestPostgres;
+  beforeAll(async () => {
+    server = await startPostgres();
+    // The same trail, copied into PostgreSQL as one replica's chain.
+    const copy = await warden(['audit', 'migrate', '--db', db, '--to', server.url, '--replica', 'r1']);
+    expect(copy.stderr).toBe('');
+    expect(copy.code).toBe(0);
+  }, 60_000);
+  afterAll(async () => server?.close());
+
+  it('replays what it replays from SQLite: the same flips, the same exit code', async () => {
+    const [fromSqlite, fromPostgres] = await Promise.all([
+      warden(['policy', 'replay', '--audit', db, '--policy', candidate, '--json']),
+      warden(['policy', 'replay', '--audit', server.url, '--policy', candidate, '--json']),
+    ]);
+    expect(fromPostgres.stderr).toBe('');
+    expect(fromPostgres.code).toBe(1);
+    expect(JSON.parse(fromPostgres.stdout)).toEqual(JSON.parse(fromSqlite.stdout));
+  });
+
+  it('explains a decision recorded in PostgreSQL', async () => {
+    const denied = decisions.find((d) => d.tool === 'db__echo' && d.decision === 'deny')!;
+    const run = await warden(['policy', 'explain', '-d', live, '--decision', denied.decisionId, '--audit', server.url]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`recorded: deny at ${denied.time} (decision ${denied.decisionId}`);
+  });
+
+  it('--since reads from then on; an unreachable server is exit 3 naming it (no password), no stack', async () => {
+    const [since, down] = await Promise.all([
+      warden(['policy', 'replay', '--audit', server.url, '--policy', candidate, '--since', '2999-01-01']),
+      warden(['policy', 'replay', '--audit', 'postgres://warden:secret@127.0.0.1:1/warden', '--policy', candidate]),
+    ]);
+    expect(since).toMatchObject({ code: 0, stdout: 'replayed 0 decisions: 0 flips (0 allow->deny, 0 deny->allow)\n' });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain('127.0.0.1:1');
+    expect(down.stderr).not.toContain('secret');
+    expect(down.stderr).not.toMatch(/\n\s+at /);
   });
 });

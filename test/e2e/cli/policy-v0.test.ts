@@ -70,4 +70,19 @@ describe('warden policy ... --v0-compatible', () => {
     expect(checked.code).toBe(1);
     expect(checked.stderr).toContain('rego_parse_error: `if` keyword is required before rule body (Rego v0 syntax: compile with the v0-compatible option, `--v0-compatible`)');
   });
+
+  it('explain reads a v0 code base with the flag (or the config\'s policy.v0_compatible)', async () => {
+    const explained = await warden(['policy', 'explain', '-d', join(dir, 'k8s.rego'), '-i', join(dir, 'input.json'), '--entrypoint', 'data.k8s', '--v0-compatible']);
+    expect(explained.stderr).toBe('');
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toMatch(/k8s\.rego:5: allow: not true\n +stopped at \S*k8s\.rego:6: count\(violation\) == 0\n/);
+    expect(explained.stdout).toMatch(/k8s\.rego:9: violation: true\n/);
+    const refused = await warden(['policy', 'explain', '-d', join(dir, 'k8s.rego'), '-i', join(dir, 'input.json'), '--entrypoint', 'data.k8s']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('`--v0-compatible`');
+    writeFileSync(join(dir, 'warden.config.json'), JSON.stringify({ mcpServers: {}, policy: { paths: ['k8s.rego'], entrypoint: 'data.k8s', v0_compatible: true } }));
+    const fromConfig = await warden(['policy', 'explain', '--config', join(dir, 'warden.config.json'), '-i', join(dir, 'input.json')]);
+    expect(fromConfig.stderr).toBe('');
+    expect(fromConfig.stdout).toMatch(/violation: true/);
+  });
 });

@@ -15,7 +15,10 @@ import { Safety, patternSlots } from './safety.ts';
 import { RuleNode } from './rule-tree.ts';
 import type { CompiledRule } from './rule-tree.ts';
 import { checkRecursion } from './recursion.ts';
-import { checkLocalScalarRefs, checkRuleScalarRefs } from './types.ts';
+import { TypeChecker } from './type-check.ts';
+import { ruleSchemaTypes, schemaSetTypes } from './schema-annotations.ts';
+import type { SchemaSet } from './schema-annotations.ts';
+import type { RuleSchemas } from './type-check.ts';
 import { indexAnnotations, jsonTerm, metadataChain, ruleMetadata } from './metadata.ts';
 import type { MetadataIndex } from './metadata.ts';
 
@@ -25,6 +28,8 @@ export interface CompiledPolicy {
   arityOf: (name: string) => number | undefined;
   /** `data.` paths of rules written as zero-argument functions (`f() := v`): `f()` reads them. */
   zeroArgRules: ReadonlySet<string>;
+  /** The type checker, holding the rules' types: queries are checked against them. */
+  types: TypeChecker;
 }
 
 export interface CompiledQuery {
@@ -34,7 +39,7 @@ export interface CompiledQuery {
   vars: [string, number][];
 }
 
-export function compileModules(modules: Module[], builtinArity: (name: string) => number | undefined): CompiledPolicy {
+export function compileModules(modules: Module[], builtinArity: (name: string) => number | undefined, schemaSet?: SchemaSet): CompiledPolicy {
   const root = new RuleNode([]);
   const functionArity = new Map<string, number>();
   const packageRules = new Map<string, Set<string>>();
@@ -58,6 +63,7 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
   const arityOf = (name: string): number | undefined => functionArity.get(name) ?? (zeroArgRules.has(name) ? 0 : builtinArity(name));
 
   const metadata = indexAnnotations(modules, (module, rule) => groundPath(module, rule).path);
+  const schemas = new Map<CompiledRule, RuleSchemas[]>();
   for (const module of modules) {
     const names: NameContext = {
       pkg: module.pkg,
@@ -71,15 +77,19 @@ export function compileModules(modules: Module[], builtinArity: (name: string) =
     insertPath(root, module.pkg).isPackage = true;
     for (const rule of module.rules) {
       const compiled = compileRule(rule, module, resolver, new Safety(arityOf), metadata);
+      const ruleSchemas = ruleSchemaTypes(module, rule, schemaSet);
+      for (let branch: CompiledRule | undefined = compiled; branch && ruleSchemas.length > 0; branch = branch.else) schemas.set(branch, ruleSchemas);
       const node = root.find(compiled.path) ?? insertPath(root, compiled.path);
       (compiled.isDefault ? node.defaults : node.rules).push(compiled);
     }
   }
   root.seal();
-  checkRuleScalarRefs(root);
   checkKinds(root);
-  checkRecursion(root);
-  return { root, arityOf, zeroArgRules };
+  const order = checkRecursion(root);
+  const types = new TypeChecker(root, schemaSetTypes(schemaSet), (rule) => schemas.get(rule) ?? []);
+  types.checkAll(order);
+  if (types.errors.length > 0) throw types.errors[0]!;
+  return { root, arityOf, zeroArgRules, types };
 }
 
 function insertPath(root: RuleNode, path: string[]): RuleNode {
@@ -148,7 +158,6 @@ function compileRule(rule: Rule, module: Module, resolver: Resolver, safety: Saf
   const headKey = rule.isDefault ? head.key : moveToBody(head.key, '$key', extra);
   const headValue = rule.isDefault ? head.value : moveToBody(head.value, '$value', extra);
   const body = resolver.body([...rule.body, ...extra], scope);
-  checkLocalScalarRefs(body);
   const refPath = head.ref.type === 'ref' ? head.ref.path : [];
   if (head.args && restStart < refPath.length) throw new RegoError('rego_parse_error', 'function heads must be simple references', [rule.loc]);
   for (const term of refPath.slice(restStart)) resolver.useDirect(term, scope);
@@ -238,6 +247,8 @@ export function compileQuery(body: Body, policy: CompiledPolicy, names: NameCont
   const resolver = new Resolver(names);
   const resolved = resolver.body(body, scope);
   const ordered = new Safety(policy.arityOf).reorder(resolved, new Set());
+  const errors = policy.types.checkQuery(ordered.body);
+  if (errors.length > 0) throw errors[0]!;
   const vars = [...scope.vars.entries()].filter(([name]) => name !== '_');
   return { body: ordered.body, frameSize: frame.size, vars };
 }

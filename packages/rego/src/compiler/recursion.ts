@@ -1,14 +1,15 @@
 /**
  * Recursion check (OPA: rego_recursion_error). A rule may not depend on itself through refs or
  * calls. Dependencies are the `data.` refs and function calls in a rule's body and head, resolved
- * to the tree nodes they can reach; a var segment reaches every child.
+ * to the tree nodes they can reach; a var segment reaches every child. The nodes come back in
+ * dependency order (a rule after the rules it uses), the order the type checker visits them in.
  */
 import type { Term } from '../ast.ts';
 import { RegoError } from '../errors.ts';
 import type { RuleNode, CompiledRule } from './rule-tree.ts';
 import { walkBody, walkTerm } from './walk.ts';
 
-export function checkRecursion(root: RuleNode): void {
+export function checkRecursion(root: RuleNode): RuleNode[] {
   const edges = new Map<RuleNode, Set<RuleNode>>();
   for (const node of root.walk()) {
     if (!node.hasRules) continue;
@@ -18,6 +19,7 @@ export function checkRecursion(root: RuleNode): void {
   }
   const state = new Map<RuleNode, 'visiting' | 'done'>();
   const stack: RuleNode[] = [];
+  const order: RuleNode[] = [];
   const visit = (node: RuleNode): void => {
     if (state.get(node) === 'done') return;
     if (state.get(node) === 'visiting') {
@@ -30,8 +32,10 @@ export function checkRecursion(root: RuleNode): void {
     for (const target of edges.get(node) ?? []) visit(target);
     stack.pop();
     state.set(node, 'done');
+    order.push(node);
   };
   for (const node of edges.keys()) visit(node);
+  return order;
 }
 
 function collectRule(rule: CompiledRule, root: RuleNode, out: Set<RuleNode>): void {

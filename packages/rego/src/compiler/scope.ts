@@ -14,7 +14,6 @@ import { RegoError } from '../errors.ts';
 import { foldConstant } from './constants.ts';
 import { hoistNegation } from './negation.ts';
 import { walkBody } from './walk.ts';
-import { checkBuiltinArgs } from './types.ts';
 import type { Location } from '../errors.ts';
 
 export interface NameContext {
@@ -89,7 +88,8 @@ export class Resolver {
    * their declaration on (OPA's rewriteLocalVars walks in order): a comprehension written before
    * `some x` keeps its own `x`.
    */
-  body(body: Body, scope: Scope, declared: Set<string> = new Set()): Body {
+  body(written: Body, scope: Scope, declared: Set<string> = new Set()): Body {
+    const body = written.map((expr) => this.operatorCallForm(expr));
     const later = new Set<string>();
     for (const expr of body) declaredNames(expr, (v) => later.add(v.name));
     for (const expr of body) this.useDirectExpr(expr, scope, later);
@@ -108,6 +108,21 @@ export class Resolver {
       },
     };
     return resolved.flatMap((expr) => (expr.kind === 'not' ? hoistNegation(expr, context) : [expr]));
+  }
+
+  /**
+   * `eq(a, b)` and `assign(x, v)` written as calls are `a = b` and `x := v` (OPA parses both
+   * forms to the same expression), unless the package defines a function of that name.
+   */
+  private operatorCallForm(expr: Expr): Expr {
+    if (expr.kind === 'not') {
+      const inner = this.operatorCallForm(expr.expr);
+      return inner === expr.expr ? expr : { ...expr, expr: inner };
+    }
+    if (expr.kind !== 'term' || expr.term.type !== 'call' || expr.term.infix || expr.term.args.length !== 2) return expr;
+    const { name, args } = expr.term;
+    if ((name !== 'eq' && name !== 'assign') || this.callName(name) !== name) return expr;
+    return { loc: expr.loc, with: expr.with, kind: 'unify', lhs: args[0]!, rhs: args[1]!, assign: name === 'assign' };
   }
 
   /** Declares what an expression declares (`some`, `:=`, `some .. in`) when the walk reaches it. */
@@ -293,7 +308,6 @@ export class Resolver {
       }
     }
     const args = term.args.map((arg) => this.term(arg, scope));
-    if (!name.startsWith('data.')) checkBuiltinArgs(name, args, term.loc);
     return { ...term, name, args };
   }
 
