@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   // Configuration and start-up
   CONFIG_INVALID: 'The configuration file is missing, unreadable, not JSON, or fails validation.',
   USAGE: 'A command-line invocation is malformed (unknown flag, missing argument).',
+  SERVER_LISTEN_FAILED: 'The gateway cannot listen on its host and port (in use by another process, or not allowed).',
 
   // Authentication
   AUTH_TOKEN_MISSING: 'No bearer token was presented.',

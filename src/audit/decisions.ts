@@ -13,6 +13,8 @@ export interface DecisionFilter {
   server?: string;
   decision?: 'allow' | 'deny';
   method?: string;
+  /** Methods left out unless asked for by `method` (the CLI hides logging/setLevel by default). */
+  hideMethods?: readonly string[];
 }
 
 export interface DecisionRecord {
@@ -31,6 +33,13 @@ export interface DecisionRecord {
   durationMs: number | null;
   requestId: string | null;
   decisionId: string | null;
+  /** The composite and step this decision was made for (a step of a workflow), else null. */
+  workflow: { name: string; step: string } | null;
+  /**
+   * Who made the call besides the principal: the OAuth client (`client_id`, else `azp`, of the
+   * verified token) when the token names one, the transport and the remote address.
+   */
+  client: { id: string | null; transport: string | null; remoteAddr: string | null };
 }
 
 export type StatsKey = 'sub' | 'tool' | 'decision' | 'server';
@@ -52,7 +61,13 @@ export interface JoinedRow extends EventRow {
 
 /** A decision row joined with its outcome's columns, as the table and JSON show it. */
 export function toRecord(row: JoinedRow): DecisionRecord {
-  const data = JSON.parse(row.data) as { reasons?: string[] };
+  const data = JSON.parse(row.data) as {
+    reasons?: string[];
+    workflow?: { name: string; step: string } | null;
+    input?: { principal?: { claims?: Record<string, unknown> }; request?: { transport?: string; remote_addr?: string } } | null;
+  };
+  const claims = data.input?.principal?.claims;
+  const clientId = claims?.client_id ?? claims?.azp;
   const outcomeData = row.o_data === null ? null : (JSON.parse(row.o_data) as { duration_ms?: number });
   return {
     seq: row.seq,
@@ -69,5 +84,7 @@ export function toRecord(row: JoinedRow): DecisionRecord {
     durationMs: outcomeData?.duration_ms ?? null,
     requestId: row.request_id,
     decisionId: row.decision_id,
+    workflow: data.workflow ?? null,
+    client: { id: typeof clientId === 'string' ? clientId : null, transport: data.input?.request?.transport ?? null, remoteAddr: data.input?.request?.remote_addr ?? null },
   };
 }

@@ -36,16 +36,22 @@ const paintOutcome = (paint: Paint, outcome: string): string => (outcome.trim() 
 const cell = (value: string | number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
 
 export function renderDecisions(records: readonly DecisionRecord[], format: OutputFormat, paint: Paint): string {
-  const columns = ['SEQ', 'TIME', 'SUB', 'METHOD', 'TOOL', 'SERVER', 'DECISION', 'OUTCOME', 'MS', 'REASONS'];
-  const rows = records.map((r) => [cell(r.replica === undefined ? r.seq : `${r.replica}:${r.seq}`), r.time, cell(r.sub), cell(r.method), cell(r.tool), cell(r.server), r.decision, cell(r.outcome), cell(r.durationMs), r.reasons.join('; ')]);
+  const columns = ['SEQ', 'TIME', 'SUB', 'CLIENT', 'METHOD', 'TOOL', 'SERVER', 'WORKFLOW', 'DECISION', 'OUTCOME', 'MS', 'REASONS'];
+  const rows = records.map((r) => [
+    cell(r.replica === undefined ? r.seq : `${r.replica}:${r.seq}`), r.time, cell(r.sub), cell(r.client.id ?? r.client.transport), cell(r.method), cell(r.tool), cell(r.server),
+    r.workflow === null ? '' : `${r.workflow.name}/${r.workflow.step}`, r.decision, cell(r.outcome), cell(r.durationMs), r.reasons.join('; '),
+  ]);
   const decision = columns.indexOf('DECISION');
   const outcome = columns.indexOf('OUTCOME');
   return tabular(columns, rows, format, records, (_, column, text) => (column === decision ? paintDecision(paint, text) : column === outcome ? paintOutcome(paint, text) : text));
 }
 
-export function renderStats(stats: readonly StatsRow[], by: string, format: OutputFormat): string {
+export function renderStats(all: readonly StatsRow[], by: string, format: OutputFormat): string {
+  // --by tool / server counts what has a tool or server: decisions without one (lists, server
+  // requests) made a row with an empty key. Without a principal (auth disabled) the key is "-".
+  const stats = by === 'tool' || by === 'server' ? all.filter((s) => s.key !== null) : all;
   const columns = [by.toUpperCase(), 'TOTAL', 'ALLOWED', 'DENIED', 'FAILED'];
-  const rows = stats.map((s) => [cell(s.key), cell(s.total), cell(s.allowed), cell(s.denied), cell(s.failed)]);
+  const rows = stats.map((s) => [s.key ?? '-', cell(s.total), cell(s.allowed), cell(s.denied), cell(s.failed)]);
   return tabular(columns, rows, format, stats);
 }
 

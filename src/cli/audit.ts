@@ -37,9 +37,11 @@ import { EXIT, failWith } from './exit-codes.ts';
 /** Each subcommand's flags, as `warden audit SUB --help` prints them (and `warden audit --help` all). */
 const SUBCOMMAND_USAGE: Record<string, string> = {
   query: `query   [--since 1h|ISO] [--until ...] [--sub S] [--tool GLOB] [--server S]
-          [--decision allow|deny] [--method M] [--limit N] [--json | --csv]`,
+          [--decision allow|deny] [--method M] [--limit N] [--json | --csv]
+          (decisions newest first, with the client, workflow/step and outcome of each;
+          logging/setLevel rows only with --method logging/setLevel)`,
   tail: 'tail    [-n N] [-f] [--interval MS] [--json]',
-  stats: 'stats   [--since ...] [--until ...] [--by sub|tool|decision|server] [--json | --csv]',
+  stats: 'stats   [--since ...] [--until ...] [--by sub|tool|decision|server] [--json | --csv]   (--by tool|server: rows with one)',
   export: 'export  [--format jsonl] [--since ...] [--until ...]   (every event, one JSON object a line)',
   verify: `verify  [--expect SEQ:HASH ...] [--json]   (--expect: a lastSeq:lastHash kept from an earlier --json run;
           PostgreSQL: REPLICA:SEQ:HASH, every replica's chain is verified)`,
@@ -117,6 +119,12 @@ function withReader<T>(path: string, use: (db: Database.Database) => T): T {
   }
 }
 
+/**
+ * Rows `query` and `stats` leave out unless `--method` names them: a client that sets the log level
+ * on every connection would otherwise crowd the calls out of the newest 50.
+ */
+const HIDDEN_METHODS = ['logging/setLevel'];
+
 const formatOf = (options: { json: boolean; csv?: boolean }): OutputFormat => (options.json ? 'json' : options.csv ? 'csv' : 'table');
 
 export async function run(args: string[], io: AuditCliIo = processIo()): Promise<number> {
@@ -132,7 +140,8 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
   try {
     switch (command) {
       case 'query': {
-        const { limit, json, csv, db, config, ...filter } = parseQueryOptions(rest, io.now());
+        const { limit, json, csv, db, config, ...options } = parseQueryOptions(rest, io.now());
+        const filter = { ...options, hideMethods: HIDDEN_METHODS };
         const target = auditTargetOf({ db, config });
         const records = target.backend === 'postgres'
           ? await withPostgres(target.settings, (client) => queryDecisionsPg(client, filter, limit))
@@ -141,7 +150,8 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
         return EXIT.OK;
       }
       case 'stats': {
-        const { by, json, csv, db, config, ...filter } = parseStatsOptions(rest, io.now());
+        const { by, json, csv, db, config, ...options } = parseStatsOptions(rest, io.now());
+        const filter = { ...options, hideMethods: HIDDEN_METHODS };
         const target = auditTargetOf({ db, config });
         const stats = target.backend === 'postgres'
           ? await withPostgres(target.settings, (client) => decisionStatsPg(client, filter, by))

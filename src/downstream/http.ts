@@ -225,7 +225,12 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      // One line a person can act on, not a stack: the usual cause is a gateway already running.
+      const where = `${options.host}:${options.port}`;
+      const why = error.code === 'EADDRINUSE' ? 'the port is in use by another process (a gateway or npm start already running?); choose another with --port' : error.code === 'EACCES' ? 'not allowed (ports below 1024 need privileges)' : error.message;
+      reject(new WardenError('SERVER_LISTEN_FAILED', `cannot listen on ${where}: ${why}`, { cause: error }));
+    });
     server.listen(options.port, options.host, resolve);
   });
   const { port } = server.address() as AddressInfo;

@@ -11,6 +11,7 @@ import { type ErrorCode as WardenCode, WardenError } from '../errors.ts';
 const JSONRPC_CODE: Record<WardenCode, number> = {
   CONFIG_INVALID: ErrorCode.InternalError,
   USAGE: ErrorCode.InvalidRequest,
+  SERVER_LISTEN_FAILED: ErrorCode.InternalError,
   AUTH_TOKEN_MISSING: -32003,
   AUTH_TOKEN_INVALID: -32003,
   AUTH_TOKEN_EXPIRED: -32003,

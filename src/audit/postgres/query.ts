@@ -46,6 +46,7 @@ function whereDecisions(filter: DecisionFilter, params: unknown[]): string {
   // A literal, so the planner can match the partial index of denials.
   if (filter.decision !== undefined) clauses.push(filter.decision === 'deny' ? "d.decision = 'deny'" : "d.decision = 'allow'");
   if (filter.method !== undefined) add((p) => `d.method = ${p}`, filter.method);
+  else for (const method of filter.hideMethods ?? []) add((p) => `d.method IS DISTINCT FROM ${p}`, method);
   return clauses.join(' AND ');
 }
 

@@ -37,6 +37,7 @@ function whereDecisions(filter: DecisionFilter): { sql: string; params: unknown[
   // A literal, not a parameter, so the planner can match the partial index of denials.
   if (filter.decision !== undefined) add(filter.decision === 'deny' ? "d.decision = 'deny'" : "d.decision = 'allow'");
   if (filter.method !== undefined) add('d.method = ?', filter.method);
+  else for (const method of filter.hideMethods ?? []) add('d.method IS NOT ?', method);
   return { sql, params };
 }
 

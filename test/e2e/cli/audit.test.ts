@@ -55,7 +55,7 @@ describe('warden audit query', () => {
     const { code, out } = await cli(['query', '--db', path]);
     expect(code).toBe(0);
     const lines = out.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^SEQ +TIME +SUB +METHOD +TOOL +SERVER +DECISION +OUTCOME +MS +REASONS$/);
+    expect(lines[0]).toMatch(/^SEQ +TIME +SUB +CLIENT +METHOD +TOOL +SERVER +WORKFLOW +DECISION +OUTCOME +MS +REASONS$/);
     expect(lines.slice(1).map((line) => line.split(/ +/).slice(2, 8))).toEqual([
       ['alice', 'tools/call', 'fs__read', 'fs', 'allow', 'tool_error'],
       ['bob', 'tools/call', 'db__drop', 'db', 'deny', 'not'],
@@ -76,8 +76,8 @@ describe('warden audit query', () => {
   it('emits CSV with RFC 4180 quoting', async () => {
     const { out } = await cli(['query', '--db', path, '--csv', '--decision', 'deny']);
     const [header, row] = out.split('\r\n');
-    expect(header).toBe('SEQ,TIME,SUB,METHOD,TOOL,SERVER,DECISION,OUTCOME,MS,REASONS');
-    expect(row).toMatch(/,bob,tools\/call,db__drop,db,deny,,,"not an admin; says ""no"", twice"$/);
+    expect(header).toBe('SEQ,TIME,SUB,CLIENT,METHOD,TOOL,SERVER,WORKFLOW,DECISION,OUTCOME,MS,REASONS');
+    expect(row).toMatch(/,bob,,tools\/call,db__drop,db,,deny,,,"not an admin; says ""no"", twice"$/);
   });
 
   it('colours decisions (allow green, deny red) and failed outcomes (yellow) only on a terminal', async () => {

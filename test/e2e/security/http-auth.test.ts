@@ -29,7 +29,8 @@ async function expectRefused(options: Parameters<typeof post>[2], status: number
   const response = await post(world.gateway.url, echo(), { session, ...options });
   expect(response.status).toBe(status);
   expect(response.body?.error).toEqual({ code: -32003, message, data: { code } });
-  const challenge = `Bearer resource_metadata="${metadataUrl()}"${tokenSent ? ', error="invalid_token"' : ''}`;
+  // A refused token's challenge says why (RFC 6750 section 3: error_description), as the body does.
+  const challenge = `Bearer resource_metadata="${metadataUrl()}"${tokenSent ? `, error="invalid_token", error_description="${message.replaceAll('"', "'")}"` : ''}`;
   expect(response.headers.get('www-authenticate')).toBe(challenge);
   expectNothingForwarded(world, before);
 }

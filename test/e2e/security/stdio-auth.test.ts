@@ -111,7 +111,8 @@ describe.concurrent('stdio edge (WARDEN_TOKEN)', () => {
 
   it('[auth:token-required] without WARDEN_TOKEN every request is refused with AUTH_TOKEN_MISSING', async () => {
     await withGateway('', async ({ client, calls }) => {
-      const missing = { code: -32003, data: { code: 'AUTH_TOKEN_MISSING' } };
+      // stdio has no header: the message names the variable the gateway reads.
+      const missing = { code: -32003, message: expect.stringContaining('WARDEN_TOKEN in the environment'), data: { code: 'AUTH_TOKEN_MISSING' } };
       await expect(client.listTools()).rejects.toMatchObject(missing);
       await expect(client.callTool(echo)).rejects.toMatchObject(missing);
       expect(calls()).toBe(0);
