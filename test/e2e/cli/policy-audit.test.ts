@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAuditStore, openDecisionReader, type RecordedDecision } from '../../../src/audit/index.ts';
 import { createPolicyEngine, policyConfigSchema } from '../../../src/policy/index.ts';
-import { auditConfig, silentLogger, tempDir } from '../../support/audit.ts';
+import { auditConfig, tempDir } from '../../support/audit.ts';
+import { silentLogger } from '../../support/engines.ts';
 import { startTestGateway } from '../../support/gateway.ts';
 import { relayServer } from '../../fixtures/spawn.ts';
 
