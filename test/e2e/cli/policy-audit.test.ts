@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWarden } from '../../support/gateway-process.ts';
 import { openAuditStore, openDecisionReader, type RecordedDecision } from '../../../src/audit/index.ts';
 import { createPolicyEngine, policyConfigSchema } from '../../../src/policy/index.ts';
 import { auditConfig, tempDir } from '../../support/audit.ts';
@@ -14,15 +13,8 @@ import { relayServer } from '../../fixtures/spawn.ts';
  * `warden policy explain --decision` and `warden policy replay` on an audit trail written by the
  * live gateway (real Rego engine, real SQLite store), run as processes.
  */
-const BIN = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
 
-function warden(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+const warden = (args: string[]) => runWarden(args);
 
 const LIVE = `package mcp.authz
 
