@@ -14,7 +14,6 @@ import type { EventRow } from '../../src/audit/chain.ts';
 import { type AuditConfig, auditConfigSchema } from '../../src/audit/config.ts';
 import { type VerifyOptions, type VerifyReport, verifyChain } from '../../src/audit/sqlite/verify.ts';
 import type { DecisionEvent, OutcomeEvent } from '../../src/audit/sink.ts';
-import { createLogger } from '../../src/log.ts';
 import { WARDEN } from './gateway-process.ts';
 
 /** A fresh directory per test file; `cleanup` goes in afterAll. */
@@ -26,9 +25,6 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 export function auditConfig(path: string, overrides: Partial<AuditConfig> = {}): AuditConfig {
   return { ...auditConfigSchema.parse({ path }), ...overrides };
 }
-
-/** Tests keep the store's logs out of the test output unless they capture them on purpose. */
-export const silentLogger = createLogger('silent');
 
 let counter = 0;
 

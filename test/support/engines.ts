@@ -5,6 +5,7 @@
 import type { DecisionEvent, OutcomeEvent, AuditSink } from '../../src/audit/sink.ts';
 import type { Authenticator, Principal } from '../../src/auth/principal.ts';
 import { WardenError } from '../../src/errors.ts';
+import { createLogger } from '../../src/log.ts';
 import type { Decision, PolicyEngine, PolicyInput } from '../../src/policy/contract.ts';
 
 export function principal(sub: string, scopes: string[] = []): Principal {
@@ -63,3 +64,6 @@ export class MemoryAuditSink implements AuditSink {
     this.events.push({ type: 'outcome', event });
   }
 }
+
+/** Tests keep logs out of the test output unless they capture them on purpose. */
+export const silentLogger = createLogger('silent');

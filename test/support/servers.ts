@@ -1,7 +1,7 @@
 /**
- * Small real HTTP servers on 127.0.0.1:0 that the security suite puts around the gateway:
- * a JWKS endpoint that can be taken down, and a recording reverse proxy in front of an HTTP/SSE
- * upstream that remembers every request the upstream received (headers and JSON-RPC methods).
+ * Small real HTTP servers on 127.0.0.1:0 that tests put around the gateway: a JWKS endpoint
+ * that can rotate, fail or stall, and a recording reverse proxy in front of an HTTP/SSE upstream
+ * that remembers every request the upstream received (headers, bodies, JSON-RPC methods).
  */
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,28 +22,51 @@ async function shut(server: Server): Promise<void> {
 }
 
 /**
- * ok: serves `keys`; down: resets every connection (an unreachable identity provider);
- * garbage: 200 with a body that is not JSON; slow: never answers (the gateway's timeout must).
+ * A JWKS endpoint whose answer a test sets at will, counting every request it receives: an
+ * identity provider that can rotate keys, fail, break or stall.
  */
-export type JwksMode = 'ok' | 'down' | 'garbage' | 'slow';
+export type JwksBehaviour =
+  | { kind: 'serve'; body: unknown }
+  | { kind: 'status'; status: number }
+  | { kind: 'garbage'; text: string }
+  /** Never answers (closeAllConnections() ends it at close); the client must time out. */
+  | { kind: 'hang' }
+  /** Resets every connection: an unreachable identity provider. */
+  | { kind: 'down' };
 
-export interface JwksServer extends Closable {
-  mode: JwksMode;
-  fetches: number;
-  keys: { keys: unknown[] };
-}
+export class JwksServer {
+  behaviour: JwksBehaviour;
+  requests = 0;
+  readonly #server: Server;
 
-export async function startJwksServer(keys: { keys: unknown[] }): Promise<JwksServer> {
-  const state: { mode: JwksMode; fetches: number; keys: { keys: unknown[] } } = { mode: 'ok', fetches: 0, keys };
-  const server = createServer((req, res) => {
-    state.fetches += 1;
-    if (state.mode === 'down') return void req.socket.destroy();
-    if (state.mode === 'slow') return; // closeAllConnections() ends it at close
-    const body = state.mode === 'garbage' ? '<html>502 Bad Gateway</html>' : JSON.stringify(state.keys);
-    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-  });
-  const base = await listen(server);
-  return Object.assign(state, { url: `${base}/jwks.json`, close: () => shut(server) });
+  private constructor(server: Server, behaviour: JwksBehaviour) {
+    this.#server = server;
+    this.behaviour = behaviour;
+  }
+
+  static async start(behaviour: JwksBehaviour = { kind: 'status', status: 404 }): Promise<JwksServer> {
+    const server = createServer();
+    const jwks = new JwksServer(server, behaviour);
+    server.on('request', (request, response) => {
+      jwks.requests += 1;
+      const current = jwks.behaviour;
+      if (current.kind === 'hang') return;
+      if (current.kind === 'down') return void request.socket.destroy();
+      if (current.kind === 'status') return void response.writeHead(current.status).end();
+      const text = current.kind === 'garbage' ? current.text : JSON.stringify(current.body);
+      response.writeHead(200, { 'content-type': 'application/json' }).end(text);
+    });
+    await listen(server);
+    return jwks;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/jwks.json`;
+  }
+
+  close(): Promise<void> {
+    return shut(this.#server);
+  }
 }
 
 export interface Received {

@@ -5,7 +5,8 @@ import type { EventRow } from '../../../src/audit/chain.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { readiness } from '../../../src/downstream/readiness.ts';
 import { upstreamCalls, withGateway } from '../../support/gateway.ts';
-import { auditConfig, readEvents, silentLogger, tempDir, verifyFile } from '../../support/audit.ts';
+import { auditConfig, readEvents, tempDir, verifyFile } from '../../support/audit.ts';
+import { silentLogger } from '../../support/engines.ts';
 
 const { dir, cleanup } = tempDir('gateway-audit');
 afterAll(cleanup);

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import Database from 'better-sqlite3';
-import { SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../support/audit.ts';
+import { sign as signJwt } from '../../support/tokens.ts';
 import type { ListeningProcess } from '../../../src/cli/launch-process.ts';
 import { startGatewayHttp } from '../../support/gateway-process.ts';
 import { relayServer } from '../../fixtures/spawn.ts';
@@ -20,16 +20,11 @@ afterAll(async () => {
 const SECRET = 'hs256-secret-for-the-secrets-scan-0123456789';
 const ISSUER = 'https://idp.secrets.test';
 
-const sign = (secret: string, jti: string) =>
-  new SignJWT({ roles: ['analyst'] })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer(ISSUER)
-    .setAudience('mcp-warden')
-    .setSubject('alice')
-    .setJti(jti)
-    .setIssuedAt()
-    .setExpirationTime('10m')
-    .sign(new TextEncoder().encode(secret));
+const sign = (secret: string, jti: string) => {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { roles: ['analyst'], iss: ISSUER, aud: 'mcp-warden', sub: 'alice', jti, iat: now, exp: now + 600 };
+  return signJwt(new TextEncoder().encode(secret), claims, { alg: 'HS256' });
+};
 
 describe('secrets through the live gateway', () => {
   it('leaves no password, API key or bearer token in the database, its WAL or the gateway log', async () => {

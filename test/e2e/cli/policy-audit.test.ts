@@ -1,11 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWarden } from '../../support/gateway-process.ts';
 import { openAuditStore, openDecisionSource, type RecordedDecision } from '../../../src/audit/index.ts';
 import { createPolicyEngine, policyConfigSchema } from '../../../src/policy/index.ts';
-import { auditConfig, silentLogger, tempDir } from '../../support/audit.ts';
+import { auditConfig, tempDir } from '../../support/audit.ts';
+import { silentLogger } from '../../support/engines.ts';
 import { startTestGateway } from '../../support/gateway.ts';
 import { relayServer } from '../../fixtures/spawn.ts';
 import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
@@ -14,15 +14,8 @@ import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
  * `warden policy explain --decision` and `warden policy replay` on an audit trail written by the
  * live gateway (real Rego engine, real SQLite store), run as processes.
  */
-const BIN = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
 
-function warden(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+const warden = (args: string[]) => runWarden(args);
 
 const LIVE = `package mcp.authz
 

@@ -1,27 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runWarden } from '../../support/gateway-process.ts';
 
 /** `warden policy ...` as a user runs it: a real process on real files; exit code and output. */
-const BIN = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs `node bin/warden.js ...`; independent runs of one test start together (2 busy cores). */
-function warden(args: string[], cwd?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...(cwd ? { cwd } : {}) }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
-  });
-}
+const warden = (args: string[], cwd?: string) => runWarden(args, cwd ? { cwd } : {});
 
 function policyDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'warden-policy-'));

@@ -7,7 +7,7 @@ import { connectClient } from '../../fixtures/client.ts';
 import { fixtureCommand } from '../../fixtures/spawn.ts';
 import { auditRows } from '../../support/audit.ts';
 import { stdioEntryWithToken, startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../../support/worlds/security.ts';
-import { newSigningKey, sign } from '../../support/tokens.ts';
+import { newSigningKey, signToken } from '../../support/tokens.ts';
 
 /**
  * One `/mcp` for both eras, chosen per request from the body (issue 11): a 2026-07-28 request is
@@ -50,7 +50,7 @@ beforeAll(async () => {
   dir = writeGatewayDir({ dir: root, key, mcpServers: { sink: { ...sink, env: { KITCHEN_SINK_CALLS_FILE: callsFile } } } });
   writeFileSync(dir.policy, POLICY);
   gateway = await startGateway(dir);
-  token = await sign(key);
+  token = await signToken(key);
 });
 
 afterAll(async () => {

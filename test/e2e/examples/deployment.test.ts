@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOutbox } from '../../../examples/servers/comms.ts';
-import { createToken, parseOptions } from '../../../src/cli/token.ts';
+import { devToken } from '../../support/tokens.ts';
 
 /**
  * The example deployment end to end, as `npm start` runs it: real processes (db over stdio,
@@ -18,11 +18,6 @@ import { createToken, parseOptions } from '../../../src/cli/token.ts';
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const WARDEN = join(ROOT, 'bin/warden.js');
-
-async function tokenFor(sub: string, roles: string): Promise<string> {
-  const options = parseOptions(['--sub', sub, '--roles', roles, '--key', join(ROOT, 'examples/keys/dev-only-private.pem')]);
-  return (await createToken(options, Date.now())).token;
-}
 
 function startExample(state: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [WARDEN, 'example', '--port', '0', '--analytics-port', '0', '--comms-port', '0', '--state', state], {
@@ -72,15 +67,15 @@ describe('example deployment (npm start)', () => {
   });
 
   it('two principals see different tool lists', async () => {
-    const alice = await connect(await tokenFor('alice', 'analyst'));
-    const bob = await connect(await tokenFor('bob', 'ops'));
+    const alice = await connect(await devToken('alice', ['analyst']));
+    const bob = await connect(await devToken('bob', ['ops']));
     expect(await toolNames(alice)).toEqual(['analytics__generate_report', 'comms__send_email', 'db__get_sales', 'db__query', 'weekly_sales_report']);
     expect(await toolNames(bob)).toContain('comms__list_outbox');
     expect(await toolNames(alice)).not.toContain('comms__list_outbox');
   });
 
   it('the weekly report workflow runs, mails the report, and every step is audited and chained', async () => {
-    const alice = await connect(await tokenFor('alice', 'analyst'));
+    const alice = await connect(await devToken('alice', ['analyst']));
     const result = await alice.callTool({ name: 'weekly_sales_report', arguments: { week_start: '2026-11-16' } });
     expect(result.isError).toBeFalsy();
     const text = (result.content as { text: string }[])[0]!.text;
@@ -120,7 +115,7 @@ describe('example deployment (npm start)', () => {
 
   it('[composite:step-authorized-as-caller] a principal allowed the workflow but denied a step gets the step named, and no mail is sent', async () => {
     const before = readOutbox(join(state, 'outbox.jsonl')).length;
-    const carol = await connect(await tokenFor('carol', 'reporter'));
+    const carol = await connect(await devToken('carol', ['reporter']));
     const error = await carol.callTool({ name: 'weekly_sales_report', arguments: { week_start: '2026-11-09' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(McpError);
     expect((error as McpError).data).toMatchObject({ code: 'WORKFLOW_STEP_FAILED', step: 'mail', tool: 'comms__send_email', completed: ['fetch', 'analyse'] });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
 import { initializeMessage, openCaller, openSession, post, request } from '../../support/rpc.ts';
-import { AUDIENCE, claimsOf, newSigningKey, REMOTE_ISSUER, sign, STRICT_ISSUER, tamper, unsignedToken, type TokenOptions } from '../../support/tokens.ts';
+import { AUDIENCE, claimsOf, ISSUER, newSigningKey, REMOTE_ISSUER, signToken, STRICT_ISSUER, editPayload, unsignedToken, type TokenOptions } from '../../support/tokens.ts';
 
 /**
  * The HTTP auth edge of the real gateway process: really signed RS256 tokens checked by jose
@@ -50,8 +50,8 @@ describe('HTTP authentication', () => {
 
   const refused: Array<[string, () => Promise<string>, string, string]> = [
     ['a garbled token', async () => 'not-a-jwt', 'AUTH_TOKEN_INVALID', 'the token is malformed'],
-    ['a tampered payload (bob re-labelled alice)', async () => tamper(await world.token({ sub: 'bob' }), { sub: 'alice' }), 'AUTH_TOKEN_INVALID', 'the token signature does not verify'],
-    ['a token signed by an unknown key with a known kid', async () => sign(await newSigningKey('test-key-1')), 'AUTH_TOKEN_INVALID', 'the token signature does not verify'],
+    ['a tampered payload (bob re-labelled alice)', async () => editPayload(await world.token({ sub: 'bob' }), { sub: 'alice' }), 'AUTH_TOKEN_INVALID', 'the token signature does not verify'],
+    ['a token signed by an unknown key with a known kid', async () => signToken(await newSigningKey('test-key-1')), 'AUTH_TOKEN_INVALID', 'the token signature does not verify'],
     ['alg none (unsecured JWT with valid claims)', async () => unsignedToken(claimsOf(alice)), 'AUTH_ALGORITHM', 'the token algorithm is not allowed for its issuer'],
     ['a wrong issuer', () => world.token({ iss: 'https://evil.example' }), 'AUTH_ISSUER', 'the token issuer is not trusted'],
     ['a wrong audience', () => world.token({ aud: 'some-other-api' }), 'AUTH_AUDIENCE', 'the token audience does not name this gateway'],
@@ -85,7 +85,7 @@ describe('HTTP authentication', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       resource: world.gateway.url,
-      authorization_servers: ['https://idp.security.test'],
+      authorization_servers: [ISSUER],
       bearer_methods_supported: ['header'],
       scopes_supported: ['mcp:use'],
     });
@@ -204,18 +204,19 @@ describe('remote key set', () => {
     const own = await openSession(world.gateway.url, remote);
     expect((await post(world.gateway.url, echo(), { token: remote, session: own })).status).toBe(200);
 
-    world.jwksServer.mode = 'down';
+    const ok = world.jwksServer.behaviour;
+    world.jwksServer.behaviour = { kind: 'down' };
     try {
-      const rotated = await sign(await newSigningKey('rotated-key'), { iss: REMOTE_ISSUER });
+      const rotated = await signToken(await newSigningKey('rotated-key'), { iss: REMOTE_ISSUER });
       const before = seen(world);
-      const fetches = world.jwksServer.fetches;
+      const fetches = world.jwksServer.requests;
       const response = await post(world.gateway.url, echo(), { token: rotated, session: own });
       expect(response.status).toBe(503);
       expect(response.body?.error).toEqual({ code: -32003, message: 'Authentication is temporarily unavailable', data: { code: 'AUTH_KEYS_UNAVAILABLE' } });
-      expect(world.jwksServer.fetches).toBeGreaterThan(fetches); // it really tried the key set
+      expect(world.jwksServer.requests).toBeGreaterThan(fetches); // it really tried the key set
       expectNothingForwarded(world, before);
     } finally {
-      world.jwksServer.mode = 'ok';
+      world.jwksServer.behaviour = ok;
     }
   });
 });

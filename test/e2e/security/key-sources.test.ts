@@ -3,7 +3,7 @@ import { runWarden } from '../../support/gateway-process.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, writeGatewayDir, expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
 import { openCaller, openSession, post, request } from '../../support/rpc.ts';
-import { jwks, newSigningKey, REMOTE_ISSUER, sign, type SigningKey } from '../../support/tokens.ts';
+import { jwks, newSigningKey, REMOTE_ISSUER, signToken, type SigningKey } from '../../support/tokens.ts';
 
 /**
  * The remote key set (jwks_uri) as the running gateway uses it, with a real JWKS server on
@@ -18,7 +18,7 @@ let session: string;
 beforeAll(async () => {
   world = await startWorld({ jwksCooldownMs: COOLDOWN_MS });
   spare = await newSigningKey('spare');
-  const token = await sign(world.key, { iss: REMOTE_ISSUER });
+  const token = await signToken(world.key, { iss: REMOTE_ISSUER });
   session = await openSession(world.gateway.url, token);
   await waitForCatalog(await openCaller(world.gateway.url, token), ['stdio__echo']);
 });
@@ -27,36 +27,41 @@ afterAll(() => world?.close());
 const echo = () => request('tools/call', { name: 'stdio__echo', arguments: { message: 'hi' } });
 const afterCooldown = () => new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 200));
 /** A token of REMOTE_ISSUER signed by `key` but naming `kid`. */
-const remoteToken = (key: SigningKey, kid = key.kid) => sign({ ...key, kid }, { iss: REMOTE_ISSUER });
+const remoteToken = (key: SigningKey, kid = key.kid) => signToken({ ...key, kid }, { iss: REMOTE_ISSUER });
 
 describe('remote JWKS', () => {
   it('[auth:jwks-cooldown] a storm of unknown kids costs the JWKS server at most one fetch per cooldown; nothing is forwarded', async () => {
     await afterCooldown();
-    const fetches = world.jwksServer.fetches;
+    const fetches = world.jwksServer.requests;
     const before = seen(world);
     const tokens = await Promise.all(Array.from({ length: 25 }, (_, i) => remoteToken(spare, `invented-${i}`)));
     const responses = await Promise.all(tokens.map((token) => post(world.gateway.url, echo(), { token, session })));
     for (const response of responses) expect([401, 503]).toContain(response.status);
-    expect(world.jwksServer.fetches - fetches).toBeLessThanOrEqual(1);
+    expect(world.jwksServer.requests - fetches).toBeLessThanOrEqual(1);
     expectNothingForwarded(world, before);
   });
 
   it('[auth:jwks-rotation] a key added to the JWKS is picked up after the cooldown with one fetch', async () => {
-    world.jwksServer.keys = jwks(world.key, spare);
+    world.jwksServer.behaviour = { kind: 'serve', body: jwks(world.key, spare) };
     await afterCooldown();
-    const fetches = world.jwksServer.fetches;
+    const fetches = world.jwksServer.requests;
     const token = await remoteToken(spare);
     const own = await openSession(world.gateway.url, token);
     expect((await post(world.gateway.url, echo(), { token, session: own })).body?.result).toEqual({ content: [{ type: 'text', text: 'hi' }] });
-    expect(world.jwksServer.fetches - fetches).toBe(1);
+    expect(world.jwksServer.requests - fetches).toBe(1);
   });
 
+  const BROKEN = {
+    garbage: { kind: 'garbage', text: '<html>502 Bad Gateway</html>' },
+    slow: { kind: 'hang' },
+  } as const;
   it.each([
     ['garbage', 'answers a body that is not a JWKS'],
     ['slow', 'does not answer within jwks_timeout_ms'],
   ] as const)('[auth:keys-unavailable-503] a JWKS server that is %s (%s) answers an unknown kid with 503; nothing is forwarded', async (mode, _why) => {
     await afterCooldown();
-    world.jwksServer.mode = mode;
+    const ok = world.jwksServer.behaviour;
+    world.jwksServer.behaviour = BROKEN[mode];
     try {
       const before = seen(world);
       const started = Date.now();
@@ -66,7 +71,7 @@ describe('remote JWKS', () => {
       expect(Date.now() - started).toBeLessThan(5000); // jwks_timeout_ms is 1 s
       expectNothingForwarded(world, before);
     } finally {
-      world.jwksServer.mode = 'ok';
+      world.jwksServer.behaviour = ok;
     }
   });
 });

@@ -7,7 +7,7 @@ import { connectClient } from '../../fixtures/client.ts';
 import { fixtureCommand } from '../../fixtures/spawn.ts';
 import { auditRows } from '../../support/audit.ts';
 import { stdioEntryWithToken, tempDir, writeGatewayDir } from '../../support/worlds/security.ts';
-import { claimsOf, newSigningKey, sign, STRICT_ISSUER, type SigningKey, type TokenOptions } from '../../support/tokens.ts';
+import { claimsOf, newSigningKey, signToken, STRICT_ISSUER, type SigningKey, type TokenOptions } from '../../support/tokens.ts';
 
 /**
  * The stdio edge as Claude Code runs it: the client starts `warden serve --stdio` with the token
@@ -41,7 +41,7 @@ async function withGateway(token: TokenOptions | string, use: (gateway: StdioGat
   const { command, args } = fixtureCommand('kitchen-sink', 'stdio');
   const sink = { command, args: [...args.slice(0, 2), ENV_DUMP_SINK], env: { KITCHEN_SINK_CALLS_FILE: callsFile, ENV_DUMP_FILE: join(dir, 'env.json') } };
   const gateway = writeGatewayDir({ dir, key, mcpServers: { stdio: sink } });
-  const jwt = typeof token === 'string' ? token : await sign(key, token);
+  const jwt = typeof token === 'string' ? token : await signToken(key, token);
   const client = await connectClient(stdioEntryWithToken(gateway, jwt), {}, { stderr: 'ignore' });
   const calls = () => {
     try {
@@ -85,7 +85,7 @@ describe.concurrent('stdio edge (WARDEN_TOKEN)', () => {
   });
 
   it('[auth:token-never-upstream] the stdio upstream child does not inherit WARDEN_TOKEN or the token in any variable', async () => {
-    const token = await sign(key, {});
+    const token = await signToken(key, {});
     await withGateway(token, async ({ client, upstreamEnv }) => {
       await listed(client);
       const env = upstreamEnv();
@@ -135,7 +135,7 @@ describe.concurrent('stdio edge (WARDEN_TOKEN)', () => {
   it('[auth:expiry-in-session] a WARDEN_TOKEN that expires while the gateway runs is refused from then on', async () => {
     // Long enough for the gateway to start while the other tests start theirs on 2 busy cores
     // (up to ~10 s seen); this issuer has no clock tolerance, so the refusal follows exp at once.
-    const token = await sign(key, { iss: STRICT_ISSUER, expiresIn: 20 });
+    const token = await signToken(key, { iss: STRICT_ISSUER, expiresIn: 20 });
     await withGateway(token, async ({ client, calls }) => {
       await listed(client);
       expect(await client.callTool(echo)).toEqual({ content: [{ type: 'text', text: 'hello' }] });

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { startJwksServer, type JwksServer, startRecordingProxy, type RecordingProxy } from '../servers.ts';
-import { jwks, newSigningKey, sign, type SigningKey, type TokenOptions, AUDIENCE, ISSUER, REMOTE_ISSUER, SCOPE, STRICT_ISSUER } from '../tokens.ts';
+import { JwksServer, startRecordingProxy, type RecordingProxy } from '../servers.ts';
+import { jwks, newSigningKey, signToken, type SigningKey, type TokenOptions, AUDIENCE, ISSUER, REMOTE_ISSUER, SCOPE, STRICT_ISSUER } from '../tokens.ts';
 import type { McpServerEntry } from '../../../src/config/schema.ts';
 import { gatewayStdioEntry, startGatewayHttp } from '../gateway-process.ts';
 import { startFixture, type FixtureHandle } from '../../fixtures/spawn.ts';
@@ -32,7 +32,7 @@ export async function startWorld(options: { watch?: boolean; jwksCooldownMs?: nu
   };
   try {
     const key = await newSigningKey('test-key-1');
-    const jwksServer = await startJwksServer(jwks(key));
+    const jwksServer = await JwksServer.start({ kind: 'serve', body: jwks(key) });
     closers.push(() => jwksServer.close());
     const path = tempDir();
     closers.push(() => rmSync(path, { recursive: true, force: true }));
@@ -41,7 +41,7 @@ export async function startWorld(options: { watch?: boolean; jwksCooldownMs?: nu
     const dir = writeGatewayDir({ dir: path, mcpServers: upstreams.entries, key, remoteJwks: jwksServer.url, ...options });
     const gateway = await startGateway(dir, { UPSTREAM_KEY });
     closers.push(() => gateway.close());
-    return { key, jwksServer, upstreams, dir, gateway, token: (o) => sign(key, o), close };
+    return { key, jwksServer, upstreams, dir, gateway, token: (o) => signToken(key, o), close };
   } catch (error) {
     await close();
     throw error;

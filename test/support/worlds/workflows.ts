@@ -15,13 +15,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createToken, parseOptions } from '../../../src/cli/token.ts';
 import type { CallCounts } from '../../fixtures/kitchen-sink/call-counter.ts';
 import { startGatewayHttp, waitForTool } from '../gateway-process.ts';
+import { devToken } from '../tokens.ts';
 import { fixtureCommand, startFixture, type FixtureHandle } from '../../fixtures/spawn.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const DEV_KEY = join(ROOT, 'examples/keys/dev-only-private.pem');
 
 export type Upstream = 'slow' | 'ks' | 'gone';
 
@@ -39,9 +38,6 @@ export interface WorkflowStack {
   close(): Promise<void>;
 }
 
-export async function tokenFor(sub: string, roles: string[]): Promise<string> {
-  return (await createToken(parseOptions(['--sub', sub, '--roles', roles.join(','), '--key', DEV_KEY, '--ttl', '10m']), Date.now())).token;
-}
 
 export async function startWorkflowStack(): Promise<WorkflowStack> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-workflows-'));
@@ -66,7 +62,7 @@ export async function startWorkflowStack(): Promise<WorkflowStack> {
       gatewayLog: gateway.stderr,
       async connect(sub, roles) {
         const client = new Client({ name: 'workflow-test', version: '1' });
-        const requestInit = { headers: { Authorization: `Bearer ${await tokenFor(sub, roles)}` } };
+        const requestInit = { headers: { Authorization: `Bearer ${await devToken(sub, roles)}` } };
         await client.connect(new StreamableHTTPClientTransport(new URL(stack.url), { requestInit }));
         clients.push(client);
         return client;

@@ -4,7 +4,7 @@ import { postgresSessionState } from '../../../src/audit/postgres/session-state.
 import { openPostgresAuditStore } from '../../../src/audit/postgres/store.ts';
 import type { AuditStore } from '../../../src/audit/sink.ts';
 import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
-import { silentLogger } from '../../support/audit.ts';
+import { silentLogger } from '../../support/engines.ts';
 
 // Session state shared by replicas (issue 14): what one replica writes, another reads.
 let server: TestPostgres;

@@ -14,7 +14,8 @@ import { createRedactor } from '../../../src/audit/redact.ts';
 import { readiness } from '../../../src/downstream/readiness.ts';
 import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
 import { upstreamCalls, withGateway } from '../../support/gateway.ts';
-import { decision, silentLogger, tick } from '../../support/audit.ts';
+import { decision, tick } from '../../support/audit.ts';
+import { silentLogger } from '../../support/engines.ts';
 import { auditStoreContract } from './store-contract.ts';
 
 // One PostgreSQL for the whole file (~2 s to start); every test uses replica ids of its own.

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
-import { auditConfig, decision, decisionKeysState, readEvents, silentLogger, tempDir, tick, verifyFile } from '../../support/audit.ts';
+import { auditConfig, decision, decisionKeysState, readEvents, tempDir, tick, verifyFile } from '../../support/audit.ts';
+import { silentLogger } from '../../support/engines.ts';
 import { auditStoreContract } from './store-contract.ts';
 
 const { dir, cleanup } = tempDir('store');

@@ -5,8 +5,9 @@ import { type JWK, base64url, exportJWK, exportSPKI } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../../src/auth/index.ts';
 import type { Authenticator } from '../../../src/auth/principal.ts';
-import { JwksServer } from './helpers/jwks-server.ts';
-import { AUDIENCE, ISSUER, T0, type KeyPair, authConfig, claimsAt, rsaKeys, sign, silentLogger, tamper, testClock } from './helpers/tokens.ts';
+import { JwksServer } from '../../support/servers.ts';
+import { AUDIENCE, ISSUER, T0, type KeyPair, authConfig, claimsAt, rsaKeys, sign, corrupt, testClock } from '../../support/tokens.ts';
+import { silentLogger } from '../../support/engines.ts';
 
 const HS_ISSUER = 'https://hs.test.invalid';
 const HS_SECRET = 'a-test-secret-that-is-definitely-longer-than-32-bytes';
@@ -82,7 +83,7 @@ describe('authenticate - refuses', () => {
   });
 
   it('refuses a token whose signature was altered', async () => {
-    await expect(refused(tamper(await sign(rsa.privateKey, claimsAt()), 2))).rejects.toMatchObject({ code: 'AUTH_TOKEN_INVALID' });
+    await expect(refused(corrupt(await sign(rsa.privateKey, claimsAt()), 2))).rejects.toMatchObject({ code: 'AUTH_TOKEN_INVALID' });
   });
 
   it('refuses a token signed by another key that claims a trusted issuer', async () => {

@@ -7,7 +7,8 @@ import { buildServices } from '../../../src/cli/serve.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { registry, setMetricsEnabled } from '../../../src/metrics/metrics.ts';
 import type { PolicyInput } from '../../../src/policy/contract.ts';
-import { silentLogger, tempDir } from '../../support/audit.ts';
+import { tempDir } from '../../support/audit.ts';
+import { silentLogger } from '../../support/engines.ts';
 
 /**
  * SIGHUP's work (reloadConfig) on the services `warden serve` builds: a real SQLite audit store and

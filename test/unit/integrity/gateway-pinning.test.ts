@@ -8,7 +8,8 @@ import { FIRST_SEEN } from '../../../src/integrity/guard.ts';
 import { startFixture, type FixtureHandle, type FixtureTransport } from '../../fixtures/spawn.ts';
 import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
 import { TestPolicyEngine } from '../../support/engines.ts';
-import { auditConfig, readEvents, silentLogger, tempDir } from '../../support/audit.ts';
+import { auditConfig, readEvents, tempDir } from '../../support/audit.ts';
+import { silentLogger } from '../../support/engines.ts';
 
 /**
  * Tool definition pinning through a real gateway (issue 15): the kitchen-sink upstream changes a

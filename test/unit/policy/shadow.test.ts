@@ -6,7 +6,8 @@ import { buildServices } from '../../../src/cli/serve.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import type { ShadowedPolicyEngine } from '../../../src/policy/index.ts';
 import type { EventRow } from '../../../src/audit/chain.ts';
-import { silentLogger, tempDir } from '../../support/audit.ts';
+import { tempDir } from '../../support/audit.ts';
+import { silentLogger } from '../../support/engines.ts';
 import { startTestGateway } from '../../support/gateway.ts';
 import { relayServer } from '../../fixtures/spawn.ts';
 
