@@ -52,6 +52,10 @@ export const ERROR_CODES = {
   UPSTREAM_ERROR: 'The upstream answered with an error.',
   UPSTREAM_CANCELLED: 'The request was cancelled before the upstream answered.',
 
+  // Limits (per replica)
+  RATE_LIMITED: 'The call exceeded a rate limit rule; data.retryAfterMs says when a call would be admitted.',
+  CONCURRENCY_LIMITED: 'Too many calls in flight to the upstream or from the caller, and the wait queue was full or timed out.',
+
   // Composite workflows
   WORKFLOW_STEP_FAILED: 'A step of a composite tool failed or was denied; later steps did not run.',
   WORKFLOW_TEMPLATE_INVALID: 'A composite tool template cannot be evaluated.',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { auditConfigSchema } from '../audit/config.ts';
 import { authConfigSchema } from '../auth/config.ts';
 import { compositeModulesSchema, compositesConfigSchema } from '../composites/config.ts';
+import { limitsConfigSchema } from '../limits/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
 
 /**
@@ -80,6 +81,9 @@ const serverSchema = z
     max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024),
     shutdown_grace_ms: z.number().int().min(0).default(5_000).describe('How long in-flight calls may finish on SIGINT/SIGTERM.'),
     session_idle_ms: z.number().int().positive().default(30 * 60_000).describe('A Streamable HTTP session without requests this long is closed.'),
+    headers_timeout_ms: z.number().int().positive().max(600_000).default(10_000).describe('A client must send its whole request head within this (408 after).'),
+    request_timeout_ms: z.number().int().positive().max(3_600_000).default(30_000).describe('A client must send its whole request, head and body, within this (408 after).'),
+    keep_alive_timeout_ms: z.number().int().positive().max(600_000).default(5_000).describe('An idle keep-alive connection is closed after this.'),
   })
   .strict();
 
@@ -105,6 +109,7 @@ export const configFileSchema = z
     auth: authConfigSchema.default(authConfigSchema.parse({})),
     policy: policyConfigSchema.default(policyConfigSchema.parse({})),
     audit: auditConfigSchema.default(auditConfigSchema.parse({})),
+    limits: limitsConfigSchema.default(limitsConfigSchema.parse({})),
     composites: compositesConfigSchema,
     composite_modules: compositeModulesSchema,
   })

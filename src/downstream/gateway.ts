@@ -7,6 +7,9 @@ import type { Composite } from '../composites/types.ts';
 import type { Item, UpstreamListing } from '../catalog/types.ts';
 import type { ResolvedConfig } from '../config/load.ts';
 import { WardenError } from '../errors.ts';
+import { upstreamLimits } from '../limits/config.ts';
+import type { LimitEvents } from '../limits/events.ts';
+import { Limits } from '../limits/limits.ts';
 import type { Logger } from '../log.ts';
 import type { Clock } from '../pipeline/deps.ts';
 import { InFlight } from '../pipeline/in-flight.ts';
@@ -27,6 +30,8 @@ export interface GatewayDeps {
   version: string;
   /** The gateway's own composite tools (loaded from config by the caller: loading may import modules). */
   composites?: readonly Composite[];
+  /** Where rate, concurrency, session, result-size and breaker events go (metrics); none by default. */
+  limitEvents?: LimitEvents;
 }
 
 /** The tool items the catalog offers for the gateway's own composite tools. */
@@ -60,6 +65,7 @@ export class Gateway {
   readonly upstreams: UpstreamSet;
   readonly pipeline: Pipeline;
   readonly inFlight = new InFlight();
+  readonly limits: Limits;
   readonly sessions = new Set<SessionHandle>();
   readonly log: Logger;
   readonly version: string;
@@ -84,6 +90,7 @@ export class Gateway {
         onServerRequest: (upstream, request, extra) => this.#serverRequest(upstream, request, extra),
       },
     });
+    this.limits = new Limits(config.limits, (upstream) => upstreamLimits(config.limits, upstream).max_concurrent, deps.limitEvents);
     this.pipeline = createPipeline({
       authenticator: deps.authenticator,
       policy: deps.policy,
@@ -93,6 +100,7 @@ export class Gateway {
       clock: deps.clock ?? { now: Date.now },
       log: deps.log,
       inFlight: this.inFlight,
+      limits: this.limits,
       pageSize: config.namespacing.page_size,
       composites: new Map(composites.map((c) => [c.name, c])),
       requiredScopes: config.auth.required_scopes,

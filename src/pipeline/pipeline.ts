@@ -2,20 +2,21 @@ import { LoggingLevelSchema, type Result } from '@modelcontextprotocol/sdk/types
 import type { Item } from '../catalog/types.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
 import { paginate, type Page } from '../catalog/pagination.ts';
-import { type ErrorCode, WardenError } from '../errors.ts';
-import type { Authenticated, CallRequest, SessionInfo, Target } from './context.ts';
+import { asWardenError, type ErrorCode, WardenError } from '../errors.ts';
+import type { Authenticated, CallRequest, Recorded, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ListMethod } from './methods.ts';
-import { auditDecision, auditDenial, auditLevelDecision, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
+import { auditDecision, auditDenial, auditLevelDecision, auditRefusal, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
 import { authorize, denialError, policyInput, serverRequestInput, visible } from './stages/authorize.ts';
 import { forward } from './stages/forward.ts';
+import { limit } from './stages/limit.ts';
 import { runCompositeCall } from './stages/run-composite.ts';
 import { resolve } from './stages/resolve.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
-export const STAGES = ['authenticate', 'resolve', 'authorize', 'audit-decision', 'forward', 'audit-outcome'] as const;
+export const STAGES = ['authenticate', 'resolve', 'authorize', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /**
@@ -25,6 +26,7 @@ export type StageName = (typeof STAGES)[number];
 const FAIL_CLOSED: Partial<Record<StageName, [ErrorCode, string]>> = {
   authenticate: ['AUTH_TOKEN_INVALID', 'Authentication failed'],
   authorize: ['POLICY_ERROR', 'Denied: policy evaluation failed'],
+  limit: ['INTERNAL', 'Denied: the limits could not be checked'],
   'audit-decision': ['AUDIT_UNAVAILABLE', 'Denied: the audit record could not be written'],
 };
 
@@ -110,14 +112,24 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         await auditDenial(resolved, verdict.decision, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
         throw verdict.error;
       }
-      const recorded = await stage('audit-decision', () => auditDecision(verdict.context, deps));
+      // A refusal by a limit is recorded like a denial, and committed before the caller hears it.
+      const release = await stage('limit', () => limit(verdict.context, deps)).catch(async (error: unknown) => {
+        await auditRefusal(verdict.context, asWardenError(error), deps).catch((failure: unknown) => log.error({ err: failure }, 'recording a refusal failed'));
+        throw error;
+      });
+      let recorded: Recorded;
       let done: Awaited<ReturnType<typeof forward>> | { error: unknown };
       try {
-        done = await stage('forward', () =>
-          recorded.upstream === COMPOSITE_SERVER ? runCompositeCall(recorded, deps, (step) => pipeline.call(step)) : forward(recorded, deps),
-        );
-      } catch (error) {
-        done = { error };
+        recorded = await stage('audit-decision', () => auditDecision(verdict.context, deps));
+        try {
+          done = await stage('forward', () =>
+            recorded.upstream === COMPOSITE_SERVER ? runCompositeCall(recorded, deps, (step) => pipeline.call(step)) : forward(recorded, deps),
+          );
+        } catch (error) {
+          done = { error };
+        }
+      } finally {
+        release();
       }
       // The answer does not wait for the outcome row's commit: the decision row already gated the
       // forward, and the store still writes the outcome after it. Waiting would put a second

@@ -11,6 +11,7 @@ import type { Authenticator } from '../../../src/auth/principal.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import { Gateway } from '../../../src/downstream/gateway.ts';
 import { serveHttp, type HttpEdge } from '../../../src/downstream/http.ts';
+import { type LimitEvents, NO_LIMIT_EVENTS } from '../../../src/limits/events.ts';
 import { createLogger } from '../../../src/log.ts';
 import type { PolicyEngine } from '../../../src/policy/contract.ts';
 import { allowAll, MemoryAuditSink, TestTokenAuthenticator } from './test-engines.ts';
@@ -34,6 +35,8 @@ export interface TestGatewayOptions {
   audit?: AuditSink;
   authenticator?: Authenticator;
   authFailures?: { recordAuthnFailure(event: AuthnFailureEvent): void };
+  /** Only the limit events a test listens to; the others do nothing. */
+  limitEvents?: Partial<LimitEvents>;
 }
 
 /** Writes the config to a temp file, loads it like `serve` does, and serves HTTP on 127.0.0.1:0. */
@@ -48,6 +51,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     policy: options.policy ?? allowAll(),
     audit,
     ...(options.authFailures ? { authFailures: options.authFailures } : {}),
+    limitEvents: { ...NO_LIMIT_EVENTS, ...options.limitEvents },
     log: createLogger('silent'),
     version: 'test',
   });
