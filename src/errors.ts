@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   UPSTREAM_TIMEOUT: 'The upstream did not answer within the configured timeout.',
   UPSTREAM_ERROR: 'The upstream answered with an error.',
   UPSTREAM_CANCELLED: 'The request was cancelled before the upstream answered.',
+  RESULT_TOO_LARGE: 'The upstream answer exceeded its max_result_bytes; it was dropped while being read.',
 
   // Limits (per replica)
   RATE_LIMITED: 'The call exceeded a rate limit rule; data.retryAfterMs says when a call would be admitted.',

@@ -78,6 +78,7 @@ export class Gateway {
     this.version = deps.version;
     const composites = deps.composites ?? [];
     this.catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
+    this.limits = new Limits(config.limits, (upstream) => upstreamLimits(config.limits, upstream).max_concurrent, deps.limitEvents);
     this.upstreams = new UpstreamSet(config, {
       log: deps.log,
       clientInfo: { name: 'mcp-warden', version: deps.version },
@@ -88,9 +89,9 @@ export class Gateway {
         },
         onNotification: (upstream, notification) => this.#notification(upstream, notification),
         onServerRequest: (upstream, request, extra) => this.#serverRequest(upstream, request, extra),
+        onResultTooLarge: (upstream) => this.limits.events.resultTooLarge(upstream),
       },
     });
-    this.limits = new Limits(config.limits, (upstream) => upstreamLimits(config.limits, upstream).max_concurrent, deps.limitEvents);
     this.pipeline = createPipeline({
       authenticator: deps.authenticator,
       policy: deps.policy,

@@ -44,6 +44,7 @@ const JSONRPC_CODE: Record<WardenCode, number> = {
   UPSTREAM_TIMEOUT: ErrorCode.RequestTimeout,
   UPSTREAM_ERROR: ErrorCode.InternalError,
   UPSTREAM_CANCELLED: ErrorCode.RequestTimeout,
+  RESULT_TOO_LARGE: -32005,
   RATE_LIMITED: -32029,
   CONCURRENCY_LIMITED: -32029,
   WORKFLOW_STEP_FAILED: -32004,

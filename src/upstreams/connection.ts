@@ -9,6 +9,7 @@ import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { upstreamCallError } from './call-errors.ts';
 import { fetchListing } from './list-fetch.ts';
+import { type Dropped, tooLargeResponse } from './result-cap.ts';
 import { createClientTransport } from './transport.ts';
 
 /** Results are relayed as they came: a loose schema keeps every field the SDK types do not know. */
@@ -26,6 +27,8 @@ export interface UpstreamEvents {
   onNotification(upstream: string, notification: Notification): void;
   /** sampling/createMessage, elicitation/create, roots/list: relayed by the gateway. */
   onServerRequest(upstream: string, request: JSONRPCRequest, extra: ServerRequestExtra): Promise<Result>;
+  /** An answer over max_result_bytes was dropped (already logged). */
+  onResultTooLarge?(upstream: string): void;
 }
 
 export interface ConnectionOptions {
@@ -142,7 +145,17 @@ export class UpstreamConnection {
    */
   #interceptProgress(transport: Transport): void {
     const deliver = transport.onmessage;
+    const measure = this.spec.transport === 'sse';
     transport.onmessage = (message, extra) => {
+      // Legacy SSE (the SDK's transport reads each event whole): the cap is checked after the
+      // read, so the caller gets the same RESULT_TOO_LARGE, but the gateway held the event once.
+      if (measure && 'result' in message && 'id' in message) {
+        const bytes = Buffer.byteLength(JSON.stringify(message));
+        if (bytes > this.spec.limits.maxResultBytes) {
+          this.#droppedAnswer({ bytes, id: message.id });
+          return deliver?.(tooLargeResponse(message.id, bytes, this.spec.limits.maxResultBytes), extra);
+        }
+      }
       if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
         const { progressToken, ...progress } = (message.params ?? {}) as Progress & { progressToken?: unknown };
         const handler = typeof progressToken === 'string' ? this.#progress.get(progressToken) : undefined;
@@ -179,7 +192,7 @@ export class UpstreamConnection {
     if (this.#state === 'closed') return false;
     this.#state = 'connecting';
     const client = this.#createClient();
-    const transport = createClientTransport(this.spec, this.#log);
+    const transport = createClientTransport(this.spec, this.#log, (dropped) => this.#droppedAnswer(dropped));
     let listing: UpstreamListing;
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs });
@@ -203,6 +216,13 @@ export class UpstreamConnection {
     this.#log.info({ tools: listing.tools.length, resources: listing.resources.length, prompts: listing.prompts.length }, 'upstream connected');
     this.#options.events.onListing(this.spec.name, listing, 'connected');
     return true;
+  }
+
+  #droppedAnswer({ bytes, id }: Dropped): void {
+    const limit = this.spec.limits.maxResultBytes;
+    if (id === undefined) this.#log.warn({ bytes, limit }, 'upstream message over max_result_bytes dropped (not an answer to a call)');
+    else this.#log.warn({ bytes, limit }, 'upstream answer over max_result_bytes dropped; the call gets RESULT_TOO_LARGE');
+    this.#options.events.onResultTooLarge?.(this.spec.name);
   }
 
   #createClient(): Client {

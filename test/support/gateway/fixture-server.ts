@@ -59,6 +59,8 @@ export function createFixtureServer(name = 'fixture'): Server {
     switch (request.params.name) {
       case 'echo':
         if (args.fail === true) return { content: [{ type: 'text', text: 'failed on purpose' }], isError: true };
+        // `bytes`: a result that large (result size caps); the message is repeated to fill it.
+        if (typeof args.bytes === 'number') return { content: [{ type: 'text', text: String(args.message).repeat(args.bytes / String(args.message).length) }] };
         // `extraField` is unknown to the SDK's types: a relay must keep it.
         return { content: [{ type: 'text', text: String(args.message), annotations: { priority: 1 } }], extraField: { kept: true } } as CallToolResult;
       case 'log':

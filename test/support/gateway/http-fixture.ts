@@ -10,8 +10,11 @@ export interface HttpFixture {
   close(): Promise<void>;
 }
 
-/** Serves the fixture over Streamable HTTP (`/mcp`) or legacy SSE (`/sse` + `/messages`) on 127.0.0.1. */
-export async function startHttpFixture(kind: 'http' | 'sse', name: string, port = 0): Promise<HttpFixture> {
+/**
+ * Serves the fixture over Streamable HTTP (`/mcp`) or legacy SSE (`/sse` + `/messages`) on 127.0.0.1.
+ * Streamable HTTP answers calls as SSE streams, or as plain JSON bodies with `jsonResponse`.
+ */
+export async function startHttpFixture(kind: 'http' | 'sse', name: string, port = 0, options: { jsonResponse?: boolean } = {}): Promise<HttpFixture> {
   const streamable = new Map<string, StreamableHTTPServerTransport>();
   const sse = new Map<string, SSEServerTransport>();
 
@@ -34,7 +37,7 @@ export async function startHttpFixture(kind: 'http' | 'sse', name: string, port 
       let transport = typeof id === 'string' ? streamable.get(id) : undefined;
       if (!transport) {
         if (id !== undefined) return void res.writeHead(404).end();
-        transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (sid) => void streamable.set(sid, transport!) });
+        transport = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, enableJsonResponse: options.jsonResponse === true, onsessioninitialized: (sid) => void streamable.set(sid, transport!) });
         await createFixtureServer(name).connect(transport);
       }
       return transport.handleRequest(req, res);
