@@ -47,7 +47,7 @@ export const ERROR_CODES = {
   PROMPT_NOT_FOUND: 'No prompt of that name exists for this caller.',
 
   // Upstreams
-  UPSTREAM_UNAVAILABLE: 'The upstream server is not connected.',
+  UPSTREAM_UNAVAILABLE: 'The upstream server is not connected, or its circuit breaker is open (data.reason, data.retryAfterMs).',
   UPSTREAM_TIMEOUT: 'The upstream did not answer within the configured timeout.',
   UPSTREAM_ERROR: 'The upstream answered with an error.',
   UPSTREAM_CANCELLED: 'The request was cancelled before the upstream answered.',

@@ -90,6 +90,7 @@ export class Gateway {
         onNotification: (upstream, notification) => this.#notification(upstream, notification),
         onServerRequest: (upstream, request, extra) => this.#serverRequest(upstream, request, extra),
         onResultTooLarge: (upstream) => this.limits.events.resultTooLarge(upstream),
+        onBreaker: (upstream, state) => this.limits.events.breaker(upstream, state),
       },
     });
     this.pipeline = createPipeline({

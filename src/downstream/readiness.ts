@@ -5,15 +5,17 @@ import type { Gateway } from './gateway.ts';
 /**
  * `GET /readyz` for orchestrators and the on-call engineer: 200 when calls can be served, 503 when
  * they would all be refused because the audit trail cannot be written (fail closed means no audit,
- * no calls). Served without a token, so it says only what a load balancer needs: the audit state
- * and how many upstreams are connected, never their names or tools.
+ * no calls). Served without a token, so it says only what a load balancer needs: the audit state,
+ * how many upstreams are connected, and how many circuit breakers are open or probing (the log and
+ * the metrics name them), never their names or tools. An open circuit does not make the gateway
+ * unready: its other upstreams still serve.
  */
 export const READINESS_PATH = '/readyz';
 
 export interface Readiness {
   ready: boolean;
   audit: 'ok' | 'unavailable';
-  upstreams: { connected: number; total: number };
+  upstreams: { connected: number; total: number; circuits: { open: number; half_open: number } };
 }
 
 export function readiness(gateway: Gateway, auditHealth: () => AuditHealth): Readiness {
@@ -22,7 +24,11 @@ export function readiness(gateway: Gateway, auditHealth: () => AuditHealth): Rea
   return {
     ready: auditOk,
     audit: auditOk ? 'ok' : 'unavailable',
-    upstreams: { connected: upstreams.filter((u) => u.state === 'ready').length, total: upstreams.length },
+    upstreams: {
+      connected: upstreams.filter((u) => u.state === 'ready').length,
+      total: upstreams.length,
+      circuits: { open: upstreams.filter((u) => u.breaker === 'open').length, half_open: upstreams.filter((u) => u.breaker === 'half_open').length },
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import type { UpstreamSpec } from '../config/load.ts';
 import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { upstreamCallError } from './call-errors.ts';
+import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { fetchListing } from './list-fetch.ts';
 import { type Dropped, tooLargeResponse } from './result-cap.ts';
 import { createClientTransport } from './transport.ts';
@@ -29,6 +30,8 @@ export interface UpstreamEvents {
   onServerRequest(upstream: string, request: JSONRPCRequest, extra: ServerRequestExtra): Promise<Result>;
   /** An answer over max_result_bytes was dropped (already logged). */
   onResultTooLarge?(upstream: string): void;
+  /** The upstream's circuit breaker changed state (already logged). */
+  onBreaker?(upstream: string, state: BreakerState): void;
 }
 
 export interface ConnectionOptions {
@@ -39,6 +42,8 @@ export interface ConnectionOptions {
   reconnect: { initialMs: number; maxMs: number };
   /** Injected for tests; defaults to Math.random (jitter). */
   random?: () => number;
+  /** Injected for tests; defaults to Date.now (the circuit breaker's open time). */
+  now?: () => number;
 }
 
 export interface CallOptions {
@@ -56,6 +61,9 @@ export function reconnectDelay(attempt: number, backoff: { initialMs: number; ma
   const base = Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt);
   return Math.round(base / 2 + (base / 2) * random());
 }
+
+/** A failed list refresh is tried this many times in all (lists are idempotent; calls never retried). */
+const LIST_ATTEMPTS = 3;
 
 export type ConnectionState = 'connecting' | 'ready' | 'waiting' | 'closed';
 
@@ -76,11 +84,22 @@ export class UpstreamConnection {
   #progressTokens = 0;
   readonly #options: ConnectionOptions;
   readonly #log: Logger;
+  readonly #breaker: CircuitBreaker;
 
   constructor(spec: UpstreamSpec, options: ConnectionOptions) {
     this.spec = spec;
     this.#options = options;
     this.#log = options.log.child({ upstream: spec.name });
+    this.#breaker = new CircuitBreaker(spec.limits.breaker, options.now ?? Date.now, (state, why) => {
+      if (state === 'open') this.#log.warn({ why, openMs: spec.limits.breaker.openMs }, 'circuit breaker open: calls fail fast');
+      else this.#log.info({ why }, `circuit breaker ${state}`);
+      options.events.onBreaker?.(spec.name, state);
+    });
+  }
+
+  /** closed, open (calls fail fast) or half_open (one probe call in flight). */
+  get breaker(): BreakerState {
+    return this.#breaker.state;
   }
 
   get state(): ConnectionState {
@@ -101,6 +120,26 @@ export class UpstreamConnection {
     if (this.#state !== 'ready' || client === undefined) {
       throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is not connected`, { details: { upstream: this.spec.name } });
     }
+    const admission = this.#breaker.admit();
+    if ('reason' in admission) {
+      throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is unavailable: ${admission.reason}`, {
+        details: { upstream: this.spec.name, reason: admission.reason, retryAfterMs: admission.retryAfterMs },
+      });
+    }
+    try {
+      const result = await this.#send(client, method, params, options);
+      this.#breaker.success(admission);
+      return result;
+    } catch (error) {
+      const code = error instanceof WardenError ? error.code : undefined;
+      if (code === 'UPSTREAM_TIMEOUT' || code === 'UPSTREAM_UNAVAILABLE') this.#breaker.failure(admission, (error as Error).message);
+      else if (code === 'UPSTREAM_CANCELLED') this.#breaker.neutral(admission);
+      else this.#breaker.success(admission);
+      throw error;
+    }
+  }
+
+  async #send(client: Client, method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> {
     let sent = params;
     let token: string | undefined;
     if (options.onprogress) {
@@ -165,15 +204,22 @@ export class UpstreamConnection {
     };
   }
 
-  /** Refetches the whole listing (serialised, so two list_changed never race). */
+  /**
+   * Refetches the whole listing (serialised, so two list_changed never race). Lists are the one
+   * kind of request the gateway retries on its own (they change nothing upstream); a call is
+   * never retried, since the upstream may have acted on it.
+   */
   refresh(): Promise<void> {
     this.#refreshing = this.#refreshing.then(async () => {
-      const client = this.#client;
-      if (this.#state !== 'ready' || client === undefined) return;
-      try {
-        this.#options.events.onListing(this.spec.name, await fetchListing(client, this.#options.connectTimeoutMs), 'refreshed');
-      } catch (error) {
-        this.#log.warn({ err: error }, 'refreshing the upstream listing failed');
+      for (let attempt = 1; attempt <= LIST_ATTEMPTS; attempt++) {
+        const client = this.#client;
+        if (this.#state !== 'ready' || client === undefined) return;
+        try {
+          return this.#options.events.onListing(this.spec.name, await fetchListing(client, this.#options.connectTimeoutMs), 'refreshed');
+        } catch (error) {
+          this.#log.warn({ err: error, attempt }, attempt < LIST_ATTEMPTS ? 'refreshing the upstream listing failed; retrying' : 'refreshing the upstream listing failed');
+          if (attempt < LIST_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, reconnectDelay(attempt - 1, this.#options.reconnect, this.#options.random ?? Math.random)));
+        }
       }
     });
     return this.#refreshing;

@@ -97,7 +97,7 @@ describe('HTTP authentication', () => {
     const response = await fetch(`${new URL(world.gateway.url).origin}/readyz`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toEqual({ ready: true, audit: 'ok', upstreams: { connected: expect.any(Number), total: 3 } });
+    expect(body).toEqual({ ready: true, audit: 'ok', upstreams: { connected: expect.any(Number), total: 3, circuits: { open: 0, half_open: 0 } } });
     // Anything else without a token is refused, whatever the path.
     expect((await fetch(`${new URL(world.gateway.url).origin}/admin`)).status).toBe(401);
   });
