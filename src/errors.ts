@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   // Limits (per replica)
   RATE_LIMITED: 'The call exceeded a rate limit rule; data.retryAfterMs says when a call would be admitted.',
   CONCURRENCY_LIMITED: 'Too many calls in flight to the upstream or from the caller, and the wait queue was full or timed out.',
+  SESSION_LIMIT: 'The caller, or the gateway in total, has as many open sessions as allowed.',
 
   // Composite workflows
   WORKFLOW_STEP_FAILED: 'A step of a composite tool failed or was denied; later steps did not run.',

@@ -85,7 +85,9 @@ const serverSchema = z
     request_timeout_ms: z.number().int().positive().max(3_600_000).default(30_000).describe('A client must send its whole request, head and body, within this (408 after).'),
     keep_alive_timeout_ms: z.number().int().positive().max(600_000).default(5_000).describe('An idle keep-alive connection is closed after this.'),
   })
-  .strict();
+  .strict()
+  // node:http refuses to start otherwise; say so with the field instead of a RangeError.
+  .refine((server) => server.headers_timeout_ms <= server.request_timeout_ms, { path: ['headers_timeout_ms'], message: 'must not exceed server.request_timeout_ms' });
 
 const upstreamDefaultsSchema = z
   .object({

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { LoggingLevelSchema, type Result } from '@modelcontextprotocol/sdk/types.js';
 import type { Item } from '../catalog/types.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
@@ -6,7 +7,7 @@ import { asWardenError, type ErrorCode, WardenError } from '../errors.ts';
 import type { Authenticated, CallRequest, Recorded, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ListMethod } from './methods.ts';
-import { auditDecision, auditDenial, auditLevelDecision, auditRefusal, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
+import { auditDecision, auditDenial, auditEdgeRefusal, auditLevelDecision, auditRefusal, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
 import { authorize, denialError, policyInput, serverRequestInput, visible } from './stages/authorize.ts';
@@ -50,7 +51,12 @@ export interface ServerRequest {
   signal: AbortSignal;
 }
 
+/** A request the HTTP edge refused before the pipeline (SESSION_LIMIT at initialize). */
+export type EdgeRefusal = Pick<CallRequest, 'session' | 'requestId' | 'token'> & { method: string };
+
 export interface Pipeline {
+  /** Records an edge refusal as a denial (authenticated when the token verifies); never throws. */
+  refuse(request: EdgeRefusal, error: WardenError): Promise<void>;
   call(request: CallRequest): Promise<Result>;
   list(request: ListRequest): Promise<Page<Item>>;
   /** logging/setLevel: authorized like any request, then sent to every upstream that logs. */
@@ -101,6 +107,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   const pipeline: Pipeline = {
+    async refuse(request, error) {
+      const principal = await deps.authenticator.authenticate(request.token).catch(() => undefined);
+      const decision = { allow: false, reasons: [error.message], decisionId: randomUUID(), revision: deps.policy.revision };
+      await auditEdgeRefusal({ ...request, principal, params: {} }, error, decision, deps).catch((failure: unknown) => log.error({ err: failure }, 'recording a refusal failed'));
+    },
+
     async call(request) {
       const authenticated = await stage('authenticate', () => authenticate(request, deps));
       const resolved = await stage('resolve', () => resolve(authenticated, deps)).catch(async (error: unknown) => {

@@ -32,6 +32,17 @@ export async function auditRefusal(ctx: Authorized, error: WardenError, deps: Pi
 }
 
 /**
+ * A request refused at the edge before any stage could take it (a session cap at `initialize`):
+ * a deny row with the refusal's code, under a decision id of its own, in the caller's name when
+ * its token verifies.
+ */
+export async function auditEdgeRefusal(ctx: RequestFields, error: WardenError, decision: Decision, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
+  const event = commonEvent(ctx, decision, deps.clock.now());
+  event.code = error.code;
+  await deps.audit.recordDecision(event);
+}
+
+/**
  * logging/setLevel addresses no item: it goes to every upstream that logs, so its row names the
  * method and the level and no tool or upstream. Allowed or denied, it is recorded like a call.
  */

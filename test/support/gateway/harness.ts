@@ -9,6 +9,7 @@ import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditSink, AuthnFailureEvent } from '../../../src/audit/sink.ts';
 import type { Authenticator } from '../../../src/auth/principal.ts';
 import { loadConfig } from '../../../src/config/load.ts';
+import { createAuthEdge } from '../../../src/downstream/auth-edge.ts';
 import { Gateway } from '../../../src/downstream/gateway.ts';
 import { serveHttp, type HttpEdge } from '../../../src/downstream/http.ts';
 import { type LimitEvents, NO_LIMIT_EVENTS } from '../../../src/limits/events.ts';
@@ -37,6 +38,8 @@ export interface TestGatewayOptions {
   authFailures?: { recordAuthnFailure(event: AuthnFailureEvent): void };
   /** Only the limit events a test listens to; the others do nothing. */
   limitEvents?: Partial<LimitEvents>;
+  /** Put the HTTP auth edge in front, as `serve` does (401s at the edge, sessions bound to their caller). */
+  authEdge?: boolean;
 }
 
 /** Writes the config to a temp file, loads it like `serve` does, and serves HTTP on 127.0.0.1:0. */
@@ -46,8 +49,9 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   writeFileSync(file, JSON.stringify(options.config));
   const config = loadConfig(file, {});
   const audit = options.audit ?? new MemoryAuditSink();
+  const authenticator = options.authenticator ?? new TestTokenAuthenticator();
   const gateway = new Gateway(config, {
-    authenticator: options.authenticator ?? new TestTokenAuthenticator(),
+    authenticator,
     policy: options.policy ?? allowAll(),
     audit,
     ...(options.authFailures ? { authFailures: options.authFailures } : {}),
@@ -65,7 +69,9 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   };
   try {
     await gateway.start();
-    edge = await serveHttp(gateway, { host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: config.server.max_body_bytes, sessionIdleMs: config.server.session_idle_ms });
+    edge = await serveHttp(gateway, { host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: config.server.max_body_bytes, sessionIdleMs: config.server.session_idle_ms,
+      ...(options.authEdge ? { auth: createAuthEdge({ authenticator, auth: config.auth, log: createLogger('silent') }) } : {}),
+    });
   } catch (error) {
     await close();
     throw error;
