@@ -75,8 +75,11 @@ class RateRule {
       this.#buckets.set(key, bucket);
       return bucket;
     }
-    bucket.tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.at) * this.#perMs);
-    bucket.at = now;
+    // A wall clock stepped back (NTP) refills nothing rather than draining the bucket.
+    if (now > bucket.at) {
+      bucket.tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.at) * this.#perMs);
+      bucket.at = now;
+    }
     return bucket;
   }
 

@@ -62,3 +62,12 @@ describe('rate limiter - token buckets', () => {
     expect(limiter.take(subject({ principalKey: 'iss p0' }), 1000)).toBeDefined();
   });
 });
+
+describe('rate limiter - a clock that steps back', () => {
+  it('refills nothing and drains nothing when the time goes backwards', () => {
+    const limiter = new RateLimiter([rule({ rate: 1, burst: 2 })]);
+    expect(limiter.take(subject(), 10_000)).toBeUndefined();
+    expect(limiter.take(subject(), 5_000)).toBeUndefined();
+    expect(limiter.take(subject(), 5_000)).toMatchObject({ retryAfterMs: 1000 });
+  });
+});
