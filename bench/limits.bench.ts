@@ -16,7 +16,8 @@ import { limitsConfigSchema } from '../src/limits/config.ts';
 import { Limits, type RateSubject } from '../src/limits/limits.ts';
 import { createLogger } from '../src/log.ts';
 import type { SessionInfo } from '../src/pipeline/context.ts';
-import { startTestGateway, stdioFixture } from '../test/support/gateway/harness.ts';
+import { relayServer } from '../test/fixtures/spawn.ts';
+import { startTestGateway } from '../test/support/gateway.ts';
 import { measureInterleaved } from './gateway-measure.ts';
 
 const json = process.argv.includes('--json');
@@ -57,7 +58,7 @@ const dir = mkdtempSync(join(tmpdir(), 'warden-bench-limits-'));
 const audit = openAuditStore(auditConfigSchema.parse({ path: join(dir, 'audit.db') }), { logger: createLogger('silent') });
 const gw = await startTestGateway({
   config: {
-    mcpServers: { db: stdioFixture('db') },
+    mcpServers: { db: relayServer('db') },
     // `limited` gets one call per ~17 minutes: after the first, every call of theirs is refused.
     limits: { rate: [{ name: 'limited', match: { principal: 'limited' }, rate: 0.001, burst: 1 }] },
   },

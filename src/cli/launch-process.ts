@@ -18,6 +18,13 @@ export interface ListeningProcess {
   stderr: string[];
   /** SIGTERM, then SIGKILL after a grace period; resolves once the child is gone. */
   close(): Promise<void>;
+  /** Sends `signal` only (a crash test's SIGKILL, a clean stop's SIGTERM) and resolves how the child ended. */
+  kill(signal: NodeJS.Signals): Promise<ProcessExit>;
+}
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export interface ListenOptions {
@@ -48,10 +55,15 @@ export async function startListeningProcess(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => live.delete(child));
   const close = () => terminate(child, exited);
+  const kill = async (signal: NodeJS.Signals): Promise<ProcessExit> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+    return { code: child.exitCode, signal: child.signalCode };
+  };
   const stderr: string[] = [];
   try {
     const url = await waitForUrl(child, stderr, exited, readUrl, options);
-    return { url, pid: child.pid!, stderr, close };
+    return { url, pid: child.pid!, stderr, close, kill };
   } catch (error) {
     await close();
     throw error;

@@ -4,8 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../../src/audit/chain.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { readiness } from '../../../src/downstream/readiness.ts';
-import { upstreamCalls, withGateway } from './support.ts';
-import { auditConfig, readEvents, silentLogger, tempDir, verifyFile } from '../../unit/audit/helpers.ts';
+import { upstreamCalls, withGateway } from '../../support/gateway.ts';
+import { auditConfig, readEvents, silentLogger, tempDir, verifyFile } from '../../support/audit.ts';
 
 const { dir, cleanup } = tempDir('gateway-audit');
 afterAll(cleanup);

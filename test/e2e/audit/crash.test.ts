@@ -6,20 +6,20 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../../src/audit/chain.ts';
 import { verifyChain } from '../../../src/audit/sqlite/verify.ts';
-import { writeGatewayConfig } from '../../fixtures/gateway.ts';
-import { stdioFixture } from '../../support/gateway/harness.ts';
-import { tempDir } from '../../unit/audit/helpers.ts';
-import { killAll, type ServedGateway, serveGateway } from './serve-process.ts';
+import type { ListeningProcess } from '../../../src/cli/launch-process.ts';
+import { startGatewayHttp, writeGatewayConfig } from '../../support/gateway-process.ts';
+import { tempDir } from '../../support/audit.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
 
 const { dir, cleanup } = tempDir('gateway-crash');
-const started: ServedGateway[] = [];
-afterAll(() => {
-  killAll(started);
+const started: ListeningProcess[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((gateway) => gateway.kill('SIGKILL')));
   cleanup();
 });
 
-async function serve(config: string): Promise<ServedGateway> {
-  const gateway = await serveGateway(config);
+async function serve(config: string): Promise<ListeningProcess> {
+  const gateway = await startGatewayHttp(config);
   started.push(gateway);
   return gateway;
 }
@@ -30,10 +30,10 @@ const childrenOf = (pid: number): number[] =>
 
 describe('audit durability - the gateway is SIGKILLed mid-load', () => {
   it('keeps a decision row for every answered call, verifies, and marks cut-off calls incomplete after restart', async () => {
-    const config = writeGatewayConfig(dir, { db: { ...stdioFixture('db'), env: {} } });
+    const config = writeGatewayConfig(dir, { db: { ...relayServer('db'), env: {} } });
     const first = await serve(config);
     const client = new Client({ name: 'crash-test', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(first.url));
+    await client.connect(new StreamableHTTPClientTransport(new URL(first.url)));
 
     const answered: string[] = [];
     let killed = false;
@@ -49,10 +49,9 @@ describe('audit durability - the gateway is SIGKILLed mid-load', () => {
     const slow = Array.from({ length: 3 }, () => client.callTool({ name: 'db__slow', arguments: { steps: 1, delayMs: 60_000 } }).catch(() => undefined));
     const load = Array.from({ length: 8 }, echoes);
     while (answered.length < 150) await new Promise((resolve) => setTimeout(resolve, 10));
-    const orphans = childrenOf(first.child.pid!);
+    const orphans = childrenOf(first.pid);
     killed = true;
-    first.child.kill('SIGKILL');
-    await first.exited;
+    await first.kill('SIGKILL');
     for (const pid of orphans) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -66,9 +65,7 @@ describe('audit durability - the gateway is SIGKILLed mid-load', () => {
 
     // Restart: opening the audit store closes what the crash left open; then stop cleanly.
     const second = await serve(config);
-    second.child.kill('SIGTERM');
-    await second.exited;
-    expect(second.child.exitCode).toBe(0);
+    expect((await second.kill('SIGTERM')).code).toBe(0);
 
     const db = new Database(join(dir, 'audit.db'), { readonly: true });
     try {

@@ -5,14 +5,15 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stdioFixture } from '../../support/gateway/harness.ts';
-import { tempDir } from '../../unit/audit/helpers.ts';
-import { killAll, type ServedGateway, serveGateway } from './serve-process.ts';
+import { tempDir } from '../../support/audit.ts';
+import type { ListeningProcess } from '../../../src/cli/launch-process.ts';
+import { startGatewayHttp } from '../../support/gateway-process.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
 
 const { dir, cleanup } = tempDir('gateway-secrets');
-const started: ServedGateway[] = [];
-afterAll(() => {
-  killAll(started);
+const started: ListeningProcess[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((gateway) => gateway.kill('SIGKILL')));
   cleanup();
 });
 
@@ -35,15 +36,16 @@ describe('secrets through the live gateway', () => {
     writeFileSync(join(dir, 'allow-all.rego'), 'package mcp.authz\n\nallow := true\n');
     const config = join(dir, 'warden.config.json');
     writeFileSync(config, JSON.stringify({
-      mcpServers: { db: { ...stdioFixture('db'), env: {} } },
+      mcpServers: { db: { ...relayServer('db'), env: {} } },
       auth: { mode: 'jwt', issuers: [{ issuer: ISSUER, audience: 'mcp-warden', secret_env: 'WARDEN_SECRETS_TEST_KEY', algorithms: ['HS256'] }] },
       policy: { paths: [join(dir, 'allow-all.rego')], watch: false },
       audit: { path: 'audit.db' },
     }));
     // Debug level: the scan covers everything the gateway would ever log.
-    const gateway = await serveGateway(config, { WARDEN_SECRETS_TEST_KEY: SECRET, WARDEN_LOG_LEVEL: 'debug' });
+    const gateway = await startGatewayHttp(config, { WARDEN_SECRETS_TEST_KEY: SECRET, WARDEN_LOG_LEVEL: 'debug' });
     started.push(gateway);
-    const { url, log } = gateway;
+    const url = new URL(gateway.url);
+    const log = gateway.stderr;
 
     const token = await sign(SECRET, 'jti-secrets-1');
     const forged = await sign('not-the-configured-secret-but-long-enough', 'jti-forged');
@@ -74,8 +76,7 @@ describe('secrets through the live gateway', () => {
     const found = (label: string, bytes: Buffer) => Object.entries(secrets).filter(([, s]) => bytes.includes(Buffer.from(s))).map(([name]) => `${name} in ${label}`);
     const whileRunning = [...found('db', readFileSync(path)), ...found('wal', readFileSync(`${path}-wal`))];
 
-    gateway.child.kill('SIGTERM');
-    await gateway.exited;
+    await gateway.kill('SIGTERM');
     expect([...whileRunning, ...found('db after shutdown', readFileSync(path)), ...found('log', Buffer.from(log.join('\n')))]).toEqual([]);
 
     // The scan is only meaningful if the calls were recorded, with the token's id.

@@ -8,7 +8,7 @@ import { openPostgresAuditStore } from '../../../src/audit/postgres/store.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { type AuditCliIo, run } from '../../../src/cli/audit.ts';
 import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
-import { auditConfig, decision, outcomeOf, silentLogger, tempDir } from '../../unit/audit/helpers.ts';
+import { auditConfig, decision, outcomeOf, silentLogger, tempDir } from '../../support/audit.ts';
 
 /**
  * `warden audit` on PostgreSQL gives what it gives on SQLite: a SQLite trail is copied into

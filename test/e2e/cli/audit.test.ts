@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, type EventRow, rowHash } from '../../../src/audit/chain.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { type AuditCliIo, run } from '../../../src/cli/audit.ts';
-import { auditConfig, decision, outcomeOf, silentLogger, tempDir } from '../../unit/audit/helpers.ts';
+import { auditConfig, decision, outcomeOf, silentLogger, tempDir } from '../../support/audit.ts';
 
 const { dir, cleanup } = tempDir('cli');
 const path = join(dir, 'audit.db');

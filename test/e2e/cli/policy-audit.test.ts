@@ -3,11 +3,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAuditStore, openDecisionReader } from '../../../src/audit/index.ts';
-import type { RecordedDecision } from '../../../src/audit/index.ts';
+import { openAuditStore, openDecisionReader, type RecordedDecision } from '../../../src/audit/index.ts';
 import { createPolicyEngine, policyConfigSchema } from '../../../src/policy/index.ts';
-import { auditConfig, silentLogger, tempDir } from '../../unit/audit/helpers.ts';
-import { startTestGateway, stdioFixture } from '../../support/gateway/harness.ts';
+import { auditConfig, silentLogger, tempDir } from '../../support/audit.ts';
+import { startTestGateway } from '../../support/gateway.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
 
 /**
  * `warden policy explain --decision` and `warden policy replay` on an audit trail written by the
@@ -72,7 +72,7 @@ beforeAll(async () => {
   writeFileSync(join(candidate, 'authz.rego'), CANDIDATE);
   const store = openAuditStore(auditConfig(db), { logger: silentLogger });
   const policy = await createPolicyEngine(policyConfigSchema.parse({ paths: [live], watch: false }), { logger: silentLogger });
-  const gw = await startTestGateway({ config: { mcpServers: { db: stdioFixture('db') } }, policy, audit: store });
+  const gw = await startTestGateway({ config: { mcpServers: { db: relayServer('db') } }, policy, audit: store });
   try {
     const alice = await gw.connect({ token: 'token-alice' });
     const bob = await gw.connect({ token: 'token-bob' });

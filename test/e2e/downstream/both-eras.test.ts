@@ -5,9 +5,9 @@ import { StdioClientTransport as StdioTransportV2 } from '@modelcontextprotocol/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../../fixtures/client.ts';
 import { fixtureCommand } from '../../fixtures/spawn.ts';
-import { auditRows } from '../security/support/audit.ts';
-import { gatewayStdioEntry, startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../security/support/gateway.ts';
-import { newSigningKey, sign } from '../security/support/tokens.ts';
+import { auditRows } from '../../support/audit.ts';
+import { stdioEntryWithToken, startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../../support/worlds/security.ts';
+import { newSigningKey, sign } from '../../support/tokens.ts';
 
 /**
  * One `/mcp` for both eras, chosen per request from the body (issue 11): a 2026-07-28 request is
@@ -165,7 +165,7 @@ describe('one /mcp for both eras', () => {
 
 describe('warden serve --stdio in the era its client opens with', () => {
   it('serves a v2 client that negotiates the new era, and a v1 client in the old era', async () => {
-    const entry = gatewayStdioEntry(dir, token) as { command: string; args: string[]; env: Record<string, string> };
+    const entry = stdioEntryWithToken(dir, token) as { command: string; args: string[]; env: Record<string, string> };
     const modern = new ClientV2({ name: 'v2-stdio-client', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
     await modern.connect(new StdioTransportV2({ command: entry.command, args: entry.args, env: entry.env, stderr: 'ignore' }));
     try {

@@ -1,13 +1,14 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, stdioFixture, type TestGateway } from '../../support/gateway/harness.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
 
 /** Raw HTTP against the edge: what a browser or a DNS-rebinding page could send. */
 let gw: TestGateway;
 let port: number;
 
 beforeAll(async () => {
-  gw = await startTestGateway({ config: { mcpServers: { db: stdioFixture('db') }, server: { max_body_bytes: 2048 } } });
+  gw = await startTestGateway({ config: { mcpServers: { db: relayServer('db') }, server: { max_body_bytes: 2048 } } });
   port = Number(new URL(gw.edge.url).port);
 });
 afterAll(() => gw?.close());

@@ -8,7 +8,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/dispatch.ts';
-import { stdioFixture } from '../../support/gateway/harness.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
 
 /** The real `warden` binary, wired with the real authenticator (disabled), Rego policy and SQLite audit. */
 const BIN = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
@@ -20,7 +20,7 @@ writeFileSync(join(dir, 'allow.rego'), 'package mcp.authz\n\nallow := true\n');
 function configFile(name: string, extra: Record<string, unknown> = {}): string {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify({
-    mcpServers: { db: stdioFixture('db') },
+    mcpServers: { db: relayServer('db') },
     auth: { mode: 'disabled' },
     policy: { paths: ['allow.rego'], watch: false },
     audit: { path: `${name}.db` },
@@ -88,7 +88,7 @@ describe('warden CLI - the real binary', () => {
     expect(tools).toContainEqual({ publicName: 'db__echo', upstream: 'db', originalName: 'echo', notes: [] });
     expect(tools).toContainEqual({ publicName: 'echo_twice', upstream: 'warden', originalName: 'echo_twice', notes: ['composite'] });
     const partial = await warden(['tools', '--config', configFile('tools-down', {
-      mcpServers: { db: stdioFixture('db'), gone: { type: 'http', url: 'http://127.0.0.1:9/mcp' } },
+      mcpServers: { db: relayServer('db'), gone: { type: 'http', url: 'http://127.0.0.1:9/mcp' } },
     })]);
     expect(partial.code).toBe(4);
     expect(partial.stdout).toMatch(/^PUBLIC NAME +UPSTREAM +ORIGINAL NAME +NOTES\ndb__echo +db +echo\n/);

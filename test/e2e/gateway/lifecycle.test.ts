@@ -1,7 +1,8 @@
 import { ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../../support/gateway/http-fixture.ts';
-import { startTestGateway, stdioFixture, type TestGateway } from '../../support/gateway/harness.ts';
+import { startHttpFixture, type HttpFixture } from '../../fixtures/relay-server-http.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
 
 const open: Array<TestGateway | HttpFixture> = [];
 afterAll(async () => {
@@ -20,7 +21,7 @@ describe('gateway lifecycle', () => {
     const port = Number(new URL(probe.url).port);
     await probe.close();
     const gw = await gateway({
-      mcpServers: { db: stdioFixture('db'), late: { type: 'http', url: probe.url } },
+      mcpServers: { db: relayServer('db'), late: { type: 'http', url: probe.url } },
       upstream_defaults: { reconnect_initial_ms: 50, reconnect_max_ms: 200 },
     });
     const client = await gw.connect();
@@ -32,7 +33,7 @@ describe('gateway lifecycle', () => {
   });
 
   it('restarts a crashed stdio upstream; calls meanwhile answer UPSTREAM_UNAVAILABLE, then work again with subscriptions renewed', async () => {
-    const gw = await gateway({ mcpServers: { db: stdioFixture('db') }, upstream_defaults: { reconnect_initial_ms: 50, reconnect_max_ms: 200 } });
+    const gw = await gateway({ mcpServers: { db: relayServer('db') }, upstream_defaults: { reconnect_initial_ms: 50, reconnect_max_ms: 200 } });
     const client = await gw.connect();
     const updates: string[] = [];
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
@@ -53,7 +54,7 @@ describe('gateway lifecycle', () => {
   });
 
   it('serves its own pagination over the merged list and rejects a foreign cursor', async () => {
-    const gw = await gateway({ mcpServers: { a: stdioFixture('a'), b: stdioFixture('b') }, namespacing: { page_size: 4 } });
+    const gw = await gateway({ mcpServers: { a: relayServer('a'), b: relayServer('b') }, namespacing: { page_size: 4 } });
     const client = await gw.connect();
     const first = await client.listTools();
     expect(first.tools).toHaveLength(4);
@@ -71,14 +72,14 @@ describe('gateway lifecycle', () => {
   });
 
   it('namespacing none passes names through', async () => {
-    const gw = await gateway({ mcpServers: { only: stdioFixture('only') }, namespacing: { strategy: 'none', description_prefix: false } });
+    const gw = await gateway({ mcpServers: { only: relayServer('only') }, namespacing: { strategy: 'none', description_prefix: false } });
     const client = await gw.connect();
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo', 'slow', 'sample', 'add_tool', 'crash', 'stats', 'whoami', 'log', 'env', 'touch', 'ask', 'roots']);
     expect(text(await client.callTool({ name: 'whoami', arguments: {} }))).toBe('only');
   });
 
   it('namespacing none refuses to start when two upstreams offer the same name', async () => {
-    await expect(gateway({ mcpServers: { a: stdioFixture('a'), b: stdioFixture('b') }, namespacing: { strategy: 'none' } })).rejects.toMatchObject({
+    await expect(gateway({ mcpServers: { a: relayServer('a'), b: relayServer('b') }, namespacing: { strategy: 'none' } })).rejects.toMatchObject({
       code: 'CONFIG_INVALID', message: expect.stringMatching(/^namespacing.strategy "none": tool "echo" is offered by both "a" and "b"; use rename or hide$/),
     });
   });

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPolicyEngine } from '../../../src/policy/index.ts';
+import { createPolicyEngine, type ReloadablePolicyEngine } from '../../../src/policy/index.ts';
 import { policyConfigSchema } from '../../../src/policy/config.ts';
-import type { ReloadablePolicyEngine } from '../../../src/policy/index.ts';
-import { startTestGateway, stdioFixture, type TestGateway } from '../../support/gateway/harness.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
 
 /**
  * Issue 12, item 1, end to end: the real Rego engine over a policy that allows a call "unless the
@@ -41,7 +41,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'warden-negation-'));
   writeFileSync(join(dir, 'authz.rego'), POLICY);
   engine = await createPolicyEngine(policyConfigSchema.parse({ paths: [join(dir, 'authz.rego')], watch: false }));
-  gw = await startTestGateway({ config: { mcpServers: { db: stdioFixture('db') }, auth: { required_scopes: ['mcp:use'] } }, policy: engine });
+  gw = await startTestGateway({ config: { mcpServers: { db: relayServer('db') }, auth: { required_scopes: ['mcp:use'] } }, policy: engine });
 });
 afterAll(async () => {
   await gw?.close();

@@ -9,8 +9,9 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../../support/gateway/http-fixture.ts';
-import { startTestGateway, stdioFixture, type TestGateway } from '../../support/gateway/harness.ts';
+import { startHttpFixture, type HttpFixture } from '../../fixtures/relay-server-http.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
 
 /** One gateway in front of the same fixture over each upstream transport: same behaviour everywhere. */
 let gw: TestGateway;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   fixtures.push(http, sse);
   gw = await startTestGateway({
     config: {
-      mcpServers: { local: stdioFixture('local'), web: { type: 'http', url: http.url }, old: { type: 'sse', url: sse.url } },
+      mcpServers: { local: relayServer('local'), web: { type: 'http', url: http.url }, old: { type: 'sse', url: sse.url } },
       upstream_defaults: { timeout_ms: 1500 },
     },
   });

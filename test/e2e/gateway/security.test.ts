@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthnFailureEvent } from '../../../src/audit/sink.ts';
 import type { PolicyInput } from '../../../src/policy/contract.ts';
-import { startTestGateway, stdioFixture, type TestGateway } from '../../support/gateway/harness.ts';
-import { MemoryAuditSink, TestPolicyEngine } from '../../support/gateway/test-engines.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { MemoryAuditSink, TestPolicyEngine } from '../../support/engines.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
 
 /**
  * The security promises of the pipeline, through a real HTTP edge and a real stdio upstream:
@@ -31,7 +32,7 @@ beforeAll(async () => {
   policy = new TestPolicyEngine(rule, ['writes need the admin role']);
   audit = new MemoryAuditSink(new Set([UNAUDITABLE]));
   gw = await startTestGateway({
-    config: { mcpServers: { db: stdioFixture('db') }, auth: { required_scopes: ['mcp:use'] } },
+    config: { mcpServers: { db: relayServer('db') }, auth: { required_scopes: ['mcp:use'] } },
     policy,
     audit,
     authFailures: { recordAuthnFailure: (event) => void authFailures.push(event) },

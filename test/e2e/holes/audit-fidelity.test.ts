@@ -6,8 +6,9 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decisionRowOf, lastReceived, openRecordingWorld, type OpenWorld } from './support.ts';
-import { postRaw } from './rpc-raw.ts';
+import { decisionRowOf } from '../../support/audit.ts';
+import { lastReceived, openRecordingWorld, type OpenWorld } from '../../support/worlds/recording.ts';
+import { postRaw } from '../../support/rpc.ts';
 
 /** A JSON document as a tree, written to text by `write`: keys are never set on a JS object. */
 type Doc = null | boolean | number | string | { array: Doc[] } | { object: Array<[string, Doc]> };

@@ -4,8 +4,9 @@
  * endpoint refuses them, and nothing in the batch is decided or forwarded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postRaw } from './rpc-raw.ts';
-import { decisionRowOf, openRecordingWorld, type OpenWorld } from './support.ts';
+import { postRaw } from '../../support/rpc.ts';
+import { decisionRowOf } from '../../support/audit.ts';
+import { openRecordingWorld, type OpenWorld } from '../../support/worlds/recording.ts';
 
 let t: OpenWorld;
 

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../../fixtures/client.ts';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { startRecordingWorld, type RecordingWorld } from './support.ts';
+import { startRecordingWorld, type RecordingWorld } from '../../support/worlds/recording.ts';
 
 const POLICY = `package mcp.authz
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readiness } from '../../../src/downstream/readiness.ts';
-import { startTestGateway, stdioFixture, type TestGateway } from '../../support/gateway/harness.ts';
-import { MemoryAuditSink } from '../../support/gateway/test-engines.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { MemoryAuditSink } from '../../support/engines.ts';
 
 /** An open circuit as the caller, the audit trail, /readyz and the metrics see it. */
 const audit = new MemoryAuditSink();
@@ -10,7 +11,7 @@ let gw: TestGateway;
 beforeAll(async () => {
   gw = await startTestGateway({
     config: {
-      mcpServers: { db: stdioFixture('db'), web: stdioFixture('web') },
+      mcpServers: { db: relayServer('db'), web: relayServer('web') },
       upstream_defaults: { timeout_ms: 1000 },
       limits: { upstreams: { db: { breaker: { failures: 1, open_ms: 600_000 } } } },
     },

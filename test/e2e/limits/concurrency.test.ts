@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, stdioFixture, type TestGateway } from '../../support/gateway/harness.ts';
-import { MemoryAuditSink } from '../../support/gateway/test-engines.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { MemoryAuditSink } from '../../support/engines.ts';
 
 /**
  * Concurrency caps through the whole gateway: `db` takes one call at a time, each caller may have
@@ -13,7 +14,7 @@ let gw: TestGateway;
 beforeAll(async () => {
   gw = await startTestGateway({
     config: {
-      mcpServers: { db: stdioFixture('db'), web: stdioFixture('web') },
+      mcpServers: { db: relayServer('db'), web: relayServer('web') },
       limits: { concurrency: { per_principal: 1, queue: 0 }, upstreams: { db: { max_concurrent: 1 } } },
     },
     audit,

@@ -1,7 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, stdioFixture, type TestGateway } from '../../support/gateway/harness.ts';
-import { MemoryAuditSink } from '../../support/gateway/test-engines.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { MemoryAuditSink } from '../../support/engines.ts';
 
 /**
  * The HTTP server's own timeouts, with real sockets that trickle (Node's defaults kept a trickled
@@ -14,7 +15,7 @@ let port: number;
 beforeAll(async () => {
   gw = await startTestGateway({
     config: {
-      mcpServers: { db: stdioFixture('db') },
+      mcpServers: { db: relayServer('db') },
       server: { headers_timeout_ms: 1000, request_timeout_ms: 2000, keep_alive_timeout_ms: 500 },
       limits: { sessions: { per_principal: 2, total: 3 } },
     },

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecisionEvent } from '../../../src/audit/sink.ts';
-import { startTestGateway, stdioFixture, type TestGateway } from '../../support/gateway/harness.ts';
-import { MemoryAuditSink } from '../../support/gateway/test-engines.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { MemoryAuditSink } from '../../support/engines.ts';
 
 /**
  * limits.rate through the whole gateway: a real stdio upstream, the Streamable HTTP edge, the
@@ -15,7 +16,7 @@ let gw: TestGateway;
 beforeAll(async () => {
   gw = await startTestGateway({
     config: {
-      mcpServers: { db: stdioFixture('db'), web: stdioFixture('web') },
+      mcpServers: { db: relayServer('db'), web: relayServer('web') },
       limits: {
         rate: [
           { name: 'echo-per-caller', match: { tool: 'db__ec*o' }, rate: SLOW, burst: 2 },

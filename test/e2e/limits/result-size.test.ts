@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutcomeEvent } from '../../../src/audit/sink.ts';
-import { startTestGateway, stdioFixture, type TestGateway } from '../../support/gateway/harness.ts';
-import { startHttpFixture, type HttpFixture } from '../../support/gateway/http-fixture.ts';
-import { MemoryAuditSink } from '../../support/gateway/test-engines.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { startHttpFixture, type HttpFixture } from '../../fixtures/relay-server-http.ts';
+import { MemoryAuditSink } from '../../support/engines.ts';
 
 /**
  * max_result_bytes on every upstream transport, with real fixture upstreams that return large
@@ -24,7 +25,7 @@ beforeAll(async () => {
   gw = await startTestGateway({
     config: {
       mcpServers: {
-        pipe: stdioFixture('pipe'),
+        pipe: relayServer('pipe'),
         stream: { type: 'http', url: sse.url },
         body: { type: 'http', url: json.url },
         old: { type: 'sse', url: legacy.url },

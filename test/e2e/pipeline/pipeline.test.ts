@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutcomeEvent } from '../../../src/audit/sink.ts';
 import { STAGES } from '../../../src/pipeline/pipeline.ts';
 import type { PolicyInput } from '../../../src/policy/contract.ts';
-import { startTestGateway, stdioFixture, type TestGateway } from '../../support/gateway/harness.ts';
-import { MemoryAuditSink, TestPolicyEngine } from '../../support/gateway/test-engines.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { MemoryAuditSink, TestPolicyEngine } from '../../support/engines.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
 
 /** Per-item list authorization and the outcome rows, against a real stdio upstream. */
 class FlakyOutcomeSink extends MemoryAuditSink {
@@ -26,7 +27,7 @@ function rule(input: PolicyInput): boolean {
 let gw: TestGateway;
 const audit = new FlakyOutcomeSink();
 beforeAll(async () => {
-  gw = await startTestGateway({ config: { mcpServers: { db: stdioFixture('db') }, upstream_defaults: { timeout_ms: 300 } }, policy: new TestPolicyEngine(rule), audit });
+  gw = await startTestGateway({ config: { mcpServers: { db: relayServer('db') }, upstream_defaults: { timeout_ms: 300 } }, policy: new TestPolicyEngine(rule), audit });
 });
 afterAll(() => gw?.close());
 

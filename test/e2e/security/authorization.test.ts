@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditRows, waitForDecisionRow } from './support/audit.ts';
-import { expectNothingForwarded, seen } from './support/observe.ts';
-import { openCaller, type Caller } from './support/rpc.ts';
-import { TRANSPORTS } from './support/upstreams.ts';
-import { startWorld, waitForCatalog, type World } from './support/world.ts';
+import { auditRows, waitForDecisionRow } from '../../support/audit.ts';
+import { expectNothingForwarded, seen, TRANSPORTS, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
+import { openCaller, type Caller } from '../../support/rpc.ts';
 
 /**
  * Authorization through the real gateway process and the real Rego engine over

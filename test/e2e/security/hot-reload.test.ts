@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditRows } from './support/audit.ts';
-import { expectNothingForwarded, seen } from './support/observe.ts';
-import { openCaller, type Caller } from './support/rpc.ts';
-import { startWorld, waitForCatalog, type World } from './support/world.ts';
+import { auditRows } from '../../support/audit.ts';
+import { expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
+import { openCaller, type Caller } from '../../support/rpc.ts';
 
 /**
  * Hot reload through the running gateway process (policy.watch: true): the policy file is

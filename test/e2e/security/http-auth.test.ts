@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNothingForwarded, seen } from './support/observe.ts';
-import { initializeMessage, openCaller, openSession, post, request } from './support/rpc.ts';
-import { AUDIENCE, claimsOf, newSigningKey, REMOTE_ISSUER, sign, STRICT_ISSUER, tamper, unsignedToken, type TokenOptions } from './support/tokens.ts';
-import { startWorld, waitForCatalog, type World } from './support/world.ts';
+import { expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
+import { initializeMessage, openCaller, openSession, post, request } from '../../support/rpc.ts';
+import { AUDIENCE, claimsOf, newSigningKey, REMOTE_ISSUER, sign, STRICT_ISSUER, tamper, unsignedToken, type TokenOptions } from '../../support/tokens.ts';
 
 /**
  * The HTTP auth edge of the real gateway process: really signed RS256 tokens checked by jose

@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { runWarden } from '../../support/gateway-process.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, writeGatewayDir } from './support/gateway.ts';
-import { expectNothingForwarded, seen } from './support/observe.ts';
-import { openCaller, openSession, post, request } from './support/rpc.ts';
-import { jwks, newSigningKey, REMOTE_ISSUER, sign, type SigningKey } from './support/tokens.ts';
-import { startWorld, waitForCatalog, type World } from './support/world.ts';
+import { tempDir, writeGatewayDir, expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
+import { openCaller, openSession, post, request } from '../../support/rpc.ts';
+import { jwks, newSigningKey, REMOTE_ISSUER, sign, type SigningKey } from '../../support/tokens.ts';
 
 /**
  * The remote key set (jwks_uri) as the running gateway uses it, with a real JWKS server on
@@ -82,14 +79,7 @@ describe('HMAC issuers', () => {
       const config = JSON.parse(readFileSync(gateway.config, 'utf8')) as { auth: { issuers: object[] } };
       config.auth.issuers.push({ issuer: 'https://hmac.security.test', audience: 'x', secret_env: 'SHORT_SECRET', algorithms: ['HS256'] });
       writeFileSync(gateway.config, JSON.stringify(config));
-      const warden = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
-      const child = spawn(process.execPath, [warden, 'serve', '--config', gateway.config, '--http', '--port', '0'], {
-        env: { ...process.env, SHORT_SECRET: 'only-sixteen-byt' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const { code, stderr } = await runWarden(['serve', '--config', gateway.config, '--http', '--port', '0'], { env: { SHORT_SECRET: 'only-sixteen-byt' } });
       expect(code).toBe(3);
       expect(stderr).toContain('warden: CONFIG_INVALID: issuer https://hmac.security.test: the secret in SHORT_SECRET is 16 bytes; HS256 needs at least 32');
       expect(stderr).not.toContain('"msg":"listening"');

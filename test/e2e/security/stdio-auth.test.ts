@@ -5,9 +5,9 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../../fixtures/client.ts';
 import { fixtureCommand } from '../../fixtures/spawn.ts';
-import { auditRows } from './support/audit.ts';
-import { gatewayStdioEntry, tempDir, writeGatewayDir } from './support/gateway.ts';
-import { claimsOf, newSigningKey, sign, STRICT_ISSUER, type SigningKey, type TokenOptions } from './support/tokens.ts';
+import { auditRows } from '../../support/audit.ts';
+import { stdioEntryWithToken, tempDir, writeGatewayDir } from '../../support/worlds/security.ts';
+import { claimsOf, newSigningKey, sign, STRICT_ISSUER, type SigningKey, type TokenOptions } from '../../support/tokens.ts';
 
 /**
  * The stdio edge as Claude Code runs it: the client starts `warden serve --stdio` with the token
@@ -19,7 +19,7 @@ beforeAll(async () => {
   key = await newSigningKey('stdio-key');
 });
 
-const ENV_DUMP_SINK = fileURLToPath(new URL('./support/env-dump-sink.ts', import.meta.url));
+const ENV_DUMP_SINK = fileURLToPath(new URL('../../fixtures/env-dump-sink.ts', import.meta.url));
 
 interface StdioGateway {
   client: Client;
@@ -42,7 +42,7 @@ async function withGateway(token: TokenOptions | string, use: (gateway: StdioGat
   const sink = { command, args: [...args.slice(0, 2), ENV_DUMP_SINK], env: { KITCHEN_SINK_CALLS_FILE: callsFile, ENV_DUMP_FILE: join(dir, 'env.json') } };
   const gateway = writeGatewayDir({ dir, key, mcpServers: { stdio: sink } });
   const jwt = typeof token === 'string' ? token : await sign(key, token);
-  const client = await connectClient(gatewayStdioEntry(gateway, jwt), {}, { stderr: 'ignore' });
+  const client = await connectClient(stdioEntryWithToken(gateway, jwt), {}, { stderr: 'ignore' });
   const calls = () => {
     try {
       return (JSON.parse(readFileSync(callsFile, 'utf8')) as { total: number }).total;

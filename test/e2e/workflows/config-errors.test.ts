@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, WARDEN } from './support/stack.ts';
+import { fileURLToPath } from 'node:url';
+import { runWarden } from '../../support/gateway-process.ts';
 
 /**
  * Declarative template errors refuse the start: `warden serve` exits 3 (invalid config) with a
@@ -16,18 +16,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function configWith(name: string, steps: unknown[], result?: unknown): string {
   const file = join(dir, `${name}.json`);
   const composite = { name, steps, ...(result === undefined ? {} : { result }) };
-  writeFileSync(file, JSON.stringify({ mcpServers: {}, auth: { mode: 'disabled' }, policy: { paths: [join(ROOT, 'policies')] }, audit: { path: join(dir, `${name}.db`) }, composites: [composite] }));
+  writeFileSync(file, JSON.stringify({ mcpServers: {}, auth: { mode: 'disabled' }, policy: { paths: [POLICIES] }, audit: { path: join(dir, `${name}.db`) }, composites: [composite] }));
   return file;
 }
 
-function serve(config: string): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [WARDEN, 'serve', '--config', config, '--http', '--port', '0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
-  // A config that did start would hang here: the test's timeout (and the kill below) catch that.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  return new Promise((resolve) => child.once('exit', (code) => (clearTimeout(timer), resolve({ code, stderr }))));
-}
+const POLICIES = fileURLToPath(new URL('../../../policies', import.meta.url));
+
+// A config that did start would hang here: the test's timeout (and the kill after 15 s) catch that.
+const serve = (config: string) => runWarden(['serve', '--config', config, '--http', '--port', '0'], { cwd: dir, killAfterMs: 15_000 });
 
 const fetch = (week: string) => ({ id: 'fetch', tool: 'db__get_sales', arguments: { week } });
 const mail = { id: 'mail', tool: 'comms__send_email', arguments: { to: 'sales@example.com' } };

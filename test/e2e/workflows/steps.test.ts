@@ -1,7 +1,7 @@
 import { ProgressNotificationSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyChain, waitFor, workflowCalls } from './support/audit.ts';
-import { startWorkflowStack, type WorkflowStack } from './support/stack.ts';
+import { verifyWithCli, waitFor, workflowCalls } from '../../support/audit.ts';
+import { startWorkflowStack, type WorkflowStack } from '../../support/worlds/workflows.ts';
 
 /**
  * Composite tools through the real gateway process: cancellation, progress, step timeout, an
@@ -50,7 +50,7 @@ describe('composite workflows through the gateway', () => {
     ]);
     // The composite's outcome is written after its last step ended: step 2 had its chance and never came.
     expect(stack.calls('ks').byTool.add ?? 0).toBe(addsBefore);
-    expect(verifyChain(stack.auditDb)).toBe(0);
+    expect(verifyWithCli(stack.auditDb)).toBe(0);
   });
 
   it('reports progress as step i of n to the client', async () => {

@@ -11,7 +11,7 @@ import { type DecisionFilter, type StatsKey, decisionStats, queryDecisions } fro
 import { createRedactor } from '../../../src/audit/redact.ts';
 import type { DecisionEvent } from '../../../src/audit/sink.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
-import { auditConfig, decision, decisionKeysState, outcomeOf, silentLogger, tempDir, tick } from './helpers.ts';
+import { auditConfig, decision, decisionKeysState, outcomeOf, silentLogger, tempDir, tick } from '../../support/audit.ts';
 
 const { dir, cleanup } = tempDir('decision-indexer');
 afterAll(cleanup);

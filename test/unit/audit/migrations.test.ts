@@ -9,7 +9,7 @@ import { MIGRATIONS_DIR, loadMigrations, migrate } from '../../../src/audit/sqli
 import { queryDecisions } from '../../../src/audit/sqlite/query.ts';
 import { createRedactor } from '../../../src/audit/redact.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
-import { auditConfig, decision, decisionKeysState, outcomeOf, silentLogger, tempDir, tick } from './helpers.ts';
+import { auditConfig, decision, decisionKeysState, outcomeOf, silentLogger, tempDir, tick } from '../../support/audit.ts';
 
 const { dir, cleanup } = tempDir('migrations');
 afterAll(cleanup);

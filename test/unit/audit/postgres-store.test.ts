@@ -13,8 +13,8 @@ import { toEventRow } from '../../../src/audit/postgres/rows.ts';
 import { createRedactor } from '../../../src/audit/redact.ts';
 import { readiness } from '../../../src/downstream/readiness.ts';
 import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
-import { upstreamCalls, withGateway } from '../../e2e/audit/support.ts';
-import { decision, silentLogger, tick } from './helpers.ts';
+import { upstreamCalls, withGateway } from '../../support/gateway.ts';
+import { decision, silentLogger, tick } from '../../support/audit.ts';
 import { auditStoreContract } from './store-contract.ts';
 
 // One PostgreSQL for the whole file (~2 s to start); every test uses replica ids of its own.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type EventRow, canonicalJson } from '../../../src/audit/chain.ts';
 import type { AuditConfig } from '../../../src/audit/config.ts';
 import type { AuditStore } from '../../../src/audit/sink.ts';
-import { decision, outcomeOf, tick } from './helpers.ts';
+import { decision, outcomeOf, tick } from '../../support/audit.ts';
 
 /**
  * The AuditStore contract (src/audit/sink.ts), one suite for every backend (as hono runs one

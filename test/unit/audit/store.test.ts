@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
-import { auditConfig, decision, decisionKeysState, readEvents, silentLogger, tempDir, tick, verifyFile } from './helpers.ts';
+import { auditConfig, decision, decisionKeysState, readEvents, silentLogger, tempDir, tick, verifyFile } from '../../support/audit.ts';
 import { auditStoreContract } from './store-contract.ts';
 
 const { dir, cleanup } = tempDir('store');

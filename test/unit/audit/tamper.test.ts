@@ -6,7 +6,7 @@ import { createIndexBatch } from '../../../src/audit/sqlite/decision-indexer.ts'
 import { pruneBefore } from '../../../src/audit/sqlite/prune.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import type { ChainMark } from '../../../src/audit/sqlite/verify.ts';
-import { auditConfig, decision, outcomeOf, silentLogger, tempDir, tick, verifyTamperedCopy } from './helpers.ts';
+import { auditConfig, decision, outcomeOf, silentLogger, tempDir, tick, verifyTamperedCopy } from '../../support/audit.ts';
 
 const { dir, cleanup } = tempDir('tamper');
 const pristine = join(dir, 'pristine.db');

@@ -6,8 +6,9 @@ import { buildServices } from '../../../src/cli/serve.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import type { ShadowedPolicyEngine } from '../../../src/policy/index.ts';
 import type { EventRow } from '../../../src/audit/chain.ts';
-import { silentLogger, tempDir } from '../audit/helpers.ts';
-import { startTestGateway, stdioFixture } from '../../support/gateway/harness.ts';
+import { silentLogger, tempDir } from '../../support/audit.ts';
+import { startTestGateway } from '../../support/gateway.ts';
+import { relayServer } from '../../fixtures/spawn.ts';
 
 /**
  * policy.shadow through the live gateway, wired as `warden serve` wires it (buildServices): the
@@ -46,7 +47,7 @@ describe('shadow policy', () => {
     }));
     const services = await buildServices(loadConfig(file, {}), silentLogger);
     const policy = services.policy as ShadowedPolicyEngine;
-    const gw = await startTestGateway({ config: { mcpServers: { db: stdioFixture('db') } }, policy, audit: services.audit });
+    const gw = await startTestGateway({ config: { mcpServers: { db: relayServer('db') } }, policy, audit: services.audit });
     let echo: unknown;
     let whoami: unknown;
     try {

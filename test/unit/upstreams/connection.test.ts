@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,9 +5,9 @@ import type { UpstreamListing } from '../../../src/catalog/types.ts';
 import type { UpstreamSpec } from '../../../src/config/load.ts';
 import { createLogger } from '../../../src/log.ts';
 import { UpstreamConnection, type UpstreamEvents } from '../../../src/upstreams/connection.ts';
-import { startHttpFixture, type HttpFixture } from '../../support/gateway/http-fixture.ts';
+import { startHttpFixture, type HttpFixture } from '../../fixtures/relay-server-http.ts';
+import { RELAY_SERVER } from '../../fixtures/spawn.ts';
 
-const FIXTURE = fileURLToPath(new URL('../../support/gateway/fixture-server.ts', import.meta.url));
 const log = createLogger('silent');
 const cleanup: Array<() => Promise<void>> = [];
 afterAll(async () => {
@@ -19,7 +18,7 @@ afterAll(async () => {
 const limits = { maxResultBytes: 16 * 1024 * 1024, breaker: { failures: 5, openMs: 30_000 } };
 
 function stdioSpec(name: string, timeoutMs = 5000): UpstreamSpec {
-  return { name, transport: 'stdio', command: process.execPath, args: ['--import', 'tsx', FIXTURE, name], env: {}, cwd: undefined, timeoutMs, limits };
+  return { name, transport: 'stdio', command: process.execPath, args: ['--import', 'tsx', RELAY_SERVER, name], env: {}, cwd: undefined, timeoutMs, limits };
 }
 
 function connect(spec: UpstreamSpec, logger = log) {

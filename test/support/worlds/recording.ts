@@ -7,13 +7,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { startFixture, type FixtureHandle } from '../../fixtures/spawn.ts';
-import { startGatewayHttp } from '../../fixtures/gateway.ts';
-import { startRecordingProxy, type RecordingProxy } from '../security/support/servers.ts';
+import { startGatewayHttp, startRawStdio, type RawStdio } from '../gateway-process.ts';
+import { startRecordingProxy, type RecordingProxy } from '../servers.ts';
 import type { ListeningProcess } from '../../../src/cli/launch-process.ts';
-import { openSession } from '../security/support/rpc.ts';
-import { startRawStdio, type RawStdio } from './stdio-raw.ts';
+import { openSession } from '../rpc.ts';
 
 /**
  * Everything is allowed but calls of the upstream's \`add\`, whose denial reasons carry the
@@ -82,21 +80,6 @@ export function lastReceived(proxy: RecordingProxy, method: string): { text: str
     if (message.method === method) return { text, params: message.params ?? {} };
   }
   return undefined;
-}
-
-export interface DecisionRow {
-  decision: string;
-  data: string;
-}
-
-/** The decision row of one downstream request id (unique within these tests). */
-export function decisionRowOf(audit: string, requestId: string | number): DecisionRow | undefined {
-  const db = new Database(audit, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare("SELECT decision, data FROM events WHERE kind = 'decision' AND request_id = ? ORDER BY seq DESC LIMIT 1").get(String(requestId)) as DecisionRow | undefined;
-  } finally {
-    db.close();
-  }
 }
 
 /** A world, an anonymous HTTP session in it, and (when asked) the gateway over raw stdio too. */

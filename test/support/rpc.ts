@@ -1,7 +1,9 @@
 /**
  * Raw JSON-RPC over the gateway's Streamable HTTP endpoint with fetch, so tests can assert
- * status codes and headers that an SDK client hides.
+ * status codes and headers that an SDK client hides (`post`, `openCaller`), or control every byte
+ * of the body (`postRaw`: keys such as `__proto__`, numbers beyond double precision).
  */
+
 export interface RpcResponse {
   status: number;
   headers: Headers;
@@ -22,21 +24,27 @@ export interface PostOptions {
 let nextId = 1;
 
 export async function post(url: string, message: Record<string, unknown>, options: PostOptions = {}): Promise<RpcResponse> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...options.headers };
+  const headers: Record<string, string> = { ...options.headers };
   const authorization = options.authorization ?? (options.token === undefined ? undefined : `Bearer ${options.token}`);
   if (authorization !== undefined) headers.authorization = authorization;
-  if (options.session !== undefined) headers['mcp-session-id'] = options.session;
-  const response = await fetch(url + (options.query ?? ''), { method: 'POST', headers, body: JSON.stringify(message) });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: parseBody(text, response.headers.get('content-type') ?? '', message.id) };
+  const answer = await exchange(url + (options.query ?? ''), JSON.stringify(message), headers, options.session);
+  if (!answer.text) return { status: answer.status, headers: answer.headers, body: undefined };
+  if (!answer.sse) return { status: answer.status, headers: answer.headers, body: JSON.parse(answer.text) as RpcResponse['body'] };
+  const events = sseMessages(answer.text) as Array<NonNullable<RpcResponse['body']>>;
+  return { status: answer.status, headers: answer.headers, body: events.find((event) => event.id === message.id) ?? events.at(-1) };
 }
 
-function parseBody(text: string, type: string, id: unknown): RpcResponse['body'] {
-  if (!text) return undefined;
-  if (!type.includes('text/event-stream')) return JSON.parse(text) as RpcResponse['body'];
-  const events = text.split('\n').filter((line) => line.startsWith('data:')).map((line) => JSON.parse(line.slice(5)) as NonNullable<RpcResponse['body']>);
-  return events.find((event) => event.id === id) ?? events.at(-1);
+/** One POST of `body` as it is; the answer's text and whether it is an SSE stream. */
+async function exchange(url: string, body: string, extra: Record<string, string>, session?: string) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...extra };
+  if (session !== undefined) headers['mcp-session-id'] = session;
+  const response = await fetch(url, { method: 'POST', headers, body });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, sse: (response.headers.get('content-type') ?? '').includes('text/event-stream') };
 }
+
+/** The JSON-RPC messages in the data lines of an SSE stream. */
+const sseMessages = (text: string): unknown[] => text.split('\n').filter((line) => line.startsWith('data:')).map((line) => JSON.parse(line.slice(5)) as unknown);
 
 export const request = (method: string, params: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id: nextId++, method, params });
 
@@ -80,4 +88,16 @@ export async function openCaller(url: string, token: string, clientInfo?: Record
       return items;
     },
   };
+}
+
+export interface RawAnswer {
+  status: number;
+  /** Every JSON-RPC message of the answer (a JSON body, or the data lines of an SSE stream). */
+  messages: Array<{ id?: unknown; result?: any; error?: { code: number; message: string; data?: any } }>;
+}
+
+export async function postRaw(url: string, body: string, session?: string): Promise<RawAnswer> {
+  const answer = await exchange(url, body, {}, session);
+  const messages = !answer.text ? [] : answer.sse ? sseMessages(answer.text) : [JSON.parse(answer.text)].flat();
+  return { status: answer.status, messages: messages as RawAnswer['messages'] };
 }

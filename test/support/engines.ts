@@ -2,10 +2,10 @@
  * Small in-test implementations of the pipeline's seams (Authenticator, PolicyEngine, AuditSink),
  * real enough to assert order and fail-closed behaviour without the real engines.
  */
-import type { DecisionEvent, OutcomeEvent, AuditSink } from '../../../src/audit/sink.ts';
-import type { Authenticator, Principal } from '../../../src/auth/principal.ts';
-import { WardenError } from '../../../src/errors.ts';
-import type { Decision, PolicyEngine, PolicyInput } from '../../../src/policy/contract.ts';
+import type { DecisionEvent, OutcomeEvent, AuditSink } from '../../src/audit/sink.ts';
+import type { Authenticator, Principal } from '../../src/auth/principal.ts';
+import { WardenError } from '../../src/errors.ts';
+import type { Decision, PolicyEngine, PolicyInput } from '../../src/policy/contract.ts';
 
 export function principal(sub: string, scopes: string[] = []): Principal {
   return { sub, iss: 'https://test.invalid', aud: ['mcp-warden'], scopes, roles: [], claims: { sub }, expiresAt: 4102444800, tokenId: `t-${sub}` };

@@ -1,26 +1,26 @@
+/**
+ * The gateway core in process (`Gateway` + the HTTP edge on 127.0.0.1:0), loaded from a config
+ * written to a temp file exactly as `serve` loads it, with in-test engines by default
+ * (engines.ts) or real ones a test passes in. For the gateway as a child process: gateway-process.ts.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import type { AuditSink, AuthnFailureEvent } from '../../../src/audit/sink.ts';
-import type { Authenticator } from '../../../src/auth/principal.ts';
-import { loadConfig } from '../../../src/config/load.ts';
-import { createAuthEdge } from '../../../src/downstream/auth-edge.ts';
-import { Gateway } from '../../../src/downstream/gateway.ts';
-import { serveHttp, type HttpEdge } from '../../../src/downstream/http.ts';
-import { type LimitEvents, NO_LIMIT_EVENTS } from '../../../src/limits/events.ts';
-import { createLogger } from '../../../src/log.ts';
-import type { PolicyEngine } from '../../../src/policy/contract.ts';
-import { allowAll, MemoryAuditSink, TestTokenAuthenticator } from './test-engines.ts';
-
-export const FIXTURE = fileURLToPath(new URL('./fixture-server.ts', import.meta.url));
-
-/** A stdio mcpServers entry running the fixture under `name`. */
-export const stdioFixture = (name: string) => ({ command: process.execPath, args: ['--import', 'tsx', FIXTURE, name] });
+import type { AuditSink, AuditStore, AuthnFailureEvent } from '../../src/audit/sink.ts';
+import type { Authenticator } from '../../src/auth/principal.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { createAuthEdge } from '../../src/downstream/auth-edge.ts';
+import { Gateway } from '../../src/downstream/gateway.ts';
+import { serveHttp, type HttpEdge } from '../../src/downstream/http.ts';
+import { type LimitEvents, NO_LIMIT_EVENTS } from '../../src/limits/events.ts';
+import { createLogger } from '../../src/log.ts';
+import type { PolicyEngine } from '../../src/policy/contract.ts';
+import { relayServer } from '../fixtures/spawn.ts';
+import { allowAll, MemoryAuditSink, TestPolicyEngine, TestTokenAuthenticator } from './engines.ts';
 
 export interface TestGateway {
   gateway: Gateway;
@@ -93,4 +93,21 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     },
     close,
   };
+}
+
+/** A gateway core in front of the `db` fixture, auditing into the store a test gives it (either backend). */
+export const denyWhoami = () => new TestPolicyEngine((input) => input.method !== 'tools/call' || input.tool?.name !== 'db__whoami');
+
+export async function upstreamCalls(client: Client): Promise<number> {
+  const result = (await client.callTool({ name: 'db__stats', arguments: {} })) as { content: { text: string }[] };
+  return (JSON.parse(result.content[0]!.text) as { calls: number }).calls;
+}
+
+export async function withGateway<T>(store: AuditStore, use: (gw: TestGateway, client: Client) => Promise<T>): Promise<T> {
+  const gw = await startTestGateway({ config: { mcpServers: { db: relayServer('db') } }, policy: denyWhoami(), audit: store });
+  try {
+    return await use(gw, await gw.connect());
+  } finally {
+    await gw.close();
+  }
 }
