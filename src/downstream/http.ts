@@ -62,7 +62,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
    * 429 with SESSION_LIMIT and a deny row. The slot is given back when the transport closes.
    */
   async function admitSession(req: IncomingMessage, res: ServerResponse, owner: string | undefined, requestId: string | number | null): Promise<boolean> {
-    const full = sessionCaps.open(owner ?? '');
+    const full = sessionCaps.open(owner);
     if (full === undefined) return true;
     gateway.limits.events.sessionLimited(full);
     const error = new WardenError('SESSION_LIMIT', full === 'total' ? 'The gateway has as many open sessions as allowed; try again later' : 'This caller has as many open sessions as allowed; close one first', {
@@ -126,7 +126,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       if (!(await admitSession(req, res, owner, isJSONRPCRequest(body) ? body.id : null))) return;
       let counted = true;
       const uncount = () => {
-        if (counted) sessionCaps.close(owner ?? '');
+        if (counted) sessionCaps.close(owner);
         counted = false;
       };
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
@@ -155,7 +155,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       legacy.set(transport.sessionId, transport);
       owners.set(transport.sessionId, owner);
       transport.onclose = () => {
-        sessionCaps.close(owner ?? '');
+        sessionCaps.close(owner);
         owners.delete(transport.sessionId);
         legacy.delete(transport.sessionId);
       };

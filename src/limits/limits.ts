@@ -42,7 +42,10 @@ export class Limits {
       throw new WardenError('RATE_LIMITED', `Rate limit "${refused.rule}" exceeded; retry after ${refused.retryAfterMs} ms`, { details: { rule: refused.rule, retryAfterMs: refused.retryAfterMs } });
     }
     if (!slots) return NOTHING_HELD;
-    const principalKey = subject.principalKey ?? '';
+    // Without authentication there is no caller to cap apart from the others: the upstream's cap
+    // still holds, a per-caller one would cap everyone together.
+    if (subject.principalKey === undefined) return this.#upstreamOnly(subject.upstream, signal);
+    const principalKey = subject.principalKey;
     const principal = this.#pool(this.#principals, principalKey, this.#config.per_principal);
     const upstream = this.#pool(this.#upstreams, subject.upstream, this.#upstreamMax(subject.upstream));
     const deadline = Date.now() + this.#config.queue_timeout_ms;
@@ -64,6 +67,16 @@ export class Limits {
       upstream.release();
       principal.release();
       this.#forget(this.#principals, principalKey, principal);
+    };
+  }
+
+  async #upstreamOnly(upstream: string, signal: AbortSignal): Promise<Release> {
+    const pool = this.#pool(this.#upstreams, upstream, this.#upstreamMax(upstream));
+    await this.#take(pool, 'upstream', `calls in flight to upstream "${upstream}"`, Date.now() + this.#config.queue_timeout_ms, signal);
+    let released = false;
+    return () => {
+      if (!released) pool.release();
+      released = true;
     };
   }
 
