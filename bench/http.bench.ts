@@ -8,7 +8,8 @@
  * per request) caller. The callers are raw keep-alive `node:http` (http-caller.ts), not SDK
  * clients, so the bench process does not run out of CPU before the gateway does.
  * Prints p50/p99, calls/s and the gateway's CPU per call, sequential and 32 in flight.
- * Run alone: `node --import tsx bench/http.bench.ts [--json] [--warmup N] [--profile DIR]`.
+ * Run alone: `node --import tsx bench/http.bench.ts [--json] [--warmup N] [--profile DIR] [--only new|old]
+ * [--mode sequential|concurrent-32]` (`--only`/`--mode` narrow the run, e.g. to profile one path).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,14 @@ type Mode = keyof typeof MODES;
 const profileArg = process.argv.indexOf('--profile');
 const profileDir = profileArg === -1 ? undefined : process.argv[profileArg + 1];
 type Path = 'direct' | 'old era' | 'new era';
+const onlyArg = process.argv.indexOf('--only');
+const only = onlyArg === -1 ? undefined : `${process.argv[onlyArg + 1]} era`;
+const modeArg = process.argv.indexOf('--mode');
+const onlyMode = modeArg === -1 ? undefined : process.argv[modeArg + 1];
+if ((only !== undefined && only !== 'old era' && only !== 'new era') || (onlyMode !== undefined && !(onlyMode in MODES))) {
+  process.stderr.write('http bench: --only expects new or old, --mode sequential or concurrent-32\n');
+  process.exit(2);
+}
 
 const MODERN = '2026-07-28';
 const SECRET = 'bench-only-hs256-secret-of-at-least-32-bytes!';
@@ -139,7 +148,9 @@ async function bench(): Promise<Row[]> {
     if (await servesNewEra(newEra.post)) paths['new era'] = newEraCall(newEra.post);
     const rows: Row[] = [];
     for (const mode of Object.keys(MODES) as Mode[]) {
+      if (onlyMode !== undefined && mode !== onlyMode) continue;
       for (const path of ['old era', 'new era'] as const) {
+        if (only !== undefined && path !== only) continue;
         const call = paths[path];
         if (call === undefined) {
           rows.push({ mode, path, direct: rows.at(-1)!.direct, gateway: undefined, gatewayCpuUsPerCall: undefined });

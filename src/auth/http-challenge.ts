@@ -20,11 +20,17 @@ export function protectedResourceMetadataPath(resourcePath = ''): string {
 
 /**
  * The 401 challenge. RFC 6750 section 3.1: a request that carried no token gets no error code;
- * one whose token was refused gets `error="invalid_token"`.
+ * one whose token was refused gets `error="invalid_token"` and an `error_description` saying why
+ * (expired, wrong audience, ...: what the JSON body says too), so a client that shows only the
+ * header still tells its user something. The description is held to the characters section 3
+ * allows (printable ASCII without `"` and `\`).
  */
-export function unauthorizedChallenge(resourceMetadataUrl: string, tokenPresented: boolean): string {
+export function unauthorizedChallenge(resourceMetadataUrl: string, tokenPresented: boolean, description?: string): string {
   const params = [`resource_metadata=${quote(resourceMetadataUrl)}`];
-  if (tokenPresented) params.push('error="invalid_token"');
+  if (tokenPresented) {
+    params.push('error="invalid_token"');
+    if (description !== undefined) params.push(`error_description="${description.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, "'").slice(0, 200)}"`);
+  }
   return `Bearer ${params.join(', ')}`;
 }
 

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { WardenError } from '../errors.ts';
 
 type FlagSpec = NonNullable<ParseArgsConfig['options']>;
@@ -33,12 +33,30 @@ export function wantsHelp(args: readonly string[]): boolean {
   return args.includes('-h') || args.includes('--help');
 }
 
-const GO_UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: ReadonlyMap<string, number> = new Map([
+  ['ns', 1e-6], ['us', 1e-3], ['µs', 1e-3], ['ms', 1], ['s', 1000], ['m', 60_000], ['h', 3_600_000], ['d', 86_400_000], ['w', 604_800_000],
+]);
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d|w))+$/;
 
-/** A Go duration as OPA's flags take it (`5s`, `500ms`, `1m30s`), in milliseconds. */
-export function goDurationMs(text: string): number | undefined {
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) return undefined;
+/**
+ * The one duration syntax of every flag (`--ttl`, `--since`, `--older-than`, `--timeout`,
+ * `--interval`): Go's, as opa's flags take it (`500ms`, `5s`, `1m30s`), plus days and weeks
+ * (`7d`, `2w`). In milliseconds; undefined when the text is not one.
+ */
+export function durationMs(text: string): number | undefined {
+  if (!DURATION.test(text)) return undefined;
   let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(amount) * GO_UNITS_MS[unit!]!;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d|w)/g)) total += Number(amount) * UNIT_MS.get(unit!)!;
   return total;
 }
+
+export const DURATION_EXAMPLES = '500ms, 90s, 15m, 1h, 7d or 2w';
+
+/** A duration flag as zod reads it: a positive number of milliseconds, at least `minMs`. */
+export const durationFlag = (minMs = 1) =>
+  z.string().transform((text, ctx) => {
+    const ms = durationMs(text);
+    if (ms !== undefined && ms >= minMs) return ms;
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as ${DURATION_EXAMPLES}, got "${text}"` });
+    return z.NEVER;
+  });

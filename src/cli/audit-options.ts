@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
-import { parseFlags } from './args.ts';
+import { DURATION_EXAMPLES, durationFlag, durationMs, parseFlags } from './args.ts';
 
 /**
  * Flags of `warden audit <subcommand>`: node's parser for syntax, zod for meaning (durations,
@@ -12,14 +12,6 @@ const SOURCE_FLAGS: FlagSpec = { db: { type: 'string' }, config: { type: 'string
 const RANGE_FLAGS: FlagSpec = { since: { type: 'string' }, until: { type: 'string' } };
 const FORMAT_FLAGS: FlagSpec = { json: { type: 'boolean' }, csv: { type: 'boolean' } };
 
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-
-/** `90s`, `15m`, `1h`, `30d`, `2w` in milliseconds, or undefined when the text is not one. */
-function durationMs(text: string): number | undefined {
-  const match = /^(\d+)([smhdw])$/.exec(text);
-  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : undefined;
-}
-
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** A point in time: a duration back from now (`1h`) or an ISO date. */
@@ -29,7 +21,7 @@ export const pointInTime = (now: Date) =>
     if (ago !== undefined) return new Date(now.getTime() - ago);
     const date = new Date(text);
     if (ISO_DATE.test(text) && !Number.isNaN(date.getTime())) return date;
-    ctx.addIssue({ code: 'custom', message: `expected a duration such as 1h, 30m or 7d, or an ISO date, got "${text}"` });
+    ctx.addIssue({ code: 'custom', message: `expected a duration such as ${DURATION_EXAMPLES}, or an ISO date, got "${text}"` });
     return z.NEVER;
   });
 
@@ -91,7 +83,7 @@ export function parseTailOptions(args: string[]) {
         json: z.boolean().default(false),
         follow: z.boolean().default(false),
         lines: positiveInt(100_000).default(20),
-        interval: positiveInt(60_000).default(500),
+        interval: durationFlag().pipe(z.number().max(60_000, 'at most 1m')).default(500),
       })
       .superRefine(exclusiveSources),
   );
@@ -134,9 +126,7 @@ export function parsePruneOptions(args: string[]) {
       .object({
         ...sourceShape,
         json: z.boolean().default(false),
-        'older-than': z
-          .string({ error: 'is required, e.g. --older-than 30d' })
-          .transform((text, ctx) => durationMs(text) ?? (ctx.addIssue({ code: 'custom', message: `expected a duration such as 30d or 12w, got "${text}"` }), z.NEVER)),
+        'older-than': z.string({ error: 'is required, e.g. --older-than 30d' }).pipe(durationFlag()),
       })
       .superRefine(exclusiveSources),
   );

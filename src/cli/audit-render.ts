@@ -4,14 +4,12 @@ import type { ReplicaPruneResult } from '../audit/postgres/prune.ts';
 import type { PostgresVerifyReport } from '../audit/postgres/verify.ts';
 import type { DecisionRecord, StatsRow } from '../audit/decisions.ts';
 import type { VerifyReport } from '../audit/sqlite/verify.ts';
-import { renderJson, renderTable } from './render.ts';
+import type { Paint } from './colour.ts';
+import { type CellPaint, renderJson, renderTable } from './render.ts';
 
 /** How `warden audit` output looks: a table for people (coloured on a TTY), JSON or CSV for machines. */
 export type OutputFormat = 'table' | 'json' | 'csv';
 
-const RED = '\u001b[31m';
-const YELLOW = '\u001b[33m';
-const RESET = '\u001b[0m';
 
 /** RFC 4180: quote a cell when it holds a comma, quote or line break; double inner quotes. */
 function csvCell(cell: string): string {
@@ -22,26 +20,27 @@ function renderCsv(columns: readonly string[], rows: ReadonlyArray<readonly stri
   return [columns, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
-/** Colours whole table lines (after alignment, so escape codes never skew the column widths). */
-function colourLines(table: string, colours: readonly (string | undefined)[]): string {
-  const lines = table.split('\n');
-  return lines.map((line, index) => (index > 0 && colours[index - 1] ? `${colours[index - 1]}${line}${RESET}` : line)).join('\n');
-}
-
-function tabular(columns: readonly string[], rows: string[][], format: OutputFormat, data: unknown, colours: (string | undefined)[] = [], colour = false): string {
+function tabular(columns: readonly string[], rows: string[][], format: OutputFormat, data: unknown, paint?: CellPaint): string {
   if (format === 'json') return renderJson(data);
   if (format === 'csv') return renderCsv(columns, rows);
-  const table = renderTable(columns, rows);
-  return colour ? colourLines(table, colours) : table;
+  return renderTable(columns, rows, paint);
 }
+
+/** allow green, deny red; an outcome other than ok yellow (a tool error, timeout, ...). */
+export function paintDecision(paint: Paint, decision: string): string {
+  return decision.trimEnd() === 'allow' ? paint.green(decision) : decision.trimEnd() === 'deny' ? paint.red(decision) : decision;
+}
+
+const paintOutcome = (paint: Paint, outcome: string): string => (outcome.trim() === '' || outcome.trimEnd() === 'ok' ? outcome : paint.yellow(outcome));
 
 const cell = (value: string | number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
 
-export function renderDecisions(records: readonly DecisionRecord[], format: OutputFormat, colour: boolean): string {
+export function renderDecisions(records: readonly DecisionRecord[], format: OutputFormat, paint: Paint): string {
   const columns = ['SEQ', 'TIME', 'SUB', 'METHOD', 'TOOL', 'SERVER', 'DECISION', 'OUTCOME', 'MS', 'REASONS'];
   const rows = records.map((r) => [cell(r.replica === undefined ? r.seq : `${r.replica}:${r.seq}`), r.time, cell(r.sub), cell(r.method), cell(r.tool), cell(r.server), r.decision, cell(r.outcome), cell(r.durationMs), r.reasons.join('; ')]);
-  const colours = records.map((r) => (r.decision === 'deny' ? RED : r.outcome !== null && r.outcome !== 'ok' ? YELLOW : undefined));
-  return tabular(columns, rows, format, records, colours, colour);
+  const decision = columns.indexOf('DECISION');
+  const outcome = columns.indexOf('OUTCOME');
+  return tabular(columns, rows, format, records, (_, column, text) => (column === decision ? paintDecision(paint, text) : column === outcome ? paintOutcome(paint, text) : text));
 }
 
 export function renderStats(stats: readonly StatsRow[], by: string, format: OutputFormat): string {
@@ -58,11 +57,11 @@ export function eventJson(row: EventRow): Record<string, unknown> {
 }
 
 /** One line per event for `tail`: what a person scanning the log wants to see. */
-export function renderEventLine(row: EventRow): string {
+export function renderEventLine(row: EventRow, paint: Paint): string {
   const data = JSON.parse(row.data) as Record<string, unknown>;
   const summary: Record<EventRow['kind'], () => string> = {
-    decision: () => `${row.decision} ${row.sub ?? '-'} ${row.method} ${row.public_name ?? ''}${row.code ? ` ${row.code}` : ''}`,
-    outcome: () => `${row.outcome} ${row.decision_id}${row.code ? ` ${row.code}` : ''} ${String(data.duration_ms)}ms`,
+    decision: () => `${paintDecision(paint, row.decision ?? '')} ${row.sub ?? '-'} ${row.method} ${row.public_name ?? ''}${row.code ? ` ${row.code}` : ''}`,
+    outcome: () => `${paintOutcome(paint, row.outcome ?? '')} ${row.decision_id}${row.code ? ` ${row.code}` : ''} ${String(data.duration_ms)}ms`,
     authn_failure: () => `${row.code} from ${String(data.source)} x${String(data.count)}`,
     policy_reload: () => `revision ${String(data.revision)}${data.ok === false ? ` failed: ${String(data.error)}` : ''}`,
     shadow_disagreement: () => `live ${String(data.live)}, shadow ${row.decision} ${row.sub ?? '-'} ${row.method} ${row.public_name ?? ''} (decision ${row.decision_id})`,
@@ -77,25 +76,25 @@ export function renderEventLine(row: EventRow): string {
 }
 
 /** One chain's verdict, as one line (SQLite's only chain; each replica's on PostgreSQL). */
-function verdict(report: Omit<VerifyReport, 'ok' | 'index'>): string {
-  if (report.problem) return `chain broken at seq ${report.problem.seq}: ${report.problem.kind}: ${report.problem.message}`;
+function verdict(report: Omit<VerifyReport, 'ok' | 'index'>, paint: Paint): string {
+  if (report.problem) return `${paint.red('chain broken')} at seq ${report.problem.seq}: ${report.problem.kind}: ${report.problem.message}`;
   const range = report.rows === 0 ? 'no rows' : `${report.rows} rows, seq ${report.firstSeq}..${report.lastSeq}`;
   const anchor = report.anchor ? `, anchored at seq ${report.anchor.seq} after pruning ${report.anchor.removed} rows` : '';
-  return `chain intact: ${range}${anchor}`;
+  return `${paint.green('chain intact')}: ${range}${anchor}`;
 }
 
-export function renderVerify(report: VerifyReport, json: boolean): string {
+export function renderVerify(report: VerifyReport, json: boolean, paint: Paint): string {
   if (json) return renderJson(report);
-  if (report.problem) return `${verdict(report)}\n`;
-  const index = report.index ? `query index wrong at seq ${report.index.seq}: ${report.index.message}\n` : '';
-  return `${verdict(report)}\n${index}`;
+  if (report.problem) return `${verdict(report, paint)}\n`;
+  const index = report.index ? `${paint.red('query index wrong')} at seq ${report.index.seq}: ${report.index.message}\n` : '';
+  return `${verdict(report, paint)}\n${index}`;
 }
 
 /** PostgreSQL: one line per replica's chain, `replica ID: ` before the line SQLite prints. */
-export function renderVerifyReplicas(report: PostgresVerifyReport, json: boolean): string {
+export function renderVerifyReplicas(report: PostgresVerifyReport, json: boolean, paint: Paint): string {
   if (json) return renderJson(report);
   if (report.chains.length === 0) return 'no chains\n';
-  return report.chains.map((chain) => `replica ${chain.replica}: ${verdict(chain)}\n`).join('');
+  return report.chains.map((chain) => `replica ${chain.replica}: ${verdict(chain, paint)}\n`).join('');
 }
 
 function pruned(result: PruneResult): string {

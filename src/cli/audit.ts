@@ -28,30 +28,45 @@ import {
 import {
   type OutputFormat, eventJson, renderDecisions, renderEventLine, renderPrune, renderPruneReplicas, renderStats, renderVerify, renderVerifyReplicas,
 } from './audit-render.ts';
+import { wantsHelp } from './args.ts';
+import { paintFor } from './colour.ts';
 import { renderJson } from './render.ts';
 import { EXIT, failWith } from './exit-codes.ts';
 
-const USAGE_TEXT = `usage: warden audit <command> [--db PATH | --config FILE] [options]
+/** Each subcommand's flags, as `warden audit SUB --help` prints them (and `warden audit --help` all). */
+const SUBCOMMAND_USAGE: Record<string, string> = {
+  query: `query   [--since 1h|ISO] [--until ...] [--sub S] [--tool GLOB] [--server S]
+          [--decision allow|deny] [--method M] [--limit N] [--json | --csv]`,
+  tail: 'tail    [-n N] [-f] [--interval MS] [--json]',
+  stats: 'stats   [--since ...] [--until ...] [--by sub|tool|decision|server] [--json | --csv]',
+  export: 'export  [--format jsonl] [--since ...] [--until ...]   (every event, one JSON object a line)',
+  verify: `verify  [--expect SEQ:HASH ...] [--json]   (--expect: a lastSeq:lastHash kept from an earlier --json run;
+          PostgreSQL: REPLICA:SEQ:HASH, every replica's chain is verified)`,
+  prune: 'prune   --older-than 30d [--json]',
+  'close-incomplete': 'close-incomplete --replica ID [--json]     (PostgreSQL: close the calls a dead replica left open)',
+  migrate: 'migrate --to postgres://... --replica ID   (copy a SQLite trail into PostgreSQL as that replica\'s chain)',
+};
 
-  query   [--since 1h|ISO] [--until ...] [--sub S] [--tool GLOB] [--server S]
-          [--decision allow|deny] [--method M] [--limit N] [--json | --csv]
-  tail    [-n N] [-f] [--interval MS] [--json]
-  stats   [--since ...] [--until ...] [--by sub|tool|decision|server] [--json | --csv]
-  export  --format jsonl [--since ...] [--until ...]
-  verify  [--expect SEQ:HASH ...] [--json]   (--expect: a lastSeq:lastHash kept from an earlier --json run;
-          PostgreSQL: REPLICA:SEQ:HASH, every replica's chain is verified)
-  prune   --older-than 30d [--json]
-  close-incomplete --replica ID [--json]     (PostgreSQL: close the calls a dead replica left open)
-  migrate --to postgres://... --replica ID   (copy a SQLite trail into PostgreSQL as that replica's chain)
-
+const USAGE_TAIL = `
   --db PATH|URL  the audit database: a SQLite file (default warden-audit.db in the working
                  directory) or a postgres://... URL
   --config FILE  read audit.path or audit.url from the gateway's config file instead
+  durations (--since, --until, --older-than): 90s, 15m, 1h, 7d, 2w
 
 exit codes: 0 done (verify: chain intact), 1 verify found the chain broken or the query index wrong,
             or a command failed,
             2 bad command line, 3 the database cannot be opened or has an unknown schema
 `;
+
+const indent = (text: string): string => text.replace(/^/gm, '  ');
+
+const USAGE_TEXT = `usage: warden audit <command> [--db PATH | --config FILE] [options]
+
+${Object.values(SUBCOMMAND_USAGE).map(indent).join('\n')}
+${USAGE_TAIL}`;
+
+const subcommandUsage = (command: string): string =>
+  `usage: warden audit ${SUBCOMMAND_USAGE[command]!.replace(/^(\S+)\s+/, '$1 [--db PATH | --config FILE] ')}\n${USAGE_TAIL}`;
 
 /** Where output goes and what time it is: injected so tests read real output without a TTY. */
 export interface AuditCliIo {
@@ -129,8 +144,12 @@ const formatOf = (options: { json: boolean; csv?: boolean }): OutputFormat => (o
 export async function run(args: string[], io: AuditCliIo = processIo()): Promise<number> {
   const [command, ...rest] = args;
   if (command === undefined || command === '--help' || command === '-h') {
-    io.stdout.write(USAGE_TEXT);
+    (command === undefined ? process.stderr : io.stdout).write(USAGE_TEXT);
     return command === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  if (Object.hasOwn(SUBCOMMAND_USAGE, command) && wantsHelp(rest)) {
+    io.stdout.write(subcommandUsage(command));
+    return EXIT.OK;
   }
   try {
     switch (command) {
@@ -140,7 +159,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
         const records = target.backend === 'postgres'
           ? await withPostgres(target.settings, (client) => queryDecisionsPg(client, filter, limit))
           : withReader(target.path, (reader) => queryDecisions(reader, filter, limit));
-        io.stdout.write(renderDecisions(records, formatOf({ json, csv }), io.stdout.isTTY === true));
+        io.stdout.write(renderDecisions(records, formatOf({ json, csv }), paintFor(io.stdout)));
         return EXIT.OK;
       }
       case 'stats': {
@@ -177,7 +196,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
             return { replica: mark.replica, seq: mark.seq, hash: mark.hash };
           });
           const report = await withPostgres(target.settings, (client) => verifyPostgres(client, { expected, key: chainKeyOf(options) }));
-          io.stdout.write(renderVerifyReplicas(report, options.json));
+          io.stdout.write(renderVerifyReplicas(report, options.json, paintFor(io.stdout)));
           return report.ok ? EXIT.OK : EXIT.FAILURE;
         }
         const expected = options.expect.map((mark) => {
@@ -185,7 +204,7 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
           return { seq: mark.seq, hash: mark.hash };
         });
         const report = withReader(target.path, (reader) => verifyChain(reader, { expected, key: chainKeyOf(options) }));
-        io.stdout.write(renderVerify(report, options.json));
+        io.stdout.write(renderVerify(report, options.json, paintFor(io.stdout)));
         return report.ok ? EXIT.OK : EXIT.FAILURE;
       }
       case 'prune': {
@@ -231,7 +250,8 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
         return EXIT.OK;
       }
       default:
-        throw new WardenError('USAGE', `unknown audit command "${command}"; expected query, tail, stats, export, verify, prune, close-incomplete or migrate`);
+        process.stderr.write(`warden audit: unknown command "${command}"\n\n${USAGE_TEXT}`);
+        return EXIT.USAGE;
     }
   } catch (error) {
     return failWith(error);
@@ -296,8 +316,9 @@ async function tailFeed(target: Target): Promise<TailFeed> {
 
 async function tail(args: string[], io: AuditCliIo): Promise<number> {
   const options = parseTailOptions(args);
+  const paint = paintFor(io.stdout);
   const print = (row: EventRow): void => {
-    io.stdout.write(options.json ? `${JSON.stringify(eventJson(row))}\n` : renderEventLine(row));
+    io.stdout.write(options.json ? `${JSON.stringify(eventJson(row))}\n` : renderEventLine(row, paint));
   };
   const feed = await tailFeed(targetOf(options));
   const stop = new AbortController();

@@ -1,3 +1,4 @@
+import { NO_COLOR_FLAG } from '../terminal.ts';
 import { failWith, EXIT } from './exit-codes.ts';
 import { VERSION } from '../package-root.ts';
 
@@ -8,8 +9,8 @@ import { VERSION } from '../package-root.ts';
 const COMMANDS: Record<string, string> = {
   serve: 'Start the gateway: warden serve --config PATH (--stdio | --http [--host H] [--port P])',
   tools: 'List the aggregated tools with their upstream and original names: warden tools [--config PATH] [--json]',
-  audit: 'Query, tail, summarise, verify or prune the audit trail: warden audit <query|tail|stats|verify|prune> ...',
-  policy: 'Test, evaluate or check Rego policies: warden policy <test|eval|check> ...',
+  audit: 'Read and keep the audit trail: warden audit <query|tail|stats|export|verify|prune|close-incomplete|migrate> ...',
+  policy: 'Test, evaluate, check, explain or replay Rego policies: warden policy <test|eval|check|explain|replay> ...',
   token: 'Mint a signed JWT for local use: warden token create ...',
   example: 'Run the bundled example deployment (what npm start runs): warden example [--port 8787]',
 };
@@ -17,7 +18,17 @@ const COMMANDS: Record<string, string> = {
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, text]) => `  ${name.padEnd(width)}  ${text}`);
-  return `mcp-warden ${VERSION}: a policy-enforcing security gateway for MCP\n\nusage: warden <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n  warden --help | --version\n`;
+  return `mcp-warden ${VERSION}: a policy-enforcing security gateway for MCP
+
+usage: warden <command> [options]
+
+commands:
+${lines.join('\n')}
+
+  warden <command> --help     a command's usage (also: warden help <command>)
+  warden --help | --version
+  --no-color                  no colour on a terminal (so does NO_COLOR=1)
+`;
 }
 
 /** Where the dispatcher itself prints (help, version, usage errors); commands print on their own. */
@@ -29,7 +40,11 @@ export interface MainIo {
 const processIo: MainIo = { out: (text) => void process.stdout.write(text), err: (text) => void process.stderr.write(text) };
 
 export async function main(argv: string[], io: MainIo = processIo): Promise<number> {
-  const [command, ...rest] = argv;
+  // --no-color is read where colours are chosen (colour.ts reads the process's own argv, as the
+  // logger is made before this runs); no command parses it as its own flag.
+  const [first, ...others] = argv.filter((arg) => arg !== NO_COLOR_FLAG);
+  // `warden help audit` is `warden audit --help`.
+  const [command, ...rest] = first === 'help' && others.length > 0 ? [others[0]!, ...others.slice(1), '--help'] : [first, ...others];
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     (command === undefined ? io.err : io.out)(help());
     return command === undefined ? EXIT.USAGE : EXIT.OK;

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { PACKAGE_ROOT } from '../package-root.ts';
 import { listeningUrl, startListeningProcess, type ListeningProcess } from './launch-process.ts';
 import { parseFlags } from './args.ts';
+import { paintFor } from './colour.ts';
 import { EXIT } from './exit-codes.ts';
 import { run as serve } from './serve.ts';
 
@@ -64,7 +65,7 @@ export async function run(args: string[]): Promise<number> {
 }
 
 function guide(url: string, outbox: string): string {
-  const bold = (text: string) => `\x1b[1m${text}\x1b[0m`;
+  const { bold } = paintFor(process.stdout);
   const token = `node ${resolve(ROOT, 'bin/warden.js')} token create --sub alice --roles analyst --key ${PRIVATE_KEY}`;
   const mcpJson = {
     mcpServers: {

@@ -1,5 +1,6 @@
 import { type ErrorCode, isWardenError } from '../errors.ts';
 import { logger } from '../log.ts';
+import { paintFor } from './colour.ts';
 
 /** Exit codes of every warden command (documented in README, "Exit codes"). */
 export const EXIT = {
@@ -22,12 +23,13 @@ const START_UP: ReadonlySet<ErrorCode> = new Set([
 
 /** Prints a caller-facing message (never a stack) on stderr and picks the exit code. */
 export function failWith(error: unknown, err: (text: string) => void = (text) => void process.stderr.write(text)): number {
+  const paint = paintFor(process.stderr);
   if (isWardenError(error)) {
-    err(`warden: ${error.code}: ${error.message}\n`);
+    err(`warden: ${paint.red(error.code)}: ${error.message}\n`);
     if (error.code === 'USAGE') return EXIT.USAGE;
     return START_UP.has(error.code) ? EXIT.CONFIG : EXIT.FAILURE;
   }
   logger.error({ err: error }, 'unexpected failure');
-  err(`warden: INTERNAL: ${(error as Error)?.message ?? String(error)}\n`);
+  err(`warden: ${paint.red('INTERNAL')}: ${(error as Error)?.message ?? String(error)}\n`);
   return EXIT.FAILURE;
 }

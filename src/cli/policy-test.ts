@@ -6,7 +6,8 @@
  */
 import { RegoError, renderTestReport, runTests, testReportJson, thresholdMessage } from '@mcp-warden/rego';
 import { z } from 'zod';
-import { goDurationMs, parseCommandLine, wantsHelp } from './args.ts';
+import { durationFlag, parseCommandLine, wantsHelp } from './args.ts';
+import { paintFor } from './colour.ts';
 import { printHelp } from './policy.ts';
 import { renderRegoError } from './rego-error-text.ts';
 import { loadPolicySet } from '../policy/index.ts';
@@ -52,7 +53,7 @@ const schema = z.object({
   coverage: z.boolean().default(false),
   threshold: z.string().regex(/^\d+(\.\d+)?$/, 'expected a percentage between 0 and 100').transform(Number).pipe(z.number().min(0).max(100)).optional(),
   bench: z.boolean().default(false),
-  timeout: z.string().transform((text, ctx) => goDurationMs(text) ?? (ctx.addIssue({ code: 'custom', message: `expected a duration such as 5s or 500ms, got "${text}"` }), z.NEVER)).optional(),
+  timeout: durationFlag().optional(),
   'exit-zero-on-skipped': z.boolean().default(false),
   'v0-compatible': z.boolean().default(false),
 });
@@ -99,7 +100,10 @@ export async function testCommand(args: string[]): Promise<number> {
     return 1;
   }
   const failed = report.failed + report.errored > 0 || (report.skipped > 0 && !flags['exit-zero-on-skipped']);
-  const pretty = (): string => renderTestReport(report, { verbose: flags.verbose, sources: modules, varValues: flags['var-values'] });
+  const paint = paintFor(process.stdout);
+  const colours = { PASS: paint.green, FAIL: paint.red, ERROR: paint.red, SKIPPED: paint.yellow } as const;
+  const pretty = (): string =>
+    renderTestReport(report, { verbose: flags.verbose, sources: modules, varValues: flags['var-values'], paintOutcome: (outcome, word) => colours[outcome](word) });
   if (coverage && report.coverage) {
     // As opa test --coverage: the coverage document on stdout, failures (if any) in text instead.
     if (report.failed + report.errored > 0) {

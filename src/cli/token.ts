@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SUPPORTED_ALGORITHMS } from '../auth/algorithms.ts';
 import { type SignedToken, loadSigningKey, signToken } from '../auth/sign-token.ts';
 import { WardenError, isWardenError } from '../errors.ts';
+import { durationFlag, wantsHelp } from './args.ts';
 
 /**
  * `warden token create`: mints a signed JWT for local use. The defaults match the DEV-ONLY keys
@@ -14,7 +15,7 @@ export const DEV_DEFAULTS = { iss: 'https://dev-idp.mcp-warden.invalid', aud: 'm
 const USAGE_TEXT = `usage: warden token create --sub NAME --roles R[,R...] --key FILE
          [--scopes S[,S...]] [--ttl 1h] [--iss URL] [--aud NAME] [--kid ID] [--alg ALG] [--json]
   --key    PEM or JWK private key (RS256 / ES256 / EdDSA by key type) or a secret file (HS256)
-  --ttl    lifetime: seconds, or a number with s, m, h or d (default ${DEV_DEFAULTS.ttl})
+  --ttl    lifetime: 90s, 15m, 1h, 7d or 2w (default ${DEV_DEFAULTS.ttl})
   --iss    default ${DEV_DEFAULTS.iss}
   --aud    default ${DEV_DEFAULTS.aud}
   --kid    default ${DEV_DEFAULTS.kid}`;
@@ -28,7 +29,7 @@ const optionsSchema = z.object({
   roles: list('--roles').pipe(z.array(z.string()).min(1, '--roles needs at least one role')),
   scopes: list('--scopes').default([]),
   key: z.string({ error: '--key is required' }).min(1),
-  ttl: z.string().default(DEV_DEFAULTS.ttl).transform(parseTtl),
+  ttl: z.string().default(DEV_DEFAULTS.ttl).pipe(durationFlag(1000)).transform((ms) => Math.floor(ms / 1000)),
   iss: z.string().min(1).default(DEV_DEFAULTS.iss),
   aud: z.string().min(1).default(DEV_DEFAULTS.aud),
   kid: z.string().min(1).default(DEV_DEFAULTS.kid),
@@ -40,8 +41,8 @@ export type TokenCreateOptions = z.infer<typeof optionsSchema>;
 
 export async function run(args: string[]): Promise<number> {
   const [command, ...rest] = args;
-  if (command === '--help' || command === '-h') return usage(0);
-  if (command !== 'create') return fail(new WardenError('USAGE', `unknown subcommand ${command ?? '(none)'}; expected "create"`), 2);
+  if (command === '--help' || command === '-h' || (command === 'create' && wantsHelp(rest))) return usage(0);
+  if (command !== 'create') return fail(new WardenError('USAGE', command === undefined ? 'a command is required: create' : `unknown command "${command}"; expected "create"`), 2);
   try {
     const options = parseOptions(rest);
     const signed = await createToken(options, Date.now());
@@ -76,7 +77,7 @@ export function parseOptions(args: string[]): TokenCreateOptions {
     throw new WardenError('USAGE', (error as Error).message);
   }
   const parsed = optionsSchema.safeParse(values);
-  if (!parsed.success) throw new WardenError('USAGE', parsed.error.issues.map((issue) => issue.message).join('; '));
+  if (!parsed.success) throw new WardenError('USAGE', parsed.error.issues.map((issue) => (issue.path[0] === 'ttl' ? `--ttl: ${issue.message}` : issue.message)).join('; '));
   return parsed.data;
 }
 
@@ -88,18 +89,6 @@ export async function createToken(options: TokenCreateOptions, nowMs: number): P
 
 export function render(signed: SignedToken, json: boolean): string {
   return json ? `${JSON.stringify(signed, null, 2)}\n` : `${signed.token}\n`;
-}
-
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-
-function parseTtl(text: string, ctx: z.RefinementCtx): number {
-  const match = /^(\d+)([smhd]?)$/.exec(text.trim());
-  const seconds = match === null ? 0 : Number(match[1]) * UNIT_SECONDS[match[2] || 's']!;
-  if (seconds <= 0) {
-    ctx.addIssue({ code: 'custom', message: `--ttl "${text}" is not a positive duration (e.g. 90, 15m, 1h, 7d)` });
-    return z.NEVER;
-  }
-  return seconds;
 }
 
 function usage(code: number): number {

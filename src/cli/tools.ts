@@ -8,6 +8,7 @@ import { compositeToolItems } from '../downstream/gateway.ts';
 import { logger } from '../log.ts';
 import { UpstreamSet } from '../upstreams/upstream-set.ts';
 import { parseFlags } from './args.ts';
+import { type Paint, paintFor } from './colour.ts';
 import { EXIT } from './exit-codes.ts';
 import { renderJson, renderTable } from './render.ts';
 import { VERSION } from '../package-root.ts';
@@ -31,6 +32,8 @@ export interface ToolsReport {
   tools: ToolRow[];
   omitted: CatalogSnapshot['omissions'];
   down: string[];
+  /** Why each upstream in `down` could not be reached. */
+  reasons: Record<string, string>;
 }
 
 /**
@@ -64,19 +67,20 @@ async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
     if (rejected !== undefined) throw rejected;
     const snapshot = catalog.snapshot;
     const tools = snapshot.toolList.map((t) => ({ publicName: t.publicName, upstream: t.upstream, originalName: t.originalName, notes: [...t.notes] }));
-    return { tools, omitted: snapshot.omissions, down };
+    const reasons = Object.fromEntries(down.map((name) => [name, upstreams.get(name)?.lastFailure ?? 'not connected']));
+    return { tools, omitted: snapshot.omissions, down, reasons };
   } finally {
     await upstreams.close();
   }
 }
 
-function renderTools(report: ToolsReport): string {
+function renderTools(report: ToolsReport, paint: Paint): string {
   const table = renderTable(
     ['PUBLIC NAME', 'UPSTREAM', 'ORIGINAL NAME', 'NOTES'],
     report.tools.map((t) => [t.publicName, t.upstream, t.originalName, t.notes.join(', ')]),
   );
-  const omitted = report.omitted.map((o) => `omitted ${o.kind} ${o.upstream}/${o.name}: ${o.reason}\n`).join('');
-  const down = report.down.map((name) => `upstream ${name} is unreachable: its tools are missing\n`).join('');
+  const omitted = report.omitted.map((o) => `${paint.yellow('omitted')} ${o.kind} ${o.upstream}/${o.name}: ${o.reason}\n`).join('');
+  const down = report.down.map((name) => `${paint.yellow(`upstream ${name} is unreachable`)}: ${report.reasons[name]}; its tools are missing\n`).join('');
   return table + omitted + down;
 }
 
@@ -84,6 +88,6 @@ export async function run(args: string[]): Promise<number> {
   const flags = parseFlags(args, { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, flagsSchema);
   if (flags.help) return void process.stdout.write(`${USAGE}\n`), EXIT.OK;
   const report = await collectTools(loadConfig(flags.config));
-  process.stdout.write(flags.json ? renderJson(report) : renderTools(report));
+  process.stdout.write(flags.json ? renderJson(report) : renderTools(report, paintFor(process.stdout)));
   return report.down.length > 0 ? EXIT.PARTIAL : EXIT.OK;
 }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { WardenError } from '../errors.ts';
+import { JsonTextError, parseJsonText } from '../json-text.ts';
 import { formatPath } from './expand-env.ts';
 
-/** Reads and parses a JSON file; syntax errors name the file, line and column. */
+/** Reads and parses a JSON file, comments allowed (jsonc); syntax errors name the file, line and column. */
 export function readJsonFile(file: string): unknown {
   let text: string;
   try {
@@ -13,20 +14,11 @@ export function readJsonFile(file: string): unknown {
     throw new WardenError('CONFIG_INVALID', `${file}: cannot read: ${reason}`, { cause: error, details: { file } });
   }
   try {
-    return JSON.parse(text);
+    return parseJsonText(text, { comments: true });
   } catch (error) {
-    const message = (error as Error).message;
-    const position = /at position (\d+)/.exec(message)?.[1];
-    const where = position === undefined ? '' : `:${lineAndColumn(text, Number(position))}`;
-    throw new WardenError('CONFIG_INVALID', `${file}${where}: not valid JSON: ${message}`, { cause: error, details: { file } });
+    if (!(error instanceof JsonTextError)) throw error;
+    throw new WardenError('CONFIG_INVALID', `${file}:${error.message}`, { cause: error, details: { file, line: error.line, column: error.column } });
   }
-}
-
-function lineAndColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return `${line}:${column}`;
 }
 
 /** Validates with zod; every issue becomes one line `file: json.path: message`. */

@@ -85,7 +85,7 @@ export function createAuthEdge(options: AuthEdgeOptions): AuthEdge {
           options.log.warn({ reason: refusal.message }, 'verification keys unavailable; request refused');
           sendError(res, 503, -32003, 'Authentication is temporarily unavailable', refusal.code);
         } else {
-          res.setHeader('www-authenticate', unauthorizedChallenge(metadataUrl(req), token !== undefined));
+          res.setHeader('www-authenticate', unauthorizedChallenge(metadataUrl(req), token !== undefined, refusal.message));
           sendError(res, 401, -32003, refusal.message, refusal.code.startsWith('AUTH_') ? refusal.code : 'AUTH_TOKEN_INVALID');
         }
         return true;

@@ -1,5 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { classifyInboundRequest, type JSONRPCNotification, type JSONRPCRequest } from '@modelcontextprotocol/server';
+import { ClientCapabilitiesSchema, ImplementationSchema, JSONRPCRequestSchema, LoggingLevelSchema, ProgressTokenSchema } from '@modelcontextprotocol/core';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  classifyInboundRequest,
+  type JSONRPCNotification,
+  type JSONRPCRequest,
+  LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+} from '@modelcontextprotocol/server';
+import { z } from 'zod';
 
 /**
  * Which era one HTTP POST to /mcp speaks, decided from its body alone (MCP 2026-07-28, Streamable
@@ -71,10 +81,50 @@ export function decodeMcpName(value: string): string | undefined {
   return bytes.toString('utf8');
 }
 
-interface MirroredHeaders {
+export interface MirroredHeaders {
   protocolVersionHeader?: string;
   mcpMethodHeader?: string;
   mcpNameHeader?: string;
+}
+
+/**
+ * The per-request envelope of 2026-07-28 as the SDK's 2026 codec validates it (its
+ * `RequestMetaEnvelopeSchema`, which the SDK does not export), built from the schemas it does:
+ * the 2026 client capabilities are the shared ones without `tasks`. Loose, as the SDK's: other
+ * `_meta` keys are the caller's.
+ */
+const ENVELOPE = z.looseObject({
+  progressToken: ProgressTokenSchema.optional(),
+  [PROTOCOL_VERSION_META_KEY]: z.string(),
+  [CLIENT_INFO_META_KEY]: ImplementationSchema.optional(),
+  [CLIENT_CAPABILITIES_META_KEY]: ClientCapabilitiesSchema.omit({ tasks: true }),
+  [LOG_LEVEL_META_KEY]: LoggingLevelSchema.optional(),
+});
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * The common case, a well-formed new-era request whose headers agree with it, recognised
+ * without the SDK's classifier; undefined for anything else, which the SDK then classifies. The
+ * SDK's classifier first tries the body as a result and as an error response: two failing zod
+ * parses that allocate their issues. `npm run bench -- era` (2026-12-06, load 30-48): fast path
+ * 1.1-2.9 µs per request at best against 5.6-9.5 µs, and at p25 23 against 61 µs, where the
+ * garbage shows. A request that passes the strict JSON-RPC request schema
+ * cannot be a response, so for it the SDK's answer is its request rules alone, repeated here:
+ * an envelope claim with a valid envelope, no contradicting version or method header.
+ * test/unit/downstream/era.test.ts checks that this agrees with the SDK on generated messages.
+ */
+function commonModernRequest(body: unknown, mirrored: MirroredHeaders): Classified | undefined {
+  if (!isPlainObject(body) || typeof body.method !== 'string' || body.method === 'initialize' || !('id' in body)) return undefined;
+  const meta = isPlainObject(body.params) ? body.params._meta : undefined;
+  if (!isPlainObject(meta)) return undefined;
+  const version = meta[PROTOCOL_VERSION_META_KEY];
+  if (typeof version !== 'string' || !(MODERN_VERSIONS as readonly string[]).includes(version) || !(CLIENT_CAPABILITIES_META_KEY in meta)) return undefined;
+  // Header values compared as sent: one with surrounding whitespace goes the SDK's way (it strips it).
+  if (mirrored.protocolVersionHeader !== undefined && mirrored.protocolVersionHeader !== version) return undefined;
+  if (mirrored.mcpMethodHeader !== undefined && mirrored.mcpMethodHeader !== body.method) return undefined;
+  if (!JSONRPCRequestSchema.safeParse(body).success || !ENVELOPE.safeParse(meta).success) return undefined;
+  return { era: 'modern', kind: 'request', message: body as JSONRPCRequest, protocolVersion: version };
 }
 
 /**
@@ -83,6 +133,11 @@ interface MirroredHeaders {
  * no headers and uses this alone; HTTP adds the required headers (classify below).
  */
 export function classifyMessage(body: unknown, mirrored: MirroredHeaders = {}): Classified {
+  return commonModernRequest(body, mirrored) ?? classifyMessageBySdk(body, mirrored);
+}
+
+/** classifyMessage by the SDK's classifier alone: every message, and the reference the fast path is tested against. */
+export function classifyMessageBySdk(body: unknown, mirrored: MirroredHeaders = {}): Classified {
   const route = classifyInboundRequest({ httpMethod: 'POST', body, ...mirrored });
   if (route.kind === 'legacy') return { era: 'legacy' };
   if (route.kind === 'reject') return reject(body, route.httpStatus, route.code, route.message, (route.data ?? {}) as Record<string, unknown>);

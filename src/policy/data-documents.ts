@@ -1,7 +1,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ownValue } from '../own.ts';
 import { WardenError } from '../errors.ts';
-import { jsonErrorOffset } from './json-error-offset.ts';
+import { JsonTextError, parseJsonText } from '../json-text.ts';
 
 /**
  * Data documents (data.json / data.yaml) as OPA loads them: each is mounted at the path of its
@@ -16,21 +16,15 @@ export function isDataFile(name: string): boolean {
   return DATA_EXTENSIONS.some((ext) => name.endsWith(ext));
 }
 
-function lineAndColumn(text: string, position: number): string {
-  const before = text.slice(0, position);
-  const line = before.split('\n').length;
-  return `${line}:${position - before.lastIndexOf('\n')}`;
-}
-
 /** Parses a JSON (by extension) or YAML document; errors name `name:line:column`. */
 export function parseDocumentText(name: string, text: string, format: 'json' | 'yaml' = name.endsWith('.json') ? 'json' : 'yaml'): unknown {
   if (format === 'json') {
     try {
-      return JSON.parse(text);
+      // Plain JSON, as opa loads data documents: a comment is an error here (unlike the config).
+      return parseJsonText(text, { comments: false });
     } catch (error) {
-      const offset = jsonErrorOffset(text);
-      const found = offset < text.length ? JSON.stringify(text[offset]) : 'end of input';
-      throw new WardenError('POLICY_LOAD_FAILED', `${name}:${lineAndColumn(text, offset)}: invalid JSON: unexpected ${found}`, { cause: error });
+      if (!(error instanceof JsonTextError)) throw error;
+      throw new WardenError('POLICY_LOAD_FAILED', `${name}:${error.line}:${error.column}: invalid JSON: ${error.reason}`, { cause: error });
     }
   }
   try {

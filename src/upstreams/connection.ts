@@ -85,6 +85,7 @@ export class UpstreamConnection {
   readonly #options: ConnectionOptions;
   readonly #log: Logger;
   readonly #breaker: CircuitBreaker;
+  #lastFailure: string | undefined;
 
   constructor(spec: UpstreamSpec, options: ConnectionOptions) {
     this.spec = spec;
@@ -104,6 +105,15 @@ export class UpstreamConnection {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /**
+   * Why the last connection attempt failed, in a person's words (`connect ECONNREFUSED
+   * 127.0.0.1:1`, `spawn x ENOENT`, a child that exited with its last stderr line); undefined
+   * once connected.
+   */
+  get lastFailure(): string | undefined {
+    return this.#lastFailure;
   }
 
   get capabilities(): ServerCapabilities | undefined {
@@ -238,7 +248,8 @@ export class UpstreamConnection {
     if (this.#state === 'closed') return false;
     this.#state = 'connecting';
     const client = this.#createClient();
-    const transport = createClientTransport(this.spec, this.#log, (dropped) => this.#droppedAnswer(dropped));
+    let lastStderr: string | undefined;
+    const transport = createClientTransport(this.spec, this.#log, (dropped) => this.#droppedAnswer(dropped), (line) => (lastStderr = line));
     let listing: UpstreamListing;
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs });
@@ -251,13 +262,17 @@ export class UpstreamConnection {
       listing = await fetchListing(client, this.#options.connectTimeoutMs);
     } catch (error) {
       await client.close().catch(() => undefined);
-      this.#log.warn({ err: { message: (error as Error)?.message } }, 'upstream connection failed');
+      const message = (error as Error)?.message ?? String(error);
+      // A stdio child that exits at once only shows as "Connection closed": what it last said is the reason.
+      this.#lastFailure = lastStderr === undefined ? message : `${message} (the process said: ${lastStderr})`;
+      this.#log.warn({ err: { message } }, 'upstream connection failed');
       this.#scheduleReconnect();
       return false;
     }
     this.#client = client;
     this.#state = 'ready';
     this.#attempt = 0;
+    this.#lastFailure = undefined;
     client.onclose = () => this.#dropped(client);
     this.#log.info({ tools: listing.tools.length, resources: listing.resources.length, prompts: listing.prompts.length }, 'upstream connected');
     this.#options.events.onListing(this.spec.name, listing, 'connected');

@@ -15,7 +15,7 @@ import { CappedReadBuffer, type Dropped } from './result-cap.ts';
  * environment never leak into upstream children. The child's stderr goes to our log, line by
  * line, tagged with the upstream's name, instead of interleaving with our stderr.
  */
-export function createClientTransport(spec: UpstreamSpec, log: Logger, onDropped: (dropped: Dropped) => void): Transport {
+export function createClientTransport(spec: UpstreamSpec, log: Logger, onDropped: (dropped: Dropped) => void, onStderrLine?: (line: string) => void): Transport {
   const limit = spec.limits.maxResultBytes;
   if (spec.transport === 'stdio') {
     const transport = new StdioClientTransport({
@@ -31,7 +31,10 @@ export function createClientTransport(spec: UpstreamSpec, log: Logger, onDropped
     internals._readBuffer = new CappedReadBuffer(limit, onDropped);
     const stderr = transport.stderr;
     if (stderr) {
-      createInterface({ input: stderr as Readable }).on('line', (line) => log.info({ stream: 'stderr' }, line));
+      createInterface({ input: stderr as Readable }).on('line', (line) => {
+        log.info({ stream: 'stderr' }, line);
+        onStderrLine?.(line);
+      });
     }
     return transport;
   }

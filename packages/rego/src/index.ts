@@ -20,7 +20,7 @@ export type { ExpressionValue, QueryResult } from './query-results.ts';
 export { runTests } from './tester/run-tests.ts';
 export type { CaseResult, TestOptions, TestOutcome, TestReport, TestResult } from './tester/run-tests.ts';
 export { goDuration, renderTestReport, testReportJson } from './tester/report.ts';
-export type { PrettyOptions } from './tester/report.ts';
+export type { OutcomeWord, PrettyOptions } from './tester/report.ts';
 export { thresholdMessage } from './tester/coverage.ts';
 export type { CoverageReport, FileCoverage } from './tester/coverage.ts';
 export { expressionText, expressionVars } from './tester/source-text.ts';

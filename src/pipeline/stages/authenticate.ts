@@ -1,7 +1,7 @@
 import type { AuthnFailureEvent } from '../../audit/sink.ts';
 import { checkRequiredScopes } from '../../auth/http-challenge.ts';
 import type { Principal } from '../../auth/principal.ts';
-import { isWardenError } from '../../errors.ts';
+import { WardenError, isWardenError } from '../../errors.ts';
 import type { SessionInfo } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
 
@@ -24,6 +24,10 @@ export async function authenticate<T extends { token: string | undefined; sessio
     if (isWardenError(error) && error.code.startsWith('AUTH_')) {
       const event: AuthnFailureEvent = { time: new Date(deps.clock.now()).toISOString(), source: request.session.remoteAddr ?? request.session.transport, reason: error.code };
       deps.authFailures?.recordAuthnFailure(event);
+      // stdio has no header to send: say where the gateway looks for the token instead.
+      if (error.code === 'AUTH_TOKEN_MISSING' && request.session.transport === 'stdio') {
+        throw new WardenError('AUTH_TOKEN_MISSING', 'no token: over stdio the gateway reads the bearer token from WARDEN_TOKEN in the environment its client starts it with (warden token create makes one)', { cause: error });
+      }
     }
     throw error;
   }

@@ -90,7 +90,7 @@ describe('warden audit on PostgreSQL', () => {
     const stop = new AbortController();
     let out = '';
     try {
-      const following = run(['tail', '--db', server.url, '-n', '1', '-f', '--interval', '20', '--json'], { stdout: { write: (c: string) => (out += c) }, now: () => now, signal: stop.signal });
+      const following = run(['tail', '--db', server.url, '-n', '1', '-f', '--interval', '20ms', '--json'], { stdout: { write: (c: string) => (out += c) }, now: () => now, signal: stop.signal });
       await new Promise((resolve) => setTimeout(resolve, 100));
       await store.recordDecision(decision({ decisionId: 'followed-pg' }));
       await expect.poll(() => out.includes('followed-pg'), { timeout: 5000 }).toBe(true);

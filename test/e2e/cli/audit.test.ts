@@ -80,11 +80,16 @@ describe('warden audit query', () => {
     expect(row).toMatch(/,bob,tools\/call,db__drop,db,deny,,,"not an admin; says ""no"", twice"$/);
   });
 
-  it('colours denied and failed calls only on a terminal', async () => {
+  it('colours decisions (allow green, deny red) and failed outcomes (yellow) only on a terminal', async () => {
     let tty = '';
+    let pipe = '';
     await cli(['query', '--db', path], { stdout: { write: (chunk: string) => (tty += chunk), isTTY: true } });
-    expect(tty.split('\n').filter((line) => line.startsWith('\u001b[31m'))).toHaveLength(1);
-    expect(tty.split('\n').filter((line) => line.startsWith('\u001b[33m'))).toHaveLength(1);
+    await cli(['query', '--db', path], { stdout: { write: (chunk: string) => (pipe += chunk) } });
+    expect(tty.match(/\u001b\[31mdeny/g)).toHaveLength(1);
+    expect(tty.match(/\u001b\[32mallow/g)).toHaveLength(2);
+    expect(tty.match(/\u001b\[33mtool_error/g)).toHaveLength(1);
+    expect(pipe).not.toContain('\u001b');
+    expect(tty.replace(/\u001b\[\d+m/g, '')).toBe(pipe);
   });
 });
 
@@ -112,7 +117,7 @@ describe('warden audit stats, tail, export', () => {
     const stop = new AbortController();
     let out = '';
     try {
-      const following = run(['tail', '--db', live, '-f', '--interval', '20', '--json'], { stdout: { write: (c: string) => (out += c) }, now: () => now, signal: stop.signal });
+      const following = run(['tail', '--db', live, '-f', '--interval', '20ms', '--json'], { stdout: { write: (c: string) => (out += c) }, now: () => now, signal: stop.signal });
       await store.recordDecision(decision({ decisionId: 'followed-1' }));
       for (let i = 0; i < 100 && !out.includes('followed-1'); i += 1) await new Promise((r) => setTimeout(r, 20));
       stop.abort();
@@ -177,7 +182,7 @@ describe('warden audit - errors and exit codes (own process)', () => {
   it('exits 2 with the flag named for a bad command line', () => {
     const result = cliProcess(['query', '--db', path, '--since', 'yesterday']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe('warden: USAGE: --since: expected a duration such as 1h, 30m or 7d, or an ISO date, got "yesterday"\n');
+    expect(result.stderr).toBe('warden: USAGE: --since: expected a duration such as 500ms, 90s, 15m, 1h, 7d or 2w, or an ISO date, got "yesterday"\n');
     const missing = cliProcess(['prune', '--db', path]);
     expect([missing.status, missing.stderr]).toEqual([2, 'warden: USAGE: --older-than: is required, e.g. --older-than 30d\n']);
   });

@@ -116,7 +116,7 @@ describe('warden policy test (process)', () => {
     expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('usage: warden policy test') });
     expect(top).toMatchObject({ code: 0, stdout: expect.stringContaining('usage: warden policy <command>') });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--timeout: expected a duration such as 5s or 500ms, got "soon"');
+    expect(bad.stderr).toContain('--timeout: expected a duration such as 500ms, 90s, 15m, 1h, 7d or 2w, got "soon"');
   });
 });
 
@@ -151,7 +151,7 @@ describe('warden policy eval (process)', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(`warden policy eval: --input ${join(dir, 'nope.json')}: cannot be read (ENOENT)\n`);
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toBe(`warden policy eval: --input ${join(dir, 'broken.json')}:3:1: invalid JSON: unexpected "}"\n`);
+    expect(broken.stderr).toBe(`warden policy eval: --input ${join(dir, 'broken.json')}:3:1: invalid JSON: expected a property name in double quotes, found "}"\n`);
   });
 });
 

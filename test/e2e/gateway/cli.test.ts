@@ -92,7 +92,7 @@ describe('warden CLI - the real binary', () => {
     })]);
     expect(partial.code).toBe(4);
     expect(partial.stdout).toMatch(/^PUBLIC NAME +UPSTREAM +ORIGINAL NAME +NOTES\ndb__echo +db +echo\n/);
-    expect(partial.stdout).toContain('upstream gone is unreachable: its tools are missing');
+    expect(partial.stdout).toContain('upstream gone is unreachable: connect ECONNREFUSED 127.0.0.1:9; its tools are missing');
   });
 
   it('serve --http --port 0 logs the URL, serves real clients, and stops cleanly on SIGTERM', async () => {

@@ -19,6 +19,7 @@ describe('http challenges', () => {
 
   it('401 with a refused token: adds error="invalid_token"', () => {
     expect(unauthorizedChallenge(METADATA_URL, true)).toBe(`Bearer resource_metadata="${METADATA_URL}", error="invalid_token"`);
+    expect(unauthorizedChallenge(METADATA_URL, true, 'token expired "now"\\\r\nX: y')).toBe(`Bearer resource_metadata="${METADATA_URL}", error="invalid_token", error_description="token expired 'now''''X: y"`);
   });
 
   it('403: insufficient_scope with the required scopes', () => {

@@ -72,7 +72,9 @@ describe('warden token create', () => {
     [['--roles', 'a', '--key', 'k'], '--sub is required'],
     [['--sub', 'a', '--key', 'k'], '--roles is required'],
     [['--sub', 'a', '--roles', ',', '--key', 'k'], '--roles needs at least one role'],
-    [['--sub', 'a', '--roles', 'r', '--key', 'k', '--ttl', '1w'], '--ttl "1w" is not a positive duration'],
+    [['--sub', 'a', '--roles', 'r', '--key', 'k', '--ttl', '1x'], '--ttl: expected a duration such as 500ms, 90s, 15m, 1h, 7d or 2w, got "1x"'],
+    [['--sub', 'a', '--roles', 'r', '--key', 'k', '--ttl', '90'], '--ttl: expected a duration'],
+    [['--sub', 'a', '--roles', 'r', '--key', 'k', '--ttl', '500ms'], '--ttl: expected a duration'],
     [['--sub', 'a', '--roles', 'r', '--key', 'k', '--alg', 'none'], '--alg must be one of'],
     [['--sub', 'a', '--roles', 'r', '--key', 'k', '--admin'], "Unknown option '--admin'"],
   ])('refuses %j with USAGE', (args, message) => {

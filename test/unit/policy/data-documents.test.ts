@@ -30,7 +30,7 @@ describe('data documents', () => {
   it('names the file, line and column of broken JSON', () => {
     const error = failure(() => mountDataDocument({}, 'policies/data.json', [], '{\n  "a": 1,\n}'));
     expect(error.code).toBe('POLICY_LOAD_FAILED');
-    expect(error.message).toBe('policies/data.json:3:1: invalid JSON: unexpected "}"');
+    expect(error.message).toBe('policies/data.json:3:1: invalid JSON: expected a property name in double quotes, found "}"');
   });
 
   it('names the file, line and column of broken YAML', () => {

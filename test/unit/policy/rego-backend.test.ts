@@ -77,7 +77,7 @@ describe('rego backend - loading', () => {
     write('policies/data.json', '{\n  "roles": [1, 2,]\n}\n');
     const error = await loadFailure(['policies']);
     expect(error.code).toBe('POLICY_LOAD_FAILED');
-    expect(error.message).toBe('policies/data.json:2:18: invalid JSON: unexpected "]"');
+    expect(error.message).toBe('policies/data.json:2:18: invalid JSON: expected a value, found "]"');
   });
 
   it('refuses a set without modules', async () => {

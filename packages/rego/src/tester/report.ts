@@ -15,14 +15,20 @@ export interface PrettyOptions {
   /** Module sources by file name: the failing expression is quoted from them. */
   sources: Readonly<Record<string, string>>;
   varValues: boolean;
+  /** Colours an outcome word (PASS, FAIL, ERROR, SKIPPED) for a terminal; plain text without it. */
+  paintOutcome?: (outcome: OutcomeWord, word: string) => string;
 }
 
-function outcomeText(result: TestResult): string {
-  return { pass: 'PASS', fail: 'FAIL', error: 'ERROR', skip: 'SKIPPED' }[result.outcome];
+export type OutcomeWord = 'PASS' | 'FAIL' | 'ERROR' | 'SKIPPED';
+
+const OUTCOME_WORDS = { pass: 'PASS', fail: 'FAIL', error: 'ERROR', skip: 'SKIPPED' } as const;
+
+function word(outcome: OutcomeWord, options: Pick<PrettyOptions, 'paintOutcome'>): string {
+  return options.paintOutcome === undefined ? outcome : options.paintOutcome(outcome, outcome);
 }
 
-function title(result: TestResult): string {
-  const head = `${result.pkg}.${result.name}: ${outcomeText(result)}`;
+function title(result: TestResult, options: Pick<PrettyOptions, 'paintOutcome'>): string {
+  const head = `${result.pkg}.${result.name}: ${word(OUTCOME_WORDS[result.outcome], options)}`;
   return result.outcome === 'skip' ? head : `${head} (${goDuration(result.durationNs)})`;
 }
 
@@ -51,8 +57,8 @@ export function renderTestReport(report: TestReport, options: PrettyOptions): st
     out.push(`${result.location.file}:${result.location.row}:`);
     lastFile = result.location.file;
     dirty = true;
-    out.push(title(result));
-    for (const c of result.cases ?? []) if (c.fail || options.verbose) out.push(`${'  '.repeat(c.path.length)}${c.path[c.path.length - 1]}: ${c.fail ? 'FAIL' : 'PASS'}`);
+    out.push(title(result, options));
+    for (const c of result.cases ?? []) if (c.fail || options.verbose) out.push(`${'  '.repeat(c.path.length)}${c.path[c.path.length - 1]}: ${word(c.fail ? 'FAIL' : 'PASS', options)}`);
     if (result.output.length > 0) out.push('', ...result.output.map((line) => `  ${line}`), '');
     if (result.error) out.push(`  ${result.error.message}`);
   }
@@ -60,25 +66,25 @@ export function renderTestReport(report: TestReport, options: PrettyOptions): st
   if (failures.length > 0) {
     out.push(RULE, 'FAILURES', RULE);
     for (const failure of failures) {
-      out.push(title(failure));
+      out.push(title(failure, options));
       if (failure.cases && failure.cases.length > 0) {
         out.push('');
-        for (const c of failure.cases.filter((x) => x.fail)) out.push(...caseLineage(c), ...failureLines(c.failure, options, 2 * (c.path.length + 1)));
+        for (const c of failure.cases.filter((x) => x.fail)) out.push(...caseLineage(c, options), ...failureLines(c.failure, options, 2 * (c.path.length + 1)));
       } else out.push(...failureLines(failure.failure, options, 0));
       out.push('');
     }
   }
   if (dirty || failures.length > 0) out.push(RULE);
   const total = report.passed + report.failed + report.skipped + report.errored;
-  if (report.passed > 0) out.push(`PASS: ${report.passed}/${total}`);
-  if (report.failed > 0) out.push(`FAIL: ${report.failed}/${total}`);
-  if (report.skipped > 0) out.push(`SKIPPED: ${report.skipped}/${total}`);
-  if (report.errored > 0) out.push(`ERROR: ${report.errored}/${total}`);
+  if (report.passed > 0) out.push(`${word('PASS', options)}: ${report.passed}/${total}`);
+  if (report.failed > 0) out.push(`${word('FAIL', options)}: ${report.failed}/${total}`);
+  if (report.skipped > 0) out.push(`${word('SKIPPED', options)}: ${report.skipped}/${total}`);
+  if (report.errored > 0) out.push(`${word('ERROR', options)}: ${report.errored}/${total}`);
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
 
-function caseLineage(c: CaseResult): string[] {
-  return c.path.map((name, i) => `${'  '.repeat(i + 1)}${name}: FAIL`);
+function caseLineage(c: CaseResult, options: Pick<PrettyOptions, 'paintOutcome'>): string[] {
+  return c.path.map((name, i) => `${'  '.repeat(i + 1)}${name}: ${word('FAIL', options)}`);
 }
 
 /** `file:row:` and the expression (and, with --var-values, the variables it saw). */
