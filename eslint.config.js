@@ -18,13 +18,14 @@ const MAY_IMPORT = {
   metrics: [],
   // Pinned tool definitions: digests and screening of catalog items, persisted through the audit store's pins.
   integrity: ['audit', 'catalog', 'errors.ts', 'log.ts'],
+  limits: ['errors.ts'],
   policy: ['auth', 'errors.ts', 'log.ts', 'metrics'],
   upstreams: ['catalog', 'config', 'errors.ts', 'log.ts', 'metrics'],
-  pipeline: ['audit', 'auth', 'catalog', 'composites', 'integrity', 'metrics', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  downstream: ['audit', 'auth', 'catalog', 'composites', 'config', 'integrity', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'integrity', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
+  pipeline: ['audit', 'auth', 'catalog', 'composites', 'integrity', 'limits', 'metrics', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  downstream: ['audit', 'auth', 'catalog', 'composites', 'config', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
 };
-const OWN_CONFIG_SCHEMAS = ['audit', 'auth', 'composites', 'integrity', 'policy'];
+const OWN_CONFIG_SCHEMAS = ['audit', 'auth', 'composites', 'integrity', 'limits', 'policy'];
 const MODULES = [...Object.keys(MAY_IMPORT), 'errors.ts', 'log.ts', 'package-root.ts'];
 
 const moduleZones = Object.entries(MAY_IMPORT).flatMap(([module, allowed]) =>

@@ -16,6 +16,8 @@ import { openAuditStore } from '../src/audit/sqlite/store.ts';
 import { Catalog } from '../src/catalog/catalog.ts';
 import type { Item, UpstreamListing } from '../src/catalog/types.ts';
 import { namespacingSchema } from '../src/config/schema.ts';
+import { limitsConfigSchema } from '../src/limits/config.ts';
+import { Limits } from '../src/limits/limits.ts';
 import { integrityConfigSchema } from '../src/integrity/config.ts';
 import { definitionOf } from '../src/integrity/digest.ts';
 import { IntegrityGuard } from '../src/integrity/guard.ts';
@@ -57,7 +59,7 @@ try {
   const base: PipelineDeps = {
     authenticator: { mode: 'disabled', authenticate: async () => undefined, close: async () => {} },
     policy: allow, audit: { recordDecision: async () => {}, recordOutcome: async () => {} }, catalog, upstreams: {} as UpstreamSet,
-    clock: { now: Date.now }, log: quiet, inFlight: new InFlight(), pageSize: 1000, composites: new Map(), requiredScopes: [],
+    clock: { now: Date.now }, log: quiet, inFlight: new InFlight(), pageSize: 1000, composites: new Map(), requiredScopes: [], limits: new Limits(limitsConfigSchema.parse({}), () => 64),
   };
   const pinned: PipelineDeps = { ...base, integrity: guard };
   const plain = createPipeline(base);

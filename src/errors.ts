@@ -49,10 +49,16 @@ export const ERROR_CODES = {
   SERVER_DRAINING: 'The gateway is stopping (SIGTERM): it finishes the calls in flight and refuses new ones (HTTP 503); retry on another replica.',
 
   // Upstreams
-  UPSTREAM_UNAVAILABLE: 'The upstream server is not connected.',
+  UPSTREAM_UNAVAILABLE: 'The upstream server is not connected, or its circuit breaker is open (data.reason, data.retryAfterMs).',
   UPSTREAM_TIMEOUT: 'The upstream did not answer within the configured timeout.',
   UPSTREAM_ERROR: 'The upstream answered with an error.',
   UPSTREAM_CANCELLED: 'The request was cancelled before the upstream answered.',
+  RESULT_TOO_LARGE: 'The upstream answer exceeded its max_result_bytes; it was dropped while being read.',
+
+  // Limits (per replica)
+  RATE_LIMITED: 'The call exceeded a rate limit rule; data.retryAfterMs says when a call would be admitted.',
+  CONCURRENCY_LIMITED: 'Too many calls in flight to the upstream or from the caller, and the wait queue was full or timed out.',
+  SESSION_LIMIT: 'The caller, or the gateway in total, has as many open sessions as allowed.',
 
   // Composite workflows
   WORKFLOW_STEP_FAILED: 'A step of a composite tool failed or was denied; later steps did not run.',

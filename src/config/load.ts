@@ -5,6 +5,7 @@ import type { AuthConfig } from '../auth/config.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
 import type { DeclarativeCompositeConfig } from '../composites/config.ts';
 import { WardenError } from '../errors.ts';
+import { type LimitsConfig, upstreamLimits } from '../limits/config.ts';
 import type { PolicyConfig } from '../policy/config.ts';
 import { type Env, expandEnv } from './expand-env.ts';
 import { readJsonFile, validate } from './read-json.ts';
@@ -27,6 +28,7 @@ export interface StdioUpstreamSpec {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string | undefined;
   readonly timeoutMs: number;
+  readonly limits: UpstreamCallLimits;
 }
 
 export interface RemoteUpstreamSpec {
@@ -35,6 +37,13 @@ export interface RemoteUpstreamSpec {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  readonly limits: UpstreamCallLimits;
+}
+
+/** What the upstream connection itself enforces (limits.upstream_defaults and limits.upstreams.<name>). */
+export interface UpstreamCallLimits {
+  readonly maxResultBytes: number;
+  readonly breaker: { readonly failures: number; readonly openMs: number };
 }
 
 export type UpstreamSpec = StdioUpstreamSpec | RemoteUpstreamSpec;
@@ -54,6 +63,7 @@ export interface ResolvedConfig {
   /** Absent: no exporter of our own (an operator's `--import`ed SDK still records). */
   readonly tracing: TracingConfig | undefined;
   readonly integrity: IntegrityConfig;
+  readonly limits: LimitsConfig;
   readonly composites: readonly DeclarativeCompositeConfig[];
   /** Absolute paths of modules exporting defineComposite(...) values. */
   readonly compositeModules: readonly string[];
@@ -79,14 +89,17 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     });
   }
   const upstreams = Object.entries(servers).map(([name, entry]) =>
-    toSpec(name, validate(mcpServerSchemaFor(entry), entry, serversFile, ['mcpServers', name]), baseDir, parsed.upstream_defaults),
+    toSpec(name, validate(mcpServerSchemaFor(entry), entry, serversFile, ['mcpServers', name]), baseDir, parsed.upstream_defaults, parsed.limits),
   );
 
-  for (const name of Object.keys(parsed.namespacing.upstreams)) {
-    if (!(name in servers)) {
-      throw new WardenError('CONFIG_INVALID', `${path}: namespacing.upstreams.${name}: no server named "${name}" in mcpServers`, {
-        details: { file: path, path: `namespacing.upstreams.${name}` },
-      });
+  const named = [
+    ...Object.keys(parsed.namespacing.upstreams).map((name) => [`namespacing.upstreams.${name}`, name]),
+    ...Object.keys(parsed.limits.upstreams).map((name) => [`limits.upstreams.${name}`, name]),
+    ...parsed.limits.rate.flatMap((rule, i) => (rule.match.upstream === undefined ? [] : [[`limits.rate.${i}.match.upstream`, rule.match.upstream]])),
+  ];
+  for (const [at, name] of named) {
+    if (!Object.hasOwn(servers, name!)) {
+      throw new WardenError('CONFIG_INVALID', `${path}: ${at}: no server named "${name}" in mcpServers`, { details: { file: path, path: at } });
     }
   }
 
@@ -110,18 +123,21 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     audit: parsed.audit,
     tracing: parsed.tracing,
     integrity: parsed.integrity,
+    limits: parsed.limits,
     composites: parsed.composites,
     compositeModules: parsed.composite_modules.map((m) => resolve(baseDir, m)),
   });
 }
 
-function toSpec(name: string, entry: McpServerEntry, baseDir: string, defaults: UpstreamDefaults): UpstreamSpec {
+function toSpec(name: string, entry: McpServerEntry, baseDir: string, defaults: UpstreamDefaults, limitsConfig: LimitsConfig): UpstreamSpec {
   const timeoutMs = entry.timeout_ms ?? defaults.timeout_ms;
+  const own = upstreamLimits(limitsConfig, name);
+  const limits = { maxResultBytes: own.max_result_bytes, breaker: { failures: own.breaker.failures, openMs: own.breaker.open_ms } };
   if ('url' in entry) {
-    return { name, transport: entry.type === 'sse' ? 'sse' : 'http', url: entry.url, headers: entry.headers, timeoutMs };
+    return { name, transport: entry.type === 'sse' ? 'sse' : 'http', url: entry.url, headers: entry.headers, timeoutMs, limits };
   }
   const cwd = entry.cwd === undefined ? undefined : isAbsolute(entry.cwd) ? entry.cwd : resolve(baseDir, entry.cwd);
-  return { name, transport: 'stdio', command: entry.command, args: entry.args, env: entry.env, cwd, timeoutMs };
+  return { name, transport: 'stdio', command: entry.command, args: entry.args, env: entry.env, cwd, timeoutMs, limits };
 }
 
 function deepFreeze<T>(value: T): T {

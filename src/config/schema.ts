@@ -3,6 +3,7 @@ import { auditConfigSchema } from '../audit/config.ts';
 import { authConfigSchema } from '../auth/config.ts';
 import { compositeModulesSchema, compositesConfigSchema } from '../composites/config.ts';
 import { integrityConfigSchema } from '../integrity/config.ts';
+import { limitsConfigSchema } from '../limits/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
 
 /**
@@ -87,9 +88,14 @@ const serverSchema = z
       .optional()
       .describe('Seals old-era session ids (AES-256-GCM), so any replica holding the same key can continue a session. Required with audit.backend postgres.'),
     metrics: z.boolean().default(false).describe('Serve GET /metrics (Prometheus text) on the MCP port, without a token, like /readyz.'),
+    headers_timeout_ms: z.number().int().positive().max(600_000).default(10_000).describe('A client must send its whole request head within this (408 after).'),
+    request_timeout_ms: z.number().int().positive().max(3_600_000).default(30_000).describe('A client must send its whole request, head and body, within this (408 after).'),
+    keep_alive_timeout_ms: z.number().int().positive().max(600_000).default(5_000).describe('An idle keep-alive connection is closed after this.'),
     admin_port: z.number().int().min(0).max(65535).optional().describe('A second listener on the same host serving only /metrics and /readyz (0: any free port).'),
   })
-  .strict();
+  .strict()
+  // node:http refuses to start otherwise; say so with the field instead of a RangeError.
+  .refine((server) => server.headers_timeout_ms <= server.request_timeout_ms, { path: ['headers_timeout_ms'], message: 'must not exceed server.request_timeout_ms' });
 
 const tracingSchema = z
   .object({
@@ -124,6 +130,7 @@ export const configFileSchema = z
     audit: auditConfigSchema.default(auditConfigSchema.parse({})),
     tracing: tracingSchema.optional(),
     integrity: integrityConfigSchema.default(integrityConfigSchema.parse({})),
+    limits: limitsConfigSchema.default(limitsConfigSchema.parse({})),
     composites: compositesConfigSchema,
     composite_modules: compositeModulesSchema,
   })

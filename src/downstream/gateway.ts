@@ -9,6 +9,9 @@ import type { Composite } from '../composites/types.ts';
 import type { Item, UpstreamListing } from '../catalog/types.ts';
 import type { ResolvedConfig } from '../config/load.ts';
 import { WardenError } from '../errors.ts';
+import { upstreamLimits } from '../limits/config.ts';
+import type { LimitEvents } from '../limits/events.ts';
+import { Limits } from '../limits/limits.ts';
 import type { Logger } from '../log.ts';
 import { setScrapeSources } from '../metrics/metrics.ts';
 import type { Clock } from '../pipeline/deps.ts';
@@ -37,6 +40,8 @@ export interface GatewayDeps {
    * nothing is pinned, whatever `integrity.mode` says (tests, embedders without a store).
    */
   integrity?: { pins: PinStore; recordLifecycle(event: LifecycleEvent): Promise<void> };
+  /** Where rate, concurrency, session, result-size and breaker events go (metrics); none by default. */
+  limitEvents?: LimitEvents;
 }
 
 /** The tool items the catalog offers for the gateway's own composite tools. */
@@ -70,6 +75,7 @@ export class Gateway {
   readonly upstreams: UpstreamSet;
   readonly pipeline: Pipeline;
   readonly inFlight = new InFlight();
+  readonly limits: Limits;
   readonly sessions = new Set<SessionHandle>();
   /** New-era requests being answered: each is a session of one request (sessions open, era modern). */
   modernInFlight = 0;
@@ -94,6 +100,7 @@ export class Gateway {
             onChange: (lists) => this.#announce(lists),
           });
     this.catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
+    this.limits = new Limits(config.limits, (upstream) => upstreamLimits(config.limits, upstream).max_concurrent, deps.limitEvents);
     this.upstreams = new UpstreamSet(config, {
       log: deps.log,
       clientInfo: { name: 'mcp-warden', version: deps.version },
@@ -104,6 +111,8 @@ export class Gateway {
         },
         onNotification: (upstream, notification) => this.#notification(upstream, notification),
         onServerRequest: (upstream, request, extra) => this.#serverRequest(upstream, request, extra),
+        onResultTooLarge: (upstream) => this.limits.events.resultTooLarge(upstream),
+        onBreaker: (upstream, state) => this.limits.events.breaker(upstream, state),
       },
     });
     this.pipeline = createPipeline({
@@ -115,6 +124,7 @@ export class Gateway {
       clock: deps.clock ?? { now: Date.now },
       log: deps.log,
       inFlight: this.inFlight,
+      limits: this.limits,
       pageSize: config.namespacing.page_size,
       composites: new Map(composites.map((c) => [c.name, c])),
       requiredScopes: config.auth.required_scopes,

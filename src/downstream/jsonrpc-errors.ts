@@ -46,6 +46,10 @@ const JSONRPC_CODE: Record<WardenCode, number> = {
   UPSTREAM_TIMEOUT: ErrorCode.RequestTimeout,
   UPSTREAM_ERROR: ErrorCode.InternalError,
   UPSTREAM_CANCELLED: ErrorCode.RequestTimeout,
+  RESULT_TOO_LARGE: -32005,
+  RATE_LIMITED: -32029,
+  CONCURRENCY_LIMITED: -32029,
+  SESSION_LIMIT: -32029,
   WORKFLOW_STEP_FAILED: -32004,
   WORKFLOW_TEMPLATE_INVALID: ErrorCode.InternalError,
   INTERNAL: ErrorCode.InternalError,
@@ -53,8 +57,9 @@ const JSONRPC_CODE: Record<WardenCode, number> = {
 
 /** Fields of `details` that a caller may see (never causes, stacks or internal paths). */
 // A failed composite step also names the composite, the step, its tool, why, and the steps that completed.
+// A limit's refusal names the rule or limit and when to retry (retryAfterMs).
 // A refused 2026-07-28 request carries the spec's data: `supported`/`requested` (-32022), `mismatch` (-32020), `envelope` (-32602).
-const PUBLIC_DETAILS = ['reasons', 'decisionId', 'field', 'name', 'uri', 'upstream', 'timeoutMs', 'composite', 'step', 'tool', 'reason', 'completed', 'supported', 'requested', 'mismatch', 'envelope'] as const;
+const PUBLIC_DETAILS = ['reasons', 'decisionId', 'field', 'name', 'uri', 'upstream', 'timeoutMs', 'composite', 'step', 'tool', 'reason', 'completed', 'supported', 'requested', 'mismatch', 'envelope', 'rule', 'retryAfterMs', 'limit'] as const;
 
 /**
  * What the SDK's Protocol turns into the error response: it reads `code`, `message` and `data`.

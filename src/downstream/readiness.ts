@@ -10,6 +10,8 @@ import type { Gateway } from './gateway.ts';
  *   (fail closed: no audit, no calls) and from the moment a SIGTERM starts the drain. It reports
  *   the policy revision and the replica id, so an operator sees that every replica runs the same
  *   policy set.
+ * An open circuit breaker does not make the gateway unready (its other upstreams still serve):
+ * `/readyz` counts open and half-open circuits, never names them (the log and the metrics do).
  */
 export const READINESS_PATH = '/readyz';
 export const LIVENESS_PATH = '/livez';
@@ -26,7 +28,7 @@ export interface Readiness {
   ready: boolean;
   audit: 'ok' | 'unavailable';
   draining: boolean;
-  upstreams: { connected: number; total: number };
+  upstreams: { connected: number; total: number; circuits: { open: number; half_open: number } };
   policy_revision: string;
   replica_id?: string;
 }
@@ -43,7 +45,11 @@ export function readiness(gateway: Gateway, sources: HealthSources, draining: bo
     ready: auditOk && !draining,
     audit: auditOk ? 'ok' : 'unavailable',
     draining,
-    upstreams: { connected: upstreams.filter((u) => u.state === 'ready').length, total: upstreams.length },
+    upstreams: {
+      connected: upstreams.filter((u) => u.state === 'ready').length,
+      total: upstreams.length,
+      circuits: { open: upstreams.filter((u) => u.breaker === 'open').length, half_open: upstreams.filter((u) => u.breaker === 'half_open').length },
+    },
     policy_revision: sources.policyRevision(),
     ...(sources.replicaId === undefined ? {} : { replica_id: sources.replicaId }),
   };

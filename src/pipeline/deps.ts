@@ -3,6 +3,7 @@ import type { Authenticator } from '../auth/principal.ts';
 import type { Catalog } from '../catalog/catalog.ts';
 import type { Composite } from '../composites/types.ts';
 import type { PinStatus } from '../integrity/guard.ts';
+import type { Limits } from '../limits/limits.ts';
 import type { Logger } from '../log.ts';
 import type { PolicyEngine } from '../policy/contract.ts';
 import type { UpstreamSet } from '../upstreams/upstream-set.ts';
@@ -23,6 +24,8 @@ export interface PipelineDeps {
   clock: Clock;
   log: Logger;
   inFlight: InFlight;
+  /** Rate rules and concurrency caps (`limits`), per replica. */
+  limits: Limits;
   pageSize: number;
   /** The gateway's own composite tools, by name (server COMPOSITE_SERVER in the catalog). */
   composites: ReadonlyMap<string, Composite>;

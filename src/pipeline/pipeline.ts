@@ -1,23 +1,25 @@
+import { randomUUID } from 'node:crypto';
 import { LoggingLevelSchema, type Result } from '@modelcontextprotocol/sdk/types.js';
 import type { Item, NamedEntry } from '../catalog/types.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
 import { paginate, type Page } from '../catalog/pagination.ts';
-import { type ErrorCode, WardenError } from '../errors.ts';
+import { asWardenError, type ErrorCode, WardenError } from '../errors.ts';
 import { failed, type TraceCarrier } from '../metrics/tracing.ts';
 import type { Authenticated, CallRequest, Forwarded, Recorded, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ListMethod } from './methods.ts';
 import { Observed } from './observe.ts';
-import { auditDecision, auditDenial, auditLevelDecision, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
+import { auditDecision, auditDenial, auditEdgeRefusal, auditLevelDecision, auditRefusal, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
 import { authorize, denialError, policyInput, serverRequestInput, visible } from './stages/authorize.ts';
 import { forward } from './stages/forward.ts';
+import { limit } from './stages/limit.ts';
 import { runCompositeCall } from './stages/run-composite.ts';
 import { resolve } from './stages/resolve.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
-export const STAGES = ['authenticate', 'resolve', 'authorize', 'audit-decision', 'forward', 'audit-outcome'] as const;
+export const STAGES = ['authenticate', 'resolve', 'authorize', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
 export type StageName = (typeof STAGES)[number];
 
 /**
@@ -27,6 +29,7 @@ export type StageName = (typeof STAGES)[number];
 const FAIL_CLOSED: Partial<Record<StageName, [ErrorCode, string]>> = {
   authenticate: ['AUTH_TOKEN_INVALID', 'Authentication failed'],
   authorize: ['POLICY_ERROR', 'Denied: policy evaluation failed'],
+  limit: ['INTERNAL', 'Denied: the limits could not be checked'],
   'audit-decision': ['AUDIT_UNAVAILABLE', 'Denied: the audit record could not be written'],
 };
 
@@ -52,7 +55,12 @@ export interface ServerRequest {
   signal: AbortSignal;
 }
 
+/** A request the HTTP edge refused before the pipeline (SESSION_LIMIT at initialize). */
+export type EdgeRefusal = Pick<CallRequest, 'session' | 'requestId' | 'token'> & { method: string };
+
 export interface Pipeline {
+  /** Records an edge refusal as a denial (authenticated when the token verifies); never throws. */
+  refuse(request: EdgeRefusal, error: WardenError): Promise<void>;
   call(request: CallRequest): Promise<Result>;
   list(request: ListRequest): Promise<Page<Item>>;
   /** logging/setLevel: authorized like any request, then sent to every upstream that logs. */
@@ -159,19 +167,29 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       await auditDenial(resolved, verdict.decision, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
       throw verdict.error;
     }
-    const recorded = await stage('audit-decision', () => auditDecision(verdict.context, deps), observed);
+    // A refusal by a limit is recorded like a denial, and committed before the caller hears it.
+    const release = await stage('limit', () => limit(verdict.context, deps), observed).catch(async (error: unknown) => {
+      await auditRefusal(verdict.context, asWardenError(error), deps).catch((failure: unknown) => log.error({ err: failure }, 'recording a refusal failed'));
+      throw error;
+    });
+    let recorded: Recorded;
     let done: Forwarded | { error: unknown };
     try {
-      done = await stage(
-        'forward',
-        () =>
-          recorded.upstream === COMPOSITE_SERVER
-            ? runCompositeCall(recorded, deps, (step) => pipeline.call({ ...step, ...withTrace(observed.trace.carrierFor()) }))
-            : forwardTraced(recorded, observed),
-        observed,
-      );
-    } catch (error) {
-      done = { error };
+      recorded = await stage('audit-decision', () => auditDecision(verdict.context, deps), observed);
+      try {
+        done = await stage(
+          'forward',
+          () =>
+            recorded.upstream === COMPOSITE_SERVER
+              ? runCompositeCall(recorded, deps, (step) => pipeline.call({ ...step, ...withTrace(observed.trace.carrierFor()) }))
+              : forwardTraced(recorded, observed),
+          observed,
+        );
+      } catch (error) {
+        done = { error };
+      }
+    } finally {
+      release();
     }
       // The answer does not wait for the outcome row's commit: the decision row already gated the
       // forward, and the store still writes the outcome after it. Waiting would put a second
@@ -184,6 +202,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   }
 
   const pipeline: Pipeline = {
+    async refuse(request, error) {
+      const principal = await deps.authenticator.authenticate(request.token).catch(() => undefined);
+      const decision = { allow: false, reasons: [error.message], decisionId: randomUUID(), revision: deps.policy.revision };
+      await auditEdgeRefusal({ ...request, principal, params: {} }, error, decision, deps).catch((failure: unknown) => log.error({ err: failure }, 'recording a refusal failed'));
+    },
+
     async call(request) {
       const observed = new Observed(request.method, request);
       try {

@@ -1,5 +1,6 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { WardenError } from '../errors.ts';
+import { tooLargeLimit } from './result-cap.ts';
 
 /**
  * Turns what a forwarded upstream request threw into a WardenError. `why` says whether our own
@@ -12,6 +13,10 @@ export function upstreamCallError(upstream: string, error: unknown, why: 'timeou
   }
   if (why === 'cancelled') {
     return new WardenError('UPSTREAM_CANCELLED', `Request to upstream "${upstream}" was cancelled`, { cause: error, details: { upstream } });
+  }
+  const limit = tooLargeLimit(error);
+  if (limit !== undefined) {
+    return new WardenError('RESULT_TOO_LARGE', `Upstream "${upstream}" answered with more than max_result_bytes (${limit} bytes); the answer was dropped`, { cause: error, details: { upstream, limit } });
   }
   if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
     return new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${upstream}" closed the connection`, { cause: error, details: { upstream } });

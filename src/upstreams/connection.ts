@@ -11,7 +11,9 @@ import type { Logger } from '../log.ts';
 import { metrics } from '../metrics/metrics.ts';
 import type { TraceCarrier } from '../metrics/tracing.ts';
 import { upstreamCallError } from './call-errors.ts';
+import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { fetchListing } from './list-fetch.ts';
+import { type Dropped, tooLargeResponse } from './result-cap.ts';
 import { createClientTransport } from './transport.ts';
 
 /** Results are relayed as they came: a loose schema keeps every field the SDK types do not know. */
@@ -29,6 +31,10 @@ export interface UpstreamEvents {
   onNotification(upstream: string, notification: Notification): void;
   /** sampling/createMessage, elicitation/create, roots/list: relayed by the gateway. */
   onServerRequest(upstream: string, request: JSONRPCRequest, extra: ServerRequestExtra): Promise<Result>;
+  /** An answer over max_result_bytes was dropped (already logged). */
+  onResultTooLarge?(upstream: string): void;
+  /** The upstream's circuit breaker changed state (already logged). */
+  onBreaker?(upstream: string, state: BreakerState): void;
 }
 
 export interface ConnectionOptions {
@@ -39,6 +45,8 @@ export interface ConnectionOptions {
   reconnect: { initialMs: number; maxMs: number };
   /** Injected for tests; defaults to Math.random (jitter). */
   random?: () => number;
+  /** Injected for tests; defaults to Date.now (the circuit breaker's open time). */
+  now?: () => number;
 }
 
 export interface CallOptions {
@@ -59,6 +67,9 @@ export function reconnectDelay(attempt: number, backoff: { initialMs: number; ma
   return Math.round(base / 2 + (base / 2) * random());
 }
 
+/** A failed list refresh is tried this many times in all (lists are idempotent; calls never retried). */
+const LIST_ATTEMPTS = 3;
+
 export type ConnectionState = 'connecting' | 'ready' | 'waiting' | 'closed';
 
 /**
@@ -78,12 +89,23 @@ export class UpstreamConnection {
   #progressTokens = 0;
   readonly #options: ConnectionOptions;
   readonly #log: Logger;
+  readonly #breaker: CircuitBreaker;
   #lastFailure: string | undefined;
 
   constructor(spec: UpstreamSpec, options: ConnectionOptions) {
     this.spec = spec;
     this.#options = options;
     this.#log = options.log.child({ upstream: spec.name });
+    this.#breaker = new CircuitBreaker(spec.limits.breaker, options.now ?? Date.now, (state, why) => {
+      if (state === 'open') this.#log.warn({ why, openMs: spec.limits.breaker.openMs }, 'circuit breaker open: calls fail fast');
+      else this.#log.info({ why }, `circuit breaker ${state}`);
+      options.events.onBreaker?.(spec.name, state);
+    });
+  }
+
+  /** closed, open (calls fail fast) or half_open (one probe call in flight). */
+  get breaker(): BreakerState {
+    return this.#breaker.state;
   }
 
   get state(): ConnectionState {
@@ -113,6 +135,26 @@ export class UpstreamConnection {
     if (this.#state !== 'ready' || client === undefined) {
       throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is not connected`, { details: { upstream: this.spec.name } });
     }
+    const admission = this.#breaker.admit();
+    if ('reason' in admission) {
+      throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is unavailable: ${admission.reason}`, {
+        details: { upstream: this.spec.name, reason: admission.reason, retryAfterMs: admission.retryAfterMs },
+      });
+    }
+    try {
+      const result = await this.#send(client, method, params, options);
+      this.#breaker.success(admission);
+      return result;
+    } catch (error) {
+      const code = error instanceof WardenError ? error.code : undefined;
+      if (code === 'UPSTREAM_TIMEOUT' || code === 'UPSTREAM_UNAVAILABLE') this.#breaker.failure(admission, (error as Error).message);
+      else if (code === 'UPSTREAM_CANCELLED') this.#breaker.neutral(admission);
+      else this.#breaker.success(admission);
+      throw error;
+    }
+  }
+
+  async #send(client: Client, method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> {
     let sent = params;
     let token: string | undefined;
     if (options.onprogress) {
@@ -162,7 +204,17 @@ export class UpstreamConnection {
    */
   #interceptProgress(transport: Transport): void {
     const deliver = transport.onmessage;
+    const measure = this.spec.transport === 'sse';
     transport.onmessage = (message, extra) => {
+      // Legacy SSE (the SDK's transport reads each event whole): the cap is checked after the
+      // read, so the caller gets the same RESULT_TOO_LARGE, but the gateway held the event once.
+      if (measure && 'result' in message && 'id' in message) {
+        const bytes = Buffer.byteLength(JSON.stringify(message));
+        if (bytes > this.spec.limits.maxResultBytes) {
+          this.#droppedAnswer({ bytes, id: message.id });
+          return deliver?.(tooLargeResponse(message.id, bytes, this.spec.limits.maxResultBytes), extra);
+        }
+      }
       if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
         const { progressToken, ...progress } = (message.params ?? {}) as Progress & { progressToken?: unknown };
         const handler = typeof progressToken === 'string' ? this.#progress.get(progressToken) : undefined;
@@ -172,15 +224,22 @@ export class UpstreamConnection {
     };
   }
 
-  /** Refetches the whole listing (serialised, so two list_changed never race). */
+  /**
+   * Refetches the whole listing (serialised, so two list_changed never race). Lists are the one
+   * kind of request the gateway retries on its own (they change nothing upstream); a call is
+   * never retried, since the upstream may have acted on it.
+   */
   refresh(): Promise<void> {
     this.#refreshing = this.#refreshing.then(async () => {
-      const client = this.#client;
-      if (this.#state !== 'ready' || client === undefined) return;
-      try {
-        this.#options.events.onListing(this.spec.name, await fetchListing(client, this.#options.connectTimeoutMs), 'refreshed');
-      } catch (error) {
-        this.#log.warn({ err: error }, 'refreshing the upstream listing failed');
+      for (let attempt = 1; attempt <= LIST_ATTEMPTS; attempt++) {
+        const client = this.#client;
+        if (this.#state !== 'ready' || client === undefined) return;
+        try {
+          return this.#options.events.onListing(this.spec.name, await fetchListing(client, this.#options.connectTimeoutMs), 'refreshed');
+        } catch (error) {
+          this.#log.warn({ err: error, attempt }, attempt < LIST_ATTEMPTS ? 'refreshing the upstream listing failed; retrying' : 'refreshing the upstream listing failed');
+          if (attempt < LIST_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, reconnectDelay(attempt - 1, this.#options.reconnect, this.#options.random ?? Math.random)));
+        }
       }
     });
     return this.#refreshing;
@@ -200,7 +259,7 @@ export class UpstreamConnection {
     this.#state = 'connecting';
     const client = this.#createClient();
     let lastStderr: string | undefined;
-    const transport = createClientTransport(this.spec, this.#log, (line) => (lastStderr = line));
+    const transport = createClientTransport(this.spec, this.#log, (dropped) => this.#droppedAnswer(dropped), (line) => (lastStderr = line));
     let listing: UpstreamListing;
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs });
@@ -228,6 +287,13 @@ export class UpstreamConnection {
     this.#log.info({ tools: listing.tools.length, resources: listing.resources.length, prompts: listing.prompts.length }, 'upstream connected');
     this.#options.events.onListing(this.spec.name, listing, 'connected');
     return true;
+  }
+
+  #droppedAnswer({ bytes, id }: Dropped): void {
+    const limit = this.spec.limits.maxResultBytes;
+    if (id === undefined) this.#log.warn({ bytes, limit }, 'upstream message over max_result_bytes dropped (not an answer to a call)');
+    else this.#log.warn({ bytes, limit }, 'upstream answer over max_result_bytes dropped; the call gets RESULT_TOO_LARGE');
+    this.#options.events.onResultTooLarge?.(this.spec.name);
   }
 
   #createClient(): Client {

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createParser } from 'eventsource-parser';
+import { type Dropped, tooLargeResponse } from './result-cap.ts';
 
 /**
  * The client side of Streamable HTTP (MCP 2025-11-25) toward one upstream, on `node:http` with a
@@ -18,6 +19,9 @@ import { createParser } from 'eventsource-parser';
  */
 export interface HttpTransportOptions {
   headers: Record<string, string>;
+  /** max_result_bytes: a larger JSON answer or SSE event is dropped while read (result-cap.ts). */
+  maxMessageBytes: number;
+  onDropped: (dropped: Dropped) => void;
 }
 
 type Request = typeof httpRequest;
@@ -34,6 +38,8 @@ export class NodeHttpClientTransport implements Transport {
 
   readonly #url: URL;
   readonly #headers: Record<string, string>;
+  readonly #limit: number;
+  readonly #onDropped: (dropped: Dropped) => void;
   readonly #agent: HttpAgent;
   readonly #request: Request;
   readonly #open = new Set<{ destroy(): void }>();
@@ -44,6 +50,8 @@ export class NodeHttpClientTransport implements Transport {
   constructor(url: URL, options: HttpTransportOptions) {
     this.#url = url;
     this.#headers = options.headers;
+    this.#limit = options.maxMessageBytes;
+    this.#onDropped = options.onDropped;
     const https = url.protocol === 'https:';
     this.#agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.#request = (https ? httpsRequest : httpRequest) as Request;
@@ -75,13 +83,16 @@ export class NodeHttpClientTransport implements Transport {
       throw new Error('the upstream no longer knows this session (404)');
     }
     if (status < 200 || status >= 300) {
-      const text = await readText(res);
-      throw new Error(`HTTP ${status} from upstream: ${text.slice(0, 200)}`);
+      const text = await readText(res, 4096);
+      throw new Error(`HTTP ${status} from upstream: ${String(text).slice(0, 200)}`);
     }
     const type = String(res.headers['content-type'] ?? '');
-    if (type.startsWith('text/event-stream')) return void this.#readEvents(res, false);
+    const requestId = 'method' in message && 'id' in message ? message.id : undefined;
+    if (type.startsWith('text/event-stream')) return void this.#readEvents(res, false, requestId);
     if (type.startsWith('application/json')) {
-      const parsed = JSON.parse(await readText(res)) as unknown;
+      const text = await readText(res, this.#limit);
+      if (typeof text === 'number') return this.#dropped(text, requestId);
+      const parsed = JSON.parse(text) as unknown;
       for (const item of Array.isArray(parsed) ? parsed : [parsed]) this.#deliver(item);
       return;
     }
@@ -97,6 +108,12 @@ export class NodeHttpClientTransport implements Transport {
     this.onclose?.();
   }
 
+  /** An answer over the cap was cut off unread: its request gets the "too large" error. */
+  #dropped(bytes: number, requestId: string | number | undefined): void {
+    this.#onDropped({ bytes, id: requestId });
+    if (requestId !== undefined) this.onmessage?.(tooLargeResponse(requestId, bytes, this.#limit));
+  }
+
   #deliver(value: unknown): void {
     const parsed = JSONRPCMessageSchema.safeParse(value);
     if (parsed.success) this.onmessage?.(parsed.data);
@@ -107,14 +124,17 @@ export class NodeHttpClientTransport implements Transport {
    * Delivers a stream's events. `standalone`: the GET stream, resumed whenever it ends; a POST's
    * stream is resumed only when it ends after an event id and before any response.
    */
-  #readEvents(res: IncomingMessage, standalone: boolean): void {
+  #readEvents(res: IncomingMessage, standalone: boolean, requestId?: string | number): void {
     let lastEventId: string | undefined;
     let answered = false;
+    // Bytes fed since the last complete event: the parser holds at most this much of one event.
+    let pending = 0;
     const parser = createParser({
       onRetry: (ms) => {
         this.#retryMs = ms;
       },
       onEvent: (event) => {
+        pending = 0;
         if (event.id !== undefined) lastEventId = event.id;
         // Priming events and keep-alives carry no data.
         if (event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
@@ -134,7 +154,18 @@ export class NodeHttpClientTransport implements Transport {
       if (!this.#closed && !answered && (standalone || lastEventId !== undefined)) this.#resume(lastEventId, 0);
     };
     res.setEncoding('utf8');
-    res.on('data', (chunk: string) => parser.feed(chunk));
+    res.on('data', (chunk: string) => {
+      if (ended) return;
+      pending += Buffer.byteLength(chunk);
+      parser.feed(chunk);
+      if (pending <= this.#limit) return;
+      // Over the cap: stop reading. A POST's stream answers its request with the error; the
+      // GET stream is not resumed (it would replay the same event).
+      ended = true;
+      res.destroy();
+      if (!answered && requestId !== undefined) this.#dropped(pending, requestId);
+      else this.#onDropped({ bytes: pending, id: undefined });
+    });
     res.once('end', done);
     res.once('error', (error) => {
       if (!this.#closed) this.onerror?.(error);
@@ -200,10 +231,17 @@ export class NodeHttpClientTransport implements Transport {
   }
 }
 
-function readText(res: IncomingMessage): Promise<string> {
+/** The body as text, or, past `limit` bytes, the count read so far (the rest is never read). */
+function readText(res: IncomingMessage, limit = Infinity): Promise<string | number> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      res.destroy();
+      resolve(size);
+    });
     res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     res.once('error', reject);
   });

@@ -7,6 +7,7 @@ import type { UpstreamSpec } from '../config/load.ts';
 import type { Logger } from '../log.ts';
 import { NodeHttpClientTransport } from './http-transport.ts';
 import { fetchWithRequestSignals } from './request-signals.ts';
+import { CappedReadBuffer, type Dropped } from './result-cap.ts';
 
 /**
  * One fresh client transport per connection attempt. stdio keeps the SDK's environment
@@ -14,7 +15,8 @@ import { fetchWithRequestSignals } from './request-signals.ts';
  * environment never leak into upstream children. The child's stderr goes to our log, line by
  * line, tagged with the upstream's name, instead of interleaving with our stderr.
  */
-export function createClientTransport(spec: UpstreamSpec, log: Logger, onStderrLine?: (line: string) => void): Transport {
+export function createClientTransport(spec: UpstreamSpec, log: Logger, onDropped: (dropped: Dropped) => void, onStderrLine?: (line: string) => void): Transport {
+  const limit = spec.limits.maxResultBytes;
   if (spec.transport === 'stdio') {
     const transport = new StdioClientTransport({
       command: spec.command,
@@ -23,6 +25,10 @@ export function createClientTransport(spec: UpstreamSpec, log: Logger, onStderrL
       ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
       stderr: 'pipe',
     });
+    // The SDK's line buffer closes the connection past 10 MiB; ours drops the one message (result-cap.ts).
+    const internals = transport as unknown as { _readBuffer?: unknown };
+    if (!('_readBuffer' in internals)) throw new Error('the MCP SDK stdio transport no longer has _readBuffer: max_result_bytes cannot be enforced');
+    internals._readBuffer = new CappedReadBuffer(limit, onDropped);
     const stderr = transport.stderr;
     if (stderr) {
       createInterface({ input: stderr as Readable }).on('line', (line) => {
@@ -33,7 +39,7 @@ export function createClientTransport(spec: UpstreamSpec, log: Logger, onStderrL
     return transport;
   }
   const url = new URL(spec.url);
-  if (spec.transport !== 'sse') return new NodeHttpClientTransport(url, { headers: { ...spec.headers } });
+  if (spec.transport !== 'sse') return new NodeHttpClientTransport(url, { headers: { ...spec.headers }, maxMessageBytes: limit, onDropped });
   // Each request gets its own abort signal (request-signals.ts: no listener pile-up on the SDK's).
   return new SSEClientTransport(url, { requestInit: { headers: { ...spec.headers } }, fetch: fetchWithRequestSignals() });
 }

@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { createAuthEdge } from '../../src/downstream/auth-edge.ts';
 import { Gateway, type GatewayDeps } from '../../src/downstream/gateway.ts';
 import { serveHttp, type HttpEdge, type HttpEdgeOptions } from '../../src/downstream/http.ts';
+import { type LimitEvents, NO_LIMIT_EVENTS } from '../../src/limits/events.ts';
 import { createLogger } from '../../src/log.ts';
 import type { PolicyEngine } from '../../src/policy/contract.ts';
 import { relayServer } from '../fixtures/spawn.ts';
@@ -43,6 +44,8 @@ export interface TestGatewayOptions {
   authEdge?: boolean;
   /** Pinned definitions (a real audit store): without it nothing is pinned. */
   integrity?: GatewayDeps['integrity'];
+  /** Only the limit events a test listens to; the others do nothing. */
+  limitEvents?: Partial<LimitEvents>;
 }
 
 /** Writes the config to a temp file, loads it like `serve` does, and serves HTTP on 127.0.0.1:0. */
@@ -52,13 +55,15 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
   writeFileSync(file, JSON.stringify(options.config));
   const config = loadConfig(file, {});
   const audit = options.audit ?? new MemoryAuditSink();
+  const authenticator = options.authenticator ?? new TestTokenAuthenticator();
   const gateway = new Gateway(config, {
-    authenticator: options.authenticator ?? new TestTokenAuthenticator(),
+    authenticator,
     policy: options.policy ?? allowAll(),
     audit,
     ...(options.authFailures ? { authFailures: options.authFailures } : {}),
     ...(options.sessionState ? { sessionState: options.sessionState } : {}),
     ...(options.integrity ? { integrity: options.integrity } : {}),
+    limitEvents: { ...NO_LIMIT_EVENTS, ...options.limitEvents },
     log: createLogger('silent'),
     version: 'test',
   });
@@ -75,7 +80,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     edge = await serveHttp(gateway, {
       host: '127.0.0.1', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: config.server.max_body_bytes, sessionIdleMs: config.server.session_idle_ms,
       ...(options.sessions ? { sessions: options.sessions } : {}),
-      ...(options.authEdge ? { auth: createAuthEdge({ authenticator: options.authenticator ?? new TestTokenAuthenticator(), auth: config.auth, log: createLogger('silent') }) } : {}),
+      ...(options.authEdge ? { auth: createAuthEdge({ authenticator, auth: config.auth, log: createLogger('silent') }) } : {}),
     });
   } catch (error) {
     await close();

@@ -1,4 +1,5 @@
 import type { DecisionEvent } from '../../audit/sink.ts';
+import type { WardenError } from '../../errors.ts';
 import type { Decision } from '../../policy/contract.ts';
 import type { Authenticated, Authorized, Recorded, Resolved } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
@@ -17,6 +18,28 @@ export async function auditDecision(ctx: Authorized, deps: Pick<PipelineDeps, 'a
 /** A denial is recorded too (best effort: the caller is refused either way). */
 export async function auditDenial(ctx: Resolved, decision: Decision, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
   await deps.audit.recordDecision(decisionEvent(ctx, decision, deps.clock.now()));
+}
+
+/**
+ * A call the policy allowed and a limit refused (RATE_LIMITED, CONCURRENCY_LIMITED): a deny row
+ * with the limit's code and message, under the policy decision's id (the caller's error names it).
+ */
+export async function auditRefusal(ctx: Authorized, error: WardenError, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
+  const event = decisionEvent(ctx, { ...ctx.decision, allow: false }, deps.clock.now());
+  event.code = error.code;
+  event.reasons = [error.message];
+  await deps.audit.recordDecision(event);
+}
+
+/**
+ * A request refused at the edge before any stage could take it (a session cap at `initialize`):
+ * a deny row with the refusal's code, under a decision id of its own, in the caller's name when
+ * its token verifies.
+ */
+export async function auditEdgeRefusal(ctx: RequestFields, error: WardenError, decision: Decision, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
+  const event = commonEvent(ctx, decision, deps.clock.now());
+  event.code = error.code;
+  await deps.audit.recordDecision(event);
 }
 
 /**

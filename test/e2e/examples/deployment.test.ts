@@ -125,7 +125,7 @@ describe('example deployment (npm start)', () => {
   it('reports readiness without a token, naming no upstream', async () => {
     const response = await fetch(new URL('/readyz', gateway.url));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ready: true, audit: 'ok', upstreams: { connected: 3, total: 3 } });
+    expect(await response.json()).toEqual({ ready: true, audit: 'ok', upstreams: { connected: 3, total: 3, circuits: { open: 0, half_open: 0 } } });
   });
 
   it('a caller without a token is refused with 401 and a WWW-Authenticate challenge', async () => {

@@ -97,7 +97,7 @@ describe('HTTP authentication', () => {
     const response = await fetch(`${new URL(world.gateway.url).origin}/readyz`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toEqual({ ready: true, audit: 'ok', draining: false, upstreams: { connected: expect.any(Number), total: 3 }, policy_revision: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
+    expect(body).toEqual({ ready: true, audit: 'ok', draining: false, upstreams: { connected: expect.any(Number), total: 3, circuits: { open: 0, half_open: 0 } }, policy_revision: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
     const live = await fetch(`${new URL(world.gateway.url).origin}/livez`);
     expect(await live.json()).toEqual({ live: true, draining: false });
     // Anything else without a token is refused, whatever the path.

@@ -51,7 +51,7 @@ describe('config - loading', () => {
     write({ mcpServers: { mem: { type: 'stdio', command: 'npx', args: ['server-memory'] } } }, 'project.mcp.json');
     const config = loadConfig(write({ mcpServers: './project.mcp.json' }), {});
     expect(config.upstreams).toEqual([
-      { name: 'mem', transport: 'stdio', command: 'npx', args: ['server-memory'], env: {}, cwd: undefined, timeoutMs: 60_000 },
+      { name: 'mem', transport: 'stdio', command: 'npx', args: ['server-memory'], env: {}, cwd: undefined, timeoutMs: 60_000, limits: { maxResultBytes: 16 * 1024 * 1024, breaker: { failures: 5, openMs: 30_000 } } },
     ]);
   });
 

@@ -28,7 +28,7 @@ const CLIENT_SPAN = 'b7ad6b7169203331';
 const TRACEPARENT = `00-${CLIENT_TRACE}-${CLIENT_SPAN}-01`;
 
 beforeAll(async () => {
-  upstream = await startHttpFixture('http', 'web', 0, (headers, body) => received.push({ headers, body: body as (typeof received)[number]['body'] }));
+  upstream = await startHttpFixture('http', 'web', 0, { record: (headers, body) => received.push({ headers, body: body as (typeof received)[number]['body'] }) });
   gw = await startTestGateway({ config: { mcpServers: { web: { type: 'http', url: upstream.url } } }, audit });
 });
 afterAll(async () => {

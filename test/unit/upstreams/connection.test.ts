@@ -14,8 +14,11 @@ afterAll(async () => {
   for (const fn of cleanup.reverse()) await fn();
 });
 
+/** The configured defaults (limits.upstream_defaults). */
+const limits = { maxResultBytes: 16 * 1024 * 1024, breaker: { failures: 5, openMs: 30_000 } };
+
 function stdioSpec(name: string, timeoutMs = 5000): UpstreamSpec {
-  return { name, transport: 'stdio', command: process.execPath, args: ['--import', 'tsx', RELAY_SERVER, name], env: {}, cwd: undefined, timeoutMs };
+  return { name, transport: 'stdio', command: process.execPath, args: ['--import', 'tsx', RELAY_SERVER, name], env: {}, cwd: undefined, timeoutMs, limits };
 }
 
 function connect(spec: UpstreamSpec, logger = log) {
@@ -42,12 +45,12 @@ const transports: Array<[string, () => Promise<UpstreamSpec>]> = [
   ['streamable http', async () => {
     const f = await startHttpFixture('http', 'up-http');
     cleanup.push(f.close);
-    return { name: 'up-http', transport: 'http', url: f.url, headers: {}, timeoutMs: 5000 };
+    return { name: 'up-http', transport: 'http', url: f.url, headers: {}, timeoutMs: 5000, limits };
   }],
   ['legacy sse', async () => {
     const f = await startHttpFixture('sse', 'up-sse');
     cleanup.push(f.close);
-    return { name: 'up-sse', transport: 'sse', url: f.url, headers: {}, timeoutMs: 5000 };
+    return { name: 'up-sse', transport: 'sse', url: f.url, headers: {}, timeoutMs: 5000, limits };
   }],
 ];
 
@@ -117,7 +120,7 @@ describe('upstream connection - failures', () => {
     const probe = await startHttpFixture('http', 'late');
     const port = Number(new URL(probe.url).port);
     await probe.close();
-    const { connection, listings, nextListing } = connect({ name: 'late', transport: 'http', url: probe.url, headers: {}, timeoutMs: 5000 });
+    const { connection, listings, nextListing } = connect({ name: 'late', transport: 'http', url: probe.url, headers: {}, timeoutMs: 5000, limits });
     expect(await connection.start()).toBe(false);
     expect(connection.state).toBe('waiting');
     await expect(call(connection, 'echo', { message: 'x' })).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', message: 'Upstream "late" is not connected' });

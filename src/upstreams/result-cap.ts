@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { type JSONRPCMessage, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { deserializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+
+/**
+ * `max_result_bytes`: an upstream message larger than the cap is dropped while it is read, never
+ * held whole, on every transport. The request it answered still needs an answer, so the transport
+ * hands the SDK Client an error response for that id carrying a mark only this process knows
+ * (an upstream cannot forge "too large" for another call); upstreamCallError turns it into
+ * RESULT_TOO_LARGE. The connection stays up: the next message is read as usual.
+ */
+const MARK = randomUUID();
+
+/** A message this large or larger was dropped; what the connection logs and reports. */
+export interface Dropped {
+  bytes: number;
+  /** The request it answered, when it was a response whose id could be read. */
+  id: string | number | undefined;
+}
+
+export function tooLargeResponse(id: string | number, bytes: number, limit: number): JSONRPCMessage {
+  return { jsonrpc: '2.0', id, error: { code: -32005, message: `result of ${bytes} bytes or more exceeds ${limit}`, data: { mark: MARK, bytes, limit } } };
+}
+
+/** The limit, when the error is our own "too large" answer. */
+export function tooLargeLimit(error: unknown): number | undefined {
+  if (!(error instanceof McpError)) return undefined;
+  const data = error.data as { mark?: unknown; limit?: unknown } | undefined;
+  return data?.mark === MARK && typeof data.limit === 'number' ? data.limit : undefined;
+}
+
+const HEAD = 512;
+const TAIL = 128;
+const SCALAR = String.raw`(?:"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)`;
+/** The leading scalar members of the top-level object, then the first structured one's key. */
+const LEADING = new RegExp(String.raw`^\s*\{\s*((?:"[A-Za-z_]+"\s*:\s*${SCALAR}\s*,\s*)*)"(result|error|method|params)"`);
+const ID_MEMBER = new RegExp(String.raw`"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)`);
+/** `"id":N}` at the very end: the last member of the top-level object (its brace closes the line). */
+const TRAILING_ID = new RegExp(String.raw`"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)\s*\}\s*$`);
+
+/**
+ * Which response a dropped line was: only a line whose top-level object holds `result` or
+ * `error` is a response (a huge server->client request must not fail one of our own calls that
+ * happens to share its id). The id is among the leading scalar members (`{"jsonrpc","id",...}`)
+ * or the very last one (the SDK writes `{"result":...,"jsonrpc":"2.0","id":7}`).
+ */
+export function responseIdOf(head: string, tail: string): string | number | undefined {
+  const leading = LEADING.exec(head);
+  if (!leading || (leading[2] !== 'result' && leading[2] !== 'error')) return undefined;
+  const raw = ID_MEMBER.exec(leading[1]!)?.[1] ?? TRAILING_ID.exec(tail)?.[1];
+  if (raw === undefined) return undefined;
+  return raw.startsWith('"') ? (JSON.parse(raw) as string) : Number(raw);
+}
+
+/**
+ * The stdio transport's line buffer (the SDK's ReadBuffer interface: append, readMessage, clear)
+ * with a per-line cap. The SDK's own holds up to 10 MiB and then throws, which closes the whole
+ * connection with nothing logged above debug (issue 13: a 20 MB result killed the upstream).
+ * Complete lines are kept as chunks until their newline, so a long line costs one copy, not one
+ * per chunk; past the cap only the first and last bytes of the line are kept, to read its id.
+ */
+export class CappedReadBuffer {
+  readonly #queue: Array<string | JSONRPCMessage> = [];
+  #partial: Buffer[] = [];
+  #size = 0;
+  #dropping: { head: string; tail: Buffer; bytes: number } | undefined;
+
+  constructor(
+    private readonly limit: number,
+    private readonly onDropped: (dropped: Dropped) => void,
+  ) {}
+
+  append(chunk: Buffer): void {
+    let start = 0;
+    while (start <= chunk.length) {
+      const newline = chunk.indexOf(10, start);
+      const piece = chunk.subarray(start, newline === -1 ? chunk.length : newline);
+      if (this.#dropping) this.#keepTail(piece);
+      else {
+        this.#partial.push(piece);
+        this.#size += piece.length;
+        if (this.#size > this.limit) this.#startDropping();
+      }
+      if (newline === -1) return;
+      this.#endLine();
+      start = newline + 1;
+    }
+  }
+
+  readMessage(): JSONRPCMessage | null {
+    const next = this.#queue.shift();
+    if (next === undefined) return null;
+    return typeof next === 'string' ? deserializeMessage(next.replace(/\r$/, '')) : next;
+  }
+
+  clear(): void {
+    this.#queue.length = 0;
+    this.#partial = [];
+    this.#size = 0;
+    this.#dropping = undefined;
+  }
+
+  #startDropping(): void {
+    const line = Buffer.concat(this.#partial);
+    this.#dropping = { head: line.subarray(0, HEAD).toString('utf8'), tail: Buffer.from(line.subarray(-TAIL)), bytes: line.length };
+    this.#partial = [];
+    this.#size = 0;
+  }
+
+  #keepTail(piece: Buffer): void {
+    const dropping = this.#dropping!;
+    dropping.bytes += piece.length;
+    dropping.tail = piece.length >= TAIL ? Buffer.from(piece.subarray(-TAIL)) : Buffer.concat([dropping.tail, piece]).subarray(-TAIL);
+  }
+
+  #endLine(): void {
+    const dropping = this.#dropping;
+    if (dropping) {
+      this.#dropping = undefined;
+      const id = responseIdOf(dropping.head, dropping.tail.toString('utf8'));
+      this.onDropped({ bytes: dropping.bytes, id });
+      if (id !== undefined) this.#queue.push(tooLargeResponse(id, dropping.bytes, this.limit));
+      return;
+    }
+    const line = this.#partial.length === 1 ? this.#partial[0]!.toString('utf8') : Buffer.concat(this.#partial).toString('utf8');
+    this.#partial = [];
+    this.#size = 0;
+    // An empty line between messages is no message (the SDK's buffer threw on it and logged).
+    if (line.trim() !== '') this.#queue.push(line);
+  }
+}

@@ -1,0 +1,98 @@
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relayServer } from '../../fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { MemoryAuditSink } from '../../support/engines.ts';
+
+/**
+ * The HTTP server's own timeouts, with real sockets that trickle (Node's defaults kept a trickled
+ * body open 100 s and answered trickled headers with 408 after 84 s), and the session caps.
+ */
+const audit = new MemoryAuditSink();
+const sessionEvents: string[] = [];
+let gw: TestGateway;
+let port: number;
+beforeAll(async () => {
+  gw = await startTestGateway({
+    config: {
+      mcpServers: { db: relayServer('db') },
+      server: { headers_timeout_ms: 1000, request_timeout_ms: 2000, keep_alive_timeout_ms: 500 },
+      limits: { sessions: { per_principal: 2, total: 3 } },
+    },
+    audit,
+    authEdge: true,
+    limitEvents: { sessionLimited: (scope) => void sessionEvents.push(scope) },
+  });
+  port = Number(new URL(gw.edge.url).port);
+});
+afterAll(() => gw?.close());
+
+/** Opens a socket, sends `head`, then one byte of `trickle` every 100 ms; resolves with what came back and when the server closed. */
+function trickle(head: string, drip: string): Promise<{ reply: string; closedAfterMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const socket: Socket = connect(port, '127.0.0.1');
+    let reply = '';
+    let i = 0;
+    const timer = setInterval(() => drip !== '' && socket.writable && socket.write(drip[i++ % drip.length]!), 100);
+    socket.on('data', (chunk) => (reply += chunk.toString('utf8')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve({ reply, closedAfterMs: Date.now() - started });
+    });
+    socket.on('connect', () => socket.write(head));
+    setTimeout(() => (clearInterval(timer), socket.destroy(), reject(new Error('the server kept a trickling client for 20 s'))), 20_000).unref();
+  });
+}
+
+const initialize = (token: string) =>
+  fetch(gw.edge.url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+  });
+
+describe('limits - HTTP server timeouts', () => {
+  it('answers 408 and closes a client that trickles its request head past headers_timeout_ms', async () => {
+    const { reply, closedAfterMs } = await trickle('POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n', 'X-Slow: abcdefgh\r\n');
+    expect(reply).toMatch(/^HTTP\/1\.1 408/);
+    // headers_timeout_ms plus at most one check interval (1 s), with room for a loaded machine.
+    expect(closedAfterMs).toBeLessThan(8000);
+  });
+
+  it('closes a client that trickles its body past request_timeout_ms', async () => {
+    const head = `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer token-alice\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n`;
+    const { closedAfterMs } = await trickle(head, '{"jsonrpc":"2.0",');
+    expect(closedAfterMs).toBeGreaterThanOrEqual(1900);
+    expect(closedAfterMs).toBeLessThan(10_000);
+  });
+
+  it('closes an idle keep-alive connection after keep_alive_timeout_ms', async () => {
+    const { reply, closedAfterMs } = await trickle('GET /nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer token-alice\r\n\r\n', '');
+    expect(reply).toMatch(/^HTTP\/1\.1 404/);
+    expect(closedAfterMs).toBeLessThan(8000);
+  });
+});
+
+describe('limits - open sessions', () => {
+  it('refuses an initialize beyond the per-caller cap and beyond the total with 429 SESSION_LIMIT and a deny row, and counts a closed session out', async () => {
+    const first = await initialize('token-alice');
+    expect(first.status).toBe(200);
+    expect((await initialize('token-alice')).status).toBe(200);
+    const refused = await initialize('token-alice');
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ id: 1, error: { code: -32029, data: { code: 'SESSION_LIMIT' } } });
+    expect(audit.events.findLast((e) => e.type === 'decision')?.event).toMatchObject({ method: 'initialize', decision: 'deny', code: 'SESSION_LIMIT', principal: { sub: 'alice' } });
+
+    expect((await initialize('token-bob')).status).toBe(200);
+    const full = await initialize('token-carol');
+    expect(full.status).toBe(429);
+    expect(sessionEvents).toEqual(['principal', 'total']);
+
+    // Ending one of alice's sessions gives its slot back.
+    const ended = await fetch(gw.edge.url, { method: 'DELETE', headers: { authorization: 'Bearer token-alice', 'mcp-session-id': first.headers.get('mcp-session-id')! } });
+    expect(ended.status).toBe(200);
+    expect((await initialize('token-carol')).status).toBe(200);
+  });
+});

@@ -1,0 +1,61 @@
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { describe, expect, it } from 'vitest';
+import { CappedReadBuffer, type Dropped, responseIdOf, tooLargeLimit, tooLargeResponse } from '../../../src/upstreams/result-cap.ts';
+
+const line = (message: object) => Buffer.from(`${JSON.stringify(message)}\n`);
+function buffer(limit: number) {
+  const dropped: Dropped[] = [];
+  const read = new CappedReadBuffer(limit, (d) => void dropped.push(d));
+  const drain = () => {
+    const out: unknown[] = [];
+    for (let m = read.readMessage(); m !== null; m = read.readMessage()) out.push(m);
+    return out;
+  };
+  return { read, dropped, drain };
+}
+
+describe('result cap - the stdio line buffer', () => {
+  it('reads messages split anywhere across chunks, several per chunk, and skips blank lines', () => {
+    const { read, drain } = buffer(1000);
+    const bytes = Buffer.concat([line({ jsonrpc: '2.0', id: 1, result: {} }), Buffer.from('\n'), line({ jsonrpc: '2.0', method: 'notifications/x' })]);
+    for (let i = 0; i < bytes.length; i += 7) read.append(bytes.subarray(i, i + 7));
+    expect(drain()).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }, { jsonrpc: '2.0', method: 'notifications/x' }]);
+  });
+
+  it('drops a line over the cap while it streams in, answers its request with the marked error, and reads on', () => {
+    const { read, dropped, drain } = buffer(100);
+    const big = line({ result: { text: 'x'.repeat(5000) }, jsonrpc: '2.0', id: 7 });
+    for (let i = 0; i < big.length; i += 64) read.append(big.subarray(i, i + 64));
+    read.append(line({ jsonrpc: '2.0', id: 8, result: { ok: true } }));
+    const [error, next] = drain() as [ReturnType<typeof tooLargeResponse>, unknown];
+    expect(error).toMatchObject({ id: 7, error: { code: -32005, data: { bytes: big.length - 1, limit: 100 } } });
+    expect(next).toEqual({ jsonrpc: '2.0', id: 8, result: { ok: true } });
+    expect(dropped).toEqual([{ bytes: big.length - 1, id: 7 }]);
+  });
+
+  it('never answers for a dropped request or notification from the upstream (its id is not one of ours)', () => {
+    const { read, dropped, drain } = buffer(100);
+    read.append(line({ method: 'sampling/createMessage', params: { text: 'y'.repeat(500) }, jsonrpc: '2.0', id: 3 }));
+    expect(drain()).toEqual([]);
+    expect(dropped).toEqual([{ bytes: expect.any(Number), id: undefined }]);
+  });
+});
+
+describe('result cap - which response a dropped line was', () => {
+  it('reads the id from the leading scalar members or from the very end', () => {
+    expect(responseIdOf('{"jsonrpc":"2.0","id":"a\\"b","result":{"id":1', '')).toBe('a"b');
+    expect(responseIdOf('{"result":{"content":[{"id":5', '"x"}]},"jsonrpc":"2.0","id":12}')).toBe(12);
+    expect(responseIdOf('{"error":{"code":1', '"jsonrpc":"2.0","id":-4}\r')).toBe(-4);
+  });
+
+  it('does not take a nested id for the message id', () => {
+    expect(responseIdOf('{"result":{"content":[{"id":5', '"x","id":9}]}}')).toBeUndefined();
+    expect(responseIdOf('{"method":"x","id":1,"params":{', '"id":2}')).toBeUndefined();
+  });
+
+  it('knows its own mark, and no upstream error can carry it', () => {
+    const own = tooLargeResponse(1, 10, 5) as { error: { code: number; message: string; data: unknown } };
+    expect(tooLargeLimit(new McpError(own.error.code, own.error.message, own.error.data))).toBe(5);
+    expect(tooLargeLimit(new McpError(-32005, 'x', { mark: 'guessed', limit: 5 }))).toBeUndefined();
+  });
+});
