@@ -13,7 +13,7 @@ import { upstreamLimits } from '../limits/config.ts';
 import type { LimitEvents } from '../limits/events.ts';
 import { Limits } from '../limits/limits.ts';
 import type { Logger } from '../log.ts';
-import { setScrapeSources } from '../metrics/metrics.ts';
+import { metrics, setScrapeSources } from '../metrics/metrics.ts';
 import type { Clock } from '../pipeline/deps.ts';
 import { InFlight } from '../pipeline/in-flight.ts';
 import { createPipeline, type Pipeline } from '../pipeline/pipeline.ts';
@@ -21,6 +21,17 @@ import type { PolicyEngine } from '../policy/contract.ts';
 import type { ServerRequestExtra } from '../upstreams/connection.ts';
 import { UpstreamSet } from '../upstreams/upstream-set.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
+
+
+/** The limits' refusals and breaker changes, counted in `/metrics` (rule scope, never a rule's or principal's name). */
+const METERED_LIMIT_EVENTS: LimitEvents = {
+  rateLimited: () => metrics.limitRefused('rate', 'rule'),
+  concurrencyLimited: (scope) => metrics.limitRefused('concurrency', scope),
+  queued: () => undefined,
+  sessionLimited: (scope) => metrics.limitRefused('sessions', scope),
+  resultTooLarge: () => metrics.limitRefused('result_size', 'upstream'),
+  breaker: (upstream, state) => metrics.circuitTransition(upstream, state),
+};
 
 export interface GatewayDeps {
   authenticator: Authenticator;
@@ -100,7 +111,7 @@ export class Gateway {
             onChange: (lists) => this.#announce(lists),
           });
     this.catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
-    this.limits = new Limits(config.limits, (upstream) => upstreamLimits(config.limits, upstream).max_concurrent, deps.limitEvents);
+    this.limits = new Limits(config.limits, (upstream) => upstreamLimits(config.limits, upstream).max_concurrent, deps.limitEvents ?? METERED_LIMIT_EVENTS);
     this.upstreams = new UpstreamSet(config, {
       log: deps.log,
       clientInfo: { name: 'mcp-warden', version: deps.version },
@@ -143,6 +154,7 @@ export class Gateway {
         { era: 'modern', open: this.modernInFlight },
       ],
       policyRevision: () => policy.revision,
+      circuits: () => this.upstreams.all().map((c) => ({ upstream: c.spec.name, state: c.breaker })),
     });
   }
 

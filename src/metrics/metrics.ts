@@ -245,7 +245,7 @@ export const metrics = {
     if (enabled) configReloads.inc({ result: ok ? 'ok' : 'failed' });
   },
   /** For limits: a request refused by a rate limit, a concurrency or session cap, a size cap or a timeout. */
-  limitRefused(kind: 'rate' | 'concurrency' | 'sessions' | 'result_size' | 'timeout', scope: 'principal' | 'role' | 'tool' | 'upstream' | 'total'): void {
+  limitRefused(kind: 'rate' | 'concurrency' | 'sessions' | 'result_size' | 'timeout', scope: 'rule' | 'principal' | 'role' | 'tool' | 'upstream' | 'total'): void {
     if (enabled) limitRefusals.inc({ kind, scope });
   },
   /** For the circuit breaker: a state change of one upstream's breaker (its current state is a scrape source). */
