@@ -35,8 +35,8 @@ export function compileRegoBackend(config: PolicyConfig, { modules, data, files 
   let decisionQuery;
   try {
     set = compile(modules, { data, v0Compatible: config.v0_compatible });
-    allowQuery = set.prepare(`allow = ${config.entrypoint}.allow`);
     decisionQuery = set.prepare(`decision = ${config.entrypoint}`);
+    allowQuery = fastAllowQuery(set, config.entrypoint);
   } catch (error) {
     // RegoError messages already read `file:row:col: code: message`, as OPA prints them.
     if (!(error instanceof RegoError)) throw error;
@@ -50,9 +50,23 @@ export function compileRegoBackend(config: PolicyConfig, { modules, data, files 
     evaluate(input): RawResult {
       // One evaluation for both queries: the document reuses the rule values `allow` computed.
       const evaluation = set.evaluation({ input });
-      if (evaluation.evaluate(allowQuery)[0]?.allow === true) return { defined: true, value: { allow: true } };
+      if (allowQuery !== undefined && evaluation.evaluate(allowQuery)[0]?.allow === true) return { defined: true, value: { allow: true } };
       const [row] = evaluation.evaluate(decisionQuery);
       return row === undefined || row.decision === undefined ? { defined: false } : { defined: true, value: row.decision };
     },
   };
+}
+
+/**
+ * The fast path's query, `<entrypoint>.allow`, or none when the entrypoint is not a document with
+ * an `allow` (it names a rule, e.g. the boolean `allow` itself): the type checker refuses that ref,
+ * as OPA's does, and the whole entrypoint is then evaluated on every call.
+ */
+function fastAllowQuery(set: ReturnType<typeof compile>, entrypoint: string): ReturnType<ReturnType<typeof compile>['prepare']> | undefined {
+  try {
+    return set.prepare(`allow = ${entrypoint}.allow`);
+  } catch (error) {
+    if (error instanceof RegoError && error.code === 'rego_type_error') return undefined;
+    throw error;
+  }
 }

@@ -125,7 +125,9 @@ describe('example deployment (npm start)', () => {
   it('reports readiness without a token, naming no upstream', async () => {
     const response = await fetch(new URL('/readyz', gateway.url));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ready: true, audit: 'ok', upstreams: { connected: 3, total: 3, circuits: { open: 0, half_open: 0 } } });
+    expect(await response.json()).toEqual({
+      ready: true, audit: 'ok', draining: false, upstreams: { connected: 3, total: 3, circuits: { open: 0, half_open: 0 } }, policy_revision: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
   });
 
   it('a caller without a token is refused with 401 and a WWW-Authenticate challenge', async () => {

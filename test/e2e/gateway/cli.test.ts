@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,15 +136,17 @@ describe('warden CLI - the real binary', () => {
         const stopped = new Promise<void>((resolve) => child.stderr!.on('data', (c: Buffer) => c.toString().includes('"msg":"shutting down"') && resolve()));
         child.kill('SIGTERM');
         await stopped;
-        const ready = await fetch(`${origin}/readyz`);
-        const readyAfter = { status: ready.status, body: await ready.json() };
-        const live = (await fetch(`${origin}/livez`)).status;
-        const fresh = await fetch(url, {
+        // Each on a connection of its own: the drain closes idle keep-alive sockets, and fetch's
+        // pool may hand out one whose close it has not read yet (a client-side race).
+        const ready = await onNewConnection(`${origin}/readyz`);
+        const readyAfter = { status: ready.status, body: JSON.parse(ready.text) as unknown };
+        const live = (await onNewConnection(`${origin}/livez`)).status;
+        const fresh = await onNewConnection(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
           body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'late', version: '1' } } }),
         });
-        const refused = { status: fresh.status, connection: fresh.headers.get('connection'), body: await fresh.json() };
+        const refused = { status: fresh.status, connection: fresh.connection, body: JSON.parse(fresh.text) as unknown };
         const result = await pending;
         return { slow: (result.content as Array<{ text: string }>)[0]!.text, readyBefore, readyAfter, live, refused };
       })();
@@ -168,3 +171,15 @@ describe('warden CLI - the real binary', () => {
     await client.close();
   });
 });
+
+/** One HTTP request on a connection opened for it (no pooled keep-alive socket). */
+function onNewConnection(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; connection: string | null; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection ?? null, text }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}

@@ -37,6 +37,8 @@ const LANGUAGE_FORMS: Record<string, { why: string; rule: string; expected: unkn
   'internal.template_string': { why: 'what OPA compiles `$"..."` into; the evaluator renders template strings', rule: 'p := $"a{1 + 1}"', expected: 'a2' },
   'rego.metadata.rule': { why: 'answered by the compiler from annotations', rule: '# METADATA\n# title: T\np := rego.metadata.rule().title', expected: 'T' },
   'rego.metadata.chain': { why: 'answered by the compiler from annotations', rule: 'p := count(rego.metadata.chain())', expected: 1 },
+  eq: { why: 'the call form of `=`: the compiler rewrites `eq(a, b)` to unification', rule: 'p if eq(1, 1)', expected: true },
+  assign: { why: 'the call form of `:=`: the compiler rewrites `assign(x, v)` to assignment', rule: 'p if { assign(x, 1); x == 1 }', expected: true },
 };
 
 /**
@@ -44,8 +46,6 @@ const LANGUAGE_FORMS: Record<string, { why: string; rule: string; expected: unkn
  * each is still missing, so closing a gap fails it until the entry is removed.
  */
 const KNOWN_GAPS: Record<string, { why: string; rule: string }> = {
-  eq: { why: 'the call form of `=` (`eq(x, 1)`) needs the compiler to treat it as unification', rule: 'p if eq(1, 1)' },
-  assign: { why: 'the call form of `:=` needs the compiler to treat it as assignment', rule: 'p if assign(x, 1)' },
   'internal.print': { why: 'what OPA compiles print() into; only print() itself is offered', rule: 'p if internal.print([{1}])' },
   'internal.test_case': { why: 'parametrised tests (`test_x[name] if ...`) belong to the test runner', rule: 'p if internal.test_case([1])' },
 };
