@@ -72,7 +72,7 @@ describe('traces', () => {
       'mcp_warden.decision.id': decision.decisionId,
     });
     const children = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId);
-    expect(children.map((s) => s.name).sort()).toEqual(['audit-decision', 'authenticate', 'authorize', 'forward', 'resolve', 'tools/call web'].sort());
+    expect(children.map((s) => s.name).sort()).toEqual(['audit-decision', 'authenticate', 'authorize', 'forward', 'limit', 'resolve', 'tools/call web'].sort());
     const upstreamSpan = byName(children, 'tools/call web')!;
     expect(upstreamSpan.kind).toBe(SpanKind.CLIENT);
 
