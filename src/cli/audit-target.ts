@@ -1,9 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { auditConfigSchema } from '../audit/config.ts';
 import type { AuditTarget } from '../audit/open-pins.ts';
+import { POSTGRES_URL } from '../audit/postgres/connection.ts';
 import { loadConfig } from '../config/load.ts';
-
-const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
 
 /**
  * Which audit database a command reads: `--db` (a path, or a postgres:// URL), else
