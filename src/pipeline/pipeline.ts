@@ -201,6 +201,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     return done.result;
   }
 
+  /** Runs `stages` under one request's span and metrics, ended with the result or the error. */
+  async function observedRun<T>(observed: Observed, stages: (observed: Observed) => Promise<T>): Promise<T> {
+    try {
+      const result = await stages(observed);
+      observed.end();
+      return result;
+    } catch (error) {
+      observed.end(error);
+      throw error;
+    }
+  }
+
   const pipeline: Pipeline = {
     async refuse(request, error) {
       const principal = await deps.authenticator.authenticate(request.token).catch(() => undefined);
@@ -208,30 +220,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       await auditEdgeRefusal({ ...request, principal, params: {} }, error, decision, deps).catch((failure: unknown) => log.error({ err: failure }, 'recording a refusal failed'));
     },
 
-    async call(request) {
-      const observed = new Observed(request.method, request);
-      try {
-        const result = await callStages(request, observed);
-        observed.end();
-        return result;
-      } catch (error) {
-        observed.end(error);
-        throw error;
-      }
-    },
+    call: (request) => observedRun(new Observed(request.method, request), (observed) => callStages(request, observed)),
 
-    async list(request) {
-      const observed = new Observed(request.kind, request);
-      try {
-        const page = await listStages(request, observed);
-        observed.end();
-        return page;
-      } catch (error) {
-        observed.end(error);
-        throw error;
-      }
-    },
-
+    list: (request) => observedRun(new Observed(request.kind, request), (observed) => listStages(request, observed)),
 
     async setLevel(request) {
       const level = LoggingLevelSchema.safeParse(request.params.level);
