@@ -17,9 +17,9 @@ describe('seal (AES-256-GCM under server.session_key)', () => {
     expect(sealer.open('request-state', token)).toBeUndefined();
     expect(createSealer('another secret of thirty-two chars!').open('session', token)).toBeUndefined();
     for (const at of [0, 1, 20, token.length - 1]) {
-      // 'z' and 'A' differ in the high bits of a base64 digit, which every position uses (the last
-      // digit's low bits may be padding that decoding ignores).
       const altered = token.slice(0, at) + (token[at] === 'z' ? 'A' : 'z') + token.slice(at + 1);
+      // The last base64url character carries padding bits that decoding ignores: such an edit alters no sealed byte.
+      if (Buffer.from(altered, 'base64url').equals(Buffer.from(token, 'base64url'))) continue;
       expect(sealer.open('session', altered)).toBeUndefined();
     }
     expect(sealer.open('session', token.slice(0, -4))).toBeUndefined();
