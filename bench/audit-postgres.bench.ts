@@ -10,7 +10,6 @@
  * the whole number: compare with `pg_test_fsync`).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import pg from 'pg';
 import { createInterface } from 'node:readline';
@@ -19,6 +18,7 @@ import { auditConfigSchema } from '../src/audit/config.ts';
 import { openPostgresAuditStore } from '../src/audit/postgres/store.ts';
 import type { AuditStore, DecisionEvent } from '../src/audit/index.ts';
 import { createLogger } from '../src/log.ts';
+import { processCpuMicros } from './gateway-cpu.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 
 const WRITERS = 3;
@@ -39,13 +39,6 @@ function decisionEvent(replica: string): DecisionEvent {
 
 const open = (url: string, replica: string): Promise<AuditStore> =>
   openPostgresAuditStore(auditConfigSchema.parse({ backend: 'postgres', url, replica_id: replica }), { logger: createLogger('silent') });
-
-/** Linux clock ticks are 10 ms (USER_HZ 100). */
-const TICK_US = 10_000;
-const cpuTicks = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-};
 
 async function backendPids(url: string, names: string[]): Promise<number[]> {
   const sql = new pg.Client({ connectionString: url });
@@ -108,10 +101,10 @@ async function main(durable: boolean): Promise<void> {
     // per decision is counted too: on a shared machine decisions/s says more about the neighbours
     // than about the code, CPU per decision does not.
     const backends = await backendPids(server.url, children.map((_, i) => `mcp-warden audit w${i + 1}`));
-    const backendBefore = backends.map(cpuTicks);
+    const backendBefore = backends.map((pid) => processCpuMicros(pid) ?? 0);
     for (const child of children) child.stdin!.write('go\n');
     const reports = await Promise.all(results);
-    const backendUs = backends.reduce((sum, pid, i) => sum + (cpuTicks(pid) - backendBefore[i]!) * TICK_US, 0);
+    const backendUs = backends.reduce((sum, pid, i) => sum + (processCpuMicros(pid) ?? 0) - backendBefore[i]!, 0);
     for (const child of children) child.stdin!.end('close\n');
     await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
     const done = reports.map((report) => report.done);
