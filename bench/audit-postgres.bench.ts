@@ -10,12 +10,15 @@
  * the whole number: compare with `pg_test_fsync`).
  */
 import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import pg from 'pg';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { auditConfigSchema } from '../src/audit/config.ts';
 import { openPostgresAuditStore } from '../src/audit/postgres/store.ts';
 import type { AuditStore, DecisionEvent } from '../src/audit/index.ts';
 import { createLogger } from '../src/log.ts';
+import { processCpuMicros } from './gateway-cpu.ts';
 import { startPostgres } from '../test/support/postgres.ts';
 
 const WRITERS = 3;
@@ -37,14 +40,28 @@ function decisionEvent(replica: string): DecisionEvent {
 const open = (url: string, replica: string): Promise<AuditStore> =>
   openPostgresAuditStore(auditConfigSchema.parse({ backend: 'postgres', url, replica_id: replica }), { logger: createLogger('silent') });
 
+async function backendPids(url: string, names: string[]): Promise<number[]> {
+  const sql = new pg.Client({ connectionString: url });
+  await sql.connect();
+  try {
+    const rows = (await sql.query<{ pid: number; application_name: string }>('SELECT pid, application_name FROM pg_stat_activity WHERE application_name = ANY($1)', [names])).rows;
+    return names.map((name) => rows.find((row) => row.application_name === name)!.pid);
+  } finally {
+    await sql.end();
+  }
+}
+
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
 /** A child process: one replica, IN_FLIGHT loops of `await recordDecision`, from "go" for SECONDS. */
 async function writer(url: string, replica: string): Promise<void> {
   const store = await open(url, replica);
   process.stdout.write('ready\n');
-  await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once('line', () => resolve()));
+  const commands = createInterface({ input: process.stdin });
+  const nextCommand = () => new Promise<void>((resolve) => commands.once('line', () => resolve()));
+  await nextCommand();
   const end = performance.now() + SECONDS * 1000;
+  const cpuBefore = process.cpuUsage();
   let done = 0;
   await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
     while (performance.now() < end) {
@@ -52,8 +69,12 @@ async function writer(url: string, replica: string): Promise<void> {
       done += 1;
     }
   }));
+  const cpu = process.cpuUsage(cpuBefore);
+  process.stdout.write(`${JSON.stringify({ done, cpuUs: cpu.user + cpu.system })}\n`);
+  // The parent reads this connection's server process CPU first; closing ends that process.
+  await nextCommand();
   await store.close();
-  process.stdout.write(`${JSON.stringify({ done })}\n`);
+  commands.close();
 }
 
 async function main(durable: boolean): Promise<void> {
@@ -75,15 +96,27 @@ async function main(durable: boolean): Promise<void> {
     );
     const lines = children.map((child) => createInterface({ input: child.stdout! }));
     await Promise.all(lines.map((line) => new Promise((resolve) => line.once('line', resolve))));
-    const results = lines.map((line) => new Promise<number>((resolve) => line.once('line', (text) => resolve((JSON.parse(text) as { done: number }).done))));
+    const results = lines.map((line) => new Promise<{ done: number; cpuUs: number }>((resolve) => line.once('line', (text) => resolve(JSON.parse(text) as { done: number; cpuUs: number }))));
+    // The writers' server processes, found by their application name, so the database's CPU
+    // per decision is counted too: on a shared machine decisions/s says more about the neighbours
+    // than about the code, CPU per decision does not.
+    const backends = await backendPids(server.url, children.map((_, i) => `mcp-warden audit w${i + 1}`));
+    const backendBefore = backends.map((pid) => processCpuMicros(pid) ?? 0);
     for (const child of children) child.stdin!.write('go\n');
-    const done = await Promise.all(results);
+    const reports = await Promise.all(results);
+    const backendUs = backends.reduce((sum, pid, i) => sum + (processCpuMicros(pid) ?? 0) - backendBefore[i]!, 0);
+    for (const child of children) child.stdin!.end('close\n');
+    await Promise.all(children.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    const done = reports.map((report) => report.done);
     const total = done.reduce((a, b) => a + b, 0);
+    const writerUs = reports.reduce((sum, report) => sum + report.cpuUs, 0);
 
     const fsync = durable ? 'fsync on' : 'fsync off';
     const rows = [
       [`recordDecision, sequential (decision committed before forwarding), ${fsync}`, `p50 ${percentile(times, 0.5).toFixed(0)} us, p99 ${percentile(times, 0.99).toFixed(0)} us (${SEQUENTIAL} calls)`],
-      [`${WRITERS} writer processes x ${IN_FLIGHT} in flight, one database, ${fsync}`, `${Math.round(total / SECONDS)} decisions/s (${done.map((d) => Math.round(d / SECONDS)).join(' + ')})`],
+      [`${WRITERS} writer processes x ${IN_FLIGHT} in flight, one database, ${fsync}`, `${Math.round(total / SECONDS)} decisions/s (${done.map((d) => Math.round(d / SECONDS)).join(' + ')}), load ${loadavg()[0]!.toFixed(1)}`],
+      ['  CPU per decision: writer process + its PostgreSQL backend', `${(writerUs / total).toFixed(0)} + ${(backendUs / total).toFixed(0)} us`],
+      [`  decisions/s the ${cpus().length} cores allow at that CPU cost (WAL writer and flushes not counted)`, `${Math.round((cpus().length * 1e6) / ((writerUs + backendUs) / total))}`],
     ];
     const width = Math.max(...rows.map((row) => row[0]!.length));
     process.stdout.write(`${'what'.padEnd(width)}  result\n${rows.map(([what, result]) => `${what!.padEnd(width)}  ${result}`).join('\n')}\n`);

@@ -18,6 +18,11 @@ export interface SessionStateStore {
   save(sessionId: string, state: SessionState): Promise<void>;
   /** The client ended the session (DELETE): no replica may continue it. */
   end(sessionId: string): Promise<void>;
+  /**
+   * Closes, through `close`, each session this replica holds (`held`) once any replica ended it,
+   * so a session ended elsewhere is not answered here until it idles out. Until `close()`.
+   */
+  watchEnded(held: () => Iterable<string>, close: (sessionId: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -32,6 +37,8 @@ export function memorySessionState(): SessionStateStore {
     },
     save: async (id, state) => void (live.has(id) && live.set(id, { subscriptions: [...state.subscriptions], receivesLogs: state.receivesLogs })),
     end: async (id) => void live.delete(id),
+    // One process: the DELETE that ends a session closes it here already.
+    watchEnded: () => undefined,
     close: async () => undefined,
   };
 }

@@ -105,8 +105,9 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       sessionIdGenerator: () => sid,
       onsessioninitialized: async () => {
         owners.set(sid, owner);
-        streamable.touch(sid, transport);
+        // Recorded as live in the shared state before this replica holds it (watchEnded's recheck).
         await initialized();
+        streamable.touch(sid, transport);
       },
     });
     transport.onclose = () => {
@@ -139,6 +140,8 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   }
   /** Concurrent first requests of one session on this replica make one takeover. */
   const takeovers = new Map<string, Promise<StreamableHTTPServerTransport | undefined>>();
+  // A session ended (DELETE) through another replica is closed here too, not answered until idle.
+  if (options.sessions) gateway.sessionState.watchEnded(() => streamable.ids(), (id) => void streamable.get(id)?.close().catch(() => undefined));
   function takeOverOnce(id: string, owner: string | undefined, req: IncomingMessage): Promise<StreamableHTTPServerTransport | undefined> {
     let pending = takeovers.get(id);
     if (!pending) {

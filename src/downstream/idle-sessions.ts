@@ -26,6 +26,10 @@ export class IdleSessions<T extends { close(): Promise<void> }> {
     this.#lastSeen.delete(id);
   }
 
+  ids(): string[] {
+    return [...this.#lastSeen.keys()];
+  }
+
   values(): T[] {
     return [...this.#lastSeen.values()].map((entry) => entry.session);
   }

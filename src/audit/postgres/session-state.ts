@@ -4,6 +4,7 @@ import type { Logger } from '../../log.ts';
 import type { AuditConfig } from '../config.ts';
 import type { SessionState, SessionStateStore } from '../session-state.ts';
 import { clientConfig } from './connection.ts';
+import { SESSION_ENDED_CHANNEL, listenForSessionEnds } from './session-ends.ts';
 
 /**
  * Session state in the shared audit database (table `sessions`, migration 0002), so a replica
@@ -17,6 +18,9 @@ export function postgresSessionState(config: AuditConfig, log: Logger): SessionS
   // An idle pooled connection that breaks (database restarted) must not crash the process.
   pool.on('error', (error) => log.warn({ err: error }, 'a session-state connection was lost'));
   const key = (sessionId: string) => createHash('sha256').update(sessionId).digest('hex');
+  let stopListening: (() => Promise<void>) | undefined;
+  const isLive = async (sessionId: string): Promise<boolean> =>
+    (await pool.query('SELECT 1 FROM sessions WHERE id_hash = $1 AND ended_at IS NULL', [key(sessionId)])).rowCount === 1;
   return {
     async create(sessionId, replicaId) {
       await pool.query('INSERT INTO sessions (id_hash, replica_id) VALUES ($1, $2) ON CONFLICT (id_hash) DO NOTHING', [key(sessionId), replicaId]);
@@ -34,8 +38,26 @@ export function postgresSessionState(config: AuditConfig, log: Logger): SessionS
       ]);
     },
     async end(sessionId) {
-      await pool.query('UPDATE sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL', [key(sessionId)]);
+      // Recorded and announced in one statement: the notification is delivered only if the end commits.
+      await pool.query(
+        `WITH ended AS (UPDATE sessions SET ended_at = now() WHERE id_hash = $1 AND ended_at IS NULL RETURNING id_hash)
+         SELECT pg_notify('${SESSION_ENDED_CHANNEL}', id_hash) FROM ended`,
+        [key(sessionId)],
+      );
     },
-    close: () => pool.end(),
+    watchEnded(held, close) {
+      stopListening = listenForSessionEnds({ ...config, url: config.url! }, `mcp-warden session ends ${config.replica_id}`, log, {
+        ended: (idHash) => {
+          for (const sessionId of held()) if (key(sessionId) === idHash) close(sessionId);
+        },
+        recheck: async () => {
+          for (const sessionId of [...held()]) if (!(await isLive(sessionId))) close(sessionId);
+        },
+      });
+    },
+    async close() {
+      await stopListening?.();
+      await pool.end();
+    },
   };
 }

@@ -17,6 +17,7 @@ import { loadPostgresMigrations, migratePostgres } from './migrations.ts';
 import { lockReplicaOrRefuse, tryLockReplica } from './replica-lock.ts';
 import { createSurvivorSweep } from './survivor.ts';
 import { witnessRow } from './witness.ts';
+import { withoutStoredOutcomes } from './outcome-retry.ts';
 import { auditStoreApi } from '../store-api.ts';
 import { pinStore } from '../pins.ts';
 import { postgresPinSql } from './pins.ts';
@@ -162,14 +163,18 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
   }
 
   // --- writes ---
+  /** Outcome rows on their second or later attempt (submitOutcome), which may have landed already. */
+  const retriedOutcomes = new WeakSet<EventFields>();
+
   // One query at a time on the writer connection: the witness row is read inside the commit.
   const commit = async (items: (EventFields | typeof WITNESS)[]): Promise<void> => {
     const conn = client;
     const state = chain;
     if (conn === undefined || state === undefined) throw new Error(`the audit database is unreachable (${lostReason})`);
     try {
-      const rows = items.filter((item): item is EventFields => item !== WITNESS);
-      if (rows.length < items.length) {
+      const submitted = items.filter((item): item is EventFields => item !== WITNESS);
+      const rows = await withoutStoredOutcomes(conn, replica, submitted, retriedOutcomes);
+      if (submitted.length < items.length) {
         // After a reconnection a row is written even with no other replica: health returns with a real commit.
         const witness = (await witnessRow(conn, replica, encoder, now())) ?? (reconnected ? encoder.other('witness', now(), { heads: {} }) : undefined);
         if (witness) rows.push(witness);
@@ -226,6 +231,7 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
       try {
         return await writes.submit(fields);
       } catch {
+        retriedOutcomes.add(fields);
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }

@@ -1,11 +1,15 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditConfigSchema } from '../../../src/audit/config.ts';
+import { postgresSessionState } from '../../../src/audit/postgres/session-state.ts';
+import { openPostgresAuditStore } from '../../../src/audit/postgres/store.ts';
 import { memorySessionState } from '../../../src/audit/session-state.ts';
 import { createSealer } from '../../../src/downstream/seal.ts';
 import { relayServer } from '../../fixtures/spawn.ts';
 import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { TestPolicyEngine } from '../../support/engines.ts';
+import { TestPolicyEngine, silentLogger } from '../../support/engines.ts';
+import { startPostgres } from '../../support/postgres.ts';
 
 /**
  * Old-era sessions on any replica (issue 14): three gateways sharing one session key and one
@@ -92,4 +96,33 @@ describe('old-era sessions on any replica', () => {
     expect(await post(c, sessionId, 'token-alice')).toBe(404);
     expect(await post(b, sessionId, 'token-alice')).toBe(404);
   });
+});
+
+describe('old-era sessions on replicas sharing PostgreSQL', () => {
+  it('a session ended (DELETE) through one replica stops being answered by the replica that began it, at once', async () => {
+    const server = await startPostgres();
+    const config = (replica: string) => auditConfigSchema.parse({ backend: 'postgres', url: server.url, replica_id: replica });
+    // The audit store migrates the schema the session state lives in.
+    const audit = await openPostgresAuditStore(config('p0'), { logger: silentLogger });
+    const states = ['p1', 'p2'].map((replica) => postgresSessionState(config(replica), silentLogger));
+    const pair = await Promise.all(states.map((sessionState, i) =>
+      startTestGateway({ config: { mcpServers: { db: relayServer('db') } }, policy: new TestPolicyEngine(() => true), sessionState, sessions: { sealer, replicaId: `p${i + 1}` }, authEdge: true }),
+    ));
+    try {
+      const [a, b] = pair as [TestGateway, TestGateway];
+      const client = await a.connect();
+      const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
+      const moved = await resume(b, sessionId);
+      expect(text(await moved.callTool({ name: 'db__whoami', arguments: {} }))).toBe('db');
+      expect(await post(a, sessionId, 'token-alice')).toBe(200);
+      await (moved.transport as StreamableHTTPClientTransport).terminateSession();
+      // A still held the session in memory; the end announced by PostgreSQL closes it there.
+      await expect.poll(() => post(a, sessionId, 'token-alice'), { timeout: 10_000 }).toBe(404);
+    } finally {
+      await Promise.all(pair.map((replica) => replica.close()));
+      await Promise.all(states.map((state) => state.close()));
+      await audit.close('shutdown');
+      await server.close();
+    }
+  }, 60_000);
 });

@@ -44,4 +44,30 @@ describe('PostgreSQL session state', () => {
       await two.close();
     }
   });
+
+  it('a replica holding a session closes it as soon as another replica ends it, and on reconnection closes those ended meanwhile', async () => {
+    const config = (replica: string) => auditConfigSchema.parse({ backend: 'postgres', url: server.url, replica_id: replica });
+    const holder = postgresSessionState(config('r1'), silentLogger);
+    const ender = postgresSessionState(config('r2'), silentLogger);
+    const held = new Set(['held-1', 'held-2', 'held-3']);
+    const closed: string[] = [];
+    try {
+      for (const id of held) await holder.create(id, 'r1');
+      await ender.create('elsewhere', 'r2');
+      // Ended before the holder listens: its recheck on connecting finds it.
+      await ender.end('held-3');
+      holder.watchEnded(() => held, (id) => {
+        closed.push(id);
+        held.delete(id);
+      });
+      await expect.poll(() => closed, { timeout: 10_000 }).toEqual(['held-3']);
+      await ender.end('held-1');
+      await ender.end('elsewhere');
+      await expect.poll(() => closed, { timeout: 10_000 }).toEqual(['held-3', 'held-1']);
+      expect([...held]).toEqual(['held-2']);
+    } finally {
+      await holder.close();
+      await ender.close();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { type AddressInfo, type Socket, createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,7 @@ import { createRedactor } from '../../../src/audit/redact.ts';
 import { readiness } from '../../../src/downstream/readiness.ts';
 import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
 import { upstreamCalls, withGateway } from '../../support/gateway.ts';
-import { decision, tick } from '../../support/audit.ts';
+import { decision, outcomeOf, tick } from '../../support/audit.ts';
 import { silentLogger } from '../../support/engines.ts';
 import { auditStoreContract } from './store-contract.ts';
 
@@ -213,6 +214,57 @@ describe('audit store - postgres', () => {
   });
 
   // Last: it stops the server.
+  it('writes a retried outcome once when the first commit landed but its answer was lost', async () => {
+    // A real TCP hop between the store and PostgreSQL. Armed, it lets the next append statement
+    // through, waits for PostgreSQL's answer (so the commit is done) and drops the connection
+    // instead of delivering it: the store sees an error for a row that is stored.
+    let armed = false;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((inbound) => {
+      const outbound = new (inbound.constructor as typeof Socket)();
+      outbound.connect(Number(new URL(server.url).port), '127.0.0.1');
+      for (const socket of [inbound, outbound]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
+      }
+      let swallow = false;
+      inbound.on('data', (chunk: Buffer) => {
+        if (armed && chunk.includes('warden-audit-append')) {
+          armed = false;
+          swallow = true;
+        }
+        outbound.write(chunk);
+      });
+      outbound.on('data', (chunk: Buffer) => {
+        if (!swallow) return void inbound.write(chunk);
+        inbound.destroy();
+        outbound.destroy();
+      });
+      inbound.on('close', () => outbound.destroy());
+      outbound.on('close', () => inbound.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const url = new URL(server.url);
+    url.host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const store = await openPostgresAuditStore(configFor('lost-answer', { connect_timeout_ms: 1000 }, url.toString()), { logger: silentLogger, now: tick });
+    try {
+      const event = decision();
+      await store.recordDecision(event);
+      armed = true;
+      await store.recordOutcome(outcomeOf(event));
+      expect(armed).toBe(false);
+      await store.recordDecision(decision());
+    } finally {
+      await store.close();
+      proxy.close();
+      for (const socket of sockets) socket.destroy();
+    }
+    const outcomes = await events('lost-answer', ['outcome']);
+    expect(outcomes).toHaveLength(1);
+    expect(await events('lost-answer', ['decision'])).toHaveLength(2);
+    expect(await chainOf('lost-answer')).toMatchObject({ ok: true });
+  });
+
   it('fails closed while PostgreSQL is down (refused, nothing forwarded, not ready) and recovers when it is back', async () => {
     const store = await open('down', { connect_timeout_ms: 1000 });
     try {
