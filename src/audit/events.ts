@@ -127,6 +127,7 @@ export function createEventEncoder(redactor: Redactor): EventEncoder {
           ok: event.ok,
           sha256: event.sha256 ?? null,
           changed: event.changed ?? [],
+          restart_needed: event.restartNeeded ?? [],
           error: text(event.error),
         });
       }

@@ -71,7 +71,7 @@ export type LifecycleEvent =
    * too, recorded as policy_reload). `changed` names the sections that differ from the running
    * config: they take effect at the next start.
    */
-  | { kind: 'config_reload'; time: string; file: string; ok: boolean; sha256?: string; changed?: string[]; error?: string }
+  | { kind: 'config_reload'; time: string; file: string; ok: boolean; sha256?: string; changed?: string[]; restartNeeded?: string[]; error?: string }
   | ShadowDisagreementEvent
   | ToolPinEvent;
 

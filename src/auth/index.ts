@@ -8,6 +8,7 @@ import type { TrustedIssuer } from './verify-token.ts';
 export type { AuthConfig, IssuerConfig } from './config.ts';
 export { authConfigSchema } from './config.ts';
 export type { Authenticator, Principal } from './principal.ts';
+export { SwappableAuthenticator } from './swappable-authenticator.ts';
 export * from './http-challenge.ts';
 
 export interface AuthenticatorOptions {

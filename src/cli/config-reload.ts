@@ -2,39 +2,67 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { AuditStore } from '../audit/index.ts';
+import { type Authenticator, type SwappableAuthenticator, createAuthenticator } from '../auth/index.ts';
 import { loadComposites } from '../composites/load.ts';
 import { loadConfig, type ResolvedConfig } from '../config/load.ts';
 import { asWardenError } from '../errors.ts';
+import { upstreamLimits } from '../limits/config.ts';
+import type { Limits } from '../limits/limits.ts';
 import type { Logger } from '../log.ts';
 import { metrics } from '../metrics/metrics.ts';
 import type { ReloadablePolicyEngine } from '../policy/index.ts';
 
+/** What a reload changes in the running gateway. */
+export interface ReloadTargets {
+  audit: AuditStore;
+  policy: ReloadablePolicyEngine;
+  authenticator: SwappableAuthenticator;
+  limits: Limits;
+  log: Logger;
+}
+
+/** Sections a reload applies to the running gateway; the others take effect at the next start. */
+const LIVE_SECTIONS: ReadonlySet<keyof ResolvedConfig> = new Set(['auth', 'limits']);
+
 /**
- * SIGHUP: the whole config file is read and validated again, composites included, before
- * anything changes. A broken file keeps the running config and says why (file and JSON path, as
- * at start); a good one reloads the policy files and names the config sections that differ from
- * the running ones: those take effect at the next start (applying them live is issue 13's open
- * part). Either way one `config_reload` audit row and one metric.
- * In-flight calls are untouched: the policy engine swaps its set atomically between decisions.
+ * SIGHUP or an edit of the config file: the whole file is read, validated and built again
+ * (composites, and a new authenticator when `auth` changed: its key files and JWKS must load)
+ * before anything changes. A broken file keeps the running config and says why (file and JSON
+ * path, as at start). A good one then replaces the authenticator and the limits, and reloads the
+ * policy files; the sections that differ but cannot change live are named in the log and in the
+ * row (`restart_needed`). Either way one `config_reload` audit row and one metric. Calls in
+ * flight finish on what they started with: each swap happens between uses.
+ * Returns the config now running, which the next reload compares against.
  */
-export async function reloadConfig(running: ResolvedConfig, deps: { audit: AuditStore; policy: ReloadablePolicyEngine; log: Logger }): Promise<void> {
+export async function reloadConfig(running: ResolvedConfig, targets: ReloadTargets): Promise<ResolvedConfig> {
   const time = new Date().toISOString();
+  const { audit, log } = targets;
   let next: ResolvedConfig;
+  let changed: Array<keyof ResolvedConfig>;
+  let authenticator: Authenticator | undefined;
   try {
     next = loadConfig(running.file);
     await loadComposites(next.composites, next.compositeModules, next.baseDir);
+    changed = (Object.keys(next) as Array<keyof ResolvedConfig>).filter((key) => !isDeepStrictEqual(next[key], running[key]));
+    if (changed.includes('auth') && next.auth.mode === running.auth.mode) {
+      authenticator = await createAuthenticator(next.auth, { baseDir: next.baseDir, logger: log });
+    }
   } catch (error) {
     const failure = asWardenError(error, 'CONFIG_INVALID');
-    deps.log.error({ code: failure.code, ...failure.details }, `config reload refused, keeping the running config: ${failure.message}`);
+    log.error({ code: failure.code, ...failure.details }, `config reload refused, keeping the running config: ${failure.message}`);
     metrics.configReload(false);
-    await deps.audit.recordLifecycle({ kind: 'config_reload', time, file: running.file, ok: false, error: failure.message }).catch((e: unknown) => deps.log.error({ err: e }, 'recording a config reload failed'));
-    return;
+    await audit.recordLifecycle({ kind: 'config_reload', time, file: running.file, ok: false, error: failure.message }).catch((e: unknown) => log.error({ err: e }, 'recording a config reload failed'));
+    return running;
   }
-  const changed = (Object.keys(next) as Array<keyof ResolvedConfig>).filter((key) => !isDeepStrictEqual(next[key], running[key]));
-  if (changed.length > 0) deps.log.warn({ sections: changed }, 'config reload: these sections changed and take effect at the next start');
+  if (authenticator) await targets.authenticator.replace(authenticator);
+  if (changed.includes('limits')) targets.limits.reconfigure(next.limits, (upstream) => upstreamLimits(next.limits, upstream).max_concurrent);
+  const restartNeeded = changed.filter((section) => !LIVE_SECTIONS.has(section) || (section === 'auth' && authenticator === undefined));
+  if (restartNeeded.length > 0) log.warn({ sections: restartNeeded }, 'config reload: these sections changed and take effect at the next start');
   metrics.configReload(true);
-  await deps.audit
-    .recordLifecycle({ kind: 'config_reload', time, file: running.file, ok: true, sha256: createHash('sha256').update(readFileSync(running.file)).digest('hex'), changed })
-    .catch((e: unknown) => deps.log.error({ err: e }, 'recording a config reload failed'));
-  await deps.policy.reload('signal');
+  await audit
+    .recordLifecycle({ kind: 'config_reload', time, file: running.file, ok: true, sha256: createHash('sha256').update(readFileSync(running.file)).digest('hex'), changed, restartNeeded })
+    .catch((e: unknown) => log.error({ err: e }, 'recording a config reload failed'));
+  await targets.policy.reload('signal');
+  // The sections that need a restart stay as they run, so the next reload names them again.
+  return { ...next, ...Object.fromEntries(restartNeeded.map((section) => [section, running[section]])) };
 }

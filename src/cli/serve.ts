@@ -3,8 +3,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { hostname } from 'node:os';
 import { openConfiguredAuditStore, openConfiguredSessionState, type AuditStore, type SessionStateStore, type ShadowDisagreementEvent } from '../audit/index.ts';
-import { createAuthenticator } from '../auth/index.ts';
-import type { Authenticator } from '../auth/principal.ts';
+import { SwappableAuthenticator, createAuthenticator } from '../auth/index.ts';
 import { loadComposites } from '../composites/load.ts';
 import { loadConfig, type ResolvedConfig } from '../config/load.ts';
 import { createAuthEdge } from '../downstream/auth-edge.ts';
@@ -19,7 +18,8 @@ import { type Logger, logger } from '../log.ts';
 import type { InFlight } from '../pipeline/in-flight.ts';
 import { createPolicyEngine, type ReloadablePolicyEngine, type ShadowDisagreement } from '../policy/index.ts';
 import { parseFlags } from './args.ts';
-import { reloadConfig } from './config-reload.ts';
+import { type ReloadTargets, reloadConfig } from './config-reload.ts';
+import { watchPaths } from '../file-watch.ts';
 import { EXIT } from './exit-codes.ts';
 import { VERSION } from '../package-root.ts';
 
@@ -37,7 +37,8 @@ const flagsSchema = z
   .refine((f) => f.help || f.stdio !== f.http, { message: 'choose exactly one of --stdio or --http' });
 
 export interface Services {
-  authenticator: Authenticator;
+  /** Replaced by a config reload that changes `auth` (config-reload.ts). */
+  authenticator: SwappableAuthenticator;
   policy: ReloadablePolicyEngine;
   audit: AuditStore;
   sessionState: SessionStateStore;
@@ -57,7 +58,7 @@ export async function buildServices(config: ResolvedConfig, log: Logger): Promis
     await audit.recordLifecycle({
       kind: 'config_loaded', time: new Date().toISOString(), file: config.file, sha256: createHash('sha256').update(readFileSync(config.file)).digest('hex'),
     });
-    const authenticator = await createAuthenticator(config.auth, { baseDir: config.baseDir, logger: log });
+    const authenticator = new SwappableAuthenticator(await createAuthenticator(config.auth, { baseDir: config.baseDir, logger: log }));
     opened.unshift(() => authenticator.close());
     const policy = await createPolicyEngine(config.policy, {
       baseDir: config.baseDir,
@@ -120,13 +121,15 @@ export async function run(args: string[]): Promise<number> {
   let services: Services | undefined;
   let gateway: Gateway | undefined;
   let admin: AdminEdge | undefined;
+  let reloads: ConfigReloads | undefined;
   setMetricsEnabled(config.server.metrics || config.server.admin_port !== undefined);
   const stopTracing = await startTracing(config.tracing ?? { headers: {}, service_name: 'mcp-warden', sample_ratio: 1 });
   try {
     services = await buildServices(config, logger);
-    const { policy, audit } = services;
-    stop.onReload(() => void reloadConfig(config, { audit, policy, log }));
+    const { policy, audit, authenticator } = services;
     gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION, composites, integrity: services.audit });
+    reloads = configReloads(config, { audit, policy, authenticator, limits: gateway.limits, log });
+    stop.onReload(reloads.reload);
     await Promise.race([gateway.start(), stop.received]);
     if (stop.fired) return EXIT.OK;
     const health = { audit: services.audit.health, policyRevision: () => policy.revision, ...(config.audit.replica_id === undefined ? {} : { replicaId: config.audit.replica_id }) };
@@ -170,12 +173,33 @@ export async function run(args: string[]): Promise<number> {
     return EXIT.OK;
   } finally {
     stop.dispose();
+    reloads?.close();
     await admin?.close();
     await gateway?.close();
     await services?.close();
     await stopTracing();
     log.info('stopped');
   }
+}
+
+interface ConfigReloads {
+  reload(): void;
+  close(): void;
+}
+
+/**
+ * Reloads on SIGHUP and, with `server.watch_config`, when the config file changes; one at a time, each against the config the previous one left running.
+ */
+function configReloads(initial: ResolvedConfig, targets: ReloadTargets): ConfigReloads {
+  let running = initial;
+  let queue = Promise.resolve();
+  const reload = (): void => {
+    queue = queue.then(async () => {
+      running = await reloadConfig(running, targets);
+    });
+  };
+  const watcher = initial.server.watch_config ? watchPaths([initial.file], 150, reload, targets.log, 'config') : undefined;
+  return { reload, close: () => watcher?.close() };
 }
 
 interface StopSignal {

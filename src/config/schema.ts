@@ -82,6 +82,7 @@ const serverSchema = z
     max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024),
     shutdown_grace_ms: z.number().int().min(0).default(5_000).describe('How long in-flight calls may finish on SIGINT/SIGTERM.'),
     session_idle_ms: z.number().int().positive().default(30 * 60_000).describe('A Streamable HTTP session without requests this long is closed.'),
+    watch_config: z.boolean().default(true).describe('Reload the config when its file changes, as SIGHUP does.'),
     session_key: z
       .string()
       .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`); keep it out of the file: "${WARDEN_SESSION_KEY}"')

@@ -17,18 +17,31 @@ const NOTHING_HELD: Release = () => undefined;
  */
 export class Limits {
   readonly events: LimitEvents;
-  readonly #rate: RateLimiter;
-  readonly #config: LimitsConfig['concurrency'];
-  readonly #upstreamMax: (upstream: string) => number;
+  #rate: RateLimiter;
+  #config: LimitsConfig['concurrency'];
+  #upstreamMax: (upstream: string) => number;
   // Keyed by upstream name and by the caller's identity: Maps, never plain objects.
-  readonly #upstreams = new Map<string, SlotPool>();
-  readonly #principals = new Map<string, SlotPool>();
+  #upstreams = new Map<string, SlotPool>();
+  #principals = new Map<string, SlotPool>();
 
   constructor(config: LimitsConfig, upstreamMax: (upstream: string) => number, events: LimitEvents = NO_LIMIT_EVENTS) {
     this.#rate = new RateLimiter(config.rate);
     this.#config = config.concurrency;
     this.#upstreamMax = upstreamMax;
     this.events = events;
+  }
+
+  /**
+   * A reloaded `limits` section, in place. New rate rules start with full buckets. New calls take
+   * slots from new pools with the new caps; calls in flight release theirs into the pools they
+   * were admitted from, so for a moment both count (they finish under the caps they started with).
+   */
+  reconfigure(config: LimitsConfig, upstreamMax: (upstream: string) => number): void {
+    this.#rate = new RateLimiter(config.rate);
+    this.#config = config.concurrency;
+    this.#upstreamMax = upstreamMax;
+    this.#upstreams = new Map();
+    this.#principals = new Map();
   }
 
   /**

@@ -5,7 +5,7 @@ import { resolvePolicyPath } from './files.ts';
 import { SwappablePolicyEngine, type PolicyReloadEvent, type ReloadablePolicyEngine } from './swappable-engine.ts';
 import { startBundlePolicyEngine } from './bundle.ts';
 import { loadRegoBackend } from './rego-backend.ts';
-import { watchPolicyPaths } from './watch.ts';
+import { watchPaths } from '../file-watch.ts';
 import { withShadow, type ShadowDisagreement } from './shadow.ts';
 import { loadWasmBackend } from './wasm-backend.ts';
 
@@ -73,7 +73,7 @@ export async function createPolicyEngine(config: PolicyConfig, options: PolicyEn
   });
   if (config.watch) {
     const paths = config.paths.map((path) => resolvePolicyPath(path, baseDir));
-    stopWatching = watchPolicyPaths(paths, config.watch_debounce_ms, () => void engine.reload('watch'), logger).close;
+    stopWatching = watchPaths(paths, config.watch_debounce_ms, () => void engine.reload('watch'), logger, 'policy').close;
   }
   logger.info({ revision: engine.revision }, 'policy loaded');
   return engine;

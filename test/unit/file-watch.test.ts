@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { watchPolicyPaths, type PolicyWatcher } from '../../../src/policy/watch.ts';
+import { watchPaths, type FileWatcher } from '../../src/file-watch.ts';
 
 const quiet = pino({ level: 'silent' });
 // Generous against scheduling stalls on a shared 2-core machine; the waits below are multiples of it.
@@ -13,7 +13,7 @@ const DEBOUNCE = 100;
 /** Real files, real fs.watch: waits long enough past the debounce for events to settle. */
 describe('policy file watch', () => {
   let dir: string;
-  let watcher: PolicyWatcher | undefined;
+  let watcher: FileWatcher | undefined;
   let changes: number;
 
   beforeEach(() => {
@@ -29,7 +29,7 @@ describe('policy file watch', () => {
   });
 
   const start = (paths: string[], debounce = DEBOUNCE) => {
-    watcher = watchPolicyPaths(paths.map((path) => join(dir, path)), debounce, () => (changes += 1), quiet);
+    watcher = watchPaths(paths.map((path) => join(dir, path)), debounce, () => (changes += 1), quiet, 'test');
   };
 
   it('collapses a burst of edits into one change after the quiet time', async () => {

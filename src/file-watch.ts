@@ -1,22 +1,24 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Logger } from '../log.ts';
+import type { Logger } from './log.ts';
 
 /**
  * Calls `onChange` once things have been quiet for `debounceMs` after a change under any of the
- * policy paths. Editors and `git checkout` touch several files (and often replace a file by
- * rename), so a single file is watched through its directory and bursts collapse into one reload.
+ * paths (policy files, the config file). Editors and `git checkout` touch several files (and often
+ * replace a file by rename), so a single file is watched through its directory and bursts
+ * collapse into one reload.
  */
-export interface PolicyWatcher {
+export interface FileWatcher {
   close(): void;
 }
 
-export function watchPolicyPaths(
+export function watchPaths(
   absolutePaths: readonly string[],
   debounceMs: number,
   onChange: () => void,
   logger: Logger,
-): PolicyWatcher {
+  what: string,
+): FileWatcher {
   let timer: NodeJS.Timeout | undefined;
   const changed = (): void => {
     clearTimeout(timer);
@@ -31,7 +33,7 @@ export function watchPolicyPaths(
     const watcher = watch(target, { recursive: isDirectory, persistent: false }, (_event, file) => {
       if (only === undefined || file === only) changed();
     });
-    watcher.on('error', (error) => logger.error({ err: error, path }, 'policy watch failed; reload with SIGHUP'));
+    watcher.on('error', (error) => logger.error({ err: error, path }, `${what} watch failed; reload with SIGHUP`));
     return watcher;
   });
 
