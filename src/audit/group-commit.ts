@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { WardenError } from '../errors.ts';
-import { metrics } from '../metrics/metrics.ts';
+import { metrics } from '../metrics/index.ts';
 
 /**
  * Group commit: every write submitted during one turn of the event loop is committed in a single

@@ -52,3 +52,5 @@ export async function createAuthenticator(config: AuthConfig, options: Authentic
   }
   return new JwtAuthenticator({ config, issuers, now: sourceOptions.now, logger });
 }
+export { SUPPORTED_ALGORITHMS } from './algorithms.ts';
+export { loadSigningKey, signToken, type SignedToken } from './sign-token.ts';

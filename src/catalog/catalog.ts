@@ -1,4 +1,4 @@
-import type { NamespacingConfig } from '../config/schema.ts';
+import type { NamespacingConfig } from '../config/index.ts';
 import { buildCatalog, noNamesGiven } from './build.ts';
 import type { CatalogSnapshot, Item, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
 

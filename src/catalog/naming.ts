@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PUBLIC_NAME_PATTERN } from '../config/schema.ts';
+import { PUBLIC_NAME_PATTERN } from '../config/index.ts';
 
 /**
  * Public names for tools and prompts. Clients accept only ^[a-zA-Z0-9_-]{1,64}$, so a name that

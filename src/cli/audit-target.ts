@@ -1,8 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
-import { auditConfigSchema } from '../audit/config.ts';
-import type { AuditTarget } from '../audit/open-pins.ts';
-import { POSTGRES_URL } from '../audit/postgres/connection.ts';
-import { loadConfig } from '../config/load.ts';
+import { auditConfigSchema, POSTGRES_URL, type AuditTarget } from '../audit/index.ts';
+import { loadConfig } from '../config/index.ts';
 
 /**
  * Which audit database a command reads: `--db` (a path, or a postgres:// URL), else

@@ -1,26 +1,9 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
-import { type ChainKey, chainKey } from '../audit/chain.ts';
-import { auditConfigSchema } from '../audit/config.ts';
-import { openReaderDatabase, openWriterDatabase } from '../audit/sqlite/database.ts';
-import { checkSchema, loadMigrations } from '../audit/sqlite/migrations.ts';
-import { pruneBefore } from '../audit/sqlite/prune.ts';
-import { decisionStats, eventsAfter, iterateEvents, lastEvents, queryDecisions } from '../audit/sqlite/query.ts';
-import { verifyChain } from '../audit/sqlite/verify.ts';
-import type { EventRow } from '../audit/chain.ts';
-import { createEventEncoder } from '../audit/events.ts';
-import { POSTGRES_URL, type PostgresSettings, connect, describeUrl } from '../audit/postgres/connection.ts';
-import { copyFromSqlite } from '../audit/postgres/copy-from-sqlite.ts';
-import { closeIncomplete } from '../audit/postgres/incomplete.ts';
-import { checkPostgresSchema, loadPostgresMigrations, migratePostgres } from '../audit/postgres/migrations.ts';
-import { prunePostgres } from '../audit/postgres/prune.ts';
-import { type TailCursor, decisionStatsPg, eventsAfterPg, iterateEventsPg, lastEventsPg, queryDecisionsPg, tailCursor } from '../audit/postgres/query.ts';
-import { verifyPostgres } from '../audit/postgres/verify.ts';
-import { createRedactor } from '../audit/redact.ts';
+import { auditConfigSchema, chainKey, checkPostgresSchema, checkSchema, closeIncomplete, connect, copyFromSqlite, createEventEncoder, createRedactor, decisionStats, decisionStatsPg, describeUrl, eventsAfter, eventsAfterPg, iterateEvents, iterateEventsPg, lastEvents, lastEventsPg, loadMigrations, loadPostgresMigrations, migratePostgres, openReaderDatabase, openWriterDatabase, POSTGRES_URL, pruneBefore, prunePostgres, queryDecisions, queryDecisionsPg, tailCursor, verifyChain, verifyPostgres, type AuditTarget, type ChainKey, type EventRow, type PostgresSettings, type TailCursor } from '../audit/index.ts';
 import type pg from 'pg';
-import { loadConfig } from '../config/load.ts';
-import type { AuditTarget } from '../audit/open-pins.ts';
+import { loadConfig } from '../config/index.ts';
 import { auditTargetOf } from './audit-target.ts';
 import { WardenError } from '../errors.ts';
 import {

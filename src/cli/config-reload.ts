@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { AuditStore } from '../audit/index.ts';
-import { loadComposites } from '../composites/load.ts';
-import { loadConfig, type ResolvedConfig } from '../config/load.ts';
+import { loadComposites } from '../composites/index.ts';
+import { loadConfig, type ResolvedConfig } from '../config/index.ts';
 import { asWardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { metrics } from '../metrics/metrics.ts';
+import { metrics } from '../metrics/index.ts';
 import type { ReloadablePolicyEngine } from '../policy/index.ts';
 
 /**

@@ -1,15 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthnFailureEvent } from '../audit/sink.ts';
-import type { AuthConfig } from '../auth/config.ts';
-import {
-  checkRequiredScopes,
-  insufficientScopeChallenge,
-  PROTECTED_RESOURCE_METADATA_PATH,
-  protectedResourceMetadata,
-  protectedResourceMetadataPath,
-  unauthorizedChallenge,
-} from '../auth/http-challenge.ts';
-import type { Authenticator, Principal } from '../auth/principal.ts';
+import type { AuthnFailureEvent } from '../audit/index.ts';
+import { checkRequiredScopes, insufficientScopeChallenge, PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadata, protectedResourceMetadataPath, unauthorizedChallenge, type AuthConfig, type Authenticator, type Principal } from '../auth/index.ts';
 import { asWardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { sendError } from './http-guard.ts';

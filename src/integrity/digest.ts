@@ -1,5 +1,5 @@
-import { canonicalJson, sha256Hex } from '../audit/chain.ts';
-import type { Item } from '../catalog/types.ts';
+import { canonicalJson, sha256Hex } from '../audit/index.ts';
+import type { Item } from '../catalog/index.ts';
 
 export type PinnedKind = 'tool' | 'prompt';
 

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { LoggingLevelSchema, type Result } from '@modelcontextprotocol/sdk/types.js';
-import type { Item, NamedEntry } from '../catalog/types.ts';
-import { COMPOSITE_SERVER } from '../composites/config.ts';
-import { paginate, type Page } from '../catalog/pagination.ts';
+import { paginate, type Item, type NamedEntry, type Page } from '../catalog/index.ts';
+import { COMPOSITE_SERVER } from '../composites/index.ts';
 import { asWardenError, type ErrorCode, WardenError } from '../errors.ts';
-import { failed, type TraceCarrier } from '../metrics/tracing.ts';
+import { failed, type TraceCarrier } from '../metrics/index.ts';
 import type { Authenticated, CallRequest, Forwarded, Recorded, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ListMethod } from './methods.ts';

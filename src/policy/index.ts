@@ -81,3 +81,4 @@ export async function createPolicyEngine(config: PolicyConfig, options: PolicyEn
 export { loadRegoBackend } from './rego-backend.ts';
 export type { ShadowCounts, ShadowDisagreement, ShadowedPolicyEngine } from './shadow.ts';
 export { normalizeDecision } from './decision.ts';
+export { parseDocumentText } from './data-documents.ts';

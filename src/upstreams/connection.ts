@@ -4,12 +4,11 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientNotification, ClientRequest, JSONRPCRequest, Notification, Progress, Result, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { UpstreamListing } from '../catalog/types.ts';
-import type { UpstreamSpec } from '../config/load.ts';
+import type { UpstreamListing } from '../catalog/index.ts';
+import type { UpstreamSpec } from '../config/index.ts';
 import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { metrics } from '../metrics/metrics.ts';
-import type { TraceCarrier } from '../metrics/tracing.ts';
+import { metrics, type TraceCarrier } from '../metrics/index.ts';
 import { upstreamCallError } from './call-errors.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { fetchListing } from './list-fetch.ts';

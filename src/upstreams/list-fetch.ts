@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { Item, UpstreamListing } from '../catalog/types.ts';
+import type { Item, UpstreamListing } from '../catalog/index.ts';
 
 /**
  * Fetches an upstream's complete lists, following every nextCursor. Items are validated only for

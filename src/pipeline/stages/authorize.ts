@@ -1,7 +1,6 @@
-import type { Principal } from '../../auth/principal.ts';
+import type { Principal } from '../../auth/index.ts';
 import { WardenError } from '../../errors.ts';
-import type { Decision, PolicyInput } from '../../policy/contract.ts';
-import { buildPolicyInput, type PolicyRequest } from '../../policy/input.ts';
+import { buildPolicyInput, type Decision, type PolicyInput, type PolicyRequest } from '../../policy/index.ts';
 import type { Authorized, Resolved, SessionInfo, Target } from '../context.ts';
 import type { InFlightCall } from '../in-flight.ts';
 import type { PipelineDeps } from '../deps.ts';
