@@ -1,5 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
-import { auditConfigSchema, POSTGRES_URL, type AuditTarget } from '../audit/index.ts';
+import { auditConfigSchema, auditTargetAt, configuredAuditTarget, type AuditTarget } from '../audit/index.ts';
 import { loadConfig } from '../config/index.ts';
 
 /**
@@ -9,14 +8,10 @@ import { loadConfig } from '../config/index.ts';
  * directory.
  */
 export function auditTargetOf(source: { db?: string | undefined; config?: string | undefined }): AuditTarget {
-  const defaults = auditConfigSchema.parse({});
-  if (source.db !== undefined) {
-    return POSTGRES_URL.test(source.db) ? { backend: 'postgres', settings: { ...defaults, url: source.db } } : { backend: 'sqlite', path: source.db };
-  }
+  if (source.db !== undefined) return auditTargetAt(source.db);
   if (source.config !== undefined) {
     const config = loadConfig(source.config);
-    if (config.audit.backend === 'postgres') return { backend: 'postgres', settings: { ...config.audit, url: config.audit.url! } };
-    return { backend: 'sqlite', path: isAbsolute(config.audit.path) ? config.audit.path : resolve(config.baseDir, config.audit.path) };
+    return configuredAuditTarget(config.audit, config.baseDir);
   }
-  return { backend: 'sqlite', path: defaults.path };
+  return auditTargetAt(auditConfigSchema.parse({}).path);
 }
