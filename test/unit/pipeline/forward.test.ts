@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import type { Authorized, Recorded } from '../../../src/pipeline/context.ts';
+import { toJsonRpcError } from '../../../src/downstream/jsonrpc-errors.ts';
+import type { WardenError } from '../../../src/errors.ts';
 import { auditDecision } from '../../../src/pipeline/stages/audit-decision.ts';
 import { forward } from '../../../src/pipeline/stages/forward.ts';
 import { resolve } from '../../../src/pipeline/stages/resolve.ts';
@@ -62,6 +64,17 @@ describe('forward - the stage in process', () => {
     expect(cancelled).toHaveLength(1);
     const stats = await forward(await recorded({ name: 'db__stats', arguments: {} }), real.deps);
     expect(JSON.parse((stats.result.content as Array<{ text: string }>)[0]!.text)).toMatchObject({ cancelled: 1 });
+  });
+
+  it("keeps the upstream's own JSON-RPC error whole as UPSTREAM_ERROR, so the edge can relay it unchanged", async () => {
+    // The fixture's SDK (v1) server refuses prompt arguments that are not strings: its own -32603.
+    const n0 = n + 1;
+    const authenticated = { method: 'prompts/get' as const, params: { name: 'db__greet', arguments: { who: 5 } }, session, requestId: `fwd-${n0}`, token: undefined, signal: new AbortController().signal, principal: principal('alice'), startedAt: real.clock.ms };
+    n = n0;
+    const ctx = await auditDecision({ ...resolve(authenticated, real.deps), decision: { allow: true, reasons: [], decisionId: `dec-fwd-${n0}`, revision: real.deps.policy.revision } }, real.deps);
+    const error = await forward(ctx, real.deps).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UPSTREAM_ERROR', details: { upstream: 'db', jsonrpc: { code: -32603, message: expect.stringContaining('expected') } } });
+    expect(toJsonRpcError(error)).toMatchObject({ code: -32603, message: (error as WardenError).message });
   });
 
   it('refuses an upstream that is not configured with UPSTREAM_UNAVAILABLE and sends nothing', async () => {
