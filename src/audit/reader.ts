@@ -18,7 +18,7 @@ import { decisionStats, eventsAfter, iterateEvents, lastEvents, queryDecisions }
 import { verifyChain, type ChainMark, type VerifyOptions, type VerifyReport } from './sqlite/verify.ts';
 
 /** What `tail` reads: the last rows, then whatever was appended since (by seq; per replica on PostgreSQL). */
-export interface TailFeed {
+interface TailFeed {
   last(lines: number): Promise<EventRow[]>;
   next(): Promise<EventRow[]>;
 }

@@ -11,7 +11,7 @@ import type { CatalogSnapshot, Item, NamedEntry, Omission, ResourceEntry, Templa
  * to a tool or prompt keeps pointing at it, and the tool keeps the name, whoever connects later.
  * Keys are `kind NUL upstream NUL original name`.
  */
-export interface GivenNames {
+interface GivenNames {
   byName: Map<string, string>;
   byItem: Map<string, string>;
 }

@@ -12,11 +12,6 @@ const MAX_LENGTH = 64;
 
 export type NameNote = 'renamed' | 'prefixed-on-conflict' | 'shortened' | 'disambiguated' | 'composite';
 
-export interface NamedItem {
-  publicName: string;
-  notes: NameNote[];
-}
-
 function nameHash(upstream: string, original: string): string {
   return createHash('sha256').update(upstream).update('\u0000').update(original).digest('hex').slice(0, HASH_LENGTH);
 }

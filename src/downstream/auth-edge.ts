@@ -16,7 +16,7 @@ import { sendError } from './http-guard.ts';
  * kept for the session binding (`principalKey`). The pipeline authenticates every JSON-RPC
  * request again (a cache hit), so an expiry inside a live session is still refused.
  */
-export interface AuthEdgeOptions {
+interface AuthEdgeOptions {
   authenticator: Authenticator;
   auth: AuthConfig;
   /**

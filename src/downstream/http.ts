@@ -64,7 +64,7 @@ export interface HttpEdge {
 const NO_CHANNEL: ClientChannel = { request: () => Promise.reject(new WardenError('REQUEST_INVALID', 'no session')) };
 
 /** HTTP: the bearer token comes from the Authorization header of the request, nothing else. */
-export function bearerOf(extra: Extra): string | undefined {
+function bearerOf(extra: Extra): string | undefined {
   return parseBearer(extra.requestInfo?.headers.authorization);
 }
 

@@ -24,7 +24,7 @@ export interface HealthSources {
   replicaId?: string;
 }
 
-export interface Readiness {
+interface Readiness {
   ready: boolean;
   audit: 'ok' | 'unavailable';
   draining: boolean;

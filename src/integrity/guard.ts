@@ -15,7 +15,7 @@ export interface PinStatus {
   available: boolean;
 }
 
-export interface IntegrityDeps {
+interface IntegrityDeps {
   config: IntegrityConfig;
   pins: PinStore;
   audit: { recordLifecycle(event: LifecycleEvent): Promise<void> };

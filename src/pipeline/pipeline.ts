@@ -19,7 +19,7 @@ import { resolve } from './stages/resolve.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
 export const STAGES = ['authenticate', 'resolve', 'authorize', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
-export type StageName = (typeof STAGES)[number];
+type StageName = (typeof STAGES)[number];
 
 /**
  * Fail closed: an unexpected exception in a security stage becomes that stage's denial code,
@@ -32,7 +32,6 @@ const FAIL_CLOSED: Partial<Record<StageName, [ErrorCode, string]>> = {
   'audit-decision': ['AUDIT_UNAVAILABLE', 'Denied: the audit record could not be written'],
 };
 
-export type { ListMethod } from './methods.ts';
 
 export interface ListRequest {
   kind: ListMethod;

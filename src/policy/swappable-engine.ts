@@ -23,7 +23,7 @@ export interface ReloadablePolicyEngine extends PolicyEngine {
   reload(trigger?: PolicyReloadEvent['trigger']): Promise<PolicyReloadEvent>;
 }
 
-export interface EngineRuntime {
+interface EngineRuntime {
   name: 'rego' | 'wasm';
   load: () => Promise<PolicyBackend>;
   budgetMs: number;

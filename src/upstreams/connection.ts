@@ -48,7 +48,7 @@ export interface ConnectionOptions {
   now?: () => number;
 }
 
-export interface CallOptions {
+interface CallOptions {
   signal: AbortSignal;
   onprogress?: (progress: Progress) => void;
   /** A shorter deadline than the upstream's own (a composite step's timeout). */
@@ -69,7 +69,7 @@ export function reconnectDelay(attempt: number, backoff: { initialMs: number; ma
 /** A failed list refresh is tried this many times in all (lists are idempotent; calls never retried). */
 const LIST_ATTEMPTS = 3;
 
-export type ConnectionState = 'connecting' | 'ready' | 'waiting' | 'closed';
+type ConnectionState = 'connecting' | 'ready' | 'waiting' | 'closed';
 
 /**
  * One upstream: a real SDK Client, reconnected with exponential backoff and jitter whenever the

@@ -35,7 +35,7 @@ export async function fetchListing(client: Client, timeoutMs: number): Promise<U
   return { tools, prompts, resources, resourceTemplates };
 }
 
-export async function fetchAll(client: Client, key: keyof typeof LISTS, timeoutMs: number): Promise<Item[]> {
+async function fetchAll(client: Client, key: keyof typeof LISTS, timeoutMs: number): Promise<Item[]> {
   const { method, schema } = LISTS[key];
   const items: Item[] = [];
   const seen = new Set<string>();

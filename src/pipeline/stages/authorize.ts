@@ -12,11 +12,11 @@ import { notFound } from '../not-found.ts';
  * error, so a hidden tool cannot be told from a missing one. Then "may it do this call?":
  * a denial there names the policy's reasons. Only `allow === true` lets a request through.
  */
-export type Verdict = { allowed: true; context: Authorized } | { allowed: false; error: WardenError; decision: Decision };
+type Verdict = { allowed: true; context: Authorized } | { allowed: false; error: WardenError; decision: Decision };
 
 const LIST_METHOD: Record<Target['kind'], string> = { tool: 'tools/list', prompt: 'prompts/list', resource: 'resources/list' };
 
-export interface DecisionSubject {
+interface DecisionSubject {
   principal: Principal | undefined;
   session: SessionInfo;
   requestId: string | number;
