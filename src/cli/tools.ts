@@ -1,9 +1,8 @@
 import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { Catalog, type CatalogSnapshot } from '../catalog/index.ts';
+import { Catalog, compositeToolItems, type CatalogSnapshot } from '../catalog/index.ts';
 import { loadComposites } from '../composites/index.ts';
 import { loadConfig, type ResolvedConfig } from '../config/index.ts';
-import { compositeToolItems } from '../downstream/index.ts';
 import { logger } from '../log.ts';
 import { UpstreamSet } from '../upstreams/index.ts';
 import { parseFlags, wantsHelp } from './args.ts';

@@ -3,7 +3,7 @@ import { McpError, type JSONRPCRequest, type Notification, type Result } from '@
 import { memorySessionState, type AuditSink, type AuthnFailureEvent, type LifecycleEvent, type PinStore, type SessionStateStore } from '../audit/index.ts';
 import { IntegrityGuard } from '../integrity/index.ts';
 import type { Authenticator } from '../auth/index.ts';
-import { Catalog, type CatalogList, type Item, type UpstreamListing } from '../catalog/index.ts';
+import { Catalog, compositeToolItems, type CatalogList, type UpstreamListing } from '../catalog/index.ts';
 import type { Composite } from '../composites/index.ts';
 import type { ResolvedConfig } from '../config/index.ts';
 import { WardenError } from '../errors.ts';
@@ -46,11 +46,6 @@ export interface GatewayDeps {
   integrity?: { pins: PinStore; recordLifecycle(event: LifecycleEvent): Promise<void> };
   /** Where rate, concurrency, session, result-size and breaker events go (metrics); none by default. */
   limitEvents?: LimitEvents;
-}
-
-/** The tool items the catalog offers for the gateway's own composite tools. */
-export function compositeToolItems(composites: readonly Composite[]): Item[] {
-  return composites.map((c) => ({ name: c.name, description: c.description, inputSchema: c.inputSchema }));
 }
 
 /** A live downstream session as the gateway sees it. */
