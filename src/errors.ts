@@ -69,7 +69,7 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-export interface WardenErrorOptions {
+interface WardenErrorOptions {
   cause?: unknown;
   /** Structured, caller-safe details (JSON-serialisable), e.g. policy reasons or a JSON path. */
   details?: Record<string, unknown>;

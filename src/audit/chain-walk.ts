@@ -41,7 +41,7 @@ export interface WalkResult {
 }
 
 /** What the diagnosis needs looked up after the walk. */
-export interface WalkLookups {
+interface WalkLookups {
   /** The seq of the row whose hash a broken link points to. */
   hashOwner?: string;
   /** Hashes at these seqs (marks to compare). */
@@ -50,20 +50,20 @@ export interface WalkLookups {
   rowAt?: number;
 }
 
-export interface WalkFound {
+interface WalkFound {
   hashOwner?: number | undefined;
   hashesAt: ReadonlyMap<number, string>;
   row?: Pick<EventRow, 'kind' | 'data'> | undefined;
 }
 
-export interface ChainWalk {
+interface ChainWalk {
   /** Feeds the next row; false once the walk stopped (no more rows are needed). */
   step(row: EventRow): boolean;
   lookups(): WalkLookups;
   finish(found: WalkFound): WalkResult;
 }
 
-export interface WalkStart {
+interface WalkStart {
   anchor: ChainAnchor | undefined;
   head: ChainHead | undefined;
   keying: Keying | undefined;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { WardenError } from '../errors.ts';
-import { metrics } from '../metrics/metrics.ts';
+import { metrics } from '../metrics/index.ts';
 
 /**
  * Group commit: every write submitted during one turn of the event loop is committed in a single
@@ -15,7 +15,7 @@ import { metrics } from '../metrics/metrics.ts';
  * the batch grows with the load and the database sees one writer per process, never a queue of
  * small transactions racing for the chain head.
  */
-export interface GroupCommit<T> {
+interface GroupCommit<T> {
   submit(item: T): Promise<void>;
   /** Resolves once everything submitted so far has been committed or rejected. */
   drain(): Promise<void>;

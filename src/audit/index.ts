@@ -1,18 +1,21 @@
-export { auditConfigSchema, type AuditConfig } from './config.ts';
-export { openAuditStore, type AuditStoreOptions } from './sqlite/store.ts';
+export { auditConfigSchema } from './config.ts';
+export { openAuditStore } from './sqlite/store.ts';
 export { openConfiguredAuditStore, openConfiguredSessionState } from './open.ts';
 export type { SessionStateStore } from './session-state.ts';
-export type {
-  AuditHealth,
-  AuditPrincipal,
-  AuditSink,
-  AuditStore,
-  AuthnFailureEvent,
-  DecisionEvent,
-  LifecycleEvent,
-  Outcome,
-  OutcomeEvent,
-  ShadowDisagreementEvent,
-} from './sink.ts';
+export type { AuditHealth, AuditSink, AuditStore, AuthnFailureEvent, DecisionEvent, LifecycleEvent, Outcome, ShadowDisagreementEvent } from './sink.ts';
 export { openDecisionSource } from './decision-source.ts';
-export type { DecisionSource, RecordedDecision } from './recorded-decision.ts';
+export type { RecordedDecision } from './recorded-decision.ts';
+export { canonicalJson, chainKey, sha256Hex, type ChainKey, type EventRow } from './chain.ts';
+export type { DecisionRecord, StatsRow } from './decisions.ts';
+export { openPins } from './open-pins.ts';
+export { describeUrl } from './postgres/connection.ts';
+export type { PruneResult } from './sqlite/prune.ts';
+export type { ReplicaPruneResult } from './postgres/prune.ts';
+export type { VerifyReport } from './sqlite/verify.ts';
+export type { PostgresVerifyReport } from './postgres/verify.ts';
+export { memorySessionState, type SessionState } from './session-state.ts';
+export type { PinRecord, PinStore, ToolPinEvent } from './sink.ts';
+// The reader API: what the CLI (and later the console) reads and maintains, on either backend.
+export { auditTargetAt, configuredAuditTarget, type AuditTarget } from './target.ts';
+export { openAuditReader, type AuditReader } from './reader.ts';
+export { closeIncompleteCalls, migrateToPostgres, pruneAudit } from './maintenance.ts';

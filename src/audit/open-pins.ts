@@ -1,15 +1,13 @@
 import Database from 'better-sqlite3';
 import { WardenError } from '../errors.ts';
 import { pinStore } from './pins.ts';
-import { type PostgresSettings, connect, describeUrl } from './postgres/connection.ts';
+import { connect, describeUrl } from './postgres/connection.ts';
 import { checkPostgresSchema, loadPostgresMigrations } from './postgres/migrations.ts';
 import { queryPinSql } from './postgres/pins.ts';
 import type { PinStore } from './sink.ts';
+import type { AuditTarget } from './target.ts';
 import { checkSchema, loadMigrations } from './sqlite/migrations.ts';
 import { sqlitePinSql } from './sqlite/pins.ts';
-
-/** Which audit database the pins are in: a SQLite file, or PostgreSQL with its connection settings. */
-export type AuditTarget = { backend: 'sqlite'; path: string } | { backend: 'postgres'; settings: PostgresSettings };
 
 /**
  * The pins table of an existing audit database, for `warden tools approve|revoke|diff` (another

@@ -40,7 +40,7 @@ export function incompleteRows(encoder: EventEncoder, open: readonly OpenDecisio
   );
 }
 
-export interface StartupFacts {
+interface StartupFacts {
   version: string | undefined;
   schemaVersion: number;
   applied: number[];

@@ -4,7 +4,7 @@ import type { EventEncoder } from './events.ts';
 import type { AuditHealth, AuditStore, PinStore } from './sink.ts';
 
 /** The parts a backend owns; what it exposes as an AuditStore is the same for every backend. */
-export interface StoreParts {
+interface StoreParts {
   /** Encodes and queues one event; resolves once it is committed. */
   submit(build: () => EventFields): Promise<void>;
   /** For outcome rows, when the backend retries them until written (postgres); else `submit`. */

@@ -41,7 +41,7 @@ export function insufficientScopeChallenge(requiredScopes: readonly string[], re
   return `Bearer ${params.join(', ')}`;
 }
 
-export interface ProtectedResourceMetadata {
+interface ProtectedResourceMetadata {
   resource: string;
   authorization_servers: string[];
   scopes_supported?: string[];

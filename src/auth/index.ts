@@ -5,13 +5,12 @@ import type { Authenticator } from './principal.ts';
 import { createKeySource } from './sources/create-key-source.ts';
 import type { TrustedIssuer } from './verify-token.ts';
 
-export type { AuthConfig, IssuerConfig } from './config.ts';
-export { authConfigSchema } from './config.ts';
+export type { AuthConfig } from './config.ts';
 export type { Authenticator, Principal } from './principal.ts';
 export { SwappableAuthenticator } from './swappable-authenticator.ts';
 export * from './http-challenge.ts';
 
-export interface AuthenticatorOptions {
+interface AuthenticatorOptions {
   /** For remote JWKS; defaults to the global fetch. */
   fetch?: typeof fetch;
   /** Epoch milliseconds; drives token time checks, the cache and the JWKS cooldown. */
@@ -53,3 +52,5 @@ export async function createAuthenticator(config: AuthConfig, options: Authentic
   }
   return new JwtAuthenticator({ config, issuers, now: sourceOptions.now, logger });
 }
+export { SUPPORTED_ALGORITHMS } from './algorithms.ts';
+export { loadSigningKey, signToken, type SignedToken } from './sign-token.ts';

@@ -7,7 +7,7 @@ import { toPrincipal } from './principal-claims.ts';
 import { TokenCache } from './token-cache.ts';
 import { type TrustedIssuer, verifyToken } from './verify-token.ts';
 
-export interface JwtAuthenticatorParts {
+interface JwtAuthenticatorParts {
   readonly config: AuthConfig;
   readonly issuers: ReadonlyMap<string, TrustedIssuer>;
   readonly now: () => number;

@@ -50,7 +50,7 @@ export function isWeakRsaKey(key: CryptoKey): boolean {
   return modulusLength !== undefined && modulusLength < MIN_RSA_BITS;
 }
 
-export interface ImportReport {
+interface ImportReport {
   readonly keys: KeySet;
   /** Keys left out and why (wrong use, unsupported kty, algorithm not allowed, bad material). */
   readonly skipped: readonly string[];

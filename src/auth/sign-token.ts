@@ -8,12 +8,12 @@ import { type Algorithm, isHmacAlgorithm } from './algorithms.ts';
  * Minting tokens for local use (`warden token create`). The gateway never signs anything; this
  * exists so developers can call a protected deployment without an identity provider.
  */
-export interface SigningKey {
+interface SigningKey {
   readonly alg: Algorithm;
   readonly key: KeyObject | Uint8Array;
 }
 
-export interface TokenClaims {
+interface TokenClaims {
   readonly sub: string;
   readonly roles: readonly string[];
   readonly scopes: readonly string[];

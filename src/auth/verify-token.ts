@@ -8,7 +8,7 @@ export interface TrustedIssuer {
   readonly keys: KeySource;
 }
 
-export interface VerifiedToken {
+interface VerifiedToken {
   readonly payload: JWTPayload;
   readonly issuer: IssuerConfig;
 }

@@ -1,9 +1,9 @@
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import type { NamespacingConfig } from '../config/schema.ts';
+import type { NamespacingConfig } from '../config/index.ts';
 import { WardenError } from '../errors.ts';
 import { ownValue } from '../own.ts';
 import { disambiguate, fitPublicName, type NameNote } from './naming.ts';
-import { COMPOSITE_SERVER } from '../composites/config.ts';
+import { COMPOSITE_SERVER } from '../composites/index.ts';
 import type { CatalogSnapshot, Item, NamedEntry, Omission, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
 
 /**
@@ -11,7 +11,7 @@ import type { CatalogSnapshot, Item, NamedEntry, Omission, ResourceEntry, Templa
  * to a tool or prompt keeps pointing at it, and the tool keeps the name, whoever connects later.
  * Keys are `kind NUL upstream NUL original name`.
  */
-export interface GivenNames {
+interface GivenNames {
   byName: Map<string, string>;
   byItem: Map<string, string>;
 }

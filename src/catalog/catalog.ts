@@ -1,4 +1,5 @@
-import type { NamespacingConfig } from '../config/schema.ts';
+import type { Composite } from '../composites/index.ts';
+import type { NamespacingConfig } from '../config/index.ts';
 import { buildCatalog, noNamesGiven } from './build.ts';
 import type { CatalogSnapshot, Item, ResourceEntry, TemplateEntry, UpstreamListing } from './types.ts';
 
@@ -6,6 +7,11 @@ import type { CatalogSnapshot, Item, ResourceEntry, TemplateEntry, UpstreamListi
 export type CatalogList = 'tools' | 'resources' | 'prompts';
 
 const EMPTY: UpstreamListing = { tools: [], resources: [], resourceTemplates: [], prompts: [] };
+
+/** The tool items the catalog offers for the gateway's own composite tools. */
+export function compositeToolItems(composites: readonly Composite[]): Item[] {
+  return composites.map((c) => ({ name: c.name, description: c.description, inputSchema: c.inputSchema }));
+}
 
 /**
  * The live catalog: one listing per connected upstream, rebuilt into an immutable snapshot on

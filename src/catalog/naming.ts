@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PUBLIC_NAME_PATTERN } from '../config/schema.ts';
+import { PUBLIC_NAME_PATTERN } from '../config/index.ts';
 
 /**
  * Public names for tools and prompts. Clients accept only ^[a-zA-Z0-9_-]{1,64}$, so a name that
@@ -11,11 +11,6 @@ const HASH_LENGTH = 8;
 const MAX_LENGTH = 64;
 
 export type NameNote = 'renamed' | 'prefixed-on-conflict' | 'shortened' | 'disambiguated' | 'composite';
-
-export interface NamedItem {
-  publicName: string;
-  notes: NameNote[];
-}
 
 function nameHash(upstream: string, original: string): string {
   return createHash('sha256').update(upstream).update('\u0000').update(original).digest('hex').slice(0, HASH_LENGTH);

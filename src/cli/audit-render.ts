@@ -1,9 +1,4 @@
-import type { EventRow } from '../audit/chain.ts';
-import type { PruneResult } from '../audit/sqlite/prune.ts';
-import type { ReplicaPruneResult } from '../audit/postgres/prune.ts';
-import type { PostgresVerifyReport } from '../audit/postgres/verify.ts';
-import type { DecisionRecord, StatsRow } from '../audit/decisions.ts';
-import type { VerifyReport } from '../audit/sqlite/verify.ts';
+import type { DecisionRecord, EventRow, PostgresVerifyReport, PruneResult, ReplicaPruneResult, StatsRow, VerifyReport } from '../audit/index.ts';
 import type { Paint } from './colour.ts';
 import { type CellPaint, renderJson, renderTable } from './render.ts';
 

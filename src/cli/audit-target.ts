@@ -1,8 +1,5 @@
-import { isAbsolute, resolve } from 'node:path';
-import { auditConfigSchema } from '../audit/config.ts';
-import type { AuditTarget } from '../audit/open-pins.ts';
-import { POSTGRES_URL } from '../audit/postgres/connection.ts';
-import { loadConfig } from '../config/load.ts';
+import { auditConfigSchema, auditTargetAt, configuredAuditTarget, type AuditTarget } from '../audit/index.ts';
+import { loadConfig } from '../config/index.ts';
 
 /**
  * Which audit database a command reads: `--db` (a path, or a postgres:// URL), else
@@ -11,14 +8,10 @@ import { loadConfig } from '../config/load.ts';
  * directory.
  */
 export function auditTargetOf(source: { db?: string | undefined; config?: string | undefined }): AuditTarget {
-  const defaults = auditConfigSchema.parse({});
-  if (source.db !== undefined) {
-    return POSTGRES_URL.test(source.db) ? { backend: 'postgres', settings: { ...defaults, url: source.db } } : { backend: 'sqlite', path: source.db };
-  }
+  if (source.db !== undefined) return auditTargetAt(source.db);
   if (source.config !== undefined) {
     const config = loadConfig(source.config);
-    if (config.audit.backend === 'postgres') return { backend: 'postgres', settings: { ...config.audit, url: config.audit.url! } };
-    return { backend: 'sqlite', path: isAbsolute(config.audit.path) ? config.audit.path : resolve(config.baseDir, config.audit.path) };
+    return configuredAuditTarget(config.audit, config.baseDir);
   }
-  return { backend: 'sqlite', path: defaults.path };
+  return auditTargetAt(auditConfigSchema.parse({}).path);
 }

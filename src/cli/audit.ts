@@ -1,26 +1,6 @@
-import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type Database from 'better-sqlite3';
-import { type ChainKey, chainKey } from '../audit/chain.ts';
-import { auditConfigSchema } from '../audit/config.ts';
-import { openReaderDatabase, openWriterDatabase } from '../audit/sqlite/database.ts';
-import { checkSchema, loadMigrations } from '../audit/sqlite/migrations.ts';
-import { pruneBefore } from '../audit/sqlite/prune.ts';
-import { decisionStats, eventsAfter, iterateEvents, lastEvents, queryDecisions } from '../audit/sqlite/query.ts';
-import { verifyChain } from '../audit/sqlite/verify.ts';
-import type { EventRow } from '../audit/chain.ts';
-import { createEventEncoder } from '../audit/events.ts';
-import { POSTGRES_URL, type PostgresSettings, connect, describeUrl } from '../audit/postgres/connection.ts';
-import { copyFromSqlite } from '../audit/postgres/copy-from-sqlite.ts';
-import { closeIncomplete } from '../audit/postgres/incomplete.ts';
-import { checkPostgresSchema, loadPostgresMigrations, migratePostgres } from '../audit/postgres/migrations.ts';
-import { prunePostgres } from '../audit/postgres/prune.ts';
-import { type TailCursor, decisionStatsPg, eventsAfterPg, iterateEventsPg, lastEventsPg, queryDecisionsPg, tailCursor } from '../audit/postgres/query.ts';
-import { verifyPostgres } from '../audit/postgres/verify.ts';
-import { createRedactor } from '../audit/redact.ts';
-import type pg from 'pg';
-import { loadConfig } from '../config/load.ts';
-import type { AuditTarget } from '../audit/open-pins.ts';
+import { chainKey, closeIncompleteCalls, describeUrl, migrateToPostgres, openAuditReader, pruneAudit, type AuditReader, type AuditTarget, type ChainKey, type EventRow } from '../audit/index.ts';
+import { loadConfig } from '../config/index.ts';
 import { auditTargetOf } from './audit-target.ts';
 import { WardenError } from '../errors.ts';
 import {
@@ -89,17 +69,6 @@ function databasePath(source: Source): string {
   return target.path;
 }
 
-/** A connection to a migrated PostgreSQL audit database (the CLI never migrates it). */
-async function withPostgres<T>(settings: PostgresSettings, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = await connect(settings, 'mcp-warden audit cli');
-  try {
-    await checkPostgresSchema(client, describeUrl(settings.url), loadPostgresMigrations());
-    return await use(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /**
  * The chain key of a keyed log: audit.chain_key of `--config`, else WARDEN_AUDIT_CHAIN_KEY (the
  * variable a config would expand). Never a flag: a command line is visible to every local user.
@@ -109,13 +78,13 @@ function chainKeyOf(source: Source): ChainKey | undefined {
   return secret === undefined || secret === '' ? undefined : chainKey(secret);
 }
 
-function withReader<T>(path: string, use: (db: Database.Database) => T): T {
-  const db = openReaderDatabase(path);
+/** The trail of `target`, open for reading while `use` runs. */
+async function withReader<T>(target: AuditTarget, use: (reader: AuditReader) => Promise<T>): Promise<T> {
+  const reader = await openAuditReader(target);
   try {
-    checkSchema(db, loadMigrations());
-    return use(db);
+    return await use(reader);
   } finally {
-    db.close();
+    await reader.close();
   }
 }
 
@@ -142,20 +111,14 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
       case 'query': {
         const { limit, json, csv, db, config, ...options } = parseQueryOptions(rest, io.now());
         const filter = { ...options, hideMethods: HIDDEN_METHODS };
-        const target = auditTargetOf({ db, config });
-        const records = target.backend === 'postgres'
-          ? await withPostgres(target.settings, (client) => queryDecisionsPg(client, filter, limit))
-          : withReader(target.path, (reader) => queryDecisions(reader, filter, limit));
+        const records = await withReader(auditTargetOf({ db, config }), (reader) => reader.queryDecisions(filter, limit));
         io.stdout.write(renderDecisions(records, formatOf({ json, csv }), paintFor(io.stdout)));
         return EXIT.OK;
       }
       case 'stats': {
         const { by, json, csv, db, config, ...options } = parseStatsOptions(rest, io.now());
         const filter = { ...options, hideMethods: HIDDEN_METHODS };
-        const target = auditTargetOf({ db, config });
-        const stats = target.backend === 'postgres'
-          ? await withPostgres(target.settings, (client) => decisionStatsPg(client, filter, by))
-          : withReader(target.path, (reader) => decisionStats(reader, filter, by));
+        const stats = await withReader(auditTargetOf({ db, config }), (reader) => reader.decisionStats(filter, by));
         io.stdout.write(renderStats(stats, by, formatOf({ json, csv })));
         return EXIT.OK;
       }
@@ -163,78 +126,50 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
         return await tail(rest, io);
       case 'export': {
         const options = parseExportOptions(rest, io.now());
-        const target = auditTargetOf(options);
-        if (target.backend === 'postgres') {
-          await withPostgres(target.settings, async (client) => {
-            for await (const row of iterateEventsPg(client, options)) io.stdout.write(`${JSON.stringify(eventJson(row))}\n`);
-          });
-        } else {
-          withReader(target.path, (reader) => {
-            for (const row of iterateEvents(reader, options)) io.stdout.write(`${JSON.stringify(eventJson(row))}\n`);
-          });
-        }
+        await withReader(auditTargetOf(options), async (reader) => {
+          for await (const row of reader.events(options)) io.stdout.write(`${JSON.stringify(eventJson(row))}\n`);
+        });
         return EXIT.OK;
       }
       case 'verify': {
         const options = parseVerifyOptions(rest);
         const target = auditTargetOf(options);
-        if (target.backend === 'postgres') {
-          const expected = options.expect.map((mark) => {
-            if (mark.replica === undefined) throw new WardenError('USAGE', '--expect: on PostgreSQL a mark names its replica: REPLICA:SEQ:HASH');
-            return { replica: mark.replica, seq: mark.seq, hash: mark.hash };
-          });
-          const report = await withPostgres(target.settings, (client) => verifyPostgres(client, { expected, key: chainKeyOf(options) }));
-          io.stdout.write(renderVerifyReplicas(report, options.json, paintFor(io.stdout)));
-          return report.ok ? EXIT.OK : EXIT.FAILURE;
-        }
-        const expected = options.expect.map((mark) => {
-          if (mark.replica !== undefined) throw new WardenError('USAGE', '--expect: a SQLite log has one chain: SEQ:HASH');
-          return { seq: mark.seq, hash: mark.hash };
+        // The marks are checked before the database is opened: a bad command line is exit 2 whatever the database.
+        const marks = options.expect.map((mark) => {
+          if (target.backend === 'postgres' && mark.replica === undefined) throw new WardenError('USAGE', '--expect: on PostgreSQL a mark names its replica: REPLICA:SEQ:HASH');
+          if (target.backend === 'sqlite' && mark.replica !== undefined) throw new WardenError('USAGE', '--expect: a SQLite log has one chain: SEQ:HASH');
+          return mark;
         });
-        const report = withReader(target.path, (reader) => verifyChain(reader, { expected, key: chainKeyOf(options) }));
-        io.stdout.write(renderVerify(report, options.json, paintFor(io.stdout)));
-        return report.ok ? EXIT.OK : EXIT.FAILURE;
+        const key = chainKeyOf(options);
+        const paint = paintFor(io.stdout);
+        return await withReader(target, async (reader) => {
+          const [ok, text] =
+            reader.backend === 'postgres'
+              ? await reader.verify({ expected: marks.map((m) => ({ replica: m.replica!, seq: m.seq, hash: m.hash })), key }).then((r) => [r.ok, renderVerifyReplicas(r, options.json, paint)] as const)
+              : await reader.verify({ expected: marks.map((m) => ({ seq: m.seq, hash: m.hash })), key }).then((r) => [r.ok, renderVerify(r, options.json, paint)] as const);
+          io.stdout.write(text);
+          return ok ? EXIT.OK : EXIT.FAILURE;
+        });
       }
       case 'prune': {
         const options = parsePruneOptions(rest);
         const cutoff = new Date(io.now().getTime() - options['older-than']);
-        const target = auditTargetOf(options);
-        if (target.backend === 'postgres') {
-          const results = await withPostgres(target.settings, (client) => prunePostgres(client, cutoff, { now: io.now }));
-          io.stdout.write(renderPruneReplicas(results, options.json));
-          return EXIT.OK;
-        }
-        const result = prune(target.path, cutoff, io.now, chainKeyOf(options));
-        io.stdout.write(renderPrune(result, options.json));
+        const pruned = await pruneAudit(auditTargetOf(options), cutoff, { now: io.now, key: chainKeyOf(options) });
+        io.stdout.write(pruned.backend === 'postgres' ? renderPruneReplicas(pruned.results, options.json) : renderPrune(pruned.result, options.json));
         return EXIT.OK;
       }
       case 'close-incomplete': {
         const options = parseCloseIncompleteOptions(rest);
         const target = auditTargetOf(options);
         if (target.backend !== 'postgres') throw new WardenError('USAGE', 'close-incomplete is for the postgres backend: a SQLite gateway closes its own open calls when it starts');
-        const encoder = createEventEncoder(createRedactor({ keys: [], patterns: [] }));
-        const result = await withPostgres(target.settings, (client) => closeIncomplete(client, options.replica, encoder, io.now, chainKeyOf(options)));
+        const result = await closeIncompleteCalls(target.settings, options.replica, io.now, chainKeyOf(options));
         io.stdout.write(options.json ? renderJson(result) : `closed ${result.closed} open calls of replica ${result.replica} as incomplete\n`);
         return EXIT.OK;
       }
       case 'migrate': {
         const options = parseMigrateOptions(rest);
-        const source = openReaderDatabase(databasePath(options));
-        try {
-          checkSchema(source, loadMigrations());
-          const settings = { ...auditConfigSchema.parse({}), url: options.to };
-          const client = await connect(settings, 'mcp-warden audit migrate');
-          try {
-            // The target is migrated like a gateway would (it may be a fresh database).
-            await migratePostgres(client, describeUrl(options.to), loadPostgresMigrations(), io.now);
-            const result = await copyFromSqlite(source, client, options.replica);
-            io.stdout.write(options.json ? renderJson(result) : `copied ${result.rows} rows into ${describeUrl(options.to)} as the chain of replica ${result.replica}; check it with warden audit verify --db URL\n`);
-          } finally {
-            await client.end().catch(() => undefined);
-          }
-        } finally {
-          source.close();
-        }
+        const result = await migrateToPostgres(databasePath(options), options.to, options.replica, io.now);
+        io.stdout.write(options.json ? renderJson(result) : `copied ${result.rows} rows into ${describeUrl(options.to)} as the chain of replica ${result.replica}; check it with warden audit verify --db URL\n`);
         return EXIT.OK;
       }
       default:
@@ -246,69 +181,14 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
   }
 }
 
-/** The one writing command: goes through the writer's open path, so its settings and checks apply. */
-function prune(path: string, cutoff: Date, now: () => Date, key: ChainKey | undefined) {
-  if (!existsSync(path)) throw new WardenError('AUDIT_UNAVAILABLE', `no audit database at ${path}`);
-  const db = openWriterDatabase(auditConfigSchema.parse({ path }));
-  try {
-    checkSchema(db, loadMigrations());
-    return pruneBefore(db, cutoff, { now, key });
-  } finally {
-    db.close();
-  }
-}
-
-/** What `tail` reads: the last rows, then whatever was appended since (by seq; per replica on PostgreSQL). */
-interface TailFeed {
-  last(lines: number): Promise<EventRow[]>;
-  next(): Promise<EventRow[]>;
-  close(): Promise<void>;
-}
-
-async function tailFeed(target: AuditTarget): Promise<TailFeed> {
-  if (target.backend === 'postgres') {
-    const client = await connect(target.settings, 'mcp-warden audit cli');
-    let cursor: TailCursor = new Map();
-    try {
-      await checkPostgresSchema(client, describeUrl(target.settings.url), loadPostgresMigrations());
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    return {
-      async last(lines) {
-        cursor = await tailCursor(client);
-        const rows = await lastEventsPg(client, lines);
-        for (const row of rows) cursor.set(row.replica_id, Math.max(cursor.get(row.replica_id) ?? 0, row.seq));
-        return rows;
-      },
-      next: () => eventsAfterPg(client, cursor),
-      close: () => client.end().catch(() => undefined),
-    };
-  }
-  const db = openReaderDatabase(target.path);
-  let seq = 0;
-  const advance = (rows: EventRow[]): EventRow[] => ((seq = rows.at(-1)?.seq ?? seq), rows);
-  try {
-    checkSchema(db, loadMigrations());
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-  return {
-    last: async (lines) => advance(lastEvents(db, lines)),
-    next: async () => advance(eventsAfter(db, seq)),
-    close: async () => void db.close(),
-  };
-}
-
 async function tail(args: string[], io: AuditCliIo): Promise<number> {
   const options = parseTailOptions(args);
   const paint = paintFor(io.stdout);
   const print = (row: EventRow): void => {
     io.stdout.write(options.json ? `${JSON.stringify(eventJson(row))}\n` : renderEventLine(row, paint));
   };
-  const feed = await tailFeed(auditTargetOf(options));
+  const reader = await openAuditReader(auditTargetOf(options));
+  const feed = reader.tail();
   const stop = new AbortController();
   const abort = (): void => stop.abort();
   try {
@@ -327,6 +207,6 @@ async function tail(args: string[], io: AuditCliIo): Promise<number> {
   } finally {
     process.off('SIGINT', abort).off('SIGTERM', abort);
     io.signal?.removeEventListener('abort', abort);
-    await feed.close();
+    await reader.close();
   }
 }

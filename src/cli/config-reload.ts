@@ -3,13 +3,12 @@ import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { AuditStore } from '../audit/index.ts';
 import { type Authenticator, type SwappableAuthenticator, createAuthenticator } from '../auth/index.ts';
-import { loadComposites } from '../composites/load.ts';
-import { loadConfig, type ResolvedConfig } from '../config/load.ts';
+import { loadComposites } from '../composites/index.ts';
+import { loadConfig, type ResolvedConfig } from '../config/index.ts';
 import { asWardenError } from '../errors.ts';
-import { upstreamLimits } from '../limits/config.ts';
-import type { Limits } from '../limits/limits.ts';
+import { type Limits, upstreamLimits } from '../limits/index.ts';
 import type { Logger } from '../log.ts';
-import { metrics } from '../metrics/metrics.ts';
+import { metrics } from '../metrics/index.ts';
 import type { ReloadablePolicyEngine } from '../policy/index.ts';
 
 /** What a reload changes in the running gateway. */

@@ -4,15 +4,13 @@
  * `opa eval` does: `--format json` (default, `{"result": [...]}`), `pretty`, or `raw`.
  */
 import { readFile } from 'node:fs/promises';
-import { compile, evaluateQueryResults, RegoError } from '@mcp-warden/rego';
-import type { QueryResult } from '@mcp-warden/rego';
+import { compile, evaluateQueryResults, RegoError, type QueryResult } from '@mcp-warden/rego';
 import { z } from 'zod';
 import { isWardenError, WardenError } from '../errors.ts';
-import { parseDocumentText } from '../policy/data-documents.ts';
+import { loadPolicySet, loadSchemaSet, parseDocumentText } from '../policy/index.ts';
 import { parseCommandLine, wantsHelp } from './args.ts';
 import { printHelp } from './policy.ts';
 import { renderRegoError } from './rego-error-text.ts';
-import { loadPolicySet, loadSchemaSet } from '../policy/index.ts';
 
 const HELP = `usage: warden policy eval QUERY [-d PATH...] [-i INPUT] [--format json|pretty|raw]
 

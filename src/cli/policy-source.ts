@@ -4,7 +4,7 @@
  * would load it.
  */
 import { resolve } from 'node:path';
-import { loadConfig } from '../config/load.ts';
+import { loadConfig } from '../config/index.ts';
 import { WardenError } from '../errors.ts';
 
 export interface PolicySource {

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { SUPPORTED_ALGORITHMS } from '../auth/algorithms.ts';
-import { type SignedToken, loadSigningKey, signToken } from '../auth/sign-token.ts';
+import { loadSigningKey, signToken, SUPPORTED_ALGORITHMS, type SignedToken } from '../auth/index.ts';
 import { WardenError, isWardenError } from '../errors.ts';
 import { durationFlag, wantsHelp } from './args.ts';
 

@@ -1,9 +1,8 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
-import { type AuditTarget, openPins } from '../audit/open-pins.ts';
-import type { PinRecord, PinStore } from '../audit/sink.ts';
+import { openPins, type AuditTarget, type PinRecord, type PinStore } from '../audit/index.ts';
 import { createAuthenticator } from '../auth/index.ts';
-import { loadConfig, type ResolvedConfig } from '../config/load.ts';
+import { loadConfig, type ResolvedConfig } from '../config/index.ts';
 import { WardenError } from '../errors.ts';
 import { logger } from '../log.ts';
 import { parseCommandLine } from './args.ts';

@@ -1,12 +1,10 @@
 import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { Catalog } from '../catalog/catalog.ts';
-import { loadComposites } from '../composites/load.ts';
-import type { CatalogSnapshot } from '../catalog/types.ts';
-import { loadConfig, type ResolvedConfig } from '../config/load.ts';
-import { compositeToolItems } from '../downstream/gateway.ts';
+import { Catalog, compositeToolItems, type CatalogSnapshot } from '../catalog/index.ts';
+import { loadComposites } from '../composites/index.ts';
+import { loadConfig, type ResolvedConfig } from '../config/index.ts';
 import { logger } from '../log.ts';
-import { UpstreamSet } from '../upstreams/upstream-set.ts';
+import { UpstreamSet } from '../upstreams/index.ts';
 import { parseFlags, wantsHelp } from './args.ts';
 import { type Paint, paintFor } from './colour.ts';
 import { PINS_USAGE, runPins } from './tools-pins.ts';

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { WardenError } from '../errors.ts';
 import type { Composite, CompositeContext, ToolResult } from './types.ts';
 
-export interface CompositeDefinition<Schema extends z.ZodObject> {
+interface CompositeDefinition<Schema extends z.ZodObject> {
   name: string;
   description?: string;
   input: Schema;

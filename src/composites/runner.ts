@@ -7,7 +7,7 @@
 import { WardenError, asWardenError } from '../errors.ts';
 import type { Composite, CompositeContext, StepCaller, ToolResult } from './types.ts';
 
-export interface RunOptions {
+interface RunOptions {
   signal: AbortSignal;
   onProgress?: (message: string, progress?: number, total?: number) => void;
 }

@@ -35,7 +35,7 @@ export interface TemplateScope {
 }
 
 /** Where a template sits, for error messages: `composite weekly_sales_report, step send`. */
-export interface TemplateSite {
+interface TemplateSite {
   composite: string;
   step?: string;
   /** Step ids that may be referenced here (the earlier steps). */

@@ -41,7 +41,7 @@ export interface RemoteUpstreamSpec {
 }
 
 /** What the upstream connection itself enforces (limits.upstream_defaults and limits.upstreams.<name>). */
-export interface UpstreamCallLimits {
+interface UpstreamCallLimits {
   readonly maxResultBytes: number;
   readonly breaker: { readonly failures: number; readonly openMs: number };
 }

@@ -137,7 +137,6 @@ export const configFileSchema = z
   })
   .strict();
 
-export type ConfigFile = z.infer<typeof configFileSchema>;
 export type NamespacingConfig = z.infer<typeof namespacingSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type UpstreamDefaults = z.infer<typeof upstreamDefaultsSchema>;

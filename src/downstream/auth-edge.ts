@@ -1,15 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthnFailureEvent } from '../audit/sink.ts';
-import type { AuthConfig } from '../auth/config.ts';
-import {
-  checkRequiredScopes,
-  insufficientScopeChallenge,
-  PROTECTED_RESOURCE_METADATA_PATH,
-  protectedResourceMetadata,
-  protectedResourceMetadataPath,
-  unauthorizedChallenge,
-} from '../auth/http-challenge.ts';
-import type { Authenticator, Principal } from '../auth/principal.ts';
+import type { AuthnFailureEvent } from '../audit/index.ts';
+import { checkRequiredScopes, insufficientScopeChallenge, PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadata, protectedResourceMetadataPath, unauthorizedChallenge, type AuthConfig, type Authenticator, type Principal } from '../auth/index.ts';
 import { asWardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { sendError } from './http-guard.ts';
@@ -25,7 +16,7 @@ import { sendError } from './http-guard.ts';
  * kept for the session binding (`principalKey`). The pipeline authenticates every JSON-RPC
  * request again (a cache hit), so an expiry inside a live session is still refused.
  */
-export interface AuthEdgeOptions {
+interface AuthEdgeOptions {
   authenticator: Authenticator;
   auth: AuthConfig;
   /**

@@ -1,10 +1,8 @@
 import type { Result } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { WardenError } from '../errors.ts';
-import type { CallRequest } from '../pipeline/context.ts';
-import { type ForwardMethod, LIST_METHODS, type ListMethod } from '../pipeline/methods.ts';
-import type { Pipeline } from '../pipeline/pipeline.ts';
-import type { TraceCarrier } from '../metrics/tracing.ts';
+import { LIST_METHODS, type CallRequest, type ForwardMethod, type ListMethod, type Pipeline } from '../pipeline/index.ts';
+import type { TraceCarrier } from '../metrics/index.ts';
 
 /**
  * What both eras do with a list or a forwarded request once it is known to be one: the same

@@ -29,7 +29,7 @@ export interface Rejection {
   error: { code: number; message: string; data: Record<string, unknown> };
 }
 
-export type Classified =
+type Classified =
   | { era: 'legacy' }
   | { era: 'modern'; kind: 'request'; message: JSONRPCRequest; protocolVersion: string }
   | { era: 'modern'; kind: 'notification'; message: JSONRPCNotification; protocolVersion: string }
@@ -70,7 +70,7 @@ function reject(body: unknown, status: number, code: number, message: string, da
 }
 
 /** An Mcp-Name value: plain, or `=?base64?...?=` for values that are not plain ASCII; undefined if the sentinel is broken. */
-export function decodeMcpName(value: string): string | undefined {
+function decodeMcpName(value: string): string | undefined {
   const trimmed = value.trim();
   if (!trimmed.startsWith(BASE64_PREFIX)) return trimmed;
   if (!trimmed.endsWith(BASE64_SUFFIX)) return undefined;

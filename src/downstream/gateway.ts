@@ -1,25 +1,18 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpError, type JSONRPCRequest, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
-import { memorySessionState, type SessionStateStore } from '../audit/session-state.ts';
-import type { AuditSink, AuthnFailureEvent, LifecycleEvent, PinStore } from '../audit/sink.ts';
-import { IntegrityGuard } from '../integrity/guard.ts';
-import type { Authenticator } from '../auth/principal.ts';
-import { Catalog, type CatalogList } from '../catalog/catalog.ts';
-import type { Composite } from '../composites/types.ts';
-import type { Item, UpstreamListing } from '../catalog/types.ts';
-import type { ResolvedConfig } from '../config/load.ts';
+import { memorySessionState, type AuditSink, type AuthnFailureEvent, type LifecycleEvent, type PinStore, type SessionStateStore } from '../audit/index.ts';
+import { IntegrityGuard } from '../integrity/index.ts';
+import type { Authenticator } from '../auth/index.ts';
+import { Catalog, compositeToolItems, type CatalogList, type UpstreamListing } from '../catalog/index.ts';
+import type { Composite } from '../composites/index.ts';
+import type { ResolvedConfig } from '../config/index.ts';
 import { WardenError } from '../errors.ts';
-import { upstreamLimits } from '../limits/config.ts';
-import type { LimitEvents } from '../limits/events.ts';
-import { Limits } from '../limits/limits.ts';
+import { Limits, upstreamLimits, type LimitEvents } from '../limits/index.ts';
 import type { Logger } from '../log.ts';
-import { metrics, setScrapeSources } from '../metrics/metrics.ts';
-import type { Clock } from '../pipeline/deps.ts';
-import { InFlight } from '../pipeline/in-flight.ts';
-import { createPipeline, type Pipeline } from '../pipeline/pipeline.ts';
-import type { PolicyEngine } from '../policy/contract.ts';
-import type { ServerRequestExtra } from '../upstreams/connection.ts';
-import { UpstreamSet } from '../upstreams/upstream-set.ts';
+import { metrics, setScrapeSources } from '../metrics/index.ts';
+import { createPipeline, InFlight, type Clock, type Pipeline } from '../pipeline/index.ts';
+import type { PolicyEngine } from '../policy/index.ts';
+import { UpstreamSet, type ServerRequestExtra } from '../upstreams/index.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
 
 
@@ -53,11 +46,6 @@ export interface GatewayDeps {
   integrity?: { pins: PinStore; recordLifecycle(event: LifecycleEvent): Promise<void> };
   /** Where rate, concurrency, session, result-size and breaker events go (metrics); none by default. */
   limitEvents?: LimitEvents;
-}
-
-/** The tool items the catalog offers for the gateway's own composite tools. */
-export function compositeToolItems(composites: readonly Composite[]): Item[] {
-  return composites.map((c) => ({ name: c.name, description: c.description, inputSchema: c.inputSchema }));
 }
 
 /** A live downstream session as the gateway sees it. */

@@ -5,8 +5,8 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ErrorCode, isInitializeRequest, isJSONRPCRequest, JSONRPCMessageSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { isWardenError, WardenError } from '../errors.ts';
-import { SessionCaps } from '../limits/sessions.ts';
-import type { ClientChannel } from '../pipeline/context.ts';
+import { SessionCaps } from '../limits/index.ts';
+import type { ClientChannel } from '../pipeline/index.ts';
 import type { Gateway } from './gateway.ts';
 import { type AuthEdge, parseBearer } from './auth-edge.ts';
 import { classify } from './era.ts';
@@ -64,7 +64,7 @@ export interface HttpEdge {
 const NO_CHANNEL: ClientChannel = { request: () => Promise.reject(new WardenError('REQUEST_INVALID', 'no session')) };
 
 /** HTTP: the bearer token comes from the Authorization header of the request, nothing else. */
-export function bearerOf(extra: Extra): string | undefined {
+function bearerOf(extra: Extra): string | undefined {
   return parseBearer(extra.requestInfo?.headers.authorization);
 }
 

@@ -65,7 +65,7 @@ const PUBLIC_DETAILS = ['reasons', 'decisionId', 'field', 'name', 'uri', 'upstre
  * What the SDK's Protocol turns into the error response: it reads `code`, `message` and `data`.
  * (McpError would prefix the message with "MCP error <code>: ".)
  */
-export class JsonRpcError extends Error {
+class JsonRpcError extends Error {
   constructor(readonly code: number, message: string, readonly data?: unknown) {
     super(message);
   }

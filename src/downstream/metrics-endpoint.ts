@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { registry } from '../metrics/metrics.ts';
+import { registry } from '../metrics/index.ts';
 import type { Gateway } from './gateway.ts';
 import { type GuardOptions, refuseReason, sendError } from './http-guard.ts';
 import { type HealthSources, READINESS_PATH, readiness, sendReadiness } from './readiness.ts';

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, McpError, type Progress, type Result } from '@modelcontextprotocol/sdk/types.js';
 import { WardenError } from '../errors.ts';
-import type { TraceCarrier } from '../metrics/tracing.ts';
-import type { SessionInfo } from '../pipeline/context.ts';
-import { isForwardMethod, isListMethod } from '../pipeline/methods.ts';
+import type { TraceCarrier } from '../metrics/index.ts';
+import { isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
 import { dispatchForward, dispatchList, type DispatchRequest, progressTokenOf, requestParams } from './dispatch.ts';
 import { MODERN_VERSIONS } from './era.ts';
 import type { Gateway } from './gateway.ts';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { AuditHealth } from '../audit/sink.ts';
+import type { AuditHealth } from '../audit/index.ts';
 import type { Gateway } from './gateway.ts';
 
 /**
@@ -24,7 +24,7 @@ export interface HealthSources {
   replicaId?: string;
 }
 
-export interface Readiness {
+interface Readiness {
   ready: boolean;
   audit: 'ok' | 'unavailable';
   draining: boolean;

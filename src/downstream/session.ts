@@ -13,11 +13,10 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { SessionState } from '../audit/session-state.ts';
+import type { SessionState } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
-import type { SessionInfo } from '../pipeline/context.ts';
-import { isForwardMethod, isListMethod } from '../pipeline/methods.ts';
-import { passthroughResult } from '../upstreams/connection.ts';
+import { isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
+import { passthroughResult } from '../upstreams/index.ts';
 import { dispatchForward, dispatchList, progressTokenOf, requestParams, traceOf } from './dispatch.ts';
 import type { Gateway, SessionHandle } from './gateway.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';

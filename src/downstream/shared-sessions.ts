@@ -24,7 +24,7 @@ const sealedSessionSchema = z.object({
   clientInfo: z.object({ name: z.string(), version: z.string() }).loose(),
 });
 
-export type SealedSession = z.infer<typeof sealedSessionSchema>;
+type SealedSession = z.infer<typeof sealedSessionSchema>;
 
 /** The id for a session opened by this `initialize`: the version negotiated as the SDK's Server does. */
 export function mintSessionId(sealer: Sealer, owner: string | undefined, params: { protocolVersion: string; capabilities: ClientCapabilities; clientInfo: Implementation }): string {

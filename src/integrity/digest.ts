@@ -1,5 +1,5 @@
-import { canonicalJson, sha256Hex } from '../audit/chain.ts';
-import type { Item } from '../catalog/types.ts';
+import { canonicalJson, sha256Hex } from '../audit/index.ts';
+import type { Item } from '../catalog/index.ts';
 
 export type PinnedKind = 'tool' | 'prompt';
 
@@ -13,7 +13,7 @@ const PINNED_FIELDS: Record<PinnedKind, readonly string[]> = {
   prompt: ['name', 'title', 'description', 'arguments'],
 };
 
-export interface Definition {
+interface Definition {
   /** The pinned fields themselves (what screening reads). */
   fields: Record<string, unknown>;
   /** Canonical JSON of the pinned fields (sorted keys), as stored and shown by `tools diff`. */

@@ -1,5 +1,5 @@
-import type { UpstreamListing } from '../catalog/types.ts';
-import type { LifecycleEvent, PinRecord, PinStore, ToolPinEvent } from '../audit/sink.ts';
+import type { UpstreamListing } from '../catalog/index.ts';
+import type { LifecycleEvent, PinRecord, PinStore, ToolPinEvent } from '../audit/index.ts';
 import type { Logger } from '../log.ts';
 import type { IntegrityConfig } from './config.ts';
 import { definitionOf, type PinnedKind } from './digest.ts';
@@ -15,7 +15,7 @@ export interface PinStatus {
   available: boolean;
 }
 
-export interface IntegrityDeps {
+interface IntegrityDeps {
   config: IntegrityConfig;
   pins: PinStore;
   audit: { recordLifecycle(event: LifecycleEvent): Promise<void> };

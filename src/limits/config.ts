@@ -80,7 +80,7 @@ export const limitsConfigSchema = z
 
 export type LimitsConfig = z.infer<typeof limitsConfigSchema>;
 export type RateRuleConfig = z.infer<typeof rateRuleSchema>;
-export type UpstreamLimits = z.infer<typeof upstreamLimitsSchema>;
+type UpstreamLimits = z.infer<typeof upstreamLimitsSchema>;
 
 /** The limits of one upstream: its overrides over the defaults. */
 export function upstreamLimits(config: LimitsConfig, upstream: string): UpstreamLimits {

@@ -11,7 +11,7 @@ export interface RateSubject {
   upstream: string;
 }
 
-export interface RateRefusal {
+interface RateRefusal {
   rule: string;
   /** When one call would be admitted again by every rule that refused. */
   retryAfterMs: number;

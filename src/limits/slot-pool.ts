@@ -3,7 +3,7 @@
  * deadline or its caller's cancellation. A released slot goes straight to the next waiter, so a
  * newcomer can never overtake the queue.
  */
-export type WaitFailure = 'queue_full' | 'timeout' | 'cancelled';
+type WaitFailure = 'queue_full' | 'timeout' | 'cancelled';
 
 interface Waiter {
   grant(): void;

@@ -25,9 +25,6 @@ export function setMetricsEnabled(on: boolean): void {
     collectDefaultMetrics({ register: registry });
   }
 }
-export function metricsEnabled(): boolean {
-  return enabled;
-}
 
 /** Sub-millisecond stages (a cached token, a Rego rule) up to a slow upstream's minute. */
 const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -131,7 +128,7 @@ const circuitTransitions = new Counter({
  * audit queue depth, policy revision, breaker states. Each source is registered once by its owner
  * and may be replaced (a config reload builds new parts).
  */
-export interface ScrapeSources {
+interface ScrapeSources {
   upstreams?: () => ReadonlyArray<{ name: string; state: string }>;
   sessions?: () => ReadonlyArray<{ era: string; open: number }>;
   policyRevision?: () => string;

@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 
 /** What `tracing` in the config asks for (config/schema.ts). */
-export interface TracingSetup {
+interface TracingSetup {
   otlp_url?: string | undefined;
   headers: Readonly<Record<string, string>>;
   service_name: string;

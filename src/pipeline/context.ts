@@ -1,9 +1,9 @@
 import type { Progress, Result } from '@modelcontextprotocol/sdk/types.js';
-import type { Principal } from '../auth/principal.ts';
-import type { NamedEntry } from '../catalog/types.ts';
-import type { TraceCarrier } from '../metrics/tracing.ts';
-import type { Decision } from '../policy/contract.ts';
-import type { PinStatus } from '../integrity/guard.ts';
+import type { Principal } from '../auth/index.ts';
+import type { NamedEntry } from '../catalog/index.ts';
+import type { TraceCarrier } from '../metrics/index.ts';
+import type { Decision } from '../policy/index.ts';
+import type { PinStatus } from '../integrity/index.ts';
 /**
  * One type per stage. Each stage turns its input context into the next, so the compiler keeps
  * the security order: `forward` accepts only a Recorded context, which only audit-decision can

@@ -1,12 +1,12 @@
-import type { AuditSink, AuthnFailureEvent } from '../audit/sink.ts';
-import type { Authenticator } from '../auth/principal.ts';
-import type { Catalog } from '../catalog/catalog.ts';
-import type { Composite } from '../composites/types.ts';
-import type { PinStatus } from '../integrity/guard.ts';
-import type { Limits } from '../limits/limits.ts';
+import type { AuditSink, AuthnFailureEvent } from '../audit/index.ts';
+import type { Authenticator } from '../auth/index.ts';
+import type { Catalog } from '../catalog/index.ts';
+import type { Composite } from '../composites/index.ts';
+import type { PinStatus } from '../integrity/index.ts';
+import type { Limits } from '../limits/index.ts';
 import type { Logger } from '../log.ts';
-import type { PolicyEngine } from '../policy/contract.ts';
-import type { UpstreamSet } from '../upstreams/upstream-set.ts';
+import type { PolicyEngine } from '../policy/index.ts';
+import type { UpstreamSet } from '../upstreams/index.ts';
 import type { InFlight } from './in-flight.ts';
 
 export interface Clock {

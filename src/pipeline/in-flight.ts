@@ -12,7 +12,7 @@ export interface InFlightCall {
  * it (over HTTP, on that call's response stream): once the call ends nothing can answer it, so
  * `ended` aborts the relayed request instead of leaving the upstream waiting forever.
  */
-export interface CarryingCall extends InFlightCall {
+interface CarryingCall extends InFlightCall {
   readonly ended: AbortSignal;
 }
 

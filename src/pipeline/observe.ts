@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { type Span, SpanKind } from '@opentelemetry/api';
 import { WardenError } from '../errors.ts';
-import { metrics } from '../metrics/metrics.ts';
-import { carrierOf, failed, RequestTrace, type TraceCarrier } from '../metrics/tracing.ts';
-import type { Decision } from '../policy/contract.ts';
+import { carrierOf, failed, metrics, RequestTrace, type TraceCarrier } from '../metrics/index.ts';
+import type { Decision } from '../policy/index.ts';
 import type { SessionInfo, Target } from './context.ts';
 
 const codeOf = (error: unknown): string => (error instanceof WardenError ? error.code : 'INTERNAL');

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { LoggingLevelSchema, type Result } from '@modelcontextprotocol/sdk/types.js';
-import type { Item, NamedEntry } from '../catalog/types.ts';
-import { COMPOSITE_SERVER } from '../composites/config.ts';
-import { paginate, type Page } from '../catalog/pagination.ts';
+import { paginate, type Item, type NamedEntry, type Page } from '../catalog/index.ts';
+import { COMPOSITE_SERVER } from '../composites/index.ts';
 import { asWardenError, type ErrorCode, WardenError } from '../errors.ts';
-import { failed, type TraceCarrier } from '../metrics/tracing.ts';
+import { failed, type TraceCarrier } from '../metrics/index.ts';
 import type { Authenticated, CallRequest, Forwarded, Recorded, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ListMethod } from './methods.ts';
@@ -20,7 +19,7 @@ import { resolve } from './stages/resolve.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
 export const STAGES = ['authenticate', 'resolve', 'authorize', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
-export type StageName = (typeof STAGES)[number];
+type StageName = (typeof STAGES)[number];
 
 /**
  * Fail closed: an unexpected exception in a security stage becomes that stage's denial code,
@@ -33,7 +32,6 @@ const FAIL_CLOSED: Partial<Record<StageName, [ErrorCode, string]>> = {
   'audit-decision': ['AUDIT_UNAVAILABLE', 'Denied: the audit record could not be written'],
 };
 
-export type { ListMethod } from './methods.ts';
 
 export interface ListRequest {
   kind: ListMethod;

@@ -46,7 +46,7 @@ async function fetchBundle(bundle: Bundle, etag: string | undefined): Promise<Fe
 }
 
 /** The modules and data of a bundle, named as OPA names bundle files (`/mcp/authz.rego`). */
-export function bundleSources(bytes: Uint8Array, url: string): PolicySetSources {
+function bundleSources(bytes: Uint8Array, url: string): PolicySetSources {
   let entries: Map<string, Buffer>;
   try {
     entries = readTarGz(bytes);
@@ -70,7 +70,7 @@ export function bundleSources(bytes: Uint8Array, url: string): PolicySetSources 
   return { modules, data, files };
 }
 
-export interface BundleEngineRuntime {
+interface BundleEngineRuntime {
   logger: Logger;
   clock?: () => number;
   onReload?: (event: PolicyReloadEvent) => void;

@@ -3,7 +3,7 @@
  * authorize stage builds one PolicyInput per decision (docs/architecture.md, "the policy input
  * document") and forwards only when `allow` is exactly true.
  */
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../auth/index.ts';
 
 /** The principal as policies see it (`input.principal`): the verified identity, without the token's bookkeeping. */
 export type PolicyPrincipal = Pick<Principal, 'sub' | 'iss' | 'aud' | 'scopes' | 'roles' | 'claims'>;

@@ -9,11 +9,11 @@ import { watchPaths } from '../file-watch.ts';
 import { withShadow, type ShadowDisagreement } from './shadow.ts';
 import { loadWasmBackend } from './wasm-backend.ts';
 
-export type { Decision, DecisionCode, PolicyEngine, PolicyInput, PolicyPrincipal } from './contract.ts';
+export type { Decision, PolicyEngine, PolicyInput } from './contract.ts';
 export type { PolicyReloadEvent, ReloadablePolicyEngine } from './swappable-engine.ts';
-export { policyConfigSchema, type PolicyConfig } from './config.ts';
+export { policyConfigSchema } from './config.ts';
 export { buildPolicyInput, type PolicyRequest } from './input.ts';
-export { loadPolicySet, type PolicySetSources } from './policy-set-files.ts';
+export { loadPolicySet } from './policy-set-files.ts';
 export { loadSchemaSet } from './schema-files.ts';
 
 export interface PolicyEngineOptions {
@@ -79,5 +79,6 @@ export async function createPolicyEngine(config: PolicyConfig, options: PolicyEn
   return engine;
 }
 export { loadRegoBackend } from './rego-backend.ts';
-export type { ShadowCounts, ShadowDisagreement, ShadowedPolicyEngine } from './shadow.ts';
+export type { ShadowDisagreement, ShadowedPolicyEngine } from './shadow.ts';
 export { normalizeDecision } from './decision.ts';
+export { parseDocumentText } from './data-documents.ts';

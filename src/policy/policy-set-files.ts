@@ -15,7 +15,7 @@ export interface PolicySetSources {
   files: PolicyFile[];
 }
 
-export interface LoadOptions {
+interface LoadOptions {
   /** Load `*_test.rego` modules too. */
   tests: boolean;
   /**

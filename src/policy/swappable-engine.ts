@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { asWardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { metrics } from '../metrics/metrics.ts';
+import { metrics } from '../metrics/index.ts';
 import type { PolicyBackend } from './backend.ts';
 import { denial, normalizeDecision } from './decision.ts';
 import type { Decision, PolicyEngine, PolicyInput } from './contract.ts';
@@ -23,7 +23,7 @@ export interface ReloadablePolicyEngine extends PolicyEngine {
   reload(trigger?: PolicyReloadEvent['trigger']): Promise<PolicyReloadEvent>;
 }
 
-export interface EngineRuntime {
+interface EngineRuntime {
   name: 'rego' | 'wasm';
   load: () => Promise<PolicyBackend>;
   budgetMs: number;

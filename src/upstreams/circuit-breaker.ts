@@ -7,7 +7,7 @@
  */
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
-export type Admission = { probe: boolean } | { retryAfterMs: number; reason: string };
+type Admission = { probe: boolean } | { retryAfterMs: number; reason: string };
 
 export class CircuitBreaker {
   #state: BreakerState = 'closed';

@@ -4,12 +4,11 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientNotification, ClientRequest, JSONRPCRequest, Notification, Progress, Result, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { UpstreamListing } from '../catalog/types.ts';
-import type { UpstreamSpec } from '../config/load.ts';
+import type { UpstreamListing } from '../catalog/index.ts';
+import type { UpstreamSpec } from '../config/index.ts';
 import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { metrics } from '../metrics/metrics.ts';
-import type { TraceCarrier } from '../metrics/tracing.ts';
+import { metrics, type TraceCarrier } from '../metrics/index.ts';
 import { upstreamCallError } from './call-errors.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { fetchListing } from './list-fetch.ts';
@@ -49,7 +48,7 @@ export interface ConnectionOptions {
   now?: () => number;
 }
 
-export interface CallOptions {
+interface CallOptions {
   signal: AbortSignal;
   onprogress?: (progress: Progress) => void;
   /** A shorter deadline than the upstream's own (a composite step's timeout). */
@@ -70,7 +69,7 @@ export function reconnectDelay(attempt: number, backoff: { initialMs: number; ma
 /** A failed list refresh is tried this many times in all (lists are idempotent; calls never retried). */
 const LIST_ATTEMPTS = 3;
 
-export type ConnectionState = 'connecting' | 'ready' | 'waiting' | 'closed';
+type ConnectionState = 'connecting' | 'ready' | 'waiting' | 'closed';
 
 /**
  * One upstream: a real SDK Client, reconnected with exponential backoff and jitter whenever the

@@ -17,7 +17,7 @@ import { type Dropped, tooLargeResponse } from './result-cap.ts';
  * stream mid-call). A 404 on a session means the upstream forgot it: the transport closes, and
  * the connection manager reconnects with a new session.
  */
-export interface HttpTransportOptions {
+interface HttpTransportOptions {
   headers: Record<string, string>;
   /** max_result_bytes: a larger JSON answer or SSE event is dropped while read (result-cap.ts). */
   maxMessageBytes: number;

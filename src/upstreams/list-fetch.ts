@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { Item, UpstreamListing } from '../catalog/types.ts';
+import type { Item, UpstreamListing } from '../catalog/index.ts';
 
 /**
  * Fetches an upstream's complete lists, following every nextCursor. Items are validated only for
@@ -35,7 +35,7 @@ export async function fetchListing(client: Client, timeoutMs: number): Promise<U
   return { tools, prompts, resources, resourceTemplates };
 }
 
-export async function fetchAll(client: Client, key: keyof typeof LISTS, timeoutMs: number): Promise<Item[]> {
+async function fetchAll(client: Client, key: keyof typeof LISTS, timeoutMs: number): Promise<Item[]> {
   const { method, schema } = LISTS[key];
   const items: Item[] = [];
   const seen = new Set<string>();

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { UpstreamSpec } from '../config/load.ts';
+import type { UpstreamSpec } from '../config/index.ts';
 import type { Logger } from '../log.ts';
 import { NodeHttpClientTransport } from './http-transport.ts';
 import { fetchWithRequestSignals } from './request-signals.ts';

@@ -1,4 +1,4 @@
-import type { ResolvedConfig } from '../config/load.ts';
+import type { ResolvedConfig } from '../config/index.ts';
 import { UpstreamConnection, type ConnectionOptions } from './connection.ts';
 
 /** All upstreams of a config, in config order. */

@@ -44,7 +44,7 @@ function formatError(code: string, detail: string, at: Location | undefined, wit
   return `${where}: ${code}: ${detail}`;
 }
 
-export type BuiltinErrorCode = 'eval_type_error' | 'eval_builtin_error';
+type BuiltinErrorCode = 'eval_type_error' | 'eval_builtin_error';
 
 /**
  * Raised by a built-in. The evaluator prefixes the location (`file:row: code: message`). The

@@ -6,7 +6,6 @@
  * sizes, nanosecond timestamps (> 2^53) and the occasional fraction. Every operation normalises its
  * integer result back to a number when it fits, so equal values have one representation per range.
  */
-import { compareNumbers } from './value.ts';
 import { builtinError } from './errors.ts';
 
 export type RegoNumber = number | bigint;
@@ -16,7 +15,7 @@ export function normalize(n: bigint): RegoNumber {
   return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
 }
 
-export function isInteger(n: RegoNumber): boolean {
+function isInteger(n: RegoNumber): boolean {
   return typeof n === 'bigint' || Number.isInteger(n);
 }
 
@@ -77,10 +76,6 @@ export function rem(a: RegoNumber, b: RegoNumber): RegoNumber {
   if (b === 0 || b === 0n) throw builtinError('rem', 'modulo by zero');
   if (typeof a === 'number' && typeof b === 'number') return a % b === 0 ? 0 : a % b;
   return normalize(toBigInt(a) % toBigInt(b));
-}
-
-export function compare(a: RegoNumber, b: RegoNumber): number {
-  return compareNumbers(a, b);
 }
 
 /**

@@ -4,7 +4,7 @@ import { type AppliedRow, type Migration, checkApplied, checkCurrent, loadMigrat
 import { inTransaction } from './connection.ts';
 import { PACKAGE_ROOT } from '../../package-root.ts';
 
-export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations', 'postgres');
+const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations', 'postgres');
 
 export function loadPostgresMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   return loadMigrations(dir);

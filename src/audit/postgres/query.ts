@@ -10,7 +10,7 @@ import { type PostgresEventRow, toEventRow } from './rows.ts';
 const STATS_COLUMN: Record<StatsKey, string> = { sub: 'd.sub', tool: 'd.public_name', decision: 'd.decision', server: 'd.upstream' };
 
 /** A glob (`*`, `?`, `[...]`, as SQLite's GLOB) as an anchored POSIX regular expression. */
-export function globToRegex(glob: string): string {
+function globToRegex(glob: string): string {
   let out = '^';
   for (let i = 0; i < glob.length; i += 1) {
     const c = glob[i]!;

@@ -22,7 +22,7 @@ import { auditStoreApi } from '../store-api.ts';
 import { pinStore } from '../pins.ts';
 import { postgresPinSql } from './pins.ts';
 
-export interface PostgresStoreOptions {
+interface PostgresStoreOptions {
   now?: () => Date;
   logger?: Logger;
   migrationsDir?: string;

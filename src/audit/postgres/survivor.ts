@@ -18,7 +18,7 @@ import { replicaLockKey, tryLockReplica } from './replica-lock.ts';
  * while it writes. Two survivors never both write: the second finds the lock taken. A chain whose
  * head has not moved since it was last swept is not read again.
  */
-export interface SurvivorOptions {
+interface SurvivorOptions {
   settings: PostgresSettings;
   replica: string;
   encoder: EventEncoder;

@@ -7,7 +7,7 @@ import type { AuditConfig } from '../config.ts';
  * Runs checkpoint-worker.js: WAL checkpoints every `checkpoint_interval_ms` on a worker thread,
  * off the request path (the writer connection has automatic checkpoints turned off).
  */
-export interface Checkpointer {
+interface Checkpointer {
   stop(): Promise<void>;
 }
 

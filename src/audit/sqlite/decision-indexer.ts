@@ -9,7 +9,7 @@ import type { Logger } from '../../log.ts';
  * between batches. A failed batch is logged and tried again later: the decisions are committed
  * already, and until the keys are copied the query scans them in the tail by seq.
  */
-export interface DecisionIndexer {
+interface DecisionIndexer {
   /** Called after each commit: makes sure a batch will run once the writer is idle. */
   schedule(): void;
   /** Indexes everything committed so far (store open and close). Never throws: logs. */
@@ -38,7 +38,7 @@ export const DECISION_INDEXER_DEFAULTS: DecisionIndexerOptions = { batchRows: 64
 const CATCH_UP_ROWS = 10_000;
 
 /** One transaction over at most `maxRows` events rows: returns how many it looked at (0: caught up). */
-export type IndexBatch = (maxRows: number) => number;
+type IndexBatch = (maxRows: number) => number;
 
 export function createIndexBatch(db: Database.Database): IndexBatch {
   const through = db.prepare('SELECT seq FROM decision_keys_through WHERE id = 1').pluck();

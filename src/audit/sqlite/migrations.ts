@@ -5,7 +5,6 @@ import { PACKAGE_ROOT } from '../../package-root.ts';
 
 export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations', 'sqlite');
 
-export type { Migration };
 
 /** The SQLite migrations (migrations/sqlite/), or those of `dir` (tests). */
 export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {

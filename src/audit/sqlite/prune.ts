@@ -22,7 +22,7 @@ const CHUNK_ROWS = 10_000;
  * writes are never held up for long and the log verifies after every chunk. A `prune` event
  * records what went.
  */
-export interface PruneOptions {
+interface PruneOptions {
   now?: () => Date;
   chunkRows?: number;
   /** The chain key of a keyed log: the `prune` event is appended to its chain. */

@@ -7,7 +7,7 @@ import { type DecisionFilter, type DecisionRecord, type JoinedRow, type StatsKey
  * rendering is the CLI's business. Every filter maps onto an index of `decision_keys`
  * (migrations/sqlite/0003_decision_keys.sql), plus a scan of the few rows not indexed yet.
  */
-export type { DecisionFilter, DecisionRecord, StatsKey, StatsRow } from '../decisions.ts';
+export type { DecisionFilter, StatsKey } from '../decisions.ts';
 
 const STATS_COLUMN: Record<StatsKey, string> = { sub: 'd.sub', tool: 'd.public_name', decision: 'd.decision', server: 'd.upstream' };
 

@@ -4,7 +4,7 @@ import { type ChainAnchor, type ChainHead, type ChainMark, type WalkResult, star
 import { keyingReader } from './keying.ts';
 import { checkDecisionIndex, type IndexProblem } from './verify-index.ts';
 
-export type { ChainMark, ChainProblem, ChainProblemKind } from '../chain-walk.ts';
+export type { ChainMark } from '../chain-walk.ts';
 
 /**
  * `warden audit verify` on SQLite: the chain walk (chain-walk.ts) from genesis or the prune

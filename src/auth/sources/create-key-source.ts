@@ -9,7 +9,7 @@ import { loadPublicKeyFile } from './public-key-file.ts';
 import { RemoteJwks } from './remote-jwks.ts';
 import { loadSecretEnv } from './secret-env.ts';
 
-export interface KeySourceOptions {
+interface KeySourceOptions {
   readonly fetch: typeof fetch;
   readonly now: () => number;
   readonly env: NodeJS.ProcessEnv;

@@ -4,7 +4,7 @@ import type { Logger } from '../../log.ts';
 import type { Algorithm } from '../algorithms.ts';
 import { type KeySet, type KeySource, type TokenHeader, NoMatchingKeyError, importKeySet, selectKey } from '../key-set.ts';
 
-export interface RemoteJwksOptions {
+interface RemoteJwksOptions {
   readonly url: string;
   readonly algorithms: readonly Algorithm[];
   readonly timeoutMs: number;

@@ -1,6 +1,6 @@
-import type { DecisionEvent } from '../../audit/sink.ts';
+import type { DecisionEvent } from '../../audit/index.ts';
 import type { WardenError } from '../../errors.ts';
-import type { Decision } from '../../policy/contract.ts';
+import type { Decision } from '../../policy/index.ts';
 import type { Authenticated, Authorized, Recorded, Resolved } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { InFlightCall } from '../in-flight.ts';

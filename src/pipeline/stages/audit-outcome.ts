@@ -1,4 +1,4 @@
-import type { Outcome } from '../../audit/sink.ts';
+import type { Outcome } from '../../audit/index.ts';
 import { isWardenError } from '../../errors.ts';
 import type { Forwarded, Recorded } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';

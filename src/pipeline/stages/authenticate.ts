@@ -1,6 +1,5 @@
-import type { AuthnFailureEvent } from '../../audit/sink.ts';
-import { checkRequiredScopes } from '../../auth/http-challenge.ts';
-import type { Principal } from '../../auth/principal.ts';
+import type { AuthnFailureEvent } from '../../audit/index.ts';
+import { checkRequiredScopes, type Principal } from '../../auth/index.ts';
 import { WardenError, isWardenError } from '../../errors.ts';
 import type { SessionInfo } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';

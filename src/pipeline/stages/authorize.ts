@@ -1,7 +1,6 @@
-import type { Principal } from '../../auth/principal.ts';
+import type { Principal } from '../../auth/index.ts';
 import { WardenError } from '../../errors.ts';
-import type { Decision, PolicyInput } from '../../policy/contract.ts';
-import { buildPolicyInput, type PolicyRequest } from '../../policy/input.ts';
+import { buildPolicyInput, type Decision, type PolicyInput, type PolicyRequest } from '../../policy/index.ts';
 import type { Authorized, Resolved, SessionInfo, Target } from '../context.ts';
 import type { InFlightCall } from '../in-flight.ts';
 import type { PipelineDeps } from '../deps.ts';
@@ -13,11 +12,11 @@ import { notFound } from '../not-found.ts';
  * error, so a hidden tool cannot be told from a missing one. Then "may it do this call?":
  * a denial there names the policy's reasons. Only `allow === true` lets a request through.
  */
-export type Verdict = { allowed: true; context: Authorized } | { allowed: false; error: WardenError; decision: Decision };
+type Verdict = { allowed: true; context: Authorized } | { allowed: false; error: WardenError; decision: Decision };
 
 const LIST_METHOD: Record<Target['kind'], string> = { tool: 'tools/list', prompt: 'prompts/list', resource: 'resources/list' };
 
-export interface DecisionSubject {
+interface DecisionSubject {
   principal: Principal | undefined;
   session: SessionInfo;
   requestId: string | number;

@@ -1,6 +1,6 @@
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { WardenError } from '../../errors.ts';
-import type { TraceCarrier } from '../../metrics/tracing.ts';
+import type { TraceCarrier } from '../../metrics/index.ts';
 import type { Forwarded, Recorded } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
 

@@ -1,5 +1,5 @@
-import { COMPOSITE_SERVER } from '../../composites/config.ts';
-import type { Release } from '../../limits/limits.ts';
+import { COMPOSITE_SERVER } from '../../composites/index.ts';
+import type { Release } from '../../limits/index.ts';
 import type { Authorized } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
 

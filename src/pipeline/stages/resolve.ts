@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { NamedEntry } from '../../catalog/types.ts';
+import type { NamedEntry } from '../../catalog/index.ts';
 import { WardenError } from '../../errors.ts';
 import type { Authenticated, Resolved, Target } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';

@@ -1,6 +1,5 @@
 import type { Result } from '@modelcontextprotocol/sdk/types.js';
-import { runComposite } from '../../composites/runner.ts';
-import type { Composite, StepCall, ToolResult } from '../../composites/types.ts';
+import { runComposite, type Composite, type StepCall, type ToolResult } from '../../composites/index.ts';
 import { WardenError } from '../../errors.ts';
 import type { CallRequest, Forwarded, Recorded } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';

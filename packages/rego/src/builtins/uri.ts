@@ -14,7 +14,7 @@ import type { GoUrl } from './lib/net/go-url.ts';
 
 const URI = /^(?:([a-zA-Z][a-zA-Z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/;
 
-export interface UriParts {
+interface UriParts {
   readonly scheme: string;
   /** undefined without `//` */
   readonly authority: string | undefined;

@@ -8,7 +8,7 @@
 import { ANY, anyOf, arrayOf, BOOL, NULL, NUM, object, objectOf, setOf, STR } from './type-system.ts';
 import type { Type } from './type-system.ts';
 
-export interface BuiltinType {
+interface BuiltinType {
   args: [string, Type][];
   result: [string, Type];
 }

@@ -17,7 +17,7 @@
  */
 import type { Expr, Term, VarTerm } from '../ast.ts';
 
-export interface HoistContext {
+interface HoistContext {
   /** A fresh, unnamed variable with its own frame slot. */
   fresh: (loc: Term['loc']) => VarTerm;
   /** Modules rewrite `==` to `=` first (RewriteEquals); the query compiler does not. */

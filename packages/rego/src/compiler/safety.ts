@@ -11,7 +11,7 @@ import type { Body, Expr, Term } from '../ast.ts';
 import { RegoError } from '../errors.ts';
 import type { Location } from '../errors.ts';
 
-export type ArityOf = (name: string) => number | undefined;
+type ArityOf = (name: string) => number | undefined;
 
 interface Analysis {
   needs: Set<number>;

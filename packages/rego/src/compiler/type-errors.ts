@@ -50,7 +50,7 @@ function keysOf(type: T): Value[] {
 }
 
 /** OPA's Ref.String() of the head and the first `length` steps. */
-export function refText(ref: RefTerm, length: number): string {
+function refText(ref: RefTerm, length: number): string {
   let text = termText(ref.head);
   for (const step of ref.path.slice(0, length)) {
     if (step.type === 'scalar' && typeof step.value === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(step.value)) text += `.${step.value}`;
@@ -60,7 +60,7 @@ export function refText(ref: RefTerm, length: number): string {
 }
 
 /** OPA's Term.String() for the terms that appear in refs. */
-export function termText(term: Term): string {
+function termText(term: Term): string {
   switch (term.type) {
     case 'scalar':
       return valueText(term.value);

@@ -48,7 +48,7 @@ export function anyOf(...types: Type[]): Type {
 
 const ORDER: Record<Type['k'], number> = { null: 0, boolean: 1, number: 2, string: 3, array: 4, object: 5, set: 6, any: 7, function: 8 };
 
-export function compareTypes(a: T, b: T): number {
+function compareTypes(a: T, b: T): number {
   if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? -1 : 1;
   if (a.k !== b.k) return ORDER[a.k] - ORDER[b.k];
   switch (a.k) {

@@ -5,7 +5,7 @@
  */
 import type { Body, Expr, Term } from '../ast.ts';
 
-export interface Visitor {
+interface Visitor {
   term?: (term: Term) => void;
   expr?: (expr: Expr) => void;
 }
@@ -14,7 +14,7 @@ export function walkBody(body: Body, visitor: Visitor): void {
   for (const expr of body) walkExpr(expr, visitor);
 }
 
-export function walkExpr(expr: Expr, visitor: Visitor): void {
+function walkExpr(expr: Expr, visitor: Visitor): void {
   visitor.expr?.(expr);
   const term = (t: Term): void => walkTerm(t, visitor);
   for (const w of expr.with) term(w.value);

@@ -21,7 +21,7 @@ import { evalWith } from './with.ts';
 import { evalComposite } from './terms.ts';
 import type { Tracer } from './tracer.ts';
 
-export interface EvalOptions {
+interface EvalOptions {
   strict: boolean;
   limits: Limits;
   nowNs: bigint;

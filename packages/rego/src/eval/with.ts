@@ -130,7 +130,7 @@ function targetPath(ev: Evaluator, target: Term, env: Env): Value[] | undefined 
 }
 
 /** A copy of `doc` with `value` at `path` (objects created along the way). */
-export function patch(doc: Value | undefined, path: Value[], value: Value): Value {
+function patch(doc: Value | undefined, path: Value[], value: Value): Value {
   if (path.length === 0) return value;
   const [key, ...rest] = path;
   const object = doc instanceof RObject ? RObject.fromEntries(doc.entries()) : new RObject();

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { RegoError } from '../errors.ts';
 import type { Comment } from './lexer.ts';
 
-export interface Annotation {
+interface Annotation {
   /** The annotation document as OPA's rego.metadata.* return it (`scope` added by the caller). */
   value: Record<string, unknown>;
   /** Row of the statement it annotates. */

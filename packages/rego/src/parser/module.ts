@@ -11,7 +11,7 @@ import type { Comment, Token } from './lexer.ts';
 import { readAnnotations } from './annotations.ts';
 import { parsePostfix, parseTerm, refName } from './terms.ts';
 
-export interface ParseOptions {
+interface ParseOptions {
   /** Allow `import future.keywords.and` / `.or` (OPA's experimental keywords). */
   experimentalKeywords?: boolean;
   /** Term nesting limit. */

@@ -24,7 +24,7 @@ export class CoverageHits {
   }
 }
 
-export interface Range {
+interface Range {
   start: { row: number };
   end: { row: number };
 }

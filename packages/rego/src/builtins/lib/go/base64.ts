@@ -4,7 +4,7 @@
  * the conformance cases check N.
  */
 
-export type Base64Variant = 'std' | 'url' | 'rawstd' | 'rawurl';
+type Base64Variant = 'std' | 'url' | 'rawstd' | 'rawurl';
 
 const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

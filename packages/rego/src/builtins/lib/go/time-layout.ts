@@ -223,7 +223,7 @@ export class TimeParseError extends Error {
   override readonly name = 'TimeParseError';
 }
 
-export interface ParsedTime {
+interface ParsedTime {
   readonly civil: Civil;
   /** seconds east of UTC; undefined when the value had no zone (UTC). */
   readonly offset: number | undefined;

@@ -87,7 +87,7 @@ const isNameStart = (c: string | undefined) => c !== undefined && /[_A-Za-z]/.te
 const isNameChar = (c: string | undefined) => c !== undefined && /[_0-9A-Za-z]/.test(c);
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
 
-export interface LexResult {
+interface LexResult {
   readonly token: Token;
   readonly error?: GraphqlError;
 }

@@ -27,19 +27,19 @@ import { typeName } from './schema.ts';
  * types, variable use) is kept in side tables here, so the parsed AST handed back stays as parsed.
  */
 
-export interface FieldInfo {
+interface FieldInfo {
   readonly definition: FieldDefinition | undefined;
   readonly parent: Definition | undefined;
 }
 
-export interface ValueInfo {
+interface ValueInfo {
   readonly expectedType: GqlType | undefined;
   readonly expectedTypeHasDefault: boolean;
   readonly definition: Definition | undefined;
   readonly variable: VariableDefinition | undefined;
 }
 
-export interface DirectiveInfo {
+interface DirectiveInfo {
   readonly definition: DirectiveDefinition | undefined;
   readonly location: string;
 }

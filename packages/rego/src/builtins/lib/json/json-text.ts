@@ -255,6 +255,6 @@ const GO_ESCAPES: Record<string, string> = {
 };
 
 /** JSON string literal with Go's default HTML-safe escaping. */
-export function quote(s: string): string {
+function quote(s: string): string {
   return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c]!);
 }

@@ -4,7 +4,7 @@
  * IPv6 with `::` and an embedded IPv4 tail, RFC 5952 output.
  */
 
-export interface IpAddress {
+interface IpAddress {
   readonly bits: 32 | 128;
   readonly value: bigint;
 }

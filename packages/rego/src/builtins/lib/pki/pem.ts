@@ -1,6 +1,6 @@
 /** PEM blocks as Go's encoding/pem reads them: the first valid block and the text after it. */
 
-export interface PemBlock {
+interface PemBlock {
   readonly type: string;
   readonly bytes: Buffer;
 }

@@ -9,7 +9,7 @@ import { children, DerError, readOid, readTlv } from './der.ts';
  * (key usage, basic constraints, key identifiers, extended key usage).
  */
 
-export interface TbsParts {
+interface TbsParts {
   readonly version: number;
   readonly issuer: Tlv;
   readonly subject: Tlv;

@@ -1,0 +1,117 @@
+/**
+ * The audit module's reader API: what `warden audit` (and later the console) reads from an
+ * existing trail, on either backend, without knowing which. Nothing is created or migrated: the
+ * schema must be exactly the one this code knows (AUDIT_SCHEMA_MISMATCH otherwise).
+ */
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
+import type { EventRow } from './chain.ts';
+import type { DecisionFilter, DecisionRecord, StatsKey, StatsRow } from './decisions.ts';
+import type { AuditTarget } from './target.ts';
+import { connect, describeUrl, type PostgresSettings } from './postgres/connection.ts';
+import { checkPostgresSchema, loadPostgresMigrations } from './postgres/migrations.ts';
+import { decisionStatsPg, eventsAfterPg, iterateEventsPg, lastEventsPg, queryDecisionsPg, tailCursor, type TailCursor } from './postgres/query.ts';
+import { verifyPostgres, type PostgresVerifyReport, type ReplicaMark } from './postgres/verify.ts';
+import { openReaderDatabase } from './sqlite/database.ts';
+import { checkSchema, loadMigrations } from './sqlite/migrations.ts';
+import { decisionStats, eventsAfter, iterateEvents, lastEvents, queryDecisions } from './sqlite/query.ts';
+import { verifyChain, type ChainMark, type VerifyOptions, type VerifyReport } from './sqlite/verify.ts';
+
+/** What `tail` reads: the last rows, then whatever was appended since (by seq; per replica on PostgreSQL). */
+interface TailFeed {
+  last(lines: number): Promise<EventRow[]>;
+  next(): Promise<EventRow[]>;
+}
+
+interface CommonReader {
+  /** Decisions newest first, each with its outcome. */
+  queryDecisions(filter: DecisionFilter, limit: number): Promise<DecisionRecord[]>;
+  decisionStats(filter: DecisionFilter, by: StatsKey): Promise<StatsRow[]>;
+  /** Every event in the range, in chain order (each chain in turn on PostgreSQL). */
+  events(range: { since?: Date; until?: Date }): AsyncIterable<EventRow>;
+  tail(): TailFeed;
+  close(): Promise<void>;
+}
+
+/** A SQLite trail has one chain: a mark is SEQ:HASH. */
+export interface SqliteAuditReader extends CommonReader {
+  backend: 'sqlite';
+  verify(options: { expected: readonly ChainMark[]; key: VerifyOptions['key'] }): Promise<VerifyReport>;
+}
+
+/** PostgreSQL keeps one chain per replica: a mark names its replica. */
+export interface PostgresAuditReader extends CommonReader {
+  backend: 'postgres';
+  verify(options: { expected: readonly ReplicaMark[]; key: VerifyOptions['key'] }): Promise<PostgresVerifyReport>;
+}
+
+export type AuditReader = SqliteAuditReader | PostgresAuditReader;
+
+export async function openAuditReader(target: AuditTarget): Promise<AuditReader> {
+  return target.backend === 'postgres' ? openPostgresReader(target.settings) : openSqliteReader(target.path);
+}
+
+/** A connection to a migrated PostgreSQL audit database (readers never migrate it). */
+export async function connectMigrated(settings: PostgresSettings, application: string): Promise<pg.Client> {
+  const client = await connect(settings, application);
+  try {
+    await checkPostgresSchema(client, describeUrl(settings.url), loadPostgresMigrations());
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function openPostgresReader(settings: PostgresSettings): Promise<PostgresAuditReader> {
+  const client = await connectMigrated(settings, 'mcp-warden audit cli');
+  return {
+    backend: 'postgres',
+    queryDecisions: (filter, limit) => queryDecisionsPg(client, filter, limit),
+    decisionStats: (filter, by) => decisionStatsPg(client, filter, by),
+    events: (range) => iterateEventsPg(client, range),
+    verify: ({ expected, key }) => verifyPostgres(client, { expected, ...(key === undefined ? {} : { key }) }),
+    tail() {
+      let cursor: TailCursor = new Map();
+      return {
+        async last(lines) {
+          cursor = await tailCursor(client);
+          const rows = await lastEventsPg(client, lines);
+          for (const row of rows) cursor.set(row.replica_id, Math.max(cursor.get(row.replica_id) ?? 0, row.seq));
+          return rows;
+        },
+        next: () => eventsAfterPg(client, cursor),
+      };
+    },
+    close: () => client.end().catch(() => undefined),
+  };
+}
+
+/** A checked read-only connection to a SQLite trail. */
+export function openCheckedReader(path: string): Database.Database {
+  const db = openReaderDatabase(path);
+  try {
+    checkSchema(db, loadMigrations());
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+async function openSqliteReader(path: string): Promise<SqliteAuditReader> {
+  const db = openCheckedReader(path);
+  return {
+    backend: 'sqlite',
+    queryDecisions: async (filter, limit) => queryDecisions(db, filter, limit),
+    decisionStats: async (filter, by) => decisionStats(db, filter, by),
+    events: (range) => (async function* () { yield* iterateEvents(db, range); })(),
+    verify: async ({ expected, key }) => verifyChain(db, { expected, key }),
+    tail() {
+      let seq = 0;
+      const advance = (rows: EventRow[]): EventRow[] => ((seq = rows.at(-1)?.seq ?? seq), rows);
+      return { last: async (lines) => advance(lastEvents(db, lines)), next: async () => advance(eventsAfter(db, seq)) };
+    },
+    close: async () => void db.close(),
+  };
+}

@@ -1,0 +1,2 @@
+/** The front door of integrity/: other modules import only this file (eslint.config.js). */
+export { IntegrityGuard, type PinStatus } from './guard.ts';
