@@ -1,6 +1,8 @@
 /**
  * Where a V8 CPU profile (`node --cpu-prof`) spent its time: self time by function and by
- * package or source area, top N. `node --import tsx bench/cpu-profile-summary.ts FILE.cpuprofile [N]`.
+ * package or source area, top N. `node --import tsx bench/cpu-profile-summary.ts FILE.cpuprofile [N] [--from S]`.
+ * `--from S` counts only samples taken S seconds or more after the profile started, so a run's
+ * steady state is not mixed with the gateway's start (tsx compiling, modules loading).
  */
 import { readFileSync } from 'node:fs';
 
@@ -11,11 +13,15 @@ interface ProfileNode {
 interface Profile {
   nodes: ProfileNode[];
   samples: number[];
+  /** µs since the previous sample, one per sample. */
+  timeDeltas: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const fromArg = process.argv.indexOf('--from');
+const fromUs = fromArg === -1 ? 0 : Number(process.argv[fromArg + 1]) * 1e6;
+const [file, topArg] = process.argv.slice(2).filter((_, index, args) => args[index] !== '--from' && args[index - 1] !== '--from');
 if (file === undefined) {
-  process.stderr.write('usage: cpu-profile-summary FILE.cpuprofile [N]\n');
+  process.stderr.write('usage: cpu-profile-summary FILE.cpuprofile [N] [--from S]\n');
   process.exit(2);
 }
 const top = Number(topArg ?? 40);
@@ -34,14 +40,19 @@ function area(url: string, name: string): string {
   return url.startsWith('node:') ? url : url.replace(/^.*\//, '');
 }
 
-for (const id of profile.samples) {
+let elapsedUs = 0;
+let counted = 0;
+for (const [index, id] of profile.samples.entries()) {
+  elapsedUs += profile.timeDeltas[index] ?? 0;
+  if (elapsedUs < fromUs) continue;
+  counted += 1;
   const { callFrame } = byId.get(id)!;
   const name = `${callFrame.functionName || '(anonymous)'} ${callFrame.url.replace(/^.*\/(node_modules|src)\//, '$1/')}:${callFrame.lineNumber + 1}`;
   byFunction.set(name, (byFunction.get(name) ?? 0) + 1);
   const where = area(callFrame.url, callFrame.functionName);
   byArea.set(where, (byArea.get(where) ?? 0) + 1);
 }
-const total = profile.samples.length;
+const total = counted;
 const busy = total - (byArea.get('(idle)') ?? 0);
 const print = (title: string, counts: Map<string, number>) => {
   process.stdout.write(`\n${title} (% of ${busy} busy samples)\n`);

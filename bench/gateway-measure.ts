@@ -21,6 +21,8 @@ export interface MeasureOptions {
   samples: number;
   concurrency: number;
   rounds: number;
+  /** Called once every contender's warm-up is done, before the first timed slice. */
+  onWarm?: () => void;
 }
 
 type Call = () => Promise<unknown>;
@@ -50,6 +52,7 @@ export async function measureInterleaved<K extends string>(calls: Record<K, Call
   const names = Object.keys(calls) as K[];
   const state = new Map(names.map((name) => [name, { latencies: new Float64Array(options.samples), errors: 0, nanos: 0n }]));
   for (const name of names) await runSlice(calls[name], 0, options.warmup, options.concurrency);
+  options.onWarm?.();
   const slice = Math.ceil(options.samples / options.rounds);
   for (let from = 0; from < options.samples; from += slice) {
     for (const name of names) {
