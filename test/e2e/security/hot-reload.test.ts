@@ -1,13 +1,14 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRows } from '../../support/audit.ts';
 import { expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
 import { openCaller, type Caller } from '../../support/rpc.ts';
 
 /**
- * Hot reload through the running gateway process (policy.watch: true): the policy file is
- * rewritten under it. A broken set must keep the last good one (and say where it broke); a good
- * set must take effect, which also proves the watcher saw our writes.
+ * Hot reload through the running gateway process, no signal sent. The config file is rewritten
+ * under it (server.watch_config, on by default): its `limits` apply live. The policy file is
+ * rewritten (policy.watch: true): a broken set must keep the last good one (and say where it
+ * broke); a good set must take effect, which also proves the watcher saw our writes.
  */
 let world: World;
 let alice: Caller;
@@ -47,9 +48,32 @@ async function until<T>(probe: () => T | undefined): Promise<T> {
   }
 }
 
+const configReloads = () => auditRows(world.dir.audit).filter((r) => r.kind === 'config_reload').map((r) => JSON.parse(r.data) as Record<string, unknown>);
+
+describe('config hot reload', () => {
+  it('an edit of the config file applies a new rate limit to the running gateway and is recorded; the edit back lifts it', async () => {
+    expect((await echo()).body?.result).toBeDefined();
+    expect((await echo()).body?.result).toBeDefined();
+    const original = readFileSync(world.dir.config, 'utf8');
+    const config = JSON.parse(original) as Record<string, unknown>;
+    writeFileSync(world.dir.config, JSON.stringify({ ...config, limits: { rate: [{ name: 'one-per-hour', rate: 0.0003, burst: 1 }] } }));
+    await expect.poll(() => configReloads().length, { timeout: 10_000 }).toBe(1);
+    expect(configReloads()[0]).toMatchObject({ ok: true, changed: ['limits'], restart_needed: [] });
+    expect((await echo()).body?.result).toBeDefined();
+    expect((await echo()).body?.error).toMatchObject({ data: { code: 'RATE_LIMITED', rule: 'one-per-hour' } });
+
+    writeFileSync(world.dir.config, original);
+    await expect.poll(() => configReloads().length, { timeout: 10_000 }).toBe(2);
+    expect((await echo()).body?.result).toBeDefined();
+  });
+});
+
 describe('policy hot reload', () => {
   it('[fail-closed:reload-keeps-last-good] a broken policy file keeps the last good set; a good one replaces it', async () => {
     expect((await echo()).body?.result).toEqual({ content: [{ type: 'text', text: 'hi' }] });
+    // The config reloads above reloaded the policy too: only this test's rows count.
+    const policyReloads = () => auditRows(world.dir.audit).filter((r) => r.kind === 'policy_reload').map((r) => JSON.parse(r.data) as { ok: boolean; error?: string });
+    const earlier = policyReloads().length;
 
     let from = world.gateway.stderr.length;
     writeFileSync(world.dir.policy, 'package mcp.authz\n\nallow := true if {\n\tinput.principal.sub ==\n');
@@ -66,7 +90,7 @@ describe('policy hot reload', () => {
     await logLine(from, (r) => r.msg === 'policy reloaded');
     // Both reloads are in the audit trail (written in the background, hence the wait).
     const reloads = await until(() => {
-      const rows = auditRows(world.dir.audit).filter((r) => r.kind === 'policy_reload').map((r) => JSON.parse(r.data) as { ok: boolean; error?: string });
+      const rows = policyReloads().slice(earlier);
       return rows.some((r) => r.ok) ? rows : undefined;
     });
     // (A file watcher may report one write twice; the order is what matters.)
