@@ -67,6 +67,8 @@ export interface Resolved extends Authenticated {
   target: Target;
   upstream: string;
   upstreamParams: Record<string, unknown>;
+  /** The MCP revision the upstream is spoken to in (its era), when it is connected. */
+  upstreamProtocolVersion?: string;
 }
 
 export interface Authorized extends Resolved {

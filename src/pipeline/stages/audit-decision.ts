@@ -113,6 +113,7 @@ function decisionEvent(ctx: Resolved, decision: Decision, now: number): Decision
   const event = commonEvent(ctx, decision, now);
   const { target } = ctx;
   event.upstream = ctx.upstream;
+  if (ctx.upstreamProtocolVersion !== undefined) event.upstreamProtocolVersion = ctx.upstreamProtocolVersion;
   if (target.kind === 'resource') event.publicName = target.uri;
   else {
     event.publicName = target.entry.publicName;
