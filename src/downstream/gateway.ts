@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpError, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
 import { memorySessionState, type AuditSink, type AuthnFailureEvent, type LifecycleEvent, type PinStore, type SessionStateStore } from '../audit/index.ts';
@@ -14,6 +15,7 @@ import { createPipeline, InFlight, type Clock, type Pipeline } from '../pipeline
 import type { PolicyEngine } from '../policy/index.ts';
 import { UpstreamSet, type ServerRequest } from '../upstreams/index.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
+import { sealerFor } from './seal.ts';
 
 
 /** The limits' refusals and breaker changes, counted in `/metrics` (rule scope, never a rule's or principal's name). */
@@ -127,6 +129,8 @@ export class Gateway {
       pageSize: config.namespacing.page_size,
       composites: new Map(composites.map((c) => [c.name, c])),
       requiredScopes: config.auth.required_scopes,
+      // Sealed under server.session_key, so any replica takes the retry; without one, a random key for this process's life.
+      requestState: { sealer: sealerFor('request-state', config.server.session_key ?? randomBytes(32).toString('hex')), ttlMs: config.server.request_state_ttl_ms },
       ...(deps.authFailures ? { authFailures: deps.authFailures } : {}),
       ...(this.integrity ? { integrity: this.integrity } : {}),
     });

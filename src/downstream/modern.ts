@@ -47,6 +47,8 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
     transport: request.transport,
     ...(request.remoteAddr === undefined ? {} : { remoteAddr: request.remoteAddr }),
     protocolVersion: request.protocolVersion,
+    // An upstream's input_required is relayed with the gateway's own sealed state (pipeline/continuation.ts).
+    takesInputRequired: true,
     channel: {
       request: (method) => {
         // A server->client request has no channel to a 2026-07-28 client; the input_required relay
