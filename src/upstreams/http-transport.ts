@@ -207,7 +207,7 @@ export class NodeHttpClientTransport implements Transport {
     timer.unref();
   }
 
-  #exchange(method: 'POST' | 'GET', headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+  #exchange(method: 'POST' | 'GET', headers: Record<string, string>, body?: string, retried = false): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = this.#request(
         {
@@ -217,9 +217,9 @@ export class NodeHttpClientTransport implements Transport {
           port: this.#url.port,
           path: `${this.#url.pathname}${this.#url.search}`,
           method,
+          // The message's own headers last: a new-era request's version header is its body's.
           headers: {
             ...this.#headers,
-            ...headers,
             ...(this.sessionId === undefined ? {} : { 'mcp-session-id': this.sessionId }),
             ...(this.#protocolVersion === undefined ? {} : { 'mcp-protocol-version': this.#protocolVersion }),
             ...headers,
@@ -233,7 +233,12 @@ export class NodeHttpClientTransport implements Transport {
       );
       this.#open.add(req);
       req.once('close', () => this.#open.delete(req));
-      req.once('error', reject);
+      req.once('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the upstream closed while idle resets on reuse, before the upstream
+        // read anything: sent once more on a fresh socket (node:http docs, "reusedSocket").
+        if (!retried && req.reusedSocket && error.code === 'ECONNRESET' && !this.#closed) return resolve(this.#exchange(method, headers, body, true));
+        reject(error);
+      });
       req.end(body);
     });
   }

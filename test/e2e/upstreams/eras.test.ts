@@ -110,6 +110,19 @@ describe('upstreams in the newest era each supports', () => {
     }
   });
 
+  it('refuses an old-era upstream\'s elicitation/create toward a new-era caller with a clear error, which the upstream answers with', async () => {
+    const modern = await modernClient();
+    try {
+      const outcome = await modern.callTool({ name: 'shttp__elicit', arguments: { message: 'name?' } }).then(
+        (result) => JSON.stringify(result.content),
+        (error: unknown) => (error as Error).message,
+      );
+      expect(outcome).toContain('cannot relay elicitation/create from an old-era upstream to a 2026-07-28 client');
+    } finally {
+      await modern.close();
+    }
+  });
+
   it('speaks the new era to the new-era fixture over stdio: discovery, no initialize, the envelope on every request', () => {
     const messages = stdioMessages(modernLog);
     expect(messages[0]?.method).toBe('server/discover');
