@@ -58,7 +58,8 @@ export function openContinuation(ctx: Authenticated, sealer: RequestStateSealer,
   const continuation = opened.data;
   const caller = owner(ctx.principal);
   if (continuation.iss !== caller.iss || continuation.sub !== caller.sub) throw refuse('REQUEST_STATE_FOREIGN', 'params.requestState: issued to another principal');
-  if (now > continuation.exp) throw refuse('REQUEST_STATE_EXPIRED', `params.requestState: expired at ${new Date(continuation.exp).toISOString()}; start the request again`);
+  // Written so that a non-number expiry (NaN) counts as expired: fail closed.
+  if (!(now <= continuation.exp)) throw refuse('REQUEST_STATE_EXPIRED', `params.requestState: expired at ${new Date(continuation.exp).toISOString()}; start the request again`);
   if (continuation.method !== ctx.method || continuation.name !== addressed(ctx.params)) {
     throw refuse('REQUEST_STATE_INVALID', `params.requestState: issued for ${continuation.method} ${continuation.name}, not for this request`);
   }
