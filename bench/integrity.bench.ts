@@ -58,7 +58,8 @@ try {
 
   const base: PipelineDeps = {
     authenticator: { mode: 'disabled', authenticate: async () => undefined, close: async () => {} },
-    policy: allow, audit: { recordDecision: async () => {}, recordOutcome: async () => {} }, catalog, upstreams: {} as UpstreamSet,
+    policy: allow, audit: { recordDecision: async () => {}, recordOutcome: async () => {} }, catalog, upstreams: { get: () => undefined } as unknown as UpstreamSet,
+    requestState: { sealer: { seal: () => '', open: () => undefined }, ttlMs: 0 },
     clock: { now: Date.now }, log: quiet, inFlight: new InFlight(), pageSize: 1000, composites: new Map(), requiredScopes: [], limits: new Limits(limitsConfigSchema.parse({}), () => 64),
   };
   const pinned: PipelineDeps = { ...base, integrity: guard };

@@ -72,6 +72,9 @@ export function createEventEncoder(redactor: Redactor): EventEncoder {
           token_id: event.tokenId ?? null,
           workflow: event.workflow ?? null,
           protocol_version: event.protocolVersion ?? null,
+          upstream_protocol_version: event.upstreamProtocolVersion ?? null,
+          // Only on a retry after input_required: the first decision of the exchange.
+          ...(event.continues === undefined ? {} : { continues_decision: event.continues }),
           arguments: hasArguments ? redactor.redactArguments(event.arguments) : null,
           // Of the original, unredacted arguments: proves what was sent without storing it.
           arguments_sha256: hasArguments ? sha256Hex(canonicalJson(event.arguments)) : null,

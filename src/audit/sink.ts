@@ -14,6 +14,10 @@ export interface DecisionEvent {
   sessionId: string;
   /** The MCP revision the client spoke (its era); absent in rows written before issue 11. */
   protocolVersion?: string;
+  /** The MCP revision the upstream was spoken to in (its era); absent when no upstream was reached or before issue 11. */
+  upstreamProtocolVersion?: string;
+  /** A retry after input_required: the decision id of the request it continues. */
+  continues?: string;
   principal?: AuditPrincipal;
   /** The token's jti or hash: never the token itself. */
   tokenId?: string;

@@ -87,7 +87,8 @@ const serverSchema = z
       .string()
       .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`); keep it out of the file: "${WARDEN_SESSION_KEY}"')
       .optional()
-      .describe('Seals old-era session ids (AES-256-GCM), so any replica holding the same key can continue a session. Required with audit.backend postgres.'),
+      .describe('Seals old-era session ids and the requestState of relayed input_required results (AES-256-GCM), so any replica holding the same key can continue them. Required with audit.backend postgres; without it a random key lives as long as the process.'),
+    request_state_ttl_ms: z.number().int().positive().max(86_400_000).default(600_000).describe('How long a relayed input_required requestState may be brought back (REQUEST_STATE_EXPIRED after).'),
     metrics: z.boolean().default(false).describe('Serve GET /metrics (Prometheus text) on the MCP port, without a token, like /readyz.'),
     headers_timeout_ms: z.number().int().positive().max(600_000).default(10_000).describe('A client must send its whole request head within this (408 after).'),
     request_timeout_ms: z.number().int().positive().max(3_600_000).default(30_000).describe('A client must send its whole request, head and body, within this (408 after).'),

@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION_META_KEY,
 } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { BASE64_PREFIX, BASE64_SUFFIX, MCP_NAME_SOURCE } from '../upstreams/index.ts';
 
 /**
  * Which era one HTTP POST to /mcp speaks, decided from its body alone (MCP 2026-07-28, Streamable
@@ -40,19 +41,6 @@ const STABLE_CODE = new Map<number, string>([
   [-32020, 'REQUEST_HEADER_MISMATCH'],
   [-32022, 'PROTOCOL_VERSION_UNSUPPORTED'],
 ]);
-
-/** Where a method's Mcp-Name header comes from (SEP-2243); other methods carry none. */
-const NAME_SOURCE = new Map<string, string>([
-  ['tools/call', 'name'],
-  ['prompts/get', 'name'],
-  ['resources/read', 'uri'],
-  ['tasks/get', 'taskId'],
-  ['tasks/update', 'taskId'],
-  ['tasks/cancel', 'taskId'],
-]);
-
-const BASE64_PREFIX = '=?base64?';
-const BASE64_SUFFIX = '?=';
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -166,7 +154,7 @@ export function classify(headers: IncomingHttpHeaders, body: unknown): Classifie
   const mismatch = (headerValue: string, why: string) => reject(body, 400, -32020, `Bad Request: the request headers and body disagree: ${why}`, { mismatch: { header: headerValue } });
   if (protocolVersionHeader === undefined) return mismatch('(missing)', 'the required MCP-Protocol-Version header is absent');
   if (mcpMethodHeader === undefined) return mismatch('(missing)', `the body names method ${method} but the required Mcp-Method header is absent`);
-  const field = NAME_SOURCE.get(method);
+  const field = MCP_NAME_SOURCE.get(method);
   const params = classified.message.params as Record<string, unknown> | undefined;
   const bodyName = field === undefined ? undefined : params?.[field];
   if (typeof bodyName === 'string') {

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { McpError, type JSONRPCRequest, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
 import { memorySessionState, type AuditSink, type AuthnFailureEvent, type LifecycleEvent, type PinStore, type SessionStateStore } from '../audit/index.ts';
 import { IntegrityGuard } from '../integrity/index.ts';
 import type { Authenticator } from '../auth/index.ts';
@@ -12,8 +13,9 @@ import type { Logger } from '../log.ts';
 import { metrics, setScrapeSources } from '../metrics/index.ts';
 import { createPipeline, InFlight, type Clock, type Pipeline } from '../pipeline/index.ts';
 import type { PolicyEngine } from '../policy/index.ts';
-import { UpstreamSet, type ServerRequestExtra } from '../upstreams/index.ts';
+import { UpstreamSet, type ServerRequest } from '../upstreams/index.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
+import { sealerFor } from './seal.ts';
 
 
 /** The limits' refusals and breaker changes, counted in `/metrics` (rule scope, never a rule's or principal's name). */
@@ -109,7 +111,7 @@ export class Gateway {
           if (reason === 'connected') this.#resubscribe(upstream);
         },
         onNotification: (upstream, notification) => this.#notification(upstream, notification),
-        onServerRequest: (upstream, request, extra) => this.#serverRequest(upstream, request, extra),
+        onServerRequest: (upstream, request, signal) => this.#serverRequest(upstream, request, signal),
         onResultTooLarge: (upstream) => this.limits.events.resultTooLarge(upstream),
         onBreaker: (upstream, state) => this.limits.events.breaker(upstream, state),
       },
@@ -127,6 +129,8 @@ export class Gateway {
       pageSize: config.namespacing.page_size,
       composites: new Map(composites.map((c) => [c.name, c])),
       requiredScopes: config.auth.required_scopes,
+      // Sealed under server.session_key, so any replica takes the retry; without one, a random key for this process's life.
+      requestState: { sealer: sealerFor('request-state', config.server.session_key ?? randomBytes(32).toString('hex')), ttlMs: config.server.request_state_ttl_ms },
       ...(deps.authFailures ? { authFailures: deps.authFailures } : {}),
       ...(this.integrity ? { integrity: this.integrity } : {}),
     });
@@ -259,9 +263,9 @@ export class Gateway {
   }
 
   /** Decided, audited and relayed by the pipeline; a refusal goes back to the upstream as a JSON-RPC error. */
-  async #serverRequest(upstream: string, request: JSONRPCRequest, extra: ServerRequestExtra): Promise<Result> {
+  async #serverRequest(upstream: string, request: ServerRequest, signal: AbortSignal): Promise<Result> {
     try {
-      return await this.pipeline.serverRequest({ upstream, method: request.method, params: request.params as Record<string, unknown> | undefined, signal: extra.signal });
+      return await this.pipeline.serverRequest({ upstream, method: request.method, params: request.params, signal });
     } catch (error) {
       // The client's own JSON-RPC error (McpError) goes back unchanged; ours are mapped.
       throw error instanceof McpError ? error : toJsonRpcError(error);

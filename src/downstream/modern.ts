@@ -47,11 +47,16 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
     transport: request.transport,
     ...(request.remoteAddr === undefined ? {} : { remoteAddr: request.remoteAddr }),
     protocolVersion: request.protocolVersion,
+    // An upstream's input_required is relayed with the gateway's own sealed state (pipeline/continuation.ts).
+    takesInputRequired: true,
     channel: {
       request: (method) => {
-        // A server->client request has no channel to a 2026-07-28 client; the input_required relay
-        // that would carry it is not built yet. The upstream gets a clear refusal.
-        throw new McpError(ErrorCode.InvalidRequest, `mcp-warden cannot relay ${method} to a 2026-07-28 client (input_required relay not supported)`);
+        // An old-era upstream's own server->client request has no channel to a 2026-07-28 client.
+        // Carrying it as input_required would mean holding the upstream call open across the
+        // caller's retry, on the one replica that holds it; the gateway does not (yet). The
+        // upstream gets a clear refusal, and decides what its call answers. (A new-era upstream's
+        // input_required is relayed: pipeline/continuation.ts.)
+        throw new McpError(ErrorCode.InvalidRequest, `mcp-warden cannot relay ${method} from an old-era upstream to a 2026-07-28 client (no input_required mapping for a request the upstream sends itself)`);
       },
     },
   };

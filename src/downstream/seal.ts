@@ -51,3 +51,9 @@ export function createSealer(secret: string): Sealer {
     },
   };
 }
+
+/** One purpose of a sealer, e.g. the input_required relay's `request-state` (pipeline/continuation.ts). */
+export function sealerFor(purpose: SealPurpose, secret: string): { seal(payload: unknown): string; open(token: string): unknown } {
+  const sealer = createSealer(secret);
+  return { seal: (payload) => sealer.seal(purpose, payload), open: (token) => sealer.open(purpose, token) };
+}

@@ -31,6 +31,12 @@ export interface SessionInfo {
   /** The MCP revision the client speaks (`2026-07-28`, `2025-11-25`, ...): policies see it, audit rows keep it. */
   protocolVersion: string;
   channel: ClientChannel;
+  /**
+   * The caller takes an upstream's `input_required` result as it is (a 2026-07-28 client; the
+   * gateway seals its state, continuation.ts). Otherwise the upstream client fulfils it through
+   * the server->client relay (an old-era caller gets elicitation/create etc. as requests).
+   */
+  takesInputRequired?: boolean;
 }
 
 export interface CallRequest {
@@ -67,6 +73,10 @@ export interface Resolved extends Authenticated {
   target: Target;
   upstream: string;
   upstreamParams: Record<string, unknown>;
+  /** The MCP revision the upstream is spoken to in (its era), when it is connected. */
+  upstreamProtocolVersion?: string;
+  /** A retry after input_required: the decision id of the request it continues (continuation.ts). */
+  continues?: string;
 }
 
 export interface Authorized extends Resolved {

@@ -7,6 +7,7 @@ import type { Limits } from '../limits/index.ts';
 import type { Logger } from '../log.ts';
 import type { PolicyEngine } from '../policy/index.ts';
 import type { UpstreamSet } from '../upstreams/index.ts';
+import type { RequestStateSealer } from './continuation.ts';
 import type { InFlight } from './in-flight.ts';
 
 export interface Clock {
@@ -36,6 +37,8 @@ export interface PipelineDeps {
    * Absent (integrity off, or no pins store): every item is available and carries no digest.
    */
   integrity?: { status(kind: 'tool' | 'prompt', upstream: string, name: string): PinStatus | undefined };
+  /** Seals and opens the requestState of relayed input_required results, and how long one lives (continuation.ts). */
+  requestState: { sealer: RequestStateSealer; ttlMs: number };
   /** Where refused authentications are counted (the audit store aggregates them per source). */
   authFailures?: { recordAuthnFailure(event: AuthnFailureEvent): void };
 }

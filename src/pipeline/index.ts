@@ -3,4 +3,5 @@ export type { CallRequest, ClientChannel, SessionInfo } from './context.ts';
 export type { Clock } from './deps.ts';
 export { InFlight } from './in-flight.ts';
 export { LIST_METHODS, isForwardMethod, isListMethod, type ForwardMethod, type ListMethod } from './methods.ts';
+export type { RequestStateSealer } from './continuation.ts';
 export { createPipeline, type Pipeline } from './pipeline.ts';

@@ -16,6 +16,7 @@ import { forward } from './stages/forward.ts';
 import { limit } from './stages/limit.ts';
 import { runCompositeCall } from './stages/run-composite.ts';
 import { resolve } from './stages/resolve.ts';
+import { type Continuation, continueResolved, openContinuation } from './continuation.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
 export const STAGES = ['authenticate', 'resolve', 'authorize', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
@@ -151,13 +152,35 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   async function callStages(request: CallRequest, observed: Observed): Promise<Result> {
     const authenticated = await stage('authenticate', () => authenticate(request, deps), observed);
-    const resolved = await stage('resolve', () => resolve(authenticated, deps), observed).catch(async (error: unknown) => {
+    // A retry after input_required: its sealed state is checked before anything else, and a
+    // refusal is recorded like a denial (nothing is forwarded).
+    let continuation: Continuation | undefined;
+    const refuseState = async (error: unknown): Promise<never> => {
+      observed.denied();
+      const decision = { allow: false, reasons: [(error as Error).message], decisionId: randomUUID(), revision: deps.policy.revision };
+      await auditEdgeRefusal({ ...authenticated, method: request.method }, asWardenError(error), decision, deps).catch((failure: unknown) => log.error({ err: failure }, 'recording a refusal failed'));
+      throw error;
+    };
+    try {
+      continuation = openContinuation(authenticated, deps.requestState.sealer, deps.clock.now());
+    } catch (error) {
+      await refuseState(error);
+    }
+    const found = await stage('resolve', () => resolve(authenticated, deps), observed).catch(async (error: unknown) => {
       if (isNotFound(error)) {
         observed.denied();
         await unknownLikeHidden(authenticated, error, deps).catch((failure: unknown) => log.error({ err: failure }, 'recording an unknown name failed'));
       }
       throw error;
     });
+    let resolved = found;
+    if (continuation !== undefined) {
+      try {
+        resolved = continueResolved(found, continuation);
+      } catch (error) {
+        await refuseState(error);
+      }
+    }
     observed.target(resolved.target, resolved.upstream);
     const verdict = await stage('authorize', () => authorize(resolved, deps), observed);
     observed.decided(verdict.allowed ? verdict.context.decision : verdict.decision);

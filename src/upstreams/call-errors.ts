@@ -1,4 +1,4 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import { WardenError } from '../errors.ts';
 import { tooLargeLimit } from './result-cap.ts';
 
@@ -18,12 +18,12 @@ export function upstreamCallError(upstream: string, error: unknown, why: 'timeou
   if (limit !== undefined) {
     return new WardenError('RESULT_TOO_LARGE', `Upstream "${upstream}" answered with more than max_result_bytes (${limit} bytes); the answer was dropped`, { cause: error, details: { upstream, limit } });
   }
-  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+  if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) {
     return new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${upstream}" closed the connection`, { cause: error, details: { upstream } });
   }
-  if (error instanceof McpError) {
+  if (error instanceof ProtocolError) {
     // The upstream's own JSON-RPC error: kept whole so downstream/ can relay it unchanged.
-    const message = error.message.replace(/^MCP error -?\d+: /, '');
+    const { message } = error;
     return new WardenError('UPSTREAM_ERROR', message, { cause: error, details: { upstream, jsonrpc: { code: error.code, message, data: error.data } } });
   }
   return new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${upstream}" failed: ${(error as Error)?.message ?? String(error)}`, { cause: error, details: { upstream } });

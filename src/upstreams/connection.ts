@@ -1,8 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ClientNotification, ClientRequest, JSONRPCRequest, Notification, Progress, Result, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { Client, type ClientContext, type JSONRPCRequest, type Notification, type Progress, type Result, SdkError, SdkErrorCode, type ServerCapabilities, type Transport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { UpstreamListing } from '../catalog/index.ts';
 import type { UpstreamSpec } from '../config/index.ts';
@@ -18,8 +15,6 @@ import { createClientTransport } from './transport.ts';
 /** Results are relayed as they came: a loose schema keeps every field the SDK types do not know. */
 export const passthroughResult = z.looseObject({});
 
-export type ServerRequestExtra = RequestHandlerExtra<ClientRequest, ClientNotification>;
-
 export interface UpstreamEvents {
   /**
    * A fresh complete listing: `connected` after every (re)connect (a new session upstream: its
@@ -28,13 +23,30 @@ export interface UpstreamEvents {
   onListing(upstream: string, listing: UpstreamListing, reason: 'connected' | 'refreshed'): void;
   /** Notifications other than list_changed/progress/cancelled (logging, resources/updated, ...). */
   onNotification(upstream: string, notification: Notification): void;
-  /** sampling/createMessage, elicitation/create, roots/list: relayed by the gateway. */
-  onServerRequest(upstream: string, request: JSONRPCRequest, extra: ServerRequestExtra): Promise<Result>;
+  /**
+   * sampling/createMessage, elicitation/create, roots/list: relayed by the gateway. An old-era
+   * upstream sends them as requests of its own; a new-era one embeds them in an `input_required`
+   * result, which the Client fulfils through this same handler when the caller cannot take the
+   * `input_required` itself (an old-era caller; see CallOptions.inputRequired).
+   */
+  onServerRequest(upstream: string, request: ServerRequest, signal: AbortSignal): Promise<Result>;
   /** An answer over max_result_bytes was dropped (already logged). */
   onResultTooLarge?(upstream: string): void;
   /** The upstream's circuit breaker changed state (already logged). */
   onBreaker?(upstream: string, state: BreakerState): void;
 }
+
+/** A server->client request as the gateway relays it. */
+export interface ServerRequest {
+  method: string;
+  params?: Record<string, unknown> | undefined;
+}
+
+/** Which era an upstream is spoken to in (issue 11): found by `server/discover`, else `initialize`. */
+export type UpstreamEra = 'modern' | 'legacy';
+
+/** The server->client requests a new-era upstream may embed in `input_required` (2026-07-28). */
+const EMBEDDED_REQUESTS = ['elicitation/create', 'sampling/createMessage', 'roots/list'] as const;
 
 export interface ConnectionOptions {
   events: UpstreamEvents;
@@ -55,6 +67,11 @@ interface CallOptions {
   timeoutMs?: number;
   /** W3C trace context sent in `_meta` (the MCP conventions' carrier; the HTTP transport also sends it as headers). */
   trace?: TraceCarrier;
+  /**
+   * A new-era upstream's `input_required` result is returned as it came (the caller relays it,
+   * issue 11) instead of being fulfilled here through onServerRequest.
+   */
+  returnInputRequired?: boolean;
 }
 
 /**
@@ -90,6 +107,8 @@ export class UpstreamConnection {
   readonly #log: Logger;
   readonly #breaker: CircuitBreaker;
   #lastFailure: string | undefined;
+  /** Set once an in-place `server/discover` probe ended the stdio child: connect with `initialize` only. */
+  #legacyOnly = false;
 
   constructor(spec: UpstreamSpec, options: ConnectionOptions) {
     this.spec = spec;
@@ -122,6 +141,16 @@ export class UpstreamConnection {
 
   get capabilities(): ServerCapabilities | undefined {
     return this.#client?.getServerCapabilities();
+  }
+
+  /** The era this upstream is spoken to in; undefined until connected. */
+  get era(): UpstreamEra | undefined {
+    return this.#client?.getProtocolEra();
+  }
+
+  /** The MCP revision negotiated with this upstream (2026-07-28 for the new era); undefined until connected. */
+  get protocolVersion(): string | undefined {
+    return this.#client?.getNegotiatedProtocolVersion();
   }
 
   /** First connection attempt: resolves whether or not it worked (the gateway starts degraded). */
@@ -178,10 +207,11 @@ export class UpstreamConnection {
     else options.signal.addEventListener('abort', onCancel, { once: true });
     const started = performance.now();
     try {
-      const result = await client.request({ method, ...(sent === undefined ? {} : { params: sent }) } as ClientRequest, passthroughResult, {
+      const result = await client.request({ method, ...(sent === undefined ? {} : { params: sent }) }, passthroughResult, {
         signal: abort.signal,
         // Our own deadline decides; the SDK's default 60 s must not fire first.
         timeout: timeoutMs + 60_000,
+        ...(options.returnInputRequired === true ? { allowInputRequired: true } : {}),
       });
       metrics.upstreamCall(this.spec.name, true, (performance.now() - started) / 1000);
       return result;
@@ -261,7 +291,7 @@ export class UpstreamConnection {
     const transport = createClientTransport(this.spec, this.#log, (dropped) => this.#droppedAnswer(dropped), (line) => (lastStderr = line));
     let listing: UpstreamListing;
     try {
-      await client.connect(transport, { timeout: this.#options.connectTimeoutMs });
+      await client.connect(transport, { timeout: this.#options.connectTimeoutMs, ...(this.#legacyOnly ? { prior: { kind: 'legacy' as const } } : {}) });
       this.#interceptProgress(transport);
       // close() may have run while we waited.
       if (this.state === 'closed') {
@@ -271,7 +301,12 @@ export class UpstreamConnection {
       listing = await fetchListing(client, this.#options.connectTimeoutMs);
     } catch (error) {
       await client.close().catch(() => undefined);
-      const message = (error as Error)?.message ?? String(error);
+      // A stdio child that exits on the `server/discover` probe (SDKs that end on any request
+      // before `initialize`) is an old-era server: the next attempt skips the probe.
+      if (this.spec.transport === 'stdio' && error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed) this.#legacyOnly = true;
+      // A failed discovery probe wraps the transport's own error: that is the reason a person needs.
+      const reason = error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed && error.cause instanceof Error ? error.cause : error;
+      const message = (reason as Error)?.message ?? String(reason);
       // A stdio child that exits at once only shows as "Connection closed": what it last said is the reason.
       this.#lastFailure = lastStderr === undefined ? message : `${message} (the process said: ${lastStderr})`;
       this.#log.warn({ err: { message } }, 'upstream connection failed');
@@ -283,7 +318,7 @@ export class UpstreamConnection {
     this.#attempt = 0;
     this.#lastFailure = undefined;
     client.onclose = () => this.#dropped(client);
-    this.#log.info({ tools: listing.tools.length, resources: listing.resources.length, prompts: listing.prompts.length }, 'upstream connected');
+    this.#log.info({ era: client.getProtocolEra(), protocolVersion: client.getNegotiatedProtocolVersion(), tools: listing.tools.length, resources: listing.resources.length, prompts: listing.prompts.length }, 'upstream connected');
     this.#options.events.onListing(this.spec.name, listing, 'connected');
     return true;
   }
@@ -295,11 +330,21 @@ export class UpstreamConnection {
     this.#options.events.onResultTooLarge?.(this.spec.name);
   }
 
+  /**
+   * The SDK v2 Client negotiates the era (issue 11): `server/discover` first, `initialize` when the
+   * upstream gives a definitive old-era answer (a -32601, a stdio probe left unanswered). Legacy
+   * SSE has no new era. The embedded requests of a new-era `input_required` are fulfilled through
+   * the same relay as an old-era upstream's own server->client requests.
+   */
   #createClient(): Client {
     const client = new Client(this.#options.clientInfo, {
       capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } },
+      versionNegotiation: { mode: this.spec.transport === 'sse' ? 'legacy' : 'auto' },
     });
-    client.fallbackRequestHandler = (request, extra) => this.#options.events.onServerRequest(this.spec.name, request, extra);
+    const relay = (request: JSONRPCRequest | ServerRequest, ctx: ClientContext): Promise<Result> =>
+      this.#options.events.onServerRequest(this.spec.name, { method: request.method, params: request.params as Record<string, unknown> | undefined }, ctx.mcpReq.signal);
+    client.fallbackRequestHandler = relay;
+    for (const method of EMBEDDED_REQUESTS) client.setRequestHandler(method, (request, ctx) => relay(request, ctx) as never);
     client.fallbackNotificationHandler = async (notification) => {
       if (notification.method.endsWith('/list_changed')) await this.refresh();
       else this.#options.events.onNotification(this.spec.name, notification);

@@ -1,8 +1,9 @@
 import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { type JSONRPCMessage, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, SdkErrorCode, SdkHttpError, type Transport } from '@modelcontextprotocol/client';
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
 import { createParser } from 'eventsource-parser';
+import { modernRequestHeaders } from './mcp-headers.ts';
 import { type Dropped, tooLargeResponse } from './result-cap.ts';
 
 /**
@@ -16,6 +17,11 @@ import { type Dropped, tooLargeResponse } from './result-cap.ts';
  * with GET + Last-Event-ID after the upstream's `retry` (SEP-1699: servers may close a POST's
  * stream mid-call). A 404 on a session means the upstream forgot it: the transport closes, and
  * the connection manager reconnects with a new session.
+ *
+ * The new era (2026-07-28) on the same transport: a message that carries the per-request
+ * envelope gets the headers it must mirror (mcp-headers.ts) and no session. A refusal is thrown
+ * as the SDK's SdkHttpError with status and body, which the v2 Client reads to tell an old-era
+ * upstream's answer to `server/discover` (a 400 or 404) from an outage.
  */
 interface HttpTransportOptions {
   headers: Record<string, string>;
@@ -67,7 +73,8 @@ export class NodeHttpClientTransport implements Transport {
     if (this.#closed) throw new Error('transport closed');
     const payload = JSON.stringify(message);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(Buffer.byteLength(payload)) };
-    const res = await this.#exchange('POST', withTraceHeaders(headers, message), payload);
+    const modern = modernRequestHeaders(message);
+    const res = await this.#exchange('POST', withTraceHeaders(modern === undefined ? headers : Object.assign(headers, modern), message), payload);
     const sessionId = res.headers['mcp-session-id'];
     if (typeof sessionId === 'string') this.sessionId = sessionId;
     const status = res.statusCode ?? 0;
@@ -83,8 +90,8 @@ export class NodeHttpClientTransport implements Transport {
       throw new Error('the upstream no longer knows this session (404)');
     }
     if (status < 200 || status >= 300) {
-      const text = await readText(res, 4096);
-      throw new Error(`HTTP ${status} from upstream: ${String(text).slice(0, 200)}`);
+      const text = String(await readText(res, 4096));
+      throw new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `HTTP ${status} from upstream: ${text.slice(0, 200)}`, { status, statusText: res.statusMessage ?? '', text });
     }
     const type = String(res.headers['content-type'] ?? '');
     const requestId = 'method' in message && 'id' in message ? message.id : undefined;
@@ -200,7 +207,7 @@ export class NodeHttpClientTransport implements Transport {
     timer.unref();
   }
 
-  #exchange(method: 'POST' | 'GET', headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+  #exchange(method: 'POST' | 'GET', headers: Record<string, string>, body?: string, retried = false): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = this.#request(
         {
@@ -210,11 +217,12 @@ export class NodeHttpClientTransport implements Transport {
           port: this.#url.port,
           path: `${this.#url.pathname}${this.#url.search}`,
           method,
+          // The message's own headers last: a new-era request's version header is its body's.
           headers: {
             ...this.#headers,
-            ...headers,
             ...(this.sessionId === undefined ? {} : { 'mcp-session-id': this.sessionId }),
             ...(this.#protocolVersion === undefined ? {} : { 'mcp-protocol-version': this.#protocolVersion }),
+            ...headers,
           },
         },
         (res) => {
@@ -225,7 +233,12 @@ export class NodeHttpClientTransport implements Transport {
       );
       this.#open.add(req);
       req.once('close', () => this.#open.delete(req));
-      req.once('error', reject);
+      req.once('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the upstream closed while idle resets on reuse, before the upstream
+        // read anything: sent once more on a fresh socket (node:http docs, "reusedSocket").
+        if (!retried && req.reusedSocket && error.code === 'ECONNRESET' && !this.#closed) return resolve(this.#exchange(method, headers, body, true));
+        reject(error);
+      });
       req.end(body);
     });
   }

@@ -1,5 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { type Client, ProtocolError } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { Item, UpstreamListing } from '../catalog/index.ts';
 
@@ -11,6 +10,7 @@ import type { Item, UpstreamListing } from '../catalog/index.ts';
  * make a large catalog unfetchable.
  */
 const MAX_PAGES = 1000;
+const METHOD_NOT_FOUND = -32601;
 
 const nextCursor = z.string().optional();
 const named = z.array(z.looseObject({ name: z.string().min(1) }));
@@ -47,7 +47,7 @@ async function fetchAll(client: Client, key: keyof typeof LISTS, timeoutMs: numb
       result = (await client.request({ method, params }, schema, { timeout: timeoutMs })) as Record<string, unknown>;
     } catch (error) {
       // Many servers declare `resources` but implement no templates list: treat as empty.
-      if (error instanceof McpError && error.code === ErrorCode.MethodNotFound) return items;
+      if (error instanceof ProtocolError && error.code === METHOD_NOT_FOUND) return items;
       throw error;
     }
     items.push(...(result[key] as Item[]));

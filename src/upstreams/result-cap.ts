@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type JSONRPCMessage, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { type JSONRPCMessage, ProtocolError } from '@modelcontextprotocol/client';
 import { deserializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 
 /**
@@ -24,7 +24,7 @@ export function tooLargeResponse(id: string | number, bytes: number, limit: numb
 
 /** The limit, when the error is our own "too large" answer. */
 export function tooLargeLimit(error: unknown): number | undefined {
-  if (!(error instanceof McpError)) return undefined;
+  if (!(error instanceof ProtocolError)) return undefined;
   const data = error.data as { mark?: unknown; limit?: unknown } | undefined;
   return data?.mark === MARK && typeof data.limit === 'number' ? data.limit : undefined;
 }

@@ -113,6 +113,8 @@ function decisionEvent(ctx: Resolved, decision: Decision, now: number): Decision
   const event = commonEvent(ctx, decision, now);
   const { target } = ctx;
   event.upstream = ctx.upstream;
+  if (ctx.upstreamProtocolVersion !== undefined) event.upstreamProtocolVersion = ctx.upstreamProtocolVersion;
+  if (ctx.continues !== undefined) event.continues = ctx.continues;
   if (target.kind === 'resource') event.publicName = target.uri;
   else {
     event.publicName = target.entry.publicName;

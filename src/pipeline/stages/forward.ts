@@ -2,6 +2,7 @@ import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { WardenError } from '../../errors.ts';
 import type { TraceCarrier } from '../../metrics/index.ts';
 import type { Forwarded, Recorded } from '../context.ts';
+import { sealInputRequired } from '../continuation.ts';
 import type { PipelineDeps } from '../deps.ts';
 
 /**
@@ -12,7 +13,7 @@ import type { PipelineDeps } from '../deps.ts';
  * upstream request (notifications/cancelled). `trace` is the W3C context the upstream gets as
  * its parent (in `_meta`, and as headers over HTTP).
  */
-export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams' | 'inFlight' | 'clock'>, trace?: TraceCarrier): Promise<Forwarded> {
+export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams' | 'inFlight' | 'clock' | 'requestState'>, trace?: TraceCarrier): Promise<Forwarded> {
   const connection = deps.upstreams.get(ctx.upstream);
   if (!connection) {
     throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${ctx.upstream}" is not configured`, { details: { upstream: ctx.upstream } });
@@ -30,9 +31,15 @@ export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams
       ...(onprogress ? { onprogress } : {}),
       ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
       ...(trace === undefined ? {} : { trace }),
+      ...(ctx.session.takesInputRequired === true ? { returnInputRequired: true } : {}),
     });
     await delivered;
-    return { ...ctx, result, upstreamMs: deps.clock.now() - sentAt };
+    const upstreamMs = deps.clock.now() - sentAt;
+    // A new-era caller gets the upstream's input_required with the gateway's sealed state (continuation.ts).
+    if (result.resultType === 'input_required') {
+      return { ...ctx, result: sealInputRequired(result, ctx, deps.requestState.sealer, deps.clock.now() + deps.requestState.ttlMs), upstreamMs };
+    }
+    return { ...ctx, result, upstreamMs };
   } finally {
     release();
   }

@@ -1,3 +1,4 @@
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, LOG_LEVEL_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { NamedEntry } from '../../catalog/index.ts';
 import { WardenError } from '../../errors.ts';
@@ -28,8 +29,17 @@ function parse<T>(schema: z.ZodType<T>, params: unknown): T {
   throw new WardenError('REQUEST_INVALID', result.error.issues[0]?.message ?? 'invalid params', { details: { field: result.error.issues[0]?.path.join('.') } });
 }
 
+/**
+ * The target, and the MCP revision its upstream is spoken to in (issue 11: audit rows record the
+ * era on both sides); a composite or a disconnected upstream has none.
+ */
+export function resolve(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog' | 'integrity'> & { upstreams?: PipelineDeps['upstreams'] }): Resolved {
+  const resolved = resolveTarget(ctx, deps);
+  const version = deps.upstreams?.get(resolved.upstream)?.protocolVersion;
+  return version === undefined ? resolved : { ...resolved, upstreamProtocolVersion: version };
+}
 
-export function resolve(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog' | 'integrity'>): Resolved {
+function resolveTarget(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog' | 'integrity'>): Resolved {
   const snapshot = deps.catalog.snapshot;
   const byName = (kind: 'tool' | 'prompt', map: ReadonlyMap<string, NamedEntry>, name: string): Target & { entry: NamedEntry } => {
     const entry = map.get(name);
@@ -70,10 +80,17 @@ export function resolve(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog' |
   }
 }
 
-/** The caller's params minus its progressToken: the SDK client puts its own in (mapped back in forward). */
+/**
+ * The caller's params minus what belongs to the caller's hop: its progressToken (the SDK client
+ * puts its own in, mapped back in forward) and the new era's per-request envelope (its version,
+ * client info and capabilities describe the caller; toward the upstream the gateway is the client,
+ * and the SDK v2 Client sends the gateway's own envelope when the upstream speaks the new era).
+ */
 function upstreamParams(params: Record<string, unknown>): Record<string, unknown> {
   const meta = params._meta as Record<string, unknown> | undefined;
-  if (meta === undefined || !('progressToken' in meta)) return { ...params };
-  const { progressToken: _dropped, ...rest } = meta;
-  return { ...params, _meta: rest };
+  if (meta === undefined || !Object.keys(meta).some(isHopKey)) return { ...params };
+  return { ...params, _meta: Object.fromEntries(Object.entries(meta).filter(([key]) => !isHopKey(key))) };
 }
+
+const HOP_KEYS = new Set(['progressToken', PROTOCOL_VERSION_META_KEY, CLIENT_INFO_META_KEY, CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY]);
+const isHopKey = (key: string): boolean => HOP_KEYS.has(key);

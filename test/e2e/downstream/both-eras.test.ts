@@ -149,6 +149,16 @@ describe('one /mcp for both eras', () => {
       expect(legacyTools).not.toContain('sink__add');
       const echoed = await modern.callTool({ name: 'sink__echo', arguments: { message: 'from v2' } });
       expect(JSON.stringify(echoed.content)).toContain('from v2');
+      // The v2 client without negotiation speaks the old era: the policy sees it as one.
+      const v2Legacy = new ClientV2({ name: 'v2-legacy-client', version: '1.0.0' });
+      await v2Legacy.connect(new HttpTransportV2(new URL(gateway.url), { requestInit: { headers } }));
+      try {
+        expect(v2Legacy.getProtocolEra()).toBe('legacy');
+        expect((await v2Legacy.listTools()).tools.map((t) => t.name)).not.toContain('sink__add');
+        expect(JSON.stringify((await v2Legacy.callTool({ name: 'sink__echo', arguments: { message: 'v2 old era' } })).content)).toContain('v2 old era');
+      } finally {
+        await v2Legacy.close();
+      }
       await expect(legacy.callTool({ name: 'sink__add', arguments: { a: 1, b: 2 } })).rejects.toThrow(/Unknown tool: sink__add/);
     } finally {
       await modern.close();
@@ -188,5 +198,15 @@ describe('warden serve --stdio in the era its client opens with', () => {
     } finally {
       await legacy.close();
     }
-  }, 90_000);
+    // The v2 client without negotiation speaks the old era (initialize + session), like a 2025 client.
+    const v2Legacy = new ClientV2({ name: 'v2-legacy-stdio-client', version: '1.0.0' });
+    await v2Legacy.connect(new StdioTransportV2({ command: entry.command, args: entry.args, env: entry.env, stderr: 'ignore' }));
+    try {
+      expect(v2Legacy.getProtocolEra()).toBe('legacy');
+      const echoed = await v2Legacy.callTool({ name: 'sink__echo', arguments: { message: 'v2 old era on stdio' } });
+      expect(JSON.stringify(echoed.content)).toContain('v2 old era on stdio');
+    } finally {
+      await v2Legacy.close();
+    }
+  }, 120_000);
 });

@@ -23,7 +23,7 @@ export function auditStoreContract(backend: StoreBackend): void {
   describe(`AuditStore contract - ${backend.name}`, () => {
     it('writes a decision with its columns and a redacted data document', async () => {
       const store = await backend.open('decision', {}, { now: tick });
-      const event = decision({ decision: 'deny', code: 'POLICY_DENIED', reasons: ['not an analyst'], workflow: { name: 'weekly', step: 'fetch' }, arguments: { sql: 'select 1', password: 'hunter2' } });
+      const event = decision({ decision: 'deny', code: 'POLICY_DENIED', reasons: ['not an analyst'], workflow: { name: 'weekly', step: 'fetch' }, arguments: { sql: 'select 1', password: 'hunter2' }, upstreamProtocolVersion: '2025-11-25' });
       await store.recordDecision(event);
       await store.recordOutcome(outcomeOf(decision(), { outcome: 'upstream_error', errorCode: 'UPSTREAM_ERROR' }));
       await store.close();
@@ -41,6 +41,7 @@ export function auditStoreContract(backend: StoreBackend): void {
         token_id: 'jti-1',
         workflow: { name: 'weekly', step: 'fetch' },
         protocol_version: '2026-07-28',
+        upstream_protocol_version: '2025-11-25',
         input: null,
       });
       expect(outcome).toMatchObject({ kind: 'outcome', outcome: 'upstream_error', code: 'UPSTREAM_ERROR' });

@@ -21,6 +21,7 @@ import { startHttpFixture } from '../../fixtures/relay-server-http.ts';
 import { auditConfig, tempDir } from '../../support/audit.ts';
 import { silentLogger } from '../../support/engines.ts';
 import { authConfig, claimsAt, newSigningKey, sign, testClock, type TestClock } from '../../support/tokens.ts';
+import { sealerFor } from '../../../src/downstream/seal.ts';
 
 /** alice may list and call `db__echo` unless the message is "forbidden"; bob may see nothing. */
 const POLICY = `package mcp.authz
@@ -98,6 +99,7 @@ export async function realDeps(prefix: string): Promise<RealDeps> {
     limits: new Limits(config.limits, (name) => upstreamLimits(config.limits, name).max_concurrent, NO_LIMIT_EVENTS),
     pageSize: config.namespacing.page_size,
     composites: new Map(),
+    requestState: { sealer: sealerFor('request-state', 'real-deps-request-state-key-0123456789'), ttlMs: 60_000 },
     requiredScopes: [],
   };
   return {
@@ -118,3 +120,4 @@ export async function realDeps(prefix: string): Promise<RealDeps> {
     },
   };
 }
+

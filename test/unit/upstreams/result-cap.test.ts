@@ -1,4 +1,4 @@
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
 import { CappedReadBuffer, type Dropped, responseIdOf, tooLargeLimit, tooLargeResponse } from '../../../src/upstreams/result-cap.ts';
 
@@ -55,7 +55,7 @@ describe('result cap - which response a dropped line was', () => {
 
   it('knows its own mark, and no upstream error can carry it', () => {
     const own = tooLargeResponse(1, 10, 5) as { error: { code: number; message: string; data: unknown } };
-    expect(tooLargeLimit(new McpError(own.error.code, own.error.message, own.error.data))).toBe(5);
-    expect(tooLargeLimit(new McpError(-32005, 'x', { mark: 'guessed', limit: 5 }))).toBeUndefined();
+    expect(tooLargeLimit(new ProtocolError(own.error.code, own.error.message, own.error.data))).toBe(5);
+    expect(tooLargeLimit(new ProtocolError(-32005, 'x', { mark: 'guessed', limit: 5 }))).toBeUndefined();
   });
 });

@@ -1,0 +1,148 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client as ClientV2, StreamableHTTPClientTransport as HttpTransportV2 } from '@modelcontextprotocol/client';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient } from '../../fixtures/client.ts';
+import { fixtureCommand } from '../../fixtures/spawn.ts';
+import { auditRows } from '../../support/audit.ts';
+import { newSigningKey, signToken } from '../../support/tokens.ts';
+import { startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../../support/worlds/security.ts';
+
+/**
+ * The input_required relay (issue 11) through `warden serve --http` with JWT, Rego and the SQLite
+ * audit on, in front of the new-era fixture whose `confirm` tool asks for an elicitation the new
+ * era's way. A stdio recorder shows what reached the upstream. A v2 client fulfils the round
+ * itself; raw retries bring a tampered or another principal's state; a v1 client (old era) gets
+ * the same question as an elicitation/create request.
+ */
+const MODERN = '2026-07-28';
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': MODERN,
+  'io.modelcontextprotocol/clientInfo': { name: 'raw-test-client', version: '1.0.0' },
+  'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
+};
+const RECORDER = fileURLToPath(new URL('../../fixtures/stdio-recorder.mjs', import.meta.url));
+
+let dir: GatewayDir;
+let gateway: RunningGateway;
+let alice: string;
+let bob: string;
+let wire: string;
+
+beforeAll(async () => {
+  const key = await newSigningKey('input-required-key');
+  const root = tempDir();
+  wire = join(root, 'upstream.jsonl');
+  const modern = fixtureCommand('modern-only', 'stdio');
+  dir = writeGatewayDir({ dir: root, key, mcpServers: { m: { command: process.execPath, args: [RECORDER, wire, modern.command, ...modern.args], env: {} } } });
+  writeFileSync(dir.policy, 'package mcp.authz\n\ndefault allow := false\n\nallow if input.principal.sub in {"alice", "bob"}\n');
+  gateway = await startGateway(dir);
+  [alice, bob] = await Promise.all([signToken(key), signToken(key, { sub: 'bob' })]);
+}, 90_000);
+
+afterAll(async () => {
+  await gateway?.close();
+  if (dir) rmSync(dir.dir, { recursive: true, force: true });
+});
+
+/** The tools/call messages that reached the upstream. */
+const upstreamCalls = () =>
+  existsSync(wire) ? readFileSync(wire, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { method?: string; params?: Record<string, unknown> }).filter((m) => m.method === 'tools/call') : [];
+
+let nextId = 1;
+async function call(token: string, params: Record<string, unknown>): Promise<Record<string, any>> {
+  const name = typeof params.name === 'string' ? params.name : 'm__confirm';
+  const response = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}`, 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': name },
+    body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: 'm__confirm', ...params, _meta: ENVELOPE } }),
+  });
+  return (await response.json()) as Record<string, any>;
+}
+
+const confirmRows = () => auditRows(dir.audit).filter((r) => r.kind === 'decision' && r.method === 'tools/call' && r.public_name === 'm__confirm');
+
+describe('input_required relay', () => {
+  beforeAll(async () => {
+    for (let i = 0; i < 300; i++) {
+      const answer = await call(alice, { arguments: { action: 'probe' } });
+      if (answer.result?.resultType === 'input_required') return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('the gateway never offered m__confirm');
+  }, 60_000);
+
+  it('lets a v2 client answer the question and retry; the retry is a new decision that names the first', async () => {
+    const client = new ClientV2({ name: 'v2-client', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' }, capabilities: { elicitation: { form: {} } } });
+    const asked: string[] = [];
+    client.setRequestHandler('elicitation/create', async (request) => {
+      asked.push(String(request.params.message));
+      return { action: 'accept', content: { confirm: true } };
+    });
+    await client.connect(new HttpTransportV2(new URL(gateway.url), { requestInit: { headers: { authorization: `Bearer ${alice}` } } }));
+    try {
+      expect(client.getProtocolEra()).toBe('modern');
+      const result = await client.callTool({ name: 'm__confirm', arguments: { action: 'deploy' } });
+      expect(asked).toEqual(['Confirm deploy?']);
+      // The upstream got its own state back, never the gateway's.
+      expect(result.content).toEqual([{ type: 'text', text: 'confirmed deploy (state modern-only-state:deploy)' }]);
+    } finally {
+      await client.close();
+    }
+    const deploys = confirmRows().filter((r) => (JSON.parse(r.data) as { arguments: { action?: string } }).arguments.action === 'deploy');
+    expect(deploys.map((r) => r.decision)).toEqual(['allow', 'allow']);
+    const [first, retry] = deploys;
+    expect(JSON.parse(first!.data).continues_decision).toBeUndefined();
+    expect(JSON.parse(retry!.data).continues_decision).toBe(first!.decision_id);
+    expect(retry!.decision_id).not.toBe(first!.decision_id);
+  });
+
+  it('hands the caller a sealed state of its own, and refuses it altered or brought by another principal, forwarding nothing', async () => {
+    const first = await call(alice, { arguments: { action: 'drop' } });
+    expect(first.result).toMatchObject({ resultType: 'input_required', inputRequests: { confirm: { method: 'elicitation/create' } } });
+    const state = first.result.requestState as string;
+    expect(state).not.toContain('modern-only-state');
+    expect(Buffer.from(state, 'base64url').toString('latin1')).not.toContain('modern-only-state');
+    const before = upstreamCalls().length;
+    const retry = { arguments: { action: 'drop' }, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } };
+
+    const tampered = `${state.slice(0, 30)}${state[30] === 'A' ? 'B' : 'A'}${state.slice(31)}`;
+    const refusedTampered = await call(alice, { ...retry, requestState: tampered });
+    expect(refusedTampered.error).toMatchObject({ code: -32602, data: { code: 'REQUEST_STATE_INVALID' } });
+    const refusedForeign = await call(bob, { ...retry, requestState: state });
+    expect(refusedForeign.error).toMatchObject({ code: -32602, data: { code: 'REQUEST_STATE_FOREIGN' } });
+    const refusedElsewhere = await call(alice, { ...retry, arguments: { action: 'other' }, name: 'm__echo', requestState: state });
+    expect(refusedElsewhere.error).toMatchObject({ code: -32602, data: { code: 'REQUEST_STATE_INVALID' } });
+    expect(refusedElsewhere.error.message).toContain('issued for tools/call m__confirm');
+    expect(upstreamCalls().length).toBe(before);
+
+    const denied = auditRows(dir.audit).filter((r) => r.kind === 'decision' && r.decision === 'deny').map((r) => `${r.sub} ${r.code}`);
+    expect(denied).toContain('alice REQUEST_STATE_INVALID');
+    expect(denied).toContain('bob REQUEST_STATE_FOREIGN');
+
+    const accepted = await call(alice, { ...retry, requestState: state });
+    expect(accepted.result.content).toEqual([{ type: 'text', text: 'confirmed drop (state modern-only-state:drop)' }]);
+    expect(upstreamCalls().length).toBe(before + 1);
+  });
+
+  it('asks an old-era client with elicitation/create and answers the new-era upstream with its answer', async () => {
+    const legacy = await connectClient({ type: 'http', url: gateway.url, headers: { authorization: `Bearer ${alice}` } }, { elicitation: {} });
+    const asked: string[] = [];
+    legacy.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params.message);
+      return { action: 'accept', content: { confirm: false } };
+    });
+    try {
+      const result = await legacy.callTool({ name: 'm__confirm', arguments: { action: 'restart' } });
+      expect(asked).toEqual(['Confirm restart?']);
+      expect(result.content).toEqual([{ type: 'text', text: 'declined restart (state modern-only-state:restart)' }]);
+    } finally {
+      await legacy.close();
+    }
+    const relayed = auditRows(dir.audit).filter((r) => r.kind === 'decision' && r.method === 'elicitation/create');
+    expect(relayed.length).toBeGreaterThanOrEqual(1);
+    expect(relayed.at(-1)).toMatchObject({ decision: 'allow', upstream: 'm', sub: 'alice' });
+  });
+});
