@@ -141,7 +141,12 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   /** Concurrent first requests of one session on this replica make one takeover. */
   const takeovers = new Map<string, Promise<StreamableHTTPServerTransport | undefined>>();
   // A session ended (DELETE) through another replica is closed here too, not answered until idle.
-  if (options.sessions) gateway.sessionState.watchEnded(() => streamable.ids(), (id) => void streamable.get(id)?.close().catch(() => undefined));
+  // A DELETE this replica is answering closes its session itself: the announcement of that very
+  // end may come back first and must not close the transport under the DELETE (a 404).
+  const endingHere = new Set<string>();
+  if (options.sessions) {
+    gateway.sessionState.watchEnded(() => streamable.ids(), (id) => void (endingHere.has(id) || streamable.get(id)?.close().catch(() => undefined)));
+  }
   function takeOverOnce(id: string, owner: string | undefined, req: IncomingMessage): Promise<StreamableHTTPServerTransport | undefined> {
     let pending = takeovers.get(id);
     if (!pending) {
@@ -206,7 +211,11 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
           res.on('close', () => openIds.release(id, requestId));
         }
         // The client ends its session: no replica may continue it. Recorded before the local close.
-        if (req.method === 'DELETE' && options.sessions) await gateway.sessionState.end(id);
+        if (req.method === 'DELETE' && options.sessions) {
+          endingHere.add(id);
+          res.once('close', () => endingHere.delete(id));
+          await gateway.sessionState.end(id);
+        }
         return existing.handleRequest(req, res, body);
       }
       if (id !== undefined) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
