@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { chainKey, closeIncompleteCalls, describeUrl, migrateToPostgres, openAuditReader, pruneAudit, type AuditReader, type AuditTarget, type ChainKey, type EventRow } from '../audit/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { auditTargetOf } from './audit-target.ts';
+import { SHOWN_USAGE, parseShownOptions, renderShown, shownAnswer } from './audit-shown.ts';
 import { WardenError } from '../errors.ts';
 import {
   parseCloseIncompleteOptions, parseExportOptions, parseMigrateOptions, parsePruneOptions, parseQueryOptions, parseStatsOptions, parseTailOptions, parseVerifyOptions,
@@ -26,6 +27,7 @@ const SUBCOMMAND_USAGE: Record<string, string> = {
   verify: `verify  [--expect SEQ:HASH ...] [--json]   (--expect: a lastSeq:lastHash kept from an earlier --json run;
           PostgreSQL: REPLICA:SEQ:HASH, every replica's chain is verified)`,
   prune: 'prune   --older-than 30d [--json]',
+  shown: SHOWN_USAGE,
   'close-incomplete': 'close-incomplete --replica ID [--json]     (PostgreSQL: close the calls a dead replica left open)',
   migrate: 'migrate --to postgres://... --replica ID   (copy a SQLite trail into PostgreSQL as that replica\'s chain)',
 };
@@ -150,6 +152,11 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
           io.stdout.write(text);
           return ok ? EXIT.OK : EXIT.FAILURE;
         });
+      }
+      case 'shown': {
+        const options = parseShownOptions(rest, io.now());
+        io.stdout.write(renderShown(await shownAnswer(options), options.json));
+        return EXIT.OK;
       }
       case 'prune': {
         const options = parsePruneOptions(rest);

@@ -18,6 +18,7 @@ import type { AuditHealth, AuditStore } from '../sink.ts';
 import { auditStoreApi } from '../store-api.ts';
 import { pinStore } from '../pins.ts';
 import { sqlitePinSql } from './pins.ts';
+import { shownNamesWriter } from '../shown.ts';
 
 export interface AuditStoreOptions {
   /** Clock for the rows the store writes itself (startup, incomplete, shutdown, head). */
@@ -160,5 +161,6 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
     db.close();
   };
 
-  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(sqlitePinSql(db)) });
+  const sql = sqlitePinSql(db);
+  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(sql), shownNames: shownNamesWriter(sql) });
 }
