@@ -14,6 +14,8 @@ export interface ChainProblem {
   seq: number;
   kind: ChainProblemKind;
   message: string;
+  /** The mark (an `--expect`, a witnessed head, a signed checkpoint) the chain no longer holds. */
+  mark?: ChainMark;
 }
 
 export interface ChainMark {
@@ -122,6 +124,12 @@ export function startWalk({ anchor, head, keying, key, expected }: WalkStart): C
       if (!problem && head) problem = compareWithHead(head, lastSeq, expectedPrev);
       if (!problem && keying) problem = checkKeyingStart(keying, anchor, lastSeq, found.row);
       if (!problem) problem = compareWithMarks(marks, anchor, lastSeq, found.hashesAt);
+      else {
+        // A mark before the break that no longer holds is the earlier finding: the rows up to
+        // it were rewritten with recomputed hashes, and the break is where the rewrite ended.
+        const stop = problem.seq;
+        problem = compareWithMarks(marks.filter((mark) => mark.seq < stop), anchor, lastSeq, found.hashesAt) ?? problem;
+      }
       return {
         rows,
         firstSeq,
@@ -166,10 +174,10 @@ function compareWithMarks(marks: readonly ChainMark[], anchor: ChainMark | undef
   for (const mark of marks) {
     const hash = anchor?.seq === mark.seq ? anchor.hash : hashesAt.get(mark.seq);
     if (hash === undefined && mark.seq > lastSeq) {
-      return { seq: lastSeq + 1, kind: 'truncated', message: `the log ends at seq ${lastSeq} but seq ${mark.seq} was recorded earlier: rows were cut off and the head moved back` };
+      return { seq: lastSeq + 1, kind: 'truncated', message: `the log ends at seq ${lastSeq} but seq ${mark.seq} was recorded earlier: rows were cut off and the head moved back`, mark };
     }
     if (hash !== mark.hash) {
-      return { seq: mark.seq, kind: 'rewritten', message: `row ${mark.seq} no longer has the hash recorded earlier (${mark.hash.slice(0, 12)}...): the log was rewritten at or before it with recomputed hashes` };
+      return { seq: mark.seq, kind: 'rewritten', message: `row ${mark.seq} no longer has the hash recorded earlier (${mark.hash.slice(0, 12)}...): the log was rewritten at or before it with recomputed hashes`, mark };
     }
   }
   return null;

@@ -4,6 +4,9 @@
  * schema must be exactly the one this code knows (AUDIT_SCHEMA_MISMATCH otherwise).
  */
 import type Database from 'better-sqlite3';
+import { type ShownQuery, type ShownRecord, shownAt } from './shown.ts';
+import { queryPinSql } from './postgres/pins.ts';
+import { sqlitePinSql } from './sqlite/pins.ts';
 import type pg from 'pg';
 import type { EventRow } from './chain.ts';
 import type { DecisionFilter, DecisionRecord, StatsKey, StatsRow } from './decisions.ts';
@@ -30,6 +33,8 @@ interface CommonReader {
   /** Every event in the range, in chain order (each chain in turn on PostgreSQL). */
   events(range: { since?: Date; until?: Date }): AsyncIterable<EventRow>;
   tail(): TailFeed;
+  /** What a principal had been shown as of a time (shown.ts). */
+  shown(query: ShownQuery): Promise<ShownRecord[]>;
   close(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ async function openPostgresReader(settings: PostgresSettings): Promise<PostgresA
     queryDecisions: (filter, limit) => queryDecisionsPg(client, filter, limit),
     decisionStats: (filter, by) => decisionStatsPg(client, filter, by),
     events: (range) => iterateEventsPg(client, range),
+    shown: (query) => shownAt(queryPinSql(client), query),
     verify: ({ expected, key }) => verifyPostgres(client, { expected, ...(key === undefined ? {} : { key }) }),
     tail() {
       let cursor: TailCursor = new Map();
@@ -106,6 +112,7 @@ async function openSqliteReader(path: string): Promise<SqliteAuditReader> {
     queryDecisions: async (filter, limit) => queryDecisions(db, filter, limit),
     decisionStats: async (filter, by) => decisionStats(db, filter, by),
     events: (range) => (async function* () { yield* iterateEvents(db, range); })(),
+    shown: (query) => shownAt(sqlitePinSql(db), query),
     verify: async ({ expected, key }) => verifyChain(db, { expected, key }),
     tail() {
       let seq = 0;

@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import { checkPostgresSchema, loadPostgresMigrations } from '../audit/postgres/migrations.ts';
-import { connect, describeUrl } from '../audit/postgres/connection.ts';
-import { queryPinSql } from '../audit/postgres/pins.ts';
-import { type ShownRecord, shownAt } from '../audit/shown.ts';
-import { openReaderDatabase } from '../audit/sqlite/database.ts';
-import { checkSchema, loadMigrations } from '../audit/sqlite/migrations.ts';
-import { sqlitePinSql } from '../audit/sqlite/pins.ts';
+import { type ShownRecord, openAuditReader } from '../audit/index.ts';
 import { parseFlags } from './args.ts';
 import { pointInTime } from './audit-options.ts';
 import { auditTargetOf } from './audit-target.ts';
@@ -55,23 +49,12 @@ export interface ShownAnswer {
 export async function shownAnswer(options: ShownOptions): Promise<ShownAnswer> {
   const target = auditTargetOf(options);
   const query = { sub: options.sub, at: options.at, since: options.since };
+  const reader = await openAuditReader(target);
   let answers: ShownRecord[];
-  if (target.backend === 'postgres') {
-    const client = await connect(target.settings, 'mcp-warden audit cli');
-    try {
-      await checkPostgresSchema(client, describeUrl(target.settings.url), loadPostgresMigrations());
-      answers = await shownAt(queryPinSql(client), query);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  } else {
-    const db = openReaderDatabase(target.path);
-    try {
-      checkSchema(db, loadMigrations());
-      answers = await shownAt(sqlitePinSql(db), query);
-    } finally {
-      db.close();
-    }
+  try {
+    answers = await reader.shown(query);
+  } finally {
+    await reader.close();
   }
   const answer: ShownAnswer = { sub: options.sub, at: options.at.toISOString(), since: options.since.toISOString(), answers };
   if (options.tool !== undefined) {
