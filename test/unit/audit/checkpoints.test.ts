@@ -157,7 +157,7 @@ describe('signed audit checkpoints - sqlite', () => {
     writeFileSync(forged, [original[0], JSON.stringify(altered), ...original.slice(2)].join('\n'));
     const result = await audit(['verify', '--db', path, '--checkpoints', forged, '--public-key', publicKeyFile]);
     expect(result.code).toBe(1);
-    expect(result.err).toContain(`AUDIT_CHECKPOINT_INVALID: ${forged}:2: the signature does not verify`);
+    expect(result.err).toContain(`${'AUDIT_CHECKPOINT_INVALID'}: ${forged}:2: the signature does not verify`);
 
     const other = join(dir, 'other.pub');
     writeFileSync(other, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
