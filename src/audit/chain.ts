@@ -28,7 +28,9 @@ export type EventKind =
   /** A pinned tool or prompt definition was first seen, seen changed, approved or revoked (src/integrity/). */
   | 'tool_pin'
   /** One list answer: who was shown how many names, and their digest (names in `shown_names`; shown.ts). */
-  | 'shown';
+  | 'shown'
+  /** `warden audit keys rotate`: the chain key changes after this row, which is under the old key (keying.ts). */
+  | 'key_rotation';
 
 /** The columns of one `events` row, minus seq and the chain fields. */
 export interface EventFields {

@@ -58,6 +58,10 @@ export const auditConfigSchema = z
       .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`); keep it out of the file: "${WARDEN_AUDIT_CHAIN_KEY}"')
       .optional()
       .describe('Secret for an HMAC-SHA256 chain: without it, someone who can write the database cannot recompute the chain after an edit. Once set, the log needs it to be written and verified.'),
+    retired_chain_keys: z
+      .array(z.string().min(32))
+      .default([])
+      .describe('Chain keys rotated out by `warden audit keys rotate`: verify needs them for the rows written under them ("${WARDEN_AUDIT_RETIRED_CHAIN_KEY}"). Never written with.'),
     checkpoint: checkpointConfigSchema.optional().describe('Signed checkpoints of the hash chain, off the call path. Unset: none.'),
     authn_failure_window_ms: z.number().int().min(10).default(60_000).describe('authn_failure events are aggregated per source and reason over this window.'),
     redact: z

@@ -23,3 +23,5 @@ export { closeIncompleteCalls, migrateToPostgres, pruneAudit } from './maintenan
 export { loadPublicKey, readCheckpoints, type Checkpoint } from './checkpoints/statement.ts';
 export { matchCheckpoints, type CheckpointVerdict } from './checkpoints/match.ts';
 export type { ShownRecord } from './shown.ts';
+export type { ShownEvent } from './sink.ts';
+export { rotateChainKey, type RotationResult } from './key-rotation.ts';

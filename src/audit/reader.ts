@@ -41,13 +41,13 @@ interface CommonReader {
 /** A SQLite trail has one chain: a mark is SEQ:HASH. */
 export interface SqliteAuditReader extends CommonReader {
   backend: 'sqlite';
-  verify(options: { expected: readonly ChainMark[]; key: VerifyOptions['key'] }): Promise<VerifyReport>;
+  verify(options: { expected: readonly ChainMark[]; key: VerifyOptions['key']; retiredKeys?: VerifyOptions['retiredKeys'] }): Promise<VerifyReport>;
 }
 
 /** PostgreSQL keeps one chain per replica: a mark names its replica. */
 export interface PostgresAuditReader extends CommonReader {
   backend: 'postgres';
-  verify(options: { expected: readonly ReplicaMark[]; key: VerifyOptions['key'] }): Promise<PostgresVerifyReport>;
+  verify(options: { expected: readonly ReplicaMark[]; key: VerifyOptions['key']; retiredKeys?: VerifyOptions['retiredKeys'] }): Promise<PostgresVerifyReport>;
 }
 
 export type AuditReader = SqliteAuditReader | PostgresAuditReader;
@@ -76,7 +76,7 @@ async function openPostgresReader(settings: PostgresSettings): Promise<PostgresA
     decisionStats: (filter, by) => decisionStatsPg(client, filter, by),
     events: (range) => iterateEventsPg(client, range),
     shown: (query) => shownAt(queryPinSql(client), query),
-    verify: ({ expected, key }) => verifyPostgres(client, { expected, ...(key === undefined ? {} : { key }) }),
+    verify: ({ expected, key, retiredKeys = [] }) => verifyPostgres(client, { expected, retiredKeys, ...(key === undefined ? {} : { key }) }),
     tail() {
       let cursor: TailCursor = new Map();
       return {
@@ -113,7 +113,7 @@ async function openSqliteReader(path: string): Promise<SqliteAuditReader> {
     decisionStats: async (filter, by) => decisionStats(db, filter, by),
     events: (range) => (async function* () { yield* iterateEvents(db, range); })(),
     shown: (query) => shownAt(sqlitePinSql(db), query),
-    verify: async ({ expected, key }) => verifyChain(db, { expected, key }),
+    verify: async ({ expected, key, retiredKeys = [] }) => verifyChain(db, { expected, key, retiredKeys }),
     tail() {
       let seq = 0;
       const advance = (rows: EventRow[]): EventRow[] => ((seq = rows.at(-1)?.seq ?? seq), rows);

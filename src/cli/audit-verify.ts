@@ -18,6 +18,7 @@ export interface VerifyIo {
   paint: Paint;
   withReader<T>(target: AuditTarget, use: (reader: AuditReader) => Promise<T>): Promise<T>;
   key: ChainKey | undefined;
+  retiredKeys: ChainKey[];
 }
 
 type VerifyOptions = ReturnType<typeof parseVerifyOptions>;
@@ -56,18 +57,18 @@ export async function verifyCommand(options: VerifyOptions, io: VerifyIo): Promi
     if (target.backend === 'sqlite' && checkpoint.replica !== null) throw new WardenError('AUDIT_CHECKPOINT_INVALID', `${checkpoint.where}: a checkpoint of replica ${checkpoint.replica} (PostgreSQL), given for a SQLite trail`);
     marks.push({ ...(checkpoint.replica === null ? {} : { replica: checkpoint.replica }), seq: checkpoint.seq, hash: checkpoint.hash });
   }
-  const { key } = io;
+  const { key, retiredKeys } = io;
   return io.withReader(target, async (reader) => {
     let ok: boolean;
     let text: string;
     let verdict: CheckpointVerdict | undefined;
     let report: object;
     if (reader.backend === 'postgres') {
-      const result = await reader.verify({ expected: marks.map((m) => ({ replica: m.replica!, seq: m.seq, hash: m.hash })), key });
+      const result = await reader.verify({ expected: marks.map((m) => ({ replica: m.replica!, seq: m.seq, hash: m.hash })), key, retiredKeys });
       verdict = checkpoints && matchCheckpoints(checkpoints, result.chains.map((chain) => ({ replica: chain.replica, problem: chain.problem })));
       [ok, report, text] = [result.ok, result, renderVerifyReplicas(result, false, io.paint)];
     } else {
-      const result = await reader.verify({ expected: marks.map((m) => ({ seq: m.seq, hash: m.hash })), key });
+      const result = await reader.verify({ expected: marks.map((m) => ({ seq: m.seq, hash: m.hash })), key, retiredKeys });
       verdict = checkpoints && matchCheckpoints(checkpoints, [{ replica: null, problem: result.problem }]);
       [ok, report, text] = [result.ok, result, renderVerify(result, false, io.paint)];
     }

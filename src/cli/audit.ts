@@ -3,6 +3,7 @@ import { chainKey, closeIncompleteCalls, describeUrl, migrateToPostgres, openAud
 import { loadConfig } from '../config/index.ts';
 import { auditTargetOf } from './audit-target.ts';
 import { verifyCommand } from './audit-verify.ts';
+import { KEYS_USAGE, keysCommand, retiredKeysOf } from './audit-keys.ts';
 import { SHOWN_USAGE, parseShownOptions, renderShown, shownAnswer } from './audit-shown.ts';
 import { WardenError } from '../errors.ts';
 import {
@@ -31,6 +32,7 @@ const SUBCOMMAND_USAGE: Record<string, string> = {
           audit.checkpoint, each checked; the first the trail no longer matches is named)`,
   prune: 'prune   --older-than 30d [--json]',
   shown: SHOWN_USAGE,
+  keys: KEYS_USAGE,
   'close-incomplete': 'close-incomplete --replica ID [--json]     (PostgreSQL: close the calls a dead replica left open)',
   migrate: 'migrate --to postgres://... --replica ID   (copy a SQLite trail into PostgreSQL as that replica\'s chain)',
 };
@@ -139,9 +141,12 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
       case 'verify': {
         const options = parseVerifyOptions(rest);
         return await verifyCommand(options, {
-          write: (text) => void io.stdout.write(text), paint: paintFor(io.stdout), withReader, key: chainKeyOf(options),
+          write: (text) => void io.stdout.write(text), paint: paintFor(io.stdout), withReader, key: chainKeyOf(options), retiredKeys: retiredKeysOf(options),
         });
       }
+      case 'keys':
+        await keysCommand(rest, { write: (text) => void io.stdout.write(text), now: io.now, keyOf: chainKeyOf });
+        return EXIT.OK;
       case 'shown': {
         const options = parseShownOptions(rest, io.now());
         io.stdout.write(renderShown(await shownAnswer(options), options.json));

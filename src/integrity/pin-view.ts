@@ -1,4 +1,4 @@
-import type { PinRecord } from '../audit/sink.ts';
+import type { PinRecord } from '../audit/index.ts';
 import type { IntegrityConfig } from './config.ts';
 import { FIRST_SEEN } from './guard.ts';
 

@@ -1,6 +1,5 @@
-import type { ShownEvent } from '../../audit/sink.ts';
-import type { Page } from '../../catalog/pagination.ts';
-import type { Item } from '../../catalog/types.ts';
+import type { ShownEvent } from '../../audit/index.ts';
+import type { Item, Page } from '../../catalog/index.ts';
 import type { Authenticated } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { ListRequest } from '../pipeline.ts';
