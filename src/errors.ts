@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   AUDIT_CHAIN_BROKEN: 'The audit hash chain does not verify.',
   AUDIT_CHAIN_KEY: 'The audit log is keyed (HMAC chain) and the chain key is missing or a different one.',
   AUDIT_REPLICA_IN_USE: 'Another live process writes the audit chain of this audit.replica_id (PostgreSQL backend).',
+  AUDIT_CHECKPOINT_KEY: 'A checkpoint signing or verification key cannot be read or is not an Ed25519 key.',
+  AUDIT_CHECKPOINT_INVALID: 'A line of a checkpoint file is not a checkpoint, or its signature does not verify (altered or forged).',
 
   // Requests and routing
   REQUEST_INVALID: 'The request is malformed or its parameters fail validation.',

@@ -1,5 +1,5 @@
 import { type ChainKey, type EventRow, GENESIS_HASH, rowHash } from './chain.ts';
-import { type Keying, keyAt, keyMismatch } from './keying.ts';
+import { type Keying, epochsOf, keyIdAt, keyMismatch } from './keying.ts';
 
 /**
  * The walk `warden audit verify` makes over one hash chain, for both backends: rows are fed in
@@ -14,6 +14,8 @@ export interface ChainProblem {
   seq: number;
   kind: ChainProblemKind;
   message: string;
+  /** The mark (an `--expect`, a witnessed head, a signed checkpoint) the chain no longer holds. */
+  mark?: ChainMark;
 }
 
 export interface ChainMark {
@@ -68,18 +70,27 @@ interface WalkStart {
   head: ChainHead | undefined;
   keying: Keying | undefined;
   key: ChainKey | undefined;
+  /** Keys rotated out (`warden audit keys rotate`): the rows of their periods are checked with them. */
+  retiredKeys?: readonly ChainKey[];
   /** Marks (seq and hash) recorded by earlier runs and kept outside the host. */
   expected: readonly ChainMark[];
 }
 
-export function startWalk({ anchor, head, keying, key, expected }: WalkStart): ChainWalk {
+export function startWalk({ anchor, head, keying, key, retiredKeys = [], expected }: WalkStart): ChainWalk {
+  const keyring = new Map([...retiredKeys, ...(key ? [key] : [])].map((k) => [k.id, k]));
+  const keyFor = (seq: number): ChainKey | undefined => {
+    const id = keyIdAt(keying, seq);
+    return id === undefined ? undefined : keyring.get(id);
+  };
+  // The row before each rotation must be the key_rotation row naming it (checked as the walk passes).
+  const rotationRows = new Map((keying?.rotations ?? []).map((epoch, index) => [epoch.fromSeq - 1, { to: epoch.keyId, from: epochsOf(keying!)[index]!.keyId }]));
   let expectedSeq = (anchor?.seq ?? 0) + 1;
   let expectedPrev = anchor?.hash ?? GENESIS_HASH;
   let beforePrevious: string | null = null;
   let rows = 0;
   let firstSeq: number | null = null;
   // A key that cannot check this log stops the walk before it starts.
-  let problem: ChainProblem | null = keyProblem(keying, key);
+  let problem: ChainProblem | null = keyProblem(keying, key) ?? retiredKeyProblem(keying, keyring, anchor);
   let broken: { row: EventRow; beforePrevious: string | null } | null = null;
   const marks = [...expected].sort((a, b) => a.seq - b.seq).filter((mark) => !(anchor && mark.seq < anchor.seq));
 
@@ -95,8 +106,14 @@ export function startWalk({ anchor, head, keying, key, expected }: WalkStart): C
       } else if (row.seq > expectedSeq) {
         const range = row.seq - 1 === expectedSeq ? `row ${expectedSeq} is` : `rows ${expectedSeq}..${row.seq - 1} are`;
         problem = { seq: expectedSeq, kind: 'deleted', message: `${range} missing` };
-      } else if (rowHash(row.prev_hash, row, keyAt(keying, key, row.seq)) !== row.hash) {
+      } else if (rowHash(row.prev_hash, row, keyFor(row.seq)) !== row.hash) {
         problem = { seq: row.seq, kind: 'edited', message: `row ${row.seq} (${row.kind}) does not match its hash: its content was changed` };
+      } else if (rotationRows.has(row.seq) && !namesRotation(row, rotationRows.get(row.seq)!)) {
+        const { from, to } = rotationRows.get(row.seq)!;
+        problem = {
+          seq: row.seq + 1, kind: 'key',
+          message: `the chain is recorded as rotated from key id ${from} to ${to} at seq ${row.seq + 1}, but row ${row.seq} is no key_rotation row of the retiring key naming it: the rotation was forged`,
+        };
       } else if (row.prev_hash !== expectedPrev) {
         broken = { row, beforePrevious };
       } else {
@@ -122,6 +139,12 @@ export function startWalk({ anchor, head, keying, key, expected }: WalkStart): C
       if (!problem && head) problem = compareWithHead(head, lastSeq, expectedPrev);
       if (!problem && keying) problem = checkKeyingStart(keying, anchor, lastSeq, found.row);
       if (!problem) problem = compareWithMarks(marks, anchor, lastSeq, found.hashesAt);
+      else {
+        // A mark before the break that no longer holds is the earlier finding: the rows up to
+        // it were rewritten with recomputed hashes, and the break is where the rewrite ended.
+        const stop = problem.seq;
+        problem = compareWithMarks(marks.filter((mark) => mark.seq < stop), anchor, lastSeq, found.hashesAt) ?? problem;
+      }
       return {
         rows,
         firstSeq,
@@ -166,10 +189,33 @@ function compareWithMarks(marks: readonly ChainMark[], anchor: ChainMark | undef
   for (const mark of marks) {
     const hash = anchor?.seq === mark.seq ? anchor.hash : hashesAt.get(mark.seq);
     if (hash === undefined && mark.seq > lastSeq) {
-      return { seq: lastSeq + 1, kind: 'truncated', message: `the log ends at seq ${lastSeq} but seq ${mark.seq} was recorded earlier: rows were cut off and the head moved back` };
+      return { seq: lastSeq + 1, kind: 'truncated', message: `the log ends at seq ${lastSeq} but seq ${mark.seq} was recorded earlier: rows were cut off and the head moved back`, mark };
     }
     if (hash !== mark.hash) {
-      return { seq: mark.seq, kind: 'rewritten', message: `row ${mark.seq} no longer has the hash recorded earlier (${mark.hash.slice(0, 12)}...): the log was rewritten at or before it with recomputed hashes` };
+      return { seq: mark.seq, kind: 'rewritten', message: `row ${mark.seq} no longer has the hash recorded earlier (${mark.hash.slice(0, 12)}...): the log was rewritten at or before it with recomputed hashes`, mark };
+    }
+  }
+  return null;
+}
+
+function namesRotation(row: EventRow, rotation: { from: string; to: string }): boolean {
+  if (row.kind !== 'key_rotation') return false;
+  const data = JSON.parse(row.data) as { from_key_id?: unknown; to_key_id?: unknown };
+  return data.from_key_id === rotation.from && data.to_key_id === rotation.to;
+}
+
+/** Every key period with rows left (after the prune anchor) needs its key. */
+function retiredKeyProblem(keying: Keying | undefined, keyring: ReadonlyMap<string, ChainKey>, anchor: ChainMark | undefined): ChainProblem | null {
+  if (keying === undefined) return null;
+  const epochs = epochsOf(keying);
+  for (const [index, epoch] of epochs.entries()) {
+    const next = epochs[index + 1];
+    if (next !== undefined && anchor !== undefined && next.fromSeq - 1 <= anchor.seq) continue;
+    if (!keyring.has(epoch.keyId)) {
+      return {
+        seq: Math.max(epoch.fromSeq, (anchor?.seq ?? 0) + 1), kind: 'key',
+        message: `rows from seq ${epoch.fromSeq} are keyed with key id ${epoch.keyId}, rotated out since: give it as a retired key (audit.retired_chain_keys, or WARDEN_AUDIT_RETIRED_CHAIN_KEYS for the audit command)`,
+      };
     }
   }
   return null;

@@ -26,7 +26,11 @@ export type EventKind =
   /** PostgreSQL: the other replicas' chain heads, recorded in this replica's chain (postgres/witness.ts). */
   | 'witness'
   /** A pinned tool or prompt definition was first seen, seen changed, approved or revoked (src/integrity/). */
-  | 'tool_pin';
+  | 'tool_pin'
+  /** One list answer: who was shown how many names, and their digest (names in `shown_names`; shown.ts). */
+  | 'shown'
+  /** `warden audit keys rotate`: the chain key changes after this row, which is under the old key (keying.ts). */
+  | 'key_rotation';
 
 /** The columns of one `events` row, minus seq and the chain fields. */
 export interface EventFields {

@@ -14,6 +14,21 @@ const regexSource = z.string().min(1).superRefine((source, ctx) => {
   if (new RegExp(source).test('')) ctx.addIssue({ code: 'custom', message: 'must not match the empty string' });
 });
 
+/** `audit.checkpoint`: signed checkpoints of the chain, kept off the database (src/audit/checkpoints/). */
+export const checkpointConfigSchema = z
+  .object({
+    private_key_file: z.string().min(1).describe('Ed25519 private key, PEM (PKCS#8), e.g. `openssl genpkey -algorithm ed25519 -out checkpoint.key`; relative to the config file. Give its public half (`openssl pkey -in checkpoint.key -pubout`) to whoever verifies.'),
+    file: z.string().min(1).optional().describe('Appends one signed checkpoint a line (JSON); relative to the config file. Best on another host or an append-only mount.'),
+    url: z.string().url().regex(/^https?:\/\//, 'expected an http:// or https:// URL').optional().describe('POSTs each signed checkpoint (the same JSON line) here; retried in order with the next one while it fails.'),
+    every_rows: z.number().int().min(1).default(1000).describe('A checkpoint after this many rows since the last one...'),
+    every_ms: z.number().int().min(100).default(60_000).describe('...or after this long, when the chain moved.'),
+    post_timeout_ms: z.number().int().min(100).default(5000).describe('How long a POST may take before it is retried with the next checkpoint.'),
+  })
+  .strict()
+  .refine((checkpoint) => checkpoint.file !== undefined || checkpoint.url !== undefined, { message: 'give "file", "url" or both: where the signed checkpoints go', path: ['file'] });
+
+export type CheckpointConfig = z.infer<typeof checkpointConfigSchema>;
+
 /** `audit` section of warden.config.json. Refined by the audit module; composed in src/config. */
 /** A replica's name: its hash chain, its advisory lock and its rows carry it. */
 const replicaId = z
@@ -43,6 +58,11 @@ export const auditConfigSchema = z
       .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`); keep it out of the file: "${WARDEN_AUDIT_CHAIN_KEY}"')
       .optional()
       .describe('Secret for an HMAC-SHA256 chain: without it, someone who can write the database cannot recompute the chain after an edit. Once set, the log needs it to be written and verified.'),
+    retired_chain_keys: z
+      .array(z.string().min(32))
+      .default([])
+      .describe('Chain keys rotated out by `warden audit keys rotate`: verify needs them for the rows written under them ("${WARDEN_AUDIT_RETIRED_CHAIN_KEY}"). Never written with.'),
+    checkpoint: checkpointConfigSchema.optional().describe('Signed checkpoints of the hash chain, off the call path. Unset: none.'),
     authn_failure_window_ms: z.number().int().min(10).default(60_000).describe('authn_failure events are aggregated per source and reason over this window.'),
     redact: z
       .object({

@@ -1,7 +1,8 @@
 import { WardenError } from '../errors.ts';
 import { type EventFields, type EventKind, canonicalJson, sha256Hex } from './chain.ts';
 import type { Redactor } from './redact.ts';
-import type { DecisionEvent, LifecycleEvent, OutcomeEvent } from './sink.ts';
+import type { DecisionEvent, LifecycleEvent, OutcomeEvent, ShownEvent } from './sink.ts';
+import { namesDigest } from './shown.ts';
 
 /**
  * Turns the pipeline's events into rows. The only place that knows which field goes to a column
@@ -19,6 +20,8 @@ export interface AuthnFailureAggregate {
 export interface EventEncoder {
   decision(event: DecisionEvent): EventFields;
   outcome(event: OutcomeEvent): EventFields;
+  /** The names go to `shown_names` (shown.ts); the row holds their count and digest. */
+  shown(event: ShownEvent, digest: string): EventFields;
   authnFailure(aggregate: AuthnFailureAggregate): EventFields;
   lifecycle(event: LifecycleEvent): EventFields;
   other(kind: EventKind, time: Date, data: Record<string, unknown>): EventFields;
@@ -110,6 +113,15 @@ export function createEventEncoder(redactor: Redactor): EventEncoder {
           outcome: event.outcome,
           code: text(event.errorCode),
         },
+      );
+    },
+
+    shown(event, digest) {
+      return row(
+        'shown',
+        event.time,
+        { count: event.names.length, names_sha256: digest, cursor: event.cursor ?? null, next_cursor: event.nextCursor ?? null, protocol_version: event.protocolVersion ?? null },
+        { request_id: event.requestId, session_id: event.sessionId, sub: text(event.principal?.sub), iss: text(event.principal?.iss), method: event.method },
       );
     },
 

@@ -19,3 +19,9 @@ export type { PinRecord, PinStore, ToolPinEvent } from './sink.ts';
 export { auditTargetAt, configuredAuditTarget, type AuditTarget } from './target.ts';
 export { openAuditReader, type AuditReader } from './reader.ts';
 export { closeIncompleteCalls, migrateToPostgres, pruneAudit } from './maintenance.ts';
+// Signed checkpoints (issue 15): what `warden audit verify --checkpoints` reads and matches.
+export { loadPublicKey, readCheckpoints, type Checkpoint } from './checkpoints/statement.ts';
+export { matchCheckpoints, type CheckpointVerdict } from './checkpoints/match.ts';
+export type { ShownRecord } from './shown.ts';
+export type { ShownEvent } from './sink.ts';
+export { rotateChainKey, type RotationResult } from './key-rotation.ts';

@@ -12,8 +12,16 @@ import { type AuditStoreOptions, openAuditStore } from './sqlite/store.ts';
  * Both refuse to open with a WardenError whose code decides the exit code.
  */
 export async function openConfiguredAuditStore(config: AuditConfig, baseDir: string, options: AuditStoreOptions = {}): Promise<AuditStore> {
-  if (config.backend === 'postgres') return openPostgresAuditStore(config, options);
-  return openAuditStore({ ...config, path: isAbsolute(config.path) ? config.path : resolve(baseDir, config.path) }, options);
+  const beside = (path: string): string => (isAbsolute(path) ? path : resolve(baseDir, path));
+  const { checkpoint } = config;
+  const resolved: AuditConfig = {
+    ...config,
+    ...(checkpoint === undefined
+      ? {}
+      : { checkpoint: { ...checkpoint, private_key_file: beside(checkpoint.private_key_file), ...(checkpoint.file === undefined ? {} : { file: beside(checkpoint.file) }) } }),
+  };
+  if (config.backend === 'postgres') return openPostgresAuditStore(resolved, options);
+  return openAuditStore({ ...resolved, path: beside(config.path) }, options);
 }
 
 /** Where old-era sessions keep what may change: the shared database on PostgreSQL, this process otherwise. */

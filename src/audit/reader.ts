@@ -4,6 +4,9 @@
  * schema must be exactly the one this code knows (AUDIT_SCHEMA_MISMATCH otherwise).
  */
 import type Database from 'better-sqlite3';
+import { type ShownQuery, type ShownRecord, shownAt } from './shown.ts';
+import { queryPinSql } from './postgres/pins.ts';
+import { sqlitePinSql } from './sqlite/pins.ts';
 import type pg from 'pg';
 import type { EventRow } from './chain.ts';
 import type { DecisionFilter, DecisionRecord, StatsKey, StatsRow } from './decisions.ts';
@@ -30,19 +33,21 @@ interface CommonReader {
   /** Every event in the range, in chain order (each chain in turn on PostgreSQL). */
   events(range: { since?: Date; until?: Date }): AsyncIterable<EventRow>;
   tail(): TailFeed;
+  /** What a principal had been shown as of a time (shown.ts). */
+  shown(query: ShownQuery): Promise<ShownRecord[]>;
   close(): Promise<void>;
 }
 
 /** A SQLite trail has one chain: a mark is SEQ:HASH. */
 export interface SqliteAuditReader extends CommonReader {
   backend: 'sqlite';
-  verify(options: { expected: readonly ChainMark[]; key: VerifyOptions['key'] }): Promise<VerifyReport>;
+  verify(options: { expected: readonly ChainMark[]; key: VerifyOptions['key']; retiredKeys?: VerifyOptions['retiredKeys'] }): Promise<VerifyReport>;
 }
 
 /** PostgreSQL keeps one chain per replica: a mark names its replica. */
 export interface PostgresAuditReader extends CommonReader {
   backend: 'postgres';
-  verify(options: { expected: readonly ReplicaMark[]; key: VerifyOptions['key'] }): Promise<PostgresVerifyReport>;
+  verify(options: { expected: readonly ReplicaMark[]; key: VerifyOptions['key']; retiredKeys?: VerifyOptions['retiredKeys'] }): Promise<PostgresVerifyReport>;
 }
 
 export type AuditReader = SqliteAuditReader | PostgresAuditReader;
@@ -70,7 +75,8 @@ async function openPostgresReader(settings: PostgresSettings): Promise<PostgresA
     queryDecisions: (filter, limit) => queryDecisionsPg(client, filter, limit),
     decisionStats: (filter, by) => decisionStatsPg(client, filter, by),
     events: (range) => iterateEventsPg(client, range),
-    verify: ({ expected, key }) => verifyPostgres(client, { expected, ...(key === undefined ? {} : { key }) }),
+    shown: (query) => shownAt(queryPinSql(client), query),
+    verify: ({ expected, key, retiredKeys = [] }) => verifyPostgres(client, { expected, retiredKeys, ...(key === undefined ? {} : { key }) }),
     tail() {
       let cursor: TailCursor = new Map();
       return {
@@ -106,7 +112,8 @@ async function openSqliteReader(path: string): Promise<SqliteAuditReader> {
     queryDecisions: async (filter, limit) => queryDecisions(db, filter, limit),
     decisionStats: async (filter, by) => decisionStats(db, filter, by),
     events: (range) => (async function* () { yield* iterateEvents(db, range); })(),
-    verify: async ({ expected, key }) => verifyChain(db, { expected, key }),
+    shown: (query) => shownAt(sqlitePinSql(db), query),
+    verify: async ({ expected, key, retiredKeys = [] }) => verifyChain(db, { expected, key, retiredKeys }),
     tail() {
       let seq = 0;
       const advance = (rows: EventRow[]): EventRow[] => ((seq = rows.at(-1)?.seq ?? seq), rows);

@@ -50,9 +50,29 @@ export interface OutcomeEvent {
   upstreamMs?: number;
 }
 
+/**
+ * One answer to a list request (tools, prompts, resources, resource templates): what this caller
+ * was shown, in the order shown. The store keeps the names once per distinct list (shown.ts).
+ */
+export interface ShownEvent {
+  time: string;
+  requestId: string;
+  sessionId: string;
+  protocolVersion?: string;
+  principal?: AuditPrincipal;
+  method: string;
+  /** The page asked for (absent: the first) and the one offered next. */
+  cursor?: string;
+  nextCursor?: string;
+  /** Tool and prompt public names, resource URIs, URI templates. */
+  names: string[];
+}
+
 export interface AuditSink {
   recordDecision(event: DecisionEvent): Promise<void>;
   recordOutcome(event: OutcomeEvent): Promise<void>;
+  /** Resolves once the row is committed: a list is answered only after it (fail closed). */
+  recordShown(event: ShownEvent): Promise<void>;
 }
 
 /** Repeated authentication failures; the store aggregates them per source and reason. */

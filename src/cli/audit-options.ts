@@ -113,8 +113,16 @@ const chainMark = z
 export function parseVerifyOptions(args: string[]) {
   return parseFlags(
     args,
-    { ...SOURCE_FLAGS, json: { type: 'boolean' }, expect: { type: 'string', multiple: true } },
-    z.object({ ...sourceShape, json: z.boolean().default(false), expect: z.array(chainMark).default([]) }).superRefine(exclusiveSources),
+    { ...SOURCE_FLAGS, json: { type: 'boolean' }, expect: { type: 'string', multiple: true }, checkpoints: { type: 'string' }, 'public-key': { type: 'string', multiple: true } },
+    z
+      .object({
+        ...sourceShape,
+        json: z.boolean().default(false),
+        expect: z.array(chainMark).default([]),
+        checkpoints: z.string().min(1).optional(),
+        'public-key': z.array(z.string().min(1)).default([]),
+      })
+      .superRefine(exclusiveSources),
   );
 }
 

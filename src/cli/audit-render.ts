@@ -74,6 +74,8 @@ export function renderEventLine(row: EventRow, paint: Paint): string {
     witness: () => Object.entries(data.heads as Record<string, { seq: number }>).map(([replica, head]) => `${replica}:${head.seq}`).join(' '),
     tool_pin: () =>
       `${String(data.action)} ${String(data.item)} ${row.upstream}/${row.upstream_name} ${String(data.status)} ${String(data.digest).slice(0, 12)}${data.by ? ` by ${String(data.by)}` : ''}`,
+    key_rotation: () => `chain key ${String(data.from_key_id)} -> ${String(data.to_key_id)}${data.by ? ` by ${String(data.by)}` : ''}`,
+    shown: () => `${row.sub ?? '-'} ${row.method} ${String(data.count)} names ${String(data.names_sha256).slice(0, 12)}`,
   };
   const position = 'replica_id' in row ? `${String(row.replica_id)}:${row.seq}` : String(row.seq);
   return `${position}  ${row.time}  ${row.kind.padEnd(13)}  ${summary[row.kind]()}\n`;

@@ -2,6 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { chainKey, closeIncompleteCalls, describeUrl, migrateToPostgres, openAuditReader, pruneAudit, type AuditReader, type AuditTarget, type ChainKey, type EventRow } from '../audit/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { auditTargetOf } from './audit-target.ts';
+import { verifyCommand } from './audit-verify.ts';
+import { KEYS_USAGE, keysCommand, retiredKeysOf } from './audit-keys.ts';
+import { SHOWN_USAGE, parseShownOptions, renderShown, shownAnswer } from './audit-shown.ts';
 import { WardenError } from '../errors.ts';
 import {
   parseCloseIncompleteOptions, parseExportOptions, parseMigrateOptions, parsePruneOptions, parseQueryOptions, parseStatsOptions, parseTailOptions, parseVerifyOptions,
@@ -23,9 +26,13 @@ const SUBCOMMAND_USAGE: Record<string, string> = {
   tail: 'tail    [-n N] [-f] [--interval MS] [--json]',
   stats: 'stats   [--since ...] [--until ...] [--by sub|tool|decision|server] [--json | --csv]   (--by tool|server: rows with one)',
   export: 'export  [--format jsonl] [--since ...] [--until ...]   (every event, one JSON object a line)',
-  verify: `verify  [--expect SEQ:HASH ...] [--json]   (--expect: a lastSeq:lastHash kept from an earlier --json run;
-          PostgreSQL: REPLICA:SEQ:HASH, every replica's chain is verified)`,
+  verify: `verify  [--expect SEQ:HASH ...] [--checkpoints FILE --public-key FILE ...] [--json]
+          (--expect: a lastSeq:lastHash kept from an earlier --json run; PostgreSQL: REPLICA:SEQ:HASH,
+          every replica's chain is verified. --checkpoints: the signed checkpoints of
+          audit.checkpoint, each checked; the first the trail no longer matches is named)`,
   prune: 'prune   --older-than 30d [--json]',
+  shown: SHOWN_USAGE,
+  keys: KEYS_USAGE,
   'close-incomplete': 'close-incomplete --replica ID [--json]     (PostgreSQL: close the calls a dead replica left open)',
   migrate: 'migrate --to postgres://... --replica ID   (copy a SQLite trail into PostgreSQL as that replica\'s chain)',
 };
@@ -133,23 +140,17 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
       }
       case 'verify': {
         const options = parseVerifyOptions(rest);
-        const target = auditTargetOf(options);
-        // The marks are checked before the database is opened: a bad command line is exit 2 whatever the database.
-        const marks = options.expect.map((mark) => {
-          if (target.backend === 'postgres' && mark.replica === undefined) throw new WardenError('USAGE', '--expect: on PostgreSQL a mark names its replica: REPLICA:SEQ:HASH');
-          if (target.backend === 'sqlite' && mark.replica !== undefined) throw new WardenError('USAGE', '--expect: a SQLite log has one chain: SEQ:HASH');
-          return mark;
+        return await verifyCommand(options, {
+          write: (text) => void io.stdout.write(text), paint: paintFor(io.stdout), withReader, key: chainKeyOf(options), retiredKeys: retiredKeysOf(options),
         });
-        const key = chainKeyOf(options);
-        const paint = paintFor(io.stdout);
-        return await withReader(target, async (reader) => {
-          const [ok, text] =
-            reader.backend === 'postgres'
-              ? await reader.verify({ expected: marks.map((m) => ({ replica: m.replica!, seq: m.seq, hash: m.hash })), key }).then((r) => [r.ok, renderVerifyReplicas(r, options.json, paint)] as const)
-              : await reader.verify({ expected: marks.map((m) => ({ seq: m.seq, hash: m.hash })), key }).then((r) => [r.ok, renderVerify(r, options.json, paint)] as const);
-          io.stdout.write(text);
-          return ok ? EXIT.OK : EXIT.FAILURE;
-        });
+      }
+      case 'keys':
+        await keysCommand(rest, { write: (text) => void io.stdout.write(text), now: io.now, keyOf: chainKeyOf });
+        return EXIT.OK;
+      case 'shown': {
+        const options = parseShownOptions(rest, io.now());
+        io.stdout.write(renderShown(await shownAnswer(options), options.json));
+        return EXIT.OK;
       }
       case 'prune': {
         const options = parsePruneOptions(rest);

@@ -18,7 +18,7 @@ export const EXIT = {
 // WORKFLOW_TEMPLATE_INVALID reaches a command only from loading the config's composites (at a
 // call it is that call's error), so here it is a config that refuses the start.
 const START_UP: ReadonlySet<ErrorCode> = new Set([
-  'CONFIG_INVALID', 'SERVER_LISTEN_FAILED', 'POLICY_LOAD_FAILED', 'AUDIT_UNAVAILABLE', 'AUDIT_MIGRATION_CHANGED', 'AUDIT_SCHEMA_TOO_NEW', 'AUDIT_CHAIN_KEY', 'AUDIT_REPLICA_IN_USE', 'AUTH_KEYS_UNAVAILABLE', 'WORKFLOW_TEMPLATE_INVALID',
+  'CONFIG_INVALID', 'SERVER_LISTEN_FAILED', 'POLICY_LOAD_FAILED', 'AUDIT_UNAVAILABLE', 'AUDIT_MIGRATION_CHANGED', 'AUDIT_SCHEMA_TOO_NEW', 'AUDIT_CHAIN_KEY', 'AUDIT_REPLICA_IN_USE', 'AUDIT_CHECKPOINT_KEY', 'AUTH_KEYS_UNAVAILABLE', 'WORKFLOW_TEMPLATE_INVALID',
 ]);
 
 /** Prints a caller-facing message (never a stack) on stderr and picks the exit code. */

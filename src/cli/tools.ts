@@ -8,11 +8,15 @@ import { UpstreamSet } from '../upstreams/index.ts';
 import { parseFlags, wantsHelp } from './args.ts';
 import { type Paint, paintFor } from './colour.ts';
 import { PINS_USAGE, runPins } from './tools-pins.ts';
+import { openPins, type PinRecord } from '../audit/index.ts';
+import type { UpstreamListing } from '../catalog/index.ts';
+import { definitionOf, type PinState, type PinView, pinViewOf } from '../integrity/index.ts';
+import { auditTargetOf } from './audit-target.ts';
 import { EXIT } from './exit-codes.ts';
 import { renderJson, renderTable } from './render.ts';
 import { VERSION } from '../package-root.ts';
 
-const USAGE = `usage: warden tools [--config PATH] [--json]
+const USAGE = `usage: warden tools [--config PATH] [--json]   (each tool's pin status: approved, changed, quarantined, unpinned)
 ${PINS_USAGE}`;
 const PIN_COMMANDS = new Set(['diff', 'approve', 'revoke']);
 
@@ -27,6 +31,8 @@ export interface ToolRow {
   upstream: string;
   originalName: string;
   notes: string[];
+  /** Its pin status (issue 15), absent for the gateway's own composite tools. */
+  pin?: PinView;
 }
 
 export interface ToolsReport {
@@ -45,11 +51,13 @@ export interface ToolsReport {
 async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
   const composites = await loadComposites(config.composites, config.compositeModules, config.baseDir);
   const catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
+  const listings = new Map<string, UpstreamListing>();
   const upstreams = new UpstreamSet(config, {
     log: logger.child({ component: 'tools' }),
     clientInfo: { name: 'mcp-warden-tools', version: VERSION },
     events: {
       onListing: (upstream, listing) => {
+        listings.set(upstream, listing);
         try {
           catalog.setListing(upstream, listing);
         } catch (error) {
@@ -67,7 +75,13 @@ async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
     const { down } = await upstreams.start();
     if (rejected !== undefined) throw rejected;
     const snapshot = catalog.snapshot;
-    const tools = snapshot.toolList.map((t) => ({ publicName: t.publicName, upstream: t.upstream, originalName: t.originalName, notes: [...t.notes] }));
+    const pinOf = await pinLookup(config, listings);
+    const tools = snapshot.toolList.map((t) => {
+      const row: ToolRow = { publicName: t.publicName, upstream: t.upstream, originalName: t.originalName, notes: [...t.notes] };
+      const pin = pinOf(t.upstream, t.originalName);
+      if (pin !== undefined) row.pin = pin;
+      return row;
+    });
     const reasons = Object.fromEntries(down.map((name) => [name, upstreams.get(name)?.lastFailure ?? 'not connected']));
     return { tools, omitted: snapshot.omissions, down, reasons };
   } finally {
@@ -75,10 +89,51 @@ async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
   }
 }
 
+/**
+ * The pin status of each upstream tool, from the audit database the config names. A database
+ * that cannot be read (the gateway never ran, PostgreSQL down) shows as `unknown` with the reason,
+ * and the names are still listed.
+ */
+async function pinLookup(config: ResolvedConfig, listings: ReadonlyMap<string, UpstreamListing>): Promise<(upstream: string, name: string) => PinView | undefined> {
+  const digestOf = (upstream: string, name: string): string | undefined => {
+    const item = listings.get(upstream)?.tools.find((tool) => tool.name === name);
+    return item === undefined ? undefined : definitionOf('tool', item).digest;
+  };
+  let pins: Map<string, PinRecord>;
+  try {
+    const opened = await openPins(auditTargetOf({ config: config.file }));
+    try {
+      pins = new Map((await opened.pins.readPins()).filter((pin) => pin.kind === 'tool').map((pin) => [`${pin.upstream}\u0000${pin.name}`, pin]));
+    } finally {
+      await opened.close();
+    }
+  } catch (error) {
+    const reason = `the pins table cannot be read: ${(error as Error).message}`;
+    return (upstream, name) => (digestOf(upstream, name) === undefined ? undefined : { status: 'unknown', reason });
+  }
+  return (upstream, name) => {
+    const digest = digestOf(upstream, name);
+    return digest === undefined ? undefined : pinViewOf(pins.get(`${upstream}\u0000${name}`), digest, config.integrity);
+  };
+}
+
+const PIN_PAINT: Record<PinState, (paint: Paint, text: string) => string> = {
+  approved: (paint, text) => paint.green(text),
+  changed: (paint, text) => paint.red(text),
+  quarantined: (paint, text) => paint.red(text),
+  unpinned: (paint, text) => paint.yellow(text),
+  unknown: (paint, text) => paint.yellow(text),
+  off: (_, text) => text,
+};
+
 function renderTools(report: ToolsReport, paint: Paint): string {
   const table = renderTable(
-    ['PUBLIC NAME', 'UPSTREAM', 'ORIGINAL NAME', 'NOTES'],
-    report.tools.map((t) => [t.publicName, t.upstream, t.originalName, t.notes.join(', ')]),
+    ['PUBLIC NAME', 'UPSTREAM', 'ORIGINAL NAME', 'PIN', 'NOTES'],
+    report.tools.map((t) => [t.publicName, t.upstream, t.originalName, t.pin?.status ?? '-', [...t.notes, ...(t.pin && t.pin.status !== 'approved' ? [t.pin.reason] : [])].join(', ')]),
+    (row, column, text) => {
+      const pin = report.tools[row]?.pin;
+      return column === 3 && pin !== undefined ? PIN_PAINT[pin.status](paint, text) : text;
+    },
   );
   const omitted = report.omitted.map((o) => `${paint.yellow('omitted')} ${o.kind} ${o.upstream}/${o.name}: ${o.reason}\n`).join('');
   const down = report.down.map((name) => `${paint.yellow(`upstream ${name} is unreachable`)}: ${report.reasons[name]}; its tools are missing\n`).join('');

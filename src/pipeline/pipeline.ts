@@ -10,6 +10,7 @@ import type { ListMethod } from './methods.ts';
 import { Observed } from './observe.ts';
 import { auditDecision, auditDenial, auditEdgeRefusal, auditLevelDecision, auditRefusal, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
+import { auditShown } from './stages/audit-shown.ts';
 import { authenticate } from './stages/authenticate.ts';
 import { authorize, denialError, policyInput, serverRequestInput, visible } from './stages/authorize.ts';
 import { forward } from './stages/forward.ts';
@@ -147,7 +148,11 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       : snapshot.templateList.map((t) => [{ kind: 'resource', uri: t.uriTemplate, upstream: t.upstream }, t.item]);
     const decisions = await stage('authorize', () => Promise.all(targets.map(([target]) => visible(subject, target, deps))), observed);
     const allowed = targets.filter((_, i) => decisions[i]!.allow === true).map(([, item]) => item);
-    return paginate(allowed, request.cursor, deps.pageSize);
+    const page = paginate(allowed, request.cursor, deps.pageSize);
+    // What this caller was shown, committed before the answer leaves (issue 15): an investigator
+    // asks "could alice see X at 10:42", and an answer with no row would be a hole in that record.
+    await stage('audit-decision', () => auditShown(subject, request, page, deps), observed);
+    return page;
   }
 
   async function callStages(request: CallRequest, observed: Observed): Promise<Result> {

@@ -2,7 +2,7 @@
  * Small in-test implementations of the pipeline's seams (Authenticator, PolicyEngine, AuditSink),
  * real enough to assert order and fail-closed behaviour without the real engines.
  */
-import type { DecisionEvent, OutcomeEvent, AuditSink } from '../../src/audit/sink.ts';
+import type { DecisionEvent, OutcomeEvent, AuditSink, ShownEvent } from '../../src/audit/sink.ts';
 import type { Authenticator, Principal } from '../../src/auth/principal.ts';
 import { WardenError } from '../../src/errors.ts';
 import { createLogger } from '../../src/log.ts';
@@ -62,6 +62,11 @@ export class MemoryAuditSink implements AuditSink {
   }
   async recordOutcome(event: OutcomeEvent): Promise<void> {
     this.events.push({ type: 'outcome', event });
+  }
+  /** List answers, apart from `events` (which tests compare call by call). */
+  readonly shown: ShownEvent[] = [];
+  async recordShown(event: ShownEvent): Promise<void> {
+    this.shown.push(event);
   }
 }
 

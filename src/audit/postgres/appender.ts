@@ -68,5 +68,7 @@ export async function readHead(client: pg.Client, replica: string): Promise<Head
 
 export async function readKeying(client: pg.Client, replica: string): Promise<Keying | undefined> {
   const row = (await client.query<{ key_id: string; from_seq: string }>('SELECT key_id, from_seq FROM chain_key WHERE replica_id = $1', [replica])).rows[0];
-  return row === undefined ? undefined : { keyId: row.key_id, fromSeq: Number(row.from_seq) };
+  if (row === undefined) return undefined;
+  const rotations = (await client.query<{ key_id: string; from_seq: string }>('SELECT key_id, from_seq FROM chain_key_rotations WHERE replica_id = $1 ORDER BY from_seq', [replica])).rows;
+  return { keyId: row.key_id, fromSeq: Number(row.from_seq), rotations: rotations.map((r) => ({ keyId: r.key_id, fromSeq: Number(r.from_seq) })) };
 }

@@ -8,7 +8,7 @@ import { replicaLockKey, tryLockReplica } from './replica-lock.ts';
 /**
  * `warden audit migrate --to postgres://...`: copies a SQLite trail into PostgreSQL as the chain of
  * one replica, row for row (seq, every hashed column, prev_hash, hash unchanged; the replica id and
- * seq are not hashed), with its head, prune anchor and keying, in one transaction. So the copy
+ * seq are not hashed), with its head, prune anchor and keying (rotations included), in one transaction. So the copy
  * verifies with the same marks (`--expect REPLICA:SEQ:HASH`) and key as the original. Refused when
  * that replica already has a chain there, or is running.
  */
@@ -59,6 +59,9 @@ function copyRows(source: Database.Database, client: pg.Client, replica: string)
     await copyOne('chain_head', 'SELECT seq, hash, time FROM chain_head WHERE id = 1', 'seq, hash, time');
     await copyOne('chain_anchor', 'SELECT seq, hash, time, removed FROM chain_anchor WHERE id = 1', 'seq, hash, time, removed');
     await copyOne('chain_key', 'SELECT key_id, from_seq FROM chain_key WHERE id = 1', 'key_id, from_seq');
+    for (const rotation of source.prepare('SELECT key_id, from_seq FROM chain_key_rotations ORDER BY from_seq').all() as Array<{ key_id: string; from_seq: number }>) {
+      await client.query('INSERT INTO chain_key_rotations (replica_id, from_seq, key_id) VALUES ($1, $2, $3)', [replica, rotation.from_seq, rotation.key_id]);
+    }
     const last = source.prepare('SELECT max(seq) FROM events').pluck().get() as number | null;
     return { replica, rows, lastSeq: last };
   });

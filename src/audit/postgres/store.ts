@@ -19,6 +19,9 @@ import { createSurvivorSweep } from './survivor.ts';
 import { witnessRow } from './witness.ts';
 import { withoutStoredOutcomes } from './outcome-retry.ts';
 import { auditStoreApi } from '../store-api.ts';
+import { NO_CHECKPOINTS, startCheckpoints } from '../checkpoints/publisher.ts';
+import { loadSigningKey } from '../checkpoints/statement.ts';
+import { shownNamesWriter } from '../shown.ts';
 import { pinStore } from '../pins.ts';
 import { postgresPinSql } from './pins.ts';
 
@@ -55,6 +58,8 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
   const encoder = createEventEncoder(createRedactor(config.redact));
   const key = config.chain_key === undefined ? undefined : chainKey(config.chain_key);
   const migrations = loadPostgresMigrations(options.migrationsDir);
+  // Read before anything is written: a key that cannot sign refuses the start (AUDIT_CHECKPOINT_KEY).
+  const signingKey = config.checkpoint === undefined ? undefined : loadSigningKey(config.checkpoint.private_key_file);
 
   let client: pg.Client | undefined;
   let chain: ChainState | undefined;
@@ -194,6 +199,7 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     if (!error) {
       if (!health.ok) log.info('audit writes succeed again');
       health = { ok: true };
+      checkpoints.committed(size);
       return;
     }
     unhealthy(error.message);
@@ -263,6 +269,7 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     closed = true;
     clearTimeout(retryTimer);
     await writes.drain();
+    await checkpoints.close();
     const last = client;
     client = undefined;
     // Ending the session releases the replica's lock.
@@ -270,7 +277,10 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     await pinSql.end().catch(() => undefined);
   };
 
-  return auditStoreApi({ submit, submitOutcome, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(pinSql) });
+  const checkpoints = config.checkpoint === undefined || signingKey === undefined
+    ? NO_CHECKPOINTS
+    : startCheckpoints({ config: config.checkpoint, replica, head: () => chain?.head, now, log }, signingKey);
+  return auditStoreApi({ submit, submitOutcome, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(pinSql), shownNames: shownNamesWriter(pinSql) });
 }
 
 /**

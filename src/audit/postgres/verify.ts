@@ -30,7 +30,10 @@ export interface PostgresVerifyReport {
 
 const PAGE_ROWS = 5000;
 
-export async function verifyPostgres(client: pg.Client, { expected = [], key }: { expected?: readonly ReplicaMark[]; key?: ChainKey } = {}): Promise<PostgresVerifyReport> {
+export async function verifyPostgres(
+  client: pg.Client,
+  { expected = [], key, retiredKeys = [] }: { expected?: readonly ReplicaMark[]; key?: ChainKey; retiredKeys?: readonly ChainKey[] } = {},
+): Promise<PostgresVerifyReport> {
   return inTransaction(
     client,
     async () => {
@@ -44,7 +47,7 @@ export async function verifyPostgres(client: pg.Client, { expected = [], key }: 
       for (const mark of [...expected, ...(await witnessedMarks(client, witnessedBy))]) marks.set(mark.replica, [...(marks.get(mark.replica) ?? []), mark]);
 
       const chains: ChainReport[] = [];
-      for (const replica of replicas) chains.push(await verifyOne(client, replica, marks.get(replica) ?? [], key));
+      for (const replica of replicas) chains.push(await verifyOne(client, replica, marks.get(replica) ?? [], key, retiredKeys));
       for (const [replica, list] of marks) {
         if (replicas.includes(replica)) continue;
         const first = list.sort((a, b) => a.seq - b.seq)[0]!;
@@ -78,7 +81,7 @@ async function witnessedMarks(client: pg.Client, witnessedBy: Map<string, string
   return [...marks.values()];
 }
 
-async function verifyOne(client: pg.Client, replica: string, expected: readonly ChainMark[], key: ChainKey | undefined): Promise<ChainReport> {
+async function verifyOne(client: pg.Client, replica: string, expected: readonly ChainMark[], key: ChainKey | undefined, retiredKeys: readonly ChainKey[]): Promise<ChainReport> {
   const one = async <T>(sql: string, params: unknown[]): Promise<T | undefined> => (await client.query(sql, params)).rows[0] as T | undefined;
   const anchor = await one<{ seq: string; hash: string; removed: string }>('SELECT seq, hash, removed FROM chain_anchor WHERE replica_id = $1', [replica]);
   const head = await one<{ seq: string; hash: string; time: string }>('SELECT seq, hash, time FROM chain_head WHERE replica_id = $1', [replica]);
@@ -87,6 +90,7 @@ async function verifyOne(client: pg.Client, replica: string, expected: readonly 
     head: head && ({ seq: Number(head.seq), hash: head.hash, time: head.time } satisfies ChainHead),
     keying: await readKeying(client, replica),
     key,
+    retiredKeys,
     expected,
   });
   let after = -1;

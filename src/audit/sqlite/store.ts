@@ -12,12 +12,15 @@ import { createEventEncoder } from '../events.ts';
 import { keyingReader, startKeying } from './keying.ts';
 import { startCheckpointer } from './checkpointer.ts';
 import { createGroupCommit } from '../group-commit.ts';
+import { NO_CHECKPOINTS, startCheckpoints } from '../checkpoints/publisher.ts';
+import { loadSigningKey } from '../checkpoints/statement.ts';
 import { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
 import { createRedactor } from '../redact.ts';
 import type { AuditHealth, AuditStore } from '../sink.ts';
 import { auditStoreApi } from '../store-api.ts';
 import { pinStore } from '../pins.ts';
 import { sqlitePinSql } from './pins.ts';
+import { shownNamesWriter } from '../shown.ts';
 
 export interface AuditStoreOptions {
   /** Clock for the rows the store writes itself (startup, incomplete, shutdown, head). */
@@ -55,6 +58,8 @@ function checkHeadOf(db: Database.Database): boolean {
 }
 
 function createStore(db: Database.Database, config: AuditConfig, now: () => Date, log: Logger, options: AuditStoreOptions): AuditStore {
+  // Read before anything is written: a key that cannot sign refuses the start (AUDIT_CHECKPOINT_KEY).
+  const signingKey = config.checkpoint === undefined ? undefined : loadSigningKey(config.checkpoint.private_key_file);
   const migrations = loadMigrations(options.migrationsDir ?? MIGRATIONS_DIR);
   const appliedNow = migrate(db, migrations, now);
   // Decision keys off the request path (decision-indexer.ts); a stop without close leaves a tail.
@@ -109,6 +114,7 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
         if (!health.ok) log.info('audit writes succeed again');
         health = { ok: true };
         indexer.schedule();
+        checkpoints.committed(size);
         return;
       }
       if (health.ok) health = { ok: false, reason: error.message, since: now().toISOString() };
@@ -148,6 +154,7 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
     );
     closed = true;
     await writes.drain();
+    await checkpoints.close();
     indexer.stop();
     indexer.catchUp();
     await checkpointer.stop();
@@ -160,5 +167,9 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
     db.close();
   };
 
-  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(sqlitePinSql(db)) });
+  const checkpoints = config.checkpoint === undefined || signingKey === undefined
+    ? NO_CHECKPOINTS
+    : startCheckpoints({ config: config.checkpoint, replica: null, head: () => db.prepare('SELECT seq, hash FROM chain_head WHERE id = 1').get() as HeadRow | undefined, now, log }, signingKey);
+  const sql = sqlitePinSql(db);
+  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(sql), shownNames: shownNamesWriter(sql) });
 }

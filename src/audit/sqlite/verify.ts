@@ -26,15 +26,18 @@ export interface VerifyOptions {
   expected?: readonly ChainMark[];
   /** The chain key of a keyed log (audit.chain_key). Given for a log that records no keying, it fails. */
   key?: ChainKey;
+  /** Keys rotated out (audit.retired_chain_keys): the rows of their periods need them. */
+  retiredKeys?: readonly ChainKey[];
 }
 
-export function verifyChain(db: Database.Database, { expected = [], key }: VerifyOptions = {}): VerifyReport {
+export function verifyChain(db: Database.Database, { expected = [], key, retiredKeys = [] }: VerifyOptions = {}): VerifyReport {
   return db.transaction((): VerifyReport => {
     const walk = startWalk({
       anchor: db.prepare('SELECT seq, hash, removed FROM chain_anchor WHERE id = 1').get() as ChainAnchor | undefined,
       head: db.prepare('SELECT seq, hash, time FROM chain_head WHERE id = 1').get() as ChainHead | undefined,
       keying: keyingReader(db)(),
       key,
+      retiredKeys,
       expected,
     });
     for (const row of db.prepare('SELECT * FROM events ORDER BY seq').iterate() as IterableIterator<EventRow>) {

@@ -9,6 +9,7 @@ import { createEventEncoder } from '../../../src/audit/events.ts';
 import { appendRows } from '../../../src/audit/postgres/appender.ts';
 import { closeIncomplete } from '../../../src/audit/postgres/incomplete.ts';
 import { openPostgresAuditStore } from '../../../src/audit/postgres/store.ts';
+import { queryPinSql } from '../../../src/audit/postgres/pins.ts';
 import { verifyPostgres } from '../../../src/audit/postgres/verify.ts';
 import { toEventRow } from '../../../src/audit/postgres/rows.ts';
 import { createRedactor } from '../../../src/audit/redact.ts';
@@ -63,6 +64,7 @@ auditStoreContract({
   open,
   events,
   verifies: async (replica) => (await chainOf(replica))?.ok === true,
+  reader: async () => ({ ...queryPinSql(sql), close: async () => undefined }),
 });
 
 describe('audit store - postgres', () => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type EventRow, canonicalJson } from '../../../src/audit/chain.ts';
 import type { AuditConfig } from '../../../src/audit/config.ts';
-import type { AuditStore } from '../../../src/audit/sink.ts';
+import type { PinSql } from '../../../src/audit/pins.ts';
+import type { AuditStore, ShownEvent } from '../../../src/audit/sink.ts';
+import { namesDigest, shownAt } from '../../../src/audit/shown.ts';
 import { decision, outcomeOf, tick } from '../../support/audit.ts';
 
 /**
@@ -17,6 +19,8 @@ export interface StoreBackend {
   events(name: string, kinds?: readonly string[]): Promise<EventRow[]>;
   /** Whether the chain of `name` verifies. */
   verifies(name: string): Promise<boolean>;
+  /** Statements on the database of the store opened under `name`, through a connection of the test's. */
+  reader(name: string): Promise<PinSql & { close(): Promise<void> }>;
 }
 
 export function auditStoreContract(backend: StoreBackend): void {
@@ -183,6 +187,54 @@ export function auditStoreContract(backend: StoreBackend): void {
       expect(row).toMatchObject({ kind: 'tool_pin', upstream: 'db', upstream_name: 'query' });
       expect(JSON.parse(row!.data)).toEqual({ action: 'changed', item: 'tool', digest: 'd2', previous_digest: 'd1', status: 'unapproved', flags: ['x'], by: 'os:root', note: 'see ticket 7' });
       expect(await backend.verifies('pin-rows')).toBe(true);
+    });
+
+    it('records each list answer as a shown row, its names once per distinct list, and answers what a caller was shown at a time', async () => {
+      const store = await backend.open('shown', {}, { now: tick });
+      // The database may be shared with other tests (PostgreSQL): a principal of this test's own.
+      const sub = `alice-${backend.name}`;
+      const shown = (sessionId: string, method: string, names: string[], at: Date): ShownEvent => ({
+        time: at.toISOString(), requestId: '7', sessionId, protocolVersion: '2025-11-25', principal: { sub, iss: 'https://idp.example.com' }, method, names,
+      });
+      const t = Array.from({ length: 5 }, () => tick());
+      await store.recordShown(shown('s1', 'tools/list', ['db__query', 'db__drop'], t[0]!));
+      await store.recordShown(shown('s2', 'tools/list', ['db__query', 'db__drop'], t[1]!));
+      await store.recordShown(shown('s2', 'prompts/list', ['review'], t[1]!));
+      await store.recordShown(shown('s1', 'tools/list', ['db__query'], t[3]!));
+      await store.close();
+
+      const rows = await backend.events('shown', ['shown']);
+      expect(rows).toHaveLength(4);
+      expect(rows[0]).toMatchObject({ kind: 'shown', sub, iss: 'https://idp.example.com', method: 'tools/list', session_id: 's1', request_id: '7' });
+      expect(JSON.parse(rows[0]!.data)).toEqual({ count: 2, names_sha256: namesDigest(['db__query', 'db__drop']), cursor: null, next_cursor: null, protocol_version: '2025-11-25' });
+      expect(await backend.verifies('shown')).toBe(true);
+
+      const reader = await backend.reader('shown');
+      try {
+        const stored = await reader.run('SELECT names FROM shown_names WHERE digest = ?', [namesDigest(['db__query', 'db__drop'])]);
+        expect(stored.rows).toEqual([{ names: '["db__query","db__drop"]' }]);
+
+        // Between t1 and t3, s1 still held its first list: db__drop was visible in both sessions.
+        const before = await shownAt(reader, { sub, at: t[2]!, since: t[0]! });
+        // Newest first; s2's two answers share a time.
+        expect(before.map((r) => r.sessionId)).toEqual(['s2', 's2', 's1']);
+        expect(before.map((r) => [r.sessionId, r.method, r.names]).sort()).toEqual([
+          ['s1', 'tools/list', ['db__query', 'db__drop']], ['s2', 'prompts/list', ['review']], ['s2', 'tools/list', ['db__query', 'db__drop']],
+        ]);
+        // After t3, s1's newest answer no longer names it.
+        const after = await shownAt(reader, { sub, at: t[4]!, since: t[0]! });
+        expect(after.find((r) => r.sessionId === 's1')?.names).toEqual(['db__query']);
+        // Answers older than `since` do not count; another principal sees nothing of alice's.
+        expect(await shownAt(reader, { sub, at: t[4]!, since: t[2]! })).toHaveLength(1);
+        expect(await shownAt(reader, { sub: `bob-${backend.name}`, at: t[4]!, since: t[0]! })).toEqual([]);
+
+        // The side table is not hashed: names that no longer match the row's digest are reported, never shown.
+        await reader.run('UPDATE shown_names SET names = ? WHERE digest = ?', ['["db__query"]', namesDigest(['db__query', 'db__drop'])]);
+        const edited = await shownAt(reader, { sub, at: t[2]!, since: t[0]! });
+        expect(edited.find((r) => r.sessionId === 's1')).toMatchObject({ names: null, problem: 'the names stored for this answer do not match its row (shown_names was edited)' });
+      } finally {
+        await reader.close();
+      }
     });
 
     it('refuses writes after close', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
+import { sqlitePinSql } from '../../../src/audit/sqlite/pins.ts';
 import { auditConfig, decision, decisionKeysState, readEvents, tempDir, tick, verifyFile } from '../../support/audit.ts';
 import { silentLogger } from '../../support/engines.ts';
 import { auditStoreContract } from './store-contract.ts';
@@ -18,6 +19,10 @@ auditStoreContract({
   open: async (name, overrides = {}, options = {}) => openAuditStore(auditConfig(pathOf(name), overrides), { logger: silentLogger, ...options }),
   events: async (name, kinds) => (kinds ? readEvents(pathOf(name), `kind IN (${kinds.map(() => '?').join(', ')})`, ...kinds) : readEvents(pathOf(name))),
   verifies: async (name) => verifyFile(pathOf(name)).ok,
+  reader: async (name) => {
+    const db = new Database(pathOf(name));
+    return { ...sqlitePinSql(db), close: async () => void db.close() };
+  },
 });
 
 describe('audit store - sqlite', () => {

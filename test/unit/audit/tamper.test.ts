@@ -166,7 +166,7 @@ describe('audit verify - marks kept off the host', () => {
     const rewrite = (db: Database.Database) => rewriteFrom(db, 4, { sub: 'mallory' });
     expect(verifyAfter(rewrite)).toMatchObject({ ok: true, problem: null });
     const report = verifyAfter(rewrite, [pristineMark(2), pristineMark(10)]);
-    expect(report.problem).toEqual({ seq: 10, kind: 'rewritten', message: expect.stringMatching(/^row 10 no longer has the hash recorded earlier \([0-9a-f]{12}\.\.\.\): the log was rewritten/) });
+    expect(report.problem).toEqual({ seq: 10, kind: 'rewritten', message: expect.stringMatching(/^row 10 no longer has the hash recorded earlier \([0-9a-f]{12}\.\.\.\): the log was rewritten/), mark: pristineMark(10) });
   });
 
   it('a cut-off tail with the head moved back passes alone, and fails against a later mark', () => {
