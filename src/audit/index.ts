@@ -19,3 +19,7 @@ export type { PinRecord, PinStore, ToolPinEvent } from './sink.ts';
 export { auditTargetAt, configuredAuditTarget, type AuditTarget } from './target.ts';
 export { openAuditReader, type AuditReader } from './reader.ts';
 export { closeIncompleteCalls, migrateToPostgres, pruneAudit } from './maintenance.ts';
+// Approvals bound to the exact call (issue 15): the table calls wait in, and what their decision row keeps.
+export type { ApprovalBinding, ApprovalRecord, ApprovalStatus, ApprovalStore, PendingApproval } from './approvals.ts';
+export type { ApprovalRecordOfCall } from './sink.ts';
+export { createRedactor } from './redact.ts';

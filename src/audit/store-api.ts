@@ -1,6 +1,7 @@
 import type { AuthnFailureAggregator } from './authn-failures.ts';
 import type { EventFields } from './chain.ts';
 import type { EventEncoder } from './events.ts';
+import type { ApprovalStore } from './approvals.ts';
 import type { AuditHealth, AuditStore, PinStore } from './sink.ts';
 
 /** The parts a backend owns; what it exposes as an AuditStore is the same for every backend. */
@@ -13,6 +14,7 @@ interface StoreParts {
   authnFailures: AuthnFailureAggregator;
   isClosed(): boolean;
   pins: PinStore;
+  approvals: ApprovalStore;
   health(): AuditHealth;
   /** Writes what is pending and a `shutdown` event, then lets go of the database. */
   shutdown(reason: string): Promise<void>;
@@ -30,6 +32,7 @@ export function auditStoreApi(parts: StoreParts): AuditStore {
     recordOutcome: (event) => (parts.submitOutcome ?? parts.submit)(() => parts.encoder.outcome(event)),
     recordLifecycle: (event) => parts.submit(() => parts.encoder.lifecycle(event)),
     pins: parts.pins,
+    approvals: parts.approvals,
     recordAuthnFailure(event) {
       if (!parts.isClosed()) parts.authnFailures.record(event);
     },

@@ -19,6 +19,7 @@ import { createSurvivorSweep } from './survivor.ts';
 import { witnessRow } from './witness.ts';
 import { withoutStoredOutcomes } from './outcome-retry.ts';
 import { auditStoreApi } from '../store-api.ts';
+import { approvalStore } from '../approvals.ts';
 import { pinStore } from '../pins.ts';
 import { postgresPinSql } from './pins.ts';
 
@@ -270,7 +271,7 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
     await pinSql.end().catch(() => undefined);
   };
 
-  return auditStoreApi({ submit, submitOutcome, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(pinSql) });
+  return auditStoreApi({ submit, submitOutcome, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(pinSql), approvals: approvalStore(pinSql) });
 }
 
 /**

@@ -16,6 +16,7 @@ import { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
 import { createRedactor } from '../redact.ts';
 import type { AuditHealth, AuditStore } from '../sink.ts';
 import { auditStoreApi } from '../store-api.ts';
+import { approvalStore } from '../approvals.ts';
 import { pinStore } from '../pins.ts';
 import { sqlitePinSql } from './pins.ts';
 
@@ -160,5 +161,6 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
     db.close();
   };
 
-  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(sqlitePinSql(db)) });
+  const tables = sqlitePinSql(db);
+  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(tables), approvals: approvalStore(tables) });
 }
