@@ -18,14 +18,16 @@ const MAY_IMPORT = {
   metrics: [],
   // Pinned tool definitions: digests and screening of catalog items, persisted through the audit store's pins.
   integrity: ['audit', 'catalog', 'errors.ts', 'log.ts'],
+  // Approvals bound to the exact call: their config, binding digests (the audit chain's) and the ways of asking.
+  approvals: ['audit', 'errors.ts', 'log.ts'],
   limits: ['errors.ts'],
   policy: ['auth', 'errors.ts', 'log.ts', 'metrics'],
   upstreams: ['catalog', 'config', 'errors.ts', 'log.ts', 'metrics'],
-  pipeline: ['audit', 'auth', 'catalog', 'composites', 'integrity', 'limits', 'metrics', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  downstream: ['audit', 'auth', 'catalog', 'composites', 'config', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  cli: ['audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
+  pipeline: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'integrity', 'limits', 'metrics', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  downstream: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'config', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  cli: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
 };
-const OWN_CONFIG_SCHEMAS = ['audit', 'auth', 'composites', 'integrity', 'limits', 'policy'];
+const OWN_CONFIG_SCHEMAS = ['approvals', 'audit', 'auth', 'composites', 'integrity', 'limits', 'policy'];
 const LEAVES = ['errors.ts', 'log.ts', 'package-root.ts'];
 const MODULES = [...Object.keys(MAY_IMPORT), ...LEAVES];
 

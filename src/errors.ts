@@ -65,6 +65,11 @@ export const ERROR_CODES = {
   CONCURRENCY_LIMITED: 'Too many calls in flight to the upstream or from the caller, and the wait queue was full or timed out.',
   SESSION_LIMIT: 'The caller, or the gateway in total, has as many open sessions as allowed.',
 
+  // Approvals (issue 15): the policy allowed the call only with a person's approval
+  APPROVAL_DECLINED: 'The call needed an approval and did not get one: the person asked declined or cancelled, or nobody answered in time; nothing was forwarded.',
+  APPROVAL_UNAVAILABLE: 'The call needed an approval that could not be asked for: the client cannot answer elicitation, or the approvals store is unreachable; nothing was forwarded.',
+  APPROVAL_STALE: 'The approval no longer matches the call: the tool definition or the policy changed while it was asked for; nothing was forwarded.',
+
   // Composite workflows
   WORKFLOW_STEP_FAILED: 'A step of a composite tool failed or was denied; later steps did not run.',
   WORKFLOW_TEMPLATE_INVALID: 'A composite tool template cannot be evaluated.',

@@ -1,7 +1,7 @@
 import { WardenError } from '../errors.ts';
 import { type EventFields, type EventKind, canonicalJson, sha256Hex } from './chain.ts';
 import type { Redactor } from './redact.ts';
-import type { DecisionEvent, LifecycleEvent, OutcomeEvent, ShownEvent } from './sink.ts';
+import type { ApprovalRecordOfCall, DecisionEvent, LifecycleEvent, OutcomeEvent, ShownEvent } from './sink.ts';
 import { namesDigest } from './shown.ts';
 
 /**
@@ -60,6 +60,18 @@ function withoutArguments(input: Record<string, unknown>): Record<string, unknow
   return rest;
 }
 
+function approvalData(approval: ApprovalRecordOfCall, text: (value: string | undefined) => string | null): Record<string, unknown> {
+  const { binding } = approval;
+  return {
+    required: true,
+    reason: text(approval.reason),
+    mode: approval.mode,
+    result: approval.result,
+    by: text(approval.by),
+    binding: { arguments_sha256: binding.argumentsSha256, tool_digest: binding.toolDigest, policy_revision: binding.policyRevision },
+  };
+}
+
 export function createEventEncoder(redactor: Redactor): EventEncoder {
   const text = (value: string | undefined): string | null => (value === undefined ? null : redactor.redactText(value));
 
@@ -84,6 +96,8 @@ export function createEventEncoder(redactor: Redactor): EventEncoder {
           // What the policy decided on, without its arguments (stored once, above): explain and
           // replay put the two together again (audit/sqlite/decision-reader.ts).
           input: event.input === undefined ? null : redactor.redactArguments(withoutArguments(event.input)),
+          // Written only when the policy required one, so rows of other calls stay as they were.
+          ...(event.approval === undefined ? {} : { approval: approvalData(event.approval, text) }),
         },
         {
           request_id: event.requestId,

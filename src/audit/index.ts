@@ -25,3 +25,7 @@ export { matchCheckpoints, type CheckpointVerdict } from './checkpoints/match.ts
 export type { ShownRecord } from './shown.ts';
 export type { ShownEvent } from './sink.ts';
 export { rotateChainKey, type RotationResult } from './key-rotation.ts';
+// Approvals bound to the exact call (issue 15): the table calls wait in, and what their decision row keeps.
+export type { ApprovalBinding, ApprovalRecord, ApprovalStatus, ApprovalStore, PendingApproval } from './approvals.ts';
+export type { ApprovalRecordOfCall } from './sink.ts';
+export { createRedactor } from './redact.ts';

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { WardenError } from '../errors.ts';
+import { type ApprovalStore, approvalStore } from './approvals.ts';
 import { pinStore } from './pins.ts';
 import { connect, describeUrl } from './postgres/connection.ts';
 import { checkPostgresSchema, loadPostgresMigrations } from './postgres/migrations.ts';
@@ -10,11 +11,12 @@ import { checkSchema, loadMigrations } from './sqlite/migrations.ts';
 import { sqlitePinSql } from './sqlite/pins.ts';
 
 /**
- * The pins table of an existing audit database, for `warden tools approve|revoke|diff` (another
+ * The pins and approvals tables of an existing audit database, for `warden tools approve|revoke|diff`
+ * and `warden approvals` (another
  * process than the gateway, which may be running: SQLite waits up to `busyTimeoutMs` for its
  * writer). The schema must be exactly the one this code knows; nothing is created or migrated.
  */
-export async function openPins(target: AuditTarget, busyTimeoutMs = 5000): Promise<{ pins: PinStore; close(): Promise<void> }> {
+export async function openPins(target: AuditTarget, busyTimeoutMs = 5000): Promise<{ pins: PinStore; approvals: ApprovalStore; close(): Promise<void> }> {
   if (target.backend === 'postgres') {
     const client = await connect(target.settings, 'mcp-warden tools');
     try {
@@ -23,7 +25,8 @@ export async function openPins(target: AuditTarget, busyTimeoutMs = 5000): Promi
       await client.end().catch(() => undefined);
       throw error;
     }
-    return { pins: pinStore(queryPinSql(client)), close: () => client.end() };
+    const sql = queryPinSql(client);
+    return { pins: pinStore(sql), approvals: approvalStore(sql), close: () => client.end() };
   }
   let db: Database.Database;
   try {
@@ -37,5 +40,6 @@ export async function openPins(target: AuditTarget, busyTimeoutMs = 5000): Promi
     db.close();
     throw error;
   }
-  return { pins: pinStore(sqlitePinSql(db)), close: async () => void db.close() };
+  const sql = sqlitePinSql(db);
+  return { pins: pinStore(sql), approvals: approvalStore(sql), close: async () => void db.close() };
 }

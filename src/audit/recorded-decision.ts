@@ -22,6 +22,8 @@ export interface RecordedDecision {
   input: Record<string, unknown> | undefined;
   /** The stored input or arguments hold `[REDACTED...]` values: not what was decided on. */
   redacted: boolean;
+  /** The approval the policy required (issue 15), with how it was answered; null when none was. */
+  approval: { required: true; reason: string; result: string | null } | null;
 }
 
 /** Recorded decisions of one audit database, whichever backend holds it. */
@@ -54,5 +56,12 @@ export function toRecordedDecision(row: EventRow): RecordedDecision {
     upstream: row.upstream,
     input,
     redacted: REDACTED.test(JSON.stringify([stored ?? null, args ?? null])),
+    approval: approvalOf(data.approval),
   };
+}
+
+function approvalOf(stored: unknown): RecordedDecision['approval'] {
+  if (stored === null || typeof stored !== 'object') return null;
+  const { reason, result } = stored as { reason?: unknown; result?: unknown };
+  return { required: true, reason: typeof reason === 'string' ? reason : '', result: typeof result === 'string' ? result : null };
 }

@@ -1,3 +1,5 @@
+import type { ApprovalBinding, ApprovalStore } from './approvals.ts';
+
 /**
  * What the pipeline needs from the audit trail. `recordDecision` resolves only once the row is
  * committed (group commit may batch it with others); if it rejects, the call must not be forwarded
@@ -35,6 +37,21 @@ export interface DecisionEvent {
   /** The policy input document decided on (its `arguments` are the field above); stored redacted. */
   input?: Record<string, unknown>;
   workflow?: { name: string; step: string };
+  /** The policy allowed the call only with an approval (issue 15): how it was asked and answered. */
+  approval?: ApprovalRecordOfCall;
+}
+
+/**
+ * An approval as its call's decision row keeps it: what the policy asked for, how it was asked,
+ * the answer, who gave it, and what it is bound to (the binding the approver saw).
+ */
+export interface ApprovalRecordOfCall {
+  reason: string;
+  mode: 'caller' | 'operator';
+  result: 'approved' | 'declined' | 'cancelled' | 'timeout' | 'unavailable' | 'stale';
+  /** Who approved or declined: `caller:<sub>` (the caller's user, through elicitation) or the operator (`token:<sub>`, `os:<user>`). */
+  by?: string;
+  binding: ApprovalBinding;
 }
 
 export type Outcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'cancelled' | 'incomplete';
@@ -191,6 +208,8 @@ export interface PinStore {
 export interface AuditStore extends AuditSink {
   /** Pinned tool and prompt definitions (src/integrity/), in the same database. */
   pins: PinStore;
+  /** Calls waiting for an operator's approval (approvals.mode operator), in the same database. */
+  approvals: ApprovalStore;
   recordLifecycle(event: LifecycleEvent): Promise<void>;
   /** Never blocks or throws: a flood of failures is counted in memory and written per window. */
   recordAuthnFailure(event: AuthnFailureEvent): void;

@@ -1,6 +1,7 @@
 import type { AuthnFailureAggregator } from './authn-failures.ts';
 import type { EventFields } from './chain.ts';
 import type { EventEncoder } from './events.ts';
+import type { ApprovalStore } from './approvals.ts';
 import type { AuditHealth, AuditStore, PinStore } from './sink.ts';
 import { namesDigest, type ShownNamesWriter } from './shown.ts';
 
@@ -16,6 +17,7 @@ interface StoreParts {
   pins: PinStore;
   /** `shown_names`, beside the chain's `shown` rows. */
   shownNames: ShownNamesWriter;
+  approvals: ApprovalStore;
   health(): AuditHealth;
   /** Writes what is pending and a `shutdown` event, then lets go of the database. */
   shutdown(reason: string): Promise<void>;
@@ -40,6 +42,7 @@ export function auditStoreApi(parts: StoreParts): AuditStore {
     },
     recordLifecycle: (event) => parts.submit(() => parts.encoder.lifecycle(event)),
     pins: parts.pins,
+    approvals: parts.approvals,
     recordAuthnFailure(event) {
       if (!parts.isClosed()) parts.authnFailures.record(event);
     },

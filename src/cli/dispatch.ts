@@ -9,6 +9,7 @@ import { VERSION } from '../package-root.ts';
 const COMMANDS: Record<string, string> = {
   serve: 'Start the gateway: warden serve --config PATH (--stdio | --http [--host H] [--port P])',
   tools: 'List the aggregated tools with their upstream and original names: warden tools [--config PATH] [--json]; review pinned definitions: warden tools diff|approve|revoke',
+  approvals: 'Decide calls waiting for an operator\'s approval: warden approvals list|approve ID|deny ID [--config PATH]',
   audit: 'Read and keep the audit trail: warden audit <query|tail|stats|export|verify|prune|close-incomplete|migrate> ...',
   policy: 'Test, evaluate, check, explain or replay Rego policies: warden policy <test|eval|check|explain|replay> ...',
   token: 'Mint a signed JWT for local use: warden token create ...',

@@ -5,6 +5,11 @@
  * input document recorded with it; the decisions that flip are listed, grouped by tool and
  * principal. Exit 1 when anything flips, unless --allow-flips.
  *
+ * An approval the policy requires is part of the decision (issue 15): `allow+approval` is a
+ * verdict of its own, so a candidate that newly asks for an approval, or no longer does, flips.
+ * A call the policy allowed with an approval that was then not given (APPROVAL_* deny rows)
+ * was `allow+approval` as far as the policy is concerned.
+ *
  * Redaction: the audit trail stores arguments with secrets replaced by `[REDACTED...]`, so a
  * decision whose stored input holds a redacted value is replayed on an input that is not the one
  * decided on; such decisions are counted and marked.
@@ -14,7 +19,7 @@ import { openDecisionSource } from '../audit/index.ts';
 import type { RecordedDecision } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
 import { loadRegoBackend, normalizeDecision, policyConfigSchema } from '../policy/index.ts';
-import type { PolicyInput } from '../policy/index.ts';
+import type { Decision, PolicyInput } from '../policy/index.ts';
 import { parseCommandLine, wantsHelp } from './args.ts';
 import { pointInTime } from './audit-options.ts';
 import { jsonText } from './policy-eval.ts';
@@ -25,7 +30,8 @@ import { renderTable } from './render.ts';
 const HELP = `usage: warden policy replay --audit DB|URL (--policy PATH... | --config FILE) [--since 7d|ISO] [--entrypoint REF] [--v0-compatible] [--allow-flips] [--json]
 
 Decides every recorded decision again with the candidate policy set and lists those that flip
-(allow->deny, deny->allow), grouped by tool and principal. Decisions whose recorded input holds
+(allow->deny, deny->allow, and allow <-> allow+approval: an approval the policy requires is part
+of the decision), grouped by tool and principal. Decisions whose recorded input holds
 redacted values ([REDACTED]) are replayed on that redacted input: they are counted and marked.
 
   --audit DB|URL      the audit database: a SQLite file, or postgres://... (every replica's chain)
@@ -63,13 +69,16 @@ const schema = (now: Date) =>
     json: z.boolean().default(false),
   });
 
+/** What the policy decided: `allow+approval` is an allow that waits for a person's yes first. */
+export type Verdict = 'allow' | 'allow+approval' | 'deny';
+
 export interface Flip {
   decisionId: string;
   time: string;
   tool: string;
   principal: string;
-  from: 'allow' | 'deny';
-  to: 'allow' | 'deny';
+  from: Verdict;
+  to: Verdict;
   reasons: string[];
   redacted: boolean;
 }
@@ -83,7 +92,17 @@ export interface ReplayReport {
   flips: Flip[];
 }
 
-export async function replay(reader: AsyncIterable<RecordedDecision>, decide: (input: PolicyInput) => { allow: boolean; reasons: string[] }): Promise<ReplayReport> {
+/** The policy's own verdict of a recorded row (a refusal after an approval was asked for is the policy's allow+approval). */
+function recordedVerdict(recorded: RecordedDecision): Verdict {
+  if (recorded.approval !== null) return 'allow+approval';
+  return recorded.decision;
+}
+
+type Replayed = Pick<Decision, 'allow' | 'reasons' | 'approval'>;
+
+const verdictOf = (decision: Replayed): Verdict => (!decision.allow ? 'deny' : decision.approval ? 'allow+approval' : 'allow');
+
+export async function replay(reader: AsyncIterable<RecordedDecision>, decide: (input: PolicyInput) => Replayed): Promise<ReplayReport> {
   const report: ReplayReport = { replayed: 0, redacted: 0, withoutInput: 0, flips: [] };
   for await (const recorded of reader) {
     if (!recorded.input) {
@@ -93,14 +112,15 @@ export async function replay(reader: AsyncIterable<RecordedDecision>, decide: (i
     report.replayed++;
     if (recorded.redacted) report.redacted++;
     const now = decide(recorded.input as unknown as PolicyInput);
-    const to = now.allow ? 'allow' : 'deny';
-    if (to === recorded.decision) continue;
+    const from = recordedVerdict(recorded);
+    const to = verdictOf(now);
+    if (to === from) continue;
     report.flips.push({
       decisionId: recorded.decisionId,
       time: recorded.time,
       tool: recorded.tool ?? recorded.method ?? '',
       principal: recorded.sub ?? '(none)',
-      from: recorded.decision,
+      from,
       to,
       reasons: now.reasons,
       redacted: recorded.redacted,
@@ -115,7 +135,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   if (positionals.length > 0) throw new WardenError('USAGE', `unexpected argument "${positionals[0]}"`);
   const source = policySource({ data: flags.policy, config: flags.config, entrypoint: flags.entrypoint, 'v0-compatible': flags['v0-compatible'] }, '--policy');
   const backend = await loadRegoBackend(policyConfigSchema.parse({ paths: source.paths, entrypoint: source.entrypoint, watch: false, v0_compatible: source.v0Compatible }), process.cwd());
-  const decide = (input: PolicyInput): { allow: boolean; reasons: string[] } => {
+  const decide = (input: PolicyInput): Replayed => {
     try {
       return normalizeDecision(backend.evaluate(input), backend.revision);
     } catch (error) {
@@ -137,8 +157,10 @@ export async function replayCommand(args: string[]): Promise<number> {
 function renderReplay(report: ReplayReport): string {
   const out: string[] = [];
   const toDeny = report.flips.filter((f) => f.to === 'deny').length;
+  const toAllow = report.flips.filter((f) => f.from === 'deny').length;
+  const approval = report.flips.length - toDeny - toAllow;
   out.push(
-    `replayed ${report.replayed} decision${report.replayed === 1 ? '' : 's'}: ${report.flips.length} flip${report.flips.length === 1 ? '' : 's'} (${toDeny} allow->deny, ${report.flips.length - toDeny} deny->allow)`,
+    `replayed ${report.replayed} decision${report.replayed === 1 ? '' : 's'}: ${report.flips.length} flip${report.flips.length === 1 ? '' : 's'} (${toDeny} allow->deny, ${toAllow} deny->allow${approval > 0 ? `, ${approval} approval` : ''})`,
   );
   if (report.redacted > 0) out.push(`${report.redacted} replayed decision${report.redacted === 1 ? '' : 's'} had redacted inputs: replayed on the redacted values, not on what was decided on`);
   if (report.withoutInput > 0) out.push(`${report.withoutInput} decision${report.withoutInput === 1 ? ' was' : 's were'} recorded before the audit trail kept policy inputs: not replayed`);

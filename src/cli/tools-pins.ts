@@ -1,11 +1,9 @@
-import { userInfo } from 'node:os';
 import { z } from 'zod';
 import { openPins, type AuditTarget, type PinRecord, type PinStore } from '../audit/index.ts';
-import { createAuthenticator } from '../auth/index.ts';
 import { loadConfig, type ResolvedConfig } from '../config/index.ts';
 import { WardenError } from '../errors.ts';
-import { logger } from '../log.ts';
 import { parseCommandLine } from './args.ts';
+import { whoDecides } from './approver.ts';
 import { auditTargetOf } from './audit-target.ts';
 import { EXIT } from './exit-codes.ts';
 import { renderJson } from './render.ts';
@@ -67,21 +65,6 @@ export function selectPins(pins: readonly PinRecord[], name: string, separator: 
   return found;
 }
 
-/** Who decides: WARDEN_TOKEN's verified sub, else the OS user. */
-async function approver(config: ResolvedConfig | undefined): Promise<string> {
-  const token = process.env.WARDEN_TOKEN;
-  if (token === undefined || token === '') return `os:${userInfo().username}`;
-  if (config === undefined) throw new WardenError('USAGE', 'WARDEN_TOKEN is set: give --config so the token can be verified with the gateway\'s auth settings');
-  const authenticator = await createAuthenticator(config.auth, { baseDir: config.baseDir, logger });
-  try {
-    const principal = await authenticator.authenticate(token);
-    if (principal === undefined) throw new WardenError('USAGE', 'WARDEN_TOKEN is set but auth.mode is disabled: nothing can verify it; unset it to approve as the OS user');
-    return `token:${principal.sub}`;
-  } finally {
-    await authenticator.close();
-  }
-}
-
 async function withPins<T>(target: AuditTarget, use: (pins: PinStore) => Promise<T>): Promise<T> {
   const { pins, close } = await openPins(target);
   try {
@@ -114,7 +97,7 @@ export async function runPins(command: 'diff' | 'approve' | 'revoke', args: stri
 
   const choices = [name !== undefined, values.upstream !== undefined, values.all].filter(Boolean).length;
   if (choices !== 1) throw new WardenError('USAGE', command === 'approve' ? 'give exactly one of NAME, --upstream U or --all' : 'give the NAME to revoke');
-  const by = await approver(config);
+  const { by } = await whoDecides(config);
   const at = new Date().toISOString();
   const done = await withPins(target, async (pins) => {
     const all = await pins.readPins();

@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AuditConfig } from '../audit/config.ts';
 import type { IntegrityConfig } from '../integrity/config.ts';
+import type { ApprovalsConfig } from '../approvals/config.ts';
 import type { AuthConfig } from '../auth/config.ts';
 import { COMPOSITE_SERVER } from '../composites/config.ts';
 import type { DeclarativeCompositeConfig } from '../composites/config.ts';
@@ -63,6 +64,7 @@ export interface ResolvedConfig {
   /** Absent: no exporter of our own (an operator's `--import`ed SDK still records). */
   readonly tracing: TracingConfig | undefined;
   readonly integrity: IntegrityConfig;
+  readonly approvals: ApprovalsConfig;
   readonly limits: LimitsConfig;
   readonly composites: readonly DeclarativeCompositeConfig[];
   /** Absolute paths of modules exporting defineComposite(...) values. */
@@ -123,6 +125,7 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     audit: parsed.audit,
     tracing: parsed.tracing,
     integrity: parsed.integrity,
+    approvals: parsed.approvals,
     limits: parsed.limits,
     composites: parsed.composites,
     compositeModules: parsed.composite_modules.map((m) => resolve(baseDir, m)),

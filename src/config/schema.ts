@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approvalsConfigSchema } from '../approvals/config.ts';
 import { auditConfigSchema } from '../audit/config.ts';
 import { authConfigSchema } from '../auth/config.ts';
 import { compositeModulesSchema, compositesConfigSchema } from '../composites/config.ts';
@@ -132,6 +133,7 @@ export const configFileSchema = z
     audit: auditConfigSchema.default(auditConfigSchema.parse({})),
     tracing: tracingSchema.optional(),
     integrity: integrityConfigSchema.default(integrityConfigSchema.parse({})),
+    approvals: approvalsConfigSchema.default(approvalsConfigSchema.parse({})),
     limits: limitsConfigSchema.default(limitsConfigSchema.parse({})),
     composites: compositesConfigSchema,
     composite_modules: compositeModulesSchema,

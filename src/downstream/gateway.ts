@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { McpError, type Notification, type Result } from '@modelcontextprotocol/sdk/types.js';
-import { memorySessionState, type AuditSink, type AuthnFailureEvent, type LifecycleEvent, type PinStore, type SessionStateStore } from '../audit/index.ts';
+import { createRedactor, memorySessionState, type ApprovalStore, type AuditSink, type AuthnFailureEvent, type LifecycleEvent, type PinStore, type SessionStateStore } from '../audit/index.ts';
 import { IntegrityGuard } from '../integrity/index.ts';
 import type { Authenticator } from '../auth/index.ts';
 import { Catalog, compositeToolItems, type CatalogList, type UpstreamListing } from '../catalog/index.ts';
@@ -46,6 +46,8 @@ export interface GatewayDeps {
    * nothing is pinned, whatever `integrity.mode` says (tests, embedders without a store).
    */
   integrity?: { pins: PinStore; recordLifecycle(event: LifecycleEvent): Promise<void> };
+  /** Where calls wait for an operator's approval (the audit store's table; approvals.mode operator). */
+  approvals?: ApprovalStore;
   /** Where rate, concurrency, session, result-size and breaker events go (metrics); none by default. */
   limitEvents?: LimitEvents;
 }
@@ -133,6 +135,8 @@ export class Gateway {
       requestState: { sealer: sealerFor('request-state', config.server.session_key ?? randomBytes(32).toString('hex')), ttlMs: config.server.request_state_ttl_ms },
       ...(deps.authFailures ? { authFailures: deps.authFailures } : {}),
       ...(this.integrity ? { integrity: this.integrity } : {}),
+      // The approver sees the arguments exactly as the audit trail keeps them (redacted).
+      approvals: { config: config.approvals, redact: createRedactor(config.audit.redact).redactArguments, ...(deps.approvals ? { store: deps.approvals } : {}) },
     });
     this.#scrapeSources(deps.policy);
   }

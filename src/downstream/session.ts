@@ -67,8 +67,18 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
     protocolVersion: resumed?.protocolVersion ?? LATEST_PROTOCOL_VERSION,
     ...(options.remoteAddr === undefined ? {} : { remoteAddr: options.remoteAddr }),
     channel: {
-      request: (method, params, relatedRequestId, signal) =>
-        server.request({ method, ...(params === undefined ? {} : { params }) } as ServerRequest, passthroughResult, { relatedRequestId, signal }),
+      request: (method, params, relatedRequestId, signal, timeoutMs) =>
+        server.request({ method, ...(params === undefined ? {} : { params }) } as ServerRequest, passthroughResult, {
+          relatedRequestId,
+          signal,
+          ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
+        }),
+      canElicit: () => {
+        // `elicitation: {}` is form mode (2025-06-18); since 2025-11-25 modes are named, and a
+        // client of URL mode only cannot show a form.
+        const elicitation = server.getClientCapabilities()?.elicitation as { form?: unknown; url?: unknown } | undefined;
+        return elicitation !== undefined && (elicitation.form !== undefined || elicitation.url === undefined);
+      },
     },
   };
 

@@ -62,7 +62,7 @@ const requestSeconds = new Histogram({
 });
 const stageSeconds = new Histogram({
   name: 'warden_stage_duration_seconds',
-  help: 'Time spent in one pipeline stage (authenticate, resolve, authorize, limit, audit-decision, forward).',
+  help: 'Time spent in one pipeline stage (authenticate, resolve, authorize, approve, limit, audit-decision, forward).',
   labelNames: ['stage'] as const,
   buckets: LATENCY_BUCKETS,
   registers: [registry],

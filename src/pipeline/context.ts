@@ -4,6 +4,7 @@ import type { NamedEntry } from '../catalog/index.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
 import type { Decision } from '../policy/index.ts';
 import type { PinStatus } from '../integrity/index.ts';
+import type { ApprovalRecordOfCall } from '../audit/index.ts';
 /**
  * One type per stage. Each stage turns its input context into the next, so the compiler keeps
  * the security order: `forward` accepts only a Recorded context, which only audit-decision can
@@ -16,7 +17,10 @@ export type { ForwardMethod } from './methods.ts';
 
 /** How the gateway talks back to the client of one session (server->client requests). */
 export interface ClientChannel {
-  request(method: string, params: Record<string, unknown> | undefined, relatedRequestId: string | number, signal: AbortSignal): Promise<Result>;
+  /** `timeoutMs`: instead of the SDK's default request timeout (60 s). */
+  request(method: string, params: Record<string, unknown> | undefined, relatedRequestId: string | number, signal: AbortSignal, timeoutMs?: number): Promise<Result>;
+  /** Whether the client declared it answers form elicitation (approvals ask through it); absent: it cannot. */
+  canElicit?(): boolean;
 }
 
 /**
@@ -81,6 +85,8 @@ export interface Resolved extends Authenticated {
 
 export interface Authorized extends Resolved {
   decision: Decision;
+  /** Set when the policy required an approval and it was given (stage approve): its decision row keeps it. */
+  approval?: ApprovalRecordOfCall;
 }
 
 declare const recorded: unique symbol;

@@ -1,4 +1,5 @@
-import type { AuditSink, AuthnFailureEvent } from '../audit/index.ts';
+import type { ApprovalsConfig } from '../approvals/index.ts';
+import type { ApprovalStore, AuditSink, AuthnFailureEvent } from '../audit/index.ts';
 import type { Authenticator } from '../auth/index.ts';
 import type { Catalog } from '../catalog/index.ts';
 import type { Composite } from '../composites/index.ts';
@@ -39,6 +40,12 @@ export interface PipelineDeps {
   integrity?: { status(kind: 'tool' | 'prompt', upstream: string, name: string): PinStatus | undefined };
   /** Seals and opens the requestState of relayed input_required results, and how long one lives (continuation.ts). */
   requestState: { sealer: RequestStateSealer; ttlMs: number };
+  /**
+   * Approvals a policy asks for (issue 15): how to ask, where operator-mode calls wait (the audit
+   * store's table; without it mode operator is APPROVAL_UNAVAILABLE), and the audit's redaction
+   * of what the approver is shown. Absent: every approval asked for is APPROVAL_UNAVAILABLE.
+   */
+  approvals?: { config: ApprovalsConfig; store?: ApprovalStore; redact(args: unknown): unknown };
   /** Where refused authentications are counted (the audit store aggregates them per source). */
   authFailures?: { recordAuthnFailure(event: AuthnFailureEvent): void };
 }

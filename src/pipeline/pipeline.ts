@@ -4,13 +4,14 @@ import { paginate, type Item, type NamedEntry, type Page } from '../catalog/inde
 import { COMPOSITE_SERVER } from '../composites/index.ts';
 import { asWardenError, type ErrorCode, WardenError } from '../errors.ts';
 import { failed, type TraceCarrier } from '../metrics/index.ts';
-import type { Authenticated, CallRequest, Forwarded, Recorded, SessionInfo, Target } from './context.ts';
+import type { Authenticated, Authorized, CallRequest, Forwarded, Recorded, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ListMethod } from './methods.ts';
 import { Observed } from './observe.ts';
 import { auditDecision, auditDenial, auditEdgeRefusal, auditLevelDecision, auditRefusal, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { auditShown } from './stages/audit-shown.ts';
+import { approve, type ApprovalVerdict, stillBound } from './stages/approve.ts';
 import { authenticate } from './stages/authenticate.ts';
 import { authorize, denialError, policyInput, serverRequestInput, visible } from './stages/authorize.ts';
 import { forward } from './stages/forward.ts';
@@ -20,7 +21,7 @@ import { resolve } from './stages/resolve.ts';
 import { type Continuation, continueResolved, openContinuation } from './continuation.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
-export const STAGES = ['authenticate', 'resolve', 'authorize', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
+export const STAGES = ['authenticate', 'resolve', 'authorize', 'approve', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
 type StageName = (typeof STAGES)[number];
 
 /**
@@ -30,6 +31,7 @@ type StageName = (typeof STAGES)[number];
 const FAIL_CLOSED: Partial<Record<StageName, [ErrorCode, string]>> = {
   authenticate: ['AUTH_TOKEN_INVALID', 'Authentication failed'],
   authorize: ['POLICY_ERROR', 'Denied: policy evaluation failed'],
+  approve: ['APPROVAL_UNAVAILABLE', 'Denied: the approval could not be asked for'],
   limit: ['INTERNAL', 'Denied: the limits could not be checked'],
   'audit-decision': ['AUDIT_UNAVAILABLE', 'Denied: the audit record could not be written'],
 };
@@ -93,6 +95,11 @@ async function unknownLikeHidden(request: Authenticated, error: WardenError, dep
       : { kind: error.code === 'TOOL_NOT_FOUND' ? 'tool' : 'prompt', entry: { publicName: name, upstream: '', originalName: name, item: { name }, notes: [] } };
   const decision = await visible(request, target, deps);
   await auditUnknownName(request, name, error.code, decision, deps);
+}
+
+/** The approved context, or the refusal recorded and thrown (an approval not given is a deny row). */
+async function passed(verdict: ApprovalVerdict, refused: (ctx: Authorized, error: unknown) => Promise<never>): Promise<Authorized> {
+  return verdict.approved ? verdict.context : refused(verdict.context, verdict.error);
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
@@ -193,15 +200,22 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       await auditDenial(resolved, verdict.decision, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
       throw verdict.error;
     }
-    // A refusal by a limit is recorded like a denial, and committed before the caller hears it.
-    const release = await stage('limit', () => limit(verdict.context, deps), observed).catch(async (error: unknown) => {
-      await auditRefusal(verdict.context, asWardenError(error), deps).catch((failure: unknown) => log.error({ err: failure }, 'recording a refusal failed'));
+    // A refusal (an approval not given, a limit) is recorded like a denial, and committed before the caller hears it.
+    const refused = async (ctx: Authorized, error: unknown): Promise<never> => {
+      await auditRefusal(ctx, asWardenError(error), deps).catch((failure: unknown) => log.error({ err: failure }, 'recording a refusal failed'));
       throw error;
-    });
+    };
+    // Most calls need no approval: they skip the stage, its span and its timing altogether.
+    const authorized =
+      verdict.context.decision.approval === undefined
+        ? verdict.context
+        : await passed(await stage('approve', () => approve(verdict.context, deps), observed).catch((error: unknown) => refused(verdict.context, error)), refused);
+    const release = await stage('limit', () => limit(authorized, deps), observed).catch((error: unknown) => refused(authorized, error));
     let recorded: Recorded;
     let done: Forwarded | { error: unknown };
     try {
-      recorded = await stage('audit-decision', () => auditDecision(verdict.context, deps), observed);
+      const bound = authorized.approval === undefined ? authorized : await passed(stillBound(authorized, deps), refused);
+      recorded = await stage('audit-decision', () => auditDecision(bound, deps), observed);
       try {
         done = await stage(
           'forward',

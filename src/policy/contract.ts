@@ -23,6 +23,11 @@ export interface PolicyInput {
   call?: { method: string; tool?: PolicyInput['tool']; resource?: PolicyInput['resource']; prompt?: PolicyInput['prompt']; decision_id: string };
   /** Server->client requests: the params exactly as they are relayed to the client. */
   params?: Record<string, unknown>;
+  /**
+   * `approvals/decide` (issue 15): the waiting call an operator decides (its method, tool and
+   * decision id are in `call`, its redacted arguments in `arguments`); `caller` is its sub.
+   */
+  approval?: { id: string; reason: string; caller?: string };
   /** `protocol_version`: the MCP revision the client speaks, so a policy can refuse old clients. */
   request: { id: string; session: string; transport: 'stdio' | 'http'; protocol_version: string; remote_addr?: string };
   now: string;
@@ -30,8 +35,19 @@ export interface PolicyInput {
 
 export type DecisionCode = 'POLICY_DENIED' | 'POLICY_UNDEFINED' | 'POLICY_ERROR';
 
+/**
+ * The policy allowed the call only with a person's approval (issue 15): `{"allow": true,
+ * "approval": {"required": true, "reason": "..."}}`. Present only on an allowed decision that
+ * requires one; the pipeline asks (approvals.mode) before anything is forwarded.
+ */
+export interface ApprovalRequirement {
+  required: true;
+  reason: string;
+}
+
 export interface Decision {
   allow: boolean;
+  approval?: ApprovalRequirement;
   /** Why: returned to the caller on denial and stored in the audit row. */
   reasons: string[];
   /** Set whenever allow is false. */

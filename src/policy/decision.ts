@@ -14,6 +14,16 @@ const documentSchema = z.object({
   reasons: z
     .array(z.string(), { error: 'reasons must be a set of strings' })
     .optional(),
+  // An approval the policy asks for: anything malformed is an error (fail closed), not "none".
+  approval: z
+    .object(
+      {
+        required: z.boolean({ error: 'approval.required must be a boolean' }),
+        reason: z.string({ error: 'approval.reason must be a string' }).optional(),
+      },
+      { error: 'approval must be an object with a boolean required' },
+    )
+    .optional(),
 });
 
 function describe(value: unknown): string {
@@ -42,6 +52,10 @@ export function normalizeDecision(raw: RawResult, revision: string): Decision {
     return denial('POLICY_ERROR', parsed.error.issues.map((issue) => issue.message), revision);
   }
   const reasons = [...new Set(parsed.data.reasons ?? [])].sort();
-  if (parsed.data.allow) return { allow: true, reasons, decisionId: randomUUID(), revision };
+  if (parsed.data.allow) {
+    const approval = parsed.data.approval;
+    if (approval?.required !== true) return { allow: true, reasons, decisionId: randomUUID(), revision };
+    return { allow: true, reasons, approval: { required: true, reason: approval.reason ?? 'the policy requires an approval' }, decisionId: randomUUID(), revision };
+  }
   return denial('POLICY_DENIED', reasons.length > 0 ? reasons : ['denied by policy'], revision);
 }

@@ -18,7 +18,9 @@ import { loadPolicySet, type PolicySetSources } from './policy-set-files.ts';
  * reasons, and an error in a rule that `allow` does not depend on does not deny, exactly as
  * when OPA is asked for `data.mcp.authz.allow`. Both queries run in one evaluation (one input
  * conversion, one rule cache), so a denial computes `allow` and what it depends on only once:
- * the denied db/query case went from 29.3 to 17.8 us p50.
+ * the denied db/query case went from 29.3 to 17.8 us p50. An allowed decision also asks
+ * `<entrypoint>.approval` in the same evaluation, so an approval the policy requires is never
+ * lost to the fast path.
  */
 export async function loadRegoBackend(config: PolicyConfig, baseDir: string): Promise<PolicyBackend> {
   return compileRegoBackend(config, await loadPolicySet(config.paths, baseDir, { tests: false, dataFiles: 'all' }), config.paths.join(', '));
@@ -32,11 +34,13 @@ export function compileRegoBackend(config: PolicyConfig, { modules, data, files 
 
   let set;
   let allowQuery;
+  let approvalQuery;
   let decisionQuery;
   try {
     set = compile(modules, { data, v0Compatible: config.v0_compatible });
     decisionQuery = set.prepare(`decision = ${config.entrypoint}`);
-    allowQuery = fastAllowQuery(set, config.entrypoint);
+    allowQuery = fastMemberQuery(set, config.entrypoint, 'allow');
+    approvalQuery = allowQuery === undefined ? undefined : fastMemberQuery(set, config.entrypoint, 'approval');
   } catch (error) {
     // RegoError messages already read `file:row:col: code: message`, as OPA prints them.
     if (!(error instanceof RegoError)) throw error;
@@ -50,7 +54,11 @@ export function compileRegoBackend(config: PolicyConfig, { modules, data, files 
     evaluate(input): RawResult {
       // One evaluation for both queries: the document reuses the rule values `allow` computed.
       const evaluation = set.evaluation({ input });
-      if (allowQuery !== undefined && evaluation.evaluate(allowQuery)[0]?.allow === true) return { defined: true, value: { allow: true } };
+      if (allowQuery !== undefined && evaluation.evaluate(allowQuery)[0]?.allow === true) {
+        // An allowed call may still need an approval (issue 15): asked in the same evaluation.
+        const approval = approvalQuery === undefined ? undefined : evaluation.evaluate(approvalQuery)[0]?.approval;
+        return { defined: true, value: approval === undefined ? { allow: true } : { allow: true, approval } };
+      }
       const [row] = evaluation.evaluate(decisionQuery);
       return row === undefined || row.decision === undefined ? { defined: false } : { defined: true, value: row.decision };
     },
@@ -58,13 +66,14 @@ export function compileRegoBackend(config: PolicyConfig, { modules, data, files 
 }
 
 /**
- * The fast path's query, `<entrypoint>.allow`, or none when the entrypoint is not a document with
- * an `allow` (it names a rule, e.g. the boolean `allow` itself): the type checker refuses that ref,
- * as OPA's does, and the whole entrypoint is then evaluated on every call.
+ * The fast path's queries, `<entrypoint>.allow` and `<entrypoint>.approval`, or none when the
+ * entrypoint is not a document with that member (it names a rule, e.g. the boolean `allow`
+ * itself): the type checker refuses that ref, as OPA's does, and the whole entrypoint is then
+ * evaluated on every call.
  */
-function fastAllowQuery(set: ReturnType<typeof compile>, entrypoint: string): ReturnType<ReturnType<typeof compile>['prepare']> | undefined {
+function fastMemberQuery(set: ReturnType<typeof compile>, entrypoint: string, member: 'allow' | 'approval'): ReturnType<ReturnType<typeof compile>['prepare']> | undefined {
   try {
-    return set.prepare(`allow = ${entrypoint}.allow`);
+    return set.prepare(`${member} = ${entrypoint}.${member}`);
   } catch (error) {
     if (error instanceof RegoError && error.code === 'rego_type_error') return undefined;
     throw error;

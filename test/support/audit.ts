@@ -200,13 +200,13 @@ export function verifyWithCli(db: string): number {
   return spawnSync(process.execPath, [WARDEN, 'audit', 'verify', '--db', db], { encoding: 'utf8' }).status ?? -1;
 }
 
-/** Polls `read` until `done` holds (at most `timeoutMs`), returning the last value either way. */
-export async function waitFor<T>(read: () => T, done: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+/** Polls `read` (sync or async) until `done` holds (at most `timeoutMs`), returning the last value either way. */
+export async function waitFor<T>(read: () => T | Promise<T>, done: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let value = read();
+  let value = await read();
   while (!done(value) && Date.now() < deadline) {
     await sleep(50);
-    value = read();
+    value = await read();
   }
   return value;
 }

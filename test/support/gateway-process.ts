@@ -23,12 +23,16 @@ export interface GatewayConfigOptions {
   strategy?: 'always' | 'conflict' | 'none';
   /** The `integrity` section (tool pinning); the gateway's defaults otherwise. */
   integrity?: Record<string, unknown>;
+  /** The `approvals` section (issue 15); the gateway's defaults otherwise. */
+  approvals?: Record<string, unknown>;
+  /** The policy's Rego text (package mcp.authz); allow-all otherwise. */
+  policy?: string;
 }
 
 /** Writes `warden.config.json` (and its policy) into `dir`; returns the config path. */
 export function writeGatewayConfig(dir: string, mcpServers: Record<string, McpServerEntry>, options: GatewayConfigOptions = {}): string {
   const policy = join(dir, 'allow-all.rego');
-  writeFileSync(policy, 'package mcp.authz\n\n# Fixture policy: everything is allowed, so only forwarding is under test.\nallow := true\n');
+  writeFileSync(policy, options.policy ?? 'package mcp.authz\n\n# Fixture policy: everything is allowed, so only forwarding is under test.\nallow := true\n');
   const config = {
     mcpServers,
     namespacing: { strategy: options.strategy ?? 'always' },
@@ -36,6 +40,7 @@ export function writeGatewayConfig(dir: string, mcpServers: Record<string, McpSe
     policy: { paths: [policy], watch: false },
     audit: { path: join(dir, 'audit.db') },
     ...(options.integrity ? { integrity: options.integrity } : {}),
+    ...(options.approvals ? { approvals: options.approvals } : {}),
   };
   const path = join(dir, 'warden.config.json');
   writeFileSync(path, JSON.stringify(config, null, 2));

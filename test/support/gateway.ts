@@ -44,6 +44,8 @@ export interface TestGatewayOptions {
   authEdge?: boolean;
   /** Pinned definitions (a real audit store): without it nothing is pinned. */
   integrity?: GatewayDeps['integrity'];
+  /** Where operator-mode approvals wait (a real audit store's table). */
+  approvals?: GatewayDeps['approvals'];
   /** Only the limit events a test listens to; the others do nothing. */
   limitEvents?: Partial<LimitEvents>;
 }
@@ -63,6 +65,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     ...(options.authFailures ? { authFailures: options.authFailures } : {}),
     ...(options.sessionState ? { sessionState: options.sessionState } : {}),
     ...(options.integrity ? { integrity: options.integrity } : {}),
+    ...(options.approvals ? { approvals: options.approvals } : {}),
     limitEvents: { ...NO_LIMIT_EVENTS, ...options.limitEvents },
     log: createLogger('silent'),
     version: 'test',

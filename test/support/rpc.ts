@@ -101,3 +101,13 @@ export async function postRaw(url: string, body: string, session?: string): Prom
   const messages = !answer.text ? [] : answer.sse ? sseMessages(answer.text) : [JSON.parse(answer.text)].flat();
   return { status: answer.status, messages: messages as RawAnswer['messages'] };
 }
+
+/** The JSON-RPC error an SDK client's request was refused with (`data.code` is our stable code); throws if it was answered. */
+export async function refusal(promise: Promise<unknown>): Promise<{ code: number; message: string; data: { code: string; decisionId: string; reason?: string } }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as never;
+  }
+  throw new Error('expected the request to be refused');
+}

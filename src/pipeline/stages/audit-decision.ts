@@ -109,8 +109,9 @@ function commonEvent(ctx: RequestFields, decision: Decision, now: number): Decis
   return event;
 }
 
-function decisionEvent(ctx: Resolved, decision: Decision, now: number): DecisionEvent {
+function decisionEvent(ctx: Resolved | Authorized, decision: Decision, now: number): DecisionEvent {
   const event = commonEvent(ctx, decision, now);
+  if ('approval' in ctx && ctx.approval !== undefined) event.approval = ctx.approval;
   const { target } = ctx;
   event.upstream = ctx.upstream;
   if (ctx.upstreamProtocolVersion !== undefined) event.upstreamProtocolVersion = ctx.upstreamProtocolVersion;

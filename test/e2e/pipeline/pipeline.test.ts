@@ -35,7 +35,7 @@ const outcomeAfter = (start: number) => audit.events.slice(start).find((e) => e.
 
 describe('pipeline', () => {
   it('declares its stages once, in order', () => {
-    expect(STAGES).toEqual(['authenticate', 'resolve', 'authorize', 'limit', 'audit-decision', 'forward', 'audit-outcome']);
+    expect(STAGES).toEqual(['authenticate', 'resolve', 'authorize', 'approve', 'limit', 'audit-decision', 'forward', 'audit-outcome']);
   });
 
   it('list - authorize runs per item and drops what the caller may not see', async () => {

@@ -176,6 +176,38 @@ export function auditStoreContract(backend: StoreBackend): void {
       }
     });
 
+    it('keeps calls waiting for an operator: decides only a pending, unexpired row of exactly the binding shown, once', async () => {
+      const store = await backend.open('approvals', {}, { now: tick });
+      try {
+        // The table is shared by every replica of a database: this test's rows have ids of their own.
+        const id = `approval-${backend.name}-${Date.now()}`;
+        const binding = { argumentsSha256: 'a'.repeat(64), toolDigest: 't'.repeat(64), policyRevision: 'sha256:rev-1' };
+        const created = new Date();
+        const pending = {
+          id, createdAt: created.toISOString(), expiresAt: new Date(created.getTime() + 60_000).toISOString(), sub: 'alice', method: 'tools/call',
+          publicName: 'db__drop', upstream: 'db', upstreamName: 'drop', arguments: { table: 'users', password: '[REDACTED]' }, reason: 'drops a table', binding,
+        };
+        await store.approvals.request(pending);
+        await store.approvals.request({ ...pending, id: `${id}-expired`, expiresAt: new Date(created.getTime() - 1).toISOString() });
+        expect((await store.approvals.pending(created.toISOString())).filter((row) => row.id.startsWith(id)).map((row) => row.id)).toEqual([id]);
+        expect(await store.approvals.read(id)).toEqual({ ...pending, status: 'pending', decidedBy: null, decidedAt: null, note: null });
+
+        const at = new Date().toISOString();
+        for (const other of [{ ...binding, argumentsSha256: 'b'.repeat(64) }, { ...binding, toolDigest: 'u'.repeat(64) }, { ...binding, policyRevision: 'sha256:rev-2' }]) {
+          expect(await store.approvals.decide(id, other, 'approved', 'os:root', at)).toBe(false);
+        }
+        expect(await store.approvals.decide(`${id}-expired`, binding, 'approved', 'os:root', at)).toBe(false);
+        expect(await store.approvals.decide(id, binding, 'approved', 'os:root', at, 'looked at it')).toBe(true);
+        expect(await store.approvals.decide(id, binding, 'denied', 'os:root', at)).toBe(false);
+        expect(await store.approvals.close(id, 'expired', at)).toBe(false);
+        expect(await store.approvals.read(id)).toMatchObject({ status: 'approved', decidedBy: 'os:root', decidedAt: at, note: 'looked at it' });
+        expect(await store.approvals.close(`${id}-expired`, 'expired', at)).toBe(true);
+        expect(await store.approvals.read('no-such-approval')).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
+
     it('records tool_pin rows in the chain', async () => {
       const store = await backend.open('pin-rows', {}, { now: tick });
       await store.recordLifecycle({

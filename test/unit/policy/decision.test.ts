@@ -34,6 +34,22 @@ describe('decision normalisation', () => {
     expect(value(document)).toMatchObject({ allow: false, code: 'POLICY_ERROR', reasons: [message] });
   });
 
+  it('keeps an approval the policy requires on an allowed decision, with a default reason', () => {
+    expect(value({ allow: true, approval: { required: true, reason: 'drops a table' } })).toMatchObject({ allow: true, approval: { required: true, reason: 'drops a table' } });
+    expect(value({ allow: true, approval: { required: true } }).approval).toEqual({ required: true, reason: 'the policy requires an approval' });
+    expect(value({ allow: true, approval: { required: false, reason: 'x' } }).approval).toBeUndefined();
+    expect(value({ allow: false, approval: { required: true } })).toMatchObject({ allow: false, code: 'POLICY_DENIED' });
+    expect(value({ allow: false, approval: { required: true } }).approval).toBeUndefined();
+  });
+
+  it.each([
+    ['a boolean', true, 'approval must be an object with a boolean required'],
+    ['a string required', { required: 'yes' }, 'approval.required must be a boolean'],
+    ['a numeric reason', { required: true, reason: 1 }, 'approval.reason must be a string'],
+  ])('denies with POLICY_ERROR when approval is %s (fail closed, never "no approval")', (_, approval, message) => {
+    expect(value({ allow: true, approval })).toMatchObject({ allow: false, code: 'POLICY_ERROR', reasons: [message] });
+  });
+
   it('denies with POLICY_ERROR when reasons is not a set of strings, even if allow is true', () => {
     expect(value({ allow: true, reasons: 'because' })).toMatchObject({ allow: false, code: 'POLICY_ERROR', reasons: ['reasons must be a set of strings'] });
     expect(value({ allow: true, reasons: [1] })).toMatchObject({ allow: false, code: 'POLICY_ERROR' });

@@ -77,6 +77,16 @@ export function policyEngineContract(backend: ContractBackend): void {
       expect(decision).toMatchObject({ allow: false, code: 'POLICY_DENIED', reasons: ['no role of the caller is in data.contract.admin_roles'] });
     });
 
+    it('carries an approval the policy requires on an allowed decision, and drops it from a denial', async () => {
+      const engine = await start();
+      const allowed = await engine.evaluate(input('contract/approval', ['admin']));
+      expect(allowed).toMatchObject({ allow: true, approval: { required: true, reason: 'the contract asks' } });
+      const denied = await engine.evaluate(input('contract/approval', ['analyst']));
+      expect(denied).toMatchObject({ allow: false, code: 'POLICY_DENIED' });
+      expect(denied.approval).toBeUndefined();
+      expect((await engine.evaluate(input('tools/call', ['admin']))).approval).toBeUndefined();
+    });
+
     it('denies a caller without a principal (authentication disabled)', async () => {
       const engine = await start();
       expect(await engine.evaluate(input('tools/call'))).toMatchObject({ allow: false, code: 'POLICY_DENIED' });

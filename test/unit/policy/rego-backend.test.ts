@@ -59,6 +59,16 @@ describe('rego backend - loading', () => {
     expect(missing.evaluate(input('tools/call', ['admin']))).toEqual({ defined: false });
   });
 
+  it('never loses an approval to the allow fast path, from a package or from a rule that builds the document', async () => {
+    write('policies/authz.rego', `${ALLOW_ADMINS}\napproval := {"required": true, "reason": "writes"} if input.method == "tools/call"\n`);
+    const backend = await loadRegoBackend(config(['policies']), dir);
+    expect(backend.evaluate(input('tools/call', ['admin']))).toEqual({ defined: true, value: { allow: true, approval: { required: true, reason: 'writes' } } });
+    expect(backend.evaluate(input('tools/list', ['admin']))).toEqual({ defined: true, value: { allow: true } });
+    write('policies/authz.rego', 'package mcp.authz\n\ndecision := {"allow": true, "approval": {"required": true, "reason": "any rule"}}\n');
+    const byRule = await loadRegoBackend(config(['policies'], 'data.mcp.authz.decision'), dir);
+    expect(byRule.evaluate(input('tools/call', ['admin']))).toEqual({ defined: true, value: { allow: true, approval: { required: true, reason: 'any rule' } } });
+  });
+
   it('accepts an entrypoint that names the allow rule itself', async () => {
     write('policies/authz.rego', ALLOW_ADMINS);
     const backend = await loadRegoBackend(config(['policies'], 'data.mcp.authz.allow'), dir);
