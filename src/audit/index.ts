@@ -1,6 +1,6 @@
 export { auditConfigSchema } from './config.ts';
 export { openAuditStore } from './sqlite/store.ts';
-export { openConfiguredAuditStore, openConfiguredSessionState } from './open.ts';
+export { openConfiguredAuditStore, openConfiguredConsoleReader, openConfiguredSessionState } from './open.ts';
 export type { SessionStateStore } from './session-state.ts';
 export type { AuditHealth, AuditSink, AuditStore, AuthnFailureEvent, DecisionEvent, LifecycleEvent, Outcome, ShadowDisagreementEvent } from './sink.ts';
 export { openDecisionSource } from './decision-source.ts';
@@ -19,3 +19,6 @@ export type { PinRecord, PinStore, ToolPinEvent } from './sink.ts';
 export { auditTargetAt, configuredAuditTarget, type AuditTarget } from './target.ts';
 export { openAuditReader, type AuditReader } from './reader.ts';
 export { closeIncompleteCalls, migrateToPostgres, pruneAudit } from './maintenance.ts';
+// The console's reads (src/console/): keyset pages, one decision with its workflow and chain place, the Overview.
+export { openConsoleReader, type ConsoleReader, type DecisionDetail, type Overview, type Series } from './sqlite/console-reader.ts';
+export type { DecisionFilter } from './decisions.ts';

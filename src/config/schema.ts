@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { auditConfigSchema } from '../audit/config.ts';
 import { authConfigSchema } from '../auth/config.ts';
 import { compositeModulesSchema, compositesConfigSchema } from '../composites/config.ts';
+import { consoleConfigSchema } from '../console/config.ts';
 import { integrityConfigSchema } from '../integrity/config.ts';
 import { limitsConfigSchema } from '../limits/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
@@ -133,6 +134,7 @@ export const configFileSchema = z
     tracing: tracingSchema.optional(),
     integrity: integrityConfigSchema.default(integrityConfigSchema.parse({})),
     limits: limitsConfigSchema.default(limitsConfigSchema.parse({})),
+    console: consoleConfigSchema.default(consoleConfigSchema.parse({})),
     composites: compositesConfigSchema,
     composite_modules: compositeModulesSchema,
   })

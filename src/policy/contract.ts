@@ -23,6 +23,8 @@ export interface PolicyInput {
   call?: { method: string; tool?: PolicyInput['tool']; resource?: PolicyInput['resource']; prompt?: PolicyInput['prompt']; decision_id: string };
   /** Server->client requests: the params exactly as they are relayed to the client. */
   params?: Record<string, unknown>;
+  /** `console/read` (issue 16): the console page asked for (decisions, decision, overview, catalog). */
+  console?: { page: string };
   /** `protocol_version`: the MCP revision the client speaks, so a policy can refuse old clients. */
   request: { id: string; session: string; transport: 'stdio' | 'http'; protocol_version: string; remote_addr?: string };
   now: string;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { WardenError } from '../../errors.ts';
 import { type DecisionFilter, type DecisionRecord, type JoinedRow, type StatsKey, type StatsRow, toRecord } from '../decisions.ts';
 import { type PostgresEventRow, toEventRow } from './rows.ts';
 
@@ -47,6 +48,9 @@ function whereDecisions(filter: DecisionFilter, params: unknown[]): string {
   if (filter.decision !== undefined) clauses.push(filter.decision === 'deny' ? "d.decision = 'deny'" : "d.decision = 'allow'");
   if (filter.method !== undefined) add((p) => `d.method = ${p}`, filter.method);
   else for (const method of filter.hideMethods ?? []) add((p) => `d.method IS DISTINCT FROM ${p}`, method);
+  if (filter.workflow !== undefined) add((p) => `(d.data::json -> 'workflow' ->> 'name') = ${p}`, filter.workflow);
+  // Keyset paging and the live tail follow one chain's seq: the console, their only user, reads SQLite.
+  if (filter.before !== undefined || filter.afterSeq !== undefined) throw new WardenError('INTERNAL', 'paging by seq is not available on PostgreSQL');
   return clauses.join(' AND ');
 }
 

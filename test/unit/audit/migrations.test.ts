@@ -76,7 +76,8 @@ describe('audit migrations', () => {
       expect(kinds).toEqual([{ kind: 'startup' }, { kind: 'shutdown' }]);
       const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").pluck().all();
       expect(indexes).toEqual([
-        'decision_keys_denied', 'decision_keys_sub', 'decision_keys_time', 'decision_keys_tool', 'decision_keys_upstream', 'events_outcome_decision', 'events_startup',
+        'decision_keys_denied', 'decision_keys_sub', 'decision_keys_time', 'decision_keys_tool', 'decision_keys_upstream', 'decision_keys_workflow',
+        'events_lifecycle', 'events_outcome_decision', 'events_startup',
       ]);
     } finally {
       db.close();
@@ -90,7 +91,7 @@ describe('audit migrations', () => {
 
     const db = new Database(path);
     try {
-      expect(migrate(db, shipped)).toEqual([3, 4, 5]);
+      expect(migrate(db, shipped)).toEqual([3, 4, 5, 6]);
       expect(decisionKeysState(path)).toEqual({ through: 7, keys: 3, differ: [] });
       expect(queryDecisions(db, {}, 10).map((r) => [r.decisionId, r.outcome])).toEqual(calls.reverse().map((call) => [call.decisionId, 'ok']));
       expect(queryDecisions(db, { decision: 'deny' }, 10).map((r) => r.sub)).toEqual(['bob']);
