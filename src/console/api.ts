@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { ConsoleReader, DecisionFilter } from '../audit/index.ts';
 import type { Principal } from '../auth/index.ts';
+import type { ErrorCode } from '../errors.ts';
 import { buildPolicyInput, type PolicyEngine } from '../policy/index.ts';
 import type { ChainStatus } from './chain-status.ts';
 
@@ -38,7 +39,7 @@ export interface ApiDeps {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly reasons: string[] = []) {
+  constructor(readonly status: number, readonly code: ErrorCode, message: string, readonly reasons: string[] = []) {
     super(message);
   }
 }
@@ -123,7 +124,7 @@ export async function readPage(deps: ApiDeps, page: Exclude<Page, 'catalog'>, pa
     case 'decision': {
       const { seq } = parse(decisionQuery, params);
       const found = deps.reader.decision(seq);
-      if (found === undefined) throw new ApiError(404, 'NOT_FOUND', `no decision at seq ${seq}`);
+      if (found === undefined) throw new ApiError(404, 'REQUEST_INVALID', `no decision at seq ${seq}`);
       return found;
     }
     case 'overview': {
@@ -153,7 +154,7 @@ export async function readCatalog(deps: ApiDeps, params: URLSearchParams, viewer
 
 function recorded(deps: ApiDeps, sub: string, viewer: Principal): Principal {
   const stored = deps.reader.recordedPrincipal(sub);
-  if (stored === undefined) throw new ApiError(404, 'NOT_FOUND', `no recorded decision input for principal ${sub}`);
+  if (stored === undefined) throw new ApiError(404, 'REQUEST_INVALID', `no recorded decision input for principal ${sub}`);
   const list = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
   return {
     sub,

@@ -66,7 +66,7 @@ export async function createConsole(options: ConsoleOptions): Promise<ConsoleHan
     const token = sessions.tokenOf(req);
     if (token === undefined) throw new ApiError(401, 'AUTH_TOKEN_MISSING', 'Not logged in');
     const principal = await options.authenticator.authenticate(token).catch((error: unknown) => {
-      throw new ApiError(401, isWardenError(error) ? error.code : 'AUTH_TOKEN_INVALID', 'The session token is no longer valid; log in again');
+      throw new ApiError(401, isWardenError(error) && error.code.startsWith('AUTH_') ? error.code : 'AUTH_TOKEN_INVALID', 'The session token is no longer valid; log in again');
     });
     if (principal === undefined) throw new ApiError(401, 'AUTH_TOKEN_INVALID', 'The console needs an authenticated principal (auth.mode is disabled)');
     return principal;
@@ -85,7 +85,7 @@ export async function createConsole(options: ConsoleOptions): Promise<ConsoleHan
     const principal = await viewer(req);
     if (name === 'me') return json(res, 200, { sub: principal.sub, iss: principal.iss, roles: principal.roles, pages: await pagesAllowed(options, principal, req) });
     const page = PAGES.find((candidate) => candidate === name) as Page | undefined;
-    if (page === undefined) throw new ApiError(404, 'NOT_FOUND', `no console API ${name}`);
+    if (page === undefined) throw new ApiError(404, 'METHOD_NOT_FOUND', `no console API ${name}`);
     await authorizePage(options, principal, page, req);
     return json(res, 200, page === 'catalog' ? await readCatalog(options, url.searchParams, principal) : await readPage(options, page, url.searchParams));
   }
@@ -107,7 +107,7 @@ export async function createConsole(options: ConsoleOptions): Promise<ConsoleHan
     if (path === '/console/callback' && req.method === 'GET' && oidc) {
       const token = await oidc.finish(new URL(url.pathname + url.search, callbackUrl(req)));
       const principal = await options.authenticator.authenticate(token).catch((error: unknown) => {
-        throw new ApiError(401, isWardenError(error) ? error.code : 'AUTH_TOKEN_INVALID', `The provider's token is not one this gateway accepts: ${(error as Error).message}`);
+        throw new ApiError(401, isWardenError(error) && error.code.startsWith('AUTH_') ? error.code : 'AUTH_TOKEN_INVALID', `The provider's token is not one this gateway accepts: ${(error as Error).message}`);
       });
       if (principal === undefined) throw new ApiError(401, 'AUTH_TOKEN_INVALID', 'The console needs an authenticated principal');
       // A page that moves on by itself: the navigation back from the provider is cross-site, and
@@ -120,7 +120,7 @@ export async function createConsole(options: ConsoleOptions): Promise<ConsoleHan
       if (!sameOrigin(req)) throw new ApiError(403, 'REQUEST_INVALID', 'Logout from another origin');
       return redirect(res, '/console/', sessions.close(req, overTls(req)));
     }
-    throw new ApiError(404, 'NOT_FOUND', `Not found: ${path}`);
+    throw new ApiError(404, 'METHOD_NOT_FOUND', `Not found: ${path}`);
   }
 
   return {
