@@ -5,7 +5,7 @@ export type { SessionStateStore } from './session-state.ts';
 export type { AuditHealth, AuditSink, AuditStore, AuthnFailureEvent, DecisionEvent, LifecycleEvent, Outcome, ShadowDisagreementEvent } from './sink.ts';
 export { openDecisionSource } from './decision-source.ts';
 export type { RecordedDecision } from './recorded-decision.ts';
-export { canonicalJson, chainKey, sha256Hex, type ChainKey, type EventRow } from './chain.ts';
+export { canonicalJson, chainKey, EVENT_KINDS, sha256Hex, type ChainKey, type EventRow } from './chain.ts';
 export type { DecisionRecord, StatsRow } from './decisions.ts';
 export { openPins } from './open-pins.ts';
 export { describeUrl } from './postgres/connection.ts';

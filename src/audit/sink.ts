@@ -37,7 +37,8 @@ export interface DecisionEvent {
   workflow?: { name: string; step: string };
 }
 
-export type Outcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'cancelled' | 'incomplete';
+/** `step_denied`: a composite tool stopped because the policy denied one of its steps (that step's row says why). */
+export type Outcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'cancelled' | 'incomplete' | 'step_denied';
 
 export interface OutcomeEvent {
   time: string;

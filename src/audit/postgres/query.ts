@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { WardenError } from '../../errors.ts';
+import type { EventKind } from '../chain.ts';
 import { type DecisionFilter, type DecisionRecord, type JoinedRow, type StatsKey, type StatsRow, toRecord } from '../decisions.ts';
 import { type PostgresEventRow, toEventRow } from './rows.ts';
 
@@ -110,6 +111,16 @@ async function replicas(client: pg.Client): Promise<string[]> {
 }
 
 /** The last `count` events of all replicas, oldest first. */
+/** `audit query --kind` (not decision): the newest `limit` rows of one kind in a time range, all replicas merged, oldest first. */
+export async function eventsOfKindPg(client: pg.Client, kind: EventKind, range: { since?: Date; until?: Date }, limit: number): Promise<PostgresEventRow[]> {
+  const rows = (
+    await client.query('SELECT * FROM events WHERE kind = $1 AND time >= $2 AND time < $3 ORDER BY time DESC, replica_id DESC, seq DESC LIMIT $4', [
+      kind, range.since?.toISOString() ?? '', range.until?.toISOString() ?? '9999', limit,
+    ])
+  ).rows.map(toEventRow);
+  return rows.reverse();
+}
+
 export async function lastEventsPg(client: pg.Client, count: number): Promise<PostgresEventRow[]> {
   const chains: PostgresEventRow[][] = [];
   for (const replica of await replicas(client)) {

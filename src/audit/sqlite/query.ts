@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EventRow } from '../chain.ts';
+import type { EventKind, EventRow } from '../chain.ts';
 import { workflowOfEvent } from './decision-indexer.ts';
 import { type DecisionFilter, type DecisionRecord, type JoinedRow, type StatsKey, type StatsRow, toRecord } from '../decisions.ts';
 
@@ -132,6 +132,15 @@ export function decisionStats(db: Database.Database, filter: DecisionFilter, by:
        WHERE d.seq IN (SELECT seq FROM (${all.sql})) GROUP BY ${column} ORDER BY total DESC, key`,
     )
     .all(...all.params) as StatsRow[];
+}
+
+/** `audit query --kind` for rows other than decisions: the newest `limit` of one kind in a time range, oldest first. */
+export function eventsOfKind(db: Database.Database, kind: EventKind, range: { since?: Date; until?: Date }, limit: number): EventRow[] {
+  return (
+    db
+      .prepare('SELECT * FROM events WHERE kind = ? AND time >= ? AND time < ? ORDER BY seq DESC LIMIT ?')
+      .all(kind, range.since?.toISOString() ?? '', range.until?.toISOString() ?? '9999', limit) as EventRow[]
+  ).reverse();
 }
 
 /** The last `count` events of any kind, oldest first. */
