@@ -210,7 +210,7 @@ describe('the console in chromium', () => {
   });
 
   it('least privilege - the policy decides what a viewer may read: an analyst gets no page', async () => {
-    await page.click('#who button');
+    await Promise.all([page.waitForNavigation(), page.click('#who button')]);
     await login('alice');
     await page.waitForSelector('[role="alert"]');
     expect((await texts('[role="alert"]'))[0]).toContain('no role of alice grants the console\'s decisions page');
