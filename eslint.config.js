@@ -24,10 +24,12 @@ const MAY_IMPORT = {
   policy: ['auth', 'errors.ts', 'log.ts', 'metrics'],
   upstreams: ['catalog', 'config', 'errors.ts', 'log.ts', 'metrics'],
   pipeline: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'integrity', 'limits', 'metrics', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  downstream: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'config', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  cli: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'config', 'downstream', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
+  downstream: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'config', 'console', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  // The read-only web console: reads the trail through the audit module's reader, asks the policy.
+  console: ['audit', 'auth', 'errors.ts', 'log.ts', 'package-root.ts', 'policy'],
+  cli: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'config', 'console', 'downstream', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
 };
-const OWN_CONFIG_SCHEMAS = ['approvals', 'audit', 'auth', 'composites', 'integrity', 'limits', 'policy'];
+const OWN_CONFIG_SCHEMAS = ['approvals', 'audit', 'auth', 'composites', 'console', 'integrity', 'limits', 'policy'];
 const LEAVES = ['errors.ts', 'log.ts', 'package-root.ts'];
 const MODULES = [...Object.keys(MAY_IMPORT), ...LEAVES];
 

@@ -31,6 +31,9 @@ subject_kind := "tools" if {
 } else := "client" if {
 	# Requests an upstream sends to the caller's client while serving one of its calls.
 	input.method in {"sampling/createMessage", "elicitation/create", "roots/list"}
+} else := "console" if {
+	# The web console's pages (issue 16): a role lists the page globs it may read.
+	input.method == "console/read"
 }
 
 granted if {
@@ -49,6 +52,14 @@ granted if {
 	subject_kind == "logging"
 	some role in input.principal.roles
 	data.warden.roles[role]
+}
+
+# The console shows the audit trail and what others may see: only roles that list the page.
+granted if {
+	subject_kind == "console"
+	some role in input.principal.roles
+	some page_glob in data.warden.roles[role].console
+	glob.match(page_glob, null, input.console.page)
 }
 
 # A role lists, per upstream glob, the server->client methods its upstreams may send its clients.
@@ -99,6 +110,8 @@ subject := label if {
 subject := "upstream log messages" if subject_kind == "logging"
 
 subject := sprintf("%s from %s", [input.method, input.upstream.name]) if subject_kind == "client"
+
+subject := sprintf("the console's %s page", [input.console.page]) if subject_kind == "console"
 
 reasons contains "no authenticated principal" if not input.principal
 

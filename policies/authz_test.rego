@@ -117,3 +117,15 @@ test_server_requests_are_granted_per_role_and_method if {
 	not authz.allow with input as server_request("roots/list", ["reporter"], "fs")
 	not authz.allow with input as server_request("sampling/createMessage", [], "everything")
 }
+
+console_read(page, roles) := {"method": "console/read", "principal": principal(roles), "console": {"page": page}}
+
+test_console_pages_are_granted_per_role if {
+	authz.allow with input as console_read("decisions", ["ops"])
+	authz.allow with input as console_read("catalog", ["admin"])
+	authz.allow with input as console_read("overview", ["reporter"])
+	not authz.allow with input as console_read("decisions", ["reporter"])
+	not authz.allow with input as console_read("overview", ["analyst"])
+	authz.reasons == {"no role of alice grants the console's overview page"} with input as console_read("overview", ["analyst"])
+	not authz.allow with input as {"method": "console/read", "console": {"page": "overview"}}
+}

@@ -12,25 +12,19 @@ import { dataObject } from '../own.ts';
  */
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type EventKind =
-  | 'decision'
-  | 'outcome'
-  | 'authn_failure'
-  | 'policy_reload'
-  | 'shadow_disagreement'
-  | 'config_loaded'
-  | 'config_reload'
-  | 'startup'
-  | 'shutdown'
-  | 'prune'
-  /** PostgreSQL: the other replicas' chain heads, recorded in this replica's chain (postgres/witness.ts). */
-  | 'witness'
-  /** A pinned tool or prompt definition was first seen, seen changed, approved or revoked (src/integrity/). */
-  | 'tool_pin'
-  /** One list answer: who was shown how many names, and their digest (names in `shown_names`; shown.ts). */
-  | 'shown'
-  /** `warden audit keys rotate`: the chain key changes after this row, which is under the old key (keying.ts). */
-  | 'key_rotation';
+/**
+ * Every kind of row. `witness`: PostgreSQL, the other replicas' chain heads recorded in this
+ * replica's chain (postgres/witness.ts); `tool_pin`: a pinned tool or prompt definition was first
+ * seen, seen changed, approved or revoked (src/integrity/); `shown`: one list answer, who was shown
+ * how many names and their digest (names in `shown_names`; shown.ts); `key_rotation`: `warden audit
+ * keys rotate`, the chain key changes after this row, which is under the old key (keying.ts).
+ */
+export const EVENT_KINDS = [
+  'decision', 'outcome', 'authn_failure', 'policy_reload', 'shadow_disagreement', 'config_loaded', 'config_reload', 'startup', 'shutdown', 'prune', 'witness', 'tool_pin',
+  'shown', 'key_rotation',
+] as const;
+
+export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** The columns of one `events` row, minus seq and the chain fields. */
 export interface EventFields {

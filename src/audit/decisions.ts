@@ -15,6 +15,12 @@ export interface DecisionFilter {
   method?: string;
   /** Methods left out unless asked for by `method` (the CLI hides logging/setLevel by default). */
   hideMethods?: readonly string[];
+  /** Steps of this composite tool only. */
+  workflow?: string;
+  /** Keyset paging: only decisions older than this one (newest-first order is time, then seq). */
+  before?: { time: string; seq: number };
+  /** Live tail: only decisions after this seq (and at or after `since`, which bounds the index walk). */
+  afterSeq?: number;
 }
 
 export interface DecisionRecord {

@@ -1,11 +1,11 @@
 export { auditConfigSchema } from './config.ts';
 export { openAuditStore } from './sqlite/store.ts';
-export { openConfiguredAuditStore, openConfiguredSessionState } from './open.ts';
+export { openConfiguredAuditStore, openConfiguredConsoleReader, openConfiguredSessionState } from './open.ts';
 export type { SessionStateStore } from './session-state.ts';
 export type { AuditHealth, AuditSink, AuditStore, AuthnFailureEvent, DecisionEvent, LifecycleEvent, Outcome, ShadowDisagreementEvent } from './sink.ts';
 export { openDecisionSource } from './decision-source.ts';
 export type { RecordedDecision } from './recorded-decision.ts';
-export { canonicalJson, chainKey, sha256Hex, type ChainKey, type EventRow } from './chain.ts';
+export { canonicalJson, chainKey, EVENT_KINDS, sha256Hex, type ChainKey, type EventRow } from './chain.ts';
 export type { DecisionRecord, StatsRow } from './decisions.ts';
 export { openPins } from './open-pins.ts';
 export { describeUrl } from './postgres/connection.ts';
@@ -29,3 +29,6 @@ export { rotateChainKey, type RotationResult } from './key-rotation.ts';
 export type { ApprovalBinding, ApprovalRecord, ApprovalStatus, ApprovalStore, PendingApproval } from './approvals.ts';
 export type { ApprovalRecordOfCall } from './sink.ts';
 export { createRedactor } from './redact.ts';
+// The console's reads (src/console/): keyset pages, one decision with its workflow and chain place, the Overview.
+export { openConsoleReader, type ConsoleReader, type DecisionDetail, type Overview, type Series } from './sqlite/console-reader.ts';
+export type { DecisionFilter } from './decisions.ts';

@@ -6,6 +6,7 @@ import { postgresSessionState } from './postgres/session-state.ts';
 import { memorySessionState, type SessionStateStore } from './session-state.ts';
 import type { AuditStore } from './sink.ts';
 import { type AuditStoreOptions, openAuditStore } from './sqlite/store.ts';
+import { type ConsoleReader, openConsoleReader } from './sqlite/console-reader.ts';
 
 /**
  * The store `audit.backend` names: SQLite (a file beside the config, the default) or PostgreSQL.
@@ -22,6 +23,11 @@ export async function openConfiguredAuditStore(config: AuditConfig, baseDir: str
   };
   if (config.backend === 'postgres') return openPostgresAuditStore(resolved, options);
   return openAuditStore({ ...resolved, path: beside(config.path) }, options);
+}
+
+/** The console's read-only view of the gateway's own SQLite trail (console-reader.ts). */
+export function openConfiguredConsoleReader(config: AuditConfig, baseDir: string): ConsoleReader {
+  return openConsoleReader(isAbsolute(config.path) ? config.path : resolve(baseDir, config.path));
 }
 
 /** Where old-era sessions keep what may change: the shared database on PostgreSQL, this process otherwise. */

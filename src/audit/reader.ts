@@ -8,16 +8,16 @@ import { type ShownQuery, type ShownRecord, shownAt } from './shown.ts';
 import { queryPinSql } from './postgres/pins.ts';
 import { sqlitePinSql } from './sqlite/pins.ts';
 import type pg from 'pg';
-import type { EventRow } from './chain.ts';
+import type { EventKind, EventRow } from './chain.ts';
 import type { DecisionFilter, DecisionRecord, StatsKey, StatsRow } from './decisions.ts';
 import type { AuditTarget } from './target.ts';
 import { connect, describeUrl, type PostgresSettings } from './postgres/connection.ts';
 import { checkPostgresSchema, loadPostgresMigrations } from './postgres/migrations.ts';
-import { decisionStatsPg, eventsAfterPg, iterateEventsPg, lastEventsPg, queryDecisionsPg, tailCursor, type TailCursor } from './postgres/query.ts';
+import { decisionStatsPg, eventsAfterPg, eventsOfKindPg, iterateEventsPg, lastEventsPg, queryDecisionsPg, tailCursor, type TailCursor } from './postgres/query.ts';
 import { verifyPostgres, type PostgresVerifyReport, type ReplicaMark } from './postgres/verify.ts';
 import { openReaderDatabase } from './sqlite/database.ts';
 import { checkSchema, loadMigrations } from './sqlite/migrations.ts';
-import { decisionStats, eventsAfter, iterateEvents, lastEvents, queryDecisions } from './sqlite/query.ts';
+import { decisionStats, eventsAfter, eventsOfKind, iterateEvents, lastEvents, queryDecisions } from './sqlite/query.ts';
 import { verifyChain, type ChainMark, type VerifyOptions, type VerifyReport } from './sqlite/verify.ts';
 
 /** What `tail` reads: the last rows, then whatever was appended since (by seq; per replica on PostgreSQL). */
@@ -29,6 +29,8 @@ interface TailFeed {
 interface CommonReader {
   /** Decisions newest first, each with its outcome. */
   queryDecisions(filter: DecisionFilter, limit: number): Promise<DecisionRecord[]>;
+  /** `audit query --kind`: the newest `limit` rows of one kind in a time range, oldest first. */
+  eventsOfKind(kind: EventKind, range: { since?: Date; until?: Date }, limit: number): Promise<EventRow[]>;
   decisionStats(filter: DecisionFilter, by: StatsKey): Promise<StatsRow[]>;
   /** Every event in the range, in chain order (each chain in turn on PostgreSQL). */
   events(range: { since?: Date; until?: Date }): AsyncIterable<EventRow>;
@@ -73,6 +75,7 @@ async function openPostgresReader(settings: PostgresSettings): Promise<PostgresA
   return {
     backend: 'postgres',
     queryDecisions: (filter, limit) => queryDecisionsPg(client, filter, limit),
+    eventsOfKind: (kind, range, limit) => eventsOfKindPg(client, kind, range, limit),
     decisionStats: (filter, by) => decisionStatsPg(client, filter, by),
     events: (range) => iterateEventsPg(client, range),
     shown: (query) => shownAt(queryPinSql(client), query),
@@ -110,6 +113,7 @@ async function openSqliteReader(path: string): Promise<SqliteAuditReader> {
   return {
     backend: 'sqlite',
     queryDecisions: async (filter, limit) => queryDecisions(db, filter, limit),
+    eventsOfKind: async (kind, range, limit) => eventsOfKind(db, kind, range, limit),
     decisionStats: async (filter, by) => decisionStats(db, filter, by),
     events: (range) => (async function* () { yield* iterateEvents(db, range); })(),
     shown: (query) => shownAt(sqlitePinSql(db), query),

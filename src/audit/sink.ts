@@ -54,7 +54,8 @@ export interface ApprovalRecordOfCall {
   binding: ApprovalBinding;
 }
 
-export type Outcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'cancelled' | 'incomplete';
+/** `step_denied`: a composite tool stopped because the policy denied one of its steps (that step's row says why). */
+export type Outcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'cancelled' | 'incomplete' | 'step_denied';
 
 export interface OutcomeEvent {
   time: string;

@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
+import { EVENT_KINDS } from '../audit/index.ts';
 import { DURATION_EXAMPLES, durationFlag, durationMs, parseFlags } from './args.ts';
 
 /**
@@ -44,7 +45,7 @@ const positiveInt = (max: number) => z.string().regex(/^\d+$/, 'expected a whole
 export function parseQueryOptions(args: string[], now: Date) {
   return parseFlags(
     args,
-    { ...SOURCE_FLAGS, ...RANGE_FLAGS, ...FORMAT_FLAGS, sub: { type: 'string' }, tool: { type: 'string' }, server: { type: 'string' }, decision: { type: 'string' }, method: { type: 'string' }, limit: { type: 'string' } },
+    { ...SOURCE_FLAGS, ...RANGE_FLAGS, ...FORMAT_FLAGS, sub: { type: 'string' }, tool: { type: 'string' }, server: { type: 'string' }, decision: { type: 'string' }, method: { type: 'string' }, kind: { type: 'string' }, limit: { type: 'string' } },
     z
       .object({
         ...sourceShape,
@@ -55,9 +56,17 @@ export function parseQueryOptions(args: string[], now: Date) {
         server: z.string().optional(),
         decision: z.enum(['allow', 'deny'], { error: 'expected allow or deny' }).optional(),
         method: z.string().optional(),
+        kind: z.enum(EVENT_KINDS, { error: `expected one of ${EVENT_KINDS.join(', ')}` }).default('decision'),
         limit: positiveInt(100_000).default(50),
       })
       .superRefine(exclusiveSources)
+      .superRefine((value, ctx) => {
+        // The other filters name columns of decision rows: with another kind they would match nothing.
+        if (value.kind === 'decision') return;
+        for (const flag of ['sub', 'tool', 'server', 'decision', 'method'] as const) {
+          if (value[flag] !== undefined) ctx.addIssue({ code: 'custom', path: [flag], message: `filters decision rows; with --kind ${value.kind} only --since, --until and --limit apply` });
+        }
+      })
       .superRefine(exclusiveFormats),
   );
 }

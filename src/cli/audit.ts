@@ -20,9 +20,11 @@ import { EXIT, failWith } from './exit-codes.ts';
 /** Each subcommand's flags, as `warden audit SUB --help` prints them (and `warden audit --help` all). */
 const SUBCOMMAND_USAGE: Record<string, string> = {
   query: `query   [--since 1h|ISO] [--until ...] [--sub S] [--tool GLOB] [--server S]
-          [--decision allow|deny] [--method M] [--limit N] [--json | --csv]
+          [--decision allow|deny] [--method M] [--kind K] [--limit N] [--json | --csv]
           (decisions newest first, with the client, workflow/step and outcome of each;
-          logging/setLevel rows only with --method logging/setLevel)`,
+          logging/setLevel rows only with --method logging/setLevel;
+          --kind outcome|authn_failure|policy_reload|tool_pin|...: the newest rows of that kind,
+          oldest first, one line each as tail prints them)`,
   tail: 'tail    [-n N] [-f] [--interval MS] [--json]',
   stats: 'stats   [--since ...] [--until ...] [--by sub|tool|decision|server] [--json | --csv]   (--by tool|server: rows with one)',
   export: 'export  [--format jsonl] [--since ...] [--until ...]   (every event, one JSON object a line)',
@@ -116,7 +118,14 @@ export async function run(args: string[], io: AuditCliIo = processIo()): Promise
   try {
     switch (command) {
       case 'query': {
-        const { limit, json, csv, db, config, ...options } = parseQueryOptions(rest, io.now());
+        const { limit, json, csv, db, config, kind, ...options } = parseQueryOptions(rest, io.now());
+        if (kind !== 'decision') {
+          if (csv) throw new WardenError('USAGE', '--csv: only for decision rows; use --json with --kind');
+          const rows = await withReader(auditTargetOf({ db, config }), (reader) => reader.eventsOfKind(kind, options, limit));
+          const paint = paintFor(io.stdout);
+          for (const row of rows) io.stdout.write(json ? `${JSON.stringify(eventJson(row))}\n` : renderEventLine(row, paint));
+          return EXIT.OK;
+        }
         const filter = { ...options, hideMethods: HIDDEN_METHODS };
         const records = await withReader(auditTargetOf({ db, config }), (reader) => reader.queryDecisions(filter, limit));
         io.stdout.write(renderDecisions(records, formatOf({ json, csv }), paintFor(io.stdout)));

@@ -14,6 +14,7 @@ import { createPolicyEngine, type ReloadablePolicyEngine, type ShadowDisagreemen
 import { parseFlags } from './args.ts';
 import { type ReloadTargets, reloadConfig } from './config-reload.ts';
 import { watchPaths } from '../file-watch.ts';
+import { startConsole } from './serve-console.ts';
 import { EXIT } from './exit-codes.ts';
 import { VERSION } from '../package-root.ts';
 
@@ -116,6 +117,7 @@ export async function run(args: string[]): Promise<number> {
   let gateway: Gateway | undefined;
   let admin: AdminEdge | undefined;
   let reloads: ConfigReloads | undefined;
+  let consoleUi: Awaited<ReturnType<typeof startConsole>>;
   setMetricsEnabled(config.server.metrics || config.server.admin_port !== undefined);
   const stopTracing = await startTracing(config.tracing ?? { headers: {}, service_name: 'mcp-warden', sample_ratio: 1 });
   try {
@@ -126,12 +128,14 @@ export async function run(args: string[]): Promise<number> {
     stop.onReload(reloads.reload);
     await Promise.race([gateway.start(), stop.received]);
     if (stop.fired) return EXIT.OK;
+    consoleUi = await startConsole(config, gateway, services, log);
     const health = { audit: services.audit.health, policyRevision: () => policy.revision, ...(config.audit.replica_id === undefined ? {} : { replicaId: config.audit.replica_id }) };
     if (config.server.admin_port !== undefined) {
       const { host, admin_port: port, allowed_hosts: allowedHosts, allowed_origins: allowedOrigins } = config.server;
       // Draining begins with the stop signal; the admin port reports it as the MCP port does.
-      admin = await serveAdmin(gateway, { host, port, allowedHosts, allowedOrigins, health, draining: () => stop.fired });
-      log.info({ url: admin.url }, 'admin listening (/metrics, /readyz)');
+      const adminConsole = config.console.listener === 'admin' ? consoleUi?.handler : undefined;
+      admin = await serveAdmin(gateway, { host, port, allowedHosts, allowedOrigins, health, draining: () => stop.fired, console: adminConsole });
+      log.info({ url: admin.url }, `admin listening (/metrics, /readyz${adminConsole ? ', /console' : ''})`);
     }
     if (flags.http) {
       const edge = await serveHttp(gateway, {
@@ -151,8 +155,9 @@ export async function run(args: string[]): Promise<number> {
         ...(config.server.session_key === undefined ? {} : { sessions: { sealer: createSealer(config.server.session_key), replicaId: config.audit.replica_id ?? hostname() } }),
         health,
         metrics: config.server.metrics,
+        ...(consoleUi && config.console.listener === 'mcp' ? { console: consoleUi.handler } : {}),
       });
-      log.info({ url: edge.url }, 'listening');
+      log.info({ url: edge.url, ...(consoleUi && config.console.listener === 'mcp' ? { console: edge.url.replace(/\/mcp$/, '/console/') } : {}) }, 'listening');
       await stop.received;
       const inFlight = gateway.inFlight;
       const abandoned = await edge.drain(config.server.shutdown_grace_ms, () => inFlight.size);
@@ -169,6 +174,7 @@ export async function run(args: string[]): Promise<number> {
     stop.dispose();
     reloads?.close();
     await admin?.close();
+    consoleUi?.close();
     await gateway?.close();
     await services?.close();
     await stopTracing();

@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AuditConfig } from '../audit/config.ts';
+import type { ConsoleConfig } from '../console/config.ts';
 import type { IntegrityConfig } from '../integrity/config.ts';
 import type { ApprovalsConfig } from '../approvals/config.ts';
 import type { AuthConfig } from '../auth/config.ts';
@@ -66,6 +67,7 @@ export interface ResolvedConfig {
   readonly integrity: IntegrityConfig;
   readonly approvals: ApprovalsConfig;
   readonly limits: LimitsConfig;
+  readonly console: ConsoleConfig;
   readonly composites: readonly DeclarativeCompositeConfig[];
   /** Absolute paths of modules exporting defineComposite(...) values. */
   readonly compositeModules: readonly string[];
@@ -113,6 +115,16 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     });
   }
 
+  // The console reads one chain's rows by seq (keyset paging, the live tail): SQLite only, for now.
+  if (parsed.console.enabled && parsed.audit.backend === 'postgres') {
+    throw new WardenError('CONFIG_INVALID', `${path}: console.enabled: the console reads a SQLite audit trail only; with "audit.backend": "postgres" use warden audit query`, {
+      details: { file: path, path: 'console.enabled' },
+    });
+  }
+  if (parsed.console.listener === 'admin' && parsed.server.admin_port === undefined) {
+    throw new WardenError('CONFIG_INVALID', `${path}: console.listener: "admin" needs server.admin_port`, { details: { file: path, path: 'console.listener' } });
+  }
+
   return deepFreeze({
     file: path,
     baseDir,
@@ -127,6 +139,7 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     integrity: parsed.integrity,
     approvals: parsed.approvals,
     limits: parsed.limits,
+    console: parsed.console,
     composites: parsed.composites,
     compositeModules: parsed.composite_modules.map((m) => resolve(baseDir, m)),
   });

@@ -3,6 +3,7 @@ import { approvalsConfigSchema } from '../approvals/config.ts';
 import { auditConfigSchema } from '../audit/config.ts';
 import { authConfigSchema } from '../auth/config.ts';
 import { compositeModulesSchema, compositesConfigSchema } from '../composites/config.ts';
+import { consoleConfigSchema } from '../console/config.ts';
 import { integrityConfigSchema } from '../integrity/config.ts';
 import { limitsConfigSchema } from '../limits/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
@@ -135,6 +136,7 @@ export const configFileSchema = z
     integrity: integrityConfigSchema.default(integrityConfigSchema.parse({})),
     approvals: approvalsConfigSchema.default(approvalsConfigSchema.parse({})),
     limits: limitsConfigSchema.default(limitsConfigSchema.parse({})),
+    console: consoleConfigSchema.default(consoleConfigSchema.parse({})),
     composites: compositesConfigSchema,
     composite_modules: compositeModulesSchema,
   })

@@ -7,6 +7,7 @@ import { ErrorCode, isInitializeRequest, isJSONRPCRequest, JSONRPCMessageSchema,
 import { isWardenError, WardenError } from '../errors.ts';
 import { SessionCaps } from '../limits/index.ts';
 import type { ClientChannel } from '../pipeline/index.ts';
+import type { ConsoleHandler } from '../console/index.ts';
 import type { Gateway } from './gateway.ts';
 import { type AuthEdge, parseBearer } from './auth-edge.ts';
 import { classify } from './era.ts';
@@ -45,6 +46,8 @@ export interface HttpEdgeOptions extends GuardOptions {
   sessions?: { sealer: Sealer; replicaId: string };
   /** Serve `GET /metrics` on this port (`server.metrics`), before the auth edge as `/readyz` is. */
   metrics?: boolean;
+  /** `/console` (console.enabled, listener mcp): its own cookie login, so before the bearer auth edge. */
+  console?: ConsoleHandler;
 }
 
 export interface HttpEdge {
@@ -168,6 +171,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       res.setHeader('retry-after', '1');
       return sendError(res, 503, toJsonRpcError(new WardenError('SERVER_DRAINING', '')).code, 'Server draining: retry on another replica', 'SERVER_DRAINING');
     }
+    if (options.console && (await options.console.handle(req, res))) return;
     if (req.method === 'POST') {
       active += 1;
       res.once('close', () => (active -= 1));

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registry } from '../metrics/index.ts';
+import type { ConsoleHandler } from '../console/index.ts';
 import type { Gateway } from './gateway.ts';
 import { type GuardOptions, refuseReason, sendError } from './http-guard.ts';
 import { type HealthSources, READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
@@ -24,16 +25,20 @@ export interface AdminEdge {
 }
 
 /**
- * The admin listener (`server.admin_port`): `/metrics` and `/readyz` only, on the gateway's host,
+ * The admin listener (`server.admin_port`): `/metrics`, `/readyz` and `/console` (console.listener admin), on the gateway's host,
  * behind the same Host/Origin guard as the MCP port (a rebound DNS name must not read it either).
  */
-export async function serveAdmin(gateway: Gateway, options: Omit<GuardOptions, 'maxBodyBytes'> & { health: HealthSources; draining: () => boolean }): Promise<AdminEdge> {
+export async function serveAdmin(
+  gateway: Gateway,
+  options: Omit<GuardOptions, 'maxBodyBytes'> & { health: HealthSources; draining: () => boolean; console?: ConsoleHandler | undefined },
+): Promise<AdminEdge> {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const refused = refuseReason(req, { ...options, maxBodyBytes: 0 });
     if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method === 'GET' && path === METRICS_PATH) return sendMetrics(res);
     if (req.method === 'GET' && path === READINESS_PATH) return sendReadiness(res, readiness(gateway, options.health, options.draining()));
+    if (options.console && (await options.console.handle(req, res))) return;
     sendError(res, 404, -32601, `Not found: ${path}`, 'METHOD_NOT_FOUND');
   };
   const server = createServer((req, res) => {

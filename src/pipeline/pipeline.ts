@@ -19,6 +19,8 @@ import { limit } from './stages/limit.ts';
 import { runCompositeCall } from './stages/run-composite.ts';
 import { resolve } from './stages/resolve.ts';
 import { type Continuation, continueResolved, openContinuation } from './continuation.ts';
+import { type SeenItem, seenBy } from './seen-by.ts';
+import type { Principal } from '../auth/index.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
 export const STAGES = ['authenticate', 'resolve', 'authorize', 'approve', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
@@ -74,6 +76,8 @@ export interface Pipeline {
    * answers the upstream with the error; the client never sees the request.
    */
   serverRequest(request: ServerRequest): Promise<Result>;
+  /** The current catalog put to a principal's list questions, item by item (the console's Catalog page). */
+  seenBy(principal: Principal): Promise<SeenItem[]>;
 }
 
 const withTrace = (carrier: TraceCarrier | undefined): { trace?: TraceCarrier } => (carrier === undefined ? {} : { trace: carrier });
@@ -264,6 +268,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
     list: (request) => observedRun(new Observed(request.kind, request), (observed) => listStages(request, observed)),
 
+    seenBy: (principal) => seenBy(principal, deps),
     async setLevel(request) {
       const level = LoggingLevelSchema.safeParse(request.params.level);
       if (!level.success) throw new WardenError('REQUEST_INVALID', 'params.level: expected a logging level', { details: { field: 'params.level' } });

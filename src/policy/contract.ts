@@ -28,6 +28,8 @@ export interface PolicyInput {
    * decision id are in `call`, its redacted arguments in `arguments`); `caller` is its sub.
    */
   approval?: { id: string; reason: string; caller?: string };
+  /** `console/read` (issue 16): the console page asked for (decisions, decision, overview, catalog). */
+  console?: { page: string };
   /** `protocol_version`: the MCP revision the client speaks, so a policy can refuse old clients. */
   request: { id: string; session: string; transport: 'stdio' | 'http'; protocol_version: string; remote_addr?: string };
   now: string;

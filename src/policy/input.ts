@@ -17,6 +17,7 @@ export interface PolicyRequest {
   call?: PolicyInput['call'];
   params?: PolicyInput['params'];
   approval?: PolicyInput['approval'];
+  console?: PolicyInput['console'];
   request: PolicyInput['request'];
 }
 
@@ -49,6 +50,7 @@ export function buildPolicyInput(principal: Principal | undefined, parsed: Polic
     // Like arguments: the very object relayed to the client, not a copy.
     ...(parsed.params && { params: parsed.params }),
     ...(parsed.approval && { approval: { ...parsed.approval } }),
+    ...(parsed.console && { console: { ...parsed.console } }),
     request: { ...parsed.request },
     now: now.toISOString(),
   };

@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { WardenError } from '../../errors.ts';
+import type { EventKind } from '../chain.ts';
 import { type DecisionFilter, type DecisionRecord, type JoinedRow, type StatsKey, type StatsRow, toRecord } from '../decisions.ts';
 import { type PostgresEventRow, toEventRow } from './rows.ts';
 
@@ -47,6 +49,9 @@ function whereDecisions(filter: DecisionFilter, params: unknown[]): string {
   if (filter.decision !== undefined) clauses.push(filter.decision === 'deny' ? "d.decision = 'deny'" : "d.decision = 'allow'");
   if (filter.method !== undefined) add((p) => `d.method = ${p}`, filter.method);
   else for (const method of filter.hideMethods ?? []) add((p) => `d.method IS DISTINCT FROM ${p}`, method);
+  if (filter.workflow !== undefined) add((p) => `(d.data::json -> 'workflow' ->> 'name') = ${p}`, filter.workflow);
+  // Keyset paging and the live tail follow one chain's seq: the console, their only user, reads SQLite.
+  if (filter.before !== undefined || filter.afterSeq !== undefined) throw new WardenError('INTERNAL', 'paging by seq is not available on PostgreSQL');
   return clauses.join(' AND ');
 }
 
@@ -106,6 +111,16 @@ async function replicas(client: pg.Client): Promise<string[]> {
 }
 
 /** The last `count` events of all replicas, oldest first. */
+/** `audit query --kind` (not decision): the newest `limit` rows of one kind in a time range, all replicas merged, oldest first. */
+export async function eventsOfKindPg(client: pg.Client, kind: EventKind, range: { since?: Date; until?: Date }, limit: number): Promise<PostgresEventRow[]> {
+  const rows = (
+    await client.query('SELECT * FROM events WHERE kind = $1 AND time >= $2 AND time < $3 ORDER BY time DESC, replica_id DESC, seq DESC LIMIT $4', [
+      kind, range.since?.toISOString() ?? '', range.until?.toISOString() ?? '9999', limit,
+    ])
+  ).rows.map(toEventRow);
+  return rows.reverse();
+}
+
 export async function lastEventsPg(client: pg.Client, count: number): Promise<PostgresEventRow[]> {
   const chains: PostgresEventRow[][] = [];
   for (const replica of await replicas(client)) {

@@ -40,13 +40,16 @@ const CATCH_UP_ROWS = 10_000;
 /** One transaction over at most `maxRows` events rows: returns how many it looked at (0: caught up). */
 type IndexBatch = (maxRows: number) => number;
 
+/** A decision row's workflow (composite) name, as decision_keys.workflow holds it (migrations/sqlite/0006). */
+export const workflowOfEvent = (alias = ''): string => `json_extract(${alias}data, '$.workflow.name')`;
+
 export function createIndexBatch(db: Database.Database): IndexBatch {
   const through = db.prepare('SELECT seq FROM decision_keys_through WHERE id = 1').pluck();
   const batchEnd = db.prepare('SELECT count(*) AS rows, max(seq) AS last FROM (SELECT seq FROM events WHERE seq > ? ORDER BY seq LIMIT ?)');
   // OR REPLACE: the keys are derived data; whatever events holds is what they must say.
   const copy = db.prepare(
-    `INSERT OR REPLACE INTO decision_keys (seq, time, sub, method, public_name, upstream, decision)
-     SELECT seq, time, sub, method, public_name, upstream, decision FROM events WHERE seq > ? AND seq <= ? AND kind = 'decision'`,
+    `INSERT OR REPLACE INTO decision_keys (seq, time, sub, method, public_name, upstream, decision, workflow)
+     SELECT seq, time, sub, method, public_name, upstream, decision, ${workflowOfEvent()} FROM events WHERE seq > ? AND seq <= ? AND kind = 'decision'`,
   );
   const move = db.prepare('UPDATE decision_keys_through SET seq = ? WHERE id = 1');
   const batch = db.transaction((maxRows: number): number => {

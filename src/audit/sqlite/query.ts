@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { EventRow } from '../chain.ts';
+import type { EventKind, EventRow } from '../chain.ts';
+import { workflowOfEvent } from './decision-indexer.ts';
 import { type DecisionFilter, type DecisionRecord, type JoinedRow, type StatsKey, type StatsRow, toRecord } from '../decisions.ts';
 
 /**
@@ -20,9 +21,11 @@ const STATS_COLUMN: Record<StatsKey, string> = { sub: 'd.sub', tool: 'd.public_n
  */
 const INDEXED = 'decision_keys d WHERE 1';
 const TAIL = "events d NOT INDEXED WHERE d.seq > (SELECT seq FROM decision_keys_through) AND d.kind = 'decision'";
+/** The one key the two sources hold differently: a column of decision_keys, inside `data` in events. */
+const WORKFLOW_COLUMN = new Map([[INDEXED, 'd.workflow'], [TAIL, workflowOfEvent('d.')]]);
 
 /** The filter as SQL clauses over `d`, each starting with AND: one copy for both sources. */
-function whereDecisions(filter: DecisionFilter): { sql: string; params: unknown[] } {
+function whereDecisions(filter: DecisionFilter, source: string): { sql: string; params: unknown[] } {
   let sql = '';
   const params: unknown[] = [];
   const add = (clause: string, value?: unknown): void => {
@@ -38,6 +41,13 @@ function whereDecisions(filter: DecisionFilter): { sql: string; params: unknown[
   if (filter.decision !== undefined) add(filter.decision === 'deny' ? "d.decision = 'deny'" : "d.decision = 'allow'");
   if (filter.method !== undefined) add('d.method = ?', filter.method);
   else for (const method of filter.hideMethods ?? []) add('d.method IS NOT ?', method);
+  if (filter.workflow !== undefined) add(`${WORKFLOW_COLUMN.get(source)!} = ?`, filter.workflow);
+  if (filter.before !== undefined) {
+    // Keyset paging in newest-first order: a row value compare the time index serves as a range.
+    sql += ' AND (d.time, d.seq) < (?, ?)';
+    params.push(filter.before.time, filter.before.seq);
+  }
+  if (filter.afterSeq !== undefined) add('d.seq > ?', filter.afterSeq);
   return { sql, params };
 }
 
@@ -48,7 +58,7 @@ interface Candidates {
 
 /** seq and time of the decisions in `source` matching `filter`; with `limit`, the newest only. */
 function candidates(source: string, filter: DecisionFilter, limit?: number): Candidates {
-  const where = whereDecisions(filter);
+  const where = whereDecisions(filter, source);
   const top = limit === undefined ? '' : ` ${NEWEST_FIRST} LIMIT ?`;
   return { sql: `SELECT * FROM (SELECT d.seq, d.time FROM ${source}${where.sql}${top})`, params: limit === undefined ? where.params : [...where.params, limit] };
 }
@@ -122,6 +132,15 @@ export function decisionStats(db: Database.Database, filter: DecisionFilter, by:
        WHERE d.seq IN (SELECT seq FROM (${all.sql})) GROUP BY ${column} ORDER BY total DESC, key`,
     )
     .all(...all.params) as StatsRow[];
+}
+
+/** `audit query --kind` for rows other than decisions: the newest `limit` of one kind in a time range, oldest first. */
+export function eventsOfKind(db: Database.Database, kind: EventKind, range: { since?: Date; until?: Date }, limit: number): EventRow[] {
+  return (
+    db
+      .prepare('SELECT * FROM events WHERE kind = ? AND time >= ? AND time < ? ORDER BY seq DESC LIMIT ?')
+      .all(kind, range.since?.toISOString() ?? '', range.until?.toISOString() ?? '9999', limit) as EventRow[]
+  ).reverse();
 }
 
 /** The last `count` events of any kind, oldest first. */

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { workflowOfEvent } from './decision-indexer.ts';
 
 /**
  * `decision_keys` (migrations/sqlite/0003) is derived from the chained rows and is what `audit query` and
@@ -14,7 +15,7 @@ export interface IndexProblem {
 const KEY_COLUMNS = ['time', 'sub', 'method', 'public_name', 'upstream', 'decision'] as const;
 
 export function checkDecisionIndex(db: Database.Database): IndexProblem | null {
-  const differs = KEY_COLUMNS.map((column) => `e.${column} IS NOT k.${column}`).join(' OR ');
+  const differs = [...KEY_COLUMNS.map((column) => `e.${column} IS NOT k.${column}`), `${workflowOfEvent('e.')} IS NOT k.workflow`].join(' OR ');
   const wrongKey = db
     .prepare(`SELECT k.seq FROM decision_keys k LEFT JOIN events e ON e.seq = k.seq WHERE e.seq IS NULL OR e.kind IS NOT 'decision' OR ${differs} ORDER BY k.seq LIMIT 1`)
     .pluck()

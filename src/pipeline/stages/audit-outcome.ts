@@ -30,6 +30,9 @@ export async function auditOutcome(
 }
 
 function outcomeOf(error: unknown): Outcome {
+  // A composite stopped because the policy refused one of its steps: that step's own row is the
+  // denial (issue 16: `audit query` showed the workflow as an upstream error).
+  if (isWardenError(error, 'WORKFLOW_STEP_FAILED') && String(error.details?.reason ?? '').startsWith('POLICY_')) return 'step_denied';
   if (isWardenError(error, 'UPSTREAM_TIMEOUT')) return 'timeout';
   if (isWardenError(error, 'UPSTREAM_CANCELLED')) return 'cancelled';
   return 'upstream_error';

@@ -59,4 +59,18 @@ describe('warden audit query and stats (process)', () => {
     const rows = run.stdout.trimEnd().split('\n').slice(1).map((line) => line.split(/ +/)[0]);
     expect(rows.sort()).toEqual(['db__get_sales', 'db__query', 'weekly_sales_report']);
   });
+
+  it('--kind shows rows of one kind (outcomes, the store\'s own startup) and refuses decision filters with it', { timeout: 120_000 }, async () => {
+    const [outcomes, lifecycle, refused] = await Promise.all([
+      runWarden(['audit', 'query', '--db', path, '--kind', 'outcome', '--json']),
+      runWarden(['audit', 'query', '--db', path, '--kind', 'startup']),
+      runWarden(['audit', 'query', '--db', path, '--kind', 'outcome', '--tool', 'db__query']),
+    ]);
+    const rows = outcomes.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { kind: string; outcome: string });
+    expect(rows).toHaveLength(6);
+    expect(new Set(rows.map((row) => [row.kind, row.outcome].join()))).toEqual(new Set(['outcome,ok']));
+    expect(lifecycle.stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/^1 +\S+ +startup /)]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--tool: filters decision rows; with --kind outcome only --since, --until and --limit apply');
+  });
 });

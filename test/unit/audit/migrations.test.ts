@@ -76,7 +76,8 @@ describe('audit migrations', () => {
       expect(kinds).toEqual([{ kind: 'startup' }, { kind: 'shutdown' }]);
       const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").pluck().all();
       expect(indexes).toEqual([
-        'approvals_pending', 'decision_keys_denied', 'decision_keys_sub', 'decision_keys_time', 'decision_keys_tool', 'decision_keys_upstream', 'events_outcome_decision', 'events_shown', 'events_startup',
+        'approvals_pending', 'decision_keys_denied', 'decision_keys_sub', 'decision_keys_time', 'decision_keys_tool', 'decision_keys_upstream', 'decision_keys_workflow',
+        'events_lifecycle', 'events_outcome_decision', 'events_shown', 'events_startup',
       ]);
     } finally {
       db.close();

@@ -55,6 +55,13 @@ describe('audit-outcome - the stage in process', () => {
     expect(await outcomeRow(recorded(), { error: new Error('socket hang up') })).toMatchObject({ outcome: 'upstream_error', code: null });
   });
 
+  it('records a composite whose step the policy denied as step_denied, not upstream_error (issue 16)', async () => {
+    const stepFailed = (reason: string) => new WardenError('WORKFLOW_STEP_FAILED', 'report: step mail failed', { details: { composite: 'report', step: 'mail', reason } });
+    expect(await outcomeRow(recorded(), { error: stepFailed('POLICY_DENIED') })).toMatchObject({ outcome: 'step_denied', code: 'WORKFLOW_STEP_FAILED' });
+    expect(await outcomeRow(recorded(), { error: stepFailed('POLICY_UNDEFINED') })).toMatchObject({ outcome: 'step_denied' });
+    expect(await outcomeRow(recorded(), { error: stepFailed('UPSTREAM_UNAVAILABLE') })).toMatchObject({ outcome: 'upstream_error', code: 'WORKFLOW_STEP_FAILED' });
+  });
+
   it('records any failure after the caller cancelled as cancelled, whatever it surfaced as', async () => {
     expect(await outcomeRow(recorded(true), { error: new WardenError('WORKFLOW_STEP_FAILED', 'step failed') })).toMatchObject({ outcome: 'cancelled', code: 'WORKFLOW_STEP_FAILED' });
   });
