@@ -63,12 +63,13 @@ export default tseslint.config(
       'import-x/no-restricted-paths': ['error', {
         zones: [
           // The Rego engine is a package of its own: it knows nothing of MCP or of the gateway.
-          { target: './packages/rego', from: ['./src', './test', './bench', './examples'], message: 'packages/rego imports nothing of the gateway' },
-          // Product code never depends on tests or on the examples.
-          { target: './src', from: ['./test', './examples'], message: 'src/ never imports from test/ or examples/' },
-          // Benchmarks measure the product: they may start its fixtures and harness, never reach into tests.
-          // (Moving test/fixtures and the launchers bench shares to a folder of their own is still open: docs/architecture.md.)
-          { target: './bench', from: ['./test/unit', './test/e2e', './test/cluster'], message: 'bench/ never imports tests: only the shared fixtures and harness' },
+          { target: './packages/rego', from: ['./src', './test', './testkit', './bench', './examples'], message: 'packages/rego imports nothing of the gateway' },
+          // Product code never depends on tests, their kit or the examples.
+          { target: './src', from: ['./test', './testkit', './examples'], message: 'src/ never imports from test/, testkit/ or examples/' },
+          // Benchmarks measure the product: they may start the kit's fixture servers and harness (testkit/), never tests.
+          { target: './bench', from: ['./test'], message: 'bench/ never imports from test/: what it shares with the tests is in testkit/' },
+          // The kit serves tests and benches alike, so it never depends on a test.
+          { target: './testkit', from: ['./test'], message: 'testkit/ never imports from test/' },
           // Only the pipeline ties stages together: a stage never imports another stage.
           { target: './src/pipeline/stages', from: './src/pipeline/stages', message: 'a pipeline stage never imports another stage: put what they share in pipeline/' },
           ...moduleZones,

@@ -1,6 +1,6 @@
 /**
  * What the PostgreSQL audit backend costs (src/audit/postgres/): a real server from the Debian
- * package with fsync and synchronous_commit on (test/support/postgres.ts, durable), loopback.
+ * package with fsync and synchronous_commit on (testkit/support/postgres.ts, durable), loopback.
  * - `await recordDecision` before forwarding, sequential: p50/p99 (what auditing adds to a call);
  * - 3 writer processes (3 replicas, one chain each) x 16 calls in flight into one database:
  *   decisions/s over all (issue 14: >= 12,000), each process's group commit keeping one
@@ -19,7 +19,7 @@ import { openPostgresAuditStore } from '../src/audit/postgres/store.ts';
 import type { AuditStore, DecisionEvent } from '../src/audit/index.ts';
 import { createLogger } from '../src/log.ts';
 import { processCpuMicros } from './gateway-cpu.ts';
-import { startPostgres } from '../test/support/postgres.ts';
+import { startPostgres } from '../testkit/support/postgres.ts';
 
 const WRITERS = 3;
 const IN_FLIGHT = 16;

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadSigningKey, signToken } from '../src/auth/sign-token.ts';
 import { listeningUrl, startListeningProcess } from '../src/cli/launch-process.ts';
-import { startPostgres } from '../test/support/postgres.ts';
+import { startPostgres } from '../testkit/support/postgres.ts';
 import { processCpuMicros } from './gateway-cpu.ts';
 import { expectResult, httpCaller } from './http-caller.ts';
 

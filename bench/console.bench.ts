@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { type DecisionFilter, openConsoleReader } from '../src/audit/index.ts';
 import { createIndexBatch } from '../src/audit/sqlite/decision-indexer.ts';
 import { loadMigrations, migrate } from '../src/audit/sqlite/migrations.ts';
-import { fillSynthetic, tempDir } from '../test/support/audit.ts';
+import { fillSynthetic, tempDir } from '../testkit/support/audit.ts';
 
 const RUNS = 7;
 const end = new Date();

@@ -15,9 +15,9 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { McpServerEntry } from '../src/config/schema.ts';
-import { connectClient } from '../test/fixtures/client.ts';
-import { gatewayStdioEntry, startGatewayHttp, waitForTool, writeGatewayConfig } from '../test/support/gateway-process.ts';
-import { startFixture, type FixtureHandle } from '../test/fixtures/spawn.ts';
+import { connectClient } from '../testkit/fixtures/client.ts';
+import { gatewayStdioEntry, startGatewayHttp, waitForTool, writeGatewayConfig } from '../testkit/support/gateway-process.ts';
+import { startFixture, type FixtureHandle } from '../testkit/fixtures/spawn.ts';
 import { processCpuMicros } from './gateway-cpu.ts';
 import { measureInterleaved, type Measurement, type MeasureOptions } from './gateway-measure.ts';
 

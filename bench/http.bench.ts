@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { listeningUrl, startListeningProcess } from '../src/cli/launch-process.ts';
-import { startGatewayHttp } from '../test/support/gateway-process.ts';
+import { startGatewayHttp } from '../testkit/support/gateway-process.ts';
 import { processCpuMicros } from './gateway-cpu.ts';
 import { measureInterleaved, type Measurement, type MeasureOptions } from './gateway-measure.ts';
 import { expectResult, httpCaller, type Post } from './http-caller.ts';

@@ -16,8 +16,8 @@ import { limitsConfigSchema } from '../src/limits/config.ts';
 import { Limits, type RateSubject } from '../src/limits/limits.ts';
 import { createLogger } from '../src/log.ts';
 import type { SessionInfo } from '../src/pipeline/context.ts';
-import { relayServer } from '../test/fixtures/spawn.ts';
-import { startTestGateway } from '../test/support/gateway.ts';
+import { relayServer } from '../testkit/fixtures/spawn.ts';
+import { startTestGateway } from '../testkit/support/gateway.ts';
 import { measureInterleaved } from './gateway-measure.ts';
 
 const json = process.argv.includes('--json');

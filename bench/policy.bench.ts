@@ -2,7 +2,7 @@
  * Policy decision cost per request: `engine.evaluate(input)` as the authorize stage calls it
  * (input already built, decision normalised, decision id drawn), for the default policies on the
  * rego backend and, since no OPA compiler exists here to build them to wasm, for the contract
- * module (test/fixtures/wasm/contract-policy.wat) on the wasm backend: that row measures the
+ * module (testkit/fixtures/wasm/contract-policy.wat) on the wasm backend: that row measures the
  * opa-wasm loader path (input serialisation into wasm memory, result parsing), not a real policy.
  * Run alone: `node --import tsx bench/policy.bench.ts [--json]`. Target: p99 <= 50 us.
  */
@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import type { Principal } from '../src/auth/principal.ts';
 import { buildPolicyInput, createPolicyEngine, policyConfigSchema, type PolicyEngine, type PolicyInput, type PolicyRequest, type ShadowedPolicyEngine } from '../src/policy/index.ts';
-import { compileWat, writeBundle } from '../test/fixtures/wasm/build.ts';
+import { compileWat, writeBundle } from '../testkit/fixtures/wasm/build.ts';
 
 export interface BenchResult {
   name: string;

@@ -15,8 +15,8 @@ import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanEx
 import { setMetricsEnabled } from '../src/metrics/metrics.ts';
 import type { SessionInfo } from '../src/pipeline/context.ts';
 import { Observed } from '../src/pipeline/observe.ts';
-import { relayServer } from '../test/fixtures/spawn.ts';
-import { startTestGateway } from '../test/support/gateway.ts';
+import { relayServer } from '../testkit/fixtures/spawn.ts';
+import { startTestGateway } from '../testkit/support/gateway.ts';
 
 const ROUNDS = 20;
 const SLICE = 250;

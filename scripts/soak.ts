@@ -16,8 +16,8 @@ import Database from 'better-sqlite3';
 import { SignJWT } from 'jose';
 import { fileURLToPath } from 'node:url';
 import { startListeningProcess } from '../src/cli/launch-process.ts';
-import { relayServer, startFixture } from '../test/fixtures/spawn.ts';
-import { openCaller, type Caller } from '../test/support/rpc.ts';
+import { relayServer, startFixture } from '../testkit/fixtures/spawn.ts';
+import { openCaller, type Caller } from '../testkit/support/rpc.ts';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, workers: { type: 'string', default: '16' }, principals: { type: 'string', default: '40' } } });
 const minutes = Number(values.minutes);

@@ -18,7 +18,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSigningKey, signToken } from '../../src/auth/sign-token.ts';
-import { startPostgres, type TestPostgres } from '../support/postgres.ts';
+import { startPostgres, type TestPostgres } from '../../testkit/support/postgres.ts';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '../..');

@@ -6,11 +6,11 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AuditStore } from '../../../src/audit/sink.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import type { Decision, PolicyEngine, PolicyInput } from '../../../src/policy/contract.ts';
-import { startFixture } from '../../fixtures/spawn.ts';
-import { auditConfig, readEvents, tempDir, waitFor } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { refusal } from '../../support/rpc.ts';
+import { startFixture } from '../../../testkit/fixtures/spawn.ts';
+import { auditConfig, readEvents, tempDir, waitFor } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { refusal } from '../../../testkit/support/rpc.ts';
 
 /**
  * Issue 15: an approval is bound to the digest of the arguments as forwarded, the tool's

@@ -3,11 +3,11 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListeningProcess } from '../../../src/cli/launch-process.ts';
-import { connectClient } from '../../fixtures/client.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
-import { readEvents, tempDir } from '../../support/audit.ts';
-import { gatewayStdioEntry, startGatewayHttp, waitForTool, writeGatewayConfig } from '../../support/gateway-process.ts';
-import { refusal } from '../../support/rpc.ts';
+import { connectClient } from '../../../testkit/fixtures/client.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
+import { readEvents, tempDir } from '../../../testkit/support/audit.ts';
+import { gatewayStdioEntry, startGatewayHttp, waitForTool, writeGatewayConfig } from '../../../testkit/support/gateway-process.ts';
+import { refusal } from '../../../testkit/support/rpc.ts';
 
 /**
  * Issue 15, approvals in mode `caller`: `warden serve` (real Rego policy, real SQLite audit)

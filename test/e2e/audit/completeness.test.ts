@@ -4,9 +4,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../../src/audit/chain.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { readiness } from '../../../src/downstream/readiness.ts';
-import { upstreamCalls, withGateway } from '../../support/gateway.ts';
-import { auditConfig, readEvents, tempDir, verifyFile } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { upstreamCalls, withGateway } from '../../../testkit/support/gateway.ts';
+import { auditConfig, readEvents, tempDir, verifyFile } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 const { dir, cleanup } = tempDir('gateway-audit');
 afterAll(cleanup);

@@ -7,9 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { EventRow } from '../../../src/audit/chain.ts';
 import { verifyChain } from '../../../src/audit/sqlite/verify.ts';
 import type { ListeningProcess } from '../../../src/cli/launch-process.ts';
-import { startGatewayHttp, writeGatewayConfig } from '../../support/gateway-process.ts';
-import { tempDir } from '../../support/audit.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
+import { startGatewayHttp, writeGatewayConfig } from '../../../testkit/support/gateway-process.ts';
+import { tempDir } from '../../../testkit/support/audit.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 const { dir, cleanup } = tempDir('gateway-crash');
 const started: ListeningProcess[] = [];

@@ -4,11 +4,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../support/audit.ts';
-import { sign as signJwt } from '../../support/tokens.ts';
+import { tempDir } from '../../../testkit/support/audit.ts';
+import { sign as signJwt } from '../../../testkit/support/tokens.ts';
 import type { ListeningProcess } from '../../../src/cli/launch-process.ts';
-import { startGatewayHttp } from '../../support/gateway-process.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
+import { startGatewayHttp } from '../../../testkit/support/gateway-process.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 const { dir, cleanup } = tempDir('gateway-secrets');
 const started: ListeningProcess[] = [];

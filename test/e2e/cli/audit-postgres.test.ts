@@ -7,9 +7,9 @@ import { auditConfigSchema } from '../../../src/audit/config.ts';
 import { openPostgresAuditStore } from '../../../src/audit/postgres/store.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { type AuditCliIo, run } from '../../../src/cli/audit.ts';
-import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
-import { auditConfig, decision, outcomeOf, tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { type TestPostgres, startPostgres } from '../../../testkit/support/postgres.ts';
+import { auditConfig, decision, outcomeOf, tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 /**
  * `warden audit` on PostgreSQL gives what it gives on SQLite: a SQLite trail is copied into

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
-import { runWarden } from '../../support/cli.ts';
-import { auditConfig, decision, outcomeOf, tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { runWarden } from '../../../testkit/support/cli.ts';
+import { auditConfig, decision, outcomeOf, tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 /**
  * `warden audit query|stats` as a new user reads them (the real CLI as a process): a client that

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, type EventRow, rowHash } from '../../../src/audit/chain.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { type AuditCliIo, run } from '../../../src/cli/audit.ts';
-import { auditConfig, decision, outcomeOf, tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { auditConfig, decision, outcomeOf, tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 const { dir, cleanup } = tempDir('cli');
 const path = join(dir, 'audit.db');

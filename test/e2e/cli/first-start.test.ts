@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runWarden } from '../../support/cli.ts';
+import { runWarden } from '../../../testkit/support/cli.ts';
 
 /** The first start as a new user meets it: a port in use, run from another directory. */
 const dir = mkdtempSync(join(tmpdir(), 'warden-first-start-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bounded, runWarden } from '../../support/cli.ts';
+import { bounded, runWarden } from '../../../testkit/support/cli.ts';
 
 /** Every command and subcommand as a new user meets them: `--help` and `-h` answer with usage, exit 0. */
 const COMMANDS = [

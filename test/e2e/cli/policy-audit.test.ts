@@ -1,14 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runWarden } from '../../support/gateway-process.ts';
+import { runWarden } from '../../../testkit/support/gateway-process.ts';
 import { openAuditStore, openDecisionSource, type RecordedDecision } from '../../../src/audit/index.ts';
 import { createPolicyEngine, policyConfigSchema } from '../../../src/policy/index.ts';
-import { auditConfig, tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
-import { startTestGateway } from '../../support/gateway.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
-import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
+import { auditConfig, tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
+import { startTestGateway } from '../../../testkit/support/gateway.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
+import { type TestPostgres, startPostgres } from '../../../testkit/support/postgres.ts';
 
 /**
  * `warden policy explain --decision` and `warden policy replay` on an audit trail written by the

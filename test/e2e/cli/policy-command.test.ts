@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runWarden } from '../../support/gateway-process.ts';
+import { runWarden } from '../../../testkit/support/gateway-process.ts';
 
 /** `warden policy ...` as a user runs it: a real process on real files; exit code and output. */
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runWarden as warden } from '../../support/gateway-process.ts';
+import { runWarden as warden } from '../../../testkit/support/gateway-process.ts';
 
 /** `warden policy check|eval --schema` (issue 12, item 9): opa's -s, as a user runs it. */
 const SCHEMA = fileURLToPath(new URL('../../../packages/rego/test/semantics/fixtures/admission-schema.json', import.meta.url));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runWarden } from '../../support/gateway-process.ts';
+import { runWarden } from '../../../testkit/support/gateway-process.ts';
 
 /** `warden policy test|eval|check --v0-compatible` (issue 12, item 8) as a user runs them. */
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runWarden, runWardenInTerminal } from '../../support/cli.ts';
+import { runWarden, runWardenInTerminal } from '../../../testkit/support/cli.ts';
 
 /**
  * What a person at a terminal sees, on a real pseudo-terminal (util-linux `script`): colour for

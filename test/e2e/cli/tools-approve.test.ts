@@ -6,9 +6,9 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListeningProcess } from '../../../src/cli/launch-process.ts';
-import { connectClient } from '../../fixtures/client.ts';
-import { runWarden, startGatewayHttp, writeGatewayConfig } from '../../support/gateway-process.ts';
-import { startFixture, type FixtureHandle } from '../../fixtures/spawn.ts';
+import { connectClient } from '../../../testkit/fixtures/client.ts';
+import { runWarden, startGatewayHttp, writeGatewayConfig } from '../../../testkit/support/gateway-process.ts';
+import { startFixture, type FixtureHandle } from '../../../testkit/fixtures/spawn.ts';
 
 /**
  * Issue 15 from the operator's side: `warden serve` in front of a kitchen-sink whose `echo`

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGatewayHttp, waitForGatewayTool, writeGatewayConfig } from '../../support/gateway-process.ts';
-import { startFixture, type FixtureTransport } from '../../fixtures/spawn.ts';
+import { startGatewayHttp, waitForGatewayTool, writeGatewayConfig } from '../../../testkit/support/gateway-process.ts';
+import { startFixture, type FixtureTransport } from '../../../testkit/fixtures/spawn.ts';
 import { failures, listServerScenarios, runConformance, type ConformanceCheck } from './run-conformance.ts';
 
 /**

@@ -12,11 +12,11 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import type { ListeningProcess } from '../../../src/cli/launch-process.ts';
-import { connectClient } from '../../fixtures/client.ts';
-import { fixtureCommand } from '../../fixtures/spawn.ts';
-import { tempDir } from '../../support/audit.ts';
-import { startGatewayHttp, waitForTool } from '../../support/gateway-process.ts';
-import { devToken } from '../../support/tokens.ts';
+import { connectClient } from '../../../testkit/fixtures/client.ts';
+import { fixtureCommand } from '../../../testkit/fixtures/spawn.ts';
+import { tempDir } from '../../../testkit/support/audit.ts';
+import { startGatewayHttp, waitForTool } from '../../../testkit/support/gateway-process.ts';
+import { devToken } from '../../../testkit/support/tokens.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');

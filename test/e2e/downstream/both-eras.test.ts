@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpTransportV2 } from '@modelcontextprotocol/client';
 import { StdioClientTransport as StdioTransportV2 } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../../fixtures/client.ts';
-import { fixtureCommand } from '../../fixtures/spawn.ts';
-import { auditRows } from '../../support/audit.ts';
-import { stdioEntryWithToken, startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../../support/worlds/security.ts';
-import { newSigningKey, signToken } from '../../support/tokens.ts';
+import { connectClient } from '../../../testkit/fixtures/client.ts';
+import { fixtureCommand } from '../../../testkit/fixtures/spawn.ts';
+import { auditRows } from '../../../testkit/support/audit.ts';
+import { stdioEntryWithToken, startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../../../testkit/support/worlds/security.ts';
+import { newSigningKey, signToken } from '../../../testkit/support/tokens.ts';
 
 /**
  * One `/mcp` for both eras, chosen per request from the body (issue 11): a 2026-07-28 request is

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 /** Raw HTTP against the edge: what a browser or a DNS-rebinding page could send. */
 let gw: TestGateway;

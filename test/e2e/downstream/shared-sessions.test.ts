@@ -6,10 +6,10 @@ import { postgresSessionState } from '../../../src/audit/postgres/session-state.
 import { openPostgresAuditStore } from '../../../src/audit/postgres/store.ts';
 import { memorySessionState } from '../../../src/audit/session-state.ts';
 import { createSealer } from '../../../src/downstream/seal.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { TestPolicyEngine, silentLogger } from '../../support/engines.ts';
-import { startPostgres } from '../../support/postgres.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { TestPolicyEngine, silentLogger } from '../../../testkit/support/engines.ts';
+import { startPostgres } from '../../../testkit/support/postgres.ts';
 
 /**
  * Old-era sessions on any replica (issue 14): three gateways sharing one session key and one

@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readOutbox } from '../../../examples/servers/comms.ts';
-import { devToken } from '../../support/tokens.ts';
+import { devToken } from '../../../testkit/support/tokens.ts';
 
 /**
  * The example deployment end to end, as `npm start` runs it: real processes (db over stdio,

@@ -9,7 +9,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/dispatch.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 /** The real `warden` binary, wired with the real authenticator (disabled), Rego policy and SQLite audit. */
 const BIN = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));

@@ -1,8 +1,8 @@
 import { ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../../fixtures/relay-server-http.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
+import { startHttpFixture, type HttpFixture } from '../../../testkit/fixtures/relay-server-http.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 const open: Array<TestGateway | HttpFixture> = [];
 afterAll(async () => {

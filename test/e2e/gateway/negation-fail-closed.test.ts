@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPolicyEngine, type ReloadablePolicyEngine } from '../../../src/policy/index.ts';
 import { policyConfigSchema } from '../../../src/policy/config.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 /**
  * Issue 12, item 1, end to end: the real Rego engine over a policy that allows a call "unless the

@@ -9,9 +9,9 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../../fixtures/relay-server-http.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
+import { startHttpFixture, type HttpFixture } from '../../../testkit/fixtures/relay-server-http.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 /** One gateway in front of the same fixture over each upstream transport: same behaviour everywhere. */
 let gw: TestGateway;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthnFailureEvent } from '../../../src/audit/sink.ts';
 import type { PolicyInput } from '../../../src/policy/contract.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { MemoryAuditSink, TestPolicyEngine } from '../../support/engines.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { MemoryAuditSink, TestPolicyEngine } from '../../../testkit/support/engines.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 /**
  * The security promises of the pipeline, through a real HTTP edge and a real stdio upstream:

@@ -6,9 +6,9 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decisionRowOf } from '../../support/audit.ts';
-import { lastReceived, openRecordingWorld, type OpenWorld } from '../../support/worlds/recording.ts';
-import { postRaw } from '../../support/rpc.ts';
+import { decisionRowOf } from '../../../testkit/support/audit.ts';
+import { lastReceived, openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
+import { postRaw } from '../../../testkit/support/rpc.ts';
 
 /** A JSON document as a tree, written to text by `write`: keys are never set on a JS object. */
 type Doc = null | boolean | number | string | { array: Doc[] } | { object: Array<[string, Doc]> };

@@ -4,9 +4,9 @@
  * endpoint refuses them, and nothing in the batch is decided or forwarded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postRaw } from '../../support/rpc.ts';
-import { decisionRowOf } from '../../support/audit.ts';
-import { openRecordingWorld, type OpenWorld } from '../../support/worlds/recording.ts';
+import { postRaw } from '../../../testkit/support/rpc.ts';
+import { decisionRowOf } from '../../../testkit/support/audit.ts';
+import { openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
 
 let t: OpenWorld;
 

@@ -4,8 +4,8 @@
  * still in flight in the same session took over the first one's stream, losing its answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postRaw } from '../../support/rpc.ts';
-import { openRecordingWorld, type OpenWorld } from '../../support/worlds/recording.ts';
+import { postRaw } from '../../../testkit/support/rpc.ts';
+import { openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
 
 let t: OpenWorld;
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate } from '../../../src/audit/sqlite/migrations.ts';
-import { fillSynthetic } from '../../support/audit.ts';
+import { fillSynthetic } from '../../../testkit/support/audit.ts';
 
 const WARDEN = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'warden-pipe-'));

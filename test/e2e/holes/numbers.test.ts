@@ -5,9 +5,9 @@
  * audit stores what the upstream received. Over HTTP and stdio, through a real gateway.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postRaw } from '../../support/rpc.ts';
-import { decisionRowOf } from '../../support/audit.ts';
-import { lastReceived, openRecordingWorld, type OpenWorld } from '../../support/worlds/recording.ts';
+import { postRaw } from '../../../testkit/support/rpc.ts';
+import { decisionRowOf } from '../../../testkit/support/audit.ts';
+import { lastReceived, openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
 
 const INEXACT = ['9007199254740993', '1e400', '-0', '1.0000000000000000001', '-1e400', '1e-400', '123456789012345678901234567890'];
 // Written back by the gateway as another literal of the same value, or as themselves.

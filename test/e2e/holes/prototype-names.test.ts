@@ -4,8 +4,8 @@
  * gives its tools (`constructor`, `__proto__`) broke the catalog. Both must be ordinary strings.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postRaw } from '../../support/rpc.ts';
-import { openRecordingWorld, type OpenWorld } from '../../support/worlds/recording.ts';
+import { postRaw } from '../../../testkit/support/rpc.ts';
+import { openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
 
 const PROTOTYPE_METHODS = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__'];
 

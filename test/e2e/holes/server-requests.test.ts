@@ -7,9 +7,9 @@
 import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../../fixtures/client.ts';
+import { connectClient } from '../../../testkit/fixtures/client.ts';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { startRecordingWorld, type RecordingWorld } from '../../support/worlds/recording.ts';
+import { startRecordingWorld, type RecordingWorld } from '../../../testkit/support/worlds/recording.ts';
 
 const POLICY = `package mcp.authz
 

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mannWhitneyP } from './mann-whitney.ts';
-import { openRecordingWorld, type OpenWorld } from '../../support/worlds/recording.ts';
+import { openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
 
 const POLICY = `package mcp.authz
 

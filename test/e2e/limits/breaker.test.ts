@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readiness } from '../../../src/downstream/readiness.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { MemoryAuditSink } from '../../support/engines.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { MemoryAuditSink } from '../../../testkit/support/engines.ts';
 
 /** An open circuit as the caller, the audit trail, /readyz and the metrics see it. */
 const audit = new MemoryAuditSink();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relayServer } from '../../fixtures/spawn.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { MemoryAuditSink } from '../../support/engines.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { MemoryAuditSink } from '../../../testkit/support/engines.ts';
 
 /**
  * Concurrency caps through the whole gateway: `db` takes one call at a time, each caller may have

@@ -1,8 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relayServer } from '../../fixtures/spawn.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { MemoryAuditSink } from '../../support/engines.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { MemoryAuditSink } from '../../../testkit/support/engines.ts';
 
 /**
  * The HTTP server's own timeouts, with real sockets that trickle (Node's defaults kept a trickled

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutcomeEvent } from '../../../src/audit/sink.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { startHttpFixture, type HttpFixture } from '../../fixtures/relay-server-http.ts';
-import { MemoryAuditSink } from '../../support/engines.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { startHttpFixture, type HttpFixture } from '../../../testkit/fixtures/relay-server-http.ts';
+import { MemoryAuditSink } from '../../../testkit/support/engines.ts';
 
 /**
  * max_result_bytes on every upstream transport, with real fixture upstreams that return large

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCaller, type Caller } from '../../support/rpc.ts';
-import { startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
+import { openCaller, type Caller } from '../../../testkit/support/rpc.ts';
+import { startWorld, waitForCatalog, type World } from '../../../testkit/support/worlds/security.ts';
 
 /**
  * `GET /metrics` scraped from a real `warden serve --http` process (Rego engine, SQLite audit,

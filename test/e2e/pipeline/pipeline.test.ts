@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutcomeEvent } from '../../../src/audit/sink.ts';
 import { STAGES } from '../../../src/pipeline/pipeline.ts';
 import type { PolicyInput } from '../../../src/policy/contract.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { MemoryAuditSink, TestPolicyEngine } from '../../support/engines.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { MemoryAuditSink, TestPolicyEngine } from '../../../testkit/support/engines.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 /** Per-item list authorization and the outcome rows, against a real stdio upstream. */
 class FlakyOutcomeSink extends MemoryAuditSink {

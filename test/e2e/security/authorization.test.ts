@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditRows, waitForDecisionRow } from '../../support/audit.ts';
-import { expectNothingForwarded, seen, TRANSPORTS, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
-import { openCaller, type Caller } from '../../support/rpc.ts';
+import { auditRows, waitForDecisionRow } from '../../../testkit/support/audit.ts';
+import { expectNothingForwarded, seen, TRANSPORTS, startWorld, waitForCatalog, type World } from '../../../testkit/support/worlds/security.ts';
+import { openCaller, type Caller } from '../../../testkit/support/rpc.ts';
 
 /**
  * Authorization through the real gateway process and the real Rego engine over

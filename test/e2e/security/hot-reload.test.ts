@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditRows } from '../../support/audit.ts';
-import { expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
-import { openCaller, type Caller } from '../../support/rpc.ts';
+import { auditRows } from '../../../testkit/support/audit.ts';
+import { expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../../testkit/support/worlds/security.ts';
+import { openCaller, type Caller } from '../../../testkit/support/rpc.ts';
 
 /**
  * Hot reload through the running gateway process, no signal sent. The config file is rewritten

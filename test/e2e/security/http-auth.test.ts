@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
-import { initializeMessage, openCaller, openSession, post, request } from '../../support/rpc.ts';
-import { AUDIENCE, claimsOf, ISSUER, newSigningKey, REMOTE_ISSUER, signToken, STRICT_ISSUER, editPayload, unsignedToken, type TokenOptions } from '../../support/tokens.ts';
+import { expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../../testkit/support/worlds/security.ts';
+import { initializeMessage, openCaller, openSession, post, request } from '../../../testkit/support/rpc.ts';
+import { AUDIENCE, claimsOf, ISSUER, newSigningKey, REMOTE_ISSUER, signToken, STRICT_ISSUER, editPayload, unsignedToken, type TokenOptions } from '../../../testkit/support/tokens.ts';
 
 /**
  * The HTTP auth edge of the real gateway process: really signed RS256 tokens checked by jose

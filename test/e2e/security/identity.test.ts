@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditRows } from '../../support/audit.ts';
-import { expectNothingForwarded, seen, TRANSPORTS, UPSTREAM_KEY, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
-import { openCaller, type Caller } from '../../support/rpc.ts';
+import { auditRows } from '../../../testkit/support/audit.ts';
+import { expectNothingForwarded, seen, TRANSPORTS, UPSTREAM_KEY, startWorld, waitForCatalog, type World } from '../../../testkit/support/worlds/security.ts';
+import { openCaller, type Caller } from '../../../testkit/support/rpc.ts';
 
 /**
  * Who the caller is comes from the verified token alone, and the token stays at the gateway.

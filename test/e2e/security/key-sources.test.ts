@@ -1,9 +1,9 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { runWarden } from '../../support/gateway-process.ts';
+import { runWarden } from '../../../testkit/support/gateway-process.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, writeGatewayDir, expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../support/worlds/security.ts';
-import { openCaller, openSession, post, request } from '../../support/rpc.ts';
-import { jwks, newSigningKey, REMOTE_ISSUER, signToken, type SigningKey } from '../../support/tokens.ts';
+import { tempDir, writeGatewayDir, expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../../testkit/support/worlds/security.ts';
+import { openCaller, openSession, post, request } from '../../../testkit/support/rpc.ts';
+import { jwks, newSigningKey, REMOTE_ISSUER, signToken, type SigningKey } from '../../../testkit/support/tokens.ts';
 
 /**
  * The remote key set (jwks_uri) as the running gateway uses it, with a real JWKS server on

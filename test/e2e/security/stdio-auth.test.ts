@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../../fixtures/client.ts';
-import { fixtureCommand } from '../../fixtures/spawn.ts';
-import { auditRows } from '../../support/audit.ts';
-import { stdioEntryWithToken, tempDir, writeGatewayDir } from '../../support/worlds/security.ts';
-import { claimsOf, newSigningKey, signToken, STRICT_ISSUER, type SigningKey, type TokenOptions } from '../../support/tokens.ts';
+import { connectClient } from '../../../testkit/fixtures/client.ts';
+import { fixtureCommand } from '../../../testkit/fixtures/spawn.ts';
+import { auditRows } from '../../../testkit/support/audit.ts';
+import { stdioEntryWithToken, tempDir, writeGatewayDir } from '../../../testkit/support/worlds/security.ts';
+import { claimsOf, newSigningKey, signToken, STRICT_ISSUER, type SigningKey, type TokenOptions } from '../../../testkit/support/tokens.ts';
 
 /**
  * The stdio edge as Claude Code runs it: the client starts `warden serve --stdio` with the token
@@ -19,7 +19,7 @@ beforeAll(async () => {
   key = await newSigningKey('stdio-key');
 });
 
-const ENV_DUMP_SINK = fileURLToPath(new URL('../../fixtures/env-dump-sink.ts', import.meta.url));
+const ENV_DUMP_SINK = fileURLToPath(new URL('../../../testkit/fixtures/env-dump-sink.ts', import.meta.url));
 
 interface StdioGateway {
   client: Client;

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpTransportV2 } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../../fixtures/client.ts';
-import { fixtureCommand, startFixture, type FixtureHandle } from '../../fixtures/spawn.ts';
-import { auditRows } from '../../support/audit.ts';
-import { startRecordingProxy, type RecordingProxy } from '../../support/servers.ts';
-import { newSigningKey, signToken } from '../../support/tokens.ts';
-import { startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../../support/worlds/security.ts';
+import { connectClient } from '../../../testkit/fixtures/client.ts';
+import { fixtureCommand, startFixture, type FixtureHandle } from '../../../testkit/fixtures/spawn.ts';
+import { auditRows } from '../../../testkit/support/audit.ts';
+import { startRecordingProxy, type RecordingProxy } from '../../../testkit/support/servers.ts';
+import { newSigningKey, signToken } from '../../../testkit/support/tokens.ts';
+import { startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../../../testkit/support/worlds/security.ts';
 
 /**
  * Each upstream is spoken to in the newest era it supports (issue 11): `server/discover` first,
@@ -21,7 +21,7 @@ import { startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGa
  */
 const MODERN = '2026-07-28';
 const VERSION_KEY = 'io.modelcontextprotocol/protocolVersion';
-const RECORDER = fileURLToPath(new URL('../../fixtures/stdio-recorder.mjs', import.meta.url));
+const RECORDER = fileURLToPath(new URL('../../../testkit/fixtures/stdio-recorder.mjs', import.meta.url));
 const EVERYTHING = createRequire(import.meta.url).resolve('@modelcontextprotocol/server-everything/dist/index.js');
 
 let dir: GatewayDir;

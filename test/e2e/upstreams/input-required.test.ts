@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpTransportV2 } from '@modelcontextprotocol/client';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient } from '../../fixtures/client.ts';
-import { fixtureCommand } from '../../fixtures/spawn.ts';
-import { auditRows } from '../../support/audit.ts';
-import { newSigningKey, signToken } from '../../support/tokens.ts';
-import { startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../../support/worlds/security.ts';
+import { connectClient } from '../../../testkit/fixtures/client.ts';
+import { fixtureCommand } from '../../../testkit/fixtures/spawn.ts';
+import { auditRows } from '../../../testkit/support/audit.ts';
+import { newSigningKey, signToken } from '../../../testkit/support/tokens.ts';
+import { startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../../../testkit/support/worlds/security.ts';
 
 /**
  * The input_required relay (issue 11) through `warden serve --http` with JWT, Rego and the SQLite
@@ -23,7 +23,7 @@ const ENVELOPE = {
   'io.modelcontextprotocol/clientInfo': { name: 'raw-test-client', version: '1.0.0' },
   'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
 };
-const RECORDER = fileURLToPath(new URL('../../fixtures/stdio-recorder.mjs', import.meta.url));
+const RECORDER = fileURLToPath(new URL('../../../testkit/fixtures/stdio-recorder.mjs', import.meta.url));
 
 let dir: GatewayDir;
 let gateway: RunningGateway;

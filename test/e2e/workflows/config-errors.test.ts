@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { runWarden } from '../../support/gateway-process.ts';
+import { runWarden } from '../../../testkit/support/gateway-process.ts';
 
 /**
  * Declarative template errors refuse the start: `warden serve` exits 3 (invalid config) with a

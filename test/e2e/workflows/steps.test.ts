@@ -1,7 +1,7 @@
 import { ProgressNotificationSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyWithCli, waitFor, workflowCalls } from '../../support/audit.ts';
-import { startWorkflowStack, type WorkflowStack } from '../../support/worlds/workflows.ts';
+import { verifyWithCli, waitFor, workflowCalls } from '../../../testkit/support/audit.ts';
+import { startWorkflowStack, type WorkflowStack } from '../../../testkit/support/worlds/workflows.ts';
 
 /**
  * Composite tools through the real gateway process: cancellation, progress, step timeout, an
@@ -56,7 +56,7 @@ describe('composite workflows through the gateway', () => {
   it('reports progress as step i of n to the client', async () => {
     const client = await stack.connect('progress-user', RUNNER);
     const progress: Array<{ progress: number; total?: number; message?: string }> = [];
-    // Read raw notifications: the SDK's onprogress drops one that arrives with the result (test/fixtures/README.md).
+    // Read raw notifications: the SDK's onprogress drops one that arrives with the result (testkit/fixtures/README.md).
     client.setNotificationHandler(ProgressNotificationSchema, (n) => void progress.push({ progress: n.params.progress, total: n.params.total, message: n.params.message }));
     const result = await client.callTool({ name: 'three_echoes', arguments: { word: 'hi' }, _meta: { progressToken: 'wf-progress' } });
     expect(result.content).toEqual([{ type: 'text', text: 'hi!!' }]);

@@ -7,8 +7,8 @@ import { type ChainKey, type EventRow, chainKey, rowHash } from '../../../src/au
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { verifyChain } from '../../../src/audit/sqlite/verify.ts';
 import { isWardenError } from '../../../src/errors.ts';
-import { auditConfig, decision, outcomeOf, tempDir, tick, verifyTamperedCopy } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { auditConfig, decision, outcomeOf, tempDir, tick, verifyTamperedCopy } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 /**
  * audit.chain_key: the chain under HMAC-SHA256 (migrations/sqlite/0004, src/audit/sqlite/keying.ts). What it

@@ -11,9 +11,9 @@ import { openPostgresAuditStore } from '../../../src/audit/postgres/store.ts';
 import { toEventRow } from '../../../src/audit/postgres/rows.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { run } from '../../../src/cli/audit.ts';
-import { auditConfig, decision, outcomeOf, tempDir, tick } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
-import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
+import { auditConfig, decision, outcomeOf, tempDir, tick } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
+import { type TestPostgres, startPostgres } from '../../../testkit/support/postgres.ts';
 
 const { dir, cleanup } = tempDir('checkpoints');
 

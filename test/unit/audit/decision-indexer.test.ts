@@ -11,8 +11,8 @@ import { type DecisionFilter, type StatsKey, decisionStats, queryDecisions } fro
 import { createRedactor } from '../../../src/audit/redact.ts';
 import type { DecisionEvent } from '../../../src/audit/sink.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
-import { auditConfig, decision, decisionKeysState, outcomeOf, tempDir, tick } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { auditConfig, decision, decisionKeysState, outcomeOf, tempDir, tick } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 const { dir, cleanup } = tempDir('decision-indexer');
 afterAll(cleanup);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
-import { auditConfig, decision, readEvents, tempDir, tick, verifyFile } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { auditConfig, decision, readEvents, tempDir, tick, verifyFile } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 const { dir, cleanup } = tempDir('fail-closed');
 afterAll(cleanup);

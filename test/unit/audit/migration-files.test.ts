@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadMigrations } from '../../../src/audit/migrations.ts';
-import { tempDir } from '../../support/audit.ts';
+import { tempDir } from '../../../testkit/support/audit.ts';
 
 /**
  * The migration files a release ships: a misnamed file or two files of one version is a bug of

@@ -9,8 +9,8 @@ import { MIGRATIONS_DIR, loadMigrations, migrate } from '../../../src/audit/sqli
 import { queryDecisions } from '../../../src/audit/sqlite/query.ts';
 import { createRedactor } from '../../../src/audit/redact.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
-import { auditConfig, decision, decisionKeysState, outcomeOf, tempDir, tick } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { auditConfig, decision, decisionKeysState, outcomeOf, tempDir, tick } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 const { dir, cleanup } = tempDir('migrations');
 afterAll(cleanup);

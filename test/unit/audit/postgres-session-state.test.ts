@@ -3,8 +3,8 @@ import { auditConfigSchema } from '../../../src/audit/config.ts';
 import { postgresSessionState } from '../../../src/audit/postgres/session-state.ts';
 import { openPostgresAuditStore } from '../../../src/audit/postgres/store.ts';
 import type { AuditStore } from '../../../src/audit/sink.ts';
-import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { type TestPostgres, startPostgres } from '../../../testkit/support/postgres.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 // Session state shared by replicas (issue 14): what one replica writes, another reads.
 let server: TestPostgres;

@@ -14,10 +14,10 @@ import { verifyPostgres } from '../../../src/audit/postgres/verify.ts';
 import { toEventRow } from '../../../src/audit/postgres/rows.ts';
 import { createRedactor } from '../../../src/audit/redact.ts';
 import { readiness } from '../../../src/downstream/readiness.ts';
-import { type TestPostgres, startPostgres } from '../../support/postgres.ts';
-import { upstreamCalls, withGateway } from '../../support/gateway.ts';
-import { decision, outcomeOf, tick } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { type TestPostgres, startPostgres } from '../../../testkit/support/postgres.ts';
+import { upstreamCalls, withGateway } from '../../../testkit/support/gateway.ts';
+import { decision, outcomeOf, tick } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 import { auditStoreContract } from './store-contract.ts';
 
 // One PostgreSQL for the whole file (~2 s to start); every test uses replica ids of its own.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIndexBatch } from '../../../src/audit/sqlite/decision-indexer.ts';
 import { loadMigrations, migrate } from '../../../src/audit/sqlite/migrations.ts';
 import { type DecisionFilter, queryDecisions } from '../../../src/audit/sqlite/query.ts';
-import { tempDir, fillSynthetic } from '../../support/audit.ts';
+import { tempDir, fillSynthetic } from '../../../testkit/support/audit.ts';
 
 const { dir, cleanup } = tempDir('query-scale');
 const end = new Date('2026-11-23T12:00:00Z');

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../../../src/audit/chain.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
-import { auditConfig, decision, tempDir, tick } from '../../support/audit.ts';
+import { auditConfig, decision, tempDir, tick } from '../../../testkit/support/audit.ts';
 
 const { dir, cleanup } = tempDir('secrets');
 afterAll(cleanup);

@@ -4,7 +4,7 @@ import type { AuditConfig } from '../../../src/audit/config.ts';
 import type { PinSql } from '../../../src/audit/pins.ts';
 import type { AuditStore, ShownEvent } from '../../../src/audit/sink.ts';
 import { namesDigest, shownAt } from '../../../src/audit/shown.ts';
-import { decision, outcomeOf, tick } from '../../support/audit.ts';
+import { decision, outcomeOf, tick } from '../../../testkit/support/audit.ts';
 
 /**
  * The AuditStore contract (src/audit/sink.ts), one suite for every backend (as hono runs one

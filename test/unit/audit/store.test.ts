@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { sqlitePinSql } from '../../../src/audit/sqlite/pins.ts';
-import { auditConfig, decision, decisionKeysState, readEvents, tempDir, tick, verifyFile } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { auditConfig, decision, decisionKeysState, readEvents, tempDir, tick, verifyFile } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 import { auditStoreContract } from './store-contract.ts';
 
 const { dir, cleanup } = tempDir('store');

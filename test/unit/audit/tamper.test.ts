@@ -6,8 +6,8 @@ import { createIndexBatch } from '../../../src/audit/sqlite/decision-indexer.ts'
 import { pruneBefore } from '../../../src/audit/sqlite/prune.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import type { ChainMark } from '../../../src/audit/sqlite/verify.ts';
-import { auditConfig, decision, outcomeOf, tempDir, tick, verifyTamperedCopy } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { auditConfig, decision, outcomeOf, tempDir, tick, verifyTamperedCopy } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 const { dir, cleanup } = tempDir('tamper');
 const pristine = join(dir, 'pristine.db');

@@ -5,9 +5,9 @@ import { type JWK, base64url, exportJWK, exportSPKI } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../../src/auth/index.ts';
 import type { Authenticator } from '../../../src/auth/principal.ts';
-import { JwksServer } from '../../support/servers.ts';
-import { AUDIENCE, ISSUER, T0, type KeyPair, authConfig, claimsAt, rsaKeys, sign, corrupt, testClock } from '../../support/tokens.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { JwksServer } from '../../../testkit/support/servers.ts';
+import { AUDIENCE, ISSUER, T0, type KeyPair, authConfig, claimsAt, rsaKeys, sign, corrupt, testClock } from '../../../testkit/support/tokens.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 const HS_ISSUER = 'https://hs.test.invalid';
 const HS_SECRET = 'a-test-secret-that-is-definitely-longer-than-32-bytes';

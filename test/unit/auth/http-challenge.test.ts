@@ -8,7 +8,7 @@ import {
   unauthorizedChallenge,
 } from '../../../src/auth/http-challenge.ts';
 import { toPrincipal } from '../../../src/auth/principal-claims.ts';
-import { claimsAt } from '../../support/tokens.ts';
+import { claimsAt } from '../../../testkit/support/tokens.ts';
 
 const METADATA_URL = 'https://gw.example/.well-known/oauth-protected-resource/mcp';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { authConfigSchema } from '../../../src/auth/config.ts';
 import { toPrincipal } from '../../../src/auth/principal-claims.ts';
-import { claimsAt } from '../../support/tokens.ts';
+import { claimsAt } from '../../../testkit/support/tokens.ts';
 
 const defaults = authConfigSchema.parse({}).principal;
 const TOKEN = 'header.payload.signature';

@@ -2,9 +2,9 @@ import { exportJWK } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../../src/auth/index.ts';
 import type { Authenticator } from '../../../src/auth/principal.ts';
-import { JwksServer } from '../../support/servers.ts';
-import { type KeyPair, T0_MS, authConfig, claimsAt, publicJwk, rsaKeys, sign, testClock } from '../../support/tokens.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { JwksServer } from '../../../testkit/support/servers.ts';
+import { type KeyPair, T0_MS, authConfig, claimsAt, publicJwk, rsaKeys, sign, testClock } from '../../../testkit/support/tokens.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 const COOLDOWN_MS = 1_000;
 const UNAVAILABLE = { code: 'AUTH_KEYS_UNAVAILABLE', message: 'the verification keys of the token issuer are unavailable; try again later' };

@@ -7,8 +7,8 @@ import { exportSPKI, generateKeyPair } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../../src/auth/index.ts';
-import { ISSUER, authConfig, claimsAt, ecKeys, publicJwk, rsaKeys, sign, testClock } from '../../support/tokens.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { ISSUER, authConfig, claimsAt, ecKeys, publicJwk, rsaKeys, sign, testClock } from '../../../testkit/support/tokens.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 let dir: string;
 beforeAll(async () => {

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../../src/auth/index.ts';
 import type { Authenticator } from '../../../src/auth/principal.ts';
 import { TokenCache } from '../../../src/auth/token-cache.ts';
-import { T0, T0_MS, type KeyPair, authConfig, claimsAt, rsaKeys, sign, testClock } from '../../support/tokens.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { T0, T0_MS, type KeyPair, authConfig, claimsAt, rsaKeys, sign, testClock } from '../../../testkit/support/tokens.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 let dir: string;
 let rsa: KeyPair;

@@ -9,9 +9,9 @@ import { upstreamLimits } from '../../../src/limits/config.ts';
 import { Limits } from '../../../src/limits/limits.ts';
 import { registry, setMetricsEnabled } from '../../../src/metrics/metrics.ts';
 import type { PolicyInput } from '../../../src/policy/contract.ts';
-import { tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
-import { devToken } from '../../support/tokens.ts';
+import { tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
+import { devToken } from '../../../testkit/support/tokens.ts';
 
 /**
  * SIGHUP's work (reloadConfig) on the services `warden serve` builds: a real SQLite audit store,

@@ -6,8 +6,8 @@ import { openAuditStore, openDecisionSource } from '../../../src/audit/index.ts'
 import type { ApprovalRecordOfCall } from '../../../src/audit/sink.ts';
 import { replay } from '../../../src/cli/policy-replay.ts';
 import { loadRegoBackend, normalizeDecision, policyConfigSchema, type PolicyInput } from '../../../src/policy/index.ts';
-import { auditConfig, decision, tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { auditConfig, decision, tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 /**
  * `policy replay` treats an approval the policy requires as part of the decision (issue 15): a

@@ -7,8 +7,8 @@ import { decodeJwt, exportJWK, exportSPKI } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthenticator } from '../../../src/auth/index.ts';
 import { DEV_DEFAULTS, createToken, parseOptions } from '../../../src/cli/token.ts';
-import { T0, T0_MS, authConfig, ecKeys, testClock } from '../../support/tokens.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { T0, T0_MS, authConfig, ecKeys, testClock } from '../../../testkit/support/tokens.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const DEV_KEY = join(ROOT, 'examples/keys/dev-only-private.pem');

@@ -2,8 +2,8 @@ import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveHttp, type HttpEdge } from '../../../src/downstream/http.ts';
 import { setMetricsEnabled } from '../../../src/metrics/metrics.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
 
 /** `server.metrics: true`: `/metrics` on the MCP port itself, answered before the auth edge (scrapers carry no token). */
 let gw: TestGateway;

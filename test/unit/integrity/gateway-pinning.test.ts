@@ -5,11 +5,11 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AuditStore } from '../../../src/audit/sink.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { FIRST_SEEN } from '../../../src/integrity/guard.ts';
-import { startFixture, type FixtureHandle, type FixtureTransport } from '../../fixtures/spawn.ts';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { TestPolicyEngine } from '../../support/engines.ts';
-import { auditConfig, readEvents, tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { startFixture, type FixtureHandle, type FixtureTransport } from '../../../testkit/fixtures/spawn.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { TestPolicyEngine } from '../../../testkit/support/engines.ts';
+import { auditConfig, readEvents, tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 /**
  * Tool definition pinning through a real gateway (issue 15): the kitchen-sink upstream changes a

@@ -5,8 +5,8 @@ import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { integrityConfigSchema } from '../../../src/integrity/config.ts';
 import { FIRST_SEEN, IntegrityGuard } from '../../../src/integrity/guard.ts';
 import type { UpstreamListing } from '../../../src/catalog/types.ts';
-import { auditConfig, readEvents, tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
+import { auditConfig, readEvents, tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
 
 /** The guard on a real SQLite store: what a definition's first sight and its changes decide. */
 const { dir, cleanup } = tempDir('guard');

@@ -9,10 +9,10 @@ import { integrityConfigSchema } from '../../../src/integrity/config.ts';
 import { definitionOf } from '../../../src/integrity/digest.ts';
 import { FIRST_SEEN } from '../../../src/integrity/guard.ts';
 import { pinViewOf } from '../../../src/integrity/pin-view.ts';
-import { startFixture } from '../../fixtures/spawn.ts';
-import { auditConfig, tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
-import { writeGatewayConfig } from '../../support/gateway-process.ts';
+import { startFixture } from '../../../testkit/fixtures/spawn.ts';
+import { auditConfig, tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
+import { writeGatewayConfig } from '../../../testkit/support/gateway-process.ts';
 
 const { dir, cleanup } = tempDir('pin-view');
 afterAll(cleanup);

@@ -3,9 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../../src/audit/index.ts';
 import type { Decision } from '../../../src/policy/contract.ts';
 import { auditDecision } from '../../../src/pipeline/stages/audit-decision.ts';
-import { auditConfig, readEvents, tempDir } from '../../support/audit.ts';
-import { principal, silentLogger } from '../../support/engines.ts';
-import { testClock } from '../../support/tokens.ts';
+import { auditConfig, readEvents, tempDir } from '../../../testkit/support/audit.ts';
+import { principal, silentLogger } from '../../../testkit/support/engines.ts';
+import { testClock } from '../../../testkit/support/tokens.ts';
 import { resolved } from './stage-context.ts';
 
 /**

@@ -3,9 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../../src/audit/index.ts';
 import { WardenError } from '../../../src/errors.ts';
 import { auditOutcome } from '../../../src/pipeline/stages/audit-outcome.ts';
-import { auditConfig, readEvents, tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
-import { testClock } from '../../support/tokens.ts';
+import { auditConfig, readEvents, tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
+import { testClock } from '../../../testkit/support/tokens.ts';
 import { session } from './stage-context.ts';
 
 /**

@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { run } from '../../../src/cli/audit.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
-import { auditConfig, readEvents, tempDir, verifyFile } from '../../support/audit.ts';
-import { TestPolicyEngine, silentLogger } from '../../support/engines.ts';
-import { startTestGateway } from '../../support/gateway.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
+import { auditConfig, readEvents, tempDir, verifyFile } from '../../../testkit/support/audit.ts';
+import { TestPolicyEngine, silentLogger } from '../../../testkit/support/engines.ts';
+import { startTestGateway } from '../../../testkit/support/gateway.ts';
 
 const { dir, cleanup } = tempDir('shown');
 afterAll(cleanup);

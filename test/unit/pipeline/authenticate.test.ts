@@ -5,9 +5,9 @@ import type { AuthnFailureEvent } from '../../../src/audit/sink.ts';
 import { createAuthenticator } from '../../../src/auth/index.ts';
 import type { Authenticator } from '../../../src/auth/principal.ts';
 import { authenticate } from '../../../src/pipeline/stages/authenticate.ts';
-import { tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
-import { T0, authConfig, claimsAt, newSigningKey, sign, testClock, type SigningKey } from '../../support/tokens.ts';
+import { tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
+import { T0, authConfig, claimsAt, newSigningKey, sign, testClock, type SigningKey } from '../../../testkit/support/tokens.ts';
 import { callRequest, session } from './stage-context.ts';
 
 /**

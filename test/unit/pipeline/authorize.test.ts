@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../../src/auth/principal.ts';
 import { createPolicyEngine, policyConfigSchema, type PolicyInput, type ReloadablePolicyEngine } from '../../../src/policy/index.ts';
 import { authorize } from '../../../src/pipeline/stages/authorize.ts';
-import { tempDir } from '../../support/audit.ts';
-import { principal, silentLogger } from '../../support/engines.ts';
-import { testClock } from '../../support/tokens.ts';
+import { tempDir } from '../../../testkit/support/audit.ts';
+import { principal, silentLogger } from '../../../testkit/support/engines.ts';
+import { testClock } from '../../../testkit/support/tokens.ts';
 import { resolved } from './stage-context.ts';
 
 /**

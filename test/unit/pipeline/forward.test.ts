@@ -6,8 +6,8 @@ import type { WardenError } from '../../../src/errors.ts';
 import { auditDecision } from '../../../src/pipeline/stages/audit-decision.ts';
 import { forward } from '../../../src/pipeline/stages/forward.ts';
 import { resolve } from '../../../src/pipeline/stages/resolve.ts';
-import { waitFor } from '../../support/audit.ts';
-import { principal } from '../../support/engines.ts';
+import { waitFor } from '../../../testkit/support/audit.ts';
+import { principal } from '../../../testkit/support/engines.ts';
 import { realDeps, type RealDeps } from './real-deps.ts';
 import { session } from './stage-context.ts';
 

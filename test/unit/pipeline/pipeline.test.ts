@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDecisionSource } from '../../../src/audit/index.ts';
 import { createPipeline, type Pipeline } from '../../../src/pipeline/pipeline.ts';
-import { readEvents, waitFor } from '../../support/audit.ts';
+import { readEvents, waitFor } from '../../../testkit/support/audit.ts';
 import { realDeps, type RealDeps } from './real-deps.ts';
 import { session } from './stage-context.ts';
 

@@ -17,10 +17,10 @@ import type { PipelineDeps } from '../../../src/pipeline/deps.ts';
 import { InFlight } from '../../../src/pipeline/in-flight.ts';
 import { createPolicyEngine, type PolicyInput } from '../../../src/policy/index.ts';
 import { UpstreamSet } from '../../../src/upstreams/upstream-set.ts';
-import { startHttpFixture } from '../../fixtures/relay-server-http.ts';
-import { auditConfig, tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
-import { authConfig, claimsAt, newSigningKey, sign, testClock, type TestClock } from '../../support/tokens.ts';
+import { startHttpFixture } from '../../../testkit/fixtures/relay-server-http.ts';
+import { auditConfig, tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
+import { authConfig, claimsAt, newSigningKey, sign, testClock, type TestClock } from '../../../testkit/support/tokens.ts';
 import { sealerFor } from '../../../src/downstream/seal.ts';
 
 /** alice may list and call `db__echo` unless the message is "forbidden"; bob may see nothing. */

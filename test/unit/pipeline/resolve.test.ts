@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PinStatus } from '../../../src/integrity/guard.ts';
 import type { Authenticated } from '../../../src/pipeline/context.ts';
 import { resolve } from '../../../src/pipeline/stages/resolve.ts';
-import { principal } from '../../support/engines.ts';
+import { principal } from '../../../testkit/support/engines.ts';
 import { realDeps, type RealDeps } from './real-deps.ts';
 import { session } from './stage-context.ts';
 

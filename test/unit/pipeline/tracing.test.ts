@@ -4,9 +4,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../../support/gateway.ts';
-import { startHttpFixture, type HttpFixture } from '../../fixtures/relay-server-http.ts';
-import { MemoryAuditSink } from '../../support/engines.ts';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { startHttpFixture, type HttpFixture } from '../../../testkit/fixtures/relay-server-http.ts';
+import { MemoryAuditSink } from '../../../testkit/support/engines.ts';
 import { passthroughResult } from '../../../src/upstreams/connection.ts';
 
 /**

@@ -9,7 +9,7 @@ import { isWardenError } from '../../../src/errors.ts';
 
 /**
  * The behaviour every PolicyEngine backend must show, run once per backend (rego-engine.test.ts,
- * wasm-engine.test.ts) over the same fixed policy: test/fixtures/wasm/contract-policy.rego, which
+ * wasm-engine.test.ts) over the same fixed policy: testkit/fixtures/wasm/contract-policy.rego, which
  * the wasm backend runs as the hand-written contract-policy.wat.
  */
 export interface ContractBackend {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { policyEngineContract } from './engine.contract.ts';
 
 /** The rego backend (src/rego) over the contract policy, as .rego source plus a data.json document. */
-const source = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/wasm/contract-policy.rego');
+const source = join(dirname(fileURLToPath(import.meta.url)), '../../../testkit/fixtures/wasm/contract-policy.rego');
 
 policyEngineContract({
   engine: 'rego',

@@ -6,10 +6,10 @@ import { buildServices } from '../../../src/cli/serve.ts';
 import { loadConfig } from '../../../src/config/load.ts';
 import type { ShadowedPolicyEngine } from '../../../src/policy/index.ts';
 import type { EventRow } from '../../../src/audit/chain.ts';
-import { tempDir } from '../../support/audit.ts';
-import { silentLogger } from '../../support/engines.ts';
-import { startTestGateway } from '../../support/gateway.ts';
-import { relayServer } from '../../fixtures/spawn.ts';
+import { tempDir } from '../../../testkit/support/audit.ts';
+import { silentLogger } from '../../../testkit/support/engines.ts';
+import { startTestGateway } from '../../../testkit/support/gateway.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 /**
  * policy.shadow through the live gateway, wired as `warden serve` wires it (buildServices): the

@@ -5,7 +5,7 @@ import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { policyConfigSchema } from '../../../src/policy/config.ts';
 import { loadWasmBackend } from '../../../src/policy/wasm-backend.ts';
-import { compileWat, writeBundle } from '../../fixtures/wasm/build.ts';
+import { compileWat, writeBundle } from '../../../testkit/fixtures/wasm/build.ts';
 import { input } from './engine.contract.ts';
 
 /** Loading variants of the wasm backend, over the hand-written contract module (see wasm-engine.test.ts). */

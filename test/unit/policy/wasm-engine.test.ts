@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compileWat, writeBundle } from '../../fixtures/wasm/build.ts';
+import { compileWat, writeBundle } from '../../../testkit/fixtures/wasm/build.ts';
 import { policyEngineContract } from './engine.contract.ts';
 
 /**
  * The wasm backend runs the real @open-policy-agent/opa-wasm loader over a hand-written module
- * (test/fixtures/wasm/contract-policy.wat) that implements OPA's wasm ABI for the contract
+ * (testkit/fixtures/wasm/contract-policy.wat) that implements OPA's wasm ABI for the contract
  * policy: no OPA compiler exists on our machines to produce one from Rego.
  */
 const wasm = compileWat('contract-policy.wat');

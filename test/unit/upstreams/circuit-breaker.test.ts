@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log.ts';
 import type { BreakerState } from '../../../src/upstreams/circuit-breaker.ts';
 import { UpstreamConnection } from '../../../src/upstreams/connection.ts';
-import { RELAY_SERVER } from '../../fixtures/spawn.ts';
+import { RELAY_SERVER } from '../../../testkit/fixtures/spawn.ts';
 
 /** The breaker of a real stdio upstream, on a clock the test moves (no sleeping on open_ms). */
 let now = 0;

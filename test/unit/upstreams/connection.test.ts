@@ -5,8 +5,8 @@ import type { UpstreamListing } from '../../../src/catalog/types.ts';
 import type { UpstreamSpec } from '../../../src/config/load.ts';
 import { createLogger } from '../../../src/log.ts';
 import { UpstreamConnection, type UpstreamEvents } from '../../../src/upstreams/connection.ts';
-import { startHttpFixture, type HttpFixture } from '../../fixtures/relay-server-http.ts';
-import { RELAY_SERVER } from '../../fixtures/spawn.ts';
+import { startHttpFixture, type HttpFixture } from '../../../testkit/fixtures/relay-server-http.ts';
+import { RELAY_SERVER } from '../../../testkit/fixtures/spawn.ts';
 
 const log = createLogger('silent');
 const cleanup: Array<() => Promise<void>> = [];

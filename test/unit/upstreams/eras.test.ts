@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { UpstreamSpec } from '../../../src/config/load.ts';
 import { createLogger } from '../../../src/log.ts';
 import { UpstreamConnection } from '../../../src/upstreams/connection.ts';
-import { fixtureCommand, RELAY_SERVER, startFixture } from '../../fixtures/spawn.ts';
+import { fixtureCommand, RELAY_SERVER, startFixture } from '../../../testkit/fixtures/spawn.ts';
 
 /**
  * Which era one upstream connection speaks (issue 11), in process, against real servers: the
@@ -15,7 +15,7 @@ import { fixtureCommand, RELAY_SERVER, startFixture } from '../../fixtures/spawn
  */
 const log = createLogger('silent');
 const limits = { maxResultBytes: 16 * 1024 * 1024, breaker: { failures: 5, openMs: 30_000 } };
-const RECORDER = fileURLToPath(new URL('../../fixtures/stdio-recorder.mjs', import.meta.url));
+const RECORDER = fileURLToPath(new URL('../../../testkit/fixtures/stdio-recorder.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'warden-eras-'));
 const cleanup: Array<() => Promise<void>> = [];
 afterAll(async () => {
