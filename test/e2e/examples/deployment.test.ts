@@ -29,7 +29,7 @@ function startExample(state: string): Promise<{ child: ChildProcess; url: string
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      const match = /"url":"([^"]+)","msg":"listening"/.exec(stderr);
+      const match = /"url":"([^"]+)"[^\n]*"msg":"listening"/.exec(stderr);
       if (match) resolve({ child, url: match[1]! });
     });
     child.once('exit', (code) => reject(new Error(`warden example exited with ${code}: ${stderr.slice(-2000)}`)));
