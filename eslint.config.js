@@ -25,8 +25,9 @@ const MAY_IMPORT = {
   upstreams: ['catalog', 'config', 'errors.ts', 'log.ts', 'metrics'],
   pipeline: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'integrity', 'limits', 'metrics', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
   downstream: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'config', 'console', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  // The read-only web console: reads the trail through the audit module's reader, asks the policy.
-  console: ['audit', 'auth', 'errors.ts', 'log.ts', 'package-root.ts', 'policy'],
+  // The read-only web console: reads the trail through the audit module's reader, asks the policy,
+  // shows the catalog as the pipeline says a principal sees it.
+  console: ['audit', 'auth', 'errors.ts', 'log.ts', 'package-root.ts', 'pipeline', 'policy'],
   cli: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'config', 'console', 'downstream', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
 };
 const OWN_CONFIG_SCHEMAS = ['approvals', 'audit', 'auth', 'composites', 'console', 'integrity', 'limits', 'policy'];

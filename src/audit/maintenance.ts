@@ -14,10 +14,10 @@ import { copyFromSqlite, type CopyResult } from './postgres/copy-from-sqlite.ts'
 import { closeIncomplete, type CloseIncompleteResult } from './postgres/incomplete.ts';
 import { loadPostgresMigrations, migratePostgres } from './postgres/migrations.ts';
 import { prunePostgres, type ReplicaPruneResult } from './postgres/prune.ts';
-import { connectMigrated, openCheckedReader } from './reader.ts';
+import { connectMigrated } from './reader.ts';
 import { createRedactor } from './redact.ts';
 import { openWriterDatabase } from './sqlite/database.ts';
-import { checkSchema, loadMigrations } from './sqlite/migrations.ts';
+import { checkSchema, loadMigrations, openCheckedReader } from './sqlite/migrations.ts';
 import { pruneBefore, type PruneResult } from './sqlite/prune.ts';
 
 /** Drops events older than `cutoff`; SQLite keeps one chain (anchored), PostgreSQL one per replica. */

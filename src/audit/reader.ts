@@ -15,8 +15,7 @@ import { connect, describeUrl, type PostgresSettings } from './postgres/connecti
 import { checkPostgresSchema, loadPostgresMigrations } from './postgres/migrations.ts';
 import { decisionStatsPg, eventsAfterPg, eventsOfKindPg, iterateEventsPg, lastEventsPg, queryDecisionsPg, tailCursor, type TailCursor } from './postgres/query.ts';
 import { verifyPostgres, type PostgresVerifyReport, type ReplicaMark } from './postgres/verify.ts';
-import { openReaderDatabase } from './sqlite/database.ts';
-import { checkSchema, loadMigrations } from './sqlite/migrations.ts';
+import { openCheckedReader } from './sqlite/migrations.ts';
 import { decisionStats, eventsAfter, eventsOfKind, iterateEvents, lastEvents, queryDecisions } from './sqlite/query.ts';
 import { verifyChain, type ChainMark, type VerifyOptions, type VerifyReport } from './sqlite/verify.ts';
 
@@ -94,18 +93,6 @@ async function openPostgresReader(settings: PostgresSettings): Promise<PostgresA
     },
     close: () => client.end().catch(() => undefined),
   };
-}
-
-/** A checked read-only connection to a SQLite trail. */
-export function openCheckedReader(path: string): Database.Database {
-  const db = openReaderDatabase(path);
-  try {
-    checkSchema(db, loadMigrations());
-    return db;
-  } catch (error) {
-    db.close();
-    throw error;
-  }
 }
 
 async function openSqliteReader(path: string): Promise<SqliteAuditReader> {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ConsoleReader, DecisionFilter } from '../audit/index.ts';
 import type { Principal } from '../auth/index.ts';
 import type { ErrorCode } from '../errors.ts';
+import type { SeenItem } from '../pipeline/index.ts';
 import { buildPolicyInput, type PolicyEngine } from '../policy/index.ts';
 import type { ChainStatus } from './chain-status.ts';
 
@@ -15,18 +16,6 @@ import type { ChainStatus } from './chain-status.ts';
 export const PAGES = ['decisions', 'decision', 'overview', 'catalog'] as const;
 export type Page = (typeof PAGES)[number];
 
-/** One catalog item as seen by a principal (pipeline/seen-by.ts gives them). */
-export interface SeenItem {
-  kind: string;
-  name: string;
-  upstream: string;
-  originalName: string;
-  description: string | null;
-  visible: boolean;
-  reasons: string[];
-  pin: { digest: string; approved: boolean } | null;
-  quarantined: boolean;
-}
 
 export interface ApiDeps {
   reader: ConsoleReader;

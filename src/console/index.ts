@@ -2,4 +2,3 @@
 export { consoleConfigSchema, type ConsoleConfig } from './config.ts';
 export { createConsole, type ConsoleHandler, type ConsoleOptions } from './handler.ts';
 export { startChainVerifier, type ChainStatus } from './chain-status.ts';
-export type { SeenItem } from './api.ts';

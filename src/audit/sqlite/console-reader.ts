@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventRow } from '../chain.ts';
 import { type DecisionFilter, type DecisionRecord, type JoinedRow, toRecord } from '../decisions.ts';
-import { openReaderDatabase } from './database.ts';
-import { checkSchema, loadMigrations } from './migrations.ts';
+import { openCheckedReader } from './migrations.ts';
 import { queryDecisions } from './query.ts';
 import { toRecordedDecision } from '../recorded-decision.ts';
 
@@ -64,13 +63,7 @@ const SIBLING_WINDOW_MS = 3_600_000;
 const LIFECYCLE = "kind IN ('startup', 'shutdown', 'config_loaded', 'config_reload', 'policy_reload')";
 
 export function openConsoleReader(path: string): ConsoleReader {
-  const db: Database.Database = openReaderDatabase(path);
-  try {
-    checkSchema(db, loadMigrations());
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  const db: Database.Database = openCheckedReader(path);
   const rowAt = db.prepare("SELECT * FROM events WHERE seq = ? AND kind = 'decision'");
   const outcomeOf = db.prepare("SELECT * FROM events WHERE kind = 'outcome' AND decision_id = ? ORDER BY seq LIMIT 1");
   const head = db.prepare('SELECT seq, hash, time FROM chain_head WHERE id = 1');

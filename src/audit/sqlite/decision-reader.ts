@@ -3,20 +3,13 @@
  * module's front door for this: callers never read the events table themselves.
  */
 import type Database from 'better-sqlite3';
-import { checkSchema, loadMigrations } from './migrations.ts';
-import { openReaderDatabase } from './database.ts';
+import { openCheckedReader } from './migrations.ts';
 import type { EventRow } from '../chain.ts';
 import { type DecisionSource, type RecordedDecision, toRecordedDecision } from '../recorded-decision.ts';
 
 /** Opens the database read-only (throws AUDIT_UNAVAILABLE / AUDIT_SCHEMA_TOO_NEW as the CLI expects). */
 export function openSqliteDecisionSource(path: string): DecisionSource {
-  const db: Database.Database = openReaderDatabase(path);
-  try {
-    checkSchema(db, loadMigrations());
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  const db: Database.Database = openCheckedReader(path);
   const byId = db.prepare("SELECT * FROM events WHERE kind = 'decision' AND decision_id = ? ORDER BY seq LIMIT 1");
   const since = db.prepare("SELECT * FROM events WHERE kind = 'decision' AND time >= ? ORDER BY seq");
   return {

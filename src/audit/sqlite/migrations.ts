@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
+import { openReaderDatabase } from './database.ts';
 import { type AppliedRow, type Migration, checkApplied, checkCurrent, loadMigrations as loadFrom } from '../migrations.ts';
 import { PACKAGE_ROOT } from '../../package-root.ts';
 
@@ -44,4 +45,16 @@ export function checkSchema(db: Database.Database, migrations: readonly Migratio
     ? (db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all() as AppliedRow[])
     : [];
   checkCurrent(db.name, applied, migrations, 'audit.path');
+}
+
+/** A read-only connection to a SQLite trail whose schema this version reads (AUDIT_SCHEMA_TOO_NEW otherwise). */
+export function openCheckedReader(path: string): Database.Database {
+  const db = openReaderDatabase(path);
+  try {
+    checkSchema(db, loadMigrations());
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 }
