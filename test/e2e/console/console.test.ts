@@ -4,13 +4,12 @@
  * policy set, SQLite audit, the kitchen-sink upstream and a two-step composite). One browser for
  * the whole file; each page's screenshot goes to test-artifacts/console/ (gitignored).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import type { ListeningProcess } from '../../../src/cli/launch-process.ts';
 import { connectClient } from '../../../testkit/fixtures/client.ts';
 import { fixtureCommand } from '../../../testkit/fixtures/spawn.ts';
@@ -88,6 +87,7 @@ async function login(user: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM} (apt-get install -y chromium; .ci/run does it; CHROMIUM_PATH names another)`);
   mkdirSync(ARTIFACTS, { recursive: true });
   gateway = await startGatewayHttp(writeConfig());
   origin = new URL(gateway.url).origin;
