@@ -2,8 +2,13 @@
 // package starts without compiling TypeScript at every start (tsx's loader alone costs ~0.4 s of
 // CPU per start; see bench/cli-startup.bench.ts). Dependencies stay in node_modules; the Rego
 // workspace package is bundled in. A checkout keeps running the sources (bin/warden.js).
+// `--outdir DIR` builds elsewhere (the test run's own copy, testkit/support/bundles.global.ts); DIR
+// must lie inside the package, so the bundle finds node_modules and package.json above it.
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
 const root = new URL('../', import.meta.url);
@@ -11,13 +16,14 @@ const dependenciesOf = (file) => Object.keys(JSON.parse(readFileSync(new URL(fil
 const external = [...new Set([...dependenciesOf('package.json'), ...dependenciesOf('packages/rego/package.json')])]
   .filter((name) => !name.startsWith('@mcp-warden/'))
   .flatMap((name) => [name, `${name}/*`]);
-const outdir = new URL('dist/cli/', root);
+const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist/cli' } } });
+const outdir = pathToFileURL(`${resolve(new URL('.', root).pathname, values.outdir)}/`);
 
 mkdirSync(outdir, { recursive: true });
 await build({
   absWorkingDir: new URL('.', root).pathname,
   entryPoints: { warden: 'src/cli/main.ts' },
-  outdir: 'dist/cli',
+  outdir: outdir.pathname,
   // One chunk per command (the dispatcher imports them lazily), so `warden --version` or `warden
   // token` does not load the gateway, the audit store and the Rego engine first.
   splitting: true,

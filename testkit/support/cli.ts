@@ -22,7 +22,7 @@ export function runWardenInTerminal(args: readonly string[], options: { cwd?: st
   });
 }
 
-/** Runs `jobs` at most `width` at a time (each CLI start costs ~0.7 s of CPU through tsx on 2 busy cores). */
+/** Runs `jobs` at most `width` at a time (each CLI start costs ~0.5 s of CPU on 2 busy cores). */
 export async function bounded<T>(jobs: ReadonlyArray<() => Promise<T>>, width = 4): Promise<T[]> {
   const results: T[] = new Array(jobs.length);
   let next = 0;

@@ -16,8 +16,11 @@ import { startListeningProcess, type ListeningProcess } from '../../src/cli/laun
 import type { McpServerEntry } from '../../src/config/schema.ts';
 import { connectClient } from '../fixtures/client.ts';
 
-/** bin/warden.js: what `npm start` and a user's `warden` run. */
-export const WARDEN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
+/**
+ * The CLI: in a test run, the bundle the run built from this checkout's sources
+ * (bundles.global.ts); elsewhere (benches) bin/warden.js, what `npm start` and a user's `warden` run.
+ */
+export const WARDEN = process.env.WARDEN_TEST_CLI ?? fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
 
 export interface GatewayConfigOptions {
   strategy?: 'always' | 'conflict' | 'none';
@@ -83,7 +86,7 @@ async function listToolNames(client: Client): Promise<string[]> {
 
 /**
  * Resolves once the gateway lists `tool`. The gateway may start degraded when an upstream is
- * slow to come up (a loaded machine, tsx compiling the fixture) and add its tools later; a test
+ * slow to come up (a loaded machine) and add its tools later; a test
  * or benchmark that called at once would measure that start-up race instead of the gateway.
  */
 export async function waitForTool(client: Client, tool: string, timeoutMs = 30_000): Promise<void> {

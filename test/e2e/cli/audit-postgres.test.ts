@@ -10,6 +10,7 @@ import { type AuditCliIo, run } from '../../../src/cli/audit.ts';
 import { type TestPostgres, startPostgres } from '../../../testkit/support/postgres.ts';
 import { auditConfig, decision, outcomeOf, tempDir } from '../../../testkit/support/audit.ts';
 import { silentLogger } from '../../../testkit/support/engines.ts';
+import { WARDEN } from '../../../testkit/support/gateway-process.ts';
 
 /**
  * `warden audit` on PostgreSQL gives what it gives on SQLite: a SQLite trail is copied into
@@ -46,7 +47,6 @@ async function cli(args: string[], io: Partial<AuditCliIo> = {}): Promise<{ code
   return { code, out };
 }
 
-const WARDEN = join(import.meta.dirname, '../../../bin/warden.js');
 
 describe('warden audit on PostgreSQL', () => {
   it('migrate --to copies a SQLite trail as one replica\'s chain, verifiable with the marks taken on SQLite', async () => {

@@ -10,7 +10,7 @@ const COMMANDS = [
 ];
 
 describe('warden --help (process)', () => {
-  // 28 process starts (~0.7 s of CPU each through tsx): the time is the work, not a wait.
+  // 28 process starts (~0.5 s of CPU each, bundled): the time is the work, not a wait.
   it('every command and subcommand answers --help and -h with its usage on stdout and exit 0', { timeout: 240_000 }, async () => {
     // -h and --help reach the same check in every command (wantsHelp, or parseArgs' short flag),
     // so -h is run for each command and one subcommand of each family.

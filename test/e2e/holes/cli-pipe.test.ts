@@ -8,13 +8,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations, migrate } from '../../../src/audit/sqlite/migrations.ts';
 import { fillSynthetic } from '../../../testkit/support/audit.ts';
+import { WARDEN } from '../../../testkit/support/gateway-process.ts';
 
-const WARDEN = fileURLToPath(new URL('../../../bin/warden.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'warden-pipe-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,6 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../../../testkit/fixtures/client.ts';
@@ -19,8 +18,6 @@ beforeAll(async () => {
   key = await newSigningKey('stdio-key');
 });
 
-const ENV_DUMP_SINK = fileURLToPath(new URL('../../../testkit/fixtures/env-dump-sink.ts', import.meta.url));
-
 interface StdioGateway {
   client: Client;
   /** The environment the gateway gave its stdio upstream child. */
@@ -38,8 +35,7 @@ async function withGateway(token: TokenOptions | string, use: (gateway: StdioGat
   const dir = tempDir();
   const callsFile = join(dir, 'calls.json');
   // The kitchen-sink, started through a script that first dumps its environment to env.json.
-  const { command, args } = fixtureCommand('kitchen-sink', 'stdio');
-  const sink = { command, args: [...args.slice(0, 2), ENV_DUMP_SINK], env: { KITCHEN_SINK_CALLS_FILE: callsFile, ENV_DUMP_FILE: join(dir, 'env.json') } };
+  const sink = { ...fixtureCommand('env-dump-sink', 'stdio'), env: { KITCHEN_SINK_CALLS_FILE: callsFile, ENV_DUMP_FILE: join(dir, 'env.json') } };
   const gateway = writeGatewayDir({ dir, key, mcpServers: { stdio: sink } });
   const jwt = typeof token === 'string' ? token : await signToken(key, token);
   const client = await connectClient(stdioEntryWithToken(gateway, jwt), {}, { stderr: 'ignore' });

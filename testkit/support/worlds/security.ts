@@ -50,7 +50,7 @@ export async function startWorld(options: { watch?: boolean; jwksCooldownMs?: nu
 
 /**
  * Resolves once alice's tools/list names the echo tool of every upstream: the gateway listens
- * before a slow upstream (tsx compiling the fixture on a busy machine) has joined the catalog.
+ * before a slow upstream (a fixture starting on a busy machine) has joined the catalog.
  */
 export async function waitForCatalog(caller: { list(method: string, key: string): Promise<Array<Record<string, unknown>>> }, names: string[], timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -71,7 +71,7 @@ export async function startWorkflowStack(): Promise<WorkflowStack> {
       killGone: async () => gone?.close(),
       close,
     };
-    // The gateway may start degraded while tsx compiles the stdio fixtures; wait for every upstream.
+    // The gateway may start degraded while the stdio fixtures start; wait for every upstream.
     const probe = await stack.connect('probe', ['runner']);
     for (const tool of ['slow__slow', 'ks__echo', 'gone__echo']) await waitForTool(probe, tool);
     return stack;
