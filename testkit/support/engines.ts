@@ -53,16 +53,16 @@ export class TestPolicyEngine implements PolicyEngine {
 export const allowAll = () => new TestPolicyEngine(() => true);
 
 /**
- * Allows everything; a call of an upstream tool named `tool` is allowed only with an approval
+ * Allows everything; a call of an upstream tool named in `tools` is allowed only with an approval
  * (issue 15). `revision` is writable: a test moves it to stand for a policy change.
  */
 export class ApprovalPolicy implements PolicyEngine {
   readonly name = 'test';
   revision = 'rev-1';
-  constructor(private readonly tool = 'echo', private readonly reason = 'echo needs a yes') {}
+  constructor(private readonly tools: readonly string[] = ['echo'], private readonly reason = 'echo needs a yes') {}
   async evaluate(input: PolicyInput): Promise<Decision> {
     const base = { allow: true, reasons: [], decisionId: randomUUID(), revision: this.revision };
-    if (input.method !== 'tools/call' || input.tool?.upstream_name !== this.tool) return base;
+    if (input.method !== 'tools/call' || !this.tools.includes(String(input.tool?.upstream_name))) return base;
     return { ...base, approval: { required: true, reason: this.reason } };
   }
   async close(): Promise<void> {}

@@ -15,7 +15,8 @@ import { postModern, refusal } from '../../../testkit/support/rpc.ts';
  * question and a sealed requestState; the caller retries with the answer. The gateway core in
  * process (Streamable HTTP edge, real SQLite store, pinning in `warn` so a redefined tool stays
  * callable, a kitchen-sink upstream that counts its calls and redefines its tools) with a policy
- * that asks for an approval of `echo`. A real SDK v2 client answers the question itself; raw
+ * that asks for an approval of `echo` (and of a new-era upstream's `confirm`, which asks a question
+ * of its own). A real SDK v2 client answers the question itself; raw
  * requests bring the state back altered, late, by another principal or for other arguments.
  */
 const ELICITS = { elicitation: { form: {} } };
@@ -25,26 +26,28 @@ const { dir, cleanup } = tempDir('approvals-new-era');
 const path = join(dir, 'audit.db');
 let store: AuditStore;
 let sink: FixtureHandle;
+let modern: FixtureHandle;
 let gw: TestGateway;
 let policy: ApprovalPolicy;
 
 beforeAll(async () => {
   store = openAuditStore(auditConfig(path), { logger: silentLogger });
-  sink = await startFixture('kitchen-sink', 'http');
-  policy = new ApprovalPolicy();
+  [sink, modern] = await Promise.all([startFixture('kitchen-sink', 'http'), startFixture('modern-only', 'http')]);
+  policy = new ApprovalPolicy(['echo', 'confirm']);
   gw = await startTestGateway({
-    config: { mcpServers: { ks: sink.entry }, integrity: { mode: 'warn', poll_interval_ms: 50 }, approvals: { caller_timeout_ms: 1000 } },
+    config: { mcpServers: { ks: sink.entry, m: modern.entry }, integrity: { mode: 'warn', poll_interval_ms: 50 }, approvals: { caller_timeout_ms: 1000 } },
     audit: store, integrity: store, approvals: store.approvals, policy,
   });
 }, 60_000);
 afterAll(async () => {
   await gw?.close();
   await sink?.close();
+  await modern?.close();
   await store?.close();
   cleanup();
 });
 
-type Answer = { action: 'accept' | 'decline' | 'cancel' };
+type Answer = { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, boolean> };
 
 /** A v2 client in the new era whose user answers every question with `answer.next`. */
 async function v2Client(token = 'token-alice', capabilities: Record<string, unknown> = ELICITS) {
@@ -203,5 +206,22 @@ describe('approval by a new-era caller (input_required)', () => {
     expect(stale.body!.error!.message).toMatch(/the tool definition changed since it was given/);
     expect(rowOf(stale.body!.error!.data.decisionId).data.approval).toMatchObject({ result: 'stale', binding: { tool_digest: was } });
     expect(await echoes()).toBe(before);
+  });
+
+  it('an approval given rides in the state of the upstream\'s own input_required: the person is asked once, the upstream gets its answer and its state', async () => {
+    const { client, asked, answer } = await v2Client();
+    answer.next = { action: 'accept', content: { confirm: true } };
+    try {
+      const result = await client.callTool({ name: 'm__confirm', arguments: { action: 'deploy' } });
+      expect(result.content).toEqual([{ type: 'text', text: 'confirmed deploy (state modern-only-state:deploy)' }]);
+      expect(asked.map((question) => question.message.split('\n')[0])).toEqual(['mcp-warden asks you to approve one call before it is sent.', 'Confirm deploy?']);
+    } finally {
+      await client.close();
+    }
+    const rows = readEvents(path, "kind = 'decision' AND public_name = 'm__confirm'").map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, any> }));
+    expect(rows.map((r) => [r.decision, r.data.approval?.result, r.data.approval?.by])).toEqual([['allow', 'asked', null], ['allow', 'approved', 'caller:alice'], ['allow', 'approved', 'caller:alice']]);
+    expect(rows[1]!.data.continues_decision).toBe(rows[0]!.decision_id);
+    expect(rows[2]!.data.continues_decision).toBe(rows[1]!.decision_id);
+    expect(new Set(rows.map((r) => JSON.stringify(r.data.approval.binding))).size).toBe(1);
   });
 });
