@@ -1,4 +1,5 @@
 import type { Result } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import type { ApprovalRecordOfCall } from '../audit/index.ts';
 
 /** What the caller's user is shown: the call as the audit trail records it (arguments redacted). */
@@ -9,6 +10,43 @@ export interface ApprovalQuestion {
   /** Redacted as in the audit trail. */
   arguments: unknown;
   reason: string;
+}
+
+/**
+ * Whether a client's declared `elicitation` capability includes form mode: `{}` is form mode
+ * (2025-06-18); since 2025-11-25 modes are named, and a client of URL mode only cannot show a
+ * form. Read from `initialize` (old era) or the request's `_meta` envelope (new era).
+ */
+export function answersFormElicitation(capabilities: unknown): boolean {
+  if (typeof capabilities !== 'object' || capabilities === null || !Object.hasOwn(capabilities, 'elicitation')) return false;
+  const elicitation = (capabilities as { elicitation: unknown }).elicitation;
+  if (typeof elicitation !== 'object' || elicitation === null) return false;
+  return Object.hasOwn(elicitation, 'form') || !Object.hasOwn(elicitation, 'url');
+}
+
+/**
+ * The key of the gateway's question among an input_required result's `inputRequests` (MCP
+ * 2026-07-28); the caller's retry answers under the same key in `inputResponses`.
+ */
+export const APPROVAL_INPUT_KEY = 'mcp-warden-approval';
+
+/** The new era's embedded request (input_required): the same question as elicitation/create. */
+export function approvalInputRequests(question: ApprovalQuestion): Record<string, unknown> {
+  return { [APPROVAL_INPUT_KEY]: { method: 'elicitation/create', params: elicitationParams(question) } };
+}
+
+const answerSchema = z.object({ action: z.enum(['accept', 'decline', 'cancel']) });
+
+/**
+ * The caller's answer to the gateway's question in a new-era retry (`params.inputResponses`):
+ * only an explicit `accept` approves; a decline or cancel refuses, and so does no answer under
+ * our key or one of another shape (`unanswered`).
+ */
+export function answerOf(inputResponses: unknown): 'approved' | 'declined' | 'cancelled' | 'unanswered' {
+  const entry = typeof inputResponses === 'object' && inputResponses !== null && Object.hasOwn(inputResponses, APPROVAL_INPUT_KEY) ? (inputResponses as Record<string, unknown>)[APPROVAL_INPUT_KEY] : undefined;
+  const answer = answerSchema.safeParse(entry);
+  if (!answer.success) return 'unanswered';
+  return answer.data.action === 'accept' ? 'approved' : answer.data.action === 'cancel' ? 'cancelled' : 'declined';
 }
 
 /** How the gateway reaches the caller: the session's server->client request (old era). */

@@ -55,7 +55,7 @@ export interface StatsRow {
   total: number;
   allowed: number;
   denied: number;
-  /** Allowed calls whose outcome was anything but ok (including incomplete). */
+  /** Allowed calls whose outcome was anything but ok (including incomplete); a new-era approval question (approval_asked) is not a failure. */
   failed: number;
 }
 

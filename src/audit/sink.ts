@@ -48,14 +48,18 @@ export interface DecisionEvent {
 export interface ApprovalRecordOfCall {
   reason: string;
   mode: 'caller' | 'operator';
-  result: 'approved' | 'declined' | 'cancelled' | 'timeout' | 'unavailable' | 'stale';
+  /** `asked`: a new-era caller was handed the question as an input_required result; its retry is the answer (a row of its own). */
+  result: 'approved' | 'asked' | 'declined' | 'cancelled' | 'timeout' | 'unavailable' | 'stale';
   /** Who approved or declined: `caller:<sub>` (the caller's user, through elicitation) or the operator (`token:<sub>`, `os:<user>`). */
   by?: string;
   binding: ApprovalBinding;
 }
 
-/** `step_denied`: a composite tool stopped because the policy denied one of its steps (that step's row says why). */
-export type Outcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'cancelled' | 'incomplete' | 'step_denied';
+/**
+ * `step_denied`: a composite tool stopped because the policy denied one of its steps (that step's row says why).
+ * `approval_asked`: nothing was forwarded; a new-era caller was asked for an approval (input_required) and retries with the answer.
+ */
+export type Outcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'cancelled' | 'incomplete' | 'step_denied' | 'approval_asked';
 
 export interface OutcomeEvent {
   time: string;

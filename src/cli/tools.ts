@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { Catalog, compositeToolItems, type CatalogSnapshot } from '../catalog/index.ts';
@@ -90,18 +91,25 @@ async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
 }
 
 /**
- * The pin status of each upstream tool, from the audit database the config names. A database
- * that cannot be read (the gateway never ran, PostgreSQL down) shows as `unknown` with the reason,
- * and the names are still listed.
+ * The pin status of each upstream tool, from the audit database the config names. A SQLite file
+ * that does not exist yet means the gateway never ran on this config: nothing is pinned, so each
+ * tool is `unpinned` (decided at its first listing). A database that cannot be read (a broken
+ * file, PostgreSQL down) shows as `unknown` with the reason, and the names are still listed.
  */
 async function pinLookup(config: ResolvedConfig, listings: ReadonlyMap<string, UpstreamListing>): Promise<(upstream: string, name: string) => PinView | undefined> {
   const digestOf = (upstream: string, name: string): string | undefined => {
     const item = listings.get(upstream)?.tools.find((tool) => tool.name === name);
     return item === undefined ? undefined : definitionOf('tool', item).digest;
   };
+  const view = (pins: ReadonlyMap<string, PinRecord>, upstream: string, name: string): PinView | undefined => {
+    const digest = digestOf(upstream, name);
+    return digest === undefined ? undefined : pinViewOf(pins.get(`${upstream}\u0000${name}`), digest, config.integrity);
+  };
+  const target = auditTargetOf({ config: config.file });
+  if (target.backend === 'sqlite' && !existsSync(target.path)) return (upstream, name) => view(new Map(), upstream, name);
   let pins: Map<string, PinRecord>;
   try {
-    const opened = await openPins(auditTargetOf({ config: config.file }));
+    const opened = await openPins(target);
     try {
       pins = new Map((await opened.pins.readPins()).filter((pin) => pin.kind === 'tool').map((pin) => [`${pin.upstream}\u0000${pin.name}`, pin]));
     } finally {
@@ -111,10 +119,7 @@ async function pinLookup(config: ResolvedConfig, listings: ReadonlyMap<string, U
     const reason = `the pins table cannot be read: ${(error as Error).message}`;
     return (upstream, name) => (digestOf(upstream, name) === undefined ? undefined : { status: 'unknown', reason });
   }
-  return (upstream, name) => {
-    const digest = digestOf(upstream, name);
-    return digest === undefined ? undefined : pinViewOf(pins.get(`${upstream}\u0000${name}`), digest, config.integrity);
-  };
+  return (upstream, name) => view(pins, upstream, name);
 }
 
 const PIN_PAINT: Record<PinState, (paint: Paint, text: string) => string> = {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { CLIENT_CAPABILITIES_META_KEY } from '@modelcontextprotocol/client';
 import { ErrorCode, McpError, type Progress, type Result } from '@modelcontextprotocol/sdk/types.js';
+import { answersFormElicitation } from '../approvals/index.ts';
 import { WardenError } from '../errors.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
 import { isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
@@ -41,15 +43,24 @@ const CAPABILITIES = { tools: {}, resources: {}, prompts: {}, completions: {} };
  */
 const PER_CALLER = { ttlMs: 0, cacheScope: 'private' } as const;
 
+/** The request's `_meta`, when it is an object (era.ts has checked the envelope in it). */
+function metaOf(params: unknown): Record<string, unknown> | undefined {
+  const meta = typeof params === 'object' && params !== null ? (params as { _meta?: unknown })._meta : undefined;
+  return typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : undefined;
+}
+
 export async function handleModernRequest(gateway: Gateway, request: ModernRequest): Promise<Record<string, unknown>> {
   const session: SessionInfo = {
     id: randomUUID(),
     transport: request.transport,
     ...(request.remoteAddr === undefined ? {} : { remoteAddr: request.remoteAddr }),
     protocolVersion: request.protocolVersion,
-    // An upstream's input_required is relayed with the gateway's own sealed state (pipeline/continuation.ts).
+    // An upstream's input_required is relayed with the gateway's own sealed state, and an
+    // approval is asked the same way (pipeline/continuation.ts).
     takesInputRequired: true,
     channel: {
+      // The new era declares the client's capabilities in every request's envelope.
+      canElicit: () => answersFormElicitation(metaOf(request.params)?.[CLIENT_CAPABILITIES_META_KEY]),
       request: (method) => {
         // An old-era upstream's own server->client request has no channel to a 2026-07-28 client.
         // Carrying it as input_required would mean holding the upstream call open across the

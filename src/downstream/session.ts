@@ -13,6 +13,7 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
+import { answersFormElicitation } from '../approvals/index.ts';
 import type { SessionState } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
 import { isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
@@ -73,12 +74,7 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
           signal,
           ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
         }),
-      canElicit: () => {
-        // `elicitation: {}` is form mode (2025-06-18); since 2025-11-25 modes are named, and a
-        // client of URL mode only cannot show a form.
-        const elicitation = server.getClientCapabilities()?.elicitation as { form?: unknown; url?: unknown } | undefined;
-        return elicitation !== undefined && (elicitation.form !== undefined || elicitation.url === undefined);
-      },
+      canElicit: () => answersFormElicitation(server.getClientCapabilities()),
     },
   };
 

@@ -11,6 +11,7 @@ import type { ApprovalRecordOfCall } from '../audit/index.ts';
  * make, which needs an Authorized one, which only authorize makes.
  */
 
+import type { SealedApproval } from './continuation.ts';
 import type { ForwardMethod } from './methods.ts';
 
 export type { ForwardMethod } from './methods.ts';
@@ -81,6 +82,8 @@ export interface Resolved extends Authenticated {
   upstreamProtocolVersion?: string;
   /** A retry after input_required: the decision id of the request it continues (continuation.ts). */
   continues?: string;
+  /** A retry that brings back an approval the gateway asked for, or one given earlier in the exchange (stage approve). */
+  sealedApproval?: SealedApproval;
 }
 
 export interface Authorized extends Resolved {

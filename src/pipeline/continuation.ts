@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Principal } from '../auth/index.ts';
 import { WardenError } from '../errors.ts';
-import type { Authenticated, Recorded, Resolved } from './context.ts';
+import type { Authenticated, Authorized, Recorded, Resolved } from './context.ts';
 
 /**
  * The input_required relay (MCP 2026-07-28, issue 11). A new-era upstream that needs the caller's
@@ -13,12 +13,26 @@ import type { Authenticated, Recorded, Resolved } from './context.ts';
  * request: authenticated, authorized and audited again, its decision row naming the first one
  * (`continues_decision`); its state must open under our key, be unexpired, belong to the same
  * principal and repeat the same method and name, or nothing is forwarded.
+ *
+ * The same state carries approvals in the new era (issue 15): the gateway's own question (an
+ * approval asked of the caller, `status: "asked"`), or an approval given earlier in the exchange
+ * (`"given"`, so an upstream's later input_required does not ask the person again). Either is
+ * bound to the arguments as forwarded, the tool digest and the policy revision (approvals/binding.ts).
  */
 export interface RequestStateSealer {
   seal(payload: Continuation): string;
   /** The payload, or undefined when the token was not sealed by this key for this purpose. */
   open(token: string): unknown;
 }
+
+const sealedApprovalSchema = z.object({
+  status: z.enum(['asked', 'given']),
+  reason: z.string(),
+  binding: z.object({ argumentsSha256: z.string(), toolDigest: z.string(), policyRevision: z.string() }),
+  /** Who gave it (`"given"` only). */
+  by: z.string().optional(),
+});
+export type SealedApproval = z.infer<typeof sealedApprovalSchema>;
 
 const continuationSchema = z.object({
   v: z.literal(1),
@@ -33,6 +47,7 @@ const continuationSchema = z.object({
   decisionId: z.string(),
   /** Epoch milliseconds. */
   exp: z.number(),
+  approval: sealedApprovalSchema.optional(),
 });
 export type Continuation = z.infer<typeof continuationSchema>;
 
@@ -66,7 +81,11 @@ export function openContinuation(ctx: Authenticated, sealer: RequestStateSealer,
   return continuation;
 }
 
-/** The resolved retry, with the upstream's own state in place of ours; refused if the name now leads to another upstream. */
+/**
+ * The resolved retry, with the upstream's own state in place of ours; refused if the name now
+ * leads to another upstream. The answer to the gateway's own question (an approval it asked
+ * for) is the gateway's: `inputResponses` is not forwarded then.
+ */
 export function continueResolved(resolved: Resolved, continuation: Continuation): Resolved {
   if (resolved.upstream !== continuation.upstream) {
     throw new WardenError('REQUEST_STATE_INVALID', `params.requestState: issued for upstream "${continuation.upstream}", but the name now leads to "${resolved.upstream}"`, {
@@ -74,12 +93,17 @@ export function continueResolved(resolved: Resolved, continuation: Continuation)
     });
   }
   const { requestState: _ours, ...params } = resolved.upstreamParams;
-  return { ...resolved, continues: continuation.decisionId, upstreamParams: continuation.state === null ? params : { ...params, requestState: continuation.state } };
+  const { approval } = continuation;
+  if (approval?.status === 'asked') delete params.inputResponses;
+  return {
+    ...resolved,
+    continues: continuation.decisionId,
+    ...(approval === undefined ? {} : { sealedApproval: approval }),
+    upstreamParams: continuation.state === null ? params : { ...params, requestState: continuation.state },
+  };
 }
 
-/** An upstream's `input_required` result as the caller gets it: the gateway's sealed state in place of the upstream's. */
-export function sealInputRequired(result: Record<string, unknown>, ctx: Recorded, sealer: RequestStateSealer, expiresAt: number): Record<string, unknown> {
-  const state = result.requestState;
+function sealFor(ctx: Authorized, sealer: RequestStateSealer, expiresAt: number, state: unknown, approval: SealedApproval | undefined): string {
   const continuation: Continuation = {
     v: 1,
     upstream: ctx.upstream,
@@ -89,6 +113,24 @@ export function sealInputRequired(result: Record<string, unknown>, ctx: Recorded
     ...owner(ctx.principal),
     decisionId: ctx.decision.decisionId,
     exp: expiresAt,
+    ...(approval === undefined ? {} : { approval }),
   };
-  return { ...result, requestState: sealer.seal(continuation) };
+  return sealer.seal(continuation);
+}
+
+/**
+ * An upstream's `input_required` result as the caller gets it: the gateway's sealed state in
+ * place of the upstream's, carrying the approval this call was forwarded with, if any.
+ */
+export function sealInputRequired(result: Record<string, unknown>, ctx: Recorded, sealer: RequestStateSealer, expiresAt: number): Record<string, unknown> {
+  const given = ctx.approval?.result === 'approved' ? { status: 'given' as const, reason: ctx.approval.reason, binding: ctx.approval.binding, ...(ctx.approval.by === undefined ? {} : { by: ctx.approval.by }) } : undefined;
+  return { ...result, requestState: sealFor(ctx, sealer, expiresAt, result.requestState, given) };
+}
+
+/**
+ * The state of the gateway's own question (an approval asked in the new era). A call that was
+ * itself a retry of an upstream's input_required keeps the upstream's state for the next round.
+ */
+export function sealApprovalAsked(ctx: Authorized, asked: Omit<SealedApproval, 'status' | 'by'>, sealer: RequestStateSealer, expiresAt: number): string {
+  return sealFor(ctx, sealer, expiresAt, ctx.upstreamParams.requestState, { status: 'asked', ...asked });
 }

@@ -11,7 +11,7 @@ import { Observed } from './observe.ts';
 import { auditDecision, auditDenial, auditEdgeRefusal, auditLevelDecision, auditRefusal, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { auditShown } from './stages/audit-shown.ts';
-import { approve, type ApprovalVerdict, stillBound } from './stages/approve.ts';
+import { approve, type Settled, stillBound } from './stages/approve.ts';
 import { authenticate } from './stages/authenticate.ts';
 import { authorize, denialError, policyInput, serverRequestInput, visible } from './stages/authorize.ts';
 import { forward } from './stages/forward.ts';
@@ -19,6 +19,7 @@ import { limit } from './stages/limit.ts';
 import { runCompositeCall } from './stages/run-composite.ts';
 import { resolve } from './stages/resolve.ts';
 import { type Continuation, continueResolved, openContinuation } from './continuation.ts';
+import { AnsweredQuestions } from './answered-questions.ts';
 import { type SeenItem, seenBy } from './seen-by.ts';
 import type { Principal } from '../auth/index.ts';
 
@@ -101,13 +102,16 @@ async function unknownLikeHidden(request: Authenticated, error: WardenError, dep
   await auditUnknownName(request, name, error.code, decision, deps);
 }
 
+type Refused = (ctx: Authorized, error: unknown) => Promise<never>;
+
 /** The approved context, or the refusal recorded and thrown (an approval not given is a deny row). */
-async function passed(verdict: ApprovalVerdict, refused: (ctx: Authorized, error: unknown) => Promise<never>): Promise<Authorized> {
+async function passed(verdict: Settled, refused: Refused): Promise<Authorized> {
   return verdict.approved ? verdict.context : refused(verdict.context, verdict.error);
 }
 
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const log = deps.log.child({ component: 'pipeline' });
+  const answered = new AnsweredQuestions();
 
   /** The list's entries with their pin status; quarantined ones are left out before the policy is asked. */
   const pinned = (kind: 'tool' | 'prompt', entries: readonly NamedEntry[]): Array<[Target, Item]> => {
@@ -210,10 +214,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       throw error;
     };
     // Most calls need no approval: they skip the stage, its span and its timing altogether.
-    const authorized =
-      verdict.context.decision.approval === undefined
-        ? verdict.context
-        : await passed(await stage('approve', () => approve(verdict.context, deps), observed).catch((error: unknown) => refused(verdict.context, error)), refused);
+    let authorized = verdict.context;
+    if (authorized.decision.approval !== undefined) {
+      const approval = await stage('approve', () => approve(verdict.context, deps, answered), observed).catch((error: unknown) => refused(verdict.context, error));
+      if ('asked' in approval) return askedInNewEra(approval.context, approval.asked, observed);
+      authorized = await passed(approval, refused);
+    }
     const release = await stage('limit', () => limit(authorized, deps), observed).catch((error: unknown) => refused(authorized, error));
     let recorded: Recorded;
     let done: Forwarded | { error: unknown };
@@ -243,6 +249,19 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       );
     if ('error' in done) throw done.error;
     return done.result;
+  }
+
+  /**
+   * A new-era caller asked for an approval (stage approve): the question is an allow row with
+   * the approval `asked` and an `approval_asked` outcome, committed before the caller gets the
+   * input_required result; nothing is forwarded. The retry is a decision of its own naming this one.
+   */
+  async function askedInNewEra(ctx: Authorized, asked: Record<string, unknown>, observed: Observed): Promise<Result> {
+    const recorded = await stage('audit-decision', () => auditDecision(ctx, deps), observed);
+    void stage('audit-outcome', () => auditOutcome(recorded, { asked }, deps)).catch((error: unknown) =>
+      log.error({ err: error, decisionId: recorded.decision.decisionId }, 'recording an outcome failed'),
+    );
+    return asked;
   }
 
   /** Runs `stages` under one request's span and metrics, ended with the result or the error. */

@@ -2,6 +2,7 @@
  * Small in-test implementations of the pipeline's seams (Authenticator, PolicyEngine, AuditSink),
  * real enough to assert order and fail-closed behaviour without the real engines.
  */
+import { randomUUID } from 'node:crypto';
 import type { DecisionEvent, OutcomeEvent, AuditSink, ShownEvent } from '../../src/audit/sink.ts';
 import type { Authenticator, Principal } from '../../src/auth/principal.ts';
 import { WardenError } from '../../src/errors.ts';
@@ -50,6 +51,22 @@ export class TestPolicyEngine implements PolicyEngine {
 }
 
 export const allowAll = () => new TestPolicyEngine(() => true);
+
+/**
+ * Allows everything; a call of an upstream tool named in `tools` is allowed only with an approval
+ * (issue 15). `revision` is writable: a test moves it to stand for a policy change.
+ */
+export class ApprovalPolicy implements PolicyEngine {
+  readonly name = 'test';
+  revision = 'rev-1';
+  constructor(private readonly tools: readonly string[] = ['echo'], private readonly reason = 'echo needs a yes') {}
+  async evaluate(input: PolicyInput): Promise<Decision> {
+    const base = { allow: true, reasons: [], decisionId: randomUUID(), revision: this.revision };
+    if (input.method !== 'tools/call' || !this.tools.includes(String(input.tool?.upstream_name))) return base;
+    return { ...base, approval: { required: true, reason: this.reason } };
+  }
+  async close(): Promise<void> {}
+}
 
 /** Keeps events in order; `failDecisionsFor` makes recordDecision reject for those public names. */
 export class MemoryAuditSink implements AuditSink {

@@ -34,6 +34,23 @@ export async function post(url: string, message: Record<string, unknown>, option
   return { status: answer.status, headers: answer.headers, body: events.find((event) => event.id === message.id) ?? events.at(-1) };
 }
 
+/** The per-request envelope of a 2026-07-28 request (`params._meta`), declaring `capabilities`. */
+export const modernEnvelope = (capabilities: Record<string, unknown> = {}) => ({
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'raw-test-client', version: '1.0.0' },
+  'io.modelcontextprotocol/clientCapabilities': capabilities,
+});
+
+/**
+ * One new-era (2026-07-28) request: the envelope in `params._meta` and the headers that mirror
+ * the body (`Mcp-Method`, `Mcp-Name` from `params.name`).
+ */
+export function postModern(url: string, method: string, params: Record<string, unknown>, options: PostOptions & { capabilities?: Record<string, unknown> } = {}): Promise<RpcResponse> {
+  const headers: Record<string, string> = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...options.headers };
+  if (typeof params.name === 'string') headers['mcp-name'] = params.name;
+  return post(url, request(method, { ...params, _meta: modernEnvelope(options.capabilities) }), { ...options, headers });
+}
+
 /** One POST of `body` as it is; the answer's text and whether it is an SSE stream. */
 async function exchange(url: string, body: string, extra: Record<string, string>, session?: string) {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...extra };

@@ -80,7 +80,7 @@ export async function decisionStatsPg(client: pg.Client, filter: DecisionFilter,
     await client.query<StatsRow>(
       `SELECT ${column} AS key, count(*)::int AS total,
          count(*) FILTER (WHERE d.decision = 'allow')::int AS allowed, count(*) FILTER (WHERE d.decision = 'deny')::int AS denied,
-         count(*) FILTER (WHERE d.decision = 'allow' AND o.outcome IS NOT NULL AND o.outcome <> 'ok')::int AS failed
+         count(*) FILTER (WHERE d.decision = 'allow' AND o.outcome IS NOT NULL AND o.outcome NOT IN ('ok', 'approval_asked'))::int AS failed
        FROM events d ${OUTCOME_JOIN} WHERE ${whereDecisions(filter, params)} GROUP BY ${column} ORDER BY total DESC, key`,
       params,
     )

@@ -127,7 +127,7 @@ export function decisionStats(db: Database.Database, filter: DecisionFilter, by:
     .prepare(
       `SELECT ${column} AS key, count(*) AS total,
          sum(d.decision = 'allow') AS allowed, sum(d.decision = 'deny') AS denied,
-         sum(d.decision = 'allow' AND o.outcome IS NOT NULL AND o.outcome != 'ok') AS failed
+         sum(d.decision = 'allow' AND o.outcome IS NOT NULL AND o.outcome NOT IN ('ok', 'approval_asked')) AS failed
        FROM events d LEFT JOIN events o ON o.kind = 'outcome' AND o.decision_id = d.decision_id
        WHERE d.seq IN (SELECT seq FROM (${all.sql})) GROUP BY ${column} ORDER BY total DESC, key`,
     )

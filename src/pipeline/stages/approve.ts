@@ -1,7 +1,9 @@
-import { askCaller, bindingChange, bindingOf, waitForOperator } from '../../approvals/index.ts';
+import { answerOf, APPROVAL_INPUT_KEY, approvalInputRequests, type ApprovalsConfig, askCaller, bindingChange, bindingOf, waitForOperator } from '../../approvals/index.ts';
 import type { ApprovalBinding, ApprovalRecordOfCall } from '../../audit/index.ts';
 import { WardenError } from '../../errors.ts';
+import type { AnsweredQuestions } from '../answered-questions.ts';
 import type { Authorized } from '../context.ts';
+import { sealApprovalAsked } from '../continuation.ts';
 import type { PipelineDeps } from '../deps.ts';
 
 /**
@@ -10,10 +12,18 @@ import type { PipelineDeps } from '../deps.ts';
  * approval is bound to the arguments as forwarded, the tool's pinned digest and the policy
  * revision (approvals/binding.ts); `stillBound` checks that binding again just before the
  * decision row is written. A decision without `approval` passes through untouched.
+ *
+ * A new-era (2026-07-28) caller cannot be sent a request: it is handed the question as an
+ * `input_required` result (`asked`: the pipeline records it and answers with it, forwarding
+ * nothing), and its retry brings the answer and the sealed state back (continuation.ts). The
+ * retry is authorized anew; this stage then reads the answer and checks the sealed binding
+ * against the retry's own.
  */
-export type ApprovalVerdict = { approved: true; context: Authorized } | { approved: false; error: WardenError; context: Authorized };
+/** An approval given, or refused with its error. */
+export type Settled = { approved: true; context: Authorized } | { approved: false; error: WardenError; context: Authorized };
+export type ApprovalVerdict = Settled | { approved: false; asked: Record<string, unknown>; context: Authorized };
 
-type Deps = Pick<PipelineDeps, 'approvals' | 'clock' | 'integrity' | 'policy'>;
+type Deps = Pick<PipelineDeps, 'approvals' | 'clock' | 'integrity' | 'policy' | 'requestState'>;
 
 /** The binding the call has now: its forwarded arguments, its tool's current digest, the live policy revision. */
 function currentBinding(ctx: Authorized, deps: Deps): ApprovalBinding {
@@ -22,7 +32,7 @@ function currentBinding(ctx: Authorized, deps: Deps): ApprovalBinding {
   return bindingOf(ctx.upstreamParams.arguments, digest, deps.policy.revision);
 }
 
-const CODES: Record<Exclude<ApprovalRecordOfCall['result'], 'approved'>, WardenError['code']> = {
+const CODES: Record<Exclude<ApprovalRecordOfCall['result'], 'approved' | 'asked'>, WardenError['code']> = {
   declined: 'APPROVAL_DECLINED',
   cancelled: 'APPROVAL_DECLINED',
   timeout: 'APPROVAL_DECLINED',
@@ -30,20 +40,23 @@ const CODES: Record<Exclude<ApprovalRecordOfCall['result'], 'approved'>, WardenE
   stale: 'APPROVAL_STALE',
 };
 
-function refusal(ctx: Authorized, approval: ApprovalRecordOfCall, why: string, cause?: unknown): ApprovalVerdict {
+function refusal(ctx: Authorized, approval: ApprovalRecordOfCall, why: string, cause?: unknown): Settled {
   const code = CODES[approval.result as keyof typeof CODES];
   const error = new WardenError(code, `Denied: ${why}`, { details: { reason: approval.reason, decisionId: ctx.decision.decisionId }, ...(cause === undefined ? {} : { cause }) });
   return { approved: false, error, context: { ...ctx, approval } };
 }
 
-const WHY: Record<Exclude<ApprovalRecordOfCall['result'], 'approved' | 'stale'>, string> = {
+const WHY: Record<Exclude<ApprovalRecordOfCall['result'], 'approved' | 'asked' | 'stale'>, string> = {
   declined: 'the approval was declined',
   cancelled: 'the approval was cancelled',
   timeout: 'nobody approved the call in time',
   unavailable: 'the approval could not be asked for',
 };
 
-export async function approve(ctx: Authorized, deps: Deps): Promise<ApprovalVerdict> {
+/** How long the caller's user has to answer a new-era question: its state lives that long, and no longer than any relayed state. */
+const questionLife = (config: ApprovalsConfig, deps: Deps): number => Math.min(config.caller_timeout_ms, deps.requestState.ttlMs);
+
+export async function approve(ctx: Authorized, deps: Deps, answered: AnsweredQuestions): Promise<ApprovalVerdict> {
   const required = ctx.decision.approval;
   if (required === undefined) return { approved: true, context: ctx };
   const binding = currentBinding(ctx, deps);
@@ -55,15 +68,36 @@ export async function approve(ctx: Authorized, deps: Deps): Promise<ApprovalVerd
   const upstreamName = ctx.target.kind === 'resource' ? undefined : ctx.target.entry.originalName;
   const shown = approvals.redact(ctx.upstreamParams.arguments ?? {});
 
+  const callerBy = ctx.principal ? `caller:${ctx.principal.sub}` : 'caller';
+  // A new-era retry: the answer to the question asked in the previous round, or an approval given
+  // earlier in the exchange; either holds only for the binding it was sealed with.
+  const sealed = ctx.sealedApproval;
+  if (sealed !== undefined) {
+    const by = sealed.status === 'given' ? sealed.by : callerBy;
+    if (sealed.status === 'asked' && !answered.first(ctx.continues ?? '', deps.clock.now(), questionLife(approvals.config, deps))) {
+      return refusal(ctx, { ...record('stale', by), binding: sealed.binding }, 'the approval was answered already: a requestState is good for one retry');
+    }
+    const answer = sealed.status === 'given' ? 'approved' : answerOf(ctx.params.inputResponses);
+    if (answer === 'unanswered') return refusal(ctx, record('declined', by), `the approval was not answered (params.inputResponses has no answer under "${APPROVAL_INPUT_KEY}")`);
+    if (answer !== 'approved') return refusal(ctx, record(answer, by), WHY[answer]);
+    const change = bindingChange(sealed.binding, binding);
+    if (change !== undefined) return refusal(ctx, { ...record('stale', by), binding: sealed.binding }, `the approval no longer holds: ${change} since it was given`);
+    return { approved: true, context: { ...ctx, approval: record('approved', by) } };
+  }
+
   if (mode === 'caller') {
     const channel = ctx.session.channel;
     if (channel.canElicit?.() !== true) return refusal(ctx, record('unavailable'), 'the approval could not be asked for: the client does not answer elicitation');
     const question = { tool, upstream: ctx.upstream, upstreamName, arguments: shown, reason: required.reason };
+    if (ctx.session.takesInputRequired === true) {
+      const expiresAt = deps.clock.now() + questionLife(approvals.config, deps);
+      const requestState = sealApprovalAsked(ctx, { reason: required.reason, binding }, deps.requestState.sealer, expiresAt);
+      return { approved: false, asked: { resultType: 'input_required', inputRequests: approvalInputRequests(question), requestState }, context: { ...ctx, approval: record('asked') } };
+    }
     const elicit = (params: Record<string, unknown>, signal: AbortSignal, timeoutMs: number) => channel.request('elicitation/create', params, ctx.requestId, signal, timeoutMs);
     const result = await askCaller(elicit, question, ctx.signal, approvals.config.caller_timeout_ms);
-    const by = ctx.principal ? `caller:${ctx.principal.sub}` : 'caller';
-    if (result !== 'approved') return refusal(ctx, record(result, result === 'unavailable' ? undefined : by), WHY[result]);
-    return { approved: true, context: { ...ctx, approval: record('approved', by) } };
+    if (result !== 'approved') return refusal(ctx, record(result, result === 'unavailable' ? undefined : callerBy), WHY[result]);
+    return { approved: true, context: { ...ctx, approval: record('approved', callerBy) } };
   }
 
   const store = approvals.store;
@@ -96,7 +130,7 @@ export async function approve(ctx: Authorized, deps: Deps): Promise<ApprovalVerd
  * The binding is checked once more right before the decision row: an approval given while the
  * tool definition or the policy changed is for a call that no longer exists (APPROVAL_STALE).
  */
-export function stillBound(ctx: Authorized, deps: Deps): ApprovalVerdict {
+export function stillBound(ctx: Authorized, deps: Deps): Settled {
   const approval = ctx.approval;
   if (approval === undefined) return { approved: true, context: ctx };
   const change = bindingChange(approval.binding, currentBinding(ctx, deps));

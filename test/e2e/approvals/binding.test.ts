@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AuditStore } from '../../../src/audit/sink.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
-import type { Decision, PolicyEngine, PolicyInput } from '../../../src/policy/contract.ts';
 import { startFixture } from '../../../testkit/fixtures/spawn.ts';
 import { auditConfig, readEvents, tempDir, waitFor } from '../../../testkit/support/audit.ts';
-import { silentLogger } from '../../../testkit/support/engines.ts';
+import { ApprovalPolicy, silentLogger } from '../../../testkit/support/engines.ts';
 import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
 import { refusal } from '../../../testkit/support/rpc.ts';
 
@@ -19,17 +17,6 @@ import { refusal } from '../../../testkit/support/rpc.ts';
  * revision a test can move: an approval given while the tool or the policy changed is
  * APPROVAL_STALE, and an operator's approval of one call never serves another.
  */
-class ApprovalPolicy implements PolicyEngine {
-  readonly name = 'test';
-  revision = 'rev-1';
-  async evaluate(input: PolicyInput): Promise<Decision> {
-    const base = { allow: true, reasons: [], decisionId: randomUUID(), revision: this.revision };
-    if (input.method !== 'tools/call' || input.tool?.upstream_name !== 'echo') return base;
-    return { ...base, approval: { required: true, reason: 'echo needs a yes' } };
-  }
-  async close(): Promise<void> {}
-}
-
 const { dir, cleanup } = tempDir('approval-binding');
 afterAll(cleanup);
 let opened: Array<() => Promise<void>> = [];

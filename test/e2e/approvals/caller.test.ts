@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { Client as ClientV2 } from '@modelcontextprotocol/client';
+import { StdioClientTransport as StdioTransportV2 } from '@modelcontextprotocol/client/stdio';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +15,9 @@ import { refusal } from '../../../testkit/support/rpc.ts';
  * Issue 15, approvals in mode `caller`: `warden serve` (real Rego policy, real SQLite audit)
  * asks the calling client's user through elicitation/create before it forwards a call the
  * policy allows only with an approval. A real SDK client answers (accept, decline, cancel, not
- * at all) or cannot be asked (no elicitation capability), over stdio and Streamable HTTP.
+ * at all) or cannot be asked (no elicitation capability), over stdio and Streamable HTTP. A real
+ * SDK v2 client that negotiates 2026-07-28 over stdio is asked through input_required instead
+ * (every other new-era case runs in process: new-era.test.ts).
  */
 const POLICY = `package mcp.authz
 
@@ -121,5 +125,52 @@ describe.each(['stdio', 'http'] as const)('approval by the caller over %s', (tra
     expect(error.message).toMatch(/the client does not answer elicitation/);
     expect(decisionRow(error.data.decisionId!)).toMatchObject({ decision: 'deny', code: 'APPROVAL_UNAVAILABLE', data: { approval: { result: 'unavailable' } } });
     expect(await mute.client.callTool({ name: 'db__whoami', arguments: {} })).toMatchObject({ content: [{ text: 'db' }] });
+  });
+});
+
+describe('approval by a new-era (2026-07-28) caller over stdio', () => {
+  const answer = { next: 'accept' as 'accept' | 'decline' };
+  const asked: string[] = [];
+  let client: ClientV2;
+  beforeAll(async () => {
+    const entry = gatewayStdioEntry(config) as { command: string; args: string[]; env: Record<string, string> };
+    client = new ClientV2({ name: 'v2-stdio-approver', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' }, capabilities: { elicitation: { form: {} } } });
+    client.setRequestHandler('elicitation/create', async (request) => {
+      asked.push(String(request.params.message));
+      return { action: answer.next };
+    });
+    await client.connect(new StdioTransportV2({ command: entry.command, args: entry.args, env: entry.env, stderr: 'ignore' }));
+    for (let i = 0; i < 300; i++) {
+      if ((await client.listTools()).tools.some((tool) => tool.name === 'db__echo')) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('the gateway never listed db__echo');
+  }, 90_000);
+  afterAll(async () => {
+    await client?.close();
+  });
+
+  const modernCalls = async (): Promise<number> => (JSON.parse(((await client.callTool({ name: 'db__stats', arguments: {} })).content[0] as { text: string }).text) as { calls: number }).calls;
+  const echoRows = () => readEvents(audit, "kind = 'decision' AND public_name = 'db__echo'").map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, any> }));
+
+  it('asks through input_required; an accept forwards once, the retry names the question and keeps its binding', async () => {
+    expect(client.getProtocolEra()).toBe('modern');
+    answer.next = 'accept';
+    const before = await modernCalls();
+    expect(await client.callTool({ name: 'db__echo', arguments: { message: 'new era' } })).toMatchObject({ content: [{ text: 'new era' }] });
+    expect(await modernCalls()).toBe(before + 1);
+    expect(asked.at(-1)).toContain('Why approval is needed: echo leaves the building');
+    const [first, retry] = echoRows().slice(-2);
+    expect(first).toMatchObject({ decision: 'allow', data: { protocol_version: '2026-07-28', approval: { result: 'asked', binding: { arguments_sha256: first!.data.arguments_sha256 } } } });
+    expect(retry).toMatchObject({ decision: 'allow', data: { continues_decision: first!.decision_id, approval: { result: 'approved', by: 'caller', binding: first!.data.approval.binding } } });
+  });
+
+  it('a decline is APPROVAL_DECLINED and nothing is forwarded', async () => {
+    answer.next = 'decline';
+    const before = await modernCalls();
+    const error = await refusal(client.callTool({ name: 'db__echo', arguments: { message: 'no' } }));
+    expect(error).toMatchObject({ code: -32004, data: { code: 'APPROVAL_DECLINED', reason: 'echo leaves the building' } });
+    expect(await modernCalls()).toBe(before);
+    expect(echoRows().at(-1)).toMatchObject({ decision: 'deny', code: 'APPROVAL_DECLINED', decision_id: error.data.decisionId, data: { approval: { result: 'declined' } } });
   });
 });

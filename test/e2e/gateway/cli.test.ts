@@ -86,9 +86,11 @@ describe('warden CLI - the real binary', () => {
     const ok = await warden(['tools', '--json', '--config', configFile('tools-ok', { composites: [composite] })]);
     expect(ok.code).toBe(0);
     const tools = JSON.parse(ok.stdout).tools;
-    // The gateway never ran on this config: its pins table does not exist yet, and `pin` says so.
-    expect(tools).toContainEqual({ publicName: 'db__echo', upstream: 'db', originalName: 'echo', notes: [], pin: { status: 'unknown', reason: expect.stringContaining('the pins table cannot be read') } });
+    // The gateway never ran on this config: nothing is pinned yet, and `pin` says so.
+    expect(tools).toContainEqual({ publicName: 'db__echo', upstream: 'db', originalName: 'echo', notes: [], pin: { status: 'unpinned', reason: expect.stringContaining('not seen by the gateway yet') } });
     expect(tools).toContainEqual({ publicName: 'echo_twice', upstream: 'warden', originalName: 'echo_twice', notes: ['composite'] });
+    // An audit database that exists but cannot be read: the status is unknown, with the reason.
+    writeFileSync(join(dir, 'tools-down.db'), 'not a database');
     const partial = await warden(['tools', '--config', configFile('tools-down', {
       mcpServers: { db: relayServer('db'), gone: { type: 'http', url: 'http://127.0.0.1:9/mcp' } },
     })]);

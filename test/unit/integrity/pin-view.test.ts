@@ -41,10 +41,10 @@ describe('pin-view - a tool\'s pin status for warden tools', () => {
     let out = '';
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
     try {
-      // Before any gateway ran there is no database: listed anyway, status unknown with the reason.
+      // Before any gateway ran there is no database: nothing is pinned yet, each tool unpinned.
       await run(['--config', config, '--json']);
       const before = JSON.parse(out) as { tools: Array<{ originalName: string; pin: { status: string; reason: string } }> };
-      expect(before.tools.find((tool) => tool.originalName === 'echo')?.pin).toMatchObject({ status: 'unknown', reason: expect.stringContaining('the pins table cannot be read') });
+      expect(before.tools.find((tool) => tool.originalName === 'echo')?.pin).toMatchObject({ status: 'unpinned', reason: expect.stringContaining('not seen by the gateway yet') });
 
       // The pins as a gateway left them: echo approved as it is served now, add approved in an older form, nothing else seen.
       const store = openAuditStore(auditConfig(join(dir, 'audit.db')), { logger: silentLogger });

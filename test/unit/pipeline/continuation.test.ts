@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../../src/auth/principal.ts';
 import { sealerFor } from '../../../src/downstream/seal.ts';
-import { type Continuation, continueResolved, openContinuation, type RequestStateSealer, sealInputRequired } from '../../../src/pipeline/continuation.ts';
+import { type Continuation, continueResolved, openContinuation, type RequestStateSealer, sealApprovalAsked, sealInputRequired } from '../../../src/pipeline/continuation.ts';
 import type { Authenticated, Recorded, Resolved } from '../../../src/pipeline/context.ts';
 
 /**
@@ -70,5 +70,27 @@ describe('continuation - the relayed requestState', () => {
     expect(() => openContinuation(request({ name: 'm__echo', requestState: state }), sealer, 2_000)).toThrow(expect.objectContaining({ code: 'REQUEST_STATE_INVALID' }));
     const continuation = openContinuation(request({ name: 'm__confirm', requestState: state }), sealer, 2_000)!;
     expect(() => continueResolved({ upstream: 'other', upstreamParams: {} } as unknown as Resolved, continuation)).toThrow(expect.objectContaining({ code: 'REQUEST_STATE_INVALID' }));
+  });
+
+  it('carries an approval given to the forwarded call into the next round, and keeps the answer to its own question from the upstream', () => {
+    const binding = { argumentsSha256: 'a'.repeat(64), toolDigest: 'b'.repeat(64), policyRevision: 'r' };
+    const recorded = {
+      ...request({ name: 'm__confirm', arguments: { action: 'x' } }),
+      upstream: 'm', upstreamParams: {}, target: { kind: 'resource', uri: 'unused', upstream: 'm' },
+      decision: { allow: true, reasons: [], decisionId: 'approved-decision', revision: 'r' },
+      approval: { reason: 'why', mode: 'caller', result: 'approved', by: 'caller:alice', binding },
+    } as unknown as Recorded;
+    const relayed = sealInputRequired({ resultType: 'input_required', requestState: 'upstream-own' }, recorded, sealer, 60_000);
+    const given = openContinuation(request({ name: 'm__confirm', requestState: relayed.requestState }), sealer, 2_000)!;
+    expect(given.approval).toEqual({ status: 'given', reason: 'why', binding, by: 'caller:alice' });
+    const resolved = { upstream: 'm', upstreamParams: { name: 'confirm', requestState: relayed.requestState, inputResponses: { confirm: {} } } } as unknown as Resolved;
+    expect(continueResolved(resolved, given)).toMatchObject({ sealedApproval: { status: 'given' }, upstreamParams: { requestState: 'upstream-own', inputResponses: { confirm: {} } } });
+
+    const asked = sealApprovalAsked(recorded, { reason: 'why', binding }, sealer, 60_000);
+    const question = openContinuation(request({ name: 'm__confirm', requestState: asked }), sealer, 2_000)!;
+    expect(question).toMatchObject({ state: null, decisionId: 'approved-decision', approval: { status: 'asked', binding } });
+    const retry = continueResolved({ upstream: 'm', upstreamParams: { name: 'confirm', requestState: asked, inputResponses: { 'mcp-warden-approval': { action: 'accept' } } } } as unknown as Resolved, question);
+    expect(retry.upstreamParams).toEqual({ name: 'confirm' });
+    expect(retry.sealedApproval).toMatchObject({ status: 'asked' });
   });
 });
