@@ -109,6 +109,9 @@ export class UpstreamConnection {
   #lastFailure: string | undefined;
   /** Set once an in-place `server/discover` probe ended the stdio child: connect with `initialize` only. */
   #legacyOnly = false;
+  /** Requests sent and not yet answered: a retired connection closes once this reaches 0. */
+  #pending = 0;
+  #idle: (() => void) | undefined;
 
   constructor(spec: UpstreamSpec, options: ConnectionOptions) {
     this.spec = spec;
@@ -159,6 +162,15 @@ export class UpstreamConnection {
   }
 
   async request(method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> {
+    this.#pending++;
+    try {
+      return await this.#admitted(method, params, options);
+    } finally {
+      if (--this.#pending === 0) this.#idle?.();
+    }
+  }
+
+  async #admitted(method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> {
     const client = this.#client;
     if (this.#state !== 'ready' || client === undefined) {
       throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is not connected`, { details: { upstream: this.spec.name } });
@@ -272,6 +284,16 @@ export class UpstreamConnection {
       }
     });
     return this.#refreshing;
+  }
+
+  /**
+   * A config reload removed or replaced this upstream: requests already sent finish on this
+   * connection (the config they started with), then it closes. No new request reaches it, since
+   * the set no longer hands it out.
+   */
+  async retire(): Promise<void> {
+    if (this.#pending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+    await this.close();
   }
 
   /** Stops reconnecting and closes (stdio: stdin close, then SIGTERM, then SIGKILL, bounded). */
