@@ -88,7 +88,7 @@ describe('config reload - upstreams, namespacing and composites', () => {
     expect(await toolNames()).toEqual(before);
   });
 
-  it('adds, removes and reconnects only what changed, renames, adds a composite, and tells the client', async () => {
+  it('[visibility:name-keeps-its-tool] adds, removes and reconnects only what changed, renames, adds a composite, and tells the client', async () => {
     const kept = gateway.upstreams.get('a')!;
     const gone = gateway.upstreams.get('gone')!;
     const replaced = [gateway.upstreams.get('s')!, gateway.upstreams.get('h')!];
@@ -129,7 +129,7 @@ describe('config reload - upstreams, namespacing and composites', () => {
     await expect.poll(() => [gone.state, ...replaced.map((c) => c.state)]).toEqual(['closed', 'closed', 'closed']);
   });
 
-  it('refuses a composite named like a tool a name was already given to, and keeps the running connections', async () => {
+  it('[visibility:name-keeps-its-tool] refuses a composite named like a tool a name was already given to, and keeps the running connections', async () => {
     const h = gateway.upstreams.get('h')!;
     const names = await toolNames();
     await reload(
