@@ -9,7 +9,7 @@ import { metrics, type TraceCarrier } from '../metrics/index.ts';
 import { upstreamCallError } from './call-errors.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { fetchListing } from './list-fetch.ts';
-import { type Dropped, tooLargeResponse } from './result-cap.ts';
+import type { Dropped } from './result-cap.ts';
 import { createClientTransport } from './transport.ts';
 
 /** Results are relayed as they came: a loose schema keeps every field the SDK types do not know. */
@@ -245,17 +245,7 @@ export class UpstreamConnection {
    */
   #interceptProgress(transport: Transport): void {
     const deliver = transport.onmessage;
-    const measure = this.spec.transport === 'sse';
     transport.onmessage = (message, extra) => {
-      // Legacy SSE (the SDK's transport reads each event whole): the cap is checked after the
-      // read, so the caller gets the same RESULT_TOO_LARGE, but the gateway held the event once.
-      if (measure && 'result' in message && 'id' in message) {
-        const bytes = Buffer.byteLength(JSON.stringify(message));
-        if (bytes > this.spec.limits.maxResultBytes) {
-          this.#droppedAnswer({ bytes, id: message.id });
-          return deliver?.(tooLargeResponse(message.id, bytes, this.spec.limits.maxResultBytes), extra);
-        }
-      }
       if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
         const { progressToken, ...progress } = (message.params ?? {}) as Progress & { progressToken?: unknown };
         const handler = typeof progressToken === 'string' ? this.#progress.get(progressToken) : undefined;
