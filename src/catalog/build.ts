@@ -9,9 +9,10 @@ import type { CatalogSnapshot, Item, NamedEntry, Omission, ResourceEntry, Templa
 /**
  * Public names given so far, for the life of the process (issue 13, hole 5): a name once given
  * to a tool or prompt keeps pointing at it, and the tool keeps the name, whoever connects later.
- * Keys are `kind NUL upstream NUL original name`.
+ * Keys are `kind NUL public name` and `kind NUL upstream NUL original name`: tools and prompts
+ * are named apart (a prompt may share its tool's name).
  */
-interface GivenNames {
+export interface GivenNames {
   byName: Map<string, string>;
   byItem: Map<string, string>;
 }
@@ -33,7 +34,8 @@ export function buildCatalog(
 ): CatalogSnapshot {
   const omissions: Omission[] = [];
   const context = { naming, omissions, upstreamOrder, given };
-  const toolList = withComposites(nameItems('tool', listings.map(([u, l]) => [u, l.tools]), context), composites, naming, omissions);
+  claimCompositeNames(composites, given);
+  const toolList = withComposites(nameItems('tool', listings.map(([u, l]) => [u, l.tools]), context), composites, naming);
   const promptList = nameItems('prompt', listings.map(([u, l]) => [u, l.prompts]), context);
 
   const resources = new Map<string, ResourceEntry>();
@@ -133,13 +135,17 @@ function nameItems(kind: 'tool' | 'prompt', perUpstream: ReadonlyArray<readonly 
       const identity = `${kind}\u0000${upstream}\u0000${originalName}`;
       const earlier = given.byItem.get(identity);
       let publicName = earlier ?? fitted.name;
+      if (given.byName.get(`${kind}\u0000${publicName}`)?.startsWith(COMPOSITE_IDENTITY)) {
+        omissions.push({ kind, upstream, name: originalName, reason: `public name "${publicName}" is a composite tool of the gateway` });
+        continue;
+      }
 
       const owner = taken.get(publicName);
-      const heldByAnother = earlier === undefined && (given.byName.get(publicName) ?? identity) !== identity;
+      const heldByAnother = earlier === undefined && (given.byName.get(`${kind}\u0000${publicName}`) ?? identity) !== identity;
       if (earlier === undefined && (owner !== undefined || heldByAnother || (prefixed && claimedEarlierInConfig(publicName, upstream, context)))) {
         // Under `none` a name is never changed, so two upstreams offering it is a configuration
         // error, whichever of them answered first (the holder may be a name given earlier).
-        const holder = owner ?? (heldByAnother ? given.byName.get(publicName)!.split('\u0000')[1] : undefined);
+        const holder = owner ?? (heldByAnother ? given.byName.get(`${kind}\u0000${publicName}`)!.split('\u0000')[1] : undefined);
         if (naming.strategy === 'none' && holder !== undefined) {
           const both = [holder, upstream].sort((x, y) => context.upstreamOrder.indexOf(x) - context.upstreamOrder.indexOf(y));
           throw new WardenError('CONFIG_INVALID', `namespacing.strategy "none": ${kind} "${publicName}" is offered by both "${both[0]}" and "${both[1]}"; use rename or hide`, {
@@ -149,11 +155,11 @@ function nameItems(kind: 'tool' | 'prompt', perUpstream: ReadonlyArray<readonly 
         publicName = disambiguate(candidate, upstream, originalName);
         notes.push('disambiguated');
       }
-      if (taken.has(publicName) || (given.byName.get(publicName) ?? identity) !== identity) {
+      if (taken.has(publicName) || (given.byName.get(`${kind}\u0000${publicName}`) ?? identity) !== identity) {
         omissions.push({ kind, upstream, name: originalName, reason: `public name "${publicName}" is already taken` });
         continue;
       }
-      given.byName.set(publicName, identity);
+      given.byName.set(`${kind}\u0000${publicName}`, identity);
       given.byItem.set(identity, publicName);
       taken.set(publicName, upstream);
       entries.push({ publicName, upstream, originalName, item: publicItem(kind, item, publicName, upstream, naming), notes });
@@ -176,25 +182,41 @@ function claimedEarlierInConfig(publicName: string, upstream: string, context: N
 }
 
 /**
- * The gateway's own composite tools come first under the names their config gives them (server
- * COMPOSITE_SERVER in policies and audit rows). An upstream tool whose public name a composite
- * already holds is left out and reported: upstream lists change at run time, config does not.
+ * A composite's name is given to it like any tool's, before the upstreams' tools are named, so
+ * that name never points at an upstream tool, even after a reload removed the composite. A
+ * composite a reload adds under a name already given to an upstream tool is refused.
  */
-function withComposites(upstreamTools: NamedEntry[], composites: readonly Item[], naming: NamespacingConfig, omissions: Omission[]): NamedEntry[] {
-  if (composites.length === 0) return upstreamTools;
-  const entries: NamedEntry[] = composites.map((item) => {
+const COMPOSITE_IDENTITY = `tool\u0000${COMPOSITE_SERVER}\u0000`;
+
+function claimCompositeNames(composites: readonly Item[], given: GivenNames): void {
+  for (const item of composites) {
     const name = item.name as string;
-    return { publicName: name, upstream: COMPOSITE_SERVER, originalName: name, item: publicItem('tool', item, name, COMPOSITE_SERVER, naming), notes: ['composite'] };
-  });
-  const names = new Set(entries.map((e) => e.publicName));
-  for (const entry of upstreamTools) {
-    if (names.has(entry.publicName)) {
-      omissions.push({ kind: 'tool', upstream: entry.upstream, name: entry.originalName, reason: `public name "${entry.publicName}" is a composite tool of the gateway` });
-    } else {
-      entries.push(entry);
+    const identity = `${COMPOSITE_IDENTITY}${name}`;
+    const holder = given.byName.get(`tool\u0000${name}`);
+    if (holder !== undefined && holder !== identity) {
+      const [, upstream, original] = holder.split('\u0000');
+      throw new WardenError('CONFIG_INVALID', `composites: "${name}" is already the public name of tool "${original}" of upstream "${upstream}"; a public name keeps its tool for the life of the process`, {
+        details: { path: 'composites', name, upstream },
+      });
     }
+    given.byName.set(`tool\u0000${name}`, identity);
+    given.byItem.set(identity, name);
   }
-  return entries;
+}
+
+/**
+ * The gateway's own composite tools come first under the names their config gives them (server
+ * COMPOSITE_SERVER in policies and audit rows); an upstream tool named like one was left out
+ * above (nameItems) and reported: upstream lists change at run time, config only by a reload.
+ */
+function withComposites(upstreamTools: NamedEntry[], composites: readonly Item[], naming: NamespacingConfig): NamedEntry[] {
+  return [
+    ...composites.map((item): NamedEntry => {
+      const name = item.name as string;
+      return { publicName: name, upstream: COMPOSITE_SERVER, originalName: name, item: publicItem('tool', item, name, COMPOSITE_SERVER, naming), notes: ['composite'] };
+    }),
+    ...upstreamTools,
+  ];
 }
 
 function publicItem(kind: 'tool' | 'prompt', item: Item, publicName: string, upstream: string, naming: NamespacingConfig): Item {

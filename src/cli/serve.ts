@@ -124,7 +124,7 @@ export async function run(args: string[]): Promise<number> {
     services = await buildServices(config, logger);
     const { policy, audit, authenticator } = services;
     gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION, composites, integrity: services.audit, approvals: services.audit.approvals });
-    reloads = configReloads(config, { audit, policy, authenticator, limits: gateway.limits, log });
+    reloads = configReloads(config, { audit, policy, authenticator, gateway, log });
     stop.onReload(reloads.reload);
     await Promise.race([gateway.start(), stop.received]);
     if (stop.fired) return EXIT.OK;

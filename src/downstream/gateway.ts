@@ -11,7 +11,7 @@ import { WardenError } from '../errors.ts';
 import { Limits, upstreamLimits, type LimitEvents } from '../limits/index.ts';
 import type { Logger } from '../log.ts';
 import { metrics, setScrapeSources } from '../metrics/index.ts';
-import { createPipeline, InFlight, type Clock, type Pipeline } from '../pipeline/index.ts';
+import { createPipeline, InFlight, type Clock, type Pipeline, type PipelineDeps } from '../pipeline/index.ts';
 import type { PolicyEngine } from '../policy/index.ts';
 import { UpstreamSet, type ServerRequest } from '../upstreams/index.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
@@ -52,6 +52,14 @@ export interface GatewayDeps {
   limitEvents?: LimitEvents;
 }
 
+/** A config reload's part in the gateway, prepared (gateway.prepareReload). */
+export interface GatewayReload {
+  upstreams: { added: readonly string[]; changed: readonly string[]; removed: readonly string[] };
+  /** `applied`: the config now running (the reload's, with the sections that wait for a restart as they were). */
+  commit(applied: ResolvedConfig): void;
+  abandon(): Promise<void>;
+}
+
 /** A live downstream session as the gateway sees it. */
 export interface SessionHandle {
   id: string;
@@ -73,7 +81,7 @@ export interface SessionHandle {
  * call caused them.
  */
 export class Gateway {
-  readonly config: ResolvedConfig;
+  #config: ResolvedConfig;
   readonly catalog: Catalog;
   readonly upstreams: UpstreamSet;
   readonly pipeline: Pipeline;
@@ -88,9 +96,12 @@ export class Gateway {
   readonly integrity: IntegrityGuard | undefined;
   #started = false;
   #startError: WardenError | undefined;
+  /** The pipeline's composites and page size: a config reload replaces them (reconfigure). */
+  readonly #composites: Map<string, Composite>;
+  readonly #pipelineDeps: PipelineDeps;
 
   constructor(config: ResolvedConfig, deps: GatewayDeps) {
-    this.config = config;
+    this.#config = config;
     this.log = deps.log;
     this.version = deps.version;
     this.sessionState = deps.sessionState ?? memorySessionState();
@@ -118,7 +129,8 @@ export class Gateway {
         onBreaker: (upstream, state) => this.limits.events.breaker(upstream, state),
       },
     });
-    this.pipeline = createPipeline({
+    this.#composites = new Map(composites.map((c) => [c.name, c]));
+    this.#pipelineDeps = {
       authenticator: deps.authenticator,
       policy: deps.policy,
       audit: deps.audit,
@@ -129,7 +141,7 @@ export class Gateway {
       inFlight: this.inFlight,
       limits: this.limits,
       pageSize: config.namespacing.page_size,
-      composites: new Map(composites.map((c) => [c.name, c])),
+      composites: this.#composites,
       requiredScopes: config.auth.required_scopes,
       // Sealed under server.session_key, so any replica takes the retry; without one, a random key for this process's life.
       requestState: { sealer: sealerFor('request-state', config.server.session_key ?? randomBytes(32).toString('hex')), ttlMs: config.server.request_state_ttl_ms },
@@ -137,8 +149,52 @@ export class Gateway {
       ...(this.integrity ? { integrity: this.integrity } : {}),
       // The approver sees the arguments exactly as the audit trail keeps them (redacted).
       approvals: { config: config.approvals, redact: createRedactor(config.audit.redact).redactArguments, ...(deps.approvals ? { store: deps.approvals } : {}) },
-    });
+    };
+    this.pipeline = createPipeline(this.#pipelineDeps);
     this.#scrapeSources(deps.policy);
+  }
+
+  /** The config running now: the start config, then what each config reload applied. */
+  get config(): ResolvedConfig {
+    return this.#config;
+  }
+
+  /**
+   * A config reload's upstreams, namespacing and composites, built completely before anything
+   * changes: new and changed upstreams connected (or down and retrying, as at start), the new
+   * catalog built and checked. Throws CONFIG_INVALID (the new connections closed again) when the
+   * catalog would be invalid. `commit` then swaps it all in at once and announces list_changed;
+   * calls in flight finish on the connection and composite they started with.
+   */
+  async prepareReload(next: ResolvedConfig, composites: readonly Composite[]): Promise<GatewayReload> {
+    const upstreams = await this.upstreams.prepare(next);
+    const listings = upstreams.listings();
+    let catalog: ReturnType<Catalog['prepare']>;
+    try {
+      catalog = this.catalog.prepare(next.upstreams.map((u) => u.name), next.namespacing, compositeToolItems(composites), listings);
+    } catch (error) {
+      await upstreams.abandon();
+      throw error;
+    }
+    const { added, changed, removed } = upstreams;
+    return {
+      upstreams: { added, changed, removed },
+      abandon: () => upstreams.abandon(),
+      commit: (applied) => {
+        upstreams.commit();
+        catalog.commit();
+        this.#composites.clear();
+        for (const composite of composites) this.#composites.set(composite.name, composite);
+        this.#pipelineDeps.pageSize = next.namespacing.page_size;
+        this.#config = applied;
+        for (const [upstream, listing] of listings) {
+          if (listing === undefined) continue;
+          this.integrity?.observe(upstream, listing);
+          this.#resubscribe(upstream);
+        }
+        this.#announce(catalog.changed);
+      },
+    };
   }
 
   /** What `/metrics` reads at scrape time: nothing of it is kept up to date on the call path. */

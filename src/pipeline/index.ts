@@ -1,6 +1,6 @@
 /** The front door of pipeline/: other modules import only this file (eslint.config.js). */
 export type { CallRequest, ClientChannel, SessionInfo } from './context.ts';
-export type { Clock } from './deps.ts';
+export type { Clock, PipelineDeps } from './deps.ts';
 export { InFlight } from './in-flight.ts';
 export { LIST_METHODS, isForwardMethod, isListMethod, type ForwardMethod, type ListMethod } from './methods.ts';
 export type { RequestStateSealer } from './continuation.ts';

@@ -9,7 +9,7 @@ import { metrics, type TraceCarrier } from '../metrics/index.ts';
 import { upstreamCallError } from './call-errors.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { fetchListing } from './list-fetch.ts';
-import { type Dropped, tooLargeResponse } from './result-cap.ts';
+import type { Dropped } from './result-cap.ts';
 import { createClientTransport } from './transport.ts';
 
 /** Results are relayed as they came: a loose schema keeps every field the SDK types do not know. */
@@ -109,6 +109,9 @@ export class UpstreamConnection {
   #lastFailure: string | undefined;
   /** Set once an in-place `server/discover` probe ended the stdio child: connect with `initialize` only. */
   #legacyOnly = false;
+  /** Requests sent and not yet answered: a retired connection closes once this reaches 0. */
+  #pending = 0;
+  #idle: (() => void) | undefined;
 
   constructor(spec: UpstreamSpec, options: ConnectionOptions) {
     this.spec = spec;
@@ -159,6 +162,15 @@ export class UpstreamConnection {
   }
 
   async request(method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> {
+    this.#pending++;
+    try {
+      return await this.#admitted(method, params, options);
+    } finally {
+      if (--this.#pending === 0) this.#idle?.();
+    }
+  }
+
+  async #admitted(method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> {
     const client = this.#client;
     if (this.#state !== 'ready' || client === undefined) {
       throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is not connected`, { details: { upstream: this.spec.name } });
@@ -233,17 +245,7 @@ export class UpstreamConnection {
    */
   #interceptProgress(transport: Transport): void {
     const deliver = transport.onmessage;
-    const measure = this.spec.transport === 'sse';
     transport.onmessage = (message, extra) => {
-      // Legacy SSE (the SDK's transport reads each event whole): the cap is checked after the
-      // read, so the caller gets the same RESULT_TOO_LARGE, but the gateway held the event once.
-      if (measure && 'result' in message && 'id' in message) {
-        const bytes = Buffer.byteLength(JSON.stringify(message));
-        if (bytes > this.spec.limits.maxResultBytes) {
-          this.#droppedAnswer({ bytes, id: message.id });
-          return deliver?.(tooLargeResponse(message.id, bytes, this.spec.limits.maxResultBytes), extra);
-        }
-      }
       if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
         const { progressToken, ...progress } = (message.params ?? {}) as Progress & { progressToken?: unknown };
         const handler = typeof progressToken === 'string' ? this.#progress.get(progressToken) : undefined;
@@ -272,6 +274,16 @@ export class UpstreamConnection {
       }
     });
     return this.#refreshing;
+  }
+
+  /**
+   * A config reload removed or replaced this upstream: requests already sent finish on this
+   * connection (the config they started with), then it closes. No new request reaches it, since
+   * the set no longer hands it out.
+   */
+  async retire(): Promise<void> {
+    if (this.#pending > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+    await this.close();
   }
 
   /** Stops reconnecting and closes (stdio: stdin close, then SIGTERM, then SIGKILL, bounded). */

@@ -29,8 +29,9 @@ export function tooLargeLimit(error: unknown): number | undefined {
   return data?.mark === MARK && typeof data.limit === 'number' ? data.limit : undefined;
 }
 
-const HEAD = 512;
-const TAIL = 128;
+/** How much of a dropped message's start and end is kept, to read its id. */
+export const HEAD = 512;
+export const TAIL = 128;
 const SCALAR = String.raw`(?:"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)`;
 /** The leading scalar members of the top-level object, then the first structured one's key. */
 const LEADING = new RegExp(String.raw`^\s*\{\s*((?:"[A-Za-z_]+"\s*:\s*${SCALAR}\s*,\s*)*)"(result|error|method|params)"`);

@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import { NodeHttpClientTransport } from './http-transport.ts';
 import { fetchWithRequestSignals } from './request-signals.ts';
 import { CappedReadBuffer, type Dropped } from './result-cap.ts';
+import { fetchCappingEventStreams } from './sse-cap.ts';
 
 /**
  * One fresh client transport per connection attempt. stdio keeps the SDK's environment
@@ -40,6 +41,7 @@ export function createClientTransport(spec: UpstreamSpec, log: Logger, onDropped
   }
   const url = new URL(spec.url);
   if (spec.transport !== 'sse') return new NodeHttpClientTransport(url, { headers: { ...spec.headers }, maxMessageBytes: limit, onDropped });
-  // Each request gets its own abort signal (request-signals.ts: no listener pile-up on the SDK's).
-  return new SSEClientTransport(url, { requestInit: { headers: { ...spec.headers } }, fetch: fetchWithRequestSignals() });
+  // Each request gets its own abort signal (request-signals.ts: no listener pile-up on the SDK's),
+  // and each event of the stream is capped before the SDK reads it (sse-cap.ts).
+  return new SSEClientTransport(url, { requestInit: { headers: { ...spec.headers } }, fetch: fetchCappingEventStreams(fetchWithRequestSignals(), limit, onDropped) });
 }

@@ -8,7 +8,9 @@ import { MemoryAuditSink } from '../../../testkit/support/engines.ts';
 /**
  * max_result_bytes on every upstream transport, with real fixture upstreams that return large
  * results: stdio (the SDK's own buffer closed the connection past 10 MiB, with nothing logged),
- * Streamable HTTP answering with SSE and with a JSON body, and legacy SSE.
+ * Streamable HTTP answering with SSE and with a JSON body, and legacy SSE (whose events are now
+ * capped while read, error answers too: before, an over-cap error answer passed whole). The
+ * client's own transport changes nothing: /sse gets the same answer as /mcp.
  */
 const MIB = 1024 * 1024;
 const audit = new MemoryAuditSink();
@@ -64,10 +66,30 @@ describe.each([
     expect((small.content as Array<{ text: string }>)[0]!.text).toBe('still here');
   });
 
+  it('answers RESULT_TOO_LARGE for an error answer over the cap too', async () => {
+    const client = await gw.connect();
+    await expect(client.callTool({ name: `${upstream}__echo`, arguments: { message: 'abcdefgh', bytes: big, fail: true } })).rejects.toMatchObject({
+      code: -32005, data: { code: 'RESULT_TOO_LARGE', upstream, limit },
+    });
+    expect(outcomes().at(-1)).toMatchObject({ outcome: 'upstream_error', errorCode: 'RESULT_TOO_LARGE' });
+  });
+
   it('passes an answer under the cap whole', async () => {
     const client = await gw.connect();
     const under = limit - 64 * 1024;
     const result = await client.callTool({ name: `${upstream}__echo`, arguments: { message: 'abcdefgh', bytes: under } });
     expect((result.content as Array<{ text: string }>)[0]!.text).toHaveLength(under);
+  });
+});
+
+describe('limits - result size to a client on the legacy /sse endpoint', () => {
+  it('answers RESULT_TOO_LARGE as on /mcp, from a stdio and a legacy SSE upstream', async () => {
+    const client = await gw.connect({ legacySse: true });
+    for (const [upstream, big, limit] of [['pipe', 20 * MIB, 16 * MIB], ['old', 5 * MIB, MIB]] as const) {
+      await expect(client.callTool({ name: `${upstream}__echo`, arguments: { message: 'abcdefgh', bytes: big } })).rejects.toMatchObject({
+        code: -32005, data: { code: 'RESULT_TOO_LARGE', upstream, limit },
+      });
+      expect(outcomes().at(-1)).toMatchObject({ outcome: 'upstream_error', errorCode: 'RESULT_TOO_LARGE' });
+    }
   });
 });

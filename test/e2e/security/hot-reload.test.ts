@@ -66,6 +66,24 @@ describe('config hot reload', () => {
     await expect.poll(() => configReloads().length, { timeout: 10_000 }).toBe(2);
     expect((await echo()).body?.result).toBeDefined();
   });
+
+  it('an edit that removes an upstream takes its tools away live, and the edit back connects it again', async () => {
+    const tools = async () => (await alice.list('tools/list', 'tools')).map((tool) => tool.name as string);
+    await waitForCatalog(alice, ['sse__echo']);
+    const original = readFileSync(world.dir.config, 'utf8');
+    const config = JSON.parse(original) as { mcpServers: Record<string, unknown> };
+    const { sse: _removed, ...others } = config.mcpServers;
+    const before = configReloads().length;
+    writeFileSync(world.dir.config, JSON.stringify({ ...config, mcpServers: others }));
+    await expect.poll(() => configReloads().length, { timeout: 10_000 }).toBe(before + 1);
+    expect(configReloads().at(-1)).toMatchObject({ ok: true, changed: ['upstreams'], restart_needed: [] });
+    expect((await tools()).filter((name) => name.startsWith('sse__'))).toEqual([]);
+    expect((await echo()).body?.result).toBeDefined();
+
+    writeFileSync(world.dir.config, original);
+    await expect.poll(() => configReloads().length, { timeout: 10_000 }).toBe(before + 2);
+    await waitForCatalog(alice, ['sse__echo']);
+  });
 });
 
 describe('policy hot reload', () => {

@@ -33,6 +33,7 @@ export const REQUIREMENTS = {
   'audit:before-forward': 'every decision is recorded before anything is forwarded; a denial has a deny row and no outcome',
   'audit:set-level': 'logging/setLevel, which reaches every upstream, is recorded like a call: decision row (with the level) and outcome',
   'visibility:hidden-equals-unknown': 'a tool, prompt or resource the caller may not see answers exactly like one that does not exist',
+  'visibility:name-keeps-its-tool': 'a public name once given points at the same tool for the life of the process, while upstreams go and return and across config reloads (issue 13, hole 5)',
   'visibility:lists-filtered': 'tools, prompts, resources and templates lists are filtered per caller, over every upstream transport',
   'composite:step-authorized-as-caller': 'each step of a composite tool is authorized as the calling principal',
 } as const;

@@ -46,7 +46,7 @@ describe('catalog - names keep their meaning', () => {
     expect(route(catalog, 'a_b_c')).toBe('a/b_c');
   });
 
-  it('a name once given keeps pointing at its tool while the tool is gone and after it returns', () => {
+  it('[visibility:name-keeps-its-tool] a name once given keeps pointing at its tool while the tool is gone and after it returns', () => {
     const catalog = new Catalog(['a', 'b'], naming({ strategy: 'conflict', separator: '__' }));
     catalog.setListing('a', listing(['x']));
     expect(route(catalog, 'x')).toBe('a/x');

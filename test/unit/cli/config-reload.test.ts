@@ -5,8 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { reloadConfig } from '../../../src/cli/config-reload.ts';
 import { buildServices } from '../../../src/cli/serve.ts';
 import { loadConfig } from '../../../src/config/load.ts';
-import { upstreamLimits } from '../../../src/limits/config.ts';
-import { Limits } from '../../../src/limits/limits.ts';
+import { Gateway } from '../../../src/downstream/gateway.ts';
 import { registry, setMetricsEnabled } from '../../../src/metrics/metrics.ts';
 import type { PolicyInput } from '../../../src/policy/contract.ts';
 import { tempDir } from '../../../testkit/support/audit.ts';
@@ -42,12 +41,12 @@ describe('config reload', () => {
     writeFileSync(file, JSON.stringify(good));
     const config = loadConfig(file, {});
     const services = await buildServices(config, silentLogger);
-    const limits = new Limits(config.limits, (upstream) => upstreamLimits(config.limits, upstream).max_concurrent);
+    const gateway = new Gateway(config, { ...services, log: silentLogger, version: 'test' });
     try {
       // Broken: the policy file changes too, but nothing is applied while the config is refused.
       writeFileSync(join(dir, 'authz.rego'), 'package mcp.authz\n\nallow := false\n');
       writeFileSync(file, JSON.stringify({ ...good, server: { port: 'eighty' } }));
-      await reloadConfig(config, { ...services, limits, log: silentLogger });
+      await reloadConfig(config, { ...services, gateway, log: silentLogger });
       expect((await services.policy.evaluate(input)).allow).toBe(true);
       const [refused] = reloadRows(join(dir, 'audit.db'));
       expect(refused).toMatchObject({ ok: false });
@@ -56,12 +55,13 @@ describe('config reload', () => {
 
       // Good: the policy files are reloaded, the changed section is named.
       writeFileSync(file, JSON.stringify({ ...good, server: { session_idle_ms: 1000 } }));
-      await reloadConfig(config, { ...services, limits, log: silentLogger });
+      await reloadConfig(config, { ...services, gateway, log: silentLogger });
       expect((await services.policy.evaluate(input)).allow).toBe(false);
       expect(reloadRows(join(dir, 'audit.db'))[1]).toMatchObject({ ok: true, changed: ['server'], restart_needed: ['server'], error: null });
       expect(await reloadsMetric('ok')).toBe(1);
       expect(readFileSync(file, 'utf8')).toContain('session_idle_ms');
     } finally {
+      await gateway.close();
       await services.close();
     }
   });
@@ -75,17 +75,17 @@ describe('config reload', () => {
     writeFileSync(file, JSON.stringify(base));
     let running = loadConfig(file, {});
     const services = await buildServices(running, silentLogger);
-    const limits = new Limits(running.limits, (upstream) => upstreamLimits(running.limits, upstream).max_concurrent);
+    const gateway = new Gateway(running, { ...services, log: silentLogger, version: 'test' });
     const token = await devToken('alice', ['analyst']);
     const subject = { principalKey: 'alice', sub: 'alice', roles: ['analyst'], tool: 'db__query', upstream: 'db' };
-    const admitted = async () => limits.admit(subject, Date.now(), new AbortController().signal).then((release) => (release(), true), () => false);
+    const admitted = async () => gateway.limits.admit(subject, Date.now(), new AbortController().signal).then((release) => (release(), true), () => false);
     try {
       await expect(services.authenticator.authenticate(token)).rejects.toMatchObject({ code: 'AUTH_ISSUER' });
       expect(await admitted()).toBe(true);
 
       // The dev issuer is trusted and a rate rule allows one call at once: both apply at once.
       writeFileSync(file, JSON.stringify({ ...base, auth: { issuers: [issuer('https://dev-idp.mcp-warden.invalid')] }, limits: { rate: [{ name: 'slow', rate: 0.001, burst: 1 }] } }));
-      running = await reloadConfig(running, { ...services, limits, log: silentLogger });
+      running = await reloadConfig(running, { ...services, gateway, log: silentLogger });
       expect(await services.authenticator.authenticate(token)).toMatchObject({ sub: 'alice' });
       expect(await admitted()).toBe(true);
       expect(await admitted()).toBe(false);
@@ -93,11 +93,12 @@ describe('config reload', () => {
 
       // A key file that does not exist: the new authenticator cannot be built, nothing changes.
       writeFileSync(file, JSON.stringify({ ...base, auth: { issuers: [{ ...issuer('https://dev-idp.mcp-warden.invalid'), public_key_file: 'missing.pem' }] } }));
-      running = await reloadConfig(running, { ...services, limits, log: silentLogger });
+      running = await reloadConfig(running, { ...services, gateway, log: silentLogger });
       expect(reloadRows(db).at(-1)).toMatchObject({ ok: false });
       expect(await services.authenticator.authenticate(token)).toMatchObject({ sub: 'alice' });
       expect(await admitted()).toBe(false);
     } finally {
+      await gateway.close();
       await services.close();
     }
   });

@@ -1,0 +1,89 @@
+import { type Dropped, HEAD, responseIdOf, TAIL, tooLargeResponse } from './result-cap.ts';
+
+/**
+ * `max_result_bytes` for a legacy SSE upstream. The SDK's SSEClientTransport reads each event
+ * whole (the `eventsource` package), so the cap is applied to the event stream before the SDK
+ * sees it, as the stdio line buffer and the Streamable HTTP reader apply it: an event is held
+ * until the blank line that ends it (the SSE parser dispatches nothing sooner), at most `limit`
+ * bytes; past that only the first and last bytes of its data are kept, and the event is replaced
+ * by the "too large" answer for its id (result-cap.ts), or dropped when it is no response (a
+ * notification or a request of the upstream's own). Every message kind is capped, errors too.
+ */
+const LF = 10;
+const CR = 13;
+
+export function cappedEventStream(limit: number, onDropped: (dropped: Dropped) => void): TransformStream<Uint8Array, Uint8Array> {
+  let event: Buffer[] = [];
+  let size = 0;
+  let lineBytes = 0;
+  let lastByte = -1;
+  let dropping: { head: string; tail: Buffer; bytes: number } | undefined;
+
+  const startDropping = (): void => {
+    const held = Buffer.concat(event);
+    // Where the JSON-RPC message begins: after `data:` (and its optional space) in `event: message\ndata: {...}`.
+    const field = held.subarray(0, HEAD * 4).indexOf('data:');
+    let from = field === -1 ? 0 : field + 5;
+    if (held[from] === 32) from++;
+    dropping = { head: held.subarray(from, from + HEAD).toString('utf8'), tail: Buffer.from(held.subarray(-TAIL)), bytes: held.length };
+    event = [];
+    size = 0;
+  };
+
+  const endEvent = (controller: TransformStreamDefaultController<Uint8Array>): void => {
+    if (dropping === undefined) {
+      controller.enqueue(Buffer.concat(event));
+    } else {
+      const id = responseIdOf(dropping.head, dropping.tail.toString('utf8'));
+      onDropped({ bytes: dropping.bytes, id });
+      if (id !== undefined) controller.enqueue(Buffer.from(`event: message\ndata: ${JSON.stringify(tooLargeResponse(id, dropping.bytes, limit))}\n\n`));
+      dropping = undefined;
+    }
+    event = [];
+    size = 0;
+  };
+
+  return new TransformStream({
+    transform(chunk, controller) {
+      const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      let start = 0;
+      while (start < bytes.length) {
+        const newline = bytes.indexOf(LF, start);
+        const piece = bytes.subarray(start, newline === -1 ? bytes.length : newline + 1);
+        if (dropping) {
+          dropping.bytes += piece.length;
+          dropping.tail = piece.length >= TAIL ? Buffer.from(piece.subarray(-TAIL)) : Buffer.concat([dropping.tail, piece]).subarray(-TAIL);
+        } else {
+          // Copied: the stream may reuse the chunk's memory once we return.
+          event.push(Buffer.from(piece));
+          size += piece.length;
+          if (size > limit) startDropping();
+        }
+        if (newline === -1) {
+          lineBytes += piece.length;
+          lastByte = bytes[bytes.length - 1]!;
+          return;
+        }
+        const before = newline > start ? bytes[newline - 1]! : lastByte;
+        const blank = lineBytes + piece.length === 1 || (lineBytes + piece.length === 2 && before === CR);
+        lineBytes = 0;
+        lastByte = LF;
+        if (blank) endEvent(controller);
+        start = newline + 1;
+      }
+    },
+  });
+}
+
+/**
+ * A `fetch` for the SDK's SSE client transport whose event streams are capped (above). The
+ * response keeps its `url` and `redirected`, which the SSE reader resolves the endpoint by.
+ */
+export function fetchCappingEventStreams(base: typeof fetch, limit: number, onDropped: (dropped: Dropped) => void): typeof fetch {
+  return async (input, init) => {
+    const response = await base(input, init);
+    if (response.body === null || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) return response;
+    const capped = new Response(response.body.pipeThrough(cappedEventStream(limit, onDropped)), { status: response.status, statusText: response.statusText, headers: response.headers });
+    return Object.defineProperties(capped, { url: { value: response.url }, redirected: { value: response.redirected } });
+  };
+}
