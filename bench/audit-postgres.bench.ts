@@ -92,7 +92,7 @@ async function main(durable: boolean): Promise<void> {
 
     const self = fileURLToPath(import.meta.url);
     const children = Array.from({ length: WRITERS }, (_, i) =>
-      spawn(process.execPath, ['--import', 'tsx', self, '--writer', server.url, `w${i + 1}`], { stdio: ['pipe', 'pipe', 'inherit'] }),
+      spawn(process.execPath, [...process.execArgv, self, '--writer', server.url, `w${i + 1}`], { stdio: ['pipe', 'pipe', 'inherit'] }),
     );
     const lines = children.map((child) => createInterface({ input: child.stdout! }));
     await Promise.all(lines.map((line) => new Promise((resolve) => line.once('line', resolve))));
