@@ -1,5 +1,4 @@
 import { createHmac, hash } from 'node:crypto';
-import { dataObject } from '../own.ts';
 
 /**
  * The hash chain. Every row stores the previous row's hash and its own:
@@ -87,12 +86,22 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value)) ?? 'null';
 }
 
+/**
+ * The copy is an ordinary object: JSON.stringify writes one with fast properties about twice as
+ * fast as a prototype-less dictionary (a fifth of the PostgreSQL writer's encoding time, bench
+ * profile), and both list their keys in the same order (array-index keys first, numerically),
+ * so the bytes and the hashes of existing chains do not change. A `__proto__` key of the
+ * arguments is data to store and hash: defined as an own property, never assigned (a setter).
+ */
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    // Null prototype: a `__proto__` key of the arguments is data to store and hash, not a setter.
-    const sorted = dataObject();
-    for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const item = sortKeys((value as Record<string, unknown>)[key]);
+      if (key === '__proto__') Object.defineProperty(sorted, key, { value: item, enumerable: true, writable: true, configurable: true });
+      else sorted[key] = item;
+    }
     return sorted;
   }
   return value;

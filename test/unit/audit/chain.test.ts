@@ -27,4 +27,32 @@ describe('audit chain encoding', () => {
     expect(canonicalJson({ b: [{ d: 1, c: 2 }], a: null })).toBe('{"a":null,"b":[{"c":2,"d":1}]}');
     expect(canonicalJson(undefined)).toBe('null');
   });
+
+  it('encodes exactly as JSON.stringify over a copy with sorted keys, which every existing chain hashed', () => {
+    // The encoding every existing chain was written with, kept as the reference.
+    const sortKeys = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(sortKeys);
+      if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+        const sorted = Object.create(null) as Record<string, unknown>;
+        for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
+        return sorted;
+      }
+      return value;
+    };
+    const reference = (value: unknown) => JSON.stringify(sortKeys(value)) ?? 'null';
+    class Point { constructor(public y: number, public x: number) {} }
+    const sparse: unknown[] = [1];
+    sparse[3] = 'x';
+    const values: unknown[] = [
+      JSON.parse('{"__proto__":{"b":1,"a":2},"constructor":"c","toString":1}'),
+      { 10: 'ten', 2: 'two', b: 1, a: 2, '01': 'x', '-1': 'y', 4294967295: 'max', 4294967294: 'index', '': 'empty' },
+      { s: 'quote " backslash \\ newline \n tab \t \u2028 \ud83d\ude00 lone \ud800', n: [0, -0, 1.5e300, 1e-7, NaN, Infinity, -Infinity] },
+      { u: undefined, f: () => 1, sym: Symbol('s'), arr: [undefined, () => 1, Symbol('t'), null] },
+      { d: new Date('2026-12-06T19:00:00.000Z'), p: new Point(1, 2), nested: { z: [{ y: { x: [] } }], a: {} } },
+      Object.assign(Object.create(null) as object, { b: 1, a: [true, false] }),
+      sparse,
+      'top', 3, null, undefined, [],
+    ];
+    for (const value of values) expect(canonicalJson(value)).toBe(reference(value));
+  });
 });

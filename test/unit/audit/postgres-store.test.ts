@@ -98,6 +98,20 @@ describe('audit store - postgres', () => {
     expect(await chainOf('cas')).toMatchObject({ ok: true });
   });
 
+  it('stores every text exactly as it was hashed, whatever it holds (quotes, backslashes, braces, "NULL", empty)', async () => {
+    await (await open('bytes')).close();
+    const encoder = createEventEncoder(createRedactor({ keys: [], patterns: [] }));
+    const head = (await sql.query('SELECT seq, hash FROM chain_head WHERE replica_id = $1', ['bytes'])).rows[0] as { seq: string; hash: string };
+    const state = { replica: 'bytes', head: { seq: Number(head.seq), hash: head.hash }, keying: undefined, key: undefined };
+    const awkward = ['say "hi"', 'back\\slash\\', 'NULL', '{a,b}', ' ', '', 'é ✓ 😀 \u2028', 'tab\tnew\nline', '"', '\\'];
+    const rows = awkward.map((text, i) => encoder.decision(decision({ requestId: text, publicName: i % 2 === 0 ? text : undefined, arguments: { text } })));
+    await appendRows(sql, state, rows, tick().toISOString());
+    const stored = await events('bytes', ['decision']);
+    expect(stored.map((row) => [row.request_id, row.public_name, row.data])).toEqual(rows.map((row) => [row.request_id, row.public_name, row.data]));
+    expect(stored.map((row) => row.seq)).toEqual(rows.map((_, i) => state.head.seq + i + 1));
+    expect(await chainOf('bytes')).toMatchObject({ ok: true });
+  });
+
   it('refuses a row with a NUL character alone; the other calls of its batch are stored', async () => {
     const store = await open('nul');
     try {
