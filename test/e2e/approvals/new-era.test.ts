@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpTransportV2 } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditStore } from '../../../src/audit/sink.ts';
+import { openCheckedReader } from '../../../src/audit/sqlite/migrations.ts';
+import { decisionStats } from '../../../src/audit/sqlite/query.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { type FixtureHandle, startFixture } from '../../../testkit/fixtures/spawn.ts';
 import { auditConfig, readEvents, tempDir, waitFor } from '../../../testkit/support/audit.ts';
@@ -113,6 +115,13 @@ describe('approval by a new-era caller (input_required)', () => {
     expect(outcomeOf(first!.decision_id)).toBe('approval_asked');
     expect(second).toMatchObject({ decision: 'allow', data: { continues_decision: first!.decision_id, approval: { result: 'approved', by: 'caller:alice', binding } } });
     expect(second!.data.arguments_sha256).toBe(first!.data.arguments_sha256);
+    // A question asked is not a failed call in `warden audit stats`.
+    const reader = openCheckedReader(path);
+    try {
+      expect(decisionStats(reader, { tool: 'ks__echo' }, 'tool')).toEqual([{ key: 'ks__echo', total: 2, allowed: 2, denied: 0, failed: 0 }]);
+    } finally {
+      reader.close();
+    }
   });
 
   it.each([
