@@ -13,7 +13,7 @@ export const approvalsConfigSchema = z
       .positive()
       .max(600_000)
       .default(60_000)
-      .describe('How long the caller\'s user has to answer the elicitation (APPROVAL_DECLINED after).'),
+      .describe('How long the caller\'s user has to answer the elicitation (APPROVAL_DECLINED after). A 2026-07-28 caller is asked through input_required: its requestState expires then (REQUEST_STATE_EXPIRED), or at server.request_state_ttl_ms when that is shorter.'),
     operator_timeout_ms: z
       .number()
       .int()

@@ -48,6 +48,8 @@ export interface TestGatewayOptions {
   approvals?: GatewayDeps['approvals'];
   /** Only the limit events a test listens to; the others do nothing. */
   limitEvents?: Partial<LimitEvents>;
+  /** The gateway's time (expiries, audit times); the real clock by default. */
+  clock?: GatewayDeps['clock'];
 }
 
 /** Writes the config to a temp file, loads it like `serve` does, and serves HTTP on 127.0.0.1:0. */
@@ -66,6 +68,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     ...(options.sessionState ? { sessionState: options.sessionState } : {}),
     ...(options.integrity ? { integrity: options.integrity } : {}),
     ...(options.approvals ? { approvals: options.approvals } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     limitEvents: { ...NO_LIMIT_EVENTS, ...options.limitEvents },
     log: createLogger('silent'),
     version: 'test',

@@ -3,22 +3,9 @@ import type { ApprovalBinding, ApprovalRecordOfCall } from '../../audit/index.ts
 import { WardenError } from '../../errors.ts';
 import type { AnsweredQuestions } from '../answered-questions.ts';
 import type { Authorized } from '../context.ts';
-import { sealApprovalAsked } from '../continuation.ts';
+import { type SealedApproval, sealApprovalAsked } from '../continuation.ts';
 import type { PipelineDeps } from '../deps.ts';
 
-/**
- * Stage approve (issue 15): a decision that allows only with an approval waits here, before any
- * limit slot is taken and before the decision row, for a person's yes to exactly this call. The
- * approval is bound to the arguments as forwarded, the tool's pinned digest and the policy
- * revision (approvals/binding.ts); `stillBound` checks that binding again just before the
- * decision row is written. A decision without `approval` passes through untouched.
- *
- * A new-era (2026-07-28) caller cannot be sent a request: it is handed the question as an
- * `input_required` result (`asked`: the pipeline records it and answers with it, forwarding
- * nothing), and its retry brings the answer and the sealed state back (continuation.ts). The
- * retry is authorized anew; this stage then reads the answer and checks the sealed binding
- * against the retry's own.
- */
 /** An approval given, or refused with its error. */
 export type Settled = { approved: true; context: Authorized } | { approved: false; error: WardenError; context: Authorized };
 export type ApprovalVerdict = Settled | { approved: false; asked: Record<string, unknown>; context: Authorized };
@@ -56,6 +43,19 @@ const WHY: Record<Exclude<ApprovalRecordOfCall['result'], 'approved' | 'asked' |
 /** How long the caller's user has to answer a new-era question: its state lives that long, and no longer than any relayed state. */
 const questionLife = (config: ApprovalsConfig, deps: Deps): number => Math.min(config.caller_timeout_ms, deps.requestState.ttlMs);
 
+/**
+ * Stage approve (issue 15): a decision that allows only with an approval waits here, before any
+ * limit slot is taken and before the decision row, for a person's yes to exactly this call. The
+ * approval is bound to the arguments as forwarded, the tool's pinned digest and the policy
+ * revision (approvals/binding.ts); `stillBound` checks that binding again just before the
+ * decision row is written. A decision without `approval` passes through untouched.
+ *
+ * A new-era (2026-07-28) caller cannot be sent a request: it is handed the question as an
+ * `input_required` result (`asked`: the pipeline records it and answers with it, forwarding
+ * nothing), and its retry brings the answer and the sealed state back (continuation.ts). The
+ * retry is authorized anew; this stage then reads the answer and checks the sealed binding
+ * against the retry's own.
+ */
 export async function approve(ctx: Authorized, deps: Deps, answered: AnsweredQuestions): Promise<ApprovalVerdict> {
   const required = ctx.decision.approval;
   if (required === undefined) return { approved: true, context: ctx };
@@ -69,20 +69,11 @@ export async function approve(ctx: Authorized, deps: Deps, answered: AnsweredQue
   const shown = approvals.redact(ctx.upstreamParams.arguments ?? {});
 
   const callerBy = ctx.principal ? `caller:${ctx.principal.sub}` : 'caller';
-  // A new-era retry: the answer to the question asked in the previous round, or an approval given
-  // earlier in the exchange; either holds only for the binding it was sealed with.
   const sealed = ctx.sealedApproval;
   if (sealed !== undefined) {
     const by = sealed.status === 'given' ? sealed.by : callerBy;
-    if (sealed.status === 'asked' && !answered.first(ctx.continues ?? '', deps.clock.now(), questionLife(approvals.config, deps))) {
-      return refusal(ctx, { ...record('stale', by), binding: sealed.binding }, 'the approval was answered already: a requestState is good for one retry');
-    }
-    const answer = sealed.status === 'given' ? 'approved' : answerOf(ctx.params.inputResponses);
-    if (answer === 'unanswered') return refusal(ctx, record('declined', by), `the approval was not answered (params.inputResponses has no answer under "${APPROVAL_INPUT_KEY}")`);
-    if (answer !== 'approved') return refusal(ctx, record(answer, by), WHY[answer]);
-    const change = bindingChange(sealed.binding, binding);
-    if (change !== undefined) return refusal(ctx, { ...record('stale', by), binding: sealed.binding }, `the approval no longer holds: ${change} since it was given`);
-    return { approved: true, context: { ...ctx, approval: record('approved', by) } };
+    const first = sealed.status === 'given' || answered.first(ctx.continues ?? '', deps.clock.now(), questionLife(approvals.config, deps));
+    return retried(ctx, sealed, first, binding, (result) => record(result, by));
   }
 
   if (mode === 'caller') {
@@ -124,6 +115,22 @@ export async function approve(ctx: Authorized, deps: Deps, answered: AnsweredQue
   }
   if (answer.result !== 'approved') return refusal(ctx, record(answer.result, answer.by), WHY[answer.result]);
   return { approved: true, context: { ...ctx, approval: record('approved', answer.by) } };
+}
+
+/**
+ * A new-era retry: the answer to the question asked in the previous round (only its first retry
+ * counts), or an approval given earlier in the exchange; either holds only for the binding it was
+ * sealed with, and a refusal keeps that sealed binding in its row.
+ */
+function retried(ctx: Authorized, sealed: SealedApproval, first: boolean, binding: ApprovalBinding, record: (result: ApprovalRecordOfCall['result']) => ApprovalRecordOfCall): Settled {
+  const refused = (why: string, result: ApprovalRecordOfCall['result'] = 'stale') => refusal(ctx, { ...record(result), binding: sealed.binding }, why);
+  if (!first) return refused('the approval was answered already: a requestState is good for one retry');
+  const answer = sealed.status === 'given' ? 'approved' : answerOf(ctx.params.inputResponses);
+  if (answer === 'unanswered') return refused(`the approval was not answered (params.inputResponses has no answer under "${APPROVAL_INPUT_KEY}")`, 'declined');
+  if (answer !== 'approved') return refused(WHY[answer], answer);
+  const change = bindingChange(sealed.binding, binding);
+  if (change !== undefined) return refused(`the approval no longer holds: ${change} since it was given`);
+  return { approved: true, context: { ...ctx, approval: record('approved') } };
 }
 
 /**

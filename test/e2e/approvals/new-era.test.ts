@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpTransportV2 } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditStore } from '../../../src/audit/sink.ts';
+import { openCheckedReader } from '../../../src/audit/sqlite/migrations.ts';
+import { decisionStats } from '../../../src/audit/sqlite/query.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { type FixtureHandle, startFixture } from '../../../testkit/fixtures/spawn.ts';
 import { auditConfig, readEvents, tempDir, waitFor } from '../../../testkit/support/audit.ts';
@@ -29,14 +31,16 @@ let sink: FixtureHandle;
 let modern: FixtureHandle;
 let gw: TestGateway;
 let policy: ApprovalPolicy;
+/** The gateway's clock runs this far ahead of the real one: a test moves it to expire a state without waiting. */
+let skewMs = 0;
 
 beforeAll(async () => {
   store = openAuditStore(auditConfig(path), { logger: silentLogger });
   [sink, modern] = await Promise.all([startFixture('kitchen-sink', 'http'), startFixture('modern-only', 'http')]);
   policy = new ApprovalPolicy(['echo', 'confirm']);
   gw = await startTestGateway({
-    config: { mcpServers: { ks: sink.entry, m: modern.entry }, integrity: { mode: 'warn', poll_interval_ms: 50 }, approvals: { caller_timeout_ms: 1000 } },
-    audit: store, integrity: store, approvals: store.approvals, policy,
+    config: { mcpServers: { ks: sink.entry, m: modern.entry }, integrity: { mode: 'warn', poll_interval_ms: 50 }, approvals: { caller_timeout_ms: 60_000 } },
+    audit: store, integrity: store, approvals: store.approvals, policy, clock: { now: () => Date.now() + skewMs },
   });
 }, 60_000);
 afterAll(async () => {
@@ -113,6 +117,13 @@ describe('approval by a new-era caller (input_required)', () => {
     expect(outcomeOf(first!.decision_id)).toBe('approval_asked');
     expect(second).toMatchObject({ decision: 'allow', data: { continues_decision: first!.decision_id, approval: { result: 'approved', by: 'caller:alice', binding } } });
     expect(second!.data.arguments_sha256).toBe(first!.data.arguments_sha256);
+    // A question asked is not a failed call in `warden audit stats`.
+    const reader = openCheckedReader(path);
+    try {
+      expect(decisionStats(reader, { tool: 'ks__echo' }, 'tool')).toEqual([{ key: 'ks__echo', total: 2, allowed: 2, denied: 0, failed: 0 }]);
+    } finally {
+      reader.close();
+    }
   });
 
   it.each([
@@ -173,9 +184,9 @@ describe('approval by a new-era caller (input_required)', () => {
     expect(unanswered.body?.error).toMatchObject({ code: -32004, data: { code: 'APPROVAL_DECLINED' } });
     expect(unanswered.body!.error!.message).toMatch(/the approval was not answered/);
 
-    // approvals.caller_timeout_ms (1 s) bounds the state's life.
+    // approvals.caller_timeout_ms (60 s) bounds the state's life.
     const { state: late } = await ask('late');
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    skewMs += 60_001;
     const expired = await retry('late', late, 'accept');
     expect(expired.body?.error).toMatchObject({ code: -32602, data: { code: 'REQUEST_STATE_EXPIRED' } });
 
