@@ -30,35 +30,35 @@ try {
   db.close();
 
   const reader = openConsoleReader(path);
-  const time = (run: () => unknown): { best: number; median: number } => {
+  const time = async (run: () => Promise<unknown>): Promise<{ best: number; median: number }> => {
     const samples: number[] = [];
     for (let i = 0; i < RUNS; i += 1) {
       const started = performance.now();
-      run();
+      await run();
       samples.push(performance.now() - started);
     }
     samples.sort((a, b) => a - b);
     return { best: samples[0]!, median: samples[Math.floor(RUNS / 2)]! };
   };
   /** The `before` cursor `depth` pages of 50 down, walked once (as a user clicking "Older" would). */
-  const deep = (filter: DecisionFilter, depth: number): DecisionFilter => {
+  const deep = async (filter: DecisionFilter, depth: number): Promise<DecisionFilter> => {
     let cursor = filter;
     for (let i = 0; i < depth; i += 1) {
-      const last = reader.decisions(cursor, 50).at(-1);
+      const last = (await reader.decisions(cursor, 50)).at(-1);
       if (last === undefined) break;
       cursor = { ...filter, before: { time: last.time, seq: last.seq } };
     }
     return cursor;
   };
-  const newest = reader.decisions({}, 1)[0]!;
-  const rows: Array<[string, () => unknown]> = [
+  const newest = (await reader.decisions({}, 1))[0]!;
+  const rows: Array<[string, () => Promise<unknown>]> = [
     ['newest page (50)', () => reader.decisions({}, 50)],
-    ['page 200 deep (keyset)', ((f) => () => reader.decisions(f, 50))(deep({}, 200))],
+    ['page 200 deep (keyset)', ((f) => () => reader.decisions(f, 50))(await deep({}, 200))],
     ['principal, first page', () => reader.decisions({ sub: 'user-42' }, 50)],
-    ['principal, 20 pages deep', ((f) => () => reader.decisions(f, 50))(deep({ sub: 'user-42' }, 20))],
+    ['principal, 20 pages deep', ((f) => () => reader.decisions(f, 50))(await deep({ sub: 'user-42' }, 20))],
     ['tool glob srv3__*, first page', () => reader.decisions({ tool: 'srv3__*' }, 50)],
-    ['tool glob, 50 pages deep', ((f) => () => reader.decisions(f, 50))(deep({ tool: 'srv3__*' }, 50))],
-    ['denied, 50 pages deep', ((f) => () => reader.decisions(f, 50))(deep({ decision: 'deny' }, 50))],
+    ['tool glob, 50 pages deep', ((f) => () => reader.decisions(f, 50))(await deep({ tool: 'srv3__*' }, 50))],
+    ['denied, 50 pages deep', ((f) => () => reader.decisions(f, 50))(await deep({ decision: 'deny' }, 50))],
     ['workflow (none recorded)', () => reader.decisions({ workflow: 'weekly' }, 50)],
     ['live tail poll (nothing new)', () => reader.decisions({ since: new Date(newest.time), afterSeq: newest.seq }, 100)],
     ['a decision page', () => reader.decision(newest.seq)],
@@ -67,10 +67,10 @@ try {
   ];
   process.stdout.write(`| read, 1M rows | best ms | median ms |\n|---|---|---|\n`);
   for (const [name, run] of rows) {
-    const { best, median } = time(run);
+    const { best, median } = await time(run);
     process.stdout.write(`| ${name} | ${best.toFixed(2)} | ${median.toFixed(2)} |\n`);
   }
-  reader.close();
+  await reader.close();
 } finally {
   cleanup();
 }
