@@ -46,4 +46,4 @@ await build({
   }],
 });
 // A worker thread is started from a file beside the module that starts it (a chunk).
-copyFileSync(new URL('src/audit/sqlite/checkpoint-worker.js', root), new URL('chunks/checkpoint-worker.js', outdir));
+for (const worker of ['checkpoint-worker.js', 'overview-worker.js']) copyFileSync(new URL(`src/audit/sqlite/${worker}`, root), new URL(`chunks/${worker}`, outdir));

@@ -77,7 +77,7 @@ function toIso(local) {
 
 function decisionRow(row, fresh = false) {
   return el('tr', { class: fresh ? 'new' : undefined, 'data-seq': row.seq },
-    el('td', {}, el('a', { href: `#/decision/${Number(row.seq)}` }, row.time)),
+    el('td', {}, el('a', { href: decisionHref(row) }, row.time)),
     el('td', {}, row.sub ?? '—'),
     el('td', {}, row.method ?? ''),
     el('td', {}, row.tool ?? ''),
@@ -144,12 +144,17 @@ function definitionList(pairs) {
   return el('dl', {}, pairs.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value ?? '—')]));
 }
 
-async function decision(seq) {
-  const d = await api('decision', { seq });
+/** A decision's page: seq counts per replica on PostgreSQL, so the replica goes with it there. */
+function decisionHref(row) {
+  return `#/decision/${Number(row.seq)}${row.replica === undefined ? '' : `?${new URLSearchParams({ replica: row.replica })}`}`;
+}
+
+async function decision(seq, query) {
+  const d = await api('decision', { seq, ...(query.has('replica') ? { replica: query.get('replica') } : {}) });
   const r = d.record;
   const siblings = d.siblings.length === 0 ? el('p', { class: 'muted' }, 'Not part of a workflow.') : el('table', {},
     el('thead', {}, el('tr', {}, ['time', 'tool', 'step', 'decision', 'outcome'].map((h) => el('th', {}, h)))),
-    el('tbody', {}, d.siblings.map((s) => el('tr', {}, el('td', {}, el('a', { href: `#/decision/${Number(s.seq)}` }, s.time)), el('td', {}, s.tool ?? ''), el('td', {}, s.workflow?.step ?? '(the workflow)'), el('td', {}, decisionCell(s.decision)), el('td', {}, s.outcome ?? '')))));
+    el('tbody', {}, d.siblings.map((s) => el('tr', {}, el('td', {}, el('a', { href: decisionHref(s) }, s.time)), el('td', {}, s.tool ?? ''), el('td', {}, s.workflow?.step ?? '(the workflow)'), el('td', {}, decisionCell(s.decision)), el('td', {}, s.outcome ?? '')))));
   show(
     el('h1', {}, `Decision ${r.decisionId ?? ''}`),
     el('div', { class: 'cards' },
@@ -253,7 +258,7 @@ async function route() {
   const query = new URLSearchParams(search);
   nav.replaceChildren(...ROUTES.filter(([name]) => me.pages.includes(name)).map(([name, label]) => el('a', { href: `#/${name}`, class: name === (page || 'decisions') ? 'current' : undefined }, label)));
   try {
-    if (page === 'decision') await decision(arg);
+    if (page === 'decision') await decision(arg, query);
     else if (page === 'overview') await overview(query);
     else if (page === 'catalog') await catalog(query);
     else await decisions(query);

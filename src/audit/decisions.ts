@@ -18,7 +18,7 @@ export interface DecisionFilter {
   /** Steps of this composite tool only. */
   workflow?: string;
   /** Keyset paging: only decisions older than this one (newest-first order is time, then seq). */
-  before?: { time: string; seq: number };
+  before?: { time: string; seq: number; replica?: string };
   /** Live tail: only decisions after this seq (and at or after `since`, which bounds the index walk). */
   afterSeq?: number;
 }

@@ -30,5 +30,6 @@ export type { ApprovalBinding, ApprovalRecord, ApprovalStatus, ApprovalStore, Pe
 export type { ApprovalRecordOfCall } from './sink.ts';
 export { createRedactor } from './redact.ts';
 // The console's reads (src/console/): keyset pages, one decision with its workflow and chain place, the Overview.
-export { openConsoleReader, type ConsoleReader, type DecisionDetail, type Overview, type Series } from './sqlite/console-reader.ts';
+export type { ConsoleReader, DecisionDetail, Overview, Series } from './console-reader.ts';
+export { openConsoleReader } from './sqlite/console-reader.ts';
 export type { DecisionFilter } from './decisions.ts';

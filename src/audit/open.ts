@@ -6,7 +6,9 @@ import { postgresSessionState } from './postgres/session-state.ts';
 import { memorySessionState, type SessionStateStore } from './session-state.ts';
 import type { AuditStore } from './sink.ts';
 import { type AuditStoreOptions, openAuditStore } from './sqlite/store.ts';
-import { type ConsoleReader, openConsoleReader } from './sqlite/console-reader.ts';
+import type { ConsoleReader } from './console-reader.ts';
+import { openPostgresConsoleReader } from './postgres/console-reader.ts';
+import { openConsoleReader } from './sqlite/console-reader.ts';
 
 /**
  * The store `audit.backend` names: SQLite (a file beside the config, the default) or PostgreSQL.
@@ -25,8 +27,9 @@ export async function openConfiguredAuditStore(config: AuditConfig, baseDir: str
   return openAuditStore({ ...resolved, path: beside(config.path) }, options);
 }
 
-/** The console's read-only view of the gateway's own SQLite trail (console-reader.ts). */
-export function openConfiguredConsoleReader(config: AuditConfig, baseDir: string): ConsoleReader {
+/** The console's read-only view of the gateway's own trail (console-reader.ts), on either backend. */
+export async function openConfiguredConsoleReader(config: AuditConfig, baseDir: string): Promise<ConsoleReader> {
+  if (config.backend === 'postgres') return openPostgresConsoleReader(config);
   return openConsoleReader(isAbsolute(config.path) ? config.path : resolve(baseDir, config.path));
 }
 

@@ -17,7 +17,7 @@ const VERIFY_INTERVAL_MS = 10 * 60_000;
  */
 export async function startConsole(config: ResolvedConfig, gateway: Gateway, services: Services, log: Logger): Promise<{ handler: ConsoleHandler; close(): void } | undefined> {
   if (!config.console.enabled) return undefined;
-  const reader = openConfiguredConsoleReader(config.audit, config.baseDir);
+  const reader = await openConfiguredConsoleReader(config.audit, config.baseDir);
   const verifier = startChainVerifier(config.file, VERIFY_INTERVAL_MS, log);
   try {
     const handler = await createConsole({
@@ -36,12 +36,12 @@ export async function startConsole(config: ResolvedConfig, gateway: Gateway, ser
       handler,
       close() {
         verifier.stop();
-        reader.close();
+        void reader.close();
       },
     };
   } catch (error) {
     verifier.stop();
-    reader.close();
+    await reader.close();
     throw error;
   }
 }

@@ -115,12 +115,6 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     });
   }
 
-  // The console reads one chain's rows by seq (keyset paging, the live tail): SQLite only, for now.
-  if (parsed.console.enabled && parsed.audit.backend === 'postgres') {
-    throw new WardenError('CONFIG_INVALID', `${path}: console.enabled: the console reads a SQLite audit trail only; with "audit.backend": "postgres" use warden audit query`, {
-      details: { file: path, path: 'console.enabled' },
-    });
-  }
   if (parsed.console.listener === 'admin' && parsed.server.admin_port === undefined) {
     throw new WardenError('CONFIG_INVALID', `${path}: console.listener: "admin" needs server.admin_port`, { details: { file: path, path: 'console.listener' } });
   }

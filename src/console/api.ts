@@ -47,7 +47,8 @@ const decisionsQuery = z
     method: optionalText,
     workflow: optionalText,
     /** `TIME~SEQ` of the last row shown: the next page starts after it. */
-    before: z.string().regex(/^[0-9T:.Z-]+~\d+$/, 'expected TIME~SEQ').optional(),
+    /** `TIME~SEQ~REPLICA` on PostgreSQL, where seq counts per replica. */
+    before: z.string().regex(/^[0-9T:.Z-]+~\d+(~[A-Za-z0-9_.-]{1,63})?$/, 'expected TIME~SEQ or TIME~SEQ~REPLICA').optional(),
     after: z.coerce.number().int().min(0).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
@@ -55,7 +56,7 @@ const decisionsQuery = z
 
 const RANGES = new Map([['1h', 3_600_000], ['24h', 86_400_000], ['7d', 7 * 86_400_000], ['30d', 30 * 86_400_000]]);
 const overviewQuery = z.object({ range: z.enum(['1h', '24h', '7d', '30d']).default('24h') }).strict();
-const decisionQuery = z.object({ seq: z.coerce.number().int().min(1) }).strict();
+const decisionQuery = z.object({ seq: z.coerce.number().int().min(1), replica: z.string().regex(/^[A-Za-z0-9_.-]{1,63}$/).optional() }).strict();
 const catalogQuery = z
   .object({ sub: optionalText, roles: z.string().max(1024).optional(), recorded: optionalText })
   .strict()
@@ -102,17 +103,17 @@ export async function readPage(deps: ApiDeps, page: Exclude<Page, 'catalog'>, pa
       if (q.method) filter.method = q.method;
       if (q.workflow) filter.workflow = q.workflow;
       if (q.before) {
-        const [time, seq] = q.before.split('~') as [string, string];
-        filter.before = { time, seq: Number(seq) };
+        const [time, seq, replica] = q.before.split('~') as [string, string, string | undefined];
+        filter.before = { time, seq: Number(seq), ...(replica === undefined ? {} : { replica }) };
       }
       if (q.after !== undefined) filter.afterSeq = q.after;
-      const rows = deps.reader.decisions(filter, q.limit);
+      const rows = await deps.reader.decisions(filter, q.limit);
       const last = rows.at(-1);
-      return { rows, next: rows.length === q.limit && last ? `${last.time}~${last.seq}` : null };
+      return { rows, next: rows.length === q.limit && last ? `${last.time}~${last.seq}${last.replica === undefined ? '' : `~${last.replica}`}` : null };
     }
     case 'decision': {
-      const { seq } = parse(decisionQuery, params);
-      const found = deps.reader.decision(seq);
+      const { seq, replica } = parse(decisionQuery, params);
+      const found = await deps.reader.decision(seq, replica);
       if (found === undefined) throw new ApiError(404, 'REQUEST_INVALID', `no decision at seq ${seq}`);
       return found;
     }
@@ -120,7 +121,7 @@ export async function readPage(deps: ApiDeps, page: Exclude<Page, 'catalog'>, pa
       const { range } = parse(overviewQuery, params);
       const until = (deps.now ?? (() => new Date()))();
       const since = new Date(until.getTime() - RANGES.get(range)!);
-      return { ...deps.reader.overview({ since, until }, 48), upstreams: deps.upstreams(), chain: deps.chain(), policyRevision: deps.policyRevision() };
+      return { ...(await deps.reader.overview({ since, until }, 48)), upstreams: deps.upstreams(), chain: deps.chain(), policyRevision: deps.policyRevision() };
     }
   }
 }
@@ -128,7 +129,7 @@ export async function readPage(deps: ApiDeps, page: Exclude<Page, 'catalog'>, pa
 /** The catalog as the chosen principal would see it: given sub + roles, or a recorded principal. */
 export async function readCatalog(deps: ApiDeps, params: URLSearchParams, viewer: Principal): Promise<unknown> {
   const q = parse(catalogQuery, params);
-  const principal: Principal = q.recorded !== undefined ? recorded(deps, q.recorded, viewer) : {
+  const principal: Principal = q.recorded !== undefined ? await recorded(deps, q.recorded, viewer) : {
     sub: q.sub!,
     iss: viewer.iss,
     aud: [...viewer.aud],
@@ -138,11 +139,11 @@ export async function readCatalog(deps: ApiDeps, params: URLSearchParams, viewer
     expiresAt: viewer.expiresAt,
     tokenId: 'console',
   };
-  return { principal: { sub: principal.sub, iss: principal.iss, roles: principal.roles, scopes: principal.scopes }, items: await deps.seenBy(principal), principals: deps.reader.principals(200) };
+  return { principal: { sub: principal.sub, iss: principal.iss, roles: principal.roles, scopes: principal.scopes }, items: await deps.seenBy(principal), principals: await deps.reader.principals(200) };
 }
 
-function recorded(deps: ApiDeps, sub: string, viewer: Principal): Principal {
-  const stored = deps.reader.recordedPrincipal(sub);
+async function recorded(deps: ApiDeps, sub: string, viewer: Principal): Promise<Principal> {
+  const stored = await deps.reader.recordedPrincipal(sub);
   if (stored === undefined) throw new ApiError(404, 'REQUEST_INVALID', `no recorded decision input for principal ${sub}`);
   const list = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
   return {

@@ -57,10 +57,11 @@ export function gatewayStdioEntry(configPath: string, env: Record<string, string
 
 /**
  * Starts `warden serve --http --port 0` and waits for its pino `listening` line; stderr is kept.
- * `nodeArgs` go to node itself (the bench's `--cpu-prof`, which NODE_OPTIONS refuses).
+ * `nodeArgs` go to node itself (the bench's `--cpu-prof`, which NODE_OPTIONS refuses). `port`: for
+ * a config that must name the gateway's URL before it starts (an OAuth audience, a redirect URI).
  */
-export function startGatewayHttp(configPath: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ListeningProcess> {
-  const args = [...nodeArgs, WARDEN, 'serve', '--config', configPath, '--http', '--port', '0'];
+export function startGatewayHttp(configPath: string, env: Record<string, string> = {}, nodeArgs: string[] = [], port = 0): Promise<ListeningProcess> {
+  const args = [...nodeArgs, WARDEN, 'serve', '--config', configPath, '--http', '--port', String(port)];
   return startListeningProcess(process.execPath, args, env, pinoListeningUrl, { keepStderr: true });
 }
 

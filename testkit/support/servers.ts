@@ -16,6 +16,14 @@ async function listen(server: Server): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** A port free a moment ago, for a process whose config must name its own URL before it starts. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  const url = await listen(server);
+  await new Promise((resolve) => server.close(resolve));
+  return Number(new URL(url).port);
+}
+
 async function shut(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));

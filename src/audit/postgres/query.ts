@@ -37,7 +37,8 @@ function whereDecisions(filter: DecisionFilter, params: unknown[]): string {
     params.push(value);
     clauses.push(clause(`$${params.length}`));
   };
-  if (filter.since) add((p) => `d.time >= ${p}`, filter.since.toISOString());
+  let sinceParam: string | undefined;
+  if (filter.since) add((p) => `d.time >= ${(sinceParam = p)}`, filter.since.toISOString());
   if (filter.until) add((p) => `d.time < ${p}`, filter.until.toISOString());
   if (filter.sub !== undefined) add((p) => `d.sub = ${p}`, filter.sub);
   if (filter.tool !== undefined) {
@@ -50,8 +51,22 @@ function whereDecisions(filter: DecisionFilter, params: unknown[]): string {
   if (filter.method !== undefined) add((p) => `d.method = ${p}`, filter.method);
   else for (const method of filter.hideMethods ?? []) add((p) => `d.method IS DISTINCT FROM ${p}`, method);
   if (filter.workflow !== undefined) add((p) => `(d.data::json -> 'workflow' ->> 'name') = ${p}`, filter.workflow);
-  // Keyset paging and the live tail follow one chain's seq: the console, their only user, reads SQLite.
-  if (filter.before !== undefined || filter.afterSeq !== undefined) throw new WardenError('INTERNAL', 'paging by seq is not available on PostgreSQL');
+  // Keyset paging in the newest-first order (time, replica, seq); a cursor without its replica
+  // (one written by SQLite's reader) compares time and seq only.
+  const before = filter.before;
+  if (before !== undefined) {
+    if (before.replica === undefined) add((p) => `(d.time, d.seq) < (${p}, $${params.length + 1})`, before.time);
+    else add((p) => `(d.time, d.replica_id, d.seq) < (${p}, $${params.length + 1}, $${params.length + 2})`, before.time);
+    if (before.replica !== undefined) params.push(before.replica);
+    params.push(before.seq);
+  }
+  // The live tail: seq counts per replica here, so "after" is after the newest row shown, which
+  // `since` names by its time (the console sends both). A row another replica commits later
+  // under an earlier time is on the page at the next load, not in the tail.
+  if (filter.afterSeq !== undefined) {
+    if (sinceParam === undefined) throw new WardenError('INTERNAL', 'the live tail on PostgreSQL needs since (the newest row shown)');
+    add((p) => `(d.time > ${sinceParam} OR d.seq > ${p})`, filter.afterSeq);
+  }
   return clauses.join(' AND ');
 }
 

@@ -35,7 +35,10 @@ export function openWriterDatabase(config: AuditConfig): Database.Database {
 }
 
 /** A reader for the CLI: never creates the file, never writes. */
-export function openReaderDatabase(path: string, busyTimeoutMs = 2000): Database.Database {
+/** How long a reader waits on a lock the writer holds (a checkpoint, a migration). */
+export const READER_BUSY_TIMEOUT_MS = 2000;
+
+export function openReaderDatabase(path: string, busyTimeoutMs = READER_BUSY_TIMEOUT_MS): Database.Database {
   try {
     return new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
   } catch (error) {
