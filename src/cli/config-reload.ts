@@ -48,6 +48,8 @@ export async function reloadConfig(running: ResolvedConfig, targets: ReloadTarge
   let changed: Array<keyof ResolvedConfig>;
   let authenticator: Authenticator | undefined;
   let gateway: GatewayReload | undefined;
+  let restartNeeded: Array<keyof ResolvedConfig>;
+  let applied: ResolvedConfig;
   try {
     next = loadConfig(running.file);
     const composites = await loadComposites(next.composites, next.compositeModules, next.baseDir);
@@ -55,9 +57,14 @@ export async function reloadConfig(running: ResolvedConfig, targets: ReloadTarge
     if (changed.includes('auth') && next.auth.mode === running.auth.mode) {
       authenticator = await createAuthenticator(next.auth, { baseDir: next.baseDir, logger: log });
     }
-    // Last, so nothing can fail after its connections are open.
+    // Last, so only its own commit can still refuse the reload once its connections are open.
     if (changed.some((section) => GATEWAY_SECTIONS.has(section))) gateway = await targets.gateway.prepareReload(next, composites);
+    restartNeeded = changed.filter((section) => !LIVE_SECTIONS.has(section) || (section === 'auth' && authenticator === undefined));
+    // The sections that need a restart stay as they run, so the next reload names them again.
+    applied = { ...next, ...Object.fromEntries(restartNeeded.map((section) => [section, running[section]])) };
+    gateway?.commit(applied);
   } catch (error) {
+    await gateway?.abandon();
     await authenticator?.close();
     const failure = asWardenError(error, 'CONFIG_INVALID');
     log.error({ code: failure.code, ...failure.details }, `config reload refused, keeping the running config: ${failure.message}`);
@@ -65,10 +72,6 @@ export async function reloadConfig(running: ResolvedConfig, targets: ReloadTarge
     await audit.recordLifecycle({ kind: 'config_reload', time, file: running.file, ok: false, error: failure.message }).catch((e: unknown) => log.error({ err: e }, 'recording a config reload failed'));
     return running;
   }
-  const restartNeeded = changed.filter((section) => !LIVE_SECTIONS.has(section) || (section === 'auth' && authenticator === undefined));
-  // The sections that need a restart stay as they run, so the next reload names them again.
-  const applied: ResolvedConfig = { ...next, ...Object.fromEntries(restartNeeded.map((section) => [section, running[section]])) };
-  gateway?.commit(applied);
   if (gateway) log.info({ ...gateway.upstreams }, 'config reload: upstreams, namespacing and composites applied');
   if (authenticator) await targets.authenticator.replace(authenticator);
   if (changed.includes('limits')) targets.gateway.limits.reconfigure(next.limits, (upstream) => upstreamLimits(next.limits, upstream).max_concurrent);

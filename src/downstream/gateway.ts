@@ -55,7 +55,11 @@ export interface GatewayDeps {
 /** A config reload's part in the gateway, prepared (gateway.prepareReload). */
 export interface GatewayReload {
   upstreams: { added: readonly string[]; changed: readonly string[]; removed: readonly string[] };
-  /** `applied`: the config now running (the reload's, with the sections that wait for a restart as they were). */
+  /**
+   * `applied`: the config now running (the reload's, with the sections that wait for a restart as
+   * they were). Throws CONFIG_INVALID, changing nothing, if a listing that arrived since the
+   * prepare makes the new catalog invalid (then call abandon).
+   */
   commit(applied: ResolvedConfig): void;
   abandon(): Promise<void>;
 }
@@ -168,10 +172,9 @@ export class Gateway {
    */
   async prepareReload(next: ResolvedConfig, composites: readonly Composite[]): Promise<GatewayReload> {
     const upstreams = await this.upstreams.prepare(next);
-    const listings = upstreams.listings();
-    let catalog: ReturnType<Catalog['prepare']>;
+    const build = () => this.catalog.prepare(next.upstreams.map((u) => u.name), next.namespacing, compositeToolItems(composites), upstreams.listings());
     try {
-      catalog = this.catalog.prepare(next.upstreams.map((u) => u.name), next.namespacing, compositeToolItems(composites), listings);
+      build();
     } catch (error) {
       await upstreams.abandon();
       throw error;
@@ -181,13 +184,15 @@ export class Gateway {
       upstreams: { added, changed, removed },
       abandon: () => upstreams.abandon(),
       commit: (applied) => {
+        // Built again on the listings of this moment: one may have changed since (a list_changed).
+        const catalog = build();
         upstreams.commit();
         catalog.commit();
         this.#composites.clear();
         for (const composite of composites) this.#composites.set(composite.name, composite);
         this.#pipelineDeps.pageSize = next.namespacing.page_size;
         this.#config = applied;
-        for (const [upstream, listing] of listings) {
+        for (const [upstream, listing] of upstreams.listings()) {
           if (listing === undefined) continue;
           this.integrity?.observe(upstream, listing);
           this.#resubscribe(upstream);

@@ -31,7 +31,23 @@ export function tooLargeLimit(error: unknown): number | undefined {
 
 /** How much of a dropped message's start and end is kept, to read its id. */
 export const HEAD = 512;
-export const TAIL = 128;
+const TAIL = 128;
+
+/** What a message being dropped keeps of itself: the first bytes, and the last ones as they come. */
+export interface DroppedMessage {
+  head: string;
+  tail: Buffer;
+  bytes: number;
+}
+
+export function startDropped(head: string, held: Buffer): DroppedMessage {
+  return { head, tail: Buffer.from(held.subarray(-TAIL)), bytes: held.length };
+}
+
+export function keepTail(dropping: DroppedMessage, piece: Buffer): void {
+  dropping.bytes += piece.length;
+  dropping.tail = piece.length >= TAIL ? Buffer.from(piece.subarray(-TAIL)) : Buffer.concat([dropping.tail, piece]).subarray(-TAIL);
+}
 const SCALAR = String.raw`(?:"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)`;
 /** The leading scalar members of the top-level object, then the first structured one's key. */
 const LEADING = new RegExp(String.raw`^\s*\{\s*((?:"[A-Za-z_]+"\s*:\s*${SCALAR}\s*,\s*)*)"(result|error|method|params)"`);
@@ -64,7 +80,7 @@ export class CappedReadBuffer {
   readonly #queue: Array<string | JSONRPCMessage> = [];
   #partial: Buffer[] = [];
   #size = 0;
-  #dropping: { head: string; tail: Buffer; bytes: number } | undefined;
+  #dropping: DroppedMessage | undefined;
 
   constructor(
     private readonly limit: number,
@@ -76,7 +92,7 @@ export class CappedReadBuffer {
     while (start <= chunk.length) {
       const newline = chunk.indexOf(10, start);
       const piece = chunk.subarray(start, newline === -1 ? chunk.length : newline);
-      if (this.#dropping) this.#keepTail(piece);
+      if (this.#dropping) keepTail(this.#dropping, piece);
       else {
         this.#partial.push(piece);
         this.#size += piece.length;
@@ -103,15 +119,9 @@ export class CappedReadBuffer {
 
   #startDropping(): void {
     const line = Buffer.concat(this.#partial);
-    this.#dropping = { head: line.subarray(0, HEAD).toString('utf8'), tail: Buffer.from(line.subarray(-TAIL)), bytes: line.length };
+    this.#dropping = startDropped(line.subarray(0, HEAD).toString('utf8'), line);
     this.#partial = [];
     this.#size = 0;
-  }
-
-  #keepTail(piece: Buffer): void {
-    const dropping = this.#dropping!;
-    dropping.bytes += piece.length;
-    dropping.tail = piece.length >= TAIL ? Buffer.from(piece.subarray(-TAIL)) : Buffer.concat([dropping.tail, piece]).subarray(-TAIL);
   }
 
   #endLine(): void {

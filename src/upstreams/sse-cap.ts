@@ -1,4 +1,4 @@
-import { type Dropped, HEAD, responseIdOf, TAIL, tooLargeResponse } from './result-cap.ts';
+import { type Dropped, type DroppedMessage, HEAD, keepTail, responseIdOf, startDropped, tooLargeResponse } from './result-cap.ts';
 
 /**
  * `max_result_bytes` for a legacy SSE upstream. The SDK's SSEClientTransport reads each event
@@ -17,7 +17,7 @@ export function cappedEventStream(limit: number, onDropped: (dropped: Dropped) =
   let size = 0;
   let lineBytes = 0;
   let lastByte = -1;
-  let dropping: { head: string; tail: Buffer; bytes: number } | undefined;
+  let dropping: DroppedMessage | undefined;
 
   const startDropping = (): void => {
     const held = Buffer.concat(event);
@@ -25,7 +25,7 @@ export function cappedEventStream(limit: number, onDropped: (dropped: Dropped) =
     const field = held.subarray(0, HEAD * 4).indexOf('data:');
     let from = field === -1 ? 0 : field + 5;
     if (held[from] === 32) from++;
-    dropping = { head: held.subarray(from, from + HEAD).toString('utf8'), tail: Buffer.from(held.subarray(-TAIL)), bytes: held.length };
+    dropping = startDropped(held.subarray(from, from + HEAD).toString('utf8'), held);
     event = [];
     size = 0;
   };
@@ -51,8 +51,7 @@ export function cappedEventStream(limit: number, onDropped: (dropped: Dropped) =
         const newline = bytes.indexOf(LF, start);
         const piece = bytes.subarray(start, newline === -1 ? bytes.length : newline + 1);
         if (dropping) {
-          dropping.bytes += piece.length;
-          dropping.tail = piece.length >= TAIL ? Buffer.from(piece.subarray(-TAIL)) : Buffer.concat([dropping.tail, piece]).subarray(-TAIL);
+          keepTail(dropping, piece);
         } else {
           // Copied: the stream may reuse the chunk's memory once we return.
           event.push(Buffer.from(piece));

@@ -151,4 +151,27 @@ describe('upstream connection - failures', () => {
     await refreshed;
     expect(listings[1]!.tools.map((t) => t.name)).toContain('brand_new');
   });
+
+  it('retries a list refresh the upstream failed (lists are idempotent), and gives up after three tries keeping the last listing', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) });
+    const { connection, listings, nextListing } = connect(stdioSpec('flaky-lists'), pino({ level: 'warn' }, sink));
+    await connection.start();
+    const failedLists = async () => (JSON.parse(((await call(connection, 'stats', {})).content as Array<{ text: string }>)[0]!.text) as { failedLists: number }).failedLists;
+
+    // The first refresh after list_changed fails; the retry brings the new tool.
+    const refreshed = nextListing();
+    await call(connection, 'add_tool', { message: 'after_retry', fail_lists: 1 });
+    await refreshed;
+    expect(listings.at(-1)!.tools.map((t) => t.name)).toContain('after_retry');
+    expect(await failedLists()).toBe(1);
+    expect(lines.filter((l) => l.msg === 'refreshing the upstream listing failed; retrying')).toMatchObject([{ upstream: 'flaky-lists', attempt: 1 }]);
+
+    // Every try fails: three in all, no new listing, the connection stays up.
+    await call(connection, 'add_tool', { message: 'never_listed', fail_lists: 3 });
+    await expect.poll(() => lines.some((l) => l.msg === 'refreshing the upstream listing failed')).toBe(true);
+    expect(await failedLists()).toBe(4);
+    expect(listings.at(-1)!.tools.map((t) => t.name)).not.toContain('never_listed');
+    expect(connection.state).toBe('ready');
+  });
 });
