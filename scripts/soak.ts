@@ -8,7 +8,7 @@
  * the number of answered calls that have no decision row in the audit trail, which must be 0
  * (exit 1 otherwise, or when the gateway died).
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -160,6 +160,24 @@ function metric(text: string, name: string, labels = ''): number {
   return line === undefined ? NaN : Number(line.split(' ').at(-1));
 }
 
+/** The gateway's open fds by kind (socket, pipe, anon_inode, or the file's base name), so a growing count says what grows. */
+function fdKinds(pid: number): { total: number; kinds: string } {
+  const kinds = new Map<string, number>();
+  const fds = readdirSync(`/proc/${pid}/fd`);
+  for (const fd of fds) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed between the listing and the read
+    }
+    const kind = /^(socket|pipe|anon_inode):/.exec(target)?.[1] ?? target.replace(/^.*\//, '');
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  const listed = [...kinds].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${n}`);
+  return { total: fds.length, kinds: listed.join(', ') };
+}
+
 const samples: string[] = [];
 async function sampler(): Promise<void> {
   let lastCalls = 0;
@@ -169,7 +187,7 @@ async function sampler(): Promise<void> {
     const text = await (await fetch(new URL('/metrics', gateway.url))).text();
     const status = readFileSync(`/proc/${gateway.pid}/status`, 'utf8');
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-    const fds = readdirSync(`/proc/${gateway.pid}/fd`).length;
+    const fds = fdKinds(gateway.pid);
     const now = Date.now();
     const rate = (calls - lastCalls) / ((now - lastAt) / 1000);
     [lastCalls, lastAt] = [calls, now];
@@ -177,7 +195,7 @@ async function sampler(): Promise<void> {
       `${((now - started) / 60_000).toFixed(1).padStart(5)} min`,
       `rss ${rss.toFixed(0)} MB`,
       `heap ${(metric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20).toFixed(0)} MB`,
-      `fds ${fds}`,
+      `fds ${fds.total} (${fds.kinds})`,
       `sessions ${metric(text, 'warden_sessions_open', '{era="legacy"}')}`,
       `${rate.toFixed(0)} calls/s`,
     ].join('  ');
