@@ -4,17 +4,22 @@
  * and an in-memory audit sink) in front of the stdio fixture upstream; `pipeline.call` is called
  * directly so no client transport blurs the difference. "Metrics" is the Prometheus registry
  * recording; "tracing" is an OpenTelemetry SDK recording every span (no sampling) into a batch
- * processor whose exporter drops the batches (exporting happens off the call path). Slices of the
- * four modes rotate, so a burst of load from elsewhere hits all of them. Reported: p50/p99 per
+ * processor whose exporter drops the batches, so the rows show the call path alone; the OTLP rows
+ * add what `tracing.otlp_url` costs on the same thread (batches serialised and posted to a loopback
+ * collector), recording every trace and then 1 in 10. Slices of the modes rotate, so a burst of
+ * load from elsewhere hits all of them. Reported: p50/p99 per
  * call, the p50 added over "off", this process's CPU per call (the upstream is another process),
  * and the telemetry alone (one request's spans and metrics, no upstream) in a tight loop, as CPU
  * time per call: on these shared cores a loop's wall time mostly measures other people's load.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import { trace } from '@opentelemetry/api';
+import { type ProxyTracerProvider, trace, type TracerProvider } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { setMetricsEnabled } from '../src/metrics/metrics.ts';
+import { startTracing } from '../src/metrics/tracing-setup.ts';
 import type { SessionInfo } from '../src/pipeline/context.ts';
 import { Observed } from '../src/pipeline/observe.ts';
 import { relayServer } from '../testkit/fixtures/spawn.ts';
@@ -23,7 +28,7 @@ import { startTestGateway } from '../testkit/support/gateway.ts';
 const ROUNDS = 16;
 const SLICE = 250;
 const WARMUP = 3_000;
-const MODES = ['off', 'metrics', 'tracing', 'both'] as const;
+const MODES = ['off', 'metrics', 'tracing', 'both', 'both, OTLP', 'both, OTLP 1/10'] as const;
 type Mode = (typeof MODES)[number];
 
 const dropping: SpanExporter = {
@@ -32,10 +37,31 @@ const dropping: SpanExporter = {
 };
 const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropping)] });
 
-function telemetry(mode: Mode): void {
-  setMetricsEnabled(mode === 'metrics' || mode === 'both');
+// What an operator gets from `tracing.otlp_url` (tracing-setup.ts): batches serialised and posted
+// to a collector, here a loopback server that reads and discards them; every trace, then 1 in 10.
+const collector = createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')));
+await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+const otlpUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
+async function otlpProvider(sampleRatio: number): Promise<{ provider: TracerProvider; stop: () => Promise<void> }> {
+  const stop = await startTracing({ otlp_url: otlpUrl, headers: {}, service_name: 'bench', sample_ratio: sampleRatio });
+  const registered = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate();
   trace.disable();
-  if (mode === 'tracing' || mode === 'both') trace.setGlobalTracerProvider(provider);
+  return { provider: registered, stop };
+}
+const otlp = await otlpProvider(1);
+const otlpTenth = await otlpProvider(0.1);
+const providers = new Map<Mode, TracerProvider>([
+  ['tracing', provider],
+  ['both', provider],
+  ['both, OTLP', otlp.provider],
+  ['both, OTLP 1/10', otlpTenth.provider],
+]);
+
+function telemetry(mode: Mode): void {
+  setMetricsEnabled(mode !== 'off' && mode !== 'tracing');
+  trace.disable();
+  const registered = providers.get(mode);
+  if (registered !== undefined) trace.setGlobalTracerProvider(registered);
 }
 
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
@@ -124,4 +150,7 @@ try {
 } finally {
   await gw.close();
   await provider.shutdown();
+  await otlp.stop();
+  await otlpTenth.stop();
+  collector.close();
 }
