@@ -160,9 +160,29 @@ function metric(text: string, name: string, labels = ''): number {
   return line === undefined ? NaN : Number(line.split(' ').at(-1));
 }
 
-/** The gateway's open fds by kind (socket, pipe, anon_inode, or the file's base name), so a growing count says what grows. */
-function fdKinds(pid: number): { total: number; kinds: string } {
+/** TCP sockets of a process by inode: the peer's port and the state (/proc/PID/net/tcp{,6}). */
+function tcpSockets(pid: number): Map<string, { local: number; remote: number; state: string }> {
+  const states: Record<string, string> = { '01': 'est', '06': 'time_wait', '08': 'close_wait', '0A': 'listen' };
+  const sockets = new Map<string, { local: number; remote: number; state: string }>();
+  for (const table of ['tcp', 'tcp6']) {
+    for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const port = (address: string) => Number.parseInt(address.split(':')[1]!, 16);
+      sockets.set(f[9]!, { local: port(f[1]!), remote: port(f[2]!), state: states[f[3]!] ?? f[3]! });
+    }
+  }
+  return sockets;
+}
+
+/**
+ * The gateway's open fds by kind, so a growing count says what grows: TCP sockets as `in` (clients
+ * on the gateway's port) or `out:NAME` (to an upstream, by its port), with their state when not
+ * established; pipes, anon inodes, and files by base name.
+ */
+function fdKinds(pid: number, ports: ReadonlyMap<number, string>): { total: number; kinds: string } {
   const kinds = new Map<string, number>();
+  const tcp = tcpSockets(pid);
   const fds = readdirSync(`/proc/${pid}/fd`);
   for (const fd of fds) {
     let target: string;
@@ -171,12 +191,21 @@ function fdKinds(pid: number): { total: number; kinds: string } {
     } catch {
       continue; // closed between the listing and the read
     }
-    const kind = /^(socket|pipe|anon_inode):/.exec(target)?.[1] ?? target.replace(/^.*\//, '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    const socket = inode === undefined ? undefined : tcp.get(inode);
+    let kind: string;
+    if (socket !== undefined) {
+      const where = socket.state === 'listen' ? 'listen' : ports.get(socket.local) === 'gateway' ? 'in' : `out:${ports.get(socket.remote) ?? socket.remote}`;
+      kind = socket.state === 'est' || socket.state === 'listen' ? where : `${where} ${socket.state}`;
+    } else {
+      kind = /^(socket|pipe|anon_inode):/.exec(target)?.[1] ?? target.replace(/^.*\//, '');
+    }
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
   }
   const listed = [...kinds].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${n}`);
   return { total: fds.length, kinds: listed.join(', ') };
 }
+const portOf = (url: string | undefined) => (url === undefined ? 0 : Number(new URL(url).port));
 
 const samples: string[] = [];
 async function sampler(): Promise<void> {
@@ -187,7 +216,7 @@ async function sampler(): Promise<void> {
     const text = await (await fetch(new URL('/metrics', gateway.url))).text();
     const status = readFileSync(`/proc/${gateway.pid}/status`, 'utf8');
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-    const fds = fdKinds(gateway.pid);
+    const fds = fdKinds(gateway.pid, new Map([[portOf(gateway.url), 'gateway'], [portOf(http.url), 'sink']]));
     const now = Date.now();
     const rate = (calls - lastCalls) / ((now - lastAt) / 1000);
     [lastCalls, lastAt] = [calls, now];
