@@ -8,7 +8,7 @@
  * the number of answered calls that have no decision row in the audit trail, which must be 0
  * (exit 1 otherwise, or when the gateway died).
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -160,6 +160,53 @@ function metric(text: string, name: string, labels = ''): number {
   return line === undefined ? NaN : Number(line.split(' ').at(-1));
 }
 
+/** TCP sockets of a process by inode: the peer's port and the state (/proc/PID/net/tcp{,6}). */
+function tcpSockets(pid: number): Map<string, { local: number; remote: number; state: string }> {
+  const states: Record<string, string> = { '01': 'est', '06': 'time_wait', '08': 'close_wait', '0A': 'listen' };
+  const sockets = new Map<string, { local: number; remote: number; state: string }>();
+  for (const table of ['tcp', 'tcp6']) {
+    for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const port = (address: string) => Number.parseInt(address.split(':')[1]!, 16);
+      sockets.set(f[9]!, { local: port(f[1]!), remote: port(f[2]!), state: states[f[3]!] ?? f[3]! });
+    }
+  }
+  return sockets;
+}
+
+/**
+ * The gateway's open fds by kind, so a growing count says what grows: TCP sockets as `in` (clients
+ * on the gateway's port) or `out:NAME` (to an upstream, by its port), with their state when not
+ * established; pipes, anon inodes, and files by base name.
+ */
+function fdKinds(pid: number, ports: ReadonlyMap<number, string>): { total: number; kinds: string } {
+  const kinds = new Map<string, number>();
+  const tcp = tcpSockets(pid);
+  const fds = readdirSync(`/proc/${pid}/fd`);
+  for (const fd of fds) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed between the listing and the read
+    }
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    const socket = inode === undefined ? undefined : tcp.get(inode);
+    let kind: string;
+    if (socket !== undefined) {
+      const where = socket.state === 'listen' ? 'listen' : ports.get(socket.local) === 'gateway' ? 'in' : `out:${ports.get(socket.remote) ?? socket.remote}`;
+      kind = socket.state === 'est' || socket.state === 'listen' ? where : `${where} ${socket.state}`;
+    } else {
+      kind = /^(socket|pipe|anon_inode):/.exec(target)?.[1] ?? target.replace(/^.*\//, '');
+    }
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  const listed = [...kinds].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${n}`);
+  return { total: fds.length, kinds: listed.join(', ') };
+}
+const portOf = (url: string | undefined) => (url === undefined ? 0 : Number(new URL(url).port));
+
 const samples: string[] = [];
 async function sampler(): Promise<void> {
   let lastCalls = 0;
@@ -169,7 +216,7 @@ async function sampler(): Promise<void> {
     const text = await (await fetch(new URL('/metrics', gateway.url))).text();
     const status = readFileSync(`/proc/${gateway.pid}/status`, 'utf8');
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
-    const fds = readdirSync(`/proc/${gateway.pid}/fd`).length;
+    const fds = fdKinds(gateway.pid, new Map([[portOf(gateway.url), 'gateway'], [portOf(http.url), 'sink']]));
     const now = Date.now();
     const rate = (calls - lastCalls) / ((now - lastAt) / 1000);
     [lastCalls, lastAt] = [calls, now];
@@ -177,7 +224,7 @@ async function sampler(): Promise<void> {
       `${((now - started) / 60_000).toFixed(1).padStart(5)} min`,
       `rss ${rss.toFixed(0)} MB`,
       `heap ${(metric(text, 'nodejs_heap_size_used_bytes') / 2 ** 20).toFixed(0)} MB`,
-      `fds ${fds}`,
+      `fds ${fds.total} (${fds.kinds})`,
       `sessions ${metric(text, 'warden_sessions_open', '{era="legacy"}')}`,
       `${rate.toFixed(0)} calls/s`,
     ].join('  ');

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { BoundCounter, BoundHistogram } from './bound-series.ts';
 
 /**
  * The gateway's Prometheus instruments, one registry per process (like the one logger). Every
@@ -47,33 +48,29 @@ export function bounded(label: string, value: string): string {
   return value;
 }
 
-const requests = new Counter({
-  name: 'warden_requests_total',
-  help: 'Requests answered by the pipeline, by method, decision (allow, deny, none = refused before a decision) and code (OK or the stable error code).',
-  labelNames: ['method', 'decision', 'code'] as const,
-  registers: [registry],
-});
-const requestSeconds = new Histogram({
-  name: 'warden_request_duration_seconds',
-  help: 'End-to-end time of a request in the pipeline, from authentication to the answer.',
-  labelNames: ['method'] as const,
-  buckets: LATENCY_BUCKETS,
-  registers: [registry],
-});
-const stageSeconds = new Histogram({
-  name: 'warden_stage_duration_seconds',
-  help: 'Time spent in one pipeline stage (authenticate, resolve, authorize, approve, limit, audit-decision, forward).',
-  labelNames: ['stage'] as const,
-  buckets: LATENCY_BUCKETS,
-  registers: [registry],
-});
-const upstreamSeconds = new Histogram({
-  name: 'warden_upstream_request_duration_seconds',
-  help: 'Time from sending a request to an upstream to its answer, by upstream and outcome (ok, error).',
-  labelNames: ['upstream', 'outcome'] as const,
-  buckets: LATENCY_BUCKETS,
-  registers: [registry],
-});
+// The four recorded on every call are bound series (bound-series.ts): prom-client's own cost
+// ~240 ns per record, nine records per call.
+const requests = new BoundCounter(
+  'warden_requests_total',
+  'Requests answered by the pipeline, by method, decision (allow, deny, none = refused before a decision) and code (OK or the stable error code).',
+  ['method', 'decision', 'code'] as const,
+  registry,
+);
+const requestSeconds = new BoundHistogram('warden_request_duration_seconds', 'End-to-end time of a request in the pipeline, from authentication to the answer.', ['method'] as const, LATENCY_BUCKETS, registry);
+const stageSeconds = new BoundHistogram(
+  'warden_stage_duration_seconds',
+  'Time spent in one pipeline stage (authenticate, resolve, authorize, approve, limit, audit-decision, forward).',
+  ['stage'] as const,
+  LATENCY_BUCKETS,
+  registry,
+);
+const upstreamSeconds = new BoundHistogram(
+  'warden_upstream_request_duration_seconds',
+  'Time from sending a request to an upstream to its answer, by upstream and outcome (ok, error).',
+  ['upstream', 'outcome'] as const,
+  LATENCY_BUCKETS,
+  registry,
+);
 const upstreamReconnects = new Counter({
   name: 'warden_upstream_reconnects_total',
   help: 'Reconnections scheduled after an upstream connection failed or was lost.',
@@ -198,26 +195,19 @@ new Gauge({
   },
 });
 
-/** Children of the per-stage histogram, made once: `labels()` hashes its arguments on every call. */
-const stageChildren = new Map<string, ReturnType<typeof stageSeconds.labels>>();
-
 /** The recording calls. Each returns at once while metrics are off. */
 export const metrics = {
   request(method: string, decision: 'allow' | 'deny' | 'none', code: string, seconds: number): void {
     if (!enabled) return;
     const m = bounded('method', method);
-    requests.inc({ method: m, decision, code: bounded('code', code) });
-    requestSeconds.observe({ method: m }, seconds);
+    requests.series(m, decision, bounded('code', code)).inc();
+    requestSeconds.series(m).observe(seconds);
   },
   stage(stage: string, seconds: number): void {
-    if (!enabled) return;
-    let child = stageChildren.get(stage);
-    if (child === undefined) stageChildren.set(stage, (child = stageSeconds.labels(bounded('stage', stage))));
-    child.observe(seconds);
+    if (enabled) stageSeconds.series(bounded('stage', stage)).observe(seconds);
   },
   upstreamCall(upstream: string, ok: boolean, seconds: number): void {
-    if (!enabled) return;
-    upstreamSeconds.observe({ upstream: bounded('upstream', upstream), outcome: ok ? 'ok' : 'error' }, seconds);
+    if (enabled) upstreamSeconds.series(bounded('upstream', upstream), ok ? 'ok' : 'error').observe(seconds);
   },
   upstreamReconnect(upstream: string): void {
     if (enabled) upstreamReconnects.inc({ upstream: bounded('upstream', upstream) });

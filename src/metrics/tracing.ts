@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, type Attributes, type Context, type Span, SpanKind, SpanStatusCode, trace, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, type Attributes, type Context, type Span, SpanKind, type SpanOptions, SpanStatusCode, trace, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /**
@@ -13,6 +13,8 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
  * carrier), never arguments or principals.
  */
 const propagator = new W3CTraceContextPropagator();
+
+const INTERNAL: SpanOptions = Object.freeze({ kind: SpanKind.INTERNAL });
 
 /** A `traceparent`/`tracestate` pair as it travels in `_meta` or in HTTP headers. */
 export interface TraceCarrier {
@@ -60,10 +62,13 @@ export class RequestTrace {
     return this.span.isRecording();
   }
 
-  /** A child span, or undefined when nothing records (children of a non-recording span cost a start and an end for nothing). */
-  child(name: string, kind: SpanKind = SpanKind.INTERNAL, attributes?: Attributes): Span | undefined {
+  /**
+   * A child span, or undefined when nothing records (children of a non-recording span cost a start
+   * and an end for nothing). A stage's is INTERNAL with no attributes: one options object serves them all.
+   */
+  child(name: string, options: SpanOptions = INTERNAL): Span | undefined {
     if (!this.span.isRecording()) return undefined;
-    return this.#tracer.startSpan(name, { kind, ...(attributes ? { attributes } : {}) }, this.#context);
+    return this.#tracer.startSpan(name, options, this.#context);
   }
 
   /**

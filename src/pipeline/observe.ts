@@ -48,7 +48,7 @@ export class Observed {
 
   /** The client span of one upstream call, child of the request (undefined when nothing records). */
   upstreamSpan(upstream: string, method: string): Span | undefined {
-    return this.trace.child(`${method} ${upstream}`, SpanKind.CLIENT, { 'mcp.method.name': method, 'mcp_warden.upstream': upstream });
+    return this.trace.child(`${method} ${upstream}`, { kind: SpanKind.CLIENT, attributes: { 'mcp.method.name': method, 'mcp_warden.upstream': upstream } });
   }
 
   /** The request's target, once resolved: tool or prompt by its public name, resource by URI (span attributes only, never metric labels). */

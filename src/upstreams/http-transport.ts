@@ -49,6 +49,14 @@ export class NodeHttpClientTransport implements Transport {
   readonly #agent: HttpAgent;
   readonly #request: Request;
   readonly #open = new Set<{ destroy(): void }>();
+  /**
+   * POSTs still waiting for their answer, by request id. When the gateway cancels one (the
+   * caller's abort or its deadline, sent as notifications/cancelled), the upstream never answers
+   * it (the MCP SDK server drops a cancelled request's response), so its POST would hold a socket
+   * open for good: the soak counted one more fd per timed-out call. It is closed once the
+   * cancellation went out.
+   */
+  readonly #awaiting = new Map<string | number, Abandonable>();
   #protocolVersion: string | undefined;
   #retryMs = DEFAULT_RETRY_MS;
   #closed = false;
@@ -71,10 +79,20 @@ export class NodeHttpClientTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.#closed) throw new Error('transport closed');
+    const cancelled = cancelledRequestId(message);
+    try {
+      await this.#post(message);
+    } finally {
+      if (cancelled !== undefined) this.#awaiting.get(cancelled)?.abandon();
+    }
+  }
+
+  async #post(message: JSONRPCMessage): Promise<void> {
     const payload = JSON.stringify(message);
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(Buffer.byteLength(payload)) };
     const modern = modernRequestHeaders(message);
-    const res = await this.#exchange('POST', withTraceHeaders(modern === undefined ? headers : Object.assign(headers, modern), message), payload);
+    const requestId = 'method' in message && 'id' in message ? message.id : undefined;
+    const res = await this.#exchange('POST', withTraceHeaders(modern === undefined ? headers : Object.assign(headers, modern), message), payload, requestId);
     const sessionId = res.headers['mcp-session-id'];
     if (typeof sessionId === 'string') this.sessionId = sessionId;
     const status = res.statusCode ?? 0;
@@ -94,7 +112,6 @@ export class NodeHttpClientTransport implements Transport {
       throw new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `HTTP ${status} from upstream: ${text.slice(0, 200)}`, { status, statusText: res.statusMessage ?? '', text });
     }
     const type = String(res.headers['content-type'] ?? '');
-    const requestId = 'method' in message && 'id' in message ? message.id : undefined;
     if (type.startsWith('text/event-stream')) return void this.#readEvents(res, false, requestId);
     if (type.startsWith('application/json')) {
       const text = await readText(res, this.#limit);
@@ -132,6 +149,7 @@ export class NodeHttpClientTransport implements Transport {
    * stream is resumed only when it ends after an event id and before any response.
    */
   #readEvents(res: IncomingMessage, standalone: boolean, requestId?: string | number): void {
+    const request = requestId === undefined ? undefined : this.#awaiting.get(requestId);
     let lastEventId: string | undefined;
     let answered = false;
     // Bytes fed since the last complete event: the parser holds at most this much of one event.
@@ -158,7 +176,7 @@ export class NodeHttpClientTransport implements Transport {
     const done = () => {
       if (ended) return;
       ended = true;
-      if (!this.#closed && !answered && (standalone || lastEventId !== undefined)) this.#resume(lastEventId, 0);
+      if (!this.#closed && !answered && request?.abandoned !== true && (standalone || lastEventId !== undefined)) this.#resume(lastEventId, 0);
     };
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
@@ -175,7 +193,7 @@ export class NodeHttpClientTransport implements Transport {
     });
     res.once('end', done);
     res.once('error', (error) => {
-      if (!this.#closed) this.onerror?.(error);
+      if (!this.#closed && request?.abandoned !== true) this.onerror?.(error);
       done();
     });
   }
@@ -207,7 +225,24 @@ export class NodeHttpClientTransport implements Transport {
     timer.unref();
   }
 
-  #exchange(method: 'POST' | 'GET', headers: Record<string, string>, body?: string, retried = false): Promise<IncomingMessage> {
+  /** Registers a POST that waits for its answer; `abandon` closes it (see #awaiting). */
+  #awaitAnswer(requestId: string | number, req: { destroy(): void; once(event: 'close', listener: () => void): unknown }): Abandonable {
+    const entry: Abandonable = {
+      abandoned: false,
+      abandon: () => {
+        entry.abandoned = true;
+        this.#awaiting.delete(requestId);
+        req.destroy();
+      },
+    };
+    this.#awaiting.set(requestId, entry);
+    req.once('close', () => {
+      if (this.#awaiting.get(requestId) === entry) this.#awaiting.delete(requestId);
+    });
+    return entry;
+  }
+
+  #exchange(method: 'POST' | 'GET', headers: Record<string, string>, body?: string, requestId?: string | number, retried = false): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = this.#request(
         {
@@ -233,15 +268,29 @@ export class NodeHttpClientTransport implements Transport {
       );
       this.#open.add(req);
       req.once('close', () => this.#open.delete(req));
+      const awaiting = requestId === undefined ? undefined : this.#awaitAnswer(requestId, req);
       req.once('error', (error: NodeJS.ErrnoException) => {
         // A kept-alive socket the upstream closed while idle resets on reuse, before the upstream
-        // read anything: sent once more on a fresh socket (node:http docs, "reusedSocket").
-        if (!retried && req.reusedSocket && error.code === 'ECONNRESET' && !this.#closed) return resolve(this.#exchange(method, headers, body, true));
+        // read anything: sent once more on a fresh socket (node:http docs, "reusedSocket"). Not a
+        // request the gateway abandoned: its reset is our own doing.
+        if (!retried && req.reusedSocket && error.code === 'ECONNRESET' && !this.#closed && awaiting?.abandoned !== true) return resolve(this.#exchange(method, headers, body, requestId, true));
         reject(error);
       });
       req.end(body);
     });
   }
+}
+
+interface Abandonable {
+  abandoned: boolean;
+  abandon(): void;
+}
+
+/** The request a `notifications/cancelled` message gives up on. */
+function cancelledRequestId(message: JSONRPCMessage): string | number | undefined {
+  if (!('method' in message) || message.method !== 'notifications/cancelled' || 'id' in message) return undefined;
+  const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
+  return typeof requestId === 'string' || typeof requestId === 'number' ? requestId : undefined;
 }
 
 /** The body as text, or, past `limit` bytes, the count read so far (the rest is never read). */

@@ -95,6 +95,30 @@ describe.each(transports)('upstream connection over %s', (_label, makeSpec) => {
 
 });
 
+describe.each([['SSE', false], ['JSON', true]])('upstream connection over streamable http, answers as %s', (_label, jsonResponse) => {
+  it('closes the request of a timed-out or cancelled call: the upstream never answers it, and its socket stayed open for good (soak: +1 fd per timeout)', async () => {
+    const f = await startHttpFixture('http', 'up-abandoned', 0, { jsonResponse });
+    cleanup.push(f.close);
+    const { connection } = connect({ name: 'up-abandoned', transport: 'http', url: f.url, headers: {}, timeoutMs: 5000, limits });
+    await connection.start();
+    await call(connection, 'echo', { message: 'warm' });
+    const baseline = f.openRequests();
+    for (let i = 0; i < 3; i++) {
+      await expect(call(connection, 'slow', { steps: 1, delayMs: 60_000 }, undefined, 100)).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    }
+    const abort = new AbortController();
+    const pending = call(connection, 'slow', { steps: 1, delayMs: 60_000 }, abort.signal);
+    abort.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'UPSTREAM_CANCELLED' });
+    // Before: the upstream held each abandoned request's response open, waiting to send nothing.
+    await expect.poll(() => f.openRequests(), { timeout: 5_000 }).toBe(baseline);
+    // The connection still serves calls, and nothing was sent twice (a destroyed request is not retried).
+    expect(await call(connection, 'echo', { message: 'after' })).toMatchObject({ content: [{ text: 'after' }] });
+    const stats = JSON.parse(((await call(connection, 'stats', {})).content as Array<{ text: string }>)[0]!.text) as { cancelled: number };
+    expect(stats.cancelled).toBe(4);
+  });
+});
+
 describe('upstream connection - stdio child', () => {
   it('passes only the safe env allow-list plus the entry env, and logs stderr lines under the upstream name', async () => {
     const lines: Array<Record<string, unknown>> = [];
