@@ -27,7 +27,9 @@ subject_kind := "tools" if {
 	# Completions are about a prompt or a resource template: the same grant as using it.
 	input.method == "completion/complete"
 } else := "logging" if {
-	input.method == "logging/setLevel"
+	# Upstream log messages (old era) and the new era's listen stream: what either carries is
+	# filtered per caller by the gateway (list changes by the caller's own view, updates by read).
+	input.method in {"logging/setLevel", "subscriptions/listen"}
 } else := "client" if {
 	# Requests an upstream sends to the caller's client while serving one of its calls.
 	input.method in {"sampling/createMessage", "elicitation/create", "roots/list"}

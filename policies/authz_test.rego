@@ -93,11 +93,14 @@ test_prompts_and_completions_follow_prompt_globs if {
 	not authz.allow with input as prompt("completion/complete", ["analyst"])
 }
 
-test_any_configured_role_may_set_the_log_level if {
+test_any_configured_role_may_set_the_log_level_and_listen if {
 	authz.allow with input as {"method": "logging/setLevel", "principal": principal(["reporter"])}
 	not authz.allow with input as {"method": "logging/setLevel", "principal": principal(["guest"])}
 	authz.reasons == {"no role of alice grants upstream log messages"} with input as {"method": "logging/setLevel", "principal": principal(["guest"])}
 	not authz.allow with input as {"method": "logging/setLevel"}
+	authz.allow with input as {"method": "subscriptions/listen", "principal": principal(["reporter"])}
+	not authz.allow with input as {"method": "subscriptions/listen", "principal": principal(["guest"])}
+	not authz.allow with input as {"method": "subscriptions/listen"}
 }
 
 server_request(method, roles, upstream) := {

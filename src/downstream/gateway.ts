@@ -15,6 +15,7 @@ import { createPipeline, InFlight, type Clock, type Pipeline, type PipelineDeps 
 import type { PolicyEngine } from '../policy/index.ts';
 import { UpstreamSet, type ServerRequest } from '../upstreams/index.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
+import { Listeners, type ListenStream } from './listeners.ts';
 import { sealerFor } from './seal.ts';
 
 
@@ -94,6 +95,8 @@ export class Gateway {
   readonly sessions = new Set<SessionHandle>();
   /** New-era requests being answered: each is a session of one request (sessions open, era modern). */
   modernInFlight = 0;
+  /** New-era callers' open subscriptions/listen streams. */
+  readonly listeners: Listeners;
   readonly log: Logger;
   readonly version: string;
   readonly sessionState: SessionStateStore;
@@ -109,6 +112,7 @@ export class Gateway {
     this.log = deps.log;
     this.version = deps.version;
     this.sessionState = deps.sessionState ?? memorySessionState();
+    this.listeners = new Listeners(deps.log.child({ component: 'listen' }));
     const composites = deps.composites ?? [];
     this.integrity =
       deps.integrity === undefined || config.integrity.mode === 'off'
@@ -232,10 +236,47 @@ export class Gateway {
     return result;
   }
 
+  /** Every URI some client wants updates for: old-era sessions' subscriptions and listen streams' resourceSubscriptions. */
+  #held(): Set<string> {
+    const uris = new Set([...this.sessions].flatMap((s) => [...s.subscriptions]));
+    for (const uri of this.listeners.resourceSubscriptions()) uris.add(uri);
+    return uris;
+  }
+
+  /** Sends resources/subscribe or resources/unsubscribe for `uri` to the upstream that owns it (a cleanup or renewal the client cannot ask for itself). */
+  #upstreamSubscription(method: 'resources/subscribe' | 'resources/unsubscribe', uri: string, why: string): void {
+    const owner = this.catalog.findResource(uri);
+    const connection = owner && this.upstreams.get(owner.upstream);
+    if (connection?.state !== 'ready' || connection.era === 'modern') return;
+    void connection
+      .request(method, { uri }, { signal: new AbortController().signal })
+      .catch((error: unknown) => this.log.warn({ upstream: connection.spec.name, uri, err: error }, `${why} failed`));
+  }
+
+  /**
+   * A new-era caller's listen stream starts hearing events. The URIs it named that it may read and
+   * no one held yet are subscribed upstream (old-era upstreams send updates only for those).
+   */
+  async openListen(stream: ListenStream): Promise<void> {
+    const held = this.#held();
+    await this.listeners.add(stream);
+    for (const uri of stream.listener.filter.resourceSubscriptions ?? []) {
+      if (!held.has(uri) && (await stream.listener.mayRead(uri))) this.#upstreamSubscription('resources/subscribe', uri, 'subscribing for a listen stream');
+    }
+  }
+
+  closeListen(stream: ListenStream): void {
+    this.listeners.remove(stream);
+    const held = this.#held();
+    for (const uri of stream.listener.filter.resourceSubscriptions ?? []) {
+      if (!held.has(uri)) this.#upstreamSubscription('resources/unsubscribe', uri, 'unsubscribing an ended listen stream');
+    }
+  }
+
   /** A reconnected upstream is a new session upstream: renew what our clients subscribed to there. */
   #resubscribe(upstream: string): void {
     const connection = this.upstreams.get(upstream);
-    const uris = new Set([...this.sessions].flatMap((s) => [...s.subscriptions]));
+    const uris = this.#held();
     for (const uri of uris) {
       if (!connection || this.catalog.findResource(uri)?.upstream !== upstream) continue;
       void connection
@@ -266,18 +307,14 @@ export class Gateway {
    */
   closeSession(handle: SessionHandle): void {
     this.sessions.delete(handle);
+    const held = this.#held();
     for (const uri of handle.subscriptions) {
-      if ([...this.sessions].some((s) => s.subscriptions.has(uri))) continue;
-      const owner = this.catalog.findResource(uri);
-      const connection = owner && this.upstreams.get(owner.upstream);
-      if (connection?.state !== 'ready') continue;
-      void connection
-        .request('resources/unsubscribe', { uri }, { signal: new AbortController().signal })
-        .catch((error: unknown) => this.log.warn({ upstream: connection.spec.name, uri, err: error }, 'unsubscribing a closed session failed'));
+      if (!held.has(uri)) this.#upstreamSubscription('resources/unsubscribe', uri, 'unsubscribing a closed session');
     }
   }
 
   async close(): Promise<void> {
+    this.listeners.closeAll();
     this.integrity?.stop();
     await this.integrity?.settled();
     await Promise.all([...this.sessions].map((s) => s.server.close().catch(() => undefined)));
@@ -300,8 +337,9 @@ export class Gateway {
     this.#announce(changed);
   }
 
-  /** notifications/<list>/list_changed to every session, for the lists whose content changed. */
+  /** notifications/<list>/list_changed to every session, for the lists whose content changed; listen streams hear only of their own view's changes. */
   #announce(changed: readonly CatalogList[]): void {
+    if (changed.length > 0) this.listeners.listsChanged(changed);
     for (const session of this.sessions) {
       const server = session.server;
       if (changed.includes('tools')) void server.sendToolListChanged().catch(() => undefined);
@@ -322,6 +360,7 @@ export class Gateway {
       for (const session of this.sessions) {
         if (session.subscriptions.has(params.uri as string)) void session.server.notification(notification).catch(() => undefined);
       }
+      if (typeof params.uri === 'string') this.listeners.resourceUpdated(params.uri, params);
     } else {
       this.log.debug({ upstream, method: notification.method }, 'upstream notification not relayed');
     }

@@ -25,6 +25,22 @@ export async function serveModernRequest(gateway: Gateway, request: Omit<ModernR
 }
 
 /**
+ * The HTTP status of a new-era error answer that is not streamed (MCP 2026-07-28, Streamable
+ * HTTP): a method the revision does not have (or removed, like `ping`) is 404, a request that
+ * needs a client capability its envelope did not declare is 400. Every other answer, errors
+ * included, is 200 with the JSON-RPC error in the body.
+ */
+const ERROR_STATUS = new Map<number, number>([
+  [-32601, 404],
+  [-32021, 400],
+]);
+
+function statusOf(message: Record<string, unknown>): number {
+  const code = (message.error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' ? (ERROR_STATUS.get(code) ?? 200) : 200;
+}
+
+/**
  * One answer: plain JSON unless an event (progress) was sent first, in which case the answer is
  * an SSE stream whose last event is the response.
  */
@@ -49,6 +65,6 @@ class ResponseStream {
     if (this.#res.destroyed) return;
     if (this.#streaming) return void this.#res.end(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
     const body = JSON.stringify(message);
-    this.#res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+    this.#res.writeHead(statusOf(message), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
   }
 }

@@ -31,10 +31,22 @@ export interface ModernRequest {
 }
 
 /** Methods of the old era that 2026-07-28 removed: answered "method not found" in the new era. */
-const OLD_ERA_ONLY = new Set(['initialize', 'resources/subscribe', 'resources/unsubscribe', 'logging/setLevel']);
+const OLD_ERA_ONLY = new Set(['initialize', 'ping', 'resources/subscribe', 'resources/unsubscribe', 'logging/setLevel']);
 
-/** What the gateway offers in the new era (no subscriptions yet: subscriptions/listen is not relayed). */
-const CAPABILITIES = { tools: {}, resources: {}, prompts: {}, completions: {} };
+const RESOURCE_NOT_FOUND_OLD_ERA = -32002;
+
+/** The caller's declared capabilities that the gateway relays to it as input_required (era.ts validated the envelope). */
+const RELAYED = ['elicitation', 'sampling', 'roots'] as const;
+
+function relayCapabilities(params: unknown): Record<string, unknown> {
+  const declared = metaOf(params)?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
+  const relayed: Record<string, unknown> = {};
+  for (const name of RELAYED) if (declared !== undefined && Object.hasOwn(declared, name)) relayed[name] = declared[name];
+  return relayed;
+}
+
+/** What the gateway offers in the new era: list changes and resource updates come on subscriptions/listen (listeners.ts). */
+const CAPABILITIES = { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true }, completions: {} };
 
 /**
  * Lists and reads are filtered or authorized per caller, so a shared cache must never serve one
@@ -58,6 +70,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
     // An upstream's input_required is relayed with the gateway's own sealed state, and an
     // approval is asked the same way (pipeline/continuation.ts).
     takesInputRequired: true,
+    relayCapabilities: relayCapabilities(request.params),
     channel: {
       // The new era declares the client's capabilities in every request's envelope.
       canElicit: () => answersFormElicitation(metaOf(request.params)?.[CLIENT_CAPABILITIES_META_KEY]),
@@ -86,13 +99,43 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
         ? {}
         : { progress: async (p: Progress) => request.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...p, progressToken } }) }),
     };
-    return { jsonrpc: '2.0', id: request.id, result: await answer(gateway, request.method, dispatch) };
+    const result = request.method === 'subscriptions/listen' ? await listen(gateway, request, dispatch) : await answer(gateway, request.method, dispatch);
+    return { jsonrpc: '2.0', id: request.id, result };
   } catch (error) {
     const { code, message, data } = toJsonRpcError(error);
-    return { jsonrpc: '2.0', id: request.id, error: { code, message, ...(data === undefined ? {} : { data }) } };
+    // 2026-07-28 (SEP-2164) answers an unknown resource with -32602 and the URI in data; the old era's -32002 stays for old-era callers.
+    const spoken = code === RESOURCE_NOT_FOUND_OLD_ERA ? -32602 : code;
+    return { jsonrpc: '2.0', id: request.id, error: { code: spoken, message, ...(data === undefined ? {} : { data }) } };
   } finally {
     gateway.modernInFlight--;
   }
+}
+
+/**
+ * subscriptions/listen: authorized and recorded by the pipeline, then open until the caller goes
+ * away (its abort) or the gateway closes, which ends it with the empty result the spec gives a
+ * graceful end. What the stream hears is decided per caller (listeners.ts).
+ */
+async function listen(gateway: Gateway, request: ModernRequest, dispatch: DispatchRequest): Promise<Result> {
+  const listener = await gateway.pipeline.listen({ params: dispatch.params, session: dispatch.session, requestId: request.id, token: request.token, signal: request.signal });
+  const ended = new AbortController();
+  const stream = { id: request.id, listener, send: request.notify, close: () => ended.abort() };
+  try {
+    await gateway.openListen(stream);
+    await new Promise<void>((resolve) => {
+      const done = () => resolve();
+      if (request.signal.aborted || ended.signal.aborted) return done();
+      request.signal.addEventListener('abort', done, { once: true });
+      ended.signal.addEventListener('abort', done, { once: true });
+    });
+    listener.end();
+  } catch (error) {
+    listener.end(error);
+    throw error;
+  } finally {
+    gateway.closeListen(stream);
+  }
+  return { resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': request.id } };
 }
 
 async function answer(gateway: Gateway, method: string, request: DispatchRequest): Promise<Result> {
@@ -107,7 +150,6 @@ async function answer(gateway: Gateway, method: string, request: DispatchRequest
       _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-warden', version: gateway.version } },
     };
   }
-  if (method === 'ping') return { resultType: 'complete' };
   if (isListMethod(method)) return { ...(await dispatchList(gateway.pipeline, method, request)), resultType: 'complete', ...PER_CALLER };
   if (isForwardMethod(method) && !OLD_ERA_ONLY.has(method)) {
     const result = await dispatchForward(gateway.pipeline, method, request);

@@ -42,6 +42,12 @@ export interface SessionInfo {
    * the server->client relay (an old-era caller gets elicitation/create etc. as requests).
    */
   takesInputRequired?: boolean;
+  /**
+   * What a 2026-07-28 caller may be asked for, from its request's envelope (of `elicitation`,
+   * `sampling`, `roots`: what the gateway can relay). A new-era upstream is told these instead of
+   * the gateway's own, so it never asks the caller for what the caller did not declare.
+   */
+  relayCapabilities?: Record<string, unknown>;
 }
 
 export interface CallRequest {

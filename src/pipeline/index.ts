@@ -6,3 +6,4 @@ export { LIST_METHODS, isForwardMethod, isListMethod, type ForwardMethod, type L
 export type { RequestStateSealer } from './continuation.ts';
 export { createPipeline, type Pipeline } from './pipeline.ts';
 export type { SeenItem } from './seen-by.ts';
+export type { ListenFilter, Listener, ListViews } from './listen.ts';

@@ -8,7 +8,7 @@ import type { Authenticated, Authorized, CallRequest, Forwarded, Recorded, Sessi
 import type { PipelineDeps } from './deps.ts';
 import type { ListMethod } from './methods.ts';
 import { Observed } from './observe.ts';
-import { auditDecision, auditDenial, auditEdgeRefusal, auditLevelDecision, auditRefusal, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
+import { auditDecision, auditDenial, auditEdgeRefusal, auditGatewayDecision, auditRefusal, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { auditShown } from './stages/audit-shown.ts';
 import { approve, type Settled, stillBound } from './stages/approve.ts';
@@ -21,6 +21,7 @@ import { resolve } from './stages/resolve.ts';
 import { type Continuation, continueResolved, openContinuation } from './continuation.ts';
 import { AnsweredQuestions } from './answered-questions.ts';
 import { type SeenItem, seenBy } from './seen-by.ts';
+import { type Listener, type ListenRequest, openListen } from './listen.ts';
 import type { Principal } from '../auth/index.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
@@ -79,6 +80,8 @@ export interface Pipeline {
   serverRequest(request: ServerRequest): Promise<Result>;
   /** The current catalog put to a principal's list questions, item by item (the console's Catalog page). */
   seenBy(principal: Principal): Promise<SeenItem[]>;
+  /** subscriptions/listen: authorized and recorded; the listener then filters what its caller hears (listen.ts). */
+  listen(request: ListenRequest): Promise<Listener>;
 }
 
 const withTrace = (carrier: TraceCarrier | undefined): { trace?: TraceCarrier } => (carrier === undefined ? {} : { trace: carrier });
@@ -288,6 +291,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     list: (request) => observedRun(new Observed(request.kind, request), (observed) => listStages(request, observed)),
 
     seenBy: (principal) => seenBy(principal, deps),
+    listen: (request) => openListen(request, deps, log),
     async setLevel(request) {
       const level = LoggingLevelSchema.safeParse(request.params.level);
       if (!level.success) throw new WardenError('REQUEST_INVALID', 'params.level: expected a logging level', { details: { field: 'params.level' } });
@@ -295,10 +299,10 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       const decision = await stage('authorize', () => deps.policy.evaluate(policyInput(subject, 'logging/setLevel', undefined, deps.clock.now())));
       const decided = { ...subject, method: 'logging/setLevel', decision };
       if (decision.allow !== true) {
-        await auditLevelDecision(decided, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
+        await auditGatewayDecision(decided, { level: request.params.level }, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
         throw denialError(decision);
       }
-      await stage('audit-decision', () => auditLevelDecision(decided, deps));
+      await stage('audit-decision', () => auditGatewayDecision(decided, { level: request.params.level }, deps));
       const loggers = deps.upstreams.all().filter((c) => c.state === 'ready' && c.capabilities?.logging);
       const sentAt = deps.clock.now();
       // The client is told ok whatever an upstream answers (its level is the gateway's to keep);

@@ -32,9 +32,17 @@ const NO_CHANNEL = { request: () => Promise.reject(new WardenError('REQUEST_INVA
 /** The request the list question is asked for: the console's own, so policies can tell it apart. */
 const CONSOLE_SESSION: SessionInfo = { id: 'console', transport: 'http', protocolVersion: 'console', channel: NO_CHANNEL };
 
-export async function seenBy(principal: Principal, deps: Pick<PipelineDeps, 'catalog' | 'policy' | 'clock' | 'integrity'>): Promise<SeenItem[]> {
+/**
+ * `asked` is the request the questions are asked for: the console's own by default, a listener's
+ * own request for subscriptions/listen (listen.ts), so a policy sees who is asking and in which era.
+ */
+export async function seenBy(
+  principal: Principal | undefined,
+  deps: Pick<PipelineDeps, 'catalog' | 'policy' | 'clock' | 'integrity'>,
+  asked: { session: SessionInfo; requestId: string | number } = { session: CONSOLE_SESSION, requestId: 'console' },
+): Promise<SeenItem[]> {
   const snapshot = deps.catalog.snapshot;
-  const subject = { principal, session: CONSOLE_SESSION, requestId: 'console' };
+  const subject = { principal, ...asked };
   const named = (kind: 'tool' | 'prompt', entry: NamedEntry): [Target, SeenItem] => {
     const pin: PinStatus | undefined = deps.integrity?.status(kind, entry.upstream, entry.originalName);
     const target: Target = pin === undefined ? { kind, entry } : { kind, entry, pin };

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Client, type ClientContext, type JSONRPCRequest, type Notification, type Progress, type Result, SdkError, SdkErrorCode, type ServerCapabilities, type Transport } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, Client, type ClientContext, type JSONRPCRequest, type Notification, type Progress, type Result, SdkError, SdkErrorCode, type ServerCapabilities, type Transport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { UpstreamListing } from '../catalog/index.ts';
 import type { UpstreamSpec } from '../config/index.ts';
@@ -72,6 +72,12 @@ interface CallOptions {
    * issue 11) instead of being fulfilled here through onServerRequest.
    */
   returnInputRequired?: boolean;
+  /**
+   * The client capabilities this call declares to a new-era upstream, in place of the gateway's
+   * own: a 2026-07-28 caller's, so an upstream asks (input_required) only for what the caller can
+   * answer. Ignored toward an old-era upstream, whose capabilities were fixed at `initialize`.
+   */
+  clientCapabilities?: Record<string, unknown>;
 }
 
 /**
@@ -203,6 +209,10 @@ export class UpstreamConnection {
       sent = { ...params, _meta: { ...(params?._meta as object | undefined), progressToken: token } };
     }
     if (options.trace) sent = { ...sent, _meta: { ...(sent?._meta as object | undefined), ...options.trace } };
+    // The SDK lets a request's own `_meta` keys win over the envelope it adds.
+    if (options.clientCapabilities !== undefined && client.getProtocolEra() === 'modern') {
+      sent = { ...sent, _meta: { ...(sent?._meta as object | undefined), [CLIENT_CAPABILITIES_META_KEY]: options.clientCapabilities } };
+    }
     const timeoutMs = Math.min(options.timeoutMs ?? Infinity, this.spec.timeoutMs);
     // One controller per call aborts the upstream request, for the caller's cancellation or our
     // deadline. Not AbortSignal.any([caller, deadline]): that costs ~16 µs per call on Node 20
@@ -332,7 +342,25 @@ export class UpstreamConnection {
     client.onclose = () => this.#dropped(client);
     this.#log.info({ era: client.getProtocolEra(), protocolVersion: client.getNegotiatedProtocolVersion(), tools: listing.tools.length, resources: listing.resources.length, prompts: listing.prompts.length }, 'upstream connected');
     this.#options.events.onListing(this.spec.name, listing, 'connected');
+    if (client.getProtocolEra() === 'modern') this.#listen(client);
     return true;
+  }
+
+  /**
+   * A new-era upstream tells of list changes only on a `subscriptions/listen` stream (MCP
+   * 2026-07-28): the gateway opens one for the lists the upstream says change, and its
+   * notifications reach the same handler as an old-era upstream's (a refresh of the listing). The
+   * stream ends with the connection.
+   */
+  #listen(client: Client): void {
+    const capabilities = client.getServerCapabilities();
+    const filter = {
+      ...(capabilities?.tools?.listChanged === true ? { toolsListChanged: true } : {}),
+      ...(capabilities?.prompts?.listChanged === true ? { promptsListChanged: true } : {}),
+      ...(capabilities?.resources?.listChanged === true ? { resourcesListChanged: true } : {}),
+    };
+    if (Object.keys(filter).length === 0) return;
+    client.listen(filter).catch((error: unknown) => this.#log.warn({ err: { message: (error as Error).message } }, 'listening for upstream list changes failed: its lists refresh only on reconnect'));
   }
 
   #droppedAnswer({ bytes, id }: Dropped): void {

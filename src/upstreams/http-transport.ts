@@ -109,6 +109,7 @@ export class NodeHttpClientTransport implements Transport {
     }
     if (status < 200 || status >= 300) {
       const text = String(await readText(res, 4096));
+      if (this.#answeredWithError(message, modern !== undefined, text)) return;
       throw new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `HTTP ${status} from upstream: ${text.slice(0, 200)}`, { status, statusText: res.statusMessage ?? '', text });
     }
     const type = String(res.headers['content-type'] ?? '');
@@ -130,6 +131,26 @@ export class NodeHttpClientTransport implements Transport {
     this.#open.clear();
     this.#agent.destroy();
     this.onclose?.();
+  }
+
+  /**
+   * A new-era request refused with a 4xx whose body is the JSON-RPC error for it (a -32601 is 404,
+   * a -32021 is 400, MCP 2026-07-28): that error is the answer, delivered like any other, so the
+   * caller sees the upstream's code and not an outage. `server/discover` is the exception: the
+   * v2 Client reads its refusal's HTTP status to fall back to the old era.
+   */
+  #answeredWithError(message: JSONRPCMessage, modern: boolean, text: string): boolean {
+    if (!modern || !('method' in message) || !('id' in message) || message.method === 'server/discover') return false;
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    const parsed = JSONRPCMessageSchema.safeParse(body);
+    if (!parsed.success || !('error' in parsed.data) || parsed.data.id !== message.id) return false;
+    this.onmessage?.(parsed.data);
+    return true;
   }
 
   /** An answer over the cap was cut off unread: its request gets the "too large" error. */

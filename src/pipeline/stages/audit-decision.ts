@@ -43,12 +43,14 @@ export async function auditEdgeRefusal(ctx: RequestFields, error: WardenError, d
 }
 
 /**
- * logging/setLevel addresses no item: it goes to every upstream that logs, so its row names the
- * method and the level and no tool or upstream. Allowed or denied, it is recorded like a call.
+ * A request that addresses no item (logging/setLevel goes to every upstream that logs,
+ * subscriptions/listen hears from all of them): its row names the method and what was asked
+ * (`args`: the level, the notification filter) and no tool or upstream. Allowed or denied, it is
+ * recorded like a call.
  */
-export async function auditLevelDecision(ctx: RequestFields & { decision: Decision }, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
+export async function auditGatewayDecision(ctx: RequestFields & { decision: Decision }, args: Record<string, unknown>, deps: Pick<PipelineDeps, 'audit' | 'clock'>): Promise<void> {
   const event = commonEvent(ctx, ctx.decision, deps.clock.now());
-  event.arguments = { level: ctx.params.level };
+  event.arguments = args;
   await deps.audit.recordDecision(event);
 }
 

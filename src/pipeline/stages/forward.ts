@@ -32,6 +32,7 @@ export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams
       ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
       ...(trace === undefined ? {} : { trace }),
       ...(ctx.session.takesInputRequired === true ? { returnInputRequired: true } : {}),
+      ...(ctx.session.relayCapabilities === undefined ? {} : { clientCapabilities: ctx.session.relayCapabilities }),
     });
     await delivered;
     const upstreamMs = deps.clock.now() - sentAt;

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { CatalogList } from '../catalog/index.ts';
+import { WardenError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { SessionInfo } from './context.ts';
+import type { PipelineDeps } from './deps.ts';
+import { seenBy } from './seen-by.ts';
+import { auditGatewayDecision } from './stages/audit-decision.ts';
+import { auditOutcome } from './stages/audit-outcome.ts';
+import { authenticate } from './stages/authenticate.ts';
+import { denialError, policyInput, visible } from './stages/authorize.ts';
+
+/**
+ * `subscriptions/listen` (MCP 2026-07-28): a new-era caller's long-lived channel for list changes
+ * and resource updates. Opening one is a request of its own: authenticated, decided by the policy
+ * (`input.method` is `subscriptions/listen`, no item), and recorded (a decision row when it opens,
+ * an outcome row when it ends). What it then hears is filtered as the lists are: a list change
+ * only when the caller's own view of that list changed, a resource update only for a resource
+ * the caller may read. The downstream keeps the open listeners (downstream/listeners.ts).
+ */
+export const ListenFilterSchema = z.object({
+  toolsListChanged: z.boolean().optional(),
+  promptsListChanged: z.boolean().optional(),
+  resourcesListChanged: z.boolean().optional(),
+  resourceSubscriptions: z.array(z.string()).optional(),
+});
+
+export type ListenFilter = z.infer<typeof ListenFilterSchema>;
+
+export interface ListenRequest {
+  params: Record<string, unknown>;
+  session: SessionInfo;
+  requestId: string | number;
+  token: string | undefined;
+  signal: AbortSignal;
+}
+
+/** Per list, what the caller sees of it: the names (URIs for resources) it may list, as one comparable string. */
+export type ListViews = Record<CatalogList, string>;
+
+export interface Listener {
+  readonly filter: ListenFilter;
+  view(): Promise<ListViews>;
+  /** resources/read of this URI would be allowed for the caller (it is listed for it, and the read is allowed). */
+  mayRead(uri: string): Promise<boolean>;
+  /** The stream ended (the caller went away, or the gateway closed): the outcome row. */
+  end(error?: unknown): void;
+}
+
+const KIND_LIST = { tool: 'tools', prompt: 'prompts', resource: 'resources', template: 'resources' } as const satisfies Record<string, CatalogList>;
+
+export async function openListen(request: ListenRequest, deps: PipelineDeps, log: Logger): Promise<Listener> {
+  const parsed = ListenFilterSchema.safeParse(request.params.notifications);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = ['params', 'notifications', ...(issue?.path ?? []).map(String)].join('.');
+    throw new WardenError('REQUEST_INVALID', `${field}: ${issue?.message ?? 'expected a subscription filter'}`, { details: { field } });
+  }
+  const filter = parsed.data;
+  const subject = await authenticate(request, deps);
+  const decision = await deps.policy.evaluate(policyInput(subject, 'subscriptions/listen', undefined, deps.clock.now()));
+  const decided = { ...subject, method: 'subscriptions/listen', decision };
+  if (decision.allow !== true) {
+    await auditGatewayDecision(decided, { notifications: filter }, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
+    throw denialError(decision);
+  }
+  await auditGatewayDecision(decided, { notifications: filter }, deps);
+  const asked = { session: request.session, requestId: request.requestId };
+  let ended = false;
+  return {
+    filter,
+    async view() {
+      const names: Record<CatalogList, string[]> = { tools: [], prompts: [], resources: [] };
+      for (const item of await seenBy(subject.principal, deps, asked)) if (item.visible) names[KIND_LIST[item.kind]].push(`${item.kind}:${item.name}`);
+      return { tools: names.tools.sort().join('\n'), prompts: names.prompts.sort().join('\n'), resources: names.resources.sort().join('\n') };
+    },
+    async mayRead(uri) {
+      const owner = deps.catalog.findResource(uri);
+      if (owner === undefined) return false;
+      const target = { kind: 'resource' as const, uri, upstream: owner.upstream };
+      if ((await visible(subject, target, deps)).allow !== true) return false;
+      return (await deps.policy.evaluate(policyInput(subject, 'resources/read', target, deps.clock.now()))).allow === true;
+    },
+    end(error) {
+      if (ended) return;
+      ended = true;
+      const done = error === undefined ? { result: {}, upstreamMs: 0 } : { error };
+      void auditOutcome({ ...subject, decision, signal: request.signal }, done, deps).catch((failure: unknown) =>
+        log.error({ err: failure, decisionId: decision.decisionId }, 'recording an outcome failed'),
+      );
+    },
+  };
+}
