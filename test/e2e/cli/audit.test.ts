@@ -8,6 +8,7 @@ import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { type AuditCliIo, run } from '../../../src/cli/audit.ts';
 import { auditConfig, decision, outcomeOf, tempDir } from '../../../testkit/support/audit.ts';
 import { silentLogger } from '../../../testkit/support/engines.ts';
+import { WARDEN } from '../../../testkit/support/gateway-process.ts';
 
 const { dir, cleanup } = tempDir('cli');
 const path = join(dir, 'audit.db');
@@ -46,9 +47,9 @@ async function cli(args: string[], io: Partial<AuditCliIo> = {}): Promise<{ code
   return { code, out };
 }
 
-/** Runs the command as its own process, for stderr and exit codes. */
+/** Runs `warden audit` as its own process, for stderr and exit codes. */
 function cliProcess(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../unit/audit/fixtures/audit-cli.ts'), ...args], { encoding: 'utf8', timeout: 20_000 });
+  return spawnSync(process.execPath, [WARDEN, 'audit', ...args], { encoding: 'utf8', timeout: 20_000 });
 }
 
 describe('warden audit query', () => {

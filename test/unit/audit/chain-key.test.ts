@@ -9,6 +9,7 @@ import { verifyChain } from '../../../src/audit/sqlite/verify.ts';
 import { isWardenError } from '../../../src/errors.ts';
 import { auditConfig, decision, outcomeOf, tempDir, tick, verifyTamperedCopy } from '../../../testkit/support/audit.ts';
 import { silentLogger } from '../../../testkit/support/engines.ts';
+import { WARDEN } from '../../../testkit/support/gateway-process.ts';
 
 /**
  * audit.chain_key: the chain under HMAC-SHA256 (migrations/sqlite/0004, src/audit/sqlite/keying.ts). What it
@@ -126,7 +127,7 @@ describe('audit chain key', () => {
     const path = join(dir, 'cli.db');
     copyFileSync(keyed, path);
     const audit = (args: string[], env: Record<string, string>) =>
-      spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/audit-cli.ts'), ...args, '--db', path], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...env } });
+      spawnSync(process.execPath, [WARDEN, 'audit', ...args, '--db', path], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, ...env } });
     const withKey = { WARDEN_AUDIT_CHAIN_KEY: SECRET };
     // Refused before anything is deleted.
     expect(audit(['prune', '--older-than', '1h'], {})).toMatchObject({ status: 3, stderr: expect.stringMatching(/AUDIT_CHAIN_KEY: the audit log is keyed from seq 1/) });
