@@ -2,14 +2,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log.ts';
 import type { BreakerState } from '../../../src/upstreams/circuit-breaker.ts';
 import { UpstreamConnection } from '../../../src/upstreams/connection.ts';
-import { RELAY_SERVER } from '../../../testkit/fixtures/spawn.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 /** The breaker of a real stdio upstream, on a clock the test moves (no sleeping on open_ms). */
 let now = 0;
 const states: BreakerState[] = [];
 const connection = new UpstreamConnection(
   {
-    name: 'flaky', transport: 'stdio', command: process.execPath, args: ['--import', 'tsx', RELAY_SERVER, 'flaky'], env: {}, cwd: undefined, timeoutMs: 1500,
+    name: 'flaky', transport: 'stdio', command: process.execPath, args: relayServer('flaky').args, env: {}, cwd: undefined, timeoutMs: 1500,
     limits: { maxResultBytes: 1024 * 1024, breaker: { failures: 2, openMs: 1000 } },
   },
   {

@@ -6,7 +6,7 @@ import type { UpstreamSpec } from '../../../src/config/load.ts';
 import { createLogger } from '../../../src/log.ts';
 import { UpstreamConnection, type UpstreamEvents } from '../../../src/upstreams/connection.ts';
 import { startHttpFixture, type HttpFixture } from '../../../testkit/fixtures/relay-server-http.ts';
-import { RELAY_SERVER } from '../../../testkit/fixtures/spawn.ts';
+import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 
 const log = createLogger('silent');
 const cleanup: Array<() => Promise<void>> = [];
@@ -18,7 +18,7 @@ afterAll(async () => {
 const limits = { maxResultBytes: 16 * 1024 * 1024, breaker: { failures: 5, openMs: 30_000 } };
 
 function stdioSpec(name: string, timeoutMs = 5000): UpstreamSpec {
-  return { name, transport: 'stdio', command: process.execPath, args: ['--import', 'tsx', RELAY_SERVER, name], env: {}, cwd: undefined, timeoutMs, limits };
+  return { name, transport: 'stdio', command: process.execPath, args: relayServer(name).args, env: {}, cwd: undefined, timeoutMs, limits };
 }
 
 function connect(spec: UpstreamSpec, logger = log) {

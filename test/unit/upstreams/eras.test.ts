@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { UpstreamSpec } from '../../../src/config/load.ts';
 import { createLogger } from '../../../src/log.ts';
 import { UpstreamConnection } from '../../../src/upstreams/connection.ts';
-import { fixtureCommand, RELAY_SERVER, startFixture } from '../../../testkit/fixtures/spawn.ts';
+import { fixtureCommand, relayServer, startFixture } from '../../../testkit/fixtures/spawn.ts';
 
 /**
  * Which era one upstream connection speaks (issue 11), in process, against real servers: the
@@ -53,13 +53,13 @@ describe('upstream connection - era', () => {
   }, 60_000);
 
   it('falls back to initialize for an old-era server', async () => {
-    const connection = await connected(stdio('old', process.execPath, ['--import', 'tsx', RELAY_SERVER, 'old']));
+    const connection = await connected(stdio('old', process.execPath, relayServer('old').args));
     expect({ state: connection.state, era: connection.era }).toEqual({ state: 'ready', era: 'legacy' });
   }, 60_000);
 
   it('connects with initialize only once a server exited on the discovery probe', async () => {
     const wire = join(dir, 'exits.jsonl');
-    const connection = await connected(stdio('exits', process.execPath, [RECORDER, wire, process.execPath, '--import', 'tsx', RELAY_SERVER, 'exits'], { EXIT_ON_DISCOVER: '1' }));
+    const connection = await connected(stdio('exits', process.execPath, [RECORDER, wire, process.execPath, ...relayServer('exits').args], { EXIT_ON_DISCOVER: '1' }));
     expect({ state: connection.state, era: connection.era }).toEqual({ state: 'ready', era: 'legacy' });
     const methods = readFileSync(wire, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { method?: string }).method);
     expect(methods.filter((m) => m === 'server/discover')).toHaveLength(1);
