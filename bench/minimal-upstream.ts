@@ -27,7 +27,7 @@ function answer(method: string, params: Params): { result: Record<string, unknow
     case 'ping':
       return { result: { ...complete } };
     case 'tools/list':
-      return { result: { ...complete, tools: [ECHO], ...(modern ? { ttlMs: 60_000, cacheScope: 'shared' } : {}) } };
+      return { result: { ...complete, tools: [ECHO], ...(modern ? { ttlMs: 60_000, cacheScope: 'public' } : {}) } };
     case 'tools/call':
       if (params.name !== 'echo') return { error: { code: -32602, message: `Unknown tool: ${String(params.name)}` } };
       return { result: { ...complete, content: [{ type: 'text', text: String(params.arguments?.message ?? '') }] } };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { UpstreamSpec } from '../../../src/config/load.ts';
+import { listeningUrl, startListeningProcess } from '../../../src/cli/launch-process.ts';
 import { createLogger } from '../../../src/log.ts';
 import { UpstreamConnection } from '../../../src/upstreams/connection.ts';
 import { fixtureCommand, relayServer, startFixture } from '../../../testkit/fixtures/spawn.ts';
@@ -15,6 +16,7 @@ import { fixtureCommand, relayServer, startFixture } from '../../../testkit/fixt
  */
 const log = createLogger('silent');
 const limits = { maxResultBytes: 16 * 1024 * 1024, breaker: { failures: 5, openMs: 30_000 } };
+const MINIMAL_UPSTREAM = fileURLToPath(new URL('../../../bench/minimal-upstream.ts', import.meta.url));
 const RECORDER = fileURLToPath(new URL('../../../testkit/fixtures/stdio-recorder.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'warden-eras-'));
 const cleanup: Array<() => Promise<void>> = [];
@@ -50,6 +52,17 @@ describe('upstream connection - era', () => {
     cleanup.push(() => fixture.close());
     const connection = await connected({ name: 'mh', transport: 'http', url: fixture.url!, headers: {}, timeoutMs: 10_000, limits });
     expect({ era: connection.era, version: connection.protocolVersion }).toEqual({ era: 'modern', version: '2026-07-28' });
+  }, 60_000);
+
+  it("speaks the new era to the benches' minimal upstream (plain node:http) and calls its tool", async () => {
+    // bench/http.bench.ts and cluster.bench.ts stand on it: an answer the SDK refuses (a
+    // cacheScope it does not know) once left the gateway without its tool and the benches failing.
+    const upstream = await startListeningProcess(process.execPath, ['--import', 'tsx', MINIMAL_UPSTREAM], {}, listeningUrl);
+    cleanup.push(() => upstream.close());
+    const connection = await connected({ name: 'min', transport: 'http', url: upstream.url, headers: {}, timeoutMs: 10_000, limits });
+    expect({ state: connection.state, era: connection.era }).toEqual({ state: 'ready', era: 'modern' });
+    const result = await connection.request('tools/call', { name: 'echo', arguments: { message: 'hi' } }, { signal: new AbortController().signal });
+    expect(result).toMatchObject({ content: [{ type: 'text', text: 'hi' }] });
   }, 60_000);
 
   it('falls back to initialize for an old-era server', async () => {
