@@ -17,6 +17,7 @@ import { UpstreamSet, type ServerRequest } from '../upstreams/index.ts';
 import { toJsonRpcError } from './jsonrpc-errors.ts';
 import { Listeners, type ListenStream } from './listeners.ts';
 import { sealerFor } from './seal.ts';
+import { SessionViews } from './session-views.ts';
 
 
 /** The limits' refusals and breaker changes, counted in `/metrics` (rule scope, never a rule's or principal's name). */
@@ -81,7 +82,7 @@ export interface SessionHandle {
 
 /**
  * The composition root: catalog + upstreams + pipeline + the set of live client sessions.
- * Upstream events land here and fan out to sessions: list_changed to everyone, logging with the
+ * Upstream events land here and fan out to sessions: list_changed to those whose view changed, logging with the
  * upstream named, resources/updated to subscribers, server->client requests to the session whose
  * call caused them.
  */
@@ -97,6 +98,8 @@ export class Gateway {
   modernInFlight = 0;
   /** New-era callers' open subscriptions/listen streams. */
   readonly listeners: Listeners;
+  /** What each old-era session's client was last shown or told of its lists (who hears a list_changed). */
+  readonly sessionViews: SessionViews<SessionHandle>;
   readonly log: Logger;
   readonly version: string;
   readonly sessionState: SessionStateStore;
@@ -159,6 +162,7 @@ export class Gateway {
       approvals: { config: config.approvals, redact: createRedactor(config.audit.redact).redactArguments, ...(deps.approvals ? { store: deps.approvals } : {}) },
     };
     this.pipeline = createPipeline(this.#pipelineDeps);
+    this.sessionViews = new SessionViews(this.pipeline, this.#pipelineDeps.clock, deps.log.child({ component: 'list-changed' }));
     this.#scrapeSources(deps.policy);
   }
 
@@ -307,6 +311,7 @@ export class Gateway {
    */
   closeSession(handle: SessionHandle): void {
     this.sessions.delete(handle);
+    this.sessionViews.forget(handle);
     const held = this.#held();
     for (const uri of handle.subscriptions) {
       if (!held.has(uri)) this.#upstreamSubscription('resources/unsubscribe', uri, 'unsubscribing a closed session');
@@ -337,14 +342,19 @@ export class Gateway {
     this.#announce(changed);
   }
 
-  /** notifications/<list>/list_changed to every session, for the lists whose content changed; listen streams hear only of their own view's changes. */
+  /**
+   * notifications/<list>/list_changed, for the lists whose content changed, to the old-era
+   * sessions and listen streams whose caller's own view of that list changed.
+   */
   #announce(changed: readonly CatalogList[]): void {
-    if (changed.length > 0) this.listeners.listsChanged(changed);
+    if (changed.length === 0) return;
+    this.listeners.listsChanged(changed);
     for (const session of this.sessions) {
       const server = session.server;
-      if (changed.includes('tools')) void server.sendToolListChanged().catch(() => undefined);
-      if (changed.includes('resources')) void server.sendResourceListChanged().catch(() => undefined);
-      if (changed.includes('prompts')) void server.sendPromptListChanged().catch(() => undefined);
+      this.sessionViews.listsChanged(session, changed, (list) => {
+        const sent = list === 'tools' ? server.sendToolListChanged() : list === 'resources' ? server.sendResourceListChanged() : server.sendPromptListChanged();
+        void sent.catch(() => undefined);
+      });
     }
   }
 

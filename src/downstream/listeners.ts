@@ -67,13 +67,19 @@ export class Listeners {
       const asked = changed.filter((list) => entry.stream.listener.filter[ASKED[list]] === true);
       if (asked.length === 0) continue;
       entry.pending = entry.pending.then(async () => {
-        const views = await entry.stream.listener.view();
+        let views: ListViews | undefined;
+        try {
+          views = await entry.stream.listener.view();
+        } catch (error) {
+          // Undecided (the policy failed): announced, as a list_changed only makes the caller list again, filtered.
+          this.#log.debug({ err: error, lists: asked }, 'a listen stream view could not be decided: the list change is announced');
+        }
         for (const list of asked) {
-          if (views[list] === entry.views[list]) continue;
-          entry.views[list] = views[list];
+          if (views !== undefined && views[list] === entry.views[list]) continue;
+          entry.views[list] = views?.[list] ?? '';
           entry.stream.send(notification(entry.stream.id, NOTIFICATION[list], {}));
         }
-      }).catch((error: unknown) => this.#log.warn({ err: error }, 'a listen stream missed a list change: its view could not be decided'));
+      }).catch((error: unknown) => this.#log.warn({ err: error }, 'a listen stream missed a list change'));
     }
   }
 

@@ -76,6 +76,7 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
         }),
       canElicit: () => answersFormElicitation(server.getClientCapabilities()),
     },
+    authenticated: (principal) => gateway.sessionViews.authenticated(handle, principal),
   };
 
   // The SDK answers logging/setLevel itself when `logging` is declared; we relay it upstream instead.
@@ -87,7 +88,10 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
     const cancelled = () => closeStream(extra.requestId);
     extra.signal.addEventListener('abort', cancelled, { once: true });
     try {
+      // A session taken over may have listed on the replica it comes from: it has lists to refresh.
+      if (isListMethod(request.method) || resumed !== undefined) gateway.sessionViews.listing(handle, { session: info, requestId: extra.requestId });
       const result = await dispatch(gateway, info, handle, request, extra, options.tokenOf(extra));
+      if (isListMethod(request.method)) gateway.sessionViews.shown(handle);
       if (options.shared && STATEFUL_METHODS.has(request.method)) await saveState(gateway, options.shared.id, handle);
       return result;
     } catch (error) {

@@ -48,6 +48,11 @@ export interface SessionInfo {
    * the gateway's own, so it never asks the caller for what the caller did not declare.
    */
   relayCapabilities?: Record<string, unknown>;
+  /**
+   * Told the principal of each of the session's requests that authenticated (an old-era session
+   * keeps the latest, to tell its client of a list change only when that principal's view changed).
+   */
+  authenticated?(principal: Principal | undefined): void;
 }
 
 export interface CallRequest {

@@ -5,5 +5,5 @@ export { InFlight } from './in-flight.ts';
 export { LIST_METHODS, isForwardMethod, isListMethod, type ForwardMethod, type ListMethod } from './methods.ts';
 export type { RequestStateSealer } from './continuation.ts';
 export { createPipeline, type Pipeline } from './pipeline.ts';
-export type { SeenItem } from './seen-by.ts';
-export type { ListenFilter, Listener, ListViews } from './listen.ts';
+export type { ListViews, SeenItem } from './seen-by.ts';
+export type { ListenFilter, Listener } from './listen.ts';

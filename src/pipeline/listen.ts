@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { CatalogList } from '../catalog/index.ts';
 import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { SessionInfo } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
-import { seenBy } from './seen-by.ts';
+import { listViews, type ListViews } from './seen-by.ts';
 import { auditGatewayDecision } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
 import { authenticate } from './stages/authenticate.ts';
@@ -35,9 +34,6 @@ export interface ListenRequest {
   signal: AbortSignal;
 }
 
-/** Per list, what the caller sees of it: the names (URIs for resources) it may list, as one comparable string. */
-export type ListViews = Record<CatalogList, string>;
-
 export interface Listener {
   readonly filter: ListenFilter;
   view(): Promise<ListViews>;
@@ -46,8 +42,6 @@ export interface Listener {
   /** The stream ended (the caller went away, or the gateway closed): the outcome row. */
   end(error?: unknown): void;
 }
-
-const KIND_LIST = { tool: 'tools', prompt: 'prompts', resource: 'resources', template: 'resources' } as const satisfies Record<string, CatalogList>;
 
 export async function openListen(request: ListenRequest, deps: PipelineDeps, log: Logger): Promise<Listener> {
   const parsed = ListenFilterSchema.safeParse(request.params.notifications);
@@ -69,11 +63,7 @@ export async function openListen(request: ListenRequest, deps: PipelineDeps, log
   let ended = false;
   return {
     filter,
-    async view() {
-      const names: Record<CatalogList, string[]> = { tools: [], prompts: [], resources: [] };
-      for (const item of await seenBy(subject.principal, deps, asked)) if (item.visible) names[KIND_LIST[item.kind]].push(`${item.kind}:${item.name}`);
-      return { tools: names.tools.sort().join('\n'), prompts: names.prompts.sort().join('\n'), resources: names.resources.sort().join('\n') };
-    },
+    view: () => listViews(subject.principal, deps, asked),
     async mayRead(uri) {
       const owner = deps.catalog.findResource(uri);
       if (owner === undefined) return false;

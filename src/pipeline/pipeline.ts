@@ -20,7 +20,7 @@ import { runCompositeCall } from './stages/run-composite.ts';
 import { resolve } from './stages/resolve.ts';
 import { type Continuation, continueResolved, openContinuation } from './continuation.ts';
 import { AnsweredQuestions } from './answered-questions.ts';
-import { type SeenItem, seenBy } from './seen-by.ts';
+import { type ListViews, listViews, type SeenItem, seenBy } from './seen-by.ts';
 import { type Listener, type ListenRequest, openListen } from './listen.ts';
 import type { Principal } from '../auth/index.ts';
 
@@ -80,6 +80,8 @@ export interface Pipeline {
   serverRequest(request: ServerRequest): Promise<Result>;
   /** The current catalog put to a principal's list questions, item by item (the console's Catalog page). */
   seenBy(principal: Principal): Promise<SeenItem[]>;
+  /** What of each list `principal` may see now, asked as for `asked` (an old-era session's list_changed filter); records nothing. */
+  views(principal: Principal | undefined, asked: { session: SessionInfo; requestId: string | number }): Promise<ListViews>;
   /** subscriptions/listen: authorized and recorded; the listener then filters what its caller hears (listen.ts). */
   listen(request: ListenRequest): Promise<Listener>;
 }
@@ -291,6 +293,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     list: (request) => observedRun(new Observed(request.kind, request), (observed) => listStages(request, observed)),
 
     seenBy: (principal) => seenBy(principal, deps),
+    views: (principal, asked) => listViews(principal, deps, asked),
     listen: (request) => openListen(request, deps, log),
     async setLevel(request) {
       const level = LoggingLevelSchema.safeParse(request.params.level);

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Principal } from '../auth/index.ts';
-import type { NamedEntry } from '../catalog/index.ts';
+import type { CatalogList, NamedEntry } from '../catalog/index.ts';
 import { WardenError } from '../errors.ts';
 import type { PinStatus } from '../integrity/index.ts';
 import type { SessionInfo, Target } from './context.ts';
@@ -41,30 +42,67 @@ export async function seenBy(
   deps: Pick<PipelineDeps, 'catalog' | 'policy' | 'clock' | 'integrity'>,
   asked: { session: SessionInfo; requestId: string | number } = { session: CONSOLE_SESSION, requestId: 'console' },
 ): Promise<SeenItem[]> {
+  return (await judged(principal, deps, asked)).map(({ item }) => item);
+}
+
+/** Each item as seenBy shows it, with its definition as the upstream gave it and whether the policy could not decide (POLICY_ERROR). */
+async function judged(
+  principal: Principal | undefined,
+  deps: Pick<PipelineDeps, 'catalog' | 'policy' | 'clock' | 'integrity'>,
+  asked: { session: SessionInfo; requestId: string | number },
+): Promise<Array<{ item: SeenItem; definition: unknown; undecided: boolean }>> {
   const snapshot = deps.catalog.snapshot;
   const subject = { principal, ...asked };
-  const named = (kind: 'tool' | 'prompt', entry: NamedEntry): [Target, SeenItem] => {
+  const named = (kind: 'tool' | 'prompt', entry: NamedEntry): [Target, SeenItem, unknown] => {
     const pin: PinStatus | undefined = deps.integrity?.status(kind, entry.upstream, entry.originalName);
     const target: Target = pin === undefined ? { kind, entry } : { kind, entry, pin };
-    return [target, { kind, name: entry.publicName, upstream: entry.upstream, originalName: entry.originalName, description: text(entry.item.description), visible: false, reasons: [], pin: pin === undefined ? null : { digest: pin.digest, approved: pin.approved }, quarantined: pin !== undefined && !pin.available }];
+    return [target, { kind, name: entry.publicName, upstream: entry.upstream, originalName: entry.originalName, description: text(entry.item.description), visible: false, reasons: [], pin: pin === undefined ? null : { digest: pin.digest, approved: pin.approved }, quarantined: pin !== undefined && !pin.available }, entry.item];
   };
-  const uri = (kind: 'resource' | 'template', upstream: string, address: string, description: unknown, name: unknown): [Target, SeenItem] => [
+  const uri = (kind: 'resource' | 'template', upstream: string, address: string, definition: { description?: unknown; name?: unknown }): [Target, SeenItem, unknown] => [
     { kind: 'resource', uri: address, upstream },
-    { kind, name: typeof name === 'string' ? name : address, upstream, originalName: address, description: text(description), visible: false, reasons: [], pin: null, quarantined: false },
+    { kind, name: typeof definition.name === 'string' ? definition.name : address, upstream, originalName: address, description: text(definition.description), visible: false, reasons: [], pin: null, quarantined: false },
+    definition,
   ];
-  const all: Array<[Target, SeenItem]> = [
+  const all: Array<[Target, SeenItem, unknown]> = [
     ...snapshot.toolList.map((entry) => named('tool', entry)),
     ...snapshot.promptList.map((entry) => named('prompt', entry)),
-    ...snapshot.resourceList.map((r) => uri('resource', r.upstream, r.uri, r.item.description, r.item.name)),
-    ...snapshot.templateList.map((t) => uri('template', t.upstream, t.uriTemplate, t.item.description, t.item.name)),
+    ...snapshot.resourceList.map((r) => uri('resource', r.upstream, r.uri, r.item)),
+    ...snapshot.templateList.map((t) => uri('template', t.upstream, t.uriTemplate, t.item)),
   ];
   return Promise.all(
-    all.map(async ([target, item]) => {
-      if (item.quarantined) return item;
+    all.map(async ([target, item, definition]) => {
+      if (item.quarantined) return { item, definition, undecided: false };
       const decision = await visible(subject, target, deps);
-      return { ...item, visible: decision.allow === true, reasons: decision.allow === true ? [] : decision.reasons };
+      return { item: { ...item, visible: decision.allow === true, reasons: decision.allow === true ? [] : decision.reasons }, definition, undecided: decision.code === 'POLICY_ERROR' };
     }),
   );
+}
+
+/**
+ * Per list, what the caller sees of it as one comparable string: the items it may list, each by
+ * name and a digest of its definition (a tool whose description or schema changed is a change).
+ */
+export type ListViews = Record<CatalogList, string>;
+
+const KIND_LIST = { tool: 'tools', prompt: 'prompts', resource: 'resources', template: 'resources' } as const satisfies Record<SeenItem['kind'], CatalogList>;
+
+/**
+ * The lists as `principal` sees them now, for telling a client of a list change only when its
+ * own view changed: a new-era listen stream (listen.ts) and an old-era session (the gateway).
+ * Asks the policy what `seenBy` asks; records nothing (it is not a request). Throws POLICY_ERROR
+ * when the policy could not decide some item: then the view is not known.
+ */
+export async function listViews(
+  principal: Principal | undefined,
+  deps: Pick<PipelineDeps, 'catalog' | 'policy' | 'clock' | 'integrity'>,
+  asked: { session: SessionInfo; requestId: string | number },
+): Promise<ListViews> {
+  const names: Record<CatalogList, string[]> = { tools: [], prompts: [], resources: [] };
+  for (const { item, definition, undecided } of await judged(principal, deps, asked)) {
+    if (undecided) throw new WardenError('POLICY_ERROR', `the policy could not decide whether ${item.kind} ${item.name} is visible`);
+    if (item.visible) names[KIND_LIST[item.kind]].push(`${item.kind}:${item.name}:${createHash('sha256').update(JSON.stringify(definition)).digest('base64url')}`);
+  }
+  return { tools: names.tools.sort().join('\n'), prompts: names.prompts.sort().join('\n'), resources: names.resources.sort().join('\n') };
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);

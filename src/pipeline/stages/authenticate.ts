@@ -18,6 +18,7 @@ export async function authenticate<T extends { token: string | undefined; sessio
   try {
     const principal = await deps.authenticator.authenticate(request.token);
     if (principal && deps.requiredScopes.length > 0) checkRequiredScopes(principal, deps.requiredScopes);
+    request.session.authenticated?.(principal);
     return { ...request, principal, startedAt };
   } catch (error) {
     if (isWardenError(error) && error.code.startsWith('AUTH_')) {

@@ -10,8 +10,12 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../../../testkit/fixtures/relay-server-http.ts';
+import { TestPolicyEngine } from '../../../testkit/support/engines.ts';
 import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
 import { relayServer } from '../../../testkit/fixtures/spawn.ts';
+
+/** Everything is allowed, except that only alice may see a tool named `*__for_alice`. */
+const aliceOnly = () => new TestPolicyEngine((input) => input.tool?.name.endsWith('__for_alice') !== true || input.principal?.sub === 'alice');
 
 /** One gateway in front of the same fixture over each upstream transport: same behaviour everywhere. */
 let gw: TestGateway;
@@ -26,6 +30,7 @@ beforeAll(async () => {
       mcpServers: { local: relayServer('local'), web: { type: 'http', url: http.url }, old: { type: 'sse', url: sse.url } },
       upstream_defaults: { timeout_ms: 1500 },
     },
+    policy: aliceOnly(),
   });
 });
 afterAll(async () => {
@@ -132,12 +137,67 @@ describe('gateway relay', () => {
     expect(progressB.length).toBeLessThan(3);
   });
 
-  it('refreshes on an upstream list_changed and relays it to clients', async () => {
-    const client: Client = await gw.connect();
-    const changed = new Promise<void>((resolve) => client.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
-    await client.callTool({ name: 'old__add_tool', arguments: { message: 'fresh' } });
-    await changed;
-    expect((await client.listTools()).tools.map((t) => t.name)).toContain('old__fresh');
+  it('refreshes on an upstream list_changed and tells each session that listed when its own view changed', async () => {
+    const alice: Client = await gw.connect();
+    const bob: Client = await gw.connect({ token: 'token-bob' });
+    const heard: string[] = [];
+    const waiting = new Map<string, () => void>();
+    for (const [who, client] of [['alice', alice], ['bob', bob]] as const) {
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        heard.push(who);
+        waiting.get(who)?.();
+      });
+    }
+    const heardBy = (who: string) => new Promise<void>((resolve) => waiting.set(who, resolve));
+    // What each was shown is the view a change is compared with.
+    await alice.listTools();
+    await bob.listTools();
+    let aliceHeard = heardBy('alice');
+    await alice.callTool({ name: 'old__add_tool', arguments: { message: 'for_alice' } });
+    await aliceHeard;
+    // Both sessions' views were decided on the same change; bob's answer to a request sent after
+    // alice heard would come after a notification already on its way to him.
+    await bob.ping();
+    expect(heard).toEqual(['alice']);
+    expect((await alice.listTools()).tools.map((t) => t.name)).toContain('old__for_alice');
+    expect((await bob.listTools()).tools.map((t) => t.name)).not.toContain('old__for_alice');
+
+    // A tool both may see: both hear of it (bob's channel works; above he was not told).
+    aliceHeard = heardBy('alice');
+    const bobHeard = heardBy('bob');
+    await bob.callTool({ name: 'old__add_tool', arguments: { message: 'fresh' } });
+    await Promise.all([aliceHeard, bobHeard]);
+    expect(heard.toSorted()).toEqual(['alice', 'alice', 'bob']);
+    expect((await bob.listTools()).tools.map((t) => t.name)).toContain('old__fresh');
+  });
+
+  it('tells a session that has not listed nothing: it has nothing to refresh', async () => {
+    const [lister, silent] = [await gw.connect(), await gw.connect()];
+    const heard: string[] = [];
+    const listerHeard = new Promise<void>((resolve) => lister.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+    silent.setNotificationHandler(ToolListChangedNotificationSchema, () => void heard.push('silent'));
+    await lister.listTools();
+    await silent.callTool({ name: 'web__add_tool', arguments: { message: 'newer' } });
+    await listerHeard;
+    await silent.ping();
+    expect(heard).toEqual([]);
+  });
+
+  it('tells a session of a change it may not see when its view cannot be decided (its token expired)', async () => {
+    let now = Date.now();
+    const expiring = await startTestGateway({ config: { mcpServers: { x: relayServer('x') } }, policy: aliceOnly(), clock: { now: () => now } });
+    try {
+      const bob = await expiring.connect({ token: 'token-bob' });
+      const heard = new Promise<void>((resolve) => bob.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()));
+      await bob.listTools();
+      // Past the test tokens' expiry (year 2100) on the gateway's clock.
+      now = 4102444800_000 + 1;
+      await bob.callTool({ name: 'x__add_tool', arguments: { message: 'for_alice' } });
+      await heard;
+      expect((await bob.listTools()).tools.map((t) => t.name)).not.toContain('x__for_alice');
+    } finally {
+      await expiring.close();
+    }
   });
 
   it('serves resources by URI (first upstream in config order wins) and namespaced prompts', async () => {

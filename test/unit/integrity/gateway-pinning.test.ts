@@ -109,6 +109,8 @@ describe.each(['stdio', 'http'] as const)('tool pinning over %s', (transport) =>
   it('warn: a changed tool stays available, and the policy sees input.tool.digest and approved: false', async () => {
     const policy = new TestPolicyEngine(() => true);
     const { client } = await world(transport, { mode: 'warn' }, policy);
+    // Listed first: a session hears of list changes only to what it was shown.
+    expect(await names(client)).toContain('ks__echo');
     await client.callTool({ name: 'ks__echo', arguments: { message: 'before' } });
     const before = policy.inputs.findLast((input) => input.method === 'tools/call' && input.tool?.name === 'ks__echo')!.tool!;
     expect(before).toMatchObject({ approved: true, digest: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -127,13 +129,17 @@ describe.each(['stdio', 'http'] as const)('tool pinning over %s', (transport) =>
 
   it('new_tools quarantine: a tool the upstream adds later waits for approval', async () => {
     const { store, client } = await world(transport, { new_tools: 'quarantine' });
-    const changed = nextListChanged(client);
+    expect(await names(client)).not.toContain('ks__fresh');
+    let changes = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changes++);
     await client.callTool({ name: 'ks__add_tool', arguments: { name: 'fresh' } });
-    await changed;
+    await expect.poll(async () => (await store.pins.readPins()).some((pin) => pin.name === 'fresh')).toBe(true);
     expect(await names(client)).not.toContain('ks__fresh');
     expect(await rejection(client.callTool({ name: 'ks__fresh', arguments: {} }))).toMatchObject({ data: { code: 'TOOL_NOT_FOUND' } });
     const [fresh] = (await store.pins.readPins()).filter((pin) => pin.name === 'fresh');
     expect(fresh).toMatchObject({ approvedDigest: null, decidedBy: null });
+    // Quarantined, the tool is in no one's view: the session was not told of a change.
+    expect(changes).toBe(0);
 
     const back = nextListChanged(client);
     await store.pins.approvePin({ kind: 'tool', upstream: 'ks', name: 'fresh' }, fresh!.seenDigest, 'os:tester', new Date().toISOString());
