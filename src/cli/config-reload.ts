@@ -20,10 +20,12 @@ export interface ReloadTargets {
   /** Its limits, upstreams, catalog (namespacing) and composites. */
   gateway: Gateway;
   log: Logger;
+  /** Told the files a config about to be applied was read from, before its row is written (the watch moves with them). */
+  watchSources?: (sources: readonly string[]) => void;
 }
 
 /** Sections a reload applies to the running gateway; the others take effect at the next start. */
-const LIVE_SECTIONS: ReadonlySet<keyof ResolvedConfig> = new Set(['auth', 'limits', 'upstreams', 'upstreamDefaults', 'namespacing', 'composites', 'compositeModules']);
+const LIVE_SECTIONS: ReadonlySet<keyof ResolvedConfig> = new Set(['sources', 'auth', 'limits', 'upstreams', 'upstreamDefaults', 'namespacing', 'composites', 'compositeModules']);
 
 /** Sections the gateway's own reload (upstream connections, catalog, composites) applies. */
 const GATEWAY_SECTIONS: ReadonlySet<keyof ResolvedConfig> = new Set(['upstreams', 'upstreamDefaults', 'namespacing', 'composites', 'compositeModules']);
@@ -52,7 +54,8 @@ export async function reloadConfig(running: ResolvedConfig, targets: ReloadTarge
   let applied: ResolvedConfig;
   try {
     next = loadConfig(running.file);
-    const composites = await loadComposites(next.composites, next.compositeModules, next.baseDir);
+    targets.watchSources?.(next.sources);
+    const composites = await loadComposites(next.composites, next.compositeModules);
     changed = (Object.keys(next) as Array<keyof ResolvedConfig>).filter((key) => !isDeepStrictEqual(next[key], running[key]));
     if (changed.includes('auth') && next.auth.mode === running.auth.mode) {
       authenticator = await createAuthenticator(next.auth, { baseDir: next.baseDir, logger: log });
@@ -64,6 +67,7 @@ export async function reloadConfig(running: ResolvedConfig, targets: ReloadTarge
     applied = { ...next, ...Object.fromEntries(restartNeeded.map((section) => [section, running[section]])) };
     gateway?.commit(applied);
   } catch (error) {
+    targets.watchSources?.(running.sources);
     await gateway?.abandon();
     await authenticator?.close();
     const failure = asWardenError(error, 'CONFIG_INVALID');

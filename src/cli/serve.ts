@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { hostname } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { openConfiguredAuditStore, openConfiguredSessionState, type AuditStore, type SessionStateStore, type ShadowDisagreementEvent } from '../audit/index.ts';
 import { SwappableAuthenticator, createAuthenticator } from '../auth/index.ts';
 import { loadComposites } from '../composites/index.ts';
@@ -13,7 +14,7 @@ import type { InFlight } from '../pipeline/index.ts';
 import { createPolicyEngine, type ReloadablePolicyEngine, type ShadowDisagreement } from '../policy/index.ts';
 import { parseFlags } from './args.ts';
 import { type ReloadTargets, reloadConfig } from './config-reload.ts';
-import { watchPaths } from '../file-watch.ts';
+import { type FileWatcher, watchPaths } from '../file-watch.ts';
 import { startConsole } from './serve-console.ts';
 import { EXIT } from './exit-codes.ts';
 import { VERSION } from '../package-root.ts';
@@ -109,7 +110,7 @@ export async function run(args: string[]): Promise<number> {
 
   const config = loadConfig(flags.config);
   // Composites are part of the config: a broken template or module refuses the start before anything opens.
-  const composites = await loadComposites(config.composites, config.compositeModules, config.baseDir);
+  const composites = await loadComposites(config.composites, config.compositeModules);
   const log = logger.child({ component: 'gateway' });
   // Signals are caught from here on, so a stop during start-up still closes what was opened.
   const stop = shutdownSignal(log);
@@ -188,17 +189,27 @@ interface ConfigReloads {
 }
 
 /**
- * Reloads on SIGHUP and, with `server.watch_config`, when the config file changes; one at a time, each against the config the previous one left running.
+ * Reloads on SIGHUP and, with `server.watch_config`, when any file the config was read from
+ * changes (the config file, a separate `mcpServers` file, composite modules); one at a time, each
+ * against the config the previous one left running. A reload that names other files moves the watch.
  */
 function configReloads(initial: ResolvedConfig, targets: ReloadTargets): ConfigReloads {
   let running = initial;
   let queue = Promise.resolve();
+  let watcher: FileWatcher | undefined;
+  let watched: readonly string[] = [];
+  const watchSources = (sources: readonly string[]) => {
+    if (!initial.server.watch_config || isDeepStrictEqual(sources, watched)) return;
+    watcher?.close();
+    watcher = watchPaths(sources, 150, reload, targets.log, 'config');
+    watched = sources;
+  };
   const reload = (): void => {
     queue = queue.then(async () => {
-      running = await reloadConfig(running, targets);
+      running = await reloadConfig(running, { ...targets, watchSources });
     });
   };
-  const watcher = initial.server.watch_config ? watchPaths([initial.file], 150, reload, targets.log, 'config') : undefined;
+  watchSources(initial.sources);
   return { reload, close: () => watcher?.close() };
 }
 

@@ -50,7 +50,7 @@ export interface ToolsReport {
  * left out, and why).
  */
 async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
-  const composites = await loadComposites(config.composites, config.compositeModules, config.baseDir);
+  const composites = await loadComposites(config.composites, config.compositeModules);
   const catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
   const listings = new Map<string, UpstreamListing>();
   const upstreams = new UpstreamSet(config, {

@@ -1,4 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import { WardenError } from '../errors.ts';
 
 /**
  * The server name of the gateway's own composite tools, as policies see it (`input.tool.server`)
@@ -46,3 +50,20 @@ export const compositesConfigSchema = z.array(declarativeCompositeSchema).defaul
 export const compositeModulesSchema = z.array(z.string().min(1)).default([]).describe('Modules exporting defineComposite(...) values, relative to the config file.');
 
 export type DeclarativeCompositeConfig = z.infer<typeof declarativeCompositeSchema>;
+
+/** A composite module as a config names it, with the digest of its content when the config was read. */
+export interface CompositeModule {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+/** Reads the module at `path` (relative to `baseDir`) to know its content; CONFIG_INVALID if it cannot be read. */
+export function compositeModuleAt(path: string, baseDir: string): CompositeModule {
+  const absolute = resolve(baseDir, path);
+  try {
+    return { path: absolute, sha256: createHash('sha256').update(readFileSync(absolute)).digest('hex') };
+  } catch (error) {
+    throw new WardenError('CONFIG_INVALID', `composite_modules: cannot read ${absolute}: ${(error as Error).message}`, { cause: error, details: { file: absolute } });
+  }
+}
+

@@ -4,8 +4,7 @@ import type { ConsoleConfig } from '../console/config.ts';
 import type { IntegrityConfig } from '../integrity/config.ts';
 import type { ApprovalsConfig } from '../approvals/config.ts';
 import type { AuthConfig } from '../auth/config.ts';
-import { COMPOSITE_SERVER } from '../composites/config.ts';
-import type { DeclarativeCompositeConfig } from '../composites/config.ts';
+import { COMPOSITE_SERVER, type CompositeModule, compositeModuleAt, type DeclarativeCompositeConfig } from '../composites/config.ts';
 import { WardenError } from '../errors.ts';
 import { type LimitsConfig, upstreamLimits } from '../limits/config.ts';
 import type { PolicyConfig } from '../policy/config.ts';
@@ -53,6 +52,8 @@ export type UpstreamSpec = StdioUpstreamSpec | RemoteUpstreamSpec;
 /** The frozen internal form: the runtime never sees raw user config. */
 export interface ResolvedConfig {
   readonly file: string;
+  /** Every file this config was read from (the config file, a separate `mcpServers` file, composite modules): a reload watches them all. */
+  readonly sources: readonly string[];
   readonly baseDir: string;
   /** In config order: that order breaks resource URI ties. */
   readonly upstreams: readonly UpstreamSpec[];
@@ -69,8 +70,8 @@ export interface ResolvedConfig {
   readonly limits: LimitsConfig;
   readonly console: ConsoleConfig;
   readonly composites: readonly DeclarativeCompositeConfig[];
-  /** Absolute paths of modules exporting defineComposite(...) values. */
-  readonly compositeModules: readonly string[];
+  /** Modules exporting defineComposite(...) values, with the digest of their content: an edited module is a changed config. */
+  readonly compositeModules: readonly CompositeModule[];
 }
 
 export function loadConfig(file: string, env: Env = process.env): ResolvedConfig {
@@ -119,8 +120,10 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     throw new WardenError('CONFIG_INVALID', `${path}: console.listener: "admin" needs server.admin_port`, { details: { file: path, path: 'console.listener' } });
   }
 
+  const compositeModules = parsed.composite_modules.map((m) => compositeModuleAt(m, baseDir));
   return deepFreeze({
     file: path,
+    sources: [...new Set([path, serversFile, ...compositeModules.map((m) => m.path)])],
     baseDir,
     upstreams,
     namespacing: parsed.namespacing,
@@ -135,7 +138,7 @@ export function loadConfig(file: string, env: Env = process.env): ResolvedConfig
     limits: parsed.limits,
     console: parsed.console,
     composites: parsed.composites,
-    compositeModules: parsed.composite_modules.map((m) => resolve(baseDir, m)),
+    compositeModules,
   });
 }
 

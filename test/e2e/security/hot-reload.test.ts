@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRows } from '../../../testkit/support/audit.ts';
 import { expectNothingForwarded, seen, startWorld, waitForCatalog, type World } from '../../../testkit/support/worlds/security.ts';
@@ -82,6 +83,30 @@ describe('config hot reload', () => {
 
     writeFileSync(world.dir.config, original);
     await expect.poll(() => configReloads().length, { timeout: 10_000 }).toBe(before + 2);
+    await waitForCatalog(alice, ['sse__echo']);
+  });
+
+  it('a separate mcpServers file is watched too: an edit of it alone reloads', async () => {
+    const tools = async () => (await alice.list('tools/list', 'tools')).map((tool) => tool.name as string);
+    const original = readFileSync(world.dir.config, 'utf8');
+    const config = JSON.parse(original) as { mcpServers: Record<string, unknown> };
+    const serversFile = join(dirname(world.dir.config), 'servers.mcp.json');
+    writeFileSync(serversFile, JSON.stringify({ mcpServers: config.mcpServers }));
+    const before = configReloads().length;
+    writeFileSync(world.dir.config, JSON.stringify({ ...config, mcpServers: 'servers.mcp.json' }));
+    await expect.poll(() => configReloads().length, { timeout: 10_000 }).toBe(before + 1);
+    expect(configReloads().at(-1)).toMatchObject({ ok: true, changed: ['sources'], restart_needed: [] });
+
+    // Only the servers file changes: the config file is untouched, so only its watch can see this.
+    const { sse: _removed, ...others } = config.mcpServers;
+    writeFileSync(serversFile, JSON.stringify({ mcpServers: others }));
+    await expect.poll(() => configReloads().length, { timeout: 10_000 }).toBe(before + 2);
+    expect(configReloads().at(-1)).toMatchObject({ ok: true, changed: ['upstreams'] });
+    expect((await tools()).filter((name) => name.startsWith('sse__'))).toEqual([]);
+
+    writeFileSync(world.dir.config, original);
+    await expect.poll(() => configReloads().length, { timeout: 10_000 }).toBe(before + 3);
+    expect(configReloads().at(-1)).toMatchObject({ ok: true, changed: ['sources', 'upstreams'] });
     await waitForCatalog(alice, ['sse__echo']);
   });
 });

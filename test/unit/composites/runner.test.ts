@@ -1,12 +1,15 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compositesConfigSchema } from '../../../src/composites/config.ts';
+import { compositeModuleAt, compositesConfigSchema } from '../../../src/composites/config.ts';
 import { loadComposites } from '../../../src/composites/load.ts';
 import { runComposite } from '../../../src/composites/runner.ts';
 import type { StepCall, StepCaller, ToolResult } from '../../../src/composites/types.ts';
 import { WardenError } from '../../../src/errors.ts';
+import { tempDir } from '../../../testkit/support/audit.ts';
 
 /**
  * The runner against the real example db server over stdio. The step caller here routes `db__x`
@@ -49,7 +52,7 @@ describe('composite runner', () => {
   beforeAll(async () => {
     db = new Client({ name: 'runner-test', version: '1' });
     await db.connect(new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', join(import.meta.dirname, '../../../examples/servers/db.ts')], stderr: 'ignore' }));
-    const loaded = await loadComposites(declarative, ['./fixtures/top-product.ts'], import.meta.dirname);
+    const loaded = await loadComposites(declarative, [compositeModuleAt('./fixtures/top-product.ts', import.meta.dirname)]);
     composites = new Map(loaded.map((c) => [c.name, c]));
   });
   afterAll(async () => db.close());
@@ -106,8 +109,29 @@ describe('composite runner', () => {
     expect(composites.get('top_product')!.inputSchema).toMatchObject({ type: 'object', required: ['week'] });
   });
 
+  it('imports an edited module anew, and an unchanged one once', async () => {
+    const { dir, cleanup } = tempDir('composite-module');
+    try {
+      const module = join(dir, 'edited.mjs');
+      const define = pathToFileURL(join(import.meta.dirname, '../../../src/composites/define.ts')).href;
+      const zod = pathToFileURL(join(import.meta.dirname, '../../../node_modules/zod/index.js')).href;
+      const write = (description: string) =>
+        writeFileSync(
+          module,
+          `import { defineComposite } from '${define}';\nimport { z } from '${zod}';\nexport const c = defineComposite({ name: 'edited', description: '${description}', input: z.object({}), run: async () => '' });\n`,
+        );
+      write('first');
+      const first = await loadComposites([], [compositeModuleAt(module, dir)]);
+      expect((await loadComposites([], [compositeModuleAt(module, dir)]))[0]).toBe(first[0]);
+      write('second');
+      expect((await loadComposites([], [compositeModuleAt(module, dir)]))[0]!.description).toBe('second');
+    } finally {
+      cleanup();
+    }
+  });
+
   it('refuses a module that exports no composite, and duplicate names', async () => {
-    await expect(loadComposites([], ['./template.test.ts'], import.meta.dirname)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await expect(loadComposites([declarative[0]!, declarative[0]!], [], import.meta.dirname)).rejects.toThrow(/defined twice/);
+    await expect(loadComposites([], [compositeModuleAt('./template.test.ts', import.meta.dirname)])).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(loadComposites([declarative[0]!, declarative[0]!], [])).rejects.toThrow(/defined twice/);
   });
 });
