@@ -1,4 +1,4 @@
-import type { Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Result } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { ApprovalRecordOfCall } from '../audit/index.ts';
 

@@ -1,4 +1,4 @@
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { UriTemplate } from '@modelcontextprotocol/client';
 import type { NamespacingConfig } from '../config/index.ts';
 import { WardenError } from '../errors.ts';
 import { ownValue } from '../own.ts';

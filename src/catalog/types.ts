@@ -1,4 +1,4 @@
-import type { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import type { UriTemplate } from '@modelcontextprotocol/client';
 import type { NameNote } from './naming.ts';
 
 /** An item as an upstream listed it: every field kept, so unknown fields reach the client. */

@@ -1,4 +1,4 @@
-import type { Progress, Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Progress, Result } from '@modelcontextprotocol/client';
 import type { Principal } from '../auth/index.ts';
 import type { NamedEntry } from '../catalog/index.ts';
 import type { TraceCarrier } from '../metrics/index.ts';

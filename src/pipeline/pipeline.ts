@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { LoggingLevelSchema, type Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Result } from '@modelcontextprotocol/client';
+import { LoggingLevelSchema } from '@modelcontextprotocol/core';
 import { paginate, type Item, type NamedEntry, type Page } from '../catalog/index.ts';
 import { COMPOSITE_SERVER } from '../composites/index.ts';
 import { asWardenError, type ErrorCode, WardenError } from '../errors.ts';

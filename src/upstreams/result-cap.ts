@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type JSONRPCMessage, ProtocolError } from '@modelcontextprotocol/client';
-import { deserializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { deserializeMessage, type JSONRPCMessage, ProtocolError } from '@modelcontextprotocol/client';
 
 /**
  * `max_result_bytes`: an upstream message larger than the cap is dropped while it is read, never

@@ -1,4 +1,4 @@
-import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import type { Progress } from '@modelcontextprotocol/client';
 import { WardenError } from '../../errors.ts';
 import type { TraceCarrier } from '../../metrics/index.ts';
 import type { Forwarded, Recorded } from '../context.ts';

@@ -1,4 +1,4 @@
-import type { Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Result } from '@modelcontextprotocol/client';
 import { runComposite, type Composite, type StepCall, type ToolResult } from '../../composites/index.ts';
 import { WardenError } from '../../errors.ts';
 import type { CallRequest, Forwarded, Recorded } from '../context.ts';
