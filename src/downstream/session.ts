@@ -19,8 +19,8 @@ import { WardenError } from '../errors.ts';
 import { isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
 import { passthroughResult } from '../upstreams/index.ts';
 import { dispatchForward, dispatchList, progressTokenOf, requestParams, traceOf } from './dispatch.ts';
-import type { Gateway, SessionHandle } from './gateway.ts';
-import { toJsonRpcError } from './jsonrpc-errors.ts';
+import type { Gateway, SessionHandle } from '../gateway/index.ts';
+import { toJsonRpcError } from '../jsonrpc-errors.ts';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 

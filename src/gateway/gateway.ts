@@ -14,9 +14,9 @@ import { metrics, setScrapeSources } from '../metrics/index.ts';
 import { createPipeline, InFlight, type Clock, type Pipeline, type PipelineDeps } from '../pipeline/index.ts';
 import type { PolicyEngine } from '../policy/index.ts';
 import { UpstreamSet, type ServerRequest } from '../upstreams/index.ts';
-import { toJsonRpcError } from './jsonrpc-errors.ts';
+import { toJsonRpcError } from '../jsonrpc-errors.ts';
 import { Listeners, type ListenStream } from './listeners.ts';
-import { sealerFor } from './seal.ts';
+import { sealerFor } from '../seal.ts';
 import { SessionViews } from './session-views.ts';
 
 

@@ -1,0 +1,2 @@
+/** The front door of gateway/, the composition root: other modules import only this file (eslint.config.js). */
+export { Gateway, type GatewayDeps, type GatewayReload, type SessionHandle } from './gateway.ts';
