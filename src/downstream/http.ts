@@ -137,7 +137,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     resumeSdkSession(transport, session.server, id, sealed);
     owners.set(id, owner);
     streamable.touch(id, transport);
-    gateway.adoptSubscriptions(session.handle);
+    gateway.sessions.adopt(session.handle);
     gateway.log.info({ session: session.handle.id }, 'continuing a session begun on another replica');
     return transport;
   }

@@ -84,7 +84,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       },
     },
   };
-  gateway.modernInFlight++;
+  gateway.sessions.modernInFlight++;
   try {
     const params = requestParams(request.params);
     const progressToken = progressTokenOf(params);
@@ -107,7 +107,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
     const spoken = code === RESOURCE_NOT_FOUND_OLD_ERA ? -32602 : code;
     return { jsonrpc: '2.0', id: request.id, error: { code: spoken, message, ...(data === undefined ? {} : { data }) } };
   } finally {
-    gateway.modernInFlight--;
+    gateway.sessions.modernInFlight--;
   }
 }
 
@@ -121,7 +121,7 @@ async function listen(gateway: Gateway, request: ModernRequest, dispatch: Dispat
   const ended = new AbortController();
   const stream = { id: request.id, listener, send: request.notify, close: () => ended.abort() };
   try {
-    await gateway.openListen(stream);
+    await gateway.sessions.openListen(stream);
     await new Promise<void>((resolve) => {
       const done = () => resolve();
       if (request.signal.aborted || ended.signal.aborted) return done();
@@ -133,7 +133,7 @@ async function listen(gateway: Gateway, request: ModernRequest, dispatch: Dispat
     listener.end(error);
     throw error;
   } finally {
-    gateway.closeListen(stream);
+    gateway.sessions.closeListen(stream);
   }
   return { resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': request.id } };
 }

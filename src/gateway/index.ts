@@ -1,2 +1,3 @@
 /** The front door of gateway/, the composition root: other modules import only this file (eslint.config.js). */
-export { Gateway, type GatewayDeps, type GatewayReload, type SessionHandle } from './gateway.ts';
+export { Gateway, type GatewayDeps, type GatewayReload } from './gateway.ts';
+export type { SessionHandle } from './sessions.ts';
