@@ -28,21 +28,13 @@ export class FanOut {
     this.#log = parts.log;
   }
 
-  /** An upstream's new listing; returns the error when the catalog refused it and kept its previous state. */
-  listing(upstream: string, listing: UpstreamListing): unknown {
-    let changed: CatalogList[];
-    try {
-      changed = this.#catalog.setListing(upstream, listing);
-    } catch (error) {
-      this.#log.error({ upstream, err: { message: (error as Error).message } }, 'upstream listing rejected; keeping the previous catalog');
-      return error;
-    }
+  /** A listing the catalog took: its pins observed, its conflicts logged, the changed lists announced. */
+  listing(upstream: string, listing: UpstreamListing, changed: readonly CatalogList[]): void {
     this.#integrity?.observe(upstream, listing);
     for (const omission of this.#catalog.snapshot.omissions.filter((o) => o.upstream === upstream)) {
       this.#log.warn({ ...omission }, 'catalog conflict');
     }
     this.announce(changed);
-    return undefined;
   }
 
   /**

@@ -2,19 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { createRedactor, memorySessionState, type ApprovalStore, type AuditSink, type AuthnFailureEvent, type LifecycleEvent, type PinStore, type SessionStateStore } from '../audit/index.ts';
 import { IntegrityGuard } from '../integrity/index.ts';
 import type { Authenticator } from '../auth/index.ts';
-import { Catalog, compositeToolItems } from '../catalog/index.ts';
+import type { Catalog } from '../catalog/index.ts';
 import type { Composite } from '../composites/index.ts';
 import type { ResolvedConfig } from '../config/index.ts';
-import { WardenError } from '../errors.ts';
 import { Limits, upstreamLimits, type LimitEvents } from '../limits/index.ts';
 import type { Logger } from '../log.ts';
 import { metrics, setScrapeSources } from '../metrics/index.ts';
 import { createPipeline, InFlight, type Clock, type Pipeline, type PipelineDeps } from '../pipeline/index.ts';
 import type { PolicyEngine } from '../policy/index.ts';
 import { sealerFor } from '../seal.ts';
-import { UpstreamSet } from '../upstreams/index.ts';
+import type { UpstreamSet } from '../upstreams/index.ts';
 import { FanOut } from './fan-out.ts';
 import { Sessions } from './sessions.ts';
+import { UpstreamCatalog } from './upstream-catalog.ts';
 
 
 /** The limits' refusals and breaker changes, counted in `/metrics` (rule scope, never a rule's or principal's name). */
@@ -79,8 +79,7 @@ export class Gateway {
   readonly version: string;
   readonly sessionState: SessionStateStore;
   readonly integrity: IntegrityGuard | undefined;
-  #started = false;
-  #startError: WardenError | undefined;
+  readonly #built: UpstreamCatalog;
   /** The pipeline's composites and page size: a config reload replaces them (reconfigure). */
   readonly #composites: Map<string, Composite>;
   readonly #pipelineDeps: PipelineDeps;
@@ -99,15 +98,13 @@ export class Gateway {
             config: config.integrity, pins: deps.integrity.pins, audit: deps.integrity, log: deps.log.child({ component: 'integrity' }),
             onChange: (lists) => this.#fanOut.announce(lists),
           });
-    this.catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
     this.limits = new Limits(config.limits, (upstream) => upstreamLimits(config.limits, upstream).max_concurrent, deps.limitEvents ?? METERED_LIMIT_EVENTS);
-    this.upstreams = new UpstreamSet(config, {
+    this.#built = new UpstreamCatalog(config, composites, {
       log: deps.log,
       clientInfo: { name: 'mcp-warden', version: deps.version },
       events: {
-        onListing: (upstream, listing, reason) => {
-          const rejected = this.#fanOut.listing(upstream, listing);
-          if (!this.#started && rejected instanceof WardenError) this.#startError = rejected;
+        onListing: (upstream, listing, changed, reason) => {
+          if (changed) this.#fanOut.listing(upstream, listing, changed);
           if (reason === 'connected') this.sessions.resubscribe(upstream);
         },
         onNotification: (upstream, notification) => this.#fanOut.notification(upstream, notification),
@@ -116,6 +113,8 @@ export class Gateway {
         onBreaker: (upstream, state) => this.limits.events.breaker(upstream, state),
       },
     });
+    this.catalog = this.#built.catalog;
+    this.upstreams = this.#built.upstreams;
     this.#composites = new Map(composites.map((c) => [c.name, c]));
     this.#pipelineDeps = {
       authenticator: deps.authenticator,
@@ -157,7 +156,7 @@ export class Gateway {
    */
   async prepareReload(next: ResolvedConfig, composites: readonly Composite[]): Promise<GatewayReload> {
     const upstreams = await this.upstreams.prepare(next);
-    const build = () => this.catalog.prepare(next.upstreams.map((u) => u.name), next.namespacing, compositeToolItems(composites), upstreams.listings());
+    const build = () => this.#built.prepare(next, composites, upstreams.listings());
     try {
       build();
     } catch (error) {
@@ -208,9 +207,7 @@ export class Gateway {
     // The pins are known before the first listing is judged, and the first listings' pins are
     // stored before anything is served.
     await this.integrity?.load();
-    const result = await this.upstreams.start();
-    this.#started = true;
-    if (this.#startError) throw this.#startError;
+    const result = await this.#built.start();
     await this.integrity?.settled();
     this.integrity?.startPolling();
     if (result.down.length > 0) this.log.warn({ down: result.down }, 'starting degraded: some upstreams are not connected');
