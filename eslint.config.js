@@ -24,11 +24,14 @@ const MAY_IMPORT = {
   policy: ['auth', 'errors.ts', 'log.ts', 'metrics'],
   upstreams: ['catalog', 'config', 'errors.ts', 'log.ts', 'metrics'],
   pipeline: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'integrity', 'limits', 'metrics', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
-  downstream: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'config', 'console', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  // The composition root: builds the catalog, upstreams, limits and pipeline, holds the client sessions and fans upstream events out to them.
+  gateway: ['audit', 'auth', 'catalog', 'composites', 'config', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts'],
+  // Protocol edges only: they serve a Gateway's pipeline and sessions on HTTP and stdio.
+  downstream: ['approvals', 'audit', 'auth', 'config', 'console', 'gateway', 'limits', 'metrics', 'pipeline', 'upstreams', 'errors.ts', 'log.ts'],
   // The read-only web console: reads the trail through the audit module's reader, asks the policy,
   // shows the catalog as the pipeline says a principal sees it.
   console: ['audit', 'auth', 'errors.ts', 'log.ts', 'package-root.ts', 'pipeline', 'policy'],
-  cli: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'config', 'console', 'downstream', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
+  cli: ['approvals', 'audit', 'auth', 'catalog', 'composites', 'config', 'console', 'downstream', 'gateway', 'integrity', 'limits', 'metrics', 'pipeline', 'policy', 'upstreams', 'errors.ts', 'log.ts', 'package-root.ts'],
 };
 const OWN_CONFIG_SCHEMAS = ['approvals', 'audit', 'auth', 'composites', 'console', 'integrity', 'limits', 'policy'];
 const LEAVES = ['errors.ts', 'log.ts', 'package-root.ts'];

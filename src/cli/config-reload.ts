@@ -6,7 +6,7 @@ import { type Authenticator, type SwappableAuthenticator, createAuthenticator } 
 import { loadComposites } from '../composites/index.ts';
 import { loadConfig, type ResolvedConfig } from '../config/index.ts';
 import { asWardenError } from '../errors.ts';
-import type { Gateway, GatewayReload } from '../downstream/index.ts';
+import type { Gateway, GatewayReload } from '../gateway/index.ts';
 import { upstreamLimits } from '../limits/index.ts';
 import type { Logger } from '../log.ts';
 import { metrics } from '../metrics/index.ts';

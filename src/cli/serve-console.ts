@@ -3,7 +3,7 @@ import type { ConsoleHandler } from '../console/index.ts';
 import { createConsole } from '../console/index.ts';
 import { startChainVerifier } from '../console/index.ts';
 import type { ResolvedConfig } from '../config/index.ts';
-import type { Gateway } from '../downstream/index.ts';
+import type { Gateway } from '../gateway/index.ts';
 import type { Logger } from '../log.ts';
 import type { Services } from './serve.ts';
 

@@ -7,7 +7,9 @@ import { openConfiguredAuditStore, openConfiguredSessionState, type AuditStore, 
 import { SwappableAuthenticator, createAuthenticator } from '../auth/index.ts';
 import { loadComposites } from '../composites/index.ts';
 import { loadConfig, type ResolvedConfig } from '../config/index.ts';
-import { createAuthEdge, createSealer, Gateway, serveAdmin, serveHttp, serveStdio, type AdminEdge } from '../downstream/index.ts';
+import { createAuthEdge, serveAdmin, serveHttp, serveStdio, type AdminEdge } from '../downstream/index.ts';
+import { Gateway } from '../gateway/index.ts';
+import { createSealer } from '../seal.ts';
 import { setMetricsEnabled, startTracing } from '../metrics/index.ts';
 import { type Logger, logger } from '../log.ts';
 import type { InFlight } from '../pipeline/index.ts';

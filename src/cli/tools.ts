@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { Catalog, compositeToolItems, type CatalogSnapshot } from '../catalog/index.ts';
+import type { CatalogSnapshot } from '../catalog/index.ts';
 import { loadComposites } from '../composites/index.ts';
 import { loadConfig, type ResolvedConfig } from '../config/index.ts';
+import { UpstreamCatalog } from '../gateway/index.ts';
 import { logger } from '../log.ts';
-import { UpstreamSet } from '../upstreams/index.ts';
 import { parseFlags, wantsHelp } from './args.ts';
 import { type Paint, paintFor } from './colour.ts';
 import { PINS_USAGE, runPins } from './tools-pins.ts';
@@ -51,31 +51,21 @@ export interface ToolsReport {
  */
 async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
   const composites = await loadComposites(config.composites, config.compositeModules);
-  const catalog = new Catalog(config.upstreams.map((u) => u.name), config.namespacing, compositeToolItems(composites));
   const listings = new Map<string, UpstreamListing>();
-  const upstreams = new UpstreamSet(config, {
+  const built = new UpstreamCatalog(config, composites, {
     log: logger.child({ component: 'tools' }),
     clientInfo: { name: 'mcp-warden-tools', version: VERSION },
     events: {
-      onListing: (upstream, listing) => {
-        listings.set(upstream, listing);
-        try {
-          catalog.setListing(upstream, listing);
-        } catch (error) {
-          rejected ??= error;
-        }
-      },
+      onListing: (upstream, listing) => void listings.set(upstream, listing),
       onNotification: () => undefined,
       onServerRequest: async () => {
         throw new McpError(ErrorCode.InvalidRequest, 'warden tools does not answer server requests');
       },
     },
   });
-  let rejected: unknown;
   try {
-    const { down } = await upstreams.start();
-    if (rejected !== undefined) throw rejected;
-    const snapshot = catalog.snapshot;
+    const { down } = await built.start();
+    const snapshot = built.catalog.snapshot;
     const pinOf = await pinLookup(config, listings);
     const tools = snapshot.toolList.map((t) => {
       const row: ToolRow = { publicName: t.publicName, upstream: t.upstream, originalName: t.originalName, notes: [...t.notes] };
@@ -83,10 +73,10 @@ async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
       if (pin !== undefined) row.pin = pin;
       return row;
     });
-    const reasons = Object.fromEntries(down.map((name) => [name, upstreams.get(name)?.lastFailure ?? 'not connected']));
+    const reasons = Object.fromEntries(down.map((name) => [name, built.upstreams.get(name)?.lastFailure ?? 'not connected']));
     return { tools, omitted: snapshot.omissions, down, reasons };
   } finally {
-    await upstreams.close();
+    await built.upstreams.close();
   }
 }
 

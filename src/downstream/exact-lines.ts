@@ -1,6 +1,6 @@
 import { Transform } from 'node:stream';
 import { assertExactNumbers } from '../exact-numbers.ts';
-import { toJsonRpcError } from './jsonrpc-errors.ts';
+import { toJsonRpcError } from '../jsonrpc-errors.ts';
 
 /**
  * The raw lines the client sends, before the SDK parses them into doubles: a message with a

@@ -8,7 +8,7 @@ import { isWardenError, WardenError } from '../errors.ts';
 import { SessionCaps } from '../limits/index.ts';
 import type { ClientChannel } from '../pipeline/index.ts';
 import type { ConsoleHandler } from '../console/index.ts';
-import type { Gateway } from './gateway.ts';
+import type { Gateway } from '../gateway/index.ts';
 import { type AuthEdge, parseBearer } from './auth-edge.ts';
 import { classify } from './era.ts';
 import { type GuardOptions, readJsonBody, refuseReason, sendError, sendRejection } from './http-guard.ts';
@@ -17,10 +17,10 @@ import { IdleSessions } from './idle-sessions.ts';
 import { METRICS_PATH, sendMetrics } from './metrics-endpoint.ts';
 import { OpenRequestIds } from './open-request-ids.ts';
 import { type HealthSources, LIVENESS_PATH, READINESS_PATH, readiness, sendLiveness, sendReadiness } from './readiness.ts';
-import type { Sealer } from './seal.ts';
+import type { Sealer } from '../seal.ts';
 import { createSession, type Extra, type SessionOptions } from './session.ts';
 import { mintSessionId, openSessionId, resumeSdkSession } from './shared-sessions.ts';
-import { toJsonRpcError } from './jsonrpc-errors.ts';
+import { toJsonRpcError } from '../jsonrpc-errors.ts';
 import { traceOf } from './dispatch.ts';
 
 /**
@@ -137,7 +137,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     resumeSdkSession(transport, session.server, id, sealed);
     owners.set(id, owner);
     streamable.touch(id, transport);
-    gateway.adoptSubscriptions(session.handle);
+    gateway.sessions.adopt(session.handle);
     gateway.log.info({ session: session.handle.id }, 'continuing a session begun on another replica');
     return transport;
   }

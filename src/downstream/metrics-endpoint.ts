@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { registry } from '../metrics/index.ts';
 import type { ConsoleHandler } from '../console/index.ts';
-import type { Gateway } from './gateway.ts';
+import type { Gateway } from '../gateway/index.ts';
 import { type GuardOptions, refuseReason, sendError } from './http-guard.ts';
 import { type HealthSources, READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
 

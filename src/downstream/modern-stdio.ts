@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { classifyMessage } from './era.ts';
-import type { Gateway } from './gateway.ts';
+import type { Gateway } from '../gateway/index.ts';
 import { handleModernRequest } from './modern.ts';
 
 /**

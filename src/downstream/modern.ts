@@ -7,8 +7,8 @@ import type { TraceCarrier } from '../metrics/index.ts';
 import { isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
 import { dispatchForward, dispatchList, type DispatchRequest, progressTokenOf, requestParams } from './dispatch.ts';
 import { MODERN_VERSIONS } from './era.ts';
-import type { Gateway } from './gateway.ts';
-import { toJsonRpcError } from './jsonrpc-errors.ts';
+import type { Gateway } from '../gateway/index.ts';
+import { toJsonRpcError } from '../jsonrpc-errors.ts';
 
 /**
  * One new-era (2026-07-28) request, whatever carries it (modern-http.ts, modern-stdio.ts): no
@@ -45,7 +45,7 @@ function relayCapabilities(params: unknown): Record<string, unknown> {
   return relayed;
 }
 
-/** What the gateway offers in the new era: list changes and resource updates come on subscriptions/listen (listeners.ts). */
+/** What the gateway offers in the new era: list changes and resource updates come on subscriptions/listen (gateway/listeners.ts). */
 const CAPABILITIES = { tools: { listChanged: true }, resources: { subscribe: true, listChanged: true }, prompts: { listChanged: true }, completions: {} };
 
 /**
@@ -84,7 +84,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       },
     },
   };
-  gateway.modernInFlight++;
+  gateway.sessions.modernInFlight++;
   try {
     const params = requestParams(request.params);
     const progressToken = progressTokenOf(params);
@@ -107,21 +107,21 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
     const spoken = code === RESOURCE_NOT_FOUND_OLD_ERA ? -32602 : code;
     return { jsonrpc: '2.0', id: request.id, error: { code: spoken, message, ...(data === undefined ? {} : { data }) } };
   } finally {
-    gateway.modernInFlight--;
+    gateway.sessions.modernInFlight--;
   }
 }
 
 /**
  * subscriptions/listen: authorized and recorded by the pipeline, then open until the caller goes
  * away (its abort) or the gateway closes, which ends it with the empty result the spec gives a
- * graceful end. What the stream hears is decided per caller (listeners.ts).
+ * graceful end. What the stream hears is decided per caller (gateway/listeners.ts).
  */
 async function listen(gateway: Gateway, request: ModernRequest, dispatch: DispatchRequest): Promise<Result> {
   const listener = await gateway.pipeline.listen({ params: dispatch.params, session: dispatch.session, requestId: request.id, token: request.token, signal: request.signal });
   const ended = new AbortController();
   const stream = { id: request.id, listener, send: request.notify, close: () => ended.abort() };
   try {
-    await gateway.openListen(stream);
+    await gateway.sessions.openListen(stream);
     await new Promise<void>((resolve) => {
       const done = () => resolve();
       if (request.signal.aborted || ended.signal.aborted) return done();
@@ -133,7 +133,7 @@ async function listen(gateway: Gateway, request: ModernRequest, dispatch: Dispat
     listener.end(error);
     throw error;
   } finally {
-    gateway.closeListen(stream);
+    gateway.sessions.closeListen(stream);
   }
   return { resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': request.id } };
 }

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { AuditHealth } from '../audit/index.ts';
-import type { Gateway } from './gateway.ts';
+import type { Gateway } from '../gateway/index.ts';
 
 /**
  * Health for load balancers and orchestrators, served without a token (balancers carry none), so

@@ -19,8 +19,8 @@ import { WardenError } from '../errors.ts';
 import { isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
 import { passthroughResult } from '../upstreams/index.ts';
 import { dispatchForward, dispatchList, progressTokenOf, requestParams, traceOf } from './dispatch.ts';
-import type { Gateway, SessionHandle } from './gateway.ts';
-import { toJsonRpcError } from './jsonrpc-errors.ts';
+import type { Gateway, SessionHandle } from '../gateway/index.ts';
+import { toJsonRpcError } from '../jsonrpc-errors.ts';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
@@ -76,7 +76,7 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
         }),
       canElicit: () => answersFormElicitation(server.getClientCapabilities()),
     },
-    authenticated: (principal) => gateway.sessionViews.authenticated(handle, principal),
+    authenticated: (principal) => gateway.sessions.views.authenticated(handle, principal),
   };
 
   // The SDK answers logging/setLevel itself when `logging` is declared; we relay it upstream instead.
@@ -89,9 +89,9 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
     extra.signal.addEventListener('abort', cancelled, { once: true });
     try {
       // A session taken over may have listed on the replica it comes from: it has lists to refresh.
-      if (isListMethod(request.method) || resumed !== undefined) gateway.sessionViews.listing(handle, { session: info, requestId: extra.requestId });
+      if (isListMethod(request.method) || resumed !== undefined) gateway.sessions.views.listing(handle, { session: info, requestId: extra.requestId });
       const result = await dispatch(gateway, info, handle, request, extra, options.tokenOf(extra));
-      if (isListMethod(request.method)) gateway.sessionViews.shown(handle);
+      if (isListMethod(request.method)) gateway.sessions.views.shown(handle);
       if (options.shared && STATEFUL_METHODS.has(request.method)) await saveState(gateway, options.shared.id, handle);
       return result;
     } catch (error) {
@@ -100,7 +100,7 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
       extra.signal.removeEventListener('abort', cancelled);
     }
   };
-  server.onclose = () => gateway.closeSession(handle);
+  server.onclose = () => gateway.sessions.remove(handle);
   gateway.sessions.add(handle);
   // The SDK negotiates the version inside initialize and keeps it to itself; the rule is the
   // spec's (the client's version when supported, else the newest), applied to the same message.
@@ -147,10 +147,8 @@ async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHand
   };
   if (isListMethod(request.method)) return dispatchList(gateway.pipeline, request.method, common);
   if (request.method === 'resources/unsubscribe' && typeof params.uri === 'string') {
-    // Upstream subscriptions are shared by all sessions: only the last subscriber's unsubscribe
-    // goes upstream, and a session cannot cancel a subscription it never made.
-    const uri = params.uri;
-    if (!handle.subscriptions.delete(uri) || [...gateway.sessions].some((s) => s.subscriptions.has(uri))) return {};
+    // Upstream subscriptions are shared by all sessions (gateway/sessions.ts).
+    if (!gateway.sessions.release(handle, params.uri)) return {};
   }
   if (isForwardMethod(request.method)) {
     const result = await dispatchForward(gateway.pipeline, request.method, common);

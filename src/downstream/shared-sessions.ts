@@ -3,11 +3,11 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { type ClientCapabilities, type Implementation, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { Sealer } from './seal.ts';
+import type { Sealer } from '../seal.ts';
 
 /**
  * Old-era sessions that survive a change of replica (issue 14). The session id handed out at
- * `initialize` is sealed (seal.ts) around what a replica needs to continue the session and what
+ * `initialize` is sealed (src/seal.ts) around what a replica needs to continue the session and what
  * never changes afterwards: the principal that opened it, the negotiated protocol version, the
  * client's capabilities and info. A replica that receives an id it does not hold opens the seal,
  * checks that the caller is that principal, reads the mutable state (subscriptions, log delivery,

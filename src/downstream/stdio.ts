@@ -2,7 +2,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { classifyMessage } from './era.ts';
 import { exactLines } from './exact-lines.ts';
-import type { Gateway } from './gateway.ts';
+import type { Gateway } from '../gateway/index.ts';
 import { serveModernStdio } from './modern-stdio.ts';
 import { createSession } from './session.ts';
 

@@ -8,7 +8,7 @@ import type { Authenticated, Authorized, Recorded, Resolved } from './context.ts
  * input answers `resultType: "input_required"` with an opaque `requestState`; the caller retries
  * the same request with `inputResponses` and that state. The gateway never hands the upstream's
  * state to the caller: it seals its own around it (AES-256-GCM, `server.session_key`, shared by
- * every replica; downstream/seal.ts) together with the upstream, the request it answers, the
+ * every replica; src/seal.ts) together with the upstream, the request it answers, the
  * principal, the decision that let the first round through and an expiry. A retry is a new
  * request: authenticated, authorized and audited again, its decision row naming the first one
  * (`continues_decision`); its state must open under our key, be unexpired, belong to the same

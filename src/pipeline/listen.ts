@@ -15,7 +15,7 @@ import { denialError, policyInput, visible } from './stages/authorize.ts';
  * (`input.method` is `subscriptions/listen`, no item), and recorded (a decision row when it opens,
  * an outcome row when it ends). What it then hears is filtered as the lists are: a list change
  * only when the caller's own view of that list changed, a resource update only for a resource
- * the caller may read. The downstream keeps the open listeners (downstream/listeners.ts).
+ * the caller may read. The gateway keeps the open listeners (gateway/listeners.ts).
  */
 export const ListenFilterSchema = z.object({
   toolsListChanged: z.boolean().optional(),

@@ -15,7 +15,7 @@ import type { AuditSink, AuditStore, AuthnFailureEvent } from '../../src/audit/s
 import type { Authenticator } from '../../src/auth/principal.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { createAuthEdge } from '../../src/downstream/auth-edge.ts';
-import { Gateway, type GatewayDeps } from '../../src/downstream/gateway.ts';
+import { Gateway, type GatewayDeps } from '../../src/gateway/gateway.ts';
 import { serveHttp, type HttpEdge, type HttpEdgeOptions } from '../../src/downstream/http.ts';
 import { type LimitEvents, NO_LIMIT_EVENTS } from '../../src/limits/events.ts';
 import { createLogger } from '../../src/log.ts';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListeningProcess } from '../../../src/cli/launch-process.ts';
-import { sealerFor } from '../../../src/downstream/seal.ts';
+import { sealerFor } from '../../../src/seal.ts';
 import type { Continuation } from '../../../src/pipeline/continuation.ts';
 import { fixtureCommand } from '../../../testkit/fixtures/spawn.ts';
 import { startGatewayHttp, writeGatewayConfig } from '../../../testkit/support/gateway-process.ts';

@@ -5,7 +5,7 @@ import { auditConfigSchema } from '../../../src/audit/config.ts';
 import { postgresSessionState } from '../../../src/audit/postgres/session-state.ts';
 import { openPostgresAuditStore } from '../../../src/audit/postgres/store.ts';
 import { memorySessionState } from '../../../src/audit/session-state.ts';
-import { createSealer } from '../../../src/downstream/seal.ts';
+import { createSealer } from '../../../src/seal.ts';
 import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
 import { TestPolicyEngine, silentLogger } from '../../../testkit/support/engines.ts';

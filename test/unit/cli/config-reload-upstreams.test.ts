@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reloadConfig } from '../../../src/cli/config-reload.ts';
 import { buildServices, type Services } from '../../../src/cli/serve.ts';
 import { loadConfig, type ResolvedConfig } from '../../../src/config/load.ts';
-import { Gateway } from '../../../src/downstream/gateway.ts';
+import { Gateway } from '../../../src/gateway/gateway.ts';
 import { serveHttp, type HttpEdge } from '../../../src/downstream/http.ts';
 import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 import { startHttpFixture, type HttpFixture } from '../../../testkit/fixtures/relay-server-http.ts';

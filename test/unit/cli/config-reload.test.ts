@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { reloadConfig } from '../../../src/cli/config-reload.ts';
 import { buildServices } from '../../../src/cli/serve.ts';
 import { loadConfig } from '../../../src/config/load.ts';
-import { Gateway } from '../../../src/downstream/gateway.ts';
+import { Gateway } from '../../../src/gateway/gateway.ts';
 import { registry, setMetricsEnabled } from '../../../src/metrics/metrics.ts';
 import type { PolicyInput } from '../../../src/policy/contract.ts';
 import { tempDir } from '../../../testkit/support/audit.ts';

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../../src/auth/principal.ts';
-import { sealerFor } from '../../../src/downstream/seal.ts';
+import { sealerFor } from '../../../src/seal.ts';
 import { type Continuation, continueResolved, openContinuation, type RequestStateSealer, sealApprovalAsked, sealInputRequired } from '../../../src/pipeline/continuation.ts';
 import type { Authenticated, Recorded, Resolved } from '../../../src/pipeline/context.ts';
 
 /**
  * The input_required relay's state (issue 11): sealed under the gateway's key around the
  * upstream's own, bound to the principal, the request and an expiry; every other state refused
- * with its own code. Real AES-256-GCM sealing (downstream/seal.ts), a clock passed in.
+ * with its own code. Real AES-256-GCM sealing (src/seal.ts), a clock passed in.
  */
 const sealerOf = (secret: string): RequestStateSealer => sealerFor('request-state', secret);
 const KEY = 'k'.repeat(40);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import type { Authorized, Recorded } from '../../../src/pipeline/context.ts';
-import { toJsonRpcError } from '../../../src/downstream/jsonrpc-errors.ts';
+import { toJsonRpcError } from '../../../src/jsonrpc-errors.ts';
 import type { WardenError } from '../../../src/errors.ts';
 import { auditDecision } from '../../../src/pipeline/stages/audit-decision.ts';
 import { forward } from '../../../src/pipeline/stages/forward.ts';

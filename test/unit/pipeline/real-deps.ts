@@ -1,5 +1,5 @@
 /**
- * `PipelineDeps` made of the real parts, the way the gateway wires them (downstream/gateway.ts),
+ * `PipelineDeps` made of the real parts, the way the gateway wires them (gateway/gateway.ts),
  * but without the downstream edge: the real JWT authenticator over a JWKS file with really signed
  * tokens, the real Rego engine, the real SQLite audit store, and the relay fixture `db` served
  * in process over Streamable HTTP, whose every POST body is recorded (what the upstream received).
@@ -21,7 +21,7 @@ import { startHttpFixture } from '../../../testkit/fixtures/relay-server-http.ts
 import { auditConfig, tempDir } from '../../../testkit/support/audit.ts';
 import { silentLogger } from '../../../testkit/support/engines.ts';
 import { authConfig, claimsAt, newSigningKey, sign, testClock, type TestClock } from '../../../testkit/support/tokens.ts';
-import { sealerFor } from '../../../src/downstream/seal.ts';
+import { sealerFor } from '../../../src/seal.ts';
 
 /** alice may list and call `db__echo` unless the message is "forbidden"; bob may see nothing. */
 const POLICY = `package mcp.authz

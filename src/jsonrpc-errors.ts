@@ -1,5 +1,5 @@
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import { type ErrorCode as WardenCode, WardenError } from '../errors.ts';
+import { type ErrorCode as WardenCode, WardenError } from './errors.ts';
 
 /**
  * The one place WardenError codes become JSON-RPC errors. Standard codes where JSON-RPC/MCP

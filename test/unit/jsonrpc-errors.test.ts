@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toJsonRpcError } from '../../../src/downstream/jsonrpc-errors.ts';
-import { WardenError } from '../../../src/errors.ts';
+import { toJsonRpcError } from '../../src/jsonrpc-errors.ts';
+import { WardenError } from '../../src/errors.ts';
 
 /** The one place WardenErrors become JSON-RPC errors: what a caller may learn, and what it never does. */
 describe('toJsonRpcError', () => {

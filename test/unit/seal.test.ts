@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSealer } from '../../../src/downstream/seal.ts';
+import { createSealer } from '../../src/seal.ts';
 
 describe('seal (AES-256-GCM under server.session_key)', () => {
   const sealer = createSealer('0123456789abcdef0123456789abcdef');
