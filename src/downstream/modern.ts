@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CLIENT_CAPABILITIES_META_KEY } from '@modelcontextprotocol/client';
-import { ErrorCode, McpError, type Progress, type Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Progress, Result } from '@modelcontextprotocol/sdk/types.js';
 import { answersFormElicitation } from '../approvals/index.ts';
 import { WardenError } from '../errors.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
@@ -75,12 +75,11 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       // The new era declares the client's capabilities in every request's envelope.
       canElicit: () => answersFormElicitation(metaOf(request.params)?.[CLIENT_CAPABILITIES_META_KEY]),
       request: (method) => {
-        // An old-era upstream's own server->client request has no channel to a 2026-07-28 client.
-        // Carrying it as input_required would mean holding the upstream call open across the
-        // caller's retry, on the one replica that holds it; the gateway does not (yet). The
-        // upstream gets a clear refusal, and decides what its call answers. (A new-era upstream's
-        // input_required is relayed: pipeline/continuation.ts.)
-        throw new McpError(ErrorCode.InvalidRequest, `mcp-warden cannot relay ${method} from an old-era upstream to a 2026-07-28 client (no input_required mapping for a request the upstream sends itself)`);
+        // An old-era upstream's own server->client request reaches a 2026-07-28 caller as an
+        // input_required round (pipeline/pending-input.ts), through the in-flight call's own
+        // channel. What still comes here has no such round: a composite's step, whose caller
+        // gets the composite's one result.
+        throw new WardenError('INPUT_UNAVAILABLE', `mcp-warden cannot ask a 2026-07-28 caller ${method} in the middle of a composite tool's step`);
       },
     },
   };
