@@ -4,7 +4,7 @@ import type { Progress, Result } from '@modelcontextprotocol/sdk/types.js';
 import { answersFormElicitation } from '../approvals/index.ts';
 import { WardenError } from '../errors.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
-import { isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
+import { EMBEDDED_REQUESTS, isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
 import { dispatchForward, dispatchList, type DispatchRequest, progressTokenOf, requestParams } from './dispatch.ts';
 import { MODERN_VERSIONS } from './era.ts';
 import type { Gateway } from '../gateway/index.ts';
@@ -36,7 +36,7 @@ const OLD_ERA_ONLY = new Set(['initialize', 'ping', 'resources/subscribe', 'reso
 const RESOURCE_NOT_FOUND_OLD_ERA = -32002;
 
 /** The caller's declared capabilities that the gateway relays to it as input_required (era.ts validated the envelope). */
-const RELAYED = ['elicitation', 'sampling', 'roots'] as const;
+const RELAYED = Object.values(EMBEDDED_REQUESTS);
 
 function relayCapabilities(params: unknown): Record<string, unknown> {
   const declared = metaOf(params)?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
@@ -77,9 +77,9 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       request: (method) => {
         // An old-era upstream's own server->client request reaches a 2026-07-28 caller as an
         // input_required round (pipeline/pending-input.ts), through the in-flight call's own
-        // channel. What still comes here has no such round: a composite's step, whose caller
-        // gets the composite's one result.
-        throw new WardenError('INPUT_UNAVAILABLE', `mcp-warden cannot ask a 2026-07-28 caller ${method} in the middle of a composite tool's step`);
+        // channel. What still comes here has no such round: a composite's step (its caller gets
+        // the composite's one result), or a request that input_required cannot answer.
+        throw new WardenError('INPUT_UNAVAILABLE', `mcp-warden cannot ask a 2026-07-28 caller ${method} here: only a tools/call, prompts/get or resources/read of its own, not a composite's step, can answer input_required`);
       },
     },
   };

@@ -3,7 +3,7 @@ export type { CallRequest, ClientChannel, SessionInfo } from './context.ts';
 export type { Clock, PipelineDeps } from './deps.ts';
 export { InFlight } from './in-flight.ts';
 export { PendingInputs } from './pending-input.ts';
-export { LIST_METHODS, isForwardMethod, isListMethod, type ForwardMethod, type ListMethod } from './methods.ts';
+export { EMBEDDED_REQUESTS, LIST_METHODS, isForwardMethod, isListMethod, type ForwardMethod, type ListMethod } from './methods.ts';
 export type { RequestStateSealer } from './continuation.ts';
 export { createPipeline, type Pipeline } from './pipeline.ts';
 export type { ListViews, SeenItem } from './seen-by.ts';

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
 import type { ClientChannel } from './context.ts';
+import { EMBEDDED_REQUESTS, type EmbeddedRequest } from './methods.ts';
 
 /**
  * An old-era (2025-11-25) upstream's own server->client requests, carried to a new-era
@@ -28,12 +29,13 @@ export interface PendingRef {
   instance: string;
 }
 
-/** What a relayed method needs the caller to have declared (`_meta` client capabilities), and how its answer must look. */
-const RELAYABLE = new Map<string, { capability: string; answer: z.ZodType }>([
-  ['elicitation/create', { capability: 'elicitation', answer: ElicitResultSchema }],
-  ['sampling/createMessage', { capability: 'sampling', answer: CreateMessageResultSchema }],
-  ['roots/list', { capability: 'roots', answer: ListRootsResultSchema }],
-]);
+/** How the answer to each embedded request must look. */
+const ANSWER_SCHEMA = new Map<string, z.ZodType>([
+  ['elicitation/create', ElicitResultSchema],
+  ['sampling/createMessage', CreateMessageResultSchema],
+  ['roots/list', ListRootsResultSchema],
+] satisfies Array<[EmbeddedRequest, z.ZodType]>);
+const CAPABILITY = new Map<string, string>(Object.entries(EMBEDDED_REQUESTS));
 
 /** What a parked call and its retry are compared by: the arguments as forwarded (the decision row's `arguments_sha256`). */
 export function argumentsDigest(upstreamParams: Record<string, unknown>): string {
@@ -79,12 +81,12 @@ export class InputRounds {
   readonly channel: ClientChannel = { request: (method, params, _relatedId, signal) => this.#ask(method, params, signal) };
 
   #ask(method: string, params: Record<string, unknown> | undefined, signal: AbortSignal): Promise<Result> {
-    const relayable = RELAYABLE.get(method);
-    if (relayable === undefined) {
-      return Promise.reject(new WardenError('INPUT_UNAVAILABLE', `mcp-warden cannot ask a 2026-07-28 caller ${method}: input_required carries only ${[...RELAYABLE.keys()].join(', ')}`));
+    const capability = CAPABILITY.get(method);
+    if (capability === undefined) {
+      return Promise.reject(new WardenError('INPUT_UNAVAILABLE', `mcp-warden cannot ask a 2026-07-28 caller ${method}: input_required carries only ${[...CAPABILITY.keys()].join(', ')}`));
     }
-    if (!Object.hasOwn(this.#capabilities, relayable.capability)) {
-      return Promise.reject(new WardenError('INPUT_UNAVAILABLE', `mcp-warden cannot ask the caller ${method}: its request did not declare the ${relayable.capability} capability in _meta`));
+    if (!Object.hasOwn(this.#capabilities, capability)) {
+      return Promise.reject(new WardenError('INPUT_UNAVAILABLE', `mcp-warden cannot ask the caller ${method}: its request did not declare the ${capability} capability in _meta`));
     }
     if (this.#end !== undefined) return Promise.reject(new WardenError('INPUT_UNAVAILABLE', `the call that ${method} belongs to has ended`));
     return new Promise<Result>((resolve, reject) => {
@@ -149,7 +151,7 @@ export class InputRounds {
     for (const [key, asked] of this.#asked) {
       const field = `params.inputResponses.${key}`;
       if (responses === undefined || !Object.hasOwn(responses, key)) throw new WardenError('REQUEST_INVALID', `${field}: missing (the answer to ${asked.method})`, { details: { field } });
-      if (!RELAYABLE.get(asked.method)!.answer.safeParse(responses[key]).success) throw new WardenError('REQUEST_INVALID', `${field}: not a ${asked.method} result`, { details: { field } });
+      if (!ANSWER_SCHEMA.get(asked.method)!.safeParse(responses[key]).success) throw new WardenError('REQUEST_INVALID', `${field}: not a ${asked.method} result`, { details: { field } });
     }
   }
 

@@ -4,6 +4,7 @@ import type { TraceCarrier } from '../../metrics/index.ts';
 import type { Forwarded, Recorded } from '../context.ts';
 import { sealInputRequired } from '../continuation.ts';
 import type { PipelineDeps } from '../deps.ts';
+import { answersInputRequired } from '../methods.ts';
 import { argumentsDigest, InputRounds } from '../pending-input.ts';
 
 type ForwardDeps = Pick<PipelineDeps, 'upstreams' | 'inFlight' | 'clock' | 'requestState'>;
@@ -25,8 +26,11 @@ export async function forward(ctx: Recorded, deps: ForwardDeps, trace?: TraceCar
     throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${ctx.upstream}" is not configured`, { details: { upstream: ctx.upstream } });
   }
   // A new-era caller of an old-era upstream: the upstream's own questions become input_required
-  // rounds. (A composite's step cannot take such a round: its steps keep the plain relay, which refuses.)
-  if (ctx.session.takesInputRequired === true && ctx.workflow === undefined && connection.era === 'legacy') return inRounds(ctx, connection, deps, trace);
+  // rounds, where the spec allows that result. (A composite's step cannot take such a round: its
+  // steps keep the session's channel, which refuses.)
+  if (ctx.session.takesInputRequired === true && ctx.workflow === undefined && connection.era === 'legacy' && answersInputRequired(ctx.method)) {
+    return inRounds(ctx, connection, deps, trace);
+  }
   let delivered: Promise<void> = Promise.resolve();
   const send = ctx.progress;
   const onprogress = send === undefined ? undefined : (progress: Progress) => {
@@ -100,6 +104,8 @@ async function round(ctx: Recorded, rounds: InputRounds, deps: ForwardDeps): Pro
       await delivered;
       if ('error' in end) throw end.error;
       if ('result' in end) return { ...ctx, result: end.result, upstreamMs: deps.clock.now() - sentAt };
+      // The call ended as its questions were gathered (they were refused): its end is the answer.
+      if (rounds.ended) continue;
       const pending = deps.requestState.pending.park(rounds);
       if (pending === undefined) {
         rounds.refuseAll(new WardenError('CONCURRENCY_LIMITED', 'mcp-warden holds as many calls waiting for their callers as server.pending_input_max allows', { details: { limit: 'pending_input_max' } }));
