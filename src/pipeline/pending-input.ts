@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CreateMessageResultSchema, ElicitResultSchema, ListRootsResultSchema, type Progress, type Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Progress, Result } from '@modelcontextprotocol/client';
+import { CreateMessageResultSchema, ElicitResultSchema, ListRootsResultSchema } from '@modelcontextprotocol/core';
 import type { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
