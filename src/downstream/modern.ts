@@ -151,7 +151,8 @@ async function answer(gateway: Gateway, method: string, request: DispatchRequest
   if (isListMethod(method)) return { ...(await dispatchList(gateway.pipeline, method, request)), resultType: 'complete', ...PER_CALLER };
   if (isForwardMethod(method) && !OLD_ERA_ONLY.has(method)) {
     const result = await dispatchForward(gateway.pipeline, method, request);
-    if (method === 'resources/read') return { ...result, resultType: 'complete', ...PER_CALLER };
+    // A read that asks for input first (input_required, an upstream's or the gateway's) is no read result yet.
+    if (method === 'resources/read' && result.resultType !== 'input_required') return { ...result, resultType: 'complete', ...PER_CALLER };
     // Old-era upstream results carry no resultType; the caller's era requires one.
     return result.resultType === undefined ? { ...result, resultType: 'complete' } : result;
   }
