@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CLIENT_CAPABILITIES_META_KEY, Client, type ClientContext, type JSONRPCRequest, type Notification, type Progress, type Result, SdkError, SdkErrorCode, type ServerCapabilities, type Transport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
@@ -89,6 +90,9 @@ export function reconnectDelay(attempt: number, backoff: { initialMs: number; ma
   return Math.round(base / 2 + (base / 2) * random());
 }
 
+/** The `_meta` key of a task handle's stand-in (#intercept). */
+const TASK_HANDLE = 'mcp-warden/task-handle';
+
 /** A failed list refresh is tried this many times in all (lists are idempotent; calls never retried). */
 const LIST_ATTEMPTS = 3;
 
@@ -108,6 +112,8 @@ export class UpstreamConnection {
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> = Promise.resolve();
   readonly #progress = new Map<string, (progress: Progress) => void>();
+  /** Task handles the SDK would refuse, by the nonce of their stand-in, until #send takes them (#intercept). */
+  readonly #taskHandles = new Map<string, Result>();
   #progressTokens = 0;
   readonly #options: ConnectionOptions;
   readonly #log: Logger;
@@ -236,7 +242,7 @@ export class UpstreamConnection {
         ...(options.returnInputRequired === true ? { allowInputRequired: true } : {}),
       });
       metrics.upstreamCall(this.spec.name, true, (performance.now() - started) / 1000);
-      return result;
+      return this.#taskHandle(result);
     } catch (error) {
       metrics.upstreamCall(this.spec.name, false, (performance.now() - started) / 1000);
       const why = options.signal.aborted ? 'cancelled' : timedOut ? 'timeout' : undefined;
@@ -249,11 +255,16 @@ export class UpstreamConnection {
   }
 
   /**
-   * Progress is taken off the transport synchronously, in arrival order. The SDK defers
-   * notification handlers by a microtask but handles responses at once and then forgets the
-   * request's progress handler, so the last progress before a result would be dropped.
+   * Two things are taken off the transport before the SDK sees them:
+   * - Progress, synchronously and in arrival order. The SDK defers notification handlers by a
+   *   microtask but handles responses at once and then forgets the request's progress handler,
+   *   so the last progress before a result would be dropped.
+   * - A task handle (`resultType: "task"`, the tasks extension, SEP-2663): SDK v2 2.4 refuses any
+   *   result type but complete and input_required (UNSUPPORTED_RESULT_TYPE). The handle is kept
+   *   here and the SDK is given a complete stand-in that names it by a random nonce, which #send
+   *   swaps back; an upstream cannot forge one (it would have to guess the nonce).
    */
-  #interceptProgress(transport: Transport): void {
+  #intercept(transport: Transport): void {
     const deliver = transport.onmessage;
     transport.onmessage = (message, extra) => {
       if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
@@ -261,8 +272,22 @@ export class UpstreamConnection {
         const handler = typeof progressToken === 'string' ? this.#progress.get(progressToken) : undefined;
         if (handler) return handler(progress as Progress);
       }
+      if ('result' in message && (message.result as { resultType?: unknown }).resultType === 'task') {
+        const nonce = randomUUID();
+        this.#taskHandles.set(nonce, message.result);
+        return deliver?.({ ...message, result: { resultType: 'complete', content: [], _meta: { [TASK_HANDLE]: nonce } } }, extra);
+      }
       deliver?.(message, extra);
     };
+  }
+
+  /** The task handle a stand-in result names (#intercept), or the result itself. */
+  #taskHandle(result: Result): Result {
+    const nonce = (result._meta as Record<string, unknown> | undefined)?.[TASK_HANDLE];
+    const handle = typeof nonce === 'string' ? this.#taskHandles.get(nonce) : undefined;
+    if (handle === undefined) return result;
+    this.#taskHandles.delete(nonce as string);
+    return handle;
   }
 
   /**
@@ -314,7 +339,7 @@ export class UpstreamConnection {
     let listing: UpstreamListing;
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs, ...(this.#legacyOnly ? { prior: { kind: 'legacy' as const } } : {}) });
-      this.#interceptProgress(transport);
+      this.#intercept(transport);
       // close() may have run while we waited.
       if (this.state === 'closed') {
         await client.close();
