@@ -152,7 +152,7 @@ async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHand
   }
   if (isForwardMethod(request.method)) {
     const result = await dispatchForward(gateway.pipeline, request.method, common);
-    if (request.method === 'resources/subscribe') handle.subscriptions.add(params.uri as string);
+    if (request.method === 'resources/subscribe') gateway.sessions.hold(handle, params.uri as string);
     return result;
   }
   if (request.method === 'logging/setLevel') {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { CLIENT_CAPABILITIES_META_KEY, Client, type ClientContext, type JSONRPCRequest, type Notification, type Progress, type Result, SdkError, SdkErrorCode, type ServerCapabilities, type Transport } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, Client, type ClientContext, type JSONRPCRequest, type McpSubscription, type Notification, type Progress, type Result, SdkError, SdkErrorCode, type ServerCapabilities, type Transport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { UpstreamListing } from '../catalog/index.ts';
 import type { UpstreamSpec } from '../config/index.ts';
@@ -112,6 +112,10 @@ export class UpstreamConnection {
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> = Promise.resolve();
   readonly #progress = new Map<string, (progress: Progress) => void>();
+  /** What the upstream's listen stream asks for (watchResources). */
+  #watched: ReadonlySet<string> = new Set();
+  #listening: { client: Client; key: string; subscription: McpSubscription } | undefined;
+  #relisten: Promise<void> = Promise.resolve();
   /** Task handles the SDK would refuse, by the nonce of their stand-in, until #send takes them (#intercept). */
   readonly #taskHandles = new Map<string, Result>();
   #progressTokens = 0;
@@ -187,6 +191,10 @@ export class UpstreamConnection {
     if (this.#state !== 'ready' || client === undefined) {
       throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is not connected`, { details: { upstream: this.spec.name } });
     }
+    // 2026-07-28 has no resources/subscribe: a new-era upstream's updates come on the gateway's
+    // listen stream, whose URIs the gateway keeps current (watchResources). The caller's request
+    // was decided and recorded like any; there is nothing to send.
+    if (client.getProtocolEra() === 'modern' && (method === 'resources/subscribe' || method === 'resources/unsubscribe')) return {};
     const admission = this.#breaker.admit();
     if ('reason' in admission) {
       throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is unavailable: ${admission.reason}`, {
@@ -372,20 +380,51 @@ export class UpstreamConnection {
   }
 
   /**
-   * A new-era upstream tells of list changes only on a `subscriptions/listen` stream (MCP
-   * 2026-07-28): the gateway opens one for the lists the upstream says change, and its
-   * notifications reach the same handler as an old-era upstream's (a refresh of the listing). The
-   * stream ends with the connection.
+   * The resource URIs of this upstream that some caller wants updates for (old-era sessions'
+   * `resources/subscribe`, new-era callers' listen streams), kept current by the gateway as
+   * callers come and go. A new-era upstream is asked for exactly these on its listen stream; an
+   * old-era one gets `resources/subscribe` requests instead (the gateway sends them).
+   */
+  watchResources(uris: ReadonlySet<string>): void {
+    if (uris.size === this.#watched.size && [...uris].every((uri) => this.#watched.has(uri))) return;
+    this.#watched = new Set(uris);
+    const client = this.#client;
+    if (this.#state === 'ready' && client?.getProtocolEra() === 'modern') this.#listen(client);
+  }
+
+  /**
+   * A new-era upstream tells of list changes and resource updates only on a
+   * `subscriptions/listen` stream (MCP 2026-07-28): the gateway keeps one open for the lists the
+   * upstream says change and the URIs it watches, and its notifications reach the same handlers
+   * as an old-era upstream's. A stream's filter is fixed, so a changed set of URIs opens a new
+   * stream and closes the old one once the new one is acknowledged (no update is missed between
+   * the two; one may come twice, which only makes a caller read again). Serialised; the stream
+   * ends with the connection.
    */
   #listen(client: Client): void {
-    const capabilities = client.getServerCapabilities();
-    const filter = {
-      ...(capabilities?.tools?.listChanged === true ? { toolsListChanged: true } : {}),
-      ...(capabilities?.prompts?.listChanged === true ? { promptsListChanged: true } : {}),
-      ...(capabilities?.resources?.listChanged === true ? { resourcesListChanged: true } : {}),
-    };
-    if (Object.keys(filter).length === 0) return;
-    client.listen(filter).catch((error: unknown) => this.#log.warn({ err: { message: (error as Error).message } }, 'listening for upstream list changes failed: its lists refresh only on reconnect'));
+    this.#relisten = this.#relisten.then(async () => {
+      if (this.#client !== client) return;
+      const capabilities = client.getServerCapabilities();
+      const uris = capabilities?.resources?.subscribe === true ? [...this.#watched].sort() : [];
+      const filter = {
+        ...(capabilities?.tools?.listChanged === true ? { toolsListChanged: true } : {}),
+        ...(capabilities?.prompts?.listChanged === true ? { promptsListChanged: true } : {}),
+        ...(capabilities?.resources?.listChanged === true ? { resourcesListChanged: true } : {}),
+        ...(uris.length > 0 ? { resourceSubscriptions: uris } : {}),
+      };
+      const key = JSON.stringify(filter);
+      if (this.#listening?.client === client && this.#listening.key === key) return;
+      const previous = this.#listening;
+      this.#listening = undefined;
+      if (Object.keys(filter).length > 0) {
+        try {
+          this.#listening = { client, key, subscription: await client.listen(filter) };
+        } catch (error) {
+          this.#log.warn({ err: { message: (error as Error).message } }, 'listening to the upstream failed: its lists refresh only on reconnect, and its resource updates are not heard');
+        }
+      }
+      await previous?.subscription.close().catch(() => undefined);
+    });
   }
 
   #droppedAnswer({ bytes, id }: Dropped): void {
