@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Result } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { taskOwner } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
