@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY } from '@modelcontextprotocol/client';
+import { LoggingLevelSchema } from '@modelcontextprotocol/core';
 import { ErrorCode, McpError, type Progress, type Result } from '@modelcontextprotocol/sdk/types.js';
 import { answersFormElicitation } from '../approvals/index.ts';
 import { WardenError } from '../errors.ts';
@@ -98,6 +99,8 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
   try {
     const params = requestParams(request.params);
     const progressToken = progressTokenOf(params);
+    // 2026-07-28 has no logging/setLevel: a request asks for its own log messages in its envelope.
+    const level = LoggingLevelSchema.safeParse(metaOf(request.params)?.[LOG_LEVEL_META_KEY]);
     const dispatch: DispatchRequest = {
       params,
       session,
@@ -108,6 +111,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       ...(progressToken === undefined
         ? {}
         : { progress: async (p: Progress) => request.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...p, progressToken } }) }),
+      ...(level.success ? { logs: { level: level.data, send: async (message: Record<string, unknown>) => request.notify({ jsonrpc: '2.0', method: 'notifications/message', params: message }) } } : {}),
     };
     const result = request.method === 'subscriptions/listen' ? await listen(gateway, request, dispatch) : await answer(gateway, request.method, dispatch);
     return { jsonrpc: '2.0', id: request.id, result };

@@ -147,7 +147,7 @@ export class Gateway {
     };
     this.pipeline = createPipeline(this.#pipelineDeps);
     this.sessions = new Sessions({ catalog: this.catalog, upstreams: this.upstreams, pipeline: this.pipeline, clock: this.#pipelineDeps.clock, log: deps.log });
-    this.#fanOut = new FanOut({ catalog: this.catalog, sessions: this.sessions, pipeline: this.pipeline, integrity: this.integrity, log: deps.log });
+    this.#fanOut = new FanOut({ catalog: this.catalog, sessions: this.sessions, pipeline: this.pipeline, inFlight: this.inFlight, integrity: this.integrity, log: deps.log });
     this.#scrapeSources(deps.policy);
   }
 

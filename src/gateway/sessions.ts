@@ -1,4 +1,5 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import type { Catalog } from '../catalog/index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock, Pipeline } from '../pipeline/index.ts';
@@ -18,6 +19,12 @@ export interface SessionHandle {
    * would leak one tenant's activity to another.
    */
   receivesLogs: boolean;
+  /**
+   * The level this session's logging/setLevel asked for, on this replica (a session taken over
+   * from another has receivesLogs but no level here): its calls carry it to new-era upstreams,
+   * which take a level per request only.
+   */
+  logLevel?: LoggingLevel;
 }
 
 /**

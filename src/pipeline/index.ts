@@ -1,5 +1,5 @@
 /** The front door of pipeline/: other modules import only this file (eslint.config.js). */
-export type { CallRequest, ClientChannel, SessionInfo } from './context.ts';
+export type { CallerLogs, CallRequest, ClientChannel, SessionInfo } from './context.ts';
 export type { Clock, PipelineDeps } from './deps.ts';
 export { InFlight } from './in-flight.ts';
 export { LIST_METHODS, isForwardMethod, isListMethod, isTaskMethod, type ForwardMethod, type ListMethod, type TaskMethod } from './methods.ts';

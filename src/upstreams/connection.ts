@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { CLIENT_CAPABILITIES_META_KEY, Client, type ClientContext, type JSONRPCRequest, type McpSubscription, type Notification, type Progress, type Result, SdkError, SdkErrorCode, type ServerCapabilities, type Transport } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, Client, LOG_LEVEL_META_KEY, type ClientContext, type JSONRPCRequest, type McpSubscription, type Notification, type Progress, type Result, SdkError, SdkErrorCode, type ServerCapabilities, type Transport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { UpstreamListing } from '../catalog/index.ts';
 import type { UpstreamSpec } from '../config/index.ts';
@@ -79,6 +79,12 @@ interface CallOptions {
    * answer. Ignored toward an old-era upstream, whose capabilities were fixed at `initialize`.
    */
   clientCapabilities?: Record<string, unknown>;
+  /**
+   * A new-era caller asked for this request's log messages from this level on: a new-era upstream
+   * gets the level in the request's `_meta`; an old-era one, whose level is per connection (shared
+   * by every caller), is sent `logging/setLevel` first when its level is another.
+   */
+  logLevel?: string;
 }
 
 /**
@@ -112,6 +118,8 @@ export class UpstreamConnection {
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> = Promise.resolve();
   readonly #progress = new Map<string, (progress: Progress) => void>();
+  /** The last level sent to an old-era upstream (logging/setLevel holds for its whole connection). */
+  #level: string | undefined;
   /** What the upstream's listen stream asks for (watchResources). */
   #watched: ReadonlySet<string> = new Set();
   #listening: { client: Client; key: string; subscription: McpSubscription } | undefined;
@@ -227,6 +235,10 @@ export class UpstreamConnection {
     if (options.clientCapabilities !== undefined && client.getProtocolEra() === 'modern') {
       sent = { ...sent, _meta: { ...(sent?._meta as object | undefined), [CLIENT_CAPABILITIES_META_KEY]: options.clientCapabilities } };
     }
+    if (options.logLevel !== undefined) {
+      if (client.getProtocolEra() === 'modern') sent = { ...sent, _meta: { ...(sent?._meta as object | undefined), [LOG_LEVEL_META_KEY]: options.logLevel } };
+      else if (client.getServerCapabilities()?.logging !== undefined && this.#level !== options.logLevel) await this.#send(client, 'logging/setLevel', { level: options.logLevel }, { signal: options.signal });
+    }
     const timeoutMs = Math.min(options.timeoutMs ?? Infinity, this.spec.timeoutMs);
     // One controller per call aborts the upstream request, for the caller's cancellation or our
     // deadline. Not AbortSignal.any([caller, deadline]): that costs ~16 µs per call on Node 20
@@ -250,6 +262,7 @@ export class UpstreamConnection {
         ...(options.returnInputRequired === true ? { allowInputRequired: true } : {}),
       });
       metrics.upstreamCall(this.spec.name, true, (performance.now() - started) / 1000);
+      if (method === 'logging/setLevel' && typeof params?.level === 'string') this.#level = params.level;
       return this.#taskHandle(result);
     } catch (error) {
       metrics.upstreamCall(this.spec.name, false, (performance.now() - started) / 1000);
@@ -263,10 +276,12 @@ export class UpstreamConnection {
   }
 
   /**
-   * Two things are taken off the transport before the SDK sees them:
+   * Three things are taken off the transport before the SDK sees them:
    * - Progress, synchronously and in arrival order. The SDK defers notification handlers by a
    *   microtask but handles responses at once and then forgets the request's progress handler,
    *   so the last progress before a result would be dropped.
+   * - Log messages, for the same reason: the gateway gives one to the call in flight that asked
+   *   for it, which must still be in flight when the message is handled.
    * - A task handle (`resultType: "task"`, the tasks extension, SEP-2663): SDK v2 2.4 refuses any
    *   result type but complete and input_required (UNSUPPORTED_RESULT_TYPE). The handle is kept
    *   here and the SDK is given a complete stand-in that names it by a random nonce, which #send
@@ -280,6 +295,7 @@ export class UpstreamConnection {
         const handler = typeof progressToken === 'string' ? this.#progress.get(progressToken) : undefined;
         if (handler) return handler(progress as Progress);
       }
+      if ('method' in message && message.method === 'notifications/message' && !('id' in message)) return this.#options.events.onNotification(this.spec.name, message as Notification);
       if ('result' in message && (message.result as { resultType?: unknown }).resultType === 'task') {
         const nonce = randomUUID();
         this.#taskHandles.set(nonce, message.result);
@@ -369,6 +385,7 @@ export class UpstreamConnection {
       return false;
     }
     this.#client = client;
+    this.#level = undefined;
     this.#state = 'ready';
     this.#attempt = 0;
     this.#lastFailure = undefined;

@@ -34,6 +34,7 @@ export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams
       ...(trace === undefined ? {} : { trace }),
       ...(ctx.session.takesInputRequired === true ? { returnInputRequired: true } : {}),
       ...(ctx.session.relayCapabilities === undefined ? {} : { clientCapabilities: ctx.session.relayCapabilities }),
+      ...(ctx.logs === undefined ? {} : { logLevel: ctx.logs.level }),
     });
     await delivered;
     const upstreamMs = deps.clock.now() - sentAt;

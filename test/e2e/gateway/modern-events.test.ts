@@ -1,6 +1,6 @@
-import { Client as ClientV2, StreamableHTTPClientTransport as HttpTransportV2 } from '@modelcontextprotocol/client';
+import { Client as ClientV2, LOG_LEVEL_META_KEY, StreamableHTTPClientTransport as HttpTransportV2 } from '@modelcontextprotocol/client';
 import type { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { LoggingMessageNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureCommand } from '../../../testkit/fixtures/spawn.ts';
 import { MemoryAuditSink, TestPolicyEngine } from '../../../testkit/support/engines.ts';
@@ -92,5 +92,81 @@ describe('a new-era upstream: resource updates through the gateway', () => {
     await touch(erin.client, B);
     await until('erin to hear of B', () => erin.updates.includes(B));
     expect(erin.updates).toEqual([B]);
+  });
+});
+
+/**
+ * Log messages and progress through the gateway, in both eras on both sides (issue 11 "progress
+ * and logging keep working in both eras", issue 13 "new-era upstream logs"). A 2026-07-28 caller
+ * asks for its request's messages in `_meta` (logLevel; the era has no logging/setLevel): a
+ * new-era upstream gets the level with the request, an old-era one a logging/setLevel. Messages
+ * and progress of a call travel before its answer on the caller's stream, so once the answer is
+ * in, what was not heard will not be.
+ */
+describe('log messages and progress through the gateway, both eras', () => {
+  let gw: TestGateway;
+  let modern: ClientV2;
+  let messages: Array<{ level: string; logger?: string; data: unknown }>;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({
+      config: { mcpServers: { mk: { ...fixtureCommand('modern-kitchen', 'stdio'), env: {} }, ks: { ...fixtureCommand('kitchen-sink', 'stdio'), env: {} } } },
+      audit: new MemoryAuditSink(),
+    });
+    modern = new ClientV2({ name: 'logs', version: '1' }, { versionNegotiation: { mode: 'auto' } });
+    await modern.connect(new HttpTransportV2(new URL(gw.edge.url), { requestInit: { headers: { Authorization: 'Bearer token-alice' } } }));
+    messages = [];
+    modern.setNotificationHandler('notifications/message', (notification) => void messages.push(notification.params as (typeof messages)[number]));
+  });
+
+  afterAll(async () => {
+    await modern?.close();
+    await gw?.close();
+  });
+
+  const asking = (level?: string) => (level === undefined ? {} : { _meta: { [LOG_LEVEL_META_KEY]: level } });
+
+  it('gives a new-era caller the messages of its request from a new-era upstream, at its level, and progress', async () => {
+    messages.length = 0;
+    const progress: number[] = [];
+    const result = await modern.callTool({ name: 'mk__chatty', arguments: { tag: 'one' }, ...asking('info') }, { onprogress: (p) => void progress.push(p.progress) });
+    expect(result.content).toEqual([{ type: 'text', text: 'one done' }]);
+    expect(messages).toEqual([{ level: 'info', logger: 'mk', data: 'one: info' }]);
+    expect(progress).toEqual([1, 2]);
+
+    messages.length = 0;
+    await modern.callTool({ name: 'mk__chatty', arguments: { tag: 'two' }, ...asking('debug') });
+    expect(messages.map((m) => m.data)).toEqual(['two: info', 'two: debug']);
+
+    // A request that asked for no messages hears none.
+    messages.length = 0;
+    await modern.callTool({ name: 'mk__chatty', arguments: { tag: 'three' } });
+    expect(messages).toEqual([]);
+  });
+
+  it('sets an old-era upstream to a new-era caller\'s level, and relays what it then logs, and its progress', async () => {
+    messages.length = 0;
+    await modern.callTool({ name: 'ks__log', arguments: { level: 'info', message: 'quiet' }, ...asking('warning') });
+    await modern.callTool({ name: 'ks__log', arguments: { level: 'error', message: 'loud' }, ...asking('warning') });
+    expect(messages).toEqual([{ level: 'error', logger: 'ks/kitchen-sink', data: 'loud' }]);
+
+    const progress: number[] = [];
+    await modern.callTool({ name: 'ks__slow', arguments: { steps: 3, delayMs: 1 } }, { onprogress: (p) => void progress.push(p.progress) });
+    expect(progress).toEqual([1, 2, 3]);
+  });
+
+  it('relays a new-era upstream\'s progress and (after logging/setLevel) its messages to an old-era caller', async () => {
+    const legacy: ClientV1 = await gw.connect({ token: 'token-bob' });
+    const heard: unknown[] = [];
+    legacy.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void heard.push(notification.params.data));
+    const progress: number[] = [];
+    const result = await legacy.callTool({ name: 'mk__chatty', arguments: { tag: 'old' } }, undefined, { onprogress: (p) => void progress.push(p.progress) });
+    expect(result.content).toEqual([{ type: 'text', text: 'old done' }]);
+    expect(progress).toEqual([1, 2]);
+    expect(heard).toEqual([]);
+    // Its session's level rides on each of its calls to a new-era upstream.
+    await legacy.setLoggingLevel('info');
+    await legacy.callTool({ name: 'mk__chatty', arguments: { tag: 'older' } });
+    expect(heard).toEqual(['older: info']);
   });
 });
