@@ -75,7 +75,7 @@ export interface CallRequest {
   /**
    * A 2026-07-28 caller that asked for the log messages of this request (`_meta` logLevel):
    * the level goes to the upstream with the call, and its messages at or above it come back
-   * to this caller (downstream/gateway.ts).
+   * to this caller (gateway/fan-out.ts).
    */
   logs?: CallerLogs;
   /** Set on the steps of a composite tool: policies see it as input.workflow, audit rows record it. */
