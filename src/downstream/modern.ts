@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY } from '@modelcontextprotocol/client';
+import { LoggingLevelSchema } from '@modelcontextprotocol/core';
 import { ErrorCode, McpError, type Progress, type Result } from '@modelcontextprotocol/sdk/types.js';
 import { answersFormElicitation } from '../approvals/index.ts';
 import { WardenError } from '../errors.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
-import { isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
+import { isForwardMethod, isListMethod, isTaskMethod, type SessionInfo } from '../pipeline/index.ts';
 import { dispatchForward, dispatchList, type DispatchRequest, progressTokenOf, requestParams } from './dispatch.ts';
 import { MODERN_VERSIONS } from './era.ts';
 import type { Gateway } from '../gateway/index.ts';
@@ -38,10 +39,20 @@ const RESOURCE_NOT_FOUND_OLD_ERA = -32002;
 /** The caller's declared capabilities that the gateway relays to it as input_required (era.ts validated the envelope). */
 const RELAYED = ['elicitation', 'sampling', 'roots'] as const;
 
-function relayCapabilities(params: unknown): Record<string, unknown> {
+/** The tasks extension (SEP-2663): the gateway relays tasks when it can keep who owns each one (pipeline/tasks.ts). */
+const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+/**
+ * What the upstream is told the caller supports: what the gateway relays of what it declared,
+ * and the tasks extension only where the gateway offers tasks (else an upstream task could not
+ * be tied to its owner).
+ */
+function relayCapabilities(params: unknown, offersTasks: boolean): Record<string, unknown> {
   const declared = metaOf(params)?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
   const relayed: Record<string, unknown> = {};
   for (const name of RELAYED) if (declared !== undefined && Object.hasOwn(declared, name)) relayed[name] = declared[name];
+  const extensions = declared?.extensions as Record<string, unknown> | undefined;
+  if (offersTasks && typeof extensions === 'object' && extensions !== null && Object.hasOwn(extensions, TASKS_EXTENSION)) relayed.extensions = { [TASKS_EXTENSION]: extensions[TASKS_EXTENSION] };
   return relayed;
 }
 
@@ -70,7 +81,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
     // An upstream's input_required is relayed with the gateway's own sealed state, and an
     // approval is asked the same way (pipeline/continuation.ts).
     takesInputRequired: true,
-    relayCapabilities: relayCapabilities(request.params),
+    relayCapabilities: relayCapabilities(request.params, gateway.offersTasks),
     channel: {
       // The new era declares the client's capabilities in every request's envelope.
       canElicit: () => answersFormElicitation(metaOf(request.params)?.[CLIENT_CAPABILITIES_META_KEY]),
@@ -88,6 +99,8 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
   try {
     const params = requestParams(request.params);
     const progressToken = progressTokenOf(params);
+    // 2026-07-28 has no logging/setLevel: a request asks for its own log messages in its envelope.
+    const level = LoggingLevelSchema.safeParse(metaOf(request.params)?.[LOG_LEVEL_META_KEY]);
     const dispatch: DispatchRequest = {
       params,
       session,
@@ -98,6 +111,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       ...(progressToken === undefined
         ? {}
         : { progress: async (p: Progress) => request.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...p, progressToken } }) }),
+      ...(level.success ? { logs: { level: level.data, send: async (message: Record<string, unknown>) => request.notify({ jsonrpc: '2.0', method: 'notifications/message', params: message }) } } : {}),
     };
     const result = request.method === 'subscriptions/listen' ? await listen(gateway, request, dispatch) : await answer(gateway, request.method, dispatch);
     return { jsonrpc: '2.0', id: request.id, result };
@@ -143,12 +157,16 @@ async function answer(gateway: Gateway, method: string, request: DispatchRequest
     return {
       resultType: 'complete',
       supportedVersions: [...MODERN_VERSIONS],
-      capabilities: CAPABILITIES,
+      capabilities: gateway.offersTasks ? { ...CAPABILITIES, extensions: { [TASKS_EXTENSION]: {} } } : CAPABILITIES,
       // The gateway's capabilities are fixed for its life and the same for every caller.
       ttlMs: 60_000,
       cacheScope: 'public',
       _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-warden', version: gateway.version } },
     };
+  }
+  if (isTaskMethod(method) && gateway.offersTasks) {
+    const result = await gateway.pipeline.task({ method, params: request.params, session: request.session, requestId: request.requestId, token: request.token, signal: request.signal, ...(request.trace ? { trace: request.trace } : {}) });
+    return result.resultType === undefined ? { ...result, resultType: 'complete' } : result;
   }
   if (isListMethod(method)) return { ...(await dispatchList(gateway.pipeline, method, request)), resultType: 'complete', ...PER_CALLER };
   if (isForwardMethod(method) && !OLD_ERA_ONLY.has(method)) {

@@ -24,6 +24,7 @@ import { AnsweredQuestions } from './answered-questions.ts';
 import { type ListViews, listViews, type SeenItem, seenBy } from './seen-by.ts';
 import { type Listener, type ListenRequest, openListen } from './listen.ts';
 import type { Principal } from '../auth/index.ts';
+import { type TaskRequest, taskStages } from './tasks.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
 export const STAGES = ['authenticate', 'resolve', 'authorize', 'approve', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
@@ -83,6 +84,8 @@ export interface Pipeline {
   seenBy(principal: Principal): Promise<SeenItem[]>;
   /** What of each list `principal` may see now, asked as for `asked` (an old-era session's list_changed filter); records nothing. */
   views(principal: Principal | undefined, asked: { session: SessionInfo; requestId: string | number }): Promise<ListViews>;
+  /** tasks/get, tasks/update, tasks/cancel (the tasks extension): for the task's owner only, decided and recorded like a call (tasks.ts). */
+  task(request: TaskRequest): Promise<Result>;
   /** subscriptions/listen: authorized and recorded; the listener then filters what its caller hears (listen.ts). */
   listen(request: ListenRequest): Promise<Listener>;
 }
@@ -292,6 +295,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     call: (request) => observedRun(new Observed(request.method, request), (observed) => callStages(request, observed)),
 
     list: (request) => observedRun(new Observed(request.kind, request), (observed) => listStages(request, observed)),
+
+    task: (request) => observedRun(new Observed(request.method, request), (observed) => taskStages(request, deps, (name, run) => stage(name, run, observed), observed, log)),
 
     seenBy: (principal) => seenBy(principal, deps),
     views: (principal, asked) => listViews(principal, deps, asked),

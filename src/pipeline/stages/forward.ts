@@ -4,6 +4,7 @@ import type { TraceCarrier } from '../../metrics/index.ts';
 import type { Forwarded, Recorded } from '../context.ts';
 import { sealInputRequired } from '../continuation.ts';
 import type { PipelineDeps } from '../deps.ts';
+import { adoptTask } from '../tasks.ts';
 
 /**
  * Stage 5: the request goes to its upstream. Accepts only a Recorded context (decision row
@@ -13,7 +14,7 @@ import type { PipelineDeps } from '../deps.ts';
  * upstream request (notifications/cancelled). `trace` is the W3C context the upstream gets as
  * its parent (in `_meta`, and as headers over HTTP).
  */
-export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams' | 'inFlight' | 'clock' | 'requestState'>, trace?: TraceCarrier): Promise<Forwarded> {
+export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams' | 'inFlight' | 'clock' | 'requestState' | 'tasks'>, trace?: TraceCarrier): Promise<Forwarded> {
   const connection = deps.upstreams.get(ctx.upstream);
   if (!connection) {
     throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${ctx.upstream}" is not configured`, { details: { upstream: ctx.upstream } });
@@ -33,6 +34,7 @@ export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams
       ...(trace === undefined ? {} : { trace }),
       ...(ctx.session.takesInputRequired === true ? { returnInputRequired: true } : {}),
       ...(ctx.session.relayCapabilities === undefined ? {} : { clientCapabilities: ctx.session.relayCapabilities }),
+      ...(ctx.logs === undefined ? {} : { logLevel: ctx.logs.level }),
     });
     await delivered;
     const upstreamMs = deps.clock.now() - sentAt;
@@ -40,6 +42,8 @@ export async function forward(ctx: Recorded, deps: Pick<PipelineDeps, 'upstreams
     if (result.resultType === 'input_required') {
       return { ...ctx, result: sealInputRequired(result, ctx, deps.requestState.sealer, deps.clock.now() + deps.requestState.ttlMs), upstreamMs };
     }
+    // A task handle (the tasks extension): the caller gets it under the gateway's own id (tasks.ts).
+    if (result.resultType === 'task') return { ...ctx, result: await adoptTask(result, ctx, deps), upstreamMs };
     return { ...ctx, result, upstreamMs };
   } finally {
     release();
