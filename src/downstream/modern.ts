@@ -35,6 +35,8 @@ export interface ModernRequest {
 const OLD_ERA_ONLY = new Set(['initialize', 'ping', 'resources/subscribe', 'resources/unsubscribe', 'logging/setLevel']);
 
 const RESOURCE_NOT_FOUND_OLD_ERA = -32002;
+/** setTimeout's longest delay (2^31 - 1 ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** The caller's declared capabilities that the gateway relays to it as input_required (era.ts validated the envelope). */
 const RELAYED = ['elicitation', 'sampling', 'roots'] as const;
@@ -128,25 +130,38 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
 /**
  * subscriptions/listen: authorized and recorded by the pipeline, then open until the caller goes
  * away (its abort) or the gateway closes, which ends it with the empty result the spec gives a
- * graceful end. What the stream hears is decided per caller (gateway/listeners.ts).
+ * graceful end. What the stream hears is decided per caller (gateway/listeners.ts). A stream
+ * outlives no token: when the one it was opened with expires, it ends with AUTH_TOKEN_EXPIRED
+ * (the caller opens it again with a fresh token), as any request with that token would be refused.
  */
 async function listen(gateway: Gateway, request: ModernRequest, dispatch: DispatchRequest): Promise<Result> {
   const listener = await gateway.pipeline.listen({ params: dispatch.params, session: dispatch.session, requestId: request.id, token: request.token, signal: request.signal });
   const ended = new AbortController();
   const stream = { id: request.id, listener, send: request.notify, close: () => ended.abort() };
+  let expiry: NodeJS.Timeout | undefined;
   try {
     await gateway.sessions.openListen(stream);
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const done = () => resolve();
       if (request.signal.aborted || ended.signal.aborted) return done();
       request.signal.addEventListener('abort', done, { once: true });
       ended.signal.addEventListener('abort', done, { once: true });
+      const expireLater = () => {
+        const left = listener.expiresInMs();
+        if (left === undefined) return;
+        if (left <= 0) return reject(new WardenError('AUTH_TOKEN_EXPIRED', 'the token this listen stream was opened with has expired: listen again with a fresh token'));
+        // Past setTimeout's 24.8-day range a timer fires at once: wait in steps.
+        expiry = setTimeout(expireLater, Math.min(left, MAX_TIMER_MS));
+        expiry.unref();
+      };
+      expireLater();
     });
     listener.end();
   } catch (error) {
     listener.end(error);
     throw error;
   } finally {
+    clearTimeout(expiry);
     gateway.sessions.closeListen(stream);
   }
   return { resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': request.id } };
