@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { type Attributes, type Context, diag, type HrTime, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
+import { type Attributes, type Context, diag, type HrTime, ROOT_CONTEXT, type Span, SpanKind, type SpanOptions, SpanStatusCode, trace, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /**
@@ -153,11 +153,9 @@ export class RequestTrace {
     const stages = this.#stages;
     for (let i = 0; i < stages.length; i += 4) {
       const code = stages[i + 3] as string | undefined;
-      const span = this.#tracer.startSpan(
-        stages[i] as string,
-        { kind: SpanKind.INTERNAL, startTime: hrTimeOf(stages[i + 1] as number), ...(code === undefined ? {} : { attributes: { 'error.type': code } }) },
-        this.#context,
-      );
+      const startTime = hrTimeOf(stages[i + 1] as number);
+      const options: SpanOptions = code === undefined ? { kind: SpanKind.INTERNAL, startTime } : { kind: SpanKind.INTERNAL, startTime, attributes: { 'error.type': code } };
+      const span = this.#tracer.startSpan(stages[i] as string, options, this.#context);
       if (code !== undefined) span.setStatus(ERROR);
       span.end(hrTimeOf(stages[i + 2] as number));
     }
