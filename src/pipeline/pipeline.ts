@@ -4,7 +4,7 @@ import { LoggingLevelSchema } from '@modelcontextprotocol/core';
 import { paginate, type Item, type NamedEntry, type Page } from '../catalog/index.ts';
 import { COMPOSITE_SERVER } from '../composites/index.ts';
 import { asWardenError, type ErrorCode, WardenError } from '../errors.ts';
-import { failed, type TraceCarrier } from '../metrics/index.ts';
+import type { TraceCarrier } from '../metrics/index.ts';
 import type { Authenticated, Authorized, CallRequest, Forwarded, Recorded, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ListMethod } from './methods.ts';
@@ -153,12 +153,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function forwardTraced(recorded: Recorded, observed: Observed): Promise<Forwarded> {
     const span = observed.upstreamSpan(recorded.upstream, recorded.method);
     try {
-      return await forward(recorded, deps, observed.trace.carrierFor(span));
+      const forwarded = await forward(recorded, deps, observed.trace.carrierFor(span));
+      observed.upstreamEnded(span);
+      return forwarded;
     } catch (error) {
-      if (span) failed(span, { code: error instanceof WardenError ? error.code : 'INTERNAL' });
+      observed.upstreamEnded(span, error);
       throw error;
-    } finally {
-      span?.end();
     }
   }
 
