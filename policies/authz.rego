@@ -30,6 +30,10 @@ subject_kind := "tools" if {
 	# Upstream log messages (old era) and the new era's listen stream: what either carries is
 	# filtered per caller by the gateway (list changes by the caller's own view, updates by read).
 	input.method in {"logging/setLevel", "subscriptions/listen"}
+} else := "tasks" if {
+	# The tasks extension (2026-07-28): polling, answering or cancelling a task a tool call started.
+	# The gateway lets only the task's owner get this far; others are told it does not exist.
+	input.method in {"tasks/get", "tasks/update", "tasks/cancel"}
 } else := "client" if {
 	# Requests an upstream sends to the caller's client while serving one of its calls.
 	input.method in {"sampling/createMessage", "elicitation/create", "roots/list"}
@@ -54,6 +58,14 @@ granted if {
 	subject_kind == "logging"
 	some role in input.principal.roles
 	data.warden.roles[role]
+}
+
+# A task belongs to a tool call: a role that may use some tool of the task's upstream may follow it.
+granted if {
+	subject_kind == "tasks"
+	some role in input.principal.roles
+	some server_glob, _ in data.warden.roles[role].tools
+	glob.match(server_glob, null, input.task.server)
 }
 
 # The console shows the audit trail and what others may see: only roles that list the page.
@@ -112,6 +124,8 @@ subject := label if {
 subject := "upstream log messages" if subject_kind == "logging"
 
 subject := sprintf("%s from %s", [input.method, input.upstream.name]) if subject_kind == "client"
+
+subject := sprintf("the tasks of %s", [input.task.server]) if subject_kind == "tasks"
 
 subject := sprintf("the console's %s page", [input.console.page]) if subject_kind == "console"
 

@@ -103,6 +103,22 @@ test_any_configured_role_may_set_the_log_level_and_listen if {
 	not authz.allow with input as {"method": "subscriptions/listen"}
 }
 
+task_request(method, roles, server) := {
+	"method": method,
+	"principal": principal(roles),
+	"task": {"id": "t-1", "server": server, "upstream_id": "up-1"},
+	"params": {"taskId": "up-1"},
+}
+
+test_a_task_is_followed_with_a_grant_on_its_upstream_tools if {
+	authz.allow with input as task_request("tasks/get", ["reporter"], "db")
+	authz.allow with input as task_request("tasks/update", ["analyst"], "comms")
+	authz.allow with input as task_request("tasks/cancel", ["admin"], "anything")
+	not authz.allow with input as task_request("tasks/get", ["reporter"], "comms")
+	authz.reasons == {"no role of alice grants the tasks of comms"} with input as task_request("tasks/get", ["reporter"], "comms")
+	not authz.allow with input as task_request("tasks/get", ["guest"], "db")
+}
+
 server_request(method, roles, upstream) := {
 	"method": method,
 	"principal": principal(roles),

@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   TOOL_NOT_FOUND: 'No tool of that name exists for this caller.',
   RESOURCE_NOT_FOUND: 'No resource with that URI exists for this caller.',
   PROMPT_NOT_FOUND: 'No prompt of that name exists for this caller.',
+  TASK_NOT_FOUND: 'No task of that id exists for this caller (the tasks extension: a task is there only for the principal that started it).',
   SERVER_DRAINING: 'The gateway is stopping (SIGTERM): it finishes the calls in flight and refuses new ones (HTTP 503); retry on another replica.',
 
   // Upstreams

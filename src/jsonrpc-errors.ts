@@ -49,6 +49,7 @@ const JSONRPC_CODE: Record<WardenCode, number> = {
   TOOL_NOT_FOUND: ErrorCode.InvalidParams,
   RESOURCE_NOT_FOUND: -32002,
   PROMPT_NOT_FOUND: ErrorCode.InvalidParams,
+  TASK_NOT_FOUND: ErrorCode.InvalidParams,
   SERVER_DRAINING: ErrorCode.ConnectionClosed,
   UPSTREAM_UNAVAILABLE: ErrorCode.ConnectionClosed,
   UPSTREAM_TIMEOUT: ErrorCode.RequestTimeout,

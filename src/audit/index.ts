@@ -28,6 +28,7 @@ export { rotateChainKey, type RotationResult } from './key-rotation.ts';
 // Approvals bound to the exact call (issue 15): the table calls wait in, and what their decision row keeps.
 export type { ApprovalBinding, ApprovalRecord, ApprovalStatus, ApprovalStore, PendingApproval } from './approvals.ts';
 export type { ApprovalRecordOfCall } from './sink.ts';
+export { taskOwner, type TaskRecord, type TaskStore } from './tasks.ts';
 export { createRedactor } from './redact.ts';
 // The console's reads (src/console/): keyset pages, one decision with its workflow and chain place, the Overview.
 export type { ConsoleReader, DecisionDetail, Overview, Series } from './console-reader.ts';

@@ -1,4 +1,5 @@
 import type { ApprovalBinding, ApprovalStore } from './approvals.ts';
+import type { TaskStore } from './tasks.ts';
 
 /**
  * What the pipeline needs from the audit trail. `recordDecision` resolves only once the row is
@@ -215,6 +216,8 @@ export interface AuditStore extends AuditSink {
   pins: PinStore;
   /** Calls waiting for an operator's approval (approvals.mode operator), in the same database. */
   approvals: ApprovalStore;
+  /** Who started which upstream task (the tasks extension), in the same database. */
+  tasks: TaskStore;
   recordLifecycle(event: LifecycleEvent): Promise<void>;
   /** Never blocks or throws: a flood of failures is counted in memory and written per window. */
   recordAuthnFailure(event: AuthnFailureEvent): void;

@@ -2,6 +2,7 @@ import type { AuthnFailureAggregator } from './authn-failures.ts';
 import type { EventFields } from './chain.ts';
 import type { EventEncoder } from './events.ts';
 import type { ApprovalStore } from './approvals.ts';
+import type { TaskStore } from './tasks.ts';
 import type { AuditHealth, AuditStore, PinStore } from './sink.ts';
 import { namesDigest, type ShownNamesWriter } from './shown.ts';
 
@@ -18,6 +19,7 @@ interface StoreParts {
   /** `shown_names`, beside the chain's `shown` rows. */
   shownNames: ShownNamesWriter;
   approvals: ApprovalStore;
+  tasks: TaskStore;
   health(): AuditHealth;
   /** Writes what is pending and a `shutdown` event, then lets go of the database. */
   shutdown(reason: string): Promise<void>;
@@ -43,6 +45,7 @@ export function auditStoreApi(parts: StoreParts): AuditStore {
     recordLifecycle: (event) => parts.submit(() => parts.encoder.lifecycle(event)),
     pins: parts.pins,
     approvals: parts.approvals,
+    tasks: parts.tasks,
     recordAuthnFailure(event) {
       if (!parts.isClosed()) parts.authnFailures.record(event);
     },

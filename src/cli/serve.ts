@@ -126,7 +126,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     services = await buildServices(config, logger);
     const { policy, audit, authenticator } = services;
-    gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION, composites, integrity: services.audit, approvals: services.audit.approvals });
+    gateway = new Gateway(config, { ...services, authFailures: services.audit, log, version: VERSION, composites, integrity: services.audit, approvals: services.audit.approvals, tasks: services.audit.tasks });
     reloads = configReloads(config, { audit, policy, authenticator, gateway, log });
     stop.onReload(reloads.reload);
     await Promise.race([gateway.start(), stop.received]);

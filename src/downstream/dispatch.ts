@@ -52,6 +52,7 @@ export function dispatchForward(pipeline: Pipeline, method: ForwardMethod, reque
     token: request.token,
     signal: request.signal,
     ...(request.progress ? { progress: request.progress } : {}),
+    ...(request.logs ? { logs: request.logs } : {}),
     ...(request.trace ? { trace: request.trace } : {}),
   });
 }

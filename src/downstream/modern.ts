@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, type Progress, type Result } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type Progress, type Result } from '@modelcontextprotocol/client';
+import { LoggingLevelSchema } from '@modelcontextprotocol/core';
 import { answersFormElicitation } from '../approvals/index.ts';
 import { WardenError } from '../errors.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
-import { EMBEDDED_REQUESTS, isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
+import { EMBEDDED_REQUESTS, isForwardMethod, isListMethod, isTaskMethod, type SessionInfo } from '../pipeline/index.ts';
 import { dispatchForward, dispatchList, type DispatchRequest, progressTokenOf, requestParams } from './dispatch.ts';
 import { MODERN_VERSIONS } from './era.ts';
 import type { Gateway } from '../gateway/index.ts';
@@ -33,14 +34,26 @@ export interface ModernRequest {
 const OLD_ERA_ONLY = new Set(['initialize', 'ping', 'resources/subscribe', 'resources/unsubscribe', 'logging/setLevel']);
 
 const RESOURCE_NOT_FOUND_OLD_ERA = -32002;
+/** setTimeout's longest delay (2^31 - 1 ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** The caller's declared capabilities that the gateway relays to it as input_required (era.ts validated the envelope). */
 const RELAYED = Object.values(EMBEDDED_REQUESTS);
 
-function relayCapabilities(params: unknown): Record<string, unknown> {
+/** The tasks extension (SEP-2663): the gateway relays tasks when it can keep who owns each one (pipeline/tasks.ts). */
+const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+/**
+ * What the upstream is told the caller supports: what the gateway relays of what it declared,
+ * and the tasks extension only where the gateway offers tasks (else an upstream task could not
+ * be tied to its owner).
+ */
+function relayCapabilities(params: unknown, offersTasks: boolean): Record<string, unknown> {
   const declared = metaOf(params)?.[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined;
   const relayed: Record<string, unknown> = {};
   for (const name of RELAYED) if (declared !== undefined && Object.hasOwn(declared, name)) relayed[name] = declared[name];
+  const extensions = declared?.extensions as Record<string, unknown> | undefined;
+  if (offersTasks && typeof extensions === 'object' && extensions !== null && Object.hasOwn(extensions, TASKS_EXTENSION)) relayed.extensions = { [TASKS_EXTENSION]: extensions[TASKS_EXTENSION] };
   return relayed;
 }
 
@@ -69,7 +82,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
     // An upstream's input_required is relayed with the gateway's own sealed state, and an
     // approval is asked the same way (pipeline/continuation.ts).
     takesInputRequired: true,
-    relayCapabilities: relayCapabilities(request.params),
+    relayCapabilities: relayCapabilities(request.params, gateway.offersTasks),
     channel: {
       // The new era declares the client's capabilities in every request's envelope.
       canElicit: () => answersFormElicitation(metaOf(request.params)?.[CLIENT_CAPABILITIES_META_KEY]),
@@ -86,6 +99,8 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
   try {
     const params = requestParams(request.params);
     const progressToken = progressTokenOf(params);
+    // 2026-07-28 has no logging/setLevel: a request asks for its own log messages in its envelope.
+    const level = LoggingLevelSchema.safeParse(metaOf(request.params)?.[LOG_LEVEL_META_KEY]);
     const dispatch: DispatchRequest = {
       params,
       session,
@@ -96,6 +111,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       ...(progressToken === undefined
         ? {}
         : { progress: async (p: Progress) => request.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...p, progressToken } }) }),
+      ...(level.success ? { logs: { level: level.data, send: async (message: Record<string, unknown>) => request.notify({ jsonrpc: '2.0', method: 'notifications/message', params: message }) } } : {}),
     };
     const result = request.method === 'subscriptions/listen' ? await listen(gateway, request, dispatch) : await answer(gateway, request.method, dispatch);
     return { jsonrpc: '2.0', id: request.id, result };
@@ -112,25 +128,38 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
 /**
  * subscriptions/listen: authorized and recorded by the pipeline, then open until the caller goes
  * away (its abort) or the gateway closes, which ends it with the empty result the spec gives a
- * graceful end. What the stream hears is decided per caller (gateway/listeners.ts).
+ * graceful end. What the stream hears is decided per caller (gateway/listeners.ts). A stream
+ * outlives no token: when the one it was opened with expires, it ends with AUTH_TOKEN_EXPIRED
+ * (the caller opens it again with a fresh token), as any request with that token would be refused.
  */
 async function listen(gateway: Gateway, request: ModernRequest, dispatch: DispatchRequest): Promise<Result> {
   const listener = await gateway.pipeline.listen({ params: dispatch.params, session: dispatch.session, requestId: request.id, token: request.token, signal: request.signal });
   const ended = new AbortController();
   const stream = { id: request.id, listener, send: request.notify, close: () => ended.abort() };
+  let expiry: NodeJS.Timeout | undefined;
   try {
     await gateway.sessions.openListen(stream);
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const done = () => resolve();
       if (request.signal.aborted || ended.signal.aborted) return done();
       request.signal.addEventListener('abort', done, { once: true });
       ended.signal.addEventListener('abort', done, { once: true });
+      const expireLater = () => {
+        const left = listener.expiresInMs();
+        if (left === undefined) return;
+        if (left <= 0) return reject(new WardenError('AUTH_TOKEN_EXPIRED', 'the token this listen stream was opened with has expired: listen again with a fresh token'));
+        // Past setTimeout's 24.8-day range a timer fires at once: wait in steps.
+        expiry = setTimeout(expireLater, Math.min(left, MAX_TIMER_MS));
+        expiry.unref();
+      };
+      expireLater();
     });
     listener.end();
   } catch (error) {
     listener.end(error);
     throw error;
   } finally {
+    clearTimeout(expiry);
     gateway.sessions.closeListen(stream);
   }
   return { resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': request.id } };
@@ -141,12 +170,16 @@ async function answer(gateway: Gateway, method: string, request: DispatchRequest
     return {
       resultType: 'complete',
       supportedVersions: [...MODERN_VERSIONS],
-      capabilities: CAPABILITIES,
+      capabilities: gateway.offersTasks ? { ...CAPABILITIES, extensions: { [TASKS_EXTENSION]: {} } } : CAPABILITIES,
       // The gateway's capabilities are fixed for its life and the same for every caller.
       ttlMs: 60_000,
       cacheScope: 'public',
       _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-warden', version: gateway.version } },
     };
+  }
+  if (isTaskMethod(method) && gateway.offersTasks) {
+    const result = await gateway.pipeline.task({ method, params: request.params, session: request.session, requestId: request.requestId, token: request.token, signal: request.signal, ...(request.trace ? { trace: request.trace } : {}) });
+    return result.resultType === undefined ? { ...result, resultType: 'complete' } : result;
   }
   if (isListMethod(method)) return { ...(await dispatchList(gateway.pipeline, method, request)), resultType: 'complete', ...PER_CALLER };
   if (isForwardMethod(method) && !OLD_ERA_ONLY.has(method)) {

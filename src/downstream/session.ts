@@ -7,6 +7,7 @@ import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
   type JSONRPCRequest,
+  type LoggingLevel,
   type Progress,
   type RequestId,
   type Result,
@@ -144,6 +145,7 @@ async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHand
     ...(progressToken === undefined
       ? {}
       : { progress: (p: Progress) => extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }) }),
+    ...(handle.logLevel === undefined ? {} : { logs: { level: handle.logLevel, send: (message: Record<string, unknown>) => extra.sendNotification({ method: 'notifications/message', params: message } as ServerNotification) } }),
   };
   if (isListMethod(request.method)) return dispatchList(gateway.pipeline, request.method, common);
   if (request.method === 'resources/unsubscribe' && typeof params.uri === 'string') {
@@ -152,12 +154,13 @@ async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHand
   }
   if (isForwardMethod(request.method)) {
     const result = await dispatchForward(gateway.pipeline, request.method, common);
-    if (request.method === 'resources/subscribe') handle.subscriptions.add(params.uri as string);
+    if (request.method === 'resources/subscribe') gateway.sessions.hold(handle, params.uri as string);
     return result;
   }
   if (request.method === 'logging/setLevel') {
     await gateway.pipeline.setLevel({ params, session: info, requestId: extra.requestId, token, signal: extra.signal });
     handle.receivesLogs = true;
+    handle.logLevel = params.level as LoggingLevel;
     return {};
   }
   throw new WardenError('METHOD_NOT_FOUND', `Method not found: ${request.method}`);

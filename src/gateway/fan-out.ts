@@ -3,9 +3,18 @@ import type { Catalog, CatalogList, UpstreamListing } from '../catalog/index.ts'
 import type { IntegrityGuard } from '../integrity/index.ts';
 import { toJsonRpcError } from '../jsonrpc-errors.ts';
 import type { Logger } from '../log.ts';
-import type { Pipeline } from '../pipeline/index.ts';
+import type { InFlight, Pipeline } from '../pipeline/index.ts';
 import type { ServerRequest } from '../upstreams/index.ts';
 import type { Sessions } from './sessions.ts';
+
+/** RFC 5424 severities, as MCP orders them. */
+const SEVERITY = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/** Whether a message's level is at or above the level asked for (an unknown level is not). */
+function atLeast(level: unknown, asked: string): boolean {
+  const at = SEVERITY.indexOf(String(level));
+  return at !== -1 && at >= SEVERITY.indexOf(asked);
+}
 
 /**
  * Upstream events, fanned out to the client sessions: a listing updates the catalog and sends
@@ -17,13 +26,15 @@ export class FanOut {
   readonly #catalog: Catalog;
   readonly #sessions: Sessions;
   readonly #pipeline: Pipeline;
+  readonly #inFlight: InFlight;
   readonly #integrity: IntegrityGuard | undefined;
   readonly #log: Logger;
 
-  constructor(parts: { catalog: Catalog; sessions: Sessions; pipeline: Pipeline; integrity: IntegrityGuard | undefined; log: Logger }) {
+  constructor(parts: { catalog: Catalog; sessions: Sessions; pipeline: Pipeline; inFlight: InFlight; integrity: IntegrityGuard | undefined; log: Logger }) {
     this.#catalog = parts.catalog;
     this.#sessions = parts.sessions;
     this.#pipeline = parts.pipeline;
+    this.#inFlight = parts.inFlight;
     this.#integrity = parts.integrity;
     this.#log = parts.log;
   }
@@ -57,8 +68,18 @@ export class FanOut {
     const params = (notification.params ?? {}) as Record<string, unknown>;
     if (notification.method === 'notifications/message') {
       const logger = typeof params.logger === 'string' ? `${upstream}/${params.logger}` : upstream;
+      // A caller that asked for its request's messages (a new-era request's logLevel, or an
+      // old-era session's level carried on its call). A message names no request, so it goes to
+      // the call in flight on that upstream when there is exactly one (as server->client
+      // requests do), at or above the level that caller asked for; with several, to none of
+      // them rather than risk another caller's.
+      const owner = this.#inFlight.ownerOf(upstream);
+      const logs = owner?.call.logs;
+      if (logs !== undefined && atLeast(params.level, logs.level)) void logs.send({ ...params, logger }).catch(() => undefined);
+      // Old-era sessions that set a level hear the upstreams' messages as before (that session's
+      // own call's message went to it just above).
       for (const session of this.#sessions) {
-        if (!session.receivesLogs) continue;
+        if (!session.receivesLogs || (logs !== undefined && session.id === owner?.session.id)) continue;
         void session.server.notification({ method: notification.method, params: { ...params, logger } }).catch(() => undefined);
       }
     } else if (notification.method === 'notifications/resources/updated') {

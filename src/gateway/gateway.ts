@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createRedactor, memorySessionState, type ApprovalStore, type AuditSink, type AuthnFailureEvent, type LifecycleEvent, type PinStore, type SessionStateStore } from '../audit/index.ts';
+import { createRedactor, memorySessionState, type ApprovalStore, type AuditSink, type AuthnFailureEvent, type LifecycleEvent, type PinStore, type SessionStateStore, type TaskStore } from '../audit/index.ts';
 import { IntegrityGuard } from '../integrity/index.ts';
 import type { Authenticator } from '../auth/index.ts';
 import type { Catalog } from '../catalog/index.ts';
@@ -47,6 +47,11 @@ export interface GatewayDeps {
   integrity?: { pins: PinStore; recordLifecycle(event: LifecycleEvent): Promise<void> };
   /** Where calls wait for an operator's approval (the audit store's table; approvals.mode operator). */
   approvals?: ApprovalStore;
+  /**
+   * Who started which upstream task (the audit store's table; the tasks extension). Without it
+   * the gateway does not offer tasks: no caller's task support reaches an upstream.
+   */
+  tasks?: TaskStore;
   /** Where rate, concurrency, session, result-size and breaker events go (metrics); none by default. */
   limitEvents?: LimitEvents;
 }
@@ -81,6 +86,8 @@ export class Gateway {
   readonly version: string;
   readonly sessionState: SessionStateStore;
   readonly integrity: IntegrityGuard | undefined;
+  /** Whether tasks are offered (a task store is there): only then may a caller's task support reach an upstream. */
+  readonly offersTasks: boolean;
   readonly #built: UpstreamCatalog;
   /** The pipeline's composites and page size: a config reload replaces them (reconfigure). */
   readonly #composites: Map<string, Composite>;
@@ -120,6 +127,7 @@ export class Gateway {
     this.#composites = new Map(composites.map((c) => [c.name, c]));
     // A parked call's state can be brought back no longer than any requestState.
     this.pendingInputs = new PendingInputs({ max: config.server.pending_input_max, ttlMs: Math.min(config.server.pending_input_ttl_ms, config.server.request_state_ttl_ms) });
+    this.offersTasks = deps.tasks !== undefined;
     this.#pipelineDeps = {
       authenticator: deps.authenticator,
       policy: deps.policy,
@@ -136,13 +144,14 @@ export class Gateway {
       // Sealed under server.session_key, so any replica takes the retry; without one, a random key for this process's life.
       requestState: { sealer: sealerFor('request-state', config.server.session_key ?? randomBytes(32).toString('hex')), ttlMs: config.server.request_state_ttl_ms, pending: this.pendingInputs },
       ...(deps.authFailures ? { authFailures: deps.authFailures } : {}),
+      ...(deps.tasks ? { tasks: deps.tasks } : {}),
       ...(this.integrity ? { integrity: this.integrity } : {}),
       // The approver sees the arguments exactly as the audit trail keeps them (redacted).
       approvals: { config: config.approvals, redact: createRedactor(config.audit.redact).redactArguments, ...(deps.approvals ? { store: deps.approvals } : {}) },
     };
     this.pipeline = createPipeline(this.#pipelineDeps);
     this.sessions = new Sessions({ catalog: this.catalog, upstreams: this.upstreams, pipeline: this.pipeline, clock: this.#pipelineDeps.clock, log: deps.log });
-    this.#fanOut = new FanOut({ catalog: this.catalog, sessions: this.sessions, pipeline: this.pipeline, integrity: this.integrity, log: deps.log });
+    this.#fanOut = new FanOut({ catalog: this.catalog, sessions: this.sessions, pipeline: this.pipeline, inFlight: this.inFlight, integrity: this.integrity, log: deps.log });
     this.#scrapeSources(deps.policy);
   }
 

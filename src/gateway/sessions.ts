@@ -1,4 +1,5 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import type { Catalog } from '../catalog/index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock, Pipeline } from '../pipeline/index.ts';
@@ -18,6 +19,12 @@ export interface SessionHandle {
    * would leak one tenant's activity to another.
    */
   receivesLogs: boolean;
+  /**
+   * The level this session's logging/setLevel asked for, on this replica (a session taken over
+   * from another has receivesLogs but no level here): its calls carry it to new-era upstreams,
+   * which take a level per request only.
+   */
+  logLevel?: LoggingLevel;
 }
 
 /**
@@ -64,6 +71,7 @@ export class Sessions implements Iterable<SessionHandle> {
   remove(handle: SessionHandle): void {
     this.#open.delete(handle);
     this.views.forget(handle);
+    this.watch();
     const held = this.#held();
     for (const uri of handle.subscriptions) {
       if (!held.has(uri)) this.#upstreamSubscription('resources/unsubscribe', uri, 'unsubscribing a closed session');
@@ -75,7 +83,27 @@ export class Sessions implements Iterable<SessionHandle> {
    * Only the last subscriber's does, and a session cannot cancel a subscription it never made.
    */
   release(handle: SessionHandle, uri: string): boolean {
-    return handle.subscriptions.delete(uri) && ![...this.#open].some((s) => s.subscriptions.has(uri));
+    const last = handle.subscriptions.delete(uri) && ![...this.#open].some((s) => s.subscriptions.has(uri));
+    this.watch();
+    return last;
+  }
+
+  /** A session's resources/subscribe went through: it holds the URI. */
+  hold(handle: SessionHandle, uri: string): void {
+    handle.subscriptions.add(uri);
+    this.watch();
+  }
+
+  /**
+   * Tells each upstream the URIs of its own that some client now holds. A new-era upstream asks
+   * for exactly those on its listen stream (watchResources: 2026-07-28 has no resources/subscribe);
+   * old-era upstreams get resources/subscribe and unsubscribe requests instead (below).
+   */
+  watch(): void {
+    const held = [...this.#held()];
+    for (const connection of this.#upstreams.all()) {
+      connection.watchResources(new Set(held.filter((uri) => this.#catalog.findResource(uri)?.upstream === connection.spec.name)));
+    }
   }
 
   /**
@@ -83,6 +111,7 @@ export class Sessions implements Iterable<SessionHandle> {
    * connections must hold them too (upstream subscriptions are per connection, shared by sessions).
    */
   adopt(handle: SessionHandle): void {
+    this.watch();
     for (const uri of handle.subscriptions) {
       if ([...this.#open].some((s) => s !== handle && s.subscriptions.has(uri))) continue;
       const owner = this.#catalog.findResource(uri);
@@ -101,6 +130,7 @@ export class Sessions implements Iterable<SessionHandle> {
   async openListen(stream: ListenStream): Promise<void> {
     const held = this.#held();
     await this.listeners.add(stream);
+    this.watch();
     for (const uri of stream.listener.filter.resourceSubscriptions ?? []) {
       if (!held.has(uri) && (await stream.listener.mayRead(uri))) this.#upstreamSubscription('resources/subscribe', uri, 'subscribing for a listen stream');
     }
@@ -108,6 +138,7 @@ export class Sessions implements Iterable<SessionHandle> {
 
   closeListen(stream: ListenStream): void {
     this.listeners.remove(stream);
+    this.watch();
     const held = this.#held();
     for (const uri of stream.listener.filter.resourceSubscriptions ?? []) {
       if (!held.has(uri)) this.#upstreamSubscription('resources/unsubscribe', uri, 'unsubscribing an ended listen stream');
@@ -116,6 +147,8 @@ export class Sessions implements Iterable<SessionHandle> {
 
   /** A reconnected upstream is a new session upstream: renew what our clients subscribed to there. */
   resubscribe(upstream: string): void {
+    // The connection's listing may have just named URIs someone holds (new era: its listen stream).
+    this.watch();
     const connection = this.#upstreams.get(upstream);
     const uris = this.#held();
     for (const uri of uris) {

@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api';
+import { finishSpans } from './tracing.ts';
 
 /** What `tracing` in the config asks for (config/schema.ts). */
 interface TracingSetup {
@@ -11,7 +12,7 @@ interface TracingSetup {
 /**
  * Registers an OpenTelemetry SDK that batches spans to an OTLP/HTTP collector. Loaded only when
  * the config names an endpoint (the SDK costs start-up time nobody else should pay); returns the
- * shutdown that flushes what is buffered. Sampling is parent-based: a client's sampled flag is
+ * shutdown that flushes what is buffered (spans still to be made, then the batch). Sampling is parent-based: a client's sampled flag is
  * followed, new traces are kept at `sample_ratio`.
  */
 export async function startTracing(setup: TracingSetup): Promise<() => Promise<void>> {
@@ -28,6 +29,8 @@ export async function startTracing(setup: TracingSetup): Promise<() => Promise<v
   });
   trace.setGlobalTracerProvider(provider);
   return async () => {
+    // The stage spans of the last answered requests are made on the next turn of the loop: make them now.
+    finishSpans();
     await provider.shutdown();
     trace.disable();
   };

@@ -1,4 +1,4 @@
-import type { Progress, Result } from '@modelcontextprotocol/client';
+import type { LoggingLevel, Progress, Result } from '@modelcontextprotocol/client';
 import type { Principal } from '../auth/index.ts';
 import type { NamedEntry } from '../catalog/index.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
@@ -55,6 +55,12 @@ export interface SessionInfo {
   authenticated?(principal: Principal | undefined): void;
 }
 
+/** Where a request's upstream log messages go, and from which level (the caller's). */
+export interface CallerLogs {
+  level: LoggingLevel;
+  send(params: Record<string, unknown>): Promise<void>;
+}
+
 export interface CallRequest {
   method: ForwardMethod;
   params: Record<string, unknown>;
@@ -66,6 +72,12 @@ export interface CallRequest {
   signal: AbortSignal;
   /** Present when the caller asked for progress; sends to the caller's own progressToken. */
   progress?: (progress: Progress) => Promise<void>;
+  /**
+   * A 2026-07-28 caller that asked for the log messages of this request (`_meta` logLevel):
+   * the level goes to the upstream with the call, and its messages at or above it come back
+   * to this caller (gateway/fan-out.ts).
+   */
+  logs?: CallerLogs;
   /** Set on the steps of a composite tool: policies see it as input.workflow, audit rows record it. */
   workflow?: { name: string; step: string };
   /** A per-step timeout of a composite, shorter than the upstream's own. */

@@ -1,5 +1,5 @@
 import type { ApprovalsConfig } from '../approvals/index.ts';
-import type { ApprovalStore, AuditSink, AuthnFailureEvent } from '../audit/index.ts';
+import type { ApprovalStore, AuditSink, AuthnFailureEvent, TaskStore } from '../audit/index.ts';
 import type { Authenticator } from '../auth/index.ts';
 import type { Catalog } from '../catalog/index.ts';
 import type { Composite } from '../composites/index.ts';
@@ -50,6 +50,11 @@ export interface PipelineDeps {
    * of what the approver is shown. Absent: every approval asked for is APPROVAL_UNAVAILABLE.
    */
   approvals?: { config: ApprovalsConfig; store?: ApprovalStore; redact(args: unknown): unknown };
+  /**
+   * Who started which upstream task (the tasks extension, SEP-2663): the audit store's table, so
+   * every replica reads it. Absent: tasks are not offered (an upstream task is refused).
+   */
+  tasks?: TaskStore;
   /** Where refused authentications are counted (the audit store aggregates them per source). */
   authFailures?: { recordAuthnFailure(event: AuthnFailureEvent): void };
 }

@@ -4,7 +4,7 @@ import type { Recorded, SessionInfo } from './context.ts';
 export interface InFlightCall {
   session: SessionInfo;
   requestId: string | number;
-  call: Pick<Recorded, 'method' | 'principal' | 'target' | 'decision' | 'workflow'>;
+  call: Pick<Recorded, 'method' | 'principal' | 'target' | 'decision' | 'workflow' | 'logs'>;
 }
 
 /**

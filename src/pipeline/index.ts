@@ -1,9 +1,10 @@
 /** The front door of pipeline/: other modules import only this file (eslint.config.js). */
-export type { CallRequest, ClientChannel, SessionInfo } from './context.ts';
+export type { CallerLogs, CallRequest, ClientChannel, SessionInfo } from './context.ts';
 export type { Clock, PipelineDeps } from './deps.ts';
 export { InFlight } from './in-flight.ts';
 export { PendingInputs } from './pending-input.ts';
-export { EMBEDDED_REQUESTS, LIST_METHODS, isForwardMethod, isListMethod, type ForwardMethod, type ListMethod } from './methods.ts';
+export { EMBEDDED_REQUESTS, LIST_METHODS, isForwardMethod, isListMethod, isTaskMethod, type ForwardMethod, type ListMethod, type TaskMethod } from './methods.ts';
+export type { TaskRequest } from './tasks.ts';
 export type { RequestStateSealer } from './continuation.ts';
 export { createPipeline, type Pipeline } from './pipeline.ts';
 export type { ListViews, SeenItem } from './seen-by.ts';

@@ -39,7 +39,9 @@ export interface Listener {
   view(): Promise<ListViews>;
   /** resources/read of this URI would be allowed for the caller (it is listed for it, and the read is allowed). */
   mayRead(uri: string): Promise<boolean>;
-  /** The stream ended (the caller went away, or the gateway closed): the outcome row. */
+  /** Milliseconds until the token the stream was opened with expires; undefined without one (auth disabled). */
+  expiresInMs(): number | undefined;
+  /** The stream ended (the caller went away, its token expired, or the gateway closed): the outcome row. */
   end(error?: unknown): void;
 }
 
@@ -64,6 +66,7 @@ export async function openListen(request: ListenRequest, deps: PipelineDeps, log
   return {
     filter,
     view: () => listViews(subject.principal, deps, asked),
+    expiresInMs: () => (subject.principal === undefined ? undefined : subject.principal.expiresAt * 1000 - deps.clock.now()),
     async mayRead(uri) {
       const owner = deps.catalog.findResource(uri);
       if (owner === undefined) return false;

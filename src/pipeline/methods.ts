@@ -27,13 +27,25 @@ export const LIST_METHODS = {
 } as const;
 export type ListMethod = keyof typeof LIST_METHODS;
 
+/**
+ * The tasks extension's requests about one task (SEP-2663; 2026-07-28 callers): relayed to the
+ * upstream that created the task, for the principal that started it only (tasks.ts).
+ */
+export const TASK_METHODS = ['tasks/get', 'tasks/update', 'tasks/cancel'] as const;
+export type TaskMethod = (typeof TASK_METHODS)[number];
+
 const forward = new Set<string>(FORWARD_METHODS);
 const inputRequired = new Set<string>(INPUT_REQUIRED_METHODS);
+const taskMethods = new Set<string>(TASK_METHODS);
 const lists = new Map<string, string>(Object.entries(LIST_METHODS));
 
 /** Client input is data: membership by Set/Map, never by a lookup on a plain object (`__proto__`). */
 export function isForwardMethod(method: string): method is ForwardMethod {
   return forward.has(method);
+}
+
+export function isTaskMethod(method: string): method is TaskMethod {
+  return taskMethods.has(method);
 }
 
 export function isListMethod(method: string): method is ListMethod {

@@ -4,7 +4,7 @@ import { LoggingLevelSchema } from '@modelcontextprotocol/core';
 import { paginate, type Item, type NamedEntry, type Page } from '../catalog/index.ts';
 import { COMPOSITE_SERVER } from '../composites/index.ts';
 import { asWardenError, type ErrorCode, WardenError } from '../errors.ts';
-import { failed, type TraceCarrier } from '../metrics/index.ts';
+import type { TraceCarrier } from '../metrics/index.ts';
 import type { Authenticated, Authorized, CallRequest, Forwarded, Recorded, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { ListMethod } from './methods.ts';
@@ -25,6 +25,7 @@ import { argumentsDigest } from './pending-input.ts';
 import { type ListViews, listViews, type SeenItem, seenBy } from './seen-by.ts';
 import { type Listener, type ListenRequest, openListen } from './listen.ts';
 import type { Principal } from '../auth/index.ts';
+import { type TaskRequest, taskStages } from './tasks.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
 export const STAGES = ['authenticate', 'resolve', 'authorize', 'approve', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
@@ -84,6 +85,8 @@ export interface Pipeline {
   seenBy(principal: Principal): Promise<SeenItem[]>;
   /** What of each list `principal` may see now, asked as for `asked` (an old-era session's list_changed filter); records nothing. */
   views(principal: Principal | undefined, asked: { session: SessionInfo; requestId: string | number }): Promise<ListViews>;
+  /** tasks/get, tasks/update, tasks/cancel (the tasks extension): for the task's owner only, decided and recorded like a call (tasks.ts). */
+  task(request: TaskRequest): Promise<Result>;
   /** subscriptions/listen: authorized and recorded; the listener then filters what its caller hears (listen.ts). */
   listen(request: ListenRequest): Promise<Listener>;
 }
@@ -151,12 +154,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function forwardTraced(recorded: Recorded, observed: Observed): Promise<Forwarded> {
     const span = observed.upstreamSpan(recorded.upstream, recorded.method);
     try {
-      return await forward(recorded, deps, observed.trace.carrierFor(span));
+      const forwarded = await forward(recorded, deps, observed.trace.carrierFor(span));
+      observed.upstreamEnded(span);
+      return forwarded;
     } catch (error) {
-      if (span) failed(span, { code: error instanceof WardenError ? error.code : 'INTERNAL' });
+      observed.upstreamEnded(span, error);
       throw error;
-    } finally {
-      span?.end();
     }
   }
 
@@ -295,6 +298,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     call: (request) => observedRun(new Observed(request.method, request), (observed) => callStages(request, observed)),
 
     list: (request) => observedRun(new Observed(request.kind, request), (observed) => listStages(request, observed)),
+
+    task: (request) => observedRun(new Observed(request.method, request), (observed) => taskStages(request, deps, (name, run) => stage(name, run, observed), observed, log)),
 
     seenBy: (principal) => seenBy(principal, deps),
     views: (principal, asked) => listViews(principal, deps, asked),

@@ -21,8 +21,16 @@ export interface PolicyInput {
   upstream?: { name: string };
   /** Server->client requests: the caller's call that caused it, in the shape of its own input. */
   call?: { method: string; tool?: PolicyInput['tool']; resource?: PolicyInput['resource']; prompt?: PolicyInput['prompt']; decision_id: string };
-  /** Server->client requests: the params exactly as they are relayed to the client. */
+  /**
+   * Server->client requests: the params exactly as they are relayed to the client. Task requests
+   * (`tasks/get`, `tasks/update`, `tasks/cancel`): the params exactly as they go to the upstream.
+   */
   params?: Record<string, unknown>;
+  /**
+   * Task requests (the tasks extension): the task by the gateway's id, its upstream (`server`)
+   * and the upstream's own id. Only the principal that started it gets this far (others: not found).
+   */
+  task?: { id: string; server: string; upstream_id: string };
   /**
    * `approvals/decide` (issue 15): the waiting call an operator decides (its method, tool and
    * decision id are in `call`, its redacted arguments in `arguments`); `caller` is its sub.

@@ -16,6 +16,7 @@ export interface PolicyRequest {
   upstream?: PolicyInput['upstream'];
   call?: PolicyInput['call'];
   params?: PolicyInput['params'];
+  task?: PolicyInput['task'];
   approval?: PolicyInput['approval'];
   console?: PolicyInput['console'];
   request: PolicyInput['request'];
@@ -49,6 +50,7 @@ export function buildPolicyInput(principal: Principal | undefined, parsed: Polic
     ...(parsed.call && { call: parsed.call }),
     // Like arguments: the very object relayed to the client, not a copy.
     ...(parsed.params && { params: parsed.params }),
+    ...(parsed.task && { task: { ...parsed.task } }),
     ...(parsed.approval && { approval: { ...parsed.approval } }),
     ...(parsed.console && { console: { ...parsed.console } }),
     request: { ...parsed.request },

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { CLIENT_CAPABILITIES_META_KEY, Client, type ClientContext, type JSONRPCRequest, type Notification, type Progress, type Result, SdkError, SdkErrorCode, type ServerCapabilities, type Transport } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, Client, LOG_LEVEL_META_KEY, type ClientContext, type JSONRPCRequest, type McpSubscription, type Notification, type Progress, type Result, SdkError, SdkErrorCode, type ServerCapabilities, type Transport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { UpstreamListing } from '../catalog/index.ts';
 import type { UpstreamSpec } from '../config/index.ts';
@@ -78,6 +79,12 @@ interface CallOptions {
    * answer. Ignored toward an old-era upstream, whose capabilities were fixed at `initialize`.
    */
   clientCapabilities?: Record<string, unknown>;
+  /**
+   * A new-era caller asked for this request's log messages from this level on: a new-era upstream
+   * gets the level in the request's `_meta`; an old-era one, whose level is per connection (shared
+   * by every caller), is sent `logging/setLevel` first when its level is another.
+   */
+  logLevel?: string;
 }
 
 /**
@@ -88,6 +95,9 @@ export function reconnectDelay(attempt: number, backoff: { initialMs: number; ma
   const base = Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt);
   return Math.round(base / 2 + (base / 2) * random());
 }
+
+/** The `_meta` key of a task handle's stand-in (#intercept). */
+const TASK_HANDLE = 'mcp-warden/task-handle';
 
 /** A failed list refresh is tried this many times in all (lists are idempotent; calls never retried). */
 const LIST_ATTEMPTS = 3;
@@ -108,6 +118,14 @@ export class UpstreamConnection {
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> = Promise.resolve();
   readonly #progress = new Map<string, (progress: Progress) => void>();
+  /** The last level sent to an old-era upstream (logging/setLevel holds for its whole connection). */
+  #level: string | undefined;
+  /** What the upstream's listen stream asks for (watchResources). */
+  #watched: ReadonlySet<string> = new Set();
+  #listening: { client: Client; key: string; subscription: McpSubscription } | undefined;
+  #relisten: Promise<void> = Promise.resolve();
+  /** Task handles the SDK would refuse, by the nonce of their stand-in, until #send takes them (#intercept). */
+  readonly #taskHandles = new Map<string, Result>();
   #progressTokens = 0;
   readonly #options: ConnectionOptions;
   readonly #log: Logger;
@@ -181,6 +199,10 @@ export class UpstreamConnection {
     if (this.#state !== 'ready' || client === undefined) {
       throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is not connected`, { details: { upstream: this.spec.name } });
     }
+    // 2026-07-28 has no resources/subscribe: a new-era upstream's updates come on the gateway's
+    // listen stream, whose URIs the gateway keeps current (watchResources). The caller's request
+    // was decided and recorded like any; there is nothing to send.
+    if (client.getProtocolEra() === 'modern' && (method === 'resources/subscribe' || method === 'resources/unsubscribe')) return {};
     const admission = this.#breaker.admit();
     if ('reason' in admission) {
       throw new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${this.spec.name}" is unavailable: ${admission.reason}`, {
@@ -213,6 +235,10 @@ export class UpstreamConnection {
     if (options.clientCapabilities !== undefined && client.getProtocolEra() === 'modern') {
       sent = { ...sent, _meta: { ...(sent?._meta as object | undefined), [CLIENT_CAPABILITIES_META_KEY]: options.clientCapabilities } };
     }
+    if (options.logLevel !== undefined) {
+      if (client.getProtocolEra() === 'modern') sent = { ...sent, _meta: { ...(sent?._meta as object | undefined), [LOG_LEVEL_META_KEY]: options.logLevel } };
+      else if (client.getServerCapabilities()?.logging !== undefined && this.#level !== options.logLevel) await this.#send(client, 'logging/setLevel', { level: options.logLevel }, { signal: options.signal });
+    }
     const timeoutMs = Math.min(options.timeoutMs ?? Infinity, this.spec.timeoutMs);
     // One controller per call aborts the upstream request, for the caller's cancellation or our
     // deadline. Not AbortSignal.any([caller, deadline]): that costs ~16 µs per call on Node 20
@@ -236,7 +262,8 @@ export class UpstreamConnection {
         ...(options.returnInputRequired === true ? { allowInputRequired: true } : {}),
       });
       metrics.upstreamCall(this.spec.name, true, (performance.now() - started) / 1000);
-      return result;
+      if (method === 'logging/setLevel' && typeof params?.level === 'string') this.#level = params.level;
+      return this.#taskHandle(result);
     } catch (error) {
       metrics.upstreamCall(this.spec.name, false, (performance.now() - started) / 1000);
       const why = options.signal.aborted ? 'cancelled' : timedOut ? 'timeout' : undefined;
@@ -249,11 +276,18 @@ export class UpstreamConnection {
   }
 
   /**
-   * Progress is taken off the transport synchronously, in arrival order. The SDK defers
-   * notification handlers by a microtask but handles responses at once and then forgets the
-   * request's progress handler, so the last progress before a result would be dropped.
+   * Three things are taken off the transport before the SDK sees them:
+   * - Progress, synchronously and in arrival order. The SDK defers notification handlers by a
+   *   microtask but handles responses at once and then forgets the request's progress handler,
+   *   so the last progress before a result would be dropped.
+   * - Log messages, for the same reason: the gateway gives one to the call in flight that asked
+   *   for it, which must still be in flight when the message is handled.
+   * - A task handle (`resultType: "task"`, the tasks extension, SEP-2663): SDK v2 2.4 refuses any
+   *   result type but complete and input_required (UNSUPPORTED_RESULT_TYPE). The handle is kept
+   *   here and the SDK is given a complete stand-in that names it by a random nonce, which #send
+   *   swaps back; an upstream cannot forge one (it would have to guess the nonce).
    */
-  #interceptProgress(transport: Transport): void {
+  #intercept(transport: Transport): void {
     const deliver = transport.onmessage;
     transport.onmessage = (message, extra) => {
       if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
@@ -261,8 +295,23 @@ export class UpstreamConnection {
         const handler = typeof progressToken === 'string' ? this.#progress.get(progressToken) : undefined;
         if (handler) return handler(progress as Progress);
       }
+      if ('method' in message && message.method === 'notifications/message' && !('id' in message)) return this.#options.events.onNotification(this.spec.name, message as Notification);
+      if ('result' in message && (message.result as { resultType?: unknown }).resultType === 'task') {
+        const nonce = randomUUID();
+        this.#taskHandles.set(nonce, message.result);
+        return deliver?.({ ...message, result: { resultType: 'complete', content: [], _meta: { [TASK_HANDLE]: nonce } } }, extra);
+      }
       deliver?.(message, extra);
     };
+  }
+
+  /** The task handle a stand-in result names (#intercept), or the result itself. */
+  #taskHandle(result: Result): Result {
+    const nonce = (result._meta as Record<string, unknown> | undefined)?.[TASK_HANDLE];
+    const handle = typeof nonce === 'string' ? this.#taskHandles.get(nonce) : undefined;
+    if (handle === undefined) return result;
+    this.#taskHandles.delete(nonce as string);
+    return handle;
   }
 
   /**
@@ -314,7 +363,7 @@ export class UpstreamConnection {
     let listing: UpstreamListing;
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs, ...(this.#legacyOnly ? { prior: { kind: 'legacy' as const } } : {}) });
-      this.#interceptProgress(transport);
+      this.#intercept(transport);
       // close() may have run while we waited.
       if (this.state === 'closed') {
         await client.close();
@@ -336,6 +385,7 @@ export class UpstreamConnection {
       return false;
     }
     this.#client = client;
+    this.#level = undefined;
     this.#state = 'ready';
     this.#attempt = 0;
     this.#lastFailure = undefined;
@@ -347,20 +397,51 @@ export class UpstreamConnection {
   }
 
   /**
-   * A new-era upstream tells of list changes only on a `subscriptions/listen` stream (MCP
-   * 2026-07-28): the gateway opens one for the lists the upstream says change, and its
-   * notifications reach the same handler as an old-era upstream's (a refresh of the listing). The
-   * stream ends with the connection.
+   * The resource URIs of this upstream that some caller wants updates for (old-era sessions'
+   * `resources/subscribe`, new-era callers' listen streams), kept current by the gateway as
+   * callers come and go. A new-era upstream is asked for exactly these on its listen stream; an
+   * old-era one gets `resources/subscribe` requests instead (the gateway sends them).
+   */
+  watchResources(uris: ReadonlySet<string>): void {
+    if (uris.size === this.#watched.size && [...uris].every((uri) => this.#watched.has(uri))) return;
+    this.#watched = new Set(uris);
+    const client = this.#client;
+    if (this.#state === 'ready' && client?.getProtocolEra() === 'modern') this.#listen(client);
+  }
+
+  /**
+   * A new-era upstream tells of list changes and resource updates only on a
+   * `subscriptions/listen` stream (MCP 2026-07-28): the gateway keeps one open for the lists the
+   * upstream says change and the URIs it watches, and its notifications reach the same handlers
+   * as an old-era upstream's. A stream's filter is fixed, so a changed set of URIs opens a new
+   * stream and closes the old one once the new one is acknowledged (no update is missed between
+   * the two; one may come twice, which only makes a caller read again). Serialised; the stream
+   * ends with the connection.
    */
   #listen(client: Client): void {
-    const capabilities = client.getServerCapabilities();
-    const filter = {
-      ...(capabilities?.tools?.listChanged === true ? { toolsListChanged: true } : {}),
-      ...(capabilities?.prompts?.listChanged === true ? { promptsListChanged: true } : {}),
-      ...(capabilities?.resources?.listChanged === true ? { resourcesListChanged: true } : {}),
-    };
-    if (Object.keys(filter).length === 0) return;
-    client.listen(filter).catch((error: unknown) => this.#log.warn({ err: { message: (error as Error).message } }, 'listening for upstream list changes failed: its lists refresh only on reconnect'));
+    this.#relisten = this.#relisten.then(async () => {
+      if (this.#client !== client) return;
+      const capabilities = client.getServerCapabilities();
+      const uris = capabilities?.resources?.subscribe === true ? [...this.#watched].sort() : [];
+      const filter = {
+        ...(capabilities?.tools?.listChanged === true ? { toolsListChanged: true } : {}),
+        ...(capabilities?.prompts?.listChanged === true ? { promptsListChanged: true } : {}),
+        ...(capabilities?.resources?.listChanged === true ? { resourcesListChanged: true } : {}),
+        ...(uris.length > 0 ? { resourceSubscriptions: uris } : {}),
+      };
+      const key = JSON.stringify(filter);
+      if (this.#listening?.client === client && this.#listening.key === key) return;
+      const previous = this.#listening;
+      this.#listening = undefined;
+      if (Object.keys(filter).length > 0) {
+        try {
+          this.#listening = { client, key, subscription: await client.listen(filter) };
+        } catch (error) {
+          this.#log.warn({ err: { message: (error as Error).message } }, 'listening to the upstream failed: its lists refresh only on reconnect, and its resource updates are not heard');
+        }
+      }
+      await previous?.subscription.close().catch(() => undefined);
+    });
   }
 
   #droppedAnswer({ bytes, id }: Dropped): void {

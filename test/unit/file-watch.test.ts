@@ -64,6 +64,19 @@ describe('policy file watch', () => {
     expect(changes).toBe(2);
   });
 
+  it('follows a single file deleted and then written anew', async () => {
+    start(['bundle.tar.gz']);
+    rmSync(join(dir, 'bundle.tar.gz'));
+    await sleep(DEBOUNCE * 5);
+    expect(changes).toBe(1);
+    writeFileSync(join(dir, 'bundle.tar.gz'), 'v2');
+    await sleep(DEBOUNCE * 5);
+    expect(changes).toBe(2);
+    writeFileSync(join(dir, 'bundle.tar.gz'), 'v3');
+    await sleep(DEBOUNCE * 5);
+    expect(changes).toBe(3);
+  });
+
   it('stops reporting once closed, including a change already waiting for its quiet time', async () => {
     // A long quiet time, so the first event has surely arrived and is waiting when we close.
     start(['policies'], 400);

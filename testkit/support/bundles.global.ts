@@ -16,7 +16,7 @@ import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The fixture servers tests start as processes (testkit/fixtures/spawn.ts). */
-const FIXTURES = ['kitchen-sink', 'conformance-server', 'conformance-modern', 'modern-only', 'env-dump-sink', 'relay-server'] as const;
+const FIXTURES = ['kitchen-sink', 'conformance-server', 'conformance-modern', 'modern-only', 'modern-kitchen', 'env-dump-sink', 'relay-server'] as const;
 
 export default async function setup(): Promise<() => void> {
   mkdirSync(join(ROOT, 'tmp'), { recursive: true });

@@ -46,6 +46,8 @@ export interface TestGatewayOptions {
   integrity?: GatewayDeps['integrity'];
   /** Where operator-mode approvals wait (a real audit store's table). */
   approvals?: GatewayDeps['approvals'];
+  /** Who started which upstream task (a real audit store's table): without it tasks are not offered. */
+  tasks?: GatewayDeps['tasks'];
   /** Only the limit events a test listens to; the others do nothing. */
   limitEvents?: Partial<LimitEvents>;
   /** The gateway's time (expiries, audit times); the real clock by default. */
@@ -68,6 +70,7 @@ export async function startTestGateway(options: TestGatewayOptions): Promise<Tes
     ...(options.sessionState ? { sessionState: options.sessionState } : {}),
     ...(options.integrity ? { integrity: options.integrity } : {}),
     ...(options.approvals ? { approvals: options.approvals } : {}),
+    ...(options.tasks ? { tasks: options.tasks } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     limitEvents: { ...NO_LIMIT_EVENTS, ...options.limitEvents },
     log: createLogger('silent'),

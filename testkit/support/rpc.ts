@@ -4,6 +4,8 @@
  * of the body (`postRaw`: keys such as `__proto__`, numbers beyond double precision).
  */
 
+import { MCP_NAME_SOURCE } from '../../src/upstreams/mcp-headers.ts';
+
 export interface RpcResponse {
   status: number;
   headers: Headers;
@@ -43,11 +45,12 @@ export const modernEnvelope = (capabilities: Record<string, unknown> = {}) => ({
 
 /**
  * One new-era (2026-07-28) request: the envelope in `params._meta` and the headers that mirror
- * the body (`Mcp-Method`, `Mcp-Name` from `params.name`).
+ * the body (`Mcp-Method`, and `Mcp-Name` from the field the method names: `params.name`, `params.uri`, `params.taskId`).
  */
 export function postModern(url: string, method: string, params: Record<string, unknown>, options: PostOptions & { capabilities?: Record<string, unknown> } = {}): Promise<RpcResponse> {
   const headers: Record<string, string> = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...options.headers };
-  if (typeof params.name === 'string') headers['mcp-name'] = params.name;
+  const field = MCP_NAME_SOURCE.get(method);
+  if (field !== undefined && typeof params[field] === 'string') headers['mcp-name'] ??= params[field];
   return post(url, request(method, { ...params, _meta: modernEnvelope(options.capabilities) }), { ...options, headers });
 }
 

@@ -23,6 +23,7 @@ import { NO_CHECKPOINTS, startCheckpoints } from '../checkpoints/publisher.ts';
 import { loadSigningKey } from '../checkpoints/statement.ts';
 import { shownNamesWriter } from '../shown.ts';
 import { approvalStore } from '../approvals.ts';
+import { taskStore } from '../tasks.ts';
 import { pinStore } from '../pins.ts';
 import { postgresPinSql } from './pins.ts';
 
@@ -281,7 +282,7 @@ export async function openPostgresAuditStore(config: AuditConfig, options: Postg
   const checkpoints = config.checkpoint === undefined || signingKey === undefined
     ? NO_CHECKPOINTS
     : startCheckpoints({ config: config.checkpoint, replica, head: () => chain?.head, now, log }, signingKey);
-  return auditStoreApi({ submit, submitOutcome, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(pinSql), shownNames: shownNamesWriter(pinSql), approvals: approvalStore(pinSql) });
+  return auditStoreApi({ submit, submitOutcome, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(pinSql), shownNames: shownNamesWriter(pinSql), approvals: approvalStore(pinSql), tasks: taskStore(pinSql) });
 }
 
 /**

@@ -19,6 +19,7 @@ import { createRedactor } from '../redact.ts';
 import type { AuditHealth, AuditStore } from '../sink.ts';
 import { auditStoreApi } from '../store-api.ts';
 import { approvalStore } from '../approvals.ts';
+import { taskStore } from '../tasks.ts';
 import { pinStore } from '../pins.ts';
 import { sqlitePinSql } from './pins.ts';
 import { shownNamesWriter } from '../shown.ts';
@@ -172,5 +173,5 @@ function createStore(db: Database.Database, config: AuditConfig, now: () => Date
     ? NO_CHECKPOINTS
     : startCheckpoints({ config: config.checkpoint, replica: null, head: () => db.prepare('SELECT seq, hash FROM chain_head WHERE id = 1').get() as HeadRow | undefined, now, log }, signingKey);
   const sql = sqlitePinSql(db);
-  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(sql), shownNames: shownNamesWriter(sql), approvals: approvalStore(sql) });
+  return auditStoreApi({ submit, encoder, authnFailures, isClosed: () => closed, health: () => health, shutdown, pins: pinStore(sql), shownNames: shownNamesWriter(sql), approvals: approvalStore(sql), tasks: taskStore(sql) });
 }

@@ -84,6 +84,27 @@ export async function auditUnknownName(ctx: Authenticated, name: string, code: s
   await deps.audit.recordDecision(event);
 }
 
+/**
+ * A task request (the tasks extension) is recorded like a call: the row names the task by the
+ * gateway's id (`publicName`) and the upstream's (`upstreamName`), its upstream, and stores the
+ * params as they go to the upstream. A task that is not the caller's has a row too (the not-found
+ * code, no upstream: the same row whether the task is another principal's or does not exist).
+ */
+export async function auditTaskDecision(
+  ctx: RequestFields & { decision: Decision },
+  task: { id: string; upstream?: string; upstreamTaskId?: string; upstreamProtocolVersion?: string; params?: Record<string, unknown>; code?: string },
+  deps: Pick<PipelineDeps, 'audit' | 'clock'>,
+): Promise<void> {
+  const event = commonEvent(ctx, ctx.decision, deps.clock.now());
+  event.publicName = task.id;
+  if (task.upstream !== undefined) event.upstream = task.upstream;
+  if (task.upstreamTaskId !== undefined) event.upstreamName = task.upstreamTaskId;
+  if (task.upstreamProtocolVersion !== undefined) event.upstreamProtocolVersion = task.upstreamProtocolVersion;
+  if (task.params !== undefined) event.arguments = task.params;
+  if (task.code !== undefined) event.code = task.code;
+  await deps.audit.recordDecision(event);
+}
+
 /** What a decision row needs from any authenticated request. */
 type RequestFields = Pick<Authenticated, 'requestId' | 'session' | 'principal' | 'params' | 'workflow'> & { method: string };
 

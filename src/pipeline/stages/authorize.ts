@@ -47,6 +47,14 @@ export function serverRequestInput(owner: InFlightCall, upstream: string, method
   return buildPolicyInput(call.principal, parsed, new Date(now));
 }
 
+/**
+ * A task request (tasks/get, tasks/update, tasks/cancel), asked only once the task is known to be
+ * the caller's: `task` names it on both sides, `params` is what the upstream will receive.
+ */
+export function taskInput(subject: DecisionSubject, method: string, task: NonNullable<PolicyInput['task']>, params: Record<string, unknown>, now: number): PolicyInput {
+  return buildPolicyInput(subject.principal, { method, request: requestOf(subject), task, params }, new Date(now));
+}
+
 function requestOf(subject: Pick<DecisionSubject, 'session' | 'requestId'>): PolicyRequest['request'] {
   const { session } = subject;
   return {

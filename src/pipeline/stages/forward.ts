@@ -6,8 +6,9 @@ import { sealInputRequired } from '../continuation.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { answersInputRequired } from '../methods.ts';
 import { argumentsDigest, InputRounds } from '../pending-input.ts';
+import { adoptTask } from '../tasks.ts';
 
-type ForwardDeps = Pick<PipelineDeps, 'upstreams' | 'inFlight' | 'clock' | 'requestState'>;
+type ForwardDeps = Pick<PipelineDeps, 'upstreams' | 'inFlight' | 'clock' | 'requestState' | 'tasks'>;
 type UpstreamConnection = NonNullable<ReturnType<PipelineDeps['upstreams']['get']>>;
 
 /**
@@ -46,6 +47,7 @@ export async function forward(ctx: Recorded, deps: ForwardDeps, trace?: TraceCar
       ...(trace === undefined ? {} : { trace }),
       ...(ctx.session.takesInputRequired === true ? { returnInputRequired: true } : {}),
       ...(ctx.session.relayCapabilities === undefined ? {} : { clientCapabilities: ctx.session.relayCapabilities }),
+      ...(ctx.logs === undefined ? {} : { logLevel: ctx.logs.level }),
     });
     await delivered;
     const upstreamMs = deps.clock.now() - sentAt;
@@ -53,6 +55,8 @@ export async function forward(ctx: Recorded, deps: ForwardDeps, trace?: TraceCar
     if (result.resultType === 'input_required') {
       return { ...ctx, result: sealInputRequired(result, ctx, deps.requestState.sealer, deps.clock.now() + deps.requestState.ttlMs), upstreamMs };
     }
+    // A task handle (the tasks extension): the caller gets it under the gateway's own id (tasks.ts).
+    if (result.resultType === 'task') return { ...ctx, result: await adoptTask(result, ctx, deps), upstreamMs };
     return { ...ctx, result, upstreamMs };
   } finally {
     release();
@@ -73,6 +77,7 @@ function inRounds(ctx: Recorded, connection: UpstreamConnection, deps: ForwardDe
       onprogress: (progress) => rounds.progress?.(progress),
       ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
       ...(trace === undefined ? {} : { trace }),
+      ...(ctx.logs === undefined ? {} : { logLevel: ctx.logs.level }),
     })
     .then(
       (result) => rounds.settle({ result }),

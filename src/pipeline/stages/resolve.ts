@@ -86,7 +86,7 @@ function resolveTarget(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog' | 
  * client info and capabilities describe the caller; toward the upstream the gateway is the client,
  * and the SDK v2 Client sends the gateway's own envelope when the upstream speaks the new era).
  */
-function upstreamParams(params: Record<string, unknown>): Record<string, unknown> {
+export function upstreamParams(params: Record<string, unknown>): Record<string, unknown> {
   const meta = params._meta as Record<string, unknown> | undefined;
   if (meta === undefined || !Object.keys(meta).some(isHopKey)) return { ...params };
   return { ...params, _meta: Object.fromEntries(Object.entries(meta).filter(([key]) => !isHopKey(key))) };

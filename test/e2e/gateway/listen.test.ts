@@ -1,8 +1,14 @@
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpTransportV2 } from '@modelcontextprotocol/client';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuthenticator } from '../../../src/auth/index.ts';
+import type { Authenticator } from '../../../src/auth/principal.ts';
 import { fixtureCommand } from '../../../testkit/fixtures/spawn.ts';
-import { MemoryAuditSink, TestPolicyEngine } from '../../../testkit/support/engines.ts';
+import { tempDir } from '../../../testkit/support/audit.ts';
+import { MemoryAuditSink, silentLogger, TestPolicyEngine } from '../../../testkit/support/engines.ts';
 import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { authConfig, claimsOf, jwks, newSigningKey, type SigningKey, signToken } from '../../../testkit/support/tokens.ts';
 
 /**
  * subscriptions/listen for new-era callers (issue 11), with the real SDK v2 client in the
@@ -80,5 +86,49 @@ describe('subscriptions/listen through the gateway (new era)', () => {
     expect(bob.methods).toEqual(['notifications/tools/list_changed']);
     expect((await bob.client.listTools()).tools.map((t) => t.name)).toContain('ks__public_one');
     expect((await bob.client.listTools()).tools.map((t) => t.name)).not.toContain('ks__secret_one');
+  });
+});
+
+describe('a listen stream and its token (new era)', () => {
+  let gw: TestGateway;
+  let audit: MemoryAuditSink;
+  let authenticator: Authenticator;
+  let key: SigningKey;
+  const { dir, cleanup } = tempDir('listen-expiry');
+
+  beforeAll(async () => {
+    key = await newSigningKey('listen-key');
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify(jwks(key)));
+    // No clock tolerance: the stream must end at the token's own exp.
+    authenticator = await createAuthenticator(authConfig({ jwks_file: 'jwks.json', clock_tolerance: 0 }), { baseDir: dir, logger: silentLogger });
+    audit = new MemoryAuditSink();
+    gw = await startTestGateway({ config: { mcpServers: { ks: { ...fixtureCommand('kitchen-sink', 'stdio'), env: {} } } }, policy: policy(), audit, authenticator });
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await authenticator?.close();
+    cleanup();
+  });
+
+  it('[auth:listen-expiry] ends the stream when the token it was opened with expires, and records why', async () => {
+    const token = await signToken(key, { sub: 'carol', expiresIn: 2 });
+    const exp = claimsOf(token).exp as number;
+    const client = new ClientV2({ name: 'expiring-listener', version: '1' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(new HttpTransportV2(new URL(gw.edge.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    try {
+      const subscription = await client.listen({ toolsListChanged: true });
+      const how = await subscription.closed;
+      // Not the caller's doing, and not before the token's exp.
+      expect(how).not.toBe('local');
+      expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
+      const opened = audit.events.find((e) => e.type === 'decision' && e.event.method === 'subscriptions/listen' && e.event.principal?.sub === 'carol');
+      expect(opened).toBeDefined();
+      const decisionId = opened!.event.decisionId;
+      await until('the stream\'s outcome row', () => audit.events.some((e) => e.type === 'outcome' && e.event.decisionId === decisionId));
+      expect(audit.events.find((e) => e.type === 'outcome' && e.event.decisionId === decisionId)?.event).toMatchObject({ errorCode: 'AUTH_TOKEN_EXPIRED' });
+    } finally {
+      await client.close();
+    }
   });
 });

@@ -12,6 +12,7 @@ export const REQUIREMENTS = {
   'auth:anonymous-surface': 'without a token only the metadata, /readyz and /livez answer, and they name no upstream, tool or principal',
   'auth:required-scopes': 'a valid token without auth.required_scopes gets 403 error="insufficient_scope"',
   'auth:expiry-in-session': 'a token that expires is refused inside a live session (HTTP and stdio)',
+  'auth:listen-expiry': 'a subscriptions/listen stream ends with AUTH_TOKEN_EXPIRED when the token it was opened with expires, and its outcome row says so',
   'auth:session-bound-to-principal': 'a session id presented by another principal answers 404',
   'auth:keys-unavailable-503': 'an unreachable, garbage or slow JWKS answers 503 AUTH_KEYS_UNAVAILABLE, nothing forwarded',
   'auth:jwks-cooldown': 'a storm of unknown kids costs the JWKS server at most one fetch per cooldown',

@@ -4,6 +4,7 @@ import type { AuditConfig } from '../../../src/audit/config.ts';
 import type { PinSql } from '../../../src/audit/pins.ts';
 import type { AuditStore, ShownEvent } from '../../../src/audit/sink.ts';
 import { namesDigest, shownAt } from '../../../src/audit/shown.ts';
+import { taskOwner } from '../../../src/audit/tasks.ts';
 import { decision, outcomeOf, tick } from '../../../testkit/support/audit.ts';
 
 /**
@@ -203,6 +204,27 @@ export function auditStoreContract(backend: StoreBackend): void {
         expect(await store.approvals.read(id)).toMatchObject({ status: 'approved', decidedBy: 'os:root', decidedAt: at, note: 'looked at it' });
         expect(await store.approvals.close(`${id}-expired`, 'expired', at)).toBe(true);
         expect(await store.approvals.read('no-such-approval')).toBeUndefined();
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('keeps who started which upstream task, for whoever opens the database next', async () => {
+      // The table is shared by every replica of a database: this test's rows have ids of their own.
+      const id = `task-${backend.name}-${Date.now()}`;
+      const task = { id, upstream: 'mk', upstreamTaskId: 'up-1', owner: taskOwner({ iss: 'https://idp.example.com', sub: 'alice' }), decisionId: 'd-1', createdAt: tick().toISOString() };
+      const first = await backend.open('tasks', {}, { now: tick });
+      await first.tasks.record(task).finally(() => first.close());
+      const store = await backend.open('tasks', {}, { now: tick });
+      try {
+        expect(await store.tasks.read(id)).toEqual(task);
+        expect(await store.tasks.read(`${id}-none`)).toBeUndefined();
+        // An id is given once: a second row under it is refused, never a silent overwrite of the owner.
+        await expect(store.tasks.record({ ...task, owner: taskOwner({ iss: 'https://idp.example.com', sub: 'bob' }) })).rejects.toThrow();
+        expect((await store.tasks.read(id))?.owner).toBe(task.owner);
+        // The owner is the issuer and the subject: the same sub from another issuer is someone else.
+        expect(taskOwner({ iss: 'https://other.example.com', sub: 'alice' })).not.toBe(task.owner);
+        expect(taskOwner(undefined)).toBe('');
       } finally {
         await store.close();
       }

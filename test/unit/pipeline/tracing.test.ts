@@ -8,6 +8,7 @@ import { startTestGateway, type TestGateway } from '../../../testkit/support/gat
 import { startHttpFixture, type HttpFixture } from '../../../testkit/fixtures/relay-server-http.ts';
 import { MemoryAuditSink } from '../../../testkit/support/engines.ts';
 import { passthroughResult } from '../../../src/upstreams/connection.ts';
+import { finishSpans } from '../../../src/metrics/index.ts';
 
 /**
  * Traces of the gateway in process, recorded by the OpenTelemetry SDK's in-memory exporter: one
@@ -50,6 +51,11 @@ async function client(headers: Record<string, string> = {}): Promise<Client> {
 }
 
 const echoCall = () => received.find((r) => r.body.method === 'tools/call')!;
+/** The spans recorded so far, once the ones left for after the answer (tracing.ts) are made: the order of the event loop's phases is not what is under test. */
+const finished = (): ReadableSpan[] => {
+  finishSpans();
+  return exporter.getFinishedSpans();
+};
 const byName = (spans: ReadableSpan[], name: string) => spans.find((s) => s.name === name);
 
 describe('traces', () => {
@@ -58,7 +64,7 @@ describe('traces', () => {
     const c = await client({ traceparent: TRACEPARENT });
     await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
 
-    const spans = exporter.getFinishedSpans();
+    const spans = finished();
     const root = byName(spans, 'tools/call web__echo')!;
     expect(root.kind).toBe(SpanKind.SERVER);
     expect(root.spanContext().traceId).toBe(CLIENT_TRACE);
@@ -75,6 +81,21 @@ describe('traces', () => {
     expect(children.map((s) => s.name).sort()).toEqual(['audit-decision', 'authenticate', 'authorize', 'forward', 'limit', 'resolve', 'tools/call web'].sort());
     const upstreamSpan = byName(children, 'tools/call web')!;
     expect(upstreamSpan.kind).toBe(SpanKind.CLIENT);
+    expect(children.every((s) => s.spanContext().traceId === CLIENT_TRACE)).toBe(true);
+
+    // Stage spans are made after the answer from times measured on the way (tracing.ts): each lies
+    // inside the request's span, they follow one another in pipeline order without overlapping,
+    // and the upstream call lies inside the forward stage.
+    const ns = ([s, n]: [number, number]) => BigInt(s) * 1_000_000_000n + BigInt(n);
+    const within = (inner: ReadableSpan, outer: ReadableSpan) => ns(inner.startTime) >= ns(outer.startTime) && ns(inner.endTime) <= ns(outer.endTime);
+    const stages = ['authenticate', 'resolve', 'authorize', 'limit', 'audit-decision', 'forward'].map((name) => byName(children, name)!);
+    for (const span of [...stages, upstreamSpan]) {
+      expect(within(span, root), span.name).toBe(true);
+      expect(ns(span.endTime) >= ns(span.startTime), span.name).toBe(true);
+    }
+    for (let i = 1; i < stages.length; i++) expect(ns(stages[i]!.startTime) >= ns(stages[i - 1]!.endTime), stages[i]!.name).toBe(true);
+    expect(within(upstreamSpan, byName(children, 'forward')!)).toBe(true);
+    expect(ns(root.endTime) - ns(root.startTime)).toBeGreaterThan(0n);
 
     // The upstream's parent is the gateway's client span, in the header and in _meta alike.
     const expected = `00-${CLIENT_TRACE}-${upstreamSpan.spanContext().spanId}-01`;
@@ -86,7 +107,7 @@ describe('traces', () => {
     trace.setGlobalTracerProvider(provider);
     const c = await client();
     await c.request({ method: 'tools/call', params: { name: 'web__echo', arguments: { message: 'hi' }, _meta: { traceparent: TRACEPARENT } } }, passthroughResult);
-    const root = byName(exporter.getFinishedSpans(), 'tools/call web__echo')!;
+    const root = byName(finished(), 'tools/call web__echo')!;
     expect(root.spanContext().traceId).toBe(CLIENT_TRACE);
     expect(root.parentSpanContext?.spanId).toBe(CLIENT_SPAN);
     expect(echoCall().headers.traceparent).toMatch(new RegExp(`^00-${CLIENT_TRACE}-[0-9a-f]{16}-01$`));
@@ -97,10 +118,16 @@ describe('traces', () => {
     const c = await client();
     await expect(c.callTool({ name: 'web__nothing_here' })).rejects.toThrow();
     await c.listTools();
-    const spans = exporter.getFinishedSpans();
+    const spans = finished();
     const denied = byName(spans, 'tools/call')!;
     expect(denied.attributes['error.type']).toBe('TOOL_NOT_FOUND');
     expect(denied.status.code).toBe(2); // SpanStatusCode.ERROR
+    // The stage that failed is the one marked, and nothing after it ran.
+    const deniedStages = spans.filter((s) => s.parentSpanContext?.spanId === denied.spanContext().spanId);
+    expect(deniedStages.map((s) => [s.name, s.attributes['error.type'], s.status.code])).toEqual([
+      ['authenticate', undefined, 0],
+      ['resolve', 'TOOL_NOT_FOUND', 2],
+    ]);
     const list = byName(spans, 'tools/list')!;
     // The list's shown row (issue 15) is committed under the audit-decision stage before the answer.
     expect(spans.filter((s) => s.parentSpanContext?.spanId === list.spanContext().spanId).map((s) => s.name)).toEqual(['authenticate', 'authorize', 'audit-decision']);
@@ -109,7 +136,7 @@ describe('traces', () => {
   it('without a tracer provider nothing records, and the client\'s traceparent reaches the upstream unchanged', async () => {
     const c = await client({ traceparent: TRACEPARENT });
     await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
-    expect(exporter.getFinishedSpans()).toEqual([]);
+    expect(finished()).toEqual([]);
     expect(echoCall().headers.traceparent).toBe(TRACEPARENT);
     expect(echoCall().body.params?._meta?.traceparent).toBe(TRACEPARENT);
   });

@@ -1,0 +1,49 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { assertExactNumbers } from '../../src/exact-numbers.ts';
+
+/** The definition, written out independently: a literal is exact when the number written back has the same decimal value. */
+function sameValue(literal: string): boolean {
+  const value = Number(literal);
+  if (!Number.isFinite(value)) return false;
+  const normal = (text: string): string => {
+    const [, sign, whole, fraction = '', exponent = '0'] = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text)!;
+    const digits = `${whole}${fraction}`.replace(/^0+/, '');
+    if (digits === '') return `${sign}0`;
+    const trimmed = digits.replace(/0+$/, '');
+    return `${sign}${trimmed}e${BigInt(exponent) - BigInt(fraction.length) + BigInt(digits.length - trimmed.length)}`;
+  };
+  return normal(literal) === normal(JSON.stringify(value));
+}
+
+const refused = (text: string): boolean => {
+  try {
+    assertExactNumbers(text);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+const literals = fc.oneof(
+  fc.stringMatching(/^-?(0|[1-9]\d{0,24})(\.\d{1,24})?([eE][+-]?\d{1,3})?$/),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).chain((d) => fc.constantFrom(JSON.stringify(d), d.toExponential(), d.toPrecision(17), d.toPrecision(15))),
+);
+
+describe('exact numbers', () => {
+  it('refuses a message exactly when one of its number literals would change on the way', () => {
+    fc.assert(
+      fc.property(literals, (literal) => {
+        expect(refused(`{"id":1,"params":{"n":${literal},"s":"${literal}"}}`)).toBe(!sameValue(literal));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('skips digits inside strings, and tells a long literal that survives from one that does not', () => {
+    expect(refused('{"s":"9007199254740993 1e400 -0","n":[1.5,-2,0.125,123456789012345]}')).toBe(false);
+    expect(refused('{"n":1234567890.12345}')).toBe(false);
+    expect(refused('{"n":1234567890.12345678901}')).toBe(true);
+    expect(refused('{"n":-0.0}')).toBe(true);
+  });
+});
