@@ -27,6 +27,7 @@ import { screenDefinition } from '../src/integrity/screen.ts';
 import type { SessionInfo } from '../src/pipeline/context.ts';
 import type { PipelineDeps } from '../src/pipeline/deps.ts';
 import { InFlight } from '../src/pipeline/in-flight.ts';
+import { PendingInputs } from '../src/pipeline/pending-input.ts';
 import { createPipeline } from '../src/pipeline/pipeline.ts';
 import { policyInput } from '../src/pipeline/stages/authorize.ts';
 import { resolve } from '../src/pipeline/stages/resolve.ts';
@@ -61,7 +62,7 @@ try {
   const base: PipelineDeps = {
     authenticator: { mode: 'disabled', authenticate: async () => undefined, close: async () => {} },
     policy: allow, audit: { recordDecision: async () => {}, recordOutcome: async () => {}, recordShown: async () => {} }, catalog, upstreams: { get: () => undefined } as unknown as UpstreamSet,
-    requestState: { sealer: { seal: () => '', open: () => undefined }, ttlMs: 0 },
+    requestState: { sealer: { seal: () => '', open: () => undefined }, ttlMs: 0, pending: new PendingInputs({ max: 1, ttlMs: 1 }) },
     clock: { now: Date.now }, log: quiet, inFlight: new InFlight(), pageSize: 1000, composites: new Map(), requiredScopes: [], limits: new Limits(limitsConfigSchema.parse({}), () => 64),
   };
   const pinned: PipelineDeps = { ...base, integrity: guard };

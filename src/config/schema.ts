@@ -91,6 +91,8 @@ const serverSchema = z
       .optional()
       .describe('Seals old-era session ids and the requestState of relayed input_required results (AES-256-GCM), so any replica holding the same key can continue them. Required with audit.backend postgres; without it a random key lives as long as the process.'),
     request_state_ttl_ms: z.number().int().positive().max(86_400_000).default(600_000).describe('How long a relayed input_required requestState may be brought back (REQUEST_STATE_EXPIRED after).'),
+    pending_input_max: z.number().int().positive().max(100_000).default(100).describe('At most this many old-era upstream calls wait, parked, for a 2026-07-28 caller to answer their sampling/elicitation/roots request (input_required); beyond it the upstream is refused (CONCURRENCY_LIMITED).'),
+    pending_input_ttl_ms: z.number().int().positive().max(3_600_000).default(120_000).describe('How long a parked upstream call waits for the caller\'s retry before it is cancelled (at most request_state_ttl_ms).'),
     metrics: z.boolean().default(false).describe('Serve GET /metrics (Prometheus text) on the MCP port, without a token, like /readyz.'),
     headers_timeout_ms: z.number().int().positive().max(600_000).default(10_000).describe('A client must send its whole request head within this (408 after).'),
     request_timeout_ms: z.number().int().positive().max(3_600_000).default(30_000).describe('A client must send its whole request, head and body, within this (408 after).'),

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY } from '@modelcontextprotocol/client';
+import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type Progress, type Result } from '@modelcontextprotocol/client';
 import { LoggingLevelSchema } from '@modelcontextprotocol/core';
-import { ErrorCode, McpError, type Progress, type Result } from '@modelcontextprotocol/sdk/types.js';
 import { answersFormElicitation } from '../approvals/index.ts';
 import { WardenError } from '../errors.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
-import { isForwardMethod, isListMethod, isTaskMethod, type SessionInfo } from '../pipeline/index.ts';
+import { EMBEDDED_REQUESTS, isForwardMethod, isListMethod, isTaskMethod, type SessionInfo } from '../pipeline/index.ts';
 import { dispatchForward, dispatchList, type DispatchRequest, progressTokenOf, requestParams } from './dispatch.ts';
 import { MODERN_VERSIONS } from './era.ts';
 import type { Gateway } from '../gateway/index.ts';
@@ -39,7 +38,7 @@ const RESOURCE_NOT_FOUND_OLD_ERA = -32002;
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** The caller's declared capabilities that the gateway relays to it as input_required (era.ts validated the envelope). */
-const RELAYED = ['elicitation', 'sampling', 'roots'] as const;
+const RELAYED = Object.values(EMBEDDED_REQUESTS);
 
 /** The tasks extension (SEP-2663): the gateway relays tasks when it can keep who owns each one (pipeline/tasks.ts). */
 const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
@@ -88,12 +87,11 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       // The new era declares the client's capabilities in every request's envelope.
       canElicit: () => answersFormElicitation(metaOf(request.params)?.[CLIENT_CAPABILITIES_META_KEY]),
       request: (method) => {
-        // An old-era upstream's own server->client request has no channel to a 2026-07-28 client.
-        // Carrying it as input_required would mean holding the upstream call open across the
-        // caller's retry, on the one replica that holds it; the gateway does not (yet). The
-        // upstream gets a clear refusal, and decides what its call answers. (A new-era upstream's
-        // input_required is relayed: pipeline/continuation.ts.)
-        throw new McpError(ErrorCode.InvalidRequest, `mcp-warden cannot relay ${method} from an old-era upstream to a 2026-07-28 client (no input_required mapping for a request the upstream sends itself)`);
+        // An old-era upstream's own server->client request reaches a 2026-07-28 caller as an
+        // input_required round (pipeline/pending-input.ts), through the in-flight call's own
+        // channel. What still comes here has no such round: a composite's step (its caller gets
+        // the composite's one result), or a request that input_required cannot answer.
+        throw new WardenError('INPUT_UNAVAILABLE', `mcp-warden cannot ask a 2026-07-28 caller ${method} here: only a tools/call, prompts/get or resources/read of its own, not a composite's step, can answer input_required`);
       },
     },
   };
@@ -186,7 +184,8 @@ async function answer(gateway: Gateway, method: string, request: DispatchRequest
   if (isListMethod(method)) return { ...(await dispatchList(gateway.pipeline, method, request)), resultType: 'complete', ...PER_CALLER };
   if (isForwardMethod(method) && !OLD_ERA_ONLY.has(method)) {
     const result = await dispatchForward(gateway.pipeline, method, request);
-    if (method === 'resources/read') return { ...result, resultType: 'complete', ...PER_CALLER };
+    // A read that asks for input first (input_required, an upstream's or the gateway's) is no read result yet.
+    if (method === 'resources/read' && result.resultType !== 'input_required') return { ...result, resultType: 'complete', ...PER_CALLER };
     // Old-era upstream results carry no resultType; the caller's era requires one.
     return result.resultType === undefined ? { ...result, resultType: 'complete' } : result;
   }

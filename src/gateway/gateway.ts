@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../config/index.ts';
 import { Limits, upstreamLimits, type LimitEvents } from '../limits/index.ts';
 import type { Logger } from '../log.ts';
 import { metrics, setScrapeSources } from '../metrics/index.ts';
-import { createPipeline, InFlight, type Clock, type Pipeline, type PipelineDeps } from '../pipeline/index.ts';
+import { createPipeline, InFlight, PendingInputs, type Clock, type Pipeline, type PipelineDeps } from '../pipeline/index.ts';
 import type { PolicyEngine } from '../policy/index.ts';
 import { sealerFor } from '../seal.ts';
 import type { UpstreamSet } from '../upstreams/index.ts';
@@ -78,6 +78,8 @@ export class Gateway {
   readonly upstreams: UpstreamSet;
   readonly pipeline: Pipeline;
   readonly inFlight = new InFlight();
+  /** Old-era upstream calls waiting, parked, for a new-era caller's retry (their questions went out as input_required). */
+  readonly pendingInputs: PendingInputs;
   readonly limits: Limits;
   readonly sessions: Sessions;
   readonly log: Logger;
@@ -123,6 +125,8 @@ export class Gateway {
     this.catalog = this.#built.catalog;
     this.upstreams = this.#built.upstreams;
     this.#composites = new Map(composites.map((c) => [c.name, c]));
+    // A parked call's state can be brought back no longer than any requestState.
+    this.pendingInputs = new PendingInputs({ max: config.server.pending_input_max, ttlMs: Math.min(config.server.pending_input_ttl_ms, config.server.request_state_ttl_ms) });
     this.offersTasks = deps.tasks !== undefined;
     this.#pipelineDeps = {
       authenticator: deps.authenticator,
@@ -138,7 +142,7 @@ export class Gateway {
       composites: this.#composites,
       requiredScopes: config.auth.required_scopes,
       // Sealed under server.session_key, so any replica takes the retry; without one, a random key for this process's life.
-      requestState: { sealer: sealerFor('request-state', config.server.session_key ?? randomBytes(32).toString('hex')), ttlMs: config.server.request_state_ttl_ms },
+      requestState: { sealer: sealerFor('request-state', config.server.session_key ?? randomBytes(32).toString('hex')), ttlMs: config.server.request_state_ttl_ms, pending: this.pendingInputs },
       ...(deps.authFailures ? { authFailures: deps.authFailures } : {}),
       ...(deps.tasks ? { tasks: deps.tasks } : {}),
       ...(this.integrity ? { integrity: this.integrity } : {}),
@@ -225,6 +229,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     this.sessions.listeners.closeAll();
+    this.pendingInputs.close();
     this.integrity?.stop();
     await this.integrity?.settled();
     await Promise.all([...this.sessions].map((s) => s.server.close().catch(() => undefined)));

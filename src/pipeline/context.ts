@@ -105,6 +105,8 @@ export interface Resolved extends Authenticated {
   upstreamProtocolVersion?: string;
   /** A retry after input_required: the decision id of the request it continues (continuation.ts). */
   continues?: string;
+  /** A retry that continues an old-era upstream's call parked for the caller's answers (pending-input.ts). */
+  resumes?: { id: string; instance: string };
   /** A retry that brings back an approval the gateway asked for, or one given earlier in the exchange (stage approve). */
   sealedApproval?: SealedApproval;
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/index.ts';
 import { WardenError } from '../errors.ts';
 import type { Authenticated, Authorized, Recorded, Resolved } from './context.ts';
+import type { PendingRef } from './pending-input.ts';
 
 /**
  * The input_required relay (MCP 2026-07-28, issue 11). A new-era upstream that needs the caller's
@@ -48,6 +49,11 @@ const continuationSchema = z.object({
   /** Epoch milliseconds. */
   exp: z.number(),
   approval: sealedApprovalSchema.optional(),
+  /**
+   * An old-era upstream's call parked in a gateway process, waiting for this retry's answers
+   * (pending-input.ts): which process, and the call's id there.
+   */
+  pending: z.object({ id: z.string(), instance: z.string() }).optional(),
 });
 export type Continuation = z.infer<typeof continuationSchema>;
 
@@ -99,11 +105,12 @@ export function continueResolved(resolved: Resolved, continuation: Continuation)
     ...resolved,
     continues: continuation.decisionId,
     ...(approval === undefined ? {} : { sealedApproval: approval }),
+    ...(continuation.pending === undefined ? {} : { resumes: continuation.pending }),
     upstreamParams: continuation.state === null ? params : { ...params, requestState: continuation.state },
   };
 }
 
-function sealFor(ctx: Authorized, sealer: RequestStateSealer, expiresAt: number, state: unknown, approval: SealedApproval | undefined): string {
+function sealFor(ctx: Authorized, sealer: RequestStateSealer, expiresAt: number, state: unknown, approval: SealedApproval | undefined, pending?: PendingRef): string {
   const continuation: Continuation = {
     v: 1,
     upstream: ctx.upstream,
@@ -114,17 +121,19 @@ function sealFor(ctx: Authorized, sealer: RequestStateSealer, expiresAt: number,
     decisionId: ctx.decision.decisionId,
     exp: expiresAt,
     ...(approval === undefined ? {} : { approval }),
+    ...(pending === undefined ? {} : { pending: { id: pending.id, instance: pending.instance } }),
   };
   return sealer.seal(continuation);
 }
 
 /**
- * An upstream's `input_required` result as the caller gets it: the gateway's sealed state in
- * place of the upstream's, carrying the approval this call was forwarded with, if any.
+ * An `input_required` result as the caller gets it: the gateway's sealed state in place of the
+ * upstream's, carrying the approval this call was forwarded with, if any. `pending`: the result is
+ * the gateway's own, for an old-era upstream's call parked until the retry (pending-input.ts).
  */
-export function sealInputRequired(result: Record<string, unknown>, ctx: Recorded, sealer: RequestStateSealer, expiresAt: number): Record<string, unknown> {
+export function sealInputRequired(result: Record<string, unknown>, ctx: Recorded, sealer: RequestStateSealer, expiresAt: number, pending?: PendingRef): Record<string, unknown> {
   const given = ctx.approval?.result === 'approved' ? { status: 'given' as const, reason: ctx.approval.reason, binding: ctx.approval.binding, ...(ctx.approval.by === undefined ? {} : { by: ctx.approval.by }) } : undefined;
-  return { ...result, requestState: sealFor(ctx, sealer, expiresAt, result.requestState, given) };
+  return { ...result, requestState: sealFor(ctx, sealer, expiresAt, result.requestState, given, pending) };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { PolicyEngine } from '../policy/index.ts';
 import type { UpstreamSet } from '../upstreams/index.ts';
 import type { RequestStateSealer } from './continuation.ts';
 import type { InFlight } from './in-flight.ts';
+import type { PendingInputs } from './pending-input.ts';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -38,8 +39,11 @@ export interface PipelineDeps {
    * Absent (integrity off, or no pins store): every item is available and carries no digest.
    */
   integrity?: { status(kind: 'tool' | 'prompt', upstream: string, name: string): PinStatus | undefined };
-  /** Seals and opens the requestState of relayed input_required results, and how long one lives (continuation.ts). */
-  requestState: { sealer: RequestStateSealer; ttlMs: number };
+  /**
+   * Seals and opens the requestState of relayed input_required results, and how long one lives
+   * (continuation.ts); the old-era upstream calls parked for a new-era caller's retry (pending-input.ts).
+   */
+  requestState: { sealer: RequestStateSealer; ttlMs: number; pending: PendingInputs };
   /**
    * Approvals a policy asks for (issue 15): how to ask, where operator-mode calls wait (the audit
    * store's table; without it mode operator is APPROVAL_UNAVAILABLE), and the audit's redaction

@@ -21,6 +21,7 @@ import { runCompositeCall } from './stages/run-composite.ts';
 import { resolve } from './stages/resolve.ts';
 import { type Continuation, continueResolved, openContinuation } from './continuation.ts';
 import { AnsweredQuestions } from './answered-questions.ts';
+import { argumentsDigest } from './pending-input.ts';
 import { type ListViews, listViews, type SeenItem, seenBy } from './seen-by.ts';
 import { type Listener, type ListenRequest, openListen } from './listen.ts';
 import type { Principal } from '../auth/index.ts';
@@ -206,6 +207,8 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     if (continuation !== undefined) {
       try {
         resolved = continueResolved(found, continuation);
+        // A parked call (pending-input.ts) must be here, still waiting, for these arguments and fully answered.
+        if (resolved.resumes !== undefined) deps.requestState.pending.check(resolved.resumes, argumentsDigest(resolved.upstreamParams), resolved.upstreamParams.inputResponses);
       } catch (error) {
         await refuseState(error);
       }

@@ -165,6 +165,17 @@ describe('approval by a new-era (2026-07-28) caller over stdio', () => {
     expect(retry).toMatchObject({ decision: 'allow', data: { continues_decision: first!.decision_id, approval: { result: 'approved', by: 'caller', binding: first!.data.approval.binding } } });
   });
 
+  it('an old-era upstream\'s own elicitation/create reaches the stdio caller as input_required, and the answer goes back to the waiting call (issue 11)', async () => {
+    answer.next = 'accept';
+    const before = asked.length;
+    expect(await client.callTool({ name: 'db__ask', arguments: { message: 'Which name?' } })).toMatchObject({ content: [{ text: 'accept: {}' }] });
+    expect(asked.slice(before)).toEqual(['Which name?']);
+    const [first, retry] = readEvents(audit, "kind = 'decision' AND method = 'tools/call' AND public_name = 'db__ask'").map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, any> })).slice(-2);
+    expect(first).toMatchObject({ decision: 'allow', data: { protocol_version: '2026-07-28' } });
+    expect(retry).toMatchObject({ decision: 'allow', data: { continues_decision: first!.decision_id } });
+    expect(readEvents(audit, "kind = 'decision' AND method = 'elicitation/create'").at(-1)).toMatchObject({ decision: 'allow', upstream: 'db' });
+  });
+
   it('a decline is APPROVAL_DECLINED and nothing is forwarded', async () => {
     answer.next = 'decline';
     const before = await modernCalls();

@@ -110,14 +110,14 @@ describe('upstreams in the newest era each supports', () => {
     }
   });
 
-  it('refuses an old-era upstream\'s elicitation/create toward a new-era caller with a clear error, which the upstream answers with', async () => {
+  it('refuses an old-era upstream\'s elicitation/create toward a new-era caller that declared no elicitation, with a clear error the upstream answers with', async () => {
     const modern = await modernClient();
     try {
       const outcome = await modern.callTool({ name: 'shttp__elicit', arguments: { message: 'name?' } }).then(
         (result) => JSON.stringify(result.content),
         (error: unknown) => (error as Error).message,
       );
-      expect(outcome).toContain('cannot relay elicitation/create from an old-era upstream to a 2026-07-28 client');
+      expect(outcome).toContain('cannot ask the caller elicitation/create: its request did not declare the elicitation capability in _meta');
     } finally {
       await modern.close();
     }

@@ -93,4 +93,22 @@ describe('continuation - the relayed requestState', () => {
     expect(retry.upstreamParams).toEqual({ name: 'confirm' });
     expect(retry.sealedApproval).toMatchObject({ status: 'asked' });
   });
+
+  it('names the parked call of an old-era upstream (its process and id), and keeps the answers for it', () => {
+    const recorded = {
+      ...request({ name: 'ks__sample', arguments: { prompt: 'p' } }),
+      upstream: 'ks',
+      upstreamParams: {},
+      decision: { allow: true, reasons: [], decisionId: 'parked-decision', revision: 'r' },
+    } as unknown as Recorded;
+    const inputRequests = { 'mcp-warden-relay-1': { method: 'sampling/createMessage', params: { messages: [], maxTokens: 5 } } };
+    const sealed = sealInputRequired({ resultType: 'input_required', inputRequests }, recorded, sealer, 60_000, { id: 'call-1', instance: 'process-a' });
+    expect(sealed.inputRequests).toBe(inputRequests);
+    const opened = openContinuation(request({ name: 'ks__sample', requestState: sealed.requestState }), sealer, 2_000)!;
+    expect(opened).toMatchObject({ state: null, decisionId: 'parked-decision', pending: { id: 'call-1', instance: 'process-a' } });
+    const answers = { 'mcp-warden-relay-1': { role: 'assistant', model: 'm', content: { type: 'text', text: 't' } } };
+    const retry = continueResolved({ upstream: 'ks', upstreamParams: { name: 'sample', arguments: { prompt: 'p' }, requestState: sealed.requestState, inputResponses: answers } } as unknown as Resolved, opened);
+    expect(retry).toMatchObject({ continues: 'parked-decision', resumes: { id: 'call-1', instance: 'process-a' } });
+    expect(retry.upstreamParams).toEqual({ name: 'sample', arguments: { prompt: 'p' }, inputResponses: answers });
+  });
 });

@@ -15,6 +15,7 @@ import { NO_LIMIT_EVENTS } from '../../../src/limits/events.ts';
 import { Limits } from '../../../src/limits/limits.ts';
 import type { PipelineDeps } from '../../../src/pipeline/deps.ts';
 import { InFlight } from '../../../src/pipeline/in-flight.ts';
+import { PendingInputs } from '../../../src/pipeline/pending-input.ts';
 import { createPolicyEngine, type PolicyInput } from '../../../src/policy/index.ts';
 import { UpstreamSet } from '../../../src/upstreams/upstream-set.ts';
 import { startHttpFixture } from '../../../testkit/fixtures/relay-server-http.ts';
@@ -99,7 +100,7 @@ export async function realDeps(prefix: string): Promise<RealDeps> {
     limits: new Limits(config.limits, (name) => upstreamLimits(config.limits, name).max_concurrent, NO_LIMIT_EVENTS),
     pageSize: config.namespacing.page_size,
     composites: new Map(),
-    requestState: { sealer: sealerFor('request-state', 'real-deps-request-state-key-0123456789'), ttlMs: 60_000 },
+    requestState: { sealer: sealerFor('request-state', 'real-deps-request-state-key-0123456789'), ttlMs: 60_000, pending: new PendingInputs({ max: 16, ttlMs: 60_000 }) },
     requiredScopes: [],
   };
   return {
