@@ -2,7 +2,6 @@
 export type { CallerLogs, CallRequest, ClientChannel, SessionInfo } from './context.ts';
 export type { Clock, PipelineDeps } from './deps.ts';
 export { InFlight } from './in-flight.ts';
-export { LIST_METHODS, isForwardMethod, isListMethod, isTaskMethod, type ForwardMethod, type ListMethod, type TaskMethod } from './methods.ts';
 export type { TaskRequest } from './tasks.ts';
 export type { RequestStateSealer } from './continuation.ts';
 export { createPipeline, type Pipeline } from './pipeline.ts';
