@@ -1,7 +1,8 @@
 import type { Result } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { WardenError } from '../errors.ts';
-import { LIST_METHODS, type CallRequest, type ForwardMethod, type ListMethod, type Pipeline } from '../pipeline/index.ts';
+import { LIST_METHODS, type ForwardMethod, type ListMethod } from '../mcp-methods.ts';
+import type { CallRequest, Pipeline } from '../pipeline/index.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
 
 /**

@@ -4,7 +4,8 @@ import { LoggingLevelSchema } from '@modelcontextprotocol/core';
 import { answersFormElicitation } from '../approvals/index.ts';
 import { WardenError } from '../errors.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
-import { EMBEDDED_REQUESTS, isForwardMethod, isListMethod, isTaskMethod, type SessionInfo } from '../pipeline/index.ts';
+import { isForwardMethod, isListMethod, isTaskMethod, OLD_ERA_ONLY_METHODS, SERVER_REQUESTS } from '../mcp-methods.ts';
+import type { SessionInfo } from '../pipeline/index.ts';
 import { dispatchForward, dispatchList, type DispatchRequest, progressTokenOf, requestParams } from './dispatch.ts';
 import { MODERN_VERSIONS } from './era.ts';
 import type { Gateway } from '../gateway/index.ts';
@@ -31,14 +32,14 @@ export interface ModernRequest {
 }
 
 /** Methods of the old era that 2026-07-28 removed: answered "method not found" in the new era. */
-const OLD_ERA_ONLY = new Set(['initialize', 'ping', 'resources/subscribe', 'resources/unsubscribe', 'logging/setLevel']);
+const OLD_ERA_ONLY = new Set<string>(OLD_ERA_ONLY_METHODS);
 
 const RESOURCE_NOT_FOUND_OLD_ERA = -32002;
 /** setTimeout's longest delay (2^31 - 1 ms); a longer one fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** The caller's declared capabilities that the gateway relays to it as input_required (era.ts validated the envelope). */
-const RELAYED = Object.values(EMBEDDED_REQUESTS);
+const RELAYED = Object.values(SERVER_REQUESTS);
 
 /** The tasks extension (SEP-2663): the gateway relays tasks when it can keep who owns each one (pipeline/tasks.ts). */
 const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';

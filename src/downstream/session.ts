@@ -17,7 +17,8 @@ import {
 import { answersFormElicitation } from '../approvals/index.ts';
 import type { SessionState } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
-import { isForwardMethod, isListMethod, type SessionInfo } from '../pipeline/index.ts';
+import { isForwardMethod, isListMethod, SESSION_STATE_METHODS } from '../mcp-methods.ts';
+import type { SessionInfo } from '../pipeline/index.ts';
 import { passthroughResult } from '../upstreams/index.ts';
 import { dispatchForward, dispatchList, progressTokenOf, requestParams, traceOf } from './dispatch.ts';
 import type { Gateway, SessionHandle } from '../gateway/index.ts';
@@ -120,7 +121,7 @@ export function createSession(gateway: Gateway, options: SessionOptions): { serv
 }
 
 /** The methods that change what the shared session state holds. */
-const STATEFUL_METHODS = new Set(['resources/subscribe', 'resources/unsubscribe', 'logging/setLevel']);
+const STATEFUL_METHODS = new Set<string>(SESSION_STATE_METHODS);
 
 /**
  * Written before the answer, so the client's next request finds it on any replica. The upstream

@@ -3,6 +3,7 @@ import type { Catalog, CatalogList, UpstreamListing } from '../catalog/index.ts'
 import type { IntegrityGuard } from '../integrity/index.ts';
 import { toJsonRpcError } from '../jsonrpc-errors.ts';
 import type { Logger } from '../log.ts';
+import { LIST_CHANGED_NOTIFICATIONS } from '../mcp-methods.ts';
 import type { InFlight, Pipeline } from '../pipeline/index.ts';
 import type { ServerRequest } from '../upstreams/index.ts';
 import type { Sessions } from './sessions.ts';
@@ -56,11 +57,7 @@ export class FanOut {
     if (changed.length === 0) return;
     this.#sessions.listeners.listsChanged(changed);
     for (const session of this.#sessions) {
-      const server = session.server;
-      this.#sessions.views.listsChanged(session, changed, (list) => {
-        const sent = list === 'tools' ? server.sendToolListChanged() : list === 'resources' ? server.sendResourceListChanged() : server.sendPromptListChanged();
-        void sent.catch(() => undefined);
-      });
+      this.#sessions.views.listsChanged(session, changed, (list) => void session.server.notification({ method: LIST_CHANGED_NOTIFICATIONS[list] }).catch(() => undefined));
     }
   }
 

@@ -1,5 +1,6 @@
 import type { CatalogList } from '../catalog/index.ts';
 import type { Logger } from '../log.ts';
+import { LIST_CHANGED_NOTIFICATIONS } from '../mcp-methods.ts';
 import type { Listener, ListViews } from '../pipeline/index.ts';
 
 /**
@@ -10,12 +11,6 @@ import type { Listener, ListViews } from '../pipeline/index.ts';
  * Every notification carries the stream's subscription id (the listen request's id) in `_meta`.
  */
 const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
-
-const NOTIFICATION: Record<CatalogList, string> = {
-  tools: 'notifications/tools/list_changed',
-  prompts: 'notifications/prompts/list_changed',
-  resources: 'notifications/resources/list_changed',
-};
 
 const ASKED: Record<CatalogList, 'toolsListChanged' | 'promptsListChanged' | 'resourcesListChanged'> = {
   tools: 'toolsListChanged',
@@ -77,7 +72,7 @@ export class Listeners {
         for (const list of asked) {
           if (views !== undefined && views[list] === entry.views[list]) continue;
           entry.views[list] = views?.[list] ?? '';
-          entry.stream.send(notification(entry.stream.id, NOTIFICATION[list], {}));
+          entry.stream.send(notification(entry.stream.id, LIST_CHANGED_NOTIFICATIONS[list], {}));
         }
       }).catch((error: unknown) => this.#log.warn({ err: error }, 'a listen stream missed a list change'));
     }

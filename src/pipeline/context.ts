@@ -12,9 +12,8 @@ import type { ApprovalRecordOfCall } from '../audit/index.ts';
  */
 
 import type { SealedApproval } from './continuation.ts';
-import type { ForwardMethod } from './methods.ts';
+import type { ForwardMethod } from '../mcp-methods.ts';
 
-export type { ForwardMethod } from './methods.ts';
 
 /** How the gateway talks back to the client of one session (server->client requests). */
 export interface ClientChannel {

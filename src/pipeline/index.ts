@@ -3,7 +3,6 @@ export type { CallerLogs, CallRequest, ClientChannel, SessionInfo } from './cont
 export type { Clock, PipelineDeps } from './deps.ts';
 export { InFlight } from './in-flight.ts';
 export { PendingInputs } from './pending-input.ts';
-export { EMBEDDED_REQUESTS, LIST_METHODS, isForwardMethod, isListMethod, isTaskMethod, type ForwardMethod, type ListMethod, type TaskMethod } from './methods.ts';
 export type { TaskRequest } from './tasks.ts';
 export type { RequestStateSealer } from './continuation.ts';
 export { createPipeline, type Pipeline } from './pipeline.ts';

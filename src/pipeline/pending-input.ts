@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
 import type { ClientChannel } from './context.ts';
-import { EMBEDDED_REQUESTS, type EmbeddedRequest } from './methods.ts';
+import { SERVER_REQUESTS, type ServerRequestMethod } from '../mcp-methods.ts';
 
 /**
  * An old-era (2025-11-25) upstream's own server->client requests, carried to a new-era
@@ -35,8 +35,8 @@ const ANSWER_SCHEMA = new Map<string, z.ZodType>([
   ['elicitation/create', ElicitResultSchema],
   ['sampling/createMessage', CreateMessageResultSchema],
   ['roots/list', ListRootsResultSchema],
-] satisfies Array<[EmbeddedRequest, z.ZodType]>);
-const CAPABILITY = new Map<string, string>(Object.entries(EMBEDDED_REQUESTS));
+] satisfies Array<[ServerRequestMethod, z.ZodType]>);
+const CAPABILITY = new Map<string, string>(Object.entries(SERVER_REQUESTS));
 
 /** What a parked call and its retry are compared by: the arguments as forwarded (the decision row's `arguments_sha256`). */
 export function argumentsDigest(upstreamParams: Record<string, unknown>): string {

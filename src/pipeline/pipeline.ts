@@ -7,7 +7,7 @@ import { asWardenError, type ErrorCode, WardenError } from '../errors.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
 import type { Authenticated, Authorized, CallRequest, Forwarded, Recorded, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
-import type { ListMethod } from './methods.ts';
+import type { ListMethod } from '../mcp-methods.ts';
 import { Observed } from './observe.ts';
 import { auditDecision, auditDenial, auditEdgeRefusal, auditGatewayDecision, auditRefusal, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';

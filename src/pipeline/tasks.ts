@@ -6,7 +6,7 @@ import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { CallRequest, Recorded } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
-import type { TaskMethod } from './methods.ts';
+import type { TaskMethod } from '../mcp-methods.ts';
 import type { Observed } from './observe.ts';
 import { auditTaskDecision } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';

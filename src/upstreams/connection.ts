@@ -7,6 +7,7 @@ import type { UpstreamSpec } from '../config/index.ts';
 import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { metrics, type TraceCarrier } from '../metrics/index.ts';
+import { SERVER_REQUEST_METHODS } from '../mcp-methods.ts';
 import { upstreamCallError } from './call-errors.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { fetchListing } from './list-fetch.ts';
@@ -45,9 +46,6 @@ export interface ServerRequest {
 
 /** Which era an upstream is spoken to in (issue 11): found by `server/discover`, else `initialize`. */
 export type UpstreamEra = 'modern' | 'legacy';
-
-/** The server->client requests a new-era upstream may embed in `input_required` (2026-07-28). */
-const EMBEDDED_REQUESTS = ['elicitation/create', 'sampling/createMessage', 'roots/list'] as const;
 
 export interface ConnectionOptions {
   events: UpstreamEvents;
@@ -465,7 +463,8 @@ export class UpstreamConnection {
     const relay = (request: JSONRPCRequest | ServerRequest, ctx: ClientContext): Promise<Result> =>
       this.#options.events.onServerRequest(this.spec.name, { method: request.method, params: request.params as Record<string, unknown> | undefined }, ctx.mcpReq.signal);
     client.fallbackRequestHandler = relay;
-    for (const method of EMBEDDED_REQUESTS) client.setRequestHandler(method, (request, ctx) => relay(request, ctx) as never);
+    // The server->client requests a new-era upstream may embed in `input_required` (2026-07-28) are the same ones.
+    for (const method of SERVER_REQUEST_METHODS) client.setRequestHandler(method, (request, ctx) => relay(request, ctx) as never);
     client.fallbackNotificationHandler = async (notification) => {
       if (notification.method.endsWith('/list_changed')) await this.refresh();
       else this.#options.events.onNotification(this.spec.name, notification);

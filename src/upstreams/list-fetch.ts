@@ -1,6 +1,7 @@
 import { type Client, ProtocolError } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { Item, UpstreamListing } from '../catalog/index.ts';
+import { LIST_METHOD_OF, type ListKey } from '../mcp-methods.ts';
 
 /**
  * Fetches an upstream's complete lists, following every nextCursor. Items are validated only for
@@ -14,15 +15,13 @@ const METHOD_NOT_FOUND = -32601;
 
 const nextCursor = z.string().optional();
 const named = z.array(z.looseObject({ name: z.string().min(1) }));
-const LISTS = {
-  tools: { method: 'tools/list', schema: z.looseObject({ tools: named, nextCursor }) },
-  prompts: { method: 'prompts/list', schema: z.looseObject({ prompts: named, nextCursor }) },
-  resources: { method: 'resources/list', schema: z.looseObject({ resources: z.array(z.looseObject({ uri: z.string().min(1) })), nextCursor }) },
-  resourceTemplates: {
-    method: 'resources/templates/list',
-    schema: z.looseObject({ resourceTemplates: z.array(z.looseObject({ uriTemplate: z.string().min(1) })), nextCursor }),
-  },
-} as const;
+/** Each list's page, by the key of its items (its method: mcp-methods.ts). */
+const PAGES = {
+  tools: z.looseObject({ tools: named, nextCursor }),
+  prompts: z.looseObject({ prompts: named, nextCursor }),
+  resources: z.looseObject({ resources: z.array(z.looseObject({ uri: z.string().min(1) })), nextCursor }),
+  resourceTemplates: z.looseObject({ resourceTemplates: z.array(z.looseObject({ uriTemplate: z.string().min(1) })), nextCursor }),
+} satisfies Record<ListKey, z.ZodType>;
 
 export async function fetchListing(client: Client, timeoutMs: number): Promise<UpstreamListing> {
   const caps = client.getServerCapabilities() ?? {};
@@ -35,8 +34,9 @@ export async function fetchListing(client: Client, timeoutMs: number): Promise<U
   return { tools, prompts, resources, resourceTemplates };
 }
 
-async function fetchAll(client: Client, key: keyof typeof LISTS, timeoutMs: number): Promise<Item[]> {
-  const { method, schema } = LISTS[key];
+async function fetchAll(client: Client, key: ListKey, timeoutMs: number): Promise<Item[]> {
+  const method = LIST_METHOD_OF[key];
+  const schema = PAGES[key];
   const items: Item[] = [];
   const seen = new Set<string>();
   let cursor: string | undefined;

@@ -1,5 +1,6 @@
 import type { Principal } from '../../auth/index.ts';
 import { WardenError } from '../../errors.ts';
+import { LIST_METHOD_OF, type ListMethod } from '../../mcp-methods.ts';
 import { buildPolicyInput, type Decision, type PolicyInput, type PolicyRequest } from '../../policy/index.ts';
 import type { Authorized, Resolved, SessionInfo, Target } from '../context.ts';
 import type { InFlightCall } from '../in-flight.ts';
@@ -14,7 +15,7 @@ import { notFound } from '../not-found.ts';
  */
 type Verdict = { allowed: true; context: Authorized } | { allowed: false; error: WardenError; decision: Decision };
 
-const LIST_METHOD: Record<Target['kind'], string> = { tool: 'tools/list', prompt: 'prompts/list', resource: 'resources/list' };
+const LIST_METHOD: Record<Target['kind'], ListMethod> = { tool: LIST_METHOD_OF.tools, prompt: LIST_METHOD_OF.prompts, resource: LIST_METHOD_OF.resources };
 
 interface DecisionSubject {
   principal: Principal | undefined;

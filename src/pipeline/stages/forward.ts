@@ -4,7 +4,7 @@ import type { TraceCarrier } from '../../metrics/index.ts';
 import type { Forwarded, Recorded } from '../context.ts';
 import { sealInputRequired } from '../continuation.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { answersInputRequired } from '../methods.ts';
+import { answersInputRequired } from '../../mcp-methods.ts';
 import { argumentsDigest, InputRounds } from '../pending-input.ts';
 import { adoptTask } from '../tasks.ts';
 
