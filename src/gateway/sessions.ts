@@ -83,7 +83,8 @@ export class Sessions implements Iterable<SessionHandle> {
    * Only the last subscriber's does, and a session cannot cancel a subscription it never made.
    */
   release(handle: SessionHandle, uri: string): boolean {
-    const last = handle.subscriptions.delete(uri) && ![...this.#open].some((s) => s.subscriptions.has(uri));
+    // The last holder among old-era sessions and listen streams alike: a stream still named it.
+    const last = handle.subscriptions.delete(uri) && !this.#held().has(uri);
     this.watch();
     return last;
   }

@@ -87,6 +87,16 @@ describe('subscriptions/listen through the gateway (new era)', () => {
     expect((await bob.client.listTools()).tools.map((t) => t.name)).toContain('ks__public_one');
     expect((await bob.client.listTools()).tools.map((t) => t.name)).not.toContain('ks__secret_one');
   });
+
+  it('keeps the upstream subscription while a listen stream still names the URI after the last old-era session unsubscribed', async () => {
+    const session = await gw.connect({ token: 'token-dave' });
+    await session.subscribeResource({ uri: COUNTER });
+    await session.unsubscribeResource({ uri: COUNTER });
+    const before = alice.methods.filter((m) => m === `notifications/resources/updated ${COUNTER}`).length;
+    await alice.client.callTool({ name: 'ks__echo', arguments: { message: 'counted' } });
+    await until('alice to hear of the counter after the unsubscribe', () => alice.methods.filter((m) => m === `notifications/resources/updated ${COUNTER}`).length > before);
+    await session.close();
+  });
 });
 
 describe('a listen stream and its token (new era)', () => {
