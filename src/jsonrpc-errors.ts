@@ -1,5 +1,9 @@
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolErrorCode as ErrorCode } from '@modelcontextprotocol/client';
 import { type ErrorCode as WardenCode, WardenError } from './errors.ts';
+
+/** The implementation-defined codes the gateway has always answered with (SDK v1 named them; v2 keeps them as SDK-side errors only). */
+const CONNECTION_CLOSED = -32000;
+const REQUEST_TIMEOUT = -32001;
 
 /**
  * The one place WardenError codes become JSON-RPC errors. Standard codes where JSON-RPC/MCP
@@ -50,11 +54,11 @@ const JSONRPC_CODE: Record<WardenCode, number> = {
   RESOURCE_NOT_FOUND: -32002,
   PROMPT_NOT_FOUND: ErrorCode.InvalidParams,
   TASK_NOT_FOUND: ErrorCode.InvalidParams,
-  SERVER_DRAINING: ErrorCode.ConnectionClosed,
-  UPSTREAM_UNAVAILABLE: ErrorCode.ConnectionClosed,
-  UPSTREAM_TIMEOUT: ErrorCode.RequestTimeout,
+  SERVER_DRAINING: CONNECTION_CLOSED,
+  UPSTREAM_UNAVAILABLE: CONNECTION_CLOSED,
+  UPSTREAM_TIMEOUT: REQUEST_TIMEOUT,
   UPSTREAM_ERROR: ErrorCode.InternalError,
-  UPSTREAM_CANCELLED: ErrorCode.RequestTimeout,
+  UPSTREAM_CANCELLED: REQUEST_TIMEOUT,
   RESULT_TOO_LARGE: -32005,
   RATE_LIMITED: -32029,
   CONCURRENCY_LIMITED: -32029,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { McpError, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { CatalogSnapshot } from '../catalog/index.ts';
 import { loadComposites } from '../composites/index.ts';
@@ -59,7 +59,7 @@ async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
       onListing: (upstream, listing) => void listings.set(upstream, listing),
       onNotification: () => undefined,
       onServerRequest: async () => {
-        throw new McpError(ErrorCode.InvalidRequest, 'warden tools does not answer server requests');
+        throw new ProtocolError(ProtocolErrorCode.InvalidRequest, 'warden tools does not answer server requests');
       },
     },
   });

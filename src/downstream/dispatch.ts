@@ -1,4 +1,4 @@
-import type { Result } from '@modelcontextprotocol/sdk/types.js';
+import type { Result } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import { WardenError } from '../errors.ts';
 import { LIST_METHODS, type ForwardMethod, type ListMethod } from '../mcp-methods.ts';

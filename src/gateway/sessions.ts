@@ -1,5 +1,5 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import type { LoggingLevel } from '@modelcontextprotocol/client';
 import type { Catalog } from '../catalog/index.ts';
 import type { Logger } from '../log.ts';
 import type { Clock, Pipeline } from '../pipeline/index.ts';
