@@ -12,6 +12,7 @@ import { upstreamCallError } from './call-errors.ts';
 import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import { fetchListing } from './list-fetch.ts';
 import type { Dropped } from './result-cap.ts';
+import { DirectRequests } from './direct-requests.ts';
 import { createClientTransport } from './transport.ts';
 
 /** Results are relayed as they came: a loose schema keeps every field the SDK types do not know. */
@@ -112,6 +113,8 @@ export class UpstreamConnection {
   readonly spec: UpstreamSpec;
   #state: ConnectionState = 'connecting';
   #client: Client | undefined;
+  /** The new-era requests this connection sends itself (direct-requests.ts); undefined toward an old-era upstream. */
+  #direct: DirectRequests | undefined;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> = Promise.resolve();
@@ -238,27 +241,29 @@ export class UpstreamConnection {
       else if (client.getServerCapabilities()?.logging !== undefined && this.#level !== options.logLevel) await this.#send(client, 'logging/setLevel', { level: options.logLevel }, { signal: options.signal });
     }
     const timeoutMs = Math.min(options.timeoutMs ?? Infinity, this.spec.timeoutMs);
-    // One controller per call aborts the upstream request, for the caller's cancellation or our
-    // deadline. Not AbortSignal.any([caller, deadline]): that costs ~16 µs per call on Node 20
-    // (weak refs, finalization), a tenth of the gateway's whole CPU per call, against ~2 µs for
-    // a controller plus a listener we remove ourselves (measured 2026-11-23).
-    const abort = new AbortController();
+    // A new-era caller takes an upstream's input_required itself: its request needs nothing of the
+    // SDK's request machinery (direct-requests.ts). Others go through the Client, which fulfils
+    // input_required for an old-era caller.
+    const direct = options.returnInputRequired === true && this.#client === client ? this.#direct : undefined;
+    // One way to give the upstream request up, for the caller's cancellation or our deadline. Not
+    // AbortSignal.any([caller, deadline]): that costs ~16 µs per call on Node 20 (weak refs,
+    // finalization), a tenth of the gateway's whole CPU per call, against ~2 µs for a listener we
+    // remove ourselves (measured 2026-11-23).
+    let giveUp: (reason: unknown) => void = () => undefined;
     let timedOut = false;
-    const onCancel = (): void => abort.abort(options.signal.reason);
+    const onCancel = (): void => giveUp(options.signal.reason);
     const timer = setTimeout(() => {
       timedOut = true;
-      abort.abort();
+      giveUp(new Error(`no answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    if (options.signal.aborted) onCancel();
-    else options.signal.addEventListener('abort', onCancel, { once: true });
+    options.signal.addEventListener('abort', onCancel, { once: true });
     const started = performance.now();
     try {
-      const result = await client.request({ method, ...(sent === undefined ? {} : { params: sent }) }, passthroughResult, {
-        signal: abort.signal,
-        // Our own deadline decides; the SDK's default 60 s must not fire first.
-        timeout: timeoutMs + 60_000,
-        ...(options.returnInputRequired === true ? { allowInputRequired: true } : {}),
-      });
+      if (options.signal.aborted) throw options.signal.reason;
+      const result =
+        direct?.handles(method) === true
+          ? await direct.send(method, sent, (cancel) => (giveUp = cancel))
+          : await this.#viaClient(client, method, sent, timeoutMs, options.returnInputRequired === true, (cancel) => (giveUp = cancel));
       metrics.upstreamCall(this.spec.name, true, (performance.now() - started) / 1000);
       if (method === 'logging/setLevel' && typeof params?.level === 'string') this.#level = params.level;
       return this.#taskHandle(result);
@@ -273,8 +278,20 @@ export class UpstreamConnection {
     }
   }
 
+  /** A request through the SDK Client: an old-era upstream, an old-era caller, a method outside the era's table. */
+  #viaClient(client: Client, method: string, params: Record<string, unknown> | undefined, timeoutMs: number, allowInputRequired: boolean, onCancel: (cancel: (reason: unknown) => void) => void): Promise<Result> {
+    const abort = new AbortController();
+    onCancel((reason) => abort.abort(reason));
+    return client.request({ method, ...(params === undefined ? {} : { params }) }, passthroughResult, {
+      signal: abort.signal,
+      // Our own deadline decides; the SDK's default 60 s must not fire first.
+      timeout: timeoutMs + 60_000,
+      ...(allowInputRequired ? { allowInputRequired: true } : {}),
+    });
+  }
+
   /**
-   * Three things are taken off the transport before the SDK sees them:
+   * Four things are taken off the transport before the SDK sees them:
    * - Progress, synchronously and in arrival order. The SDK defers notification handlers by a
    *   microtask but handles responses at once and then forgets the request's progress handler,
    *   so the last progress before a result would be dropped.
@@ -284,10 +301,19 @@ export class UpstreamConnection {
    *   result type but complete and input_required (UNSUPPORTED_RESULT_TYPE). The handle is kept
    *   here and the SDK is given a complete stand-in that names it by a random nonce, which #send
    *   swaps back; an upstream cannot forge one (it would have to guess the nonce).
+   * - The answers to requests sent directly (direct-requests.ts), which fail with the connection.
    */
-  #intercept(transport: Transport): void {
+  #intercept(transport: Transport, direct: DirectRequests | undefined): void {
     const deliver = transport.onmessage;
+    const closed = transport.onclose;
+    if (direct !== undefined) {
+      transport.onclose = () => {
+        direct.closed();
+        closed?.();
+      };
+    }
     transport.onmessage = (message, extra) => {
+      if (direct?.take(message) === true) return;
       if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
         const { progressToken, ...progress } = (message.params ?? {}) as Progress & { progressToken?: unknown };
         const handler = typeof progressToken === 'string' ? this.#progress.get(progressToken) : undefined;
@@ -349,6 +375,7 @@ export class UpstreamConnection {
     clearTimeout(this.#timer);
     const client = this.#client;
     this.#client = undefined;
+    this.#direct = undefined;
     await client?.close().catch((error: unknown) => this.#log.warn({ err: error }, 'closing the upstream failed'));
   }
 
@@ -359,9 +386,11 @@ export class UpstreamConnection {
     let lastStderr: string | undefined;
     const transport = createClientTransport(this.spec, this.#log, (dropped) => this.#droppedAnswer(dropped), (line) => (lastStderr = line));
     let listing: UpstreamListing;
+    let direct: DirectRequests | undefined;
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs, ...(this.#legacyOnly ? { prior: { kind: 'legacy' as const } } : {}) });
-      this.#intercept(transport);
+      direct = client.getProtocolEra() === 'modern' ? DirectRequests.for(client, transport) : undefined;
+      this.#intercept(transport, direct);
       // close() may have run while we waited.
       if (this.state === 'closed') {
         await client.close();
@@ -383,6 +412,7 @@ export class UpstreamConnection {
       return false;
     }
     this.#client = client;
+    this.#direct = direct;
     this.#level = undefined;
     this.#state = 'ready';
     this.#attempt = 0;
@@ -476,6 +506,7 @@ export class UpstreamConnection {
   #dropped(client: Client): void {
     if (this.#client !== client || this.#state === 'closed') return;
     this.#client = undefined;
+    this.#direct = undefined;
     this.#log.warn('upstream connection lost; reconnecting');
     this.#scheduleReconnect();
   }

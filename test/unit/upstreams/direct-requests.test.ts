@@ -1,0 +1,116 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UpstreamSpec } from '../../../src/config/load.ts';
+import { createLogger } from '../../../src/log.ts';
+import { UpstreamConnection } from '../../../src/upstreams/connection.ts';
+import { type FixtureHandle, fixtureCommand, startFixture } from '../../../testkit/fixtures/spawn.ts';
+
+/**
+ * A new-era caller's requests to a new-era upstream leave without the SDK Client's request
+ * machinery (direct-requests.ts). Against the real new-era fixture, over stdio and Streamable
+ * HTTP: the same results as through the Client, input_required handed back as it came, and the
+ * caller's deadline, cancellation and a closing connection ending a call as they did before.
+ * Over stdio a recorder in front of the fixture shows what went on the wire.
+ */
+const log = createLogger('silent');
+const limits = { maxResultBytes: 16 * 1024 * 1024, breaker: { failures: 5, openMs: 30_000 } };
+const direct = { returnInputRequired: true };
+const signal = () => new AbortController().signal;
+const RECORDER = fileURLToPath(new URL('../../../testkit/fixtures/stdio-recorder.mjs', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'warden-direct-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type WireMessage = { id?: unknown; method?: string; params?: { _meta?: Record<string, unknown>; requestId?: unknown } };
+const wireOf = (path: string): WireMessage[] => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as WireMessage);
+
+describe.each(['stdio', 'http'] as const)('new-era requests sent directly, over %s', (transport) => {
+  let fixture: FixtureHandle | undefined;
+  const open: UpstreamConnection[] = [];
+
+  beforeAll(async () => {
+    if (transport === 'http') fixture = await startFixture('modern-only', 'http');
+  }, 60_000);
+  afterAll(async () => {
+    for (const connection of open) await connection.close();
+    await fixture?.close();
+  });
+
+  let connections = 0;
+  /** A fresh connection; over stdio, `wire` is where the recorder writes what the fixture received. */
+  async function connected(timeoutMs = 10_000): Promise<{ connection: UpstreamConnection; wire: string }> {
+    const { command, args } = fixtureCommand('modern-only', 'stdio');
+    const wire = join(dir, `${transport}-${++connections}.jsonl`);
+    const spec: UpstreamSpec =
+      transport === 'http'
+        ? { name: 'm', transport: 'http', url: fixture!.url!, headers: {}, timeoutMs, limits }
+        : { name: 'm', transport: 'stdio', command: process.execPath, args: [RECORDER, wire, command, ...args], env: {}, cwd: undefined, timeoutMs, limits };
+    const connection = new UpstreamConnection(spec, {
+      events: { onListing: () => undefined, onNotification: () => undefined, onServerRequest: async () => ({}) },
+      log, clientInfo: { name: 'test', version: '0' }, connectTimeoutMs: 15_000, reconnect: { initialMs: 50, maxMs: 200 }, random: () => 0.5,
+    });
+    open.push(connection);
+    await connection.start();
+    expect(connection.era).toBe('modern');
+    return { connection, wire };
+  }
+
+  it('answers as the SDK Client does, and hands input_required back whole', async () => {
+    const { connection, wire } = await connected();
+    const params = { name: 'add', arguments: { a: 2, b: 40 } };
+    const viaClient = await connection.request('tools/call', params, { signal: signal() });
+    const sent = await connection.request('tools/call', params, { signal: signal(), ...direct });
+    expect(sent).toEqual(viaClient);
+    if (transport === 'stdio') {
+      // The same envelope either way; only the id tells them apart (the SDK's are numbers).
+      const [first, second] = wireOf(wire).filter((message) => message.method === 'tools/call');
+      expect(typeof first?.id).toBe('number');
+      expect(second?.id).toMatch(/^warden:\d+$/);
+      expect(second?.params).toEqual(first?.params);
+    }
+    expect(sent).toMatchObject({ content: [{ type: 'text', text: '42' }] });
+    const asked = await connection.request('tools/call', { name: 'confirm', arguments: { action: 'deploy' } }, { signal: signal(), ...direct });
+    expect(asked).toMatchObject({ resultType: 'input_required', requestState: 'modern-only-state:deploy', inputRequests: { confirm: { method: 'elicitation/create' } } });
+  }, 60_000);
+
+  it("relays the upstream's own JSON-RPC error", async () => {
+    const { connection } = await connected();
+    const failure = await connection.request('prompts/get', { name: 'none' }, { signal: signal(), ...direct }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'UPSTREAM_ERROR', details: { upstream: 'm', jsonrpc: { code: -32601 } } });
+  }, 60_000);
+
+  it('times out at our deadline and cancels upstream; the connection goes on', async () => {
+    const { connection, wire } = await connected(300);
+    const started = Date.now();
+    const failure = await connection.request('tools/call', { name: 'wait', arguments: { ms: 20_000 } }, { signal: signal(), ...direct }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'UPSTREAM_TIMEOUT', details: { timeoutMs: 300 } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await connection.request('tools/call', { name: 'echo', arguments: { message: 'still here' } }, { signal: signal(), ...direct })).toMatchObject({ content: [{ type: 'text', text: 'still here' }] });
+    if (transport === 'stdio') {
+      const messages = wireOf(wire);
+      const waited = messages.find((message) => message.method === 'tools/call')?.id;
+      expect(messages.find((message) => message.method === 'notifications/cancelled')?.params?.requestId).toBe(waited);
+    }
+  }, 60_000);
+
+  it('ends a call its caller cancelled, before and while it is sent', async () => {
+    const { connection } = await connected();
+    const before = new AbortController();
+    before.abort(new Error('gone'));
+    await expect(connection.request('tools/call', { name: 'echo', arguments: { message: 'x' } }, { signal: before.signal, ...direct })).rejects.toMatchObject({ code: 'UPSTREAM_CANCELLED' });
+    const during = new AbortController();
+    const call = connection.request('tools/call', { name: 'wait', arguments: { ms: 20_000 } }, { signal: during.signal, ...direct });
+    setTimeout(() => during.abort(new Error('caller left')), 200);
+    await expect(call).rejects.toMatchObject({ code: 'UPSTREAM_CANCELLED' });
+  }, 60_000);
+
+  it('fails a waiting call when the connection closes', async () => {
+    const { connection } = await connected();
+    const call = connection.request('tools/call', { name: 'wait', arguments: { ms: 20_000 } }, { signal: signal(), ...direct }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await connection.close();
+    expect(await call).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
+  }, 60_000);
+});
