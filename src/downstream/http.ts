@@ -182,13 +182,14 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
 
     if (path === '/mcp') {
       const body = req.method === 'POST' ? await readJsonBody(req, options.maxBodyBytes) : undefined;
-      // One message per POST, checked as the legacy endpoint's transport checks it: the negotiated
-      // protocols have no batches (removed in 2025-06-18), and an array is not a JSON-RPC message.
-      if (req.method === 'POST' && !JSONRPCMessageSchema.safeParse(body).success) {
-        return sendError(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: expected one JSON-RPC message (batches are not part of the protocol since 2025-06-18)', 'REQUEST_INVALID');
-      }
       // Chosen per request, from the body: new era statelessly, old era in its session.
       const classified = req.method === 'POST' ? classify(req.headers, body) : { era: 'legacy' as const };
+      // One message per POST, checked as the legacy endpoint's transport checks it: the negotiated
+      // protocols have no batches (removed in 2025-06-18), and an array is not a JSON-RPC message.
+      // A message classified new era has passed the JSON-RPC schema already (era.ts).
+      if (req.method === 'POST' && classified.era !== 'modern' && !JSONRPCMessageSchema.safeParse(body).success) {
+        return sendError(res, 400, ErrorCode.InvalidRequest, 'Invalid Request: expected one JSON-RPC message (batches are not part of the protocol since 2025-06-18)', 'REQUEST_INVALID');
+      }
       if (classified.era === 'reject') return sendRejection(res, classified.rejection);
       if (classified.era === 'modern') {
         if (classified.kind === 'notification') return void res.writeHead(202).end();

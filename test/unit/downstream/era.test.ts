@@ -1,3 +1,4 @@
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifyMessage, classifyMessageBySdk, type MirroredHeaders } from '../../../src/downstream/era.ts';
@@ -70,6 +71,20 @@ describe('era classification', () => {
       { numRuns: 1_000 },
     );
     // The generator must reach the fast path often, or this test proves nothing about it.
+    expect(modern).toBeGreaterThan(15);
+  });
+
+  it('whatever it classifies as new era is one JSON-RPC message by the schema the old-era path checks, on generated messages', () => {
+    // downstream/http.ts checks that schema only for what is not new era.
+    let modern = 0;
+    fc.assert(
+      fc.property(body, headers, (b, h) => {
+        if (classifyMessage(b, h).era !== 'modern') return;
+        modern++;
+        expect(JSONRPCMessageSchema.safeParse(b).success).toBe(true);
+      }),
+      { numRuns: 1_000 },
+    );
     expect(modern).toBeGreaterThan(15);
   });
 
