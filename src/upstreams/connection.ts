@@ -113,7 +113,7 @@ export class UpstreamConnection {
   readonly spec: UpstreamSpec;
   #state: ConnectionState = 'connecting';
   #client: Client | undefined;
-  /** The new-era requests this connection sends itself (direct-requests.ts); undefined toward an old-era upstream. */
+  /** The requests this connection sends itself (direct-requests.ts). */
   #direct: DirectRequests | undefined;
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -241,10 +241,9 @@ export class UpstreamConnection {
       else if (client.getServerCapabilities()?.logging !== undefined && this.#level !== options.logLevel) await this.#send(client, 'logging/setLevel', { level: options.logLevel }, { signal: options.signal });
     }
     const timeoutMs = Math.min(options.timeoutMs ?? Infinity, this.spec.timeoutMs);
-    // A new-era caller takes an upstream's input_required itself: its request needs nothing of the
-    // SDK's request machinery (direct-requests.ts). Others go through the Client, which fulfils
-    // input_required for an old-era caller.
-    const direct = options.returnInputRequired === true && this.#client === client ? this.#direct : undefined;
+    // A request needs nothing of the SDK's request machinery (direct-requests.ts) except a new-era
+    // upstream's input_required for an old-era caller, which the Client fulfils through the relay.
+    const direct = this.#client === client && (client.getProtocolEra() === 'legacy' || options.returnInputRequired === true) ? this.#direct : undefined;
     // One way to give the upstream request up, for the caller's cancellation or our deadline. Not
     // AbortSignal.any([caller, deadline]): that costs ~16 µs per call on Node 20 (weak refs,
     // finalization), a tenth of the gateway's whole CPU per call, against ~2 µs for a listener we
@@ -278,7 +277,7 @@ export class UpstreamConnection {
     }
   }
 
-  /** A request through the SDK Client: an old-era upstream, an old-era caller, a method outside the era's table. */
+  /** A request through the SDK Client: an old-era caller's to a new-era upstream, a method outside the era's table. */
   #viaClient(client: Client, method: string, params: Record<string, unknown> | undefined, timeoutMs: number, allowInputRequired: boolean, onCancel: (cancel: (reason: unknown) => void) => void): Promise<Result> {
     const abort = new AbortController();
     onCancel((reason) => abort.abort(reason));
@@ -303,17 +302,15 @@ export class UpstreamConnection {
    *   swaps back; an upstream cannot forge one (it would have to guess the nonce).
    * - The answers to requests sent directly (direct-requests.ts), which fail with the connection.
    */
-  #intercept(transport: Transport, direct: DirectRequests | undefined): void {
+  #intercept(transport: Transport, direct: DirectRequests): void {
     const deliver = transport.onmessage;
     const closed = transport.onclose;
-    if (direct !== undefined) {
-      transport.onclose = () => {
-        direct.closed();
-        closed?.();
-      };
-    }
+    transport.onclose = () => {
+      direct.closed();
+      closed?.();
+    };
     transport.onmessage = (message, extra) => {
-      if (direct?.take(message) === true) return;
+      if (direct.take(message)) return;
       if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
         const { progressToken, ...progress } = (message.params ?? {}) as Progress & { progressToken?: unknown };
         const handler = typeof progressToken === 'string' ? this.#progress.get(progressToken) : undefined;
@@ -389,7 +386,7 @@ export class UpstreamConnection {
     let direct: DirectRequests | undefined;
     try {
       await client.connect(transport, { timeout: this.#options.connectTimeoutMs, ...(this.#legacyOnly ? { prior: { kind: 'legacy' as const } } : {}) });
-      direct = client.getProtocolEra() === 'modern' ? DirectRequests.for(client, transport) : undefined;
+      direct = DirectRequests.for(client, transport);
       this.#intercept(transport, direct);
       // close() may have run while we waited.
       if (this.state === 'closed') {

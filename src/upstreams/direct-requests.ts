@@ -1,7 +1,7 @@
 import { type Client, type JSONRPCMessage, ProtocolError, type Result, SdkError, SdkErrorCode, type Transport } from '@modelcontextprotocol/client';
 
 /**
- * A new-era (2026-07-28) request sent by the gateway itself, not through the SDK Client's request
+ * A request to an upstream sent by the gateway itself, not through the SDK Client's request
  * machinery: the same bytes on the wire and the same decoding, with none of the per-request
  * bookkeeping the gateway does not need (a response-handler map and timeout of the SDK's own, an
  * abort listener, the JSON-RPC shape checked twice more with zod, an async schema pass over a
@@ -9,11 +9,13 @@ import { type Client, type JSONRPCMessage, ProtocolError, type Result, SdkError,
  * call on its main path (bench/http.bench.ts profile, 2026-12-07). The caller's own deadline and
  * cancellation stay in connection.ts.
  *
- * What stays the SDK's, so the two paths cannot drift: the envelope (`_envelopeOutbound`, the
- * negotiated version, client info and capabilities, the request's own `_meta` keys winning), the
- * era's method table, and `decodeResult` (resultType discrimination, the era's result schemas,
- * `resultType` lifted off a complete result). They are Client internals; `DirectRequests.for`
- * refuses to start, by name, if an SDK update took them away (the versions are pinned).
+ * What stays the SDK's, so the two paths cannot drift: the envelope of the new era
+ * (`_envelopeOutbound`: the negotiated version, client info and capabilities, the request's own
+ * `_meta` keys winning; nothing in the old era), the era's method table, and `decodeResult`
+ * (the new era's resultType discrimination and result schemas, `resultType` lifted off a complete
+ * result). They are Client internals; `DirectRequests.for` refuses to start, by name, if an SDK
+ * update took them away (the versions are pinned). What the SDK then checks of any result, that
+ * it is an object, is checked here.
  */
 interface WireCodec {
   hasRequestMethod(method: string): boolean;
@@ -46,7 +48,7 @@ export class DirectRequests {
     this.#transport = transport;
   }
 
-  /** For a connected new-era Client; throws when the SDK no longer has the internals used here. */
+  /** For a connected Client; throws when the SDK no longer has the internals used here. */
   static for(client: Client, transport: Transport): DirectRequests {
     const internals = client as unknown as Partial<ClientInternals>;
     if (typeof internals._wireCodec !== 'function' || typeof internals._envelopeOutbound !== 'function') {
@@ -111,7 +113,11 @@ export class DirectRequests {
   #decode(method: string, raw: unknown): Result {
     if (raw !== null && typeof raw === 'object' && (raw as { resultType?: unknown }).resultType === 'task') return raw as Result;
     const decoded = this.#client._wireCodec().decodeResult(method, raw);
-    if (decoded.kind === 'complete') return decoded.result;
+    if (decoded.kind === 'complete') {
+      const { result } = decoded;
+      if (result === null || typeof result !== 'object' || Array.isArray(result)) throw new SdkError(SdkErrorCode.InvalidResult, `Invalid result for ${method}: not an object`);
+      return result;
+    }
     if (decoded.kind === 'input_required') {
       const { inputRequests, requestState, _meta } = decoded;
       return { resultType: 'input_required', inputRequests, ...(requestState === undefined ? {} : { requestState }), ...(_meta === undefined ? {} : { _meta }) };

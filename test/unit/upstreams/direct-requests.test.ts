@@ -114,3 +114,37 @@ describe.each(['stdio', 'http'] as const)('new-era requests sent directly, over 
     expect(await call).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
   }, 60_000);
 });
+
+describe('old-era requests sent directly (the kitchen sink over stdio)', () => {
+  const open: UpstreamConnection[] = [];
+  afterAll(async () => {
+    for (const connection of open) await connection.close();
+  });
+
+  async function connected(timeoutMs: number): Promise<{ connection: UpstreamConnection; wire: string }> {
+    const { command, args } = fixtureCommand('kitchen-sink', 'stdio');
+    const wire = join(dir, `legacy-${open.length}.jsonl`);
+    const connection = new UpstreamConnection({ name: 'k', transport: 'stdio', command: process.execPath, args: [RECORDER, wire, command, ...args], env: {}, cwd: undefined, timeoutMs, limits }, {
+      events: { onListing: () => undefined, onNotification: () => undefined, onServerRequest: async () => ({}) },
+      log, clientInfo: { name: 'test', version: '0' }, connectTimeoutMs: 15_000, reconnect: { initialMs: 50, maxMs: 200 }, random: () => 0.5,
+    });
+    open.push(connection);
+    await connection.start();
+    expect(connection.era).toBe('legacy');
+    return { connection, wire };
+  }
+
+  it('calls with ids of our own, keeps progress up to the result, and cancels at the deadline', async () => {
+    const { connection, wire } = await connected(400);
+    const progress: unknown[] = [];
+    const slow = await connection.request('tools/call', { name: 'slow', arguments: { steps: 2, delayMs: 10 } }, { signal: signal(), onprogress: (p) => progress.push(p.progress) });
+    expect(slow).toMatchObject({ content: [{ type: 'text' }] });
+    expect(progress).toEqual([1, 2]);
+    const failure = await connection.request('tools/call', { name: 'slow', arguments: { steps: 100, delayMs: 200 } }, { signal: signal() }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    const calls = wireOf(wire).filter((message) => message.method === 'tools/call');
+    expect(calls.map((message) => message.id)).toEqual([expect.stringMatching(/^warden:\d+$/), expect.stringMatching(/^warden:\d+$/)]);
+    expect(calls[0]?.params?._meta).toEqual({ progressToken: expect.any(String) });
+    expect(wireOf(wire).find((message) => message.method === 'notifications/cancelled')?.params?.requestId).toBe(calls[1]?.id);
+  }, 60_000);
+});
