@@ -5,6 +5,7 @@ import { exactLines } from './exact-lines.ts';
 import type { Gateway } from '../gateway/index.ts';
 import { serveModernStdio } from './modern-stdio.ts';
 import { createSession } from './session.ts';
+import { writesPerTick } from '../tick-writes.ts';
 
 /** An opening line longer than this is not looked at: the connection is old era (the SDK's limits apply). */
 const MAX_OPENING_BYTES = 1024 * 1024;
@@ -22,12 +23,13 @@ export async function serveStdio(gateway: Gateway, env: NodeJS.ProcessEnv = proc
     process.stdin.once('close', resolve);
   });
   // Numbers that would change on the way are refused before either era parses a line.
-  const { opening, input } = await readOpening(exactLines(process.stdin, process.stdout));
+  const output = writesPerTick(process.stdout);
+  const { opening, input } = await readOpening(exactLines(process.stdin, output));
   if (opening !== undefined && opensNewEra(opening)) {
-    serveModernStdio(gateway, token, input, process.stdout);
+    serveModernStdio(gateway, token, input, output);
   } else {
     const { connect } = createSession(gateway, { transport: 'stdio', tokenOf: () => token });
-    await connect(new StdioServerTransport(input, process.stdout));
+    await connect(new StdioServerTransport(input, output));
   }
   return { closed };
 }

@@ -1,9 +1,11 @@
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { SSEClientTransport, type Transport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { UpstreamSpec } from '../config/index.ts';
 import type { Logger } from '../log.ts';
+import { writesPerTick } from '../tick-writes.ts';
 import { NodeHttpClientTransport } from './http-transport.ts';
 import { fetchWithRequestSignals } from './request-signals.ts';
 import { CappedReadBuffer, type Dropped } from './result-cap.ts';
@@ -29,6 +31,14 @@ export function createClientTransport(spec: UpstreamSpec, log: Logger, onDropped
     const internals = transport as unknown as { _readBuffer?: unknown };
     if (!('_readBuffer' in internals)) throw new Error('the MCP SDK stdio transport no longer has _readBuffer: max_result_bytes cannot be enforced');
     internals._readBuffer = new CappedReadBuffer(limit, onDropped);
+    // The requests of one turn of the event loop reach the child in one write (tick-writes.ts).
+    const start = transport.start.bind(transport);
+    transport.start = async () => {
+      await start();
+      const stdin = (transport as unknown as { _process?: ChildProcess })._process?.stdin;
+      if (!stdin) throw new Error('the MCP SDK stdio transport no longer has _process.stdin: its writes cannot be batched');
+      writesPerTick(stdin);
+    };
     const stderr = transport.stderr;
     if (stderr) {
       createInterface({ input: stderr as Readable }).on('line', (line) => {

@@ -18,6 +18,8 @@ import { type FixtureHandle, fixtureCommand, startFixture } from '../../../testk
 const log = createLogger('silent');
 const limits = { maxResultBytes: 16 * 1024 * 1024, breaker: { failures: 5, openMs: 30_000 } };
 const direct = { returnInputRequired: true };
+/** The upstream's own deadline; the tests that time out set a shorter one per call, as a composite step does. */
+const TIMEOUT_MS = 10_000;
 const signal = () => new AbortController().signal;
 const RECORDER = fileURLToPath(new URL('../../../testkit/fixtures/stdio-recorder.mjs', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'warden-direct-'));
@@ -40,13 +42,13 @@ describe.each(['stdio', 'http'] as const)('new-era requests sent directly, over 
 
   let connections = 0;
   /** A fresh connection; over stdio, `wire` is where the recorder writes what the fixture received. */
-  async function connected(timeoutMs = 10_000): Promise<{ connection: UpstreamConnection; wire: string }> {
+  async function connected(): Promise<{ connection: UpstreamConnection; wire: string }> {
     const { command, args } = fixtureCommand('modern-only', 'stdio');
     const wire = join(dir, `${transport}-${++connections}.jsonl`);
     const spec: UpstreamSpec =
       transport === 'http'
-        ? { name: 'm', transport: 'http', url: fixture!.url!, headers: {}, timeoutMs, limits }
-        : { name: 'm', transport: 'stdio', command: process.execPath, args: [RECORDER, wire, command, ...args], env: {}, cwd: undefined, timeoutMs, limits };
+        ? { name: 'm', transport: 'http', url: fixture!.url!, headers: {}, timeoutMs: TIMEOUT_MS, limits }
+        : { name: 'm', transport: 'stdio', command: process.execPath, args: [RECORDER, wire, command, ...args], env: {}, cwd: undefined, timeoutMs: TIMEOUT_MS, limits };
     const connection = new UpstreamConnection(spec, {
       events: { onListing: () => undefined, onNotification: () => undefined, onServerRequest: async () => ({}) },
       log, clientInfo: { name: 'test', version: '0' }, connectTimeoutMs: 15_000, reconnect: { initialMs: 50, maxMs: 200 }, random: () => 0.5,
@@ -82,9 +84,9 @@ describe.each(['stdio', 'http'] as const)('new-era requests sent directly, over 
   }, 60_000);
 
   it('times out at our deadline and cancels upstream; the connection goes on', async () => {
-    const { connection, wire } = await connected(300);
+    const { connection, wire } = await connected();
     const started = Date.now();
-    const failure = await connection.request('tools/call', { name: 'wait', arguments: { ms: 20_000 } }, { signal: signal(), ...direct }).catch((error: unknown) => error);
+    const failure = await connection.request('tools/call', { name: 'wait', arguments: { ms: 20_000 } }, { signal: signal(), timeoutMs: 300, ...direct }).catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 'UPSTREAM_TIMEOUT', details: { timeoutMs: 300 } });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await connection.request('tools/call', { name: 'echo', arguments: { message: 'still here' } }, { signal: signal(), ...direct })).toMatchObject({ content: [{ type: 'text', text: 'still here' }] });
@@ -121,10 +123,10 @@ describe('old-era requests sent directly (the kitchen sink over stdio)', () => {
     for (const connection of open) await connection.close();
   });
 
-  async function connected(timeoutMs: number): Promise<{ connection: UpstreamConnection; wire: string }> {
+  async function connected(): Promise<{ connection: UpstreamConnection; wire: string }> {
     const { command, args } = fixtureCommand('kitchen-sink', 'stdio');
     const wire = join(dir, `legacy-${open.length}.jsonl`);
-    const connection = new UpstreamConnection({ name: 'k', transport: 'stdio', command: process.execPath, args: [RECORDER, wire, command, ...args], env: {}, cwd: undefined, timeoutMs, limits }, {
+    const connection = new UpstreamConnection({ name: 'k', transport: 'stdio', command: process.execPath, args: [RECORDER, wire, command, ...args], env: {}, cwd: undefined, timeoutMs: TIMEOUT_MS, limits }, {
       events: { onListing: () => undefined, onNotification: () => undefined, onServerRequest: async () => ({}) },
       log, clientInfo: { name: 'test', version: '0' }, connectTimeoutMs: 15_000, reconnect: { initialMs: 50, maxMs: 200 }, random: () => 0.5,
     });
@@ -135,12 +137,12 @@ describe('old-era requests sent directly (the kitchen sink over stdio)', () => {
   }
 
   it('calls with ids of our own, keeps progress up to the result, and cancels at the deadline', async () => {
-    const { connection, wire } = await connected(400);
+    const { connection, wire } = await connected();
     const progress: unknown[] = [];
     const slow = await connection.request('tools/call', { name: 'slow', arguments: { steps: 2, delayMs: 10 } }, { signal: signal(), onprogress: (p) => progress.push(p.progress) });
     expect(slow).toMatchObject({ content: [{ type: 'text' }] });
     expect(progress).toEqual([1, 2]);
-    const failure = await connection.request('tools/call', { name: 'slow', arguments: { steps: 100, delayMs: 200 } }, { signal: signal() }).catch((error: unknown) => error);
+    const failure = await connection.request('tools/call', { name: 'slow', arguments: { steps: 100, delayMs: 200 } }, { signal: signal(), timeoutMs: 400 }).catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
     const calls = wireOf(wire).filter((message) => message.method === 'tools/call');
     expect(calls.map((message) => message.id)).toEqual([expect.stringMatching(/^warden:\d+$/), expect.stringMatching(/^warden:\d+$/)]);
