@@ -16,11 +16,52 @@ const SHORT_INTEGER = /^-?[1-9]\d{0,14}$|^0$/;
 
 /** The first number literal in a JSON text that would change on the way through, if any. */
 function inexactNumber(text: string): string | undefined {
+  if (onlyShortIntegers(text)) return undefined;
   for (const [token] of text.matchAll(TOKENS)) {
     if (token.charCodeAt(0) === 34 /* " */ || SHORT_INTEGER.test(token)) continue;
     if (!exact(token)) return token;
   }
   return undefined;
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const MINUS = 45;
+const ZERO = 48;
+const NINE = 57;
+const isDigit = (code: number): boolean => code >= ZERO && code <= NINE;
+/** Characters that would continue a number literal past its integer digits: `.`, `e`, `E`. */
+const continuesNumber = (code: number): boolean => code === 46 || code === 101 || code === 69 || isDigit(code);
+
+/**
+ * The common message, checked without a match object per token: true when every token TOKENS
+ * would find is a string or a SHORT_INTEGER (so the scan below could only pass). Anything else
+ * (a fraction, an exponent, a long or negative-zero literal, an unterminated string) answers
+ * false, and the scan by TOKENS decides, as it always did.
+ */
+function onlyShortIntegers(text: string): boolean {
+  const length = text.length;
+  for (let i = 0; i < length; ) {
+    const code = text.charCodeAt(i);
+    if (code === QUOTE) {
+      i++;
+      while (i < length && text.charCodeAt(i) !== QUOTE) i += text.charCodeAt(i) === BACKSLASH ? 2 : 1;
+      if (i >= length) return false;
+      i++;
+    } else if (code === MINUS || isDigit(code)) {
+      const start = code === MINUS ? i + 1 : i;
+      let end = start;
+      while (end < length && isDigit(text.charCodeAt(end))) end++;
+      const digits = end - start;
+      const first = text.charCodeAt(start);
+      const short = digits > 0 && digits <= 15 && (first !== ZERO || (digits === 1 && code !== MINUS));
+      if (!short || (end < length && continuesNumber(text.charCodeAt(end)))) return false;
+      i = end;
+    } else {
+      i++;
+    }
+  }
+  return true;
 }
 
 /** Throws REQUEST_NUMBER_INEXACT naming the first such literal. */

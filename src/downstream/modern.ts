@@ -101,7 +101,9 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
     const params = requestParams(request.params);
     const progressToken = progressTokenOf(params);
     // 2026-07-28 has no logging/setLevel: a request asks for its own log messages in its envelope.
-    const level = LoggingLevelSchema.safeParse(metaOf(request.params)?.[LOG_LEVEL_META_KEY]);
+    // Parsed only when present: a failing parse allocates its issues, on every call without a level.
+    const requested = metaOf(request.params)?.[LOG_LEVEL_META_KEY];
+    const level = requested === undefined ? undefined : LoggingLevelSchema.safeParse(requested);
     const dispatch: DispatchRequest = {
       params,
       session,
@@ -112,7 +114,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       ...(progressToken === undefined
         ? {}
         : { progress: async (p: Progress) => request.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...p, progressToken } }) }),
-      ...(level.success ? { logs: { level: level.data, send: async (message: Record<string, unknown>) => request.notify({ jsonrpc: '2.0', method: 'notifications/message', params: message }) } } : {}),
+      ...(level?.success === true ? { logs: { level: level.data, send: async (message: Record<string, unknown>) => request.notify({ jsonrpc: '2.0', method: 'notifications/message', params: message }) } } : {}),
     };
     const result = request.method === 'subscriptions/listen' ? await listen(gateway, request, dispatch) : await answer(gateway, request.method, dispatch);
     return { jsonrpc: '2.0', id: request.id, result };

@@ -40,6 +40,18 @@ describe('exact numbers', () => {
     );
   });
 
+  it('decides any text, JSON or not, as the token scan does (the common case is answered without it)', () => {
+    const TOKENS = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+    const byTokens = (text: string): boolean => [...text.matchAll(TOKENS)].some(([token]) => !token.startsWith('"') && !sameValue(token));
+    const noisy = fc.string({ unit: fc.constantFrom('0', '1', '9', '.', 'e', 'E', '-', '+', '"', '\\', ' ', 'a', ',', '[', '{', ':') });
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), noisy), (text) => {
+        expect(refused(text)).toBe(byTokens(text));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
   it('skips digits inside strings, and tells a long literal that survives from one that does not', () => {
     expect(refused('{"s":"9007199254740993 1e400 -0","n":[1.5,-2,0.125,123456789012345]}')).toBe(false);
     expect(refused('{"n":1234567890.12345}')).toBe(false);
