@@ -181,6 +181,14 @@ describe('traces', () => {
     expect(echoCall().body.params?._meta?.tracestate).toBe('vendor=abc');
   });
 
+  it('a request\'s spans are made after the answer on their own, with no flush', async () => {
+    trace.setGlobalTracerProvider(provider);
+    const c = await client();
+    await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
+    await expect.poll(() => exporter.getFinishedSpans().map((s) => s.name), { timeout: 5_000 }).toContain('tools/call web__echo');
+    expect(exporter.getFinishedSpans()).toHaveLength(8);
+  });
+
   it('without a tracer provider nothing records, and the client\'s traceparent reaches the upstream unchanged', async () => {
     const c = await client({ traceparent: TRACEPARENT });
     await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
