@@ -15,11 +15,13 @@
  * no upstream) in a tight loop, as CPU time per call (on these shared cores a loop's wall time
  * mostly measures other people's load), and its call path again with caches swept before each request.
  *
- * The control row "off, busy gap" has telemetry off and burns 60 µs of CPU after each answer,
- * outside the timed call. On these machines (Firecracker VMs) that alone adds 30-60 µs to the next
- * call's p50, in the upstream round trip: the later the request, the deeper the upstream's idle
- * core sleeps and the longer it takes to wake. Work done after an answer is therefore not free in
- * this bench's p50 even though it is in no call's time; the CPU columns are the cost that stays.
+ * Two control rows, telemetry off. "off, busy gap" burns 60 µs of CPU after each answer, outside
+ * the timed call: on a quiet machine (Firecracker VMs, load ~3) that alone added 34-43 µs to the
+ * next call's p50, in the upstream round trip (the later the next request, the deeper the
+ * upstream's idle core sleeps; at load 7-8 the effect is within noise). Work left for after an
+ * answer is therefore not free in this bench's p50 although it is in no call's time; the CPU
+ * columns are the cost that stays. "off, client traceparent": a client's trace context passed on
+ * to the upstream unchanged, what every traced call also pays in its upstream round trip.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,7 +41,7 @@ import { startTestGateway } from '../testkit/support/gateway.ts';
 const ROUNDS = 16;
 const SLICE = 250;
 const WARMUP = 3_000;
-const MODES = ['off', 'off, busy gap', 'metrics', 'tracing', 'both', 'both, own SDK', 'both, OTLP', 'both, OTLP 1/10'] as const;
+const MODES = ['off', 'off, busy gap', 'off, client traceparent', 'metrics', 'tracing', 'both', 'both, own SDK', 'both, OTLP', 'both, OTLP 1/10'] as const;
 /** The control row: telemetry off, and this much CPU burnt after each answer, outside the timed call (see below). */
 const BUSY_GAP_MS = 0.06;
 type Mode = (typeof MODES)[number];
@@ -90,16 +92,27 @@ const gw = await startTestGateway({ config: { mcpServers: { sink: relayServer('s
 try {
   const session: SessionInfo = { id: 'bench', transport: 'stdio', protocolVersion: '2025-11-25', channel: { request: async () => ({}) } };
   let id = 0;
-  const call = () =>
-    gw.gateway.pipeline.call({ method: 'tools/call', params: { name: 'sink__echo', arguments: { message: 'hello' } }, session, requestId: ++id, token: 'token-alice', signal: new AbortController().signal });
+  // The second control row: telemetry off, a client's trace context passed through to the upstream unchanged.
+  const clientTrace = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+  const call = (mode: Mode) =>
+    gw.gateway.pipeline.call({
+      method: 'tools/call',
+      params: { name: 'sink__echo', arguments: { message: 'hello' } },
+      session,
+      requestId: ++id,
+      token: 'token-alice',
+      signal: new AbortController().signal,
+      ...(mode === 'off, client traceparent' ? { trace: clientTrace } : {}),
+    });
   for (let deadline = Date.now() + 30_000; !gw.gateway.catalog.snapshot.tools.has('sink__echo'); ) {
     if (Date.now() > deadline) throw new Error('the fixture upstream did not connect');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 
   for (let i = 0; i < WARMUP; i++) {
-    telemetry(MODES[i % MODES.length]!);
-    await call();
+    const mode = MODES[i % MODES.length]!;
+    telemetry(mode);
+    await call(mode);
   }
   // Garbage collection per call, by mode: pauses are on whoever's call they land in, and spans
   // kept until their batch is exported make them longer. Entries are matched to slices by time.
@@ -121,7 +134,7 @@ try {
       const sliceStart = performance.now();
       for (let i = 0; i < SLICE; i++) {
         const start = process.hrtime.bigint();
-        await call();
+        await call(mode);
         samples.get(mode)!.push(Number(process.hrtime.bigint() - start) / 1000);
         // The next request arrives after this answer was written: one turn of the event loop, in which
         // work left for after the answer (the stage spans, tracing.ts) runs, outside the timed call
@@ -169,8 +182,8 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 20));
     return perCall;
   };
-  // The control row's telemetry is off's: it is not run again alone.
-  const ALONE = MODES.filter((mode) => mode !== 'off, busy gap');
+  // The control rows' telemetry is off's: they are not run again alone.
+  const ALONE = MODES.filter((mode) => mode !== 'off, busy gap' && mode !== 'off, client traceparent');
   const aloneBest = new Map<Mode, number>(ALONE.map((mode) => [mode, Infinity]));
   for (const mode of ALONE) await alone(mode);
   for (let round = 0; round < 3; round++) {
