@@ -16,7 +16,7 @@
  * mostly measures other people's load), and its call path again with caches swept before each request.
  *
  * Two control rows, telemetry off. "off, busy gap" burns 60 µs of CPU after each answer, outside
- * the timed call: on a quiet machine (Firecracker VMs, load ~3) that alone added 34-43 µs to the
+ * the timed call: on a quieter machine (Firecracker VMs, load 3-4) that alone added 34-43 µs to the
  * next call's p50, in the upstream round trip (the later the next request, the deeper the
  * upstream's idle core sleeps; at load 7-8 the effect is within noise). Work left for after an
  * answer is therefore not free in this bench's p50 although it is in no call's time; the CPU
