@@ -215,7 +215,8 @@ export class RequestTrace {
   readonly #parent: Context;
   readonly #tracer: Tracer;
   /** Set for a deferrable provider: the request's ids, chosen now, its span made after the answer. */
-  readonly #deferred: { ids: PresetIds; traceId: string; spanId: string; flags: string; traceState: string | undefined } | undefined;
+  /** `spanId` is drawn when first needed: most requests send on only their upstream call's id. */
+  readonly #deferred: { ids: PresetIds; traceId: string; spanId: string | undefined; flags: string; traceState: string | undefined } | undefined;
   /** Made at once for another provider. */
   readonly #span: Span | undefined;
   readonly #context: Context | undefined;
@@ -248,7 +249,7 @@ export class RequestTrace {
       this.#deferred = {
         ids: known.ids,
         traceId,
-        spanId: known.ids.random.generateSpanId(),
+        spanId: undefined,
         flags: decision === SamplingDecision.RECORD_AND_SAMPLED ? '01' : '00',
         traceState: parent?.traceState?.serialize(),
       };
@@ -297,7 +298,7 @@ export class RequestTrace {
   carrierFor(span?: ClientSpan): TraceCarrier | undefined {
     const deferred = this.#deferred;
     if (deferred !== undefined) {
-      const traceparent = `00-${deferred.traceId}-${span?.spanId ?? deferred.spanId}-${deferred.flags}`;
+      const traceparent = `00-${deferred.traceId}-${span?.spanId ?? (deferred.spanId ??= deferred.ids.random.generateSpanId())}-${deferred.flags}`;
       return deferred.traceState ? { traceparent, tracestate: deferred.traceState } : { traceparent };
     }
     const carrier: TraceCarrier = {};
@@ -317,7 +318,7 @@ export class RequestTrace {
     let context: Context;
     if (deferred !== undefined) {
       const options: SpanOptions = { kind: SpanKind.SERVER, attributes: this.#attributes, startTime: hrTimeOf(this.#startedAt) };
-      span = deferred.ids.make(deferred.spanId, deferred.traceId, () => tracer.startSpan(this.#name, options, this.#parent));
+      span = deferred.ids.make((deferred.spanId ??= deferred.ids.random.generateSpanId()), deferred.traceId, () => tracer.startSpan(this.#name, options, this.#parent));
       context = trace.setSpan(this.#parent, span);
     } else {
       span = this.#span!;

@@ -42,6 +42,8 @@ describe('tracing.otlp_url', () => {
   it('exports a request\'s spans with the ids its traceparent carried, on shutdown at the latest', async () => {
     const stop = await startTracing({ otlp_url: url, headers: { 'x-tenant': 'a' }, service_name: 'otlp-test', sample_ratio: 1 });
     let sent: string | undefined;
+    // What a composite's steps get (pipeline.ts): the request's own span as their parent.
+    let toSteps: string | undefined;
     try {
       const observed = new Observed('tools/call', { session, requestId: 7, params: {} });
       for (const stage of ['authenticate', 'resolve', 'authorize', 'limit', 'audit-decision']) await observed.stage(stage, () => undefined);
@@ -50,6 +52,7 @@ describe('tracing.otlp_url', () => {
         sent = observed.trace.carrierFor(span)?.traceparent;
         observed.upstreamEnded(span);
       });
+      toSteps = observed.trace.carrierFor()?.traceparent;
       observed.end();
     } finally {
       await stop();
@@ -66,5 +69,6 @@ describe('tracing.otlp_url', () => {
     expect(spans.every((s) => s.traceId === root.traceId)).toBe(true);
     expect(spans.filter((s) => s !== root).every((s) => s.parentSpanId === root.spanId)).toBe(true);
     expect(sent).toBe(`00-${root.traceId}-${client.spanId}-01`);
+    expect(toSteps).toBe(`00-${root.traceId}-${root.spanId}-01`);
   });
 });
