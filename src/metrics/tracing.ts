@@ -214,8 +214,10 @@ export class RequestTrace {
   /** The client's context, or the root context: a new trace starts here. */
   readonly #parent: Context;
   readonly #tracer: Tracer;
-  /** Set for a deferrable provider: the request's ids, chosen now, its span made after the answer. */
-  /** `spanId` is drawn when first needed: most requests send on only their upstream call's id. */
+  /**
+   * Set for a deferrable provider: the request's ids, chosen now, its span made after the answer.
+   * `spanId` is drawn when first needed: most requests send on only their upstream call's id.
+   */
   readonly #deferred: { ids: PresetIds; traceId: string; spanId: string | undefined; flags: string; traceState: string | undefined } | undefined;
   /** Made at once for another provider. */
   readonly #span: Span | undefined;
