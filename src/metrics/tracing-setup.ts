@@ -1,5 +1,7 @@
 import { trace } from '@opentelemetry/api';
-import { finishSpans } from './tracing.ts';
+import type { BasicTracerProvider, Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Resource } from '@opentelemetry/resources';
+import { finishSpans, PresetIds, registerDeferrable } from './tracing.ts';
 
 /** What `tracing` in the config asks for (config/schema.ts). */
 interface TracingSetup {
@@ -10,6 +12,21 @@ interface TracingSetup {
 }
 
 /**
+ * An SDK provider whose requests cost the call path no SDK span (tracing.ts, RequestTrace): built
+ * with an id generator and a sampler that tracing.ts may ask on the call path, so a request's ids
+ * and sampling decision are known before its spans are made, after the answer. The default sampler
+ * is the SDK's: parent-based, every new trace recorded. Not registered: the caller does that.
+ */
+export async function tracerProvider(options: { spanProcessors: SpanProcessor[]; sampler?: Sampler; resource?: Resource }): Promise<BasicTracerProvider> {
+  const { AlwaysOnSampler, BasicTracerProvider, ParentBasedSampler, RandomIdGenerator } = await import('@opentelemetry/sdk-trace-base');
+  const sampler = options.sampler ?? new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  const ids = new PresetIds(new RandomIdGenerator());
+  const provider = new BasicTracerProvider({ ...(options.resource ? { resource: options.resource } : {}), sampler, idGenerator: ids, spanProcessors: options.spanProcessors });
+  registerDeferrable(provider, sampler, ids);
+  return provider;
+}
+
+/**
  * Registers an OpenTelemetry SDK that batches spans to an OTLP/HTTP collector. Loaded only when
  * the config names an endpoint (the SDK costs start-up time nobody else should pay); returns the
  * shutdown that flushes what is buffered (spans still to be made, then the batch). Sampling is parent-based: a client's sampled flag is
@@ -17,12 +34,12 @@ interface TracingSetup {
  */
 export async function startTracing(setup: TracingSetup): Promise<() => Promise<void>> {
   if (setup.otlp_url === undefined) return async () => {};
-  const [{ BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
+  const [{ BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
   ]);
-  const provider = new BasicTracerProvider({
+  const provider = await tracerProvider({
     resource: resourceFromAttributes({ 'service.name': setup.service_name }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(setup.sample_ratio) }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: setup.otlp_url, headers: { ...setup.headers } }))],

@@ -1,5 +1,23 @@
 import { performance } from 'node:perf_hooks';
-import { type Attributes, type Context, diag, type HrTime, ROOT_CONTEXT, type Span, SpanKind, type SpanOptions, SpanStatusCode, trace, type TextMapGetter, type TextMapSetter, type Tracer } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  diag,
+  type HrTime,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  SamplingDecision,
+  type Span,
+  SpanKind,
+  type SpanOptions,
+  SpanStatusCode,
+  trace,
+  type TextMapGetter,
+  type TextMapSetter,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
+import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace-base';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /**
@@ -58,20 +76,54 @@ function hrTimeOf(at: number): HrTime {
 }
 
 /**
- * Requests whose spans are still to be made, and the one `setImmediate` that makes them. It runs
- * after the poll phase in which the answer was written, so the stage spans cost the next idle
- * moment, not the caller's wait (bench/telemetry.bench.ts; the CPU is the same, and counted there).
+ * Requests answered whose spans are still to be made. They are made in batches of up to
+ * `FINISH_BATCH` requests per turn of the event loop: when that many wait (setImmediate), or
+ * `FINISH_WAIT_MS` after the first one (an unref'd timer, so a quiet gateway still exports them).
+ * Made one request at a time, right after each answer, they cost more CPU (each request's spans
+ * made with cold caches: in bench/telemetry.bench.ts the CPU added by tracing fell from ~100-125
+ * to ~45-75 µs per call with batches) and they ran in the gap before a sequential caller's next
+ * request, where on these machines any CPU spent delays that request's upstream round trip (the
+ * bench's "busy gap" row). A batch takes ~0.3-0.5 ms (16 requests x 8 spans); a request arriving
+ * during one waits that long.
  */
+export const FINISH_BATCH = 16;
+const FINISH_WAIT_MS = 20;
 const finishing: Array<() => void> = [];
+let finishTimer: NodeJS.Timeout | undefined;
+
 function finishLater(finish: () => void): void {
-  if (finishing.push(finish) === 1) setImmediate(finishSpans);
+  const waiting = finishing.push(finish);
+  if (waiting === 1) {
+    finishTimer = setTimeout(finishBatch, FINISH_WAIT_MS);
+    finishTimer.unref();
+  } else if (waiting === FINISH_BATCH) {
+    setImmediate(finishBatch);
+  }
+}
+
+/** One batch; what is left (answers that came in meanwhile) waits for the next turn, so no single turn makes more than a batch. */
+function finishBatch(): void {
+  clearTimeout(finishTimer);
+  finishTimer = undefined;
+  finish(finishing.splice(0, FINISH_BATCH));
+  if (finishing.length >= FINISH_BATCH) setImmediate(finishBatch);
+  else if (finishing.length > 0) {
+    finishTimer = setTimeout(finishBatch, FINISH_WAIT_MS);
+    finishTimer.unref();
+  }
 }
 
 /** Makes and ends every span still waiting; tracing-setup.ts calls it before the provider shuts down. */
 export function finishSpans(): void {
-  for (const finish of finishing.splice(0)) {
+  clearTimeout(finishTimer);
+  finishTimer = undefined;
+  finish(finishing.splice(0));
+}
+
+function finish(batch: ReadonlyArray<() => void>): void {
+  for (const made of batch) {
     try {
-      finish();
+      made();
     } catch (error) {
       // A span that cannot be made is lost, never the process.
       diag.error('mcp-warden: finishing a request trace failed', error);
@@ -80,34 +132,135 @@ export function finishSpans(): void {
 }
 
 /**
- * One request's span and its children (one per stage, one per upstream call). Only the spans whose
+ * The ids of a provider built by `tracerProvider` (tracing-setup.ts): random, except that this
+ * module may fix the ids of the next span made. A request's ids are chosen on the call path and
+ * travel in `traceparent`; its spans are made after the answer, with those ids.
+ */
+export class PresetIds implements IdGenerator {
+  #traceId: string | undefined;
+  #spanId: string | undefined;
+  constructor(readonly random: IdGenerator) {}
+  generateTraceId(): string {
+    const id = this.#traceId ?? this.random.generateTraceId();
+    this.#traceId = undefined;
+    return id;
+  }
+  generateSpanId(): string {
+    const id = this.#spanId ?? this.random.generateSpanId();
+    this.#spanId = undefined;
+    return id;
+  }
+  /** Makes one span whose ids are `spanId` and, if it is a root, `traceId`. */
+  make(spanId: string, traceId: string, make: () => Span): Span {
+    this.#spanId = spanId;
+    this.#traceId = traceId;
+    try {
+      return make();
+    } finally {
+      this.#spanId = undefined;
+      this.#traceId = undefined;
+    }
+  }
+}
+
+/** What a provider from `tracerProvider` lets the call path know without making a span: its sampler and its ids. */
+interface Deferrable {
+  readonly tracer: Tracer;
+  readonly sampler: Sampler;
+  readonly ids: PresetIds;
+}
+const deferrable = new WeakMap<TracerProvider, Deferrable>();
+
+/** tracing-setup.ts: `provider` was built with `sampler` and `ids`, so its spans can all be made after the answer. */
+export function registerDeferrable(provider: TracerProvider, sampler: Sampler, ids: PresetIds): void {
+  deferrable.set(provider, { tracer: provider.getTracer('mcp-warden'), sampler, ids });
+}
+
+/** The provider registered with the API now (a config reload, the bench's on/off may change it). */
+function currentProvider(): TracerProvider {
+  const global = trace.getTracerProvider();
+  return global instanceof ProxyTracerProvider ? global.getDelegate() : global;
+}
+
+/** An upstream call's client span: made at once (`span`) or, for a deferrable provider, after the answer with the id it travelled with (`spanId`). */
+export interface ClientSpan {
+  readonly name: string;
+  readonly attributes: Attributes;
+  readonly start: number;
+  readonly span?: Span;
+  readonly spanId?: string;
+  end?: number;
+  code?: string | undefined;
+}
+
+/**
+ * One request's span and its children (one per stage, one per upstream call).
+ *
+ * With a provider from `tracerProvider` (what `tracing.otlp_url` registers) nothing of the SDK
+ * runs on the call path: the request's trace id, span id and sampling decision come from that
+ * provider's own id generator and sampler, the upstream call's span id likewise, and `traceparent`
+ * is written from them. Every span is made after the answer with those ids and the times measured
+ * on the way (a stage is four values pushed on an array).
+ *
+ * With another provider (an operator's own SDK, registered with `node --import`) the spans whose
  * context travels are made while the request runs: the request's (the parent of everything, sent
- * on to composite steps) and an upstream call's (the parent the upstream sees). A stage is four
- * values pushed on an array; its span is made after the answer, with the times it was measured at,
- * like the request's attributes and ends.
+ * on to composite steps) and an upstream call's (the parent the upstream sees). The rest waits
+ * for the answer as above.
  */
 export class RequestTrace {
-  readonly #span: Span;
-  readonly #context: Context;
+  readonly #name: string;
+  readonly #attributes: Attributes;
+  readonly #startedAt: number;
+  /** The client's context, or the root context: a new trace starts here. */
+  readonly #parent: Context;
   readonly #tracer: Tracer;
+  /**
+   * Set for a deferrable provider: the request's ids, chosen now, its span made after the answer.
+   * `spanId` is drawn when first needed: most requests send on only their upstream call's id.
+   */
+  readonly #deferred: { ids: PresetIds; traceId: string; spanId: string | undefined; flags: string; traceState: string | undefined } | undefined;
+  /** Made at once for another provider. */
+  readonly #span: Span | undefined;
+  readonly #context: Context | undefined;
   /** Cached: the span itself stops recording once ended. */
   readonly recording: boolean;
   /** name, start, end, error code (or undefined) of each stage, flat, in the order they ended. */
   readonly #stages: Array<string | number | undefined> = [];
-  #client: { span: Span; end: number; code: string | undefined } | undefined;
-  #name: string | undefined;
-  #attributes: Attributes | undefined;
+  #client: ClientSpan | undefined;
+  #rename: string | undefined;
+  #late: Attributes | undefined;
 
   /** `startedAt` is `performance.now()` when the request arrived. */
   constructor(name: string, carrier: TraceCarrier | undefined, attributes: Attributes, startedAt: number) {
-    // Asked per request, not once per process: the API's proxy tracer keeps the first provider it
-    // saw, so a provider registered or removed later (config reload, the bench's on/off) would be ignored.
-    this.#tracer = trace.getTracer('mcp-warden');
-    // An invalid or absent traceparent extracts to the root context: a new trace starts here.
-    const parent = carrier === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, carrier, getter);
-    this.#span = this.#tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, startTime: hrTimeOf(startedAt) }, parent);
-    this.#context = trace.setSpan(parent, this.#span);
-    this.recording = this.#span.isRecording();
+    this.#name = name;
+    this.#attributes = attributes;
+    this.#startedAt = startedAt;
+    // An invalid or absent traceparent extracts to the root context.
+    this.#parent = carrier === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, carrier, getter);
+    // Asked per request, not once per process: a provider registered or removed later (config
+    // reload, the bench's on/off) must be the one used.
+    const provider = currentProvider();
+    const known = deferrable.get(provider);
+    if (known !== undefined) {
+      this.#tracer = known.tracer;
+      const parent = trace.getSpanContext(this.#parent);
+      const traceId = parent?.traceId ?? known.ids.random.generateTraceId();
+      // The decision the SDK will take again when it makes the span: the same sampler, the same inputs.
+      const decision = known.sampler.shouldSample(this.#parent, traceId, name, SpanKind.SERVER, attributes, []).decision;
+      this.recording = decision !== SamplingDecision.NOT_RECORD;
+      this.#deferred = {
+        ids: known.ids,
+        traceId,
+        spanId: undefined,
+        flags: decision === SamplingDecision.RECORD_AND_SAMPLED ? '01' : '00',
+        traceState: parent?.traceState?.serialize(),
+      };
+    } else {
+      this.#tracer = provider.getTracer('mcp-warden');
+      this.#span = this.#tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, startTime: hrTimeOf(startedAt) }, this.#parent);
+      this.#context = trace.setSpan(this.#parent, this.#span);
+      this.recording = this.#span.isRecording();
+    }
   }
 
   /** A stage that ran from `start` to `end` (`performance.now()`), failed with `code` if given. */
@@ -118,19 +271,25 @@ export class RequestTrace {
   /** Attributes and a new name for the request's span, set when it ends. */
   describe(attributes: Attributes, name?: string): void {
     if (!this.recording) return;
-    this.#attributes = this.#attributes === undefined ? attributes : Object.assign(this.#attributes, attributes);
-    if (name !== undefined) this.#name = name;
+    this.#late = this.#late === undefined ? attributes : Object.assign(this.#late, attributes);
+    if (name !== undefined) this.#rename = name;
   }
 
-  /** The client span of an upstream call, made now (its context travels); undefined when nothing records. */
-  client(name: string, attributes: Attributes): Span | undefined {
+  /** The client span of an upstream call, starting now; undefined when nothing records. */
+  client(name: string, attributes: Attributes): ClientSpan | undefined {
     if (!this.recording) return undefined;
-    return this.#tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes, startTime: hrTimeOf(performance.now()) }, this.#context);
+    const start = performance.now();
+    const deferred = this.#deferred;
+    if (deferred !== undefined) return { name, attributes, start, spanId: deferred.ids.random.generateSpanId() };
+    return { name, attributes, start, span: this.#tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes, startTime: hrTimeOf(start) }, this.#context) };
   }
 
   /** The upstream call of `span` answered (or failed with `code`); the span ends with the request's. */
-  clientEnded(span: Span | undefined, code?: string): void {
-    if (span !== undefined) this.#client = { span, end: performance.now(), code };
+  clientEnded(span: ClientSpan | undefined, code?: string): void {
+    if (span === undefined) return;
+    span.end = performance.now();
+    span.code = code;
+    this.#client = span;
   }
 
   /**
@@ -138,9 +297,14 @@ export class RequestTrace {
    * client span), else the request's. With tracing off this is the client's own context, passed
    * through unchanged; undefined when there is none.
    */
-  carrierFor(span?: Span): TraceCarrier | undefined {
+  carrierFor(span?: ClientSpan): TraceCarrier | undefined {
+    const deferred = this.#deferred;
+    if (deferred !== undefined) {
+      const traceparent = `00-${deferred.traceId}-${span?.spanId ?? (deferred.spanId ??= deferred.ids.random.generateSpanId())}-${deferred.flags}`;
+      return deferred.traceState ? { traceparent, tracestate: deferred.traceState } : { traceparent };
+    }
     const carrier: TraceCarrier = {};
-    propagator.inject(span ? trace.setSpan(this.#context, span) : this.#context, carrier, setter);
+    propagator.inject(span?.span ? trace.setSpan(this.#context!, span.span) : this.#context!, carrier, setter);
     return carrier.traceparent === undefined ? undefined : carrier;
   }
 
@@ -150,24 +314,38 @@ export class RequestTrace {
   }
 
   #finish(at: number, error: { code: string } | undefined): void {
+    const deferred = this.#deferred;
+    const tracer = this.#tracer;
+    let span: Span;
+    let context: Context;
+    if (deferred !== undefined) {
+      const options: SpanOptions = { kind: SpanKind.SERVER, attributes: this.#attributes, startTime: hrTimeOf(this.#startedAt) };
+      span = deferred.ids.make((deferred.spanId ??= deferred.ids.random.generateSpanId()), deferred.traceId, () => tracer.startSpan(this.#name, options, this.#parent));
+      context = trace.setSpan(this.#parent, span);
+    } else {
+      span = this.#span!;
+      context = this.#context!;
+    }
     const stages = this.#stages;
     for (let i = 0; i < stages.length; i += 4) {
       const code = stages[i + 3] as string | undefined;
       const startTime = hrTimeOf(stages[i + 1] as number);
       const options: SpanOptions = code === undefined ? { kind: SpanKind.INTERNAL, startTime } : { kind: SpanKind.INTERNAL, startTime, attributes: { 'error.type': code } };
-      const span = this.#tracer.startSpan(stages[i] as string, options, this.#context);
-      if (code !== undefined) span.setStatus(ERROR);
-      span.end(hrTimeOf(stages[i + 2] as number));
+      const stage = tracer.startSpan(stages[i] as string, options, context);
+      if (code !== undefined) stage.setStatus(ERROR);
+      stage.end(hrTimeOf(stages[i + 2] as number));
     }
     const client = this.#client;
     if (client !== undefined) {
-      if (client.code !== undefined) failed(client.span, { code: client.code });
-      client.span.end(hrTimeOf(client.end));
+      const options: SpanOptions = { kind: SpanKind.CLIENT, attributes: client.attributes, startTime: hrTimeOf(client.start) };
+      const made = client.span ?? deferred!.ids.make(client.spanId!, deferred!.traceId, () => tracer.startSpan(client.name, options, context));
+      if (client.code !== undefined) failed(made, { code: client.code });
+      made.end(hrTimeOf(client.end!));
     }
-    if (this.#name !== undefined) this.#span.updateName(this.#name);
-    if (this.#attributes !== undefined) this.#span.setAttributes(this.#attributes);
-    if (error !== undefined) failed(this.#span, error);
-    this.#span.end(hrTimeOf(at));
+    if (this.#rename !== undefined) span.updateName(this.#rename);
+    if (this.#late !== undefined) span.setAttributes(this.#late);
+    if (error !== undefined) failed(span, error);
+    span.end(hrTimeOf(at));
   }
 }
 

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Span } from '@opentelemetry/api';
 import { WardenError } from '../errors.ts';
-import { carrierOf, metrics, RequestTrace, type TraceCarrier } from '../metrics/index.ts';
+import { carrierOf, type ClientSpan, metrics, RequestTrace, type TraceCarrier } from '../metrics/index.ts';
 import type { Decision } from '../policy/index.ts';
 import type { SessionInfo, Target } from './context.ts';
 
@@ -55,12 +54,12 @@ export class Observed {
   }
 
   /** The client span of one upstream call, child of the request (undefined when nothing records). */
-  upstreamSpan(upstream: string, method: string): Span | undefined {
+  upstreamSpan(upstream: string, method: string): ClientSpan | undefined {
     return this.trace.client(`${method} ${upstream}`, { 'mcp.method.name': method, 'mcp_warden.upstream': upstream });
   }
 
   /** The upstream call of `span` is over; `error` failed it. */
-  upstreamEnded(span: Span | undefined, error?: unknown): void {
+  upstreamEnded(span: ClientSpan | undefined, error?: unknown): void {
     this.trace.clientEnded(span, error === undefined ? undefined : codeOf(error));
   }
 

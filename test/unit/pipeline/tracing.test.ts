@@ -9,6 +9,7 @@ import { startHttpFixture, type HttpFixture } from '../../../testkit/fixtures/re
 import { MemoryAuditSink } from '../../../testkit/support/engines.ts';
 import { passthroughResult } from '../../../src/upstreams/connection.ts';
 import { finishSpans } from '../../../src/metrics/index.ts';
+import { tracerProvider } from '../../../src/metrics/tracing-setup.ts';
 
 /**
  * Traces of the gateway in process, recorded by the OpenTelemetry SDK's in-memory exporter: one
@@ -17,7 +18,10 @@ import { finishSpans } from '../../../src/metrics/index.ts';
  * to a real Streamable HTTP upstream, in its headers and in `_meta`.
  */
 const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+/** What `tracing.otlp_url` registers (tracing-setup.ts): no SDK span on the call path, every span made after the answer with ids chosen on the way. */
+const provider = await tracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+/** An operator's own SDK (`node --import`): the request's and the upstream call's spans are made while the call runs. */
+const ownProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
 const received: Array<{ headers: IncomingHttpHeaders; body: { method?: string; params?: { _meta?: Record<string, unknown> } } }> = [];
 let upstream: HttpFixture;
 let gw: TestGateway;
@@ -59,8 +63,11 @@ const finished = (): ReadableSpan[] => {
 const byName = (spans: ReadableSpan[], name: string) => spans.find((s) => s.name === name);
 
 describe('traces', () => {
-  it('a call is one server span under the client\'s traceparent header, a child per stage and a client span per upstream call', async () => {
-    trace.setGlobalTracerProvider(provider);
+  it.each([
+    ['the gateway\'s provider', provider],
+    ['an operator\'s own provider', ownProvider],
+  ])('a call is one server span under the client\'s traceparent header, a child per stage and a client span per upstream call (%s)', async (_, registered) => {
+    trace.setGlobalTracerProvider(registered);
     const c = await client({ traceparent: TRACEPARENT });
     await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
 
@@ -131,6 +138,55 @@ describe('traces', () => {
     const list = byName(spans, 'tools/list')!;
     // The list's shown row (issue 15) is committed under the audit-decision stage before the answer.
     expect(spans.filter((s) => s.parentSpanContext?.spanId === list.spanContext().spanId).map((s) => s.name)).toEqual(['authenticate', 'authorize', 'audit-decision']);
+  });
+
+  it('without a client context the gateway starts the trace: the upstream\'s parent is the exported client span, chosen before it was made', async () => {
+    trace.setGlobalTracerProvider(provider);
+    const c = await client();
+    await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
+    const spans = finished();
+    const root = byName(spans, 'tools/call web__echo')!;
+    expect(root.parentSpanContext).toBeUndefined();
+    const upstreamSpan = byName(spans, 'tools/call web')!;
+    expect(upstreamSpan.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
+    expect(upstreamSpan.spanContext().traceId).toBe(root.spanContext().traceId);
+    const expected = `00-${root.spanContext().traceId}-${upstreamSpan.spanContext().spanId}-01`;
+    expect(echoCall().headers.traceparent).toBe(expected);
+    expect(echoCall().body.params?._meta?.traceparent).toBe(expected);
+    // Span ids not fixed by the request are the generator's own: every span of the trace has its own id.
+    expect(new Set(spans.map((s) => s.spanContext().spanId)).size).toBe(spans.length);
+  });
+
+  it.each([
+    ['the gateway\'s provider', provider],
+    ['an operator\'s own provider', ownProvider],
+  ])('a client\'s unsampled trace records nothing and stays unsampled upstream (%s)', async (_, registered) => {
+    trace.setGlobalTracerProvider(registered);
+    const c = await client({ traceparent: `00-${CLIENT_TRACE}-${CLIENT_SPAN}-00` });
+    await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
+    expect(finished()).toEqual([]);
+    const sent = echoCall().headers.traceparent;
+    expect(sent).toMatch(new RegExp(`^00-${CLIENT_TRACE}-[0-9a-f]{16}-00$`));
+    expect(sent).not.toContain(CLIENT_SPAN);
+    expect(echoCall().body.params?._meta?.traceparent).toBe(sent);
+  });
+
+  it('a client\'s tracestate travels on with the gateway\'s span as the parent', async () => {
+    trace.setGlobalTracerProvider(provider);
+    const c = await client({ traceparent: TRACEPARENT, tracestate: 'vendor=abc' });
+    await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
+    const upstreamSpan = byName(finished(), 'tools/call web')!;
+    expect(echoCall().headers.traceparent).toBe(`00-${CLIENT_TRACE}-${upstreamSpan.spanContext().spanId}-01`);
+    expect(echoCall().headers.tracestate).toBe('vendor=abc');
+    expect(echoCall().body.params?._meta?.tracestate).toBe('vendor=abc');
+  });
+
+  it('a request\'s spans are made after the answer on their own, with no flush', async () => {
+    trace.setGlobalTracerProvider(provider);
+    const c = await client();
+    await c.callTool({ name: 'web__echo', arguments: { message: 'hi' } });
+    await expect.poll(() => exporter.getFinishedSpans().map((s) => s.name), { timeout: 5_000 }).toContain('tools/call web__echo');
+    expect(exporter.getFinishedSpans()).toHaveLength(8);
   });
 
   it('without a tracer provider nothing records, and the client\'s traceparent reaches the upstream unchanged', async () => {

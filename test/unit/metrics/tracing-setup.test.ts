@@ -1,0 +1,74 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { trace } from '@opentelemetry/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracing } from '../../../src/metrics/tracing-setup.ts';
+import { Observed } from '../../../src/pipeline/observe.ts';
+import type { SessionInfo } from '../../../src/pipeline/context.ts';
+
+/**
+ * `tracing.otlp_url`: what reaches a real (loopback) OTLP/HTTP collector. The provider it registers
+ * makes no SDK span during a request; the ids chosen on the way must be the ones exported.
+ */
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: Array<{ key: string; value: Record<string, unknown> }>;
+}
+const posts: Array<{ headers: IncomingHttpHeaders; spans: OtlpSpan[] }> = [];
+const collector = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
+    posts.push({ headers: req.headers, spans: body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)) });
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+});
+let url: string;
+beforeAll(async () => {
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
+});
+afterAll(() => {
+  collector.close();
+});
+
+const session: SessionInfo = { id: 'otlp-test', transport: 'stdio', protocolVersion: '2025-11-25', channel: { request: async () => ({}) } };
+
+describe('tracing.otlp_url', () => {
+  it('exports a request\'s spans with the ids its traceparent carried, on shutdown at the latest', async () => {
+    const stop = await startTracing({ otlp_url: url, headers: { 'x-tenant': 'a' }, service_name: 'otlp-test', sample_ratio: 1 });
+    let sent: string | undefined;
+    // What a composite's steps get (pipeline.ts): the request's own span as their parent.
+    let toSteps: string | undefined;
+    try {
+      const observed = new Observed('tools/call', { session, requestId: 7, params: {} });
+      for (const stage of ['authenticate', 'resolve', 'authorize', 'limit', 'audit-decision']) await observed.stage(stage, () => undefined);
+      await observed.stage('forward', () => {
+        const span = observed.upstreamSpan('db', 'tools/call');
+        sent = observed.trace.carrierFor(span)?.traceparent;
+        observed.upstreamEnded(span);
+      });
+      toSteps = observed.trace.carrierFor()?.traceparent;
+      observed.end();
+    } finally {
+      await stop();
+    }
+    expect(trace.getTracerProvider().getTracer('x').startSpan('after').isRecording()).toBe(false);
+
+    const spans = posts.flatMap((p) => p.spans);
+    expect(posts[0]!.headers['x-tenant']).toBe('a');
+    expect(spans.map((s) => s.name).sort()).toEqual(['audit-decision', 'authenticate', 'authorize', 'forward', 'limit', 'resolve', 'tools/call', 'tools/call db'].sort());
+    const root = spans.find((s) => s.name === 'tools/call')!;
+    const client = spans.find((s) => s.name === 'tools/call db')!;
+    expect(root.parentSpanId ?? '').toBe('');
+    expect(root.attributes.find((a) => a.key === 'jsonrpc.request.id')?.value).toEqual({ stringValue: '7' });
+    expect(spans.every((s) => s.traceId === root.traceId)).toBe(true);
+    expect(spans.filter((s) => s !== root).every((s) => s.parentSpanId === root.spanId)).toBe(true);
+    expect(sent).toBe(`00-${root.traceId}-${client.spanId}-01`);
+    expect(toSteps).toBe(`00-${root.traceId}-${root.spanId}-01`);
+  });
+});
