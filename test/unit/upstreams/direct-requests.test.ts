@@ -28,35 +28,46 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 type WireMessage = { id?: unknown; method?: string; params?: { _meta?: Record<string, unknown>; requestId?: unknown } };
 const wireOf = (path: string): WireMessage[] => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as WireMessage);
 
+/** Every connection the tests opened, closed at the end. */
+const open: UpstreamConnection[] = [];
+afterAll(async () => {
+  for (const connection of open) await connection.close();
+});
+
+/** A fresh connection, in the era it is expected to speak. */
+async function connect(spec: UpstreamSpec, era: 'modern' | 'legacy'): Promise<UpstreamConnection> {
+  const connection = new UpstreamConnection(spec, {
+    events: { onListing: () => undefined, onNotification: () => undefined, onServerRequest: async () => ({}) },
+    log, clientInfo: { name: 'test', version: '0' }, connectTimeoutMs: 15_000, reconnect: { initialMs: 50, maxMs: 200 }, random: () => 0.5,
+  });
+  open.push(connection);
+  await connection.start();
+  expect(connection.era).toBe(era);
+  return connection;
+}
+
+/** A stdio fixture behind the recorder, which appends every line the fixture receives to `wire`. */
+function recorded(name: string, fixture: 'modern-only' | 'kitchen-sink', wire: string): UpstreamSpec {
+  const { command, args } = fixtureCommand(fixture, 'stdio');
+  return { name, transport: 'stdio', command: process.execPath, args: [RECORDER, wire, command, ...args], env: {}, cwd: undefined, timeoutMs: TIMEOUT_MS, limits };
+}
+
 describe.each(['stdio', 'http'] as const)('new-era requests sent directly, over %s', (transport) => {
   let fixture: FixtureHandle | undefined;
-  const open: UpstreamConnection[] = [];
 
   beforeAll(async () => {
     if (transport === 'http') fixture = await startFixture('modern-only', 'http');
   }, 60_000);
   afterAll(async () => {
-    for (const connection of open) await connection.close();
     await fixture?.close();
   });
 
   let connections = 0;
   /** A fresh connection; over stdio, `wire` is where the recorder writes what the fixture received. */
   async function connected(): Promise<{ connection: UpstreamConnection; wire: string }> {
-    const { command, args } = fixtureCommand('modern-only', 'stdio');
     const wire = join(dir, `${transport}-${++connections}.jsonl`);
-    const spec: UpstreamSpec =
-      transport === 'http'
-        ? { name: 'm', transport: 'http', url: fixture!.url!, headers: {}, timeoutMs: TIMEOUT_MS, limits }
-        : { name: 'm', transport: 'stdio', command: process.execPath, args: [RECORDER, wire, command, ...args], env: {}, cwd: undefined, timeoutMs: TIMEOUT_MS, limits };
-    const connection = new UpstreamConnection(spec, {
-      events: { onListing: () => undefined, onNotification: () => undefined, onServerRequest: async () => ({}) },
-      log, clientInfo: { name: 'test', version: '0' }, connectTimeoutMs: 15_000, reconnect: { initialMs: 50, maxMs: 200 }, random: () => 0.5,
-    });
-    open.push(connection);
-    await connection.start();
-    expect(connection.era).toBe('modern');
-    return { connection, wire };
+    const spec: UpstreamSpec = transport === 'http' ? { name: 'm', transport: 'http', url: fixture!.url!, headers: {}, timeoutMs: TIMEOUT_MS, limits } : recorded('m', 'modern-only', wire);
+    return { connection: await connect(spec, 'modern'), wire };
   }
 
   it('answers as the SDK Client does, and hands input_required back whole', async () => {
@@ -118,26 +129,9 @@ describe.each(['stdio', 'http'] as const)('new-era requests sent directly, over 
 });
 
 describe('old-era requests sent directly (the kitchen sink over stdio)', () => {
-  const open: UpstreamConnection[] = [];
-  afterAll(async () => {
-    for (const connection of open) await connection.close();
-  });
-
-  async function connected(): Promise<{ connection: UpstreamConnection; wire: string }> {
-    const { command, args } = fixtureCommand('kitchen-sink', 'stdio');
-    const wire = join(dir, `legacy-${open.length}.jsonl`);
-    const connection = new UpstreamConnection({ name: 'k', transport: 'stdio', command: process.execPath, args: [RECORDER, wire, command, ...args], env: {}, cwd: undefined, timeoutMs: TIMEOUT_MS, limits }, {
-      events: { onListing: () => undefined, onNotification: () => undefined, onServerRequest: async () => ({}) },
-      log, clientInfo: { name: 'test', version: '0' }, connectTimeoutMs: 15_000, reconnect: { initialMs: 50, maxMs: 200 }, random: () => 0.5,
-    });
-    open.push(connection);
-    await connection.start();
-    expect(connection.era).toBe('legacy');
-    return { connection, wire };
-  }
-
   it('calls with ids of our own, keeps progress up to the result, and cancels at the deadline', async () => {
-    const { connection, wire } = await connected();
+    const wire = join(dir, 'legacy.jsonl');
+    const connection = await connect(recorded('k', 'kitchen-sink', wire), 'legacy');
     const progress: unknown[] = [];
     const slow = await connection.request('tools/call', { name: 'slow', arguments: { steps: 2, delayMs: 10 } }, { signal: signal(), onprogress: (p) => progress.push(p.progress) });
     expect(slow).toMatchObject({ content: [{ type: 'text' }] });
