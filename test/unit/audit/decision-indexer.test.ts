@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createAppender } from '../../../src/audit/sqlite/appender.ts';
 import { openReaderDatabase } from '../../../src/audit/sqlite/database.ts';
-import { DECISION_INDEXER_DEFAULTS, createDecisionIndexer, createIndexBatch } from '../../../src/audit/sqlite/decision-indexer.ts';
+import { DECISION_INDEXER_DEFAULTS, createDecisionIndexer, createIndexBatch, nextBatchRows } from '../../../src/audit/sqlite/decision-indexer.ts';
 import { createEventEncoder } from '../../../src/audit/events.ts';
 import { loadMigrations, migrate } from '../../../src/audit/sqlite/migrations.ts';
 import { type DecisionFilter, type StatsKey, decisionStats, queryDecisions } from '../../../src/audit/sqlite/query.ts';
@@ -113,6 +113,29 @@ describe('decision indexer', () => {
       await store.close();
     }
     expect(decisionKeysState(path)).toEqual({ through: 6, keys: 4, differ: [] });
+  });
+
+  it('sizes a batch to the time budget from the last full one, between batchRows and maxBatchRows', () => {
+    const options = { ...DECISION_INDEXER_DEFAULTS, batchRows: 64, maxBatchRows: 512, batchBudgetMs: 1 };
+    expect(nextBatchRows(64, 0.25, options)).toBe(256);
+    expect(nextBatchRows(256, 2, options)).toBe(128);
+    expect(nextBatchRows(64, 4, options)).toBe(64);
+    expect(nextBatchRows(512, 0.01, options)).toBe(512);
+    expect(nextBatchRows(64, 0, options)).toBe(512);
+    expect(nextBatchRows(0, 0, options)).toBe(64);
+  });
+
+  it('indexes a backlog of many batches completely while the batch size adapts', async () => {
+    const backlog = Array.from({ length: 300 }, () => decision());
+    const { path, db } = logWith('backlog.db', backlog);
+    const indexer = createDecisionIndexer(db, () => false, silentLogger, { ...DECISION_INDEXER_DEFAULTS, batchRows: 8, maxBatchRows: 64, batchBudgetMs: 1_000, delayMs: 0 });
+    try {
+      indexer.schedule();
+      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 1 + 2 * backlog.length, keys: backlog.length, differ: [] }));
+    } finally {
+      indexer.stop();
+      db.close();
+    }
   });
 
   it('waits while writes are queued, and runs anyway once held off for maxDeferMs', async () => {
