@@ -144,15 +144,22 @@ describe('decision indexer', () => {
     const held = createDecisionIndexer(db, () => busy, silentLogger, { ...DECISION_INDEXER_DEFAULTS, delayMs: 0, maxDeferMs: 60_000 });
     const starved = createDecisionIndexer(db, () => true, silentLogger, { ...DECISION_INDEXER_DEFAULTS, delayMs: 0, maxDeferMs: 30 });
     try {
+      // As the store does: schedule() after every commit; busy() says a commit is queued.
       held.schedule();
       await sleep(50);
+      held.schedule();
+      await sleep(20);
       expect(decisionKeysState(path).through).toBe(0);
       busy = false;
+      held.schedule();
       await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 11, keys: calls.length, differ: [] }));
 
       createAppender(db, tick)([encoder.decision(decision())]);
       starved.schedule();
-      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 12, keys: calls.length + 1, differ: [] }));
+      await eventually(() => {
+        starved.schedule();
+        expect(decisionKeysState(path)).toEqual({ through: 12, keys: calls.length + 1, differ: [] });
+      });
     } finally {
       held.stop();
       starved.stop();
