@@ -92,19 +92,69 @@ export function canonicalJson(value: unknown): string {
  * profile), and both list their keys in the same order (array-index keys first, numerically),
  * so the bytes and the hashes of existing chains do not change. A `__proto__` key of the
  * arguments is data to store and hash: defined as an own property, never assigned (a setter).
+ *
+ * A value that already is what the copy would be is returned as it is, not copied: an array
+ * none of whose items change, and an ordinary object (Object.prototype, no own `toJSON`) whose
+ * keys Object.keys lists in ascending order and none of whose values change. JSON.stringify then
+ * writes the same bytes from the original: it lists an object's keys in Object.keys order, and
+ * ascending keys are the order the copy would be given (array-index keys ascend numerically in
+ * both). Most values are such already: the redactor's canonical copies (redact.ts), and short
+ * argument objects. A decision row's encoding copied its policy input twice before (redactor,
+ * then here): 12.1 -> 10.7 us per decision row (A/B in one process, 2026-12-07).
  */
 function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
+  if (Array.isArray(value)) return sortItems(value);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    const keys = Object.keys(value);
+    const record = value as Record<string, unknown>;
+    if (Object.getPrototypeOf(value) === Object.prototype && ascendingWithoutToJson(keys)) return sortValues(record, keys);
     const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const item = sortKeys((value as Record<string, unknown>)[key]);
-      if (key === '__proto__') Object.defineProperty(sorted, key, { value: item, enumerable: true, writable: true, configurable: true });
-      else sorted[key] = item;
-    }
+    for (const key of keys.sort()) putOwn(sorted, key, sortKeys(record[key]));
     return sorted;
   }
   return value;
+}
+
+/** `record`'s keys are in sorted order already: a copy only from the first value that changes. */
+function sortValues(record: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  let sorted: Record<string, unknown> | undefined;
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index]!;
+    const original = record[key];
+    const item = sortKeys(original);
+    if (sorted === undefined && item !== original) {
+      sorted = {};
+      for (const before of keys.slice(0, index)) putOwn(sorted, before, record[before]);
+    }
+    if (sorted !== undefined) putOwn(sorted, key, item);
+  }
+  return sorted ?? record;
+}
+
+function sortItems(items: unknown[]): unknown[] {
+  if (Object.hasOwn(items, 'toJSON')) return items.map(sortKeys);
+  let copy: unknown[] | undefined;
+  for (let index = 0; index < items.length; index += 1) {
+    const item = sortKeys(items[index]);
+    if (copy === undefined && item !== items[index]) copy = items.slice(0, index);
+    copy?.push(item);
+  }
+  return copy ?? items;
+}
+
+/** Sets `target[key]`, a `__proto__` key as an own property (data), never through the setter. */
+export function putOwn(target: Record<string, unknown>, key: string, item: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value: item, enumerable: true, writable: true, configurable: true });
+  else target[key] = item;
+}
+
+/** Whether Object.keys order already is the sorted order, and JSON.stringify will not call an own toJSON. */
+function ascendingWithoutToJson(keys: readonly string[]): boolean {
+  for (let index = 0; index < keys.length; index += 1) {
+    const key = keys[index]!;
+    if (key === 'toJSON' || (index > 0 && !(keys[index - 1]! < key))) return false;
+  }
+  return true;
 }
 
 export function sha256Hex(text: string): string {

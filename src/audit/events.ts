@@ -90,12 +90,12 @@ export function createEventEncoder(redactor: Redactor): EventEncoder {
           upstream_protocol_version: event.upstreamProtocolVersion ?? null,
           // Only on a retry after input_required: the first decision of the exchange.
           ...(event.continues === undefined ? {} : { continues_decision: event.continues }),
-          arguments: hasArguments ? redactor.redactArguments(event.arguments) : null,
+          arguments: hasArguments ? redactor.redactCanonical(event.arguments) : null,
           // Of the original, unredacted arguments: proves what was sent without storing it.
           arguments_sha256: hasArguments ? sha256Hex(canonicalJson(event.arguments)) : null,
           // What the policy decided on, without its arguments (stored once, above): explain and
           // replay put the two together again (audit/sqlite/decision-reader.ts).
-          input: event.input === undefined ? null : redactor.redactArguments(withoutArguments(event.input)),
+          input: event.input === undefined ? null : redactor.redactCanonical(withoutArguments(event.input)),
           // Written only when the policy required one, so rows of other calls stay as they were.
           ...(event.approval === undefined ? {} : { approval: approvalData(event.approval, text) }),
         },

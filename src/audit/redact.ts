@@ -1,4 +1,5 @@
 import { dataObject } from '../own.ts';
+import { putOwn } from './chain.ts';
 import type { AuditConfig } from './config.ts';
 
 /**
@@ -9,6 +10,11 @@ import type { AuditConfig } from './config.ts';
 export interface Redactor {
   /** Replaces secret keys' values and secret-shaped substrings at every depth. */
   redactArguments(value: unknown): unknown;
+  /**
+   * The same, into ordinary objects with their keys in sorted order: what canonicalJson
+   * (chain.ts) writes as it is, without copying it again (events.ts, for the rows).
+   */
+  redactCanonical(value: unknown): unknown;
   /** Replaces secret-shaped substrings in free text (reasons, error messages). */
   redactText(text: string): string;
 }
@@ -70,18 +76,21 @@ export function createRedactor(config: AuditConfig['redact']): Redactor {
     return result;
   };
 
-  const redactArguments = (value: unknown): unknown => {
+  // canonical: ordinary objects, keys sorted (redactCanonical); else prototype-less, in the input's order.
+  const redactValue = (value: unknown, canonical: boolean): unknown => {
     if (typeof value === 'string') return redactText(value);
-    if (Array.isArray(value)) return value.map(redactArguments);
+    if (Array.isArray(value)) return value.map((item) => redactValue(item, canonical));
     if (value !== null && typeof value === 'object') {
-      const out = dataObject();
-      for (const [key, inner] of Object.entries(value)) {
-        out[key] = isSecretKey(key) && inner !== null && inner !== undefined ? REDACTED : redactArguments(inner);
+      const keys = Object.keys(value);
+      const out = canonical ? {} : dataObject();
+      for (const key of canonical ? keys.sort() : keys) {
+        const inner = (value as Record<string, unknown>)[key];
+        putOwn(out, key, isSecretKey(key) && inner !== null && inner !== undefined ? REDACTED : redactValue(inner, canonical));
       }
       return out;
     }
     return value;
   };
 
-  return { redactArguments, redactText };
+  return { redactArguments: (value) => redactValue(value, false), redactCanonical: (value) => redactValue(value, true), redactText };
 }

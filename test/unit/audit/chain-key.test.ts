@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ChainKey, type EventRow, chainKey, rowHash } from '../../../src/audit/chain.ts';
+import { rotateChainKey } from '../../../src/audit/key-rotation.ts';
 import { openAuditStore } from '../../../src/audit/sqlite/store.ts';
 import { verifyChain } from '../../../src/audit/sqlite/verify.ts';
 import { isWardenError } from '../../../src/errors.ts';
@@ -105,6 +106,45 @@ describe('audit chain key', () => {
         refused = error;
       }
       expect(isWardenError(refused, 'AUDIT_CHAIN_KEY')).toBe(true);
+    }
+  });
+
+  it('a running gateway notices a rotation made by another connection, and writes no row under the retired key', async () => {
+    const path = join(dir, 'rotated-while-running.db');
+    const store = openAuditStore(auditConfig(path, { chain_key: SECRET }), { logger: silentLogger, now: tick });
+    try {
+      await store.recordDecision(decision());
+      await store.recordDecision(decision());
+      await rotateChainKey({ backend: 'sqlite', path }, { now: tick, from: KEY, to: OTHER, by: 'test' });
+      for (let i = 0; i < 2; i += 1) {
+        await expect(store.recordDecision(decision())).rejects.toMatchObject({ code: 'AUDIT_UNAVAILABLE', message: expect.stringMatching(/keyed with key id/) });
+      }
+    } finally {
+      await store.close('test');
+    }
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.prepare('SELECT kind FROM events ORDER BY seq DESC LIMIT 1').pluck().get()).toBe('key_rotation');
+      expect(verifyChain(db, { key: OTHER, retiredKeys: [KEY] })).toMatchObject({ ok: true });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keys a plain log that has calls without an outcome: their incomplete rows plain, the startup row keyed', async () => {
+    const path = join(dir, 'upgrade-incomplete.db');
+    const plain = openAuditStore(auditConfig(path), { logger: silentLogger, now: tick });
+    await plain.recordDecision(decision());
+    await plain.close('test');
+    await writeCalls(path, SECRET, 1);
+    const db = new Database(path, { readonly: true });
+    try {
+      const from = db.prepare('SELECT from_seq FROM chain_key').pluck().get() as number;
+      expect(db.prepare('SELECT kind, outcome FROM events WHERE seq = ?').get(from - 1)).toEqual({ kind: 'outcome', outcome: 'incomplete' });
+      expect(db.prepare('SELECT kind FROM events WHERE seq = ?').pluck().get(from)).toBe('startup');
+      expect(verifyChain(db, { key: KEY })).toMatchObject({ ok: true });
+    } finally {
+      db.close();
     }
   });
 

@@ -41,6 +41,8 @@ describe('audit chain encoding', () => {
     };
     const reference = (value: unknown) => JSON.stringify(sortKeys(value)) ?? 'null';
     class Point { constructor(public y: number, public x: number) {} }
+    // Called on the copy every existing chain was written from, never on the original.
+    const withToJson = { a: 1, toJSON(): string { return this === withToJson ? 'original' : 'copy'; } };
     const sparse: unknown[] = [1];
     sparse[3] = 'x';
     const values: unknown[] = [
@@ -52,6 +54,15 @@ describe('audit chain encoding', () => {
       Object.assign(Object.create(null) as object, { b: 1, a: [true, false] }),
       sparse,
       'top', 3, null, undefined, [],
+      // Already in canonical order (returned without a copy), and with one change deep inside.
+      { a: 1, b: { c: [1, { d: 2, e: null }], f: 'x' }, g: [] },
+      { a: 1, b: { c: [1, { e: 2, d: null }], f: 'x' }, g: [] },
+      [{ a: 1 }, { c: 1, b: 2 }, { d: 3 }],
+      { 1: 'one', 2: 'two', a: { 0: 'zero', b: 1 } },
+      JSON.parse('{"__proto__":{"a":1},"b":2}'),
+      withToJson,
+      Object.assign([1, { b: 1, a: 2 }], { toJSON: () => 'own' }),
+      { sorted: new Point(1, 2), list: [new Date('2026-12-06T19:00:00.000Z')] },
     ];
     for (const value of values) expect(canonicalJson(value)).toBe(reference(value));
   });

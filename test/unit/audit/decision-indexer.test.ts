@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createAppender } from '../../../src/audit/sqlite/appender.ts';
 import { openReaderDatabase } from '../../../src/audit/sqlite/database.ts';
-import { DECISION_INDEXER_DEFAULTS, createDecisionIndexer, createIndexBatch } from '../../../src/audit/sqlite/decision-indexer.ts';
+import { DECISION_INDEXER_DEFAULTS, createDecisionIndexer, createIndexBatch, nextBatchRows } from '../../../src/audit/sqlite/decision-indexer.ts';
 import { createEventEncoder } from '../../../src/audit/events.ts';
 import { loadMigrations, migrate } from '../../../src/audit/sqlite/migrations.ts';
 import { type DecisionFilter, type StatsKey, decisionStats, queryDecisions } from '../../../src/audit/sqlite/query.ts';
@@ -115,21 +115,51 @@ describe('decision indexer', () => {
     expect(decisionKeysState(path)).toEqual({ through: 6, keys: 4, differ: [] });
   });
 
+  it('sizes a batch to the time budget from the last full one, between batchRows and maxBatchRows', () => {
+    const options = { ...DECISION_INDEXER_DEFAULTS, batchRows: 64, maxBatchRows: 512, batchBudgetMs: 1 };
+    expect(nextBatchRows(64, 0.25, options)).toBe(256);
+    expect(nextBatchRows(256, 2, options)).toBe(128);
+    expect(nextBatchRows(64, 4, options)).toBe(64);
+    expect(nextBatchRows(512, 0.01, options)).toBe(512);
+    expect(nextBatchRows(64, 0, options)).toBe(512);
+    expect(nextBatchRows(0, 0, options)).toBe(64);
+  });
+
+  it('indexes a backlog of many batches completely while the batch size adapts', async () => {
+    const backlog = Array.from({ length: 300 }, () => decision());
+    const { path, db } = logWith('backlog.db', backlog);
+    const indexer = createDecisionIndexer(db, () => false, silentLogger, { ...DECISION_INDEXER_DEFAULTS, batchRows: 8, maxBatchRows: 64, batchBudgetMs: 1_000, delayMs: 0 });
+    try {
+      indexer.schedule();
+      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 1 + 2 * backlog.length, keys: backlog.length, differ: [] }));
+    } finally {
+      indexer.stop();
+      db.close();
+    }
+  });
+
   it('waits while writes are queued, and runs anyway once held off for maxDeferMs', async () => {
     const { path, db } = logWith('busy.db', calls);
     let busy = true;
     const held = createDecisionIndexer(db, () => busy, silentLogger, { ...DECISION_INDEXER_DEFAULTS, delayMs: 0, maxDeferMs: 60_000 });
     const starved = createDecisionIndexer(db, () => true, silentLogger, { ...DECISION_INDEXER_DEFAULTS, delayMs: 0, maxDeferMs: 30 });
     try {
+      // As the store does: schedule() after every commit; busy() says a commit is queued.
       held.schedule();
       await sleep(50);
+      held.schedule();
+      await sleep(20);
       expect(decisionKeysState(path).through).toBe(0);
       busy = false;
+      held.schedule();
       await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 11, keys: calls.length, differ: [] }));
 
       createAppender(db, tick)([encoder.decision(decision())]);
       starved.schedule();
-      await eventually(() => expect(decisionKeysState(path)).toEqual({ through: 12, keys: calls.length + 1, differ: [] }));
+      await eventually(() => {
+        starved.schedule();
+        expect(decisionKeysState(path)).toEqual({ through: 12, keys: calls.length + 1, differ: [] });
+      });
     } finally {
       held.stop();
       starved.stop();

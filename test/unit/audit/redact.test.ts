@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditConfigSchema } from '../../../src/audit/config.ts';
+import { canonicalJson } from '../../../src/audit/chain.ts';
 import { createRedactor } from '../../../src/audit/redact.ts';
 
 const redactor = createRedactor(auditConfigSchema.parse({}).redact);
@@ -26,6 +27,22 @@ describe('audit redaction', () => {
       ['select * from users where name = ?', 'select * from users where name = ?'],
     ];
     for (const [input, output] of cases) expect(redactor.redactText(input), input).toBe(output);
+  });
+
+  it('redacts into canonical order the same values as redactArguments, so the rows keep their bytes', () => {
+    const values: unknown[] = [
+      { z: { token: 'x', b: [{ d: 'Bearer abc.def', c: null }] }, a: 'ok', password: null, api_key: 0 },
+      JSON.parse('{"__proto__":{"secret":"s","b":1},"constructor":"c","10":1,"9":2}'),
+      [{ b: 1, a: undefined }, 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2lnbmF0dXJl', 3, true, null],
+      { when: new Date('2026-12-06T19:00:00.000Z'), nested: { y: { x: {} } } },
+      'plain', 7, null, undefined,
+    ];
+    for (const value of values) {
+      const canonical = redactor.redactCanonical(value);
+      expect(JSON.stringify(canonical) ?? 'null', String(JSON.stringify(value))).toBe(canonicalJson(redactor.redactArguments(value)));
+      expect(canonicalJson(canonical)).toBe(canonicalJson(redactor.redactArguments(value)));
+    }
+    expect(Object.keys(redactor.redactCanonical({ b: 1, a: 2 }) as object)).toEqual(['a', 'b']);
   });
 
   it('applies configured extra patterns', () => {
