@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Result } from '@modelcontextprotocol/client';
 import { LoggingLevelSchema } from '@modelcontextprotocol/core';
 import { paginate, type Item, type NamedEntry, type Page } from '../catalog/index.ts';
@@ -26,6 +25,7 @@ import { type ListViews, listViews, type SeenItem, seenBy } from './seen-by.ts';
 import { type Listener, type ListenRequest, openListen } from './listen.ts';
 import type { Principal } from '../auth/index.ts';
 import { type TaskRequest, taskStages } from './tasks.ts';
+import { decisionId } from '../policy/index.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
 export const STAGES = ['authenticate', 'resolve', 'authorize', 'approve', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
@@ -187,7 +187,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     let continuation: Continuation | undefined;
     const refuseState = async (error: unknown): Promise<never> => {
       observed.denied();
-      const decision = { allow: false, reasons: [(error as Error).message], decisionId: randomUUID(), revision: deps.policy.revision };
+      const decision = { allow: false, reasons: [(error as Error).message], decisionId: decisionId(), revision: deps.policy.revision };
       await auditEdgeRefusal({ ...authenticated, method: request.method }, asWardenError(error), decision, deps).catch((failure: unknown) => log.error({ err: failure }, 'recording a refusal failed'));
       throw error;
     };
@@ -291,7 +291,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   const pipeline: Pipeline = {
     async refuse(request, error) {
       const principal = await deps.authenticator.authenticate(request.token).catch(() => undefined);
-      const decision = { allow: false, reasons: [error.message], decisionId: randomUUID(), revision: deps.policy.revision };
+      const decision = { allow: false, reasons: [error.message], decisionId: decisionId(), revision: deps.policy.revision };
       await auditEdgeRefusal({ ...request, principal, params: {} }, error, decision, deps).catch((failure: unknown) => log.error({ err: failure }, 'recording a refusal failed'));
     },
 

@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts';
 import type { CallRequest, Recorded } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { TaskMethod } from '../mcp-methods.ts';
+import { decisionId } from '../policy/index.ts';
 import type { Observed } from './observe.ts';
 import { auditTaskDecision } from './stages/audit-decision.ts';
 import { auditOutcome } from './stages/audit-outcome.ts';
@@ -57,7 +58,7 @@ export async function taskStages(request: TaskRequest, deps: PipelineDeps, stage
   const fields = { ...subject, method: request.method };
   if (task === undefined) {
     observed.denied();
-    const decision = { allow: false, reasons: ['no task of that id for this caller'], decisionId: randomUUID(), revision: deps.policy.revision };
+    const decision = { allow: false, reasons: ['no task of that id for this caller'], decisionId: decisionId(), revision: deps.policy.revision };
     await auditTaskDecision({ ...fields, decision }, { id, code: 'TASK_NOT_FOUND' }, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
     throw taskNotFound(id);
   }

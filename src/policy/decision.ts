@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Decision, DecisionCode } from './contract.ts';
+import { decisionId } from './decision-id.ts';
 
 /**
  * The one place where whatever a backend produced becomes a Decision. Backends only report the
@@ -33,7 +33,7 @@ function describe(value: unknown): string {
 }
 
 export function denial(code: DecisionCode, reasons: string[], revision: string): Decision {
-  return { allow: false, code, reasons, decisionId: randomUUID(), revision };
+  return { allow: false, code, reasons, decisionId: decisionId(), revision };
 }
 
 const NO_DECISION = 'the policy produced no decision';
@@ -54,8 +54,8 @@ export function normalizeDecision(raw: RawResult, revision: string): Decision {
   const reasons = [...new Set(parsed.data.reasons ?? [])].sort();
   if (parsed.data.allow) {
     const approval = parsed.data.approval;
-    if (approval?.required !== true) return { allow: true, reasons, decisionId: randomUUID(), revision };
-    return { allow: true, reasons, approval: { required: true, reason: approval.reason ?? 'the policy requires an approval' }, decisionId: randomUUID(), revision };
+    if (approval?.required !== true) return { allow: true, reasons, decisionId: decisionId(), revision };
+    return { allow: true, reasons, approval: { required: true, reason: approval.reason ?? 'the policy requires an approval' }, decisionId: decisionId(), revision };
   }
   return denial('POLICY_DENIED', reasons.length > 0 ? reasons : ['denied by policy'], revision);
 }

@@ -81,4 +81,5 @@ export async function createPolicyEngine(config: PolicyConfig, options: PolicyEn
 export { loadRegoBackend } from './rego-backend.ts';
 export type { ShadowDisagreement, ShadowedPolicyEngine } from './shadow.ts';
 export { normalizeDecision } from './decision.ts';
+export { decisionId } from './decision-id.ts';
 export { parseDocumentText } from './data-documents.ts';

@@ -20,7 +20,8 @@ export interface ContractBackend {
   breakSet(dir: string): Promise<RegExp>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** A decision id is a UUID version 7 (policy/decision-id.ts). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const quiet = pino({ level: 'silent' });
 
 function principal(roles: string[]): Principal {
