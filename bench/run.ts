@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** In the order they run: the no-policy passthrough baseline first, then each stage's own cost. */
-const MODULES = ['gateway', 'http', 'era', 'telemetry', 'auth', 'policy', 'rego', 'policy-test', 'audit', 'audit-postgres', 'cluster', 'integrity', 'approvals', 'limits', 'console', 'cli-startup'] as const;
+const MODULES = ['gateway', 'http', 'era', 'telemetry', 'auth', 'policy', 'rego', 'policy-test', 'audit', 'decision-ids', 'audit-postgres', 'cluster', 'integrity', 'approvals', 'limits', 'console', 'cli-startup'] as const;
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !(MODULES as readonly string[]).includes(name));
