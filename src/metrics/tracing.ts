@@ -12,13 +12,14 @@ import {
   type SpanOptions,
   SpanStatusCode,
   trace,
-  type TextMapGetter,
+  TraceFlags,
   type TextMapSetter,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
 import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace-base';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { TraceState, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { parseTraceParent, traceParentOf } from './traceparent.ts';
 
 /**
  * Traces through `@opentelemetry/api` only: without a registered TracerProvider (tracing-setup.ts
@@ -42,16 +43,18 @@ export interface TraceCarrier {
   tracestate?: string;
 }
 
-const getter: TextMapGetter<TraceCarrier> = {
-  keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => (key === 'traceparent' ? carrier.traceparent : key === 'tracestate' ? carrier.tracestate : undefined),
-};
 const setter: TextMapSetter<TraceCarrier> = {
   set: (carrier, key, value) => {
     if (key === 'traceparent') carrier.traceparent = value;
     else if (key === 'tracestate') carrier.tracestate = value;
   },
 };
+
+/** What goes on to the next hop: `traceparent` (version 00), and `tracestate` when there is one. */
+function sentOn(traceId: string, spanId: string, flags: TraceFlags, tracestate: string | undefined): TraceCarrier {
+  const traceparent = traceParentOf(traceId, spanId, flags);
+  return tracestate ? { traceparent, tracestate } : { traceparent };
+}
 
 /** The trace context a client sent: the HTTP header wins over `_meta` (the transport's own word). */
 export function carrierOf(header: TraceCarrier | undefined, meta: unknown): TraceCarrier | undefined {
@@ -176,6 +179,9 @@ export function registerDeferrable(provider: TracerProvider, sampler: Sampler, i
   deferrable.set(provider, { tracer: provider.getTracer('mcp-warden'), sampler, ids });
 }
 
+/** What the API answers while no provider is registered: its no-op provider. */
+const NO_PROVIDER = new ProxyTracerProvider().getDelegate();
+
 /** The provider registered with the API now (a config reload, the bench's on/off may change it). */
 function currentProvider(): TracerProvider {
   const global = trace.getTracerProvider();
@@ -218,10 +224,12 @@ export class RequestTrace {
    * Set for a deferrable provider: the request's ids, chosen now, its span made after the answer.
    * `spanId` is drawn when first needed: most requests send on only their upstream call's id.
    */
-  readonly #deferred: { ids: PresetIds; traceId: string; spanId: string | undefined; flags: string; traceState: string | undefined } | undefined;
+  readonly #deferred: { ids: PresetIds; traceId: string; spanId: string | undefined; flags: TraceFlags; traceState: string | undefined } | undefined;
   /** Made at once for another provider. */
   readonly #span: Span | undefined;
   readonly #context: Context | undefined;
+  /** Tracing off: the client's context, sent on as the next hop's parent. */
+  readonly #passOn: TraceCarrier | undefined;
   /** Cached: the span itself stops recording once ended. */
   readonly recording: boolean;
   /** name, start, end, error code (or undefined) of each stage, flat, in the order they ended. */
@@ -235,16 +243,29 @@ export class RequestTrace {
     this.#name = name;
     this.#attributes = attributes;
     this.#startedAt = startedAt;
-    // An invalid or absent traceparent extracts to the root context.
-    this.#parent = carrier === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, carrier, getter);
+    // An invalid traceparent is no parent; a tracestate comes only with a valid one, parsed so
+    // that entries the spec does not allow are dropped.
+    const client = carrier?.traceparent === undefined ? undefined : parseTraceParent(carrier.traceparent);
+    const traceState = client !== undefined && carrier!.tracestate ? new TraceState(carrier!.tracestate) : undefined;
     // Asked per request, not once per process: a provider registered or removed later (config
     // reload, the bench's on/off) must be the one used.
     const provider = currentProvider();
+    if (provider === NO_PROVIDER) {
+      // Tracing off: no span, not even the API's non-recording one; the client's context goes on.
+      this.recording = false;
+      this.#parent = ROOT_CONTEXT;
+      this.#tracer = provider.getTracer('mcp-warden');
+      this.#passOn = client === undefined ? undefined : sentOn(client.traceId, client.spanId, client.flags, traceState?.serialize());
+      return;
+    }
+    this.#parent =
+      client === undefined
+        ? ROOT_CONTEXT
+        : trace.setSpanContext(ROOT_CONTEXT, { traceId: client.traceId, spanId: client.spanId, traceFlags: client.flags, isRemote: true, ...(traceState === undefined ? {} : { traceState }) });
     const known = deferrable.get(provider);
     if (known !== undefined) {
       this.#tracer = known.tracer;
-      const parent = trace.getSpanContext(this.#parent);
-      const traceId = parent?.traceId ?? known.ids.random.generateTraceId();
+      const traceId = client?.traceId ?? known.ids.random.generateTraceId();
       // The decision the SDK will take again when it makes the span: the same sampler, the same inputs.
       const decision = known.sampler.shouldSample(this.#parent, traceId, name, SpanKind.SERVER, attributes, []).decision;
       this.recording = decision !== SamplingDecision.NOT_RECORD;
@@ -252,8 +273,8 @@ export class RequestTrace {
         ids: known.ids,
         traceId,
         spanId: undefined,
-        flags: decision === SamplingDecision.RECORD_AND_SAMPLED ? '01' : '00',
-        traceState: parent?.traceState?.serialize(),
+        flags: decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
+        traceState: traceState?.serialize(),
       };
     } else {
       this.#tracer = provider.getTracer('mcp-warden');
@@ -299,12 +320,10 @@ export class RequestTrace {
    */
   carrierFor(span?: ClientSpan): TraceCarrier | undefined {
     const deferred = this.#deferred;
-    if (deferred !== undefined) {
-      const traceparent = `00-${deferred.traceId}-${span?.spanId ?? (deferred.spanId ??= deferred.ids.random.generateSpanId())}-${deferred.flags}`;
-      return deferred.traceState ? { traceparent, tracestate: deferred.traceState } : { traceparent };
-    }
+    if (deferred !== undefined) return sentOn(deferred.traceId, span?.spanId ?? (deferred.spanId ??= deferred.ids.random.generateSpanId()), deferred.flags, deferred.traceState);
+    if (this.#context === undefined) return this.#passOn;
     const carrier: TraceCarrier = {};
-    propagator.inject(span?.span ? trace.setSpan(this.#context!, span.span) : this.#context!, carrier, setter);
+    propagator.inject(span?.span ? trace.setSpan(this.#context, span.span) : this.#context, carrier, setter);
     return carrier.traceparent === undefined ? undefined : carrier;
   }
 
