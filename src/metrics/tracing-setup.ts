@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import type { BasicTracerProvider, Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
-import { finishSpans, PresetIds, registerDeferrable } from './tracing.ts';
+import { finishSpans, registerDeferrable } from './tracing.ts';
 
 /** What `tracing` in the config asks for (config/schema.ts). */
 interface TracingSetup {
@@ -14,15 +14,22 @@ interface TracingSetup {
 /**
  * An SDK provider whose requests cost the call path no SDK span (tracing.ts, RequestTrace): built
  * with an id generator and a sampler that tracing.ts may ask on the call path, so a request's ids
- * and sampling decision are known before its spans are made, after the answer. The default sampler
- * is the SDK's: parent-based, every new trace recorded. Not registered: the caller does that.
+ * and sampling decision are known before its spans are made, after the answer, and handed to the
+ * same span processors (finished-span.ts). The default sampler is the SDK's: parent-based, every
+ * new trace recorded. Not registered: the caller does that.
  */
 export async function tracerProvider(options: { spanProcessors: SpanProcessor[]; sampler?: Sampler; resource?: Resource }): Promise<BasicTracerProvider> {
-  const { AlwaysOnSampler, BasicTracerProvider, ParentBasedSampler, RandomIdGenerator } = await import('@opentelemetry/sdk-trace-base');
+  const [{ AlwaysOnSampler, BasicTracerProvider, ParentBasedSampler, RandomIdGenerator }, { defaultResource }] = await Promise.all([
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/resources'),
+  ]);
   const sampler = options.sampler ?? new ParentBasedSampler({ root: new AlwaysOnSampler() });
-  const ids = new PresetIds(new RandomIdGenerator());
-  const provider = new BasicTracerProvider({ ...(options.resource ? { resource: options.resource } : {}), sampler, idGenerator: ids, spanProcessors: options.spanProcessors });
-  registerDeferrable(provider, sampler, ids);
+  const ids = new RandomIdGenerator();
+  // The provider's own resource, as it chooses it (the given one, else the default), so that its
+  // spans and the request spans tracing.ts makes without it name the same service.
+  const resource = options.resource ?? defaultResource();
+  const provider = new BasicTracerProvider({ resource, sampler, idGenerator: ids, spanProcessors: options.spanProcessors });
+  registerDeferrable(provider, sampler, ids, { resource, scope: { name: 'mcp-warden' }, processors: options.spanProcessors });
   return provider;
 }
 

@@ -9,6 +9,7 @@ import {
   SamplingDecision,
   type Span,
   SpanKind,
+  type SpanContext,
   type SpanOptions,
   SpanStatusCode,
   trace,
@@ -18,7 +19,8 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace-base';
-import { TraceState, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { sanitizeAttributes, TraceState, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { emit, FAILED, FinishedSpan, hrTimeOf, OK, type SpanOutlet } from './finished-span.ts';
 import { parseTraceParent, traceParentOf } from './traceparent.ts';
 
 /**
@@ -34,8 +36,6 @@ import { parseTraceParent, traceParentOf } from './traceparent.ts';
  */
 const propagator = new W3CTraceContextPropagator();
 
-/** A failed span's status: no message, it may carry client data. */
-const ERROR = Object.freeze({ code: SpanStatusCode.ERROR });
 
 /** A `traceparent`/`tracestate` pair as it travels in `_meta` or in HTTP headers. */
 export interface TraceCarrier {
@@ -63,19 +63,6 @@ export function carrierOf(header: TraceCarrier | undefined, meta: unknown): Trac
   const m = meta as Record<string, unknown>;
   if (!Object.hasOwn(m, 'traceparent') || typeof m.traceparent !== 'string') return undefined;
   return { traceparent: m.traceparent, ...(Object.hasOwn(m, 'tracestate') && typeof m.tracestate === 'string' ? { tracestate: m.tracestate } : {}) };
-}
-
-/**
- * A timestamp of `performance.now()` as the SDK's HrTime (epoch seconds, nanoseconds). Every span
- * of a request gets explicit times from this one clock: the SDK's own start time is `Date.now()`,
- * whole milliseconds, which would put a child recorded with microseconds before its parent.
- */
-const ORIGIN_S = Math.trunc(performance.timeOrigin / 1000);
-const ORIGIN_NS = Math.round((performance.timeOrigin - ORIGIN_S * 1000) * 1e6);
-function hrTimeOf(at: number): HrTime {
-  const ns = ORIGIN_NS + Math.round(at * 1e6);
-  const s = Math.floor(ns / 1e9);
-  return [ORIGIN_S + s, ns - s * 1e9];
 }
 
 /**
@@ -135,52 +122,37 @@ function finish(batch: ReadonlyArray<() => void>): void {
 }
 
 /**
- * The ids of a provider built by `tracerProvider` (tracing-setup.ts): random, except that this
- * module may fix the ids of the next span made. A request's ids are chosen on the call path and
- * travel in `traceparent`; its spans are made after the answer, with those ids.
+ * What a provider from `tracerProvider` lets the call path know without making a span: its
+ * sampler and its ids, and after the answer where its spans go.
  */
-export class PresetIds implements IdGenerator {
-  #traceId: string | undefined;
-  #spanId: string | undefined;
-  constructor(readonly random: IdGenerator) {}
-  generateTraceId(): string {
-    const id = this.#traceId ?? this.random.generateTraceId();
-    this.#traceId = undefined;
-    return id;
-  }
-  generateSpanId(): string {
-    const id = this.#spanId ?? this.random.generateSpanId();
-    this.#spanId = undefined;
-    return id;
-  }
-  /** Makes one span whose ids are `spanId` and, if it is a root, `traceId`. */
-  make(spanId: string, traceId: string, make: () => Span): Span {
-    this.#spanId = spanId;
-    this.#traceId = traceId;
-    try {
-      return make();
-    } finally {
-      this.#spanId = undefined;
-      this.#traceId = undefined;
-    }
-  }
-}
-
-/** What a provider from `tracerProvider` lets the call path know without making a span: its sampler and its ids. */
 interface Deferrable {
-  readonly tracer: Tracer;
   readonly sampler: Sampler;
-  readonly ids: PresetIds;
+  readonly ids: IdGenerator;
+  readonly outlet: SpanOutlet;
 }
 const deferrable = new WeakMap<TracerProvider, Deferrable>();
 
-/** tracing-setup.ts: `provider` was built with `sampler` and `ids`, so its spans can all be made after the answer. */
-export function registerDeferrable(provider: TracerProvider, sampler: Sampler, ids: PresetIds): void {
-  deferrable.set(provider, { tracer: provider.getTracer('mcp-warden'), sampler, ids });
+/**
+ * tracing-setup.ts: `provider` samples with `sampler`, a parent-based sampler of the SDK that adds
+ * no attributes and no trace state, and hands spans to `outlet`; its requests' spans can all be
+ * made after the answer, with ids from `ids`.
+ */
+export function registerDeferrable(provider: TracerProvider, sampler: Sampler, ids: IdGenerator, outlet: SpanOutlet): void {
+  deferrable.set(provider, { sampler, ids, outlet });
 }
 
 /** What the API answers while no provider is registered: its no-op provider. */
 const NO_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** A request of a deferrable provider: its ids, chosen on the call path, its spans made after the answer. */
+interface Deferred {
+  readonly known: Deferrable;
+  readonly traceId: string;
+  /** Drawn when first needed: most requests send on only their upstream call's id. */
+  spanId: string | undefined;
+  readonly flags: TraceFlags;
+  readonly traceState: TraceState | undefined;
+}
 
 /** The provider registered with the API now (a config reload, the bench's on/off may change it). */
 function currentProvider(): TracerProvider {
@@ -206,7 +178,8 @@ export interface ClientSpan {
  * runs on the call path: the request's trace id, span id and sampling decision come from that
  * provider's own id generator and sampler, the upstream call's span id likewise, and `traceparent`
  * is written from them. Every span is made after the answer with those ids and the times measured
- * on the way (a stage is four values pushed on an array).
+ * on the way (a stage is four values pushed on an array), as a finished span handed straight to
+ * the provider's processors (finished-span.ts).
  *
  * With another provider (an operator's own SDK, registered with `node --import`) the spans whose
  * context travels are made while the request runs: the request's (the parent of everything, sent
@@ -219,13 +192,10 @@ export class RequestTrace {
   readonly #startedAt: number;
   /** The client's context, or the root context: a new trace starts here. */
   readonly #parent: Context;
-  readonly #tracer: Tracer;
-  /**
-   * Set for a deferrable provider: the request's ids, chosen now, its span made after the answer.
-   * `spanId` is drawn when first needed: most requests send on only their upstream call's id.
-   */
-  readonly #deferred: { ids: PresetIds; traceId: string; spanId: string | undefined; flags: TraceFlags; traceState: string | undefined } | undefined;
-  /** Made at once for another provider. */
+  /** Set for a deferrable provider: the request's ids, chosen now, its spans made after the answer. */
+  readonly #deferred: Deferred | undefined;
+  /** Made at once for another provider, by its tracer. */
+  readonly #tracer: Tracer | undefined;
   readonly #span: Span | undefined;
   readonly #context: Context | undefined;
   /** Tracing off: the client's context, sent on as the next hop's parent. */
@@ -254,7 +224,6 @@ export class RequestTrace {
       // Tracing off: no span, not even the API's non-recording one; the client's context goes on.
       this.recording = false;
       this.#parent = ROOT_CONTEXT;
-      this.#tracer = provider.getTracer('mcp-warden');
       this.#passOn = client === undefined ? undefined : sentOn(client.traceId, client.spanId, client.flags, traceState?.serialize());
       return;
     }
@@ -264,21 +233,15 @@ export class RequestTrace {
         : trace.setSpanContext(ROOT_CONTEXT, { traceId: client.traceId, spanId: client.spanId, traceFlags: client.flags, isRemote: true, ...(traceState === undefined ? {} : { traceState }) });
     const known = deferrable.get(provider);
     if (known !== undefined) {
-      this.#tracer = known.tracer;
-      const traceId = client?.traceId ?? known.ids.random.generateTraceId();
+      const traceId = client?.traceId ?? known.ids.generateTraceId();
       // The decision the SDK will take again when it makes the span: the same sampler, the same inputs.
       const decision = known.sampler.shouldSample(this.#parent, traceId, name, SpanKind.SERVER, attributes, []).decision;
       this.recording = decision !== SamplingDecision.NOT_RECORD;
-      this.#deferred = {
-        ids: known.ids,
-        traceId,
-        spanId: undefined,
-        flags: decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
-        traceState: traceState?.serialize(),
-      };
+      this.#deferred = { known, traceId, spanId: undefined, flags: decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE, traceState };
     } else {
-      this.#tracer = provider.getTracer('mcp-warden');
-      this.#span = this.#tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, startTime: hrTimeOf(startedAt) }, this.#parent);
+      const tracer = provider.getTracer('mcp-warden');
+      this.#tracer = tracer;
+      this.#span = tracer.startSpan(name, { kind: SpanKind.SERVER, attributes, startTime: hrTimeOf(startedAt) }, this.#parent);
       this.#context = trace.setSpan(this.#parent, this.#span);
       this.recording = this.#span.isRecording();
     }
@@ -301,8 +264,8 @@ export class RequestTrace {
     if (!this.recording) return undefined;
     const start = performance.now();
     const deferred = this.#deferred;
-    if (deferred !== undefined) return { name, attributes, start, spanId: deferred.ids.random.generateSpanId() };
-    return { name, attributes, start, span: this.#tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes, startTime: hrTimeOf(start) }, this.#context) };
+    if (deferred !== undefined) return { name, attributes, start, spanId: deferred.known.ids.generateSpanId() };
+    return { name, attributes, start, span: this.#tracer!.startSpan(name, { kind: SpanKind.CLIENT, attributes, startTime: hrTimeOf(start) }, this.#context) };
   }
 
   /** The upstream call of `span` answered (or failed with `code`); the span ends with the request's. */
@@ -320,7 +283,7 @@ export class RequestTrace {
    */
   carrierFor(span?: ClientSpan): TraceCarrier | undefined {
     const deferred = this.#deferred;
-    if (deferred !== undefined) return sentOn(deferred.traceId, span?.spanId ?? (deferred.spanId ??= deferred.ids.random.generateSpanId()), deferred.flags, deferred.traceState);
+    if (deferred !== undefined) return sentOn(deferred.traceId, span?.spanId ?? this.#ownSpanId(deferred), deferred.flags, deferred.traceState?.serialize());
     if (this.#context === undefined) return this.#passOn;
     const carrier: TraceCarrier = {};
     propagator.inject(span?.span ? trace.setSpan(this.#context, span.span) : this.#context, carrier, setter);
@@ -332,34 +295,56 @@ export class RequestTrace {
     if (this.recording) finishLater(() => this.#finish(at, error));
   }
 
+  /** A deferred request's own span id, drawn when first needed. */
+  #ownSpanId(deferred: Deferred): string {
+    return (deferred.spanId ??= deferred.known.ids.generateSpanId());
+  }
+
   #finish(at: number, error: { code: string } | undefined): void {
-    const deferred = this.#deferred;
-    const tracer = this.#tracer;
-    let span: Span;
-    let context: Context;
-    if (deferred !== undefined) {
-      const options: SpanOptions = { kind: SpanKind.SERVER, attributes: this.#attributes, startTime: hrTimeOf(this.#startedAt) };
-      span = deferred.ids.make((deferred.spanId ??= deferred.ids.random.generateSpanId()), deferred.traceId, () => tracer.startSpan(this.#name, options, this.#parent));
-      context = trace.setSpan(this.#parent, span);
-    } else {
-      span = this.#span!;
-      context = this.#context!;
+    if (this.#deferred !== undefined) this.#finishDeferred(this.#deferred, at, error);
+    else this.#finishMade(at, error);
+  }
+
+  /** A deferrable provider's request: every span made now, as the exporter reads them (finished-span.ts). */
+  #finishDeferred(deferred: Deferred, at: number, error: { code: string } | undefined): void {
+    const { outlet } = deferred.known;
+    const own: SpanContext = { traceId: deferred.traceId, spanId: this.#ownSpanId(deferred), traceFlags: deferred.flags, ...(deferred.traceState === undefined ? {} : { traceState: deferred.traceState }) };
+    const child = (spanId: string): SpanContext => ({ ...own, spanId });
+    const stages = this.#stages;
+    for (let i = 0; i < stages.length; i += 4) {
+      const code = stages[i + 3] as string | undefined;
+      const attributes = code === undefined ? {} : { 'error.type': code };
+      const spanId = deferred.known.ids.generateSpanId();
+      emit(outlet, new FinishedSpan(outlet, stages[i] as string, SpanKind.INTERNAL, child(spanId), own, stages[i + 1] as number, stages[i + 2] as number, attributes, code === undefined ? OK : FAILED));
     }
+    const client = this.#client;
+    if (client !== undefined) {
+      const attributes = client.code === undefined ? client.attributes : { ...client.attributes, 'error.type': client.code };
+      emit(outlet, new FinishedSpan(outlet, client.name, SpanKind.CLIENT, child(client.spanId!), own, client.start, client.end!, attributes, client.code === undefined ? OK : FAILED));
+    }
+    const parent = trace.getSpanContext(this.#parent);
+    const attributes = { ...this.#attributes, ...this.#late, ...(error === undefined ? {} : { 'error.type': error.code }) };
+    emit(outlet, new FinishedSpan(outlet, this.#rename ?? this.#name, SpanKind.SERVER, own, parent, this.#startedAt, at, sanitizeAttributes(attributes), error === undefined ? OK : FAILED));
+  }
+
+  /** Another provider's request: its own and its upstream call's spans were made on the way; the stages' now. */
+  #finishMade(at: number, error: { code: string } | undefined): void {
+    const tracer = this.#tracer!;
+    const span = this.#span!;
+    const context = this.#context!;
     const stages = this.#stages;
     for (let i = 0; i < stages.length; i += 4) {
       const code = stages[i + 3] as string | undefined;
       const startTime = hrTimeOf(stages[i + 1] as number);
       const options: SpanOptions = code === undefined ? { kind: SpanKind.INTERNAL, startTime } : { kind: SpanKind.INTERNAL, startTime, attributes: { 'error.type': code } };
       const stage = tracer.startSpan(stages[i] as string, options, context);
-      if (code !== undefined) stage.setStatus(ERROR);
+      if (code !== undefined) stage.setStatus(FAILED);
       stage.end(hrTimeOf(stages[i + 2] as number));
     }
     const client = this.#client;
-    if (client !== undefined) {
-      const options: SpanOptions = { kind: SpanKind.CLIENT, attributes: client.attributes, startTime: hrTimeOf(client.start) };
-      const made = client.span ?? deferred!.ids.make(client.spanId!, deferred!.traceId, () => tracer.startSpan(client.name, options, context));
-      if (client.code !== undefined) failed(made, { code: client.code });
-      made.end(hrTimeOf(client.end!));
+    if (client?.span !== undefined) {
+      if (client.code !== undefined) failed(client.span, { code: client.code });
+      client.span.end(hrTimeOf(client.end!));
     }
     if (this.#rename !== undefined) span.updateName(this.#rename);
     if (this.#late !== undefined) span.setAttributes(this.#late);
@@ -371,6 +356,6 @@ export class RequestTrace {
 /** Marks a span failed the way the conventions say: `error.type` and an ERROR status (no message: it may carry client data). */
 function failed(span: Span, error: { code: string }): void {
   span.setAttribute('error.type', error.code);
-  span.setStatus(ERROR);
+  span.setStatus(FAILED);
 }
 

@@ -15,15 +15,28 @@ interface OtlpSpan {
   spanId: string;
   parentSpanId?: string;
   name: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
   attributes: Array<{ key: string; value: Record<string, unknown> }>;
 }
-const posts: Array<{ headers: IncomingHttpHeaders; spans: OtlpSpan[] }> = [];
+interface OtlpKeyValue {
+  key: string;
+  value: Record<string, unknown>;
+}
+const posts: Array<{ headers: IncomingHttpHeaders; spans: OtlpSpan[]; resources: OtlpKeyValue[][]; scopes: string[] }> = [];
 const collector = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
-    posts.push({ headers: req.headers, spans: body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)) });
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      resourceSpans: Array<{ resource: { attributes: OtlpKeyValue[] }; scopeSpans: Array<{ scope: { name: string }; spans: OtlpSpan[] }> }>;
+    };
+    posts.push({
+      headers: req.headers,
+      spans: body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+      resources: body.resourceSpans.map((r) => r.resource.attributes),
+      scopes: body.resourceSpans.flatMap((r) => r.scopeSpans.map((s) => s.scope.name)),
+    });
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
 });
@@ -70,5 +83,14 @@ describe('tracing.otlp_url', () => {
     expect(spans.filter((s) => s !== root).every((s) => s.parentSpanId === root.spanId)).toBe(true);
     expect(sent).toBe(`00-${root.traceId}-${client.spanId}-01`);
     expect(toSteps).toBe(`00-${root.traceId}-${root.spanId}-01`);
+    // The spans are made without the SDK's tracer (finished-span.ts): the provider's resource and
+    // the gateway's scope still name them, and every child lies within the request's span.
+    for (const resource of posts.flatMap((p) => p.resources)) expect(resource).toContainEqual({ key: 'service.name', value: { stringValue: 'otlp-test' } });
+    expect(new Set(posts.flatMap((p) => p.scopes))).toEqual(new Set(['mcp-warden']));
+    for (const span of spans) {
+      expect(BigInt(span.startTimeUnixNano) >= BigInt(root.startTimeUnixNano), span.name).toBe(true);
+      expect(BigInt(span.endTimeUnixNano) <= BigInt(root.endTimeUnixNano), span.name).toBe(true);
+      expect(BigInt(span.endTimeUnixNano) >= BigInt(span.startTimeUnixNano), span.name).toBe(true);
+    }
   });
 });
