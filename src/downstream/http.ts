@@ -11,6 +11,7 @@ import type { ConsoleHandler } from '../console/index.ts';
 import type { Gateway } from '../gateway/index.ts';
 import { type AuthEdge, parseBearer } from './auth-edge.ts';
 import { classify } from './era.ts';
+import { holdHeadersForFirstEvent } from './first-event-headers.ts';
 import { type GuardOptions, readJsonBody, refuseReason, sendError, sendRejection } from './http-guard.ts';
 import { serveModernRequest } from './modern-http.ts';
 import { IdleSessions } from './idle-sessions.ts';
@@ -214,6 +215,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
             return sendError(res, 400, refused.code, refused.message, 'REQUEST_ID_IN_USE', requestId);
           }
           res.on('close', () => openIds.release(id, requestId));
+          holdHeadersForFirstEvent(res);
         }
         // The client ends its session: no replica may continue it. Recorded before the local close.
         if (req.method === 'DELETE' && options.sessions) {
