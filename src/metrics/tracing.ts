@@ -3,7 +3,6 @@ import {
   type Attributes,
   type Context,
   diag,
-  type HrTime,
   ProxyTracerProvider,
   ROOT_CONTEXT,
   SamplingDecision,
@@ -11,7 +10,6 @@ import {
   SpanKind,
   type SpanContext,
   type SpanOptions,
-  SpanStatusCode,
   trace,
   TraceFlags,
   type TextMapSetter,
@@ -35,7 +33,6 @@ import { parseTraceParent, traceParentOf } from './traceparent.ts';
  * carrier), never arguments or principals.
  */
 const propagator = new W3CTraceContextPropagator();
-
 
 /** A `traceparent`/`tracestate` pair as it travels in `_meta` or in HTTP headers. */
 export interface TraceCarrier {
@@ -234,7 +231,7 @@ export class RequestTrace {
     const known = deferrable.get(provider);
     if (known !== undefined) {
       const traceId = client?.traceId ?? known.ids.generateTraceId();
-      // The decision the SDK will take again when it makes the span: the same sampler, the same inputs.
+      // Asked once: the spans are made from this decision after the answer (finished-span.ts).
       const decision = known.sampler.shouldSample(this.#parent, traceId, name, SpanKind.SERVER, attributes, []).decision;
       this.recording = decision !== SamplingDecision.NOT_RECORD;
       this.#deferred = { known, traceId, spanId: undefined, flags: decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE, traceState };
