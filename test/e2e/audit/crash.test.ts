@@ -76,8 +76,14 @@ describe('audit durability - the gateway is SIGKILLed mid-load', () => {
 
       const outcomes = new Map<string, string[]>();
       for (const e of events.filter((e) => e.kind === 'outcome')) outcomes.set(e.decision_id!, [...(outcomes.get(e.decision_id!) ?? []), e.outcome!]);
-      expect(decisions.filter((d) => (outcomes.get(d.decision_id!)?.length ?? 0) !== 1)).toEqual([]);
-      const slowOutcomes = decisions.filter((d) => d.public_name === 'db__slow').map((d) => outcomes.get(d.decision_id!)![0]);
+      // On a loaded machine a decision can miss the policy's 250 ms budget and be denied (fail
+      // closed, POLICY_ERROR; CI saw one on Node 24): such a call was never forwarded and has no
+      // outcome. Nothing else may be denied, and every forwarded call has exactly one outcome.
+      const allowed = decisions.filter((d) => d.decision === 'allow');
+      const denied = decisions.filter((d) => d.decision !== 'allow');
+      expect(denied.filter((d) => d.code !== 'POLICY_ERROR' || outcomes.has(d.decision_id!))).toEqual([]);
+      expect(allowed.filter((d) => (outcomes.get(d.decision_id!)?.length ?? 0) !== 1)).toEqual([]);
+      const slowOutcomes = allowed.filter((d) => d.public_name === 'db__slow').map((d) => outcomes.get(d.decision_id!)![0]);
       expect(slowOutcomes).toEqual(['incomplete', 'incomplete', 'incomplete']);
       const startups = events.filter((e) => e.kind === 'startup').map((e) => JSON.parse(e.data) as { incomplete: number });
       expect(startups).toHaveLength(2);
