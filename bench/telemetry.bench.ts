@@ -61,11 +61,11 @@ const ownProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProc
 
 // What an operator gets from `tracing.otlp_url` (tracing-setup.ts): batches serialised and posted
 // to a collector, here a loopback server that reads and discards them; every trace, then 1 in 10.
-const collector = createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}')));
+const collector = createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()));
 await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
 const otlpUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
 async function otlpProvider(sampleRatio: number): Promise<{ provider: TracerProvider; stop: () => Promise<void> }> {
-  const stop = await startTracing({ otlp_url: otlpUrl, headers: {}, service_name: 'bench', sample_ratio: sampleRatio });
+  const stop = await startTracing({ otlp_url: otlpUrl, headers: {}, service_name: 'bench', sample_ratio: sampleRatio, protocol: 'http/protobuf' });
   const registered = (trace.getTracerProvider() as ProxyTracerProvider).getDelegate();
   trace.disable();
   return { provider: registered, stop };
