@@ -29,9 +29,12 @@ const BACKSLASH = 92;
 const MINUS = 45;
 const ZERO = 48;
 const NINE = 57;
+const DOT = 46;
+const LOWER_E = 101;
+const UPPER_E = 69;
 const isDigit = (code: number): boolean => code >= ZERO && code <= NINE;
-/** Characters that would continue a number literal past its integer digits: `.`, `e`, `E`. */
-const continuesNumber = (code: number): boolean => code === 46 || code === 101 || code === 69 || isDigit(code);
+/** Characters that would continue a number literal past its integer digits (the digits themselves are read to their end first). */
+const continuesNumber = (code: number): boolean => code === DOT || code === LOWER_E || code === UPPER_E;
 
 /**
  * The common message, checked without a match object per token: true when every token TOKENS
