@@ -1,19 +1,16 @@
-import { EventEmitter } from 'node:events';
-import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { type JSONRPCMessage, SdkErrorCode, SdkHttpError, type Transport } from '@modelcontextprotocol/client';
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
 import { createParser } from 'eventsource-parser';
-import { type Dispatcher, Pool } from 'undici';
 import { modernRequestHeaders } from './mcp-headers.ts';
 import { type Dropped, tooLargeResponse } from './result-cap.ts';
 
 /**
- * The client side of Streamable HTTP (MCP 2025-11-25) toward one upstream, on an undici `Pool`
- * (keep-alive connections to the upstream's origin). The SDK's own transport goes through fetch
- * (undici under web streams); under load that was the largest single cost in the gateway's
- * profile. `node:http`'s client, used here before, spent 62-92 µs of CPU per call where
- * undici's `request` spends 35-75 µs (README, performance). This one POSTs each message,
+ * The client side of Streamable HTTP (MCP 2025-11-25) toward one upstream, on `node:http` with a
+ * keep-alive Agent. The SDK's own transport goes through fetch (undici) and web streams; under
+ * load that was the largest single cost in the gateway's profile (undici ~13%, web streams and
+ * their transferables ~7% of the gateway's CPU at 32 in flight). This one POSTs each message,
  * reads a JSON answer or an SSE stream (eventsource-parser), keeps the session id and protocol
  * version headers, and opens the optional GET stream for the upstream's own notifications.
  * A stream that ends before its response, after the upstream gave it an event id, is resumed
@@ -33,7 +30,7 @@ interface HttpTransportOptions {
   onDropped: (dropped: Dropped) => void;
 }
 
-type Answer = Dispatcher.ResponseData;
+type Request = typeof httpRequest;
 
 /** Resuming a stream: the upstream's `retry` when it sent one, else this; at most this many failed tries in a row. */
 const DEFAULT_RETRY_MS = 1_000;
@@ -49,7 +46,9 @@ export class NodeHttpClientTransport implements Transport {
   readonly #headers: Record<string, string>;
   readonly #limit: number;
   readonly #onDropped: (dropped: Dropped) => void;
-  readonly #pool: Pool;
+  readonly #agent: HttpAgent;
+  readonly #request: Request;
+  readonly #open = new Set<{ destroy(): void }>();
   /**
    * POSTs still waiting for their answer, by request id. When the gateway cancels one (the
    * caller's abort or its deadline, sent as notifications/cancelled), the upstream never answers
@@ -67,9 +66,9 @@ export class NodeHttpClientTransport implements Transport {
     this.#headers = options.headers;
     this.#limit = options.maxMessageBytes;
     this.#onDropped = options.onDropped;
-    // No header or body timeout of undici's own (300 s by default): a tool call may run longer,
-    // and the gateway's deadline and cancellation already bound every call (as with node:http).
-    this.#pool = new Pool(url.origin, { headersTimeout: 0, bodyTimeout: 0 });
+    const https = url.protocol === 'https:';
+    this.#agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.#request = (https ? httpsRequest : httpRequest) as Request;
   }
 
   async start(): Promise<void> {}
@@ -90,46 +89,47 @@ export class NodeHttpClientTransport implements Transport {
 
   async #post(message: JSONRPCMessage): Promise<void> {
     const payload = JSON.stringify(message);
-    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'content-length': String(Buffer.byteLength(payload)) };
     const modern = modernRequestHeaders(message);
     const requestId = 'method' in message && 'id' in message ? message.id : undefined;
     const res = await this.#exchange('POST', withTraceHeaders(modern === undefined ? headers : Object.assign(headers, modern), message), payload, requestId);
     const sessionId = res.headers['mcp-session-id'];
     if (typeof sessionId === 'string') this.sessionId = sessionId;
-    const status = res.statusCode;
+    const status = res.statusCode ?? 0;
     if (status === 202) {
-      res.body.resume();
+      res.resume();
       // An initialized notification opens the upstream's own stream (its notifications and requests).
       if ('method' in message && message.method === 'notifications/initialized') this.#openEventStream();
       return;
     }
     if (status === 404 && this.sessionId !== undefined) {
-      res.body.resume();
+      res.resume();
       void this.close();
       throw new Error('the upstream no longer knows this session (404)');
     }
     if (status < 200 || status >= 300) {
-      const text = String(await readText(res.body, 4096));
+      const text = String(await readText(res, 4096));
       if (this.#answeredWithError(message, modern !== undefined, text)) return;
-      throw new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `HTTP ${status} from upstream: ${text.slice(0, 200)}`, { status, statusText: '', text });
+      throw new SdkHttpError(SdkErrorCode.ClientHttpNotImplemented, `HTTP ${status} from upstream: ${text.slice(0, 200)}`, { status, statusText: res.statusMessage ?? '', text });
     }
     const type = String(res.headers['content-type'] ?? '');
-    if (type.startsWith('text/event-stream')) return void this.#readEvents(res.body, false, requestId);
+    if (type.startsWith('text/event-stream')) return void this.#readEvents(res, false, requestId);
     if (type.startsWith('application/json')) {
-      const text = await readText(res.body, this.#limit);
+      const text = await readText(res, this.#limit);
       if (typeof text === 'number') return this.#dropped(text, requestId);
       const parsed = JSON.parse(text) as unknown;
       for (const item of Array.isArray(parsed) ? parsed : [parsed]) this.#deliver(item);
       return;
     }
-    res.body.resume();
+    res.resume();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    // Aborts what is in flight (its bodies end in an error) and closes the connections.
-    void this.#pool.destroy().catch(() => undefined);
+    for (const req of this.#open) req.destroy();
+    this.#open.clear();
+    this.#agent.destroy();
     this.onclose?.();
   }
 
@@ -169,7 +169,7 @@ export class NodeHttpClientTransport implements Transport {
    * Delivers a stream's events. `standalone`: the GET stream, resumed whenever it ends; a POST's
    * stream is resumed only when it ends after an event id and before any response.
    */
-  #readEvents(res: Readable, standalone: boolean, requestId?: string | number): void {
+  #readEvents(res: IncomingMessage, standalone: boolean, requestId?: string | number): void {
     const request = requestId === undefined ? undefined : this.#awaiting.get(requestId);
     let lastEventId: string | undefined;
     let answered = false;
@@ -199,12 +199,11 @@ export class NodeHttpClientTransport implements Transport {
       ended = true;
       if (!this.#closed && !answered && request?.abandoned !== true && (standalone || lastEventId !== undefined)) this.#resume(lastEventId, 0);
     };
-    // undici's body ignores setEncoding: the decoder keeps a character split across chunks whole.
-    const text = new StringDecoder('utf8');
-    res.on('data', (chunk: Buffer) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
       if (ended) return;
-      pending += chunk.length;
-      parser.feed(text.write(chunk));
+      pending += Buffer.byteLength(chunk);
+      parser.feed(chunk);
       if (pending <= this.#limit) return;
       // Over the cap: stop reading. A POST's stream answers its request with the error; the
       // GET stream is not resumed (it would replay the same event).
@@ -232,8 +231,8 @@ export class NodeHttpClientTransport implements Transport {
       if (this.#closed) return;
       this.#exchange('GET', { accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) }).then(
         (res) => {
-          if (res.statusCode === 200 && String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) return this.#readEvents(res.body, true);
-          res.body.resume();
+          if (res.statusCode === 200 && String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) return this.#readEvents(res, true);
+          res.resume();
           // 405: the upstream offers no GET stream, and nothing is lost.
           if (res.statusCode !== 405) this.#resume(lastEventId, attempt + 1);
         },
@@ -247,64 +246,65 @@ export class NodeHttpClientTransport implements Transport {
     timer.unref();
   }
 
-  /**
-   * Registers a POST that waits for its answer; `abandon` aborts it through its signal (see
-   * #awaiting). An EventEmitter, which undici accepts as a signal: an AbortController per call
-   * costs ~16 µs on Node 20 (its signal is an EventTarget set up per object).
-   */
-  #awaitAnswer(requestId: string | number): Abandonable {
-    const signal = new EventEmitter();
+  /** Registers a POST that waits for its answer; `abandon` closes it (see #awaiting). */
+  #awaitAnswer(requestId: string | number, req: { destroy(): void; once(event: 'close', listener: () => void): unknown }): Abandonable {
     const entry: Abandonable = {
       abandoned: false,
-      signal,
       abandon: () => {
         entry.abandoned = true;
-        entry.settle();
-        signal.emit('abort');
-      },
-      settle: () => {
-        if (this.#awaiting.get(requestId) === entry) this.#awaiting.delete(requestId);
+        this.#awaiting.delete(requestId);
+        req.destroy();
       },
     };
     this.#awaiting.set(requestId, entry);
+    req.once('close', () => {
+      if (this.#awaiting.get(requestId) === entry) this.#awaiting.delete(requestId);
+    });
     return entry;
   }
 
-  #exchange(method: 'POST' | 'GET', headers: Record<string, string>, body?: string, requestId?: string | number): Promise<Answer> {
-    const awaiting = requestId === undefined ? undefined : this.#awaitAnswer(requestId);
-    const answer = this.#pool.request({
-      path: `${this.#url.pathname}${this.#url.search}`,
-      method,
-      // The message's own headers last: a new-era request's version header is its body's.
-      headers: {
-        ...this.#headers,
-        ...(this.sessionId === undefined ? {} : { 'mcp-session-id': this.sessionId }),
-        ...(this.#protocolVersion === undefined ? {} : { 'mcp-protocol-version': this.#protocolVersion }),
-        ...headers,
-      },
-      body,
-      signal: awaiting?.signal,
+  #exchange(method: 'POST' | 'GET', headers: Record<string, string>, body?: string, requestId?: string | number, retried = false): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = this.#request(
+        {
+          agent: this.#agent,
+          protocol: this.#url.protocol,
+          hostname: this.#url.hostname,
+          port: this.#url.port,
+          path: `${this.#url.pathname}${this.#url.search}`,
+          method,
+          // The message's own headers last: a new-era request's version header is its body's.
+          headers: {
+            ...this.#headers,
+            ...(this.sessionId === undefined ? {} : { 'mcp-session-id': this.sessionId }),
+            ...(this.#protocolVersion === undefined ? {} : { 'mcp-protocol-version': this.#protocolVersion }),
+            ...headers,
+          },
+        },
+        (res) => {
+          this.#open.add(res);
+          res.once('close', () => this.#open.delete(res));
+          resolve(res);
+        },
+      );
+      this.#open.add(req);
+      req.once('close', () => this.#open.delete(req));
+      const awaiting = requestId === undefined ? undefined : this.#awaitAnswer(requestId, req);
+      req.once('error', (error: NodeJS.ErrnoException) => {
+        // A kept-alive socket the upstream closed while idle resets on reuse, before the upstream
+        // read anything: sent once more on a fresh socket (node:http docs, "reusedSocket"). Not a
+        // request the gateway abandoned: its reset is our own doing.
+        if (!retried && req.reusedSocket && error.code === 'ECONNRESET' && !this.#closed && awaiting?.abandoned !== true) return resolve(this.#exchange(method, headers, body, requestId, true));
+        reject(error);
+      });
+      req.end(body);
     });
-    if (awaiting === undefined) return answer;
-    return answer.then(
-      (res) => {
-        res.body.once('close', awaiting.settle);
-        return res;
-      },
-      (error: unknown) => {
-        awaiting.settle();
-        throw error;
-      },
-    );
   }
 }
 
 interface Abandonable {
   abandoned: boolean;
-  signal: EventEmitter;
   abandon(): void;
-  /** The POST is over (answered, failed or abandoned): no longer awaiting. */
-  settle(): void;
 }
 
 /** The request a `notifications/cancelled` message gives up on. */
@@ -315,7 +315,7 @@ function cancelledRequestId(message: JSONRPCMessage): string | number | undefine
 }
 
 /** The body as text, or, past `limit` bytes, the count read so far (the rest is never read). */
-function readText(res: Readable, limit = Infinity): Promise<string | number> {
+function readText(res: IncomingMessage, limit = Infinity): Promise<string | number> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
