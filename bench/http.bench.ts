@@ -9,18 +9,18 @@
  * clients, so the bench process does not run out of CPU before the gateway does.
  * Prints p50/p99, calls/s and the gateway's CPU per call, sequential and 32 in flight.
  * Run alone: `node --import tsx bench/http.bench.ts [--json] [--warmup N] [--profile DIR] [--only new|old]
- * [--mode sequential|concurrent-32]` (`--only`/`--mode` narrow the run, e.g. to profile one path).
+ * [--mode sequential|concurrent-32] [--gateway-flag FLAG ...]` (`--only`/`--mode` narrow the run, e.g. to
+ * profile one path; each `--gateway-flag` is a Node flag for the gateway process alone, e.g.
+ * `--gateway-flag --max-semi-space-size=64`).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SignJWT } from 'jose';
-import { listeningUrl, startListeningProcess } from '../src/cli/launch-process.ts';
 import { startGatewayHttp } from '../testkit/support/gateway-process.ts';
 import { processCpuMicros } from './gateway-cpu.ts';
 import { measureInterleaved, type Measurement, type MeasureOptions } from './gateway-measure.ts';
-import { expectResult, httpCaller, type Post } from './http-caller.ts';
+import { expectResult, httpCaller } from './http-caller.ts';
+import { benchToken, BENCH_ENV, echo, newEraCall, oldEraCall, servesNewEra, startMinimalUpstream, writeBenchConfig } from './http-setup.ts';
 
 const warmupArg = process.argv.indexOf('--warmup');
 const warmup = warmupArg === -1 ? undefined : Number(process.argv[warmupArg + 1]);
@@ -36,6 +36,7 @@ type Mode = keyof typeof MODES;
 // `--profile DIR`: the gateway writes a V8 CPU profile (node --cpu-prof) into DIR when it stops.
 const profileArg = process.argv.indexOf('--profile');
 const profileDir = profileArg === -1 ? undefined : process.argv[profileArg + 1];
+const gatewayFlags = process.argv.flatMap((arg, index) => (process.argv[index - 1] === '--gateway-flag' ? [arg] : []));
 type Path = 'direct' | 'old era' | 'new era';
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg === -1 ? undefined : `${process.argv[onlyArg + 1]} era`;
@@ -45,29 +46,6 @@ if ((only !== undefined && only !== 'old era' && only !== 'new era') || (onlyMod
   process.stderr.write('http bench: --only expects new or old, --mode sequential or concurrent-32\n');
   process.exit(2);
 }
-
-const MODERN = '2026-07-28';
-const SECRET = 'bench-only-hs256-secret-of-at-least-32-bytes!';
-const ISSUER = 'https://bench.invalid';
-const AUDIENCE = 'mcp-warden';
-const UPSTREAM = fileURLToPath(new URL('./minimal-upstream.ts', import.meta.url));
-
-/** Rows a caller may see and call: reads the principal's roles and the tool, like a real policy. */
-const POLICY = `package mcp.authz
-
-default allow := false
-
-allow if {
-	"bench" in input.principal.roles
-	input.tool.server == "min"
-}
-`;
-
-const ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': MODERN,
-  'io.modelcontextprotocol/clientInfo': { name: 'warden-bench', version: '1.0.0' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
 
 /** One gateway path against the direct call, interleaved, with the gateway's CPU over that run only. */
 interface Row {
@@ -86,66 +64,12 @@ interface Row {
   warmCpuUsPerCall: number | undefined;
 }
 
-function writeConfig(dir: string, upstreamUrl: string): string {
-  writeFileSync(join(dir, 'bench.rego'), POLICY);
-  const config = {
-    mcpServers: { min: { type: 'http', url: upstreamUrl } },
-    auth: { mode: 'jwt', issuers: [{ issuer: ISSUER, audience: AUDIENCE, secret_env: 'WARDEN_BENCH_SECRET', algorithms: ['HS256'] }] },
-    policy: { paths: [join(dir, 'bench.rego')], watch: false },
-    audit: { path: join(dir, 'audit.db') },
-  };
-  const path = join(dir, 'warden.config.json');
-  writeFileSync(path, JSON.stringify(config, null, 2));
-  return path;
-}
-
-function token(): Promise<string> {
-  return new SignJWT({ roles: ['bench'] })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setSubject('bench-user')
-    .setIssuedAt()
-    .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(SECRET));
-}
-
-let nextId = 1;
-const echo = (name: string, meta?: Record<string, unknown>) => ({
-  jsonrpc: '2.0',
-  id: nextId++,
-  method: 'tools/call',
-  params: { name, arguments: { message: 'hello' }, ...(meta ? { _meta: meta } : {}) },
-});
-
-/** An old-era session: initialize, initialized, then calls carrying the session id. */
-async function oldEraCall(post: Post): Promise<() => Promise<unknown>> {
-  const init = await post({ jsonrpc: '2.0', id: nextId++, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'warden-bench', version: '1.0.0' } } });
-  expectResult(init);
-  const session = String(init.headers['mcp-session-id']);
-  const headers = { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
-  await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
-  return async () => expectResult(await post(echo('min__echo'), headers));
-}
-
-/** A new-era caller: every request carries its envelope and the standard headers; no session. */
-function newEraCall(post: Post): () => Promise<unknown> {
-  const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'min__echo' };
-  return async () => expectResult(await post(echo('min__echo', ENVELOPE), headers));
-}
-
-/** Whether this gateway serves the new era at all (it did not before issue 11). */
-async function servesNewEra(post: Post): Promise<boolean> {
-  const answer = await post({ jsonrpc: '2.0', id: nextId++, method: 'server/discover', params: { _meta: ENVELOPE } }, { 'mcp-protocol-version': MODERN, 'mcp-method': 'server/discover' });
-  return answer.status === 200 && answer.body?.result !== undefined;
-}
-
 async function bench(): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-http-bench-'));
-  const upstream = await startListeningProcess(process.execPath, ['--import', 'tsx', UPSTREAM], {}, listeningUrl);
+  const upstream = await startMinimalUpstream();
   const profiling = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
-  const gateway = await startGatewayHttp(writeConfig(dir, upstream.url), { WARDEN_BENCH_SECRET: SECRET }, profiling);
-  const bearer = { authorization: `Bearer ${await token()}` };
+  const gateway = await startGatewayHttp(writeBenchConfig(dir, upstream.url), BENCH_ENV, [...profiling, ...gatewayFlags]);
+  const bearer = { authorization: `Bearer ${await benchToken()}` };
   const direct = httpCaller(upstream.url);
   const oldEra = httpCaller(gateway.url, bearer);
   const newEra = httpCaller(gateway.url, bearer);
@@ -208,7 +132,8 @@ function render(rows: Row[]): string {
   });
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
   const table = [header, ...lines].map((line) => line.map((cell, column) => cell.padStart(widths[column]!)).join('  ')).join('\n');
-  return `${table}\n(gateway: JWT HS256 + Rego + SQLite decision row committed before each forward)`;
+  const flags = gatewayFlags.length === 0 ? 'Node defaults' : `node ${gatewayFlags.join(' ')}`;
+  return `${table}\n(gateway: JWT HS256 + Rego + SQLite decision row committed before each forward; ${flags})`;
 }
 
 const rows = await bench().catch((error: unknown) => {

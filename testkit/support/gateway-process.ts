@@ -60,8 +60,9 @@ export function gatewayStdioEntry(configPath: string, env: Record<string, string
  * `nodeArgs` go to node itself (the bench's `--cpu-prof`, which NODE_OPTIONS refuses). `port`: for
  * a config that must name the gateway's URL before it starts (an OAuth audience, a redirect URI).
  */
-export function startGatewayHttp(configPath: string, env: Record<string, string> = {}, nodeArgs: string[] = [], port = 0): Promise<ListeningProcess> {
-  const args = [...nodeArgs, WARDEN, 'serve', '--config', configPath, '--http', '--port', String(port)];
+/** `cli`: another build of the CLI (bench/http-ab.ts puts two side by side). */
+export function startGatewayHttp(configPath: string, env: Record<string, string> = {}, nodeArgs: string[] = [], port = 0, cli = WARDEN): Promise<ListeningProcess> {
+  const args = [...nodeArgs, cli, 'serve', '--config', configPath, '--http', '--port', String(port)];
   return startListeningProcess(process.execPath, args, env, pinoListeningUrl, { keepStderr: true });
 }
 
