@@ -2,7 +2,7 @@
  * Two gateways side by side, A and B (two builds of the CLI, or two sets of Node flags), behind
  * the same minimal upstream, with every security stage on (http-setup.ts). New-era calls go to
  * them in turns of a few hundred, A first in odd rounds and B first in even ones, so the shared
- * machine's load, which moved one gateway's CPU per call by +-30% from one minute to the next
+ * machine's load, which moved one gateway's CPU per call by up to 30% from one minute to the next
  * here, falls on both alike. Prints each one's CPU per call and calls/s, sequential and 32 in
  * flight, and B/A over the whole run and as the median of the rounds.
  * Usage: `node --import tsx bench/http-ab.ts [--a-cli PATH] [--b-cli PATH] [--a-flag FLAG ...]
@@ -53,7 +53,11 @@ const gateways = await Promise.all((Object.keys(SIDES) as Side[]).map(async (sid
   const caller = httpCaller(gatewayProcess.url, bearer);
   return { side, process: gatewayProcess, caller, call: newEraCall(caller.post) };
 }));
-const cpu = (side: Side) => processCpuMicros(gateways.find((gateway) => gateway.side === side)!.process.pid) ?? NaN;
+const cpu = (side: Side): number => {
+  const micros = processCpuMicros(gateways.find((gateway) => gateway.side === side)!.process.pid);
+  if (micros === undefined) throw new Error('http-ab reads each gateway\'s CPU time from /proc/<pid>/stat, which this system does not have');
+  return micros;
+};
 
 try {
   for (const gateway of gateways) await drive(gateway.call, WARMUP.calls, WARMUP.concurrency);
