@@ -1,7 +1,7 @@
 /**
  * Two gateways side by side, A and B (two builds of the CLI, or two sets of Node flags), behind
  * the same minimal upstream, with every security stage on (http-setup.ts). New-era calls go to
- * them in turns of a few hundred, A first in odd rounds and B first in even ones, so the shared
+ * them in turns of a few hundred, each going first in every other round, so the shared
  * machine's load, which moved one gateway's CPU per call by up to 30% from one minute to the next
  * here, falls on both alike. Prints each one's CPU per call and calls/s, sequential and 32 in
  * flight, and B/A over the whole run and as the median of the rounds.
