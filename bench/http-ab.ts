@@ -13,12 +13,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ListeningProcess } from '../src/cli/launch-process.ts';
 import { startGatewayHttp, WARDEN } from '../testkit/support/gateway-process.ts';
 import { processCpuMicros } from './gateway-cpu.ts';
 import { httpCaller } from './http-caller.ts';
 import { BENCH_ENV, benchToken, newEraCall, startMinimalUpstream, writeBenchConfig } from './http-setup.ts';
 
-const values = (flag: string) => process.argv.flatMap((arg, index) => (process.argv[index - 1] === flag ? [arg] : []));
+// Every flag takes a value. An unknown one is refused: a mistyped --a-cli would otherwise run
+// the same build on both sides and report a B/A of 1.
+const FLAGS = new Set(['--a-cli', '--b-cli', '--a-flag', '--b-flag', '--rounds']);
+const args = process.argv.slice(2);
+for (let index = 0; index < args.length; index += 2) {
+  if (!FLAGS.has(args[index]!) || args[index + 1] === undefined) {
+    process.stderr.write(`http-ab: ${FLAGS.has(args[index]!) ? `${args[index]} expects a value` : `unknown argument ${args[index]}`}; known: ${[...FLAGS].join(', ')}\n`);
+    process.exit(2);
+  }
+}
+const values = (flag: string) => args.flatMap((arg, index) => (index % 2 === 1 && args[index - 1] === flag ? [arg] : []));
 const rounds = Number(values('--rounds')[0] ?? 30);
 if (!(Number.isInteger(rounds) && rounds > 0)) {
   process.stderr.write('http-ab: --rounds expects a whole number above 0\n');
@@ -46,13 +57,7 @@ async function drive(call: () => Promise<unknown>, calls: number, concurrency: n
 const upstream = await startMinimalUpstream();
 const bearer = { authorization: `Bearer ${await benchToken()}` };
 const dirs: string[] = [];
-const gateways = await Promise.all((Object.keys(SIDES) as Side[]).map(async (side) => {
-  const dir = mkdtempSync(join(tmpdir(), `warden-http-ab-${side}-`));
-  dirs.push(dir);
-  const gatewayProcess = await startGatewayHttp(writeBenchConfig(dir, upstream.url), BENCH_ENV, SIDES[side].flags, 0, SIDES[side].cli);
-  const caller = httpCaller(gatewayProcess.url, bearer);
-  return { side, process: gatewayProcess, caller, call: newEraCall(caller.post) };
-}));
+const gateways: Array<{ side: Side; process: ListeningProcess; caller: ReturnType<typeof httpCaller>; call: () => Promise<unknown> }> = [];
 const cpu = (side: Side): number => {
   const micros = processCpuMicros(gateways.find((gateway) => gateway.side === side)!.process.pid);
   if (micros === undefined) throw new Error('http-ab reads each gateway\'s CPU time from /proc/<pid>/stat, which this system does not have');
@@ -60,6 +65,13 @@ const cpu = (side: Side): number => {
 };
 
 try {
+  for (const side of Object.keys(SIDES) as Side[]) {
+    const dir = mkdtempSync(join(tmpdir(), `warden-http-ab-${side}-`));
+    dirs.push(dir);
+    const gatewayProcess = await startGatewayHttp(writeBenchConfig(dir, upstream.url), BENCH_ENV, SIDES[side].flags, 0, SIDES[side].cli);
+    const caller = httpCaller(gatewayProcess.url, bearer);
+    gateways.push({ side, process: gatewayProcess, caller, call: newEraCall(caller.post) });
+  }
   for (const gateway of gateways) await drive(gateway.call, WARMUP.calls, WARMUP.concurrency);
   const lines: string[][] = [['mode', 'A CPU/call', 'B CPU/call', 'B/A', 'B/A median round', 'A calls/s', 'B calls/s']];
   for (const { mode, calls, concurrency } of MODES) {
