@@ -122,7 +122,7 @@ export async function run(args: string[]): Promise<number> {
   let reloads: ConfigReloads | undefined;
   let consoleUi: Awaited<ReturnType<typeof startConsole>>;
   setMetricsEnabled(config.server.metrics || config.server.admin_port !== undefined);
-  const stopTracing = await startTracing(config.tracing ?? { headers: {}, service_name: 'mcp-warden', sample_ratio: 1, protocol: 'http/protobuf' });
+  const stopTracing = await startTracing(config.tracing);
   try {
     services = await buildServices(config, logger);
     const { policy, audit, authenticator } = services;

@@ -36,13 +36,13 @@ export async function tracerProvider(options: { spanProcessors: SpanProcessor[];
 
 /**
  * Registers an OpenTelemetry SDK that batches spans to an OTLP/HTTP collector, in protobuf unless
- * the config asks for JSON. Loaded only when
- * the config names an endpoint (the SDK costs start-up time nobody else should pay); returns the
- * shutdown that flushes what is buffered (spans still to be made, then the batch). Sampling is parent-based: a client's sampled flag is
- * followed, new traces are kept at `sample_ratio`.
+ * the config asks for JSON. Loaded only when the config has a `tracing` section that names an
+ * endpoint (the SDK costs start-up time nobody else should pay); returns the shutdown that flushes
+ * what is buffered (spans still to be made, then the batch). Sampling is parent-based: a client's
+ * sampled flag is followed, new traces are kept at `sample_ratio`.
  */
-export async function startTracing(setup: TracingSetup): Promise<() => Promise<void>> {
-  if (setup.otlp_url === undefined) return async () => {};
+export async function startTracing(setup: TracingSetup | undefined): Promise<() => Promise<void>> {
+  if (setup?.otlp_url === undefined) return async () => {};
   // Serialising one request's eight spans took 35-38 µs as JSON (most of it Node 20's
   // TextEncoder on the whole body) and 10-15 µs as protobuf, for 3.6 times fewer bytes (2026-12-07).
   const [{ BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
