@@ -46,12 +46,14 @@ export class FinishedSpan implements ReadableSpan {
   readonly droppedAttributesCount = 0;
   readonly droppedEventsCount = 0;
   readonly droppedLinksCount = 0;
-  readonly startTime: HrTime;
-  readonly endTime: HrTime;
-  readonly duration: HrTime;
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
   readonly #context: SpanContext;
+  // The times as measured: the HrTime pairs the exporter reads are made when it reads them, so a
+  // span waiting for its batch holds two numbers, not three arrays for the young-generation
+  // collector to copy.
+  readonly #start: number;
+  readonly #end: number;
 
   /** `start` and `end` are `performance.now()` readings. */
   constructor(
@@ -68,10 +70,21 @@ export class FinishedSpan implements ReadableSpan {
     this.#context = context;
     this.resource = outlet.resource;
     this.instrumentationScope = outlet.scope;
-    this.startTime = hrTimeOf(start);
-    this.endTime = hrTimeOf(end);
-    const ns = Math.max(0, Math.round((end - start) * 1e6));
-    this.duration = [Math.floor(ns / 1e9), ns % 1e9];
+    this.#start = start;
+    this.#end = end;
+  }
+
+  get startTime(): HrTime {
+    return hrTimeOf(this.#start);
+  }
+
+  get endTime(): HrTime {
+    return hrTimeOf(this.#end);
+  }
+
+  get duration(): HrTime {
+    const ns = Math.max(0, Math.round((this.#end - this.#start) * 1e6));
+    return [Math.floor(ns / 1e9), ns % 1e9];
   }
 
   spanContext(): SpanContext {

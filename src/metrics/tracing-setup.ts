@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import type { BasicTracerProvider, Sampler, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
+import { PooledIds } from './span-ids.ts';
 import { finishSpans, registerDeferrable } from './tracing.ts';
 
 /** What `tracing` in the config asks for (config/schema.ts). */
@@ -20,12 +21,12 @@ interface TracingSetup {
  * new trace recorded. Not registered: the caller does that.
  */
 export async function tracerProvider(options: { spanProcessors: SpanProcessor[]; sampler?: Sampler; resource?: Resource }): Promise<BasicTracerProvider> {
-  const [{ AlwaysOnSampler, BasicTracerProvider, ParentBasedSampler, RandomIdGenerator }, { defaultResource }] = await Promise.all([
+  const [{ AlwaysOnSampler, BasicTracerProvider, ParentBasedSampler }, { defaultResource }] = await Promise.all([
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/resources'),
   ]);
   const sampler = options.sampler ?? new ParentBasedSampler({ root: new AlwaysOnSampler() });
-  const ids = new RandomIdGenerator();
+  const ids = new PooledIds();
   // The provider's own resource, as it chooses it (the given one, else the default), so that its
   // spans and the request spans tracing.ts makes without it name the same service.
   const resource = options.resource ?? defaultResource();

@@ -17,7 +17,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import type { IdGenerator, Sampler } from '@opentelemetry/sdk-trace-base';
-import { sanitizeAttributes, TraceState, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { TraceState, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { emit, FAILED, FinishedSpan, hrTimeOf, OK, type SpanOutlet } from './finished-span.ts';
 import { parseTraceParent, traceParentOf } from './traceparent.ts';
 
@@ -75,11 +75,16 @@ export function carrierOf(header: TraceCarrier | undefined, meta: unknown): Trac
  */
 export const FINISH_BATCH = 16;
 const FINISH_WAIT_MS = 20;
-const finishing: Array<() => void> = [];
+/**
+ * The answered requests themselves, not a closure each: a closure per request is an allocation,
+ * and under tsx (a checkout, the benches) esbuild's keepNames also names each one with a
+ * `defineProperty`, which the profile of bench/telemetry.bench.ts showed at ~1 µs per request.
+ */
+const finishing: RequestTrace[] = [];
 let finishTimer: NodeJS.Timeout | undefined;
 
-function finishLater(finish: () => void): void {
-  const waiting = finishing.push(finish);
+function finishLater(answered: RequestTrace): void {
+  const waiting = finishing.push(answered);
   if (waiting === 1) {
     finishTimer = setTimeout(finishBatch, FINISH_WAIT_MS);
     finishTimer.unref();
@@ -107,10 +112,10 @@ export function finishSpans(): void {
   finish(finishing.splice(0));
 }
 
-function finish(batch: ReadonlyArray<() => void>): void {
-  for (const made of batch) {
+function finish(batch: readonly RequestTrace[]): void {
+  for (const answered of batch) {
     try {
-      made();
+      answered.finish();
     } catch (error) {
       // A span that cannot be made is lost, never the process.
       diag.error('mcp-warden: finishing a request trace failed', error);
@@ -204,6 +209,9 @@ export class RequestTrace {
   #client: ClientSpan | undefined;
   #rename: string | undefined;
   #late: Attributes | undefined;
+  /** When and how the request was answered (end). */
+  #endedAt = 0;
+  #error: { code: string } | undefined;
 
   /** `startedAt` is `performance.now()` when the request arrived. */
   constructor(name: string, carrier: TraceCarrier | undefined, attributes: Attributes, startedAt: number) {
@@ -289,7 +297,10 @@ export class RequestTrace {
 
   /** The request was answered at `at` (`performance.now()`); its spans are made after the answer. */
   end(at: number, error?: { code: string }): void {
-    if (this.recording) finishLater(() => this.#finish(at, error));
+    if (!this.recording) return;
+    this.#endedAt = at;
+    this.#error = error;
+    finishLater(this);
   }
 
   /** A deferred request's own span id, drawn when first needed. */
@@ -297,31 +308,32 @@ export class RequestTrace {
     return (deferred.spanId ??= deferred.known.ids.generateSpanId());
   }
 
-  #finish(at: number, error: { code: string } | undefined): void {
-    if (this.#deferred !== undefined) this.#finishDeferred(this.#deferred, at, error);
-    else this.#finishMade(at, error);
+  /** Makes the answered request's spans (finishBatch calls it, after the answer). */
+  finish(): void {
+    if (this.#deferred !== undefined) this.#finishDeferred(this.#deferred, this.#endedAt, this.#error);
+    else this.#finishMade(this.#endedAt, this.#error);
   }
 
   /** A deferrable provider's request: every span made now, as the exporter reads them (finished-span.ts). */
   #finishDeferred(deferred: Deferred, at: number, error: { code: string } | undefined): void {
-    const { outlet } = deferred.known;
-    const own: SpanContext = { traceId: deferred.traceId, spanId: this.#ownSpanId(deferred), traceFlags: deferred.flags, ...(deferred.traceState === undefined ? {} : { traceState: deferred.traceState }) };
-    const child = (spanId: string): SpanContext => ({ ...own, spanId });
+    const { outlet, ids } = deferred.known;
+    const own: SpanContext = { traceId: deferred.traceId, spanId: this.#ownSpanId(deferred), traceFlags: deferred.flags, traceState: deferred.traceState };
     const stages = this.#stages;
     for (let i = 0; i < stages.length; i += 4) {
       const code = stages[i + 3] as string | undefined;
-      const attributes = code === undefined ? {} : { 'error.type': code };
-      const spanId = deferred.known.ids.generateSpanId();
-      emit(outlet, new FinishedSpan(outlet, stages[i] as string, SpanKind.INTERNAL, child(spanId), own, stages[i + 1] as number, stages[i + 2] as number, attributes, code === undefined ? OK : FAILED));
+      const context = childOf(own, ids.generateSpanId());
+      emit(outlet, new FinishedSpan(outlet, stages[i] as string, SpanKind.INTERNAL, context, own, stages[i + 1] as number, stages[i + 2] as number, code === undefined ? NO_ATTRIBUTES : { 'error.type': code }, code === undefined ? OK : FAILED));
     }
     const client = this.#client;
     if (client !== undefined) {
       const attributes = client.code === undefined ? client.attributes : { ...client.attributes, 'error.type': client.code };
-      emit(outlet, new FinishedSpan(outlet, client.name, SpanKind.CLIENT, child(client.spanId!), own, client.start, client.end!, attributes, client.code === undefined ? OK : FAILED));
+      emit(outlet, new FinishedSpan(outlet, client.name, SpanKind.CLIENT, childOf(own, client.spanId!), own, client.start, client.end!, attributes, client.code === undefined ? OK : FAILED));
     }
     const parent = trace.getSpanContext(this.#parent);
+    // Every value is a string the gateway chose (observe.ts), so there is nothing for the SDK's
+    // sanitizeAttributes to drop: it would only copy the object once more.
     const attributes = { ...this.#attributes, ...this.#late, ...(error === undefined ? {} : { 'error.type': error.code }) };
-    emit(outlet, new FinishedSpan(outlet, this.#rename ?? this.#name, SpanKind.SERVER, own, parent, this.#startedAt, at, sanitizeAttributes(attributes), error === undefined ? OK : FAILED));
+    emit(outlet, new FinishedSpan(outlet, this.#rename ?? this.#name, SpanKind.SERVER, own, parent, this.#startedAt, at, attributes, error === undefined ? OK : FAILED));
   }
 
   /** Another provider's request: its own and its upstream call's spans were made on the way; the stages' now. */
@@ -356,3 +368,10 @@ function failed(span: Span, error: { code: string }): void {
   span.setStatus(FAILED);
 }
 
+/** A stage's attributes when it succeeded: none, one frozen object for all of them. */
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
+/** The context of a child span of `own`: the same trace, flags and state, its own id. */
+function childOf(own: SpanContext, spanId: string): SpanContext {
+  return { traceId: own.traceId, spanId, traceFlags: own.traceFlags, traceState: own.traceState };
+}
