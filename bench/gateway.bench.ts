@@ -10,13 +10,13 @@
  */
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { McpServerEntry } from '../src/config/schema.ts';
 import { connectClient } from '../testkit/fixtures/client.ts';
-import { gatewayStdioEntry, startGatewayHttp, waitForTool, writeGatewayConfig } from '../testkit/support/gateway-process.ts';
+import { gatewayStdioEntry, startGatewayHttp, WARDEN, waitForTool, writeGatewayConfig } from '../testkit/support/gateway-process.ts';
 import { startFixture, type FixtureHandle } from '../testkit/fixtures/spawn.ts';
 import { processCpuMicros } from './gateway-cpu.ts';
 import { measureInterleaved, type Measurement, type MeasureOptions } from './gateway-measure.ts';
@@ -179,7 +179,7 @@ const rows = results.flatMap((result) => result.rows);
 if (process.argv.includes('--json')) {
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 } else {
-  process.stdout.write(`${render(rows)}\n`);
+  process.stdout.write(`${render(rows)}\n(gateway CLI: ${relative(process.cwd(), WARDEN)})\n`);
   for (const { transport, gatewayWarnings } of results) {
     for (const [msg, count] of Object.entries(gatewayWarnings)) process.stdout.write(`gateway (${transport}) log: ${count}x ${msg}\n`);
   }

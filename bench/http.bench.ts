@@ -15,8 +15,8 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startGatewayHttp } from '../testkit/support/gateway-process.ts';
+import { join, relative } from 'node:path';
+import { startGatewayHttp, WARDEN } from '../testkit/support/gateway-process.ts';
 import { processCpuMicros } from './gateway-cpu.ts';
 import { measureInterleaved, type Measurement, type MeasureOptions } from './gateway-measure.ts';
 import { expectResult, httpCaller } from './http-caller.ts';
@@ -133,7 +133,7 @@ function render(rows: Row[]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
   const table = [header, ...lines].map((line) => line.map((cell, column) => cell.padStart(widths[column]!)).join('  ')).join('\n');
   const flags = gatewayFlags.length === 0 ? 'Node defaults' : `node ${gatewayFlags.join(' ')}`;
-  return `${table}\n(gateway: JWT HS256 + Rego + SQLite decision row committed before each forward; ${flags})`;
+  return `${table}\n(gateway: JWT HS256 + Rego + SQLite decision row committed before each forward; ${flags}; CLI ${relative(process.cwd(), WARDEN)})`;
 }
 
 const rows = await bench().catch((error: unknown) => {

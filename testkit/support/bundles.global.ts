@@ -8,11 +8,11 @@
  * checkout's `npm start` runs. Each run builds into its own folder under tmp/ (inside the package,
  * so the bundles find node_modules and package.json above them) and removes it at the end.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildCliBundle } from './cli-bundle.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The fixture servers tests start as processes (testkit/fixtures/spawn.ts). */
@@ -21,8 +21,7 @@ const FIXTURES = ['kitchen-sink', 'conformance-server', 'conformance-modern', 'm
 export default async function setup(): Promise<() => void> {
   mkdirSync(join(ROOT, 'tmp'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, 'tmp', 'test-bundles-'));
-  const cli = spawnSync(process.execPath, [join(ROOT, 'scripts/build-cli.mjs'), '--outdir', join(dir, 'cli')], { encoding: 'utf8' });
-  if (cli.status !== 0) throw new Error(`building the CLI bundle failed: ${cli.stderr}`);
+  const cli = buildCliBundle(join(dir, 'cli'));
   await build({
     entryPoints: FIXTURES.map((name) => join(ROOT, 'testkit/fixtures', `${name}.ts`)),
     outdir: join(dir, 'fixtures'),
@@ -34,7 +33,7 @@ export default async function setup(): Promise<() => void> {
     target: 'node20',
     logLevel: 'warning',
   });
-  process.env.WARDEN_TEST_CLI = join(dir, 'cli', 'warden.js');
+  process.env.WARDEN_TEST_CLI = cli;
   process.env.WARDEN_TEST_FIXTURES = join(dir, 'fixtures');
   return () => rmSync(dir, { recursive: true, force: true });
 }
