@@ -27,9 +27,13 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-mkdirSync(join(root, 'tmp'), { recursive: true });
-const bundleDir = sources ? undefined : mkdtempSync(join(root, 'tmp', 'bench-cli-'));
+/** The bundle's folder for this run: inside the package, so it finds node_modules above it; removed at the end. */
+function bundleDirectory(): string {
+  const tmp = fileURLToPath(new URL('../tmp/', import.meta.url));
+  mkdirSync(tmp, { recursive: true });
+  return mkdtempSync(join(tmp, 'bench-cli-'));
+}
+const bundleDir = sources ? undefined : bundleDirectory();
 const env = bundleDir === undefined ? process.env : { ...process.env, WARDEN_TEST_CLI: buildCliBundle(bundleDir) };
 process.stdout.write(sources ? 'gateways: bin/warden.js, the sources under tsx (--sources)\n' : 'gateways: the CLI bundle a published package ships, built from this checkout\n');
 

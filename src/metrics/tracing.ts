@@ -77,10 +77,11 @@ export const FINISH_BATCH = 16;
 const FINISH_WAIT_MS = 20;
 /**
  * The answered requests themselves, not a closure each: a closure per request is an allocation,
- * and under tsx (a checkout, the benches) esbuild's keepNames also names each one with a
- * `defineProperty`, which the profile of bench/telemetry.bench.ts showed at ~1 µs per request.
+ * and under tsx (a checkout) esbuild's keepNames also names each one with a `defineProperty`.
  */
 const finishing: RequestTrace[] = [];
+/** The method that makes an answered request's spans: a symbol, so only this module's batches call it. */
+const makeSpans = Symbol('makeSpans');
 let finishTimer: NodeJS.Timeout | undefined;
 
 function finishLater(answered: RequestTrace): void {
@@ -115,7 +116,7 @@ export function finishSpans(): void {
 function finish(batch: readonly RequestTrace[]): void {
   for (const answered of batch) {
     try {
-      answered.finish();
+      answered[makeSpans]();
     } catch (error) {
       // A span that cannot be made is lost, never the process.
       diag.error('mcp-warden: finishing a request trace failed', error);
@@ -308,8 +309,8 @@ export class RequestTrace {
     return (deferred.spanId ??= deferred.known.ids.generateSpanId());
   }
 
-  /** Makes the answered request's spans (finishBatch calls it, after the answer). */
-  finish(): void {
+  /** Makes the answered request's spans (a batch calls it, after the answer). */
+  [makeSpans](): void {
     if (this.#deferred !== undefined) this.#finishDeferred(this.#deferred, this.#endedAt, this.#error);
     else this.#finishMade(this.#endedAt, this.#error);
   }

@@ -1,9 +1,9 @@
 /**
  * The CLI as a published package ships it (scripts/build-cli.mjs: one esbuild bundle, a chunk per
- * command), built from this checkout's sources. The test run starts its gateways from it
- * (bundles.global.ts), and so does `npm run bench` (bench/run.ts): a gateway under tsx's loader
- * pays for esbuild's keepNames transform, a `defineProperty` on every closure it creates, which
- * the bundle does not, so its CPU per call is not what a deployment sees.
+ * command), built from this checkout's sources. The test run starts its gateways from it, which
+ * start faster than under tsx (bundles.global.ts), and so does `npm run bench` (bench/run.ts),
+ * whose CPU per call must be what a deployment pays: under tsx's loader esbuild's keepNames
+ * transform adds a `defineProperty` to every closure the gateway creates.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
