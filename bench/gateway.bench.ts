@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { McpServerEntry } from '../src/config/schema.ts';
+import { renderTable } from '../src/cli/render.ts';
 import { connectClient } from '../testkit/fixtures/client.ts';
 import { gatewayStdioEntry, startGatewayHttp, WARDEN, waitForTool, writeGatewayConfig } from '../testkit/support/gateway-process.ts';
 import { startFixture, type FixtureHandle } from '../testkit/fixtures/spawn.ts';
@@ -158,8 +159,7 @@ function render(rows: Row[]): string {
     row.gateway_cpu_us_per_call === undefined ? 'n/a' : `${row.gateway_cpu_us_per_call} µs`,
     `${row.direct.errors}/${row.relay?.errors ?? '-'}/${row.gateway.errors}`,
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
-  return [header, ...lines].map((line) => line.map((cell, column) => cell.padStart(widths[column]!)).join('  ')).join('\n');
+  return renderTable(header, lines);
 }
 
 async function benchGateway(): Promise<TransportResult[]> {
@@ -179,7 +179,7 @@ const rows = results.flatMap((result) => result.rows);
 if (process.argv.includes('--json')) {
   process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 } else {
-  process.stdout.write(`${render(rows)}\n(gateway CLI: ${relative(process.cwd(), WARDEN)})\n`);
+  process.stdout.write(`${render(rows)}(gateway CLI: ${relative(process.cwd(), WARDEN)})\n`);
   for (const { transport, gatewayWarnings } of results) {
     for (const [msg, count] of Object.entries(gatewayWarnings)) process.stdout.write(`gateway (${transport}) log: ${count}x ${msg}\n`);
   }

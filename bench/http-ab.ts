@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ListeningProcess } from '../src/cli/launch-process.ts';
+import { renderTable } from '../src/cli/render.ts';
 import { startGatewayHttp, WARDEN } from '../testkit/support/gateway-process.ts';
 import { processCpuMicros } from './gateway-cpu.ts';
 import { httpCaller } from './http-caller.ts';
@@ -73,7 +74,8 @@ try {
     gateways.push({ side, process: gatewayProcess, caller, call: newEraCall(caller.post) });
   }
   for (const gateway of gateways) await drive(gateway.call, WARMUP.calls, WARMUP.concurrency);
-  const lines: string[][] = [['mode', 'A CPU/call', 'B CPU/call', 'B/A', 'B/A median round', 'A calls/s', 'B calls/s']];
+  const header = ['mode', 'A CPU/call', 'B CPU/call', 'B/A', 'B/A median round', 'A calls/s', 'B calls/s'];
+  const lines: string[][] = [];
   for (const { mode, calls, concurrency } of MODES) {
     const totals = { A: { cpu: 0, ms: 0 }, B: { cpu: 0, ms: 0 } };
     const ratios: number[] = [];
@@ -104,9 +106,8 @@ try {
       String(Math.round((all / totals.B.ms) * 1000)),
     ]);
   }
-  const widths = lines[0]!.map((_, column) => Math.max(...lines.map((line) => line[column]!.length)));
   const describe = (side: Side) => `${side}: ${SIDES[side].cli}${SIDES[side].flags.length > 0 ? ` with ${SIDES[side].flags.join(' ')}` : ''}`;
-  process.stdout.write(`${lines.map((line) => line.map((cell, column) => cell.padStart(widths[column]!)).join('  ')).join('\n')}\n(${describe('A')}; ${describe('B')}; ${rounds} rounds)\n`);
+  process.stdout.write(`${renderTable(header, lines)}(${describe('A')}; ${describe('B')}; ${rounds} rounds)\n`);
 } finally {
   for (const gateway of gateways) {
     gateway.caller.close();

@@ -16,6 +16,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { renderTable } from '../src/cli/render.ts';
 import { startGatewayHttp, WARDEN } from '../testkit/support/gateway-process.ts';
 import { processCpuMicros } from './gateway-cpu.ts';
 import { measureInterleaved, type Measurement, type MeasureOptions } from './gateway-measure.ts';
@@ -130,10 +131,8 @@ function render(rows: Row[]): string {
       `${direct.errors}/${gw?.errors ?? '-'}`,
     ];
   });
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
-  const table = [header, ...lines].map((line) => line.map((cell, column) => cell.padStart(widths[column]!)).join('  ')).join('\n');
   const flags = gatewayFlags.length === 0 ? 'Node defaults' : `node ${gatewayFlags.join(' ')}`;
-  return `${table}\n(gateway: JWT HS256 + Rego + SQLite decision row committed before each forward; ${flags}; CLI ${relative(process.cwd(), WARDEN)})`;
+  return `${renderTable(header, lines)}(gateway: JWT HS256 + Rego + SQLite decision row committed before each forward; ${flags}; CLI ${relative(process.cwd(), WARDEN)})`;
 }
 
 const rows = await bench().catch((error: unknown) => {
