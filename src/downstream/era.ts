@@ -143,11 +143,12 @@ export function classify(headers: IncomingHttpHeaders, body: unknown): Classifie
   const protocolVersionHeader = header(headers, 'mcp-protocol-version');
   const mcpMethodHeader = header(headers, 'mcp-method');
   const mcpNameHeader = header(headers, 'mcp-name');
-  const classified = classifyMessage(body, {
-    ...(protocolVersionHeader === undefined ? {} : { protocolVersionHeader }),
-    ...(mcpMethodHeader === undefined ? {} : { mcpMethodHeader }),
-    ...(mcpNameHeader === undefined ? {} : { mcpNameHeader }),
-  });
+  // Assigned one by one, not spread from literals: on Node 20 that makes a hidden class per call (extend.ts).
+  const mirrored: MirroredHeaders = {};
+  if (protocolVersionHeader !== undefined) mirrored.protocolVersionHeader = protocolVersionHeader;
+  if (mcpMethodHeader !== undefined) mirrored.mcpMethodHeader = mcpMethodHeader;
+  if (mcpNameHeader !== undefined) mirrored.mcpNameHeader = mcpNameHeader;
+  const classified = classifyMessage(body, mirrored);
   if (classified.era !== 'modern' || classified.kind !== 'request') return classified;
 
   const method = classified.message.method;

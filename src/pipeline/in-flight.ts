@@ -10,10 +10,42 @@ export interface InFlightCall {
 /**
  * A call as the registry holds it. A server->client request travels with the call that carries
  * it (over HTTP, on that call's response stream): once the call ends nothing can answer it, so
- * `ended` aborts the relayed request instead of leaving the upstream waiting forever.
+ * `ended` aborts the relayed request instead of leaving the upstream waiting forever. `ended` is
+ * made on first use: only a call whose upstream sends a server->client request needs it, and a
+ * controller per call (made, then aborted) was ~2.5% of the gateway's CPU under load.
+ *
+ * A class rather than `{ ...call, get ended() {} }`: on Node 20 a copy of an object that then
+ * gains properties gets a hidden class of its own every time (extend.ts).
  */
-interface CarryingCall extends InFlightCall {
-  readonly ended: AbortSignal;
+class HeldCall implements InFlightCall {
+  readonly session: SessionInfo;
+  readonly requestId: string | number;
+  readonly call: InFlightCall['call'];
+  #ended: AbortController | undefined;
+  #over = false;
+
+  constructor(call: InFlightCall) {
+    this.session = call.session;
+    this.requestId = call.requestId;
+    this.call = call.call;
+  }
+
+  get ended(): AbortSignal {
+    if (this.#ended === undefined) {
+      this.#ended = new AbortController();
+      if (this.#over) HeldCall.#end(this.#ended);
+    }
+    return this.#ended.signal;
+  }
+
+  over(): void {
+    this.#over = true;
+    if (this.#ended !== undefined) HeldCall.#end(this.#ended);
+  }
+
+  static #end(controller: AbortController): void {
+    controller.abort(new Error('the call that carried this request has ended'));
+  }
 }
 
 /**
@@ -23,36 +55,21 @@ interface CarryingCall extends InFlightCall {
  * gateway refuses rather than risk showing one client's prompt to another.
  */
 export class InFlight {
-  readonly #byUpstream = new Map<string, Set<CarryingCall>>();
+  readonly #byUpstream = new Map<string, Set<HeldCall>>();
 
   add(upstream: string, call: InFlightCall): () => void {
     let calls = this.#byUpstream.get(upstream);
     if (!calls) this.#byUpstream.set(upstream, (calls = new Set()));
-    // Made on first use: only a call whose upstream sends a server->client request needs it,
-    // and a controller per call (made, then aborted) was ~2.5% of the gateway's CPU under load.
-    let ended: AbortController | undefined;
-    let over = false;
-    const end = (controller: AbortController) => controller.abort(new Error('the call that carried this request has ended'));
-    const held: CarryingCall = {
-      ...call,
-      get ended() {
-        if (ended === undefined) {
-          ended = new AbortController();
-          if (over) end(ended);
-        }
-        return ended.signal;
-      },
-    };
+    const held = new HeldCall(call);
     calls.add(held);
     return () => {
       calls.delete(held);
-      over = true;
-      if (ended !== undefined) end(ended);
+      held.over();
     };
   }
 
   /** The newest call of the single session with calls on `upstream`, else undefined. */
-  ownerOf(upstream: string): CarryingCall | undefined {
+  ownerOf(upstream: string): HeldCall | undefined {
     const calls = [...(this.#byUpstream.get(upstream) ?? [])];
     const sessions = new Set(calls.map((c) => c.session.id));
     return sessions.size === 1 ? calls.at(-1) : undefined;
