@@ -10,7 +10,6 @@ import { dispatchForward, dispatchList, type DispatchRequest, progressTokenOf, r
 import { MODERN_VERSIONS } from './era.ts';
 import type { Gateway } from '../gateway/index.ts';
 import { toJsonRpcError } from '../jsonrpc-errors.ts';
-import { extend } from '../extend.ts';
 
 /**
  * One new-era (2026-07-28) request, whatever carries it (modern-http.ts, modern-stdio.ts): no
@@ -183,15 +182,15 @@ async function answer(gateway: Gateway, method: string, request: DispatchRequest
   }
   if (isTaskMethod(method) && gateway.offersTasks) {
     const result = await gateway.pipeline.task({ method, params: request.params, session: request.session, requestId: request.requestId, token: request.token, signal: request.signal, ...(request.trace ? { trace: request.trace } : {}) });
-    return result.resultType === undefined ? extend(result, { resultType: 'complete' }) : result;
+    return result.resultType === undefined ? { ...result, resultType: 'complete' } : result;
   }
-  if (isListMethod(method)) return extend(await dispatchList(gateway.pipeline, method, request), { resultType: 'complete', ...PER_CALLER });
+  if (isListMethod(method)) return { ...(await dispatchList(gateway.pipeline, method, request)), resultType: 'complete', ...PER_CALLER };
   if (isForwardMethod(method) && !OLD_ERA_ONLY.has(method)) {
     const result = await dispatchForward(gateway.pipeline, method, request);
     // A read that asks for input first (input_required, an upstream's or the gateway's) is no read result yet.
-    if (method === 'resources/read' && result.resultType !== 'input_required') return extend(result, { resultType: 'complete', ...PER_CALLER });
+    if (method === 'resources/read' && result.resultType !== 'input_required') return { ...result, resultType: 'complete', ...PER_CALLER };
     // Old-era upstream results carry no resultType; the caller's era requires one.
-    return result.resultType === undefined ? extend(result, { resultType: 'complete' }) : result;
+    return result.resultType === undefined ? { ...result, resultType: 'complete' } : result;
   }
   throw new WardenError('METHOD_NOT_FOUND', `Method not found: ${method}`);
 }
