@@ -168,6 +168,11 @@ async function listen(gateway: Gateway, request: ModernRequest, dispatch: Dispat
   return { resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': request.id } };
 }
 
+/**
+ * The result copies below open with `resultType` rather than a spread: a literal that starts with
+ * a spread made a hidden class per call on Node 20 (extend.ts). The spread keeps an upstream's
+ * own `__proto__` key as data, and its own `resultType` where it sent one.
+ */
 async function answer(gateway: Gateway, method: string, request: DispatchRequest): Promise<Result> {
   if (method === 'server/discover') {
     return {
@@ -182,15 +187,15 @@ async function answer(gateway: Gateway, method: string, request: DispatchRequest
   }
   if (isTaskMethod(method) && gateway.offersTasks) {
     const result = await gateway.pipeline.task({ method, params: request.params, session: request.session, requestId: request.requestId, token: request.token, signal: request.signal, ...(request.trace ? { trace: request.trace } : {}) });
-    return result.resultType === undefined ? { ...result, resultType: 'complete' } : result;
+    return result.resultType === undefined ? { resultType: 'complete', ...result } : result;
   }
-  if (isListMethod(method)) return { ...(await dispatchList(gateway.pipeline, method, request)), resultType: 'complete', ...PER_CALLER };
+  if (isListMethod(method)) return { resultType: 'complete', ...(await dispatchList(gateway.pipeline, method, request)), ...PER_CALLER };
   if (isForwardMethod(method) && !OLD_ERA_ONLY.has(method)) {
     const result = await dispatchForward(gateway.pipeline, method, request);
     // A read that asks for input first (input_required, an upstream's or the gateway's) is no read result yet.
-    if (method === 'resources/read' && result.resultType !== 'input_required') return { ...result, resultType: 'complete', ...PER_CALLER };
+    if (method === 'resources/read' && result.resultType !== 'input_required') return { resultType: 'complete', ...result, ...PER_CALLER };
     // Old-era upstream results carry no resultType; the caller's era requires one.
-    return result.resultType === undefined ? { ...result, resultType: 'complete' } : result;
+    return result.resultType === undefined ? { resultType: 'complete', ...result } : result;
   }
   throw new WardenError('METHOD_NOT_FOUND', `Method not found: ${method}`);
 }
