@@ -16,7 +16,9 @@ import { postModern } from '../../../testkit/support/rpc.ts';
  * on Node 20 (its private symbol keys); those are left out.
  */
 const FEW = 100;
-const MANY = 400;
+const MANY = 1_100;
+/** Calls in flight at once: the warm-up's own count of classes varies by about +-100 between runs. */
+const IN_FLIGHT = 10;
 
 describe('hidden classes on the new-era call path', () => {
   let upstream: FixtureHandle;
@@ -32,16 +34,18 @@ describe('hidden classes on the new-era call path', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Map transitions a gateway logged over its whole life after answering `calls` new-era tools/call. */
+  /** Map transitions a gateway logged over its whole life after answering `calls` new-era tools/call (a multiple of IN_FLIGHT). */
   async function transitionsAfter(calls: number): Promise<number> {
     const home = mkdtempSync(join(dir, `${calls}-`));
     const log = join(home, 'v8.log');
     const config = writeGatewayConfig(home, { sink: upstream.entry });
     const gateway = await startGatewayHttp(config, {}, ['--log-maps', '--no-log-maps-details', '--no-logfile-per-isolate', `--logfile=${log}`]);
     try {
-      for (let index = 0; index < calls; index += 1) {
-        const { body } = await postModern(gateway.url, 'tools/call', { name: 'sink__echo', arguments: { message: `call ${index}` } });
-        expect(body?.result?.content?.[0]?.text).toBe(`call ${index}`);
+      for (let first = 0; first < calls; first += IN_FLIGHT) {
+        await Promise.all(Array.from({ length: IN_FLIGHT }, async (_, offset) => {
+          const { body } = await postModern(gateway.url, 'tools/call', { name: 'sink__echo', arguments: { message: `call ${first + offset}` } });
+          expect(body?.result?.content?.[0]?.text).toBe(`call ${first + offset}`);
+        }));
       }
     } finally {
       // V8 writes the rest of its log when the process exits.
@@ -57,8 +61,8 @@ describe('hidden classes on the new-era call path', () => {
     const few = await transitionsAfter(FEW);
     const many = await transitionsAfter(MANY);
     const perCall = (many - few) / (MANY - FEW);
-    // Before the fix: 10 per call of the gateway's own. A class made now and then (a late IC
-    // transition, a reload) stays far below one per call.
-    expect(perCall).toBeLessThan(0.2);
+    // Before the fix: 12.9 per call. The warm-up's count varies by about +-100 classes between
+    // two runs (+-0.1 per call over 1,000 calls); one site that makes a class per call is 1.
+    expect(perCall).toBeLessThan(0.5);
   }, 120_000);
 });
