@@ -68,10 +68,12 @@ describe('era classification', () => {
         expect(classified).toEqual(classifyMessageBySdk(b, h));
         if (classified.era === 'modern') modern++;
       }),
-      { numRuns: 1_000 },
+      { numRuns: 4_000 },
     );
-    // The generator must reach the fast path often, or this test proves nothing about it.
-    expect(modern).toBeGreaterThan(15);
+    // The generator must reach the fast path often, or this test proves nothing about it. About
+    // 3.3% of messages do (1,000 random seeds of 1,000 runs: 16 to 54, median 33; once 13 in CI),
+    // so 4,000 runs give about 130 and 40 is far in the tail.
+    expect(modern).toBeGreaterThan(40);
   });
 
   it('whatever it classifies as new era is one JSON-RPC message by the schema the old-era path checks, on generated messages', () => {
@@ -83,9 +85,9 @@ describe('era classification', () => {
         modern++;
         expect(JSONRPCMessageSchema.safeParse(b).success).toBe(true);
       }),
-      { numRuns: 1_000 },
+      { numRuns: 4_000 },
     );
-    expect(modern).toBeGreaterThan(15);
+    expect(modern).toBeGreaterThan(40);
   });
 
   it('classifies a well-formed new-era request as modern, with the body object itself as the message', () => {
