@@ -11,7 +11,7 @@
  * Only for objects whose keys the gateway chose, never for data a client or an upstream sent:
  * Object.assign sets properties, so an own `__proto__` key would set the copy's prototype
  * instead of being kept (own.ts). A copy of data opens with a field before its spread instead
- * (downstream/modern.ts).
+ * (downstream/modern.ts), or goes through own.ts's `copyWith`.
  */
 export function extend<A extends object, B extends object>(base: A, extra: B): A & B {
   return Object.assign({}, base, extra);

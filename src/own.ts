@@ -14,3 +14,15 @@ export function ownValue<T>(record: Readonly<Record<string, T>> | undefined, key
 export function dataObject<T = unknown>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
+
+/**
+ * `{ ...data, ...extra }` for a copy of client or upstream data with keys the gateway sets (a
+ * forwarded request's `_meta`): every key of `data` is kept as data, `__proto__` included, and
+ * `extra` wins. Object.assign into `{}` keeps one hidden class per shape on Node 20, where a
+ * spread followed by another key gives every copy a class of its own (extend.ts); it would set
+ * the prototype for an own `__proto__` key, so such data takes the spread.
+ */
+export function copyWith<T extends object, E extends object>(data: T | undefined, extra: E): T & E {
+  if (data !== undefined && Object.hasOwn(data, '__proto__')) return { ...data, ...extra };
+  return Object.assign({}, data, extra) as T & E;
+}

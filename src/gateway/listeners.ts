@@ -1,6 +1,7 @@
 import type { CatalogList } from '../catalog/index.ts';
 import type { Logger } from '../log.ts';
 import { LIST_CHANGED_NOTIFICATIONS } from '../mcp-methods.ts';
+import { copyWith } from '../own.ts';
 import type { Listener, ListViews } from '../pipeline/index.ts';
 
 /**
@@ -100,5 +101,5 @@ export class Listeners {
 }
 
 function notification(id: string | number, method: string, params: Record<string, unknown>): Record<string, unknown> {
-  return { jsonrpc: '2.0', method, params: { ...params, _meta: { [SUBSCRIPTION_ID]: id } } };
+  return { jsonrpc: '2.0', method, params: copyWith(params, { _meta: { [SUBSCRIPTION_ID]: id } }) };
 }

@@ -6,6 +6,7 @@ import type { UpstreamListing } from '../catalog/index.ts';
 import type { UpstreamSpec } from '../config/index.ts';
 import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { copyWith } from '../own.ts';
 import { metrics, type TraceCarrier } from '../metrics/index.ts';
 import { SERVER_REQUEST_METHODS } from '../mcp-methods.ts';
 import { upstreamCallError } from './call-errors.ts';
@@ -229,15 +230,15 @@ export class UpstreamConnection {
     if (options.onprogress) {
       token = `warden-${++this.#progressTokens}`;
       this.#progress.set(token, options.onprogress);
-      sent = { ...params, _meta: { ...(params?._meta as object | undefined), progressToken: token } };
+      sent = withMeta(params, { progressToken: token });
     }
-    if (options.trace) sent = { ...sent, _meta: { ...(sent?._meta as object | undefined), ...options.trace } };
+    if (options.trace) sent = withMeta(sent, options.trace);
     // The SDK lets a request's own `_meta` keys win over the envelope it adds.
     if (options.clientCapabilities !== undefined && client.getProtocolEra() === 'modern') {
-      sent = { ...sent, _meta: { ...(sent?._meta as object | undefined), [CLIENT_CAPABILITIES_META_KEY]: options.clientCapabilities } };
+      sent = withMeta(sent, { [CLIENT_CAPABILITIES_META_KEY]: options.clientCapabilities });
     }
     if (options.logLevel !== undefined) {
-      if (client.getProtocolEra() === 'modern') sent = { ...sent, _meta: { ...(sent?._meta as object | undefined), [LOG_LEVEL_META_KEY]: options.logLevel } };
+      if (client.getProtocolEra() === 'modern') sent = withMeta(sent, { [LOG_LEVEL_META_KEY]: options.logLevel });
       else if (client.getServerCapabilities()?.logging !== undefined && this.#level !== options.logLevel) await this.#send(client, 'logging/setLevel', { level: options.logLevel }, { signal: options.signal });
     }
     const timeoutMs = Math.min(options.timeoutMs ?? Infinity, this.spec.timeoutMs);
@@ -518,4 +519,9 @@ export class UpstreamConnection {
     this.#timer = setTimeout(() => void this.#connect(), delay);
     this.#timer.unref();
   }
+}
+
+/** The caller's params with `entries` added to their `_meta`; the caller's own keys stay data (own.ts). */
+function withMeta(params: Record<string, unknown> | undefined, entries: object): Record<string, unknown> {
+  return copyWith(params, { _meta: copyWith(params?._meta as Record<string, unknown> | undefined, entries) });
 }
