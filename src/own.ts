@@ -22,7 +22,8 @@ export function dataObject<T = unknown>(): Record<string, T> {
  * spread followed by another key gives every copy a class of its own (extend.ts); it would set
  * the prototype for an own `__proto__` key, so such data takes the spread.
  */
-export function copyWith<T extends object, E extends object>(data: T | undefined, extra: E): T & E {
-  if (data !== undefined && Object.hasOwn(data, '__proto__')) return { ...data, ...extra };
+export function copyWith<T extends object, E extends object>(data: T | null | undefined, extra: E): T & E {
+  // null, like undefined, adds nothing, as in the spread (a client may send `"_meta": null`).
+  if (data !== undefined && data !== null && Object.hasOwn(data, '__proto__')) return { ...data, ...extra };
   return Object.assign({}, data, extra) as T & E;
 }

@@ -30,6 +30,7 @@ describe('copyWith - a copy of client data with keys the gateway sets', () => {
 
   it('copies nothing into an empty object when there is no data', () => {
     expect(copyWith(undefined, { progressToken: 'p' })).toEqual({ progressToken: 'p' });
+    expect(copyWith(null, { progressToken: 'p' })).toEqual({ progressToken: 'p' });
   });
 
   // Why it exists (own.ts, extend.ts): on Node 20 `{ ...params, _meta }` gave every forwarded
