@@ -50,9 +50,9 @@ export function writeGatewayConfig(dir: string, mcpServers: Record<string, McpSe
   return path;
 }
 
-/** The gateway as a stdio MCP server: an `mcpServers` entry a client can start. */
-export function gatewayStdioEntry(configPath: string, env: Record<string, string> = {}): McpServerEntry {
-  return { command: process.execPath, args: [WARDEN, 'serve', '--config', configPath, '--stdio'], env };
+/** The gateway as a stdio MCP server: an `mcpServers` entry a client can start; `nodeArgs` go to node itself. */
+export function gatewayStdioEntry(configPath: string, env: Record<string, string> = {}, nodeArgs: string[] = []): McpServerEntry {
+  return { command: process.execPath, args: [...nodeArgs, WARDEN, 'serve', '--config', configPath, '--stdio'], env };
 }
 
 /**
