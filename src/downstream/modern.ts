@@ -3,6 +3,7 @@ import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type Progress, type R
 import { LoggingLevelSchema } from '@modelcontextprotocol/core';
 import { answersFormElicitation } from '../approvals/index.ts';
 import { WardenError } from '../errors.ts';
+import { copyWith } from '../own.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
 import { isForwardMethod, isListMethod, isTaskMethod, OLD_ERA_ONLY_METHODS, SERVER_REQUESTS } from '../mcp-methods.ts';
 import type { SessionInfo } from '../pipeline/index.ts';
@@ -113,7 +114,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       ...(request.trace ? { trace: request.trace } : {}),
       ...(progressToken === undefined
         ? {}
-        : { progress: async (p: Progress) => request.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...p, progressToken } }) }),
+        : { progress: async (p: Progress) => request.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: copyWith(p, { progressToken }) }) }),
       ...(level?.success === true ? { logs: { level: level.data, send: async (message: Record<string, unknown>) => request.notify({ jsonrpc: '2.0', method: 'notifications/message', params: message }) } } : {}),
     };
     const result = request.method === 'subscriptions/listen' ? await listen(gateway, request, dispatch) : await answer(gateway, request.method, dispatch);

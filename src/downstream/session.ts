@@ -17,6 +17,7 @@ import {
 import { answersFormElicitation } from '../approvals/index.ts';
 import type { SessionState } from '../audit/index.ts';
 import { WardenError } from '../errors.ts';
+import { copyWith } from '../own.ts';
 import { isForwardMethod, isListMethod, SESSION_STATE_METHODS } from '../mcp-methods.ts';
 import type { SessionInfo } from '../pipeline/index.ts';
 import { passthroughResult } from '../upstreams/index.ts';
@@ -147,7 +148,7 @@ async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHand
     ...traceOf(extra.requestInfo?.headers),
     ...(progressToken === undefined
       ? {}
-      : { progress: (p: Progress) => extra.sendNotification({ method: 'notifications/progress', params: { ...p, progressToken } }) }),
+      : { progress: (p: Progress) => extra.sendNotification({ method: 'notifications/progress', params: copyWith(p, { progressToken }) }) }),
     ...(handle.logLevel === undefined ? {} : { logs: { level: handle.logLevel, send: (message: Record<string, unknown>) => extra.sendNotification({ method: 'notifications/message', params: message } as ServerNotification) } }),
   };
   if (isListMethod(request.method)) return dispatchList(gateway.pipeline, request.method, common);
