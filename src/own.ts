@@ -16,11 +16,16 @@ export function dataObject<T = unknown>(): Record<string, T> {
 }
 
 /**
- * `{ ...data, ...extra }` for a copy of client or upstream data with keys the gateway sets (a
- * forwarded request's `_meta`): every key of `data` is kept as data, `__proto__` included, and
- * `extra` wins. Object.assign into `{}` keeps one hidden class per shape on Node 20, where a
- * spread followed by another key gives every copy a class of its own (extend.ts); it would set
- * the prototype for an own `__proto__` key, so such data takes the spread.
+ * `{ ...data, ...extra }`: a copy with more fields, for the pipeline's context as each stage adds
+ * to it and for client or upstream data with keys the gateway sets (a forwarded request's
+ * `_meta`). Every key of `data` is kept as data, `__proto__` included, and `extra` wins.
+ *
+ * Why not the spread: on Node 20 (V8 11.3) a warm `{ ...data, key }` (or a spread and then an
+ * assignment) gives every copy a hidden class of its own where the key is new to the data (Node 24
+ * reuses one), an old-generation map that kept the whole request alive past the young generation
+ * (docs/architecture.md, "Hidden classes on the call path"). Object.assign into `{}` follows
+ * cached transitions on both versions; it would set the prototype for an own `__proto__` key, so
+ * such data takes the spread.
  */
 export function copyWith<T extends object, E extends object>(data: T | null | undefined, extra: E): T & E {
   // null, like undefined, adds nothing, as in the spread (a client may send `"_meta": null`).

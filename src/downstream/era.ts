@@ -143,7 +143,7 @@ export function classify(headers: IncomingHttpHeaders, body: unknown): Classifie
   const protocolVersionHeader = header(headers, 'mcp-protocol-version');
   const mcpMethodHeader = header(headers, 'mcp-method');
   const mcpNameHeader = header(headers, 'mcp-name');
-  // Assigned one by one, not spread from literals: on Node 20 that makes a hidden class per call (extend.ts).
+  // Assigned one by one, not spread from literals: on Node 20 that makes a hidden class per call (own.ts, copyWith).
   const mirrored: MirroredHeaders = {};
   if (protocolVersionHeader !== undefined) mirrored.protocolVersionHeader = protocolVersionHeader;
   if (mcpMethodHeader !== undefined) mirrored.mcpMethodHeader = mcpMethodHeader;

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Gateway } from '../gateway/index.ts';
 import { handleModernRequest, type ModernRequest } from './modern.ts';
-import { extend } from '../extend.ts';
+import { copyWith } from '../own.ts';
 
 /**
  * A new-era (2026-07-28) request over HTTP, handled on `node:http` directly: no session, no SDK
@@ -19,7 +19,7 @@ export async function serveModernRequest(gateway: Gateway, request: Omit<ModernR
   res.once('close', onClose);
   const stream = new ResponseStream(res);
   try {
-    const modern = extend(request, { transport: 'http' as const, signal: abort.signal, notify: (message: Record<string, unknown>) => stream.event(message) });
+    const modern = copyWith(request, { transport: 'http' as const, signal: abort.signal, notify: (message: Record<string, unknown>) => stream.event(message) });
     stream.end(await handleModernRequest(gateway, modern));
   } finally {
     res.off('close', onClose);

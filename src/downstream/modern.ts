@@ -171,7 +171,7 @@ async function listen(gateway: Gateway, request: ModernRequest, dispatch: Dispat
 
 /**
  * The result copies below open with `resultType` rather than a spread: a literal that starts with
- * a spread made a hidden class per call on Node 20 (extend.ts). The spread keeps an upstream's
+ * a spread made a hidden class per call on Node 20 (own.ts, copyWith). The spread keeps an upstream's
  * own `__proto__` key as data, and its own `resultType` where it sent one.
  */
 async function answer(gateway: Gateway, method: string, request: DispatchRequest): Promise<Result> {

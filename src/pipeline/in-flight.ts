@@ -15,7 +15,7 @@ export interface InFlightCall {
  * controller per call (made, then aborted) was ~2.5% of the gateway's CPU under load.
  *
  * A class rather than `{ ...call, get ended() {} }`: on Node 20 a copy of an object that then
- * gains properties gets a hidden class of its own every time (extend.ts).
+ * gains properties gets a hidden class of its own every time (own.ts, copyWith).
  */
 class HeldCall implements InFlightCall {
   readonly session: SessionInfo;

@@ -5,7 +5,7 @@ import { metrics } from '../metrics/index.ts';
 import type { PolicyBackend } from './backend.ts';
 import { denial, normalizeDecision } from './decision.ts';
 import type { Decision, PolicyEngine, PolicyInput } from './contract.ts';
-import { extend } from '../extend.ts';
+import { copyWith } from '../own.ts';
 
 /** What the audit trail records as `policy_reload`: the outcome and both revisions. */
 export interface PolicyReloadEvent {
@@ -66,7 +66,7 @@ export class SwappablePolicyEngine implements ReloadablePolicyEngine {
   }
 
   async evaluate(input: PolicyInput): Promise<Decision> {
-    return extend(this.#decide(input), { input });
+    return copyWith(this.#decide(input), { input });
   }
 
   #decide(input: PolicyInput): Decision {

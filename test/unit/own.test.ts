@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { copyWith } from '../../src/own.ts';
 
-describe('copyWith - a copy of client data with keys the gateway sets', () => {
+describe('copyWith - a copy with more fields, client data kept as data', () => {
   it('gives what the spread gives, for any JSON the client sends: every key kept as data, extra wins, data untouched', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.constantFrom('__proto__', 'constructor', 'toString', '_meta', 'x'), fc.jsonValue(), (value, key, extraValue) => {
@@ -33,7 +33,7 @@ describe('copyWith - a copy of client data with keys the gateway sets', () => {
     expect(copyWith(null, { progressToken: 'p' })).toEqual({ progressToken: 'p' });
   });
 
-  // Why it exists (own.ts, extend.ts): on Node 20 `{ ...params, _meta }` gave every forwarded
+  // Why it exists (own.ts): on Node 20 `{ ...params, _meta }` gave every forwarded
   // request's params a hidden class of their own. V8's %HaveSameMap, in a child process that
   // allows it, tells the classes apart; the copies here are made as connection.ts makes them.
   it('gives every copy of the same shape one hidden class', () => {
@@ -45,8 +45,13 @@ describe('copyWith - a copy of client data with keys the gateway sets', () => {
         const params = JSON.parse('{"name":"echo","arguments":{"message":"m' + i + '"}}');
         copies.push(copyWith(params, { _meta: copyWith(params._meta, { traceparent: 't' + i }) }));
       }
+      // And as the pipeline's stages add to its context.
+      const contexts = [];
+      for (let i = 0; i < 5000; i++) contexts.push(copyWith({ id: i, method: 'tools/call' }, { principal: { sub: 'u' + i } }));
       let classes = 1;
-      for (let i = 4900; i < 4999; i++) if (!%HaveSameMap(copies[i], copies[i + 1]) || !%HaveSameMap(copies[i]._meta, copies[i + 1]._meta)) classes++;
+      for (let i = 4900; i < 4999; i++) {
+        if (!%HaveSameMap(copies[i], copies[i + 1]) || !%HaveSameMap(copies[i]._meta, copies[i + 1]._meta) || !%HaveSameMap(contexts[i], contexts[i + 1])) classes++;
+      }
       process.stdout.write(String(classes));
     `;
     const child = spawnSync(process.execPath, ['--allow-natives-syntax', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });

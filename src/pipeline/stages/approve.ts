@@ -5,7 +5,7 @@ import type { AnsweredQuestions } from '../answered-questions.ts';
 import type { Authorized } from '../context.ts';
 import { type SealedApproval, sealApprovalAsked } from '../continuation.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { extend } from '../../extend.ts';
+import { copyWith } from '../../own.ts';
 
 /** An approval given, or refused with its error. */
 export type Settled = { approved: true; context: Authorized } | { approved: false; error: WardenError; context: Authorized };
@@ -31,7 +31,7 @@ const CODES: Record<Exclude<ApprovalRecordOfCall['result'], 'approved' | 'asked'
 function refusal(ctx: Authorized, approval: ApprovalRecordOfCall, why: string, cause?: unknown): Settled {
   const code = CODES[approval.result as keyof typeof CODES];
   const error = new WardenError(code, `Denied: ${why}`, { details: { reason: approval.reason, decisionId: ctx.decision.decisionId }, ...(cause === undefined ? {} : { cause }) });
-  return { approved: false, error, context: extend(ctx, { approval }) };
+  return { approved: false, error, context: copyWith(ctx, { approval }) };
 }
 
 const WHY: Record<Exclude<ApprovalRecordOfCall['result'], 'approved' | 'asked' | 'stale'>, string> = {
@@ -84,12 +84,12 @@ export async function approve(ctx: Authorized, deps: Deps, answered: AnsweredQue
     if (ctx.session.takesInputRequired === true) {
       const expiresAt = deps.clock.now() + questionLife(approvals.config, deps);
       const requestState = sealApprovalAsked(ctx, { reason: required.reason, binding }, deps.requestState.sealer, expiresAt);
-      return { approved: false, asked: { resultType: 'input_required', inputRequests: approvalInputRequests(question), requestState }, context: extend(ctx, { approval: record('asked') }) };
+      return { approved: false, asked: { resultType: 'input_required', inputRequests: approvalInputRequests(question), requestState }, context: copyWith(ctx, { approval: record('asked') }) };
     }
     const elicit = (params: Record<string, unknown>, signal: AbortSignal, timeoutMs: number) => channel.request('elicitation/create', params, ctx.requestId, signal, timeoutMs);
     const result = await askCaller(elicit, question, ctx.signal, approvals.config.caller_timeout_ms);
     if (result !== 'approved') return refusal(ctx, record(result, result === 'unavailable' ? undefined : callerBy), WHY[result]);
-    return { approved: true, context: extend(ctx, { approval: record('approved', callerBy) }) };
+    return { approved: true, context: copyWith(ctx, { approval: record('approved', callerBy) }) };
   }
 
   const store = approvals.store;
@@ -115,7 +115,7 @@ export async function approve(ctx: Authorized, deps: Deps, answered: AnsweredQue
     return refusal(ctx, record('unavailable'), 'the approval could not be asked for: the approvals table is unavailable', error);
   }
   if (answer.result !== 'approved') return refusal(ctx, record(answer.result, answer.by), WHY[answer.result]);
-  return { approved: true, context: extend(ctx, { approval: record('approved', answer.by) }) };
+  return { approved: true, context: copyWith(ctx, { approval: record('approved', answer.by) }) };
 }
 
 /**
@@ -131,7 +131,7 @@ function retried(ctx: Authorized, sealed: SealedApproval, first: boolean, bindin
   if (answer !== 'approved') return refused(WHY[answer], answer);
   const change = bindingChange(sealed.binding, binding);
   if (change !== undefined) return refused(`the approval no longer holds: ${change} since it was given`);
-  return { approved: true, context: extend(ctx, { approval: record('approved') }) };
+  return { approved: true, context: copyWith(ctx, { approval: record('approved') }) };
 }
 
 /**

@@ -3,7 +3,7 @@ import { checkRequiredScopes, type Principal } from '../../auth/index.ts';
 import { WardenError, isWardenError } from '../../errors.ts';
 import type { SessionInfo } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { extend } from '../../extend.ts';
+import { copyWith } from '../../own.ts';
 
 /**
  * Stage 1: the bearer token the transport saw becomes a Principal (or undefined when auth is
@@ -20,7 +20,7 @@ export async function authenticate<T extends { token: string | undefined; sessio
     const principal = await deps.authenticator.authenticate(request.token);
     if (principal && deps.requiredScopes.length > 0) checkRequiredScopes(principal, deps.requiredScopes);
     request.session.authenticated?.(principal);
-    return extend(request, { principal, startedAt });
+    return copyWith(request, { principal, startedAt });
   } catch (error) {
     if (isWardenError(error) && error.code.startsWith('AUTH_')) {
       const event: AuthnFailureEvent = { time: new Date(deps.clock.now()).toISOString(), source: request.session.remoteAddr ?? request.session.transport, reason: error.code };

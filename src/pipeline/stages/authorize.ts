@@ -6,7 +6,7 @@ import type { Authorized, Resolved, SessionInfo, Target } from '../context.ts';
 import type { InFlightCall } from '../in-flight.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { notFound } from '../not-found.ts';
-import { extend } from '../../extend.ts';
+import { copyWith } from '../../own.ts';
 
 /**
  * Stage 3: the policy decides, twice for a call. First "may the caller see this item?" (the
@@ -96,7 +96,7 @@ export async function authorize(ctx: Resolved, deps: Pick<PipelineDeps, 'policy'
   const args = ctx.method === 'tools/call' || ctx.method === 'prompts/get' ? (ctx.params.arguments ?? {}) : undefined;
   const decision = await deps.policy.evaluate(policyInput(ctx, ctx.method, ctx.target, deps.clock.now(), args));
   if (decision.allow !== true) return { allowed: false, error: denialError(decision), decision };
-  return { allowed: true, context: extend(ctx, { decision }) };
+  return { allowed: true, context: copyWith(ctx, { decision }) };
 }
 
 export function denialError(decision: Decision): WardenError {

@@ -7,7 +7,7 @@ import type { PipelineDeps } from '../deps.ts';
 import { answersInputRequired } from '../../mcp-methods.ts';
 import { argumentsDigest, InputRounds } from '../pending-input.ts';
 import { adoptTask } from '../tasks.ts';
-import { extend } from '../../extend.ts';
+import { copyWith } from '../../own.ts';
 
 type ForwardDeps = Pick<PipelineDeps, 'upstreams' | 'inFlight' | 'clock' | 'requestState' | 'tasks'>;
 type UpstreamConnection = NonNullable<ReturnType<PipelineDeps['upstreams']['get']>>;
@@ -54,11 +54,11 @@ export async function forward(ctx: Recorded, deps: ForwardDeps, trace?: TraceCar
     const upstreamMs = deps.clock.now() - sentAt;
     // A new-era caller gets the upstream's input_required with the gateway's sealed state (continuation.ts).
     if (result.resultType === 'input_required') {
-      return extend(ctx, { result: sealInputRequired(result, ctx, deps.requestState.sealer, deps.clock.now() + deps.requestState.ttlMs), upstreamMs });
+      return copyWith(ctx, { result: sealInputRequired(result, ctx, deps.requestState.sealer, deps.clock.now() + deps.requestState.ttlMs), upstreamMs });
     }
     // A task handle (the tasks extension): the caller gets it under the gateway's own id (tasks.ts).
-    if (result.resultType === 'task') return extend(ctx, { result: await adoptTask(result, ctx, deps), upstreamMs });
-    return extend(ctx, { result, upstreamMs });
+    if (result.resultType === 'task') return copyWith(ctx, { result: await adoptTask(result, ctx, deps), upstreamMs });
+    return copyWith(ctx, { result, upstreamMs });
   } finally {
     release();
   }
@@ -109,7 +109,7 @@ async function round(ctx: Recorded, rounds: InputRounds, deps: ForwardDeps): Pro
       const end = await rounds.next(ctx.signal);
       await delivered;
       if ('error' in end) throw end.error;
-      if ('result' in end) return extend(ctx, { result: end.result, upstreamMs: deps.clock.now() - sentAt });
+      if ('result' in end) return copyWith(ctx, { result: end.result, upstreamMs: deps.clock.now() - sentAt });
       // The call ended as its questions were gathered (they were refused): its end is the answer.
       if (rounds.ended) continue;
       const pending = deps.requestState.pending.park(rounds);
@@ -119,7 +119,7 @@ async function round(ctx: Recorded, rounds: InputRounds, deps: ForwardDeps): Pro
       }
       const now = deps.clock.now();
       const asked = { resultType: 'input_required', inputRequests: end.asked };
-      return extend(ctx, { result: sealInputRequired(asked, ctx, deps.requestState.sealer, now + deps.requestState.pending.ttlMs, pending), upstreamMs: now - sentAt });
+      return copyWith(ctx, { result: sealInputRequired(asked, ctx, deps.requestState.sealer, now + deps.requestState.pending.ttlMs, pending), upstreamMs: now - sentAt });
     }
   } finally {
     rounds.progress = undefined;

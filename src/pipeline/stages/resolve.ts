@@ -5,7 +5,7 @@ import { WardenError } from '../../errors.ts';
 import type { Authenticated, Resolved, Target } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { notFound } from '../not-found.ts';
-import { extend } from '../../extend.ts';
+import { copyWith } from '../../own.ts';
 
 /**
  * Stage 2: public name or URI -> upstream and original name, by catalog lookup only (never by
@@ -37,7 +37,7 @@ function parse<T>(schema: z.ZodType<T>, params: unknown): T {
 export function resolve(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog' | 'integrity'> & { upstreams?: PipelineDeps['upstreams'] }): Resolved {
   const resolved = resolveTarget(ctx, deps);
   const version = deps.upstreams?.get(resolved.upstream)?.protocolVersion;
-  return version === undefined ? resolved : extend(resolved, { upstreamProtocolVersion: version });
+  return version === undefined ? resolved : copyWith(resolved, { upstreamProtocolVersion: version });
 }
 
 function resolveTarget(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog' | 'integrity'>): Resolved {
@@ -60,23 +60,23 @@ function resolveTarget(ctx: Authenticated, deps: Pick<PipelineDeps, 'catalog' | 
     case 'prompts/get': {
       const { name } = parse(named, ctx.params);
       const target = ctx.method === 'tools/call' ? byName('tool', snapshot.tools, name) : byName('prompt', snapshot.prompts, name);
-      return extend(ctx, { target, upstream: target.entry.upstream, upstreamParams: { ...upstreamParams(ctx.params), name: target.entry.originalName } });
+      return copyWith(ctx, { target, upstream: target.entry.upstream, upstreamParams: { ...upstreamParams(ctx.params), name: target.entry.originalName } });
     }
     case 'resources/read':
     case 'resources/subscribe':
     case 'resources/unsubscribe': {
       const target = resource(parse(byUri, ctx.params).uri);
-      return extend(ctx, { target, upstream: target.upstream, upstreamParams: upstreamParams(ctx.params) });
+      return copyWith(ctx, { target, upstream: target.upstream, upstreamParams: upstreamParams(ctx.params) });
     }
     case 'completion/complete': {
       const { ref } = parse(completion, ctx.params);
       if (ref.type === 'ref/prompt') {
         const target = byName('prompt', snapshot.prompts, ref.name as string);
-        return extend(ctx, { target, upstream: target.entry.upstream, upstreamParams: { ...upstreamParams(ctx.params), ref: { ...ref, name: target.entry.originalName } } });
+        return copyWith(ctx, { target, upstream: target.entry.upstream, upstreamParams: { ...upstreamParams(ctx.params), ref: { ...ref, name: target.entry.originalName } } });
       }
       const template = snapshot.templateList.find((t) => t.uriTemplate === ref.uri);
       const target = template ? { kind: 'resource' as const, uri: ref.uri as string, upstream: template.upstream } : resource(ref.uri as string);
-      return extend(ctx, { target, upstream: target.upstream, upstreamParams: upstreamParams(ctx.params) });
+      return copyWith(ctx, { target, upstream: target.upstream, upstreamParams: upstreamParams(ctx.params) });
     }
   }
 }

@@ -3,7 +3,7 @@ import { runComposite, type Composite, type StepCall, type ToolResult } from '..
 import { WardenError } from '../../errors.ts';
 import type { CallRequest, Forwarded, Recorded } from '../context.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { extend } from '../../extend.ts';
+import { copyWith } from '../../own.ts';
 
 /**
  * Stage 5 for the gateway's own composite tools: instead of going to an upstream, the composite
@@ -30,7 +30,7 @@ export async function runCompositeCall(
         void send({ progress: progress ?? 0, ...(total === undefined ? {} : { total }), message }).catch(() => undefined),
     }),
   });
-  return extend(ctx, { result: result as Result, upstreamMs: deps.clock.now() - startedAt });
+  return copyWith(ctx, { result: result as Result, upstreamMs: deps.clock.now() - startedAt });
 }
 
 async function callStep(
