@@ -2,7 +2,7 @@
  * Client and upstream input is data. A plain object looked up with `obj[key]` or `key in obj`
  * answers for Object.prototype's members too (`constructor`, `toString`, `__proto__`), and
  * assigning `obj["__proto__"] = x` on a plain object sets its prototype instead of storing a key
- * (issue 13, holes 1 and 2). Every copy or lookup keyed by input goes through these two.
+ * (issue 13, holes 1 and 2). Lookups keyed by input and copies of it with more fields go through these.
  */
 
 /** `record[key]` only when it is the record's own property; never an inherited member. */
