@@ -225,22 +225,23 @@ export class UpstreamConnection {
   }
 
   async #send(client: Client, method: string, params: Record<string, unknown> | undefined, options: CallOptions): Promise<Result> {
-    let sent = params;
+    // What the gateway adds to the request's `_meta`, gathered first so the caller's params are copied once.
+    let added: Record<string, unknown> | undefined;
     let token: string | undefined;
     if (options.onprogress) {
       token = `warden-${++this.#progressTokens}`;
       this.#progress.set(token, options.onprogress);
-      sent = withMeta(params, { progressToken: token });
+      (added ??= {}).progressToken = token;
     }
-    if (options.trace) sent = withMeta(sent, options.trace);
+    if (options.trace) Object.assign((added ??= {}), options.trace);
+    const modern = client.getProtocolEra() === 'modern';
     // The SDK lets a request's own `_meta` keys win over the envelope it adds.
-    if (options.clientCapabilities !== undefined && client.getProtocolEra() === 'modern') {
-      sent = withMeta(sent, { [CLIENT_CAPABILITIES_META_KEY]: options.clientCapabilities });
-    }
+    if (options.clientCapabilities !== undefined && modern) (added ??= {})[CLIENT_CAPABILITIES_META_KEY] = options.clientCapabilities;
     if (options.logLevel !== undefined) {
-      if (client.getProtocolEra() === 'modern') sent = withMeta(sent, { [LOG_LEVEL_META_KEY]: options.logLevel });
+      if (modern) (added ??= {})[LOG_LEVEL_META_KEY] = options.logLevel;
       else if (client.getServerCapabilities()?.logging !== undefined && this.#level !== options.logLevel) await this.#send(client, 'logging/setLevel', { level: options.logLevel }, { signal: options.signal });
     }
+    const sent = added === undefined ? params : withMeta(params, added);
     const timeoutMs = Math.min(options.timeoutMs ?? Infinity, this.spec.timeoutMs);
     // A request needs nothing of the SDK's request machinery (direct-requests.ts) except a new-era
     // upstream's input_required for an old-era caller, which the Client fulfils through the relay.
@@ -522,6 +523,6 @@ export class UpstreamConnection {
 }
 
 /** The caller's params with `entries` added to their `_meta`; the caller's own keys stay data (own.ts). */
-function withMeta(params: Record<string, unknown> | undefined, entries: object): Record<string, unknown> {
+function withMeta(params: Record<string, unknown> | undefined, entries: Record<string, unknown>): Record<string, unknown> {
   return copyWith(params, { _meta: copyWith(params?._meta as Record<string, unknown> | undefined, entries) });
 }
