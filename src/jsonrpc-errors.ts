@@ -82,9 +82,19 @@ const PUBLIC_DETAILS = ['reasons', 'decisionId', 'field', 'name', 'uri', 'upstre
  * (McpError would prefix the message with "MCP error <code>: ".)
  */
 class JsonRpcError extends Error {
-  constructor(readonly code: number, message: string, readonly data?: unknown) {
-    super(message);
+  constructor(readonly code: number, message: string, readonly data?: unknown, options?: ErrorOptions) {
+    super(message, options);
   }
+}
+
+/**
+ * The gateway's own refusal inside an error: the WardenError itself, or the one a JsonRpcError
+ * was made from (a refusal handed to the SDK as a handler's error, which can come back out of a
+ * request the SDK was fulfilling, e.g. a question inside a new-era upstream's input_required).
+ */
+export function wardenErrorOf(error: unknown): WardenError | undefined {
+  if (error instanceof WardenError) return error;
+  return error instanceof JsonRpcError && error.cause instanceof WardenError ? error.cause : undefined;
 }
 
 export function toJsonRpcError(error: unknown): JsonRpcError {
@@ -96,5 +106,5 @@ export function toJsonRpcError(error: unknown): JsonRpcError {
   const data: Record<string, unknown> = { code: error.code };
   for (const key of PUBLIC_DETAILS) if (error.details?.[key] !== undefined) data[key] = error.details[key];
   const message = error.code === 'INTERNAL' ? 'Internal error' : error.message;
-  return new JsonRpcError(JSONRPC_CODE[error.code], message, data);
+  return new JsonRpcError(JSONRPC_CODE[error.code], message, data, { cause: error });
 }

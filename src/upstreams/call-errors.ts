@@ -1,5 +1,6 @@
 import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import { WardenError } from '../errors.ts';
+import { wardenErrorOf } from '../jsonrpc-errors.ts';
 import { tooLargeLimit } from './result-cap.ts';
 
 /**
@@ -14,6 +15,11 @@ export function upstreamCallError(upstream: string, error: unknown, why: 'timeou
   if (why === 'cancelled') {
     return new WardenError('UPSTREAM_CANCELLED', `Request to upstream "${upstream}" was cancelled`, { cause: error, details: { upstream } });
   }
+  // The gateway's own refusal made while the call was in flight (a question the upstream asked,
+  // denied by policy or not recorded): the caller gets it as it is, and it is not the upstream's
+  // failure, so the circuit breaker never counts it.
+  const own = wardenErrorOf(error);
+  if (own !== undefined) return own;
   const limit = tooLargeLimit(error);
   if (limit !== undefined) {
     return new WardenError('RESULT_TOO_LARGE', `Upstream "${upstream}" answered with more than max_result_bytes (${limit} bytes); the answer was dropped`, { cause: error, details: { upstream, limit } });

@@ -23,6 +23,21 @@ const ENVELOPE = {
   'io.modelcontextprotocol/clientInfo': { name: 'raw-test-client', version: '1.0.0' },
   'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
 };
+// bob may call but not be asked: his elicitation/create is denied (the question never reaches him).
+const POLICY = `package mcp.authz
+
+default allow := false
+
+allow if {
+	input.principal.sub in {"alice", "bob"}
+	not bob_asked
+}
+
+bob_asked if {
+	input.principal.sub == "bob"
+	input.method == "elicitation/create"
+}
+`;
 const RECORDER = fileURLToPath(new URL('../../../testkit/fixtures/stdio-recorder.mjs', import.meta.url));
 
 let dir: GatewayDir;
@@ -37,7 +52,7 @@ beforeAll(async () => {
   wire = join(root, 'upstream.jsonl');
   const modern = fixtureCommand('modern-only', 'stdio');
   dir = writeGatewayDir({ dir: root, key, mcpServers: { m: { command: process.execPath, args: [RECORDER, wire, modern.command, ...modern.args], env: {} } } });
-  writeFileSync(dir.policy, 'package mcp.authz\n\ndefault allow := false\n\nallow if input.principal.sub in {"alice", "bob"}\n');
+  writeFileSync(dir.policy, POLICY);
   gateway = await startGateway(dir);
   [alice, bob] = await Promise.all([signToken(key), signToken(key, { sub: 'bob' })]);
 }, 90_000);
@@ -144,5 +159,36 @@ describe('input_required relay', () => {
     const relayed = auditRows(dir.audit).filter((r) => r.kind === 'decision' && r.method === 'elicitation/create');
     expect(relayed.length).toBeGreaterThanOrEqual(1);
     expect(relayed.at(-1)).toMatchObject({ decision: 'allow', upstream: 'm', sub: 'alice' });
+  });
+
+  it("answers an old-era client whose question the policy denies with POLICY_DENIED, which never counts against the upstream's circuit", async () => {
+    // Found with the Python SDK's client: the denial surfaced as UPSTREAM_UNAVAILABLE ("Upstream m
+    // failed: Denied by policy"), and the circuit breaker counted it, so a caller denied five
+    // times (breaker.failures) took the upstream away from everyone for open_ms.
+    const legacy = await connectClient({ type: 'http', url: gateway.url, headers: { authorization: `Bearer ${bob}` } }, { elicitation: {} });
+    const asked: string[] = [];
+    legacy.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params.message);
+      return { action: 'accept', content: { confirm: true } };
+    });
+    try {
+      for (let i = 0; i < 6; i++) {
+        const denied = await legacy.callTool({ name: 'm__confirm', arguments: { action: `wipe ${i}` } }).then(
+          () => undefined,
+          (error: { code?: number; data?: { code?: string } }) => error,
+        );
+        expect(denied).toMatchObject({ code: -32004, data: { code: 'POLICY_DENIED' } });
+      }
+    } finally {
+      await legacy.close();
+    }
+    expect(asked).toEqual([]);
+    const refused = auditRows(dir.audit).filter((r) => r.kind === 'decision' && r.method === 'elicitation/create' && r.sub === 'bob');
+    expect(refused.map((r) => r.decision)).toEqual(Array(6).fill('deny'));
+    // Six denials, more than breaker.failures (5): the upstream still answers, nothing failed fast.
+    const first = await call(alice, { arguments: { action: 'after' } });
+    expect(first.result).toMatchObject({ resultType: 'input_required' });
+    const health = (await (await fetch(new URL('/readyz', gateway.url))).json()) as { upstreams: { circuits: { open: number } } };
+    expect(health.upstreams.circuits.open).toBe(0);
   });
 });
