@@ -1,4 +1,5 @@
 import { WardenError } from './errors.ts';
+import { jsonPathAt } from './json-path-at.ts';
 
 /**
  * Numbers that cannot be forwarded exactly are refused (issue 13, hole 7). The gateway parses
@@ -14,12 +15,13 @@ const TOKENS = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 // Fifteen digits or fewer always fit a double exactly.
 const SHORT_INTEGER = /^-?[1-9]\d{0,14}$|^0$/;
 
-/** The first number literal in a JSON text that would change on the way through, if any. */
-function inexactNumber(text: string): string | undefined {
+/** The first number literal in a JSON text that would change on the way through, and where it starts, if any. */
+function inexactNumber(text: string): { literal: string; at: number } | undefined {
   if (onlyShortIntegers(text)) return undefined;
-  for (const [token] of text.matchAll(TOKENS)) {
+  for (const match of text.matchAll(TOKENS)) {
+    const [token] = match;
     if (token.charCodeAt(0) === 34 /* " */ || SHORT_INTEGER.test(token)) continue;
-    if (!exact(token)) return token;
+    if (!exact(token)) return { literal: token, at: match.index };
   }
   return undefined;
 }
@@ -67,16 +69,31 @@ function onlyShortIntegers(text: string): boolean {
   return true;
 }
 
-/** Throws REQUEST_NUMBER_INEXACT naming the first such literal. */
+/**
+ * Throws REQUEST_NUMBER_INEXACT naming the first such literal and its field (`params.arguments.n`),
+ * with the message's id in `details.requestId` when the id itself survives parsing (it may be the
+ * bad number), so every transport answers the request it refuses.
+ */
 export function assertExactNumbers(text: string): void {
-  const literal = inexactNumber(text);
-  if (literal === undefined) return;
+  const found = inexactNumber(text);
+  if (found === undefined) return;
+  const { literal, at } = found;
   const shown = literal.length > 40 ? `${literal.slice(0, 37)}...` : literal;
+  const field = jsonPathAt(text, at);
   throw new WardenError(
     'REQUEST_NUMBER_INEXACT',
-    `the number ${shown} cannot be forwarded exactly (it is beyond double precision, out of range, or -0); send it as a string`,
-    { details: { field: shown } },
+    `the number ${shown}${field === '' ? '' : ` at ${field}`} cannot be forwarded exactly (it is beyond double precision, out of range, or -0); send it as a string`,
+    { details: { field, requestId: idOf(text) } },
   );
+}
+
+function idOf(text: string): string | number | null {
+  try {
+    const { id } = JSON.parse(text) as { id?: unknown };
+    return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)) ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 function exact(literal: string): boolean {

@@ -108,3 +108,13 @@ export function toJsonRpcError(error: unknown): JsonRpcError {
   const message = error.code === 'INTERNAL' ? 'Internal error' : error.message;
   return new JsonRpcError(JSONRPC_CODE[error.code], message, data, { cause: error });
 }
+
+/**
+ * The whole JSON-RPC answer to a request refused before any session saw it (a number that cannot
+ * be forwarded exactly): the request's id when the refusal knows it (`details.requestId`).
+ */
+export function refusalResponse(error: unknown): { jsonrpc: '2.0'; id: string | number | null; error: { code: number; message: string; data: Record<string, unknown> } } {
+  const { code, message, data } = toJsonRpcError(error);
+  const requestId = error instanceof WardenError ? error.details?.requestId : undefined;
+  return { jsonrpc: '2.0', id: typeof requestId === 'string' || typeof requestId === 'number' ? requestId : null, error: { code, message, data: data as Record<string, unknown> } };
+}

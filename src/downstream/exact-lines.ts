@@ -1,6 +1,6 @@
 import { Transform } from 'node:stream';
 import { assertExactNumbers } from '../exact-numbers.ts';
-import { toJsonRpcError } from '../jsonrpc-errors.ts';
+import { refusalResponse } from '../jsonrpc-errors.ts';
 
 /**
  * The raw lines the client sends, before the SDK parses them into doubles: a message with a
@@ -44,18 +44,7 @@ function accepted(line: string, output: NodeJS.WritableStream): boolean {
     assertExactNumbers(line);
     return true;
   } catch (error) {
-    const { code, message, data } = toJsonRpcError(error);
-    output.write(`${JSON.stringify({ jsonrpc: '2.0', id: idOf(line), error: { code, message, data } })}\n`);
+    output.write(`${JSON.stringify(refusalResponse(error))}\n`);
     return false;
-  }
-}
-
-/** The message's id when it survives parsing unchanged (an id may itself be the bad number). */
-function idOf(line: string): string | number | null {
-  try {
-    const { id } = JSON.parse(line) as { id?: unknown };
-    return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)) ? id : null;
-  } catch {
-    return null;
   }
 }

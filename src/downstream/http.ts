@@ -21,7 +21,7 @@ import { type HealthSources, LIVENESS_PATH, READINESS_PATH, readiness, sendLiven
 import type { Sealer } from '../seal.ts';
 import { createSession, type Extra, type SessionOptions } from './session.ts';
 import { mintSessionId, openSessionId, resumeSdkSession } from './shared-sessions.ts';
-import { toJsonRpcError } from '../jsonrpc-errors.ts';
+import { refusalResponse, toJsonRpcError } from '../jsonrpc-errors.ts';
 import { traceOf } from './dispatch.ts';
 
 /**
@@ -288,7 +288,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     handle(req, res).catch((error: unknown) => {
       if (isWardenError(error, 'REQUEST_TOO_LARGE')) return sendError(res, 413, -32600, error.message, error.code);
       if (isWardenError(error, 'REQUEST_INVALID')) return sendError(res, 400, -32700, error.message, error.code);
-      if (isWardenError(error, 'REQUEST_NUMBER_INEXACT')) return sendError(res, 400, toJsonRpcError(error).code, error.message, error.code);
+      if (isWardenError(error, 'REQUEST_NUMBER_INEXACT')) return sendRejection(res, { status: 400, ...refusalResponse(error) });
       gateway.log.error({ err: error }, 'HTTP request failed');
       sendError(res, 500, -32603, 'Internal error', 'INTERNAL');
     });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertExactNumbers } from '../../src/exact-numbers.ts';
+import type { WardenError } from '../../src/errors.ts';
 
 /** The definition, written out independently: a literal is exact when the number written back has the same decimal value. */
 function sameValue(literal: string): boolean {
@@ -57,5 +58,35 @@ describe('exact numbers', () => {
     expect(refused('{"n":1234567890.12345}')).toBe(false);
     expect(refused('{"n":1234567890.12345678901}')).toBe(true);
     expect(refused('{"n":-0.0}')).toBe(true);
+  });
+
+  it('names the field of the refused literal, however deep and whatever its key, and the request id', () => {
+    const MARK = '\u0001inexact\u0001';
+    const segment = fc.oneof(fc.string({ maxLength: 6 }).map((key) => ({ key })), fc.nat(3).map((index) => ({ index })));
+    fc.assert(
+      fc.property(fc.array(segment, { maxLength: 5 }), fc.json(), (path, sibling) => {
+        let value: unknown = MARK;
+        for (const step of [...path].reverse()) {
+          // A sibling before the value: its key is longer than the value's, so never the same.
+          value = 'key' in step ? { [`${step.key}~`]: JSON.parse(sibling), [step.key]: value } : [...Array.from({ length: step.index }, () => JSON.parse(sibling)), value];
+        }
+        const text = JSON.stringify({ jsonrpc: '2.0', id: 7, params: value }).replace(JSON.stringify(MARK), '9007199254740993');
+        let refusal: WardenError | undefined;
+        try {
+          assertExactNumbers(text);
+        } catch (error) {
+          refusal = error as WardenError;
+        }
+        const field = ['params', ...path.map((step) => ('key' in step ? step.key : step.index))].join('.');
+        expect(refusal?.details).toEqual({ field, requestId: 7 });
+        expect(refusal?.message).toContain(`9007199254740993 at ${field} `);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('still refuses, and names a field, in text that is not JSON (a stdio line is checked before it is parsed)', () => {
+    expect(() => assertExactNumbers('{"a\\q":[1e400')).toThrow(/at a\\q\.0 /);
+    expect(() => assertExactNumbers('{"bad \\x escape": 1e400}')).toThrow(/1e400 at bad \\x escape /);
   });
 });

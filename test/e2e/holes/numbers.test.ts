@@ -36,7 +36,11 @@ describe.each([['HTTP', () => overHttp], ['stdio', () => overStdio]] as const)('
     if (status !== undefined) expect(status).toBe(400);
     expect(reply?.error?.code).toBe(-32602);
     expect(reply?.error?.data?.code).toBe('REQUEST_NUMBER_INEXACT');
-    expect(reply?.error?.message).toContain(literal);
+    expect(reply?.error?.message).toContain(`${literal} at params.arguments.n `);
+    // The refusal answers the request it refuses, and names the field (found with the Python
+    // SDK's client: HTTP answered id null and data without a field, stdio put the literal in data.field).
+    expect(reply?.id).toBe(n);
+    expect(reply?.error?.data?.field).toBe('params.arguments.n');
     expect(t.world.proxy.received.length, 'requests the upstream received').toBe(before);
     expect(decisionRowOf(t.world.audit, n)).toBeUndefined();
   });
@@ -56,5 +60,12 @@ describe('hole 7: an id that is itself inexact', () => {
   it('is answered with id null over stdio', async () => {
     const reply = await t.stdio.send('{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/list"}', null);
     expect(reply.error?.data?.code).toBe('REQUEST_NUMBER_INEXACT');
+    expect(reply.error?.data?.field).toBe('id');
+  });
+
+  it('is answered with id null over HTTP', async () => {
+    const answer = await postRaw(t.world.gateway.url, '{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/list"}', t.session);
+    expect(answer.status).toBe(400);
+    expect(answer.messages).toEqual([{ jsonrpc: '2.0', id: null, error: expect.objectContaining({ data: { code: 'REQUEST_NUMBER_INEXACT', field: 'id' } }) }]);
   });
 });
