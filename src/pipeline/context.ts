@@ -126,4 +126,9 @@ export interface Recorded extends Authorized {
 export interface Forwarded extends Recorded {
   result: Result;
   upstreamMs: number;
+  /**
+   * The questions (`inputRequests`) of a new-era upstream's input_required, not yet put to the
+   * policy: each is decided and recorded like a server->client request before the caller sees it.
+   */
+  questions?: Record<string, unknown>;
 }

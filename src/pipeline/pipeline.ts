@@ -6,6 +6,7 @@ import { asWardenError, type ErrorCode, WardenError } from '../errors.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
 import type { Authenticated, Authorized, CallRequest, Forwarded, Recorded, SessionInfo, Target } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
+import type { InFlightCall } from './in-flight.ts';
 import type { ListMethod } from '../mcp-methods.ts';
 import { Observed } from './observe.ts';
 import { auditDecision, auditDenial, auditEdgeRefusal, auditGatewayDecision, auditRefusal, auditServerRequest, auditUnknownName } from './stages/audit-decision.ts';
@@ -25,7 +26,7 @@ import { type ListViews, listViews, type SeenItem, seenBy } from './seen-by.ts';
 import { type Listener, type ListenRequest, openListen } from './listen.ts';
 import type { Principal } from '../auth/index.ts';
 import { type TaskRequest, taskStages } from './tasks.ts';
-import { decisionId } from '../policy/index.ts';
+import { type Decision, decisionId } from '../policy/index.ts';
 
 /** The stage list, declared once, in order; these names appear in logs. */
 export const STAGES = ['authenticate', 'resolve', 'authorize', 'approve', 'limit', 'audit-decision', 'forward', 'audit-outcome'] as const;
@@ -153,13 +154,43 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /** Forward with its client span: the upstream sees that span as the parent of its own work. */
   async function forwardTraced(recorded: Recorded, observed: Observed): Promise<Forwarded> {
     const span = observed.upstreamSpan(recorded.upstream, recorded.method);
+    let forwarded: Forwarded;
     try {
-      const forwarded = await forward(recorded, deps, observed.trace.carrierFor(span));
+      forwarded = await forward(recorded, deps, observed.trace.carrierFor(span));
       observed.upstreamEnded(span);
-      return forwarded;
     } catch (error) {
       observed.upstreamEnded(span, error);
       throw error;
+    }
+    if (forwarded.questions !== undefined) await decideQuestions(recorded, forwarded.questions);
+    return forwarded;
+  }
+
+  /**
+   * A request an upstream makes of the caller, decided in the name of the call that carries it and
+   * recorded (committed) before the caller may see it; a denial is recorded and thrown.
+   */
+  async function decideServerRequest(owner: InFlightCall, upstream: string, method: string, params: Record<string, unknown> | undefined): Promise<Decision> {
+    const decision = await stage('authorize', () => deps.policy.evaluate(serverRequestInput(owner, upstream, method, params, deps.clock.now())));
+    const decided = { upstream, method, params, owner, decision };
+    if (decision.allow !== true) {
+      await auditServerRequest(decided, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
+      throw denialError(decision);
+    }
+    await stage('audit-decision', () => auditServerRequest(decided, deps));
+    return decision;
+  }
+
+  /**
+   * The questions inside a new-era upstream's input_required, each decided like the same request
+   * sent the old era's way, so a policy on elicitation/create holds in both eras. One denied: the
+   * call is denied (the upstream keeps no state to answer; its requestState goes nowhere).
+   */
+  async function decideQuestions(recorded: Recorded, questions: Record<string, unknown>): Promise<void> {
+    const owner = { session: recorded.session, requestId: recorded.requestId, call: recorded };
+    for (const question of Object.values(questions)) {
+      const { method, params } = (typeof question === 'object' && question !== null ? question : {}) as { method?: unknown; params?: unknown };
+      await decideServerRequest(owner, recorded.upstream, String(method), typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : undefined);
     }
   }
 
@@ -343,13 +374,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
         throw new WardenError('REQUEST_INVALID', `mcp-warden cannot tell which client ${request.method} is for`);
       }
       const startedAt = deps.clock.now();
-      const decision = await stage('authorize', () => deps.policy.evaluate(serverRequestInput(owner, request.upstream, request.method, request.params, deps.clock.now())));
-      const decided = { ...request, owner, decision };
-      if (decision.allow !== true) {
-        await auditServerRequest(decided, deps).catch((error: unknown) => log.error({ err: error }, 'recording a denial failed'));
-        throw denialError(decision);
-      }
-      await stage('audit-decision', () => auditServerRequest(decided, deps));
+      const decision = await decideServerRequest(owner, request.upstream, request.method, request.params);
       let done: { result: Result; upstreamMs: number } | { error: unknown };
       try {
         const result = await owner.session.channel.request(request.method, request.params, owner.requestId, AbortSignal.any([request.signal, owner.ended]));

@@ -52,9 +52,12 @@ export async function forward(ctx: Recorded, deps: ForwardDeps, trace?: TraceCar
     });
     await delivered;
     const upstreamMs = deps.clock.now() - sentAt;
-    // A new-era caller gets the upstream's input_required with the gateway's sealed state (continuation.ts).
+    // A new-era caller gets the upstream's input_required with the gateway's sealed state
+    // (continuation.ts), once its questions are decided (pipeline.ts).
     if (result.resultType === 'input_required') {
-      return copyWith(ctx, { result: sealInputRequired(result, ctx, deps.requestState.sealer, deps.clock.now() + deps.requestState.ttlMs), upstreamMs });
+      const sealed = sealInputRequired(result, ctx, deps.requestState.sealer, deps.clock.now() + deps.requestState.ttlMs);
+      const { inputRequests } = result;
+      return copyWith(ctx, { result: sealed, upstreamMs, questions: typeof inputRequests === 'object' && inputRequests !== null ? (inputRequests as Record<string, unknown>) : {} });
     }
     // A task handle (the tasks extension): the caller gets it under the gateway's own id (tasks.ts).
     if (result.resultType === 'task') return copyWith(ctx, { result: await adoptTask(result, ctx, deps), upstreamMs });

@@ -114,6 +114,23 @@ describe('input_required relay', () => {
     expect(retry!.decision_id).not.toBe(first!.decision_id);
   });
 
+  it("puts the upstream's question to the policy before the caller sees it, as the same elicitation/create sent the old era's way", async () => {
+    // Found with the Python SDK: a new-era upstream's question reached a new-era caller undecided,
+    // so a policy refusing elicitation/create held for old-era upstreams and callers only.
+    const asked = await call(alice, { arguments: { action: 'audit-me' } });
+    expect(asked.result).toMatchObject({ resultType: 'input_required', inputRequests: { confirm: { method: 'elicitation/create' } } });
+    const question = auditRows(dir.audit).filter((r) => r.kind === 'decision' && r.method === 'elicitation/create' && r.sub === 'alice').at(-1)!;
+    expect(question).toMatchObject({ decision: 'allow', upstream: 'm', public_name: 'm__confirm' });
+    expect(JSON.parse(question.data).arguments).toMatchObject({ message: 'Confirm audit-me?' });
+
+    const before = auditRows(dir.audit).filter((r) => r.method === 'elicitation/create' && r.sub === 'bob').length;
+    const denied = await call(bob, { arguments: { action: 'wipe' } });
+    expect(denied.result).toBeUndefined();
+    expect(denied.error).toMatchObject({ code: -32004, data: { code: 'POLICY_DENIED' } });
+    const refused = auditRows(dir.audit).filter((r) => r.method === 'elicitation/create' && r.sub === 'bob');
+    expect(refused.slice(before).map((r) => [r.kind, r.decision])).toEqual([['decision', 'deny']]);
+  });
+
   it('hands the caller a sealed state of its own, and refuses it altered or brought by another principal, forwarding nothing', async () => {
     const first = await call(alice, { arguments: { action: 'drop' } });
     expect(first.result).toMatchObject({ resultType: 'input_required', inputRequests: { confirm: { method: 'elicitation/create' } } });
@@ -165,6 +182,8 @@ describe('input_required relay', () => {
     // Found with the Python SDK's client: the denial surfaced as UPSTREAM_UNAVAILABLE ("Upstream m
     // failed: Denied by policy"), and the circuit breaker counted it, so a caller denied five
     // times (breaker.failures) took the upstream away from everyone for open_ms.
+    const bobAsked = () => auditRows(dir.audit).filter((r) => r.kind === 'decision' && r.method === 'elicitation/create' && r.sub === 'bob');
+    const before = bobAsked().length;
     const legacy = await connectClient({ type: 'http', url: gateway.url, headers: { authorization: `Bearer ${bob}` } }, { elicitation: {} });
     const asked: string[] = [];
     legacy.setRequestHandler(ElicitRequestSchema, async (request) => {
@@ -183,8 +202,7 @@ describe('input_required relay', () => {
       await legacy.close();
     }
     expect(asked).toEqual([]);
-    const refused = auditRows(dir.audit).filter((r) => r.kind === 'decision' && r.method === 'elicitation/create' && r.sub === 'bob');
-    expect(refused.map((r) => r.decision)).toEqual(Array(6).fill('deny'));
+    expect(bobAsked().slice(before).map((r) => r.decision)).toEqual(Array(6).fill('deny'));
     // Six denials, more than breaker.failures (5): the upstream still answers, nothing failed fast.
     const first = await call(alice, { arguments: { action: 'after' } });
     expect(first.result).toMatchObject({ resultType: 'input_required' });
