@@ -55,9 +55,12 @@ export interface StatsRow {
   total: number;
   allowed: number;
   denied: number;
-  /** Allowed calls whose outcome was anything but ok (including incomplete); a new-era approval question (approval_asked) is not a failure. */
+  /** Allowed calls whose outcome was anything but ok (including incomplete); a question a new-era caller was asked (approval_asked, input_asked) is not a failure. */
   failed: number;
 }
+
+/** The outcomes `StatsRow.failed` does not count, as an SQL list for both stores' queries. */
+export const NOT_FAILED_SQL = ['ok', 'approval_asked', 'input_asked'].map((outcome) => `'${outcome}'`).join(', ');
 
 export interface JoinedRow extends EventRow {
   replica_id?: string;

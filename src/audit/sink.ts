@@ -59,8 +59,9 @@ export interface ApprovalRecordOfCall {
 /**
  * `step_denied`: a composite tool stopped because the policy denied one of its steps (that step's row says why).
  * `approval_asked`: nothing was forwarded; a new-era caller was asked for an approval (input_required) and retries with the answer.
+ * `input_asked`: an upstream's question (elicitation, sampling, roots) went to a new-era caller inside an input_required result; its answer comes with the retry, a decision of its own.
  */
-export type Outcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'cancelled' | 'incomplete' | 'step_denied' | 'approval_asked';
+export type Outcome = 'ok' | 'tool_error' | 'upstream_error' | 'timeout' | 'cancelled' | 'incomplete' | 'step_denied' | 'approval_asked' | 'input_asked';
 
 export interface OutcomeEvent {
   time: string;

@@ -184,14 +184,31 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   /**
    * The questions inside a new-era upstream's input_required, each decided like the same request
    * sent the old era's way, so a policy on elicitation/create holds in both eras. One denied: the
-   * call is denied (the upstream keeps no state to answer; its requestState goes nowhere).
+   * call is denied (the upstream keeps no state to answer; its requestState goes nowhere). Each
+   * allowed one's outcome: `input_asked` (its answer comes with the retry), or `cancelled` when
+   * another one's denial withdrew it.
    */
   async function decideQuestions(recorded: Recorded, questions: Record<string, unknown>): Promise<void> {
     const owner = { session: recorded.session, requestId: recorded.requestId, call: recorded };
+    const startedAt = deps.clock.now();
+    const allowed: Decision[] = [];
+    let denial: unknown;
     for (const question of Object.values(questions)) {
       const { method, params } = (typeof question === 'object' && question !== null ? question : {}) as { method?: unknown; params?: unknown };
-      await decideServerRequest(owner, recorded.upstream, String(method), typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : undefined);
+      try {
+        allowed.push(await decideServerRequest(owner, recorded.upstream, String(method), typeof params === 'object' && params !== null ? (params as Record<string, unknown>) : undefined));
+      } catch (error) {
+        denial = error;
+        break;
+      }
     }
+    const done = { outcome: denial === undefined ? 'input_asked' : 'cancelled' } as const;
+    for (const decision of allowed) {
+      void stage('audit-outcome', () => auditOutcome({ decision, requestId: recorded.requestId, session: recorded.session, signal: recorded.signal, startedAt }, done, deps)).catch((error: unknown) =>
+        log.error({ err: error, decisionId: decision.decisionId }, 'recording an outcome failed'),
+      );
+    }
+    if (denial !== undefined) throw denial;
   }
 
   async function listStages(request: ListRequest, observed: Observed): Promise<Page<Item>> {

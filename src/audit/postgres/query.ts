@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { WardenError } from '../../errors.ts';
 import type { EventKind } from '../chain.ts';
-import { type DecisionFilter, type DecisionRecord, type JoinedRow, type StatsKey, type StatsRow, toRecord } from '../decisions.ts';
+import { type DecisionFilter, type DecisionRecord, type JoinedRow, NOT_FAILED_SQL, type StatsKey, type StatsRow, toRecord } from '../decisions.ts';
 import { type PostgresEventRow, toEventRow } from './rows.ts';
 
 /**
@@ -95,7 +95,7 @@ export async function decisionStatsPg(client: pg.Client, filter: DecisionFilter,
     await client.query<StatsRow>(
       `SELECT ${column} AS key, count(*)::int AS total,
          count(*) FILTER (WHERE d.decision = 'allow')::int AS allowed, count(*) FILTER (WHERE d.decision = 'deny')::int AS denied,
-         count(*) FILTER (WHERE d.decision = 'allow' AND o.outcome IS NOT NULL AND o.outcome NOT IN ('ok', 'approval_asked'))::int AS failed
+         count(*) FILTER (WHERE d.decision = 'allow' AND o.outcome IS NOT NULL AND o.outcome NOT IN (${NOT_FAILED_SQL}))::int AS failed
        FROM events d ${OUTCOME_JOIN} WHERE ${whereDecisions(filter, params)} GROUP BY ${column} ORDER BY total DESC, key`,
       params,
     )

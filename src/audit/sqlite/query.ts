@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventKind, EventRow } from '../chain.ts';
 import { workflowOfEvent } from './decision-indexer.ts';
-import { type DecisionFilter, type DecisionRecord, type JoinedRow, type StatsKey, type StatsRow, toRecord } from '../decisions.ts';
+import { type DecisionFilter, type DecisionRecord, type JoinedRow, NOT_FAILED_SQL, type StatsKey, type StatsRow, toRecord } from '../decisions.ts';
 
 /**
  * The read side used by `warden audit query|stats|tail|export`. Functions return plain data;
@@ -127,7 +127,7 @@ export function decisionStats(db: Database.Database, filter: DecisionFilter, by:
     .prepare(
       `SELECT ${column} AS key, count(*) AS total,
          sum(d.decision = 'allow') AS allowed, sum(d.decision = 'deny') AS denied,
-         sum(d.decision = 'allow' AND o.outcome IS NOT NULL AND o.outcome NOT IN ('ok', 'approval_asked')) AS failed
+         sum(d.decision = 'allow' AND o.outcome IS NOT NULL AND o.outcome NOT IN (${NOT_FAILED_SQL})) AS failed
        FROM events d LEFT JOIN events o ON o.kind = 'outcome' AND o.decision_id = d.decision_id
        WHERE d.seq IN (SELECT seq FROM (${all.sql})) GROUP BY ${column} ORDER BY total DESC, key`,
     )

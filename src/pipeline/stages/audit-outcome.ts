@@ -10,7 +10,7 @@ import type { PipelineDeps } from '../deps.ts';
  */
 export async function auditOutcome(
   ctx: Pick<Recorded, 'decision' | 'requestId' | 'session' | 'signal' | 'startedAt'>,
-  done: Pick<Forwarded, 'result' | 'upstreamMs'> | { error: unknown } | { asked: Record<string, unknown> },
+  done: Pick<Forwarded, 'result' | 'upstreamMs'> | { error: unknown } | { asked: Record<string, unknown> } | { outcome: 'input_asked' | 'cancelled' },
   deps: Pick<PipelineDeps, 'audit' | 'clock'>,
 ): Promise<void> {
   const now = deps.clock.now();
@@ -22,7 +22,7 @@ export async function auditOutcome(
     sessionId: ctx.session.id,
     // A failure after the caller cancelled is the cancellation, whatever error it surfaced as (a
     // composite reports its cancelled step as WORKFLOW_STEP_FAILED).
-    outcome: 'asked' in done ? 'approval_asked' : 'error' in done ? (ctx.signal.aborted ? 'cancelled' : outcomeOf(error)) : done.result.isError === true ? 'tool_error' : 'ok',
+    outcome: 'outcome' in done ? done.outcome : 'asked' in done ? 'approval_asked' : 'error' in done ? (ctx.signal.aborted ? 'cancelled' : outcomeOf(error)) : done.result.isError === true ? 'tool_error' : 'ok',
     ...(isWardenError(error) ? { errorCode: error.code } : {}),
     durationMs: now - ctx.startedAt,
     ...('upstreamMs' in done ? { upstreamMs: done.upstreamMs } : {}),

@@ -6,7 +6,7 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClient } from '../../../testkit/fixtures/client.ts';
 import { fixtureCommand } from '../../../testkit/fixtures/spawn.ts';
-import { auditRows } from '../../../testkit/support/audit.ts';
+import { auditRows, waitFor } from '../../../testkit/support/audit.ts';
 import { newSigningKey, signToken } from '../../../testkit/support/tokens.ts';
 import { startGateway, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../../../testkit/support/worlds/security.ts';
 
@@ -122,6 +122,8 @@ describe('input_required relay', () => {
     const question = auditRows(dir.audit).filter((r) => r.kind === 'decision' && r.method === 'elicitation/create' && r.sub === 'alice').at(-1)!;
     expect(question).toMatchObject({ decision: 'allow', upstream: 'm', public_name: 'm__confirm' });
     expect(JSON.parse(question.data).arguments).toMatchObject({ message: 'Confirm audit-me?' });
+    const outcome = await waitFor(() => auditRows(dir.audit).find((r) => r.kind === 'outcome' && r.decision_id === question.decision_id), (row) => row !== undefined);
+    expect(outcome?.outcome).toBe('input_asked');
 
     const before = auditRows(dir.audit).filter((r) => r.method === 'elicitation/create' && r.sub === 'bob').length;
     const denied = await call(bob, { arguments: { action: 'wipe' } });
