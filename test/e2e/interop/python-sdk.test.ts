@@ -1,0 +1,158 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureCommand } from '../../../testkit/fixtures/spawn.ts';
+import { auditRows, waitFor } from '../../../testkit/support/audit.ts';
+import { pythonSdk } from '../../../testkit/support/python-sdk.ts';
+import { freePort } from '../../../testkit/support/servers.ts';
+import { newSigningKey, signToken } from '../../../testkit/support/tokens.ts';
+import { startGateway, stdioEntryWithToken, tempDir, writeGatewayDir, type GatewayDir, type RunningGateway } from '../../../testkit/support/worlds/security.ts';
+
+/**
+ * The gateway between a client and servers built on another SDK than its own: the official Python
+ * SDK (`mcp` 2.3.0, testkit/support/python-sdk.ts), whose client negotiates 2026-07-28 by
+ * server/discover ("auto") or 2025-11-25 by initialize ("legacy"), and whose server speaks both.
+ * `warden serve` (JWT, Rego, SQLite audit) over Streamable HTTP and stdio, in front of the Python
+ * upstream over stdio, Streamable HTTP and SSE (old era only) and the kitchen-sink fixture. Each
+ * run of testkit/fixtures/python/client.py lists, echoes a payload through every Python upstream,
+ * answers a question (elicitation) each asks, and calls a hidden tool, a missing one and one with
+ * a number beyond double precision. It found three bugs, each with a regression test of its own
+ * that needs no Python: the numbers refusal named no field and (over HTTP) no id
+ * (holes/numbers.test.ts); a question the policy denied counted as the upstream's failure and
+ * opened its circuit; a new-era upstream's question reached a new-era caller undecided
+ * (upstreams/input-required.test.ts). The tests here hold what works.
+ */
+const sdk = pythonSdk();
+const python = 'python' in sdk ? sdk.python : '';
+const FIXTURES = fileURLToPath(new URL('../../../testkit/fixtures/python/', import.meta.url));
+const UPSTREAM = join(FIXTURES, 'upstream.py');
+const CLIENT = join(FIXTURES, 'client.py');
+const PYTHON_UPSTREAMS = ['pystdio', 'pyhttp', 'pysse'] as const;
+
+// Written as JSON text: an object literal would make "__proto__" a prototype, not a key.
+const PAYLOAD = '{"__proto__":{"constructor":"x"},"toString":[1,-2.5,1e-7],"big":9007199254740991,"nested":{"a":[{"b":null}],"é":"\\u2028 \\ud83d\\ude00"},"f":0.1}';
+const POLICY = `package mcp.authz
+
+default allow := false
+
+allow if {
+	input.principal.sub == "alice"
+	not hidden
+}
+
+hidden if input.tool.upstream_name == "fail"
+`;
+
+let dir: GatewayDir;
+let gateway: RunningGateway;
+let token: string;
+const servers: ChildProcess[] = [];
+
+function startPythonServer(transport: 'streamable-http' | 'sse', port: number): void {
+  const child = spawn(python, [UPSTREAM, transport, String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr!.resume();
+  servers.push(child);
+}
+
+beforeAll(async () => {
+  if (!('python' in sdk)) return;
+  const [httpPort, ssePort] = [await freePort(), await freePort()];
+  startPythonServer('streamable-http', httpPort);
+  startPythonServer('sse', ssePort);
+  const key = await newSigningKey('python-sdk-key');
+  dir = writeGatewayDir({
+    dir: tempDir(),
+    key,
+    mcpServers: {
+      sink: { ...fixtureCommand('kitchen-sink', 'stdio'), env: {} },
+      pystdio: { command: python, args: [UPSTREAM, 'stdio'], env: {} },
+      pyhttp: { type: 'http', url: `http://127.0.0.1:${httpPort}/mcp`, headers: {} },
+      pysse: { type: 'sse', url: `http://127.0.0.1:${ssePort}/sse`, headers: {} },
+    },
+  });
+  writeFileSync(dir.policy, POLICY);
+  gateway = await startGateway(dir);
+  token = await signToken(key);
+  // The Python HTTP servers take a moment to listen; the gateway retries until all four are connected.
+  await waitFor(
+    async () => ((await (await fetch(new URL('/readyz', gateway.url))).json()) as { upstreams: { connected: number } }).upstreams.connected,
+    (connected) => connected === 4,
+    30_000,
+  );
+}, 90_000);
+
+afterAll(async () => {
+  await gateway?.close();
+  for (const server of servers) server.kill();
+  if (dir) rmSync(dir.dir, { recursive: true, force: true });
+});
+
+interface Run {
+  protocol_version: string;
+  tools: string[];
+  calls: Array<{ text?: string[]; is_error?: boolean; error?: { code: number; message: string; data: Record<string, unknown> } }>;
+  asked: string[];
+}
+
+function runClient(plan: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    execFile(python, [CLIENT, plan], { timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`the Python client failed: ${stderr.split('\n').filter(Boolean).slice(-3).join(' | ')}`));
+      else resolve(JSON.parse(stdout) as Run);
+    });
+  });
+}
+
+const call = (name: string, args: string) => `{"name":${JSON.stringify(name)},"arguments":${args}}`;
+const CALLS = [
+  ...PYTHON_UPSTREAMS.map((up) => call(`${up}__echo_json`, `{"payload":${PAYLOAD}}`)),
+  ...PYTHON_UPSTREAMS.map((up) => call(`${up}__confirm`, `{"question":"deploy from ${up}?"}`)),
+  call('sink__fail', '{}'),
+  call('sink__nonexistent', '{}'),
+  call('pystdio__echo_json', '{"payload":{"big":9007199254740993}}'),
+];
+
+describe.skipIf(!('python' in sdk))(`the Python MCP SDK on both sides of the gateway${'missing' in sdk ? ` (skipped: ${sdk.missing})` : ''}`, () => {
+  describe.each([
+    ['Streamable HTTP', () => JSON.stringify({ url: gateway.url, token })],
+    ['stdio', () => JSON.stringify(stdioEntryWithToken(dir, token))],
+  ] as const)('a Python client over %s', (_transport, gatewayOf) => {
+    it.each([
+      ['auto', '2026-07-28'],
+      ['legacy', '2025-11-25'],
+    ])('in mode %s (%s): lists, forwards, relays questions and refuses as for any client', async (mode, version) => {
+      const firstSeq = auditRows(dir.audit).at(-1)?.seq ?? 0;
+      const run = await runClient(`{"gateway":${gatewayOf()},"mode":"${mode}","calls":[${CALLS.join(',')}]}`);
+
+      expect(run.protocol_version).toBe(version);
+      for (const up of PYTHON_UPSTREAMS) expect(run.tools).toEqual(expect.arrayContaining([`${up}__echo_json`, `${up}__confirm`]));
+      expect(run.tools).toContain('sink__echo');
+      expect(run.tools).not.toContain('sink__fail');
+
+      // Each Python upstream answers with the payload exactly as it arrived (Python's json keeps it).
+      for (const echoed of run.calls.slice(0, 3)) expect(JSON.parse(echoed.text![0]!)).toEqual(JSON.parse(PAYLOAD));
+      expect(run.calls.slice(3, 6).map((answered) => answered.text)).toEqual(PYTHON_UPSTREAMS.map((up) => [`deploy from ${up}? -> yes`]));
+      expect(run.asked).toEqual(PYTHON_UPSTREAMS.map((up) => `deploy from ${up}?`));
+
+      // A hidden tool and a missing one answer alike.
+      const [hidden, missing, inexact] = run.calls.slice(6).map((refused) => refused.error!);
+      expect(hidden).toEqual({ code: -32602, message: 'Unknown tool: sink__fail', data: { code: 'TOOL_NOT_FOUND', name: 'sink__fail' } });
+      expect(missing).toEqual({ code: -32602, message: 'Unknown tool: sink__nonexistent', data: { code: 'TOOL_NOT_FOUND', name: 'sink__nonexistent' } });
+      expect(inexact?.data).toEqual({ code: 'REQUEST_NUMBER_INEXACT', field: 'params.arguments.payload.big' });
+
+      // The audit stores what was forwarded, in the caller's era and the era spoken to each upstream.
+      const rows = auditRows(dir.audit).filter((row) => row.seq > firstSeq && row.kind === 'decision');
+      for (const up of PYTHON_UPSTREAMS) {
+        const echo = rows.find((row) => row.public_name === `${up}__echo_json`)!;
+        const data = JSON.parse(echo.data) as { arguments: unknown; protocol_version: string; upstream_protocol_version: string };
+        expect(data.arguments).toEqual(JSON.parse(`{"payload":${PAYLOAD}}`));
+        expect(data.protocol_version).toBe(version);
+        expect(data.upstream_protocol_version).toBe(up === 'pysse' ? '2025-11-25' : '2026-07-28');
+        expect(rows.filter((row) => row.method === 'elicitation/create' && row.upstream === up).map((row) => [row.decision, row.sub])).toEqual([['allow', 'alice']]);
+      }
+      expect(rows.filter((row) => row.public_name === 'sink__fail').map((row) => row.decision)).toEqual(['deny']);
+    }, 60_000);
+  });
+});
