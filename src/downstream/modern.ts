@@ -118,7 +118,7 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
       ...(level?.success === true ? { logs: { level: level.data, send: async (message: Record<string, unknown>) => request.notify({ jsonrpc: '2.0', method: 'notifications/message', params: message }) } } : {}),
     };
     const result = request.method === 'subscriptions/listen' ? await listen(gateway, request, dispatch) : await answer(gateway, request.method, dispatch);
-    return { jsonrpc: '2.0', id: request.id, result };
+    return { jsonrpc: '2.0', id: request.id, result: gateway.identity.stamp(result) };
   } catch (error) {
     const { code, message, data } = toJsonRpcError(error);
     // 2026-07-28 (SEP-2164) answers an unknown resource with -32602 and the URI in data; the old era's -32002 stays for old-era callers.
@@ -183,7 +183,6 @@ async function answer(gateway: Gateway, method: string, request: DispatchRequest
       // The gateway's capabilities are fixed for its life and the same for every caller.
       ttlMs: 60_000,
       cacheScope: 'public',
-      _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-warden', version: gateway.version } },
     };
   }
   if (isTaskMethod(method) && gateway.offersTasks) {

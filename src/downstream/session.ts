@@ -159,7 +159,7 @@ async function dispatch(gateway: Gateway, info: SessionInfo, handle: SessionHand
   if (isForwardMethod(request.method)) {
     const result = await dispatchForward(gateway.pipeline, request.method, common);
     if (request.method === 'resources/subscribe') gateway.sessions.hold(handle, params.uri as string);
-    return result;
+    return gateway.identity.replace(result);
   }
   if (request.method === 'logging/setLevel') {
     await gateway.pipeline.setLevel({ params, session: info, requestId: extra.requestId, token, signal: extra.signal });

@@ -13,6 +13,7 @@ import type { PolicyEngine } from '../policy/index.ts';
 import { sealerFor } from '../seal.ts';
 import type { UpstreamSet } from '../upstreams/index.ts';
 import { FanOut } from './fan-out.ts';
+import { ServerIdentity } from './identity.ts';
 import { Sessions } from './sessions.ts';
 import { UpstreamCatalog } from './upstream-catalog.ts';
 
@@ -84,6 +85,8 @@ export class Gateway {
   readonly sessions: Sessions;
   readonly log: Logger;
   readonly version: string;
+  /** Who answers, in every result a caller gets (downstream/identity.ts). */
+  readonly identity: ServerIdentity;
   readonly sessionState: SessionStateStore;
   readonly integrity: IntegrityGuard | undefined;
   /** Whether tasks are offered (a task store is there): only then may a caller's task support reach an upstream. */
@@ -98,6 +101,7 @@ export class Gateway {
     this.#config = config;
     this.log = deps.log;
     this.version = deps.version;
+    this.identity = new ServerIdentity(Object.freeze({ name: 'mcp-warden', version: deps.version }));
     this.sessionState = deps.sessionState ?? memorySessionState();
     const composites = deps.composites ?? [];
     this.integrity =
@@ -110,7 +114,7 @@ export class Gateway {
     this.limits = new Limits(config.limits, (upstream) => upstreamLimits(config.limits, upstream).max_concurrent, deps.limitEvents ?? METERED_LIMIT_EVENTS);
     this.#built = new UpstreamCatalog(config, composites, {
       log: deps.log,
-      clientInfo: { name: 'mcp-warden', version: deps.version },
+      clientInfo: this.identity.serverInfo,
       events: {
         onListing: (upstream, listing, changed, reason) => {
           if (changed) this.#fanOut.listing(upstream, listing, changed);

@@ -18,11 +18,12 @@ import { startGateway, stdioEntryWithToken, tempDir, writeGatewayDir, type Gatew
  * upstream over stdio, Streamable HTTP and SSE (old era only) and the kitchen-sink fixture. Each
  * run of testkit/fixtures/python/client.py lists, echoes a payload through every Python upstream,
  * answers a question (elicitation) each asks, and calls a hidden tool, a missing one and one with
- * a number beyond double precision. It found three bugs, each with a regression test of its own
+ * a number beyond double precision. It found four bugs, each with a regression test of its own
  * that needs no Python: the numbers refusal named no field and (over HTTP) no id
  * (holes/numbers.test.ts); a question the policy denied counted as the upstream's failure and
  * opened its circuit; a new-era upstream's question reached a new-era caller undecided
- * (upstreams/input-required.test.ts). The tests here hold what works.
+ * (upstreams/input-required.test.ts). And results told the caller the upstream's name and
+ * version (its `_meta` serverInfo stamp) instead of the gateway's (gateway/identity.test.ts).
  */
 const sdk = pythonSdk();
 const python = 'python' in sdk ? sdk.python : '';
@@ -92,7 +93,7 @@ afterAll(async () => {
 interface Run {
   protocol_version: string;
   tools: string[];
-  calls: Array<{ text?: string[]; is_error?: boolean; error?: { code: number; message: string; data: Record<string, unknown> } }>;
+  calls: Array<{ text?: string[]; is_error?: boolean; server?: { name: string; version: string } | null; error?: { code: number; message: string; data: Record<string, unknown> } }>;
   asked: string[];
 }
 
@@ -133,6 +134,10 @@ describe.skipIf(!('python' in sdk))(`the Python MCP SDK on both sides of the gat
 
       // Each Python upstream answers with the payload exactly as it arrived (Python's json keeps it).
       for (const echoed of run.calls.slice(0, 3)) expect(JSON.parse(echoed.text![0]!)).toEqual(JSON.parse(PAYLOAD));
+      // Every answer names the gateway, never the Python server that stamped its own (it does in
+      // the new era); an old-era caller gets ours only where an upstream put one there.
+      const servers = run.calls.slice(0, 6).map((answered) => answered.server?.name ?? null);
+      expect(servers).toEqual(mode === 'auto' ? Array(6).fill('mcp-warden') : ['mcp-warden', 'mcp-warden', null, 'mcp-warden', 'mcp-warden', null]);
       expect(run.calls.slice(3, 6).map((answered) => answered.text)).toEqual(PYTHON_UPSTREAMS.map((up) => [`deploy from ${up}? -> yes`]));
       expect(run.asked).toEqual(PYTHON_UPSTREAMS.map((up) => `deploy from ${up}?`));
 
