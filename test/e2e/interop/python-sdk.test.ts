@@ -17,8 +17,8 @@ import { startGateway, stdioEntryWithToken, tempDir, writeGatewayDir, type Gatew
  * `warden serve` (JWT, Rego, SQLite audit) over Streamable HTTP and stdio, in front of the Python
  * upstream over stdio, Streamable HTTP and SSE (old era only) and the kitchen-sink fixture. Each
  * run of testkit/fixtures/python/client.py lists, echoes a payload through every Python upstream,
- * answers a question (elicitation) each asks, and calls a hidden tool, a missing one and one with
- * a number beyond double precision. It found four bugs, each with a regression test of its own
+ * answers a question (elicitation) each asks, calls a hidden tool, a missing one and one with a
+ * number beyond double precision, takes progress and log messages, reads a resource and gets a prompt. It found four bugs, each with a regression test of its own
  * that needs no Python: the numbers refusal named no field and (over HTTP) no id
  * (holes/numbers.test.ts); a question the policy denied counted as the upstream's failure and
  * opened its circuit; a new-era upstream's question reached a new-era caller undecided
@@ -95,6 +95,11 @@ interface Run {
   tools: string[];
   calls: Array<{ text?: string[]; is_error?: boolean; server?: { name: string; version: string } | null; error?: { code: number; message: string; data: Record<string, unknown> } }>;
   asked: string[];
+  resources: string[];
+  prompts: string[];
+  progress: { text: string[]; notified: Array<[number, number, string]>; logs: string[] };
+  read: string[];
+  prompt: string[];
 }
 
 function runClient(plan: string): Promise<Run> {
@@ -125,7 +130,8 @@ describe.skipIf(!('python' in sdk))(`the Python MCP SDK on both sides of the gat
       ['legacy', '2025-11-25'],
     ])('in mode %s (%s): lists, forwards, relays questions and refuses as for any client', async (mode, version) => {
       const firstSeq = auditRows(dir.audit).at(-1)?.seq ?? 0;
-      const run = await runClient(`{"gateway":${gatewayOf()},"mode":"${mode}","calls":[${CALLS.join(',')}]}`);
+      const extras = '"progress":{"name":"pysse__progress","arguments":{"steps":3}},"read":"python://motd","prompt":{"name":"pyhttp__greet","arguments":{"name":"Ada"}}';
+      const run = await runClient(`{"gateway":${gatewayOf()},"mode":"${mode}","calls":[${CALLS.join(',')}],${extras}}`);
 
       expect(run.protocol_version).toBe(version);
       for (const up of PYTHON_UPSTREAMS) expect(run.tools).toEqual(expect.arrayContaining([`${up}__echo_json`, `${up}__confirm`]));
@@ -140,6 +146,17 @@ describe.skipIf(!('python' in sdk))(`the Python MCP SDK on both sides of the gat
       expect(servers).toEqual(mode === 'auto' ? Array(6).fill('mcp-warden') : ['mcp-warden', 'mcp-warden', null, 'mcp-warden', 'mcp-warden', null]);
       expect(run.calls.slice(3, 6).map((answered) => answered.text)).toEqual(PYTHON_UPSTREAMS.map((up) => [`deploy from ${up}? -> yes`]));
       expect(run.asked).toEqual(PYTHON_UPSTREAMS.map((up) => `deploy from ${up}?`));
+
+      // Progress and log messages of an old-era upstream reach the caller in its era; a resource and a prompt pass.
+      expect(run.progress).toEqual({
+        text: ['3 steps'],
+        notified: [1, 2, 3].map((step) => [step, 3, `step ${step}`]),
+        logs: [1, 2, 3].map((step) => `python step ${step} of 3`),
+      });
+      expect(run.resources).toContain('python://motd');
+      expect(run.prompts).toEqual(expect.arrayContaining(PYTHON_UPSTREAMS.map((up) => `${up}__greet`)));
+      expect(run.read).toEqual(['hello from python']);
+      expect(run.prompt).toEqual(['Say hello to Ada.']);
 
       // A hidden tool and a missing one answer alike.
       const [hidden, missing, inexact] = run.calls.slice(6).map((refused) => refused.error!);
