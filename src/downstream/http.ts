@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { ErrorCode, isInitializeRequest, isJSONRPCRequest, JSONRPCMessageSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, isInitializeRequest, isJSONRPCRequest, type JSONRPCMessage, JSONRPCMessageSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { isWardenError, WardenError } from '../errors.ts';
 import { SessionCaps } from '../limits/index.ts';
 import type { ClientChannel } from '../pipeline/index.ts';
@@ -268,7 +268,18 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       const sessionId = new URL(req.url ?? '/', 'http://localhost').searchParams.get('sessionId') ?? '';
       const transport = ownedBy(sessionId) ? legacy.get(sessionId) : undefined;
       if (!transport) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
-      return transport.handlePostMessage(req, res, await readJsonBody(req, options.maxBodyBytes));
+      let body: unknown;
+      try {
+        body = await readJsonBody(req, options.maxBodyBytes);
+      } catch (error) {
+        // A message refused for what it holds is answered as every message is on this transport:
+        // on the event stream, where the client waits for it (a 400 to the POST left the Python
+        // SDK's client waiting forever).
+        if (!isWardenError(error, 'REQUEST_NUMBER_INEXACT')) throw error;
+        res.writeHead(202).end('Accepted');
+        return transport.send(refusalResponse(error) as JSONRPCMessage);
+      }
+      return transport.handlePostMessage(req, res, body);
     }
     sendError(res, 404, -32601, `Not found: ${path}`, 'METHOD_NOT_FOUND');
   }

@@ -2,9 +2,10 @@
  * Issue 13, hole 7: numbers beyond double precision were changed on the way (2^53+1 arrived as
  * 2^53, 1e400 as null). Decision: refused with REQUEST_NUMBER_INEXACT before anything is parsed
  * into the session (README, "Numbers"); numbers a double holds exactly pass unchanged, and the
- * audit stores what the upstream received. Over HTTP and stdio, through a real gateway.
+ * audit stores what the upstream received. Over HTTP, stdio and the legacy SSE endpoint, through a real gateway.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLegacySse, type LegacySseSession } from '../../../testkit/support/legacy-sse.ts';
 import { postRaw } from '../../../testkit/support/rpc.ts';
 import { decisionRowOf } from '../../../testkit/support/audit.ts';
 import { lastReceived, openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
@@ -16,8 +17,16 @@ const EXACT: Array<[string, number]> = [['9007199254740992', 2 ** 53], ['1e300',
 let id = 5000;
 let t: OpenWorld;
 
-beforeAll(async () => void (t = await openRecordingWorld({ stdio: true })), 60_000);
-afterAll(() => t?.close());
+let sse: LegacySseSession;
+
+beforeAll(async () => {
+  t = await openRecordingWorld({ stdio: true });
+  sse = await openLegacySse(t.world.gateway.url);
+}, 60_000);
+afterAll(() => {
+  sse?.close();
+  return t?.close();
+});
 
 type Send = (text: string, id: number) => Promise<{ status?: number; reply: Record<string, any> | undefined }>;
 const overHttp: Send = async (text, n) => {
@@ -25,10 +34,17 @@ const overHttp: Send = async (text, n) => {
   return { status: answer.status, reply: answer.messages.find((m) => m.id === n) ?? answer.messages[0] };
 };
 const overStdio: Send = async (text, n) => ({ reply: await t.stdio.send(text, n) });
+// The legacy SSE endpoint answers every message on its event stream, a refusal too (found with the
+// Python SDK's client, which waited forever when the refusal came back as the POST's 400).
+const overSse: Send = async (text, n) => {
+  const { status, reply } = await sse.send(text, n);
+  expect(status).toBe(202);
+  return { reply };
+};
 
 const callText = (n: number, literal: string) => `{"jsonrpc":"2.0","id":${n},"method":"tools/call","params":{"name":"up__echo","arguments":{"message":"x","n":${literal},"deep":[{"m":${literal}}]}}}`;
 
-describe.each([['HTTP', () => overHttp], ['stdio', () => overStdio]] as const)('hole 7: numbers over %s', (_transport, send) => {
+describe.each([['HTTP', () => overHttp], ['stdio', () => overStdio], ['legacy SSE', () => overSse]] as const)('hole 7: numbers over %s', (_transport, send) => {
   it.each(INEXACT)('refuses %s with REQUEST_NUMBER_INEXACT; nothing forwarded, nothing decided', async (literal) => {
     const before = t.world.proxy.received.length;
     const n = id++;
@@ -61,6 +77,12 @@ describe('hole 7: an id that is itself inexact', () => {
     const reply = await t.stdio.send('{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/list"}', null);
     expect(reply.error?.data?.code).toBe('REQUEST_NUMBER_INEXACT');
     expect(reply.error?.data?.field).toBe('id');
+  });
+
+  it('is answered with id null on the legacy SSE stream', async () => {
+    const { status, reply } = await sse.send('{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/list"}', null);
+    expect(status).toBe(202);
+    expect(reply?.error?.data).toEqual({ code: 'REQUEST_NUMBER_INEXACT', field: 'id' });
   });
 
   it('is answered with id null over HTTP', async () => {
