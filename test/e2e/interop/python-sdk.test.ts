@@ -100,6 +100,9 @@ interface Run {
   progress: { text: string[]; notified: Array<[number, number, string]>; logs: string[] };
   read: string[];
   prompt: string[];
+  sampled: string[];
+  roots_asked: number;
+  list_change: { heard: string; tools_after: string[] };
 }
 
 function runClient(plan: string): Promise<Run> {
@@ -118,63 +121,82 @@ const CALLS = [
   call('sink__fail', '{}'),
   call('sink__nonexistent', '{}'),
   call('pystdio__echo_json', '{"payload":{"big":9007199254740993}}'),
+  call('sink__sample', '{"prompt":"from python"}'),
+  call('sink__roots', '{}'),
 ];
 
+const CASES = [
+  ['Streamable HTTP', 'auto', '2026-07-28', () => ({ url: gateway.url, token })],
+  ['Streamable HTTP', 'legacy', '2025-11-25', () => ({ url: gateway.url, token })],
+  ['stdio', 'auto', '2026-07-28', () => stdioEntryWithToken(dir, token)],
+  ['stdio', 'legacy', '2025-11-25', () => stdioEntryWithToken(dir, token)],
+  // The oldest clients' endpoint: SSE has no server/discover, so "auto" is the old era too.
+  ['legacy SSE (/sse)', 'auto', '2025-11-25', () => ({ sse: gateway.url.replace(/\/mcp$/, '/sse'), token })],
+] as const;
+
 describe.skipIf(!('python' in sdk))(`the Python MCP SDK on both sides of the gateway${'missing' in sdk ? ` (skipped: ${sdk.missing})` : ''}`, () => {
-  describe.each([
-    ['Streamable HTTP', () => JSON.stringify({ url: gateway.url, token })],
-    ['stdio', () => JSON.stringify(stdioEntryWithToken(dir, token))],
-  ] as const)('a Python client over %s', (_transport, gatewayOf) => {
-    it.each([
-      ['auto', '2026-07-28'],
-      ['legacy', '2025-11-25'],
-    ])('in mode %s (%s): lists, forwards, relays questions and refuses as for any client', async (mode, version) => {
-      const firstSeq = auditRows(dir.audit).at(-1)?.seq ?? 0;
-      const extras = '"progress":{"name":"pysse__progress","arguments":{"steps":3}},"read":"python://motd","prompt":{"name":"pyhttp__greet","arguments":{"name":"Ada"}}';
-      const run = await runClient(`{"gateway":${gatewayOf()},"mode":"${mode}","calls":[${CALLS.join(',')}],${extras}}`);
+  it.each(CASES)('a Python client over %s in mode %s (%s) lists, forwards, relays questions and refuses as for any client', async (transport, mode, version, gatewayOf) => {
+    const firstSeq = auditRows(dir.audit).at(-1)?.seq ?? 0;
+    const added = `python_${transport.replace(/\W/g, '_')}_${mode}`;
+    const extras = {
+      progress: { name: 'pysse__progress', arguments: { steps: 3 } },
+      read: 'python://motd',
+      prompt: { name: 'pyhttp__greet', arguments: { name: 'Ada' } },
+      list_change: { name: 'sink__add_tool', arguments: { name: added } },
+    };
+    const plan = `{"gateway":${JSON.stringify(gatewayOf())},"mode":"${mode}","calls":[${CALLS.join(',')}],${JSON.stringify(extras).slice(1, -1)}}`;
+    const run = await runClient(plan);
 
-      expect(run.protocol_version).toBe(version);
-      for (const up of PYTHON_UPSTREAMS) expect(run.tools).toEqual(expect.arrayContaining([`${up}__echo_json`, `${up}__confirm`]));
-      expect(run.tools).toContain('sink__echo');
-      expect(run.tools).not.toContain('sink__fail');
+    expect(run.protocol_version).toBe(version);
+    for (const up of PYTHON_UPSTREAMS) expect(run.tools).toEqual(expect.arrayContaining([`${up}__echo_json`, `${up}__confirm`]));
+    expect(run.tools).toContain('sink__echo');
+    expect(run.tools).not.toContain('sink__fail');
 
-      // Each Python upstream answers with the payload exactly as it arrived (Python's json keeps it).
-      for (const echoed of run.calls.slice(0, 3)) expect(JSON.parse(echoed.text![0]!)).toEqual(JSON.parse(PAYLOAD));
-      // Every answer names the gateway, never the Python server that stamped its own (it does in
-      // the new era); an old-era caller gets ours only where an upstream put one there.
-      const servers = run.calls.slice(0, 6).map((answered) => answered.server?.name ?? null);
-      expect(servers).toEqual(mode === 'auto' ? Array(6).fill('mcp-warden') : ['mcp-warden', 'mcp-warden', null, 'mcp-warden', 'mcp-warden', null]);
-      expect(run.calls.slice(3, 6).map((answered) => answered.text)).toEqual(PYTHON_UPSTREAMS.map((up) => [`deploy from ${up}? -> yes`]));
-      expect(run.asked).toEqual(PYTHON_UPSTREAMS.map((up) => `deploy from ${up}?`));
+    // Each Python upstream answers with the payload exactly as it arrived (Python's json keeps it).
+    for (const echoed of run.calls.slice(0, 3)) expect(JSON.parse(echoed.text![0]!)).toEqual(JSON.parse(PAYLOAD));
+    // Every answer names the gateway, never the Python server that stamped its own (it does in
+    // the new era); an old-era caller gets ours only where an upstream put one there.
+    const servers = run.calls.slice(0, 6).map((answered) => answered.server?.name ?? null);
+    expect(servers).toEqual(version === '2026-07-28' ? Array(6).fill('mcp-warden') : ['mcp-warden', 'mcp-warden', null, 'mcp-warden', 'mcp-warden', null]);
+    expect(run.calls.slice(3, 6).map((answered) => answered.text)).toEqual(PYTHON_UPSTREAMS.map((up) => [`deploy from ${up}? -> yes`]));
+    expect(run.asked).toEqual(PYTHON_UPSTREAMS.map((up) => `deploy from ${up}?`));
 
-      // Progress and log messages of an old-era upstream reach the caller in its era; a resource and a prompt pass.
-      expect(run.progress).toEqual({
-        text: ['3 steps'],
-        notified: [1, 2, 3].map((step) => [step, 3, `step ${step}`]),
-        logs: [1, 2, 3].map((step) => `python step ${step} of 3`),
-      });
-      expect(run.resources).toContain('python://motd');
-      expect(run.prompts).toEqual(expect.arrayContaining(PYTHON_UPSTREAMS.map((up) => `${up}__greet`)));
-      expect(run.read).toEqual(['hello from python']);
-      expect(run.prompt).toEqual(['Say hello to Ada.']);
+    // Progress and log messages of an old-era upstream reach the caller in its era; a resource and a prompt pass.
+    expect(run.progress).toEqual({
+      text: ['3 steps'],
+      notified: [1, 2, 3].map((step) => [step, 3, `step ${step}`]),
+      logs: [1, 2, 3].map((step) => `python step ${step} of 3`),
+    });
+    expect(run.resources).toContain('python://motd');
+    expect(run.prompts).toEqual(expect.arrayContaining(PYTHON_UPSTREAMS.map((up) => `${up}__greet`)));
+    expect(run.read).toEqual(['hello from python']);
+    expect(run.prompt).toEqual(['Say hello to Ada.']);
 
-      // A hidden tool and a missing one answer alike.
-      const [hidden, missing, inexact] = run.calls.slice(6).map((refused) => refused.error!);
-      expect(hidden).toEqual({ code: -32602, message: 'Unknown tool: sink__fail', data: { code: 'TOOL_NOT_FOUND', name: 'sink__fail' } });
-      expect(missing).toEqual({ code: -32602, message: 'Unknown tool: sink__nonexistent', data: { code: 'TOOL_NOT_FOUND', name: 'sink__nonexistent' } });
-      expect(inexact?.data).toEqual({ code: 'REQUEST_NUMBER_INEXACT', field: 'params.arguments.payload.big' });
+    // An old-era upstream's sampling and roots requests, each decided, reach the caller in its era.
+    expect(run.sampled).toEqual(['from python']);
+    expect(run.calls[9]!.text).toEqual(['sampled (python-client): sampled by python']);
+    expect(run.roots_asked).toBe(1);
+    expect(JSON.parse(run.calls[10]!.text![0]!)).toEqual([{ uri: 'file:///srv/python', name: 'python' }]);
+    // A tool list change reaches the caller the way its era hears one.
+    expect(run.list_change.heard).toBe(version === '2026-07-28' ? 'ToolsListChanged' : 'notifications/tools/list_changed');
+    expect(run.list_change.tools_after).toContain(`sink__${added}`);
 
-      // The audit stores what was forwarded, in the caller's era and the era spoken to each upstream.
-      const rows = auditRows(dir.audit).filter((row) => row.seq > firstSeq && row.kind === 'decision');
-      for (const up of PYTHON_UPSTREAMS) {
-        const echo = rows.find((row) => row.public_name === `${up}__echo_json`)!;
-        const data = JSON.parse(echo.data) as { arguments: unknown; protocol_version: string; upstream_protocol_version: string };
-        expect(data.arguments).toEqual(JSON.parse(`{"payload":${PAYLOAD}}`));
-        expect(data.protocol_version).toBe(version);
-        expect(data.upstream_protocol_version).toBe(up === 'pysse' ? '2025-11-25' : '2026-07-28');
-        expect(rows.filter((row) => row.method === 'elicitation/create' && row.upstream === up).map((row) => [row.decision, row.sub])).toEqual([['allow', 'alice']]);
-      }
-      expect(rows.filter((row) => row.public_name === 'sink__fail').map((row) => row.decision)).toEqual(['deny']);
-    }, 60_000);
-  });
+    // A hidden tool and a missing one answer alike.
+    const [hidden, missing, inexact] = run.calls.slice(6, 9).map((refused) => refused.error!);
+    expect(hidden).toEqual({ code: -32602, message: 'Unknown tool: sink__fail', data: { code: 'TOOL_NOT_FOUND', name: 'sink__fail' } });
+    expect(missing).toEqual({ code: -32602, message: 'Unknown tool: sink__nonexistent', data: { code: 'TOOL_NOT_FOUND', name: 'sink__nonexistent' } });
+    expect(inexact?.data).toEqual({ code: 'REQUEST_NUMBER_INEXACT', field: 'params.arguments.payload.big' });
+
+    // The audit stores what was forwarded, in the caller's era and the era spoken to each upstream.
+    const rows = auditRows(dir.audit).filter((row) => row.seq > firstSeq && row.kind === 'decision');
+    for (const up of PYTHON_UPSTREAMS) {
+      const echo = rows.find((row) => row.public_name === `${up}__echo_json`)!;
+      const data = JSON.parse(echo.data) as { arguments: unknown; protocol_version: string; upstream_protocol_version: string };
+      expect(data.arguments).toEqual(JSON.parse(`{"payload":${PAYLOAD}}`));
+      expect(data.protocol_version).toBe(version);
+      expect(data.upstream_protocol_version).toBe(up === 'pysse' ? '2025-11-25' : '2026-07-28');
+      expect(rows.filter((row) => row.method === 'elicitation/create' && row.upstream === up).map((row) => [row.decision, row.sub])).toEqual([['allow', 'alice']]);
+    }
+    expect(rows.filter((row) => row.public_name === 'sink__fail').map((row) => row.decision)).toEqual(['deny']);
+  }, 60_000);
 });
