@@ -24,6 +24,10 @@ export function serveModernStdio(gateway: Gateway, token: string | undefined, in
     } catch {
       return refuse(null, -32700, 'Parse error: the line is not valid JSON', { code: 'REQUEST_INVALID' });
     }
+    // A cancellation is read before the era rules: the spec asks no envelope of notifications, and
+    // a client's may carry none (the Python SDK's does not); it can only stop this connection's own request.
+    const cancelled = cancelledRequestId(body);
+    if (cancelled !== undefined) return void inFlight.get(cancelled)?.abort();
     const classified = classifyMessage(body);
     if (classified.era === 'reject') return write({ jsonrpc: '2.0', id: classified.rejection.id, error: classified.rejection.error });
     if (classified.era === 'legacy') {
@@ -32,13 +36,8 @@ export function serveModernStdio(gateway: Gateway, token: string | undefined, in
       if (typeof method !== 'string' || (typeof id !== 'string' && typeof id !== 'number')) return;
       return refuse(id, -32602, 'Invalid params: every request on a 2026-07-28 connection carries the per-request _meta envelope', { code: 'REQUEST_INVALID' });
     }
-    if (classified.kind === 'notification') {
-      const params = classified.message.params as { requestId?: unknown } | undefined;
-      if (classified.message.method === 'notifications/cancelled' && (typeof params?.requestId === 'string' || typeof params?.requestId === 'number')) {
-        inFlight.get(params.requestId)?.abort();
-      }
-      return;
-    }
+    // No other client notification asks anything of the gateway in this era.
+    if (classified.kind === 'notification') return;
     const { id, method, params } = classified.message;
     if (inFlight.has(id)) return refuse(id, -32600, `Invalid request: id ${JSON.stringify(id)} is already in flight`, { code: 'REQUEST_INVALID' });
     const abort = new AbortController();
@@ -49,4 +48,13 @@ export function serveModernStdio(gateway: Gateway, token: string | undefined, in
       if (!abort.signal.aborted) write(response);
     });
   });
+}
+
+/** The id a `notifications/cancelled` names, when `body` is one (a notification: no `id` of its own). */
+function cancelledRequestId(body: unknown): string | number | undefined {
+  if (typeof body !== 'object' || body === null || Object.hasOwn(body, 'id')) return undefined;
+  const { method, params } = body as { method?: unknown; params?: unknown };
+  if (method !== 'notifications/cancelled' || typeof params !== 'object' || params === null) return undefined;
+  const { requestId } = params as { requestId?: unknown };
+  return typeof requestId === 'string' || typeof requestId === 'number' ? requestId : undefined;
 }

@@ -135,12 +135,15 @@ export function runWarden(args: string[], options: { env?: Record<string, string
 export interface RawStdio {
   /** Writes one line; resolves the first message the gateway writes with this id. */
   send(line: string, id: unknown): Promise<Record<string, any>>;
+  /** Writes one line and waits for nothing (a notification). */
+  write(line: string): void;
   /** Every message the gateway wrote so far. */
   lines: Array<Record<string, any>>;
   close(): Promise<void>;
 }
 
-export async function startRawStdio(config: string, env: Record<string, string> = {}): Promise<RawStdio> {
+/** `era`: 'old' opens with initialize (2025-11-25); 'new' sends nothing first, so the first request picks 2026-07-28. */
+export async function startRawStdio(config: string, env: Record<string, string> = {}, era: 'old' | 'new' = 'old'): Promise<RawStdio> {
   const child: ChildProcess = spawn(process.execPath, [WARDEN, 'serve', '--config', config, '--stdio'], {
     env: { ...process.env, WARDEN_LOG_LEVEL: 'silent', ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -166,6 +169,7 @@ export async function startRawStdio(config: string, env: Record<string, string> 
       child.stdin!.write(`${line}\n`);
       return answer;
     },
+    write: (line) => void child.stdin!.write(`${line}\n`),
     async close() {
       child.stdin!.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -173,6 +177,7 @@ export async function startRawStdio(config: string, env: Record<string, string> 
       clearTimeout(timer);
     },
   };
+  if (era === 'new') return stdio;
   await stdio.send('{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}', 'init');
   child.stdin!.write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
   return stdio;

@@ -4,7 +4,9 @@
  * still in flight in the same session took over the first one's stream, losing its answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postRaw } from '../../../testkit/support/rpc.ts';
+import { waitFor } from '../../../testkit/support/audit.ts';
+import { startRawStdio } from '../../../testkit/support/gateway-process.ts';
+import { modernEnvelope, postRaw } from '../../../testkit/support/rpc.ts';
 import { openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
 
 let t: OpenWorld;
@@ -56,5 +58,28 @@ describe('hole 8: cancellation leftovers', () => {
     const text = await postRaw(t.world.gateway.url, JSON.stringify({ jsonrpc: '2.0', id: '1', method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'string id' } } }), t.session);
     expect(text.messages.find((m) => m.id === '1')?.result?.content).toEqual([{ type: 'text', text: 'string id' }]);
     expect((await numeric).messages.find((m) => m.id === 1)?.result).toBeDefined();
+  }, 30_000);
+
+  it("honours a new-era stdio client's notifications/cancelled, which carries no envelope: the upstream call is cancelled and no answer comes", async () => {
+    // Found with the Python SDK's client: on a 2026-07-28 stdio connection its cancellation (no
+    // per-request _meta envelope, as the spec allows for notifications) was classified old era
+    // and dropped, so the upstream call ran on to its end.
+    const stdio = await startRawStdio(t.world.config, {}, 'new');
+    try {
+      const before = t.world.proxy.received.length;
+      const call = { jsonrpc: '2.0', id: 'modern-slow', method: 'tools/call', params: { name: 'up__slow', arguments: { steps: 100, delayMs: 100 }, _meta: modernEnvelope() } };
+      stdio.write(JSON.stringify(call));
+      await inFlightUpstream(before);
+      stdio.write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'modern-slow', reason: 'test' } }));
+      const started = Date.now();
+      const cancelled = await waitFor(() => t.world.proxy.received.slice(before).some((r) => r.body.includes('notifications/cancelled')), (seen) => seen, 5_000);
+      expect(cancelled, 'the upstream got notifications/cancelled').toBe(true);
+      // Long before the call's 10 s would have run out.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(stdio.lines.filter((m) => m.id === 'modern-slow'), 'no answer for a cancelled request').toEqual([]);
+    } finally {
+      await stdio.close();
+    }
   }, 30_000);
 });
