@@ -14,16 +14,18 @@ import { startGateway, stdioEntryWithToken, tempDir, writeGatewayDir, type Gatew
  * The gateway between a client and servers built on another SDK than its own: the official Python
  * SDK (`mcp` 2.3.0, testkit/support/python-sdk.ts), whose client negotiates 2026-07-28 by
  * server/discover ("auto") or 2025-11-25 by initialize ("legacy"), and whose server speaks both.
- * `warden serve` (JWT, Rego, SQLite audit) over Streamable HTTP and stdio, in front of the Python
- * upstream over stdio, Streamable HTTP and SSE (old era only) and the kitchen-sink fixture. Each
- * run of testkit/fixtures/python/client.py lists, echoes a payload through every Python upstream,
- * answers a question (elicitation) each asks, calls a hidden tool, a missing one and one with a
- * number beyond double precision, takes progress and log messages, reads a resource and gets a prompt. It found four bugs, each with a regression test of its own
- * that needs no Python: the numbers refusal named no field and (over HTTP) no id
+ * `warden serve` (JWT, Rego, SQLite audit) over Streamable HTTP, stdio and legacy SSE, in front of
+ * the Python upstream over stdio, Streamable HTTP and SSE (old era only) and the kitchen-sink
+ * fixture. Each run of testkit/fixtures/python/client.py lists, echoes a payload through every
+ * Python upstream, answers a question (elicitation) each asks, calls a hidden tool, a missing one
+ * and one with a number beyond double precision, takes progress and log messages, reads a resource
+ * and gets a prompt, answers sampling and roots, hears a tool list change, and gives up on a slow
+ * call. It found bugs, each with a regression test of its own that needs no Python: the numbers
+ * refusal named no field, over HTTP no id, and over legacy SSE came where no client waits
  * (holes/numbers.test.ts); a question the policy denied counted as the upstream's failure and
- * opened its circuit; a new-era upstream's question reached a new-era caller undecided
- * (upstreams/input-required.test.ts). And results told the caller the upstream's name and
- * version (its `_meta` serverInfo stamp) instead of the gateway's (gateway/identity.test.ts).
+ * opened its circuit, and a new-era upstream's question reached a new-era caller undecided
+ * (upstreams/input-required.test.ts); results named the upstream instead of the gateway
+ * (gateway/identity.test.ts); a new-era stdio cancellation was dropped (holes/cancellation.test.ts).
  */
 const sdk = pythonSdk();
 const python = 'python' in sdk ? sdk.python : '';
@@ -103,6 +105,7 @@ interface Run {
   sampled: string[];
   roots_asked: number;
   list_change: { heard: string; tools_after: string[] };
+  cancel: { gave_up: number | null; upstream_cancelled: number };
 }
 
 function runClient(plan: string): Promise<Run> {
@@ -143,6 +146,7 @@ describe.skipIf(!('python' in sdk))(`the Python MCP SDK on both sides of the gat
       read: 'python://motd',
       prompt: { name: 'pyhttp__greet', arguments: { name: 'Ada' } },
       list_change: { name: 'sink__add_tool', arguments: { name: added } },
+      cancel: { name: 'sink__slow', arguments: { steps: 100, delayMs: 100 }, counter: 'sink__calls' },
     };
     const plan = `{"gateway":${JSON.stringify(gatewayOf())},"mode":"${mode}","calls":[${CALLS.join(',')}],${JSON.stringify(extras).slice(1, -1)}}`;
     const run = await runClient(plan);
@@ -180,6 +184,8 @@ describe.skipIf(!('python' in sdk))(`the Python MCP SDK on both sides of the gat
     // A tool list change reaches the caller the way its era hears one.
     expect(run.list_change.heard).toBe(version === '2026-07-28' ? 'ToolsListChanged' : 'notifications/tools/list_changed');
     expect(run.list_change.tools_after).toContain(`sink__${added}`);
+    // The client gives up on a slow call (its own timeout, -32001); the cancellation reaches the upstream.
+    expect(run.cancel).toEqual({ gave_up: -32001, upstream_cancelled: 1 });
 
     // A hidden tool and a missing one answer alike.
     const [hidden, missing, inexact] = run.calls.slice(6, 9).map((refused) => refused.error!);
