@@ -229,8 +229,11 @@ describe('approval by a new-era caller (input_required)', () => {
     } finally {
       await client.close();
     }
-    const rows = readEvents(path, "kind = 'decision' AND public_name = 'm__confirm'").map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, any> }));
+    const rows = readEvents(path, "kind = 'decision' AND method = 'tools/call' AND public_name = 'm__confirm'").map((r) => ({ ...r, data: JSON.parse(r.data) as Record<string, any> }));
     expect(rows.map((r) => [r.decision, r.data.approval?.result, r.data.approval?.by])).toEqual([['allow', 'asked', null], ['allow', 'approved', 'caller:alice'], ['allow', 'approved', 'caller:alice']]);
+    // The upstream's own question was put to the policy before the caller saw it, in the name of the call.
+    const question = readEvents(path, "kind = 'decision' AND method = 'elicitation/create' AND public_name = 'm__confirm'");
+    expect(question.map((r) => [r.decision, r.upstream, r.sub])).toEqual([['allow', 'm', 'alice']]);
     expect(rows[1]!.data.continues_decision).toBe(rows[0]!.decision_id);
     expect(rows[2]!.data.continues_decision).toBe(rows[1]!.decision_id);
     expect(new Set(rows.map((r) => JSON.stringify(r.data.approval.binding))).size).toBe(1);
