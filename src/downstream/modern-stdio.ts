@@ -1,5 +1,5 @@
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { eachLine } from './each-line.ts';
 import { classifyMessage } from './era.ts';
 import type { Gateway } from '../gateway/index.ts';
 import { handleModernRequest } from './modern.ts';
@@ -16,7 +16,7 @@ export function serveModernStdio(gateway: Gateway, token: string | undefined, in
   const write = (message: Record<string, unknown>): void => void output.write(`${JSON.stringify(message)}\n`);
   const refuse = (id: string | number | null, code: number, message: string, data: Record<string, unknown>) => write({ jsonrpc: '2.0', id, error: { code, message, data } });
 
-  createInterface({ input, crlfDelay: Infinity }).on('line', (line) => {
+  eachLine(input, (line) => {
     if (line.trim() === '') return;
     let body: unknown;
     try {
