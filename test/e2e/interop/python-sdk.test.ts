@@ -110,8 +110,9 @@ interface Run {
 
 function runClient(plan: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    execFile(python, [CLIENT, plan], { timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`the Python client failed: ${stderr.split('\n').filter(Boolean).slice(-3).join(' | ')}`));
+    // Ended well before the test's own timeout, so a run that stops says where (its last "step:" line).
+    execFile(python, [CLIENT, plan], { timeout: 45_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`the Python client failed (${error.signal ?? `exit ${String(error.code)}`}): ${stderr.split('\n').filter(Boolean).slice(-4).join(' | ')}`));
       else resolve(JSON.parse(stdout) as Run);
     });
   });
