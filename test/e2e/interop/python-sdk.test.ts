@@ -25,7 +25,8 @@ import { startGateway, stdioEntryWithToken, tempDir, writeGatewayDir, type Gatew
  * (holes/numbers.test.ts); a question the policy denied counted as the upstream's failure and
  * opened its circuit, and a new-era upstream's question reached a new-era caller undecided
  * (upstreams/input-required.test.ts); results named the upstream instead of the gateway
- * (gateway/identity.test.ts); a new-era stdio cancellation was dropped (holes/cancellation.test.ts).
+ * (gateway/identity.test.ts); a new-era stdio cancellation was dropped (holes/cancellation.test.ts);
+ * on Node 24 a new-era stdio request with a raw U+2028 was cut in two (downstream/stdio-lines.test.ts).
  */
 const sdk = pythonSdk();
 const python = 'python' in sdk ? sdk.python : '';
