@@ -85,7 +85,7 @@ export class Gateway {
   readonly sessions: Sessions;
   readonly log: Logger;
   readonly version: string;
-  /** Who answers, in every result a caller gets (downstream/identity.ts). */
+  /** Who answers, in every result a caller gets (identity.ts). */
   readonly identity: ServerIdentity;
   readonly sessionState: SessionStateStore;
   readonly integrity: IntegrityGuard | undefined;
