@@ -16,8 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCliBundle } from '../testkit/support/cli-bundle.ts';
 
-/** In the order they run: the no-policy passthrough baseline first, then each stage's own cost. */
-const MODULES = ['gateway', 'http', 'era', 'telemetry', 'auth', 'policy', 'rego', 'policy-test', 'audit', 'decision-ids', 'audit-postgres', 'cluster', 'integrity', 'approvals', 'limits', 'console', 'cli-startup'] as const;
+/** In the order they run: what waking from idle costs on this machine, the no-policy passthrough baseline, then each stage's own cost. */
+const MODULES = ['idle-wake', 'gateway', 'http', 'era', 'telemetry', 'auth', 'policy', 'rego', 'policy-test', 'audit', 'decision-ids', 'audit-postgres', 'cluster', 'integrity', 'approvals', 'limits', 'console', 'cli-startup'] as const;
 
 const sources = process.argv.includes('--sources');
 const requested = process.argv.slice(2).filter((arg) => arg !== '--sources');
