@@ -6,10 +6,11 @@
  * it twice (the caller's request, the upstream's answer), so on a machine where work after a sleep
  * runs slower, every stage of a sequential call does; 32 calls in flight keep the loop from
  * sleeping. Read the sequential rows of the http and gateway benches with this table beside them.
- * On the 2-core VMs here (2026-12-07 evening, load ~1, three runs) the work took 52 µs back to back
- * and after a turn, 53-58 µs after a 1 ms spin, but 100-106 µs after the loop slept 1 ms and
- * 112-114 µs after 5 ms (one run of the three, disturbed, read 76/75/114). Load from elsewhere keeps
- * the cores awake and narrows the gap, so compare rows of one run only.
+ * On the 2-core VMs here (2026-12-07 evening, load ~1, nine runs) the work took 100-120 µs after
+ * the loop slept 1 or 5 ms in every run, and 51-53 µs back to back in five of them (the other
+ * four read 75-130 µs on every row, as if the process had landed on a busier core); after a 1 ms
+ * busy spin it mostly stayed near back to back (53-58 µs), once not (105). Compare rows of one
+ * run only.
  */
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
