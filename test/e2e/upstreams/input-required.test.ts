@@ -77,6 +77,17 @@ async function call(token: string, params: Record<string, unknown>): Promise<Rec
   return (await response.json()) as Record<string, any>;
 }
 
+/** A v1 (2025-11-25) client that answers every elicitation with `confirm`, and the questions it was asked. */
+async function oldEraClient(token: string, confirm: boolean): Promise<{ legacy: Awaited<ReturnType<typeof connectClient>>; asked: string[] }> {
+  const legacy = await connectClient({ type: 'http', url: gateway.url, headers: { authorization: `Bearer ${token}` } }, { elicitation: {} });
+  const asked: string[] = [];
+  legacy.setRequestHandler(ElicitRequestSchema, async (request) => {
+    asked.push(request.params.message);
+    return { action: 'accept', content: { confirm } };
+  });
+  return { legacy, asked };
+}
+
 const confirmRows = () => auditRows(dir.audit).filter((r) => r.kind === 'decision' && r.method === 'tools/call' && r.public_name === 'm__confirm');
 
 describe('input_required relay', () => {
@@ -162,12 +173,7 @@ describe('input_required relay', () => {
   });
 
   it('asks an old-era client with elicitation/create and answers the new-era upstream with its answer', async () => {
-    const legacy = await connectClient({ type: 'http', url: gateway.url, headers: { authorization: `Bearer ${alice}` } }, { elicitation: {} });
-    const asked: string[] = [];
-    legacy.setRequestHandler(ElicitRequestSchema, async (request) => {
-      asked.push(request.params.message);
-      return { action: 'accept', content: { confirm: false } };
-    });
+    const { legacy, asked } = await oldEraClient(alice, false);
     try {
       const result = await legacy.callTool({ name: 'm__confirm', arguments: { action: 'restart' } });
       expect(asked).toEqual(['Confirm restart?']);
@@ -186,12 +192,7 @@ describe('input_required relay', () => {
     // times (breaker.failures) took the upstream away from everyone for open_ms.
     const bobAsked = () => auditRows(dir.audit).filter((r) => r.kind === 'decision' && r.method === 'elicitation/create' && r.sub === 'bob');
     const before = bobAsked().length;
-    const legacy = await connectClient({ type: 'http', url: gateway.url, headers: { authorization: `Bearer ${bob}` } }, { elicitation: {} });
-    const asked: string[] = [];
-    legacy.setRequestHandler(ElicitRequestSchema, async (request) => {
-      asked.push(request.params.message);
-      return { action: 'accept', content: { confirm: true } };
-    });
+    const { legacy, asked } = await oldEraClient(bob, true);
     try {
       for (let i = 0; i < 6; i++) {
         const denied = await legacy.callTool({ name: 'm__confirm', arguments: { action: `wipe ${i}` } }).then(
