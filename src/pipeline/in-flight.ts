@@ -1,4 +1,5 @@
 import type { Recorded, SessionInfo } from './context.ts';
+import { TransientSet } from '../transient-tables.ts';
 
 /** A forwarded call: its server->client requests are decided and audited in its name. */
 export interface InFlightCall {
@@ -21,13 +22,16 @@ class HeldCall implements InFlightCall {
   readonly session: SessionInfo;
   readonly requestId: string | number;
   readonly call: InFlightCall['call'];
+  /** Order of arrival: the registry keeps none (transient-tables.ts). */
+  readonly serial: number;
   #ended: AbortController | undefined;
   #over = false;
 
-  constructor(call: InFlightCall) {
+  constructor(call: InFlightCall, serial: number) {
     this.session = call.session;
     this.requestId = call.requestId;
     this.call = call.call;
+    this.serial = serial;
   }
 
   get ended(): AbortSignal {
@@ -55,24 +59,26 @@ class HeldCall implements InFlightCall {
  * gateway refuses rather than risk showing one client's prompt to another.
  */
 export class InFlight {
-  readonly #byUpstream = new Map<string, Set<HeldCall>>();
+  readonly #byUpstream = new Map<string, TransientSet<HeldCall>>();
+  #serial = 0;
 
   add(upstream: string, call: InFlightCall): () => void {
     let calls = this.#byUpstream.get(upstream);
-    if (!calls) this.#byUpstream.set(upstream, (calls = new Set()));
-    const held = new HeldCall(call);
-    calls.add(held);
+    if (!calls) this.#byUpstream.set(upstream, (calls = new TransientSet()));
+    const held = new HeldCall(call, ++this.#serial);
+    const handle = calls.add(held);
     return () => {
-      calls.delete(held);
+      calls.delete(handle);
       held.over();
     };
   }
 
   /** The newest call of the single session with calls on `upstream`, else undefined. */
   ownerOf(upstream: string): HeldCall | undefined {
-    const calls = [...(this.#byUpstream.get(upstream) ?? [])];
+    const calls = this.#byUpstream.get(upstream)?.values() ?? [];
     const sessions = new Set(calls.map((c) => c.session.id));
-    return sessions.size === 1 ? calls.at(-1) : undefined;
+    if (sessions.size !== 1) return undefined;
+    return calls.reduce((newest, c) => (c.serial > newest.serial ? c : newest));
   }
 
   get size(): number {

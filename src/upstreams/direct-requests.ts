@@ -1,4 +1,5 @@
 import { type Client, type JSONRPCMessage, ProtocolError, type Result, SdkError, SdkErrorCode, type Transport } from '@modelcontextprotocol/client';
+import { TransientMap } from '../transient-tables.ts';
 
 /**
  * A request to an upstream sent by the gateway itself, not through the SDK Client's request
@@ -40,7 +41,8 @@ const PREFIX = 'warden:';
 export class DirectRequests {
   readonly #client: ClientInternals;
   readonly #transport: Transport;
-  readonly #waiting = new Map<string, (answer: Answer | Error) => void>();
+  /** Settlers by request id (transient-tables.ts: not a Map). */
+  readonly #waiting = new TransientMap<(answer: Answer | Error) => void>();
   #ids = 0;
 
   private constructor(client: ClientInternals, transport: Transport) {
@@ -105,7 +107,7 @@ export class DirectRequests {
 
   /** The connection closed: every request still waiting fails as the SDK's would. */
   closed(): void {
-    const waiting = [...this.#waiting.values()];
+    const waiting = this.#waiting.values();
     this.#waiting.clear();
     for (const settle of waiting) settle(new SdkError(SdkErrorCode.ConnectionClosed, 'Connection closed'));
   }

@@ -4,6 +4,7 @@ import { type JSONRPCMessage, SdkErrorCode, SdkHttpError, type Transport } from 
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/core';
 import { createParser } from 'eventsource-parser';
 import { modernRequestHeaders } from './mcp-headers.ts';
+import { TransientMap, TransientSet } from '../transient-tables.ts';
 import { type Dropped, tooLargeResponse } from './result-cap.ts';
 
 /**
@@ -48,7 +49,8 @@ export class NodeHttpClientTransport implements Transport {
   readonly #onDropped: (dropped: Dropped) => void;
   readonly #agent: HttpAgent;
   readonly #request: Request;
-  readonly #open = new Set<{ destroy(): void }>();
+  /** Requests and responses still open, closed with the transport (transient-tables.ts: not a Set). */
+  readonly #open = new TransientSet<{ destroy(): void }>();
   /**
    * POSTs still waiting for their answer, by request id. When the gateway cancels one (the
    * caller's abort or its deadline, sent as notifications/cancelled), the upstream never answers
@@ -56,7 +58,7 @@ export class NodeHttpClientTransport implements Transport {
    * open for good: the soak counted one more fd per timed-out call. It is closed once the
    * cancellation went out.
    */
-  readonly #awaiting = new Map<string | number, Abandonable>();
+  readonly #awaiting = new TransientMap<Abandonable>();
   #protocolVersion: string | undefined;
   #retryMs = DEFAULT_RETRY_MS;
   #closed = false;
@@ -127,7 +129,7 @@ export class NodeHttpClientTransport implements Transport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const req of this.#open) req.destroy();
+    for (const req of this.#open.values()) req.destroy();
     this.#open.clear();
     this.#agent.destroy();
     this.onclose?.();
@@ -282,13 +284,13 @@ export class NodeHttpClientTransport implements Transport {
           },
         },
         (res) => {
-          this.#open.add(res);
-          res.once('close', () => this.#open.delete(res));
+          const response = this.#open.add(res);
+          res.once('close', () => this.#open.delete(response));
           resolve(res);
         },
       );
-      this.#open.add(req);
-      req.once('close', () => this.#open.delete(req));
+      const request = this.#open.add(req);
+      req.once('close', () => this.#open.delete(request));
       const awaiting = requestId === undefined ? undefined : this.#awaitAnswer(requestId, req);
       req.once('error', (error: NodeJS.ErrnoException) => {
         // A kept-alive socket the upstream closed while idle resets on reuse, before the upstream

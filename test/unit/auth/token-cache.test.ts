@@ -60,7 +60,7 @@ describe('token cache', () => {
     });
   });
 
-  it('stays within its bound, evicting the least recently used token', async () => {
+  it('stays within its bound, evicting a token not used since the last eviction pass (second chance)', async () => {
     await withAuthenticator(2, async (auth) => {
       const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((sub) => sign(rsa.privateKey, claimsAt({ sub }))));
       const pa = await auth.authenticate(a);
@@ -70,6 +70,17 @@ describe('token cache', () => {
       expect(await auth.authenticate(a)).toBe(pa);
       expect(await auth.authenticate(b)).not.toBe(pb);
     });
+  });
+
+  it('gives a token hit since the last pass one more round before evicting it', () => {
+    const cache = new TokenCache(3);
+    const principal = (sub: string) => ({ sub, expiresAt: T0 + 60 }) as never;
+    for (const t of ['a', 'b', 'c']) cache.set(t, principal(t), 0);
+    expect(cache.get('b', T0_MS)).toMatchObject({ sub: 'b' });
+    cache.set('d', principal('d'), 0); // a: never hit, evicted
+    cache.set('e', principal('e'), 0); // b: hit, moved back; c evicted
+    expect(['a', 'b', 'c', 'd', 'e'].map((t) => cache.get(t, T0_MS) !== undefined)).toEqual([false, true, false, true, true]);
+    expect(cache.size).toBe(3);
   });
 
   it('with 0 entries caches nothing', () => {
