@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Gateway } from '../gateway/index.ts';
 import { handleModernRequest, type ModernRequest } from './modern.ts';
 import { copyWith } from '../own.ts';
+import { connectionCancellation } from './connection-cancellation.ts';
 
 /**
  * A new-era (2026-07-28) request over HTTP, handled on `node:http` directly: no session, no SDK
@@ -11,18 +12,13 @@ import { copyWith } from '../own.ts';
  * server machinery cost more than the whole security pipeline (bench/http.bench.ts, README).
  */
 export async function serveModernRequest(gateway: Gateway, request: Omit<ModernRequest, 'transport' | 'signal' | 'notify'>, res: ServerResponse): Promise<void> {
-  const abort = new AbortController();
-  // The client closing the request's stream is the new era's cancellation over HTTP.
-  const onClose = () => {
-    if (!res.writableFinished) abort.abort();
-  };
-  res.once('close', onClose);
+  const cancellation = connectionCancellation(res.socket);
   const stream = new ResponseStream(res);
   try {
-    const modern = copyWith(request, { transport: 'http' as const, signal: abort.signal, notify: (message: Record<string, unknown>) => stream.event(message) });
+    const modern = copyWith(request, { transport: 'http' as const, signal: cancellation.begin(), notify: (message: Record<string, unknown>) => stream.event(message) });
     stream.end(await handleModernRequest(gateway, modern));
   } finally {
-    res.off('close', onClose);
+    cancellation.answered();
   }
 }
 

@@ -141,10 +141,11 @@ async function listen(gateway: Gateway, request: ModernRequest, dispatch: Dispat
   const ended = new AbortController();
   const stream = { id: request.id, listener, send: request.notify, close: () => ended.abort() };
   let expiry: NodeJS.Timeout | undefined;
+  let done = (): void => undefined;
   try {
     await gateway.sessions.openListen(stream);
     await new Promise<void>((resolve, reject) => {
-      const done = () => resolve();
+      done = () => resolve();
       if (request.signal.aborted || ended.signal.aborted) return done();
       request.signal.addEventListener('abort', done, { once: true });
       ended.signal.addEventListener('abort', done, { once: true });
@@ -164,6 +165,8 @@ async function listen(gateway: Gateway, request: ModernRequest, dispatch: Dispat
     throw error;
   } finally {
     clearTimeout(expiry);
+    // The request's signal is its connection's (connection-cancellation.ts), which outlives the stream.
+    request.signal.removeEventListener('abort', done);
     gateway.sessions.closeListen(stream);
   }
   return { resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': request.id } };
