@@ -12,7 +12,7 @@ const CHURN = fileURLToPath(new URL('../../../testkit/fixtures/gc/registry-churn
 
 /** Mean bytes promoted per scavenge once requests flow through a registry of `kind`. */
 function promotedPerScavenge(kind: string): number {
-  const run = spawnSync(process.execPath, ['--trace-gc', '--trace-gc-nvp', '--import', 'tsx', CHURN, kind], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, ['--expose-gc', '--trace-gc', '--trace-gc-nvp', '--import', 'tsx', CHURN, kind], { encoding: 'utf8', timeout: 60_000 });
   expect(run.status, run.stderr).toBe(0);
   const churn = run.stdout.slice(run.stdout.indexOf('churn\n'));
   const promoted = churn
