@@ -6,12 +6,12 @@
  * the table it leaves behind keeps its entries and a pointer to its successor (for iterators
  * still walking it). Once one of those tables has been promoted to the old generation, the
  * scavenger reaches every later table from it, and through them every entry that passed through
- * the registry, until the next mark-compact: each scavenge then promotes every call. Measured on
- * the gateway at 32 calls in flight: ~1.3 MB promoted per scavenge instead of ~64 KB, in about
- * half the runs (whether a table happened to be promoted first), and ~10% of the CPU in GC; a
- * Map churned the same way alone promotes everything, the two tables below almost nothing
- * (test/e2e/gc/transient-tables.test.ts). A holey array with a free list, and a dictionary-mode
- * object, forget an entry when it is removed and link nothing forward.
+ * the registry, until the next mark-compact: each scavenge then promotes every call. With 32
+ * request-sized objects a turn, a Map promotes ~5 MB per scavenge, the two tables below ~20 KB
+ * (test/e2e/gc/transient-tables.test.ts); moving the gateway's six such registries here saved
+ * 6-15% of its CPU per call at 32 in flight (bench/http-ab.ts, README "Performance"). A holey
+ * array with a free list, and a dictionary-mode object, forget an entry when it is removed and
+ * link nothing forward.
  */
 
 /** A set of items in flight. `add` gives a handle; `delete` takes it back. */

@@ -8,7 +8,8 @@ import type { Socket } from 'node:net';
  *
  * Why not a controller per request: on Node 20 every new AbortSignal gets a hidden class of its
  * own and carries ~0.5 KB per call into the old generation; sharing one per connection cut the
- * gateway's CPU per call at 32 in flight by a tenth (bench/http-ab.ts, README "Performance").
+ * gateway's CPU per call at 32 in flight by 3-9% in 3 of 4 side-by-side runs (bench/http-ab.ts,
+ * README "Performance").
  * What a shared signal changes: a request answered earlier on a connection that is later closed
  * with another request unanswered sees its signal aborted too; everything a request reads of its
  * signal (the upstream call, the outcome it records) happens before its answer is written.
