@@ -31,6 +31,8 @@ export interface ListenOptions {
   /** Keep collecting stderr lines after start-up (default false). */
   keepStderr?: boolean;
   startTimeoutMs?: number;
+  /** A file descriptor for the child's stdout (default: ignored); bench/promotion.ts reads V8's GC trace there. */
+  stdout?: number;
 }
 
 const KILL_GRACE_MS = 2_000;
@@ -50,7 +52,7 @@ export async function startListeningProcess(
   readUrl: (line: string) => string | undefined,
   options: ListenOptions = {},
 ): Promise<ListeningProcess> {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', options.stdout ?? 'ignore', 'pipe'] });
   live.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => live.delete(child));

@@ -66,7 +66,8 @@ export function startGatewayHttp(configPath: string, env: Record<string, string>
   return startListeningProcess(process.execPath, args, env, pinoListeningUrl, { keepStderr: true });
 }
 
-function pinoListeningUrl(line: string): string | undefined {
+/** The URL of the gateway's pino `listening` line. */
+export function pinoListeningUrl(line: string): string | undefined {
   try {
     const record = JSON.parse(line) as { msg?: unknown; url?: unknown };
     return record.msg === 'listening' && typeof record.url === 'string' ? record.url : undefined;
