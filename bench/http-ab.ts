@@ -19,26 +19,13 @@ import { startGatewayHttp, WARDEN } from '../testkit/support/gateway-process.ts'
 import { processCpuMicros } from './gateway-cpu.ts';
 import { httpCaller } from './http-caller.ts';
 import { BENCH_ENV, benchToken, newEraCall, startMinimalUpstream, writeBenchConfig } from './http-setup.ts';
+import { toolFlags } from './tool-flags.ts';
 
-// Every flag takes a value. An unknown one is refused: a mistyped --a-cli would otherwise run
-// the same build on both sides and report a B/A of 1.
-const FLAGS = new Set(['--a-cli', '--b-cli', '--a-flag', '--b-flag', '--rounds']);
-const args = process.argv.slice(2);
-for (let index = 0; index < args.length; index += 2) {
-  if (!FLAGS.has(args[index]!) || args[index + 1] === undefined) {
-    process.stderr.write(`http-ab: ${FLAGS.has(args[index]!) ? `${args[index]} expects a value` : `unknown argument ${args[index]}`}; known: ${[...FLAGS].join(', ')}\n`);
-    process.exit(2);
-  }
-}
-const values = (flag: string) => args.flatMap((arg, index) => (index % 2 === 1 && args[index - 1] === flag ? [arg] : []));
-const rounds = Number(values('--rounds')[0] ?? 30);
-if (!(Number.isInteger(rounds) && rounds > 0)) {
-  process.stderr.write('http-ab: --rounds expects a whole number above 0\n');
-  process.exit(2);
-}
+const flags = toolFlags('http-ab', ['--a-cli', '--b-cli', '--a-flag', '--b-flag', '--rounds']);
+const rounds = flags.whole('--rounds', 30);
 const SIDES = {
-  A: { cli: values('--a-cli')[0] ?? WARDEN, flags: values('--a-flag') },
-  B: { cli: values('--b-cli')[0] ?? WARDEN, flags: values('--b-flag') },
+  A: { cli: flags.values('--a-cli')[0] ?? WARDEN, flags: flags.values('--a-flag') },
+  B: { cli: flags.values('--b-cli')[0] ?? WARDEN, flags: flags.values('--b-flag') },
 };
 type Side = keyof typeof SIDES;
 /** Calls per turn: ~0.3 s each on 2 cores, short enough for the load to stay alike within a round. */

@@ -17,26 +17,14 @@ import { pinoListeningUrl, WARDEN } from '../testkit/support/gateway-process.ts'
 import { processCpuMicros } from './gateway-cpu.ts';
 import { httpCaller } from './http-caller.ts';
 import { BENCH_ENV, benchToken, newEraCall, startMinimalUpstream, writeBenchConfig } from './http-setup.ts';
+import { toolFlags } from './tool-flags.ts';
 
-const FLAGS = new Set(['--cli', '--runs', '--seconds', '--in-flight', '--flag']);
-const args = process.argv.slice(2);
-for (let index = 0; index < args.length; index += 2) {
-  if (!FLAGS.has(args[index]!) || args[index + 1] === undefined) {
-    process.stderr.write(`promotion: ${FLAGS.has(args[index]!) ? `${args[index]} expects a value` : `unknown argument ${args[index]}`}; known: ${[...FLAGS].join(', ')}\n`);
-    process.exit(2);
-  }
-}
-const values = (flag: string) => args.flatMap((arg, index) => (index % 2 === 1 && args[index - 1] === flag ? [arg] : []));
-function whole(flag: string, fallback: number): number {
-  const value = Number(values(flag)[0] ?? fallback);
-  if (Number.isInteger(value) && value > 0) return value;
-  process.stderr.write(`promotion: ${flag} expects a whole number above 0\n`);
-  process.exit(2);
-}
-const cli = values('--cli')[0] ?? WARDEN;
-const runs = whole('--runs', 3);
-const seconds = whole('--seconds', 5);
-const inFlight = whole('--in-flight', 32);
+const flags = toolFlags('promotion', ['--cli', '--runs', '--seconds', '--in-flight', '--flag']);
+const cli = flags.values('--cli')[0] ?? WARDEN;
+const gatewayFlags = flags.values('--flag');
+const runs = flags.whole('--runs', 3);
+const seconds = flags.whole('--seconds', 5);
+const inFlight = flags.whole('--in-flight', 32);
 const WARMUP_MS = 6_000;
 
 interface Scavenge {
@@ -72,7 +60,7 @@ try {
     const dir = mkdtempSync(join(tmpdir(), 'warden-promotion-'));
     const tracePath = join(dir, 'gc.log');
     const trace = openSync(tracePath, 'w');
-    const nodeArgs = ['--trace-gc', '--trace-gc-nvp', ...values('--flag')];
+    const nodeArgs = ['--trace-gc', '--trace-gc-nvp', ...gatewayFlags];
     const gateway = await startListeningProcess(process.execPath, [...nodeArgs, cli, 'serve', '--config', writeBenchConfig(dir, upstream.url), '--http', '--port', '0'], BENCH_ENV, pinoListeningUrl, { stdout: trace });
     const caller = httpCaller(gateway.url, bearer);
     try {
@@ -104,7 +92,7 @@ try {
     }
   }
   const header = ['run', 'calls/s', 'gw CPU/call', 'scavenges', 'promoted/scavenge', 'survived/scavenge', 'scavenge pauses', 'mark-compacts'];
-  process.stdout.write(`${renderTable(header, rows)}(new era over HTTP, ${inFlight} in flight, ${seconds} s after a ${WARMUP_MS / 1000} s warm-up; gateway ${cli}${values('--flag').length > 0 ? ` with ${values('--flag').join(' ')}` : ''}, under --trace-gc)\n`);
+  process.stdout.write(`${renderTable(header, rows)}(new era over HTTP, ${inFlight} in flight, ${seconds} s after a ${WARMUP_MS / 1000} s warm-up; gateway ${cli}${gatewayFlags.length > 0 ? ` with ${gatewayFlags.join(' ')}` : ''}, under --trace-gc)\n`);
 } finally {
   await upstream.close();
 }
