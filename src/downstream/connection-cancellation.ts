@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
  * with another request unanswered sees its signal aborted too; everything a request reads of its
  * signal (the upstream call, the outcome it records) happens before its answer is written.
  */
-export class ConnectionCancellation {
+class ConnectionCancellation {
   readonly #controller = new AbortController();
   #unanswered = 0;
 

@@ -284,13 +284,13 @@ export class NodeHttpClientTransport implements Transport {
           },
         },
         (res) => {
-          const response = this.#open.add(res);
-          res.once('close', () => this.#open.delete(response));
+          const resOpen = this.#open.add(res);
+          res.once('close', () => this.#open.delete(resOpen));
           resolve(res);
         },
       );
-      const request = this.#open.add(req);
-      req.once('close', () => this.#open.delete(request));
+      const reqOpen = this.#open.add(req);
+      req.once('close', () => this.#open.delete(reqOpen));
       const awaiting = requestId === undefined ? undefined : this.#awaitAnswer(requestId, req);
       req.once('error', (error: NodeJS.ErrnoException) => {
         // A kept-alive socket the upstream closed while idle resets on reuse, before the upstream
