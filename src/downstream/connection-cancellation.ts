@@ -7,9 +7,9 @@ import type { Socket } from 'node:net';
  * AbortController, aborted when the connection closes while one of them is unanswered.
  *
  * Why not a controller per request: on Node 20 every new AbortSignal gets a hidden class of its
- * own and carries ~0.5 KB per call into the old generation; sharing one per connection cut the
- * gateway's CPU per call at 32 in flight by 3-9% in 3 of 4 side-by-side runs (bench/http-ab.ts,
- * README "Performance").
+ * own and carries ~0.5 KB per call into the old generation (64 -> 3-7 KB promoted per scavenge at
+ * 32 in flight; the CPU per call moved 0.91-1.03x in four side-by-side runs, within their noise:
+ * bench/promotion.ts, bench/http-ab.ts, README "Performance").
  * What a shared signal changes: a request answered earlier on a connection that is later closed
  * with another request unanswered sees its signal aborted too; everything a request reads of its
  * signal (the upstream call, the outcome it records) happens before its answer is written.
