@@ -167,7 +167,7 @@ export async function run(args: string[]): Promise<number> {
       if (abandoned > 0) log.warn({ abandoned }, 'shutdown grace elapsed with calls in flight');
       await edge.close();
     } else {
-      const { closed } = await serveStdio(gateway);
+      const { closed } = await serveStdio(gateway, { maxLineBytes: config.server.max_body_bytes });
       log.info({ transport: 'stdio' }, 'serving on stdio');
       await Promise.race([stop.received, closed]);
       await drain(gateway.inFlight, config.server.shutdown_grace_ms, log);

@@ -81,7 +81,7 @@ const serverSchema = z
     port: z.number().int().min(0).max(65535).default(8787),
     allowed_hosts: z.array(z.string().min(1)).default([]).describe('Extra Host header values accepted besides the bind address.'),
     allowed_origins: z.array(z.string().min(1)).default([]).describe('Origins accepted besides http(s)://localhost / 127.0.0.1.'),
-    max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024),
+    max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024).describe('Largest request: an HTTP body (413 beyond it) or a stdio line (REQUEST_TOO_LARGE).'),
     shutdown_grace_ms: z.number().int().min(0).default(5_000).describe('How long in-flight calls may finish on SIGINT/SIGTERM.'),
     session_idle_ms: z.number().int().positive().default(30 * 60_000).describe('A Streamable HTTP session without requests this long is closed.'),
     watch_config: z.boolean().default(true).describe('Reload the config when its file changes, as SIGHUP does.'),

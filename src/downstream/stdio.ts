@@ -7,7 +7,7 @@ import { serveModernStdio } from './modern-stdio.ts';
 import { createSession } from './session.ts';
 import { writesPerTick } from '../tick-writes.ts';
 
-/** An opening line longer than this is not looked at: the connection is old era (the SDK's limits apply). */
+/** An opening line longer than this is not looked at: the connection is old era (within the line limit of exact-lines.ts). */
 const MAX_OPENING_BYTES = 1024 * 1024;
 
 /**
@@ -16,15 +16,15 @@ const MAX_OPENING_BYTES = 1024 * 1024;
  * (initialize) an old-era SDK session. stdio has no headers: the caller's token is WARDEN_TOKEN
  * from the environment the client started us with, read once.
  */
-export async function serveStdio(gateway: Gateway, env: NodeJS.ProcessEnv = process.env): Promise<{ closed: Promise<void> }> {
+export async function serveStdio(gateway: Gateway, limits: { maxLineBytes: number }, env: NodeJS.ProcessEnv = process.env): Promise<{ closed: Promise<void> }> {
   const token = env.WARDEN_TOKEN;
   const closed = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
     process.stdin.once('close', resolve);
   });
-  // Numbers that would change on the way are refused before either era parses a line.
+  // Lines over the limit and numbers that would change on the way are refused before either era parses a line.
   const output = writesPerTick(process.stdout);
-  const { opening, input } = await readOpening(exactLines(process.stdin, output));
+  const { opening, input } = await readOpening(exactLines(process.stdin, output, limits.maxLineBytes));
   if (opening !== undefined && opensNewEra(opening)) {
     serveModernStdio(gateway, token, input, output);
   } else {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deserializeMessage, type JSONRPCMessage, ProtocolError } from '@modelcontextprotocol/client';
+import { type DroppedMessage, HEAD, keepTail, responseIdOf, startDropped } from '../dropped-line.ts';
 
 /**
  * `max_result_bytes`: an upstream message larger than the cap is dropped while it is read, never
@@ -26,46 +27,6 @@ export function tooLargeLimit(error: unknown): number | undefined {
   if (!(error instanceof ProtocolError)) return undefined;
   const data = error.data as { mark?: unknown; limit?: unknown } | undefined;
   return data?.mark === MARK && typeof data.limit === 'number' ? data.limit : undefined;
-}
-
-/** How much of a dropped message's start and end is kept, to read its id. */
-export const HEAD = 512;
-const TAIL = 128;
-
-/** What a message being dropped keeps of itself: the first bytes, and the last ones as they come. */
-export interface DroppedMessage {
-  head: string;
-  tail: Buffer;
-  bytes: number;
-}
-
-export function startDropped(head: string, held: Buffer): DroppedMessage {
-  return { head, tail: Buffer.from(held.subarray(-TAIL)), bytes: held.length };
-}
-
-export function keepTail(dropping: DroppedMessage, piece: Buffer): void {
-  dropping.bytes += piece.length;
-  dropping.tail = piece.length >= TAIL ? Buffer.from(piece.subarray(-TAIL)) : Buffer.concat([dropping.tail, piece]).subarray(-TAIL);
-}
-const SCALAR = String.raw`(?:"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|true|false|null)`;
-/** The leading scalar members of the top-level object, then the first structured one's key. */
-const LEADING = new RegExp(String.raw`^\s*\{\s*((?:"[A-Za-z_]+"\s*:\s*${SCALAR}\s*,\s*)*)"(result|error|method|params)"`);
-const ID_MEMBER = new RegExp(String.raw`"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)`);
-/** `"id":N}` at the very end: the last member of the top-level object (its brace closes the line). */
-const TRAILING_ID = new RegExp(String.raw`"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)\s*\}\s*$`);
-
-/**
- * Which response a dropped line was: only a line whose top-level object holds `result` or
- * `error` is a response (a huge server->client request must not fail one of our own calls that
- * happens to share its id). The id is among the leading scalar members (`{"jsonrpc","id",...}`)
- * or the very last one (the SDK writes `{"result":...,"jsonrpc":"2.0","id":7}`).
- */
-export function responseIdOf(head: string, tail: string): string | number | undefined {
-  const leading = LEADING.exec(head);
-  if (!leading || (leading[2] !== 'result' && leading[2] !== 'error')) return undefined;
-  const raw = ID_MEMBER.exec(leading[1]!)?.[1] ?? TRAILING_ID.exec(tail)?.[1];
-  if (raw === undefined) return undefined;
-  return raw.startsWith('"') ? (JSON.parse(raw) as string) : Number(raw);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { type Dropped, type DroppedMessage, HEAD, keepTail, responseIdOf, startDropped, tooLargeResponse } from './result-cap.ts';
+import { type DroppedMessage, HEAD, keepTail, responseIdOf, startDropped } from '../dropped-line.ts';
+import { type Dropped, tooLargeResponse } from './result-cap.ts';
 
 /**
  * `max_result_bytes` for a legacy SSE upstream. The SDK's SSEClientTransport reads each event

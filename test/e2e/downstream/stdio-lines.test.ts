@@ -1,4 +1,7 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decisionRowOf } from '../../../testkit/support/audit.ts';
 import { type RawStdio, startRawStdio } from '../../../testkit/support/gateway-process.ts';
 import { modernEnvelope } from '../../../testkit/support/rpc.ts';
 import { lastReceived, openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
@@ -11,15 +14,22 @@ import { lastReceived, openRecordingWorld, type OpenWorld } from '../../../testk
  */
 const MESSAGE = 'line\u2028separator\u2029paragraph 😀 é';
 
+const LINE_LIMIT = 4096;
+
 let t: OpenWorld;
 let modern: RawStdio;
+// The same world behind gateways whose line limit (server.max_body_bytes) is small.
+let limited: { old: RawStdio; modern: RawStdio };
 
 beforeAll(async () => {
   t = await openRecordingWorld({ stdio: true });
   modern = await startRawStdio(t.world.config, {}, 'new');
+  const config = join(t.world.dir, 'warden.small-lines.json');
+  writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(t.world.config, 'utf8')), server: { max_body_bytes: LINE_LIMIT } }));
+  limited = { old: await startRawStdio(config), modern: await startRawStdio(config, {}, 'new') };
 }, 60_000);
 afterAll(async () => {
-  await modern?.close();
+  await Promise.all([modern?.close(), limited?.old.close(), limited?.modern.close()]);
   await t?.close();
 });
 
@@ -39,5 +49,23 @@ describe('stdio lines with U+2028 and U+2029 inside a JSON string', () => {
     expect(answer.result.content).toEqual([{ type: 'text', text: MESSAGE }]);
     expect(lastReceived(t.world.proxy, 'tools/call')?.params.arguments).toEqual({ message: MESSAGE });
     expect(stdio().lines.filter((m) => m.id === null), 'no parse errors').toEqual([]);
+  });
+});
+
+describe('a stdio line over server.max_body_bytes', () => {
+  it.each([
+    ['2026-07-28', () => limited.modern, modernEnvelope()],
+    ['2025-11-25', () => limited.old, undefined],
+  ] as const)('is dropped as it is read and answered REQUEST_TOO_LARGE; nothing decided or forwarded; the next line is served (%s)', async (era, stdio, meta) => {
+    const id = `big-${era}`;
+    const line = JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'up__echo', arguments: { message: 'x'.repeat(4 * LINE_LIMIT) }, ...(meta ? { _meta: meta } : {}) } });
+    const answer = await stdio().send(line, id);
+    expect(answer.error).toMatchObject({ code: -32600, data: { code: 'REQUEST_TOO_LARGE' } });
+    expect(answer.error.message).toContain(`exceeds ${LINE_LIMIT} bytes`);
+    // Counted by the id: the gateway's own discovery requests may reach the upstream meanwhile.
+    expect(t.world.proxy.received.filter((request) => request.body.includes(id)), 'requests of it the upstream received').toEqual([]);
+    expect(decisionRowOf(t.world.audit, id)).toBeUndefined();
+    const next = await stdio().send(echo(`after-${era}`, meta), `after-${era}`);
+    expect(next.result.content).toEqual([{ type: 'text', text: MESSAGE }]);
   });
 });

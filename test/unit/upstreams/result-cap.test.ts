@@ -1,6 +1,6 @@
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
-import { CappedReadBuffer, type Dropped, responseIdOf, tooLargeLimit, tooLargeResponse } from '../../../src/upstreams/result-cap.ts';
+import { CappedReadBuffer, type Dropped, tooLargeLimit, tooLargeResponse } from '../../../src/upstreams/result-cap.ts';
 
 const line = (message: object) => Buffer.from(`${JSON.stringify(message)}\n`);
 function buffer(limit: number) {
@@ -41,18 +41,7 @@ describe('result cap - the stdio line buffer', () => {
   });
 });
 
-describe('result cap - which response a dropped line was', () => {
-  it('reads the id from the leading scalar members or from the very end', () => {
-    expect(responseIdOf('{"jsonrpc":"2.0","id":"a\\"b","result":{"id":1', '')).toBe('a"b');
-    expect(responseIdOf('{"result":{"content":[{"id":5', '"x"}]},"jsonrpc":"2.0","id":12}')).toBe(12);
-    expect(responseIdOf('{"error":{"code":1', '"jsonrpc":"2.0","id":-4}\r')).toBe(-4);
-  });
-
-  it('does not take a nested id for the message id', () => {
-    expect(responseIdOf('{"result":{"content":[{"id":5', '"x","id":9}]}}')).toBeUndefined();
-    expect(responseIdOf('{"method":"x","id":1,"params":{', '"id":2}')).toBeUndefined();
-  });
-
+describe('result cap - its own answer', () => {
   it('knows its own mark, and no upstream error can carry it', () => {
     const own = tooLargeResponse(1, 10, 5) as { error: { code: number; message: string; data: unknown } };
     expect(tooLargeLimit(new ProtocolError(own.error.code, own.error.message, own.error.data))).toBe(5);
