@@ -22,24 +22,30 @@ function isLoopback(host: string): boolean {
   return LOOPBACK.has(host);
 }
 
+/** The host name in `url`; '' when it is no URL (a malformed Host header was answered 500). */
+function hostnameOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The Host header each guard last let through. Nearly every request repeats it, and parsing it
+ * as a URL was ~1% of the gateway's CPU per call at 32 in flight (CPU profile, 2026-12-07).
+ */
+const lastAllowedHost = new WeakMap<GuardOptions, string>();
+
 /** Returns why the request is refused, or undefined when it may pass. */
 export function refuseReason(req: IncomingMessage, options: GuardOptions): string | undefined {
   const hostHeader = req.headers.host;
-  if (isLoopback(options.host) || options.allowedHosts.length > 0) {
-    const hostname = hostHeader === undefined ? undefined : new URL(`http://${hostHeader}`).hostname;
-    const ok = hostHeader !== undefined && (options.allowedHosts.includes(hostHeader) || (hostname !== undefined && isLoopback(hostname)));
-    if (!ok) return `Host ${hostHeader ?? '(none)'} is not allowed`;
+  if ((isLoopback(options.host) || options.allowedHosts.length > 0) && (hostHeader === undefined || lastAllowedHost.get(options) !== hostHeader)) {
+    if (hostHeader === undefined || !(options.allowedHosts.includes(hostHeader) || isLoopback(hostnameOf(`http://${hostHeader}`)))) return `Host ${hostHeader ?? '(none)'} is not allowed`;
+    lastAllowedHost.set(options, hostHeader);
   }
   const origin = req.headers.origin;
-  if (origin !== undefined && !options.allowedOrigins.includes(origin)) {
-    let hostname: string | undefined;
-    try {
-      hostname = new URL(origin).hostname;
-    } catch {
-      hostname = undefined;
-    }
-    if (hostname === undefined || !isLoopback(hostname)) return `Origin ${origin} is not allowed`;
-  }
+  if (origin !== undefined && !options.allowedOrigins.includes(origin) && !isLoopback(hostnameOf(origin))) return `Origin ${origin} is not allowed`;
   return undefined;
 }
 

@@ -32,8 +32,9 @@ export async function serveAdmin(
   gateway: Gateway,
   options: Omit<GuardOptions, 'maxBodyBytes'> & { health: HealthSources; draining: () => boolean; console?: ConsoleHandler | undefined },
 ): Promise<AdminEdge> {
+  const guard = { ...options, maxBodyBytes: 0 };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const refused = refuseReason(req, { ...options, maxBodyBytes: 0 });
+    const refused = refuseReason(req, guard);
     if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method === 'GET' && path === METRICS_PATH) return sendMetrics(res);

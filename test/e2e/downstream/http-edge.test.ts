@@ -40,6 +40,18 @@ describe('HTTP edge', () => {
     expect(JSON.parse(res.body).error.message).toBe(`Forbidden: Host evil.example:${port} is not allowed`);
   });
 
+  it('refuses a foreign Host right after the usual one passed (the guard remembers only what it let through)', async () => {
+    expect((await post({ host: `localhost:${port}` }, INIT)).status).toBe(200);
+    expect((await post({ host: `localhost.evil.example:${port}` }, INIT)).status).toBe(403);
+    expect((await post({ host: `localhost:${port}` }, INIT)).status).toBe(200);
+  });
+
+  it.each(['a b', '[::1', 'localhost:99999x'])('refuses a Host header that is no host (%s) with 403, not a 500', async (host) => {
+    const res = await post({ host }, INIT);
+    expect(res.status).toBe(403);
+    expect(JSON.parse(res.body).error.message).toBe(`Forbidden: Host ${host} is not allowed`);
+  });
+
   it('accepts a localhost Origin and Host', async () => {
     const res = await post({ origin: 'http://localhost:3000', host: `localhost:${port}` }, INIT);
     expect(res.status).toBe(200);
