@@ -9,6 +9,7 @@ import { ApiError, type ApiDeps, authorizePage, PAGES, type Page, pagesAllowed, 
 import type { ConsoleConfig } from './config.ts';
 import { createDevLogin, createOidcLogin, type DevLogin, type OidcLogin } from './login.ts';
 import { ConsoleSessions, overTls } from './sessions.ts';
+import { requestUrl } from '../request-url.ts';
 
 /**
  * `/console` (issue 16): a read-only page, its ES module and stylesheet (served from
@@ -125,8 +126,8 @@ export async function createConsole(options: ConsoleOptions): Promise<ConsoleHan
 
   return {
     async handle(req, res) {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname !== '/console' && !url.pathname.startsWith('/console/')) return false;
+      const url = requestUrl(req);
+      if (url === undefined || (url.pathname !== '/console' && !url.pathname.startsWith('/console/'))) return false;
       try {
         await route(req, res, url);
       } catch (error) {

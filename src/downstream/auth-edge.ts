@@ -4,6 +4,7 @@ import { checkRequiredScopes, insufficientScopeChallenge, PROTECTED_RESOURCE_MET
 import { asWardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { sendError } from './http-guard.ts';
+import { requestUrl } from '../request-url.ts';
 
 /**
  * The HTTP auth edge (MCP authorization, RFC 6750 and RFC 9728): before any MCP handling, the
@@ -49,7 +50,8 @@ export function createAuthEdge(options: AuthEdgeOptions): AuthEdge {
     },
 
     async handle(req, res) {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      // A target that is no URL goes on to the handler, which answers it 400.
+      const path = requestUrl(req)?.pathname ?? '';
       if (path === PROTECTED_RESOURCE_METADATA_PATH || path.startsWith(`${PROTECTED_RESOURCE_METADATA_PATH}/`)) {
         if (req.method !== 'GET') return sendError(res, 405, -32600, 'Method not allowed', 'REQUEST_INVALID'), true;
         const body = JSON.stringify(protectedResourceMetadata(options.auth, resourceUrl(req)));

@@ -37,12 +37,18 @@ function hostnameOf(url: string): string {
  */
 const lastAllowedHost = new WeakMap<GuardOptions, string>();
 
-/** Returns why the request is refused, or undefined when it may pass. */
+/**
+ * Returns why the request is refused, or undefined when it may pass. A Host header that is no
+ * host at all is refused on any bind (it reached `new URL` in the auth edge's metadata URL: a 500).
+ */
 export function refuseReason(req: IncomingMessage, options: GuardOptions): string | undefined {
   const hostHeader = req.headers.host;
-  if ((isLoopback(options.host) || options.allowedHosts.length > 0) && (hostHeader === undefined || lastAllowedHost.get(options) !== hostHeader)) {
-    if (hostHeader === undefined || !(options.allowedHosts.includes(hostHeader) || isLoopback(hostnameOf(`http://${hostHeader}`)))) return `Host ${hostHeader ?? '(none)'} is not allowed`;
-    lastAllowedHost.set(options, hostHeader);
+  if (hostHeader === undefined || lastAllowedHost.get(options) !== hostHeader) {
+    const hostname = hostHeader === undefined ? undefined : hostnameOf(`http://${hostHeader}`);
+    const checked = isLoopback(options.host) || options.allowedHosts.length > 0;
+    const allowed = hostname === undefined ? !checked : hostname !== '' && (!checked || options.allowedHosts.includes(hostHeader!) || isLoopback(hostname));
+    if (!allowed) return `Host ${hostHeader ?? '(none)'} is not allowed`;
+    if (hostHeader !== undefined) lastAllowedHost.set(options, hostHeader);
   }
   const origin = req.headers.origin;
   if (origin !== undefined && !options.allowedOrigins.includes(origin) && !isLoopback(hostnameOf(origin))) return `Origin ${origin} is not allowed`;

@@ -23,6 +23,7 @@ import { createSession, type Extra, type SessionOptions } from './session.ts';
 import { mintSessionId, openSessionId, resumeSdkSession } from './shared-sessions.ts';
 import { refusalResponse, toJsonRpcError } from '../jsonrpc-errors.ts';
 import { traceOf } from './dispatch.ts';
+import { requestUrl } from '../request-url.ts';
 
 /**
  * The HTTP edge: Streamable HTTP at /mcp, legacy SSE at /sse + /messages, on 127.0.0.1 by default.
@@ -163,7 +164,9 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refused = refuseReason(req, options);
     if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = requestUrl(req);
+    if (url === undefined) return sendError(res, 400, -32600, 'Bad request target', 'REQUEST_INVALID');
+    const path = url.pathname;
     if (path === LIVENESS_PATH && req.method === 'GET') return sendLiveness(res, draining);
     if (path === READINESS_PATH && req.method === 'GET' && options.health) return sendReadiness(res, readiness(gateway, options.health, draining));
     if (path === METRICS_PATH && req.method === 'GET' && options.metrics === true) return sendMetrics(res);
@@ -265,7 +268,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       return;
     }
     if (path === '/messages' && req.method === 'POST') {
-      const sessionId = new URL(req.url ?? '/', 'http://localhost').searchParams.get('sessionId') ?? '';
+      const sessionId = url.searchParams.get('sessionId') ?? '';
       const transport = ownedBy(sessionId) ? legacy.get(sessionId) : undefined;
       if (!transport) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
       let body: unknown;

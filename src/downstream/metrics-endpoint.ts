@@ -5,6 +5,7 @@ import type { ConsoleHandler } from '../console/index.ts';
 import type { Gateway } from '../gateway/index.ts';
 import { type GuardOptions, refuseReason, sendError } from './http-guard.ts';
 import { type HealthSources, READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
+import { requestUrl } from '../request-url.ts';
 
 /**
  * `GET /metrics` in the Prometheus text format. Served without a token, like `/readyz`: scrapers
@@ -36,7 +37,8 @@ export async function serveAdmin(
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const refused = refuseReason(req, guard);
     if (refused) return sendError(res, 403, -32000, `Forbidden: ${refused}`, 'REQUEST_INVALID');
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestUrl(req)?.pathname;
+    if (path === undefined) return sendError(res, 400, -32600, 'Bad request target', 'REQUEST_INVALID');
     if (req.method === 'GET' && path === METRICS_PATH) return sendMetrics(res);
     if (req.method === 'GET' && path === READINESS_PATH) return sendReadiness(res, readiness(gateway, options.health, options.draining()));
     if (options.console && (await options.console.handle(req, res))) return;

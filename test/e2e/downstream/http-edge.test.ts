@@ -15,9 +15,9 @@ afterAll(() => gw?.close());
 
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
 
-function post(headers: Record<string, string>, body: string, target = port): Promise<{ status: number; body: string }> {
+function post(headers: Record<string, string>, body: string, target = port, path = '/mcp'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: target, path: '/mcp', method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: target, path, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
@@ -69,9 +69,41 @@ describe('HTTP edge', () => {
     expect(JSON.parse(res.body).error).toMatchObject({ code: -32700, data: { code: 'REQUEST_INVALID' } });
   });
 
+  it.each(['//', '//[x', '//a%'])('answers 404 for a path that new URL(path, base) took for a host (%s), not a 500', async (path) => {
+    const res = await post({}, INIT, port, path);
+    expect(res.status).toBe(404);
+  });
+
+  it.each(['*'])('answers 400 for a request target that is no URL (%s), not a 500', async (path) => {
+    const res = await post({}, INIT, port, path);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body).error).toMatchObject({ code: -32600, message: 'Bad request target', data: { code: 'REQUEST_INVALID' } });
+  });
+
+  it('does not read a target that starts with // as a host: //evil/mcp is no /mcp', async () => {
+    expect((await post({}, INIT, port, '//evil.example/mcp')).status).toBe(404);
+    expect((await post({}, INIT, port, 'http://localhost/mcp')).status).toBe(200);
+  });
+
   it('answers 404 for an unknown session and 400 for a request without one', async () => {
     expect((await post({ 'mcp-session-id': 'nope' }, INIT)).status).toBe(404);
     expect((await post({}, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }))).status).toBe(400);
+  });
+});
+
+describe('HTTP edge - bound to every interface', () => {
+  it('checks no Host name then, but refuses a Host header that is no host at all', async () => {
+    const { serveHttp } = await import('../../../src/downstream/http.ts');
+    const edge = await serveHttp(gw.gateway, { host: '0.0.0.0', port: 0, allowedHosts: [], allowedOrigins: [], maxBodyBytes: 2048, sessionIdleMs: 60_000 });
+    try {
+      const open = Number(new URL(edge.url).port);
+      expect((await post({ host: `gateway.example:${open}` }, INIT, open)).status).toBe(200);
+      const malformed = await post({ host: 'a b' }, INIT, open);
+      expect(malformed.status).toBe(403);
+      expect(JSON.parse(malformed.body).error.message).toBe('Forbidden: Host a b is not allowed');
+    } finally {
+      await edge.close();
+    }
   });
 });
 

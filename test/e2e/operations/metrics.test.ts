@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCaller, type Caller } from '../../../testkit/support/rpc.ts';
 import { startWorld, waitForCatalog, type World } from '../../../testkit/support/worlds/security.ts';
@@ -51,6 +52,17 @@ describe('GET /metrics', () => {
     expect((await scrape(world.gateway.url)).status).toBe(401);
     const withToken = await fetch(new URL('/metrics', world.gateway.url), { headers: { authorization: `Bearer ${alice.token}` } });
     expect(withToken.status).toBe(404);
+  });
+
+  it('answers a request target that is no URL 400, and one read as a host before 404, never 500', async () => {
+    const statusOf = (path: string) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        const { hostname, port } = new URL(adminUrl);
+        request({ host: hostname, port, path }, (res) => (res.resume(), resolve(res.statusCode))).on('error', reject).end();
+      });
+    expect(await statusOf('*')).toBe(400);
+    expect(await statusOf('//[x')).toBe(404);
+    expect(await statusOf('//metrics')).toBe(404);
   });
 
   it('counts requests by method, decision and code, with stage and end-to-end latency', async () => {
