@@ -27,8 +27,17 @@ export interface EventEncoder {
   other(kind: EventKind, time: Date, data: Record<string, unknown>): EventFields;
 }
 
-/** Times are stored as UTC ISO strings with milliseconds, so text order is time order. */
+/** What `Date.prototype.toISOString` writes for the years 0000-9999. */
+const ISO_TIME = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
+/**
+ * Times are stored as UTC ISO strings with milliseconds, so text order is time order. The
+ * pipeline's events carry that form already (toISOString of its clock): taken as it is, not
+ * parsed and written again (~1% of the gateway's CPU per call at 32 in flight, profile
+ * 2026-12-07); anything else is parsed, and refused when it is no date.
+ */
 function isoTime(time: string | Date): string {
+  if (typeof time === 'string' && ISO_TIME.test(time)) return time;
   const date = typeof time === 'string' ? new Date(time) : time;
   if (Number.isNaN(date.getTime())) throw new WardenError('INTERNAL', `audit event time is not a date: ${String(time)}`);
   return date.toISOString();
