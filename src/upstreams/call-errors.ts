@@ -1,7 +1,7 @@
 import { ProtocolError, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import { WardenError } from '../errors.ts';
 import { wardenErrorOf } from '../jsonrpc-errors.ts';
-import { tooLargeLimit } from './result-cap.ts';
+import { tooLargeLimit, unansweredReason } from './own-answers.ts';
 
 /**
  * Turns what a forwarded upstream request threw into a WardenError. `why` says whether our own
@@ -23,6 +23,10 @@ export function upstreamCallError(upstream: string, error: unknown, why: 'timeou
   const limit = tooLargeLimit(error);
   if (limit !== undefined) {
     return new WardenError('RESULT_TOO_LARGE', `Upstream "${upstream}" answered with more than max_result_bytes (${limit} bytes); the answer was dropped`, { cause: error, details: { upstream, limit } });
+  }
+  const unanswered = unansweredReason(error);
+  if (unanswered !== undefined) {
+    return new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${upstream}" failed: ${unanswered}`, { cause: error, details: { upstream } });
   }
   if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) {
     return new WardenError('UPSTREAM_UNAVAILABLE', `Upstream "${upstream}" closed the connection`, { cause: error, details: { upstream } });

@@ -5,7 +5,8 @@ import { JSONRPCMessageSchema, JSONRPCResultResponseSchema } from '@modelcontext
 import { createParser } from 'eventsource-parser';
 import { modernRequestHeaders } from './mcp-headers.ts';
 import { TransientMap, TransientSet } from '../transient-tables.ts';
-import { type Dropped, tooLargeResponse } from './result-cap.ts';
+import { tooLargeResponse, unansweredResponse } from './own-answers.ts';
+import type { Dropped } from './result-cap.ts';
 
 /**
  * The client side of Streamable HTTP (MCP 2025-11-25) toward one upstream, on `node:http` with a
@@ -100,6 +101,7 @@ export class NodeHttpClientTransport implements Transport {
     const status = res.statusCode ?? 0;
     if (status === 202) {
       res.resume();
+      if (requestId !== undefined) return this.#unanswered(requestId, 'HTTP 202 with no response to the request');
       // An initialized notification opens the upstream's own stream (its notifications and requests).
       if ('method' in message && message.method === 'notifications/initialized') this.#openEventStream();
       return;
@@ -119,11 +121,19 @@ export class NodeHttpClientTransport implements Transport {
     if (type.startsWith('application/json')) {
       const text = await readText(res, this.#limit);
       if (typeof text === 'number') return this.#dropped(text, requestId);
-      const parsed = JSON.parse(text) as unknown;
-      for (const item of Array.isArray(parsed) ? parsed : [parsed]) this.#deliver(item);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return requestId === undefined ? this.onerror?.(new Error('the upstream answered with a body that is no JSON')) : this.#unanswered(requestId, 'its answer is no JSON');
+      }
+      let answered = false;
+      for (const item of Array.isArray(parsed) ? parsed : [parsed]) answered = this.#deliverAnswer(item, requestId) || answered;
+      if (requestId !== undefined && !answered) this.#unanswered(requestId, 'its answer held no JSON-RPC response to the request');
       return;
     }
     res.resume();
+    if (requestId !== undefined) this.#unanswered(requestId, `HTTP ${status} answer of type "${type}" with no response to the request`);
   }
 
   async close(): Promise<void> {
@@ -168,6 +178,27 @@ export class NodeHttpClientTransport implements Transport {
   }
 
   /**
+   * A message of the answer to one POST (its JSON body or its event stream): a response there is
+   * delivered only when it answers that POST's request. One with another id would settle another
+   * call, perhaps another caller's, with this one's data: it is dropped as the upstream's error.
+   * Requests and notifications go on. True when `requestId` was answered.
+   */
+  #deliverAnswer(value: unknown, requestId: string | number | undefined): boolean {
+    const parsed = parseUpstreamMessage(value);
+    const message = parsed.success ? parsed.data : undefined;
+    const answers = message !== undefined && !('method' in message) && requestId !== undefined && message.id === requestId;
+    if (message === undefined) this.onerror?.(new Error(`invalid JSON-RPC message from upstream: ${parsed.error!.message}`));
+    else if ('method' in message || answers) this.onmessage?.(message);
+    else this.onerror?.(new Error(`the upstream answered request ${JSON.stringify(requestId ?? null)} with a response for ${JSON.stringify(message.id)}; dropped`));
+    return answers;
+  }
+
+  /** The upstream's answer to `requestId` is over without a response for it: the call fails now rather than at its timeout. */
+  #unanswered(requestId: string | number, reason: string): void {
+    this.onmessage?.(unansweredResponse(requestId, reason));
+  }
+
+  /**
    * Delivers a stream's events. `standalone`: the GET stream, resumed whenever it ends; a POST's
    * stream is resumed only when it ends after an event id and before any response.
    */
@@ -186,20 +217,23 @@ export class NodeHttpClientTransport implements Transport {
         if (event.id !== undefined) lastEventId = event.id;
         // Priming events and keep-alives carry no data.
         if (event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
+        let message: unknown;
         try {
-          const message = JSON.parse(event.data) as { id?: unknown; method?: unknown };
-          if (message.id !== undefined && message.method === undefined) answered = true;
-          this.#deliver(message);
+          message = JSON.parse(event.data);
         } catch (error) {
-          this.onerror?.(error as Error);
+          return this.onerror?.(error as Error);
         }
+        if (standalone) this.#deliver(message);
+        else answered = this.#deliverAnswer(message, requestId) || answered;
       },
     });
     let ended = false;
     const done = () => {
       if (ended) return;
       ended = true;
-      if (!this.#closed && !answered && request?.abandoned !== true && (standalone || lastEventId !== undefined)) this.#resume(lastEventId, 0);
+      if (this.#closed || answered || request?.abandoned === true) return;
+      if (standalone || lastEventId !== undefined) this.#resume(lastEventId, 0);
+      else if (requestId !== undefined) this.#unanswered(requestId, 'its event stream ended with no response to the request');
     };
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {

@@ -1,32 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import { deserializeMessage, type JSONRPCMessage, ProtocolError } from '@modelcontextprotocol/client';
+import { deserializeMessage, type JSONRPCMessage } from '@modelcontextprotocol/client';
 import { type DroppedMessage, HEAD, keepTail, responseIdOf, startDropped } from '../dropped-line.ts';
+import { tooLargeResponse } from './own-answers.ts';
 
 /**
  * `max_result_bytes`: an upstream message larger than the cap is dropped while it is read, never
- * held whole, on every transport. The request it answered still needs an answer, so the transport
- * hands the SDK Client an error response for that id carrying a mark only this process knows
- * (an upstream cannot forge "too large" for another call); upstreamCallError turns it into
- * RESULT_TOO_LARGE. The connection stays up: the next message is read as usual.
+ * held whole, on every transport. The request it answered still needs an answer: the transport
+ * hands the SDK Client our own "too large" error for that id (own-answers.ts), which
+ * upstreamCallError turns into RESULT_TOO_LARGE. The connection stays up: the next message is
+ * read as usual.
  */
-const MARK = randomUUID();
 
 /** A message this large or larger was dropped; what the connection logs and reports. */
 export interface Dropped {
   bytes: number;
   /** The request it answered, when it was a response whose id could be read. */
   id: string | number | undefined;
-}
-
-export function tooLargeResponse(id: string | number, bytes: number, limit: number): JSONRPCMessage {
-  return { jsonrpc: '2.0', id, error: { code: -32005, message: `result of ${bytes} bytes or more exceeds ${limit}`, data: { mark: MARK, bytes, limit } } };
-}
-
-/** The limit, when the error is our own "too large" answer. */
-export function tooLargeLimit(error: unknown): number | undefined {
-  if (!(error instanceof ProtocolError)) return undefined;
-  const data = error.data as { mark?: unknown; limit?: unknown } | undefined;
-  return data?.mark === MARK && typeof data.limit === 'number' ? data.limit : undefined;
 }
 
 /**

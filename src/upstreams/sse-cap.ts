@@ -1,5 +1,6 @@
 import { type DroppedMessage, HEAD, keepTail, responseIdOf, startDropped } from '../dropped-line.ts';
-import { type Dropped, tooLargeResponse } from './result-cap.ts';
+import { tooLargeResponse } from './own-answers.ts';
+import type { Dropped } from './result-cap.ts';
 
 /**
  * `max_result_bytes` for a legacy SSE upstream. The SDK's SSEClientTransport reads each event

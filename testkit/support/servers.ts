@@ -84,10 +84,18 @@ export interface Received {
   body: string;
 }
 
+export interface InterceptedAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
 export interface RecordingProxy extends Closable {
   received: Received[];
   /** Called as each request arrives, before it is passed on (e.g. to look at the audit trail then). */
   onReceive: ((request: Received) => void) | undefined;
+  /** When set and it returns an answer for a request, that answer is sent instead of the upstream's (a misbehaving upstream). */
+  intercept: ((request: Received) => InterceptedAnswer | undefined) | undefined;
   /** JSON-RPC request methods the upstream received (notifications and responses excluded). */
   methods(): string[];
 }
@@ -107,6 +115,8 @@ export async function startRecordingProxy(upstreamUrl: string): Promise<Recordin
       const entry = { method: req.method, path: req.url ?? '/', headers: req.headers, body: body.toString() };
       received.push(entry);
       proxy.onReceive?.(entry);
+      const answer = proxy.intercept?.(entry);
+      if (answer !== undefined) return void res.writeHead(answer.status, answer.headers).end(answer.body);
       const out = request(
         { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
         (upstream) => {
@@ -123,6 +133,7 @@ export async function startRecordingProxy(upstreamUrl: string): Promise<Recordin
     url: `${base}${target.pathname}`,
     received,
     onReceive: undefined,
+    intercept: undefined,
     methods: () =>
       received.flatMap((r) => {
         if (!r.body) return [];

@@ -1,6 +1,7 @@
 import { ProtocolError } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
-import { CappedReadBuffer, type Dropped, tooLargeLimit, tooLargeResponse } from '../../../src/upstreams/result-cap.ts';
+import { tooLargeLimit, tooLargeResponse } from '../../../src/upstreams/own-answers.ts';
+import { CappedReadBuffer, type Dropped } from '../../../src/upstreams/result-cap.ts';
 
 const line = (message: object) => Buffer.from(`${JSON.stringify(message)}\n`);
 function buffer(limit: number) {
