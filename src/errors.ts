@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   REQUEST_INVALID: 'The request is malformed or its parameters fail validation.',
   REQUEST_TOO_LARGE: 'The request body (or stdio line) exceeds the configured size limit.',
   REQUEST_NUMBER_INEXACT: 'A number in the request cannot be forwarded exactly (beyond double precision, out of range, or -0); send it as a string.',
+  REQUEST_TOO_DEEP: 'The request nests objects and arrays deeper than server.max_json_depth.',
   REQUEST_ID_IN_USE: 'A request with the same JSON-RPC id is still in flight in this session.',
   REQUEST_STATE_INVALID: 'The requestState of a retried request was not sealed by this gateway, was altered, or belongs to another request.',
   REQUEST_STATE_EXPIRED: 'The requestState of a retried request is past its expiry.',

@@ -1,5 +1,6 @@
 import { WardenError } from './errors.ts';
 import { jsonPathAt } from './json-path-at.ts';
+import { idOf } from './message-id.ts';
 
 /**
  * Numbers that cannot be forwarded exactly are refused (issue 13, hole 7). The gateway parses
@@ -85,15 +86,6 @@ export function assertExactNumbers(text: string): void {
     `the number ${shown}${field === '' ? '' : ` at ${field}`} cannot be forwarded exactly (it is beyond double precision, out of range, or -0); send it as a string`,
     { details: { field, requestId: idOf(text) } },
   );
-}
-
-function idOf(text: string): string | number | null {
-  try {
-    const { id } = JSON.parse(text) as { id?: unknown };
-    return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)) ? id : null;
-  } catch {
-    return null;
-  }
 }
 
 function exact(literal: string): boolean {

@@ -40,6 +40,7 @@ const JSONRPC_CODE: Record<WardenCode, number> = {
   REQUEST_INVALID: ErrorCode.InvalidParams,
   REQUEST_TOO_LARGE: ErrorCode.InvalidRequest,
   REQUEST_NUMBER_INEXACT: ErrorCode.InvalidParams,
+  REQUEST_TOO_DEEP: ErrorCode.InvalidRequest,
   REQUEST_ID_IN_USE: ErrorCode.InvalidRequest,
   REQUEST_STATE_INVALID: ErrorCode.InvalidParams,
   REQUEST_STATE_EXPIRED: ErrorCode.InvalidParams,

@@ -147,6 +147,7 @@ export async function run(args: string[]): Promise<number> {
         allowedHosts: config.server.allowed_hosts,
         allowedOrigins: config.server.allowed_origins,
         maxBodyBytes: config.server.max_body_bytes,
+        maxJsonDepth: config.server.max_json_depth,
         sessionIdleMs: config.server.session_idle_ms,
         auth: createAuthEdge({
           authenticator: services.authenticator,
@@ -167,7 +168,7 @@ export async function run(args: string[]): Promise<number> {
       if (abandoned > 0) log.warn({ abandoned }, 'shutdown grace elapsed with calls in flight');
       await edge.close();
     } else {
-      const { closed } = await serveStdio(gateway, { maxLineBytes: config.server.max_body_bytes });
+      const { closed } = await serveStdio(gateway, { maxLineBytes: config.server.max_body_bytes, maxJsonDepth: config.server.max_json_depth });
       log.info({ transport: 'stdio' }, 'serving on stdio');
       await Promise.race([stop.received, closed]);
       await drain(gateway.inFlight, config.server.shutdown_grace_ms, log);

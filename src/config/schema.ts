@@ -7,6 +7,7 @@ import { consoleConfigSchema } from '../console/config.ts';
 import { integrityConfigSchema } from '../integrity/config.ts';
 import { limitsConfigSchema } from '../limits/config.ts';
 import { policyConfigSchema } from '../policy/config.ts';
+import { DEFAULT_MAX_JSON_DEPTH, MAX_JSON_DEPTH_LIMIT } from '../json-depth.ts';
 
 /**
  * The whole warden.config.json. `mcpServers` entries keep exactly the shape Claude Code and
@@ -82,6 +83,7 @@ const serverSchema = z
     allowed_hosts: z.array(z.string().min(1)).default([]).describe('Extra Host header values accepted besides the bind address.'),
     allowed_origins: z.array(z.string().min(1)).default([]).describe('Origins accepted besides http(s)://localhost / 127.0.0.1.'),
     max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024).describe('Largest request: an HTTP body (413 beyond it) or a stdio line (REQUEST_TOO_LARGE).'),
+    max_json_depth: z.number().int().min(8).max(MAX_JSON_DEPTH_LIMIT).default(DEFAULT_MAX_JSON_DEPTH).describe('Deepest nesting of objects and arrays in a request (REQUEST_TOO_DEEP beyond it).'),
     shutdown_grace_ms: z.number().int().min(0).default(5_000).describe('How long in-flight calls may finish on SIGINT/SIGTERM.'),
     session_idle_ms: z.number().int().positive().default(30 * 60_000).describe('A Streamable HTTP session without requests this long is closed.'),
     watch_config: z.boolean().default(true).describe('Reload the config when its file changes, as SIGHUP does.'),

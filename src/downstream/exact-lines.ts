@@ -2,6 +2,7 @@ import { Transform } from 'node:stream';
 import { type DroppedMessage, droppedMessageOf, HEAD, keepTail, startDropped } from '../dropped-line.ts';
 import { WardenError } from '../errors.ts';
 import { assertExactNumbers } from '../exact-numbers.ts';
+import { assertJsonDepth } from '../json-depth.ts';
 import { refusalResponse } from '../jsonrpc-errors.ts';
 
 /**
@@ -10,12 +11,20 @@ import { refusalResponse } from '../jsonrpc-errors.ts';
  *   dropped while it is read, never held whole, and a request is answered with
  *   REQUEST_TOO_LARGE (its id when the line's first or last bytes show it, else null). Without
  *   it a client that never sent a newline grew the gateway's memory without bound;
- * - a message with a number that would change on the way (exact-numbers.ts) is answered with
- *   REQUEST_NUMBER_INEXACT and never reaches the session.
+ * - a message nested deeper than `maxJsonDepth` (json-depth.ts) is answered with
+ *   REQUEST_TOO_DEEP, and one with a number that would change on the way (exact-numbers.ts) with
+ *   REQUEST_NUMBER_INEXACT; neither reaches the session.
  * Lines are cut from the bytes, not from text decoded chunk by chunk (a character split across
  * two reads would be changed), and when every line of a read passes, its bytes go on as they came.
  */
-export function exactLines(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, maxLineBytes: number): Transform {
+/** `server.max_body_bytes` per line and `server.max_json_depth` per message. */
+export interface LineLimits {
+  maxLineBytes: number;
+  maxJsonDepth: number;
+}
+
+export function exactLines(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, limits: LineLimits): Transform {
+  const { maxLineBytes, maxJsonDepth } = limits;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let dropping: DroppedMessage | undefined;
@@ -90,6 +99,7 @@ export function exactLines(input: NodeJS.ReadableStream, output: NodeJS.Writable
   };
   const accepted = (line: string): boolean => {
     try {
+      assertJsonDepth(line, maxJsonDepth);
       assertExactNumbers(line);
       return true;
     } catch (error) {

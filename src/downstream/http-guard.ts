@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WardenError } from '../errors.ts';
 import { assertExactNumbers } from '../exact-numbers.ts';
+import { assertJsonDepth, DEFAULT_MAX_JSON_DEPTH } from '../json-depth.ts';
 import type { Rejection } from './era.ts';
 
 /**
@@ -14,6 +15,8 @@ export interface GuardOptions {
   allowedHosts: readonly string[];
   allowedOrigins: readonly string[];
   maxBodyBytes: number;
+  /** `server.max_json_depth`; DEFAULT_MAX_JSON_DEPTH when not given. */
+  maxJsonDepth?: number;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -55,8 +58,8 @@ export function refuseReason(req: IncomingMessage, options: GuardOptions): strin
   return undefined;
 }
 
-/** Reads and parses a JSON body within the limit; REQUEST_TOO_LARGE / REQUEST_INVALID / REQUEST_NUMBER_INEXACT otherwise. */
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+/** Reads and parses a JSON body within the limits; REQUEST_TOO_LARGE / REQUEST_INVALID / REQUEST_TOO_DEEP / REQUEST_NUMBER_INEXACT otherwise. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number, maxDepth = DEFAULT_MAX_JSON_DEPTH): Promise<unknown> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const text = await readText(req, maxBytes);
@@ -66,6 +69,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   } catch {
     throw new WardenError('REQUEST_INVALID', 'Parse error: the body is not valid JSON');
   }
+  assertJsonDepth(text, maxDepth);
   assertExactNumbers(text);
   return body;
 }

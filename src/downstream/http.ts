@@ -185,7 +185,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     const ownedBy = (sessionId: string) => owners.get(sessionId) === owner;
 
     if (path === '/mcp') {
-      const body = req.method === 'POST' ? await readJsonBody(req, options.maxBodyBytes) : undefined;
+      const body = req.method === 'POST' ? await readJsonBody(req, options.maxBodyBytes, options.maxJsonDepth) : undefined;
       // Chosen per request, from the body: new era statelessly, old era in its session.
       const classified = req.method === 'POST' ? classify(req.headers, body) : { era: 'legacy' as const };
       // One message per POST, checked as the legacy endpoint's transport checks it: the negotiated
@@ -273,12 +273,12 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       if (!transport) return sendError(res, 404, -32001, 'Session not found', 'REQUEST_INVALID');
       let body: unknown;
       try {
-        body = await readJsonBody(req, options.maxBodyBytes);
+        body = await readJsonBody(req, options.maxBodyBytes, options.maxJsonDepth);
       } catch (error) {
         // A message refused for what it holds is answered as every message is on this transport:
         // on the event stream, where the client waits for it (a 400 to the POST left the Python
         // SDK's client waiting forever).
-        if (!isWardenError(error, 'REQUEST_NUMBER_INEXACT')) throw error;
+        if (!isWardenError(error, 'REQUEST_NUMBER_INEXACT') && !isWardenError(error, 'REQUEST_TOO_DEEP')) throw error;
         res.writeHead(202).end('Accepted');
         return transport.send(refusalResponse(error) as JSONRPCMessage);
       }
@@ -302,7 +302,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     handle(req, res).catch((error: unknown) => {
       if (isWardenError(error, 'REQUEST_TOO_LARGE')) return sendError(res, 413, -32600, error.message, error.code);
       if (isWardenError(error, 'REQUEST_INVALID')) return sendError(res, 400, -32700, error.message, error.code);
-      if (isWardenError(error, 'REQUEST_NUMBER_INEXACT')) return sendRejection(res, { status: 400, ...refusalResponse(error) });
+      if (isWardenError(error, 'REQUEST_NUMBER_INEXACT') || isWardenError(error, 'REQUEST_TOO_DEEP')) return sendRejection(res, { status: 400, ...refusalResponse(error) });
       gateway.log.error({ err: error }, 'HTTP request failed');
       sendError(res, 500, -32603, 'Internal error', 'INTERNAL');
     });

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { classifyMessage } from './era.ts';
-import { exactLines } from './exact-lines.ts';
+import { exactLines, type LineLimits } from './exact-lines.ts';
 import type { Gateway } from '../gateway/index.ts';
 import { serveModernStdio } from './modern-stdio.ts';
 import { createSession } from './session.ts';
@@ -16,7 +16,7 @@ const MAX_OPENING_BYTES = 1024 * 1024;
  * (initialize) an old-era SDK session. stdio has no headers: the caller's token is WARDEN_TOKEN
  * from the environment the client started us with, read once.
  */
-export async function serveStdio(gateway: Gateway, limits: { maxLineBytes: number }, env: NodeJS.ProcessEnv = process.env): Promise<{ closed: Promise<void> }> {
+export async function serveStdio(gateway: Gateway, limits: LineLimits, env: NodeJS.ProcessEnv = process.env): Promise<{ closed: Promise<void> }> {
   const token = env.WARDEN_TOKEN;
   const closed = new Promise<void>((resolve) => {
     process.stdin.once('end', resolve);
@@ -24,7 +24,7 @@ export async function serveStdio(gateway: Gateway, limits: { maxLineBytes: numbe
   });
   // Lines over the limit and numbers that would change on the way are refused before either era parses a line.
   const output = writesPerTick(process.stdout);
-  const { opening, input } = await readOpening(exactLines(process.stdin, output, limits.maxLineBytes));
+  const { opening, input } = await readOpening(exactLines(process.stdin, output, limits));
   if (opening !== undefined && opensNewEra(opening)) {
     serveModernStdio(gateway, token, input, output);
   } else {

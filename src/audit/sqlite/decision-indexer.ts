@@ -55,8 +55,14 @@ const CATCH_UP_ROWS = 10_000;
 /** One transaction over at most `maxRows` events rows: returns how many it looked at (0: caught up). */
 type IndexBatch = (maxRows: number) => number;
 
-/** A decision row's workflow (composite) name, as decision_keys.workflow holds it (migrations/sqlite/0006). */
-export const workflowOfEvent = (alias = ''): string => `json_extract(${alias}data, '$.workflow.name')`;
+/**
+ * A decision row's workflow (composite) name, as decision_keys.workflow holds it (migrations/sqlite/0009).
+ * Read only from rows whose canonical data holds a workflow object, and only from data SQLite's
+ * JSON functions accept: they refuse text nested 1000 deep ('malformed JSON'), and one such row
+ * stopped the indexer (its batch retried for ever) and every query whose tail scan reached it.
+ */
+export const workflowOfEvent = (alias = ''): string =>
+  `CASE WHEN instr(${alias}data, '"workflow":{') > 0 AND json_valid(${alias}data) THEN json_extract(${alias}data, '$.workflow.name') END`;
 
 export function createIndexBatch(db: Database.Database): IndexBatch {
   const through = db.prepare('SELECT seq FROM decision_keys_through WHERE id = 1').pluck();

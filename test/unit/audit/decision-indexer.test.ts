@@ -90,6 +90,36 @@ describe('audit query - decisions the indexer has not reached yet', () => {
   });
 });
 
+describe('decision rows SQLite cannot read as JSON', () => {
+  it('neither stop the indexer nor a query whose tail scan reaches them', () => {
+    // Nested 1,000 deep: SQLite's JSON functions call such text malformed. The gateway refuses
+    // requests nested deeper than server.max_json_depth, but a row may come from elsewhere (a
+    // token's claims are in the policy input) and must not stop indexing for good.
+    const deep = JSON.parse(`${'['.repeat(1000)}${']'.repeat(1000)}`) as unknown;
+    const rows = [
+      decision({ arguments: { deep } }),
+      decision({ workflow: { name: 'weekly', step: 'fetch' }, arguments: { deep } }),
+      decision({ workflow: { name: 'weekly', step: 'mail' } }),
+      decision({ publicName: 'db__count' }),
+    ];
+    const { path, db } = logWith('deep.db', rows);
+    try {
+      const reader = openReaderDatabase(path);
+      expect(queryDecisions(reader, { workflow: 'weekly' }, 10).map((r) => r.decisionId)).toEqual([rows[2]!.decisionId]);
+      reader.close();
+      const batch = createIndexBatch(db);
+      while (batch(64) > 0);
+      expect(decisionKeysState(path)).toMatchObject({ keys: rows.length, differ: [] });
+      const indexed = openReaderDatabase(path);
+      expect(queryDecisions(indexed, { workflow: 'weekly' }, 10).map((r) => r.decisionId)).toEqual([rows[2]!.decisionId]);
+      expect(queryDecisions(indexed, { tool: 'db__count' }, 10).map((r) => r.decisionId)).toEqual([rows[3]!.decisionId]);
+      indexed.close();
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('decision indexer', () => {
   it('catches up at store open after a stop that left rows unindexed', async () => {
     const { path, db } = logWith('crash.db', calls);

@@ -8,7 +8,7 @@ async function run(chunks: Buffer[], maxLineBytes = 1024 * 1024): Promise<{ pass
   const output = new PassThrough();
   const answered: Buffer[] = [];
   output.on('data', (chunk: Buffer) => answered.push(chunk));
-  const lines = exactLines(input, output, maxLineBytes);
+  const lines = exactLines(input, output, { maxLineBytes, maxJsonDepth: 64 });
   const passed: Buffer[] = [];
   lines.on('data', (chunk: Buffer) => passed.push(chunk));
   const ended = new Promise((resolve) => lines.once('end', resolve));
@@ -66,7 +66,7 @@ describe('exactLines', () => {
   it('holds no more than the limit of a line that never ends', async () => {
     const input = new PassThrough();
     const output = new PassThrough();
-    const lines = exactLines(input, output, 1000);
+    const lines = exactLines(input, output, { maxLineBytes: 1000, maxJsonDepth: 64 });
     const passed: Buffer[] = [];
     lines.on('data', (chunk: Buffer) => passed.push(chunk));
     const ended = new Promise((resolve) => lines.once('end', resolve));
