@@ -43,6 +43,27 @@ function isoTime(time: string | Date): string {
   return date.toISOString();
 }
 
+/** A UTF-16 code unit of a surrogate pair without its other half. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const EVERY_LONE_SURROGATE = new RegExp(LONE_SURROGATE.source, 'g');
+
+/**
+ * Column values as the database stores them. A lone surrogate (a client's id or tool name may be
+ * `"\ud800"` in JSON) has no UTF-8 form: SQLite and PostgreSQL store U+FFFD for it, so the row
+ * stored differed from the row hashed and `audit verify` called the row edited. Columns hold
+ * U+FFFD there before they are hashed; `data` keeps the exact text (JSON escapes it).
+ */
+function storable(columns: Partial<EventFields>): Partial<EventFields> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key in columns) {
+    const value = columns[key as keyof EventFields];
+    if (typeof value !== 'string' || !LONE_SURROGATE.test(value)) continue;
+    copy ??= { ...columns };
+    copy[key] = value.replace(EVERY_LONE_SURROGATE, '\ufffd');
+  }
+  return (copy ?? columns) as Partial<EventFields>;
+}
+
 function row(kind: EventKind, time: string | Date, data: Record<string, unknown>, columns: Partial<EventFields> = {}): EventFields {
   return {
     kind,
@@ -59,7 +80,7 @@ function row(kind: EventKind, time: string | Date, data: Record<string, unknown>
     decision_id: null,
     outcome: null,
     code: null,
-    ...columns,
+    ...storable(columns),
     data: canonicalJson(data),
   };
 }

@@ -98,12 +98,12 @@ describe('audit store - postgres', () => {
     expect(await chainOf('cas')).toMatchObject({ ok: true });
   });
 
-  it('stores every text exactly as it was hashed, whatever it holds (quotes, backslashes, braces, "NULL", empty)', async () => {
+  it('stores every text exactly as it was hashed, whatever it holds (quotes, backslashes, braces, "NULL", empty, lone surrogates)', async () => {
     await (await open('bytes')).close();
     const encoder = createEventEncoder(createRedactor({ keys: [], patterns: [] }));
     const head = (await sql.query('SELECT seq, hash FROM chain_head WHERE replica_id = $1', ['bytes'])).rows[0] as { seq: string; hash: string };
     const state = { replica: 'bytes', head: { seq: Number(head.seq), hash: head.hash }, keying: undefined, key: undefined };
-    const awkward = ['say "hi"', 'back\\slash\\', 'NULL', '{a,b}', ' ', '', 'é ✓ 😀 \u2028', 'tab\tnew\nline', '"', '\\'];
+    const awkward = ['say "hi"', 'back\\slash\\', 'NULL', '{a,b}', ' ', '', 'é ✓ 😀 \u2028', 'tab\tnew\nline', '"', '\\', 'lone \ud800 high', 'lone \udc00 low'];
     const rows = awkward.map((text, i) => encoder.decision(decision({ requestId: text, publicName: i % 2 === 0 ? text : undefined, arguments: { text } })));
     await appendRows(sql, state, rows, tick().toISOString());
     const stored = await events('bytes', ['decision']);
