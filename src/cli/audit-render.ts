@@ -1,6 +1,6 @@
 import type { DecisionRecord, EventRow, PostgresVerifyReport, PruneResult, ReplicaPruneResult, StatsRow, VerifyReport } from '../audit/index.ts';
 import type { Paint } from './colour.ts';
-import { type CellPaint, renderJson, renderTable } from './render.ts';
+import { type CellPaint, printable, renderJson, renderTable } from './render.ts';
 
 /** How `warden audit` output looks: a table for people (coloured on a TTY), JSON or CSV for machines. */
 export type OutputFormat = 'table' | 'json' | 'csv';
@@ -57,9 +57,20 @@ export function eventJson(row: EventRow): Record<string, unknown> {
   return compact;
 }
 
-/** One line per event for `tail`: what a person scanning the log wants to see. */
-export function renderEventLine(row: EventRow, paint: Paint): string {
-  const data = JSON.parse(row.data) as Record<string, unknown>;
+/** `value` with every string in it made printable (render.ts): what a terminal line may show of it. */
+function printableValue(value: unknown): unknown {
+  if (typeof value === 'string') return printable(value);
+  if (Array.isArray(value)) return value.map(printableValue);
+  if (value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, key, { value: printableValue(item), enumerable: true, writable: true, configurable: true });
+  return copy;
+}
+
+/** One line per event for `tail`: what a person scanning the log wants to see, every value from the row made printable. */
+export function renderEventLine(raw: EventRow, paint: Paint): string {
+  const row = printableValue(raw) as EventRow;
+  const data = printableValue(JSON.parse(raw.data)) as Record<string, unknown>;
   const summary: Record<EventRow['kind'], () => string> = {
     decision: () => `${paintDecision(paint, row.decision ?? '')} ${row.sub ?? '-'} ${row.method} ${row.public_name ?? ''}${row.code ? ` ${row.code}` : ''}`,
     outcome: () => `${paintOutcome(paint, row.outcome ?? '')} ${row.decision_id}${row.code ? ` ${row.code}` : ''} ${String(data.duration_ms)}ms`,

@@ -3,7 +3,7 @@ import { type ShownRecord, openAuditReader } from '../audit/index.ts';
 import { parseFlags } from './args.ts';
 import { pointInTime } from './audit-options.ts';
 import { auditTargetOf } from './audit-target.ts';
-import { renderJson, renderTable } from './render.ts';
+import { printable, renderJson, renderTable } from './render.ts';
 
 /**
  * `warden audit shown --sub S --at TIME [--tool NAME] [--since ...]`: what a caller had been shown
@@ -69,7 +69,8 @@ export function renderShown(answer: ShownAnswer, json: boolean): string {
   if (json) return renderJson(answer);
   const lines: string[] = [];
   if (answer.tool) {
-    const { name, shown, in: holding } = answer.tool;
+    const { shown, in: holding } = answer.tool;
+    const name = printable(answer.tool.name);
     lines.push(
       shown
         ? `${answer.sub} could see tool ${name} at ${answer.at}: yes, in ${holding.map((h) => `session ${h.sessionId ?? '-'} (listed ${h.time})`).join(', ')}`

@@ -17,6 +17,7 @@ import { parseCommandLine, wantsHelp } from './args.ts';
 import { jsonText, readInputDocument } from './policy-eval.ts';
 import { printHelp } from './policy.ts';
 import { renderRegoError } from './rego-error-text.ts';
+import { printable } from './render.ts';
 import { loadPolicySet } from '../policy/index.ts';
 import { entrypointPath, policySource } from './policy-source.ts';
 
@@ -113,7 +114,7 @@ function renderExplanation(report: ExplainReport): string {
     if (recorded.redacted) out.push('  note: the recorded input holds redacted values: it is not exactly the input that was decided on');
   }
   out.push(`decision: ${decision.allow ? 'allow' : `deny (${decision.code})`}${recorded && (recorded.decision === 'allow') !== decision.allow ? '   <- differs from the recorded decision' : ''}`);
-  if (decision.reasons.length > 0) out.push('reasons:', ...decision.reasons.map((reason) => `  - ${reason}`));
+  if (decision.reasons.length > 0) out.push('reasons:', ...decision.reasons.map((reason) => `  - ${printable(reason)}`));
   out.push('', `rules of ${report.entrypoint}:`);
   for (const rule of report.explanation.rules) {
     const label = rule.kind === 'default' ? `default ${rule.name}` : rule.kind === 'else' ? `${rule.name} (else)` : rule.name;
@@ -121,7 +122,7 @@ function renderExplanation(report: ExplainReport): string {
     out.push(`  ${rule.location.file}:${rule.location.row}: ${label}: ${state}`);
     if (rule.stoppedAt) {
       out.push(`      stopped at ${rule.stoppedAt.location.file}:${rule.stoppedAt.location.row}: ${rule.stoppedAt.text.split('\n').join('\n      ')}`);
-      for (const [name, value] of rule.stoppedAt.vars) out.push(`        ${name} = ${value}`);
+      for (const [name, value] of rule.stoppedAt.vars) out.push(`        ${name} = ${printable(value)}`);
     } else if (!rule.fired && rule.kind !== 'default') out.push('      not evaluated (its value was not needed)');
   }
   return `${out.join('\n')}\n`;

@@ -14,7 +14,7 @@ import type { UpstreamListing } from '../catalog/index.ts';
 import { definitionOf, type PinState, type PinView, pinViewOf } from '../integrity/index.ts';
 import { auditTargetOf } from './audit-target.ts';
 import { EXIT } from './exit-codes.ts';
-import { renderJson, renderTable } from './render.ts';
+import { printable, renderJson, renderTable } from './render.ts';
 import { VERSION } from '../package-root.ts';
 
 const USAGE = `usage: warden tools [--config PATH] [--json]   (each tool's pin status: approved, changed, quarantined, unpinned)
@@ -130,8 +130,8 @@ function renderTools(report: ToolsReport, paint: Paint): string {
       return column === 3 && pin !== undefined ? PIN_PAINT[pin.status](paint, text) : text;
     },
   );
-  const omitted = report.omitted.map((o) => `${paint.yellow('omitted')} ${o.kind} ${o.upstream}/${o.name}: ${o.reason}\n`).join('');
-  const down = report.down.map((name) => `${paint.yellow(`upstream ${name} is unreachable`)}: ${report.reasons[name]}; its tools are missing\n`).join('');
+  const omitted = report.omitted.map((o) => `${paint.yellow('omitted')} ${o.kind} ${o.upstream}/${printable(o.name)}: ${printable(o.reason)}\n`).join('');
+  const down = report.down.map((name) => `${paint.yellow(`upstream ${name} is unreachable`)}: ${printable(report.reasons[name] ?? '')}; its tools are missing\n`).join('');
   return table + omitted + down;
 }
 
