@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatewayHttp, writeGatewayConfig } from '../../../testkit/support/gateway-process.ts';
+import { postModern } from '../../../testkit/support/rpc.ts';
+
+/**
+ * A stdio upstream that writes anything in answer to a call (testkit/fixtures/scripted-stdio.mjs):
+ * lines that are no JSON, responses of any shape or with the wrong id, notifications and
+ * requests, a U+2028 inside a string, a line cut short. A call always gets one well-formed
+ * answer (its result, the upstream's error, or a timeout when nothing answers it), a valid answer
+ * written after garbage in the same write still arrives, and the gateway stays up and logs no error.
+ */
+const SCRIPTED = fileURLToPath(new URL('../../../testkit/fixtures/scripted-stdio.mjs', import.meta.url));
+let gateway: Awaited<ReturnType<typeof startGatewayHttp>>;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-hostile-stdio-'));
+  const config = writeGatewayConfig(dir, { s: { command: process.execPath, args: [SCRIPTED], env: {}, timeout_ms: 400 } });
+  // The breaker would open after five failures in a row and answer the rest itself.
+  writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), limits: { upstreams: { s: { breaker: { failures: 1000 } } } } }));
+  gateway = await startGatewayHttp(config, { WARDEN_LOG_LEVEL: 'info' });
+}, 60_000);
+afterAll(() => gateway?.close());
+
+const say = (lines: string[], unterminated?: number) => postModern(gateway.url, 'tools/call', { name: 's__say', arguments: { lines, ...(unterminated === undefined ? {} : { unterminated }) } });
+const RESULT = '{"jsonrpc":"2.0","id":$ID,"result":{"content":[{"type":"text","text":"ok"}]}}';
+
+const json = fc.jsonValue({ maxDepth: 2 });
+const line = fc.oneof(
+  fc.constantFrom('', '{', 'null', 'not json', '[]', '{"jsonrpc":"2.0"}', '{"jsonrpc":"2.0","id":$ID,"result":{"text":"a\u2028b"}}', '{"jsonrpc":"2.0","id":$ID,"error":{"code":"x"}}', '{"jsonrpc":"2.0","id":"other","result":{}}', '{"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"x"}}', '{"jsonrpc":"2.0","id":99,"method":"roots/list"}'),
+  fc.record({ jsonrpc: fc.constant('2.0'), id: fc.oneof(fc.constant('$ID'), json), result: json, error: json, method: fc.string({ maxLength: 12 }) }, { requiredKeys: [] }).map((m) => JSON.stringify(m).replace('"$ID"', '$ID')),
+  fc.string({ maxLength: 30 }).filter((text) => !text.includes('\n')),
+);
+
+describe('a stdio upstream that writes anything', () => {
+  it('still delivers an answer written after garbage in the same write', async () => {
+    const answer = (await say(['not json', '{"jsonrpc":"2.0","id":"other","result":{}}', '{"id":$ID}', RESULT])).body!;
+    expect(answer.result?.content, JSON.stringify(answer)).toEqual([{ type: 'text', text: 'ok' }]);
+  });
+
+  it('always gives the caller one well-formed answer, and keeps serving', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 4 }), fc.boolean(), fc.option(fc.nat(3), { nil: undefined }), async (lines, answered, unterminated) => {
+        // A line cut short runs into whatever the upstream writes next.
+        const response = await say(answered ? [...lines, RESULT] : lines, unterminated);
+        const body = response.body!;
+        expect(('result' in body) !== ('error' in body), JSON.stringify(body)).toBe(true);
+        if (body.error !== undefined) expect(typeof body.error.code).toBe('number');
+      }),
+      { numRuns: 25 },
+    );
+    // An empty line first ends whatever line the last run left cut short.
+    const answer = (await say(['', RESULT])).body!;
+    expect(answer.result?.content, JSON.stringify(answer)).toEqual([{ type: 'text', text: 'ok' }]);
+    const errors = gateway.stderr.filter((text) => (JSON.parse(text) as { level?: number }).level! >= 50);
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
