@@ -16,8 +16,8 @@ import { startRecordingWorld, type RecordingWorld } from '../../../testkit/suppo
  * is over without the call's response fails it), the gateway stays up, logs no error, and every
  * call it answered has its decision and outcome rows. A response with another call's id is never
  * taken for that call's. The upstream is the kitchen-sink fixture behind a
- * proxy that replaces its answer to each fuzzed call (`timeout_ms` short: an answer that never
- * comes is a timeout; the circuit breaker held closed, or it would answer most calls itself).
+ * proxy that replaces its answer to each fuzzed call (the circuit breaker held closed, or it would
+ * answer most calls itself).
  */
 let world: RecordingWorld;
 let gateway: Awaited<ReturnType<typeof startGatewayHttp>>;
@@ -26,7 +26,8 @@ beforeAll(async () => {
   world = await startRecordingWorld();
   const config = join(world.dir, 'warden.hostile.json');
   const base = JSON.parse(readFileSync(world.config, 'utf8')) as { mcpServers: Record<string, Record<string, unknown>> };
-  writeFileSync(config, JSON.stringify({ ...base, mcpServers: { up: { ...base.mcpServers.up, timeout_ms: 400 } },
+  writeFileSync(config, JSON.stringify({ ...base, // Long: every answer here is over at once, and none may wait for its timeout (a loaded machine must not turn one into a timeout either).
+    mcpServers: { up: { ...base.mcpServers.up, timeout_ms: 10_000 } },
     // The breaker would open after five failures in a row and answer the rest without asking the upstream.
     limits: { upstreams: { up: { breaker: { failures: 1000 } } } },
     audit: { path: 'hostile.db', redact: { keys: [], patterns: [] } } }));
