@@ -47,6 +47,14 @@ const newEra = (method: string, name: string | undefined, params: Record<string,
 const wellFormed = fc.oneof(
   fc.record({ id: fc.integer(), name: fc.constantFrom('stdio__echo', 'http__echo'), message: fc.string({ maxLength: 20 }) }).map(({ id, name, message }) => newEra('tools/call', name, { name, arguments: { message } }, id)),
   fc.integer().map((id) => newEra('tools/list', undefined, {}, id)),
+  // A retry after input_required with a state of the caller's making, and other named requests with any name.
+  fc.record({ id: fc.integer(), state: fc.oneof(fc.string({ maxLength: 80 }), fc.base64String({ maxLength: 120 })), responses: json }).map(({ id, state, responses }) =>
+    newEra('tools/call', 'stdio__echo', { name: 'stdio__echo', arguments: { message: 'x' }, requestState: state, inputResponses: responses }, id),
+  ),
+  fc.record({ id: fc.integer(), method: fc.constantFrom('tasks/get', 'tasks/cancel', 'resources/read', 'prompts/get'), name: fc.string({ maxLength: 20 }).filter((name) => /^[\x20-\x7e]+$/.test(name) && name.trim() === name) }).map(({ id, method, name }) =>
+    newEra(method, name, method.startsWith('tasks/') ? { taskId: name } : method === 'resources/read' ? { uri: name } : { name }, id),
+  ),
+  fc.record({ id: fc.integer(), params: fc.dictionary(fc.string({ maxLength: 8 }), json) }).map(({ id, params }) => newEra('subscriptions/listen', undefined, params, id)),
   fc.integer().map((id) => ({
     method: 'POST', path: '/mcp', headers: { ...BASE_HEADERS } as Record<string, string | undefined>,
     body: JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } } }),
