@@ -1,4 +1,5 @@
 import { WardenError } from './errors.ts';
+import { BACKSLASH, DOT, LOWER_E, MINUS, NINE, QUOTE, UPPER_E, ZERO } from './json-chars.ts';
 import { jsonPathAt } from './json-path-at.ts';
 import { idOf } from './message-id.ts';
 
@@ -27,14 +28,6 @@ function inexactNumber(text: string): { literal: string; at: number } | undefine
   return undefined;
 }
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const MINUS = 45;
-const ZERO = 48;
-const NINE = 57;
-const DOT = 46;
-const LOWER_E = 101;
-const UPPER_E = 69;
 const isDigit = (code: number): boolean => code >= ZERO && code <= NINE;
 /** Characters that would continue a number literal past its integer digits (the digits themselves are read to their end first). */
 const continuesNumber = (code: number): boolean => code === DOT || code === LOWER_E || code === UPPER_E;

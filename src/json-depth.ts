@@ -1,4 +1,5 @@
 import { WardenError } from './errors.ts';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-chars.ts';
 import { jsonPathAt } from './json-path-at.ts';
 import { idOf } from './message-id.ts';
 
@@ -12,13 +13,6 @@ import { idOf } from './message-id.ts';
  */
 export const DEFAULT_MAX_JSON_DEPTH = 64;
 export const MAX_JSON_DEPTH_LIMIT = 512;
-
-const QUOTE = 34;
-const BACKSLASH = 92;
-const OPEN_BRACE = 123;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACE = 125;
-const CLOSE_BRACKET = 93;
 
 /** Where the first object or array nested deeper than `max` opens (strings skipped), if one does. */
 function tooDeepAt(text: string, max: number): number | undefined {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RawStdio, startRawStdio } from '../../../testkit/support/gateway-process.ts';
+import { fuzzText } from '../../../testkit/support/fuzz-messages.ts';
 import { modernEnvelope } from '../../../testkit/support/rpc.ts';
 import { openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
 
@@ -22,26 +23,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const METHODS = ['initialize', 'tools/list', 'tools/call', 'resources/read', 'prompts/get', 'server/discover', 'subscriptions/listen', 'tasks/get', 'tasks/cancel', 'ping', 'logging/setLevel', 'constructor', '__proto__', 'hasOwnProperty', 'notifications/cancelled', 'notifications/initialized', 'notifications/progress', ''];
-const json = fc.jsonValue({ maxDepth: 3 });
-const meta = fc.oneof(fc.constant(modernEnvelope()), json);
-const message = fc.record(
-  {
-    jsonrpc: fc.constantFrom('2.0', '1.0'),
-    id: fc.oneof(fc.integer(), fc.string({ maxLength: 6 }), fc.constant(null), json),
-    method: fc.constantFrom(...METHODS),
-    params: fc.oneof(fc.record({ name: fc.constantFrom('up__echo', 'nope', '__proto__'), arguments: json, _meta: meta, requestId: json, uri: json }, { requiredKeys: [] }), json),
-    result: json,
-    error: json,
-  },
-  { requiredKeys: [] },
-);
-const line = fc.oneof(
-  message.map((m) => JSON.stringify(m)),
-  fc.array(message, { maxLength: 3 }).map((batch) => JSON.stringify(batch)),
-  fc.constantFrom('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"up__echo","arguments":{"__proto__":{"x":1}}}}', '{"jsonrpc":"2.0","id":2,"method":"ping","params":{"n":1e400}}', '{', 'null', '[]', '""', '\r', ' ', '\u2028', '['.repeat(3000) + ']'.repeat(3000)),
-  fc.string({ maxLength: 40 }).filter((text) => !text.includes('\n')),
-);
+const line = fuzzText(['up__echo']);
 
 let probe = 0;
 describe.each([

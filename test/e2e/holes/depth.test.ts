@@ -8,40 +8,22 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisionRowOf } from '../../../testkit/support/audit.ts';
-import { openLegacySse, type LegacySseSession } from '../../../testkit/support/legacy-sse.ts';
-import { postRaw } from '../../../testkit/support/rpc.ts';
-import { openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
+import { openRawTransports, type RawTransports, TRANSPORT_NAMES } from '../../../testkit/support/raw-transports.ts';
 
-let t: OpenWorld;
-let sse: LegacySseSession;
+let raw: RawTransports;
 let id = 7000;
 
 beforeAll(async () => {
-  t = await openRecordingWorld({ stdio: true });
-  sse = await openLegacySse(t.world.gateway.url);
+  raw = await openRawTransports();
 }, 60_000);
-afterAll(() => {
-  sse?.close();
-  return t?.close();
-});
-
-type Send = (text: string, n: number) => Promise<{ status?: number; reply: Record<string, any> | undefined }>;
-const overHttp: Send = async (text, n) => {
-  const answer = await postRaw(t.world.gateway.url, text, t.session);
-  return { status: answer.status, reply: answer.messages.find((m) => m.id === n) ?? answer.messages[0] };
-};
-const overStdio: Send = async (text, n) => ({ reply: await t.stdio.send(text, n) });
-const overSse: Send = async (text, n) => {
-  const { status, reply } = await sse.send(text, n);
-  expect(status).toBe(202);
-  return { reply };
-};
+afterAll(() => raw?.close());
 
 // The top object, params and arguments are three levels; `levels` arrays make the rest.
 const callText = (n: number, levels: number) =>
   `{"jsonrpc":"2.0","id":${n},"method":"tools/call","params":{"name":"up__echo","arguments":{"message":"deep","deep":${'['.repeat(levels)}${']'.repeat(levels)}}}}`;
 
-describe.each([['HTTP', () => overHttp], ['stdio', () => overStdio], ['legacy SSE', () => overSse]] as const)('nesting over %s', (_transport, send) => {
+describe.each(TRANSPORT_NAMES)('nesting over %s', (transport) => {
+  const send = () => raw.over(transport);
   it.each([62, 3000, 100_000])('refuses arguments %s levels deep with REQUEST_TOO_DEEP; nothing decided or forwarded', async (levels) => {
     const n = id++;
     const { status, reply } = await send()(callText(n, levels), n);
@@ -49,14 +31,14 @@ describe.each([['HTTP', () => overHttp], ['stdio', () => overStdio], ['legacy SS
     expect(reply?.id).toBe(n);
     expect(reply?.error).toMatchObject({ code: -32600, data: { code: 'REQUEST_TOO_DEEP', limit: 64 } });
     expect(reply?.error?.data?.field).toMatch(/^params\.arguments\.deep(\.0)+$/);
-    expect(t.world.proxy.received.filter((request) => request.body.includes(`"id":${n},`)), 'requests of it the upstream received').toEqual([]);
-    expect(decisionRowOf(t.world.audit, n)).toBeUndefined();
+    expect(raw.world.world.proxy.received.filter((request) => request.body.includes(`"id":${n},`)), 'requests of it the upstream received').toEqual([]);
+    expect(decisionRowOf(raw.world.world.audit, n)).toBeUndefined();
   });
 
   it('forwards arguments nested to the limit', async () => {
     const n = id++;
     const { reply } = await send()(callText(n, 61), n);
     expect(reply?.result?.content).toEqual([{ type: 'text', text: 'deep' }]);
-    expect(decisionRowOf(t.world.audit, n)?.decision).toBe('allow');
+    expect(decisionRowOf(raw.world.world.audit, n)?.decision).toBe('allow');
   });
 });

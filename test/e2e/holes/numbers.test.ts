@@ -5,46 +5,28 @@
  * audit stores what the upstream received. Over HTTP, stdio and the legacy SSE endpoint, through a real gateway.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLegacySse, type LegacySseSession } from '../../../testkit/support/legacy-sse.ts';
-import { postRaw } from '../../../testkit/support/rpc.ts';
+import { openRawTransports, type RawTransports, TRANSPORT_NAMES } from '../../../testkit/support/raw-transports.ts';
 import { decisionRowOf } from '../../../testkit/support/audit.ts';
-import { lastReceived, openRecordingWorld, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
+import { lastReceived, type OpenWorld } from '../../../testkit/support/worlds/recording.ts';
 
 const INEXACT = ['9007199254740993', '1e400', '-0', '1.0000000000000000001', '-1e400', '1e-400', '123456789012345678901234567890'];
 // Written back by the gateway as another literal of the same value, or as themselves.
 const EXACT: Array<[string, number]> = [['9007199254740992', 2 ** 53], ['1e300', 1e300], ['0.1', 0.1], ['1.0', 1], ['1e2', 100], ['5e-324', 5e-324], ['-1.5', -1.5]];
 
 let id = 5000;
+let raw: RawTransports;
 let t: OpenWorld;
 
-let sse: LegacySseSession;
-
 beforeAll(async () => {
-  t = await openRecordingWorld({ stdio: true });
-  sse = await openLegacySse(t.world.gateway.url);
+  raw = await openRawTransports();
+  t = raw.world;
 }, 60_000);
-afterAll(() => {
-  sse?.close();
-  return t?.close();
-});
-
-type Send = (text: string, id: number) => Promise<{ status?: number; reply: Record<string, any> | undefined }>;
-const overHttp: Send = async (text, n) => {
-  const answer = await postRaw(t.world.gateway.url, text, t.session);
-  return { status: answer.status, reply: answer.messages.find((m) => m.id === n) ?? answer.messages[0] };
-};
-const overStdio: Send = async (text, n) => ({ reply: await t.stdio.send(text, n) });
-// The legacy SSE endpoint answers every message on its event stream, a refusal too (found with the
-// Python SDK's client, which waited forever when the refusal came back as the POST's 400).
-const overSse: Send = async (text, n) => {
-  const { status, reply } = await sse.send(text, n);
-  expect(status).toBe(202);
-  return { reply };
-};
+afterAll(() => raw?.close());
 
 const callText = (n: number, literal: string) => `{"jsonrpc":"2.0","id":${n},"method":"tools/call","params":{"name":"up__echo","arguments":{"message":"x","n":${literal},"deep":[{"m":${literal}}]}}}`;
 
-describe.each([['HTTP', () => overHttp], ['stdio', () => overStdio], ['legacy SSE', () => overSse]] as const)('hole 7: numbers over %s', (_transport, send) => {
+describe.each(TRANSPORT_NAMES)('hole 7: numbers over %s', (transport) => {
+  const send = () => raw.over(transport);
   it.each(INEXACT)('refuses %s with REQUEST_NUMBER_INEXACT; nothing forwarded, nothing decided', async (literal) => {
     const before = t.world.proxy.received.length;
     const n = id++;
@@ -73,21 +55,10 @@ describe.each([['HTTP', () => overHttp], ['stdio', () => overStdio], ['legacy SS
 });
 
 describe('hole 7: an id that is itself inexact', () => {
-  it('is answered with id null over stdio', async () => {
-    const reply = await t.stdio.send('{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/list"}', null);
-    expect(reply.error?.data?.code).toBe('REQUEST_NUMBER_INEXACT');
-    expect(reply.error?.data?.field).toBe('id');
-  });
-
-  it('is answered with id null on the legacy SSE stream', async () => {
-    const { status, reply } = await sse.send('{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/list"}', null);
-    expect(status).toBe(202);
-    expect(reply?.error?.data).toEqual({ code: 'REQUEST_NUMBER_INEXACT', field: 'id' });
-  });
-
-  it('is answered with id null over HTTP', async () => {
-    const answer = await postRaw(t.world.gateway.url, '{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/list"}', t.session);
-    expect(answer.status).toBe(400);
-    expect(answer.messages).toEqual([{ jsonrpc: '2.0', id: null, error: expect.objectContaining({ data: { code: 'REQUEST_NUMBER_INEXACT', field: 'id' } }) }]);
+  const TEXT = '{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/list"}';
+  it.each(TRANSPORT_NAMES)('is answered with id null over %s, the field named', async (transport) => {
+    const { status, reply } = await raw.over(transport)(TEXT, null);
+    if (status !== undefined) expect(status).toBe(400);
+    expect(reply).toMatchObject({ jsonrpc: '2.0', id: null, error: { data: { code: 'REQUEST_NUMBER_INEXACT', field: 'id' } } });
   });
 });

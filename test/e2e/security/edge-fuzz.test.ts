@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUZZ_METHODS, fuzzText } from '../../../testkit/support/fuzz-messages.ts';
+import { modernEnvelope } from '../../../testkit/support/rpc.ts';
 import { startWorld, type World } from '../../../testkit/support/worlds/security.ts';
 
 /**
@@ -24,20 +26,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => world?.close());
 
-const METHODS = ['initialize', 'tools/list', 'tools/call', 'resources/read', 'prompts/get', 'server/discover', 'subscriptions/listen', 'tasks/get', 'ping', 'constructor', '__proto__', 'toString', 'notifications/cancelled', 'completion/complete', ''];
-const ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientCapabilities': {},
-  'io.modelcontextprotocol/clientInfo': { name: 'fuzz', version: '1' },
-};
-
+const ENVELOPE = modernEnvelope();
 const json = fc.jsonValue({ maxDepth: 3 });
-const params = fc.oneof(
-  fc.record({ name: fc.constantFrom('stdio__echo', 'http__echo', 'nope', '__proto__'), arguments: fc.oneof(json, fc.constant({ __proto__: { polluted: true } })), _meta: fc.oneof(fc.constant(ENVELOPE), json) }, { requiredKeys: [] }),
-  fc.record({ protocolVersion: fc.constantFrom('2025-11-25', '2026-07-28', 'x'), capabilities: json, clientInfo: json }, { requiredKeys: [] }),
-  json,
-);
-const rpc = fc.record({ jsonrpc: fc.constantFrom('2.0', '1.0'), id: fc.oneof(fc.integer(), fc.string({ maxLength: 8 }), fc.constant(null), json), method: fc.constantFrom(...METHODS), params }, { requiredKeys: ['method'] });
 /** Requests the gateway serves, with the headers each era asks for: new-era calls and lists, an old-era initialize. */
 const BASE_HEADERS = { host: '127.0.0.1:PORT', authorization: 'Bearer TOKEN', 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const newEra = (method: string, name: string | undefined, params: Record<string, unknown>, id: number) => ({
@@ -60,12 +50,7 @@ const wellFormed = fc.oneof(
     body: JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } } }),
   })),
 );
-const body = fc.oneof(
-  rpc.map((message) => JSON.stringify(message)),
-  fc.array(rpc, { maxLength: 3 }).map((batch) => JSON.stringify(batch)),
-  fc.constantFrom('', '{', 'null', '[]', '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"__proto__":{"x":1}}}', '{"id":1e400,"method":"ping"}', '['.repeat(5000) + ']'.repeat(5000), '\u0000\u00ff'),
-  fc.string({ maxLength: 64 }),
-);
+const body = fuzzText(['stdio__echo', 'http__echo']);
 const path = fc.oneof(
   fc.constantFrom('/mcp', '/mcp?x=1', '/sse', '/messages', '/messages?sessionId=nope', '/healthz', '/readyz', '/metrics', '/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp', '/console/', '//', '//[x', '//a%', '/%', '/mcp/../mcp', '*', '/constructor', '/__proto__'),
   fc.stringMatching(/^\/[\x21-\x7e]{0,24}$/),
@@ -80,7 +65,7 @@ const headerValues: Record<string, fc.Arbitrary<string>> = {
   accept: fc.oneof(fc.constantFrom('application/json', 'text/event-stream', '*/*'), headerValue),
   'mcp-session-id': fc.oneof(headerValue, fc.constant('x'.repeat(300))),
   'mcp-protocol-version': fc.oneof(fc.constantFrom('2025-11-25', '2026-07-28', '2024-11-05'), headerValue),
-  'mcp-method': fc.oneof(fc.constantFrom(...METHODS), headerValue),
+  'mcp-method': fc.oneof(fc.constantFrom(...FUZZ_METHODS), headerValue),
   'mcp-name': headerValue,
   traceparent: fc.oneof(fc.constant('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'), headerValue),
 };
