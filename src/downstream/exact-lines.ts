@@ -5,6 +5,12 @@ import { assertExactNumbers } from '../exact-numbers.ts';
 import { assertJsonDepth } from '../json-depth.ts';
 import { refusalResponse } from '../jsonrpc-errors.ts';
 
+/** `server.max_body_bytes` per line and `server.max_json_depth` per message. */
+export interface LineLimits {
+  maxLineBytes: number;
+  maxJsonDepth: number;
+}
+
 /**
  * The raw lines the client sends, before either era parses them:
  * - a line longer than `maxLineBytes` (`server.max_body_bytes`, the limit an HTTP body has) is
@@ -17,12 +23,6 @@ import { refusalResponse } from '../jsonrpc-errors.ts';
  * Lines are cut from the bytes, not from text decoded chunk by chunk (a character split across
  * two reads would be changed), and when every line of a read passes, its bytes go on as they came.
  */
-/** `server.max_body_bytes` per line and `server.max_json_depth` per message. */
-export interface LineLimits {
-  maxLineBytes: number;
-  maxJsonDepth: number;
-}
-
 export function exactLines(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, limits: LineLimits): Transform {
   const { maxLineBytes, maxJsonDepth } = limits;
   let pending: Buffer[] = [];
