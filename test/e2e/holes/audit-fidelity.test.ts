@@ -15,7 +15,7 @@ type Doc = null | boolean | number | string | { array: Doc[] } | { object: Array
 
 const KEY = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'prototype', '__defineGetter__', 'isPrototypeOf') },
-  { weight: 2, arbitrary: fc.constantFrom('', '0', '9', '10', '4294967295', 'ключ', '键', '🔑', 'a b', 'line\nbreak', '\u2028', 'quote"back\\slash') },
+  { weight: 2, arbitrary: fc.constantFrom('', '0', '9', '10', '4294967295', 'ключ', '键', '🔑', 'a b', 'line\nbreak', '\u2028', 'quote"back\\slash', 'lone\ud800', '\udc00', 'nul\u0000', '\u202e') },
   { weight: 2, arbitrary: fc.string({ unit: fc.constantFrom('a', 'z', '_', 'é', '中', '🙂', ' ', '"', '\\', '\u0001'), maxLength: 6 }) },
 );
 // Numbers a double holds exactly (hole 7 covers the others): odd ones included.
@@ -25,7 +25,8 @@ const NUMBER = fc.oneof(
   fc.double({ noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)),
   fc.constantFrom(2 ** 53, -(2 ** 53), 1e300, 5e-324, 1.7976931348623157e308, 0.1, 1e21, 1e-7, 123456789012345680000),
 );
-const LEAF: fc.Arbitrary<Doc> = fc.oneof(NUMBER, fc.boolean(), fc.constant(null), fc.string({ unit: 'grapheme', maxLength: 8 }));
+// Strings of any code units too: lone surrogates and NUL, which a JSON text may carry escaped.
+const LEAF: fc.Arbitrary<Doc> = fc.oneof(NUMBER, fc.boolean(), fc.constant(null), fc.string({ unit: 'grapheme', maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 8 }));
 const { object: OBJECT } = fc.letrec<{ value: Doc; array: Doc; object: { object: Array<[string, Doc]> } }>((tie) => ({
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, LEAF, tie('array'), tie('object')),
   array: fc.array(tie('value'), { maxLength: 3 }).map((array) => ({ array })),
