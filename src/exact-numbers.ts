@@ -1,5 +1,5 @@
 import { WardenError } from './errors.ts';
-import { BACKSLASH, DOT, LOWER_E, MINUS, NINE, QUOTE, UPPER_E, ZERO } from './json-chars.ts';
+import { DOT, LOWER_E, MINUS, NINE, QUOTE, stringEnd, UPPER_E, ZERO } from './json-scan.ts';
 import { jsonPathAt } from './json-path-at.ts';
 import { idOf } from './message-id.ts';
 
@@ -43,8 +43,7 @@ function onlyShortIntegers(text: string): boolean {
   for (let i = 0; i < length; ) {
     const code = text.charCodeAt(i);
     if (code === QUOTE) {
-      i++;
-      while (i < length && text.charCodeAt(i) !== QUOTE) i += text.charCodeAt(i) === BACKSLASH ? 2 : 1;
+      i = stringEnd(text, i);
       if (i >= length) return false;
       i++;
     } else if (code === MINUS || isDigit(code)) {

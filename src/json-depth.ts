@@ -1,5 +1,5 @@
 import { WardenError } from './errors.ts';
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-chars.ts';
+import { CLOSE_BRACE, CLOSE_BRACKET, OPEN_BRACE, OPEN_BRACKET, QUOTE, stringEnd } from './json-scan.ts';
 import { jsonPathAt } from './json-path-at.ts';
 import { idOf } from './message-id.ts';
 
@@ -20,7 +20,7 @@ function tooDeepAt(text: string, max: number): number | undefined {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code === QUOTE) {
-      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
+      i = stringEnd(text, i);
     } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       if (++depth > max) return i;
     } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {

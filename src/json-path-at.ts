@@ -1,3 +1,5 @@
+import { stringEnd } from './json-scan.ts';
+
 /**
  * The dotted path (`params.arguments.items.2`, the form zod's issue paths take in our messages) of
  * the value that starts at `offset` in a JSON text, so a refusal can name the field it is about.
@@ -29,12 +31,6 @@ export function jsonPathAt(text: string, offset: number): string {
   return frames.map((frame) => String(frame.key)).join('.');
 }
 
-/** The index of the quote that closes the string opening at `start`. */
-function stringEnd(text: string, start: number): number {
-  let i = start + 1;
-  while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-  return i;
-}
 
 /** A key's characters (escapes decoded), or as written when its escapes are not JSON's. */
 function keyText(quoted: string): string {
