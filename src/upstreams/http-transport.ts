@@ -159,7 +159,7 @@ export class NodeHttpClientTransport implements Transport {
     } catch {
       return false;
     }
-    const parsed = JSONRPCMessageSchema.safeParse(body);
+    const parsed = parseUpstreamMessage(body);
     if (!parsed.success || !('error' in parsed.data) || parsed.data.id !== message.id) return false;
     this.onmessage?.(parsed.data);
     return true;
@@ -171,10 +171,17 @@ export class NodeHttpClientTransport implements Transport {
     if (requestId !== undefined) this.onmessage?.(tooLargeResponse(requestId, bytes, this.#limit));
   }
 
-  #deliver(value: unknown): void {
+  /** One message from the upstream, or undefined when it is none (reported as the upstream's error). */
+  #message(value: unknown): JSONRPCMessage | undefined {
     const parsed = parseUpstreamMessage(value);
-    if (parsed.success) this.onmessage?.(parsed.data);
-    else this.onerror?.(new Error(`invalid JSON-RPC message from upstream: ${parsed.error.message}`));
+    if (!parsed.success) this.onerror?.(new Error(`invalid JSON-RPC message from upstream: ${parsed.error.message}`));
+    return parsed.data;
+  }
+
+  /** A message of the GET stream (or a POST stream resumed on it): delivered whatever it is. */
+  #deliver(value: unknown): void {
+    const message = this.#message(value);
+    if (message !== undefined) this.onmessage?.(message);
   }
 
   /**
@@ -184,11 +191,10 @@ export class NodeHttpClientTransport implements Transport {
    * Requests and notifications go on. True when `requestId` was answered.
    */
   #deliverAnswer(value: unknown, requestId: string | number | undefined): boolean {
-    const parsed = parseUpstreamMessage(value);
-    const message = parsed.success ? parsed.data : undefined;
-    const answers = message !== undefined && !('method' in message) && requestId !== undefined && message.id === requestId;
-    if (message === undefined) this.onerror?.(new Error(`invalid JSON-RPC message from upstream: ${parsed.error!.message}`));
-    else if ('method' in message || answers) this.onmessage?.(message);
+    const message = this.#message(value);
+    if (message === undefined) return false;
+    const answers = !('method' in message) && requestId !== undefined && message.id === requestId;
+    if ('method' in message || answers) this.onmessage?.(message);
     else this.onerror?.(new Error(`the upstream answered request ${JSON.stringify(requestId ?? null)} with a response for ${JSON.stringify(message.id)}; dropped`));
     return answers;
   }
