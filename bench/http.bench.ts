@@ -5,10 +5,13 @@
  * `node:http`, no SDK), so what the gateway adds is not hidden under an SDK upstream's cost.
  * In one run, interleaved: the upstream called directly, through the gateway by an old-era
  * (2025-11-25, initialize + session) caller, and by a new-era (2026-07-28, stateless, `_meta`
- * per request) caller. The callers are raw keep-alive `node:http` (http-caller.ts), not SDK
- * clients, so the bench process does not run out of CPU before the gateway does.
+ * per request) caller; and, as the floor, the new-era call through `http-relay.ts`, a bare
+ * `node:http` relay with no security stages (what Node's HTTP server, client and the extra hop
+ * cost here: the gateway's own work is what it adds beyond that row). The callers are raw
+ * keep-alive `node:http` (http-caller.ts), not SDK clients, so the bench process does not run out
+ * of CPU before the gateway does.
  * Prints p50/p99, calls/s and the gateway's CPU per call, sequential and 32 in flight.
- * Run alone: `node --import tsx bench/http.bench.ts [--json] [--warmup N] [--profile DIR] [--only new|old]
+ * Run alone: `node --import tsx bench/http.bench.ts [--json] [--warmup N] [--profile DIR] [--only new|old|bare]
  * [--mode sequential|concurrent-32] [--gateway-flag FLAG ...]` (`--only`/`--mode` narrow the run, e.g. to
  * profile one path; each `--gateway-flag` is a Node flag for the gateway process alone, e.g.
  * `--gateway-flag --max-semi-space-size=64`).
@@ -16,7 +19,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { renderTable } from '../src/cli/render.ts';
+import { listeningUrl, startListeningProcess } from '../src/cli/launch-process.ts';
 import { startGatewayHttp, WARDEN } from '../testkit/support/gateway-process.ts';
 import { processCpuMicros } from './gateway-cpu.ts';
 import { measureInterleaved, type Measurement, type MeasureOptions } from './gateway-measure.ts';
@@ -34,21 +39,23 @@ const MODES: Record<'sequential' | 'concurrent-32', MeasureOptions> = {
   'concurrent-32': { warmup: warmup ?? 3_200, samples: 6_400, concurrency: 32, rounds: 5 },
 };
 type Mode = keyof typeof MODES;
+const RELAY = fileURLToPath(new URL('./http-relay.ts', import.meta.url));
 // `--profile DIR`: the gateway writes a V8 CPU profile (node --cpu-prof) into DIR when it stops.
 const profileArg = process.argv.indexOf('--profile');
 const profileDir = profileArg === -1 ? undefined : process.argv[profileArg + 1];
 const gatewayFlags = process.argv.flatMap((arg, index) => (process.argv[index - 1] === '--gateway-flag' ? [arg] : []));
-type Path = 'direct' | 'old era' | 'new era';
+type Path = 'direct' | 'old era' | 'new era' | 'bare relay';
 const onlyArg = process.argv.indexOf('--only');
-const only = onlyArg === -1 ? undefined : `${process.argv[onlyArg + 1]} era`;
+const ONLY: Record<string, Exclude<Path, 'direct'>> = { new: 'new era', old: 'old era', bare: 'bare relay' };
+const only = onlyArg === -1 ? undefined : ONLY[process.argv[onlyArg + 1] ?? ''];
 const modeArg = process.argv.indexOf('--mode');
 const onlyMode = modeArg === -1 ? undefined : process.argv[modeArg + 1];
-if ((only !== undefined && only !== 'old era' && only !== 'new era') || (onlyMode !== undefined && !(onlyMode in MODES))) {
-  process.stderr.write('http bench: --only expects new or old, --mode sequential or concurrent-32\n');
+if ((onlyArg !== -1 && only === undefined) || (onlyMode !== undefined && !(onlyMode in MODES))) {
+  process.stderr.write('http bench: --only expects new, old or bare, --mode sequential or concurrent-32\n');
   process.exit(2);
 }
 
-/** One gateway path against the direct call, interleaved, with the gateway's CPU over that run only. */
+/** One gateway path (or the bare relay) against the direct call, interleaved, with its process's CPU over that run only. */
 interface Row {
   mode: Mode;
   path: Exclude<Path, 'direct'>;
@@ -70,29 +77,35 @@ async function bench(): Promise<Row[]> {
   const upstream = await startMinimalUpstream();
   const profiling = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
   const gateway = await startGatewayHttp(writeBenchConfig(dir, upstream.url), BENCH_ENV, [...profiling, ...gatewayFlags]);
+  const relay = await startListeningProcess(process.execPath, ['--import', 'tsx', RELAY, upstream.url], {}, listeningUrl);
   const bearer = { authorization: `Bearer ${await benchToken()}` };
   const direct = httpCaller(upstream.url);
   const oldEra = httpCaller(gateway.url, bearer);
   const newEra = httpCaller(gateway.url, bearer);
+  const bare = httpCaller(relay.url);
   try {
     const directCall = async () => expectResult(await direct.post(echo('echo')));
-    const paths: Partial<Record<Row['path'], () => Promise<unknown>>> = { 'old era': await oldEraCall(oldEra.post) };
-    if (await servesNewEra(newEra.post)) paths['new era'] = newEraCall(newEra.post);
+    const paths: Partial<Record<Row['path'], { call: () => Promise<unknown>; pid: number }>> = {
+      'old era': { call: await oldEraCall(oldEra.post), pid: gateway.pid },
+      'bare relay': { call: newEraCall(bare.post), pid: relay.pid },
+    };
+    if (await servesNewEra(newEra.post)) paths['new era'] = { call: newEraCall(newEra.post), pid: gateway.pid };
     const rows: Row[] = [];
     for (const mode of Object.keys(MODES) as Mode[]) {
       if (onlyMode !== undefined && mode !== onlyMode) continue;
-      for (const path of ['old era', 'new era'] as const) {
+      for (const path of ['old era', 'new era', 'bare relay'] as const) {
         if (only !== undefined && path !== only) continue;
-        const call = paths[path];
-        if (call === undefined) {
+        const measured = paths[path];
+        if (measured === undefined) {
           rows.push({ mode, path, direct: rows.at(-1)!.direct, gateway: undefined, gatewayCpuUsPerCall: undefined, warmCpuUsPerCall: undefined });
           continue;
         }
+        const { call, pid } = measured;
         await call();
-        const before = processCpuMicros(gateway.pid);
+        const before = processCpuMicros(pid);
         let warm: number | undefined;
-        const results = await measureInterleaved({ direct: directCall, gateway: call }, { ...MODES[mode], onWarm: () => (warm = processCpuMicros(gateway.pid)) });
-        const after = processCpuMicros(gateway.pid);
+        const results = await measureInterleaved({ direct: directCall, gateway: call }, { ...MODES[mode], onWarm: () => (warm = processCpuMicros(pid)) });
+        const after = processCpuMicros(pid);
         const perCall = (from: number | undefined, calls: number) => (from === undefined || after === undefined ? undefined : Math.round((after - from) / calls));
         rows.push({
           mode, path, direct: results.direct, gateway: results.gateway,
@@ -106,6 +119,8 @@ async function bench(): Promise<Row[]> {
     direct.close();
     oldEra.close();
     newEra.close();
+    bare.close();
+    await relay.close();
     await gateway.close();
     await upstream.close();
     rmSync(dir, { recursive: true, force: true });
@@ -132,7 +147,7 @@ function render(rows: Row[]): string {
     ];
   });
   const flags = gatewayFlags.length === 0 ? 'Node defaults' : `node ${gatewayFlags.join(' ')}`;
-  return `${renderTable(header, lines)}(gateway: JWT HS256 + Rego + SQLite decision row committed before each forward; ${flags}; CLI ${relative(process.cwd(), WARDEN)})`;
+  return `${renderTable(header, lines)}(gateway: JWT HS256 + Rego + SQLite decision row committed before each forward; ${flags}; CLI ${relative(process.cwd(), WARDEN)}. bare relay: bench/http-relay.ts, no security stages, the floor of a node:http gateway here)`;
 }
 
 const rows = await bench().catch((error: unknown) => {
