@@ -27,6 +27,29 @@ describe('rego limits', () => {
     expect(compile({ 'd.rego': deep }).evaluate('data.t.p = x')).toHaveLength(1);
   });
 
+  // Chains nest the tree without brackets: each operator and each `else` counts as a level, so
+  // 50,000 of them are a parse error naming the place, where they overflowed the compiler's stack.
+  it.each([
+    ['+', `p := 1${' + 1'.repeat(50_000)}`],
+    ['*', `p := 1${' * 1'.repeat(50_000)}`],
+    ['|', `p := {1}${' | {1}'.repeat(50_000)}`],
+    ['&', `p := {1}${' & {1}'.repeat(50_000)}`],
+    ['==', `p if { 1${' == 1'.repeat(50_000)} }`],
+    ['in', `p if { 1${' in [1]'.repeat(50_000)} }`],
+    ['else', `p := 1 if { false }${' else := 1 if { false }'.repeat(20_000)}`],
+  ])('refuses a chain of %s too long for the depth limit, naming the place', (_operator, rule) => {
+    expect(() => compile({ 'c.rego': `package t
+${rule}` })).toThrow(/c\.rego:2:\d+: rego_parse_error: nesting deeper than 200 levels/);
+  });
+
+  it('evaluates chains within the limit like the nested form', () => {
+    const policies = compile({ 'c.rego': `package t
+sum := 0${' + 1'.repeat(150)}
+first := 1 if { false }${' else := 2 if { false }'.repeat(100)} else := 3` });
+    expect(policies.evaluate('x = data.t.sum')).toEqual([{ x: 150 }]);
+    expect(policies.evaluate('x = data.t.first')).toEqual([{ x: 3 }]);
+  });
+
   it('turns JS stack exhaustion under a generous depth limit into eval_budget_error', () => {
     const rules = ['package t'];
     for (let i = 0; i < 3000; i++) rules.push(`r${i} := r${i + 1} + 1`);

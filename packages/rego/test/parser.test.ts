@@ -54,6 +54,22 @@ describe('rego parser', () => {
     expect(expr).toMatchObject({ kind: 'term', term: { name: 'equal', args: [{ name: 'plus', args: [{ value: 1 }, { name: 'mul' }] }, { value: 7 }] } });
   });
 
+  it('reads a ref part by part in order, a call in it starting a new ref', () => {
+    const [expr] = parseQueryText('input.a[b].c[0]');
+    expect(expr).toMatchObject({ kind: 'term', term: { type: 'ref', head: { name: 'input' }, path: [{ value: 'a' }, { name: 'b' }, { value: 'c' }, { value: 0 }] } });
+    const [called] = parseQueryText('f(x).a.b');
+    expect(called).toMatchObject({ kind: 'term', term: { type: 'ref', head: { type: 'call', name: 'f' }, path: [{ value: 'a' }, { value: 'b' }] } });
+    const [long] = parseQueryText(`input${'.k'.repeat(5_000)}`);
+    expect(long).toMatchObject({ term: { type: 'ref' } });
+    expect((long as { term: { path: unknown[] } }).term.path).toHaveLength(5_000);
+  });
+
+  it('negates a literal once, as OPA does: `not not x` is a parse error', () => {
+    expect(parseError('package p\nx if { not not false }').message).toBe('p.rego:2:12: rego_parse_error: unexpected not keyword');
+    const andOperand = () => parseModule('p.rego', 'package p\nimport future.keywords.and\nx if { true and not not false }', { experimentalKeywords: true });
+    expect(andOperand).toThrow('p.rego:3:21: rego_parse_error: unexpected not keyword');
+  });
+
   it('treats keywords followed by a dot as names (data.foo.not.bar)', () => {
     const module = parseModule('k.rego', 'package foo.not.bar\nnot.x := 1');
     expect(module.pkg).toEqual(['foo', 'not', 'bar']);

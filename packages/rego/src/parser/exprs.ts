@@ -112,9 +112,15 @@ function parseLogicOperand(p: Cursor): Expr {
   }
   if (p.isKeyword('not')) {
     p.next();
+    refuseSecondNot(p);
     return { kind: 'not', expr: parseLogicOperand(p), loc, with: [] };
   }
   return { ...parseExprKind(p), loc, with: [] };
+}
+
+/** OPA negates a literal once: `not not x` is a parse error there, and here (it also nested without limit). */
+function refuseSecondNot(p: Cursor): void {
+  if (p.isKeyword('not')) p.fail(p.peek(), 'unexpected not keyword');
 }
 
 export function withModifiers<T extends { with: With[] }>(p: Cursor, expr: T): T {
@@ -137,6 +143,7 @@ function parseExprKind(p: Cursor): ExprKind {
   if (p.isKeyword('every')) return parseEvery(p);
   if (p.isKeyword('not')) {
     p.next();
+    refuseSecondNot(p);
     const loc = p.loc();
     if (p.notBody && p.is('{')) {
       p.next();

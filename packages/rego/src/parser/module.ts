@@ -115,8 +115,13 @@ function parseRule(p: Cursor): Rule[] {
     head.ref = head.ref.head as VarTerm;
   }
   let tail = rule;
+  // Each `else` nests a rule inside the one before (the compiler recurses along the chain), so
+  // it counts toward the parser's depth limit; 20,000 of them overflowed the compiler's stack.
+  let elses = 0;
   while (p.isKeyword('else')) {
     if (head.key) p.fail(p.peek(), 'else keyword cannot be used on multi-value rules');
+    p.enter();
+    elses += 1;
     const elseLoc = p.loc(p.next());
     let value: Term = { type: 'scalar', value: true, loc: elseLoc };
     if (p.is(':=') || p.is('=')) {
@@ -128,6 +133,7 @@ function parseRule(p: Cursor): Rule[] {
     tail.else = elseRule;
     tail = elseRule;
   }
+  for (; elses > 0; elses -= 1) p.leave();
   const rules = [rule];
   // OPA's parseRules: each further `{ body }` after a braced body is a rule with the same head.
   while (p.is('{') && p.tokens[p.pos - 1]?.text === '}' && p.tokens[p.pos - 1]?.kind === 'punct') {

@@ -26,56 +26,72 @@ function infix(p: Cursor, ops: readonly string[]): string | undefined {
   return token.text;
 }
 
+/**
+ * A left-associative chain `a op b op c ...`: every operator nests the tree one level deeper, so
+ * each counts toward the parser's depth limit as a bracket does (OPA's parser recurses once per
+ * operator too). Uncounted, a one-line chain of 50,000 `+` parsed fine and then overflowed the
+ * compiler's stack. `extend` reads the next operator and right operand, or returns undefined.
+ */
+function chain(p: Cursor, first: Term, extend: (left: Term) => Term | undefined): Term {
+  let term = first;
+  let levels = 0;
+  for (let next = extend(term); next !== undefined; next = extend(term)) {
+    term = next;
+    p.enter();
+    levels += 1;
+  }
+  for (; levels > 0; levels -= 1) p.leave();
+  return term;
+}
+
 export function parseTerm(p: Cursor): Term {
-  let term = parseRelation(p);
-  while (p.isKeyword('in') && !p.peek().nl) {
+  return chain(p, parseRelation(p), (term) => {
+    if (!p.isKeyword('in') || p.peek().nl) return undefined;
     const loc = p.loc();
     p.next();
-    term = call('internal.member_2', [term, parseRelation(p)], loc);
-  }
-  return term;
+    return call('internal.member_2', [term, parseRelation(p)], loc);
+  });
 }
 
 function parseRelation(p: Cursor): Term {
-  let term = parseOr(p);
-  for (let op = infix(p, Object.keys(RELATIONS)); op; op = infix(p, Object.keys(RELATIONS))) {
-    term = call(RELATIONS[op]!, [term, parseOr(p)], term.loc);
-  }
-  return term;
+  return chain(p, parseOr(p), (term) => {
+    const op = infix(p, Object.keys(RELATIONS));
+    return op === undefined ? undefined : call(RELATIONS[op]!, [term, parseOr(p)], term.loc);
+  });
 }
 
 function parseOr(p: Cursor): Term {
-  let term = parseAnd(p);
-  while (infix(p, ['|'])) term = call('or', [term, parseAnd(p)], term.loc);
-  return term;
+  return chain(p, parseAnd(p), (term) => (infix(p, ['|']) ? call('or', [term, parseAnd(p)], term.loc) : undefined));
 }
 
 function parseAnd(p: Cursor): Term {
-  let term = parseArith(p);
-  while (infix(p, ['&'])) term = call('and', [term, parseArith(p)], term.loc);
-  return term;
+  return chain(p, parseArith(p), (term) => (infix(p, ['&']) ? call('and', [term, parseArith(p)], term.loc) : undefined));
 }
 
 function parseArith(p: Cursor): Term {
-  let term = parseFactor(p);
-  for (let op = infix(p, ['+', '-']); op; op = infix(p, ['+', '-'])) {
-    term = call(op === '+' ? 'plus' : 'minus', [term, parseFactor(p)], term.loc);
-  }
-  return term;
+  return chain(p, parseFactor(p), (term) => {
+    const op = infix(p, ['+', '-']);
+    return op === undefined ? undefined : call(op === '+' ? 'plus' : 'minus', [term, parseFactor(p)], term.loc);
+  });
 }
 
 function parseFactor(p: Cursor): Term {
-  let term = parsePostfix(p);
-  for (let op = infix(p, ['*', '/', '%']); op; op = infix(p, ['*', '/', '%'])) {
-    term = call(op === '*' ? 'mul' : op === '/' ? 'div' : 'rem', [term, parsePostfix(p)], term.loc);
-  }
-  return term;
+  return chain(p, parsePostfix(p), (term) => {
+    const op = infix(p, ['*', '/', '%']);
+    return op === undefined ? undefined : call(op === '*' ? 'mul' : op === '/' ? 'div' : 'rem', [term, parsePostfix(p)], term.loc);
+  });
 }
 
 /** A primary term followed by adjacent `.name`, `[term]` and `(args)`. */
 export function parsePostfix(p: Cursor): Term {
   p.enter();
   let term = parsePrimary(p);
+  // The ref this loop made last: grown in place, so `a.b.c...` costs linear time, not a copy per part.
+  let grown: RefTerm | undefined;
+  const extend = (key: Term): void => {
+    if (term === grown) grown.path.push(key);
+    else term = grown = extendRef(term, key);
+  };
   for (;;) {
     const token = p.peek();
     if (token.ws || token.kind !== 'punct') break;
@@ -83,12 +99,12 @@ export function parsePostfix(p: Cursor): Term {
       p.next();
       const name = p.next();
       if (name.kind !== 'ident') p.fail(name, `unexpected ${describe(name)}: expected ident`);
-      term = extendRef(term, { type: 'scalar', value: name.text, loc: p.loc(name) });
+      extend({ type: 'scalar', value: name.text, loc: p.loc(name) });
     } else if (token.text === '[') {
       p.next();
       const key = p.barScope(false, () => parseTerm(p));
       p.expect(']');
-      term = extendRef(term, key);
+      extend(key);
     } else if (token.text === '(') {
       const name = refName(term);
       if (name === undefined) p.fail(token, 'unexpected ( token: only names can be called');
