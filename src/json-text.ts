@@ -9,7 +9,9 @@ import { type ParseErrorCode, visit } from 'jsonc-parser';
  *
  * The value is built as JSON.parse builds it: a `__proto__` key is an own key like any other
  * (defined, never assigned: assignment would set the prototype), the last of two equal keys
- * wins, numbers are JavaScript numbers.
+ * wins, numbers are JavaScript numbers. Nesting deeper than MAX_FILE_DEPTH is refused at the
+ * bracket that goes too deep: jsonc-parser descends recursively, and 100,000 brackets overflowed
+ * its stack (a crash with a stack trace instead of a line and column).
  */
 export class JsonTextError extends Error {
   constructor(readonly line: number, readonly column: number, readonly reason: string) {
@@ -47,6 +49,9 @@ function describe(code: ParseErrorCode, text: string, offset: number, length: nu
   return `${BROKEN[code] ?? 'invalid JSON'}: ${found}`;
 }
 
+/** As deep as a request may ever be (`server.max_json_depth` allows up to 512); no file people write comes near it. */
+export const MAX_FILE_DEPTH = 512;
+
 interface Frame {
   container: Record<string, unknown> | unknown[];
   key: string;
@@ -62,17 +67,18 @@ export function parseJsonText(text: string, options: { comments: boolean }): unk
     else if (Array.isArray(top.container)) top.container.push(value);
     else Object.defineProperty(top.container, top.key, { value, enumerable: true, writable: true, configurable: true });
   };
-  const open = (container: Frame['container']): void => {
+  const open = (container: Frame['container'], line: number, character: number): void => {
+    if (stack.length === MAX_FILE_DEPTH) throw new JsonTextError(line + 1, character + 1, `nested deeper than ${MAX_FILE_DEPTH} levels`);
     put(container);
     stack.push({ container, key: '' });
   };
   visit(
     text,
     {
-      onObjectBegin: () => open({}),
+      onObjectBegin: (_offset, _length, line, character) => open({}, line, character),
       onObjectProperty: (name) => void (stack.at(-1)!.key = name),
       onObjectEnd: () => void stack.pop(),
-      onArrayBegin: () => open([]),
+      onArrayBegin: (_offset, _length, line, character) => open([], line, character),
       onArrayEnd: () => void stack.pop(),
       onLiteralValue: (value: unknown) => put(value),
       onError: (code, offset, length, line, character) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JsonTextError, parseJsonText } from '../../src/json-text.ts';
+import { JsonTextError, MAX_FILE_DEPTH, parseJsonText } from '../../src/json-text.ts';
 
 function failure(text: string, comments = false): JsonTextError {
   try {
@@ -27,6 +27,17 @@ describe('JSON text - one reader for config, data and input files', () => {
   ])('names line:column and what went wrong for %s', (_, text, message) => {
     expect(() => JSON.parse(text)).toThrow();
     expect(failure(text).message).toBe(message);
+  });
+
+  it('refuses nesting deeper than MAX_FILE_DEPTH at the bracket that goes too deep, however deep the file', () => {
+    const nested = (levels: number, open: string, close: string) => `${open.repeat(levels)}${close.repeat(levels)}`;
+    expect(failure(nested(100_000, '[', ']')).message).toBe(`1:${MAX_FILE_DEPTH + 1}: nested deeper than ${MAX_FILE_DEPTH} levels`);
+    const objects = `{"a":\n${'{"b":'.repeat(100_000)}1${'}'.repeat(100_001)}`;
+    expect(failure(objects).message).toBe(`2:${5 * (MAX_FILE_DEPTH - 1) + 1}: nested deeper than ${MAX_FILE_DEPTH} levels`);
+    const deepest = parseJsonText(nested(MAX_FILE_DEPTH, '[', ']'), { comments: false });
+    let levels = 0;
+    for (let value = deepest; Array.isArray(value); value = value[0]) levels += 1;
+    expect(levels).toBe(MAX_FILE_DEPTH);
   });
 
   it('reads comments only where they are allowed', () => {

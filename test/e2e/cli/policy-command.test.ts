@@ -139,6 +139,18 @@ describe('warden policy eval (process)', () => {
     expect(broken.code).toBe(2);
     expect(broken.stderr).toBe(`warden policy eval: --input ${join(dir, 'broken.json')}:3:1: invalid JSON: expected a property name in double quotes, found "}"\n`);
   });
+
+  it('an input or data document nested too deep is named with its line:column, no stack (it overflowed the reader)', async () => {
+    const deep = policyDir({ 'input.json': `${'['.repeat(100_000)}${']'.repeat(100_000)}`, 'policies/p.rego': 'package p\n\nx := 1\n', 'policies/data.json': `{"d": ${'{"a":'.repeat(100_000)}1${'}'.repeat(100_001)}` });
+    const [input, data] = await Promise.all([
+      warden(['policy', 'eval', 'x := 1', '-i', join(deep, 'input.json')]),
+      warden(['policy', 'eval', 'data.p.x', '-d', join(deep, 'policies')]),
+    ]);
+    expect(input.code).toBe(2);
+    expect(input.stderr).toBe(`warden policy eval: --input ${join(deep, 'input.json')}:1:513: invalid JSON: nested deeper than 512 levels\n`);
+    expect(data.code).toBe(1);
+    expect(data.stderr).toBe(`warden policy eval: ${join(deep, 'policies', 'data.json')}:1:2562: invalid JSON: nested deeper than 512 levels\n`);
+  });
 });
 
 describe('warden policy check (process)', () => {
@@ -154,6 +166,15 @@ describe('warden policy check (process)', () => {
     expect(run.stderr).toMatch(/b\.rego:3:\d+: rego_unsafe_var_error: var x is unsafe/);
     expect(run.stderr).toMatch(/b\.rego:5:\d+: rego_unsafe_var_error: var y is unsafe/);
     expect(run.stderr).toContain('3 errors occurred\n');
+  });
+
+  it('a chain of operators or else clauses too long to compile is a parse error at its place, no stack (it overflowed the compiler)', async () => {
+    const dir = policyDir({ 'plus.rego': `package plus\n\nx := 1${' + 1'.repeat(50_000)}\n`, 'elses.rego': `package elses\n\nx := 1 if { false }${' else := 1 if { false }'.repeat(20_000)}\n` });
+    const run = await warden(['policy', 'check', dir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/plus\.rego:3:\d+: rego_parse_error: nesting deeper than 200 levels/);
+    expect(run.stderr).toMatch(/elses\.rego:3:\d+: rego_parse_error: nesting deeper than 200 levels/);
+    expect(run.stderr).not.toMatch(/INTERNAL|RangeError|\n\s+at /);
   });
 
   it('--strict adds unused imports and unused assignments', async () => {
