@@ -52,11 +52,22 @@ export function durationMs(text: string): number | undefined {
 
 export const DURATION_EXAMPLES = '500ms, 90s, 15m, 1h, 7d or 2w';
 
-/** A duration flag as zod reads it: a positive number of milliseconds, at least `minMs`. */
+const MAX_DURATION_MS = 100 * 366 * 86_400_000;
+
+/**
+ * Longer than any window, age or lifetime a flag means, and far inside what a Date holds
+ * (±273,790 years): `--since 99999999999d` reached past it and failed with a stack trace.
+ */
+export function tooLongIssue(ms: number, text: string): string | undefined {
+  return ms <= MAX_DURATION_MS ? undefined : `expected at most 100 years, got "${text}"`;
+}
+
+/** A duration flag as zod reads it: a positive number of milliseconds, at least `minMs`, at most 100 years. */
 export const durationFlag = (minMs = 1) =>
   z.string().transform((text, ctx) => {
     const ms = durationMs(text);
-    if (ms !== undefined && ms >= minMs) return ms;
-    ctx.addIssue({ code: 'custom', message: `expected a duration such as ${DURATION_EXAMPLES}, got "${text}"` });
+    const tooLong = ms === undefined ? undefined : tooLongIssue(ms, text);
+    if (ms !== undefined && ms >= minMs && tooLong === undefined) return ms;
+    ctx.addIssue({ code: 'custom', message: tooLong ?? `expected a duration such as ${DURATION_EXAMPLES}, got "${text}"` });
     return z.NEVER;
   });

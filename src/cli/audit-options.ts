@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { EVENT_KINDS } from '../audit/index.ts';
-import { DURATION_EXAMPLES, durationFlag, durationMs, parseFlags } from './args.ts';
+import { DURATION_EXAMPLES, durationFlag, durationMs, parseFlags, tooLongIssue } from './args.ts';
 
 /**
  * Flags of `warden audit <subcommand>`: node's parser for syntax, zod for meaning (durations,
@@ -19,6 +19,11 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|
 export const pointInTime = (now: Date) =>
   z.string().transform((text, ctx) => {
     const ago = durationMs(text);
+    const tooLong = ago === undefined ? undefined : tooLongIssue(ago, text);
+    if (tooLong !== undefined) {
+      ctx.addIssue({ code: 'custom', message: tooLong });
+      return z.NEVER;
+    }
     if (ago !== undefined) return new Date(now.getTime() - ago);
     const date = new Date(text);
     if (ISO_DATE.test(text) && !Number.isNaN(date.getTime())) return date;

@@ -189,6 +189,12 @@ describe('warden audit - errors and exit codes (own process)', () => {
     expect([missing.status, missing.stderr]).toEqual([2, 'warden: USAGE: --older-than: is required, e.g. --older-than 30d\n']);
   });
 
+  it('a duration longer than 100 years is a usage error, not a stack trace (it reached past the dates a timestamp holds)', () => {
+    const runs = [['query', '--since'], ['stats', '--until'], ['prune', '--older-than']].map(([command, flag]) => [flag, cliProcess([command!, '--db', path, flag!, '99999999999d'])] as const);
+    for (const [flag, run] of runs) expect([run.status, run.stderr]).toEqual([2, `warden: USAGE: ${flag}: expected at most 100 years, got "99999999999d"\n`]);
+    expect(cliProcess(['query', '--db', path, '--since', '36500d']).status).toBe(0);
+  });
+
   it('exits 3 when the database cannot be opened, without a stack trace', () => {
     const result = cliProcess(['verify', '--db', join(dir, 'nope.db')]);
     expect(result.status).toBe(3);
