@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timerMs } from '../timer-ms.ts';
 
 const DEFAULT_REDACT_KEYS = ['password', 'secret', 'token', 'api_key', 'apikey', 'authorization', 'cookie', 'private_key'];
 
@@ -21,8 +22,8 @@ export const checkpointConfigSchema = z
     file: z.string().min(1).optional().describe('Appends one signed checkpoint a line (JSON); relative to the config file. Best on another host or an append-only mount.'),
     url: z.string().url().regex(/^https?:\/\//, 'expected an http:// or https:// URL').optional().describe('POSTs each signed checkpoint (the same JSON line) here; retried in order with the next one while it fails.'),
     every_rows: z.number().int().min(1).default(1000).describe('A checkpoint after this many rows since the last one...'),
-    every_ms: z.number().int().min(100).default(60_000).describe('...or after this long, when the chain moved.'),
-    post_timeout_ms: z.number().int().min(100).default(5000).describe('How long a POST may take before it is retried with the next checkpoint.'),
+    every_ms: timerMs().min(100).default(60_000).describe('...or after this long, when the chain moved.'),
+    post_timeout_ms: timerMs().min(100).default(5000).describe('How long a POST may take before it is retried with the next checkpoint.'),
   })
   .strict()
   .refine((checkpoint) => checkpoint.file !== undefined || checkpoint.url !== undefined, { message: 'give "file", "url" or both: where the signed checkpoints go', path: ['file'] });
@@ -44,15 +45,15 @@ export const auditConfigSchema = z
       .optional()
       .describe('backend postgres: the database (keep the password out of the file: "${WARDEN_AUDIT_URL}").'),
     replica_id: replicaId.optional().describe('backend postgres: this process\'s chain. Unique per live process: a second process with the same id is refused.'),
-    witness_interval_ms: z.number().int().min(100).default(10_000).describe('backend postgres: how often a replica records the other replicas\' chain heads in its own chain.'),
-    statement_timeout_ms: z.number().int().min(100).default(5000).describe('backend postgres: a write slower than this is refused (AUDIT_UNAVAILABLE) and the connection renewed.'),
-    idle_in_transaction_timeout_ms: z.number().int().min(100).default(5000).describe('backend postgres: the server ends a session idle inside a transaction this long (a frozen process), releasing its locks.'),
-    connect_timeout_ms: z.number().int().min(100).default(5000).describe('backend postgres: connecting, and each reconnection attempt.'),
+    witness_interval_ms: timerMs().min(100).default(10_000).describe('backend postgres: how often a replica records the other replicas\' chain heads in its own chain.'),
+    statement_timeout_ms: timerMs().min(100).default(5000).describe('backend postgres: a write slower than this is refused (AUDIT_UNAVAILABLE) and the connection renewed.'),
+    idle_in_transaction_timeout_ms: timerMs().min(100).default(5000).describe('backend postgres: the server ends a session idle inside a transaction this long (a frozen process), releasing its locks.'),
+    connect_timeout_ms: timerMs().min(100).default(5000).describe('backend postgres: connecting, and each reconnection attempt.'),
     path: z.string().min(1).default('warden-audit.db').describe('SQLite file; relative to the config file\'s directory (`warden serve`, `warden audit --config`).'),
     synchronous: z.enum(['normal', 'full']).default('normal').describe('normal: nothing lost on a process crash; full: nothing lost on power loss.'),
-    busy_timeout_ms: z.number().int().min(0).default(2000).describe('How long a write waits for a lock held by another connection before the call is refused.'),
+    busy_timeout_ms: timerMs().min(0).default(2000).describe('How long a write waits for a lock held by another connection before the call is refused.'),
     max_size_mb: z.number().positive().optional().describe('Cap on the database size; when reached, calls are refused (AUDIT_UNAVAILABLE). Unset: no cap.'),
-    checkpoint_interval_ms: z.number().int().min(50).default(1000).describe('WAL checkpoints run on this timer, never inside a request\'s commit.'),
+    checkpoint_interval_ms: timerMs().min(50).default(1000).describe('WAL checkpoints run on this timer, never inside a request\'s commit.'),
     chain_key: z
       .string()
       .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`); keep it out of the file: "${WARDEN_AUDIT_CHAIN_KEY}"')
@@ -63,7 +64,7 @@ export const auditConfigSchema = z
       .default([])
       .describe('Chain keys rotated out by `warden audit keys rotate`: verify needs them for the rows written under them ("${WARDEN_AUDIT_RETIRED_CHAIN_KEY}"). Never written with.'),
     checkpoint: checkpointConfigSchema.optional().describe('Signed checkpoints of the hash chain, off the call path. Unset: none.'),
-    authn_failure_window_ms: z.number().int().min(10).default(60_000).describe('authn_failure events are aggregated per source and reason over this window.'),
+    authn_failure_window_ms: timerMs().min(10).default(60_000).describe('authn_failure events are aggregated per source and reason over this window.'),
     redact: z
       .object({
         keys: z.array(z.string().min(1)).default(DEFAULT_REDACT_KEYS).describe('Argument keys whose values are replaced (case and _/- insensitive, suffix match).'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timerMs } from '../timer-ms.ts';
 import { approvalsConfigSchema } from '../approvals/config.ts';
 import { auditConfigSchema } from '../audit/config.ts';
 import { authConfigSchema } from '../auth/config.ts';
@@ -84,8 +85,8 @@ const serverSchema = z
     allowed_origins: z.array(z.string().min(1)).default([]).describe('Origins accepted besides http(s)://localhost / 127.0.0.1.'),
     max_body_bytes: z.number().int().positive().default(4 * 1024 * 1024).describe('Largest request: an HTTP body (413 beyond it) or a stdio line (REQUEST_TOO_LARGE).'),
     max_json_depth: z.number().int().min(8).max(MAX_JSON_DEPTH_LIMIT).default(DEFAULT_MAX_JSON_DEPTH).describe('Deepest nesting of objects and arrays in a request (REQUEST_TOO_DEEP beyond it).'),
-    shutdown_grace_ms: z.number().int().min(0).default(5_000).describe('How long in-flight calls may finish on SIGINT/SIGTERM.'),
-    session_idle_ms: z.number().int().positive().default(30 * 60_000).describe('A Streamable HTTP session without requests this long is closed.'),
+    shutdown_grace_ms: timerMs().min(0).default(5_000).describe('How long in-flight calls may finish on SIGINT/SIGTERM.'),
+    session_idle_ms: timerMs().positive().default(30 * 60_000).describe('A Streamable HTTP session without requests this long is closed.'),
     watch_config: z.boolean().default(true).describe('Reload the config when its file changes, as SIGHUP does.'),
     session_key: z
       .string()
@@ -122,8 +123,8 @@ const upstreamDefaultsSchema = z
   .object({
     timeout_ms: timeoutMs.default(60_000),
     connect_timeout_ms: timeoutMs.default(30_000),
-    reconnect_initial_ms: z.number().int().positive().default(500),
-    reconnect_max_ms: z.number().int().positive().default(30_000),
+    reconnect_initial_ms: timerMs().positive().default(500),
+    reconnect_max_ms: timerMs().positive().default(30_000),
   })
   .strict();
 

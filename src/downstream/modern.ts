@@ -11,6 +11,7 @@ import { dispatchForward, dispatchList, type DispatchRequest, progressTokenOf, r
 import { MODERN_VERSIONS } from './era.ts';
 import type { Gateway } from '../gateway/index.ts';
 import { toJsonRpcError } from '../jsonrpc-errors.ts';
+import { MAX_TIMER_MS } from '../timer-ms.ts';
 
 /**
  * One new-era (2026-07-28) request, whatever carries it (modern-http.ts, modern-stdio.ts): no
@@ -36,8 +37,6 @@ export interface ModernRequest {
 const OLD_ERA_ONLY = new Set<string>(OLD_ERA_ONLY_METHODS);
 
 const RESOURCE_NOT_FOUND_OLD_ERA = -32002;
-/** setTimeout's longest delay (2^31 - 1 ms); a longer one fires at once. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** The caller's declared capabilities that the gateway relays to it as input_required (era.ts validated the envelope). */
 const RELAYED = Object.values(SERVER_REQUESTS);

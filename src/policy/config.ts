@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timerMs } from '../timer-ms.ts';
 
 /** A Rego reference into `data` made of plain identifiers, e.g. `data.mcp.authz`. */
 const ENTRYPOINT = /^data(\.[A-Za-z_][A-Za-z0-9_]*)+$/;
@@ -23,12 +24,12 @@ export const policyConfigSchema = z
       .boolean()
       .default(false)
       .describe('rego engine: read every module as Rego v0 (OPA\'s --v0-compatible): bodies without `if`, `p[x] { ... }` partial sets; a module that imports rego.v1 stays v1.'),
-    eval_timeout_ms: z.number().int().positive().default(250).describe('Wall-clock budget per decision; a later answer is a denial. The Rego engine also stops a runaway policy by its step budget.'),
+    eval_timeout_ms: timerMs().positive().default(250).describe('Wall-clock budget per decision; a later answer is a denial. The Rego engine also stops a runaway policy by its step budget.'),
     bundle: z
       .object({
         url: z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL').describe('An OPA bundle (tar.gz of .rego files and data.json/data.yaml documents), e.g. what `opa build` writes, served over HTTP(S).'),
-        poll_interval_ms: z.number().int().min(100).default(30_000).describe('How often the bundle is asked for again (with If-None-Match: an unchanged bundle costs a 304).'),
-        timeout_ms: z.number().int().min(100).default(10_000).describe('One fetch, answer and body included.'),
+        poll_interval_ms: timerMs().min(100).default(30_000).describe('How often the bundle is asked for again (with If-None-Match: an unchanged bundle costs a 304).'),
+        timeout_ms: timerMs().min(100).default(10_000).describe('One fetch, answer and body included.'),
         headers: z.record(z.string(), z.string()).default({}).describe('Sent with every fetch, e.g. "Authorization": "Bearer ${BUNDLE_TOKEN}".'),
       })
       .strict()

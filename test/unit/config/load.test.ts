@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.ts';
 import { WardenError } from '../../../src/errors.ts';
+import { MAX_TIMER_MS } from '../../../src/timer-ms.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,6 +90,21 @@ describe('config - errors name the file, the JSON path and what was expected', (
   it('a wrong type inside a server entry names exactly that field', () => {
     const file = write({ mcpServers: { db: { command: 42 } } });
     expect(configError(file).message).toBe(`${file}: mcpServers.db.command: Invalid input: expected string, received number`);
+  });
+
+  it('a delay longer than Node keeps a timer is refused naming the field (it would fire after 1 ms)', () => {
+    const timers = {
+      server: { shutdown_grace_ms: 0, session_idle_ms: 0 },
+      upstream_defaults: { reconnect_initial_ms: 0, reconnect_max_ms: 0 },
+      policy: { eval_timeout_ms: 0 },
+      audit: { busy_timeout_ms: 0, checkpoint_interval_ms: 0, authn_failure_window_ms: 0 },
+    };
+    const fields = Object.entries(timers).flatMap(([section, keys]) => Object.keys(keys).map((key) => [section, key] as const));
+    for (const [section, key] of fields) {
+      const over = write({ mcpServers: {}, [section]: { [key]: MAX_TIMER_MS + 1 } });
+      expect(configError(over).message).toBe(`${over}: ${section}.${key}: at most ${MAX_TIMER_MS} ms (24.8 days, the longest timer Node keeps)`);
+      expect(() => loadConfig(write({ mcpServers: {}, [section]: { [key]: MAX_TIMER_MS } }), {})).not.toThrow();
+    }
   });
 
   it('a remote entry with a bad type or url', () => {
