@@ -15,6 +15,7 @@ import { connect, describeUrl, type PostgresSettings } from './postgres/connecti
 import { checkPostgresSchema, loadPostgresMigrations } from './postgres/migrations.ts';
 import { decisionStatsPg, eventsAfterPg, eventsOfKindPg, iterateEventsPg, lastEventsPg, queryDecisionsPg, tailCursor, type TailCursor } from './postgres/query.ts';
 import { verifyPostgres, type PostgresVerifyReport, type ReplicaMark } from './postgres/verify.ts';
+import { readTrail, readTrailRows, trailError } from './sqlite/database.ts';
 import { openCheckedReader } from './sqlite/migrations.ts';
 import { decisionStats, eventsAfter, eventsOfKind, iterateEvents, lastEvents, queryDecisions } from './sqlite/query.ts';
 import { verifyChain, type ChainMark, type VerifyOptions, type VerifyReport } from './sqlite/verify.ts';
@@ -97,18 +98,19 @@ async function openPostgresReader(settings: PostgresSettings): Promise<PostgresA
 
 async function openSqliteReader(path: string): Promise<SqliteAuditReader> {
   const db = openCheckedReader(path);
+  const read = <T>(query: () => T): Promise<T> => new Promise((resolve) => resolve(readTrail(path, query)));
   return {
     backend: 'sqlite',
-    queryDecisions: async (filter, limit) => queryDecisions(db, filter, limit),
-    eventsOfKind: async (kind, range, limit) => eventsOfKind(db, kind, range, limit),
-    decisionStats: async (filter, by) => decisionStats(db, filter, by),
-    events: (range) => (async function* () { yield* iterateEvents(db, range); })(),
-    shown: (query) => shownAt(sqlitePinSql(db), query),
-    verify: async ({ expected, key, retiredKeys = [] }) => verifyChain(db, { expected, key, retiredKeys }),
+    queryDecisions: (filter, limit) => read(() => queryDecisions(db, filter, limit)),
+    eventsOfKind: (kind, range, limit) => read(() => eventsOfKind(db, kind, range, limit)),
+    decisionStats: (filter, by) => read(() => decisionStats(db, filter, by)),
+    events: (range) => (async function* () { yield* readTrailRows(path, () => iterateEvents(db, range)); })(),
+    shown: (query) => shownAt(sqlitePinSql(db), query).catch((error: unknown) => Promise.reject(trailError(path, error))),
+    verify: ({ expected, key, retiredKeys = [] }) => read(() => verifyChain(db, { expected, key, retiredKeys })),
     tail() {
       let seq = 0;
       const advance = (rows: EventRow[]): EventRow[] => ((seq = rows.at(-1)?.seq ?? seq), rows);
-      return { last: async (lines) => advance(lastEvents(db, lines)), next: async () => advance(eventsAfter(db, seq)) };
+      return { last: (lines) => read(() => advance(lastEvents(db, lines))), next: () => read(() => advance(eventsAfter(db, seq))) };
     },
     close: async () => void db.close(),
   };

@@ -34,14 +34,46 @@ export function openWriterDatabase(config: AuditConfig): Database.Database {
   }
 }
 
-/** A reader for the CLI: never creates the file, never writes. */
 /** How long a reader waits on a lock the writer holds (a checkpoint, a migration). */
 export const READER_BUSY_TIMEOUT_MS = 2000;
 
+/** A reader for the CLI: never creates the file, never writes. */
 export function openReaderDatabase(path: string, busyTimeoutMs = READER_BUSY_TIMEOUT_MS): Database.Database {
   try {
     return new Database(path, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
   } catch (error) {
     throw new WardenError('AUDIT_UNAVAILABLE', `cannot open audit database ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** SQLite's answers that say the file cannot be read (damaged, not a database, the disk, a lock held too long), not that a query of ours is wrong. */
+const UNREADABLE = /^SQLITE_(CORRUPT|NOTADB|IOERR|CANTOPEN|BUSY|LOCKED|PROTOCOL|NOMEM)/;
+
+/** `error` as AUDIT_UNAVAILABLE naming the file when SQLite says the file cannot be read; any other error as it is. */
+export function trailError(path: string, error: unknown): unknown {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string' || !UNREADABLE.test(code)) return error;
+  return new WardenError('AUDIT_UNAVAILABLE', `cannot read audit database ${path}: ${(error as Error).message} (${code})`, { cause: error });
+}
+
+/**
+ * One read of the trail at `path`. A damaged file, or something that is no database, is
+ * AUDIT_UNAVAILABLE naming the file and SQLite's reason: the on-call engineer reading a trail
+ * needs that, where `warden audit verify` and `query` printed INTERNAL and a stack trace.
+ */
+export function readTrail<T>(path: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw trailError(path, error);
+  }
+}
+
+/** The same for rows read one by one: a damaged page can be reached after the first rows. */
+export function* readTrailRows<T>(path: string, rows: () => Iterable<T>): Generator<T> {
+  try {
+    yield* rows();
+  } catch (error) {
+    throw trailError(path, error);
   }
 }

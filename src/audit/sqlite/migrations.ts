@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { openReaderDatabase } from './database.ts';
+import { openReaderDatabase, readTrail } from './database.ts';
 import { type AppliedRow, type Migration, checkApplied, checkCurrent, loadMigrations as loadFrom } from '../migrations.ts';
 import { PACKAGE_ROOT } from '../../package-root.ts';
 
@@ -51,7 +51,7 @@ export function checkSchema(db: Database.Database, migrations: readonly Migratio
 export function openCheckedReader(path: string): Database.Database {
   const db = openReaderDatabase(path);
   try {
-    checkSchema(db, loadMigrations());
+    readTrail(path, () => checkSchema(db, loadMigrations()));
     return db;
   } catch (error) {
     db.close();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -199,6 +199,22 @@ describe('warden audit - errors and exit codes (own process)', () => {
     const result = cliProcess(['verify', '--db', join(dir, 'nope.db')]);
     expect(result.status).toBe(3);
     expect(result.stderr).toBe(`warden: AUDIT_UNAVAILABLE: cannot open audit database ${join(dir, 'nope.db')}: unable to open database file\n`);
+  });
+
+  it('exits 3 naming the file and SQLite\'s reason when the file is damaged or no database, without a stack trace', () => {
+    const notDatabase = join(dir, 'not-a-database.db');
+    writeFileSync(notDatabase, '{"this": "is a JSON file"}\n'.repeat(200));
+    const damaged = join(dir, 'damaged.db');
+    copyFileSync(path, damaged);
+    const bytes = readFileSync(damaged);
+    bytes.fill(0x13, 4096);
+    writeFileSync(damaged, bytes);
+    for (const [file, reason] of [[notDatabase, 'file is not a database (SQLITE_NOTADB)'], [damaged, 'database disk image is malformed (SQLITE_CORRUPT)']] as const) {
+      for (const command of ['verify', 'query', 'stats', 'export']) {
+        const result = cliProcess([command, '--db', file]);
+        expect([command, result.status, result.stderr]).toEqual([command, 3, `warden: AUDIT_UNAVAILABLE: cannot read audit database ${file}: ${reason}\n`]);
+      }
+    }
   });
 
   it('exits 1 and prints the broken row for a tampered chain', () => {
