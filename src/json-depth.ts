@@ -30,6 +30,11 @@ function tooDeepAt(text: string, max: number): number | undefined {
   return undefined;
 }
 
+/** Whether `text` (JSON) nests objects and arrays deeper than `max` levels. */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  return tooDeepAt(text, max) !== undefined;
+}
+
 /** Throws REQUEST_TOO_DEEP naming the field where the message nests deeper than `max`, with the message's id when it can be read. */
 export function assertJsonDepth(text: string, max: number): void {
   const at = tooDeepAt(text, max);

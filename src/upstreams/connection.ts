@@ -471,7 +471,13 @@ export class UpstreamConnection {
     });
   }
 
-  #droppedAnswer({ bytes, id }: Dropped): void {
+  #droppedAnswer(dropped: Dropped): void {
+    const { id } = dropped;
+    if ('deeperThan' in dropped) {
+      const what = `upstream message nested deeper than ${dropped.deeperThan} levels dropped`;
+      return void this.#log.warn({ depth: dropped.deeperThan }, id === undefined ? `${what} (not an answer to a call)` : `${what}; the call fails`);
+    }
+    const { bytes } = dropped;
     const limit = this.spec.limits.maxResultBytes;
     if (id === undefined) this.#log.warn({ bytes, limit }, 'upstream message over max_result_bytes dropped (not an answer to a call)');
     else this.#log.warn({ bytes, limit }, 'upstream answer over max_result_bytes dropped; the call gets RESULT_TOO_LARGE');

@@ -5,8 +5,8 @@ import { JSONRPCMessageSchema, JSONRPCResultResponseSchema } from '@modelcontext
 import { createParser } from 'eventsource-parser';
 import { modernRequestHeaders } from './mcp-headers.ts';
 import { TransientMap, TransientSet } from '../transient-tables.ts';
-import { tooLargeResponse, unansweredResponse } from './own-answers.ts';
-import type { Dropped } from './result-cap.ts';
+import { answerTooDeep, tooDeepResponse, tooLargeResponse, unansweredResponse } from './own-answers.ts';
+import { type Dropped, droppedTooDeep } from './result-cap.ts';
 
 /**
  * The client side of Streamable HTTP (MCP 2025-11-25) toward one upstream, on `node:http` with a
@@ -121,6 +121,10 @@ export class NodeHttpClientTransport implements Transport {
     if (type.startsWith('application/json')) {
       const text = await readText(res, this.#limit);
       if (typeof text === 'number') return this.#dropped(text, requestId);
+      if (answerTooDeep(text)) {
+        if (!this.#droppedTooDeep(text, requestId) && requestId !== undefined) this.#unanswered(requestId, 'its answer held no JSON-RPC response to the request');
+        return;
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
@@ -152,7 +156,7 @@ export class NodeHttpClientTransport implements Transport {
    * v2 Client reads its refusal's HTTP status to fall back to the old era.
    */
   #answeredWithError(message: JSONRPCMessage, modern: boolean, text: string): boolean {
-    if (!modern || !('method' in message) || !('id' in message) || message.method === 'server/discover') return false;
+    if (!modern || !('method' in message) || !('id' in message) || message.method === 'server/discover' || answerTooDeep(text)) return false;
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -169,6 +173,18 @@ export class NodeHttpClientTransport implements Transport {
   #dropped(bytes: number, requestId: string | number | undefined): void {
     this.#onDropped({ bytes, id: requestId });
     if (requestId !== undefined) this.onmessage?.(tooLargeResponse(requestId, bytes, this.#limit));
+  }
+
+  /**
+   * A message nested too deep was dropped unparsed. On a POST's answer it is taken for the answer
+   * when its id is the request's (the call fails, naming why) or when no id can be read (nothing
+   * else will answer it); true when the request was answered.
+   */
+  #droppedTooDeep(text: string, requestId: string | number | undefined): boolean {
+    const answer = droppedTooDeep(text, this.#onDropped);
+    const answers = requestId !== undefined && (answer === undefined || ('id' in answer && answer.id === requestId));
+    if (answers) this.onmessage?.(tooDeepResponse(requestId));
+    return answers;
   }
 
   /** One message from the upstream, or undefined when it is none (reported as the upstream's error). */
@@ -223,6 +239,7 @@ export class NodeHttpClientTransport implements Transport {
         if (event.id !== undefined) lastEventId = event.id;
         // Priming events and keep-alives carry no data.
         if (event.data === '' || (event.event !== undefined && event.event !== 'message')) return;
+        if (answerTooDeep(event.data)) return void (answered = this.#droppedTooDeep(event.data, standalone ? undefined : requestId) || answered);
         let message: unknown;
         try {
           message = JSON.parse(event.data);

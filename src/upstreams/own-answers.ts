@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type JSONRPCMessage, ProtocolError } from '@modelcontextprotocol/client';
+import { MAX_JSON_DEPTH_LIMIT, nestsDeeperThan } from '../json-depth.ts';
 
 /**
  * Answers a transport gives the SDK Client for a request the upstream's own answer cannot
@@ -17,6 +18,25 @@ export function tooLargeResponse(id: string | number, bytes: number, limit: numb
 export function tooLargeLimit(error: unknown): number | undefined {
   const data = ownData(error);
   return typeof data?.limit === 'number' ? data.limit : undefined;
+}
+
+/**
+ * How deeply an upstream's message may nest objects and arrays: as deep as the most
+ * `server.max_json_depth` lets a request nest. A deeper one is dropped as it is read, on every
+ * transport, like one over max_result_bytes: a tool list whose schema nested 20,000 levels
+ * overflowed the stack where the gateway pins definitions and stopped it at start, and a result
+ * that deep could not be written to the caller (INTERNAL, without the request's id).
+ */
+export const MAX_ANSWER_DEPTH = MAX_JSON_DEPTH_LIMIT;
+
+/** Whether an upstream message's text nests deeper than MAX_ANSWER_DEPTH. */
+export function answerTooDeep(text: string): boolean {
+  return nestsDeeperThan(text, MAX_ANSWER_DEPTH);
+}
+
+/** The answer to `id` was dropped for nesting too deep: the call fails now, naming why. */
+export function tooDeepResponse(id: string | number): JSONRPCMessage {
+  return unansweredResponse(id, `its answer nests objects and arrays deeper than ${MAX_ANSWER_DEPTH} levels`);
 }
 
 /**

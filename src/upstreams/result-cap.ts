@@ -1,6 +1,6 @@
 import { deserializeMessage, type JSONRPCMessage } from '@modelcontextprotocol/client';
 import { type DroppedMessage, HEAD, keepTail, responseIdOf, startDropped } from '../dropped-line.ts';
-import { tooLargeResponse } from './own-answers.ts';
+import { answerTooDeep, MAX_ANSWER_DEPTH, tooDeepResponse, tooLargeResponse } from './own-answers.ts';
 
 /**
  * `max_result_bytes`: an upstream message larger than the cap is dropped while it is read, never
@@ -10,11 +10,17 @@ import { tooLargeResponse } from './own-answers.ts';
  * read as usual.
  */
 
-/** A message this large or larger was dropped; what the connection logs and reports. */
-export interface Dropped {
-  bytes: number;
+/** A message dropped while read, for its size (this many bytes or more) or its nesting; what the connection logs and reports. */
+export type Dropped = ({ bytes: number } | { deeperThan: number }) & {
   /** The request it answered, when it was a response whose id could be read. */
   id: string | number | undefined;
+};
+
+/** `text`, a whole message, nests too deep (own-answers.ts): reports it and gives the answer its request gets, if its id can be read. */
+export function droppedTooDeep(text: string, onDropped: (dropped: Dropped) => void): JSONRPCMessage | undefined {
+  const id = responseIdOf(text.slice(0, HEAD), text.slice(-HEAD));
+  onDropped({ deeperThan: MAX_ANSWER_DEPTH, id });
+  return id === undefined ? undefined : tooDeepResponse(id);
 }
 
 /**
@@ -85,6 +91,9 @@ export class CappedReadBuffer {
     this.#partial = [];
     this.#size = 0;
     // An empty line between messages is no message (the SDK's buffer threw on it and logged).
-    if (line.trim() !== '') this.#queue.push(line);
+    if (line.trim() === '') return;
+    if (!answerTooDeep(line)) return void this.#queue.push(line);
+    const answer = droppedTooDeep(line, this.onDropped);
+    if (answer !== undefined) this.#queue.push(answer);
   }
 }

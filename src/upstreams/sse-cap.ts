@@ -1,6 +1,6 @@
 import { type DroppedMessage, HEAD, keepTail, responseIdOf, startDropped } from '../dropped-line.ts';
-import { tooLargeResponse } from './own-answers.ts';
-import type { Dropped } from './result-cap.ts';
+import { answerTooDeep, tooLargeResponse } from './own-answers.ts';
+import { type Dropped, droppedTooDeep } from './result-cap.ts';
 
 /**
  * `max_result_bytes` for a legacy SSE upstream. The SDK's SSEClientTransport reads each event
@@ -9,10 +9,18 @@ import type { Dropped } from './result-cap.ts';
  * until the blank line that ends it (the SSE parser dispatches nothing sooner), at most `limit`
  * bytes; past that only the first and last bytes of its data are kept, and the event is replaced
  * by the "too large" answer for its id (result-cap.ts), or dropped when it is no response (a
- * notification or a request of the upstream's own). Every message kind is capped, errors too.
+ * notification or a request of the upstream's own). Every message kind is capped, errors too,
+ * and an event nesting deeper than MAX_ANSWER_DEPTH is replaced the same way (own-answers.ts).
  */
 const LF = 10;
 const CR = 13;
+
+/** Where the JSON-RPC message begins: after `data:` (and its optional space) in `event: message\ndata: {...}`. */
+function dataStart(held: Buffer): number {
+  const field = held.subarray(0, HEAD * 4).indexOf('data:');
+  const from = field === -1 ? 0 : field + 5;
+  return held[from] === 32 ? from + 1 : from;
+}
 
 export function cappedEventStream(limit: number, onDropped: (dropped: Dropped) => void): TransformStream<Uint8Array, Uint8Array> {
   let event: Buffer[] = [];
@@ -23,10 +31,7 @@ export function cappedEventStream(limit: number, onDropped: (dropped: Dropped) =
 
   const startDropping = (): void => {
     const held = Buffer.concat(event);
-    // Where the JSON-RPC message begins: after `data:` (and its optional space) in `event: message\ndata: {...}`.
-    const field = held.subarray(0, HEAD * 4).indexOf('data:');
-    let from = field === -1 ? 0 : field + 5;
-    if (held[from] === 32) from++;
+    const from = dataStart(held);
     dropping = startDropped(held.subarray(from, from + HEAD).toString('utf8'), held);
     event = [];
     size = 0;
@@ -34,7 +39,13 @@ export function cappedEventStream(limit: number, onDropped: (dropped: Dropped) =
 
   const endEvent = (controller: TransformStreamDefaultController<Uint8Array>): void => {
     if (dropping === undefined) {
-      controller.enqueue(Buffer.concat(event));
+      const whole = Buffer.concat(event);
+      const text = whole.toString('utf8');
+      if (!answerTooDeep(text)) controller.enqueue(whole);
+      else {
+        const answer = droppedTooDeep(whole.subarray(dataStart(whole)).toString('utf8'), onDropped);
+        if (answer !== undefined) controller.enqueue(Buffer.from(`event: message\ndata: ${JSON.stringify(answer)}\n\n`));
+      }
     } else {
       const id = responseIdOf(dropping.head, dropping.tail.toString('utf8'));
       onDropped({ bytes: dropping.bytes, id });

@@ -98,6 +98,24 @@ describe('an upstream that answers anything', () => {
     expect(errors).toEqual([]);
   }, 120_000);
 
+  it('fails a call whose answer nests deeper than 512 levels, naming why, as JSON or as an event; 500 levels pass whole', async () => {
+    const nested = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+    world.proxy.intercept = (request) => {
+      const message = JSON.parse(request.body || '{}') as { id?: unknown; params?: { arguments?: { message?: string } } };
+      const [levels, sse] = (message.params?.arguments?.message ?? '').split(' ');
+      if (levels === undefined || sse === undefined) return undefined;
+      const text = `{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":{"content":[],"structuredContent":{"v":${nested(Number(levels))}}}}`;
+      return sse === 'sse' ? { status: 200, headers: { 'content-type': 'text/event-stream' }, body: `event: message\ndata: ${text}\n\n` } : { status: 200, headers: { 'content-type': 'application/json' }, body: text };
+    };
+    for (const transport of ['json', 'sse']) {
+      const deep = (await postModern(gateway.url, 'tools/call', { name: 'up__echo', arguments: { message: `20000 ${transport}` } })).body!;
+      expect(deep.error?.message, JSON.stringify(deep)).toBe('Upstream "up" failed: its answer nests objects and arrays deeper than 512 levels');
+      const fits = (await postModern(gateway.url, 'tools/call', { name: 'up__echo', arguments: { message: `500 ${transport}` } })).body!;
+      expect(JSON.stringify(fits.result?.structuredContent)).toBe(`{"v":${nested(500)}}`);
+    }
+    expect(gateway.stderr.filter((text) => (JSON.parse(text) as { level?: number }).level! >= 50)).toEqual([]);
+  });
+
   it("never settles one call with a response the upstream sent on another call's answer", async () => {
     let slowId: unknown;
     world.proxy.intercept = (request) => {

@@ -24,6 +24,8 @@ beforeAll(async () => {
   const config = writeGatewayConfig(dir, {
     s: { command: process.execPath, args: [SCRIPTED], env: {}, timeout_ms: 400 },
     t: { command: process.execPath, args: [SCRIPTED], env: {}, timeout_ms: 20_000 },
+    // Lists its tool with a schema 20,000 levels deep: it stopped the gateway at start (a stack overflow where definitions are pinned).
+    deep: { command: process.execPath, args: [SCRIPTED], env: { SCRIPTED_SCHEMA_DEPTH: '20000' } },
   });
   // The breaker would open after five failures in a row and answer the rest itself.
   writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), limits: { upstreams: { s: { breaker: { failures: 1000 } } } } }));
@@ -46,6 +48,17 @@ describe('a stdio upstream that writes anything', () => {
   it('still delivers an answer written after garbage in the same write', async () => {
     const answer = (await say(['not json', '{"jsonrpc":"2.0","id":"other","result":{}}', '{"id":$ID}', RESULT], undefined, 't')).body!;
     expect(answer.result?.content, JSON.stringify(answer)).toEqual([{ type: 'text', text: 'ok' }]);
+  });
+
+  it('fails a call whose answer nests deeper than 512 levels, naming why; an upstream listing a schema that deep loses its tools, not the gateway', async () => {
+    const nested = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+    const deep = (await say([`{"jsonrpc":"2.0","id":$ID,"result":{"content":[],"structuredContent":{"v":${nested(20_000)}}}}`], undefined, 't')).body!;
+    expect(deep.error?.message, JSON.stringify(deep)).toBe('Upstream "t" failed: its answer nests objects and arrays deeper than 512 levels');
+    const fits = (await say([`{"jsonrpc":"2.0","id":$ID,"result":{"content":[],"structuredContent":{"v":${nested(500)}}}}`], undefined, 't')).body!;
+    expect(JSON.stringify(fits.result?.structuredContent)).toBe(`{"v":${nested(500)}}`);
+    const listed = (await postModern(gateway.url, 'tools/list', {})).body!;
+    expect((listed.result?.tools as Array<{ name: string }>).map((tool) => tool.name).sort()).toEqual(['s__say', 't__say']);
+    expect(gateway.stderr.some((text) => text.includes('"upstream":"deep"') && text.includes('nested deeper than 512 levels dropped'))).toBe(true);
   });
 
   it('always gives the caller one well-formed answer, and keeps serving', async () => {

@@ -34,6 +34,17 @@ describe('result cap - the stdio line buffer', () => {
     expect(dropped).toEqual([{ bytes: big.length - 1, id: 7 }]);
   });
 
+  it('drops a line nested deeper than 512 levels, answers its request with the reason, and reads on', () => {
+    const { read, dropped, drain } = buffer(1_000_000);
+    const nested = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+    read.append(Buffer.from(`{"jsonrpc":"2.0","id":7,"result":{"v":${nested(600)}}}\n{"jsonrpc":"2.0","method":"notifications/x","params":{"v":${nested(600)}}}\n`));
+    read.append(Buffer.from(`{"jsonrpc":"2.0","id":8,"result":{"v":${nested(500)}}}\n`));
+    const [error, next] = drain() as [{ id: number; error: { message: string } }, { id: number }];
+    expect(error).toMatchObject({ id: 7, error: { message: 'its answer nests objects and arrays deeper than 512 levels' } });
+    expect(next.id).toBe(8);
+    expect(dropped).toEqual([{ deeperThan: 512, id: 7 }, { deeperThan: 512, id: undefined }]);
+  });
+
   it('never answers for a dropped request or notification from the upstream (its id is not one of ours)', () => {
     const { read, dropped, drain } = buffer(100);
     read.append(line({ method: 'sampling/createMessage', params: { text: 'y'.repeat(500) }, jsonrpc: '2.0', id: 3 }));

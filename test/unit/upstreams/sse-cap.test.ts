@@ -49,6 +49,14 @@ describe('legacy SSE result cap', () => {
     expect(largestChunk).toBeLessThan(LIMIT);
   });
 
+  it('replaces an event nested deeper than 512 levels by the answer naming why for its id, or nothing', async () => {
+    const nested = `${'['.repeat(600)}1${']'.repeat(600)}`;
+    const { out, dropped } = await run([`event: message\ndata: {"jsonrpc":"2.0","id":5,"result":{"v":${nested}}}\n\nevent: message\ndata: {"jsonrpc":"2.0","method":"notifications/x","params":${nested}}\n\n`]);
+    const answers = out.split('\n\n').filter(Boolean).map((event) => JSON.parse(event.replace(/^event: message\ndata: /, '')) as { id: unknown; error?: { message: string } });
+    expect(answers).toMatchObject([{ id: 5, error: { message: 'its answer nests objects and arrays deeper than 512 levels' } }]);
+    expect(dropped).toEqual([{ deeperThan: 512, id: 5 }, { deeperThan: 512, id: undefined }]);
+  });
+
   it('drops a notification or server request over the cap without answering anything', async () => {
     const { out, dropped } = await run([message({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'z'.repeat(2 * LIMIT) } }), message({ jsonrpc: '2.0', id: 3, method: 'roots/list', params: { pad: 'z'.repeat(2 * LIMIT) } })]);
     expect(out).toBe('');
