@@ -119,6 +119,8 @@ export class UpstreamConnection {
   #attempt = 0;
   #timer: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> = Promise.resolve();
+  /** A refresh is queued behind the one running and has not started yet (refresh()). */
+  #refreshWaiting = false;
   readonly #progress = new Map<string, (progress: Progress) => void>();
   /** The last level sent to an old-era upstream (logging/setLevel holds for its whole connection). */
   #level: string | undefined;
@@ -340,10 +342,15 @@ export class UpstreamConnection {
   /**
    * Refetches the whole listing (serialised, so two list_changed never race). Lists are the one
    * kind of request the gateway retries on its own (they change nothing upstream); a call is
-   * never retried, since the upstream may have acted on it.
+   * never retried, since the upstream may have acted on it. A refresh waiting for its turn reads
+   * the listing as it is when it starts, so it serves every list_changed that comes meanwhile:
+   * 5,000 of them at once cost 5,000 full listings (and kept the gateway busy for seconds).
    */
   refresh(): Promise<void> {
+    if (this.#refreshWaiting) return this.#refreshing;
+    this.#refreshWaiting = true;
     this.#refreshing = this.#refreshing.then(async () => {
+      this.#refreshWaiting = false;
       for (let attempt = 1; attempt <= LIST_ATTEMPTS; attempt++) {
         const client = this.#client;
         if (this.#state !== 'ready' || client === undefined) return;

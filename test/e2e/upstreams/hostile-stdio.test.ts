@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../testkit/support/audit.ts';
 import { startGatewayHttp, writeGatewayConfig } from '../../../testkit/support/gateway-process.ts';
 import { postModern } from '../../../testkit/support/rpc.ts';
 
@@ -59,6 +60,18 @@ describe('a stdio upstream that writes anything', () => {
     const listed = (await postModern(gateway.url, 'tools/list', {})).body!;
     expect((listed.result?.tools as Array<{ name: string }>).map((tool) => tool.name).sort()).toEqual(['s__say', 't__say']);
     expect(gateway.stderr.some((text) => text.includes('"upstream":"deep"') && text.includes('nested deeper than 512 levels dropped'))).toBe(true);
+  });
+
+  it('fetches the listing a few times for a storm of list_changed, not once each', async () => {
+    const listed = () => gateway.stderr.filter((text) => text.includes('"upstream":"t"') && text.includes('"msg":"listed"')).length;
+    const before = listed();
+    const storm = Array.from({ length: 2000 }, () => '{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}');
+    expect((await say([...storm, RESULT], undefined, 't')).body?.result?.content).toEqual([{ type: 'text', text: 'ok' }]);
+    await waitFor(listed, (count) => count > before);
+    // Whatever was queued has run: one more answer after a quiet moment.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(listed() - before).toBeGreaterThanOrEqual(1);
+    expect(listed() - before).toBeLessThanOrEqual(5);
   });
 
   it('always gives the caller one well-formed answer, and keeps serving', async () => {
