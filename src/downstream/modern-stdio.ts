@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { eachLine } from './each-line.ts';
+import { eachLine } from '../each-line.ts';
 import { classifyMessage } from './era.ts';
 import type { Gateway } from '../gateway/index.ts';
 import { handleModernRequest } from './modern.ts';

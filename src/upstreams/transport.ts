@@ -1,15 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { SSEClientTransport, type Transport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { UpstreamSpec } from '../config/index.ts';
+import { eachLine } from '../each-line.ts';
 import type { Logger } from '../log.ts';
 import { writesPerTick } from '../tick-writes.ts';
 import { NodeHttpClientTransport } from './http-transport.ts';
 import { fetchWithRequestSignals } from './request-signals.ts';
 import { CappedReadBuffer, type Dropped } from './result-cap.ts';
 import { fetchCappingEventStreams } from './sse-cap.ts';
+
+/** An upstream's stderr line is logged up to this long; the rest of it is skipped unread (each-line.ts). */
+const MAX_STDERR_LINE_BYTES = 16 * 1024;
 
 /**
  * One fresh client transport per connection attempt. stdio keeps the SDK's environment
@@ -41,10 +44,14 @@ export function createClientTransport(spec: UpstreamSpec, log: Logger, onDropped
     };
     const stderr = transport.stderr;
     if (stderr) {
-      createInterface({ input: stderr as Readable }).on('line', (line) => {
-        log.info({ stream: 'stderr' }, line);
-        onStderrLine?.(line);
-      });
+      eachLine(
+        stderr as Readable,
+        (line, cut) => {
+          log.info({ stream: 'stderr', ...(cut ? { cutAtBytes: MAX_STDERR_LINE_BYTES } : {}) }, line);
+          onStderrLine?.(line);
+        },
+        MAX_STDERR_LINE_BYTES,
+      );
     }
     return transport;
   }

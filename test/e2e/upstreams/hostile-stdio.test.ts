@@ -27,6 +27,8 @@ beforeAll(async () => {
     t: { command: process.execPath, args: [SCRIPTED], env: {}, timeout_ms: 20_000 },
     // Lists its tool with a schema 20,000 levels deep: it stopped the gateway at start (a stack overflow where definitions are pinned).
     deep: { command: process.execPath, args: [SCRIPTED], env: { SCRIPTED_SCHEMA_DEPTH: '20000' } },
+    // 8 MB on stderr without a newline: node:readline held such a line whole (700 MB crashed the gateway).
+    noisy: { command: process.execPath, args: [SCRIPTED], env: { SCRIPTED_STDERR_BYTES: '8000000' } },
   });
   // The breaker would open after five failures in a row and answer the rest itself.
   writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), limits: { upstreams: { s: { breaker: { failures: 1000 } } } } }));
@@ -58,8 +60,15 @@ describe('a stdio upstream that writes anything', () => {
     const fits = (await say([`{"jsonrpc":"2.0","id":$ID,"result":{"content":[],"structuredContent":{"v":${nested(500)}}}}`], undefined, 't')).body!;
     expect(JSON.stringify(fits.result?.structuredContent)).toBe(`{"v":${nested(500)}}`);
     const listed = (await postModern(gateway.url, 'tools/list', {})).body!;
-    expect((listed.result?.tools as Array<{ name: string }>).map((tool) => tool.name).sort()).toEqual(['s__say', 't__say']);
+    expect((listed.result?.tools as Array<{ name: string }>).map((tool) => tool.name).sort()).toEqual(['noisy__say', 's__say', 't__say']);
     expect(gateway.stderr.some((text) => text.includes('"upstream":"deep"') && text.includes('nested deeper than 512 levels dropped'))).toBe(true);
+  });
+
+  it('logs an endless stderr line by its first 16 KiB and reads on', async () => {
+    const noisy = (await waitFor(() => gateway.stderr.filter((text) => text.includes('"upstream":"noisy"') && text.includes('"stream":"stderr"')), (lines) => lines.length >= 2)).map((text) => JSON.parse(text) as { msg: string; cutAtBytes?: number });
+    // Its first two lines (it also logs "listed" whenever its tools are fetched).
+    expect(noisy.slice(0, 2).map(({ msg, cutAtBytes }) => [msg.length, cutAtBytes])).toEqual([[16 * 1024, 16 * 1024], [5, undefined]]);
+    expect(noisy[1]!.msg).toBe('after');
   });
 
   it('fetches the listing a few times for a storm of list_changed, not once each', async () => {

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eachLine } from '../../../src/downstream/each-line.ts';
+import { eachLine } from '../../src/each-line.ts';
 
 /** The lines eachLine reports for `bytes` fed in the given chunks. */
 async function linesOf(bytes: Buffer, cuts: number[]): Promise<string[]> {
@@ -29,6 +29,20 @@ describe('eachLine', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('with maxLineBytes, reports a longer line by its first bytes as soon as it is that long, skips the rest, and reads on', async () => {
+    const input = new PassThrough();
+    const lines: Array<[string, boolean]> = [];
+    eachLine(input, (line, cut) => lines.push([line, cut]), 8);
+    input.write('short\n0123');
+    input.write('456789abc');
+    expect(lines).toEqual([['short', false], ['01234567', true]]);
+    for (let i = 0; i < 100; i++) input.write('x'.repeat(1000));
+    input.write('tail of the long line\nnext\n0123456789\n');
+    input.end('end');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toEqual([['short', false], ['01234567', true], ['next', false], ['01234567', true], ['end', false]]);
   });
 
   it('reports what is left when the stream ends without a newline', async () => {
