@@ -43,12 +43,13 @@ function rows(before: string, after: string): Row[] {
     const part = parts[i]!;
     const lines = part.value.replace(/\n$/, '').split('\n');
     if (!part.added && !part.removed) {
-      out.push(...lines.map((line) => ({ left: line, right: line, changed: false })));
+      for (const line of lines) out.push({ left: line, right: line, changed: false });
     } else if (part.removed && parts[i + 1]?.added) {
       const added = parts[++i]!.value.replace(/\n$/, '').split('\n');
       for (let j = 0; j < Math.max(lines.length, added.length); j++) out.push({ left: lines[j], right: added[j], changed: true });
     } else {
-      out.push(...lines.map((line) => (part.removed ? { left: line, right: undefined, changed: true } : { left: undefined, right: line, changed: true })));
+      // One push per line, not a spread: a definition of 150,000 lines would overflow the stack as arguments.
+      for (const line of lines) out.push(part.removed ? { left: line, right: undefined, changed: true } : { left: undefined, right: line, changed: true });
     }
   }
   return out;

@@ -87,8 +87,10 @@ async function collectTools(config: ResolvedConfig): Promise<ToolsReport> {
  * file, PostgreSQL down) shows as `unknown` with the reason, and the names are still listed.
  */
 async function pinLookup(config: ResolvedConfig, listings: ReadonlyMap<string, UpstreamListing>): Promise<(upstream: string, name: string) => PinView | undefined> {
+  // By upstream and name, read once: a search per tool made 150,000 tools take 42 s.
+  const byName = new Map([...listings].map(([upstream, listing]) => [upstream, new Map(listing.tools.map((tool) => [tool.name, tool]))]));
   const digestOf = (upstream: string, name: string): string | undefined => {
-    const item = listings.get(upstream)?.tools.find((tool) => tool.name === name);
+    const item = byName.get(upstream)?.get(name);
     return item === undefined ? undefined : definitionOf('tool', item).digest;
   };
   const view = (pins: ReadonlyMap<string, PinRecord>, upstream: string, name: string): PinView | undefined => {

@@ -29,6 +29,8 @@ beforeAll(async () => {
     deep: { command: process.execPath, args: [SCRIPTED], env: { SCRIPTED_SCHEMA_DEPTH: '20000' } },
     // 8 MB on stderr without a newline: node:readline held such a line whole (700 MB crashed the gateway).
     noisy: { command: process.execPath, args: [SCRIPTED], env: { SCRIPTED_STDERR_BYTES: '8000000' } },
+    // 150,000 resources on one page: passed on as arguments of one push, they overflowed the stack and the upstream never connected.
+    wide: { command: process.execPath, args: [SCRIPTED], env: { SCRIPTED_RESOURCES: '150000' } },
   });
   // The breaker would open after five failures in a row and answer the rest itself.
   writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), limits: { upstreams: { s: { breaker: { failures: 1000 } } } } }));
@@ -60,8 +62,14 @@ describe('a stdio upstream that writes anything', () => {
     const fits = (await say([`{"jsonrpc":"2.0","id":$ID,"result":{"content":[],"structuredContent":{"v":${nested(500)}}}}`], undefined, 't')).body!;
     expect(JSON.stringify(fits.result?.structuredContent)).toBe(`{"v":${nested(500)}}`);
     const listed = (await postModern(gateway.url, 'tools/list', {})).body!;
-    expect((listed.result?.tools as Array<{ name: string }>).map((tool) => tool.name).sort()).toEqual(['noisy__say', 's__say', 't__say']);
+    expect((listed.result?.tools as Array<{ name: string }>).map((tool) => tool.name).sort()).toEqual(['noisy__say', 's__say', 't__say', 'wide__say']);
     expect(gateway.stderr.some((text) => text.includes('"upstream":"deep"') && text.includes('nested deeper than 512 levels dropped'))).toBe(true);
+  });
+
+  it('lists an upstream with 150,000 resources on one page', async () => {
+    const page = (await postModern(gateway.url, 'resources/list', {})).body!;
+    expect((page.result?.resources as Array<{ uri: string }>)[0]?.uri, JSON.stringify(page).slice(0, 300)).toBe('file:///r/0');
+    expect(typeof page.result?.nextCursor).toBe('string');
   });
 
   it('logs an endless stderr line by its first 16 KiB and reads on', async () => {
