@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { WardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { readCappedBody } from '../read-capped.ts';
 import type { PolicyConfig } from './config.ts';
 import { isDataFile, mountDataDocument, type DataDocument } from './data-documents.ts';
 import type { PolicyFile } from './files.ts';
@@ -41,7 +42,7 @@ async function fetchBundle(bundle: Bundle, etag: string | undefined): Promise<Fe
   }
   const length = Number(response.headers.get('content-length') ?? '0');
   if (length > MAX_BUNDLE_BYTES) throw new Error(`bundle of ${length} bytes exceeds ${MAX_BUNDLE_BYTES}`);
-  const bytes = Buffer.from(await response.arrayBuffer());
+  const bytes = await readCappedBody(response, MAX_BUNDLE_BYTES);
   return { bytes, etag: response.headers.get('etag') ?? undefined };
 }
 

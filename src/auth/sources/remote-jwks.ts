@@ -1,6 +1,7 @@
 import type { CryptoKey } from 'jose';
 import { WardenError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
+import { readCappedBody } from '../../read-capped.ts';
 import type { Algorithm } from '../algorithms.ts';
 import { type KeySet, type KeySource, type TokenHeader, NoMatchingKeyError, importKeySet, selectKey } from '../key-set.ts';
 
@@ -87,7 +88,7 @@ export class RemoteJwks implements KeySource {
         await response.body?.cancel();
         throw new Error(`HTTP ${response.status}`);
       }
-      const text = await readCapped(response, MAX_BODY_BYTES);
+      const text = (await readCappedBody(response, MAX_BODY_BYTES)).toString('utf8');
       const { keys, skipped } = await importKeySet(parseJson(text), algorithms, url);
       this.#keys = keys;
       this.#fetchedAt = this.#options.now();
@@ -116,14 +117,3 @@ function describe(error: unknown): string {
   return `${error.message}${cause}`;
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  if (response.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw new Error(`the response exceeds ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}

@@ -119,6 +119,31 @@ describe('policy bundles over HTTP', () => {
     });
   });
 
+  it('stops reading a bundle served without a length once it passes 64 MiB, and refuses it', async () => {
+    // Chunked, so no content-length to check first: arrayBuffer() held it all.
+    let sent = 0;
+    const endless = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/gzip' });
+      const chunk = Buffer.alloc(1024 * 1024);
+      const more = (): void => {
+        while (sent < 200 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (sent < 200 * 1024 * 1024) res.once('drain', more);
+        else res.end();
+      };
+      more();
+      res.on('close', () => res.removeAllListeners('drain'));
+    });
+    await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+    try {
+      const config = policyConfigSchema.parse({ bundle: { url: `http://127.0.0.1:${(endless.address() as AddressInfo).port}/big.tar.gz`, timeout_ms: 30_000 } });
+      await expect(createPolicyEngine(config, { logger: quiet })).rejects.toMatchObject({ code: 'POLICY_LOAD_FAILED', message: expect.stringContaining('the response exceeds 67108864 bytes') });
+      expect(sent).toBeLessThan(200 * 1024 * 1024);
+    } finally {
+      endless.closeAllConnections();
+      await new Promise<void>((resolve) => endless.close(() => resolve()));
+    }
+  });
+
   it('is a rego engine feature: with the wasm engine the config is refused', () => {
     const parsed = policyConfigSchema.safeParse({ engine: 'wasm', bundle: { url: 'https://bundles.example/mcp.tar.gz' } });
     expect(parsed.success).toBe(false);
