@@ -7,6 +7,7 @@ import type { TrustedIssuer } from './verify-token.ts';
 
 export type { AuthConfig } from './config.ts';
 export type { Authenticator, Principal } from './principal.ts';
+export { principalKey } from './principal.ts';
 export { SwappableAuthenticator } from './swappable-authenticator.ts';
 export * from './http-challenge.ts';
 

@@ -16,6 +16,11 @@ export interface Principal {
   tokenId: string;
 }
 
+/** `iss sub`: one caller however many tokens it holds; what sessions, slots and buckets are counted by. Undefined without a principal (auth disabled). */
+export function principalKey(principal: Pick<Principal, 'iss' | 'sub'> | undefined): string | undefined {
+  return principal === undefined ? undefined : `${principal.iss} ${principal.sub}`;
+}
+
 export interface Authenticator {
   /** `disabled` exists for local experiments only: then every caller has no principal. */
   readonly mode: 'jwt' | 'disabled';

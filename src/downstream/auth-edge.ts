@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthnFailureEvent } from '../audit/index.ts';
-import { checkRequiredScopes, insufficientScopeChallenge, PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadata, protectedResourceMetadataPath, unauthorizedChallenge, type AuthConfig, type Authenticator, type Principal } from '../auth/index.ts';
+import { checkRequiredScopes, insufficientScopeChallenge, PROTECTED_RESOURCE_METADATA_PATH, protectedResourceMetadata, protectedResourceMetadataPath, unauthorizedChallenge, type AuthConfig, type Authenticator, type Principal, principalKey } from '../auth/index.ts';
 import { asWardenError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { sendError } from './http-guard.ts';
@@ -45,8 +45,7 @@ export function createAuthEdge(options: AuthEdgeOptions): AuthEdge {
 
   return {
     principalKey(req) {
-      const principal = proven.get(req);
-      return principal && `${principal.iss} ${principal.sub}`;
+      return principalKey(proven.get(req));
     },
 
     async handle(req, res) {

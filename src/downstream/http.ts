@@ -79,18 +79,15 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
   /** Session id -> the principal (`iss sub`) that created it; undefined when auth is disabled. */
   const owners = new Map<string, string | undefined>();
   const openIds = new OpenRequestIds();
-  const sessionCaps = new SessionCaps(gateway.config.limits.sessions);
   /**
    * A new old-era session counts against `limits.sessions`; refused, its opening request gets
    * 429 with SESSION_LIMIT and a deny row. The slot is given back when the transport closes.
    */
   async function admitSession(req: IncomingMessage, res: ServerResponse, owner: string | undefined, requestId: string | number | null): Promise<boolean> {
-    const full = sessionCaps.open(owner);
+    const full = gateway.limits.sessions.open(owner);
     if (full === undefined) return true;
     gateway.limits.events.sessionLimited(full);
-    const error = new WardenError('SESSION_LIMIT', full === 'total' ? 'The gateway has as many open sessions as allowed; try again later' : 'This caller has as many open sessions as allowed; close one first', {
-      details: { limit: full === 'total' ? 'sessions.total' : 'sessions.per_principal' },
-    });
+    const error = SessionCaps.refusal(full);
     const session = { id: 'refused', transport: 'http' as const, protocolVersion: LATEST_PROTOCOL_VERSION, remoteAddr: req.socket.remoteAddress ?? 'unknown', channel: NO_CHANNEL };
     await gateway.pipeline.refuse({ method: 'initialize', session, requestId: requestId ?? 'none', token: parseBearer(req.headers.authorization) }, error);
     const refused = toJsonRpcError(error);
@@ -235,7 +232,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       if (!(await admitSession(req, res, owner, isJSONRPCRequest(body) ? body.id : null))) return;
       let counted = true;
       const uncount = () => {
-        if (counted) sessionCaps.close(owner);
+        if (counted) gateway.limits.sessions.close(owner);
         counted = false;
       };
       const sid = options.sessions ? mintSessionId(options.sessions.sealer, owner, body.params) : randomUUID();
@@ -260,7 +257,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
       legacy.set(transport.sessionId, transport);
       owners.set(transport.sessionId, owner);
       transport.onclose = () => {
-        sessionCaps.close(owner);
+        gateway.limits.sessions.close(owner);
         owners.delete(transport.sessionId);
         legacy.delete(transport.sessionId);
       };

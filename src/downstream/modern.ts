@@ -3,6 +3,7 @@ import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type Progress, type R
 import { LoggingLevelSchema } from '@modelcontextprotocol/core';
 import { answersFormElicitation } from '../approvals/index.ts';
 import { WardenError } from '../errors.ts';
+import { SessionCaps } from '../limits/index.ts';
 import { copyWith } from '../own.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
 import { isForwardMethod, isListMethod, isTaskMethod, OLD_ERA_ONLY_METHODS, SERVER_REQUESTS } from '../mcp-methods.ts';
@@ -137,6 +138,14 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
  */
 async function listen(gateway: Gateway, request: ModernRequest, dispatch: DispatchRequest): Promise<Result> {
   const listener = await gateway.pipeline.listen({ params: dispatch.params, session: dispatch.session, requestId: request.id, token: request.token, signal: request.signal });
+  // A stream is held open like an old-era session, and counts against the same caps.
+  const full = gateway.limits.sessions.open(listener.principalKey);
+  if (full !== undefined) {
+    gateway.limits.events.sessionLimited(full);
+    const refused = SessionCaps.refusal(full);
+    listener.end(refused);
+    throw refused;
+  }
   const ended = new AbortController();
   const stream = { id: request.id, listener, send: request.notify, close: () => ended.abort() };
   let expiry: NodeJS.Timeout | undefined;
@@ -167,6 +176,7 @@ async function listen(gateway: Gateway, request: ModernRequest, dispatch: Dispat
     // The request's signal is its connection's (connection-cancellation.ts), which outlives the stream.
     request.signal.removeEventListener('abort', done);
     gateway.sessions.closeListen(stream);
+    gateway.limits.sessions.close(listener.principalKey);
   }
   return { resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': request.id } };
 }

@@ -2,6 +2,7 @@ import { WardenError } from '../errors.ts';
 import type { LimitsConfig } from './config.ts';
 import { type LimitEvents, NO_LIMIT_EVENTS } from './events.ts';
 import { RateLimiter, type RateSubject } from './rate-limiter.ts';
+import { SessionCaps } from './sessions.ts';
 import { SlotPool, SlotWaitError } from './slot-pool.ts';
 
 export type { RateSubject } from './rate-limiter.ts';
@@ -17,6 +18,8 @@ const NOTHING_HELD: Release = () => undefined;
  */
 export class Limits {
   readonly events: LimitEvents;
+  /** Sessions and listen streams held open, per caller and in all (sessions.ts). */
+  readonly sessions: SessionCaps;
   #rate: RateLimiter;
   #config: LimitsConfig['concurrency'];
   #upstreamMax: (upstream: string) => number;
@@ -29,6 +32,7 @@ export class Limits {
     this.#config = config.concurrency;
     this.#upstreamMax = upstreamMax;
     this.events = events;
+    this.sessions = new SessionCaps(config.sessions);
   }
 
   /**
@@ -40,6 +44,7 @@ export class Limits {
     this.#rate = new RateLimiter(config.rate);
     this.#config = config.concurrency;
     this.#upstreamMax = upstreamMax;
+    this.sessions.reconfigure(config.sessions);
     this.#upstreams = new Map();
     this.#principals = new Map();
   }

@@ -1,16 +1,24 @@
+import { WardenError } from '../errors.ts';
 import type { LimitsConfig } from './config.ts';
 
 /**
- * Open old-era sessions (Streamable HTTP, legacy SSE), per caller and in all: each holds an SDK
- * Server and its transport until it is closed or idles out, so one caller opening sessions in a
- * loop could otherwise exhaust the gateway's memory. Per replica.
+ * What a caller holds open, per caller and in all: old-era sessions (Streamable HTTP, legacy SSE),
+ * each an SDK Server and its transport until it is closed or idles out, and new-era
+ * `subscriptions/listen` streams, each a connection the gateway recomputes the caller's views for
+ * on every list change. One caller opening either in a loop could otherwise exhaust the gateway's
+ * memory (and, with listen streams, its CPU). Per replica.
  */
 export class SessionCaps {
   // Keyed by the caller's identity (`iss sub`): a Map, never a plain object.
   readonly #byPrincipal = new Map<string, number>();
   #total = 0;
 
-  constructor(private readonly config: LimitsConfig['sessions']) {}
+  constructor(private config: LimitsConfig['sessions']) {}
+
+  /** A reloaded `limits.sessions`: what is open stays counted; the new caps apply to what opens next. */
+  reconfigure(config: LimitsConfig['sessions']): void {
+    this.config = config;
+  }
 
   /**
    * Counts a new session in, or says which cap is full (and counts nothing). An unauthenticated
@@ -27,6 +35,13 @@ export class SessionCaps {
     this.#byPrincipal.set(principalKey, own + 1);
     this.#total++;
     return undefined;
+  }
+
+  /** The refusal of what `open` found full (SESSION_LIMIT, naming the cap). */
+  static refusal(full: 'principal' | 'total'): WardenError {
+    return new WardenError('SESSION_LIMIT', full === 'total' ? 'The gateway has as many open sessions as allowed; try again later' : 'This caller has as many open sessions as allowed; close one first', {
+      details: { limit: full === 'total' ? 'sessions.total' : 'sessions.per_principal' },
+    });
   }
 
   close(principalKey: string | undefined): void {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WardenError } from '../errors.ts';
+import { principalKey } from '../auth/index.ts';
 import type { Logger } from '../log.ts';
 import type { SessionInfo } from './context.ts';
 import type { PipelineDeps } from './deps.ts';
@@ -36,6 +37,8 @@ export interface ListenRequest {
 
 export interface Listener {
   readonly filter: ListenFilter;
+  /** Its caller (`iss sub`), what open streams are counted by (limits.sessions); undefined with auth disabled. */
+  readonly principalKey: string | undefined;
   view(): Promise<ListViews>;
   /** resources/read of this URI would be allowed for the caller (it is listed for it, and the read is allowed). */
   mayRead(uri: string): Promise<boolean>;
@@ -65,6 +68,7 @@ export async function openListen(request: ListenRequest, deps: PipelineDeps, log
   let ended = false;
   return {
     filter,
+    principalKey: principalKey(subject.principal),
     view: () => listViews(subject.principal, deps, asked),
     expiresInMs: () => (subject.principal === undefined ? undefined : subject.principal.expiresAt * 1000 - deps.clock.now()),
     async mayRead(uri) {

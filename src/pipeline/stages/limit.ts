@@ -1,3 +1,4 @@
+import { principalKey } from '../../auth/index.ts';
 import { COMPOSITE_SERVER } from '../../composites/index.ts';
 import type { Release } from '../../limits/index.ts';
 import type { Authorized } from '../context.ts';
@@ -15,7 +16,7 @@ export function limit(ctx: Authorized, deps: Pick<PipelineDeps, 'limits' | 'cloc
   const { principal, target } = ctx;
   return deps.limits.admit(
     {
-      principalKey: principal === undefined ? undefined : `${principal.iss} ${principal.sub}`,
+      principalKey: principalKey(principal),
       sub: principal?.sub,
       roles: principal?.roles ?? [],
       tool: target.kind === 'tool' ? target.entry.publicName : undefined,

@@ -1,7 +1,9 @@
 import { connect, type Socket } from 'node:net';
+import { Client as ClientV2, StreamableHTTPClientTransport as HttpTransportV2 } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayServer } from '../../../testkit/fixtures/spawn.ts';
 import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+import { waitFor } from '../../../testkit/support/audit.ts';
 import { MemoryAuditSink } from '../../../testkit/support/engines.ts';
 
 /**
@@ -94,5 +96,51 @@ describe('limits - open sessions', () => {
     const ended = await fetch(gw.edge.url, { method: 'DELETE', headers: { authorization: 'Bearer token-alice', 'mcp-session-id': first.headers.get('mcp-session-id')! } });
     expect(ended.status).toBe(200);
     expect((await initialize('token-carol')).status).toBe(200);
+  });
+});
+
+describe('limits - listen streams count as sessions', () => {
+  const listenAudit = new MemoryAuditSink();
+  const limited: string[] = [];
+  let edge: TestGateway;
+  const clients: ClientV2[] = [];
+  beforeAll(async () => {
+    edge = await startTestGateway({
+      config: { mcpServers: { db: relayServer('db') }, limits: { sessions: { per_principal: 1, total: 2 } } },
+      audit: listenAudit,
+      authEdge: true,
+      limitEvents: { sessionLimited: (scope) => void limited.push(scope) },
+    });
+  });
+  afterAll(async () => {
+    for (const client of clients) await client.close().catch(() => undefined);
+    await edge?.close();
+  });
+
+  /** A new-era SDK v2 client of `token`'s caller, listening for tool list changes. */
+  async function listen(token: string) {
+    const client = new ClientV2({ name: `listener-${token}`, version: '1' }, { versionNegotiation: { mode: 'auto' } });
+    clients.push(client);
+    await client.connect(new HttpTransportV2(new URL(edge.edge.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    return client.listen({ toolsListChanged: true });
+  }
+
+  it('refuses a stream beyond the per-caller cap and beyond the total with SESSION_LIMIT, shares the count with old-era sessions, and counts a closed stream out', async () => {
+    // A stream held open recomputes its caller's views on every list change: one caller opening them in a loop had no bound.
+    const alice = await listen('token-alice');
+    await expect(listen('token-alice')).rejects.toMatchObject({ code: -32029 });
+    const refused = listenAudit.events.findLast((e) => e.type === 'outcome');
+    expect(refused?.event).toMatchObject({ errorCode: 'SESSION_LIMIT' });
+    const initialize = await fetch(edge.edge.url, {
+      method: 'POST',
+      headers: { authorization: 'Bearer token-alice', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } }),
+    });
+    expect(initialize.status).toBe(429);
+    await listen('token-bob');
+    await expect(listen('token-carol')).rejects.toMatchObject({ code: -32029 });
+    expect(limited).toEqual(['principal', 'principal', 'total']);
+    await alice.close();
+    await waitFor(() => listen('token-carol').then(() => true, () => false), (opened) => opened);
   });
 });
