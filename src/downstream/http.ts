@@ -24,6 +24,7 @@ import { mintSessionId, openSessionId, resumeSdkSession } from './shared-session
 import { refusalResponse, toJsonRpcError } from '../jsonrpc-errors.ts';
 import { traceOf } from './dispatch.ts';
 import { requestUrl } from '../request-url.ts';
+import { listenOn } from './listen-on.ts';
 
 /**
  * The HTTP edge: Streamable HTTP at /mcp, legacy SSE at /sse + /messages, on 127.0.0.1 by default.
@@ -305,15 +306,7 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
     });
     },
   );
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      // One line a person can act on, not a stack: the usual cause is a gateway already running.
-      const where = `${options.host}:${options.port}`;
-      const why = error.code === 'EADDRINUSE' ? 'the port is in use by another process (a gateway or npm start already running?); choose another with --port' : error.code === 'EACCES' ? 'not allowed (ports below 1024 need privileges)' : error.message;
-      reject(new WardenError('SERVER_LISTEN_FAILED', `cannot listen on ${where}: ${why}`, { cause: error }));
-    });
-    server.listen(options.port, options.host, resolve);
-  });
+  await listenOn(server, options.host, options.port, '--port');
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {

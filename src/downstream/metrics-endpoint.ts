@@ -6,6 +6,7 @@ import type { Gateway } from '../gateway/index.ts';
 import { type GuardOptions, refuseReason, sendError } from './http-guard.ts';
 import { type HealthSources, READINESS_PATH, readiness, sendReadiness } from './readiness.ts';
 import { requestUrl } from '../request-url.ts';
+import { listenOn } from './listen-on.ts';
 
 /**
  * `GET /metrics` in the Prometheus text format. Served without a token, like `/readyz`: scrapers
@@ -50,10 +51,7 @@ export async function serveAdmin(
       if (!res.headersSent) sendError(res, 500, -32603, 'Internal error', 'INTERNAL');
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, resolve);
-  });
+  await listenOn(server, options.host, options.port, 'server.admin_port');
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {

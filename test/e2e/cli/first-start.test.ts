@@ -34,4 +34,11 @@ describe('first start (process)', () => {
     expect(example.code).toBe(3);
     expect(example.stderr).toBe(`warden: SERVER_LISTEN_FAILED: the example analytics server cannot listen on 127.0.0.1:${port}: the port is in use by another process (npm start already running?); choose another with --analytics-port\n`);
   });
+
+  it('an admin port in use is the same clear line, naming server.admin_port (it was INTERNAL with a stack)', { timeout: 60_000 }, async () => {
+    const config = join(dir, 'admin.config.json');
+    writeFileSync(config, JSON.stringify({ mcpServers: {}, auth: { mode: 'disabled' }, audit: { path: 'admin.db' }, policy: { paths: ['allow.rego'], watch: false }, server: { admin_port: port } }));
+    const serve = await runWarden(['serve', '--config', config, '--http', '--port', '0'], { cwd: dir, env: { WARDEN_LOG_LEVEL: 'error' } });
+    expect(serve).toMatchObject({ code: 3, stderr: `warden: SERVER_LISTEN_FAILED: cannot listen on 127.0.0.1:${port}: the port is in use by another process (a gateway or npm start already running?); choose another with server.admin_port\n` });
+  });
 });
