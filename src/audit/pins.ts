@@ -41,6 +41,21 @@ export function pinStore(sql: PinSql): PinStore {
       const { rows } = await sql.run(`SELECT ${COLUMNS} FROM tool_pins ORDER BY upstream, kind, name`, []);
       return rows.map(toRecord);
     },
+    async decisionsVersion() {
+      const { rows } = await sql.run('SELECT version FROM tool_pin_decisions WHERE id = 1', []);
+      return Number(rows[0]?.version ?? 0);
+    },
+    async readDecisions() {
+      const { rows } = await sql.run('SELECT kind, upstream, name, approved_digest, decided_at FROM tool_pins', []);
+      return rows.map((row) => ({
+        kind: row.kind as PinRecord['kind'],
+        upstream: row.upstream as string,
+        name: row.name as string,
+        approvedDigest: (row.approved_digest as string | null) ?? null,
+        decidedAt: (row.decided_at as string | null) ?? null,
+      }));
+    },
+    readPin: read,
     async recordSeen(seen: SeenDefinition) {
       const approved = seen.approvedBy === undefined ? [null, null, null, null] : [seen.digest, seen.definition, seen.approvedBy, seen.at];
       // An existing row keeps its approval: only an operator (approvePin) moves it.

@@ -50,6 +50,8 @@ export class IntegrityGuard {
   readonly #writes = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
+  /** The decisions' version the pins in memory reflect (PinStore.decisionsVersion). */
+  #decisionsVersion = 0;
 
   constructor(deps: IntegrityDeps) {
     this.#deps = deps;
@@ -58,6 +60,7 @@ export class IntegrityGuard {
 
   /** Reads the pins table; call before the first listing arrives. Throws when the store cannot be read. */
   async load(): Promise<void> {
+    this.#decisionsVersion = await this.#deps.pins.decisionsVersion();
     for (const pin of await this.#deps.pins.readPins()) this.#pins.set(keyOf(pin.kind, pin.upstream, pin.name), pin);
   }
 
@@ -161,15 +164,24 @@ export class IntegrityGuard {
     this.#timer.unref();
   }
 
-  /** One read of the table (serialised): applies each changed approval, records it, announces the lists it changes. */
+  /**
+   * One look at the table (serialised): when an approval or revocation was written since the last
+   * look (the decisions' version moved), applies each changed one, records it, announces the lists
+   * it changes. Reading every pin each second kept a core busy for good with 150,000 pins; the
+   * version is one row, and a whole pin is read only where its decision changed.
+   */
   poll(): Promise<void> {
     this.#polling ??= (async () => {
       try {
+        const version = await this.#deps.pins.decisionsVersion();
+        if (version === this.#decisionsVersion) return;
+        this.#decisionsVersion = version;
         const changed = new Set<'tools' | 'prompts'>();
-        for (const fresh of await this.#deps.pins.readPins()) {
-          const key = keyOf(fresh.kind, fresh.upstream, fresh.name);
+        for (const decision of await this.#deps.pins.readDecisions()) {
+          const key = keyOf(decision.kind, decision.upstream, decision.name);
           const known = this.#pins.get(key);
-          if (known === undefined || (known.approvedDigest === fresh.approvedDigest && known.decidedAt === fresh.decidedAt)) continue;
+          if (known === undefined || (known.approvedDigest === decision.approvedDigest && known.decidedAt === decision.decidedAt)) continue;
+          const fresh = await this.#deps.pins.readPin(decision);
           if (this.#apply(key, fresh)) changed.add(LIST[fresh.kind]);
           this.#deps.log.info({ kind: fresh.kind, upstream: fresh.upstream, name: fresh.name, by: fresh.decidedBy }, fresh.approvedDigest === null ? 'approval revoked' : 'definition approved');
           await this.#record(fresh, fresh.approvedDigest === null ? 'revoked' : 'approved', known.approvedDigest ?? undefined);

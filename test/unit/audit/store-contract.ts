@@ -177,6 +177,25 @@ export function auditStoreContract(backend: StoreBackend): void {
       }
     });
 
+    it('moves the decisions\' version with every approval and revocation written, and not with a definition seen again', async () => {
+      const store = await backend.open('pin-decisions', {}, { now: tick });
+      try {
+        // Shared by every replica of a database: counted from where this test finds it.
+        const start = await store.pins.decisionsVersion();
+        const key = { kind: 'tool' as const, upstream: 'decided-up', name: 'query' };
+        await store.pins.recordSeen({ ...key, digest: 'd1', definition: '{}', flags: [], at: tick().toISOString(), approvedBy: 'warden (first seen)' });
+        await store.pins.recordSeen({ ...key, digest: 'd2', definition: '{"x":1}', flags: [], at: tick().toISOString() });
+        expect(await store.pins.decisionsVersion()).toBe(start);
+        expect(await store.pins.approvePin(key, 'd2', 'os:root', tick().toISOString())).toBe(true);
+        expect(await store.pins.decisionsVersion()).toBe(start + 1);
+        expect(await store.pins.revokePin(key, 'os:root', tick().toISOString())).toBe(true);
+        expect(await store.pins.decisionsVersion()).toBe(start + 2);
+        expect((await store.pins.readDecisions()).filter((pin) => pin.upstream === 'decided-up')).toEqual([{ ...key, approvedDigest: null, decidedAt: expect.any(String) }]);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('keeps calls waiting for an operator: decides only a pending, unexpired row of exactly the binding shown, once', async () => {
       const store = await backend.open('approvals', {}, { now: tick });
       try {

@@ -93,4 +93,23 @@ describe('integrity guard', () => {
     expect(guard.status('tool', 'up', 'late')).toMatchObject({ approved: true, available: true });
     expect(changes).toEqual([['tools']]);
   });
+
+  it('reads the decisions only when an approval or revocation was written since the last poll', async () => {
+    const { guard, store } = guardOn({ new_tools: 'quarantine' });
+    const readDecisions = store.pins.readDecisions.bind(store.pins);
+    let reads = 0;
+    store.pins.readDecisions = () => ((reads += 1), readDecisions());
+    await guard.load();
+    guard.observe('up', listing([clean]));
+    guard.observe('up', listing([{ ...clean, description: 'Adds two numbers, changed' }]));
+    await guard.settled();
+    for (let i = 0; i < 3; i++) await guard.poll();
+    expect(reads).toBe(0);
+    const [seen] = await store.pins.readPins();
+    await store.pins.approvePin({ kind: 'tool', upstream: 'up', name: 'add' }, seen!.seenDigest, 'token:ops', new Date().toISOString());
+    await guard.poll();
+    await guard.poll();
+    expect(reads).toBe(1);
+    expect(guard.status('tool', 'up', 'add')).toMatchObject({ approved: true });
+  });
 });
