@@ -37,6 +37,11 @@ type Request = typeof httpRequest;
 /** Resuming a stream: the upstream's `retry` when it sent one, else this; at most this many failed tries in a row. */
 const DEFAULT_RETRY_MS = 1_000;
 const MAX_RESUME_ATTEMPTS = 2;
+/**
+ * The shortest `retry` an upstream may ask for: its GET stream, answered with `retry: 0` and ended
+ * at once, was opened again at once, over and over (thousands of requests a second, a busy core).
+ */
+const MIN_RETRY_MS = 250;
 
 export class NodeHttpClientTransport implements Transport {
   onclose?: () => void;
@@ -232,7 +237,7 @@ export class NodeHttpClientTransport implements Transport {
     let pending = 0;
     const parser = createParser({
       onRetry: (ms) => {
-        this.#retryMs = ms;
+        this.#retryMs = Math.max(ms, MIN_RETRY_MS);
       },
       onEvent: (event) => {
         pending = 0;

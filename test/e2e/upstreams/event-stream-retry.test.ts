@@ -1,0 +1,57 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../../../testkit/support/gateway.ts';
+
+/**
+ * An old-era Streamable HTTP upstream whose standalone event stream (the GET after initialized)
+ * asks for `retry: 0` and ends at once, every time. The gateway opened it again at once, over and
+ * over; it now waits at least MIN_RETRY_MS (250 ms) between tries. The upstream is plain
+ * `node:http` speaking just the old era's opening, so nothing in between tidies what it sends.
+ */
+let gets = 0;
+let upstream: Server;
+let gateway: TestGateway;
+
+function answer(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method === 'GET') {
+    gets += 1;
+    return void res.writeHead(200, { 'content-type': 'text/event-stream' }).end('retry: 0\n\n');
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const { id, method } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: number; method: string };
+    if (id === undefined) return void res.writeHead(202).end();
+    const result =
+      method === 'initialize' ? { protocolVersion: '2025-11-25', capabilities: { tools: {} }, serverInfo: { name: 'restless', version: '1' } }
+      : method === 'tools/list' ? { tools: [{ name: 'noop', inputSchema: { type: 'object' } }] }
+      : undefined;
+    const body = JSON.stringify(result === undefined ? { jsonrpc: '2.0', id, error: { code: -32601, message: `no ${method}` } } : { jsonrpc: '2.0', id, result });
+    res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'restless-session' }).end(body);
+  });
+}
+
+beforeAll(async () => {
+  upstream = createServer(answer);
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  gateway = await startTestGateway({ config: { mcpServers: { up: { type: 'http', url: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp` } } } });
+});
+afterAll(async () => {
+  await gateway?.close();
+  upstream.closeAllConnections();
+  await new Promise<void>((resolve) => upstream.close(() => resolve()));
+});
+
+describe('an upstream event stream that asks to be reopened at once', () => {
+  it('is reopened at most four times a second, not in a tight loop', async () => {
+    for (let waited = 0; gets === 0; waited += 20) {
+      if (waited > 10_000) throw new Error('the gateway never opened the event stream');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const before = gets;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(gets - before).toBeGreaterThanOrEqual(1);
+    expect(gets - before).toBeLessThanOrEqual(5);
+  });
+});
