@@ -7,6 +7,7 @@ import { modernRequestHeaders } from './mcp-headers.ts';
 import { TransientMap, TransientSet } from '../transient-tables.ts';
 import { answerTooDeep, tooDeepResponse, tooLargeResponse, unansweredResponse } from './own-answers.ts';
 import { type Dropped, droppedTooDeep } from './result-cap.ts';
+import { MIN_RETRY_MS } from './sse-cap.ts';
 
 /**
  * The client side of Streamable HTTP (MCP 2025-11-25) toward one upstream, on `node:http` with a
@@ -37,11 +38,7 @@ type Request = typeof httpRequest;
 /** Resuming a stream: the upstream's `retry` when it sent one, else this; at most this many failed tries in a row. */
 const DEFAULT_RETRY_MS = 1_000;
 const MAX_RESUME_ATTEMPTS = 2;
-/**
- * The shortest `retry` an upstream may ask for: its GET stream, answered with `retry: 0` and ended
- * at once, was opened again at once, over and over (thousands of requests a second, a busy core).
- */
-const MIN_RETRY_MS = 250;
+
 
 export class NodeHttpClientTransport implements Transport {
   onclose?: () => void;

@@ -15,6 +15,19 @@ import { type Dropped, droppedTooDeep } from './result-cap.ts';
 const LF = 10;
 const CR = 13;
 
+/**
+ * The shortest `retry` an upstream's event stream may ask for (here and in http-transport.ts): a
+ * stream answered with `retry: 0` and ended at once was reopened at once, over and over (hundreds
+ * of requests a second, a busy core, for good).
+ */
+export const MIN_RETRY_MS = 250;
+const RETRY_FIELD = /^retry:[ ]?(\d+)(\r?)$/gm;
+
+/** An event's `retry` field raised to MIN_RETRY_MS (the SSE client reconnects after it). */
+function slowerRetry(text: string): string {
+  return text.replace(RETRY_FIELD, (field, ms: string, cr: string) => (Number(ms) < MIN_RETRY_MS ? `retry: ${MIN_RETRY_MS}${cr}` : field));
+}
+
 /** Where the JSON-RPC message begins: after `data:` (and its optional space) in `event: message\ndata: {...}`. */
 function dataStart(held: Buffer): number {
   const field = held.subarray(0, HEAD * 4).indexOf('data:');
@@ -41,7 +54,7 @@ export function cappedEventStream(limit: number, onDropped: (dropped: Dropped) =
     if (dropping === undefined) {
       const whole = Buffer.concat(event);
       const text = whole.toString('utf8');
-      if (!answerTooDeep(text)) controller.enqueue(whole);
+      if (!answerTooDeep(text)) controller.enqueue(text.includes('retry:') ? Buffer.from(slowerRetry(text)) : whole);
       else {
         const answer = droppedTooDeep(whole.subarray(dataStart(whole)).toString('utf8'), onDropped);
         if (answer !== undefined) controller.enqueue(Buffer.from(`event: message\ndata: ${JSON.stringify(answer)}\n\n`));

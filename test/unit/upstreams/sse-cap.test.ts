@@ -57,6 +57,11 @@ describe('legacy SSE result cap', () => {
     expect(dropped).toEqual([{ deeperThan: 512, id: 5 }, { deeperThan: 512, id: undefined }]);
   });
 
+  it('raises a retry below 250 ms to 250 ms and leaves a longer one as it is', async () => {
+    const { out } = await run(['retry: 0\nevent: endpoint\ndata: /messages\n\n', 'retry:5000\n\n', 'retry: 10\r\n\r\n']);
+    expect(out).toBe('retry: 250\nevent: endpoint\ndata: /messages\n\nretry:5000\n\nretry: 250\r\n\r\n');
+  });
+
   it('drops a notification or server request over the cap without answering anything', async () => {
     const { out, dropped } = await run([message({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'z'.repeat(2 * LIMIT) } }), message({ jsonrpc: '2.0', id: 3, method: 'roots/list', params: { pad: 'z'.repeat(2 * LIMIT) } })]);
     expect(out).toBe('');
