@@ -200,16 +200,17 @@ export interface SeenDefinition extends PinKey {
   approvedBy?: string;
 }
 
-/** The table of pinned definitions, shared by the gateway and `warden tools approve|revoke`. */
 /** What an operator last decided of a pin, without its definitions: what a poll compares. */
 export type PinDecision = Pick<PinRecord, 'kind' | 'upstream' | 'name' | 'approvedDigest' | 'decidedAt'>;
 
+/** The table of pinned definitions, shared by the gateway and `warden tools approve|revoke`. */
 export interface PinStore {
   readPins(): Promise<PinRecord[]>;
   /** Moves whenever an approval or revocation is written, by anyone (a trigger): a poll reads the decisions only when it moved. */
   decisionsVersion(): Promise<number>;
   /** Every pin's last decision, without the definitions. */
   readDecisions(): Promise<PinDecision[]>;
+  /** One pin as stored (the key must exist). */
   readPin(key: PinKey): Promise<PinRecord>;
   /** Inserts the pin, or updates only its seen definition; returns the row as stored (another replica may have been first). */
   recordSeen(seen: SeenDefinition): Promise<PinRecord>;

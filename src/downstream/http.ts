@@ -5,7 +5,6 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { ErrorCode, isInitializeRequest, isJSONRPCRequest, type JSONRPCMessage, JSONRPCMessageSchema, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { isWardenError, WardenError } from '../errors.ts';
-import { SessionCaps } from '../limits/index.ts';
 import type { ClientChannel } from '../pipeline/index.ts';
 import type { ConsoleHandler } from '../console/index.ts';
 import type { Gateway } from '../gateway/index.ts';
@@ -85,10 +84,8 @@ export async function serveHttp(gateway: Gateway, options: HttpEdgeOptions): Pro
    * 429 with SESSION_LIMIT and a deny row. The slot is given back when the transport closes.
    */
   async function admitSession(req: IncomingMessage, res: ServerResponse, owner: string | undefined, requestId: string | number | null): Promise<boolean> {
-    const full = gateway.limits.sessions.open(owner);
-    if (full === undefined) return true;
-    gateway.limits.events.sessionLimited(full);
-    const error = SessionCaps.refusal(full);
+    const error = gateway.limits.openSession(owner);
+    if (error === undefined) return true;
     const session = { id: 'refused', transport: 'http' as const, protocolVersion: LATEST_PROTOCOL_VERSION, remoteAddr: req.socket.remoteAddress ?? 'unknown', channel: NO_CHANNEL };
     await gateway.pipeline.refuse({ method: 'initialize', session, requestId: requestId ?? 'none', token: parseBearer(req.headers.authorization) }, error);
     const refused = toJsonRpcError(error);

@@ -3,7 +3,6 @@ import { CLIENT_CAPABILITIES_META_KEY, LOG_LEVEL_META_KEY, type Progress, type R
 import { LoggingLevelSchema } from '@modelcontextprotocol/core';
 import { answersFormElicitation } from '../approvals/index.ts';
 import { WardenError } from '../errors.ts';
-import { SessionCaps } from '../limits/index.ts';
 import { copyWith } from '../own.ts';
 import type { TraceCarrier } from '../metrics/index.ts';
 import { isForwardMethod, isListMethod, isTaskMethod, OLD_ERA_ONLY_METHODS, SERVER_REQUESTS } from '../mcp-methods.ts';
@@ -139,10 +138,8 @@ export async function handleModernRequest(gateway: Gateway, request: ModernReque
 async function listen(gateway: Gateway, request: ModernRequest, dispatch: DispatchRequest): Promise<Result> {
   const listener = await gateway.pipeline.listen({ params: dispatch.params, session: dispatch.session, requestId: request.id, token: request.token, signal: request.signal });
   // A stream is held open like an old-era session, and counts against the same caps.
-  const full = gateway.limits.sessions.open(listener.principalKey);
-  if (full !== undefined) {
-    gateway.limits.events.sessionLimited(full);
-    const refused = SessionCaps.refusal(full);
+  const refused = gateway.limits.openSession(listener.principalKey);
+  if (refused !== undefined) {
     listener.end(refused);
     throw refused;
   }

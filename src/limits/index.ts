@@ -2,4 +2,3 @@
 export { upstreamLimits } from './config.ts';
 export type { LimitEvents } from './events.ts';
 export { Limits, type Release } from './limits.ts';
-export { SessionCaps } from './sessions.ts';

@@ -36,6 +36,18 @@ export class Limits {
   }
 
   /**
+   * Counts a held session or listen stream of `principalKey` in (undefined), or refuses it:
+   * SESSION_LIMIT naming the full cap, reported as a limit event. Close what was counted with
+   * `sessions.close`.
+   */
+  openSession(principalKey: string | undefined): WardenError | undefined {
+    const full = this.sessions.open(principalKey);
+    if (full === undefined) return undefined;
+    this.events.sessionLimited(full);
+    return SessionCaps.refusal(full);
+  }
+
+  /**
    * A reloaded `limits` section, in place. New rate rules start with full buckets. New calls take
    * slots from new pools with the new caps; calls in flight release theirs into the pools they
    * were admitted from, so for a moment both count (they finish under the caps they started with).

@@ -39,7 +39,6 @@ type Request = typeof httpRequest;
 const DEFAULT_RETRY_MS = 1_000;
 const MAX_RESUME_ATTEMPTS = 2;
 
-
 export class NodeHttpClientTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
